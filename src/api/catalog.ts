@@ -1,0 +1,132 @@
+// Every built-in resource a-kube serves: the one table discovery, routing, RBAC and the CLI read.
+import type { ResourceInfo, SubresourceInfo, Verb } from './resource-info.js';
+
+const crud: Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const createOnly: Verb[] = ['create'];
+const status = (kind: string): SubresourceInfo => ({ name: 'status', kind, verbs: ['get', 'patch', 'update'] });
+const scale: SubresourceInfo = { name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] };
+
+interface Entry {
+  resource: string;
+  singularName: string;
+  kind: string;
+  namespaced: boolean;
+  verbs?: Verb[];
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: SubresourceInfo[];
+  definition?: string;
+}
+
+function group(groupName: string, version: string, defPrefix: string, entries: Entry[]): ResourceInfo[] {
+  return entries.map((e) => ({
+    group: groupName,
+    version,
+    resource: e.resource,
+    singularName: e.singularName,
+    kind: e.kind,
+    listKind: `${e.kind}List`,
+    namespaced: e.namespaced,
+    verbs: e.verbs ?? crud,
+    ...(e.shortNames ? { shortNames: e.shortNames } : {}),
+    ...(e.categories ? { categories: e.categories } : {}),
+    ...(e.subresources ? { subresources: e.subresources } : {}),
+    definition: e.definition ?? `${defPrefix}.${e.kind}`,
+  }));
+}
+
+export const catalog: readonly ResourceInfo[] = [
+  ...group('', 'v1', 'io.k8s.api.core.v1', [
+    { resource: 'bindings', singularName: 'binding', kind: 'Binding', namespaced: true, verbs: createOnly },
+    { resource: 'configmaps', singularName: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
+    { resource: 'endpoints', singularName: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'] },
+    { resource: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },
+    { resource: 'limitranges', singularName: 'limitrange', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] },
+    { resource: 'namespaces', singularName: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      subresources: [{ name: 'finalize', kind: 'Namespace', verbs: ['update'] }, status('Namespace')] },
+    { resource: 'nodes', singularName: 'node', kind: 'Node', namespaced: false, shortNames: ['no'],
+      subresources: [{ name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }, status('Node')] },
+    { resource: 'persistentvolumeclaims', singularName: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', namespaced: true, shortNames: ['pvc'], subresources: [status('PersistentVolumeClaim')] },
+    { resource: 'persistentvolumes', singularName: 'persistentvolume', kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], subresources: [status('PersistentVolume')] },
+    { resource: 'pods', singularName: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'],
+      subresources: [
+        { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+        { name: 'binding', kind: 'Binding', verbs: ['create'] },
+        { name: 'ephemeralcontainers', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+        { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+        { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+        { name: 'log', kind: 'Pod', verbs: ['get'] },
+        { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+        { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+        status('Pod'),
+      ] },
+    { resource: 'podtemplates', singularName: 'podtemplate', kind: 'PodTemplate', namespaced: true },
+    { resource: 'replicationcontrollers', singularName: 'replicationcontroller', kind: 'ReplicationController', namespaced: true, shortNames: ['rc'], categories: ['all'], subresources: [scale, status('ReplicationController')] },
+    { resource: 'resourcequotas', singularName: 'resourcequota', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'], subresources: [status('ResourceQuota')] },
+    { resource: 'secrets', singularName: 'secret', kind: 'Secret', namespaced: true },
+    { resource: 'serviceaccounts', singularName: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'],
+      subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }] },
+    { resource: 'services', singularName: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'],
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      subresources: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }, status('Service')] },
+  ]),
+  ...group('apps', 'v1', 'io.k8s.api.apps.v1', [
+    { resource: 'controllerrevisions', singularName: 'controllerrevision', kind: 'ControllerRevision', namespaced: true },
+    { resource: 'daemonsets', singularName: 'daemonset', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: [status('DaemonSet')] },
+    { resource: 'deployments', singularName: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: [scale, status('Deployment')] },
+    { resource: 'replicasets', singularName: 'replicaset', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: [scale, status('ReplicaSet')] },
+    { resource: 'statefulsets', singularName: 'statefulset', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], categories: ['all'], subresources: [scale, status('StatefulSet')] },
+  ]),
+  ...group('authentication.k8s.io', 'v1', 'io.k8s.api.authentication.v1', [
+    { resource: 'selfsubjectreviews', singularName: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: createOnly },
+    { resource: 'tokenreviews', singularName: 'tokenreview', kind: 'TokenReview', namespaced: false, verbs: createOnly },
+  ]),
+  ...group('authentication.k8s.io', 'v1beta1', 'io.k8s.api.authentication.v1beta1', [
+    { resource: 'selfsubjectreviews', singularName: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: createOnly },
+  ]),
+  ...group('authorization.k8s.io', 'v1', 'io.k8s.api.authorization.v1', [
+    { resource: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: createOnly },
+    { resource: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: createOnly },
+    { resource: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: createOnly },
+    { resource: 'subjectaccessreviews', singularName: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, verbs: createOnly },
+  ]),
+  ...group('batch', 'v1', 'io.k8s.api.batch.v1', [
+    { resource: 'cronjobs', singularName: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] },
+    { resource: 'jobs', singularName: 'job', kind: 'Job', namespaced: true, categories: ['all'], subresources: [status('Job')] },
+  ]),
+  ...group('coordination.k8s.io', 'v1', 'io.k8s.api.coordination.v1', [
+    { resource: 'leases', singularName: 'lease', kind: 'Lease', namespaced: true },
+  ]),
+  ...group('discovery.k8s.io', 'v1', 'io.k8s.api.discovery.v1', [
+    { resource: 'endpointslices', singularName: 'endpointslice', kind: 'EndpointSlice', namespaced: true },
+  ]),
+  ...group('events.k8s.io', 'v1', 'io.k8s.api.events.v1', [
+    { resource: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },
+  ]),
+  ...group('rbac.authorization.k8s.io', 'v1', 'io.k8s.api.rbac.v1', [
+    { resource: 'clusterrolebindings', singularName: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false },
+    { resource: 'clusterroles', singularName: 'clusterrole', kind: 'ClusterRole', namespaced: false },
+    { resource: 'rolebindings', singularName: 'rolebinding', kind: 'RoleBinding', namespaced: true },
+    { resource: 'roles', singularName: 'role', kind: 'Role', namespaced: true },
+  ]),
+];
+
+/** Group → versions in preference order. */
+export function servedGroups(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of catalog) {
+    const versions = out.get(r.group) ?? [];
+    if (!versions.includes(r.version)) versions.push(r.version);
+    out.set(r.group, versions);
+  }
+  return out;
+}
+
+export function findResource(groupName: string, version: string, resource: string): ResourceInfo | undefined {
+  return catalog.find((r) => r.group === groupName && r.version === version && r.resource === resource);
+}
+
+export function findByKind(apiVersion: string, kind: string): ResourceInfo | undefined {
+  const [g, v] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+  return catalog.find((r) => r.group === g && r.version === v && r.kind === kind);
+}

@@ -1,0 +1,44 @@
+// What the API server, discovery, RBAC and the CLI need to know about one served resource.
+// The catalog of every built-in resource lives in ./catalog.ts.
+
+export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
+
+export interface SubresourceInfo {
+  /** e.g. "status", "scale", "exec", "log", "token", "binding", "eviction" */
+  name: string;
+  kind: string;
+  /** Set when the subresource's kind lives in another group/version (scale → autoscaling/v1). */
+  group?: string;
+  version?: string;
+  verbs: string[];
+}
+
+export interface ResourceInfo {
+  group: string; // "" for core
+  version: string; // "v1"
+  resource: string; // plural, "pods"
+  singularName: string; // "pod"
+  kind: string; // "Pod"
+  listKind: string; // "PodList"
+  namespaced: boolean;
+  verbs: Verb[];
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: SubresourceInfo[];
+  /** OpenAPI definition name, e.g. "io.k8s.api.core.v1.Pod" */
+  definition: string;
+}
+
+export function groupVersion(r: { group: string; version: string }): string {
+  return r.group === '' ? r.version : `${r.group}/${r.version}`;
+}
+
+/** GroupResource.String(): "pods", "deployments.apps" */
+export function qualifiedResource(r: { group: string; resource: string }): string {
+  return r.group === '' ? r.resource : `${r.resource}.${r.group}`;
+}
+
+/** GroupKind.String() as used in Invalid messages: "Pod", "Deployment.apps" */
+export function qualifiedKind(r: { group: string; kind: string }): string {
+  return r.group === '' ? r.kind : `${r.kind}.${r.group}`;
+}
