@@ -1,0 +1,88 @@
+// The cluster's key material in DATA_DIR/pki: created on first start, reused on every restart.
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { networkInterfaces } from 'node:os';
+import { createCertificateAuthority, issueCertificate, type KeyPairPem } from './certs.js';
+import { createServiceAccountKey, type ServiceAccountKeyPem } from './service-account-key.js';
+
+export interface ClusterPki {
+  ca: KeyPairPem;
+  apiserver: KeyPairPem;
+  admin: KeyPairPem;
+  serviceAccount: ServiceAccountKeyPem;
+  dir: string;
+}
+
+/** The names and addresses the API serving certificate must carry. */
+export function apiserverSubjectAltNames(extraHosts: string[] = []): { dnsNames: string[]; ipAddresses: string[] } {
+  const dnsNames = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  const ipAddresses = ['127.0.0.1', '10.96.0.1'];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const addr of list ?? []) {
+      if (addr.family === 'IPv4' && !ipAddresses.includes(addr.address)) ipAddresses.push(addr.address);
+    }
+  }
+  for (const host of extraHosts) {
+    const isIp = /^[0-9.]+$/.test(host) || host.includes(':');
+    const list = isIp ? ipAddresses : dnsNames;
+    if (host && !list.includes(host)) list.push(host);
+  }
+  return { dnsNames, ipAddresses };
+}
+
+function writeAtomic(path: string, data: string, mode: number): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, data, { mode });
+  renameSync(tmp, path);
+}
+
+function readPair(dir: string, name: string): KeyPairPem | undefined {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  if (!existsSync(cert) || !existsSync(key)) return undefined;
+  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+}
+
+function writePair(dir: string, name: string, pair: KeyPairPem): void {
+  writeAtomic(join(dir, `${name}.key`), pair.key, 0o600);
+  writeAtomic(join(dir, `${name}.crt`), pair.cert, 0o644);
+}
+
+export async function ensureClusterPki(dataDir: string, opts: { extraHosts?: string[] } = {}): Promise<ClusterPki> {
+  const dir = join(dataDir, 'pki');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  let ca = readPair(dir, 'ca');
+  if (!ca) {
+    ca = await createCertificateAuthority('a-kube-ca');
+    writePair(dir, 'ca', ca);
+  }
+  let apiserver = readPair(dir, 'apiserver');
+  if (!apiserver) {
+    apiserver = await issueCertificate(ca, { commonName: 'kube-apiserver', usage: 'server', validDays: 365 * 5, ...apiserverSubjectAltNames(opts.extraHosts) });
+    writePair(dir, 'apiserver', apiserver);
+  }
+  let admin = readPair(dir, 'admin');
+  if (!admin) {
+    admin = await issueCertificate(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client', validDays: 365 * 5 });
+    writePair(dir, 'admin', admin);
+  }
+  let serviceAccount: ServiceAccountKeyPem;
+  if (existsSync(join(dir, 'sa.key')) && existsSync(join(dir, 'sa.pub'))) {
+    serviceAccount = { privateKey: readFileSync(join(dir, 'sa.key'), 'utf8'), publicKey: readFileSync(join(dir, 'sa.pub'), 'utf8') };
+  } else {
+    serviceAccount = createServiceAccountKey();
+    writeAtomic(join(dir, 'sa.key'), serviceAccount.privateKey, 0o600);
+    writeAtomic(join(dir, 'sa.pub'), serviceAccount.publicKey, 0o644);
+  }
+  return { ca, apiserver, admin, serviceAccount, dir };
+}
+
+/** Issues a client certificate for one of a-kube's own components (controller manager, scheduler, a node). */
+export async function componentCertificate(pki: ClusterPki, name: string, commonName: string, organizations: string[] = []): Promise<KeyPairPem> {
+  const existing = readPair(pki.dir, name);
+  if (existing) return existing;
+  const pair = await issueCertificate(pki.ca, { commonName, organizations, usage: 'client', validDays: 365 * 5 });
+  writePair(pki.dir, name, pair);
+  return pair;
+}

@@ -1,0 +1,4 @@
+export { createCertificateAuthority, issueCertificate, certificateSubject, type KeyPairPem, type IssueOptions } from './certs.js';
+export { ensureClusterPki, componentCertificate, apiserverSubjectAltNames, type ClusterPki } from './cluster-pki.js';
+export { createServiceAccountKey, keyId, type ServiceAccountKeyPem } from './service-account-key.js';
+export { kubeconfigYaml, writeKubeconfig, type KubeconfigSpec } from './kubeconfig.js';
