@@ -149,6 +149,8 @@ export interface FieldError {
   detail?: string;
   /** For NotSupported: the values that are. */
   supported?: string[];
+  /** The value exactly as Kubernetes prints it when JSON would differ (Go's `map[string]string{...}`). */
+  renderedValue?: string;
 }
 
 const fieldErrorReason: Record<FieldErrorType, string> = {
@@ -186,7 +188,8 @@ function formatValue(v: unknown): string {
 export function formatFieldErrorBody(fe: FieldError): string {
   let s = fieldErrorText[fe.type];
   const showsValue = fe.type === 'Invalid' || fe.type === 'NotSupported' || fe.type === 'Duplicate' || fe.type === 'NotFound';
-  if (showsValue && fe.value !== undefined) s += `: ${formatValue(fe.value)}`;
+  if (showsValue && fe.renderedValue !== undefined) s += `: ${fe.renderedValue}`;
+  else if (showsValue && fe.value !== undefined) s += `: ${formatValue(fe.value)}`;
   if (fe.type === 'NotSupported' && fe.supported && fe.supported.length > 0) {
     s += `: supported values: ${fe.supported.map((x) => JSON.stringify(x)).join(', ')}`;
   } else if (fe.detail) s += `: ${fe.detail}`;
