@@ -1,0 +1,85 @@
+// The OpenAPI definitions a-kube ships (src/api/generated/definitions.json) and the lookups built on them.
+import { loadGenerated } from '../generated-data.js';
+import { isRecord } from '../object.js';
+
+/** One OpenAPI v2 schema node: JSON-ready, read-only. */
+export type Schema = Readonly<Record<string, unknown>>;
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+interface DefinitionsFile {
+  definitions: Record<string, Schema>;
+}
+
+const refPrefix = '#/definitions/';
+
+export function allDefinitions(): Readonly<Record<string, Schema>> {
+  return loadGenerated<DefinitionsFile>('definitions.json').definitions;
+}
+
+export function definition(name: string): Schema | undefined {
+  return allDefinitions()[name];
+}
+
+/** "#/definitions/io.k8s.api.core.v1.Pod" → "io.k8s.api.core.v1.Pod" (undefined for any other reference). */
+export function refTarget(ref: unknown): string | undefined {
+  return typeof ref === 'string' && ref.startsWith(refPrefix) ? ref.slice(refPrefix.length) : undefined;
+}
+
+export function refTo(name: string): { $ref: string } {
+  return { $ref: `${refPrefix}${name}` };
+}
+
+export function gvkKey(gvk: GroupVersionKind): string {
+  return `${gvk.group}/${gvk.version}/${gvk.kind}`;
+}
+
+export function gvkList(schema: Schema | undefined): GroupVersionKind[] {
+  const raw = schema?.['x-kubernetes-group-version-kind'];
+  if (!Array.isArray(raw)) return [];
+  return raw.filter(isRecord).map((g) => ({ group: String(g['group'] ?? ''), version: String(g['version'] ?? ''), kind: String(g['kind'] ?? '') }));
+}
+
+let byGvk: Map<string, string> | undefined;
+
+/** The definition that carries this group/version/kind in its x-kubernetes-group-version-kind. */
+export function definitionForKind(gvk: GroupVersionKind): string | undefined {
+  if (!byGvk) {
+    byGvk = new Map();
+    for (const [name, schema] of Object.entries(allDefinitions())) {
+      for (const g of gvkList(schema)) if (!byGvk.has(gvkKey(g))) byGvk.set(gvkKey(g), name);
+    }
+  }
+  return byGvk.get(gvkKey(gvk));
+}
+
+/** Every definition reachable from the roots through $ref, roots included, sorted by name. */
+export function referenceClosure(roots: Iterable<string>): string[] {
+  const defs = allDefinitions();
+  const seen = new Set<string>();
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const name = pending.pop();
+    if (name === undefined || seen.has(name) || !defs[name]) continue;
+    seen.add(name);
+    collectRefs(defs[name], pending);
+  }
+  return [...seen].sort();
+}
+
+function collectRefs(node: unknown, out: string[]): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collectRefs(item, out);
+  } else if (isRecord(node)) {
+    const target = refTarget(node['$ref']);
+    if (target) out.push(target);
+    for (const [key, value] of Object.entries(node)) {
+      // default values and enums are data, not schema
+      if (key !== 'default' && key !== 'enum') collectRefs(value, out);
+    }
+  }
+}
