@@ -52,6 +52,12 @@ export interface WatchOptions {
   /** Deliver every event with revision > afterRevision. Throws/reports Compacted when afterRevision < compacted revision. */
   afterRevision: number;
   signal: AbortSignal;
+  /**
+   * Progress notification: called with R once every event under prefix with revision <= R has been
+   * yielded (and the consumer has asked for the next batch), even when R was a write to another prefix.
+   * The watch cache relies on it to answer "have you seen revision R?".
+   */
+  onProgress?: (revision: number) => void;
 }
 
 export interface Storage {
