@@ -1,0 +1,4 @@
+// Kubernetes protobuf request bodies: what other folders may use.
+export { decodeKubernetesProtobuf, type DecodedObject } from './decode.js';
+export { ProtobufDecodeError } from './errors.js';
+export { isProtobufContentType } from './media-type.js';
