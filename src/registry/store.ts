@@ -1,0 +1,583 @@
+// The one generic store: CRUD + watch for every resource, over Storage (writes, consistent reads),
+// a ResourceCache (list/watch/get) and the kind's Strategy (defaults, validation, status rules).
+// Storage errors become API errors here, at one seam.
+import { randomInt, randomUUID } from 'node:crypto';
+import type { KubeObject } from '../api/object.js';
+import { isRecord } from '../api/object.js';
+import type { ResourceInfo } from '../api/resource-info.js';
+import { errors, field, StatusError, type FieldError } from '../apiserver/status.js';
+import type { CacheEvent, ResourceCache } from '../storage/cache-types.js';
+import { StorageError, type KeyValue, type Storage } from '../storage/types.js';
+import type { Strategy } from './strategy.js';
+
+export type Filter = (obj: Readonly<KubeObject>) => boolean;
+
+export interface StoreOptions {
+  storage: Storage;
+  cache: ResourceCache;
+  strategy: Strategy;
+  now?: () => Date;
+  /** Namespace lifecycle admission: the phase of a namespace, or undefined when it does not exist. */
+  namespacePhase?: (name: string) => string | undefined;
+  /** Validating admission, run after the strategy's validation and before the write. */
+  validate?: (op: 'CREATE' | 'UPDATE', obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
+  /** ObjectMeta validation (create, and update against the old object). */
+  validateMeta?: { create(obj: KubeObject): FieldError[]; update(obj: KubeObject, old: KubeObject): FieldError[] };
+}
+
+export interface ListOptions {
+  filter?: Filter;
+  limit?: number;
+  /** Decoded continue token. */
+  continueFrom?: { key: string; revision: number };
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListResult {
+  items: Readonly<KubeObject>[];
+  revision: number;
+  /** Last key returned when more remain. */
+  nextKey?: string;
+  remainingItemCount?: number;
+}
+
+export interface WatchOptions {
+  filter?: Filter;
+  /** Deliver events after this revision; undefined = start with ADDED events for the current state. */
+  afterRevision?: number;
+  /** "0": the initial state may come from the cache as it is; otherwise it is read consistently. */
+  anyInitialState?: boolean;
+  signal: AbortSignal;
+}
+
+export type StoreWatchEvent = CacheEvent | { type: 'INITIAL_END'; revision: number };
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+export type UpdateFn = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
+
+export interface UpdateOptions extends WriteOptions {
+  subresource?: 'status' | 'finalize';
+  /** Skip the strategy (defaults, prepare, validate): for server-owned writes such as pods/binding. */
+  raw?: boolean;
+  /** PUT: a body without metadata.resourceVersion needs allowUnconditionalUpdate. */
+  requireResourceVersion?: boolean;
+  /** Retry on a write conflict; default: when the desired object carried no resourceVersion. Patches retry
+   * always: a resourceVersion in the patch survives re-application and fails the precondition. */
+  retryOnConflict?: boolean;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  orphanDependents?: boolean;
+}
+
+const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+const maxGeneratedNameBase = 58;
+const generateNameAttempts = 8;
+
+export function generateName(base: string): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += nameAlphabet[randomInt(nameAlphabet.length)];
+  return base.slice(0, maxGeneratedNameBase) + suffix;
+}
+
+/** "/registry/<group or core>/<resource>/" */
+export function resourcePrefix(r: { group: string; resource: string }): string {
+  return `/registry/${r.group || 'core'}/${r.resource}/`;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isRecord(a) && isRecord(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+function decode(kv: KeyValue): KubeObject {
+  const obj = JSON.parse(kv.value) as KubeObject;
+  obj.metadata.resourceVersion = String(kv.modRevision);
+  return obj;
+}
+
+function encode(obj: KubeObject): string {
+  const { resourceVersion: _rv, selfLink: _sl, ...metadata } = obj.metadata;
+  return JSON.stringify({ ...obj, metadata });
+}
+
+function secondsTimestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class Store {
+  readonly resource: ResourceInfo;
+  readonly prefix: string;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: StoreOptions) {
+    this.resource = opts.strategy.resource;
+    this.prefix = resourcePrefix(this.resource);
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  get cache(): ResourceCache {
+    return this.opts.cache;
+  }
+
+  get strategy(): Strategy {
+    return this.opts.strategy;
+  }
+
+  keyFor(namespace: string, name: string): string {
+    return this.resource.namespaced ? `${this.prefix}${namespace}/${name}` : `${this.prefix}${name}`;
+  }
+
+  /** The key prefix of one namespace, or of the whole resource. */
+  listPrefix(namespace: string): string {
+    return this.resource.namespaced && namespace ? `${this.prefix}${namespace}/` : this.prefix;
+  }
+
+  private gr() {
+    return { group: this.resource.group, resource: this.resource.resource };
+  }
+
+  /** Wait until the cache reflects everything storage has committed (a consistent read). */
+  async syncCache(signal?: AbortSignal): Promise<void> {
+    const rev = await this.opts.storage.currentRevision();
+    if (this.opts.cache.revision() < rev) await this.opts.cache.waitForRevision(rev, signal);
+  }
+
+  async get(namespace: string, name: string, resourceVersion?: string): Promise<Readonly<KubeObject>> {
+    if (resourceVersion !== '0') await this.syncCache();
+    const obj = this.opts.cache.get(this.keyFor(namespace, name));
+    if (!obj) throw errors.notFound(this.gr(), name);
+    return obj;
+  }
+
+  async list(namespace: string, o: ListOptions = {}): Promise<ListResult> {
+    const prefix = this.listPrefix(namespace);
+    if (o.continueFrom) return this.listFromStorage(prefix, o, o.continueFrom.revision, o.continueFrom.key + '\u0000');
+    const rv = o.resourceVersion;
+    if (rv && rv !== '0' && o.resourceVersionMatch === 'Exact') return this.listFromStorage(prefix, o, parseRevision(rv), undefined);
+    let minRevision: number | undefined;
+    if (!rv) minRevision = await this.opts.storage.currentRevision();
+    else if (rv !== '0') minRevision = await this.notNewerThanStorage(parseRevision(rv));
+    const r = await this.opts.cache.list({
+      prefix,
+      ...(o.filter ? { filter: o.filter } : {}),
+      ...(o.limit ? { limit: o.limit } : {}),
+      ...(minRevision !== undefined ? { minRevision } : {}),
+    });
+    return {
+      items: r.items,
+      revision: r.revision,
+      ...(r.nextAfterKey !== undefined ? { nextKey: r.nextAfterKey } : {}),
+      ...(r.remainingItemCount !== undefined ? { remainingItemCount: r.remainingItemCount } : {}),
+    };
+  }
+
+  private async notNewerThanStorage(rev: number): Promise<number> {
+    const current = await this.opts.storage.currentRevision();
+    if (rev > current) {
+      throw new StatusError({
+        ...errors.timeout(`Too large resource version: ${rev}, current: ${current}`).status,
+        details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+      });
+    }
+    return rev;
+  }
+
+  /** A consistent snapshot at `revision` read from storage (continue tokens, resourceVersionMatch=Exact). */
+  private async listFromStorage(prefix: string, o: ListOptions, revision: number, fromKey: string | undefined): Promise<ListResult> {
+    const items: KubeObject[] = [];
+    let from = fromKey;
+    const limit = o.limit ?? 0;
+    for (;;) {
+      let page;
+      try {
+        page = await this.opts.storage.range(prefix, { revision, ...(from !== undefined ? { fromKey: from } : {}), ...(limit ? { limit: Math.max(limit, 50) } : {}) });
+      } catch (e) {
+        if (e instanceof StorageError && e.code === 'Compacted') {
+          if (fromKey !== undefined && o.continueFrom) throw errors.expired(continueExpiredMessage);
+          throw errors.tooOldResourceVersion(revision, (e.revision ?? revision + 1) - 1);
+        }
+        if (e instanceof StorageError && e.code === 'FutureRevision') await this.notNewerThanStorage(revision);
+        throw e;
+      }
+      for (const kv of page.kvs) {
+        const obj = decode(kv);
+        if (o.filter && !o.filter(obj)) continue;
+        items.push(obj);
+        if (limit && items.length === limit) {
+          const more = page.more || kv !== page.kvs[page.kvs.length - 1];
+          return more ? { items, revision, nextKey: kv.key } : { items, revision };
+        }
+      }
+      if (!page.more || page.kvs.length === 0) return { items, revision };
+      from = page.kvs[page.kvs.length - 1]!.key + '\u0000';
+    }
+  }
+
+  /** Watch events in batches; an INITIAL_END marker follows the synthetic ADDED events of the initial state. */
+  async *watch(namespace: string, o: WatchOptions): AsyncGenerator<StoreWatchEvent[]> {
+    const prefix = this.listPrefix(namespace);
+    let after = o.afterRevision;
+    if (after === undefined) {
+      const initial = await this.opts.cache.list({
+        prefix,
+        ...(o.filter ? { filter: o.filter } : {}),
+        ...(o.anyInitialState ? {} : { minRevision: await this.opts.storage.currentRevision() }),
+      });
+      after = initial.revision;
+      const added: StoreWatchEvent[] = initial.items.map((object) => ({ type: 'ADDED', object, revision: initial.revision }));
+      added.push({ type: 'INITIAL_END', revision: initial.revision });
+      yield added;
+    }
+    yield* this.opts.cache.watch({ prefix, afterRevision: after, signal: o.signal, ...(o.filter ? { filter: o.filter } : {}) });
+  }
+
+  // ---- writes ----
+
+  async create(namespace: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    const obj = structuredClone(input);
+    const strategy = this.opts.strategy;
+    obj.apiVersion = this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
+    obj.kind = this.resource.kind;
+    const meta = obj.metadata;
+    if (this.resource.namespaced) {
+      meta.namespace = namespace;
+      this.admitNamespace(namespace, meta.name ?? meta.generateName ?? '');
+    } else {
+      delete meta.namespace;
+    }
+    strategy.defaults?.(obj);
+    strategy.prepareForCreate?.(obj);
+    delete meta.resourceVersion;
+    delete meta.selfLink;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = secondsTimestamp(this.now());
+    const generated = !meta.name && !!meta.generateName;
+    if (generated) meta.name = generateName(meta.generateName ?? '');
+    this.check(obj, [...(this.opts.validateMeta?.create(obj) ?? []), ...strategy.validate(obj)]);
+    if (strategy.allocate) this.check(obj, await strategy.allocate(obj, undefined, this.allocationContext()));
+    await this.opts.validate?.('CREATE', obj, undefined);
+    if (opts.dryRun) return obj;
+
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const rev = await this.opts.storage.create(this.keyFor(namespace, meta.name ?? ''), encode(obj));
+        await this.opts.cache.waitForRevision(rev);
+        meta.resourceVersion = String(rev);
+        return obj;
+      } catch (e) {
+        if (e instanceof StorageError && e.code === 'KeyExists') {
+          if (generated && attempt < generateNameAttempts) {
+            meta.name = generateName(meta.generateName ?? '');
+            continue;
+          }
+          throw errors.alreadyExists(this.gr(), meta.name ?? '');
+        }
+        throw e;
+      }
+    }
+  }
+
+  private admitNamespace(namespace: string, name: string): void {
+    if (!this.opts.namespacePhase || this.resource.resource === 'namespaces') return;
+    const phase = this.opts.namespacePhase(namespace);
+    if (phase === undefined) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
+    if (phase === 'Terminating') {
+      throw errors.forbidden(this.gr(), name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  private allocationContext() {
+    return {
+      existing: async () => (await this.opts.cache.list({ prefix: this.prefix })).items,
+    };
+  }
+
+  private check(obj: KubeObject, errs: FieldError[]): void {
+    if (errs.length > 0) throw errors.invalid({ group: this.resource.group, kind: this.resource.kind }, obj.metadata.name ?? '', errs);
+  }
+
+  private async current(key: string): Promise<{ kv: KeyValue; obj: KubeObject } | undefined> {
+    const kv = await this.opts.storage.get(key);
+    return kv ? { kv, obj: decode(kv) } : undefined;
+  }
+
+  /**
+   * Read-modify-write: `tryUpdate` gets the current object (a private copy) and returns the desired one.
+   * A resourceVersion in the result is a precondition. Returns the stored object and whether it was created.
+   */
+  async update(namespace: string, name: string, tryUpdate: UpdateFn, opts: UpdateOptions = {}): Promise<{ object: KubeObject; created: boolean }> {
+    const key = this.keyFor(namespace, name);
+    const strategy = this.opts.strategy;
+    for (;;) {
+      const cur = await this.current(key);
+      if (!cur) {
+        if (!strategy.allowCreateOnUpdate || opts.subresource) throw errors.notFound(this.gr(), name);
+        const desired = await tryUpdate(undefined);
+        if (desired.metadata.name !== undefined && desired.metadata.name !== name) throw errors.badRequest(nameMismatch(desired.metadata.name, name));
+        desired.metadata.name = name;
+        try {
+          return { object: await this.create(namespace, desired, opts), created: true };
+        } catch (e) {
+          if (e instanceof StatusError && e.reason === 'AlreadyExists') continue;
+          throw e;
+        }
+      }
+      const old = cur.obj;
+      const obj = await tryUpdate(structuredClone(old));
+      const meta = obj.metadata;
+      if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(nameMismatch(meta.name, name));
+      const requestedRV = meta.resourceVersion;
+      if (!requestedRV && opts.requireResourceVersion && !strategy.allowUnconditionalUpdate) {
+        throw errors.invalid({ group: this.resource.group, kind: this.resource.kind }, name, [
+          { ...field.invalid('metadata.resourceVersion', 0, 'must be specified for an update'), renderedValue: '0x0' },
+        ]);
+      }
+      if (requestedRV && requestedRV !== String(cur.kv.modRevision)) throw errors.conflict(this.gr(), name, errors.optimisticLockMessage);
+      if (meta.uid && meta.uid !== old.metadata.uid) {
+        throw errors.conflict(this.gr(), name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
+      }
+      this.prepareUpdate(obj, old, namespace, name, opts);
+
+      const deleting = !!old.metadata.deletionTimestamp;
+      if (deleting && (meta.finalizers ?? []).length === 0 && (old.metadata.deletionGracePeriodSeconds ?? 0) === 0 && !hasSpecFinalizers(obj, this.resource)) {
+        // The last finalizer is gone: the update completes the deletion.
+        if (opts.dryRun) return { object: obj, created: false };
+        try {
+          const { revision } = await this.opts.storage.delete(key, cur.kv.modRevision);
+          await this.opts.cache.waitForRevision(revision);
+          meta.resourceVersion = String(revision);
+          return { object: obj, created: false };
+        } catch (e) {
+          if (this.retryable(e, opts, requestedRV)) continue;
+          throw this.writeError(e, name);
+        }
+      }
+      meta.resourceVersion = String(cur.kv.modRevision);
+      if (deepEqual(obj, old)) return { object: old, created: false };
+      if (opts.dryRun) return { object: obj, created: false };
+      try {
+        const rev = await this.opts.storage.update(key, encode(obj), cur.kv.modRevision);
+        await this.opts.cache.waitForRevision(rev);
+        meta.resourceVersion = String(rev);
+        return { object: obj, created: false };
+      } catch (e) {
+        if (this.retryable(e, opts, requestedRV)) continue;
+        throw this.writeError(e, name);
+      }
+    }
+  }
+
+  private prepareUpdate(obj: KubeObject, old: KubeObject, namespace: string, name: string, opts: UpdateOptions): void {
+    const subresource = opts.subresource;
+    const strategy = this.opts.strategy;
+    obj.apiVersion = old.apiVersion ?? obj.apiVersion;
+    obj.kind = old.kind ?? obj.kind;
+    const meta = obj.metadata;
+    meta.name = name;
+    if (this.resource.namespaced) meta.namespace = namespace;
+    else delete meta.namespace;
+    meta.uid = old.metadata.uid;
+    meta.creationTimestamp = old.metadata.creationTimestamp;
+    delete meta.selfLink;
+    copyOrDelete(meta, old.metadata, 'deletionTimestamp');
+    copyOrDelete(meta, old.metadata, 'deletionGracePeriodSeconds');
+    if (old.metadata.generation !== undefined) meta.generation = old.metadata.generation;
+    if (opts.raw) return;
+    strategy.defaults?.(obj);
+    let errs: FieldError[];
+    if (subresource === 'finalize') {
+      // Only spec.finalizers may change through /finalize.
+      const spec = isRecord(obj['spec']) ? obj['spec'] : {};
+      const finalizers = spec['finalizers'] ?? [];
+      for (const k of Object.keys(obj)) if (k !== 'metadata') delete obj[k];
+      for (const [k, v] of Object.entries(structuredClone(old))) if (k !== 'metadata') obj[k] = v;
+      obj['spec'] = { ...(isRecord(old['spec']) ? old['spec'] : {}), finalizers };
+      errs = [];
+    } else if (subresource === 'status') {
+      strategy.prepareForStatusUpdate?.(obj, old);
+      errs = strategy.validateStatusUpdate?.(obj, old) ?? [];
+    } else {
+      strategy.prepareForUpdate?.(obj, old);
+      errs = [...(this.opts.validateMeta?.update(obj, old) ?? []), ...(strategy.validateUpdate ? strategy.validateUpdate(obj, old) : strategy.validate(obj))];
+    }
+    if (old.metadata.deletionTimestamp) {
+      const added = (meta.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
+      if (added.length > 0) errs.push(field.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${goQuotedList(added)}`));
+    }
+    this.check(obj, errs);
+  }
+
+  private retryable(e: unknown, opts: UpdateOptions, requestedRV: string | undefined): boolean {
+    if (!(e instanceof StorageError) || (e.code !== 'Conflict' && e.code !== 'NotFound')) return false;
+    return opts.retryOnConflict ?? !requestedRV;
+  }
+
+  private writeError(e: unknown, name: string): unknown {
+    if (e instanceof StorageError && e.code === 'Conflict') return errors.conflict(this.gr(), name, errors.optimisticLockMessage);
+    if (e instanceof StorageError && e.code === 'NotFound') return errors.notFound(this.gr(), name);
+    return e;
+  }
+
+  /** Returns the object as deleted (final state) or as it now stands (graceful/finalizers), and whether it is gone. */
+  async delete(namespace: string, name: string, opts: DeleteOptions = {}): Promise<{ object: KubeObject; deleted: boolean }> {
+    const key = this.keyFor(namespace, name);
+    for (;;) {
+      const cur = await this.current(key);
+      if (!cur) throw errors.notFound(this.gr(), name);
+      const obj = cur.obj;
+      const meta = obj.metadata;
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== meta.uid) {
+        throw errors.conflict(this.gr(), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+        throw errors.conflict(this.gr(), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${meta.resourceVersion ?? ''}`);
+      }
+      const finalizersChanged = applyPropagationFinalizers(meta, opts);
+      const grace = this.gracePeriod(obj, opts);
+      const pendingSpecFinalizers = hasSpecFinalizers(obj, this.resource);
+      const keep = grace > 0 || (meta.finalizers ?? []).length > 0 || pendingSpecFinalizers;
+      try {
+        if (!keep) {
+          if (opts.dryRun) return { object: obj, deleted: true };
+          const { revision } = await this.opts.storage.delete(key, cur.kv.modRevision);
+          await this.opts.cache.waitForRevision(revision);
+          return { object: obj, deleted: true };
+        }
+        const changed = this.markDeleting(obj, grace, pendingSpecFinalizers) || finalizersChanged;
+        if (!changed || opts.dryRun) return { object: obj, deleted: false };
+        const rev = await this.opts.storage.update(key, encode(obj), cur.kv.modRevision);
+        await this.opts.cache.waitForRevision(rev);
+        meta.resourceVersion = String(rev);
+        return { object: obj, deleted: false };
+      } catch (e) {
+        if (e instanceof StorageError && (e.code === 'Conflict' || e.code === 'NotFound') && !pre?.resourceVersion) {
+          if (e.code === 'NotFound') throw errors.notFound(this.gr(), name);
+          continue;
+        }
+        throw this.writeError(e, name);
+      }
+    }
+  }
+
+  private gracePeriod(obj: KubeObject, opts: DeleteOptions): number {
+    let grace = opts.gracePeriodSeconds ?? this.opts.strategy.gracePeriodSeconds?.(obj) ?? 0;
+    if (this.resource.group === '' && this.resource.resource === 'pods') {
+      const spec = isRecord(obj['spec']) ? obj['spec'] : {};
+      const status = isRecord(obj['status']) ? obj['status'] : {};
+      // An unscheduled or finished pod has nothing to stop: it goes at once.
+      if (!spec['nodeName'] || status['phase'] === 'Succeeded' || status['phase'] === 'Failed') grace = 0;
+    }
+    const existing = obj.metadata.deletionGracePeriodSeconds;
+    if (existing !== undefined && obj.metadata.deletionTimestamp && grace > existing) grace = existing;
+    return Math.max(0, grace);
+  }
+
+  /** Sets deletionTimestamp/deletionGracePeriodSeconds; returns whether anything changed. */
+  private markDeleting(obj: KubeObject, grace: number, namespaceTerminating: boolean): boolean {
+    const meta = obj.metadata;
+    const now = this.now();
+    let changed = false;
+    if (!meta.deletionTimestamp || (meta.deletionGracePeriodSeconds ?? 0) > grace) {
+      meta.deletionTimestamp = secondsTimestamp(new Date(now.getTime() + grace * 1000));
+      if (meta.generation !== undefined && grace > 0) meta.generation += 1;
+      changed = true;
+    }
+    if (meta.deletionGracePeriodSeconds !== grace) {
+      meta.deletionGracePeriodSeconds = grace;
+      changed = true;
+    }
+    if (namespaceTerminating) {
+      const status = isRecord(obj['status']) ? obj['status'] : {};
+      if (status['phase'] !== 'Terminating') {
+        obj['status'] = { ...status, phase: 'Terminating' };
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Deletes every object the filter matches; returns the deleted (or now-deleting) objects. */
+  async deleteCollection(namespace: string, filter: Filter | undefined, opts: DeleteOptions): Promise<KubeObject[]> {
+    const { items } = await this.list(namespace, filter ? { filter } : {});
+    const out: KubeObject[] = [];
+    for (const item of items) {
+      try {
+        const r = await this.delete(item.metadata.namespace ?? '', item.metadata.name ?? '', opts);
+        out.push(r.object);
+      } catch (e) {
+        if (e instanceof StatusError && e.reason === 'NotFound') continue;
+        throw e;
+      }
+    }
+    return out;
+  }
+}
+
+export const continueExpiredMessage =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+function parseRevision(rv: string): number {
+  const n = Number(rv);
+  if (!/^\d+$/.test(rv) || !Number.isSafeInteger(n)) throw errors.badRequest(`invalid resource version: ${rv}`);
+  return n;
+}
+
+function nameMismatch(bodyName: string, urlName: string): string {
+  return `the name of the object (${bodyName}) does not match the name on the URL (${urlName})`;
+}
+
+function copyOrDelete<K extends 'deletionTimestamp' | 'deletionGracePeriodSeconds'>(to: KubeObject['metadata'], from: KubeObject['metadata'], k: K): void {
+  if (from[k] === undefined) delete to[k];
+  else to[k] = from[k];
+}
+
+function goQuotedList(items: string[]): string {
+  return `[${items.map((s) => JSON.stringify(s)).join(' ')}]`;
+}
+
+/** A namespace waits for its spec.finalizers (the namespace controller) before it is removed. */
+function hasSpecFinalizers(obj: KubeObject, r: ResourceInfo): boolean {
+  if (r.group !== '' || r.resource !== 'namespaces') return false;
+  const spec = isRecord(obj['spec']) ? obj['spec'] : {};
+  const f = spec['finalizers'];
+  return Array.isArray(f) && f.length > 0;
+}
+
+/** Orphan/Foreground propagation as finalizers (k8s deletionFinalizersForGarbageCollection). */
+function applyPropagationFinalizers(meta: KubeObject['metadata'], opts: DeleteOptions): boolean {
+  let orphan: boolean | undefined;
+  let foreground: boolean | undefined;
+  if (opts.propagationPolicy === 'Orphan' || opts.orphanDependents === true) [orphan, foreground] = [true, false];
+  else if (opts.propagationPolicy === 'Foreground') [orphan, foreground] = [false, true];
+  else if (opts.propagationPolicy === 'Background' || opts.orphanDependents === false) [orphan, foreground] = [false, false];
+  if (orphan === undefined) return false;
+  const before = meta.finalizers ?? [];
+  let after = before.filter((f) => (f !== 'orphan' || orphan) && (f !== 'foregroundDeletion' || foreground));
+  if (orphan && !after.includes('orphan')) after = [...after, 'orphan'];
+  if (foreground && !after.includes('foregroundDeletion')) after = [...after, 'foregroundDeletion'];
+  if (deepEqual(before, after)) return false;
+  if (after.length > 0) meta.finalizers = after;
+  else delete meta.finalizers;
+  return true;
+}
