@@ -2,3 +2,5 @@
 export { decodeKubernetesProtobuf, type DecodedObject } from './decode.js';
 export { ProtobufDecodeError } from './errors.js';
 export { isProtobufContentType } from './media-type.js';
+/** For tests and tools: the API server never answers in protobuf. */
+export { encodeKubernetesProtobuf } from './encode.js';
