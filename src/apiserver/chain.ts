@@ -1,0 +1,45 @@
+// The request pipeline, listed once in request order:
+// request info → authentication → impersonation → authorization → routing.
+import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
+import { withAuthentication } from './authentication.js';
+import { withAuthorization } from './authorization.js';
+import { withImpersonation } from './impersonation.js';
+import { parseRequestInfo } from './request-info.js';
+import { errorResponse, withWarnings } from './responses.js';
+import type { ApiRequest, ApiResponse, Handler, RequestContext } from './types.js';
+
+export interface ChainDeps {
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  /** The last stage: serve the request. */
+  route: Handler;
+}
+
+export type EntryHandler = (req: ApiRequest, opts?: { user?: UserInfo }) => Promise<ApiResponse>;
+
+export function buildHandlerChain(deps: ChainDeps): EntryHandler {
+  const stages: ((next: Handler) => Handler)[] = [
+    (next) => withAuthentication(next, deps.authenticator), // needs nothing but headers and the TLS peer
+    (next) => withImpersonation(next, deps.authorizer), // needs the authenticated user
+    (next) => withAuthorization(next, deps.authorizer), // needs the final (possibly impersonated) user
+  ];
+  let handler: Handler = async function route(req, ctx) {
+    return withWarnings(await deps.route(req, ctx), ctx);
+  };
+  for (let i = stages.length - 1; i >= 0; i--) handler = stages[i]!(handler);
+  const first = handler;
+
+  return async function requestInfo(req, opts) {
+    const ctx: RequestContext = {
+      requestInfo: parseRequestInfo(req.method, req.url),
+      warnings: [],
+      signal: req.signal ?? new AbortController().signal,
+      ...(opts?.user ? { user: opts.user } : {}),
+    };
+    try {
+      return await first(req, ctx);
+    } catch (e) {
+      return withWarnings(errorResponse(e), ctx);
+    }
+  };
+}

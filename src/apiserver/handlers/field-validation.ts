@@ -1,0 +1,39 @@
+// fieldValidation=Strict|Warn|Ignore: unknown fields are an error, a warning, or silently dropped.
+import type { KubeObject } from '../../api/object.js';
+import { isRecord } from '../../api/object.js';
+import { unknownFields } from '../../api/schema/index.js';
+import { errors } from '../status.js';
+import type { RequestContext } from '../types.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function parseFieldValidation(query: URLSearchParams): FieldValidation {
+  const v = query.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw errors.badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(v)}: supported values: "Ignore", "Strict", "Warn"`);
+}
+
+/** Applies the directive; unknown fields are removed from obj (as Kubernetes' typed decoding drops them). */
+export function checkUnknownFields(obj: KubeObject, definition: string, mode: FieldValidation, ctx: RequestContext): void {
+  const unknown = unknownFields(definition, obj);
+  if (unknown.length === 0) return;
+  if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.map((p) => `unknown field ${JSON.stringify(p)}`).join(', ')}`);
+  if (mode === 'Warn') for (const p of unknown) ctx.warnings.push(`unknown field ${JSON.stringify(p)}`);
+  for (const p of unknown) removePath(obj, p);
+}
+
+/** "spec.containers[0].imagee" → delete that field. */
+export function removePath(root: unknown, path: string): void {
+  const steps: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) steps.push(m[2] !== undefined ? Number(m[2]) : (m[1] ?? ''));
+  let node: unknown = root;
+  for (let i = 0; i < steps.length - 1; i++) {
+    const s = steps[i]!;
+    if (typeof s === 'number') node = Array.isArray(node) ? node[s] : undefined;
+    else node = isRecord(node) ? node[s] : undefined;
+    if (node === undefined) return;
+  }
+  const last = steps[steps.length - 1];
+  if (typeof last === 'string' && isRecord(node)) delete node[last];
+}

@@ -1,0 +1,73 @@
+// CREATE, UPDATE (PUT), DELETE and DELETECOLLECTION.
+import type { KubeObject } from '../../api/object.js';
+import { checkNamespace, decodeObject, mediaType, parseStructured, readBody } from '../body.js';
+import { objectResponse, listResponse } from '../encode.js';
+import { deleteOptions, parseDryRun, selectionFilter } from '../query.js';
+import { encodeContext, type ResourceScope } from '../scope.js';
+import { errors, successStatus } from '../status.js';
+import { jsonResponse } from '../responses.js';
+import { headerValue, type ApiResponse } from '../types.js';
+import { checkUnknownFields, parseFieldValidation } from './field-validation.js';
+import { isProtobufContentType } from '../../api/protobuf/index.js';
+
+/** Decode a create/update body and apply fieldValidation (protobuf bodies cannot carry unknown fields). */
+export async function decodeBody(s: ResourceScope, expected: { group: string; version: string; kind: string; definition: string }): Promise<KubeObject> {
+  const mode = parseFieldValidation(s.info.query);
+  const obj = await decodeObject(s.req, expected);
+  if (!isProtobufContentType(mediaType(headerValue(s.req.headers, 'content-type')))) checkUnknownFields(obj, expected.definition, mode, s.ctx);
+  return obj;
+}
+
+export async function createObject(s: ResourceScope): Promise<ApiResponse> {
+  const enc = encodeContext(s);
+  const dryRun = parseDryRun(s.info.query);
+  const obj = await decodeBody(s, s.resource);
+  checkNamespace(obj, s.resource, s.info.namespace);
+  const created = await s.store.create(s.info.namespace, obj, { dryRun });
+  return objectResponse(201, created, enc);
+}
+
+export async function updateObject(s: ResourceScope, subresource?: 'status' | 'finalize'): Promise<ApiResponse> {
+  const enc = encodeContext(s);
+  const dryRun = parseDryRun(s.info.query);
+  const obj = await decodeBody(s, s.resource);
+  checkNamespace(obj, s.resource, s.info.namespace);
+  const name = s.info.urlName;
+  if (obj.metadata.name !== undefined && obj.metadata.name !== '' && obj.metadata.name !== name) {
+    throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  const { object, created } = await s.store.update(s.info.namespace, name, () => structuredClone(obj), {
+    dryRun,
+    requireResourceVersion: true,
+    ...(subresource ? { subresource } : {}),
+  });
+  return objectResponse(created ? 201 : 200, object, enc);
+}
+
+async function optionalBody(s: ResourceScope): Promise<unknown> {
+  const bytes = await readBody(s.req);
+  if (bytes.byteLength === 0) return undefined;
+  const type = mediaType(headerValue(s.req.headers, 'content-type')) || 'application/json';
+  if (type !== 'application/json' && type !== 'application/yaml') throw errors.unsupportedMediaType(type, ['application/json', 'application/yaml']);
+  return parseStructured(bytes, type, 'DeleteOptions');
+}
+
+export async function deleteObject(s: ResourceScope): Promise<ApiResponse> {
+  const enc = encodeContext(s);
+  const opts = deleteOptions(await optionalBody(s), s.info.query);
+  const { object, deleted } = await s.store.delete(s.info.namespace, s.info.urlName, opts);
+  const status = !deleted && opts.orphanDependents === false ? 202 : 200;
+  if (deleted && !s.store.strategy.returnDeletedObject) {
+    return jsonResponse(status, successStatus({ name: object.metadata.name ?? '', group: s.resource.group, kind: s.resource.resource, ...(object.metadata.uid ? { uid: object.metadata.uid } : {}) }));
+  }
+  return objectResponse(status, object, enc);
+}
+
+export async function deleteCollection(s: ResourceScope): Promise<ApiResponse> {
+  const enc = encodeContext(s);
+  const opts = deleteOptions(await optionalBody(s), s.info.query);
+  const filter = selectionFilter(s.store.strategy, s.info.query.get('labelSelector'), s.info.query.get('fieldSelector'));
+  const items = await s.store.deleteCollection(s.info.namespace, filter, opts);
+  const revision = String(s.store.cache.revision());
+  return listResponse(s.resource, items, { resourceVersion: revision }, enc);
+}

@@ -1,0 +1,91 @@
+// Stage: Impersonate-User/-Group/-Uid/-Extra-* headers, each allowed by the `impersonate` verb
+// on users/groups/serviceaccounts/uids/userextras (k8s filters/impersonation.go).
+import type { Attributes, Authorizer, UserInfo } from '../auth/types.js';
+import { forbiddenError } from './forbidden.js';
+import { errorResponse } from './responses.js';
+import { errors } from './status.js';
+import { headerValue, headerValues, type Handler, type HeaderMap } from './types.js';
+
+const extraPrefix = 'impersonate-extra-';
+const serviceAccountPrefix = 'system:serviceaccount:';
+
+function impersonateAttrs(user: UserInfo, resource: string, name: string, extra: { group?: string; namespace?: string; subresource?: string } = {}): Attributes {
+  return {
+    user,
+    verb: 'impersonate',
+    resourceRequest: true,
+    namespace: extra.namespace ?? '',
+    apiGroup: extra.group ?? '',
+    apiVersion: '',
+    resource,
+    subresource: extra.subresource ?? '',
+    name,
+    path: '',
+  };
+}
+
+interface Requested {
+  userName?: string;
+  groups: string[];
+  uid?: string;
+  extra: Record<string, string[]>;
+}
+
+function requested(headers: HeaderMap): Requested | undefined {
+  const userName = headerValue(headers, 'impersonate-user');
+  const groups = headerValues(headers, 'impersonate-group');
+  const uid = headerValue(headers, 'impersonate-uid');
+  const extra: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith(extraPrefix) || value === undefined) continue;
+    const key = decodeURIComponent(name.slice(extraPrefix.length));
+    extra[key] = [...(extra[key] ?? []), ...(Array.isArray(value) ? value : [value])];
+  }
+  if (userName === undefined && groups.length === 0 && uid === undefined && Object.keys(extra).length === 0) return undefined;
+  return { ...(userName !== undefined ? { userName } : {}), groups, ...(uid !== undefined ? { uid } : {}), extra };
+}
+
+function withoutImpersonationHeaders(headers: HeaderMap): HeaderMap {
+  const out: HeaderMap = {};
+  for (const [k, v] of Object.entries(headers)) if (!k.startsWith('impersonate-')) out[k] = v;
+  return out;
+}
+
+export function withImpersonation(next: Handler, authorizer: Authorizer): Handler {
+  return async function impersonate(req, ctx) {
+    const want = requested(req.headers);
+    if (!want) return next(req, ctx);
+    const actor = ctx.user;
+    if (!actor) return errorResponse(errors.internal(new Error('no user found for request')));
+    if (want.userName === undefined) {
+      return errorResponse(errors.badRequest(`requested ${JSON.stringify({ groups: want.groups, uid: want.uid ?? '', extra: want.extra })} without impersonating a user`));
+    }
+    const checks: Attributes[] = [];
+    const groups = [...want.groups];
+    if (want.userName.startsWith(serviceAccountPrefix)) {
+      const [namespace = '', name = ''] = want.userName.slice(serviceAccountPrefix.length).split(':', 2);
+      checks.push(impersonateAttrs(actor, 'serviceaccounts', name, { namespace }));
+      if (groups.length === 0) groups.push('system:serviceaccounts', `system:serviceaccounts:${namespace}`);
+    } else {
+      checks.push(impersonateAttrs(actor, 'users', want.userName));
+    }
+    for (const g of want.groups) checks.push(impersonateAttrs(actor, 'groups', g));
+    if (want.uid !== undefined) checks.push(impersonateAttrs(actor, 'uids', want.uid, { group: 'authentication.k8s.io' }));
+    for (const [key, values] of Object.entries(want.extra)) {
+      for (const v of values) checks.push(impersonateAttrs(actor, 'userextras', v, { group: 'authentication.k8s.io', subresource: key }));
+    }
+    for (const attrs of checks) {
+      const d = await authorizer.authorize(attrs);
+      if (d.decision !== 'allow') return errorResponse(forbiddenError(attrs, d.reason));
+    }
+    if (want.userName === 'system:anonymous') {
+      if (!groups.includes('system:unauthenticated')) groups.push('system:unauthenticated');
+    } else if (!groups.includes('system:authenticated')) {
+      groups.push('system:authenticated');
+    }
+    const user: UserInfo = { name: want.userName, groups, ...(want.uid !== undefined ? { uid: want.uid } : {}), ...(Object.keys(want.extra).length ? { extra: want.extra } : {}) };
+    ctx.impersonator = actor;
+    ctx.user = user;
+    return next({ ...req, headers: withoutImpersonationHeaders(req.headers) }, ctx);
+  };
+}

@@ -1,0 +1,167 @@
+// Non-resource endpoints: /version, health checks, discovery (legacy and aggregated) and OpenAPI.
+// Documents are built once and kept as encoded text.
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType } from '../api/discovery.js';
+import { openapiV2Json, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Root } from '../api/openapi/index.js';
+import { accepts } from './negotiation.js';
+import { jsonText, textResponse, errorResponse } from './responses.js';
+import { errors } from './status.js';
+import { headerValue, type ApiRequest, type ApiResponse, type RequestContext } from './types.js';
+
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  gitVersion: string;
+  gitCommit: string;
+  gitTreeState: string;
+  buildDate: string;
+  goVersion: string;
+  compiler: string;
+  platform: string;
+}
+
+export const defaultVersion: VersionInfo = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-akube',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2025-01-01T00:00:00Z',
+  goVersion: `node${process.versions.node}`,
+  compiler: 'gc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface NonResourceDeps {
+  version: VersionInfo;
+  /** host:port for serverAddressByClientCIDRs. */
+  serverAddress: () => string;
+  healthChecks: HealthCheck[];
+}
+
+const openapiV2ProtoType = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+function memo<T>(build: () => T): () => T {
+  let value: T | undefined;
+  let built = false;
+  return () => {
+    if (!built) {
+      value = build();
+      built = true;
+    }
+    return value as T;
+  };
+}
+
+function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  if (!accept) return undefined;
+  for (const part of accept.split(',')) {
+    const p = part.replace(/\s+/g, '');
+    if (!p.includes('as=APIGroupDiscoveryList') || !p.includes('g=apidiscovery.k8s.io')) continue;
+    if (p.includes('v=v2beta1')) return 'v2beta1';
+    if (p.includes('v=v2')) return 'v2';
+  }
+  return undefined;
+}
+
+export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiRequest, ctx: RequestContext) => Promise<ApiResponse> {
+  const versionText = JSON.stringify(deps.version, null, 2);
+  const aggregated = new Map<string, string>();
+  const aggregatedText = (root: 'api' | 'apis', v: 'v2' | 'v2beta1') => {
+    const k = `${root}/${v}`;
+    let t = aggregated.get(k);
+    if (t === undefined) aggregated.set(k, (t = JSON.stringify(aggregatedDiscovery(root, v))));
+    return t;
+  };
+  const apisText = memo(() => JSON.stringify(apiGroupList()));
+  const groupTexts = new Map<string, string | null>();
+  const resourceListTexts = new Map<string, string | null>();
+  const v2Json = memo(() => JSON.stringify(openapiV2Json()));
+  const v2Proto = memo(() => openapiV2Protobuf());
+  const v3Root = memo(() => JSON.stringify(openapiV3Root()));
+  const v3Docs = new Map<string, string | null>();
+
+  function cached(map: Map<string, string | null>, key: string, build: () => unknown): string | null {
+    let t = map.get(key);
+    if (t === undefined) {
+      const doc = build();
+      t = doc === undefined ? null : JSON.stringify(doc);
+      map.set(key, t);
+    }
+    return t;
+  }
+
+  async function health(kind: 'healthz' | 'livez' | 'readyz', rest: string[], query: URLSearchParams): Promise<ApiResponse> {
+    const exclude = new Set(query.getAll('exclude'));
+    let checks = deps.healthChecks.filter((c) => !exclude.has(c.name));
+    if (rest.length > 0) {
+      checks = checks.filter((c) => c.name === rest.join('/'));
+      if (checks.length === 0) return errorResponse(errors.notFoundPath());
+    }
+    const lines: string[] = [];
+    let failed = false;
+    for (const c of checks) {
+      try {
+        await c.check();
+        lines.push(`[+]${c.name} ok`);
+      } catch {
+        failed = true;
+        lines.push(`[-]${c.name} failed: reason withheld`);
+      }
+    }
+    const verbose = query.has('verbose');
+    if (failed) return textResponse(500, `${lines.join('\n')}\n${kind} check failed\n`);
+    if (!verbose) return textResponse(200, 'ok');
+    return textResponse(200, `${lines.join('\n')}\n${kind} check passed\n`);
+  }
+
+  return async function nonResource(req, ctx) {
+    const info = ctx.requestInfo;
+    const path = info.path.length > 1 ? info.path.replace(/\/+$/, '') : info.path;
+    const parts = path.split('/').filter((p) => p !== '');
+    const method = req.method.toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD') return errorResponse(errors.notFoundPath());
+    const accept = headerValue(req.headers, 'accept');
+    const [first, second, third] = parts;
+
+    if (first === 'version' && parts.length === 1) return jsonText(200, versionText);
+    if ((first === 'healthz' || first === 'livez' || first === 'readyz')) return health(first, parts.slice(1), info.query);
+    if (first === 'api' && parts.length === 1) {
+      const v = wantsAggregated(accept);
+      if (v) return { status: 200, headers: { 'content-type': discoveryContentType(v) }, body: aggregatedText('api', v) };
+      return jsonText(200, JSON.stringify(apiVersions(deps.serverAddress())));
+    }
+    if (first === 'api' && parts.length === 2 && second) {
+      const t = cached(resourceListTexts, `/${second}`, () => apiResourceList('', second));
+      return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
+    }
+    if (first === 'apis' && parts.length === 1) {
+      const v = wantsAggregated(accept);
+      if (v) return { status: 200, headers: { 'content-type': discoveryContentType(v) }, body: aggregatedText('apis', v) };
+      return jsonText(200, apisText());
+    }
+    if (first === 'apis' && parts.length === 2 && second) {
+      const t = cached(groupTexts, second, () => apiGroup(second));
+      return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
+    }
+    if (first === 'apis' && parts.length === 3 && second && third) {
+      const t = cached(resourceListTexts, `${second}/${third}`, () => apiResourceList(second, third));
+      return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
+    }
+    if (first === 'openapi' && second === 'v2' && parts.length === 2) {
+      if (accepts(accept, openapiV2ProtoType)) return { status: 200, headers: { 'content-type': openapiV2ProtoType }, body: v2Proto() };
+      return jsonText(200, v2Json());
+    }
+    if (first === 'openapi' && second === 'v3') {
+      if (parts.length === 2) return jsonText(200, v3Root());
+      const gv = parts.slice(2).join('/');
+      const t = cached(v3Docs, gv, () => openapiV3GroupVersion(gv));
+      return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
+    }
+    return errorResponse(errors.notFoundPath());
+  };
+}

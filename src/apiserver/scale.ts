@@ -1,0 +1,110 @@
+// The scale subresource (autoscaling/v1 Scale) of deployments, replicasets, statefulsets and replicationcontrollers.
+import type { KubeObject } from '../api/object.js';
+import { isRecord } from '../api/object.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../api/patch/index.js';
+import { checkObject, decodeObject, mediaType, parseStructured, readBody } from './body.js';
+import { parseDryRun } from './query.js';
+import { jsonResponse } from './responses.js';
+import type { ResourceScope } from './scope.js';
+import { errors, field } from './status.js';
+import { headerValue, type ApiResponse } from './types.js';
+import { patchTypes } from './handlers/patch.js';
+
+const scaleKind = { group: 'autoscaling', version: 'v1', kind: 'Scale', definition: 'io.k8s.api.autoscaling.v1.Scale' };
+
+function selectorString(selector: unknown): string {
+  if (!isRecord(selector)) return '';
+  const terms: [string, string][] = [];
+  const matchLabels = selector['matchLabels'];
+  const matchExpressions = selector['matchExpressions'];
+  const isLabelSelector = isRecord(matchLabels) || Array.isArray(matchExpressions);
+  if (!isLabelSelector) {
+    // ReplicationController: a plain map
+    for (const [k, v] of Object.entries(selector)) terms.push([k, `${k}=${String(v)}`]);
+  } else {
+    if (isRecord(matchLabels)) for (const [k, v] of Object.entries(matchLabels)) terms.push([k, `${k}=${String(v)}`]);
+    if (Array.isArray(matchExpressions)) {
+      for (const e of matchExpressions) {
+        if (!isRecord(e) || typeof e['key'] !== 'string') continue;
+        const key = e['key'];
+        const values = Array.isArray(e['values']) ? [...(e['values'] as unknown[])].map(String).sort() : [];
+        switch (e['operator']) {
+          case 'In': terms.push([key, `${key} in (${values.join(',')})`]); break;
+          case 'NotIn': terms.push([key, `${key} notin (${values.join(',')})`]); break;
+          case 'Exists': terms.push([key, key]); break;
+          case 'DoesNotExist': terms.push([key, `!${key}`]); break;
+        }
+      }
+    }
+  }
+  return terms.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((t) => t[1]).join(',');
+}
+
+export function scaleOf(obj: Readonly<KubeObject>): KubeObject {
+  const spec = isRecord(obj['spec']) ? obj['spec'] : {};
+  const status = isRecord(obj['status']) ? obj['status'] : {};
+  const m = obj.metadata;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: m.name ?? '',
+      ...(m.namespace ? { namespace: m.namespace } : {}),
+      ...(m.uid ? { uid: m.uid } : {}),
+      ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
+      ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
+    },
+    spec: { replicas: typeof spec['replicas'] === 'number' ? spec['replicas'] : 1 },
+    status: { replicas: typeof status['replicas'] === 'number' ? status['replicas'] : 0, selector: selectorString(spec['selector']) },
+  };
+}
+
+async function writeReplicas(s: ResourceScope, desired: KubeObject): Promise<ApiResponse> {
+  const name = s.info.urlName;
+  const spec = isRecord(desired['spec']) ? desired['spec'] : {};
+  const replicas = spec['replicas'];
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw errors.invalid({ group: 'autoscaling', kind: 'Scale' }, name, [field.invalid('spec.replicas', replicas ?? null, 'must be greater than or equal to 0')]);
+  }
+  const rv = desired.metadata.resourceVersion;
+  const { object } = await s.store.update(
+    s.info.namespace,
+    name,
+    (current) => {
+      if (!current) throw errors.notFound({ group: s.resource.group, resource: s.resource.resource }, name);
+      current['spec'] = { ...(isRecord(current['spec']) ? current['spec'] : {}), replicas };
+      if (rv) current.metadata.resourceVersion = rv;
+      return current;
+    },
+    { dryRun: parseDryRun(s.info.query), retryOnConflict: !rv },
+  );
+  return jsonResponse(200, scaleOf(object));
+}
+
+export async function handleScale(s: ResourceScope): Promise<ApiResponse> {
+  const name = s.info.urlName;
+  switch (s.info.verb) {
+    case 'get':
+      return jsonResponse(200, scaleOf(await s.store.get(s.info.namespace, name)));
+    case 'update': {
+      const desired = await decodeObject(s.req, scaleKind);
+      if (desired.metadata.name && desired.metadata.name !== name) throw errors.badRequest(`the name of the object (${desired.metadata.name}) does not match the name on the URL (${name})`);
+      return writeReplicas(s, desired);
+    }
+    case 'patch': {
+      const type = mediaType(headerValue(s.req.headers, 'content-type'));
+      if (!patchTypes.includes(type) || type === 'application/apply-patch+yaml') throw errors.unsupportedMediaType(type, patchTypes.slice(0, 3));
+      const patch = parseStructured(await readBody(s.req), 'application/json', 'Scale');
+      const current = scaleOf(await s.store.get(s.info.namespace, name));
+      const patched =
+        type === 'application/json-patch+json' ? applyJsonPatch(current, patch)
+        : type === 'application/merge-patch+json' ? applyMergePatch(current, patch)
+        : applyStrategicMergePatch(current, patch, scaleKind.definition);
+      const desired = checkObject(patched, scaleKind);
+      if (desired.metadata.resourceVersion === current.metadata.resourceVersion) delete desired.metadata.resourceVersion;
+      return writeReplicas(s, desired);
+    }
+    default:
+      throw errors.methodNotAllowed(s.info.verb, { group: s.resource.group, resource: `${s.resource.resource}/scale` });
+  }
+}

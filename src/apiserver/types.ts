@@ -1,0 +1,53 @@
+// The API server's own request/response shapes: transport-neutral, so the assembled handler runs
+// in-process (unit tests, loopback clients) exactly as it runs behind the HTTP/2 server.
+import type { UserInfo } from '../auth/types.js';
+import type { RequestInfo } from './request-info.js';
+
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+export interface ApiRequest {
+  method: string;
+  /** Path plus query string, e.g. "/api/v1/namespaces/default/pods?limit=500". */
+  url: string;
+  /** Lower-cased header names. */
+  headers: HeaderMap;
+  /** Request body, read lazily; a function lets the transport enforce the size limit while reading. */
+  body?: string | Uint8Array | (() => Promise<Uint8Array>);
+  /** DER certificates the TLS peer presented, leaf first. */
+  peerCertificates?: Buffer[];
+  /** Aborts when the client goes away (ends watches). */
+  signal?: AbortSignal;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  /** A string or bytes for ordinary replies; an async iterable of chunks for streams (watch). */
+  body?: string | Uint8Array | AsyncIterable<string>;
+}
+
+/** Request-scoped values the pipeline stages hand on, in the order they are filled in. */
+export interface RequestContext {
+  requestInfo: RequestInfo;
+  /** Set by authentication (and replaced by impersonation). */
+  user?: UserInfo;
+  /** The user who actually authenticated, when impersonating. */
+  impersonator?: UserInfo;
+  /** Warning texts for `Warning: 299 - "<text>"` headers. */
+  warnings: string[];
+  signal: AbortSignal;
+}
+
+export type Handler = (req: ApiRequest, ctx: RequestContext) => Promise<ApiResponse>;
+
+export function headerValue(headers: HeaderMap, name: string): string | undefined {
+  const v = headers[name];
+  if (Array.isArray(v)) return v.join(', ');
+  return v;
+}
+
+export function headerValues(headers: HeaderMap, name: string): string[] {
+  const v = headers[name];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
