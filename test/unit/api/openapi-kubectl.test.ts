@@ -107,6 +107,7 @@ function run(minor: number, args: string[]): Promise<{ stdout: string; stderr: s
   const cacheDir = mkdtempSync(join(dir, 'cache-'));
   return new Promise((resolve) => {
     execFile(kubectl(minor), ['--server', serverUrl, '--insecure-skip-tls-verify', '--token', 'x', '--cache-dir', cacheDir, ...args], { timeout: 60_000, env: { ...process.env, HOME: dir, KUBECONFIG: join(dir, 'none') } }, (err, stdout, stderr) => {
+      if (process.env['SHOW_KUBECTL']) process.stdout.write(`# kubectl.1.${minor} ${args.join(' ')}\n${stdout}${stderr}`);
       resolve({ stdout, stderr, code: err ? (typeof err.code === 'number' ? err.code : 1) : 0 });
     });
   });

@@ -1,0 +1,3 @@
+// Field validation against the OpenAPI schema, as kube-apiserver's decoder does it (fieldValidation, type errors).
+export { unknownFields, strictDecodingMessage, unknownFieldMessage } from './unknown-fields.js';
+export { typeErrors, quantityError, quantityFormatMessage, quantitySuffixMessage } from './type-errors.js';
