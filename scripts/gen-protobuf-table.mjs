@@ -221,7 +221,9 @@ while (queue.length > 0) {
       if (f.label === 'repeated') out.rep = 1;
     }
     if (!SCALARS.has(out.t)) queue.push(out.t);
-    if (inlined.has(`${name}.${f.name}`)) out.inline = 1;
+    // The differences file also lists the repeated PodSpec.evictionResponders as "inlined": a slice cannot be
+    // an embedded struct, so only singular message fields are inlined.
+    if (inlined.has(`${name}.${f.name}`) && !out.rep && !out.map) out.inline = 1;
     const key = `${name}.${out.j}`;
     if (pointers.has(key)) {
       const valueLike = SCALARS.has(out.t) || VALUE_LIKE.has(SPECIAL[out.t] ?? '');
