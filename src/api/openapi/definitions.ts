@@ -1,4 +1,5 @@
 // The OpenAPI definitions a-kube ships (src/api/generated/definitions.json) and the lookups built on them.
+import { catalog } from '../catalog.js';
 import { loadGenerated } from '../generated-data.js';
 import { isRecord } from '../object.js';
 
@@ -17,8 +18,27 @@ interface DefinitionsFile {
 
 const refPrefix = '#/definitions/';
 
+let withServed: Readonly<Record<string, Schema>> | undefined;
+
 export function allDefinitions(): Readonly<Record<string, Schema>> {
-  return loadGenerated<DefinitionsFile>('definitions.json').definitions;
+  withServed ??= { ...loadGenerated<DefinitionsFile>('definitions.json').definitions, ...servedButDropped() };
+  return withServed;
+}
+
+/**
+ * Served versions that the Kubernetes release our definitions come from no longer publishes (authentication.k8s.io/v1beta1
+ * SelfSubjectReview, kept for kubectl 1.27's `auth whoami`): the same kind's schema from a sibling version of its
+ * group, carrying the served group/version/kind. Their schemas did not change between those versions.
+ */
+function servedButDropped(): Record<string, Schema> {
+  const published = loadGenerated<DefinitionsFile>('definitions.json').definitions;
+  const out: Record<string, Schema> = {};
+  for (const r of catalog) {
+    if (published[r.definition]) continue;
+    const sibling = Object.keys(published).find((name) => gvkList(published[name]).some((g) => g.group === r.group && g.kind === r.kind));
+    if (sibling) out[r.definition] = { ...published[sibling], 'x-kubernetes-group-version-kind': [{ group: r.group, kind: r.kind, version: r.version }] };
+  }
+  return out;
 }
 
 export function definition(name: string): Schema | undefined {
