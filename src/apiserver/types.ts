@@ -1,5 +1,7 @@
 // The API server's own request/response shapes: transport-neutral, so the assembled handler runs
 // in-process (unit tests, loopback clients) exactly as it runs behind the HTTP/2 server.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { UserInfo } from '../auth/types.js';
 import type { RequestInfo } from './request-info.js';
 
@@ -17,6 +19,8 @@ export interface ApiRequest {
   peerCertificates?: Buffer[];
   /** Aborts when the client goes away (ends watches). */
   signal?: AbortSignal;
+  /** An HTTP/1.1 Upgrade request (WebSocket/SPDY for exec, attach, portforward): the raw connection. */
+  upgrade?: { request: IncomingMessage; socket: Duplex; head: Buffer };
 }
 
 export interface ApiResponse {
@@ -24,6 +28,8 @@ export interface ApiResponse {
   headers: Record<string, string | string[]>;
   /** A string or bytes for ordinary replies; an async iterable of chunks for streams (watch). */
   body?: string | Uint8Array | AsyncIterable<string>;
+  /** The handler took over the connection (an upgrade): the transport writes nothing. */
+  hijacked?: boolean;
 }
 
 /** Request-scoped values the pipeline stages hand on, in the order they are filled in. */

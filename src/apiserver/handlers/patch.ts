@@ -21,10 +21,15 @@ function toStatus(e: unknown): unknown {
       return errors.badRequest(e.message);
     case 'Invalid':
       return new StatusError(makeStatus('Invalid', e.message));
-    case 'Conflict':
-      return new StatusError(makeStatus('Conflict', e.message));
-    default:
-      return errors.badRequest(e.message);
+    case 'RequestEntityTooLarge':
+      return new StatusError(makeStatus('RequestEntityTooLarge', e.message));
+    case 'Unknown':
+      // kube-apiserver answers unclassified patch errors with a bare 500 and no reason
+      return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, code: 500 });
+    default: {
+      const no: never = e.kind;
+      return errors.badRequest(String(no));
+    }
   }
 }
 

@@ -1,0 +1,70 @@
+// The assembled API server, independent of any socket: the handler chain, the stores, the registration hooks.
+// In-process components call dispatch() (a loopback with a fixed user, skipping authentication).
+import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
+import type { Storage } from '../storage/types.js';
+import { buildHandlerChain } from './chain.js';
+import { useCachedObjectText } from './encode.js';
+import { defaultWatchSettings, type WatchSettings } from './handlers/watch.js';
+import { createNonResourceHandler, defaultVersion, type HealthCheck, type VersionInfo } from './nonresource.js';
+import { createRouter, handlerKey, type CustomHandler } from './router.js';
+import { StoreRegistry } from './stores.js';
+import type { ApiRequest, ApiResponse } from './types.js';
+import { encodedJson } from '../storage/index.js';
+
+export interface ApiServerConfig {
+  storage: Storage;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  version?: Partial<VersionInfo>;
+  /** host:port advertised by /api (serverAddressByClientCIDRs). */
+  serverAddress?: () => string;
+  serviceClusterIPRange?: string;
+  now?: () => Date;
+  watch?: Partial<WatchSettings>;
+  healthChecks?: HealthCheck[];
+}
+
+/** The user in-process components act as by default over the loopback. */
+export const loopbackUser: UserInfo = { name: 'system:apiserver', uid: 'loopback', groups: ['system:authenticated', 'system:masters'] };
+
+export interface ApiServer {
+  /** The full pipeline (authentication included) for one request. */
+  handle(req: ApiRequest): Promise<ApiResponse>;
+  /** In-process call: skips authentication, runs as `user` (default system:apiserver in system:masters). */
+  dispatch(req: ApiRequest, user?: UserInfo): Promise<ApiResponse>;
+  /** Serve a subresource (exec, attach, portforward, log, proxy, eviction, token...) with your own handler. */
+  registerSubresource(group: string, resource: string, subresource: string, handler: CustomHandler): void;
+  /** Serve a whole resource (review kinds such as selfsubjectaccessreviews) with your own handler. */
+  registerResource(group: string, resource: string, handler: CustomHandler): void;
+  readonly stores: StoreRegistry;
+  close(): Promise<void>;
+}
+
+export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> {
+  useCachedObjectText(encodedJson);
+  const now = cfg.now ?? (() => new Date());
+  const stores = new StoreRegistry({ storage: cfg.storage, now });
+  await stores.start();
+  const subresources = new Map<string, CustomHandler>();
+  const resources = new Map<string, CustomHandler>();
+  const healthChecks: HealthCheck[] = cfg.healthChecks ?? [
+    { name: 'ping', check: async () => undefined },
+    { name: 'log', check: async () => undefined },
+    { name: 'etcd', check: async () => void (await cfg.storage.currentRevision()) },
+  ];
+  const nonResource = createNonResourceHandler({
+    version: { ...defaultVersion, ...cfg.version },
+    serverAddress: cfg.serverAddress ?? (() => '127.0.0.1:443'),
+    healthChecks,
+  });
+  const route = createRouter({ stores, nonResource, watch: { ...defaultWatchSettings, ...cfg.watch }, now, subresources, resources });
+  const entry = buildHandlerChain({ authenticator: cfg.authenticator, authorizer: cfg.authorizer, route });
+  return {
+    handle: (req) => entry(req),
+    dispatch: (req, user = loopbackUser) => entry(req, { user }),
+    registerSubresource: (group, resource, subresource, handler) => void subresources.set(handlerKey(group, resource, subresource), handler),
+    registerResource: (group, resource, handler) => void resources.set(handlerKey(group, resource), handler),
+    stores,
+    close: async () => stores.close(),
+  };
+}

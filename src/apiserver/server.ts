@@ -1,0 +1,211 @@
+// The HTTPS front door: node:http2 with HTTP/1.1 fallback, client certificates requested (verified by the
+// x509 authenticator, not by TLS), and HTTP/1.1 upgrades (exec/attach/portforward) through the same pipeline.
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Authenticator, Authorizer } from '../auth/types.js';
+import type { Storage } from '../storage/types.js';
+import { createApiServer, type ApiServer } from './api-server.js';
+import { maxBodyBytes } from './body.js';
+import type { WatchSettings } from './handlers/watch.js';
+import type { VersionInfo } from './nonresource.js';
+import { errors } from './status.js';
+import type { ApiRequest, ApiResponse, HeaderMap } from './types.js';
+
+export interface ApiServerOptions {
+  storage: Storage;
+  tls: { cert: string; key: string; clientCA: string };
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  host: string;
+  /** 0 = an ephemeral port. */
+  port: number;
+  serviceClusterIPRange?: string;
+  version?: Partial<VersionInfo>;
+  watch?: Partial<WatchSettings>;
+  now?: () => Date;
+}
+
+export interface RunningApiServer {
+  port: number;
+  url: string;
+  /** The transport-neutral handler and registration hooks. */
+  api: ApiServer;
+  /** Same as api.handle: one request through the whole pipeline, no socket. */
+  handler: (req: ApiRequest) => Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+function peerCertificates(socket: TLSSocket | undefined): Buffer[] | undefined {
+  if (!socket || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const out: Buffer[] = [];
+  let cert = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    out.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return out.length ? out : undefined;
+}
+
+/** Reads the body on demand, failing with 413 as soon as it passes the limit. */
+function bodyReader(stream: Readable): () => Promise<Uint8Array> {
+  let read: Promise<Uint8Array> | undefined;
+  return () =>
+    (read ??= new Promise<Uint8Array>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBodyBytes) {
+          reject(errors.tooLarge());
+          stream.removeAllListeners('data');
+          stream.resume();
+          return;
+        }
+        chunks.push(c);
+      });
+      stream.on('end', () => resolve(Buffer.concat(chunks)));
+      stream.on('error', reject);
+    }));
+}
+
+function plainHeaders(h: IncomingMessage['headers']): HeaderMap {
+  const out: HeaderMap = {};
+  for (const [k, v] of Object.entries(h)) if (!k.startsWith(':')) out[k] = v;
+  return out;
+}
+
+async function writeResponse(res: Http2ServerResponse, r: ApiResponse, signal: AbortSignal): Promise<void> {
+  if (r.hijacked) return;
+  const headers: OutgoingHttpHeaders = { ...r.headers };
+  const body = r.body;
+  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
+    const buf = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body) : body;
+    headers['content-length'] = String(buf?.byteLength ?? 0);
+    res.writeHead(r.status, headers);
+    if (buf) res.end(buf);
+    else res.end();
+    return;
+  }
+  res.writeHead(r.status, headers);
+  for await (const chunk of body) {
+    if (signal.aborted) break;
+    if (!res.write(chunk)) await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
+  res.end();
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
+  let port = opts.port;
+  const api = await createApiServer({
+    storage: opts.storage,
+    authenticator: opts.authenticator,
+    authorizer: opts.authorizer,
+    ...(opts.version ? { version: opts.version } : {}),
+    ...(opts.watch ? { watch: opts.watch } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.serviceClusterIPRange ? { serviceClusterIPRange: opts.serviceClusterIPRange } : {}),
+    serverAddress: () => `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+  });
+  const server = createSecureServer({
+    cert: opts.tls.cert,
+    key: opts.tls.key,
+    ca: opts.tls.clientCA,
+    allowHTTP1: true,
+    requestCert: true,
+    rejectUnauthorized: false,
+  });
+
+  server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
+    const ac = new AbortController();
+    res.on('close', () => ac.abort());
+    const apiReq: ApiRequest = {
+      method: req.method,
+      url: req.url,
+      headers: plainHeaders(req.headers),
+      body: bodyReader(req),
+      signal: ac.signal,
+    };
+    const certs = peerCertificates(req.socket as TLSSocket);
+    if (certs) apiReq.peerCertificates = certs;
+    api
+      .handle(apiReq)
+      .then((r) => writeResponse(res, r, ac.signal))
+      .catch((e: unknown) => {
+        console.error('apiserver: failed to write a response:', e);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const ac = new AbortController();
+    socket.on('close', () => ac.abort());
+    const apiReq: ApiRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: plainHeaders(req.headers),
+      signal: ac.signal,
+      upgrade: { request: req, socket, head },
+    };
+    const certs = peerCertificates(req.socket as TLSSocket);
+    if (certs) apiReq.peerCertificates = certs;
+    api
+      .handle(apiReq)
+      .then((r) => {
+        if (r.hijacked) return;
+        const body = typeof r.body === 'string' ? r.body : r.body instanceof Uint8Array ? Buffer.from(r.body).toString() : '';
+        const lines = [`HTTP/1.1 ${r.status} ${r.status === 200 ? 'OK' : 'Error'}`, 'Connection: close'];
+        for (const [k, v] of Object.entries(r.headers)) lines.push(`${k}: ${Array.isArray(v) ? v.join(', ') : v}`);
+        lines.push(`content-length: ${Buffer.byteLength(body)}`);
+        socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+      })
+      .catch(() => socket.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : opts.port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const sessions = new Set<{ destroy(): void }>();
+  server.on('session', (s) => {
+    sessions.add(s);
+    s.on('close', () => sessions.delete(s));
+  });
+  const sockets = new Set<{ destroy(): void }>();
+  server.on('secureConnection', (sock: TLSSocket) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+  });
+  return {
+    port,
+    url: `https://${hostForUrl}:${port}`,
+    api,
+    handler: (req) => api.handle(req),
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sessions) s.destroy();
+      for (const s of sockets) s.destroy();
+      await closed;
+      await api.close();
+    },
+  };
+}
