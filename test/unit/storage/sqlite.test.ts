@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { openSqliteStorage } from '../../../src/storage/sqlite.js';
+import { SqliteLog } from '../../../src/storage/sqlite/log.js';
+import { openDatabase } from '../../../src/storage/sqlite/schema.js';
 import type { StoreEvent } from '../../../src/storage/types.js';
 import { storageConformance } from './conformance.suite.js';
 
@@ -84,6 +86,30 @@ describe('sqlite storage', () => {
       assert.equal(kvs.length, 21 + during.length);
       assert.equal((await s.get('/r/hot'))?.value, '1500');
       assert.equal((await s.get('/r/during1'))?.modRevision, during[1]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a watch replays a history longer than one read batch, in order, then follows', async () => {
+    const path = freshPath();
+    const db = openDatabase(path);
+    db.pragma('synchronous = OFF'); // only to write the fixture quickly
+    const log = new SqliteLog(db);
+    db.transaction(() => {
+      for (let i = 0; i < 2500; i++) log.create(`/${i % 2 ? 'odd' : 'even'}/${i}`, String(i));
+    })();
+    db.close();
+    const s = openSqliteStorage(path);
+    try {
+      const ac = new AbortController();
+      const values: string[] = [];
+      for await (const batch of s.watch({ prefix: '/odd/', afterRevision: 0, signal: ac.signal })) {
+        for (const ev of batch) values.push(ev.type === 'put' ? ev.kv.value : 'delete');
+        if (values.length === 1250) await s.create('/odd/live', 'live');
+        if (values.length === 1251) ac.abort();
+      }
+      assert.deepEqual(values, [...Array.from({ length: 1250 }, (_, i) => String(2 * i + 1)), 'live']);
     } finally {
       await s.close();
     }
