@@ -1,0 +1,17 @@
+// `api-versions`: every served group/version, sorted.
+import type { Command } from '../command.js';
+import { getDiscovery } from '../../client/discovery.js';
+
+export const command: Command = {
+  name: 'api-versions',
+  short: 'Print the supported API versions on the server, in the form of "group/version"',
+  long: 'Print the supported API versions on the server, in the form of "group/version".',
+  examples: '  # Print the supported API versions\n  kubectl api-versions',
+  usage: 'api-versions [options]',
+  flags: [],
+  async run(ctx) {
+    const d = await getDiscovery(await ctx.factory.client(), ctx.factory.signal);
+    const versions = d.groups.flatMap((g) => g.versions.map((v) => (g.name === '' ? v : `${g.name}/${v}`))).sort();
+    ctx.io.stdout.write(versions.map((v) => `${v}\n`).join(''));
+  },
+};

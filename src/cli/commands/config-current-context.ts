@@ -1,0 +1,17 @@
+// `config current-context`
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+
+export const command: Command = {
+  name: 'current-context',
+  short: 'Display the current-context',
+  long: 'Display the current-context.',
+  examples: '  # Display the current-context\n  kubectl config current-context',
+  usage: 'config current-context [options]',
+  flags: [],
+  async run(ctx) {
+    const kc = await ctx.factory.kubeconfig();
+    if (!kc.currentContext) throw new CliError('current-context is not set');
+    ctx.io.stdout.write(`${kc.currentContext}\n`);
+  },
+};

@@ -1,0 +1,41 @@
+// `config get-contexts [NAME…]`
+import type { Command } from '../command.js';
+import { CliError, ExitError } from '../errors.js';
+import { tabulate } from '../tabwriter.js';
+
+export const command: Command = {
+  name: 'get-contexts',
+  short: 'Describe one or many contexts',
+  long: 'Display one or many contexts from the kubeconfig file.',
+  examples: '  # List all the contexts in your kubeconfig file\n  kubectl config get-contexts\n  \n  # Describe one context in your kubeconfig file\n  kubectl config get-contexts my-context',
+  usage: 'config get-contexts [(-o|--output=)name)] [options]',
+  flags: [
+    { name: 'no-headers', kind: 'bool', usage: "When using the default or custom-column output format, don't print headers (default print headers)." },
+    { name: 'output', short: 'o', kind: 'string', usage: 'Output format. One of: (name).' },
+  ],
+  async run(ctx, args) {
+    const output = args.flags.string('output');
+    if (output !== '' && output !== 'name') throw new CliError(`output must be one of '' or 'name': ${output}`);
+    const kc = await ctx.factory.kubeconfig();
+    const wanted = args.positionals.length > 0 ? args.positionals : [...kc.contexts.keys()].sort();
+    const rows: string[][] = [];
+    if (output !== 'name' && !args.flags.bool('no-headers')) rows.push(['CURRENT', 'NAME', 'CLUSTER', 'AUTHINFO', 'NAMESPACE']);
+    const missing: string[] = [];
+    for (const name of wanted) {
+      const c = kc.contexts.get(name);
+      if (!c) {
+        missing.push(name);
+        continue;
+      }
+      if (output === 'name') {
+        ctx.io.stdout.write(`${name}\n`);
+        continue;
+      }
+      const v = (k: string) => (typeof c.value[k] === 'string' ? (c.value[k] as string) : '');
+      rows.push([name === kc.currentContext ? '*' : '', name, v('cluster'), v('user'), v('namespace')]);
+    }
+    if (output !== 'name') ctx.io.stdout.write(tabulate(rows));
+    for (const m of missing) ctx.io.stderr.write(`error: context ${m} not found\n`);
+    if (missing.length > 0) throw new ExitError(1);
+  },
+};

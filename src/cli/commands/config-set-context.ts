@@ -1,0 +1,32 @@
+// `config set-context [NAME | --current] [--cluster=…] [--user=…] [--namespace=…]`
+import type { Command } from '../command.js';
+import { setContext } from '../../client/kubeconfig-write.js';
+import type { ContextFields } from '../../client/kubeconfig-write.js';
+import { CliError } from '../errors.js';
+
+export const command: Command = {
+  name: 'set-context',
+  short: 'Set a context entry in kubeconfig',
+  long: 'Set a context entry in kubeconfig.\n\n Specifying a name that already exists will merge new fields on top of existing values for those fields.',
+  examples: '  # Set the user field on the gce context entry without touching other values\n  kubectl config set-context gce --user=cluster-admin',
+  usage: 'config set-context [NAME | --current] [--cluster=cluster_nickname] [--user=user_nickname] [--namespace=namespace] [options]',
+  flags: [{ name: 'current', kind: 'bool', usage: 'Modify the current context' }],
+  async run(ctx, args) {
+    const kc = await ctx.factory.kubeconfig();
+    const f = args.flags;
+    let name = args.positionals[0];
+    if (f.bool('current')) {
+      if (name) throw new CliError('you cannot specify both a context name and --current');
+      if (!kc.currentContext) throw new CliError('no current context is set');
+      name = kc.currentContext;
+    }
+    if (!name) throw new CliError('you must specify a non-empty context name or --current');
+    const fields: ContextFields = {};
+    // --cluster, --user and --namespace are global flags; here they name the context's fields
+    if (f.has('cluster')) fields.cluster = f.string('cluster');
+    if (f.has('user')) fields.user = f.string('user');
+    if (f.has('namespace')) fields.namespace = f.string('namespace');
+    const result = await setContext(kc, name, fields);
+    ctx.io.stdout.write(`Context "${name}" ${result}.\n`);
+  },
+};

@@ -1,0 +1,20 @@
+// `config use-context NAME`
+import type { Command } from '../command.js';
+import { useContext } from '../../client/kubeconfig-write.js';
+import { UsageError } from '../errors.js';
+
+export const command: Command = {
+  name: 'use-context',
+  aliases: ['use'],
+  short: 'Set the current-context in a kubeconfig file',
+  long: 'Set the current-context in a kubeconfig file.',
+  examples: '  # Use the context for the minikube cluster\n  kubectl config use-context minikube',
+  usage: 'config use-context CONTEXT_NAME [options]',
+  flags: [],
+  async run(ctx, args) {
+    const name = args.positionals[0];
+    if (args.positionals.length !== 1 || !name) throw new UsageError('Unexpected args: ' + JSON.stringify(args.positionals), ctx.path);
+    await useContext(await ctx.factory.kubeconfig(), name);
+    ctx.io.stdout.write(`Switched to context "${name}".\n`);
+  },
+};

@@ -1,0 +1,86 @@
+// `config view [--minify] [--raw] [-o …]`: the merged kubeconfig, secrets redacted unless --raw.
+import type { Kubeconfig, NamedEntry } from '../../client/kubeconfig.js';
+import type { KubeObject } from '../../api/object.js';
+import type { Command } from '../command.js';
+import type { FlagSpec } from '../args.js';
+import { CliError } from '../errors.js';
+import { outputFlags } from '../flag-sets.js';
+import { printObjects } from '../output.js';
+
+const dataSuffix = '-data';
+const secretFields = new Set(['token', 'password']);
+
+function redact(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k.endsWith(dataSuffix) && typeof v === 'string' && v !== '') out[k] = 'DATA+OMITTED';
+    else if (secretFields.has(k) && typeof v === 'string' && v !== '') out[k] = 'REDACTED';
+    else out[k] = v;
+  }
+  return out;
+}
+
+export function sortKeysDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeysDeep);
+  if (typeof v === 'object' && v !== null) {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeysDeep((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+export function viewConfig(kc: Kubeconfig, opts: { minify: boolean; raw: boolean; context?: string }): Record<string, unknown> {
+  let contexts = [...kc.contexts.values()];
+  let clusters = [...kc.clusters.values()];
+  let users = [...kc.users.values()];
+  let current = kc.currentContext;
+  if (opts.minify) {
+    current = opts.context ?? kc.currentContext;
+    if (!current) throw new CliError('current-context must exist in order to minify');
+    const ctx = kc.contexts.get(current);
+    if (!ctx) throw new CliError(`cannot locate context ${current}`);
+    contexts = [ctx];
+    clusters = clusters.filter((c) => c.name === ctx.value.cluster);
+    users = users.filter((u) => u.name === ctx.value.user);
+  }
+  const entry = (key: string) => (e: NamedEntry) => ({ name: e.name, [key]: opts.raw ? e.value : redact(e.value) });
+  return {
+    kind: 'Config',
+    apiVersion: 'v1',
+    preferences: kc.preferences,
+    clusters: clusters.map(entry('cluster')),
+    users: users.map(entry('user')),
+    contexts: contexts.map(entry('context')),
+    'current-context': current,
+  };
+}
+
+export const command: Command = {
+  name: 'view',
+  short: 'Display merged kubeconfig settings or a specified kubeconfig file',
+  long: 'Display merged kubeconfig settings or a specified kubeconfig file.\n\n You can use --output jsonpath={...} to extract specific values using a jsonpath expression.',
+  examples: [
+    '  # Show merged kubeconfig settings',
+    '  kubectl config view',
+    '  ',
+    '  # Show merged kubeconfig settings, raw certificate data, and exposed secrets',
+    '  kubectl config view --raw',
+    '  ',
+    "  # Get the password for the e2e user",
+    "  kubectl config view -o jsonpath='{.users[?(@.name == \"e2e\")].user.password}'",
+  ].join('\n'),
+  usage: 'config view [flags] [options]',
+  flags: ([
+    ...outputFlags(),
+    { name: 'flatten', kind: 'bool', usage: 'Flatten the resulting kubeconfig file into self-contained output (useful for creating portable kubeconfig files)' },
+    { name: 'merge', kind: 'bool', default: true, usage: 'Merge the full hierarchy of kubeconfig files' },
+    { name: 'minify', kind: 'bool', usage: 'Remove all information not used by current-context from the output' },
+    { name: 'raw', kind: 'bool', usage: 'Display raw byte data and sensitive data' },
+  ] satisfies FlagSpec[]).map((f): FlagSpec => (f.name === 'output' ? { ...f, default: 'yaml' } : f)),
+  async run(ctx, args) {
+    const f = args.flags;
+    const kc = await ctx.factory.kubeconfig();
+    const view = viewConfig(kc, { minify: f.bool('minify'), raw: f.bool('raw') || f.bool('flatten'), ...(f.has('context') ? { context: f.string('context') } : {}) });
+    const yaml = f.string('output') === 'yaml';
+    await printObjects(ctx, f, [(yaml ? sortKeysDeep(view) : view) as KubeObject]);
+  },
+};

@@ -1,0 +1,78 @@
+// `create deployment NAME --image=image [--replicas=n] [--port=p]`
+import type { Command } from '../command.js';
+import { resourcePath } from '../../client/paths.js';
+import { CliError } from '../errors.js';
+import { createGenerated, generatorFlags, requireOneName, targetNamespace } from './create-generated.js';
+
+/** kubectl names each container after its image: the last path segment, without tag or digest. */
+export function containerNames(images: string[]): string[] {
+  const used = new Set<string>();
+  return images.map((image) => {
+    let name = (image.split('/').pop() ?? image).split('@')[0]?.split(':')[0] ?? image;
+    name = name.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+    let candidate = name;
+    for (let i = 1; used.has(candidate); i++) candidate = `${name}-${i}`;
+    used.add(candidate);
+    return candidate;
+  });
+}
+
+export const command: Command = {
+  name: 'deployment',
+  aliases: ['deploy'],
+  short: 'Create a deployment with the specified name',
+  long: 'Create a deployment with the specified name.',
+  examples: [
+    '  # Create a deployment named my-dep that runs the busybox image',
+    '  kubectl create deployment my-dep --image=busybox',
+    '  ',
+    '  # Create a deployment named my-dep that runs the nginx image with 3 replicas',
+    '  kubectl create deployment my-dep --image=nginx --replicas=3',
+    '  ',
+    '  # Create a deployment named my-dep that runs the busybox image and expose port 5701',
+    '  kubectl create deployment my-dep --image=busybox --port=5701',
+  ].join('\n'),
+  usage: 'create deployment NAME --image=image -- [COMMAND] [args...] [options]',
+  flags: [
+    ...generatorFlags,
+    { name: 'image', kind: 'stringSlice', usage: 'Image names to run. A deployment can have multiple images set for multi-container pod.' },
+    { name: 'port', kind: 'int', default: -1, usage: 'The containerPort that this deployment exposes.' },
+    { name: 'replicas', short: 'r', kind: 'int', default: 1, usage: 'Number of replicas to create. Default is 1.' },
+  ],
+  async run(ctx, args) {
+    const name = requireOneName(ctx, args);
+    const images = args.flags.list('image');
+    if (images.length === 0) throw new CliError('required flag(s) "image" not set');
+    const command = args.afterDash ?? [];
+    if (command.length > 0 && images.length > 1) throw new CliError('cannot specify multiple --image options and command');
+    const port = args.flags.int('port');
+    const { namespace, inObject } = await targetNamespace(ctx);
+    const labels = { app: name };
+    const names = containerNames(images);
+    const containers = images.map((image, i) => ({
+      name: names[i] ?? image,
+      image,
+      ...(command.length > 0 ? { command } : {}),
+      ...(port >= 0 ? { ports: [{ containerPort: port }] } : {}),
+      resources: {},
+    }));
+    const object = {
+      kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      metadata: { name, ...inObject, creationTimestamp: null, labels },
+      spec: {
+        replicas: args.flags.int('replicas'),
+        selector: { matchLabels: labels },
+        template: { metadata: { creationTimestamp: null, labels }, spec: { containers } },
+        strategy: {},
+      },
+      status: {},
+    };
+    await createGenerated(ctx, args, {
+      object,
+      path: resourcePath({ group: 'apps', version: 'v1', resource: 'deployments', namespace }),
+      typeName: 'deployment.apps',
+      errorPrefix: 'failed to create deployment',
+    });
+  },
+};

@@ -1,0 +1,18 @@
+// `create namespace NAME`
+import type { Command } from '../command.js';
+import { createGenerated, generatorFlags, requireOneName } from './create-generated.js';
+
+export const command: Command = {
+  name: 'namespace',
+  aliases: ['ns'],
+  short: 'Create a namespace with the specified name',
+  long: 'Create a namespace with the specified name.',
+  examples: '  # Create a new namespace named my-namespace\n  kubectl create namespace my-namespace',
+  usage: 'create namespace NAME [--dry-run=server|client|none] [options]',
+  flags: generatorFlags,
+  async run(ctx, args) {
+    const name = requireOneName(ctx, args);
+    const object = { kind: 'Namespace', apiVersion: 'v1', metadata: { name, creationTimestamp: null }, spec: {}, status: {} };
+    await createGenerated(ctx, args, { object, path: '/api/v1/namespaces', typeName: 'namespace' });
+  },
+};

@@ -1,0 +1,75 @@
+// `create -f FILE` and the `create <kind>` generators.
+import type { Command, CommandEntry } from '../command.js';
+import { CliError } from '../errors.js';
+import { dryRunFlag, dryRunOf, fieldManagerFlag, fieldValidationOf, filenameFlags, outputFlags, validateFlag } from '../flag-sets.js';
+import { readManifests, toInfos } from '../manifests.js';
+import { printObjects, printResult } from '../output.js';
+import { pathFor } from '../resource-args.js';
+import { singularQualified } from '../../client/rest-mapper.js';
+import { errorText, ExitError, withSource } from '../errors.js';
+
+const generators: CommandEntry[] = [
+  { name: 'configmap', aliases: ['cm'], short: 'Create a config map from a local file, directory or literal value', load: async () => (await import('./create-configmap.js')).command },
+  { name: 'deployment', aliases: ['deploy'], short: 'Create a deployment with the specified name', load: async () => (await import('./create-deployment.js')).command },
+  { name: 'namespace', aliases: ['ns'], short: 'Create a namespace with the specified name', load: async () => (await import('./create-namespace.js')).command },
+  { name: 'secret', short: 'Create a secret using a specified subcommand', load: async () => (await import('./create-secret.js')).command },
+  { name: 'serviceaccount', aliases: ['sa'], short: 'Create a service account with the specified name', load: async () => (await import('./create-serviceaccount.js')).command },
+];
+
+export const command: Command = {
+  name: 'create',
+  short: 'Create a resource from a file or from stdin',
+  long: 'Create a resource from a file or from stdin.\n\n JSON and YAML formats are accepted.',
+  examples: [
+    '  # Create a pod using the data in pod.json',
+    '  kubectl create -f ./pod.json',
+    '  ',
+    '  # Create a pod based on the JSON passed into stdin',
+    '  cat pod.json | kubectl create -f -',
+  ].join('\n'),
+  usage: 'create -f FILENAME [options]',
+  flags: [
+    ...outputFlags(),
+    ...filenameFlags('to use to create the resource'),
+    dryRunFlag,
+    fieldManagerFlag('kubectl-create'),
+    validateFlag,
+    { name: 'save-config', kind: 'bool', usage: 'If true, the configuration of current object will be saved in its annotation. Otherwise, the annotation will be unchanged. This flag is useful when you want to perform kubectl apply on this object in the future.' },
+  ],
+  subcommands: generators,
+  async run(ctx, args) {
+    const flags = args.flags;
+    const files = flags.list('filename');
+    if (files.length === 0) throw new CliError('must specify one of -f and -k');
+    if (args.positionals.length > 0) throw new CliError(`Unexpected args: [${args.positionals.join(' ')}]\nSee 'a-kubectl create -h' for help and examples`);
+    const dryRun = dryRunOf(flags, ctx.io.stderr);
+    const fieldValidation = fieldValidationOf(flags);
+    const manifests = await readManifests(files, { recursive: flags.bool('recursive'), stdin: ctx.io.stdin, verb: 'create' });
+    const [mapper, ns, client] = await Promise.all([ctx.factory.mapper(), ctx.factory.namespace(), ctx.factory.client()]);
+    const infos = toInfos(mapper, manifests, ns);
+    const printed = [];
+    let failed = false;
+    for (const info of infos) {
+      let obj = info.object;
+      if (flags.bool('save-config')) {
+        obj = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(obj)}\n` } } };
+      }
+      try {
+        if (dryRun !== 'client') {
+          obj = await client.create(pathFor(info.mapping, info.namespace), obj, {
+            query: { fieldManager: flags.string('field-manager'), fieldValidation, dryRun: dryRun === 'server' ? 'All' : undefined },
+            signal: ctx.factory.signal,
+          });
+        }
+      } catch (e) {
+        failed = true;
+        ctx.io.stderr.write(`${errorText(withSource('creating', info.source, e))}\n`);
+        continue;
+      }
+      if (flags.string('output') && flags.string('output') !== 'name') printed.push(obj);
+      else await printResult(ctx, flags, obj, singularQualified(info.mapping), 'created', dryRun);
+    }
+    if (printed.length > 0) await printObjects(ctx, flags, printed);
+    if (failed) throw new ExitError(1);
+  },
+};

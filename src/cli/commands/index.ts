@@ -1,0 +1,28 @@
+// The root command table: names, help lines and loaders. Add a command by adding a line and its file.
+import type { CommandEntry } from '../command.js';
+
+const beginner = 'Basic Commands (Beginner)';
+const intermediate = 'Basic Commands (Intermediate)';
+const cluster = 'Cluster Management Commands';
+const troubleshooting = 'Troubleshooting and Debugging Commands';
+const advanced = 'Advanced Commands';
+const settings = 'Settings Commands';
+const other = 'Other Commands';
+
+export const rootCommands: CommandEntry[] = [
+  { group: beginner, name: 'create', short: 'Create a resource from a file or from stdin', load: async () => (await import('./create.js')).command },
+  { group: intermediate, name: 'get', short: 'Display one or many resources', load: async () => (await import('./get.js')).command },
+  { group: intermediate, name: 'edit', short: 'Edit a resource on the server', load: async () => (await import('./edit.js')).command },
+  { group: intermediate, name: 'delete', short: 'Delete resources by file names, stdin, resources and names, or by resources and label selector', load: async () => (await import('./delete.js')).command },
+  { group: cluster, name: 'cluster-info', short: 'Display cluster information', load: async () => (await import('./cluster-info.js')).command },
+  { group: troubleshooting, name: 'describe', short: 'Show details of a specific resource or group of resources', load: async () => (await import('./describe.js')).command },
+  { group: advanced, name: 'apply', short: 'Apply a configuration to a resource by file name or stdin', load: async () => (await import('./apply.js')).command },
+  { group: advanced, name: 'patch', short: 'Update fields of a resource', load: async () => (await import('./patch.js')).command },
+  { group: advanced, name: 'replace', short: 'Replace a resource by file name or stdin', load: async () => (await import('./replace.js')).command },
+  { group: settings, name: 'label', short: 'Update the labels on a resource', load: async () => (await import('./label.js')).command },
+  { group: settings, name: 'annotate', short: 'Update the annotations on a resource', load: async () => (await import('./annotate.js')).command },
+  { group: other, name: 'api-resources', short: 'Print the supported API resources on the server', load: async () => (await import('./api-resources.js')).command },
+  { group: other, name: 'api-versions', short: 'Print the supported API versions on the server, in the form of "group/version"', load: async () => (await import('./api-versions.js')).command },
+  { group: other, name: 'config', short: 'Modify kubeconfig files', load: async () => (await import('./config.js')).command },
+  { group: other, name: 'version', short: 'Print the client and server version information', load: async () => (await import('./version.js')).command },
+];

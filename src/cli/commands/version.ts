@@ -1,0 +1,61 @@
+// `version`: client and server version.
+import { isRecord } from '../../api/object.js';
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+
+/** The Kubernetes API level a-kubectl speaks, in /version's shape. */
+export const clientVersionInfo = {
+  major: '1',
+  minor: '31',
+  gitVersion: 'v1.31.0-a-kube.0.1.0',
+  gitCommit: '',
+  gitTreeState: 'clean',
+  buildDate: '1970-01-01T00:00:00Z',
+  goVersion: `node${process.versions.node}`,
+  compiler: 'tsc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+export const command: Command = {
+  name: 'version',
+  short: 'Print the client and server version information',
+  long: 'Print the client and server version information for the current context.',
+  examples: '  # Print the client and server versions for the current context\n  kubectl version',
+  usage: 'version [flags] [options]',
+  flags: [
+    { name: 'client', kind: 'bool', usage: 'If true, shows client version only (no server required).' },
+    { name: 'output', short: 'o', kind: 'string', usage: "One of 'yaml' or 'json'." },
+  ],
+  async run(ctx, args) {
+    const output = args.flags.string('output');
+    if (output !== '' && output !== 'json' && output !== 'yaml') throw new CliError('--output must be \'yaml\' or \'json\'');
+    const result: { clientVersion: typeof clientVersionInfo; serverVersion?: Record<string, unknown> } = { clientVersion: clientVersionInfo };
+    let serverError: unknown;
+    if (!args.flags.bool('client')) {
+      try {
+        const client = await ctx.factory.client();
+        const v = await client.get<unknown>('/version', { query: { timeout: '32s' }, signal: ctx.factory.signal });
+        if (isRecord(v)) result.serverVersion = v;
+      } catch (e) {
+        serverError = e;
+      }
+    }
+    const out = ctx.io.stdout;
+    if (output === 'json') out.write(`${JSON.stringify(result, null, 2)}\n`);
+    else if (output === 'yaml') {
+      const { stringify } = await import('yaml');
+      out.write(stringify(result, { version: '1.1' }));
+    } else {
+      out.write(`Client Version: ${clientVersionInfo.gitVersion}\n`);
+      if (result.serverVersion) {
+        out.write(`Server Version: ${String(result.serverVersion.gitVersion ?? '')}\n`);
+        const serverMinor = Number.parseInt(String(result.serverVersion.minor ?? ''), 10);
+        const clientMinor = Number(clientVersionInfo.minor);
+        if (Number.isFinite(serverMinor) && Math.abs(serverMinor - clientMinor) > 1) {
+          ctx.io.stderr.write(`WARNING: version difference between client (1.${clientMinor}) and server (1.${serverMinor}) exceeds the supported minor version skew of +/-1\n`);
+        }
+      }
+    }
+    if (serverError) throw serverError;
+  },
+};
