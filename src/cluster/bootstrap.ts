@@ -1,0 +1,18 @@
+// Objects every cluster starts with, created through the API like any other client would
+// (kube-apiserver's system-namespaces controller does the same for these four namespaces).
+import type { RestClient } from '../client/rest.js';
+import { isAlreadyExists } from '../client/api-error.js';
+
+export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export async function ensureSystemNamespaces(client: RestClient, signal?: AbortSignal): Promise<void> {
+  await Promise.all(
+    systemNamespaces.map(async (name) => {
+      try {
+        await client.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, signal ? { signal } : undefined);
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+      }
+    }),
+  );
+}

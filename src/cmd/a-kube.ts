@@ -1,0 +1,130 @@
+// The a-kube executable: runs the cluster's processes (`up` today; `server` and `node` as later issues add them).
+import { parseArgs } from 'node:util';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const usage = `a-kube runs a Kubernetes-compatible cluster.
+
+Usage:
+  a-kube up [options]      Start a whole cluster in one process (API server with embedded SQLite).
+  a-kube version           Print the version.
+  a-kube help [command]    Show help.
+
+Run "a-kube <command> --help" for a command's options.
+`;
+
+const upUsage = `Start a whole cluster in one process: the API server (HTTPS, HTTP/2) on embedded SQLite.
+On first start it creates a cluster CA, serving and admin certificates and a service-account signing key
+in DIR/pki, and writes DIR/admin.kubeconfig; a restart reuses them and the stored data.
+
+Usage:
+  a-kube up [options]
+
+Options:
+  --data-dir DIR          Where state, keys and the admin kubeconfig live (default: ~/.a-kube)
+  --port PORT             HTTPS port of the API server (default: 6443; 0 picks a free port)
+  --listen ADDRESS        Address to listen on (default: 127.0.0.1)
+  --storage KIND          sqlite (default, durable) or memory (lost on exit)
+  --anonymous-auth BOOL   Treat requests without credentials as system:anonymous (default: true)
+  -h, --help              Show this help
+
+Examples:
+  a-kube up
+  a-kube up --data-dir /tmp/k --port 0
+`;
+
+export const version = '0.1.0';
+
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+}
+
+function parseBool(name: string, v: string | boolean | undefined, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  fail(`invalid value "${v}" for --${name}: use true or false`);
+}
+
+async function up(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      listen: { type: 'string' },
+      storage: { type: 'string' },
+      'anonymous-auth': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(upUsage);
+    return;
+  }
+  const port = Number(values.port ?? '6443');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port "${values.port}": use a number from 0 to 65535`);
+  const storage = values.storage ?? 'sqlite';
+  if (storage !== 'sqlite' && storage !== 'memory') fail(`invalid --storage "${storage}": use sqlite or memory`);
+  const dataDir = resolve(values['data-dir'] ?? join(homedir(), '.a-kube'));
+
+  const started = performance.now();
+  const { startCluster } = await import('../cluster/control-plane.js');
+  const cluster = await startCluster({
+    dataDir,
+    port,
+    listen: values.listen ?? '127.0.0.1',
+    storage,
+    anonymousAuth: parseBool('anonymous-auth', values['anonymous-auth'], true),
+    progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
+  });
+  process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);
+  process.stdout.write(`a-kube is up at ${cluster.url}\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  a-kubectl get namespaces\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`a-kube: ${signal}: shutting down\n`);
+    cluster.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`a-kube: shutdown: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up':
+      return up(rest);
+    case 'version':
+    case '--version':
+      process.stdout.write(`a-kube v${version}\n`);
+      return;
+    case undefined:
+    case 'help':
+    case '-h':
+    case '--help':
+      if (rest[0] === 'up') process.stdout.write(upUsage);
+      else process.stdout.write(usage);
+      return;
+    default:
+      fail(`unknown command "${command}" for "a-kube"\nRun 'a-kube --help' for usage.`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`a-kube: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,138 @@
+// Starts a real `a-kube up` in a child process on a temporary data dir and a free port, and runs clients against it.
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Cluster {
+  url: string;
+  dataDir: string;
+  kubeconfig: string;
+  process: ChildProcess;
+  /** Output of the server so far (for failure messages). */
+  log(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Start again on the same data dir (after stop or a kill -9). */
+  restart(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** The command line that runs an executable of this checkout: the build when present, else the TypeScript source through tsx. */
+export function entry(name: 'a-kube' | 'a-kubectl'): string[] {
+  const js = join(repoRoot, `dist/${name}.js`);
+  if (existsSync(js) && process.env.AKUBE_FROM_SOURCE !== '1') return [js];
+  return ['--import', 'tsx', join(repoRoot, `src/cmd/${name}.ts`)];
+}
+
+export async function startCluster(opts: { args?: string[]; dataDir?: string; timeoutMs?: number } = {}): Promise<Cluster> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'akube-e2e-'));
+  let child!: ChildProcess;
+  let output = '';
+  let url = '';
+
+  async function launch(): Promise<void> {
+    output = '';
+    child = spawn(process.execPath, [...entry('a-kube'), 'up', '--data-dir', dataDir, '--port', '0', ...(opts.args ?? [])], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOME: dataDir },
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`a-kube up did not become ready in time:\n${output}`)), opts.timeoutMs ?? 30_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const m = /a-kube is up at (\S+)/.exec(output);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.on('exit', (code, sig) => {
+        clearTimeout(timer);
+        reject(new Error(`a-kube up exited (${code ?? sig}) before it was ready:\n${output}`));
+      });
+    });
+  }
+
+  async function stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  await launch();
+  const cluster: Cluster = {
+    get url() {
+      return url;
+    },
+    dataDir,
+    kubeconfig: join(dataDir, 'admin.kubeconfig'),
+    get process() {
+      return child;
+    },
+    log: () => output,
+    stop,
+    async restart() {
+      await stop();
+      await launch();
+    },
+    async cleanup() {
+      await stop();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}
+
+export interface RunResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function result(r: SpawnSyncReturns<string>): RunResult {
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the real kubectl (or one of kubectl.1.NN) against the cluster with the admin kubeconfig. */
+export function kubectl(cluster: Cluster, args: string[], opts: { binary?: string; input?: string; env?: Record<string, string> } = {}): RunResult {
+  return result(
+    spawnSync(opts.binary ?? 'kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], {
+      encoding: 'utf8',
+      input: opts.input ?? '',
+      timeout: 60_000,
+      env: { ...process.env, HOME: cluster.dataDir, ...opts.env },
+    }),
+  );
+}
+
+/** Runs this checkout's a-kubectl against the cluster. */
+export function akubectl(cluster: Cluster, args: string[], opts: { input?: string; env?: Record<string, string> } = {}): RunResult {
+  return result(
+    spawnSync(process.execPath, [...entry('a-kubectl'), '--kubeconfig', cluster.kubeconfig, ...args], {
+      encoding: 'utf8',
+      input: opts.input ?? '',
+      timeout: 60_000,
+      cwd: repoRoot,
+      env: { ...process.env, HOME: cluster.dataDir, ...opts.env },
+    }),
+  );
+}
+
+/** Where the versioned kubectl binaries live (beside the one `kubectl` links to). */
+export function kubectlBinary(version: string): string | undefined {
+  const r = spawnSync('sh', ['-c', 'dirname "$(readlink -f "$(command -v kubectl)")"'], { encoding: 'utf8' });
+  const dir = r.stdout.trim();
+  const p = join(dir, `kubectl.${version}`);
+  return dir && existsSync(p) ? p : undefined;
+}
+
+export const hasKubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).status === 0;
