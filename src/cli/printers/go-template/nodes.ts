@@ -26,7 +26,15 @@ export interface Pipeline {
 export type TemplateNode =
   | { kind: 'text'; text: string }
   | { kind: 'action'; pos: number; pipe: Pipeline }
-  | { kind: 'if' | 'with' | 'range'; pos: number; pipe: Pipeline; list: TemplateNode[]; elseList?: TemplateNode[] };
+  | ControlNode;
+
+export interface ControlNode {
+  kind: 'if' | 'with' | 'range';
+  pos: number;
+  pipe: Pipeline;
+  list: TemplateNode[];
+  elseList?: TemplateNode[];
+}
 
 function fieldText(names: string[]): string {
   return names.map((n) => `.${n}`).join('');

@@ -247,7 +247,7 @@ export class TemplateParser {
     }
     for (;;) {
       const ch = src[i];
-      if (ch === undefined || ch === '\n' && false) this.fail(open, 'unclosed action');
+      if (ch === undefined) this.fail(open, 'unclosed action');
       if (src.startsWith('}}', i)) return { tokens, close: i + 2, trimRight: false };
       if (/[ \t\r\n]/.test(ch as string)) {
         let j = i;
