@@ -1,7 +1,7 @@
 // Query parameters → typed options: selectors (compiled once per text), continue tokens, dryRun, delete options.
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
-import { fieldSelectorRequirements, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../api/selectors/index.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, unsupportedFieldLabelMessage } from '../api/selectors/index.js';
 import type { DeleteOptions, Filter } from '../registry/store.js';
 import type { Strategy } from '../registry/strategy.js';
 import { errors } from './status.js';
@@ -34,7 +34,7 @@ export function selectionFilter(strategy: Strategy, labelSelector: string | null
   try {
     if (ls) labels = parseLabelSelector(ls);
   } catch (e) {
-    throw errors.badRequest(`unable to parse requirement: ${e instanceof Error ? e.message : String(e)}`.replace(/^unable to parse requirement: unable to parse requirement: /, 'unable to parse requirement: '));
+    throw errors.badRequest(e instanceof Error ? e.message : String(e));
   }
   try {
     if (fs) fields = parseFieldSelector(fs);
@@ -44,9 +44,8 @@ export function selectionFilter(strategy: Strategy, labelSelector: string | null
   if (fields) {
     let supported = supportedLabelsByStrategy.get(strategy);
     if (!supported) supportedLabelsByStrategy.set(strategy, (supported = supportedFieldLabels(strategy)));
-    for (const req of fieldSelectorRequirements(fields)) {
-      if (!supported.has(req.field)) throw errors.badRequest(`field label not supported: ${req.field}`);
-    }
+    const message = unsupportedFieldLabelMessage(fields, strategy.fieldLabels ? [...supported] : undefined);
+    if (message) throw errors.badRequest(message);
   }
   const l = labels;
   const f = fields;

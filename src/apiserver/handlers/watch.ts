@@ -140,7 +140,9 @@ async function* eventStream(s: ResourceScope, enc: EncodeContext, o: StreamOptio
 function errorEvent(e: unknown, requested: number | undefined): string {
   let status;
   if (e instanceof StorageError && e.code === 'Compacted') {
-    status = errors.tooOldResourceVersion(requested ?? 0, Math.max(0, (e.revision ?? 1) - 1)).status;
+    status = (e.message.startsWith('too old resource version') ? errors.expired(e.message) : errors.tooOldResourceVersion(requested ?? 0, e.revision ?? 0)).status;
+  } else if (e instanceof StorageError && e.code === 'FutureRevision') {
+    status = errors.timeout(e.message).status;
   } else {
     status = toStatusError(e).status;
   }
