@@ -4,6 +4,7 @@ import { escapeTerminal, goSprint } from './go-format.js';
 import { PrinterError } from './errors.js';
 import { jsonPathResults, parseJsonPath } from './jsonpath/index.js';
 import { formatColumns } from './tabwriter.js';
+import type { Output } from './types.js';
 
 export interface CustomColumn {
   header: string;
@@ -78,10 +79,16 @@ function cell(column: CustomColumn, obj: unknown): string {
   return values.join(',');
 }
 
-/** Renders the objects (list items already extracted) as aligned columns. */
-export function renderCustomColumns(columns: CustomColumn[], objs: unknown[], noHeaders: boolean): string {
+/**
+ * Prints the objects (list items already extracted) as aligned columns. On a failing cell the lines
+ * already laid out are still written before the error propagates, as kubectl's deferred flush does.
+ */
+export function printCustomColumns(columns: CustomColumn[], objs: unknown[], noHeaders: boolean, out: Output): void {
   let text = '';
   if (!noHeaders) text += `${columns.map((c) => c.header).join('\t')}\n`;
-  for (const obj of objs) text += `${columns.map((c) => cell(c, obj)).join('\t')}\n`;
-  return formatColumns(text);
+  try {
+    for (const obj of objs) text += `${columns.map((c) => cell(c, obj)).join('\t')}\n`;
+  } finally {
+    out.write(formatColumns(text));
+  }
 }

@@ -1,7 +1,7 @@
 // a-kubectl's output printers, chosen by the -o value as kubectl's PrintFlags choose them.
 
 import { readFileSync } from 'node:fs';
-import { parseCustomColumnsSpec, parseCustomColumnsTemplate, renderCustomColumns, type CustomColumn } from './custom-columns.js';
+import { parseCustomColumnsSpec, parseCustomColumnsTemplate, printCustomColumns, type CustomColumn } from './custom-columns.js';
 import { PrinterError } from './errors.js';
 import { createGoTemplatePrinter } from './go-template.js';
 import { compileJsonPath } from './jsonpath/index.js';
@@ -13,8 +13,12 @@ import { noResourcesFound, printTables, type TableOptions } from './table.js';
 import type { ObjectPrintOptions, Output, PrintOptions, Printer, TableInput } from './types.js';
 import { toYaml } from './yaml.js';
 
+/** The formats `kubectl get` accepts. */
 export const allowedFormats =
   'custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml';
+/** The formats other commands (create, label, apply…) accept. */
+export const genericFormats = 'go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml';
+const getOnlyFormats = new Set(['custom-columns', 'custom-columns-file', 'wide']);
 
 const templateFormats = new Set([
   'go-template', 'go-template-file', 'template', 'templatefile', 'jsonpath', 'jsonpath-as-json', 'jsonpath-file',
@@ -62,7 +66,7 @@ function objectRenderer(format: string, argument: string, opts: PrintOptions): O
       const columns: CustomColumn[] =
         format === 'custom-columns' ? parseCustomColumnsSpec(argument) : parseCustomColumnsTemplate(readTemplateFile(argument));
       const noHeaders = format === 'custom-columns' ? (opts.noHeaders ?? false) : false;
-      return (_data, items, _isList, out) => out.write(renderCustomColumns(columns, items, noHeaders));
+      return (_data, items, _isList, out) => printCustomColumns(columns, items, noHeaders, out);
     }
     default:
       return undefined;
@@ -83,6 +87,10 @@ export function createPrinter(opts: PrintOptions): Printer {
   const output = opts.output ?? '';
   const { format, argument } = splitOutput(output);
   const isTable = format === '' || format === 'wide';
+  const generic = opts.genericOnly ?? false;
+  if (generic && getOnlyFormats.has(format)) {
+    throw new PrinterError(`unable to match a printer suitable for the output format "${output}", allowed formats are: ${genericFormats}`);
+  }
   if (!isTable && templateFormats.has(format) && argument === '') {
     if (format === 'custom-columns') throw new PrinterError('custom-columns format specified but no custom columns given');
     throw new PrinterError('template format specified but no template given');
@@ -90,7 +98,7 @@ export function createPrinter(opts: PrintOptions): Printer {
   const render = isTable ? undefined : objectRenderer(format, argument, opts);
   if (!isTable && render === undefined) {
     throw new PrinterError(
-      `unable to match a printer suitable for the output format "${output}", allowed formats are: ${allowedFormats}`,
+      `unable to match a printer suitable for the output format "${output}", allowed formats are: ${generic ? genericFormats : allowedFormats}`,
     );
   }
   const tableOptions: TableOptions = {

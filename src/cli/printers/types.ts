@@ -39,6 +39,11 @@ export interface PrintOptions {
   allowMissingTemplateKeys?: boolean;
   /** The request namespace, for "No resources found in <ns> namespace.". */
   namespace?: string;
+  /**
+   * For commands other than `get`: custom-columns and wide are refused and the error lists
+   * kubectl's generic formats.
+   */
+  genericOnly?: boolean;
   /** `--output-watch-events`: an EVENT column in the watch form. */
   outputWatchEvents?: boolean;
 }

@@ -191,7 +191,8 @@ export class TemplateExecutor {
         return MISSING;
       }
       if (v === null) this.fail(node.pos, context, `nil pointer evaluating interface {}.${name}`);
-      if (!isRecord(v)) this.fail(node.pos, context, `can't evaluate field ${name} in type ${goType(v)}`);
+      // Values below the root sit in map[string]interface{}, so Go names their static type.
+      if (!isRecord(v)) this.fail(node.pos, context, `can't evaluate field ${name} in type interface {}`);
       if (!Object.hasOwn(v, name)) {
         if (this.missingKeyError) this.fail(node.pos, context, `map has no entry for key "${name}"`);
         value = MISSING;

@@ -53,8 +53,13 @@ export function compileJsonPath(template: string, options: JsonPathOptions = {})
  * expression. Missing fields give empty arrays unless allowMissingKeys is false.
  */
 export function jsonPathResults(expr: string, data: unknown, allowMissingKeys = true): unknown[][] {
-  const sets = new JsonPathEvaluator(parseOrThrow(expr), allowMissingKeys).findResults(data);
-  return sets.map((set) => set.map((v) => (v === NO_VALUE ? undefined : v)));
+  const root = parseOrThrow(expr);
+  try {
+    const sets = new JsonPathEvaluator(root, allowMissingKeys).findResults(data);
+    return sets.map((set) => set.map((v) => (v === NO_VALUE ? undefined : v)));
+  } catch (err) {
+    throw new PrinterError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 function printResults(results: unknown[]): string {
