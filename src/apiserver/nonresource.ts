@@ -43,7 +43,9 @@ export interface NonResourceDeps {
   healthChecks: HealthCheck[];
 }
 
-const openapiV2ProtoType = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+// Both spellings are accepted; the answer uses the one Go's mime parser can read (kube-openapi does the same).
+const openapiV2ProtoTypes = ['application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf'];
+const openapiV2ProtoReply = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
 function memo<T>(build: () => T): () => T {
   let value: T | undefined;
@@ -153,7 +155,7 @@ export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiReques
       return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
     }
     if (first === 'openapi' && second === 'v2' && parts.length === 2) {
-      if (accepts(accept, openapiV2ProtoType)) return { status: 200, headers: { 'content-type': openapiV2ProtoType }, body: v2Proto() };
+      if (openapiV2ProtoTypes.some((t) => accepts(accept, t))) return { status: 200, headers: { 'content-type': openapiV2ProtoReply, vary: 'Accept' }, body: v2Proto() };
       return jsonText(200, v2Json());
     }
     if (first === 'openapi' && second === 'v3') {

@@ -201,7 +201,7 @@ test('discovery: legacy and aggregated', async () => {
   assert.equal((await s.call('GET', '/apis/nope')).status, 404);
   assert.equal((await s.call('GET', '/openapi/v2')).status, 200);
   const v2pb = await s.raw('GET', '/openapi/v2', undefined, { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
-  assert.equal(v2pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+  assert.equal(v2pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
   const root = (await s.call('GET', '/openapi/v3')).json();
   assert.ok((root['paths'] as Record<string, unknown>)['api/v1']);
   assert.equal((await s.call('GET', '/openapi/v3/apis/apps/v1')).status, 200);

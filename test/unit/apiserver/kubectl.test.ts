@@ -14,6 +14,10 @@ import { allowAll, testAuthenticator } from './helpers.js';
 
 const run = promisify(execFile);
 const haveKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+// The dispatcher (it picks its built-in 1.32 for our minor "32": protobuf bodies) plus the oldest and newest binaries.
+const binaries = ['kubectl', '/usr/lib/google-cloud-sdk/bin/kubectl.1.27', '/usr/lib/google-cloud-sdk/bin/kubectl.1.33'].filter(
+  (b) => spawnSync(b, ['version', '--client'], { encoding: 'utf8' }).status === 0,
+);
 
 let dir = '';
 let server: RunningApiServer | undefined;
@@ -37,71 +41,75 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', [...baseArgs, ...args], { timeout: 60_000 });
-  return stdout;
-}
-
 const skip = haveKubectl ? false : 'kubectl is not on the PATH';
 
-test('kubectl: namespaces and configmaps round-trip', { skip }, async () => {
-  assert.match(await kubectl('create', 'namespace', 'ns1'), /namespace\/ns1 created/);
-  const yaml = await kubectl('get', 'ns', 'ns1', '-o', 'yaml');
-  assert.match(yaml, /kind: Namespace/);
-  assert.match(yaml, /name: ns1/);
-  assert.match(await kubectl('get', 'ns'), /ns1\s+Active/);
-  assert.match(await kubectl('create', 'configmap', 'c1', '--from-literal=a=b', '-n', 'ns1'), /configmap\/c1 created/);
-  assert.match(await kubectl('get', 'configmaps', '-n', 'ns1'), /c1\s+1\s+/);
-  assert.match(await kubectl('patch', 'configmap', 'c1', '-n', 'ns1', '-p', '{"data":{"x":"y"}}'), /configmap\/c1 patched/);
-  assert.equal(await kubectl('get', 'configmap', 'c1', '-n', 'ns1', '-o', 'jsonpath={.data.x}'), 'y');
-  assert.match(await kubectl('label', 'configmap', 'c1', '-n', 'ns1', 'team=a'), /configmap\/c1 labeled/);
-  assert.match(await kubectl('get', 'configmaps', '-n', 'ns1', '-l', 'team=a', '-o', 'name'), /configmap\/c1/);
-  assert.match(await kubectl('delete', 'configmap', 'c1', '-n', 'ns1'), /configmap "c1" deleted/);
-});
-
-test('kubectl: apply -f twice', { skip }, async () => {
-  const file = join(dir, 'cm.yaml');
-  writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: ns1\ndata:\n  k: v\n');
-  assert.match(await kubectl('apply', '-f', file), /configmap\/applied created/);
-  assert.match(await kubectl('apply', '-f', file), /configmap\/applied unchanged/);
-  writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: ns1\ndata:\n  k: v2\n');
-  assert.match(await kubectl('apply', '-f', file), /configmap\/applied configured/);
-  assert.equal(await kubectl('get', 'configmap', 'applied', '-n', 'ns1', '-o', 'jsonpath={.data.k}'), 'v2');
-});
-
-test('kubectl: get pods -w sees a new pod', { skip }, async () => {
-  const child = spawn('kubectl', [...baseArgs, 'get', 'pods', '-n', 'ns1', '-w'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const seen = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no pod in watch output: ${out} ${err}`)), 30_000);
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (/watched-pod/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  try {
-    // give kubectl time to list and start watching; the create works either way (list or watch shows it)
-    await new Promise((r) => setTimeout(r, 1500));
-    const created = await server!.api.dispatch({
-      method: 'POST',
-      url: '/api/v1/namespaces/ns1/pods',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ metadata: { name: 'watched-pod' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }),
-    });
-    assert.equal(created.status, 201);
-    await seen;
-    assert.match(out, /watched-pod\s+0\/1\s+Pending/);
-  } finally {
-    child.kill();
+for (const [i, bin] of binaries.entries()) {
+  const ns = `ns${i + 1}`;
+  const label = bin.split('/').pop() ?? bin;
+  async function kubectl(...args: string[]): Promise<string> {
+    const { stdout } = await run(bin, [...baseArgs, ...args], { timeout: 60_000 });
+    return stdout;
   }
-});
 
-test('kubectl: delete namespace without waiting leaves it Terminating', { skip }, async () => {
-  assert.match(await kubectl('delete', 'namespace', 'ns1', '--wait=false'), /namespace "ns1" deleted/);
-  assert.match(await kubectl('get', 'ns', 'ns1'), /ns1\s+Terminating/);
-});
+  test(`${label}: namespaces and configmaps round-trip`, { skip }, async () => {
+    assert.match(await kubectl('create', 'namespace', ns), /namespace\/ns\d+ created/);
+    const yaml = await kubectl('get', 'ns', ns, '-o', 'yaml');
+    assert.match(yaml, /kind: Namespace/);
+    assert.match(yaml, new RegExp(`name: ${ns}`));
+    assert.match(await kubectl('get', 'ns'), new RegExp(`${ns}\\s+Active`));
+    assert.match(await kubectl('create', 'configmap', 'c1', '--from-literal=a=b', '-n', ns), /configmap\/c1 created/);
+    assert.match(await kubectl('get', 'configmaps', '-n', ns), /c1\s+1\s+/);
+    assert.match(await kubectl('patch', 'configmap', 'c1', '-n', ns, '-p', '{"data":{"x":"y"}}'), /configmap\/c1 patched/);
+    assert.equal(await kubectl('get', 'configmap', 'c1', '-n', ns, '-o', 'jsonpath={.data.x}'), 'y');
+    assert.match(await kubectl('label', 'configmap', 'c1', '-n', ns, 'team=a'), /configmap\/c1 labeled/);
+    assert.match(await kubectl('get', 'configmaps', '-n', ns, '-l', 'team=a', '-o', 'name'), /configmap\/c1/);
+    assert.match(await kubectl('delete', 'configmap', 'c1', '-n', ns), /configmap "c1" deleted/);
+  });
+
+  test(`${label}: apply -f twice`, { skip }, async () => {
+    const file = join(dir, 'cm.yaml');
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: ${ns}\ndata:\n  k: v\n`);
+    assert.match(await kubectl('apply', '-f', file), /configmap\/applied created/);
+    assert.match(await kubectl('apply', '-f', file), /configmap\/applied unchanged/);
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: ${ns}\ndata:\n  k: v2\n`);
+    assert.match(await kubectl('apply', '-f', file), /configmap\/applied configured/);
+    assert.equal(await kubectl('get', 'configmap', 'applied', '-n', ns, '-o', 'jsonpath={.data.k}'), 'v2');
+  });
+
+  test(`${label}: get pods -w sees a new pod`, { skip }, async () => {
+    const child = spawn(bin, [...baseArgs, 'get', 'pods', '-n', ns, '-w'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const seen = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no pod in watch output: ${out} ${err}`)), 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/watched-pod/.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    try {
+      // give kubectl time to list and start watching; the create works either way (list or watch shows it)
+      await new Promise((r) => setTimeout(r, 1500));
+      const created = await server!.api.dispatch({
+        method: 'POST',
+        url: `/api/v1/namespaces/${ns}/pods`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: 'watched-pod' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }),
+      });
+      assert.equal(created.status, 201);
+      await seen;
+      assert.match(out, /watched-pod\s+0\/1\s+Pending/);
+    } finally {
+      child.kill();
+    }
+  });
+
+  test(`${label}: delete namespace without waiting leaves it Terminating`, { skip }, async () => {
+    assert.match(await kubectl('delete', 'namespace', ns, '--wait=false'), new RegExp(`namespace "${ns}" deleted`));
+    assert.match(await kubectl('get', 'ns', ns), new RegExp(`${ns}\\s+Terminating`));
+  });
+}
