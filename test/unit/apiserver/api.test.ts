@@ -306,3 +306,26 @@ test('watch: sendInitialEvents ends the initial state with the initial-events-en
   const bad = await s.call('GET', '/api/v1/namespaces/default/limitranges?watch=1&sendInitialEvents=true');
   assert.equal(bad.status, 422);
 });
+
+test('watch: allowWatchBookmarks sends periodic BOOKMARKs with only the resourceVersion', async () => {
+  const t = await testServer({ bookmarkIntervalMs: 30 });
+  try {
+    await t.call('POST', '/api/v1/namespaces', { metadata: { name: 'bm' } });
+    const ac = new AbortController();
+    const res = await t.api.handle({ method: 'GET', url: '/api/v1/namespaces?watch=1&allowWatchBookmarks=true', headers: { authorization: 'Bearer test-token' }, signal: ac.signal });
+    const it = (res.body as AsyncIterable<string>)[Symbol.asyncIterator]();
+    const events: { type: string; object: Record<string, unknown> }[] = [];
+    while (!events.some((e) => e.type === 'BOOKMARK')) {
+      const r = await it.next();
+      if (r.done) break;
+      for (const l of r.value.split('\n')) if (l) events.push(JSON.parse(l));
+    }
+    ac.abort();
+    const bm = events.find((e) => e.type === 'BOOKMARK')!;
+    assert.deepEqual(Object.keys(bm.object), ['kind', 'apiVersion', 'metadata']);
+    assert.equal(bm.object['kind'], 'Namespace');
+    assert.ok((bm.object['metadata'] as Record<string, unknown>)['resourceVersion']);
+  } finally {
+    await t.close();
+  }
+});
