@@ -33,11 +33,15 @@ export interface PrintOptions {
   showKind?: boolean;
   sortBy?: string;
   allowMissingTemplateKeys?: boolean;
+  /** The request namespace, for "No resources found in <ns> namespace.". */
+  namespace?: string;
 }
 
 export interface Printer {
-  printObjects(objs: Record<string, unknown>[], out: { write(s: string): unknown }): void;
-  printTable(tables: { resourceKind: string; table: Table }[], out: { write(s: string): unknown }): void;
+  /** asList: print as one List even for a single object (what `get <type>` does). */
+  printObjects(objs: Record<string, unknown>[], out: { write(s: string): unknown }, options?: { asList?: boolean }): void;
+  /** When every table is empty, writes "No resources found…" to errOut (if given) and nothing to out. */
+  printTable(tables: { resourceKind: string; table: Table }[], out: { write(s: string): unknown }, errOut?: { write(s: string): unknown }): void;
   /** True for the table forms (default and wide): ask the server for as=Table. */
   readonly needsTable: boolean;
 }

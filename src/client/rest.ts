@@ -62,7 +62,7 @@ export interface RestClient {
   /** Returns what the server answers: the deleted object or a Status. */
   delete(path: string, opts?: CallOptions & { body?: unknown }): Promise<unknown>;
   /** Streams the events of `path?watch=true&…` until the server ends the stream or `signal` aborts. */
-  watch(path: string, query: Query | undefined, signal?: AbortSignal): AsyncIterable<WatchEvent>;
+  watch(path: string, query: Query | undefined, signal?: AbortSignal, opts?: { accept?: string }): AsyncIterable<WatchEvent>;
   /** Closes idle keep-alive sockets. */
   close(): void;
 }
@@ -159,12 +159,12 @@ export function createRestClient(config: ClientConfig): RestClient {
     patch: (path, patch, type, o) =>
       requestJson(call('PATCH', path, o, { body: typeof patch === 'string' ? patch : JSON.stringify(patch), contentType: patchContentTypes[type] })),
     delete: (path, o) => requestJson(call('DELETE', path, o, o?.body !== undefined ? { body: o.body } : {})),
-    watch(path, query, signal) {
+    watch(path, query, signal, wopts) {
       const q = new URLSearchParams(query instanceof URLSearchParams ? query : encodeQuery(query).slice(1));
       q.set('watch', 'true');
       return {
         async *[Symbol.asyncIterator]() {
-          const res = await open({ method: 'GET', path, query: q, accept: 'application/json', ...(signal ? { signal } : {}) });
+          const res = await open({ method: 'GET', path, query: q, accept: wopts?.accept ?? 'application/json', ...(signal ? { signal } : {}) });
           const status = res.statusCode ?? 0;
           if (status < 200 || status > 299) {
             const chunks: Buffer[] = [];

@@ -1,0 +1,122 @@
+// `apply -f`: client-side apply (last-applied annotation + three-way patch), or --server-side.
+import type { KubeObject } from '../../api/object.js';
+import { findByKind } from '../../api/catalog.js';
+import { isNotFound } from '../../client/api-error.js';
+import { singularQualified } from '../../client/rest-mapper.js';
+import type { Command, CommandContext } from '../command.js';
+import { CliError, errorText, ExitError, withSource } from '../errors.js';
+import type { DryRun } from '../flag-sets.js';
+import { dryRunFlag, dryRunOf, fieldManagerFlag, fieldValidationOf, filenameFlags, outputFlags, validateFlag } from '../flag-sets.js';
+import type { Info } from '../manifests.js';
+import { readManifests, toInfos } from '../manifests.js';
+import { operationLine, printObjects } from '../output.js';
+import { pathFor } from '../resource-args.js';
+import { createThreeWayJsonMergePatch, lastAppliedAnnotation, lastAppliedOf, withLastApplied } from '../apply-patch.js';
+import type { ParsedCommandLine } from '../args.js';
+
+export const command: Command = {
+  name: 'apply',
+  short: 'Apply a configuration to a resource by file name or stdin',
+  long: "Apply a configuration to a resource by file name or stdin. The resource name must be specified. This resource will be created if it doesn't exist yet. To use 'apply', always create the resource initially with either 'apply' or 'create --save-config'.\n\n JSON and YAML formats are accepted.",
+  examples: [
+    '  # Apply the configuration in pod.json to a pod',
+    '  kubectl apply -f ./pod.json',
+    '  ',
+    '  # Apply the JSON passed into stdin to a pod',
+    '  cat pod.json | kubectl apply -f -',
+  ].join('\n'),
+  usage: 'apply (-f FILENAME | -k DIRECTORY) [options]',
+  flags: [
+    ...outputFlags(),
+    ...filenameFlags('that contains the configuration to apply'),
+    dryRunFlag,
+    validateFlag,
+    fieldManagerFlag('kubectl-client-side-apply'),
+    { name: 'force-conflicts', kind: 'bool', usage: 'If true, server-side apply will force the changes against conflicts.' },
+    { name: 'overwrite', kind: 'bool', default: true, usage: 'Automatically resolve conflicts between the modified and live configuration by using values from the modified configuration' },
+    { name: 'server-side', kind: 'bool', usage: 'If true, apply runs in the server instead of the client.' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const files = f.list('filename');
+    if (files.length === 0) throw new CliError('must specify one of -f and -k');
+    if (args.positionals.length > 0) throw new CliError(`Unexpected args: [${args.positionals.join(' ')}]\nSee 'a-kubectl apply -h' for help and examples`);
+    const dryRun = dryRunOf(f, ctx.io.stderr);
+    const manifests = await readManifests(files, { recursive: f.bool('recursive'), stdin: ctx.io.stdin, verb: 'apply' });
+    const [mapper, ns] = await Promise.all([ctx.factory.mapper(), ctx.factory.namespace()]);
+    const infos = toInfos(mapper, manifests, ns);
+    const results: KubeObject[] = [];
+    let failed = false;
+    for (const info of infos) {
+      try {
+        const { object, operation } = f.bool('server-side') ? await applyServerSide(ctx, args, info, dryRun) : await applyClientSide(ctx, args, info, dryRun);
+        if (f.string('output') && f.string('output') !== 'name') results.push(object);
+        else if (f.string('output') === 'name') ctx.io.stdout.write(`${singularQualified(info.mapping)}/${info.name}\n`);
+        else ctx.io.stdout.write(operationLine(singularQualified(info.mapping), info.name, operation, dryRun));
+      } catch (e) {
+        failed = true;
+        ctx.io.stderr.write(`${errorText(withSource(f.bool('server-side') ? 'patching' : 'applying patch', info.source, e))}\n`);
+      }
+    }
+    if (results.length > 0) await printObjects(ctx, f, results);
+    if (failed) throw new ExitError(1);
+  },
+};
+
+function withNamespace(info: Info): KubeObject {
+  if (!info.namespace) return info.object;
+  return { ...info.object, metadata: { ...info.object.metadata, namespace: info.namespace } };
+}
+
+async function applyServerSide(ctx: CommandContext, args: ParsedCommandLine, info: Info, dryRun: DryRun): Promise<{ object: KubeObject; operation: string }> {
+  const f = args.flags;
+  const client = await ctx.factory.client();
+  const manager = f.has('field-manager') ? f.string('field-manager') : 'kubectl';
+  if (dryRun === 'client') return { object: info.object, operation: 'serverside-applied' };
+  const object = await client.patch(pathFor(info.mapping, info.namespace, info.name), withNamespace(info), 'apply', {
+    query: { fieldManager: manager, fieldValidation: fieldValidationOf(f), force: String(f.bool('force-conflicts')), dryRun: dryRun === 'server' ? 'All' : undefined },
+    signal: ctx.factory.signal,
+  });
+  return { object, operation: 'serverside-applied' };
+}
+
+async function applyClientSide(ctx: CommandContext, args: ParsedCommandLine, info: Info, dryRun: DryRun): Promise<{ object: KubeObject; operation: string }> {
+  const f = args.flags;
+  const client = await ctx.factory.client();
+  const signal = ctx.factory.signal;
+  const modified = withLastApplied(withNamespace(info));
+  const path = pathFor(info.mapping, info.namespace, info.name);
+  const query = { fieldManager: f.string('field-manager'), fieldValidation: fieldValidationOf(f), dryRun: dryRun === 'server' ? 'All' : undefined };
+  let current: KubeObject | undefined;
+  try {
+    current = await client.get(path, { accept: 'application/json', signal });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  if (!current) {
+    if (dryRun === 'client') return { object: modified, operation: 'created' };
+    const created = await client.create(pathFor(info.mapping, info.namespace), modified, { query, signal });
+    return { object: created, operation: 'created' };
+  }
+  if (!current.metadata.annotations?.[lastAppliedAnnotation]) {
+    ctx.io.stderr.write(
+      `Warning: resource ${info.mapping.group ? `${info.mapping.resource}.${info.mapping.group}` : info.mapping.resource}/${info.name} is missing the ${lastAppliedAnnotation} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n`,
+    );
+  }
+  const original = lastAppliedOf(current);
+  const definition = findByKind(info.object.apiVersion ?? '', info.object.kind ?? '')?.definition;
+  let patch: Record<string, unknown>;
+  let type: 'strategic' | 'merge';
+  if (definition) {
+    const { createThreeWayStrategicMergePatch } = await ctx.factory.patches();
+    patch = createThreeWayStrategicMergePatch(original ?? null, modified, current, definition);
+    type = 'strategic';
+  } else {
+    patch = createThreeWayJsonMergePatch(original ?? {}, modified, current);
+    type = 'merge';
+  }
+  if (Object.keys(patch).length === 0) return { object: current, operation: 'unchanged' };
+  if (dryRun === 'client') return { object: current, operation: 'configured' };
+  const patched = await client.patch(path, patch, type, { query, signal });
+  return { object: patched, operation: 'configured' };
+}

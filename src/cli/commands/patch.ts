@@ -1,0 +1,88 @@
+// `patch (-f FILE | TYPE NAME) (-p PATCH | --patch-file FILE) [--type strategic|merge|json] [--subresource …]`
+import { readFileSync } from 'node:fs';
+import type { KubeObject } from '../../api/object.js';
+import { singularQualified } from '../../client/rest-mapper.js';
+import type { PatchType } from '../../client/rest.js';
+import type { Command } from '../command.js';
+import { CliError, errorText, ExitError, programName } from '../errors.js';
+import { dryRunFlag, dryRunOf, dryRunSuffix, fieldManagerFlag, filenameFlags, outputFlags } from '../flag-sets.js';
+import { readManifests, toInfos } from '../manifests.js';
+import { printObjects } from '../output.js';
+import { parseResourceArgs, pathFor } from '../resource-args.js';
+
+const patchTypes: Record<string, PatchType> = { strategic: 'strategic', merge: 'merge', json: 'json' };
+
+export const command: Command = {
+  name: 'patch',
+  short: 'Update fields of a resource',
+  long: 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch.\n\n JSON and YAML formats are accepted.',
+  examples: [
+    '  # Partially update a node using a strategic merge patch, specifying the patch as JSON',
+    '  kubectl patch node k8s-node-1 -p \'{"spec":{"unschedulable":true}}\'',
+    '  ',
+    '  # Update a container\'s image using a JSON patch with positional arrays',
+    '  kubectl patch pod valid-pod --type=\'json\' -p=\'[{"op": "replace", "path": "/spec/containers/0/image", "value":"new image"}]\'',
+  ].join('\n'),
+  usage: 'patch (-f FILENAME | TYPE NAME) [-p PATCH|--patch-file FILE] [options]',
+  flags: [
+    ...outputFlags(),
+    ...filenameFlags('identifying the resource to update'),
+    dryRunFlag,
+    fieldManagerFlag('kubectl-patch'),
+    { name: 'local', kind: 'bool', usage: 'If true, patch will operate on the content of the file, not the server-side resource.' },
+    { name: 'patch', short: 'p', kind: 'string', usage: 'The patch to be applied to the resource JSON file.' },
+    { name: 'patch-file', kind: 'string', usage: 'A file containing a patch to be applied to the resource.' },
+    { name: 'subresource', kind: 'string', usage: "If specified, patch will operate on the subresource of the requested object. Must be one of [status scale]. This flag is beta and may change in the future." },
+    { name: 'type', kind: 'string', default: 'strategic', usage: 'The type of patch being provided; one of [json merge strategic]' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const type = patchTypes[f.string('type')];
+    if (!type) throw new CliError(`--type must be one of [json merge strategic], not "${f.string('type')}".\nThis command does not support the "apply" patch type.`);
+    if (f.has('patch') && f.has('patch-file')) throw new CliError('cannot specify --patch and --patch-file together');
+    const text = f.has('patch-file') ? readFileSync(f.string('patch-file'), 'utf8') : f.string('patch');
+    if (!text) throw new CliError('must specify --patch or --patch-file containing the contents of the patch');
+    const { parse } = await import('yaml');
+    let patch: unknown;
+    try {
+      patch = parse(text, { version: '1.1' });
+    } catch (e) {
+      throw new CliError(`unable to parse "${text}": ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const dryRun = dryRunOf(f, ctx.io.stderr);
+    const files = f.list('filename');
+    const [mapper, ns, client] = await Promise.all([ctx.factory.mapper(), ctx.factory.namespace(), ctx.factory.client()]);
+    const targets =
+      files.length > 0
+        ? toInfos(mapper, await readManifests(files, { recursive: f.bool('recursive'), stdin: ctx.io.stdin, verb: 'patch' }), ns).map((i) => ({ mapping: i.mapping, namespace: i.namespace, name: i.name }))
+        : parseResourceArgs(mapper, args.positionals, programName, 'patch').flatMap((s) => {
+            if (s.names.length === 0) throw new CliError('resource(s) were provided, but no name was specified');
+            return s.names.map((name) => ({ mapping: s.mapping, namespace: ns.namespace, name }));
+          });
+    if (targets.length === 0) throw new CliError('You must provide one or more resources by argument or filename.');
+    const subresource = f.string('subresource') || undefined;
+    let failed = false;
+    const printed: KubeObject[] = [];
+    for (const t of targets) {
+      try {
+        const path = pathFor(t.mapping, t.namespace, t.name, subresource);
+        const before = await client.get(path, { accept: 'application/json', signal: ctx.factory.signal });
+        const after =
+          dryRun === 'client'
+            ? before
+            : await client.patch(path, JSON.stringify(patch), type, { query: { fieldManager: f.string('field-manager'), dryRun: dryRun === 'server' ? 'All' : undefined }, signal: ctx.factory.signal });
+        if (f.string('output') && f.string('output') !== 'name') printed.push(after);
+        else {
+          const unchanged = JSON.stringify(before) === JSON.stringify(after) && dryRun !== 'client';
+          const type = singularQualified(t.mapping);
+          ctx.io.stdout.write(f.string('output') === 'name' ? `${type}/${t.name}\n` : `${type}/${t.name} patched${unchanged ? ' (no change)' : ''}${dryRunSuffix(dryRun)}\n`);
+        }
+      } catch (e) {
+        failed = true;
+        ctx.io.stderr.write(`${errorText(e)}\n`);
+      }
+    }
+    if (printed.length > 0) await printObjects(ctx, f, printed);
+    if (failed) throw new ExitError(1);
+  },
+};
