@@ -1,6 +1,5 @@
 // Evaluates a parsed JSONPath template against JSON data the way client-go's JSONPath.FindResults
-// does, including its range/end bookkeeping (text after `{end}` is evaluated inside the last
-// iteration, so an empty range swallows it, as in kubectl).
+// does, including its range/end bookkeeping.
 
 import { isRecord } from '../../../api/object.js';
 import { compareBytes, goSprint } from '../go-format.js';
@@ -25,11 +24,10 @@ export function goTypeName(v: unknown): string {
 }
 
 export class JsonPathEvaluator {
-  private stack: unknown[][] = [];
-  private cur: unknown[] = [];
   private beginRange = 0;
   private inRange = 0;
   private endRange = 0;
+  private lastEndNode: JsonPathNode | undefined;
 
   constructor(
     private readonly root: ListNode,
@@ -37,22 +35,27 @@ export class JsonPathEvaluator {
   ) {}
 
   findResults(data: unknown, nodes: JsonPathNode[] = this.root.nodes): unknown[][] {
-    this.cur = [data === null ? NO_VALUE : data];
+    const cur = [data === null || data === undefined ? NO_VALUE : data];
     const full: unknown[][] = [];
     for (let i = 0; i < nodes.length; i++) {
-      const results = this.walk(this.cur, nodes[i] as JsonPathNode);
+      const node = nodes[i] as JsonPathNode;
+      const results = this.walk(cur, node);
       if (this.endRange > 0 && this.endRange <= this.inRange) {
         this.endRange -= 1;
+        this.lastEndNode = node;
         break;
       }
       if (this.beginRange > 0) {
         this.beginRange -= 1;
         this.inRange += 1;
-        results.forEach((value, k) => {
-          if (k === results.length - 1) this.inRange -= 1;
-          full.push(...this.findResults(value, nodes.slice(i + 1)));
-        });
-        break;
+        const body = nodes.slice(i + 1);
+        if (results.length > 0) for (const value of results) full.push(...this.findResults(value, body));
+        // An empty range still walks its body (output discarded) to find where its {end} is.
+        else this.findResults(undefined, body);
+        this.inRange -= 1;
+        const end = nodes.indexOf(this.lastEndNode as JsonPathNode, i + 1);
+        if (end >= 0) i = end;
+        continue;
       }
       full.push(results);
     }
@@ -98,7 +101,6 @@ export class JsonPathEvaluator {
 
   private evalIdentifier(input: unknown[], name: string): unknown[] {
     if (name === 'range') {
-      this.stack.push(this.cur);
       this.beginRange += 1;
       return input;
     }
@@ -107,10 +109,7 @@ export class JsonPathEvaluator {
         this.endRange += 1;
         return [];
       }
-      const popped = this.stack.pop();
-      if (popped === undefined) throw new JsonPathExecError('not in range, nothing to end');
-      this.cur = popped;
-      return [];
+      throw new JsonPathExecError('not in range, nothing to end');
     }
     throw new JsonPathExecError(`unrecognized identifier ${name}`);
   }
