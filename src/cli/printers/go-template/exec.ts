@@ -149,13 +149,7 @@ export class TemplateExecutor {
       }
     }
     if (rest.length > 0 || piped) {
-      const target = rest[0] ?? head;
-      if (head.kind === 'field' || head.kind === 'variable' || head.kind === 'pipe') {
-        if ((head.kind === 'field' && head.names.length > 0) || head.names.length > 0) {
-          return this.fail(head.pos, argText(head), `can't give argument to non-function ${argText(head)}`);
-        }
-      }
-      return this.fail(target.pos, argText(target), `can't give argument to non-function ${argText(head)}`);
+      return this.fail(head.pos, argText(head), `can't give argument to non-function ${argText(head)}`);
     }
     return this.arg(head, dot, scope);
   }
@@ -163,9 +157,9 @@ export class TemplateExecutor {
   private arg(arg: Arg, dot: unknown, scope: Scope): unknown {
     switch (arg.kind) {
       case 'field':
-        return this.fields(dot, arg.names, arg, true);
+        return this.fields(dot, arg.names, arg);
       case 'variable':
-        return this.fields(this.lookup(scope, arg.name, arg.pos), arg.names, arg, false);
+        return this.fields(this.lookup(scope, arg.name, arg.pos), arg.names, arg);
       case 'string':
         return arg.value;
       case 'number':
@@ -177,11 +171,11 @@ export class TemplateExecutor {
       case 'identifier':
         return this.command({ pos: arg.pos, args: [arg] }, dot, scope);
       case 'pipe':
-        return this.fields(this.pipeline(arg.pipe, dot, scope), arg.names, arg, false);
+        return this.fields(this.pipeline(arg.pipe, dot, scope), arg.names, arg);
     }
   }
 
-  private fields(receiver: unknown, names: string[], node: Arg, fromDot: boolean): unknown {
+  private fields(receiver: unknown, names: string[], node: Arg): unknown {
     let value = receiver;
     const context = argText(node);
     for (const name of names) {
@@ -200,7 +194,6 @@ export class TemplateExecutor {
       }
       value = v[name];
     }
-    void fromDot;
     return value;
   }
 }
