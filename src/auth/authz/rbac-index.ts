@@ -134,6 +134,24 @@ export class RbacIndex {
     this.#changed(kind);
   }
 
+  /** Makes the objects of one kind exactly `objects` (a relist after a lost watch). */
+  replace(kind: RbacKind, objects: readonly Readonly<KubeObject>[]): void {
+    const keep = new Set(objects.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`));
+    for (const [ns, name] of this.#keys(kind)) {
+      if (!keep.has(`${ns}/${name}`)) this.remove(kind, { metadata: { name, ...(ns ? { namespace: ns } : {}) } });
+    }
+    for (const o of objects) this.upsert(kind, o);
+  }
+
+  #keys(kind: RbacKind): [string, string][] {
+    switch (kind) {
+      case 'Role': return [...this.#roles.values()].map((r) => [r.namespace, r.name]);
+      case 'ClusterRole': return [...this.#clusterRoles.keys()].map((n) => ['', n]);
+      case 'ClusterRoleBinding': return [...this.#clusterRoleBindings.byName.keys()].map((n) => ['', n]);
+      case 'RoleBinding': return [...this.#roleBindings.entries()].flatMap(([ns, set]) => [...set.byName.keys()].map((n): [string, string] => [ns, n]));
+    }
+  }
+
   /** Called after every change (the aggregation controller listens for ClusterRole changes). */
   onChange(listener: (kind: RbacKind) => void): () => void {
     this.#listeners.add(listener);

@@ -1,0 +1,85 @@
+// ClusterRole aggregation (pkg/controller/clusterroleaggregation): a ClusterRole with
+// aggregationRule.clusterRoleSelectors gets the rules of every ClusterRole its selectors match.
+import type { KubeObject } from '../../api/object.js';
+import type { RestClient } from '../../client/rest.js';
+import { isConflict, isNotFound } from '../../client/api-error.js';
+import { deepEqual } from './equal.js';
+import type { RbacIndex } from './rbac-index.js';
+import { selectorMatches, type PolicyRule, type RoleLike } from './rbac-types.js';
+
+/** For each selector in order: matching roles sorted by name, the role itself skipped, exact duplicates dropped. */
+export function aggregatedRules(role: RoleLike, all: readonly RoleLike[]): PolicyRule[] {
+  const rules: PolicyRule[] = [];
+  const sorted = [...all].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const selector of role.aggregationSelectors ?? []) {
+    for (const other of sorted) {
+      if (other.name === role.name || !selectorMatches(selector, other.labels)) continue;
+      for (const rule of other.rules) if (!rules.some((r) => deepEqual(r, rule))) rules.push(rule);
+    }
+  }
+  return rules;
+}
+
+/** Writes the aggregated rules of one ClusterRole when they differ from what it holds. */
+export async function syncAggregatedRole(name: string, index: RbacIndex, client: RestClient, signal?: AbortSignal): Promise<boolean> {
+  const role = index.getClusterRole(name);
+  if (!role?.aggregationSelectors) return false;
+  const want = aggregatedRules(role, index.clusterRoles());
+  if (deepEqual(role.rules, want)) return false;
+  const path = `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(name)}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const current = await client.get<KubeObject>(path, signal ? { signal } : undefined);
+      await client.update(path, { ...current, rules: want }, signal ? { signal } : undefined);
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      if (isConflict(e) && attempt < 5) continue;
+      throw e;
+    }
+  }
+}
+
+/**
+ * Keeps every aggregated ClusterRole in sync while `signal` is open: any ClusterRole change schedules one
+ * pass over the aggregated roles (changes during a pass collapse into one more pass).
+ */
+export function startAggregationController(opts: { index: RbacIndex; client: RestClient; signal: AbortSignal; onError?: (e: unknown) => void }): { idle(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const pass = async () => {
+    for (const role of opts.index.clusterRoles()) {
+      if (opts.signal.aborted) return;
+      if (!role.aggregationSelectors) continue;
+      try {
+        await syncAggregatedRole(role.name, opts.index, opts.client, opts.signal);
+      } catch (e) {
+        if (!opts.signal.aborted) opts.onError?.(e);
+      }
+    }
+  };
+  const schedule = () => {
+    if (opts.signal.aborted) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await pass();
+      } while (again && !opts.signal.aborted);
+      running = undefined;
+    })();
+  };
+  const off = opts.index.onChange((kind) => {
+    if (kind === 'ClusterRole') schedule();
+  });
+  opts.signal.addEventListener('abort', off, { once: true });
+  schedule();
+  return {
+    async idle() {
+      while (running) await running;
+    },
+  };
+}

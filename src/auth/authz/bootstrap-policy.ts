@@ -1,0 +1,98 @@
+// The default policy every cluster starts with (Kubernetes' bootstrap ClusterRoles and ClusterRoleBindings,
+// generated into bootstrap-policy.json by scripts/gen-bootstrap-policy.mjs), created at start-up and
+// reconciled on every start: missing pieces are added, nothing is taken away.
+import { isRecord, type KubeObject } from '../../api/object.js';
+import type { RestClient } from '../../client/rest.js';
+import { isConflict, isNotFound, isAlreadyExists } from '../../client/api-error.js';
+import policy from './bootstrap-policy.json' with { type: 'json' };
+import { reconcileBinding, reconcileRole } from './reconcile.js';
+
+const base = '/apis/rbac.authorization.k8s.io/v1';
+
+function objects(key: 'clusterRoles' | 'clusterRoleBindings'): KubeObject[] {
+  const data: unknown = policy;
+  const list = isRecord(data) ? data[key] : undefined;
+  if (!Array.isArray(list)) throw new Error(`bootstrap-policy.json: ${key} is not a list`);
+  return list.map((item: unknown) => {
+    if (!isRecord(item) || !isRecord(item['metadata'])) throw new Error(`bootstrap-policy.json: ${key} holds a non-object`);
+    return structuredClone(item) as KubeObject;
+  });
+}
+
+export function bootstrapClusterRoles(): KubeObject[] {
+  return objects('clusterRoles');
+}
+
+export function bootstrapClusterRoleBindings(): KubeObject[] {
+  return objects('clusterRoleBindings');
+}
+
+export interface BootstrapReport {
+  created: string[];
+  updated: string[];
+}
+
+async function withConflictRetry(run: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      if ((isConflict(e) || isAlreadyExists(e)) && attempt < 5) continue;
+      throw e;
+    }
+  }
+}
+
+async function getOrUndefined(client: RestClient, path: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
+  try {
+    return await client.get(path, signal ? { signal } : undefined);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Creates or reconciles every bootstrap ClusterRole and ClusterRoleBinding through the API. */
+export async function ensureBootstrapPolicy(client: RestClient, signal?: AbortSignal): Promise<BootstrapReport> {
+  const report: BootstrapReport = { created: [], updated: [] };
+  const opts = signal ? { signal } : undefined;
+  for (const role of bootstrapClusterRoles()) {
+    const name = role.metadata.name ?? '';
+    const path = `${base}/clusterroles/${encodeURIComponent(name)}`;
+    await withConflictRetry(async () => {
+      const existing = await getOrUndefined(client, path, signal);
+      if (!existing) {
+        await client.create(`${base}/clusterroles`, role, opts);
+        report.created.push(`clusterrole/${name}`);
+        return;
+      }
+      const updated = reconcileRole(existing, role);
+      if (!updated) return;
+      await client.update(path, updated, opts);
+      report.updated.push(`clusterrole/${name}`);
+    });
+  }
+  for (const binding of bootstrapClusterRoleBindings()) {
+    const name = binding.metadata.name ?? '';
+    const path = `${base}/clusterrolebindings/${encodeURIComponent(name)}`;
+    await withConflictRetry(async () => {
+      const existing = await getOrUndefined(client, path, signal);
+      if (!existing) {
+        await client.create(`${base}/clusterrolebindings`, binding, opts);
+        report.created.push(`clusterrolebinding/${name}`);
+        return;
+      }
+      const r = reconcileBinding(existing, binding);
+      if (r.action === 'none') return;
+      if (r.action === 'recreate') {
+        await client.delete(path, opts);
+        const { resourceVersion: _rv, uid: _uid, ...metadata } = r.object.metadata;
+        await client.create(`${base}/clusterrolebindings`, { ...r.object, metadata }, opts);
+      } else {
+        await client.update(path, r.object, opts);
+      }
+      report.updated.push(`clusterrolebinding/${name}`);
+    });
+  }
+  return report;
+}
