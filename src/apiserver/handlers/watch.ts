@@ -81,6 +81,11 @@ async function* eventStream(s: ResourceScope, enc: EncodeContext, o: StreamOptio
   const timeout = setTimeout(() => stop.abort(), o.timeoutMs);
   const stopped = new Promise<Next>((resolve) => stop.signal.addEventListener('abort', () => resolve({ kind: 'stop' }), { once: true }));
   let tickTimer: NodeJS.Timeout | undefined;
+  // Timers go with the stop signal, even if the consumer never asks for another chunk.
+  stop.signal.addEventListener('abort', () => {
+    clearTimeout(timeout);
+    if (tickTimer) clearTimeout(tickTimer);
+  }, { once: true });
   const nextTick = (): Promise<Next> => new Promise((resolve) => (tickTimer = setTimeout(() => resolve({ kind: 'tick' }), o.bookmarkIntervalMs)));
 
   const gv = groupVersion(s.resource);

@@ -321,6 +321,7 @@ test('watch: allowWatchBookmarks sends periodic BOOKMARKs with only the resource
       for (const l of r.value.split('\n')) if (l) events.push(JSON.parse(l));
     }
     ac.abort();
+    await it.return?.();
     const bm = events.find((e) => e.type === 'BOOKMARK')!;
     assert.deepEqual(Object.keys(bm.object), ['kind', 'apiVersion', 'metadata']);
     assert.equal(bm.object['kind'], 'Namespace');
