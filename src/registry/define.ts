@@ -74,7 +74,8 @@ export function defineStrategy(resource: ResourceInfo, rules: KindRules): Strate
           prepareForStatusUpdate(obj: KubeObject, old: KubeObject) {
             for (const k of Object.keys(obj)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') delete obj[k];
             for (const [k, v] of Object.entries(old)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') obj[k] = structuredClone(v);
-            obj.metadata.generation = old.metadata.generation;
+            if (old.metadata.generation === undefined) delete obj.metadata.generation;
+            else obj.metadata.generation = old.metadata.generation;
             rules.prepareForStatusUpdate?.(obj, old);
           },
           validateStatusUpdate(obj: KubeObject, old: KubeObject) {

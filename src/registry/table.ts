@@ -41,30 +41,18 @@ export function formatLabels(m: Record<string, string> | undefined): string {
 /** metav1.FormatLabelSelector: "app=x,tier in (a,b),!gone", or "<none>". */
 export function formatLabelSelector(selector: unknown): string {
   if (selector === undefined || selector === null) return '<none>';
-  const parts: string[] = [];
+  // Requirements print sorted by key, as labels.Selector.String() does.
+  const parts: [string, string][] = [];
   const matchLabels = stringMap(get(selector, 'matchLabels')) ?? {};
-  for (const k of Object.keys(matchLabels).sort()) parts.push(`${k}=${matchLabels[k]}`);
+  for (const k of Object.keys(matchLabels)) parts.push([k, `${k}=${matchLabels[k]}`]);
   for (const req of objects(get(selector, 'matchExpressions'))) {
     const key = str(req.key);
-    const values = (Array.isArray(req.values) ? req.values.filter((v): v is string => typeof v === 'string') : []).slice().sort();
-    switch (req.operator) {
-      case 'In':
-        parts.push(`${key} in (${values.join(',')})`);
-        break;
-      case 'NotIn':
-        parts.push(`${key} notin (${values.join(',')})`);
-        break;
-      case 'Exists':
-        parts.push(key);
-        break;
-      case 'DoesNotExist':
-        parts.push(`!${key}`);
-        break;
-      default:
-        parts.push(`${key} ${str(req.operator)} (${values.join(',')})`);
-    }
+    const values = (Array.isArray(req.values) ? req.values.filter((v): v is string => typeof v === 'string') : []).slice().sort().join(',');
+    const text: Record<string, string> = { In: `${key} in (${values})`, NotIn: `${key} notin (${values})`, Exists: key, DoesNotExist: `!${key}` };
+    parts.push([key, text[str(req.operator)] ?? `${key} ${str(req.operator)} (${values})`]);
   }
-  return orNone(parts.sort().join(','));
+  parts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return orNone(parts.map(([, text]) => text).join(','));
 }
 
 /** Containers and Images cells of a pod template: names and images, comma-joined. */
