@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../../src/api/object.js';
+import type { Attributes, UserInfo } from '../../../src/auth/types.js';
+import { nodeAuthorizer } from '../../../src/auth/authz/node.js';
+import { bootstrapClusterRoles } from '../../../src/auth/authz/bootstrap-policy.js';
+import { rulesOf } from '../../../src/auth/authz/rbac-types.js';
+
+const nodeRole = bootstrapClusterRoles().find((r) => r.metadata.name === 'system:node');
+assert.ok(nodeRole);
+const pods: KubeObject[] = [
+  { kind: 'Pod', metadata: { name: 'web', namespace: 'ns-1' }, spec: { nodeName: 'n1', serviceAccountName: 'k-sa-1', volumes: [{ name: 'v', secret: { secretName: 'web-tls' } }, { name: 'kube-api-access-x', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } }], containers: [{ name: 'c', envFrom: [{ configMapRef: { name: 'env' } }] }] } },
+  { kind: 'Pod', metadata: { name: 'other', namespace: 'ns-1' }, spec: { nodeName: 'n2', volumes: [{ name: 'v', secret: { secretName: 'db-pass' } }] } },
+];
+const authz = nodeAuthorizer({ nodeRules: rulesOf(nodeRole), graph: { podsOnNode: async (n) => pods.filter((p) => (p['spec'] as Record<string, unknown>)['nodeName'] === n) } });
+const n1: UserInfo = { name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
+
+function res(verb: string, resource: string, name: string, o: Partial<Attributes> = {}): Attributes {
+  return { user: n1, verb, resourceRequest: true, namespace: 'ns-1', apiGroup: '', apiVersion: 'v1', resource, subresource: '', name, path: '', ...o };
+}
+
+const cases: { name: string; attrs: Attributes; allowed: boolean }[] = [
+  { name: 'secret of its pod', attrs: res('get', 'secrets', 'web-tls'), allowed: true },
+  { name: 'secret of a pod on another node', attrs: res('get', 'secrets', 'db-pass'), allowed: false },
+  { name: 'list secrets', attrs: res('list', 'secrets', ''), allowed: false },
+  { name: 'configmap through a projected volume', attrs: res('get', 'configmaps', 'kube-root-ca.crt'), allowed: true },
+  { name: 'configmap through envFrom', attrs: res('get', 'configmaps', 'env'), allowed: true },
+  { name: 'token for its pod service account', attrs: res('create', 'serviceaccounts', 'k-sa-1', { subresource: 'token' }), allowed: true },
+  { name: 'token for another service account', attrs: res('create', 'serviceaccounts', 'admin', { subresource: 'token' }), allowed: false },
+  { name: 'watch pods (system:node role)', attrs: res('watch', 'pods', '', { namespace: '' }), allowed: true },
+  { name: 'update its own node status', attrs: res('patch', 'nodes', 'n1', { namespace: '', subresource: 'status' }), allowed: true },
+  { name: 'update another node status', attrs: res('patch', 'nodes', 'n2', { namespace: '', subresource: 'status' }), allowed: false },
+  { name: 'not a node', attrs: { ...res('get', 'secrets', 'web-tls'), user: { name: 'system:node:n1', groups: ['system:authenticated'] } }, allowed: false },
+];
+for (const c of cases) {
+  test(`node authorizer: ${c.name}`, async () => {
+    assert.equal((await authz.authorize(c.attrs)).decision === 'allow', c.allowed);
+  });
+}
