@@ -43,7 +43,7 @@ export interface ApiServer {
 export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> {
   useCachedObjectText(encodedJson);
   const now = cfg.now ?? (() => new Date());
-  const stores = new StoreRegistry({ storage: cfg.storage, now });
+  const stores = new StoreRegistry({ storage: cfg.storage, now, ...(cfg.serviceClusterIPRange ? { serviceClusterIPRange: cfg.serviceClusterIPRange } : {}) });
   await stores.start();
   const subresources = new Map<string, CustomHandler>();
   const resources = new Map<string, CustomHandler>();

@@ -2,7 +2,9 @@
 import { isRecord } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { findResource } from '../api/catalog.js';
-import { strategyFor } from '../registry/index.js';
+import { defaultAllocatorConfig, strategyFor } from '../registry/index.js';
+import { serviceStrategy } from '../registry/service.js';
+import type { Strategy } from '../registry/strategy.js';
 import { resourcePrefix, Store } from '../registry/store.js';
 import { createResourceCache } from '../storage/cacher.js';
 import type { ResourceCache } from '../storage/cache-types.js';
@@ -12,6 +14,8 @@ export interface StoreRegistryOptions {
   storage: Storage;
   now?: () => Date;
   cacheOptions?: { windowSize?: number };
+  /** Service ClusterIP range (default: the registry's 10.96.0.0/12). */
+  serviceClusterIPRange?: string;
 }
 
 export class StoreRegistry {
@@ -54,10 +58,16 @@ export class StoreRegistry {
     return new Store({
       storage: this.opts.storage,
       cache,
-      strategy: strategyFor(resource),
+      strategy: this.#strategy(resource),
       ...(this.opts.now ? { now: this.opts.now } : {}),
       namespacePhase: this.namespacePhase,
     });
+  }
+
+  #strategy(resource: ResourceInfo): Strategy {
+    const range = this.opts.serviceClusterIPRange;
+    if (range && resource.group === '' && resource.resource === 'services') return serviceStrategy(resource, { ...defaultAllocatorConfig, serviceCIDR: range });
+    return strategyFor(resource);
   }
 
   close(): void {
