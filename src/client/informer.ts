@@ -232,6 +232,7 @@ export class Informer {
           if (needList) {
             await this.#listAndReplace(signal);
             needList = false;
+            if (signal.aborted) break;
           }
           const ended = await this.#watch(signal);
           failures = 0;
