@@ -1,5 +1,5 @@
 // a-kubectl's entry: find the command, parse its flags, run it, print any error as kubectl does.
-import { FlagError, leadingWords, parseCommandLine } from './args.js';
+import { FlagError, FlagValues, indexFlags, leadingWords, parseCommandLine } from './args.js';
 import type { FlagSpec } from './args.js';
 import type { CliIO, Command, CommandEntry } from './command.js';
 import { printError, programName } from './errors.js';
@@ -16,6 +16,17 @@ export interface CliDeps extends Omit<FactoryDeps, 'signal' | 'commandPath'> {
 
 function findEntry(entries: readonly CommandEntry[], word: string | undefined): CommandEntry | undefined {
   return word === undefined ? undefined : entries.find((e) => e.name === word || e.aliases?.includes(word));
+}
+
+/** The global flags the factory reads: a command's own flag of the same name (`create rolebinding --user`) shadows the global one, as in cobra. */
+function globalFlagValues(parsed: FlagValues, commandFlags: readonly FlagSpec[]): FlagValues {
+  const own = new Set(commandFlags.map((f) => f.name));
+  const out = new FlagValues(indexFlags(globalFlags).long);
+  for (const g of globalFlags) {
+    const v = parsed.given(g.name);
+    if (v !== undefined && !own.has(g.name)) out.set(g.name, v);
+  }
+  return out;
 }
 
 /** Runs one a-kubectl invocation; resolves to the process exit code. */
@@ -63,7 +74,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
 
   const controller = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, controller.signal]) : controller.signal;
-  const factory = createFactory(parsed.flags, { ...deps, signal, commandPath: path });
+  const factory = createFactory(globalFlagValues(parsed.flags, cmd.flags), { ...deps, signal, commandPath: path });
   try {
     await cmd.run({ io, env: deps.env, path, factory }, parsed);
     return 0;

@@ -8,7 +8,7 @@ import type { ClientConfig } from './config-types.js';
 
 export interface NamedEntry {
   name: string;
-  /** The entry's fields (cluster, context or user), with relative file paths made absolute. */
+  /** The entry's fields (cluster, context or user) as the file has them; relative paths resolve against `file`. */
   value: Record<string, unknown>;
   /** The file it came from. */
   file: string;
@@ -80,24 +80,30 @@ export async function loadKubeconfig(src: KubeconfigSources): Promise<Kubeconfig
     if (doc === null || doc === undefined) continue;
     if (!isRecord(doc)) throw new KubeconfigError(`error loading config file "${file}": not a kubeconfig`);
     if (!out.currentContext && typeof doc['current-context'] === 'string') out.currentContext = doc['current-context'];
-    mergeNamed(out.clusters, doc.clusters, 'cluster', file, pathFields.clusters);
-    mergeNamed(out.contexts, doc.contexts, 'context', file, []);
-    mergeNamed(out.users, doc.users, 'user', file, pathFields.users);
+    mergeNamed(out.clusters, doc.clusters, 'cluster', file);
+    mergeNamed(out.contexts, doc.contexts, 'context', file);
+    mergeNamed(out.users, doc.users, 'user', file);
   }
   return out;
 }
 
-function mergeNamed(into: Map<string, NamedEntry>, list: unknown, key: string, file: string, paths: string[]): void {
+function mergeNamed(into: Map<string, NamedEntry>, list: unknown, key: string, file: string): void {
   if (!Array.isArray(list)) return;
   for (const item of list) {
     if (!isRecord(item) || typeof item.name !== 'string' || into.has(item.name)) continue;
-    const value = isRecord(item[key]) ? { ...item[key] } : {};
-    for (const p of paths) {
-      const v = value[p];
-      if (typeof v === 'string' && v !== '' && !isAbsolute(v)) value[p] = join(dirname(file), v);
-    }
-    into.set(item.name, { name: item.name, value, file });
+    into.set(item.name, { name: item.name, value: isRecord(item[key]) ? { ...item[key] } : {}, file });
   }
+}
+
+/** The entry with its file paths made absolute (relative to the file that holds it). */
+function withAbsolutePaths(entry: NamedEntry | undefined, paths: string[]): Record<string, unknown> | undefined {
+  if (!entry) return undefined;
+  const value = { ...entry.value };
+  for (const p of paths) {
+    const v = value[p];
+    if (typeof v === 'string' && v !== '' && !isAbsolute(v)) value[p] = join(dirname(entry.file), v);
+  }
+  return value;
 }
 
 export interface ConfigOverrides {
@@ -180,8 +186,8 @@ export function resolveConfig(kc: Kubeconfig, o: ConfigOverrides = {}): Resolved
   if (o.context && !ctx) throw new KubeconfigError(`context was not found for specified context: ${o.context}`);
   const clusterName = o.cluster ?? str(ctx?.value, 'cluster') ?? '';
   const userName = o.user ?? str(ctx?.value, 'user') ?? '';
-  const cluster = clusterName ? kc.clusters.get(clusterName)?.value : undefined;
-  const user = userName ? kc.users.get(userName)?.value : undefined;
+  const cluster = clusterName ? withAbsolutePaths(kc.clusters.get(clusterName), pathFields.clusters) : undefined;
+  const user = userName ? withAbsolutePaths(kc.users.get(userName), pathFields.users) : undefined;
   if (o.user && !user) throw new KubeconfigError(`auth info "${o.user}" does not exist`);
   if (o.cluster && !cluster && !o.server) throw new KubeconfigError(`no server found for cluster "${o.cluster}"`);
 

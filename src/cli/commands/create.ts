@@ -9,11 +9,16 @@ import { singularQualified } from '../../client/rest-mapper.js';
 import { errorText, ExitError, withSource } from '../errors.js';
 
 const generators: CommandEntry[] = [
+  { name: 'clusterrole', short: 'Create a cluster role', load: async () => (await import('./create-clusterrole.js')).command },
+  { name: 'clusterrolebinding', short: 'Create a cluster role binding for a particular cluster role', load: async () => (await import('./create-clusterrolebinding.js')).command },
   { name: 'configmap', aliases: ['cm'], short: 'Create a config map from a local file, directory or literal value', load: async () => (await import('./create-configmap.js')).command },
   { name: 'deployment', aliases: ['deploy'], short: 'Create a deployment with the specified name', load: async () => (await import('./create-deployment.js')).command },
   { name: 'namespace', aliases: ['ns'], short: 'Create a namespace with the specified name', load: async () => (await import('./create-namespace.js')).command },
+  { name: 'role', short: 'Create a role with single rule', load: async () => (await import('./create-role.js')).command },
+  { name: 'rolebinding', short: 'Create a role binding for a particular role or cluster role', load: async () => (await import('./create-rolebinding.js')).command },
   { name: 'secret', short: 'Create a secret using a specified subcommand', load: async () => (await import('./create-secret.js')).command },
   { name: 'serviceaccount', aliases: ['sa'], short: 'Create a service account with the specified name', load: async () => (await import('./create-serviceaccount.js')).command },
+  { name: 'token', short: 'Request a service account token', load: async () => (await import('./create-token.js')).command },
 ];
 
 export const command: Command = {

@@ -15,19 +15,37 @@ export interface DescribeExtras {
 
 type Describer = (o: KubeObject, w: DescribeWriter, x: DescribeExtras) => void;
 
+const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+const maxAnnotationLength = 140;
+
+/** kubectl hides the last-applied annotation and shortens long or multi-line values. */
+export function shownAnnotations(a: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!a) return a;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a)) {
+    if (k === lastApplied) continue;
+    const one = v.trim().replace(/\n/g, ' ');
+    out[k] = one.length > maxAnnotationLength ? `${one.slice(0, maxAnnotationLength - 3)}...` : one;
+  }
+  return out;
+}
+
 function header(o: KubeObject, w: DescribeWriter, opts: { namespace?: boolean; created?: boolean } = {}): void {
   w.line(0, 'Name:', o.metadata.name ?? '');
   if (opts.namespace !== false && o.metadata.namespace !== undefined) w.line(0, 'Namespace:', o.metadata.namespace);
   if (opts.created) w.line(0, 'CreationTimestamp:', rfc1123z(o.metadata.creationTimestamp));
   w.map(0, 'Labels', o.metadata.labels);
-  w.map(0, 'Annotations', o.metadata.annotations, ': ');
+  w.map(0, 'Annotations', shownAnnotations(o.metadata.annotations), ': ');
 }
 
+// Pods print container names two spaces in and their fields four; pod templates (one level in) three and four.
 function containers(w: DescribeWriter, level: number, cs: Record<string, unknown>[], title = 'Containers'): void {
   if (cs.length === 0) return;
   w.line(level, `${title}:`);
+  const nameIndent = level === 0 ? '  ' : '   ';
+  level = 0; // fields sit at four spaces either way
   for (const c of cs) {
-    w.line(level + 1, ` ${str(c.name)}:`);
+    w.raw(`${nameIndent}${str(c.name)}:`);
     w.line(level + 2, 'Image:', str(c.image));
     const ports = list(c.ports);
     w.line(level + 2, 'Port:', ports.length ? ports.map((p) => `${str(p.containerPort)}/${str(p.protocol, 'TCP')}`).join(', ') : '<none>');
@@ -73,7 +91,7 @@ function podTemplate(w: DescribeWriter, t: Record<string, unknown>): void {
   const spec = rec(t.spec);
   w.line(0, 'Pod Template:');
   w.map(1, 'Labels', strMap(meta.labels));
-  if (meta.annotations) w.map(1, 'Annotations', strMap(meta.annotations), ': ');
+  if (meta.annotations) w.map(1, 'Annotations', shownAnnotations(strMap(meta.annotations)), ': ');
   if (spec.serviceAccountName) w.line(1, 'Service Account:', str(spec.serviceAccountName));
   containers(w, 1, list(spec.initContainers), 'Init Containers');
   containers(w, 1, list(spec.containers));
@@ -202,7 +220,7 @@ const describers: Record<string, Describer> = {
     w.line(0, 'Node:', spec.nodeName ? `${str(spec.nodeName)}/${str(status.hostIP)}` : '<none>');
     if (status.startTime) w.line(0, 'Start Time:', rfc1123z(status.startTime));
     w.map(0, 'Labels', o.metadata.labels);
-    w.map(0, 'Annotations', o.metadata.annotations, ': ');
+    w.map(0, 'Annotations', shownAnnotations(o.metadata.annotations), ': ');
     if (o.metadata.deletionTimestamp) w.line(0, 'Status:', `Terminating (lasts ${o.metadata.deletionGracePeriodSeconds ?? 0}s)`);
     else w.line(0, 'Status:', str(status.phase));
     w.line(0, 'IP:', str(status.podIP));

@@ -16,6 +16,10 @@ export class DescribeWriter {
     }
     keys.forEach((k, i) => this.line(level, i === 0 ? `${title}:` : '', `${k}${sep}${m?.[k] ?? ''}`));
   }
+  /** A line written exactly as given. */
+  raw(text: string): void {
+    this.text += `${text}\n`;
+  }
   blank(): void {
     this.text += '\n';
   }

@@ -1,0 +1,103 @@
+// `create token SERVICE_ACCOUNT_NAME` (kubectl/pkg/cmd/create/create_token.go): POST a TokenRequest, print the token.
+import type { Command } from '../command.js';
+import { resourcePath } from '../../client/paths.js';
+import { ApiError } from '../../client/api-error.js';
+import { CliError } from '../errors.js';
+import { outputFlags } from '../flag-sets.js';
+import { printObjects } from '../output.js';
+import { durationFlag } from './go-duration.js';
+import { requireOneName } from './create-generated.js';
+import { isRecord, type KubeObject } from '../../api/object.js';
+
+const boundKinds: Record<string, string> = { Node: 'v1', Pod: 'v1', Secret: 'v1' };
+const boundKindList = Object.keys(boundKinds).sort().join(', ');
+
+export interface TokenRequestOptions {
+  audiences: string[];
+  durationMs: number;
+  boundKind: string;
+  boundName: string;
+  boundUid: string;
+}
+
+export function validateTokenOptions(o: TokenRequestOptions): void {
+  if (o.durationMs < 0) throw new CliError('--duration must be greater than or equal to 0');
+  if (o.durationMs % 1000 !== 0) throw new CliError('--duration cannot be expressed in units less than seconds');
+  if (o.audiences.some((a) => a === '')) throw new CliError('--audience must not be an empty string');
+  if (o.boundKind === '') {
+    if (o.boundName) throw new CliError('--bound-object-name can only be set if --bound-object-kind is provided');
+    if (o.boundUid) throw new CliError('--bound-object-uid can only be set if --bound-object-kind is provided');
+  } else {
+    if (!boundKinds[o.boundKind]) throw new CliError(`supported --bound-object-kind values are ${boundKindList}`);
+    if (!o.boundName) throw new CliError('--bound-object-name is required if --bound-object-kind is provided');
+  }
+}
+
+export function tokenRequest(o: TokenRequestOptions): KubeObject {
+  const spec: Record<string, unknown> = { audiences: o.audiences.length > 0 ? o.audiences : null };
+  spec.expirationSeconds = o.durationMs > 0 ? o.durationMs / 1000 : null;
+  spec.boundObjectRef = o.boundKind ? { kind: o.boundKind, apiVersion: boundKinds[o.boundKind], name: o.boundName, ...(o.boundUid ? { uid: o.boundUid } : {}) } : null;
+  return { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { token: '', expirationTimestamp: null } };
+}
+
+export const command: Command = {
+  name: 'token',
+  short: 'Request a service account token',
+  long: 'Request a service account token.',
+  examples: [
+    '  # Request a token to authenticate to the kube-apiserver as the service account "myapp" in the current namespace',
+    '  kubectl create token myapp',
+    '  ',
+    '  # Request a token for a service account in a custom namespace',
+    '  kubectl create token myapp --namespace myns',
+    '  ',
+    '  # Request a token with a custom expiration',
+    '  kubectl create token myapp --duration 10m',
+    '  ',
+    '  # Request a token with a custom audience',
+    '  kubectl create token myapp --audience https://example.com',
+    '  ',
+    '  # Request a token bound to an instance of a Secret object',
+    '  kubectl create token myapp --bound-object-kind Secret --bound-object-name mysecret',
+    '  ',
+    '  # Request a token bound to an instance of a Secret object with a specific UID',
+    '  kubectl create token myapp --bound-object-kind Secret --bound-object-name mysecret --bound-object-uid 0d4691ed-659b-4935-a832-355f77ee47cc',
+  ].join('\n'),
+  usage: 'create token SERVICE_ACCOUNT_NAME [options]',
+  flags: [
+    ...outputFlags(),
+    { name: 'audience', kind: 'stringArray', usage: 'Audience of the requested token. If unset, defaults to requesting a token for use with the Kubernetes API server. May be repeated to request a token valid for multiple audiences.' },
+    { name: 'bound-object-kind', kind: 'string', usage: `Kind of an object to bind the token to. Supported kinds are ${boundKindList}. If set, --bound-object-name must be provided.` },
+    { name: 'bound-object-name', kind: 'string', usage: 'Name of an object to bind the token to. The token will expire when the object is deleted. Requires --bound-object-kind.' },
+    { name: 'bound-object-uid', kind: 'string', usage: 'UID of an object to bind the token to. Requires --bound-object-kind and --bound-object-name. If unset, the UID of the existing object is used.' },
+    { name: 'duration', kind: 'string', default: '0s', usage: 'Requested lifetime of the issued token. If not set or if set to 0, the lifetime will be determined by the server automatically. The server may return a token with a longer or shorter lifetime.' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const name = requireOneName(ctx, args);
+    const o: TokenRequestOptions = {
+      audiences: f.list('audience'),
+      durationMs: durationFlag(f.string('duration'), 'duration'),
+      boundKind: f.string('bound-object-kind'),
+      boundName: f.string('bound-object-name'),
+      boundUid: f.string('bound-object-uid'),
+    };
+    validateTokenOptions(o);
+    const [{ namespace }, client] = await Promise.all([ctx.factory.namespace(), ctx.factory.client()]);
+    let response: KubeObject;
+    try {
+      response = await client.create(resourcePath({ group: '', version: 'v1', resource: 'serviceaccounts', namespace, name, subresource: 'token' }), tokenRequest(o), { signal: ctx.factory.signal });
+    } catch (e) {
+      if (e instanceof ApiError) throw new CliError(`failed to create token: ${e.message}`);
+      throw e;
+    }
+    const token = isRecord(response.status) && typeof response.status.token === 'string' ? response.status.token : '';
+    if (!token) throw new CliError('failed to create token: no token in server response');
+    if (f.has('output')) {
+      await printObjects(ctx, f, [response]);
+      return;
+    }
+    // kubectl adds the newline only on a terminal, so $(kubectl create token …) is the bare token
+    ctx.io.stdout.write(ctx.io.stdoutIsTTY ? `${token}\n` : token);
+  },
+};
