@@ -55,6 +55,15 @@ export type StoreWatchEvent = CacheEvent | { type: 'INITIAL_END'; revision: numb
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Admission for this request (it knows the user): mutating before the strategy runs, validating after it. */
+  admission?: WriteAdmission;
+}
+
+export interface WriteAdmission {
+  /** Mutating admission: after defaulting, before prepare/validate. */
+  admit?(obj: KubeObject, old: Readonly<KubeObject> | undefined): Promise<void>;
+  /** Validating admission: after the strategy's validation, before the write. */
+  validate?(obj: KubeObject, old: Readonly<KubeObject> | undefined): Promise<void>;
 }
 
 export type UpdateFn = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
@@ -264,7 +273,8 @@ export class Store {
       delete meta.namespace;
     }
     strategy.defaults?.(obj);
-    strategy.prepareForCreate?.(obj);
+    await opts.admission?.admit?.(obj, undefined);
+    // System fields first: strategies derive labels and selectors from the uid and the final name (Job, Namespace).
     delete meta.resourceVersion;
     delete meta.selfLink;
     delete meta.deletionTimestamp;
@@ -273,11 +283,34 @@ export class Store {
     meta.creationTimestamp = secondsTimestamp(this.now());
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName ?? '');
+    strategy.prepareForCreate?.(obj);
     this.check(obj, [...(this.opts.validateMeta?.create(obj) ?? []), ...strategy.validate(obj)]);
-    if (strategy.allocate) this.check(obj, await strategy.allocate(obj, undefined, this.allocationContext()));
-    await this.opts.validate?.('CREATE', obj, undefined);
-    if (opts.dryRun) return obj;
+    // Allocation reads the cache for what is taken: allocate-then-write runs one at a time per store.
+    const release = strategy.allocate ? await this.lockAllocations() : undefined;
+    try {
+      if (strategy.allocate) this.check(obj, await strategy.allocate(obj, undefined, this.allocationContext()));
+      await this.opts.validate?.('CREATE', obj, undefined);
+      await opts.admission?.validate?.(obj, undefined);
+      if (opts.dryRun) return obj;
+      return await this.writeNew(namespace, obj, generated);
+    } finally {
+      release?.();
+    }
+  }
 
+  private allocationQueue: Promise<void> = Promise.resolve();
+
+  private async lockAllocations(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.allocationQueue;
+    this.allocationQueue = previous.then(() => next);
+    await previous;
+    return release;
+  }
+
+  private async writeNew(namespace: string, obj: KubeObject, generated: boolean): Promise<KubeObject> {
+    const meta = obj.metadata;
     for (let attempt = 0; ; attempt++) {
       try {
         const rev = await this.opts.storage.create(this.keyFor(namespace, meta.name ?? ''), encode(obj));
@@ -356,7 +389,10 @@ export class Store {
       if (meta.uid && meta.uid !== old.metadata.uid) {
         throw errors.conflict(this.gr(), name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
       }
+      if (!opts.raw) await opts.admission?.admit?.(obj, old);
       this.prepareUpdate(obj, old, namespace, name, opts);
+      if (strategy.allocate && !opts.raw && !opts.subresource) this.check(obj, await strategy.allocate(obj, old, this.allocationContext()));
+      if (!opts.raw) await opts.admission?.validate?.(obj, old);
 
       const deleting = !!old.metadata.deletionTimestamp;
       if (deleting && (meta.finalizers ?? []).length === 0 && (old.metadata.deletionGracePeriodSeconds ?? 0) === 0 && !hasSpecFinalizers(obj, this.resource)) {
