@@ -1,5 +1,6 @@
 // The assembled API server, independent of any socket: the handler chain, the stores, the registration hooks.
 // In-process components call dispatch() (a loopback with a fixed user, skipping authentication).
+import type { AdmissionPlugin } from '../admission/types.js';
 import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
 import type { Storage } from '../storage/types.js';
 import { buildHandlerChain } from './chain.js';
@@ -8,7 +9,7 @@ import { defaultWatchSettings, type WatchSettings } from './handlers/watch.js';
 import { createNonResourceHandler, defaultVersion, type HealthCheck, type VersionInfo } from './nonresource.js';
 import { createRouter, handlerKey, type CustomHandler } from './router.js';
 import { StoreRegistry } from './stores.js';
-import type { ApiRequest, ApiResponse } from './types.js';
+import type { ApiRequest, ApiResponse, Handler } from './types.js';
 import { encodedJson } from '../storage/index.js';
 
 export interface ApiServerConfig {
@@ -36,6 +37,10 @@ export interface ApiServer {
   registerSubresource(group: string, resource: string, subresource: string, handler: CustomHandler): void;
   /** Serve a whole resource (review kinds such as selfsubjectaccessreviews) with your own handler. */
   registerResource(group: string, resource: string, handler: CustomHandler): void;
+  /** Serve a non-resource path (e.g. /.well-known/openid-configuration) with your own handler (GET and HEAD). */
+  registerNonResource(path: string, handler: Handler): void;
+  /** Add an admission plugin; every create/update/patch runs the registered plugins in order. */
+  registerAdmission(plugin: AdmissionPlugin): void;
   readonly stores: StoreRegistry;
   close(): Promise<void>;
 }
@@ -57,13 +62,23 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     serverAddress: cfg.serverAddress ?? (() => '127.0.0.1:443'),
     healthChecks,
   });
-  const route = createRouter({ stores, nonResource, watch: { ...defaultWatchSettings, ...cfg.watch }, now, subresources, resources });
+  const nonResourcePaths = new Map<string, Handler>();
+  const admission: AdmissionPlugin[] = [];
+  const nonResourceOrRegistered: Handler = async function nonResourceRoute(req, ctx) {
+    const registered = nonResourcePaths.get(ctx.requestInfo.path);
+    const method = req.method.toUpperCase();
+    if (registered && (method === 'GET' || method === 'HEAD')) return registered(req, ctx);
+    return nonResource(req, ctx);
+  };
+  const route = createRouter({ stores, nonResource: nonResourceOrRegistered, watch: { ...defaultWatchSettings, ...cfg.watch }, now, subresources, resources, admission });
   const entry = buildHandlerChain({ authenticator: cfg.authenticator, authorizer: cfg.authorizer, route });
   return {
     handle: (req) => entry(req),
     dispatch: (req, user = loopbackUser) => entry(req, { user }),
     registerSubresource: (group, resource, subresource, handler) => void subresources.set(handlerKey(group, resource, subresource), handler),
     registerResource: (group, resource, handler) => void resources.set(handlerKey(group, resource), handler),
+    registerNonResource: (path, handler) => void nonResourcePaths.set(path, handler),
+    registerAdmission: (plugin) => void admission.push(plugin),
     stores,
     close: async () => stores.close(),
   };

@@ -1,4 +1,5 @@
 // The last stage: non-resource paths to their endpoints, resource requests to the verb handlers.
+import type { AdmissionPlugin } from '../admission/types.js';
 import { findResource } from '../api/catalog.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { handleBinding } from './binding.js';
@@ -33,6 +34,8 @@ export interface RouterDeps {
   now: () => Date;
   subresources: Map<string, CustomHandler>;
   resources: Map<string, CustomHandler>;
+  /** Admission plugins every write goes through (registered at wiring time). */
+  admission?: readonly AdmissionPlugin[];
 }
 
 export function handlerKey(group: string, resource: string, subresource = ''): string {
@@ -117,5 +120,5 @@ export function createRouter(deps: RouterDeps): Handler {
 }
 
 async function resourceScope(c: CustomScope, deps: RouterDeps): Promise<ResourceScope> {
-  return { req: c.req, ctx: c.ctx, info: c.info, resource: c.resource, now: deps.now, store: await deps.stores.storeFor(c.resource) };
+  return { req: c.req, ctx: c.ctx, info: c.info, resource: c.resource, now: deps.now, store: await deps.stores.storeFor(c.resource), ...(deps.admission ? { admission: deps.admission } : {}) };
 }

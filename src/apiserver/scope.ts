@@ -1,4 +1,5 @@
 // Everything a resource handler needs about one request.
+import type { AdmissionPlugin } from '../admission/types.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import type { Store } from '../registry/store.js';
 import type { EncodeContext } from './encode.js';
@@ -14,6 +15,8 @@ export interface ResourceScope {
   resource: ResourceInfo;
   store: Store;
   now: () => Date;
+  /** Admission plugins for writes (see admission.ts). */
+  admission?: readonly AdmissionPlugin[];
 }
 
 export function encodeContext(s: ResourceScope): EncodeContext {

@@ -11,6 +11,7 @@ import { encodeContext, type ResourceScope } from '../scope.js';
 import { errors, makeStatus, StatusError } from '../status.js';
 import { headerValue, type ApiResponse } from '../types.js';
 import { checkUnknownFields, parseFieldValidation } from './field-validation.js';
+import { admissionFor } from '../admission.js';
 
 export const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
@@ -93,13 +94,16 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
       if (e instanceof StatusError && e.reason === 'NotFound') {
         const obj = apply(undefined);
         obj.metadata.name = name;
-        return objectResponse(201, await s.store.create(s.info.namespace, obj, { dryRun }), enc);
+        const createAdmission = admissionFor(s, 'CREATE', dryRun);
+        return objectResponse(201, await s.store.create(s.info.namespace, obj, { dryRun, ...(createAdmission ? { admission: createAdmission } : {}) }), enc);
       }
       throw e;
     }
   }
+  const admission = admissionFor(s, 'UPDATE', dryRun, target.subresource ?? '');
   const { object, created } = await s.store.update(s.info.namespace, name, apply, {
     dryRun,
+    ...(admission ? { admission } : {}),
     retryOnConflict: true,
     ...(target.subresource ? { subresource: target.subresource } : {}),
   });

@@ -8,6 +8,7 @@ import { errors, successStatus } from '../status.js';
 import { jsonResponse } from '../responses.js';
 import { headerValue, type ApiResponse } from '../types.js';
 import { checkUnknownFields, parseFieldValidation } from './field-validation.js';
+import { admissionFor } from '../admission.js';
 import { isProtobufContentType } from '../../api/protobuf/index.js';
 
 /** Decode a create/update body and apply fieldValidation (protobuf bodies cannot carry unknown fields). */
@@ -23,7 +24,8 @@ export async function createObject(s: ResourceScope): Promise<ApiResponse> {
   const dryRun = parseDryRun(s.info.query);
   const obj = await decodeBody(s, s.resource);
   checkNamespace(obj, s.resource, s.info.namespace);
-  const created = await s.store.create(s.info.namespace, obj, { dryRun });
+  const admission = admissionFor(s, 'CREATE', dryRun);
+  const created = await s.store.create(s.info.namespace, obj, { dryRun, ...(admission ? { admission } : {}) });
   return objectResponse(201, created, enc);
 }
 
@@ -36,8 +38,10 @@ export async function updateObject(s: ResourceScope, subresource?: 'status' | 'f
   if (obj.metadata.name !== undefined && obj.metadata.name !== '' && obj.metadata.name !== name) {
     throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
   }
+  const admission = admissionFor(s, 'UPDATE', dryRun, subresource ?? '');
   const { object, created } = await s.store.update(s.info.namespace, name, () => structuredClone(obj), {
     dryRun,
+    ...(admission ? { admission } : {}),
     requireResourceVersion: true,
     ...(subresource ? { subresource } : {}),
   });

@@ -1,0 +1,31 @@
+// Admission for one write: builds the plugins' request from the handler's scope (resource, namespace,
+// user) and hands the store the two callbacks it runs around the strategy (registry/store.ts WriteAdmission).
+import { runAdmit, runValidate, type AdmissionOperation, type AdmissionPlugin, type AdmissionRequest } from '../admission/types.js';
+import type { KubeObject } from '../api/object.js';
+import type { WriteAdmission } from '../registry/store.js';
+import type { ResourceScope } from './scope.js';
+import { errors } from './status.js';
+
+export function admissionFor(s: ResourceScope, operation: AdmissionOperation, dryRun: boolean, subresource = ''): WriteAdmission | undefined {
+  const plugins: readonly AdmissionPlugin[] = s.admission ?? [];
+  if (plugins.length === 0) return undefined;
+  const request = (obj: KubeObject, old: Readonly<KubeObject> | undefined): AdmissionRequest => {
+    const user = s.ctx.user;
+    if (!user) throw errors.internal(new Error('no user found for request'));
+    return {
+      operation: old === undefined && operation === 'UPDATE' ? 'CREATE' : operation,
+      resource: { group: s.resource.group, version: s.resource.version, resource: s.resource.resource, kind: s.resource.kind },
+      subresource,
+      namespace: s.info.namespace,
+      name: obj.metadata.name ?? s.info.urlName,
+      object: obj,
+      ...(old ? { oldObject: old } : {}),
+      user,
+      dryRun,
+    };
+  };
+  return {
+    admit: (obj, old) => runAdmit(plugins, request(obj, old)),
+    validate: (obj, old) => runValidate(plugins, request(obj, old)),
+  };
+}
