@@ -1,0 +1,12 @@
+// metav1.LabelSelector matching for controllers (nil selects nothing; an invalid one selects nothing).
+import { isRecord } from '../api/object.js';
+import { labelSelectorFromSpec, matchesLabels, type LabelSelectorSpec } from '../api/selectors/index.js';
+
+export function selectorMatches(spec: unknown, labels: Readonly<Record<string, string>> | undefined): boolean {
+  if (!isRecord(spec)) return false;
+  try {
+    return matchesLabels(labelSelectorFromSpec(spec as LabelSelectorSpec), labels);
+  } catch {
+    return false;
+  }
+}
