@@ -1,0 +1,78 @@
+// Child processes for benchmarks: start one, wait for the stdout line that says it is up, read its resident memory, stop it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface Child {
+  pid: number;
+  process: ChildProcess;
+  /** Monotonic time (ns) just before the spawn. */
+  spawnedNs: bigint;
+  /** The last lines the child wrote to stderr, for error reports. */
+  stderrTail(): string;
+  /** SIGTERM, then SIGKILL if it has not exited after graceMs. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const tailBytes = 4096;
+
+export interface StartedChild {
+  child: Child;
+  /** The first capture group of the awaited line. */
+  value: string;
+}
+
+/** Spawns cmd and resolves once a stdout line matches `ready` (whose first group is returned). */
+export function startChild(cmd: string, args: string[], ready: RegExp, opts: { cwd: string; timeoutMs: number }): Promise<StartedChild> {
+  const spawnedNs = process.hrtime.bigint();
+  const proc = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString('utf8')).slice(-tailBytes);
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const child: Child = {
+    pid: proc.pid ?? -1,
+    process: proc,
+    spawnedNs,
+    stderrTail: () => stderr,
+    async stop(graceMs = 10_000) {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  return new Promise<StartedChild>((resolve, reject) => {
+    let out = '';
+    let settled = false;
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void child.stop(1000);
+      reject(new Error(`${cmd} ${args.join(' ')}: ${why}\n${stderr}`));
+    };
+    const timer = setTimeout(() => fail(`no ready line after ${opts.timeoutMs} ms`), opts.timeoutMs);
+    proc.once('error', (e) => fail(e.message));
+    proc.once('exit', (code, signal) => fail(`exited (${signal ?? code}) before it was ready`));
+    proc.stdout?.on('data', function onData(c: Buffer) {
+      out += c.toString('utf8');
+      const m = ready.exec(out);
+      if (!m || settled) return;
+      settled = true;
+      clearTimeout(timer);
+      proc.stdout?.off('data', onData);
+      proc.stdout?.resume();
+      resolve({ child, value: m[1] ?? '' });
+    });
+  });
+}
+
+/** A memory figure of a process in bytes from /proc (Linux): VmRSS is resident now, VmHWM its peak so far. */
+export function memoryBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
+  if (!m?.[1]) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(m[1]) * 1024;
+}
