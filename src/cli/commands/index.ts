@@ -3,6 +3,7 @@ import type { CommandEntry } from '../command.js';
 
 const beginner = 'Basic Commands (Beginner)';
 const intermediate = 'Basic Commands (Intermediate)';
+const deploy = 'Deploy Commands';
 const cluster = 'Cluster Management Commands';
 const troubleshooting = 'Troubleshooting and Debugging Commands';
 const advanced = 'Advanced Commands';
@@ -11,6 +12,7 @@ const other = 'Other Commands';
 
 export const rootCommands: CommandEntry[] = [
   { group: beginner, name: 'create', short: 'Create a resource from a file or from stdin', load: async () => (await import('./create.js')).command },
+  { group: beginner, name: 'run', short: 'Run a particular image on the cluster', load: async () => (await import('./run.js')).command },
   { group: intermediate, name: 'get', short: 'Display one or many resources', load: async () => (await import('./get.js')).command },
   { group: intermediate, name: 'edit', short: 'Edit a resource on the server', load: async () => (await import('./edit.js')).command },
   { group: intermediate, name: 'delete', short: 'Delete resources by file names, stdin, resources and names, or by resources and label selector', load: async () => (await import('./delete.js')).command },

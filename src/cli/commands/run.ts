@@ -1,0 +1,128 @@
+// `run NAME --image=IMAGE`: a Deployment labelled run=NAME (or a Pod / Job by --restart), --overrides merged in.
+import type { KubeObject } from '../../api/object.js';
+import { resourcePath } from '../../client/paths.js';
+import type { Command, CommandContext } from '../command.js';
+import type { FlagValues } from '../args.js';
+import { CliError, UsageError } from '../errors.js';
+import { dryRunFlag, dryRunOf, fieldManagerFlag, outputFlags, type DryRun } from '../flag-sets.js';
+import { printObjects, printResult } from '../output.js';
+import { applyOverrides, generateRunObject, generateRunService, restartPolicyOf, type RunParams } from './run-objects.js';
+
+const collections: Record<string, { group: string; version: string; resource: string; typeName: string }> = {
+  Deployment: { group: 'apps', version: 'v1', resource: 'deployments', typeName: 'deployment.apps' },
+  Pod: { group: '', version: 'v1', resource: 'pods', typeName: 'pod' },
+  Job: { group: 'batch', version: 'v1', resource: 'jobs', typeName: 'job.batch' },
+  Service: { group: '', version: 'v1', resource: 'services', typeName: 'service' },
+};
+
+async function send(ctx: CommandContext, flags: FlagValues, obj: KubeObject, namespace: string, dryRun: DryRun): Promise<KubeObject> {
+  if (dryRun === 'client') return obj;
+  const target = collections[obj.kind ?? ''];
+  if (!target) throw new CliError(`cannot create a ${obj.kind ?? 'object without kind'}`);
+  let body = obj;
+  if (flags.bool('save-config')) {
+    const annotations = { ...obj.metadata.annotations, 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(obj)}\n` };
+    body = { ...obj, metadata: { ...obj.metadata, annotations } };
+  }
+  const client = await ctx.factory.client();
+  return client.create(resourcePath({ ...target, namespace: obj.metadata.namespace ?? namespace }), body, {
+    query: { fieldManager: flags.string('field-manager'), dryRun: dryRun === 'server' ? 'All' : undefined },
+    signal: ctx.factory.signal,
+  });
+}
+
+export const command: Command = {
+  name: 'run',
+  short: 'Run a particular image on the cluster',
+  long: 'Create and run a particular image in a deployment (--restart=Always, the default), a pod (--restart=Never) or a job (--restart=OnFailure).',
+  examples: [
+    '  # Start a nginx deployment',
+    '  kubectl run nginx --image=nginx',
+    '  ',
+    '  # Start a hazelcast deployment and let the container expose port 5701',
+    '  kubectl run hazelcast --image=hazelcast/hazelcast --port=5701',
+    '  ',
+    '  # Start a hazelcast deployment and set environment variables "DNS_DOMAIN=cluster" and "POD_NAMESPACE=default" in the container',
+    '  kubectl run hazelcast --image=hazelcast/hazelcast --env="DNS_DOMAIN=cluster" --env="POD_NAMESPACE=default"',
+    '  ',
+    '  # Start a hazelcast deployment and set labels "app=hazelcast" and "env=prod" in the container',
+    '  kubectl run hazelcast --image=hazelcast/hazelcast --labels="app=hazelcast,env=prod"',
+    '  ',
+    '  # Dry run; print the corresponding API objects without creating them',
+    '  kubectl run nginx --image=nginx --dry-run=client',
+    '  ',
+    '  # Start a nginx deployment, but overload the spec with a partial set of values parsed from JSON',
+    '  kubectl run nginx --image=nginx --overrides=\'{ "spec": { "template": { "spec": { "serviceAccountName": "sa" } } } }\'',
+    '  ',
+    '  # Start a single busybox pod that is not restarted when it exits',
+    '  kubectl run busybox --image=busybox --restart=Never',
+    '  ',
+    '  # Start the nginx deployment using the default command, but use custom arguments (arg1 .. argN) for that command',
+    '  kubectl run nginx --image=nginx -- <arg1> <arg2> ... <argN>',
+    '  ',
+    '  # Start the nginx deployment using a different command and custom arguments',
+    '  kubectl run nginx --image=nginx --command -- <cmd> <arg1> ... <argN>',
+  ].join('\n'),
+  usage: 'run NAME --image=image [--env="key=value"] [--port=port] [--replicas=replicas] [--dry-run=server|client] [--overrides=inline-json] [--command] -- [COMMAND] [args...] [options]',
+  flags: [
+    ...outputFlags(),
+    dryRunFlag,
+    fieldManagerFlag('kubectl-run'),
+    { name: 'annotations', kind: 'stringArray', usage: 'Annotations to apply to the pod.' },
+    { name: 'command', kind: 'bool', usage: "If true and extra arguments are present, use them as the 'command' field in the container, rather than the 'args' field which is the default." },
+    { name: 'env', kind: 'stringArray', usage: 'Environment variables to set in the container.' },
+    { name: 'expose', kind: 'bool', usage: 'If true, create a ClusterIP service associated with the pod.  Requires `--port`.' },
+    { name: 'image', kind: 'string', usage: 'The image for the container to run.' },
+    { name: 'image-pull-policy', kind: 'string', usage: 'The image pull policy for the container.  If left empty, this value will not be specified by the client and defaulted by the server.' },
+    { name: 'labels', short: 'l', kind: 'string', usage: 'Comma separated labels to apply to the pod. Will override previous values.' },
+    { name: 'override-type', kind: 'string', default: 'strategic', usage: 'The method used to override the generated object: json, merge, or strategic.' },
+    { name: 'overrides', kind: 'string', usage: 'An inline JSON override for the generated object. If this is non-empty, it is used to override the generated object. Requires that the object supply a valid apiVersion field.' },
+    { name: 'port', kind: 'string', usage: 'The port that this container exposes.' },
+    { name: 'privileged', kind: 'bool', usage: 'If true, run the container in privileged mode.' },
+    { name: 'replicas', short: 'r', kind: 'int', default: 1, usage: 'Number of replicas to create for the deployment (--restart=Always).' },
+    { name: 'restart', kind: 'string', default: 'Always', usage: 'The restart policy for this Pod.  Legal values [Always, OnFailure, Never]. Always creates a deployment, OnFailure a job, Never a bare pod.' },
+    { name: 'save-config', kind: 'bool', usage: 'If true, the configuration of current object will be saved in its annotation. Otherwise, the annotation will be unchanged. This flag is useful when you want to perform kubectl apply on this object in the future.' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    if (!f.string('image')) throw new CliError('required flag(s) "image" not set');
+    const name = args.positionals[0];
+    if (!name) throw new UsageError('NAME is required for run', ctx.path);
+    const restart = restartPolicyOf(f.string('restart'));
+    if (f.bool('expose') && !f.string('port')) throw new UsageError('--port must be set when exposing a service', ctx.path);
+    const dryRun = dryRunOf(f, ctx.io.stderr);
+    const { namespace, explicit } = await ctx.factory.namespace();
+    const params: RunParams = {
+      name,
+      image: f.string('image'),
+      ...(explicit ? { namespace } : {}),
+      restart,
+      replicas: f.int('replicas'),
+      port: f.string('port'),
+      env: f.list('env'),
+      labels: f.string('labels'),
+      annotations: f.list('annotations'),
+      imagePullPolicy: f.string('image-pull-policy'),
+      privileged: f.bool('privileged'),
+      args: [...args.positionals.slice(1), ...(args.afterDash ?? [])],
+      command: f.bool('command'),
+    };
+    let obj = generateRunObject(params);
+    const service = f.bool('expose') ? generateRunService(params) : undefined;
+    const overrides = f.string('overrides');
+    if (overrides) obj = applyOverrides(obj, overrides, f.string('override-type'), await import('../../api/patch/index.js'));
+
+    const results: { obj: KubeObject; typeName: string }[] = [];
+    if (service) results.push({ obj: await send(ctx, f, service, namespace, dryRun), typeName: 'service' });
+    results.push({ obj: await send(ctx, f, obj, namespace, dryRun), typeName: collections[obj.kind ?? '']?.typeName ?? (obj.kind ?? '').toLowerCase() });
+    const output = f.string('output');
+    if (output && output !== 'name') {
+      for (const [i, r] of results.entries()) {
+        if (i > 0 && output === 'yaml') ctx.io.stdout.write('---\n');
+        await printObjects(ctx, f, [r.obj]);
+      }
+      return;
+    }
+    for (const r of results) await printResult(ctx, f, r.obj, r.typeName, 'created', dryRun);
+  },
+};
