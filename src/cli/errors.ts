@@ -15,6 +15,11 @@ export class CliError extends Error {
   }
 }
 
+/** A client-side failure whose text kubectl prints without the `error: ` prefix. */
+export class PlainError extends CliError {
+  override name = 'PlainError';
+}
+
 /** Wrong arguments: `error: <message>` plus a pointer to the command's help. */
 export class UsageError extends CliError {
   override name = 'UsageError';
@@ -69,6 +74,7 @@ export function errorText(e: unknown): string {
     return `Unable to connect to the server: ${e.message}`;
   }
   if (e instanceof KubeconfigError && e.message.startsWith('context was not found')) return `Error in configuration: ${e.message}`;
+  if (e instanceof PlainError) return e.message;
   if (e instanceof UsageError) return `error: ${e.message}\nSee '${programName} ${e.commandPath.join(' ')} -h' for help and examples`;
   if (e instanceof FlagError || e instanceof CliError || e instanceof KubeconfigError || e instanceof UnknownResourceError || e instanceof NoSuchContextError || e instanceof NoKindMatchError) {
     return e.message.startsWith('error: ') ? e.message : `error: ${e.message}`;

@@ -36,9 +36,9 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
 
 /** Objects from one document's text: a JSON/YAML stream, with List kinds expanded. */
 export async function parseManifestText(text: string, source: string): Promise<Manifest[]> {
-  const { parseAllDocuments } = await import('yaml');
+  const [{ parseAllDocuments }, { kubeYamlOptions }] = await Promise.all([import('yaml'), import('../client/yaml.js')]);
   const out: Manifest[] = [];
-  const docs = parseAllDocuments(text, { version: '1.1' });
+  const docs = parseAllDocuments(text, kubeYamlOptions);
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     if (doc.errors.length > 0) throw new CliError(`error parsing ${source}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
     const value: unknown = doc.toJS({ maxAliasCount: 100 });

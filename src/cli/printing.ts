@@ -46,8 +46,24 @@ export interface Printer {
   readonly needsTable: boolean;
 }
 
+export interface WatchTableOptions {
+  wide: boolean;
+  noHeaders: boolean;
+  showLabels: boolean;
+  labelColumns: string[];
+  allNamespaces: boolean;
+  showKind: boolean;
+  outputWatchEvents: boolean;
+}
+
+/** `get -w` in table form: the header with the first event, then rows as events arrive. */
+export interface WatchTablePrinter {
+  printEvent(eventType: string, input: { resourceKind: string; table: Table }): void;
+}
+
 export interface PrinterModule {
   createPrinter(opts: PrintOptions): Printer;
+  createWatchTablePrinter(options: WatchTableOptions, out: { write(s: string): unknown }): WatchTablePrinter;
 }
 
 export const tableAccept =

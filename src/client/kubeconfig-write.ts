@@ -8,11 +8,12 @@ type YamlDocument = import('yaml').Document;
 
 async function editFile(file: string, edit: (doc: YamlDocument, yaml: YamlModule) => void): Promise<void> {
   const yaml = await import('yaml');
+  const { kubeYamlOptions } = await import('./yaml.js');
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const doc =
     text.trim() === ''
       ? new yaml.Document({ apiVersion: 'v1', clusters: [], contexts: [], 'current-context': '', kind: 'Config', preferences: {}, users: [] }, { version: '1.1' })
-      : yaml.parseDocument(text, { version: '1.1' });
+      : yaml.parseDocument(text, kubeYamlOptions);
   edit(doc, yaml);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, doc.toString({ indentSeq: false }), { mode: 0o600 });

@@ -69,11 +69,12 @@ export async function loadKubeconfig(src: KubeconfigSources): Promise<Kubeconfig
   };
   if (present.length === 0) return out;
   const { parse } = await import('yaml');
+  const { kubeYamlOptions } = await import('./yaml.js');
   for (const file of present) {
     const text = readFileSync(file, 'utf8');
     let doc: unknown;
     try {
-      doc = text.trim() === '' ? {} : parse(text, { version: '1.1' });
+      doc = text.trim() === '' ? {} : parse(text, kubeYamlOptions);
     } catch (e) {
       throw new KubeconfigError(`error loading config file "${file}": ${e instanceof Error ? e.message : String(e)}`);
     }

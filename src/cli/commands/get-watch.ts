@@ -11,7 +11,7 @@ import type { Printer, PrinterModule, Table } from '../printing.js';
 import { isTable, tableAccept } from '../printing.js';
 import type { ResourceSelection } from '../resource-args.js';
 import { pathFor } from '../resource-args.js';
-import { getPrintOptions, itemsOf, listAll } from './get.js';
+import { itemsOf, listAll } from './get.js';
 import { ApiError } from '../../client/api-error.js';
 
 interface WatchTarget {
@@ -19,7 +19,7 @@ interface WatchTarget {
   sel: ResourceSelection;
   namespace: string | undefined;
   printer: Printer;
-  createPrinter: PrinterModule['createPrinter'];
+  printers: PrinterModule;
 }
 
 export async function watchSelection(ctx: CommandContext, args: ParsedCommandLine, t: WatchTarget): Promise<void> {
@@ -38,14 +38,23 @@ export async function watchSelection(ctx: CommandContext, args: ParsedCommandLin
   const pages = await listAll(client, path, query, accept, f.int('chunk-size'), ctx.factory.signal);
   const last = pages[pages.length - 1];
   const rv = isRecord(last) && isRecord(last.metadata) && typeof last.metadata.resourceVersion === 'string' ? last.metadata.resourceVersion : '';
-  let headerPrinted = false;
-  const rowsPrinter = () => (headerPrinted ? t.createPrinter({ ...getPrintOptions(args, false), noHeaders: true }) : t.printer);
+  const rows = t.printers.createWatchTablePrinter(
+    {
+      wide: f.string('output') === 'wide',
+      noHeaders: f.bool('no-headers'),
+      showLabels: f.bool('show-labels'),
+      labelColumns: f.list('label-columns'),
+      allNamespaces: f.bool('all-namespaces'),
+      showKind: f.bool('show-kind'),
+      outputWatchEvents: f.bool('output-watch-events'),
+    },
+    ctx.io.stdout,
+  );
 
-  const print = (body: unknown) => {
+  const print = (body: unknown, eventType = 'ADDED') => {
     if (t.printer.needsTable) {
       if (!isTable(body) || body.rows.length === 0) return;
-      rowsPrinter().printTable([{ resourceKind: kind, table: body as Table }], ctx.io.stdout);
-      headerPrinted = true;
+      rows.printEvent(eventType, { resourceKind: kind, table: body as Table });
     } else {
       const objs = itemsOf(body, sel.mapping).map((o) => withoutManagedFields(o, f));
       if (objs.length > 0) t.printer.printObjects(objs, ctx.io.stdout);
@@ -58,6 +67,6 @@ export async function watchSelection(ctx: CommandContext, args: ParsedCommandLin
     if (ev.type === 'BOOKMARK') continue;
     if (ev.type === 'ERROR') throw new ApiError(ev.object);
     const obj: KubeObject = ev.object;
-    print(isTable(obj) ? obj : { ...obj, kind: obj.kind ?? sel.mapping.kind });
+    print(isTable(obj) ? obj : { ...obj, kind: obj.kind ?? sel.mapping.kind }, ev.type);
   }
 }

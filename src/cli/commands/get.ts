@@ -8,7 +8,7 @@ import type { RestClient } from '../../client/rest.js';
 import { singularQualified } from '../../client/rest-mapper.js';
 import type { ParsedCommandLine } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
-import { CliError, errorText, ExitError, programName } from '../errors.js';
+import { CliError, errorText, ExitError, PlainError, programName } from '../errors.js';
 import { filenameFlags, outputFlags, selectorFlag } from '../flag-sets.js';
 import { readManifests, toInfos } from '../manifests.js';
 import { printOptionsFrom, withoutManagedFields } from '../output.js';
@@ -100,7 +100,7 @@ async function runGet(ctx: CommandContext, args: ParsedCommandLine): Promise<voi
   const f = args.flags;
   if (f.has('raw')) return getRaw(ctx, args);
   const files = f.list('filename');
-  if (args.positionals.length === 0 && files.length === 0) throw new CliError(missingTypeMessage);
+  if (args.positionals.length === 0 && files.length === 0) throw new PlainError(missingTypeMessage);
   const [mapper, ns] = await Promise.all([ctx.factory.mapper(), ctx.factory.namespace()]);
   let selections: ResourceSelection[];
   if (files.length > 0) {
@@ -110,14 +110,14 @@ async function runGet(ctx: CommandContext, args: ParsedCommandLine): Promise<voi
 
   const allNamespaces = f.bool('all-namespaces');
   const multipleTypes = new Set(selections.map((s) => s.mapping)).size > 1;
-  const { createPrinter } = await ctx.factory.printers();
-  const printer = createPrinter(getPrintOptions(args, multipleTypes));
+  const printers = await ctx.factory.printers();
+  const printer = printers.createPrinter(getPrintOptions(args, multipleTypes));
   const client = await ctx.factory.client();
   const watching = f.bool('watch') || f.bool('watch-only');
   if (watching) {
     if (selections.length !== 1) throw new CliError('you may only specify a single resource type');
     const sel = selections[0] as ResourceSelection;
-    await watchSelection(ctx, args, { client, sel, namespace: allNamespaces ? undefined : sel.namespace ?? ns.namespace, printer, createPrinter });
+    await watchSelection(ctx, args, { client, sel, namespace: allNamespaces ? undefined : sel.namespace ?? ns.namespace, printer, printers });
     return;
   }
 

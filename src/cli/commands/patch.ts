@@ -42,10 +42,10 @@ export const command: Command = {
     if (f.has('patch') && f.has('patch-file')) throw new CliError('cannot specify --patch and --patch-file together');
     const text = f.has('patch-file') ? readFileSync(f.string('patch-file'), 'utf8') : f.string('patch');
     if (!text) throw new CliError('must specify --patch or --patch-file containing the contents of the patch');
-    const { parse } = await import('yaml');
+    const { parseKubeYaml } = await import('../../client/yaml.js');
     let patch: unknown;
     try {
-      patch = parse(text, { version: '1.1' });
+      patch = await parseKubeYaml(text);
     } catch (e) {
       throw new CliError(`unable to parse "${text}": ${e instanceof Error ? e.message : String(e)}`);
     }

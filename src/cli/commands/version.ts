@@ -43,8 +43,8 @@ export const command: Command = {
     const out = ctx.io.stdout;
     if (output === 'json') out.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (output === 'yaml') {
-      const { stringify } = await import('yaml');
-      out.write(stringify(result, { version: '1.1' }));
+      const [{ stringify }, { sortKeysDeep }] = await Promise.all([import('yaml'), import('./config-view.js')]);
+      out.write(stringify(sortKeysDeep(result), { version: '1.1' }));
     } else {
       out.write(`Client Version: ${clientVersionInfo.gitVersion}\n`);
       if (result.serverVersion) {

@@ -170,6 +170,13 @@ test('delete waits for the object and reports each deletion', async () => {
   assert.deepEqual(await h.run(['delete', 'cm', '--all', '-n', 'ns-1']), { code: 0, stdout: '', stderr: 'No resources found\n' });
 });
 
+test('edit sends back what the editor changed; an untouched file cancels', async () => {
+  await ok('create', 'configmap', 'e1', '--from-literal=a=bee', '-n', 'ns-1');
+  assert.equal((await h.run(['edit', 'cm', 'e1', '-n', 'ns-1'], { env: { KUBE_EDITOR: 'sed -i s/bee/cee/' } })).stdout, 'configmap/e1 edited\n');
+  assert.equal(await ok('get', 'cm', 'e1', '-n', 'ns-1', '-o', 'jsonpath={.data.a}'), 'cee');
+  assert.deepEqual(await h.run(['edit', 'cm/e1', '-n', 'ns-1'], { env: { KUBE_EDITOR: 'true' } }), { code: 0, stdout: '', stderr: 'Edit cancelled, no changes made.\n' });
+});
+
 test('help and unknown commands', async () => {
   const root = await ok('--help');
   assert.match(root, /^a-kubectl controls the Kubernetes cluster manager\./);
