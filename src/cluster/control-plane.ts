@@ -7,9 +7,9 @@ import type { Storage } from '../storage/types.js';
 import { createMemoryStorage } from '../storage/memory.js';
 import { openSqliteStorage } from '../storage/sqlite.js';
 import { startApiServer, type RunningApiServer } from '../apiserver/server.js';
-import { unionAuthenticator } from '../auth/authn/union.js';
-import { x509Authenticator } from '../auth/authn/x509.js';
-import { alwaysAllow } from '../auth/authz/always-allow.js';
+import { createClusterAuth } from '../auth/cluster-auth.js';
+import { ensureBootstrapPolicy } from '../auth/authz/bootstrap-policy.js';
+import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { ensureSystemNamespaces } from './bootstrap.js';
 
@@ -19,6 +19,8 @@ export interface ClusterOptions {
   listen: string;
   storage: 'sqlite' | 'memory';
   anonymousAuth: boolean;
+  /** --token-auth-file: CSV of static bearer tokens (token,user,uid,"group1,group2"). */
+  tokenAuthFile?: string;
   /** Progress lines for people waiting ("generating certificates…"). */
   progress?: (line: string) => void;
 }
@@ -45,23 +47,33 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   say(`storage: ${opts.storage === 'memory' ? 'in memory (lost on exit)' : join(opts.dataDir, 'state.db')}`);
   const storage = openStorage(opts);
 
-  const authenticator = unionAuthenticator([x509Authenticator(pki.ca.cert)], { anonymous: opts.anonymousAuth });
+  const auth = createClusterAuth({
+    clientCA: pki.ca.cert,
+    serviceAccountKey: pki.serviceAccount,
+    anonymous: opts.anonymousAuth,
+    ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
+  });
   const apiserver = await startApiServer({
     storage,
     tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, clientCA: pki.ca.cert },
-    authenticator,
-    authorizer: alwaysAllow,
+    authenticator: auth.authenticator,
+    authorizer: auth.authorizer,
     host: opts.listen,
     port: opts.port,
   });
   const host = opts.listen === '0.0.0.0' || opts.listen === '::' ? '127.0.0.1' : opts.listen;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${apiserver.port}`;
   say(`API server listening on ${url}`);
+  const stop = new AbortController();
+  await auth.install(apiserver.api, { serverUrl: url, signal: stop.signal });
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
   const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pki.admin.cert), keyData: Buffer.from(pki.admin.key), userAgent: 'a-kube/bootstrap' });
   await ensureSystemNamespaces(adminClient);
+  const policy = await ensureBootstrapPolicy(adminClient, stop.signal);
+  if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
+  startAggregationController({ index: auth.index, client: adminClient, signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });
 
   return {
     url,
@@ -70,6 +82,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     apiserver,
     adminClient,
     async close() {
+      stop.abort();
       adminClient.close();
       await apiserver.close();
       await storage.close();

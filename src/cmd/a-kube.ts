@@ -26,6 +26,7 @@ Options:
   --listen ADDRESS        Address to listen on (default: 127.0.0.1)
   --storage KIND          sqlite (default, durable) or memory (lost on exit)
   --anonymous-auth BOOL   Treat requests without credentials as system:anonymous (default: true)
+  --token-auth-file FILE  Static bearer tokens, CSV lines token,user,uid,"group1,group2"
   -h, --help              Show this help
 
 Examples:
@@ -57,6 +58,7 @@ async function up(args: string[]): Promise<void> {
       listen: { type: 'string' },
       storage: { type: 'string' },
       'anonymous-auth': { type: 'string' },
+      'token-auth-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -80,6 +82,7 @@ async function up(args: string[]): Promise<void> {
     listen: values.listen ?? '127.0.0.1',
     storage,
     anonymousAuth: parseBool('anonymous-auth', values['anonymous-auth'], true),
+    ...(values['token-auth-file'] ? { tokenAuthFile: resolve(values['token-auth-file']) } : {}),
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
   process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);

@@ -5,9 +5,9 @@ import type { CustomScope } from '../../apiserver/router.js';
 import { jsonResponse } from '../../apiserver/responses.js';
 import type { ApiResponse } from '../../apiserver/types.js';
 
-/** The body as the kind the URL names (the resource's kind, in the URL's group/version). */
-export async function decodeReview(s: CustomScope, kind: string = s.resource.kind): Promise<KubeObject> {
-  return decodeObject(s.req, { group: s.info.apiGroup, version: s.info.apiVersion, kind });
+/** The body as the kind the URL names (by default the resource's kind, in the URL's group/version). */
+export async function decodeReview(s: CustomScope, expected: { group: string; version: string; kind: string } = { group: s.info.apiGroup, version: s.info.apiVersion, kind: s.resource.kind }): Promise<KubeObject> {
+  return decodeObject(s.req, expected);
 }
 
 export function specOf(obj: KubeObject): Record<string, unknown> {

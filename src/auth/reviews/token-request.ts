@@ -28,7 +28,7 @@ function secondsTimestamp(d: Date): string {
 export function tokenRequestHandler(deps: TokenRequestDeps): CustomHandler {
   return async function tokenRequest(s) {
     if (s.info.verb !== 'create') throw errors.methodNotAllowed(s.info.verb, { group: '', resource: 'serviceaccounts/token' });
-    const req = await decodeReview(s, 'TokenRequest');
+    const req = await decodeReview(s, { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' });
     const namespace = s.info.namespace;
     const saName = s.info.urlName;
     const spec = specOf(req);

@@ -1,0 +1,145 @@
+// Everything authentication and authorization need in a running cluster, assembled once:
+// x509 + static tokens + service-account tokens (→ anonymous), system:masters + Node + RBAC,
+// and, once the API server runs, the RBAC informer, review and TokenRequest handlers, issuer
+// discovery and the admission plugins (service accounts for pods, RBAC escalation).
+import { findResource } from '../api/catalog.js';
+import type { KubeObject } from '../api/object.js';
+import { isRecord } from '../api/object.js';
+import type { ApiServer } from '../apiserver/api-server.js';
+import { StatusError } from '../apiserver/status.js';
+import { serviceAccountAdmission } from '../admission/serviceaccount.js';
+import { unionAuthenticator } from './authn/union.js';
+import { x509Authenticator } from './authn/x509.js';
+import { bearerAuthenticator, unionTokenAuthenticator, type TokenAuthenticator } from './authn/token.js';
+import { loadTokenFile } from './authn/token-file.js';
+import { privilegedGroupsAuthorizer, unionAuthorizer } from './authz/always-allow.js';
+import { bootstrapClusterRoles } from './authz/bootstrap-policy.js';
+import { rbacEscalationPlugin } from './authz/escalation.js';
+import { nodeAuthorizer } from './authz/node.js';
+import { rbacAuthorizer } from './authz/rbac.js';
+import { RbacIndex, type RbacKind } from './authz/rbac-index.js';
+import { runRbacInformer, type RbacSource } from './authz/rbac-informer.js';
+import { rulesFor } from './authz/rbac-resolver.js';
+import { rulesOf, type PolicyRule } from './authz/rbac-types.js';
+import { issuerDiscovery, jwksPath, openidConfigurationPath } from './discovery.js';
+import type { LookupKind, ObjectLookup } from './lookup.js';
+import { localSubjectAccessReviewHandler, selfSubjectAccessReviewHandler, selfSubjectRulesReviewHandler, subjectAccessReviewHandler, type RulesResolver } from './reviews/access-reviews.js';
+import { selfSubjectReviewHandler, tokenReviewHandler } from './reviews/authn-reviews.js';
+import { tokenRequestHandler } from './reviews/token-request.js';
+import { defaultIssuer } from './serviceaccount/claims.js';
+import { serviceAccountTokenAuthenticator } from './serviceaccount/authenticator.js';
+import { createTokenSigner, type TokenSigner } from './serviceaccount/signer.js';
+import type { Authenticator, Authorizer } from './types.js';
+
+export interface ClusterAuthOptions {
+  clientCA: string;
+  serviceAccountKey: { privateKey: string; publicKey: string };
+  /** Requests without credentials are system:anonymous (--anonymous-auth, default true). */
+  anonymous: boolean;
+  /** --token-auth-file */
+  tokenAuthFile?: string;
+  /** --service-account-issuer (default https://kubernetes.default.svc.cluster.local). */
+  issuer?: string;
+  now?: () => Date;
+}
+
+export interface ClusterAuth {
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  /** Every bearer-token authenticator (TokenReview uses them). */
+  tokens: TokenAuthenticator;
+  signer: TokenSigner;
+  index: RbacIndex;
+  apiAudiences: string[];
+  /** Connects to the running API server. Resolves once the RBAC index holds the stored policy. */
+  install(api: ApiServer, opts: { serverUrl: string; signal: AbortSignal }): Promise<void>;
+}
+
+const fullAuthority: PolicyRule[] = [
+  { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+  { verbs: ['*'], nonResourceURLs: ['*'] },
+];
+
+const lookupResources: Record<LookupKind, string> = { ServiceAccount: 'serviceaccounts', Secret: 'secrets', Pod: 'pods', Node: 'nodes' };
+
+function storeLookup(api: ApiServer): ObjectLookup {
+  return {
+    async get(kind, namespace, name) {
+      const info = findResource('', 'v1', lookupResources[kind]);
+      if (!info) return undefined;
+      const store = await api.stores.storeFor(info);
+      try {
+        return await store.get(kind === 'Node' ? '' : namespace, name);
+      } catch (e) {
+        if (e instanceof StatusError && e.reason === 'NotFound') return undefined;
+        throw e;
+      }
+    },
+  };
+}
+
+export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
+  const now = opts.now ?? (() => new Date());
+  const issuer = opts.issuer ?? defaultIssuer;
+  const apiAudiences = [issuer];
+  let lookup: ObjectLookup | undefined;
+  const lateLookup: ObjectLookup = { get: async (kind, ns, name) => (lookup ? lookup.get(kind, ns, name) : undefined) };
+  let podsOnNode: (node: string) => Promise<readonly Readonly<KubeObject>[]> = async () => [];
+
+  const signer = createTokenSigner({ privateKeyPem: opts.serviceAccountKey.privateKey, publicKeyPem: opts.serviceAccountKey.publicKey, issuer, now });
+  const tokenList: TokenAuthenticator[] = [];
+  if (opts.tokenAuthFile) tokenList.push(loadTokenFile(opts.tokenAuthFile, apiAudiences));
+  tokenList.push(serviceAccountTokenAuthenticator({ publicKeys: [opts.serviceAccountKey.publicKey], issuers: [issuer], apiAudiences, lookup: lateLookup, now }));
+  const tokens = unionTokenAuthenticator(tokenList);
+  const authenticator = unionAuthenticator([x509Authenticator(opts.clientCA, now), bearerAuthenticator(tokens)], { anonymous: opts.anonymous });
+
+  const index = new RbacIndex();
+  const nodeRole = bootstrapClusterRoles().find((r) => r.metadata.name === 'system:node');
+  const authorizer = unionAuthorizer([
+    privilegedGroupsAuthorizer(['system:masters']),
+    nodeAuthorizer({ nodeRules: nodeRole ? rulesOf(nodeRole) : [], graph: { podsOnNode: (n) => podsOnNode(n) } }),
+    rbacAuthorizer(index),
+  ]);
+  const rulesResolvers: RulesResolver[] = [
+    { rulesFor: (user) => ({ rules: user.groups.includes('system:masters') ? fullAuthority : [], errors: [] }) },
+    { rulesFor: (user, namespace) => rulesFor(index, user, namespace) },
+  ];
+
+  async function install(api: ApiServer, o: { serverUrl: string; signal: AbortSignal }): Promise<void> {
+    lookup = storeLookup(api);
+    const pods = findResource('', 'v1', 'pods');
+    if (pods) {
+      podsOnNode = async (node) => {
+        const store = await api.stores.storeFor(pods);
+        const r = await store.cache.list({ prefix: store.prefix, filter: (p) => isRecord(p['spec']) && p['spec']['nodeName'] === node });
+        return r.items;
+      };
+    }
+    const rbac: [RbacKind, string][] = [['Role', 'roles'], ['ClusterRole', 'clusterroles'], ['RoleBinding', 'rolebindings'], ['ClusterRoleBinding', 'clusterrolebindings']];
+    const sources: RbacSource[] = [];
+    for (const [kind, resource] of rbac) {
+      const info = findResource('rbac.authorization.k8s.io', 'v1', resource);
+      if (!info) throw new Error(`catalog has no ${resource}`);
+      const store = await api.stores.storeFor(info);
+      sources.push({ kind, cache: store.cache, prefix: store.prefix });
+    }
+    await runRbacInformer(index, sources, o.signal, (e) => console.error('a-kube: rbac informer:', e));
+
+    api.registerResource('authorization.k8s.io', 'selfsubjectaccessreviews', selfSubjectAccessReviewHandler(authorizer));
+    api.registerResource('authorization.k8s.io', 'subjectaccessreviews', subjectAccessReviewHandler(authorizer));
+    api.registerResource('authorization.k8s.io', 'localsubjectaccessreviews', localSubjectAccessReviewHandler(authorizer));
+    api.registerResource('authorization.k8s.io', 'selfsubjectrulesreviews', selfSubjectRulesReviewHandler(rulesResolvers));
+    api.registerResource('authentication.k8s.io', 'tokenreviews', tokenReviewHandler(tokens));
+    api.registerResource('authentication.k8s.io', 'selfsubjectreviews', selfSubjectReviewHandler);
+    api.registerSubresource('', 'serviceaccounts', 'token', tokenRequestHandler({ signer, apiAudiences, lookup: lateLookup, now }));
+
+    const discovery = issuerDiscovery({ issuer, jwksUri: `${o.serverUrl}${jwksPath}`, publicKeys: [opts.serviceAccountKey.publicKey] });
+    api.registerNonResource(openidConfigurationPath, async () => discovery.openidConfiguration());
+    api.registerNonResource(jwksPath, async () => discovery.jwks());
+
+    api.registerAdmission(serviceAccountAdmission({ lookup: lateLookup }));
+    api.registerAdmission(rbacEscalationPlugin({ index, authorizer }));
+  }
+
+  return { authenticator, authorizer, tokens, signer, index, apiAudiences, install };
+}
