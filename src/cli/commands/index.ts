@@ -18,6 +18,7 @@ export const rootCommands: CommandEntry[] = [
   { group: intermediate, name: 'delete', short: 'Delete resources by file names, stdin, resources and names, or by resources and label selector', load: async () => (await import('./delete.js')).command },
   { group: cluster, name: 'cluster-info', short: 'Display cluster information', load: async () => (await import('./cluster-info.js')).command },
   { group: troubleshooting, name: 'describe', short: 'Show details of a specific resource or group of resources', load: async () => (await import('./describe.js')).command },
+  { group: troubleshooting, name: 'exec', short: 'Execute a command in a container', load: async () => (await import('./exec.js')).command },
   { group: advanced, name: 'apply', short: 'Apply a configuration to a resource by file name or stdin', load: async () => (await import('./apply.js')).command },
   { group: advanced, name: 'patch', short: 'Update fields of a resource', load: async () => (await import('./patch.js')).command },
   { group: advanced, name: 'replace', short: 'Replace a resource by file name or stdin', load: async () => (await import('./replace.js')).command },

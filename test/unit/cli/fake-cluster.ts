@@ -29,6 +29,8 @@ export type Route = (req: RecordedRequest) => Reply | undefined | Promise<Reply 
 
 export interface FakeCluster {
   url: string;
+  /** For tests that answer upgrades (exec) themselves. */
+  server: Server;
   requests: RecordedRequest[];
   /** Requests other than discovery. */
   calls(): RecordedRequest[];
@@ -103,6 +105,7 @@ export async function startFakeCluster(): Promise<FakeCluster> {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    server,
     requests,
     calls: () => requests.filter((r) => !isDiscovery(r)),
     on(method, path, reply) {

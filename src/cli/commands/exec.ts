@@ -1,0 +1,122 @@
+// `exec (POD | TYPE/NAME) [-c CONTAINER] [-i] [-t] -- COMMAND [args...]` over WebSocket (v5.channel.k8s.io).
+import { isRecord } from '../../api/object.js';
+import { resourcePath } from '../../client/paths.js';
+import type { Command, CommandContext } from '../command.js';
+import { CliError, ExitError, UsageError } from '../errors.js';
+import { runRemoteCommand, RemoteCommandError, type TerminalSize } from '../streaming/remote-command.js';
+import { chooseContainer, podFor } from './pod-for.js';
+
+interface RawModeStream {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+}
+
+function rawModeOf(stdin: NodeJS.ReadableStream): RawModeStream {
+  return stdin as RawModeStream;
+}
+
+/** The terminal's size and resize events, when stdout is a terminal. */
+function terminal(ctx: CommandContext): { size: () => TerminalSize | undefined; onResize: (l: () => void) => () => void } | undefined {
+  if (!ctx.io.stdoutIsTTY || ctx.io.stdout !== process.stdout) return undefined;
+  return {
+    size: () => (process.stdout.columns && process.stdout.rows ? { width: process.stdout.columns, height: process.stdout.rows } : undefined),
+    onResize: (listener) => {
+      process.stdout.on('resize', listener);
+      return () => process.stdout.off('resize', listener);
+    },
+  };
+}
+
+export const command: Command = {
+  name: 'exec',
+  short: 'Execute a command in a container',
+  long: 'Execute a command in a container.',
+  examples: [
+    "  # Get output from running the 'date' command from pod mypod, using the first container by default",
+    '  kubectl exec mypod -- date',
+    '  ',
+    "  # Get output from running the 'date' command in ruby-container from pod mypod",
+    '  kubectl exec mypod -c ruby-container -- date',
+    '  ',
+    "  # Switch to raw terminal mode; sends stdin to 'bash' in ruby-container from pod mypod",
+    "  # and sends stdout/stderr from 'bash' back to the client",
+    '  kubectl exec mypod -c ruby-container -i -t -- bash -il',
+    '  ',
+    '  # List contents of /usr from the first container of pod mypod and sort by modification time',
+    '  # If the command you want to execute in the pod has any flags in common (e.g. -i),',
+    '  # you must use two dashes (--) to separate your command\'s flags/arguments',
+    '  # Also note, do not surround your command and its flags/arguments with quotes',
+    '  # unless that is how you would execute it normally (i.e., do ls -t /usr, not "ls -t /usr")',
+    '  kubectl exec mypod -i -t -- ls -t /usr',
+    '  ',
+    "  # Get output from running 'date' command from the first pod of the deployment mydeployment, using the first container by default",
+    '  kubectl exec deploy/mydeployment -- date',
+    '  ',
+    "  # Get output from running 'date' command from the first pod of the service myservice, using the first container by default",
+    '  kubectl exec svc/myservice -- date',
+  ].join('\n'),
+  usage: 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...] [options]',
+  flags: [
+    { name: 'container', short: 'c', kind: 'string', usage: 'Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen' },
+    { name: 'quiet', short: 'q', kind: 'bool', usage: 'Only print output from the remote session' },
+    { name: 'stdin', short: 'i', kind: 'bool', usage: 'Pass stdin to the container' },
+    { name: 'tty', short: 't', kind: 'bool', usage: 'Stdin is a TTY' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const [target, ...legacyCommand] = args.positionals;
+    if (!target) throw new UsageError('pod, type/name or --filename must be specified', ctx.path);
+    // `exec POD COMMAND` without `--` (the seed's form) is still accepted
+    const commandLine = args.afterDash ?? legacyCommand;
+    if (args.afterDash && legacyCommand.length > 0) throw new UsageError('exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead', ctx.path);
+    if (commandLine.length === 0) throw new UsageError('you must specify at least one command for the container', ctx.path);
+
+    const { namespace } = await ctx.factory.namespace();
+    const pod = await podFor(ctx, target, namespace);
+    const phase = isRecord(pod.status) ? pod.status.phase : undefined;
+    if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+    const container = chooseContainer(pod, f.string('container'));
+    if (container.notice && !f.bool('quiet')) ctx.io.stderr.write(container.notice);
+
+    const stdin = f.bool('stdin');
+    const raw = rawModeOf(ctx.io.stdin);
+    let tty = f.bool('tty');
+    if (tty && !(stdin && raw.isTTY)) {
+      if (!f.bool('quiet')) ctx.io.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+      tty = false;
+    }
+    const query = new URLSearchParams();
+    for (const word of commandLine) query.append('command', word);
+    query.set('container', container.name);
+    if (stdin) query.set('stdin', 'true');
+    query.set('stdout', 'true');
+    if (!tty) query.set('stderr', 'true');
+    if (tty) query.set('tty', 'true');
+
+    const client = await ctx.factory.client();
+    const term = tty ? terminal(ctx) : undefined;
+    if (tty) raw.setRawMode?.(true);
+    let code: number;
+    try {
+      code = await runRemoteCommand({
+        config: client.config,
+        path: resourcePath({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace ?? namespace, name: pod.metadata.name ?? target, subresource: 'exec' }),
+        query,
+        ...(stdin ? { stdin: ctx.io.stdin } : {}),
+        stdout: ctx.io.stdout,
+        stderr: ctx.io.stderr,
+        ...(term ? { size: term.size, onResize: term.onResize } : {}),
+        signal: ctx.factory.signal,
+      });
+    } catch (e) {
+      if (e instanceof RemoteCommandError) throw new CliError(e.message);
+      throw e;
+    } finally {
+      if (tty) raw.setRawMode?.(false);
+    }
+    if (code !== 0) {
+      ctx.io.stderr.write(`command terminated with exit code ${code}\n`);
+      throw new ExitError(code);
+    }
+  },
+};
