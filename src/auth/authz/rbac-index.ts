@@ -8,8 +8,19 @@ export type RbacKind = 'Role' | 'ClusterRole' | 'RoleBinding' | 'ClusterRoleBind
 
 const serviceAccountPrefix = 'system:serviceaccount:';
 
+const keysByUser = new WeakMap<UserInfo, string[]>();
+
 /** The index keys a user can be found under: user name, each group, and the service account it is. */
 export function subjectKeysOf(user: UserInfo): string[] {
+  // One request asks for cluster and namespace bindings of the same (never mutated) user object: compute its keys once.
+  const cached = keysByUser.get(user);
+  if (cached) return cached;
+  const keys = computeSubjectKeys(user);
+  keysByUser.set(user, keys);
+  return keys;
+}
+
+function computeSubjectKeys(user: UserInfo): string[] {
   const keys = [`User\u0000${user.name}`];
   for (const g of user.groups) keys.push(`Group\u0000${g}`);
   if (user.name.startsWith(serviceAccountPrefix)) {
@@ -82,10 +93,21 @@ class BindingSet {
 
   /** Bindings naming any of the keys, sorted by name (a stable order for "the first binding that allows"). */
   for(keys: string[]): BindingLike[] {
-    const names = new Set<string>();
-    for (const k of keys) for (const n of this.bySubject.get(k) ?? []) names.add(n);
-    const sorted = [...names].sort();
-    return sorted.map((n) => this.byName.get(n)).filter((b): b is BindingLike => b !== undefined);
+    let names: string[] | undefined;
+    for (const k of keys) {
+      const set = this.bySubject.get(k);
+      if (!set) continue;
+      if (!names) names = [...set];
+      else for (const n of set) if (!names.includes(n)) names.push(n);
+    }
+    if (!names) return [];
+    if (names.length > 1) names.sort();
+    const out: BindingLike[] = [];
+    for (const n of names) {
+      const b = this.byName.get(n);
+      if (b) out.push(b);
+    }
+    return out;
   }
 
   all(): BindingLike[] {
