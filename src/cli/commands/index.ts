@@ -19,6 +19,7 @@ export const rootCommands: CommandEntry[] = [
   { group: cluster, name: 'cluster-info', short: 'Display cluster information', load: async () => (await import('./cluster-info.js')).command },
   { group: troubleshooting, name: 'describe', short: 'Show details of a specific resource or group of resources', load: async () => (await import('./describe.js')).command },
   { group: troubleshooting, name: 'exec', short: 'Execute a command in a container', load: async () => (await import('./exec.js')).command },
+  { group: troubleshooting, name: 'auth', short: 'Inspect authorization', load: async () => (await import('./auth.js')).command },
   { group: advanced, name: 'apply', short: 'Apply a configuration to a resource by file name or stdin', load: async () => (await import('./apply.js')).command },
   { group: advanced, name: 'patch', short: 'Update fields of a resource', load: async () => (await import('./patch.js')).command },
   { group: advanced, name: 'replace', short: 'Replace a resource by file name or stdin', load: async () => (await import('./replace.js')).command },

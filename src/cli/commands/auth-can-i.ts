@@ -1,0 +1,224 @@
+// `auth can-i VERB TYPE[/NAME] | VERB /path`, `--list`, and a-kubectl's `--explain`
+// (kubectl/pkg/cmd/auth/cani.go for everything but --explain).
+import { isRecord, type KubeObject } from '../../api/object.js';
+import { breakdownRule } from '../../auth/authz/rbac-rules.js';
+import type { PolicyRule } from '../../auth/authz/rbac-types.js';
+import { toPolicyRule } from '../../auth/authz/rbac-types.js';
+import { UnknownResourceError, type RestMapper } from '../../client/rest-mapper.js';
+import type { Command, CommandContext } from '../command.js';
+import { CliError, errorText, ExitError } from '../errors.js';
+import { tabulate } from '../tabwriter.js';
+import { explainDenial } from './auth-explain.js';
+import { fetchRbac, nonResourceAttributes, resourceAttributes } from './auth-rbac-data.js';
+import { goList, selfSubjectReview, userInfoOf } from './auth-whoami.js';
+
+const resourceVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'use', 'bind', 'impersonate', '*', 'approve', 'sign', 'escalate', 'attest'];
+const nonResourceVerbs = ['get', 'put', 'post', 'head', 'options', 'delete', 'patch', '*'];
+/** Served but not discoverable: users and groups for the impersonate verb. */
+const nonStandardResources = ['users', 'groups'];
+
+export interface ResolvedResource {
+  group: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+function warn(ctx: CommandContext, message: string): void {
+  ctx.io.stderr.write(`Warning: ${message}\n`);
+}
+
+export function resolveCanIResource(ctx: CommandContext, mapper: RestMapper, word: string): ResolvedResource {
+  if (word === '*') return { group: '', resource: '*', namespaced: true };
+  try {
+    const m = mapper.resourceFor(word.toLowerCase());
+    return { group: m.group, resource: m.resource, namespaced: m.namespaced };
+  } catch (e) {
+    if (!(e instanceof UnknownResourceError)) throw e;
+    const lower = word.toLowerCase();
+    const dot = lower.indexOf('.');
+    const resource = dot < 0 ? lower : lower.slice(0, dot);
+    const group = dot < 0 ? '' : lower.slice(dot + 1);
+    if (!nonStandardResources.includes(lower)) {
+      warn(ctx, group ? `the server doesn't have a resource type '${resource}' in group '${group}'\n` : `the server doesn't have a resource type '${resource}'\n`);
+    }
+    return { group: '', resource: word, namespaced: true };
+  }
+}
+
+/** The SubjectRulesReview status as kubectl prints it: broken down, compacted, sorted, tabulated. */
+export function accessTable(status: unknown, noHeaders: boolean): string {
+  const s = isRecord(status) ? status : {};
+  const rules: PolicyRule[] = [];
+  for (const r of Array.isArray(s.resourceRules) ? s.resourceRules : []) {
+    const rule = toPolicyRule(r);
+    if (rule) rules.push({ verbs: rule.verbs, apiGroups: rule.apiGroups ?? [], resources: rule.resources ?? [], ...(rule.resourceNames ? { resourceNames: rule.resourceNames } : {}) });
+  }
+  for (const r of Array.isArray(s.nonResourceRules) ? s.nonResourceRules : []) {
+    const rule = toPolicyRule(r);
+    if (rule) rules.push({ verbs: rule.verbs, nonResourceURLs: rule.nonResourceURLs ?? [] });
+  }
+  const compacted = compactRules(rules.flatMap(breakdownRule));
+  const sorted = compacted.map((r, i) => ({ r, i, key: goRuleString(r) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+  const rows = sorted.map(({ r }) => [combineResourceGroup(r.resources ?? [], r.apiGroups ?? []), goList(r.nonResourceURLs ?? []), goList(r.resourceNames ?? []), goList(r.verbs)]);
+  return tabulate([...(noHeaders ? [] : [['Resources', 'Non-Resource URLs', 'Resource Names', 'Verbs']]), ...rows]);
+}
+
+/** kubectl's rbac util CompactRules: single group/resource rules (at most one name) merge their verbs. */
+export function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  const simple = new Map<string, PolicyRule>();
+  for (const r of rules) {
+    const names = r.resourceNames ?? [];
+    const isSimple = (r.nonResourceURLs ?? []).length === 0 && (r.apiGroups ?? []).length === 1 && (r.resources ?? []).length === 1 && names.length <= 1;
+    if (!isSimple) {
+      out.push(r);
+      continue;
+    }
+    const key = JSON.stringify([r.apiGroups?.[0], r.resources?.[0], names[0] ?? null]);
+    const existing = simple.get(key);
+    if (!existing) simple.set(key, { ...r, verbs: [...r.verbs] });
+    else for (const v of r.verbs) if (!existing.verbs.includes(v)) existing.verbs.push(v);
+  }
+  return [...out, ...simple.values()];
+}
+
+/** The generated Go String() of an rbac/v1 PolicyRule, which kubectl sorts by. */
+function goRuleString(r: PolicyRule): string {
+  return `&PolicyRule{Verbs:${goList(r.verbs)},APIGroups:${goList(r.apiGroups ?? [])},Resources:${goList(r.resources ?? [])},ResourceNames:${goList(r.resourceNames ?? [])},NonResourceURLs:${goList(r.nonResourceURLs ?? [])},}`;
+}
+
+/** "pods", "deployments.apps", "pods/log" as in kubectl describe's CombineResourceGroup. */
+function combineResourceGroup(resources: readonly string[], groups: readonly string[]): string {
+  const first = resources[0];
+  if (first === undefined) return '';
+  const slash = first.indexOf('/');
+  let out = slash < 0 ? first : first.slice(0, slash);
+  if (groups[0]) out += `.${groups[0]}`;
+  if (slash >= 0) out += first.slice(slash);
+  return out;
+}
+
+export const command: Command = {
+  name: 'can-i',
+  short: 'Check whether an action is allowed',
+  long: [
+    'Check whether an action is allowed.',
+    '',
+    " VERB is a logical Kubernetes API verb like 'get', 'list', 'watch', 'delete', etc. TYPE is a Kubernetes resource. Shortcuts and groups will be resolved. NONRESOURCEURL is a partial URL that starts with \"/\". NAME is the name of a particular Kubernetes resource. This command pairs nicely with impersonation. See --as global flag.",
+    '',
+    ' With --explain (an a-kubectl addition), an allowed answer names the binding that allows it and a denied one lists the rules that came closest and what they miss.',
+  ].join('\n'),
+  examples: [
+    '  # Check to see if I can create pods in any namespace',
+    '  kubectl auth can-i create pods --all-namespaces',
+    '  ',
+    '  # Check to see if I can list deployments in my current namespace',
+    '  kubectl auth can-i list deployments.apps',
+    '  ',
+    '  # Check to see if service account "foo" of namespace "dev" can list pods in the namespace "prod"',
+    '  # You must be allowed to use impersonation for the global option "--as"',
+    '  kubectl auth can-i list pods --as=system:serviceaccount:dev:foo -n prod',
+    '  ',
+    '  # Check to see if I can do everything in my current namespace ("*" means all)',
+    "  kubectl auth can-i '*' '*'",
+    '  ',
+    '  # Check to see if I can get the job named "bar" in namespace "foo"',
+    '  kubectl auth can-i list jobs.batch/bar -n foo',
+    '  ',
+    '  # Check to see if I can read pod logs',
+    '  kubectl auth can-i get pods --subresource=log',
+    '  ',
+    '  # Check to see if I can access the URL /logs/',
+    '  kubectl auth can-i get /logs/',
+    '  ',
+    '  # Check to see if I can approve certificates.k8s.io',
+    '  kubectl auth can-i approve certificates.k8s.io',
+    '  ',
+    '  # List all allowed actions in namespace "foo"',
+    '  kubectl auth can-i --list --namespace=foo',
+    '  ',
+    '  # Why may (or may not) service account "k-sa-1" of namespace "ns-1" list pods there?',
+    '  kubectl auth can-i list pods -n ns-1 --as=system:serviceaccount:ns-1:k-sa-1 --explain',
+  ].join('\n'),
+  usage: 'auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]',
+  flags: [
+    { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'If true, check the specified action in all namespaces.' },
+    { name: 'explain', kind: 'bool', usage: 'If true, explain the answer: the binding that allows the action, or the closest rules and what they lack.' },
+    { name: 'list', kind: 'bool', usage: 'If true, prints all allowed actions.' },
+    { name: 'no-headers', kind: 'bool', usage: 'If true, prints allowed actions without headers' },
+    { name: 'quiet', short: 'q', kind: 'bool', usage: 'If true, suppress output and just return the exit code.' },
+    { name: 'subresource', kind: 'string', usage: 'SubResource such as pod/log or deployment/scale' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const pos = args.positionals;
+    const list = f.bool('list');
+    const quiet = f.bool('quiet');
+    const subresource = f.string('subresource');
+    const out = quiet && !list ? { write: () => true } : ctx.io.stdout;
+    let verb = '';
+    let url = '';
+    let target: ResolvedResource | undefined;
+    let name = '';
+    if (list) {
+      if (pos.length !== 0) throw new CliError('list option must be specified with no arguments');
+    } else {
+      if (pos.length !== 2) throw new CliError("you must specify two arguments: verb resource or verb resource/resourceName.\nSee 'a-kubectl auth can-i -h' for help and examples.");
+      verb = pos[0] ?? '';
+      const what = pos[1] ?? '';
+      if (what.startsWith('/')) url = what;
+      else {
+        const slash = what.indexOf('/');
+        target = resolveCanIResource(ctx, await ctx.factory.mapper(), slash < 0 ? what : what.slice(0, slash));
+        if (slash >= 0) name = what.slice(slash + 1);
+      }
+    }
+    const all = f.bool('all-namespaces');
+    const namespace = all ? '' : (await ctx.factory.namespace()).namespace;
+    const client = await ctx.factory.client();
+    const signal = ctx.factory.signal;
+
+    if (list) {
+      if (quiet || all || subresource) throw new CliError("list option can't be specified with neither quiet, all-namespaces nor subresource options");
+      const body = { kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec: { namespace }, status: { resourceRules: null, nonResourceRules: null, incomplete: false } };
+      const review = await client.create<KubeObject>('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', body, { signal });
+      const status = isRecord(review.status) ? review.status : {};
+      if (status.incomplete === true) warn(ctx, `the list may be incomplete: ${typeof status.evaluationError === 'string' ? status.evaluationError : ''}`);
+      ctx.io.stdout.write(accessTable(status, f.bool('no-headers')));
+      return;
+    }
+    if (url) {
+      if (subresource) throw new CliError('--subresource can not be used with NonResourceURL');
+      if (!nonResourceVerbs.includes(verb)) warn(ctx, `verb '${verb}' is not a known verb\n`);
+    } else if (target && !all) {
+      if (!target.namespaced) warn(ctx, target.group ? `resource '${target.resource}' is not namespace scoped in group '${target.group}'\n` : `resource '${target.resource}' is not namespace scoped\n`);
+      if (!resourceVerbs.includes(verb)) warn(ctx, `verb '${verb}' is not a known verb\n`);
+    }
+    if (f.bool('no-headers')) throw new CliError('--no-headers cannot be set without --list specified');
+
+    const resourceAttrs = { ...(namespace ? { namespace } : {}), verb, ...(target?.group ? { group: target.group } : {}), resource: target?.resource ?? '', ...(subresource ? { subresource } : {}), ...(name ? { name } : {}) };
+    const spec = url ? { nonResourceAttributes: { path: url, verb } } : { resourceAttributes: resourceAttrs };
+    const body = { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: false } };
+    const review = await client.create<KubeObject>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', body, { signal });
+    const status = isRecord(review.status) ? review.status : {};
+    const allowed = status.allowed === true;
+    const reason = typeof status.reason === 'string' ? status.reason : '';
+    const evaluationError = typeof status.evaluationError === 'string' ? status.evaluationError : '';
+    if (allowed) out.write('yes\n');
+    else out.write(`no${reason ? ` - ${reason}` : ''}${evaluationError ? ` - ${evaluationError}` : ''}\n`);
+
+    if (f.bool('explain') && !quiet) {
+      if (allowed) out.write(reason ? `${reason}\n` : 'The server gave no reason (members of system:masters are allowed everything without RBAC).\n');
+      else {
+        try {
+          const user = userInfoOf(await selfSubjectReview(client, signal));
+          const attrs = url ? nonResourceAttributes(verb, url, user) : resourceAttributes({ verb, group: target?.group ?? '', resource: target?.resource ?? '', subresource, name, namespace }, user);
+          out.write(explainDenial(attrs, await fetchRbac(client, namespace, signal)));
+        } catch (e) {
+          ctx.io.stderr.write(`cannot explain: ${errorText(e).replace(/^error: /, '')}\n`);
+        }
+      }
+    }
+    if (!allowed) throw new ExitError(1);
+  },
+};

@@ -1,0 +1,87 @@
+// `auth who-can VERB TYPE [NAME] | VERB /path` (an a-kubectl addition): every subject RBAC lets do it, with the
+// binding and role that grant it. Evaluated client-side over the listed RBAC objects with the server's matching rules.
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { tabulate } from '../tabwriter.js';
+import { resolveCanIResource } from './auth-can-i.js';
+import { allowingRule, fetchRbac, grants, nonResourceAttributes, resourceAttributes, type RbacData } from './auth-rbac-data.js';
+import type { Attributes } from '../../auth/types.js';
+
+export interface WhoCanRow {
+  kind: string;
+  subject: string;
+  binding: string;
+  role: string;
+}
+
+/** One row per subject of every binding whose role allows the request. */
+export function whoCan(attrs: Attributes, data: RbacData): WhoCanRow[] {
+  const rows: WhoCanRow[] = [];
+  for (const g of grants(data)) {
+    // with every namespace listed, a RoleBinding is asked about its own namespace
+    const scoped = g.bindingKind === 'RoleBinding' && attrs.namespace === '*' ? { ...attrs, namespace: g.binding.namespace } : attrs;
+    if (!allowingRule(g, scoped)) continue;
+    const binding = g.bindingKind === 'RoleBinding' ? `RoleBinding/${g.binding.namespace}/${g.binding.name}` : `ClusterRoleBinding/${g.binding.name}`;
+    for (const s of g.binding.subjects) {
+      const subject = s.kind === 'ServiceAccount' ? `${s.namespace || g.binding.namespace}/${s.name}` : s.name;
+      rows.push({ kind: s.kind, subject, binding, role: `${g.binding.roleRef.kind}/${g.binding.roleRef.name}` });
+    }
+  }
+  return rows;
+}
+
+export const command: Command = {
+  name: 'who-can',
+  short: 'List the subjects allowed an action, with the bindings that allow it',
+  long: [
+    'List every subject (user, group or service account) that RBAC allows to perform an action, with the binding and the role that grant it.',
+    '',
+    ' VERB, TYPE, NAME and NONRESOURCEURL are read as by "auth can-i". Members of system:masters are always allowed and are not listed unless a binding names them.',
+    ' Needs permission to list roles, cluster roles and their bindings.',
+  ].join('\n'),
+  examples: [
+    '  # Who can list pods in namespace ns-1?',
+    '  kubectl auth who-can list pods -n ns-1',
+    '  ',
+    '  # Who can read the secret "db" in the current namespace?',
+    '  kubectl auth who-can get secrets db',
+    '  ',
+    '  # Who can read pod logs in any namespace?',
+    '  kubectl auth who-can get pods --subresource=log -A',
+    '  ',
+    '  # Who can read /healthz?',
+    '  kubectl auth who-can get /healthz',
+  ].join('\n'),
+  usage: 'auth who-can VERB (TYPE [NAME] | TYPE/NAME | NONRESOURCEURL) [options]',
+  flags: [
+    { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'If true, consider the role bindings of every namespace.' },
+    { name: 'no-headers', kind: 'bool', usage: 'If true, print the subjects without headers.' },
+    { name: 'subresource', kind: 'string', usage: 'SubResource such as pod/log or deployment/scale' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const [verb, what, extraName, ...rest] = args.positionals;
+    if (!verb || !what || rest.length > 0) throw new CliError("you must specify a verb and a resource: VERB TYPE [NAME], VERB TYPE/NAME or VERB /path.\nSee 'a-kubectl auth who-can -h' for help and examples.");
+    const client = await ctx.factory.client();
+    const signal = ctx.factory.signal;
+    let attrs: Attributes;
+    let namespace = '';
+    if (what.startsWith('/')) {
+      if (extraName || f.has('subresource')) throw new CliError('NonResourceURL and a name or subresource can not be specified together');
+      attrs = nonResourceAttributes(verb, what);
+    } else {
+      const slash = what.indexOf('/');
+      const target = resolveCanIResource(ctx, await ctx.factory.mapper(), slash < 0 ? what : what.slice(0, slash));
+      const name = slash >= 0 ? what.slice(slash + 1) : extraName ?? '';
+      if (target.namespaced) namespace = f.bool('all-namespaces') ? '*' : (await ctx.factory.namespace()).namespace;
+      attrs = resourceAttributes({ verb, group: target.group, resource: target.resource, subresource: f.string('subresource'), name, namespace });
+    }
+    const rows = whoCan(attrs, await fetchRbac(client, namespace, signal));
+    if (rows.length === 0) {
+      ctx.io.stderr.write('No subjects found.\n');
+      return;
+    }
+    const table = rows.map((r) => [r.kind, r.subject, r.binding, r.role]);
+    ctx.io.stdout.write(tabulate(f.bool('no-headers') ? table : [['KIND', 'SUBJECT', 'BINDING', 'ROLE'], ...table]));
+  },
+};

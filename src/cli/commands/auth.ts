@@ -1,0 +1,16 @@
+// `auth`: only groups its sub-commands.
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  name: 'auth',
+  short: 'Inspect authorization',
+  long: 'Inspect authorization.',
+  usage: 'auth [flags] [options]',
+  flags: [],
+  subcommands: [
+    { name: 'can-i', short: 'Check whether an action is allowed', load: async () => (await import('./auth-can-i.js')).command },
+    { name: 'reconcile', short: 'Reconciles rules for RBAC role, role binding, cluster role, and cluster role binding objects', load: async () => (await import('./auth-reconcile.js')).command },
+    { name: 'who-can', short: 'List the subjects allowed an action, with the bindings that allow it', load: async () => (await import('./auth-who-can.js')).command },
+    { name: 'whoami', short: 'Experimental: Check self subject attributes', load: async () => (await import('./auth-whoami.js')).command },
+  ],
+};
