@@ -23,7 +23,7 @@ export interface ReportInput {
   bulk: LoadResult;
   storedPods: number;
   ready: { first: number; empty: number[]; full: number[] };
-  memory: { rssEmpty: number; rssLoaded: number; rssRestarted: number; rssEnd: number; peak: number };
+  memory: { rssEmpty: number; rssLoaded: number; rssRestarted: number; rssListed: number; rssEnd: number; peak: number };
 }
 
 function med<T>(xs: readonly T[], f: (x: T) => number): number {
@@ -89,6 +89,7 @@ function startupTable(r: ReportInput): string {
       ['RSS, empty store', fmtBytes(r.memory.rssEmpty)],
       [`RSS, ${n} pods just created`, fmtBytes(r.memory.rssLoaded)],
       [`RSS, ${n} pods stored, after a restart`, fmtBytes(r.memory.rssRestarted)],
+      [`RSS, ${n} pods stored, after a restart and one LIST`, fmtBytes(r.memory.rssListed)],
       ['RSS, end of the run', fmtBytes(r.memory.rssEnd)],
       ['peak RSS (VmHWM) of the last server', fmtBytes(r.memory.peak)],
       [`loading: ${n} creates, 64 clients`, `${fmt(r.bulk.requestsPerSecond)} req/s, p50 ${fmt(r.bulk.p50Ms)} ms, p99 ${fmt(r.bulk.p99Ms)} ms`],

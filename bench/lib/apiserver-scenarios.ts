@@ -36,6 +36,16 @@ export function createNamespace(name: string): H2Request {
   return { method: 'POST', path: '/api/v1/namespaces', headers: postHeaders, body: Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })) };
 }
 
+/** The namespace's `default` ServiceAccount, which pods need; made here when no controller has made it yet (201, or 409). */
+export function createDefaultServiceAccount(namespace: string): H2Request {
+  return {
+    method: 'POST',
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts`,
+    headers: postHeaders,
+    body: Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } })),
+  };
+}
+
 /** The bare server's bodies, named as the scenarios below fetch them; each is the a-kube answer it stands for. */
 export const baselineBodies = {
   pod: () => getPath(`${podsPath(namespaces.get)}/${podName(0)}`),

@@ -7,6 +7,6 @@ if (!certFile || !keyFile || !caFile) {
   process.stderr.write('usage: baseline-main.ts CERT KEY CA\n');
   process.exit(2);
 }
-const url = await startBaselineServer({ cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), ca: readFileSync(caFile, 'utf8') });
+const { url } = await startBaselineServer({ cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), ca: readFileSync(caFile, 'utf8') });
 process.stdout.write(`baseline is up at ${url}\n`);
 process.on('SIGTERM', () => process.exit(0));

@@ -22,7 +22,12 @@ function answer(res: Http2ServerResponse, status: number, body?: Buffer): void {
   else res.end();
 }
 
-export function startBaselineServer(tls: { cert: string; key: string; ca: string }): Promise<string> {
+export interface BaselineServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function startBaselineServer(tls: { cert: string; key: string; ca: string }): Promise<BaselineServer> {
   const bodies = new Map<string, Buffer>();
   const watchers = new Set<Http2ServerResponse>();
   const server = createSecureServer({ cert: tls.cert, key: tls.key, ca: tls.ca, allowHTTP1: true, requestCert: true, rejectUnauthorized: false });
@@ -65,7 +70,14 @@ export function startBaselineServer(tls: { cert: string; key: string; ca: string
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       if (typeof address !== 'object' || !address) return reject(new Error('baseline server has no address'));
-      resolve(`https://127.0.0.1:${address.port}`);
+      resolve({
+        url: `https://127.0.0.1:${address.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const w of watchers) w.end();
+            server.close(() => done());
+          }),
+      });
     });
   });
 }
