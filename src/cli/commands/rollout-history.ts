@@ -1,0 +1,39 @@
+// `rollout history (TYPE NAME | TYPE/NAME)`: the revisions of a deployment and their change causes.
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { formatTabbed } from '../tabwriter.js';
+import { filenameFlags, selectorFlag } from '../flag-sets.js';
+import { changeCauseAnnotation, deploymentRevisions } from './rollout-revisions.js';
+import { resolveTargets, targetPath } from './targets.js';
+
+export const command: Command = {
+  name: 'history',
+  short: 'View rollout history',
+  long: 'View previous rollout revisions and configurations.',
+  examples: '  # View the rollout history of a deployment\n  kubectl rollout history deployment/abc',
+  usage: 'rollout history (TYPE NAME | TYPE/NAME) [flags] [options]',
+  flags: [...filenameFlags('identifying the resource to get from a server.'), selectorFlag, { name: 'revision', kind: 'int', usage: 'See the details, including podTemplate of the revision specified' }],
+  async run(ctx, args) {
+    const f = args.flags;
+    const targets = await resolveTargets(ctx, f, args.positionals, 'history', { selectorAllowed: true });
+    const client = await ctx.factory.client();
+    const signal = ctx.factory.signal;
+    for (const t of targets) {
+      if (t.mapping.group !== 'apps' || t.mapping.kind !== 'Deployment') throw new CliError(`no history viewer has been implemented for ${t.mapping.group ? `${t.mapping.kind}.${t.mapping.group}` : t.mapping.kind}`);
+      const deployment = await client.get(targetPath(t), { signal });
+      const history = await deploymentRevisions(client, deployment, signal);
+      const revision = f.int('revision');
+      if (revision > 0) {
+        const rs = history.get(revision);
+        if (!rs) throw new CliError(`unable to find the specified revision`);
+        const { stringify } = await import('yaml');
+        const template = rs.spec && typeof rs.spec === 'object' ? (rs.spec as { template?: unknown }).template : undefined;
+        ctx.io.stdout.write(`${t.typeName}/${t.name} with revision #${revision}\n${stringify(template ?? {}, { version: '1.1' })}\n`);
+        continue;
+      }
+      const rows = ['REVISION\tCHANGE-CAUSE', ...[...history].map(([rev, rs]) => `${rev}\t${rs.metadata.annotations?.[changeCauseAnnotation] || '<none>'}`)];
+      const table = history.size === 0 ? 'No rollout history found.' : formatTabbed(`${rows.join('\n')}\n`, { minwidth: 0, padding: 2 });
+      ctx.io.stdout.write(`${t.typeName}/${t.name} \n${table}\n`);
+    }
+  },
+};

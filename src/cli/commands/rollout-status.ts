@@ -1,0 +1,47 @@
+// `rollout status (TYPE NAME | TYPE/NAME)`: print each observed state of the rollout until it is done.
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { filenameFlags, selectorFlag } from '../flag-sets.js';
+import { durationFlag } from './go-duration.js';
+import { statusViewer } from './rollout-status-viewers.js';
+import { resolveTargets } from './targets.js';
+import { untilObject } from './watch-object.js';
+
+export const command: Command = {
+  name: 'status',
+  short: 'Show the status of the rollout',
+  long: "Show the status of the rollout.\n\n By default 'rollout status' will watch the status of the latest rollout until it's done. If you don't want to wait for the rollout to finish then you can use --watch=false. Note that if a new rollout starts in-between, then 'rollout status' will continue watching the latest revision. If you want to pin to a specific revision and abort if it is rolled over by another revision, use --revision=N where N is the revision you need to watch for.",
+  examples: '  # Watch the rollout status of a deployment\n  kubectl rollout status deployment/nginx',
+  usage: 'rollout status (TYPE NAME | TYPE/NAME) [flags] [options]',
+  flags: [
+    ...filenameFlags('identifying the resource to get from a server.'),
+    selectorFlag,
+    { name: 'revision', kind: 'int', usage: 'Pin to a specific revision for showing its status. Defaults to 0 (last revision).' },
+    { name: 'timeout', kind: 'string', default: '0s', usage: 'The length of time to wait before ending watch, zero means never. Any other values should contain a corresponding time unit (e.g. 1s, 2m, 3h).' },
+    { name: 'watch', short: 'w', kind: 'bool', default: true, usage: "Watch the status of the rollout until it's done." },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const timeoutMs = durationFlag(f.string('timeout'), 'timeout');
+    const revision = f.int('revision');
+    if (revision < 0) throw new CliError('revision must be a positive integer: ' + String(revision));
+    const targets = await resolveTargets(ctx, f, args.positionals, 'status', { selectorAllowed: true });
+    if (targets.length !== 1 && !f.has('selector')) throw new CliError('rollout status is only supported on individual resources and resource collections, but 0 resources were found');
+    const client = await ctx.factory.client();
+    for (const t of targets) {
+      const viewer = statusViewer(t.mapping.group, t.mapping.kind);
+      if (!viewer) throw new CliError(`no status viewer has been implemented for ${t.mapping.group ? `${t.mapping.kind}.${t.mapping.group}` : t.mapping.kind}`);
+      await untilObject(
+        client,
+        t,
+        (obj) => {
+          if (!obj) throw new CliError('object has been deleted');
+          const s = viewer(obj, revision);
+          ctx.io.stdout.write(s.message);
+          return s.done;
+        },
+        { signal: ctx.factory.signal, timeoutMs, watch: f.bool('watch') },
+      );
+    }
+  },
+};
