@@ -38,13 +38,23 @@ const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const children: Child[] = [];
 const pools: H2Pool[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'a-kube-bench-'));
+let entry: AKubeEntry | undefined;
+
+function removeTemporaryFiles(): void {
+  entry?.cleanup();
+  if (!flags.keep) rmSync(dataDir, { recursive: true, force: true });
+  else say(`kept ${dataDir}`);
+}
 
 function stopAll(): Promise<unknown> {
   for (const p of pools.splice(0)) p.close();
   return Promise.all(children.splice(0).map((c) => c.stop()));
 }
 process.once('SIGINT', () => {
-  void stopAll().then(() => process.exit(130));
+  void stopAll().then(() => {
+    removeTemporaryFiles();
+    process.exit(130);
+  });
 });
 
 async function openPool(url: string, tls: { ca: string; cert: string; key: string }, sessions: number): Promise<H2Pool> {
@@ -236,15 +246,13 @@ async function main(entry: AKubeEntry): Promise<void> {
   );
 }
 
-const entry = flags.tsx ? tsxEntry(root) : await bundleEntry(root);
 try {
+  entry = flags.tsx ? tsxEntry(root) : await bundleEntry(root);
   await main(entry);
 } catch (e) {
   await stopAll();
   process.stderr.write(`bench: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exitCode = 1;
 } finally {
-  entry.cleanup();
-  if (!flags.keep) rmSync(dataDir, { recursive: true, force: true });
-  else say(`kept ${dataDir}`);
+  removeTemporaryFiles();
 }

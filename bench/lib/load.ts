@@ -1,6 +1,6 @@
 // Closed-loop load: N concurrent clients, each sending its next request as soon as the previous one is answered.
 // Latency is measured per request with the monotonic clock; only requests started after the warm-up count, and
-// throughput is those requests over the time from the end of the warm-up to the last of their answers.
+// throughput is those requests over the time from the first of them being sent to the last of them being answered.
 import type { H2Pool, H2Request } from './h2-client.js';
 import { summarizeLatencies } from './stats.js';
 
@@ -50,6 +50,7 @@ export async function runLoad(pool: H2Pool, opts: LoadOptions): Promise<LoadResu
   let errors = 0;
   let firstError: string | undefined;
   let bytes = 0;
+  let firstMeasuredStart: bigint | undefined;
   let lastEnd = measureFrom;
 
   async function client(index: number): Promise<void> {
@@ -59,11 +60,12 @@ export async function runLoad(pool: H2Pool, opts: LoadOptions): Promise<LoadResu
       if (began >= measureFrom) measuredStarts++;
       if (seq >= total) return;
       const mySeq = seq++;
+      const req = opts.makeRequest(mySeq);
       let status: number;
       let detail = '';
       let size = 0;
       try {
-        const res = await pool.request(opts.makeRequest(mySeq), { session: index });
+        const res = await pool.request(req, { session: index });
         status = res.status;
         size = res.bytes;
         if (res.body && status !== opts.expectStatus) detail = res.body.toString('utf8', 0, 300);
@@ -74,10 +76,11 @@ export async function runLoad(pool: H2Pool, opts: LoadOptions): Promise<LoadResu
       const ended = process.hrtime.bigint();
       opts.onAnswer?.(mySeq, began, ended);
       if (began < measureFrom) continue;
+      if (firstMeasuredStart === undefined || began < firstMeasuredStart) firstMeasuredStart = began;
       if (ended > lastEnd) lastEnd = ended;
       if (status !== opts.expectStatus) {
         errors++;
-        firstError ??= `#${mySeq} ${opts.makeRequest(mySeq).method} ${opts.makeRequest(mySeq).path}: ${status} ${detail}`;
+        firstError ??= `#${mySeq} ${req.method} ${req.path}: ${status} ${detail}`;
         continue;
       }
       latenciesMs.push(toMs(ended - began));
@@ -86,8 +89,9 @@ export async function runLoad(pool: H2Pool, opts: LoadOptions): Promise<LoadResu
   }
 
   await Promise.all(Array.from({ length: opts.concurrency }, (_, i) => client(i)));
-  // Requests started in the window are all waited for, so the window closes when the last of them ends.
-  const windowNs = lastEnd - measureFrom;
+  // The window opens with the first measured request (later than the warm-up's end when warm-up requests were slow)
+  // and closes when the last of them ends: requests started in it are all waited for.
+  const windowNs = firstMeasuredStart === undefined ? 0n : lastEnd - firstMeasuredStart;
   const elapsedMs = toMs(windowNs);
   const summary = summarizeLatencies(latenciesMs);
   const result: LoadResult = {
