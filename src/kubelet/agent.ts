@@ -1,0 +1,143 @@
+// The node agent: registers its Node, renews its Lease in kube-node-lease, watches the pods bound to it
+// (fieldSelector spec.nodeName=<node>) and syncs each through the container runtime.
+import type { KubeObject } from '../api/object.js';
+import { isAlreadyExists, isNotFound } from '../client/api-error.js';
+import { Informer, objectKey, restListerWatcher, sleep } from '../client/informer.js';
+import { microTime } from '../client/leader-election.js';
+import type { RestClient } from '../client/rest.js';
+import { realClock, WorkQueue, type Clock } from '../client/workqueue.js';
+import { createEventRecorder } from '../controllers/events.js';
+import { pathFor, R } from '../controllers/resources.js';
+import { runController } from '../controllers/run.js';
+import { nodeObject, nodeStatus, type NodeSpecOptions } from './node-status.js';
+import { syncPod, type PodRecord } from './pod-sync.js';
+import type { RuntimeService } from './runtime/types.js';
+
+export const nodeLeaseDurationSeconds = 40;
+const leaseRenewMs = 10_000;
+const statusReportMs = 5 * 60_000;
+
+export interface NodeAgentOptions extends Omit<NodeSpecOptions, 'kubeletVersion' | 'runtimeVersion'> {
+  client: RestClient;
+  runtime: RuntimeService;
+  signal: AbortSignal;
+  clock?: Clock;
+  log?: (line: string) => void;
+  workers?: number;
+  /** Per-pod events (Pulled/Created/Started); on by default. */
+  podEvents?: boolean;
+}
+
+export interface RunningNodeAgent {
+  /** Resolves once the Node is registered and the pod informer has synced. */
+  ready: Promise<void>;
+  /** Resolves when the agent has stopped (signal aborted). */
+  done: Promise<void>;
+}
+
+async function registerNode(o: NodeAgentOptions, spec: NodeSpecOptions, clock: Clock): Promise<KubeObject> {
+  const desired = nodeObject(spec);
+  let node: KubeObject;
+  try {
+    node = await o.client.create<KubeObject>(pathFor(R.nodes), desired);
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+    node = await o.client.get<KubeObject>(pathFor(R.nodes, undefined, spec.name));
+  }
+  const now = clock.now();
+  return o.client.update<KubeObject>(pathFor(R.nodes, undefined, spec.name, 'status'), { ...node, status: nodeStatus(spec, now, now) });
+}
+
+async function renewLease(o: NodeAgentOptions, node: KubeObject, clock: Clock): Promise<void> {
+  const path = pathFor(R.leases, 'kube-node-lease', o.name);
+  const spec = { holderIdentity: o.name, leaseDurationSeconds: nodeLeaseDurationSeconds, renewTime: microTime(clock.now()) };
+  try {
+    const lease = await o.client.get<KubeObject>(path);
+    await o.client.update(path, { ...lease, spec: { ...(lease['spec'] as object), ...spec } });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    try {
+      await o.client.create(pathFor(R.leases, 'kube-node-lease'), {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: o.name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: o.name, uid: node.metadata.uid ?? '' }] },
+        spec,
+      });
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+}
+
+export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
+  const clock = o.clock ?? realClock;
+  const log = o.log ?? (() => {});
+  let markReady: () => void = () => {};
+  let markFailed: (e: unknown) => void = () => {};
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+
+  const done = (async () => {
+    const [version, runtimeVersion] = await Promise.all([
+      o.client.get<{ gitVersion?: string }>('/version', { signal: o.signal }).catch(() => ({ gitVersion: 'v1.33.0' })),
+      o.runtime.version(),
+    ]);
+    const spec: NodeSpecOptions = { ...o, kubeletVersion: version.gitVersion ?? 'v1.33.0', runtimeVersion: `${runtimeVersion.runtimeName}://${runtimeVersion.runtimeVersion}` };
+    let node: KubeObject | undefined;
+    for (let attempt = 0; !node && !o.signal.aborted; attempt++) {
+      try {
+        node = await registerNode(o, spec, clock);
+      } catch (e) {
+        log(`node ${o.name}: registering: ${e instanceof Error ? e.message : String(e)}`);
+        await sleep(clock, Math.min(7000, 500 * 2 ** attempt), o.signal);
+      }
+    }
+    if (!node) return;
+    const registered = node;
+    const heartbeat = (async () => {
+      let lastStatus = clock.now();
+      const readySince = clock.now();
+      while (!o.signal.aborted) {
+        try {
+          await renewLease(o, registered, clock);
+          if (clock.now() - lastStatus >= statusReportMs) {
+            const cur = await o.client.get<KubeObject>(pathFor(R.nodes, undefined, o.name));
+            await o.client.update(pathFor(R.nodes, undefined, o.name, 'status'), { ...cur, status: nodeStatus(spec, clock.now(), readySince) });
+            lastStatus = clock.now();
+          }
+        } catch (e) {
+          if (!o.signal.aborted) log(`node ${o.name}: heartbeat: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        await sleep(clock, leaseRenewMs, o.signal);
+      }
+    })();
+
+    const pods = new Informer({ listerWatcher: restListerWatcher(o.client, { path: pathFor(R.pods), fieldSelector: `spec.nodeName=${o.name}` }), clock, name: `pods on ${o.name}`, log });
+    const queue = new WorkQueue<string>({ clock, baseDelayMs: 200 });
+    const records = new Map<string, PodRecord>();
+    const enqueue = (p: KubeObject) => queue.add(objectKey(p));
+    pods.addEventHandler({ add: enqueue, update: (_old, p) => enqueue(p), delete: enqueue });
+    const unsubscribe = o.runtime.subscribe((e) => {
+      for (const [key, rec] of records) if (rec.sandboxId === e.sandboxId) queue.add(key);
+    });
+    const eventClient = o.podEvents === false ? { create: async () => ({}), patch: async () => ({}) } : o.client;
+    const recorder = createEventRecorder({ client: eventClient, component: 'kubelet', host: o.name, clock, log });
+    const informerDone = pods.run(o.signal);
+    void pods.waitForSync(o.signal).then((synced) => synced && markReady());
+    await runController({
+      name: `kubelet ${o.name}`,
+      informers: [pods],
+      queue,
+      reconcile: (key) => syncPod(key, { client: o.client, pods: pods.store, runtime: o.runtime, records, nodeName: o.name, hostIP: o.hostIP, recorder, clock }),
+      workers: o.workers ?? 4,
+      signal: o.signal,
+      log,
+    });
+    unsubscribe();
+    await Promise.all([heartbeat, informerDone]);
+  })();
+  done.catch(markFailed);
+  return { ready, done };
+}

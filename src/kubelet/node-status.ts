@@ -1,0 +1,76 @@
+// The Node object a node agent registers and keeps fresh: capacity, conditions, addresses, nodeInfo.
+import type { KubeObject } from '../api/object.js';
+import { timestamp } from '../controllers/events.js';
+import { createHash } from 'node:crypto';
+
+export interface NodeSpecOptions {
+  name: string;
+  hostIP: string;
+  podCIDR: string;
+  cpu: string;
+  memory: string;
+  maxPods: number;
+  kubeletVersion: string;
+  runtimeVersion: string;
+  labels?: Record<string, string>;
+  taints?: { key: string; value?: string; effect: string }[];
+}
+
+export function nodeObject(o: NodeSpecOptions): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: o.name,
+      labels: {
+        'beta.kubernetes.io/arch': 'amd64',
+        'beta.kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.io/hostname': o.name,
+        'kubernetes.io/os': 'linux',
+        ...o.labels,
+      },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    },
+    spec: { podCIDR: o.podCIDR, podCIDRs: [o.podCIDR], ...(o.taints?.length ? { taints: o.taints } : {}) },
+  };
+}
+
+function id(name: string, salt: string): string {
+  return createHash('sha256').update(`${salt}:${name}`).digest('hex').slice(0, 32);
+}
+
+export function nodeStatus(o: NodeSpecOptions, now: number, readySince: number): Record<string, unknown> {
+  const resources = { cpu: o.cpu, 'ephemeral-storage': '102626232Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', memory: o.memory, pods: String(o.maxPods) };
+  const beat = timestamp(now);
+  const since = timestamp(readySince);
+  const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: beat, lastTransitionTime: since, reason, message });
+  const uuid = id(o.name, 'system');
+  return {
+    addresses: [
+      { type: 'InternalIP', address: o.hostIP },
+      { type: 'Hostname', address: o.name },
+    ],
+    allocatable: resources,
+    capacity: resources,
+    conditions: [
+      cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+      cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+      cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+      cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+    ],
+    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    nodeInfo: {
+      architecture: 'amd64',
+      bootID: id(o.name, 'boot'),
+      containerRuntimeVersion: o.runtimeVersion,
+      kernelVersion: '6.1.0-a-kube',
+      kubeProxyVersion: '',
+      kubeletVersion: o.kubeletVersion,
+      machineID: id(o.name, 'machine'),
+      operatingSystem: 'linux',
+      osImage: 'a-kube simulated node',
+      systemUUID: `${uuid.slice(0, 8)}-${uuid.slice(8, 12)}-${uuid.slice(12, 16)}-${uuid.slice(16, 20)}-${uuid.slice(20, 32)}`,
+    },
+  };
+}

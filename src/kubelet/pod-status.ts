@@ -1,0 +1,151 @@
+// The pod status a kubelet reports (k8s kubelet_pods.go generateAPIPodStatus): phase from the containers'
+// states and the restart policy, the five pod conditions, container statuses, IPs and start time.
+import type { KubeObject } from '../api/object.js';
+import { timestamp } from '../controllers/events.js';
+import { arr, rec, specOf, statusOf, str } from '../controllers/pod-util.js';
+import type { ContainerStatus } from './runtime/types.js';
+
+export interface ContainerView {
+  name: string;
+  image: string;
+  /** The current (or last) runtime container, if one was created. */
+  current?: ContainerStatus;
+  /** The previous attempt's final state, once restarted. */
+  last?: ContainerStatus;
+  restartCount: number;
+  /** Set while a restart waits out its back-off. */
+  waitingReason?: string;
+  waitingMessage?: string;
+}
+
+export interface PodView {
+  pod: KubeObject;
+  hostIP: string;
+  podIP?: string;
+  startTime: number;
+  sandboxReady: boolean;
+  initContainers: ContainerView[];
+  containers: ContainerView[];
+  now: number;
+}
+
+function stateOf(c: ContainerView): Record<string, unknown> {
+  const cur = c.current;
+  if (c.waitingReason) return { waiting: { reason: c.waitingReason, ...(c.waitingMessage ? { message: c.waitingMessage } : {}) } };
+  if (!cur || cur.state === 'created') return { waiting: { reason: 'ContainerCreating' } };
+  if (cur.state === 'running') return { running: { startedAt: timestamp(cur.startedAt ?? cur.createdAt) } };
+  return terminated(cur);
+}
+
+function terminated(s: ContainerStatus): Record<string, unknown> {
+  return {
+    terminated: {
+      exitCode: s.exitCode ?? 0,
+      reason: s.reason ?? (s.exitCode ? 'Error' : 'Completed'),
+      ...(s.message ? { message: s.message } : {}),
+      startedAt: timestamp(s.startedAt ?? s.createdAt),
+      finishedAt: timestamp(s.finishedAt ?? s.createdAt),
+      containerID: `fake://${s.id}`,
+    },
+  };
+}
+
+function containerStatus(c: ContainerView, isInit: boolean): Record<string, unknown> {
+  const cur = c.current;
+  const running = cur?.state === 'running' && !c.waitingReason;
+  const exitedOk = cur?.state === 'exited' && (cur.exitCode ?? 0) === 0;
+  return {
+    ...(cur ? { containerID: `fake://${cur.id}` } : {}),
+    image: cur?.image ?? c.image,
+    imageID: cur?.imageRef ?? '',
+    lastState: c.last ? terminated(c.last) : {},
+    name: c.name,
+    ready: isInit ? exitedOk : running,
+    restartCount: c.restartCount,
+    started: running,
+    state: stateOf(c),
+  };
+}
+
+/** getPhase: waiting containers keep a pod Pending; stopped ones decide by the restart policy. */
+export function podPhaseFor(view: PodView): string {
+  const policy = str(specOf(view.pod)['restartPolicy'], 'Always');
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const c of view.containers) {
+    const cur = c.current;
+    if (c.waitingReason) {
+      // Waiting to restart after a termination counts as stopped.
+      if (cur?.state === 'exited' || c.last) stopped++;
+      else waiting++;
+    } else if (!cur || cur.state === 'created' || cur.state === 'unknown') {
+      waiting++;
+    } else if (cur.state === 'running') {
+      running++;
+    } else {
+      stopped++;
+      if ((cur.exitCode ?? 0) === 0) succeeded++;
+    }
+  }
+  if (waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
+}
+
+export function buildPodStatus(view: PodView): Record<string, unknown> {
+  const old = statusOf(view.pod);
+  const oldConds = arr(old['conditions']);
+  const ts = timestamp(view.now);
+  const cond = (type: string, ok: boolean, reason?: string) => {
+    const prev = oldConds.find((c) => c['type'] === type);
+    const status = ok ? 'True' : 'False';
+    return {
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: prev && prev['status'] === status ? prev['lastTransitionTime'] : ts,
+      ...(!ok && reason ? { reason } : {}),
+      ...(!ok && reason === 'ContainersNotReady' ? { message: `containers with unready status: [${view.containers.filter((c) => c.current?.state !== 'running' || c.waitingReason).map((c) => c.name).join(' ')}]` } : {}),
+    };
+  };
+  const phase = podPhaseFor(view);
+  const initialized = view.initContainers.every((c) => c.current?.state === 'exited' && (c.current.exitCode ?? 0) === 0);
+  const allRunning = view.containers.length > 0 && view.containers.every((c) => c.current?.state === 'running' && !c.waitingReason);
+  const ready = allRunning && phase === 'Running';
+  const finished = phase === 'Succeeded' || phase === 'Failed';
+  const scheduled = oldConds.find((c) => c['type'] === 'PodScheduled') ?? { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ts };
+  const conditions = [
+    cond('PodReadyToStartContainers', view.sandboxReady && !finished),
+    cond('Initialized', initialized, 'ContainersNotInitialized'),
+    cond('Ready', ready, finished ? 'PodCompleted' : 'ContainersNotReady'),
+    cond('ContainersReady', ready, finished ? 'PodCompleted' : 'ContainersNotReady'),
+    scheduled,
+  ];
+  const status: Record<string, unknown> = {
+    conditions,
+    containerStatuses: view.containers.map((c) => containerStatus(c, false)),
+    hostIP: view.hostIP,
+    hostIPs: [{ ip: view.hostIP }],
+    phase,
+    ...(view.podIP ? { podIP: view.podIP, podIPs: [{ ip: view.podIP }] } : {}),
+    ...(old['qosClass'] ? { qosClass: old['qosClass'] } : {}),
+    startTime: timestamp(view.startTime),
+  };
+  if (view.initContainers.length) status['initContainerStatuses'] = view.initContainers.map((c) => containerStatus(c, true));
+  return status;
+}
+
+/** The container names of a pod's spec, in order. */
+export function specContainers(pod: KubeObject, field: 'containers' | 'initContainers'): { name: string; image: string; spec: Record<string, unknown> }[] {
+  return arr(specOf(pod)[field]).map((c) => ({ name: str(c['name']), image: str(c['image']), spec: c }));
+}
+
+export { rec };

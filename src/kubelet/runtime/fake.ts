@@ -1,0 +1,205 @@
+// The simulated runtime (kwok-style): no processes, just state. Sandboxes get IPs from the node's pod CIDR,
+// containers start at once, and a container exits only when its pod asks for it through annotations
+// (a-kube.io/fake-exit-after: "<seconds>", a-kube.io/fake-exit-code: "<n>"), so Jobs can complete.
+import { createHash } from 'node:crypto';
+import { realClock, type Clock } from '../../client/workqueue.js';
+import { IpAllocator } from '../ip-allocator.js';
+import type { ContainerConfig, ContainerStatus, ExecStreams, LogOptions, PodSandboxConfig, PodSandboxStatus, RuntimeEvent, RuntimeService } from './types.js';
+
+export const fakeExitAfterAnnotation = 'a-kube.io/fake-exit-after';
+export const fakeExitCodeAnnotation = 'a-kube.io/fake-exit-code';
+
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+/** "nginx" → "docker.io/library/nginx:latest" (how containerd reports an image). */
+export function normalizeImage(image: string): string {
+  let ref = image;
+  const firstSlash = ref.indexOf('/');
+  const first = firstSlash < 0 ? '' : ref.slice(0, firstSlash);
+  if (firstSlash < 0) ref = `docker.io/library/${ref}`;
+  else if (!first.includes('.') && !first.includes(':') && first !== 'localhost') ref = `docker.io/${ref}`;
+  const lastPart = ref.slice(ref.lastIndexOf('/') + 1);
+  if (!lastPart.includes(':') && !ref.includes('@')) ref += ':latest';
+  return ref;
+}
+
+export function fakeImageRef(image: string): string {
+  const normalized = normalizeImage(image);
+  const repo = normalized.replace(/[:@][^/]*$/, '');
+  return `${repo}@sha256:${createHash('sha256').update(normalized).digest('hex')}`;
+}
+
+interface Container extends ContainerStatus {
+  config: ContainerConfig;
+  logs: string[];
+  cancelExit?: () => void;
+}
+
+export interface FakeRuntimeOptions {
+  podCIDR: string;
+  clock?: Clock;
+}
+
+export class FakeRuntime implements RuntimeService {
+  readonly #clock: Clock;
+  readonly #ips: IpAllocator;
+  readonly #sandboxes = new Map<string, PodSandboxStatus>();
+  readonly #containers = new Map<string, Container>();
+  readonly #listeners = new Set<(e: RuntimeEvent) => void>();
+  #seq = 0;
+
+  constructor(opts: FakeRuntimeOptions) {
+    this.#clock = opts.clock ?? realClock;
+    this.#ips = new IpAllocator(opts.podCIDR);
+  }
+
+  #id(): string {
+    return createHash('sha256').update(`${process.pid}-${++this.#seq}-${Math.random()}`).digest('hex');
+  }
+
+  #emit(e: RuntimeEvent): void {
+    for (const l of this.#listeners) l(e);
+  }
+
+  async version() {
+    return { runtimeName: 'fake', runtimeVersion: '0.1.0' };
+  }
+
+  async pullImage(image: string): Promise<string> {
+    return fakeImageRef(image);
+  }
+
+  async createPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const ip = this.#ips.allocate(config.uid);
+    if (!ip) throw new RuntimeError('failed to allocate a pod IP: the node\'s pod CIDR is exhausted');
+    const id = this.#id();
+    this.#sandboxes.set(id, { id, state: 'ready', ip, createdAt: this.#clock.now(), config });
+    return id;
+  }
+
+  async stopPodSandbox(sandboxId: string): Promise<void> {
+    const sb = this.#sandboxes.get(sandboxId);
+    if (!sb) return;
+    for (const c of this.#containers.values()) if (c.sandboxId === sandboxId && c.state === 'running') this.#exit(c, 137, 'Error');
+    sb.state = 'notready';
+  }
+
+  async removePodSandbox(sandboxId: string): Promise<void> {
+    const sb = this.#sandboxes.get(sandboxId);
+    if (!sb) return;
+    for (const c of [...this.#containers.values()]) if (c.sandboxId === sandboxId) await this.removeContainer(c.id);
+    this.#ips.release(sb.config.uid);
+    this.#sandboxes.delete(sandboxId);
+  }
+
+  async podSandboxStatus(sandboxId: string): Promise<PodSandboxStatus> {
+    const sb = this.#sandboxes.get(sandboxId);
+    if (!sb) throw new RuntimeError(`pod sandbox ${sandboxId} not found`);
+    return { ...sb };
+  }
+
+  async listPodSandboxes(): Promise<PodSandboxStatus[]> {
+    return [...this.#sandboxes.values()].map((s) => ({ ...s }));
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    if (!this.#sandboxes.has(sandboxId)) throw new RuntimeError(`pod sandbox ${sandboxId} not found`);
+    const id = this.#id();
+    this.#containers.set(id, {
+      id,
+      sandboxId,
+      name: config.name,
+      attempt: config.attempt,
+      state: 'created',
+      createdAt: this.#clock.now(),
+      image: normalizeImage(config.image),
+      imageRef: fakeImageRef(config.image),
+      config,
+      logs: [],
+    });
+    return id;
+  }
+
+  async startContainer(containerId: string): Promise<void> {
+    const c = this.#get(containerId);
+    if (c.state !== 'created') throw new RuntimeError(`container ${containerId} is ${c.state}, not created`);
+    c.state = 'running';
+    c.startedAt = this.#clock.now();
+    c.logs.push(`${new Date(c.startedAt).toISOString()} a-kube fake runtime: started ${c.name} (${c.image})`);
+    const after = Number(c.config.annotations[fakeExitAfterAnnotation]);
+    if (Number.isFinite(after) && after >= 0 && c.config.annotations[fakeExitAfterAnnotation] !== undefined) {
+      const code = Number(c.config.annotations[fakeExitCodeAnnotation] ?? '0') || 0;
+      c.cancelExit = this.#clock.setTimer(() => this.#exit(c, code, code === 0 ? 'Completed' : 'Error'), after * 1000);
+    }
+    this.#emit({ type: 'started', sandboxId: c.sandboxId, containerId });
+  }
+
+  #exit(c: Container, exitCode: number, reason: string): void {
+    if (c.state !== 'running') return;
+    c.cancelExit?.();
+    c.state = 'exited';
+    c.exitCode = exitCode;
+    c.reason = reason;
+    c.finishedAt = this.#clock.now();
+    this.#emit({ type: 'exited', sandboxId: c.sandboxId, containerId: c.id });
+  }
+
+  async stopContainer(containerId: string): Promise<void> {
+    const c = this.#containers.get(containerId);
+    // A simulated process stops as soon as it is asked (SIGTERM honoured, exit 0).
+    if (c) this.#exit(c, 0, 'Completed');
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    const c = this.#containers.get(containerId);
+    if (!c) return;
+    c.cancelExit?.();
+    this.#containers.delete(containerId);
+    this.#emit({ type: 'removed', sandboxId: c.sandboxId, containerId });
+  }
+
+  #get(id: string): Container {
+    const c = this.#containers.get(id);
+    if (!c) throw new RuntimeError(`container ${id} not found`);
+    return c;
+  }
+
+  async containerStatus(containerId: string): Promise<ContainerStatus> {
+    const { config: _config, logs: _logs, cancelExit: _cancel, ...status } = this.#get(containerId);
+    return status;
+  }
+
+  async listContainers(filter: { sandboxId?: string } = {}): Promise<ContainerStatus[]> {
+    const out: ContainerStatus[] = [];
+    for (const c of this.#containers.values()) {
+      if (filter.sandboxId && c.sandboxId !== filter.sandboxId) continue;
+      const { config: _config, logs: _logs, cancelExit: _cancel, ...status } = c;
+      out.push(status);
+    }
+    return out;
+  }
+
+  async exec(containerId: string, cmd: string[], streams: ExecStreams): Promise<{ exitCode: number }> {
+    const c = this.#get(containerId);
+    if (c.state !== 'running') throw new RuntimeError(`container ${containerId} is not running`);
+    // A few commands are simulated so `kubectl exec` shows something sensible.
+    if (cmd[0] === 'echo') streams.stdout?.(Buffer.from(`${cmd.slice(1).join(' ')}\n`));
+    else if (cmd[0] === 'hostname') streams.stdout?.(Buffer.from(`${this.#sandboxes.get(c.sandboxId)?.config.hostname ?? ''}\n`));
+    else if (cmd[0] === 'true') return { exitCode: 0 };
+    else if (cmd[0] === 'false') return { exitCode: 1 };
+    return { exitCode: 0 };
+  }
+
+  async *logs(containerId: string, opts: LogOptions): AsyncIterable<string> {
+    const c = this.#get(containerId);
+    const lines = opts.tailLines !== undefined ? c.logs.slice(-opts.tailLines) : c.logs;
+    for (const l of lines) yield `${l}\n`;
+  }
+
+  subscribe(listener: (e: RuntimeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}

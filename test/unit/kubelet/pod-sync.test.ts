@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../../src/api/object.js';
+import { FakeClock } from '../../../src/client/workqueue.js';
+import { IpAllocator } from '../../../src/kubelet/ip-allocator.js';
+import { syncPod, type PodRecord, type PodSyncDeps } from '../../../src/kubelet/pod-sync.js';
+import { FakeRuntime, normalizeImage } from '../../../src/kubelet/runtime/fake.js';
+import { FakeApi, RecordingRecorder } from '../controllers/fake-client.js';
+
+const podPath = '/api/v1/namespaces/ns/pods';
+
+function pod(extra: { annotations?: Record<string, string>; restartPolicy?: string; deleting?: boolean } = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'ns', uid: 'pod-uid', ...(extra.annotations ? { annotations: extra.annotations } : {}), ...(extra.deleting ? { deletionTimestamp: '2024-05-01T10:00:30Z', deletionGracePeriodSeconds: 30 } : {}) },
+    spec: { nodeName: 'node-1', restartPolicy: extra.restartPolicy ?? 'Always', containers: [{ name: 'nginx', image: 'nginx' }] },
+    status: { phase: 'Pending', qosClass: 'BestEffort', conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: '2024-05-01T09:59:59Z' }] },
+  };
+}
+
+function setup(p: KubeObject) {
+  const api = new FakeApi();
+  api.seed(podPath, p);
+  const clock = new FakeClock();
+  const runtime = new FakeRuntime({ podCIDR: '10.244.3.0/24', clock });
+  const records = new Map<string, PodRecord>();
+  const recorder = new RecordingRecorder();
+  const deps = (): PodSyncDeps => ({ client: api, pods: api.indexer(podPath), runtime, records, nodeName: 'node-1', hostIP: '172.18.0.5', recorder, clock });
+  const current = () => api.objects.get(`${podPath}/web`) as KubeObject;
+  const status = () => current()['status'] as Record<string, unknown> & { containerStatuses: Record<string, unknown>[]; conditions: Record<string, unknown>[] };
+  return { api, clock, runtime, records, recorder, deps, status, current };
+}
+
+test('a bound pod becomes Running with an IP from the node CIDR, conditions and container status', async () => {
+  const h = setup(pod());
+  await syncPod('ns/web', h.deps());
+  const s = h.status();
+  assert.equal(s['phase'], 'Running');
+  assert.equal(s['podIP'], '10.244.3.2');
+  assert.deepEqual(s['podIPs'], [{ ip: '10.244.3.2' }]);
+  assert.equal(s['hostIP'], '172.18.0.5');
+  assert.equal(s['qosClass'], 'BestEffort');
+  assert.equal(s['startTime'], '2024-05-01T10:00:00Z');
+  assert.deepEqual(s.conditions.map((c) => [c['type'], c['status']]), [
+    ['PodReadyToStartContainers', 'True'],
+    ['Initialized', 'True'],
+    ['Ready', 'True'],
+    ['ContainersReady', 'True'],
+    ['PodScheduled', 'True'],
+  ]);
+  const [cs] = s.containerStatuses;
+  assert.equal(cs?.['name'], 'nginx');
+  assert.equal(cs?.['ready'], true);
+  assert.equal(cs?.['started'], true);
+  assert.equal(cs?.['restartCount'], 0);
+  assert.equal(cs?.['image'], 'docker.io/library/nginx:latest');
+  assert.match(String(cs?.['imageID']), /^docker\.io\/library\/nginx@sha256:[0-9a-f]{64}$/);
+  assert.match(String(cs?.['containerID']), /^fake:\/\/[0-9a-f]{64}$/);
+  assert.deepEqual(cs?.['state'], { running: { startedAt: '2024-05-01T10:00:00Z' } });
+  assert.deepEqual(h.recorder.events, ['Normal Pulled web: Container image "nginx" already present on machine', 'Normal Created web: Created container nginx', 'Normal Started web: Started container nginx']);
+  const writes = h.api.actions.length;
+  await syncPod('ns/web', h.deps());
+  assert.equal(h.api.actions.length, writes, 'no status write when nothing changed');
+});
+
+test('a pod being deleted is stopped, reports its final status, and is deleted with grace 0 and a UID precondition', async () => {
+  const h = setup(pod());
+  await syncPod('ns/web', h.deps());
+  const cur = h.current();
+  cur.metadata.deletionTimestamp = '2024-05-01T10:00:30Z';
+  cur.metadata.deletionGracePeriodSeconds = 30;
+  await syncPod('ns/web', h.deps());
+  const writes = h.api.writes();
+  const final = writes.at(-2);
+  assert.equal(final?.path, `${podPath}/web/status`);
+  const st = (final?.body as KubeObject)['status'] as { containerStatuses: { state: Record<string, { exitCode?: number; reason?: string }> }[] };
+  assert.deepEqual([st.containerStatuses[0]?.state['terminated']?.exitCode, st.containerStatuses[0]?.state['terminated']?.reason], [0, 'Completed']);
+  assert.deepEqual(writes.at(-1), { verb: 'delete', path: `${podPath}/web`, body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: 'pod-uid' } } });
+  assert.equal(h.records.size, 0);
+  assert.deepEqual(await h.runtime.listPodSandboxes(), []);
+});
+
+test('restartPolicy Never: a container that exits 0 makes the pod Succeeded', async () => {
+  const h = setup(pod({ restartPolicy: 'Never', annotations: { 'a-kube.io/fake-exit-after': '5' } }));
+  await syncPod('ns/web', h.deps());
+  h.clock.advance(5000);
+  await syncPod('ns/web', h.deps());
+  const s = h.status();
+  assert.equal(s['phase'], 'Succeeded');
+  assert.equal((s.containerStatuses[0]?.['state'] as { terminated: { reason: string } }).terminated.reason, 'Completed');
+  assert.deepEqual(s.conditions.find((c) => c['type'] === 'Ready')?.['reason'], 'PodCompleted');
+});
+
+test('restartPolicy Always: a failing container waits in CrashLoopBackOff, then restarts with a restart count', async () => {
+  const h = setup(pod({ annotations: { 'a-kube.io/fake-exit-after': '1', 'a-kube.io/fake-exit-code': '2' } }));
+  await syncPod('ns/web', h.deps());
+  h.clock.advance(1000);
+  const r = await syncPod('ns/web', h.deps());
+  assert.deepEqual(r, { requeueAfterMs: 10_000 });
+  const waiting = h.status().containerStatuses[0];
+  assert.equal((waiting?.['state'] as { waiting: { reason: string } }).waiting.reason, 'CrashLoopBackOff');
+  assert.equal(h.status()['phase'], 'Running');
+  h.clock.advance(10_000);
+  await syncPod('ns/web', h.deps());
+  const cs = h.status().containerStatuses[0];
+  assert.equal(cs?.['restartCount'], 1);
+  assert.equal((cs?.['lastState'] as { terminated: { exitCode: number } }).terminated.exitCode, 2);
+  assert.ok('running' in (cs?.['state'] as object));
+});
+
+test('pods bound elsewhere are ignored', async () => {
+  const p = pod();
+  (p['spec'] as Record<string, unknown>)['nodeName'] = 'node-2';
+  const h = setup(p);
+  await syncPod('ns/web', h.deps());
+  assert.equal(h.api.actions.length, 0);
+});
+
+test('IP allocation skips network and gateway, reuses per owner, and frees', () => {
+  const a = new IpAllocator('10.244.7.0/30');
+  assert.equal(a.allocate('x'), '10.244.7.2');
+  assert.equal(a.allocate('x'), '10.244.7.2');
+  assert.equal(a.allocate('y'), undefined, 'a /30 has one usable pod address');
+  a.release('x');
+  assert.equal(a.allocate('y'), '10.244.7.2');
+});
+
+for (const [input, want] of [
+  ['nginx', 'docker.io/library/nginx:latest'],
+  ['nginx:1.25', 'docker.io/library/nginx:1.25'],
+  ['bitnami/kubectl', 'docker.io/bitnami/kubectl:latest'],
+  ['registry.k8s.io/pause:3.9', 'registry.k8s.io/pause:3.9'],
+  ['localhost:5000/app', 'localhost:5000/app:latest'],
+] as const) {
+  test(`image reference ${input}`, () => assert.equal(normalizeImage(input), want));
+}
