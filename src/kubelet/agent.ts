@@ -122,8 +122,7 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
     const unsubscribe = o.runtime.subscribe((e) => {
       for (const [key, rec] of records) if (rec.sandboxId === e.sandboxId) queue.add(key);
     });
-    const eventClient = o.podEvents === false ? { create: async () => ({}), patch: async () => ({}) } : o.client;
-    const recorder = createEventRecorder({ client: eventClient, component: 'kubelet', host: o.name, clock, log });
+    const recorder = o.podEvents === false ? { event() {} } : createEventRecorder({ client: o.client, component: 'kubelet', host: o.name, clock, log });
     const informerDone = pods.run(o.signal);
     void pods.waitForSync(o.signal).then((synced) => synced && markReady());
     await runController({

@@ -148,7 +148,7 @@ test('indexer: namespace and custom indices follow updates and removals', () => 
 });
 
 test('the shared factory hands out one informer per collection and selector', () => {
-  const client = { list: async () => list('1', []), watch: () => ({ async *[Symbol.asyncIterator]() {} }) };
+  const client = { list: async <T extends KubeObject>() => list('1', []) as KubeList<T>, watch: () => ({ async *[Symbol.asyncIterator]() {} }) };
   const f = new SharedInformerFactory(client);
   const a = f.informerFor({ path: '/api/v1/pods' });
   const b = f.informerFor({ path: '/api/v1/pods', indexers: { [ownerUidIndex]: byOwnerUid } });
