@@ -110,8 +110,11 @@ export function createRouter(deps: RouterDeps): Handler {
       case 'create':
         if (info.urlName) throw errors.methodNotAllowed('create', { group: resource.group, resource: resource.resource });
         return createObject(scope);
-      case 'update': return updateObject(scope);
-      case 'patch': return patchObject(scope);
+      case 'update':
+      case 'patch':
+        // PUT and PATCH address one object; on a collection URL there is no such route (405, as go-restful answers).
+        if (!info.urlName) throw errors.methodNotAllowed(info.verb, { group: resource.group, resource: resource.resource });
+        return info.verb === 'update' ? updateObject(scope) : patchObject(scope);
       case 'delete': return deleteObject(scope);
       case 'deletecollection': return deleteCollection(scope);
       default: return notAllowed(info.verb || req.method.toLowerCase(), resource);

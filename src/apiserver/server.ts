@@ -92,6 +92,8 @@ async function writeResponse(res: Http2ServerResponse, r: ApiResponse, signal: A
     return;
   }
   res.writeHead(r.status, headers);
+  // A watch may have nothing to say for a while: clients wait for the headers before they read events.
+  res.flushHeaders();
   for await (const chunk of body) {
     if (signal.aborted) break;
     if (!res.write(chunk)) await new Promise<void>((resolve) => {
