@@ -14,13 +14,16 @@ export class WatchTimeoutError extends CliError {
   override name = 'WatchTimeoutError';
 }
 
-/** Resolves when `observe` returns true; throws WatchTimeoutError when `timeoutMs` (> 0) passes first. */
+/**
+ * Resolves true when `observe` returns true (false when `watch` is false and the first look did not satisfy it);
+ * throws WatchTimeoutError when `timeoutMs` (> 0) passes first.
+ */
 export async function untilObject(
   client: RestClient,
   target: { mapping: DiscoveredResource; namespace: string | undefined; name: string },
   observe: Observer,
   opts: { signal: AbortSignal; timeoutMs: number; timeoutMessage?: string; watch?: boolean },
-): Promise<void> {
+): Promise<boolean> {
   const deadline = opts.timeoutMs > 0 ? AbortSignal.timeout(opts.timeoutMs) : undefined;
   const signal = deadline ? AbortSignal.any([opts.signal, deadline]) : opts.signal;
   const collection = pathFor(target.mapping, target.namespace);
@@ -29,8 +32,8 @@ export async function untilObject(
   try {
     for (;;) {
       const list = await client.list(collection, { query: { fieldSelector, limit: 500, resourceVersion: '0' }, signal });
-      if (await observe(list.items[0])) return;
-      if (opts.watch === false) return;
+      if (await observe(list.items[0])) return true;
+      if (opts.watch === false) return false;
       let resourceVersion = list.metadata.resourceVersion ?? '';
       let relist = false;
       while (!relist) {
@@ -43,7 +46,7 @@ export async function untilObject(
           }
           resourceVersion = ev.object.metadata.resourceVersion ?? resourceVersion;
           if (ev.type === 'BOOKMARK') continue;
-          if (await observe(ev.type === 'DELETED' ? undefined : ev.object)) return;
+          if (await observe(ev.type === 'DELETED' ? undefined : ev.object)) return true;
         }
         if (deadline?.aborted) throw timedOut();
         if (opts.signal.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');

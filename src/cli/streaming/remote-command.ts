@@ -1,13 +1,13 @@
 // The client side of exec/attach over WebSocket, protocol v5.channel.k8s.io: every binary message starts with
 // its channel (0 stdin, 1 stdout, 2 stderr, 3 the final Status, 4 terminal resize); v5 adds a close signal
 // (255, channel) so stdin can end while stdout keeps flowing.
-import { readFileSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { ClientConfig } from '../../client/config-types.js';
 import { ApiError, ConnectionError, errorFromResponse, isApiStatus } from '../../client/api-error.js';
 import type { ApiStatus } from '../../client/api-error.js';
+import { headersFor } from './request-headers.js';
 
 export const streamProtocolV5 = 'v5.channel.k8s.io';
 
@@ -35,21 +35,6 @@ export interface RemoteCommandOptions {
 /** A Status that ends a remote command, other than a non-zero exit code. */
 export class RemoteCommandError extends Error {
   override name = 'RemoteCommandError';
-}
-
-function headersFor(config: ClientConfig): Record<string, string | string[]> {
-  const h: Record<string, string | string[]> = { ...config.headers };
-  if (config.userAgent) h['User-Agent'] = config.userAgent;
-  const token = config.tokenFile ? readFileSync(config.tokenFile, 'utf8').trim() : config.token;
-  if (token) h.Authorization = `Bearer ${token}`;
-  else if (config.username !== undefined && config.password !== undefined) {
-    h.Authorization = `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`;
-  }
-  const imp = config.impersonate;
-  if (imp?.user) h['Impersonate-User'] = imp.user;
-  if (imp?.uid) h['Impersonate-Uid'] = imp.uid;
-  if (imp?.groups?.length) h['Impersonate-Group'] = imp.groups;
-  return h;
 }
 
 export function streamUrl(config: ClientConfig, path: string, query: URLSearchParams): string {

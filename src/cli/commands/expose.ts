@@ -1,0 +1,145 @@
+// `expose (TYPE NAME | TYPE/NAME) [--port] [--target-port] …`: a Service selecting what a deployment, replica set,
+// replication controller, pod or service selects, on its ports (kubectl/pkg/cmd/expose, generate/versioned/service).
+import type { KubeObject } from '../../api/object.js';
+import { isRecord } from '../../api/object.js';
+import { resourcePath } from '../../client/paths.js';
+import type { FlagValues } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { dryRunFlag, dryRunOf, fieldManagerFlag, filenameFlags, outputFlags } from '../flag-sets.js';
+import { printResult } from '../output.js';
+import { containersOf, podSpecOf } from './pod-templates.js';
+import { applyOverrides, parseLabelSpec } from './run-objects.js';
+import { resolveTargets, targetPath } from './targets.js';
+
+interface ServicePort {
+  name?: string;
+  port: number;
+  protocol: string;
+  targetPort: number | string;
+}
+
+/** The selector a Service can use: matchLabels only (a plain map for pods' labels and services). */
+export function selectorFor(obj: KubeObject): Record<string, string> {
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  const strings = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
+  switch (obj.kind) {
+    case 'Pod':
+      return strings(obj.metadata.labels ?? {});
+    case 'Service':
+    case 'ReplicationController':
+      return isRecord(spec.selector) ? strings(spec.selector) : {};
+    default: {
+      const sel = isRecord(spec.selector) ? spec.selector : {};
+      if (Array.isArray(sel.matchExpressions) && sel.matchExpressions.length > 0) throw new CliError(`couldn't convert expressions - ${JSON.stringify(sel.matchExpressions)} to map selector`);
+      return isRecord(sel.matchLabels) ? strings(sel.matchLabels) : {};
+    }
+  }
+}
+
+/** The ports the exposed object declares: a service's ports, or its pods' container ports. */
+export function portsOf(obj: KubeObject): { port: number; protocol: string }[] {
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  if (obj.kind === 'Service') {
+    return (Array.isArray(spec.ports) ? spec.ports.filter(isRecord) : []).map((p) => ({ port: Number(p.port), protocol: typeof p.protocol === 'string' ? p.protocol : 'TCP' }));
+  }
+  const podSpec = podSpecOf(obj);
+  if (!podSpec) return [];
+  return containersOf(podSpec, 'containers').flatMap((c) =>
+    (Array.isArray(c.ports) ? c.ports.filter(isRecord) : []).map((p) => ({ port: Number(p.containerPort), protocol: typeof p.protocol === 'string' ? p.protocol : 'TCP' })),
+  );
+}
+
+function parsePortNumber(text: string): number {
+  if (!/^\d+$/.test(text)) throw new CliError(`invalid port: ${text}`);
+  return Number(text);
+}
+
+export function generateService(obj: KubeObject, f: FlagValues): KubeObject {
+  const selector = f.string('selector') ? parseLabelSpec(f.string('selector')) : selectorFor(obj);
+  if (Object.keys(selector).length === 0) throw new CliError("couldn't retrieve selectors via --selector flag or introspection");
+  const protocolFlag = f.string('protocol');
+  const targetPortFlag = f.string('target-port');
+  const target = (port: number): number | string => (targetPortFlag ? (/^\d+$/.test(targetPortFlag) ? Number(targetPortFlag) : targetPortFlag) : port);
+  let ports: ServicePort[];
+  if (f.string('port')) {
+    ports = f.string('port').split(',').map((p) => ({ port: parsePortNumber(p), protocol: protocolFlag || 'TCP', targetPort: 0 }));
+  } else {
+    ports = portsOf(obj).map((p) => ({ port: p.port, protocol: protocolFlag || p.protocol, targetPort: 0 }));
+    if (ports.length === 0) throw new CliError("couldn't find port via --port flag or introspection");
+  }
+  ports = ports.map((p, i) => ({ ...(ports.length > 1 ? { name: `port-${i + 1}` } : {}), port: p.port, protocol: p.protocol, targetPort: target(p.port) }));
+  const labels = f.string('labels') ? parseLabelSpec(f.string('labels')) : obj.metadata.labels;
+  const spec: Record<string, unknown> = { ports, selector };
+  if (f.string('cluster-ip')) spec.clusterIP = f.string('cluster-ip');
+  if (f.string('type')) spec.type = f.string('type');
+  if (f.string('external-ip')) spec.externalIPs = [f.string('external-ip')];
+  if (f.string('load-balancer-ip')) spec.loadBalancerIP = f.string('load-balancer-ip');
+  if (f.string('session-affinity')) spec.sessionAffinity = f.string('session-affinity');
+  return {
+    kind: 'Service',
+    apiVersion: 'v1',
+    metadata: { name: f.string('name') || (obj.metadata.name ?? ''), ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), creationTimestamp: null, ...(labels && Object.keys(labels).length > 0 ? { labels } : {}) },
+    spec,
+    status: { loadBalancer: {} },
+  };
+}
+
+export const command: Command = {
+  name: 'expose',
+  short: 'Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service',
+  long: "Expose a resource as a new Kubernetes service.\n\n Looks up a deployment, service, replica set, replication controller or pod by name and uses the selector for that resource as the selector for a new service on the specified port. A deployment or replica set will be exposed as a service only if its selector is convertible to a selector that service supports, i.e. when the selector contains only the matchLabels component. Note that if no port is specified via --port and the exposed resource has multiple ports, all will be re-used by the new service. Also if no labels are specified, the new service will re-use the labels from the resource it exposes.\n\n Possible resources include (case insensitive):\n\n pod (po), service (svc), replicationcontroller (rc), deployment (deploy), replicaset (rs)",
+  examples: [
+    '  # Create a service for a replicated nginx, which serves on port 80 and connects to the containers on port 8000',
+    '  kubectl expose rc nginx --port=80 --target-port=8000',
+    '  ',
+    '  # Create a service for a pod valid-pod, which serves on port 444 with the name "frontend"',
+    '  kubectl expose pod valid-pod --port=444 --name=frontend',
+    '  ',
+    '  # Create a service for an nginx deployment, which serves on port 80 and connects to the containers on port 8000',
+    '  kubectl expose deployment nginx --port=80 --target-port=8000',
+  ].join('\n'),
+  usage: 'expose (-f FILENAME | TYPE NAME) [--port=port] [--protocol=TCP|UDP|SCTP] [--target-port=number-or-name] [--name=name] [--external-ip=external-ip-of-service] [--type=type] [options]',
+  flags: [
+    ...outputFlags(),
+    ...filenameFlags('identifying the resource to expose a service'),
+    dryRunFlag,
+    fieldManagerFlag('kubectl-expose'),
+    { name: 'cluster-ip', kind: 'string', usage: "ClusterIP to be assigned to the service. Leave empty to auto-allocate, or set to 'None' to create a headless service." },
+    { name: 'external-ip', kind: 'string', usage: 'Additional external IP address (not managed by Kubernetes) to accept for the service. If this IP is routed to a node, the service can be accessed by this IP in addition to its generated service IP.' },
+    { name: 'labels', short: 'l', kind: 'string', usage: 'Labels to apply to the service created by this call.' },
+    { name: 'load-balancer-ip', kind: 'string', usage: 'IP to assign to the LoadBalancer. If empty, an ephemeral IP will be created and used (cloud-provider specific).' },
+    { name: 'name', kind: 'string', usage: 'The name for the newly created object.' },
+    { name: 'override-type', kind: 'string', default: 'merge', usage: 'The method used to override the generated object: json, merge, or strategic.' },
+    { name: 'overrides', kind: 'string', usage: 'An inline JSON override for the generated object. If this is non-empty, it is used to override the generated object. Requires that the object supply a valid apiVersion field.' },
+    { name: 'port', kind: 'string', usage: 'The port that the service should serve on. Copied from the resource being exposed, if unspecified' },
+    { name: 'protocol', kind: 'string', usage: "The network protocol for the service to be created. Default is 'TCP'." },
+    { name: 'selector', kind: 'string', usage: 'A label selector to use for this service. Only equality-based selector requirements are supported. If empty (the default) infer the selector from the replication controller or replica set.)' },
+    { name: 'session-affinity', kind: 'string', usage: "If non-empty, set the session affinity for the service to this; legal values: 'None', 'ClientIP'" },
+    { name: 'target-port', kind: 'string', usage: 'Name or number for the port on the container that the service should direct traffic to. Optional.' },
+    { name: 'type', kind: 'string', usage: "Type for this service: ClusterIP, NodePort, LoadBalancer, or ExternalName. Default is 'ClusterIP'." },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const dryRun = dryRunOf(f, ctx.io.stderr);
+    const targets = await resolveTargets(ctx, f, args.positionals, 'expose');
+    const client = await ctx.factory.client();
+    const signal = ctx.factory.signal;
+    for (const t of targets) {
+      const obj = await client.get(targetPath(t), { signal });
+      if (!['Pod', 'Service', 'ReplicationController', 'Deployment', 'ReplicaSet'].includes(obj.kind ?? t.mapping.kind)) {
+        throw new CliError(`cannot expose a ${t.mapping.kind}${t.mapping.group ? `.${t.mapping.group}` : ''}`);
+      }
+      let service = generateService(obj, f);
+      if (f.string('overrides')) service = applyOverrides(service, f.string('overrides'), f.string('override-type'), await import('../../api/patch/index.js'));
+      if (dryRun !== 'client') {
+        const namespace = service.metadata.namespace ?? t.namespace ?? (await ctx.factory.namespace()).namespace;
+        service = await client.create(resourcePath({ group: '', version: 'v1', resource: 'services', namespace }), service, {
+          query: { fieldManager: f.string('field-manager'), dryRun: dryRun === 'server' ? 'All' : undefined },
+          signal,
+        });
+      }
+      await printResult(ctx, f, service, 'service', 'exposed', dryRun);
+    }
+  },
+};

@@ -1,0 +1,142 @@
+// `logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]`: GET pods/NAME/log, streamed as it arrives.
+import { StringDecoder } from 'node:string_decoder';
+import type { KubeObject } from '../../api/object.js';
+import { resourcePath } from '../../client/paths.js';
+import type { Query } from '../../client/paths.js';
+import type { FlagValues } from '../args.js';
+import type { Command, CommandContext } from '../command.js';
+import { CliError, UsageError } from '../errors.js';
+import { openStream } from '../streaming/http-stream.js';
+import { durationFlag } from './go-duration.js';
+import { chooseContainer, containerNamesOf, podFor } from './pod-for.js';
+
+export function logQuery(f: FlagValues, container: string, selectorGiven: boolean): Record<string, string | number | boolean | undefined> {
+  const sinceMs = durationFlag(f.string('since'), 'since');
+  if (sinceMs !== 0 && f.string('since-time')) throw new CliError('at most one of `sinceTime` or `sinceSeconds` may be specified');
+  const tail = f.int('tail');
+  const tailLines = tail !== -1 ? tail : selectorGiven ? 10 : undefined;
+  return {
+    container,
+    follow: f.bool('follow') || undefined,
+    previous: f.bool('previous') || undefined,
+    sinceSeconds: sinceMs > 0 ? Math.ceil(sinceMs / 1000) : undefined,
+    sinceTime: f.string('since-time') || undefined,
+    timestamps: f.bool('timestamps') || undefined,
+    tailLines,
+    limitBytes: f.int('limit-bytes') > 0 ? f.int('limit-bytes') : undefined,
+    insecureSkipTLSVerifyBackend: f.bool('insecure-skip-tls-verify-backend') || undefined,
+  };
+}
+
+/** Copies one container's log to stdout, each line prefixed when asked. */
+async function streamLog(ctx: CommandContext, pod: KubeObject, query: Query, prefix: string): Promise<void> {
+  const client = await ctx.factory.client();
+  const path = resourcePath({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', subresource: 'log' });
+  const res = await openStream(client.config, path, query, ctx.factory.signal);
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  const emit = (text: string) => {
+    if (!prefix) {
+      ctx.io.stdout.write(text);
+      return;
+    }
+    pending += text;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const l of lines) ctx.io.stdout.write(`${prefix}${l}\n`);
+  };
+  try {
+    for await (const chunk of res) emit(decoder.write(chunk as Buffer));
+  } catch (e) {
+    if (!ctx.factory.signal.aborted) throw e;
+  }
+  emit(decoder.end());
+  if (prefix && pending) ctx.io.stdout.write(`${prefix}${pending}\n`);
+}
+
+export const command: Command = {
+  name: 'logs',
+  short: 'Print the logs for a container in a pod',
+  long: 'Print the logs for a container in a pod or specified resource. If the pod has only one container, the container name is optional.',
+  examples: [
+    '  # Return snapshot logs from pod nginx with only one container',
+    '  kubectl logs nginx',
+    '  ',
+    '  # Return snapshot logs from pod nginx, prefixing each line with the source pod and container name',
+    '  kubectl logs nginx --prefix',
+    '  ',
+    '  # Return snapshot logs from pod nginx with multi containers',
+    '  kubectl logs nginx --all-containers=true',
+    '  ',
+    '  # Return snapshot logs from all containers in pods defined by label app=nginx',
+    '  kubectl logs -l app=nginx --all-containers=true',
+    '  ',
+    '  # Return snapshot of previous terminated ruby container logs from pod web-1',
+    '  kubectl logs -p -c ruby web-1',
+    '  ',
+    '  # Begin streaming the logs of the ruby container in pod web-1',
+    '  kubectl logs -f -c ruby web-1',
+    '  ',
+    '  # Display only the most recent 20 lines of output in pod nginx',
+    '  kubectl logs --tail=20 nginx',
+    '  ',
+    '  # Show all logs from pod nginx written in the last hour',
+    '  kubectl logs --since=1h nginx',
+    '  ',
+    '  # Return snapshot logs from container nginx-1 of a deployment named nginx',
+    '  kubectl logs deployment/nginx -c nginx-1',
+  ].join('\n'),
+  usage: 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [options]',
+  flags: [
+    { name: 'all-containers', kind: 'bool', usage: "Get all containers' logs in the pod(s)." },
+    { name: 'container', short: 'c', kind: 'string', usage: 'Print the logs of this container' },
+    { name: 'follow', short: 'f', kind: 'bool', usage: 'Specify if the logs should be streamed.' },
+    { name: 'insecure-skip-tls-verify-backend', kind: 'bool', usage: 'Skip verifying the identity of the kubelet that logs are requested from.  In theory, an attacker could provide invalid log content back. You might want to use this if your kubelet serving certificates have expired.' },
+    { name: 'limit-bytes', kind: 'int', usage: 'Maximum bytes of logs to return. Defaults to no limit.' },
+    { name: 'prefix', kind: 'bool', usage: 'Prefix each log line with the log source (pod name and container name)' },
+    { name: 'previous', short: 'p', kind: 'bool', usage: 'If true, print the logs for the previous instance of the container in a pod if it exists.' },
+    { name: 'selector', short: 'l', kind: 'string', usage: "Selector (label query) to filter on, supports '=', '==', and '!='.(e.g. -l key1=value1,key2=value2). Matching objects must satisfy all of the specified label constraints." },
+    { name: 'since', kind: 'string', default: '0s', usage: 'Only return logs newer than a relative duration like 5s, 2m, or 3h. Defaults to all logs. Only one of since-time / since may be used.' },
+    { name: 'since-time', kind: 'string', usage: 'Only return logs after a specific date (RFC3339). Defaults to all logs. Only one of since-time / since may be used.' },
+    { name: 'tail', kind: 'int', default: -1, usage: 'Lines of recent log file to display. Defaults to -1 with no selector, showing all log lines otherwise 10, if a selector is provided.' },
+    { name: 'timestamps', kind: 'bool', usage: 'Include timestamps on each line in the log output' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const selector = f.string('selector');
+    const [target, legacyContainer, ...extra] = args.positionals;
+    if (extra.length > 0 || (selector && target)) throw new UsageError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command", ctx.path);
+    if (!target && !selector) throw new UsageError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command", ctx.path);
+    if (legacyContainer && f.string('container')) throw new CliError('only one of -c or an inline [CONTAINER] arg is allowed');
+    const requested = f.string('container') || legacyContainer || '';
+    const { namespace } = await ctx.factory.namespace();
+    let pods: KubeObject[];
+    if (target) pods = [await podFor(ctx, target, namespace)];
+    else {
+      const client = await ctx.factory.client();
+      pods = (await client.list(resourcePath({ group: '', version: 'v1', resource: 'pods', namespace }), { query: { labelSelector: selector }, signal: ctx.factory.signal })).items;
+      if (pods.length === 0) {
+        ctx.io.stderr.write(`No resources found in ${namespace} namespace.\n`);
+        return;
+      }
+    }
+    const jobs: Promise<void>[] = [];
+    for (const pod of pods) {
+      let containers: string[];
+      if (f.bool('all-containers')) containers = [...containerNamesOf(pod, 'initContainers'), ...containerNamesOf(pod, 'containers')];
+      else {
+        const choice = chooseContainer(pod, requested);
+        if (choice.notice && !selector) ctx.io.stderr.write(choice.notice);
+        containers = [choice.name];
+      }
+      for (const c of containers) {
+        const prefix = f.bool('prefix') ? `[pod/${pod.metadata.name ?? ''}/${c}] ` : '';
+        const job = streamLog(ctx, pod, logQuery(f, c, selector !== ''), prefix);
+        // followed logs run side by side; snapshots one after another, in order
+        if (f.bool('follow')) jobs.push(job);
+        else await job;
+      }
+    }
+    await Promise.all(jobs);
+  },
+};

@@ -1,0 +1,53 @@
+// `set image (TYPE NAME | TYPE/NAME | -f FILE) CONTAINER=IMAGE …` (`*` for every container).
+import type { KubeObject } from '../../api/object.js';
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { containersOf, podSpecOf } from './pod-templates.js';
+import { runSetCommand, setFlags } from './set-common.js';
+
+/** Sets images on containers and init containers; throws for a container name nothing matched. */
+export function setImages(obj: KubeObject, images: ReadonlyMap<string, string>): void {
+  const spec = podSpecOf(obj);
+  if (!spec) return;
+  for (const [name, image] of images) {
+    let found = false;
+    for (const c of [...containersOf(spec, 'initContainers'), ...containersOf(spec, 'containers')]) {
+      if (name === '*' || c.name === name) {
+        c.image = image;
+        found = true;
+      }
+    }
+    if (!found) throw new CliError(`unable to find container named ${JSON.stringify(name)}`);
+  }
+}
+
+export const command: Command = {
+  name: 'image',
+  short: 'Update the image of a pod template',
+  long: 'Update existing container image(s) of resources.\n\n Possible resources include (case insensitive):\n\n        pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)',
+  examples: [
+    "  # Set a deployment's nginx container image to 'nginx:1.9.1', and its busybox container image to 'busybox'",
+    '  kubectl set image deployment/nginx busybox=busybox nginx=nginx:1.9.1',
+    '  ',
+    "  # Update all deployments' and rc's nginx container's image to 'nginx:1.9.1'",
+    '  kubectl set image deployments,rc nginx=nginx:1.9.1 --all',
+    '  ',
+    "  # Update image of all containers of daemonset abc to 'nginx:1.9.1'",
+    '  kubectl set image daemonset abc *=nginx:1.9.1',
+    '  ',
+    '  # Print result (in yaml format) of updating nginx container image from local file, without hitting the server',
+    '  kubectl set image -f path/to/file.yaml nginx=nginx:1.9.1 --local -o yaml',
+  ].join('\n'),
+  usage: 'set image (-f FILENAME | TYPE NAME) CONTAINER_NAME_1=CONTAINER_IMAGE_1 ... CONTAINER_NAME_N=CONTAINER_IMAGE_N [options]',
+  flags: setFlags('image'),
+  async run(ctx, args) {
+    const resourceArgs = args.positionals.filter((a) => !a.includes('='));
+    const images = new Map<string, string>();
+    for (const a of args.positionals.filter((x) => x.includes('='))) {
+      const eq = a.indexOf('=');
+      images.set(a.slice(0, eq), a.slice(eq + 1));
+    }
+    if (images.size === 0) throw new CliError('at least one image update is required');
+    await runSetCommand(ctx, args, resourceArgs, (copy) => setImages(copy, images), 'image updated');
+  },
+};

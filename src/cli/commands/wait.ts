@@ -1,0 +1,135 @@
+// `wait --for=condition=X[=value] | --for=delete | --for=create | --for=jsonpath='{…}'[=value] TYPE/NAME …`
+// (kubectl/pkg/cmd/wait): watch each object until the condition holds or --timeout passes.
+import type { KubeObject } from '../../api/object.js';
+import { isRecord } from '../../api/object.js';
+import { isNotFound } from '../../client/api-error.js';
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { filenameFlags, selectorFlag } from '../flag-sets.js';
+import { operationLine } from '../output.js';
+import { durationFlag } from './go-duration.js';
+import { resolveTargets, targetPath } from './targets.js';
+import { untilObject } from './watch-object.js';
+
+export type WaitFor =
+  | { kind: 'delete' }
+  | { kind: 'create' }
+  | { kind: 'condition'; type: string; value: string }
+  | { kind: 'jsonpath'; expression: string; value: string | undefined };
+
+export function parseWaitFor(text: string): WaitFor {
+  const lower = text.toLowerCase();
+  if (lower === 'delete') return { kind: 'delete' };
+  if (lower === 'create') return { kind: 'create' };
+  if (lower.startsWith('condition=')) {
+    const rest = text.slice('condition='.length);
+    const eq = rest.indexOf('=');
+    return eq < 0 ? { kind: 'condition', type: rest, value: 'true' } : { kind: 'condition', type: rest.slice(0, eq), value: rest.slice(eq + 1) };
+  }
+  if (lower.startsWith('jsonpath=')) {
+    const rest = text.slice('jsonpath='.length);
+    const close = rest.startsWith('{') ? rest.lastIndexOf('}') : -1;
+    if (close < 0) throw new CliError(`unrecognized condition: ${JSON.stringify(text)}`);
+    const expression = rest.slice(0, close + 1);
+    const after = rest.slice(close + 1);
+    if (after !== '' && !after.startsWith('=')) throw new CliError(`unrecognized condition: ${JSON.stringify(text)}`);
+    return { kind: 'jsonpath', expression, value: after === '' ? undefined : after.slice(1) };
+  }
+  throw new CliError(`unrecognized condition: ${JSON.stringify(text)}`);
+}
+
+/** A status condition of that type with that status (case-folded), observed at the object's generation. */
+export function conditionMet(obj: KubeObject, type: string, value: string): boolean {
+  const status = isRecord(obj.status) ? obj.status : {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions.filter(isRecord) : [];
+  const generation = obj.metadata.generation;
+  for (const c of conditions) {
+    if (String(c.type ?? '').toLowerCase() !== type.toLowerCase()) continue;
+    if (String(c.status ?? '').toLowerCase() !== value.toLowerCase()) continue;
+    if (generation !== undefined && typeof c.observedGeneration === 'number' && c.observedGeneration !== generation) return false;
+    if (generation !== undefined && typeof status.observedGeneration === 'number' && status.observedGeneration < generation) return false;
+    return true;
+  }
+  return false;
+}
+
+export const command: Command = {
+  name: 'wait',
+  short: 'Experimental: Wait for a specific condition on one or many resources',
+  long: 'Experimental: Wait for a specific condition on one or many resources.\n\n The command takes multiple resources and waits until the specified condition is seen in the Status field of every given resource.\n\n Alternatively, the command can wait for the given set of resources to be created or deleted by providing the "create" or "delete" keyword as the value to the --for flag.\n\n A successful message will be printed to stdout indicating when the specified condition has been met. You can use -o option to change to output destination.',
+  examples: [
+    '  # Wait for the pod "busybox1" to contain the status condition of type "Ready"',
+    '  kubectl wait --for=condition=Ready pod/busybox1',
+    '  ',
+    '  # Wait for the deployment "nginx-1" to be available, for at most a minute',
+    '  kubectl wait --for=condition=Available deployment/nginx-1 --timeout=1m',
+    '  ',
+    '  # Wait for the pod "busybox1" to contain the status phase to be "Running"',
+    "  kubectl wait --for=jsonpath='{.status.phase}'=Running pod/busybox1",
+    '  ',
+    '  # Wait for pod "busybox1" to be deleted, with a timeout of 60s, after having issued the "delete" command',
+    '  kubectl delete pod/busybox1',
+    '  kubectl wait --for=delete pod/busybox1 --timeout=60s',
+  ].join('\n'),
+  usage: "wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=create|--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] [options]",
+  flags: [
+    ...filenameFlags('identifying the resource.'),
+    selectorFlag,
+    { name: 'all', kind: 'bool', usage: 'Select all resources in the namespace of the specified resource types' },
+    { name: 'for', kind: 'string', usage: "The condition to wait on: [create|delete|condition=condition-name[=condition-value]|jsonpath='{JSONPath expression}'=[JSONPath value]]. The default condition-value is true. Condition values are compared after Unicode simple case folding, which is a more general form of case-insensitivity." },
+    { name: 'timeout', kind: 'string', default: '30s', usage: "The length of time to wait before giving up. Zero means check once and don't wait, negative means wait for a week." },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const waitFor = parseWaitFor(f.string('for'));
+    let timeoutMs = durationFlag(f.string('timeout'), 'timeout');
+    if (timeoutMs < 0) timeoutMs = 7 * 24 * 3_600_000;
+    const targets = await resolveTargets(ctx, f, args.positionals, 'wait', { selectorAllowed: true });
+    const client = await ctx.factory.client();
+    const signal = ctx.factory.signal;
+    const jsonpath = waitFor.kind === 'jsonpath' ? (await import('../printers/jsonpath/index.js')).compileJsonPath(waitFor.expression, { allowMissingKeys: true }) : undefined;
+    for (const t of targets) {
+      if (waitFor.kind !== 'delete' && waitFor.kind !== 'create') {
+        try {
+          await client.get(targetPath(t), { signal });
+        } catch (e) {
+          if (isNotFound(e)) throw e;
+        }
+      }
+      let seen = false;
+      let message = '';
+      const timeoutMessage = `timed out waiting for the condition on ${t.mapping.resource}/${t.name}`;
+      const met = await untilObject(
+        client,
+        t,
+        (obj) => {
+          switch (waitFor.kind) {
+            case 'delete':
+              if (obj) seen = true;
+              else if (seen) message = 'deleted';
+              return !obj;
+            case 'create':
+              message = 'condition met';
+              return obj !== undefined;
+            case 'condition':
+              message = 'condition met';
+              return obj !== undefined && conditionMet(obj, waitFor.type, waitFor.value);
+            case 'jsonpath': {
+              if (!obj || !jsonpath) return false;
+              const result = jsonpath.execute(obj);
+              message = 'condition met';
+              return waitFor.value === undefined ? result !== '' : result === waitFor.value;
+            }
+            default: {
+              const no: never = waitFor;
+              throw new Error(String(no));
+            }
+          }
+        },
+        { signal, timeoutMs, watch: timeoutMs > 0, timeoutMessage },
+      );
+      if (!met) throw new CliError(timeoutMessage);
+      if (message) ctx.io.stdout.write(operationLine(t.typeName, t.name, message));
+    }
+  },
+};
