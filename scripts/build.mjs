@@ -1,10 +1,11 @@
 // Bundles the two executables into dist/ and copies the generated API data beside them.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
 await build({
   entryPoints: { 'a-kube': join(root, 'src/cmd/a-kube.ts'), 'a-kubectl': join(root, 'src/cmd/a-kubectl.ts') },
@@ -13,6 +14,9 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // Code behind dynamic import() goes into chunks of its own, so `a-kubectl version` does not load the API server.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
