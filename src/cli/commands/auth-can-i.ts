@@ -5,6 +5,7 @@ import { breakdownRule } from '../../auth/authz/rbac-rules.js';
 import type { PolicyRule } from '../../auth/authz/rbac-types.js';
 import { toPolicyRule } from '../../auth/authz/rbac-types.js';
 import { UnknownResourceError, type RestMapper } from '../../client/rest-mapper.js';
+import { createRestClient } from '../../client/rest.js';
 import type { Command, CommandContext } from '../command.js';
 import { CliError, errorText, ExitError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
@@ -213,7 +214,14 @@ export const command: Command = {
         try {
           const user = userInfoOf(await selfSubjectReview(client, signal));
           const attrs = url ? nonResourceAttributes(verb, url, user) : resourceAttributes({ verb, group: target?.group ?? '', resource: target?.resource ?? '', subresource, name, namespace }, user);
-          out.write(explainDenial(attrs, await fetchRbac(client, namespace, signal)));
+          // the RBAC objects are read as the caller, not as the user --as names (who usually may not list them)
+          const { impersonate: _asUser, ...own } = client.config;
+          const reader = createRestClient(own);
+          try {
+            out.write(explainDenial(attrs, await fetchRbac(reader, namespace, signal)));
+          } finally {
+            reader.close();
+          }
         } catch (e) {
           ctx.io.stderr.write(`cannot explain: ${errorText(e).replace(/^error: /, '')}\n`);
         }

@@ -143,6 +143,8 @@ test('can-i --explain: the allowing binding, or the closest rules and what they 
       '',
     ].join('\n'),
   );
+  const rbacReads = cluster.calls().filter((c) => c.path.startsWith(rbac));
+  assert.ok(rbacReads.length > 0 && rbacReads.every((c) => c.headers['impersonate-user'] === undefined), 'RBAC objects are read as the caller');
   r = await runA(cluster, ['auth', 'can-i', 'list', 'pods', '-n', 'default', asSA, '--explain']);
   assert.match(r.stdout, /^no\nNo rule for resources in namespace "default" is granted to User "system:serviceaccount:ns-1:k-sa-1" \(groups=\[.*\]\)\.\n$/);
   r = await runA(cluster, ['auth', 'can-i', 'post', '/healthz', asSA, '--explain']);
