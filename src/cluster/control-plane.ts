@@ -2,6 +2,7 @@
 // Each component is started in order, and the cluster counts as up when the API server answers /readyz.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { ensureClusterPki, writeKubeconfig, type ClusterPki } from '../pki/index.js';
 import type { Storage } from '../storage/types.js';
 import { createMemoryStorage } from '../storage/memory.js';
@@ -12,6 +13,11 @@ import { ensureBootstrapPolicy } from '../auth/authz/bootstrap-policy.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { ensureSystemNamespaces } from './bootstrap.js';
+import { componentCertificate } from '../pki/index.js';
+import { ensureControllerManagerAccess, runControllerManager } from '../controllers/manager.js';
+import { runKubernetesServiceController } from '../controllers/kubernetes-service.js';
+import { runScheduler } from '../scheduler/run.js';
+import { startFakeNodes } from '../kubelet/fake-nodes.js';
 
 export interface ClusterOptions {
   dataDir: string;
@@ -23,6 +29,10 @@ export interface ClusterOptions {
   tokenAuthFile?: string;
   /** Progress lines for people waiting ("generating certificates…"). */
   progress?: (line: string) => void;
+  /** Node agent runtime: 'fake' (simulated nodes) or 'none' (no local node). Controllers and scheduler always run. */
+  runtime?: 'fake' | 'none';
+  /** How many simulated nodes (--nodes, default 1). */
+  nodes?: number;
 }
 
 export interface RunningCluster {
@@ -75,6 +85,25 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
   startAggregationController({ index: auth.index, client: adminClient, signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });
 
+  // Controllers, scheduler and nodes talk to the API server over loopback HTTPS with their own certificates.
+  const componentClients: RestClient[] = [];
+  const clientAs = async (file: string, cn: string, orgs: string[] = []) => {
+    const pair = await componentCertificate(pki, file, cn, orgs);
+    const c = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pair.cert), keyData: Buffer.from(pair.key), userAgent: `a-kube/${file}` });
+    componentClients.push(c);
+    return c;
+  };
+  const logComponent = (line: string) => say(line);
+  await ensureControllerManagerAccess(adminClient);
+  void runKubernetesServiceController({ client: adminClient, address: host, port: apiserver.port, signal: stop.signal, log: logComponent });
+  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signal: stop.signal, log: logComponent });
+  void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent });
+  if ((opts.runtime ?? 'fake') === 'fake') {
+    const count = opts.nodes ?? 1;
+    await startFakeNodes({ count, name: hostname().toLowerCase(), clientFor: (name) => clientAs(`node-${name}`, `system:node:${name}`, ['system:nodes']), signal: stop.signal, log: logComponent });
+    say(`${count} simulated node${count === 1 ? '' : 's'} (runtime fake)`);
+  }
+
   return {
     url,
     kubeconfigPath,
@@ -84,6 +113,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     async close() {
       stop.abort();
       adminClient.close();
+      for (const c of componentClients) c.close();
       await apiserver.close();
       await storage.close();
     },

@@ -7,6 +7,7 @@ const usage = `a-kube runs a Kubernetes-compatible cluster.
 
 Usage:
   a-kube up [options]      Start a whole cluster in one process (API server with embedded SQLite).
+  a-kube node [options]    Run node agents (simulated: --runtime fake --nodes N) against a cluster.
   a-kube version           Print the version.
   a-kube help [command]    Show help.
 
@@ -27,6 +28,8 @@ Options:
   --storage KIND          sqlite (default, durable) or memory (lost on exit)
   --anonymous-auth BOOL   Treat requests without credentials as system:anonymous (default: true)
   --token-auth-file FILE  Static bearer tokens, CSV lines token,user,uid,"group1,group2"
+  --runtime KIND          Local node runtime: fake (simulated node, default) or none (no node)
+  --nodes N               How many simulated nodes to run (default: 1)
   -h, --help              Show this help
 
 Examples:
@@ -49,6 +52,17 @@ function parseBool(name: string, v: string | boolean | undefined, dflt: boolean)
   fail(`invalid value "${v}" for --${name}: use true or false`);
 }
 
+function parseRuntime(v: string | undefined): 'fake' | 'none' {
+  if (v === undefined || v === 'fake' || v === 'none') return v ?? 'fake';
+  fail(`invalid --runtime "${v}": use fake or none`);
+}
+
+function parseNodes(v: string | undefined): number {
+  const n = Number(v ?? '1');
+  if (!Number.isInteger(n) || n < 1) fail(`invalid --nodes "${v}": use a positive number`);
+  return n;
+}
+
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -59,6 +73,8 @@ async function up(args: string[]): Promise<void> {
       storage: { type: 'string' },
       'anonymous-auth': { type: 'string' },
       'token-auth-file': { type: 'string' },
+      runtime: { type: 'string' },
+      nodes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -83,6 +99,8 @@ async function up(args: string[]): Promise<void> {
     storage,
     anonymousAuth: parseBool('anonymous-auth', values['anonymous-auth'], true),
     ...(values['token-auth-file'] ? { tokenAuthFile: resolve(values['token-auth-file']) } : {}),
+    runtime: parseRuntime(values.runtime),
+    nodes: parseNodes(values.nodes),
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
   process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);
@@ -110,6 +128,8 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'up':
       return up(rest);
+    case 'node':
+      return (await import('../kubelet/node-command.js')).nodeCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(`a-kube v${version}\n`);
@@ -119,6 +139,7 @@ async function main(argv: string[]): Promise<void> {
     case '-h':
     case '--help':
       if (rest[0] === 'up') process.stdout.write(upUsage);
+      else if (rest[0] === 'node') process.stdout.write((await import('../kubelet/node-command.js')).nodeUsage);
       else process.stdout.write(usage);
       return;
     default:

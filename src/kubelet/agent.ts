@@ -1,5 +1,6 @@
 // The node agent: registers its Node, renews its Lease in kube-node-lease, watches the pods bound to it
 // (fieldSelector spec.nodeName=<node>) and syncs each through the container runtime.
+import { setMaxListeners } from 'node:events';
 import type { KubeObject } from '../api/object.js';
 import { isAlreadyExists, isNotFound } from '../client/api-error.js';
 import { Informer, objectKey, restListerWatcher, sleep } from '../client/informer.js';
@@ -70,6 +71,7 @@ async function renewLease(o: NodeAgentOptions, node: KubeObject, clock: Clock): 
 }
 
 export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
+  setMaxListeners(0, o.signal); // shared by every agent of a multi-node process
   const clock = o.clock ?? realClock;
   const log = o.log ?? (() => {});
   let markReady: () => void = () => {};

@@ -2,13 +2,16 @@
 // with k8s's SafeEncodeString over the decimal digits, so names look like Kubernetes' ("7c5ddbdf54").
 const alphanums = 'bcdfghjklmnpqrstvwxz2456789';
 
-/** JSON with object keys sorted, so equal templates hash equally whatever their key order. */
+/**
+ * JSON with object keys sorted and null fields left out (Go decodes a null field as absent, e.g. kubectl's
+ * `creationTimestamp: null`), so equal templates hash equally whatever their spelling.
+ */
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
+      .filter((k) => o[k] !== undefined && o[k] !== null)
       .sort()
       .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
       .join(',')}}`;

@@ -75,7 +75,7 @@ function templateWithoutHash(template: unknown): unknown {
   const meta = rec(t['metadata']);
   const labels = { ...rec(meta['labels']) };
   delete labels[podTemplateHashLabel];
-  t['metadata'] = { ...meta, labels };
+  t['metadata'] = Object.fromEntries(Object.entries({ ...meta, labels }).filter(([, v]) => v !== null));
   if (Object.keys(labels).length === 0) delete (t['metadata'] as Record<string, unknown>)['labels'];
   if (Object.keys(t['metadata'] as object).length === 0) delete t['metadata'];
   return t;

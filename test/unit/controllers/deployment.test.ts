@@ -66,6 +66,7 @@ test('pod-template-hash: stable, key-order independent, Kubernetes alphabet, col
   assert.equal(a, b);
   assert.match(a, /^[456789bcdf]{1,10}$/);
   assert.notEqual(computeHash({ spec: {} }, 1), computeHash({ spec: {} }));
+  assert.equal(computeHash({ metadata: { creationTimestamp: null, labels: { app: 'web' } } }), computeHash({ metadata: { labels: { app: 'web' } } }), 'null fields are absent');
   assert.equal(safeEncode('0123456789'), '456789bcdf');
 });
 

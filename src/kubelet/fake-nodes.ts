@@ -1,0 +1,52 @@
+// Many simulated nodes in one process (a-kube node --runtime fake --nodes N, and a-kube up --runtime fake):
+// node i gets pod CIDR 10.244.i.0/24 and address 172.18.x.y, each with its own runtime and agent.
+import type { RestClient } from '../client/rest.js';
+import { startNodeAgent, type RunningNodeAgent } from './agent.js';
+import { FakeRuntime } from './runtime/fake.js';
+
+export interface FakeNodesOptions {
+  count: number;
+  /** Node names: `${prefix}${i}` when count > 1 or no single name is given. */
+  prefix?: string;
+  /** The name of the only node when count is 1 (e.g. the host name for `up`). */
+  name?: string;
+  /** The first node's index (for several `a-kube node` processes side by side). */
+  firstIndex?: number;
+  clientFor(nodeName: string): Promise<RestClient> | RestClient;
+  signal: AbortSignal;
+  log?: (line: string) => void;
+  cpu?: string;
+  memory?: string;
+  maxPods?: number;
+  podEvents?: boolean;
+}
+
+export function fakeNodeAddress(i: number): { hostIP: string; podCIDR: string } {
+  return { hostIP: `172.18.${Math.floor((i + 2) / 256)}.${(i + 2) % 256}`, podCIDR: `10.244.${i % 256}.0/24` };
+}
+
+export async function startFakeNodes(o: FakeNodesOptions): Promise<RunningNodeAgent[]> {
+  const agents: RunningNodeAgent[] = [];
+  const first = o.firstIndex ?? 0;
+  for (let n = 0; n < o.count; n++) {
+    const i = first + n;
+    const name = o.count === 1 && o.name ? o.name : `${o.prefix ?? 'fake-node-'}${i}`;
+    const { hostIP, podCIDR } = fakeNodeAddress(i);
+    agents.push(
+      startNodeAgent({
+        name,
+        hostIP,
+        podCIDR,
+        cpu: o.cpu ?? '8',
+        memory: o.memory ?? '32Gi',
+        maxPods: o.maxPods ?? 110,
+        client: await o.clientFor(name),
+        runtime: new FakeRuntime({ podCIDR }),
+        signal: o.signal,
+        ...(o.log ? { log: o.log } : {}),
+        ...(o.podEvents !== undefined ? { podEvents: o.podEvents } : {}),
+      }),
+    );
+  }
+  return agents;
+}
