@@ -111,7 +111,7 @@ export const command: Command = {
     const requested = f.string('container') || legacyContainer || '';
     const { namespace } = await ctx.factory.namespace();
     let pods: KubeObject[];
-    if (target) pods = [await podFor(ctx, target, namespace)];
+    if (target) pods = [await podFor(ctx, target, namespace, (n, p) => ctx.io.stderr.write(`Found ${n} pods, using pod/${p.metadata.name ?? ''}\n`))];
     else {
       const client = await ctx.factory.client();
       pods = (await client.list(resourcePath({ group: '', version: 'v1', resource: 'pods', namespace }), { query: { labelSelector: selector }, signal: ctx.factory.signal })).items;

@@ -53,7 +53,8 @@ function selectorOf(obj: KubeObject): unknown {
   return spec.selector;
 }
 
-export async function podFor(ctx: CommandContext, arg: string, namespace: string): Promise<KubeObject> {
+/** `onMany` hears how many pods were selected when there were several (`logs` says so; `exec` does not). */
+export async function podFor(ctx: CommandContext, arg: string, namespace: string, onMany?: (count: number, chosen: KubeObject) => void): Promise<KubeObject> {
   const client = await ctx.factory.client();
   const signal = ctx.factory.signal;
   const slash = arg.indexOf('/');
@@ -68,6 +69,7 @@ export async function podFor(ctx: CommandContext, arg: string, namespace: string
   const pods = await client.list(resourcePath({ group: '', version: 'v1', resource: 'pods', namespace }), { query: { labelSelector: selector }, signal });
   const pod = pickPod(pods.items);
   if (!pod) throw new CliError(`no pods found for ${arg}`);
+  if (pods.items.length > 1) onMany?.(pods.items.length, pod);
   return pod;
 }
 
