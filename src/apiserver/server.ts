@@ -93,7 +93,8 @@ async function writeResponse(res: Http2ServerResponse, r: ApiResponse, signal: A
   }
   res.writeHead(r.status, headers);
   // A watch may have nothing to say for a while: clients wait for the headers before they read events.
-  res.flushHeaders();
+  // (HTTP/1.1 responses have flushHeaders; the HTTP/2 compatibility response sends headers with writeHead.)
+  (res as unknown as { flushHeaders?: () => void }).flushHeaders?.();
   for await (const chunk of body) {
     if (signal.aborted) break;
     if (!res.write(chunk)) await new Promise<void>((resolve) => {

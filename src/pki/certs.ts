@@ -94,9 +94,3 @@ export async function issueCertificate(ca: KeyPairPem, opts: IssueOptions): Prom
   });
   return { cert: cert.toString('pem') + '\n', key: await exportKey(keys.privateKey) };
 }
-
-/** Subject CN and O values of a DER or PEM certificate. */
-export function certificateSubject(cert: Buffer | string): { commonName: string; organizations: string[] } {
-  const c = new x509.X509Certificate(typeof cert === 'string' ? cert : new Uint8Array(cert));
-  return { commonName: c.subjectName.getField('CN')[0] ?? '', organizations: c.subjectName.getField('O') };
-}

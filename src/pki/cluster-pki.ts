@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { networkInterfaces } from 'node:os';
-import { createCertificateAuthority, issueCertificate, type KeyPairPem } from './certs.js';
+import type { KeyPairPem } from './certs.js';
 import { createServiceAccountKey, type ServiceAccountKeyPem } from './service-account-key.js';
 
 export interface ClusterPki {
@@ -52,19 +52,21 @@ export async function ensureClusterPki(dataDir: string, opts: { extraHosts?: str
   const dir = join(dataDir, 'pki');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
+  // The certificate generator is slow to load: only pay for it when something must be created.
+  const generator = () => import('./certs.js');
   let ca = readPair(dir, 'ca');
   if (!ca) {
-    ca = await createCertificateAuthority('a-kube-ca');
+    ca = await (await generator()).createCertificateAuthority('a-kube-ca');
     writePair(dir, 'ca', ca);
   }
   let apiserver = readPair(dir, 'apiserver');
   if (!apiserver) {
-    apiserver = await issueCertificate(ca, { commonName: 'kube-apiserver', usage: 'server', validDays: 365 * 5, ...apiserverSubjectAltNames(opts.extraHosts) });
+    apiserver = await (await generator()).issueCertificate(ca, { commonName: 'kube-apiserver', usage: 'server', validDays: 365 * 5, ...apiserverSubjectAltNames(opts.extraHosts) });
     writePair(dir, 'apiserver', apiserver);
   }
   let admin = readPair(dir, 'admin');
   if (!admin) {
-    admin = await issueCertificate(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client', validDays: 365 * 5 });
+    admin = await (await generator()).issueCertificate(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client', validDays: 365 * 5 });
     writePair(dir, 'admin', admin);
   }
   let serviceAccount: ServiceAccountKeyPem;
@@ -82,6 +84,7 @@ export async function ensureClusterPki(dataDir: string, opts: { extraHosts?: str
 export async function componentCertificate(pki: ClusterPki, name: string, commonName: string, organizations: string[] = []): Promise<KeyPairPem> {
   const existing = readPair(pki.dir, name);
   if (existing) return existing;
+  const { issueCertificate } = await import('./certs.js');
   const pair = await issueCertificate(pki.ca, { commonName, organizations, usage: 'client', validDays: 365 * 5 });
   writePair(pki.dir, name, pair);
   return pair;

@@ -1,4 +1,5 @@
-export { createCertificateAuthority, issueCertificate, certificateSubject, type KeyPairPem, type IssueOptions } from './certs.js';
+export type { KeyPairPem, IssueOptions } from './certs.js';
+export { certificateSubject } from './subject.js';
 export { ensureClusterPki, componentCertificate, apiserverSubjectAltNames, type ClusterPki } from './cluster-pki.js';
 export { createServiceAccountKey, keyId, type ServiceAccountKeyPem } from './service-account-key.js';
 export { kubeconfigYaml, writeKubeconfig, type KubeconfigSpec } from './kubeconfig.js';

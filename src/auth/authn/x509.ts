@@ -1,7 +1,7 @@
 // x509 client certificates signed by the cluster CA: user = CN, groups = O values.
 import { X509Certificate, createHash } from 'node:crypto';
 import type { Authenticator, AuthnRequest, AuthnResult } from '../types.js';
-import { certificateSubject } from '../../pki/certs.js';
+import { certificateSubject } from '../../pki/subject.js';
 
 const clientAuthOid = '1.3.6.1.5.5.7.3.2';
 

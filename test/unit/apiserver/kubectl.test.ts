@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createCertificateAuthority, issueCertificate } from '../../../src/pki/index.js';
+import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { startApiServer, type RunningApiServer } from '../../../src/apiserver/server.js';
 import { openSqliteStorage } from '../../../src/storage/sqlite.js';
 import type { Storage } from '../../../src/storage/types.js';

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
 import https from 'node:https';
-import { createCertificateAuthority, issueCertificate } from '../../../src/pki/index.js';
+import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { startApiServer, type RunningApiServer } from '../../../src/apiserver/server.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
 import { allowAll, testAuthenticator } from './helpers.js';

@@ -1,7 +1,7 @@
 // The load generator and the watch fan-out measured against the bare baseline server, over real loopback HTTP/2.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCertificateAuthority, issueCertificate } from '../../../src/pki/index.js';
+import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { startBaselineServer } from '../../../bench/lib/baseline-server.js';
 import { openH2Pool, type H2Pool } from '../../../bench/lib/h2-client.js';
 import { runLoad } from '../../../bench/lib/load.js';
@@ -10,6 +10,7 @@ import { openFanout } from '../../../bench/lib/watch-fanout.js';
 let url = '';
 let tls = { ca: '', cert: '', key: '' };
 let stopServer = async () => {};
+const pkiDir = mkdtempSync(join(tmpdir(), 'a-kube-bench-test-'));
 const pools: H2Pool[] = [];
 
 async function pool(sessions: number): Promise<H2Pool> {
@@ -19,18 +20,17 @@ async function pool(sessions: number): Promise<H2Pool> {
 }
 
 before(async () => {
-  const ca = await createCertificateAuthority('bench-test-ca');
-  const server = await issueCertificate(ca, { commonName: 'bench', ipAddresses: ['127.0.0.1'], usage: 'server', validDays: 1 });
-  const client = await issueCertificate(ca, { commonName: 'bench-client', usage: 'client', validDays: 1 });
-  const started = await startBaselineServer({ cert: server.cert, key: server.key, ca: ca.cert });
+  const pki = await ensureClusterPki(pkiDir);
+  const started = await startBaselineServer({ cert: pki.apiserver.cert, key: pki.apiserver.key, ca: pki.ca.cert });
   url = started.url;
   stopServer = started.close;
-  tls = { ca: ca.cert, cert: client.cert, key: client.key };
+  tls = { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key };
 });
 
 after(async () => {
   for (const p of pools) p.close();
   await stopServer();
+  rmSync(pkiDir, { recursive: true, force: true });
 });
 
 test('bodies are stored and answered byte for byte', async () => {

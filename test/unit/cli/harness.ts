@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Authenticator, Authorizer } from '../../../src/auth/types.js';
 import { startApiServer, type RunningApiServer } from '../../../src/apiserver/server.js';
-import { createCertificateAuthority, issueCertificate } from '../../../src/pki/index.js';
+import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
 import { runCli } from '../../../src/cli/main.js';
 
