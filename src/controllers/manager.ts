@@ -75,7 +75,9 @@ export async function runControllerManager(o: ControllerManagerOptions): Promise
     releaseOnCancel: true,
     signal: o.signal,
     ...(o.clock ? { clock: o.clock } : {}),
-    onStartedLeading: (leading) => runAll(o, leading),
+    onStartedLeading: async (leading) => {
+      await runAll(o, leading);
+    },
     onNewLeader: (id) => o.log?.(`controller manager: leader is ${id}`),
   });
 }
