@@ -56,11 +56,23 @@ async function getOrUndefined(client: RestClient, path: string, signal?: AbortSi
 export async function ensureBootstrapPolicy(client: RestClient, signal?: AbortSignal): Promise<BootstrapReport> {
   const report: BootstrapReport = { created: [], updated: [] };
   const opts = signal ? { signal } : undefined;
-  for (const role of bootstrapClusterRoles()) {
+  // One list per kind, then every create/update in parallel: start-up waits for this.
+  const [roles, bindings] = await Promise.all([client.list(`${base}/clusterroles`, opts), client.list(`${base}/clusterrolebindings`, opts)]);
+  const listed = (items: KubeObject[]) => new Map(items.map((o) => [o.metadata.name ?? '', o]));
+  const currentRoles = listed(roles.items);
+  const currentBindings = listed(bindings.items);
+  // The listed copy serves the first attempt; a conflict retry reads the object again.
+  const current = (cache: Map<string, KubeObject>, name: string, path: string) => {
+    const hit = cache.get(name);
+    cache.delete(name);
+    return hit ?? getOrUndefined(client, path, signal);
+  };
+
+  const roleWork = bootstrapClusterRoles().map((role) => {
     const name = role.metadata.name ?? '';
     const path = `${base}/clusterroles/${encodeURIComponent(name)}`;
-    await withConflictRetry(async () => {
-      const existing = await getOrUndefined(client, path, signal);
+    return withConflictRetry(async () => {
+      const existing = await current(currentRoles, name, path);
       if (!existing) {
         await client.create(`${base}/clusterroles`, role, opts);
         report.created.push(`clusterrole/${name}`);
@@ -71,12 +83,12 @@ export async function ensureBootstrapPolicy(client: RestClient, signal?: AbortSi
       await client.update(path, updated, opts);
       report.updated.push(`clusterrole/${name}`);
     });
-  }
-  for (const binding of bootstrapClusterRoleBindings()) {
+  });
+  const bindingWork = bootstrapClusterRoleBindings().map((binding) => {
     const name = binding.metadata.name ?? '';
     const path = `${base}/clusterrolebindings/${encodeURIComponent(name)}`;
-    await withConflictRetry(async () => {
-      const existing = await getOrUndefined(client, path, signal);
+    return withConflictRetry(async () => {
+      const existing = await current(currentBindings, name, path);
       if (!existing) {
         await client.create(`${base}/clusterrolebindings`, binding, opts);
         report.created.push(`clusterrolebinding/${name}`);
@@ -93,6 +105,9 @@ export async function ensureBootstrapPolicy(client: RestClient, signal?: AbortSi
       }
       report.updated.push(`clusterrolebinding/${name}`);
     });
-  }
+  });
+  await Promise.all([...roleWork, ...bindingWork]);
+  report.created.sort();
+  report.updated.sort();
   return report;
 }
