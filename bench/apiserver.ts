@@ -167,13 +167,27 @@ async function main(entry: AKubeEntry): Promise<void> {
     return p;
   };
 
+  // A server that dies mid-run (out of memory, say) ends the measuring; what was measured is still reported.
+  let failure: string | undefined;
+  let sampledPeak = 0;
+  const alive = (during: string): boolean => {
+    const status = server.child.exitStatus();
+    if (status === undefined) {
+      sampledPeak = Math.max(sampledPeak, server.rss());
+      return true;
+    }
+    failure ??= `a-kube exited (${status}) during ${during}; the end of its stderr:\n${server.child.stderrTail()}`;
+    return false;
+  };
+
   const all = scenarios(listPods);
   const requests = new Map<string, Map<number, Pair<LoadResult>>>();
-  for (let run = 0; run < runs; run++) {
+  measuring: for (let run = 0; run < runs; run++) {
     for (const sc of all) {
       const byClients = requests.get(sc.name) ?? new Map<number, Pair<LoadResult>>();
       requests.set(sc.name, byClients);
       for (const c of levels) {
+        if (run > 0 && sc.onceFrom !== undefined && c >= sc.onceFrom) continue;
         say(`run ${run + 1}/${runs}: ${sc.name}, ${c} client(s)`);
         const pair = byClients.get(c) ?? { akube: [], baseline: [] };
         byClients.set(c, pair);
@@ -181,49 +195,15 @@ async function main(entry: AKubeEntry): Promise<void> {
         const length = { warmupMs: timing.warmupMs, durationMs: timing.durationMs };
         pair.baseline.push(await runLoad(poolFor(basePools, c), { concurrency: c, length, makeRequest: (seq) => sc.baseline(seq, `b${tag}`), expectStatus: sc.expectStatus }));
         pair.akube.push(await runLoad(poolFor(akubePools, c), { concurrency: c, length, makeRequest: (seq) => sc.akube(seq, `a${tag}`), expectStatus: sc.expectStatus }));
+        if (!alive(`run ${run + 1}, ${sc.name}, ${c} client(s)`)) break measuring;
       }
     }
   }
 
-  say(`watch fan-out: ${watchers} watchers on each server`);
-  const openWatchers = async (url: string, tls: typeof baseTls) => {
-    const out: H2Pool[] = [];
-    for (let i = 0; i < watchers; i++) out.push(await openPool(url, tls, 1));
-    return out;
-  };
-  const rv = JSON.parse((await expect(poolFor(akubePools, 1), getPath(podsPath(namespaces.watch)), 200, true)).toString()) as { metadata?: { resourceVersion?: string } };
-  const akubeFanout = await openFanout(
-    {
-      watcherPools: await openWatchers(server.url, server.tls),
-      writerPool: poolFor(akubePools, 64),
-      watchRequest: getPath(`${podsPath(namespaces.watch)}?watch=1&resourceVersion=${rv.metadata?.resourceVersion ?? '0'}`),
-      createRequest: (name) => createPod(namespaces.watch, name),
-    },
-    /"name":"(fan-[^"]+)"/,
-  );
-  const baseFanout = await openFanout(
-    {
-      watcherPools: await openWatchers(baseUrl, baseTls),
-      writerPool: poolFor(basePools, 64),
-      watchRequest: getPath('/watch'),
-      createRequest: (name) => ({ ...createPod(namespaces.watch, name), path: '/watch' }),
-    },
-    /"name":"(fan-[^"]+)"/,
-  );
   const fanout = new Map<number, Pair<FanoutResult>>();
-  for (let run = 0; run < runs; run++) {
-    for (const c of levels) {
-      say(`run ${run + 1}/${runs}: watch fan-out, ${c} creating client(s)`);
-      const f = fanout.get(c) ?? { akube: [], baseline: [] };
-      fanout.set(c, f);
-      f.baseline.push(await baseFanout.measure({ concurrency: c, creates: fanoutCreates, prefix: `fan-b${run}-${c}`, deadlineMs: 10_000 }));
-      f.akube.push(await akubeFanout.measure({ concurrency: c, creates: fanoutCreates, prefix: `fan-a${run}-${c}`, deadlineMs: 10_000 }));
-    }
-  }
-  akubeFanout.close();
-  baseFanout.close();
-  const rssEnd = server.rss();
-  const peak = server.peakRss();
+  if (failure === undefined) await measureFanout(fanout, alive);
+  const rssEnd = failure === undefined ? server.rss() : Number.NaN;
+  const peak = failure === undefined ? server.peakRss() : sampledPeak;
   await stopAll();
 
   const aims = new Map(all.flatMap((sc) => (sc.aim === undefined ? [] : [[sc.name, sc.aim] as const])));
@@ -242,8 +222,50 @@ async function main(entry: AKubeEntry): Promise<void> {
       storedPods,
       ready: { first: first.readyMs, empty: empty.readyMs, full: full.readyMs },
       memory: { rssEmpty, rssLoaded, rssRestarted, rssListed, rssEnd, peak },
+      ...(failure !== undefined ? { failure } : {}),
     }),
   );
+  if (failure !== undefined) process.exitCode = 1;
+
+  async function measureFanout(fanout: Map<number, Pair<FanoutResult>>, alive: (during: string) => boolean): Promise<void> {
+    say(`watch fan-out: ${watchers} watchers on each server`);
+    const openWatchers = async (url: string, tls: typeof baseTls) => {
+      const out: H2Pool[] = [];
+      for (let i = 0; i < watchers; i++) out.push(await openPool(url, tls, 1));
+      return out;
+    };
+    const rv = JSON.parse((await expect(poolFor(akubePools, 1), getPath(podsPath(namespaces.watch)), 200, true)).toString()) as { metadata?: { resourceVersion?: string } };
+    const akubeFanout = await openFanout(
+      {
+        watcherPools: await openWatchers(server.url, server.tls),
+        writerPool: poolFor(akubePools, 64),
+        watchRequest: getPath(`${podsPath(namespaces.watch)}?watch=1&resourceVersion=${rv.metadata?.resourceVersion ?? '0'}`),
+        createRequest: (name) => createPod(namespaces.watch, name),
+      },
+      /"name":"(fan-[^"]+)"/,
+    );
+    const baseFanout = await openFanout(
+      {
+        watcherPools: await openWatchers(baseUrl, baseTls),
+        writerPool: poolFor(basePools, 64),
+        watchRequest: getPath('/watch'),
+        createRequest: (name) => ({ ...createPod(namespaces.watch, name), path: '/watch' }),
+      },
+      /"name":"(fan-[^"]+)"/,
+    );
+    fanning: for (let run = 0; run < runs; run++) {
+      for (const c of levels) {
+        say(`run ${run + 1}/${runs}: watch fan-out, ${c} creating client(s)`);
+        const f = fanout.get(c) ?? { akube: [], baseline: [] };
+        fanout.set(c, f);
+        f.baseline.push(await baseFanout.measure({ concurrency: c, creates: fanoutCreates, prefix: `fan-b${run}-${c}`, deadlineMs: 10_000 }));
+        f.akube.push(await akubeFanout.measure({ concurrency: c, creates: fanoutCreates, prefix: `fan-a${run}-${c}`, deadlineMs: 10_000 }));
+        if (!alive(`run ${run + 1}, watch fan-out, ${c} creating client(s)`)) break fanning;
+      }
+    }
+    akubeFanout.close();
+    baseFanout.close();
+  }
 }
 
 try {

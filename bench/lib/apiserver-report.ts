@@ -24,6 +24,8 @@ export interface ReportInput {
   storedPods: number;
   ready: { first: number; empty: number[]; full: number[] };
   memory: { rssEmpty: number; rssLoaded: number; rssRestarted: number; rssListed: number; rssEnd: number; peak: number };
+  /** Why measuring stopped early. */
+  failure?: string;
 }
 
 function med<T>(xs: readonly T[], f: (x: T) => number): number {
@@ -39,7 +41,7 @@ function requestTable(r: ReportInput, problems: string[]): string {
       const b = { rps: med(pair.baseline, (x) => x.requestsPerSecond), p50: med(pair.baseline, (x) => x.p50Ms), p99: med(pair.baseline, (x) => x.p99Ms) };
       const cost = b.rps / a.rps;
       const verdict = aim === undefined ? '' : !Number.isFinite(cost) ? '?' : cost <= aim ? 'ok' : 'over';
-      rows.push([name, String(c), fmt(a.rps), fmt(a.p50), fmt(a.p99), fmt(b.rps), fmt(b.p50), fmt(b.p99), fmtRatio(cost), fmtRatio(a.p50 / b.p50), fmtRatio(a.p99 / b.p99), verdict]);
+      rows.push([`${name}${pair.akube.length < r.runs ? ` (${pair.akube.length} run)` : ''}`, String(c), fmt(a.rps), fmt(a.p50), fmt(a.p99), fmt(b.rps), fmt(b.p50), fmt(b.p99), fmtRatio(cost), fmtRatio(a.p50 / b.p50), fmtRatio(a.p99 / b.p99), verdict]);
       for (const [who, xs] of [['a-kube', pair.akube], ['bare', pair.baseline]] as const) {
         for (const x of xs) if (x.errors > 0) problems.push(`${name}, ${c} client(s), ${who}: ${x.errors} errors; first: ${x.firstError}`);
       }
@@ -91,7 +93,7 @@ function startupTable(r: ReportInput): string {
       [`RSS, ${n} pods stored, after a restart`, fmtBytes(r.memory.rssRestarted)],
       [`RSS, ${n} pods stored, after a restart and one LIST`, fmtBytes(r.memory.rssListed)],
       ['RSS, end of the run', fmtBytes(r.memory.rssEnd)],
-      ['peak RSS (VmHWM) of the last server', fmtBytes(r.memory.peak)],
+      [r.failure === undefined ? 'peak RSS (VmHWM) of the last server' : 'highest RSS sampled between figures', fmtBytes(r.memory.peak)],
       [`loading: ${n} creates, 64 clients`, `${fmt(r.bulk.requestsPerSecond)} req/s, p50 ${fmt(r.bulk.p50Ms)} ms, p99 ${fmt(r.bulk.p99Ms)} ms`],
     ],
   );
@@ -110,6 +112,7 @@ export function formatReport(r: ReportInput): string {
     '',
     startupTable(r),
   ];
+  if (r.failure !== undefined) problems.unshift(r.failure);
   if (problems.length) out.push('', 'problems:', ...problems.map((p) => `  ${p}`));
   return `${out.join('\n')}\n`;
 }

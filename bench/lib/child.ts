@@ -9,6 +9,8 @@ export interface Child {
   spawnedNs: bigint;
   /** The last lines the child wrote to stderr, for error reports. */
   stderrTail(): string;
+  /** How it ended ("exit code 1", "signal SIGKILL"), or undefined while it runs. */
+  exitStatus(): string | undefined;
   /** SIGTERM, then SIGKILL if it has not exited after graceMs. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -29,12 +31,19 @@ export function startChild(cmd: string, args: string[], ready: RegExp, opts: { c
   proc.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString('utf8')).slice(-tailBytes);
   });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  let exitStatus: string | undefined;
+  const exited = new Promise<void>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      exitStatus = signal ? `signal ${signal}` : `exit code ${code}`;
+      resolve();
+    }),
+  );
   const child: Child = {
     pid: proc.pid ?? -1,
     process: proc,
     spawnedNs,
     stderrTail: () => stderr,
+    exitStatus: () => exitStatus,
     async stop(graceMs = 10_000) {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGTERM');

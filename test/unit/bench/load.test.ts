@@ -1,7 +1,10 @@
 // The load generator and the watch fan-out measured against the bare baseline server, over real loopback HTTP/2.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureClusterPki } from '../../../src/pki/index.js';
 import { startBaselineServer } from '../../../bench/lib/baseline-server.js';
 import { openH2Pool, type H2Pool } from '../../../bench/lib/h2-client.js';
 import { runLoad } from '../../../bench/lib/load.js';
