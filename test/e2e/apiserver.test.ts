@@ -125,7 +125,7 @@ test('@kubernetes/client-node: create, get, list, watch, patch, delete', async (
   const watch = new k8s.Watch(kc);
   let resolveSeen!: () => void;
   const seen = new Promise<void>((r) => (resolveSeen = r));
-  const controller = await watch.watch('/api/v1/namespaces/cn-ns/configmaps', {}, (phase, obj: k8s.V1ConfigMap) => {
+  const controller = await watch.watch('/api/v1/namespaces/cn-ns/configmaps', { fieldSelector: 'metadata.name=c1' }, (phase, obj: k8s.V1ConfigMap) => {
     events.push(`${phase} ${obj.metadata?.name}`);
     if (phase === 'DELETED') resolveSeen();
   }, () => {});
@@ -134,7 +134,7 @@ test('@kubernetes/client-node: create, get, list, watch, patch, delete', async (
   const got = await core.readNamespacedConfigMap({ name: 'c1', namespace: 'cn-ns' });
   assert.deepEqual(got.data, { a: '1' });
   await core.patchNamespacedConfigMap({ name: 'c1', namespace: 'cn-ns', body: { data: { b: '2' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-  const list = await core.listNamespacedConfigMap({ namespace: 'cn-ns' });
+  const list = await core.listNamespacedConfigMap({ namespace: 'cn-ns', labelSelector: '!absent', fieldSelector: 'metadata.name=c1' });
   assert.deepEqual(list.items.map((i) => i.data), [{ a: '1', b: '2' }]);
   await core.deleteNamespacedConfigMap({ name: 'c1', namespace: 'cn-ns' });
   await Promise.race([seen, new Promise((_, rej) => setTimeout(() => rej(new Error(`watch saw only ${events.join(', ')}`)), 10_000))]);

@@ -293,7 +293,6 @@ test('escalation: a role or binding granting more than the user holds is refused
 
 test('tokens are refused (401) once their service account or bound pod is gone', { skip: skip || (!hasCurl && 'curl is not installed') }, async () => {
   admin(['create', 'namespace', 'ns-4']);
-  admin(['create', 'serviceaccount', 'default', '-n', 'ns-4']);
   admin(['create', 'serviceaccount', 'app', '-n', 'ns-4']);
   admin(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'ns-4' }, spec: { serviceAccountName: 'app', containers: [{ name: 'c', image: 'nginx' }] } }));
   const pod = JSON.parse(admin(['get', 'pod', 'web', '-n', 'ns-4', '-o', 'json']).stdout) as { spec: { volumes?: { name: string; projected?: unknown }[]; containers: { volumeMounts?: { mountPath: string }[] }[] } };
@@ -313,8 +312,8 @@ test('tokens are refused (401) once their service account or bound pod is gone',
   admin(['create', 'serviceaccount', 'app', '-n', 'ns-4']);
   assert.equal(curl('/version', plain).code, 401, 'service account recreated with a new UID');
 
-  const missing = kubectl(cluster, ['run', 'x', '--image=nginx', '-n', 'ns-1']);
-  assert.equal(missing.stderr.trim(), 'Error from server (Forbidden): pods "x" is forbidden: error looking up service account ns-1/default: serviceaccount "default" not found');
+  const missing = kubectl(cluster, ['run', 'x', '--image=nginx', '-n', 'ns-4', '--overrides={"spec":{"serviceAccountName":"nope"}}']);
+  assert.equal(missing.stderr.trim(), 'Error from server (Forbidden): pods "x" is forbidden: error looking up service account ns-4/nope: serviceaccount "nope" not found');
 });
 
 test('--anonymous-auth=false: no credential is 401', { skip: skip || (!hasCurl && 'curl is not installed') }, async () => {
