@@ -3,10 +3,10 @@
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { readFileSync } from 'node:fs';
 import type { KubeList, KubeObject } from '../api/object.js';
 import type { ClientConfig } from './config-types.js';
 import { ConnectionError, errorFromResponse } from './api-error.js';
+import { credentialHeaders } from './credential-headers.js';
 import type { Query } from './paths.js';
 import { encodeQuery } from './paths.js';
 import type { WatchEvent } from './watch.js';
@@ -83,16 +83,8 @@ export function createRestClient(config: ClientConfig): RestClient {
     : new HttpAgent({ keepAlive: true });
   const userAgent = config.userAgent ?? `a-kubectl/v${clientVersion} (${process.platform}/${process.arch})`;
 
-  function headersFor(opts: RequestOptions, body: Buffer | undefined): Record<string, string> {
-    const h: Record<string, string> = { 'User-Agent': userAgent, Accept: opts.accept ?? 'application/json, */*', ...config.headers, ...opts.headers };
-    const token = config.tokenFile ? readFileSync(config.tokenFile, 'utf8').trim() : config.token;
-    if (token) h.Authorization = `Bearer ${token}`;
-    else if (config.username !== undefined && config.password !== undefined) {
-      h.Authorization = `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`;
-    }
-    const imp = config.impersonate;
-    if (imp?.user) h['Impersonate-User'] = imp.user;
-    if (imp?.uid) h['Impersonate-Uid'] = imp.uid;
+  function headersFor(opts: RequestOptions, body: Buffer | undefined): Record<string, string | string[]> {
+    const h: Record<string, string | string[]> = { 'User-Agent': userAgent, Accept: opts.accept ?? 'application/json, */*', ...config.headers, ...opts.headers, ...credentialHeaders(config) };
     if (body) {
       h['Content-Type'] = opts.contentType ?? 'application/json';
       h['Content-Length'] = String(body.length);
@@ -106,7 +98,6 @@ export function createRestClient(config: ClientConfig): RestClient {
       body = Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
     }
     const headers = headersFor(opts, body);
-    const groups = config.impersonate?.groups ?? [];
     const signals = [opts.signal, config.timeoutMs ? AbortSignal.timeout(config.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const send = secure ? httpsRequest : httpRequest;
@@ -117,8 +108,7 @@ export function createRestClient(config: ClientConfig): RestClient {
         port: base.port || (secure ? 443 : 80),
         method: opts.method,
         path: basePath + opts.path + encodeQuery(opts.query),
-        // Impersonate-Group repeats, so it goes in as an array
-        headers: groups.length > 0 ? { ...headers, 'Impersonate-Group': groups } : headers,
+        headers,
         agent,
         ...(signal ? { signal } : {}),
       });
