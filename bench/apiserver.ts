@@ -201,7 +201,13 @@ async function main(entry: AKubeEntry): Promise<void> {
   }
 
   const fanout = new Map<number, Pair<FanoutResult>>();
-  if (failure === undefined) await measureFanout(fanout, alive);
+  if (failure === undefined) {
+    try {
+      await measureFanout(fanout, alive);
+    } catch (e) {
+      if (alive('the watch fan-out')) throw e;
+    }
+  }
   const rssEnd = failure === undefined ? server.rss() : Number.NaN;
   const peak = failure === undefined ? server.peakRss() : sampledPeak;
   await stopAll();
@@ -272,6 +278,10 @@ try {
   entry = flags.tsx ? tsxEntry(root) : await bundleEntry(root);
   await main(entry);
 } catch (e) {
+  for (const c of children) {
+    const status = c.exitStatus();
+    if (status !== undefined) process.stderr.write(`bench: ${c.process.spawnargs.join(' ')} exited (${status}); the end of its stderr:\n${c.stderrTail()}\n`);
+  }
   await stopAll();
   process.stderr.write(`bench: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exitCode = 1;
