@@ -1,6 +1,6 @@
 // Synchronous reads and writes of the kine table. Every write runs in an IMMEDIATE transaction and
 // appends one row whose id (the new revision) is chosen under the write lock.
-import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement, Transaction } from 'better-sqlite3';
 import { prefixEnd } from '../keys.js';
 import { StorageError } from '../types.js';
 import type { KeyValue, RangeOptions, RangeResult, StoreEvent } from '../types.js';
@@ -16,8 +16,12 @@ const eventColumns = `r.id, r.name, r.created, r.deleted, r.create_revision, r.p
 
 export class SqliteLog {
   readonly #statements = new Map<string, Statement>();
+  // One wrapper for all: building a better-sqlite3 transaction function costs more than a small write.
+  readonly #transaction: Transaction<(body: () => void) => void>;
 
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqliteDatabase) {
+    this.#transaction = db.transaction((body: () => void) => body());
+  }
 
   currentRevision(): number {
     const row = this.#stmt(`SELECT seq FROM sqlite_sequence WHERE name = 'kine'`).get() as { seq: number } | undefined;
@@ -43,7 +47,7 @@ export class SqliteLog {
   }
 
   range(prefix: string, opts: RangeOptions): RangeResult {
-    return this.db.transaction(() => {
+    return this.#inTransaction('deferred', () => {
       const current = this.currentRevision();
       const revision = opts.revision ?? current;
       const compacted = this.compactedRevision();
@@ -58,7 +62,7 @@ export class SqliteLog {
         ORDER BY name LIMIT @limit`).all({ from, end, revision, limit: limit > 0 ? limit + 1 : -1 }) as ValueRow[];
       const more = limit > 0 && rows.length > limit;
       return { kvs: (more ? rows.slice(0, limit) : rows).map(rowToKeyValue), revision, more };
-    })();
+    });
   }
 
   create(key: string, value: string): number {
@@ -104,23 +108,33 @@ export class SqliteLog {
 
   /** The next rows after `after` and the position they bring the reader to, read in one snapshot. */
   tail(after: number, limit: number): { events: StoreEvent[]; position: number; compacted: number } {
-    return this.db.transaction(() => {
+    return this.#inTransaction('deferred', () => {
       const current = this.currentRevision();
       const events = this.events(after, current, limit);
       const last = events[events.length - 1];
       // A short read has seen every row up to `current` (the newest rows may have been compacted away).
       const position = events.length === limit && last ? (last.type === 'put' ? last.kv.modRevision : last.revision) : current;
       return { events, position: Math.max(position, after), compacted: this.compactedRevision() };
-    })();
+    });
   }
 
+  /** Runs body in an IMMEDIATE transaction, or in a savepoint when a transaction (a group commit) is open. */
   #write<T>(key: string, onUniqueViolation: 'KeyExists' | 'Conflict', body: () => T): T {
     try {
-      return this.db.transaction(body).immediate();
+      return this.#inTransaction('immediate', body);
     } catch (err) {
       if (isUniqueViolation(err)) throw new StorageError(onUniqueViolation, key, undefined, undefined);
       throw err;
     }
+  }
+
+  /** A transaction of this mode, or a savepoint inside the one already open. */
+  #inTransaction<T>(mode: 'deferred' | 'immediate', body: () => T): T {
+    let result!: T;
+    this.#transaction[mode](() => {
+      result = body();
+    });
+    return result;
   }
 
   #insert(id: number, key: string, created: boolean, deleted: boolean, createRevision: number, prevRevision: number, value: string): void {
