@@ -16,6 +16,8 @@ let files = 0;
 const freshPath = (): string => join(dir, `store-${++files}.db`);
 
 storageConformance('sqlite', () => openSqliteStorage(freshPath()));
+storageConformance('sqlite without group commit', () => openSqliteStorage(freshPath(), { groupCommit: false }));
+storageConformance('sqlite, group commit of at most 2 writes', () => openSqliteStorage(freshPath(), { maxBatchWrites: 2 }));
 
 describe('sqlite storage', () => {
   test('reopening the file restores values, history and the revision counter', async () => {
