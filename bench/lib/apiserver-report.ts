@@ -26,6 +26,8 @@ export interface ReportInput {
   memory: { rssEmpty: number; rssLoaded: number; rssRestarted: number; rssListed: number; rssEnd: number; peak: number };
   /** Why measuring stopped early. */
   failure?: string;
+  /** Other things that went wrong (connections the server ended). */
+  notes: string[];
 }
 
 function med<T>(xs: readonly T[], f: (x: T) => number): number {
@@ -112,6 +114,7 @@ export function formatReport(r: ReportInput): string {
     '',
     startupTable(r),
   ];
+  problems.push(...r.notes);
   if (r.failure !== undefined) problems.unshift(r.failure);
   if (problems.length) out.push('', 'problems:', ...problems.map((p) => `  ${p}`));
   return `${out.join('\n')}\n`;

@@ -24,6 +24,8 @@ export interface H2Response {
 
 export interface H2Pool {
   readonly size: number;
+  /** Sessions that have ended (closed or reset by the server, or failed). */
+  endedSessions(): number;
   request(req: H2Request, opts?: { keepBody?: boolean; session?: number }): Promise<H2Response>;
   /** A long-lived stream (a watch): calls onData for each chunk until the stream ends or the pool closes. */
   stream(req: H2Request, onData: (chunk: Buffer) => void, opts?: { session?: number }): Promise<OpenStream>;
@@ -87,6 +89,7 @@ export async function openH2Pool(url: string, tls: TlsClientOptions, sessions: n
 
   return {
     size: pool.length,
+    endedSessions: () => pool.filter((s) => s.closed || s.destroyed).length,
     request(req, opts) {
       return new Promise<H2Response>((resolve, reject) => {
         const stream = pick(opts?.session).request(requestHeaders(req), { endStream: !req.body });
