@@ -1,5 +1,6 @@
 // The one loop every controller runs: wait for its informers, then N workers take keys from the queue
 // and reconcile them. A throw requeues the key with backoff; success forgets its failures.
+import { isConflict } from '../client/api-error.js';
 import type { Informer } from '../client/informer.js';
 import type { WorkQueue } from '../client/workqueue.js';
 import type { ReconcileResult } from './types.js';
@@ -31,7 +32,8 @@ export async function runController(o: RunControllerOptions): Promise<void> {
         } catch (e) {
           if (o.signal.aborted) return;
           const tries = o.queue.numRequeues(key);
-          if (tries < 3 || tries % 10 === 0) o.log?.(`${o.name}: ${key}: ${e instanceof Error ? e.message : String(e)}`);
+          // Conflicts are routine (a newer version is on its way through the informer): retry quietly.
+          if (!isConflict(e) && (tries < 3 || tries % 10 === 0)) o.log?.(`${o.name}: ${key}: ${e instanceof Error ? e.message : String(e)}`);
           o.queue.addRateLimited(key);
         } finally {
           o.queue.done(key);

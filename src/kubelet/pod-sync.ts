@@ -97,10 +97,11 @@ async function views(d: PodSyncDeps, records: Map<string, ContainerRecord>, spec
 async function writeStatus(d: PodSyncDeps, pod: KubeObject, status: Record<string, unknown>): Promise<void> {
   if (sameJson(status, statusOf(pod))) return;
   try {
-    await d.client.update(pathFor(R.pods, pod.metadata.namespace, pod.metadata.name, 'status'), { ...pod, status });
+    // A merge patch of the whole status (as the kubelet's status manager patches): no conflicts with other writers.
+    await d.client.patch(pathFor(R.pods, pod.metadata.namespace, pod.metadata.name, 'status'), { metadata: { uid: pod.metadata.uid }, status }, 'merge');
   } catch (e) {
     if (isNotFound(e)) return;
-    throw e; // a conflict: the informer brings the newer pod and we sync again
+    throw e;
   }
 }
 
