@@ -96,7 +96,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const logComponent = (line: string) => say(line);
   await ensureControllerManagerAccess(adminClient);
   void runKubernetesServiceController({ client: adminClient, address: host, port: apiserver.port, signal: stop.signal, log: logComponent });
-  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signal: stop.signal, log: logComponent });
+  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent });
   void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent });
   if ((opts.runtime ?? 'fake') === 'fake') {
     const count = opts.nodes ?? 1;

@@ -16,6 +16,7 @@ import { startReplicaSetController } from './replicaset.js';
 import { startRootCAPublisher } from './root-ca-publisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import { startWorkloadControllers } from './workloads.js';
+import { startTokenController, type LegacyTokenSigner } from './token.js';
 import type { ControllerContext } from './types.js';
 
 export interface ControllerManagerOptions {
@@ -25,6 +26,8 @@ export interface ControllerManagerOptions {
   signal: AbortSignal;
   log?: (line: string) => void;
   clock?: Clock;
+  /** Signs legacy service-account tokens for the token controller (without it, that controller does not run). */
+  signLegacyToken?: LegacyTokenSigner;
   /** Campaign for the kube-system/kube-controller-manager Lease first (default true). */
   leaderElect?: boolean;
   identity?: string;
@@ -53,6 +56,7 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     startGarbageCollector(ctx('garbage-collector-controller')),
     startEndpointsController(ctx('endpoint-controller')),
     ...startWorkloadControllers(ctx),
+    ...(o.signLegacyToken ? [startTokenController(ctx('tokens-controller'), o.signLegacyToken, o.caPem)] : []),
   ];
   factory.start(signal);
   return Promise.all(running.map((p) => p.catch((e: unknown) => log(`controller stopped: ${e instanceof Error ? e.message : String(e)}`))));
