@@ -36,15 +36,18 @@ const { child, value: url } = await startChild(
   /a-kube is up at (\S+)/,
   { cwd: root, timeoutMs: 120_000 },
 );
+const ac = new AbortController();
 const stopAll = async () => {
   await child.stop();
   rmSync(dataDir, { recursive: true, force: true });
 };
-process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+process.on('SIGINT', () => {
+  ac.abort();
+  void stopAll().then(() => process.exit(130));
+});
 
 const pki = join(dataDir, 'pki');
 const client = createRestClient({ server: url, caData: readFileSync(join(pki, 'ca.crt')), certData: readFileSync(join(pki, 'admin.crt')), keyData: readFileSync(join(pki, 'admin.key')), userAgent: 'a-kube/bench' });
-const ac = new AbortController();
 
 try {
   // All nodes registered and Ready before the clock starts.
@@ -97,7 +100,10 @@ try {
           }
         }
       } catch (e) {
-        if (!ac.signal.aborted) process.stderr.write(`watch: ${e instanceof Error ? e.message : String(e)}; resuming\n`);
+        if (!ac.signal.aborted) {
+          process.stderr.write(`watch: ${e instanceof Error ? e.message : String(e)}; resuming\n`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
       }
     }
   })();

@@ -23,7 +23,8 @@ export async function runController(o: RunControllerOptions): Promise<void> {
     if (!synced.every(Boolean)) return;
     const worker = async () => {
       for (;;) {
-        const key = await o.queue.get(o.signal);
+        // No per-get abort listener: the abort shuts the queue down, which wakes every waiting worker.
+        const key = await o.queue.get();
         if (key === undefined) return;
         try {
           const result = await o.reconcile(key);

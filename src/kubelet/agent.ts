@@ -2,7 +2,7 @@
 // (fieldSelector spec.nodeName=<node>) and syncs each through the container runtime.
 import { setMaxListeners } from 'node:events';
 import type { KubeObject } from '../api/object.js';
-import { isAlreadyExists, isNotFound } from '../client/api-error.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../client/api-error.js';
 import { Informer, objectKey, restListerWatcher, sleep } from '../client/informer.js';
 import { microTime } from '../client/leader-election.js';
 import type { RestClient } from '../client/rest.js';
@@ -27,6 +27,8 @@ export interface NodeAgentOptions extends Omit<NodeSpecOptions, 'kubeletVersion'
   workers?: number;
   /** Per-pod events (Pulled/Created/Started); on by default. */
   podEvents?: boolean;
+  /** A pod informer shared by several agents (run by whoever made it); without it the agent watches its own pods. */
+  sharedPods?: Informer;
 }
 
 export interface RunningNodeAgent {
@@ -49,16 +51,18 @@ async function registerNode(o: NodeAgentOptions, spec: NodeSpecOptions, clock: C
   return o.client.update<KubeObject>(pathFor(R.nodes, undefined, spec.name, 'status'), { ...node, status: nodeStatus(spec, now, now) });
 }
 
-async function renewLease(o: NodeAgentOptions, node: KubeObject, clock: Clock): Promise<void> {
+/** Renews the node's Lease, reusing the last written version (one PUT per renewal; a GET only after a conflict). */
+async function renewLease(o: NodeAgentOptions, node: KubeObject, clock: Clock, last: KubeObject | undefined): Promise<KubeObject> {
   const path = pathFor(R.leases, 'kube-node-lease', o.name);
   const spec = { holderIdentity: o.name, leaseDurationSeconds: nodeLeaseDurationSeconds, renewTime: microTime(clock.now()) };
   try {
-    const lease = await o.client.get<KubeObject>(path);
-    await o.client.update(path, { ...lease, spec: { ...(lease['spec'] as object), ...spec } });
+    const lease = last ?? (await o.client.get<KubeObject>(path));
+    return await o.client.update<KubeObject>(path, { ...lease, spec: { ...(lease['spec'] as object), ...spec } });
   } catch (e) {
+    if (isConflict(e) && last) return renewLease(o, node, clock, undefined);
     if (!isNotFound(e)) throw e;
     try {
-      await o.client.create(pathFor(R.leases, 'kube-node-lease'), {
+      return await o.client.create<KubeObject>(pathFor(R.leases, 'kube-node-lease'), {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { name: o.name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: o.name, uid: node.metadata.uid ?? '' }] },
@@ -66,6 +70,7 @@ async function renewLease(o: NodeAgentOptions, node: KubeObject, clock: Clock): 
       });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
+      return renewLease(o, node, clock, undefined);
     }
   }
 }
@@ -101,9 +106,13 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
     const heartbeat = (async () => {
       let lastStatus = clock.now();
       const readySince = clock.now();
+      let lease: KubeObject | undefined;
       while (!o.signal.aborted) {
         try {
-          await renewLease(o, registered, clock);
+          lease = await renewLease(o, registered, clock, lease).catch((e: unknown) => {
+            lease = undefined;
+            throw e;
+          });
           if (clock.now() - lastStatus >= statusReportMs) {
             const cur = await o.client.get<KubeObject>(pathFor(R.nodes, undefined, o.name));
             await o.client.update(pathFor(R.nodes, undefined, o.name, 'status'), { ...cur, status: nodeStatus(spec, clock.now(), readySince) });
@@ -116,16 +125,19 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
       }
     })();
 
-    const pods = new Informer({ listerWatcher: restListerWatcher(o.client, { path: pathFor(R.pods), fieldSelector: `spec.nodeName=${o.name}` }), clock, name: `pods on ${o.name}`, log });
+    // A real node watches its own pods; many simulated nodes in one process share one pod informer.
+    const pods = o.sharedPods ?? new Informer({ listerWatcher: restListerWatcher(o.client, { path: pathFor(R.pods), fieldSelector: `spec.nodeName=${o.name}` }), clock, name: `pods on ${o.name}`, log });
     const queue = new WorkQueue<string>({ clock, baseDelayMs: 200 });
     const records = new Map<string, PodRecord>();
-    const enqueue = (p: KubeObject) => queue.add(objectKey(p));
+    const enqueue = (p: KubeObject) => {
+      if ((p['spec'] as { nodeName?: string } | undefined)?.nodeName === o.name) queue.add(objectKey(p));
+    };
     pods.addEventHandler({ add: enqueue, update: (_old, p) => enqueue(p), delete: enqueue });
     const unsubscribe = o.runtime.subscribe((e) => {
       for (const [key, rec] of records) if (rec.sandboxId === e.sandboxId) queue.add(key);
     });
     const recorder = o.podEvents === false ? { event() {} } : createEventRecorder({ client: o.client, component: 'kubelet', host: o.name, clock, log });
-    const informerDone = pods.run(o.signal);
+    const informerDone = o.sharedPods ? Promise.resolve() : pods.run(o.signal);
     void pods.waitForSync(o.signal).then((synced) => synced && markReady());
     await runController({
       name: `kubelet ${o.name}`,

@@ -1,6 +1,7 @@
 // Many simulated nodes in one process (a-kube node --runtime fake --nodes N, and a-kube up --runtime fake):
 // node i gets pod CIDR 10.244.i.0/24 and address 172.18.x.y, each with its own runtime and agent.
 import type { RestClient } from '../client/rest.js';
+import { Informer, restListerWatcher } from '../client/informer.js';
 import { startNodeAgent, type RunningNodeAgent } from './agent.js';
 import { FakeRuntime } from './runtime/fake.js';
 
@@ -29,6 +30,14 @@ export function fakeNodeAddress(i: number): { hostIP: string; podCIDR: string } 
 export async function startFakeNodes(o: FakeNodesOptions): Promise<RunningNodeAgent[]> {
   const agents: RunningNodeAgent[] = [];
   const first = o.firstIndex ?? 0;
+  // One pod watch for every simulated node of this process (as kwok does), not one per node: the API server
+  // then filters and sends each pod change once instead of evaluating N field selectors.
+  let shared: Informer | undefined;
+  if (o.count > 1) {
+    const name = `${o.prefix ?? 'fake-node-'}${first}`;
+    shared = new Informer({ listerWatcher: restListerWatcher(await o.clientFor(name), { path: '/api/v1/pods' }), name: 'pods on simulated nodes', ...(o.log ? { log: o.log } : {}) });
+    void shared.run(o.signal);
+  }
   for (let n = 0; n < o.count; n++) {
     const i = first + n;
     const name = o.count === 1 && o.name ? o.name : `${o.prefix ?? 'fake-node-'}${i}`;
@@ -46,6 +55,7 @@ export async function startFakeNodes(o: FakeNodesOptions): Promise<RunningNodeAg
         signal: o.signal,
         ...(o.log ? { log: o.log } : {}),
         podEvents: o.podEvents ?? false,
+        ...(shared ? { sharedPods: shared } : {}),
       }),
     );
   }
