@@ -1,7 +1,7 @@
 // Controller references: who controls an object, and claiming (adopting/releasing) objects by selector
 // the way k8s's ControllerRefManager does.
 import type { KubeObject, OwnerReference } from '../api/object.js';
-import { selectorMatches } from './selector.js';
+import { selectorMatcher } from './selector.js';
 import { isNotFound } from '../client/api-error.js';
 import type { ControllerClient } from './types.js';
 
@@ -32,11 +32,13 @@ export interface ClaimOptions {
 export async function claimObjects(candidates: KubeObject[], o: ClaimOptions): Promise<KubeObject[]> {
   const uid = o.owner.metadata.uid;
   const owned: KubeObject[] = [];
+  const selects = selectorMatcher(o.selector);
   for (const obj of candidates) {
     const ref = controllerRef(obj);
-    const matches = selectorMatches(o.selector, obj.metadata.labels);
+    // Objects controlled by someone else are skipped before any label matching (the common case at scale).
+    if (ref && ref.uid !== uid) continue;
+    const matches = selects(obj.metadata.labels);
     if (ref) {
-      if (ref.uid !== uid) continue;
       if (matches || o.owner.metadata.deletionTimestamp) {
         owned.push(obj);
         continue;

@@ -10,3 +10,14 @@ export function selectorMatches(spec: unknown, labels: Readonly<Record<string, s
     return false;
   }
 }
+
+/** Compiles the selector once for many objects (a nil or invalid selector matches nothing). */
+export function selectorMatcher(spec: unknown): (labels: Readonly<Record<string, string>> | undefined) => boolean {
+  if (!isRecord(spec)) return () => false;
+  try {
+    const sel = labelSelectorFromSpec(spec as LabelSelectorSpec);
+    return (labels) => matchesLabels(sel, labels);
+  } catch {
+    return () => false;
+  }
+}
