@@ -123,3 +123,50 @@ test('controllers restarted mid-way converge', opts, async () => {
   const pods = names(ok(['get', 'pods', '-l', 'app=restart', '-o', 'jsonpath={range .items[*]}{.status.phase}{"\\n"}{end}']));
   assert.deepEqual(pods, ['Running', 'Running', 'Running']);
 });
+
+test('a Job completes; a StatefulSet gets stable ordered names; a DaemonSet runs one pod per node', opts, async () => {
+  const manifests = `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  completions: 2
+  template:
+    metadata:
+      annotations: {a-kube.io/fake-exit-after: "1"}
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: c, image: postgres}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: c, image: busybox}]
+`;
+  const r = kubectl(cluster, ['apply', '-f', '-'], { input: manifests });
+  assert.equal(r.status, 0, r.stderr);
+  ok(['wait', '--for=condition=complete', 'job/once', '--timeout=60s']);
+  assert.equal(ok(['get', 'job', 'once', '-o', 'jsonpath={.status.succeeded}']), '2');
+  ok(['rollout', 'status', 'statefulset/db', '--timeout=60s']);
+  assert.deepEqual(names(ok(['get', 'pods', '-l', 'app=db', '-o', 'name'])), ['pod/db-0', 'pod/db-1']);
+  ok(['rollout', 'status', 'daemonset/agent', '--timeout=60s']);
+  const nodes = names(ok(['get', 'nodes', '-o', 'name'])).length;
+  assert.equal(names(ok(['get', 'pods', '-l', 'app=agent', '-o', 'name'])).length, nodes);
+});
