@@ -10,7 +10,7 @@ import { bundleEntry, startAKube, tsxEntry, type AKubeEntry, type RunningAKube }
 import { startChild, type Child } from './lib/child.js';
 import { openH2Pool, type H2Pool, type H2Request } from './lib/h2-client.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { baselineBodies, createDefaultServiceAccount, createNamespace, createPod, getPath, namespaces, podName, podsPath, scenarios } from './lib/apiserver-scenarios.js';
+import { type Scenario, baselineBodies, createDefaultServiceAccount, createNamespace, createPod, getPath, namespaces, podName, podsPath, scenarios } from './lib/apiserver-scenarios.js';
 import { openFanout, type FanoutResult } from './lib/watch-fanout.js';
 import { formatReport, type Pair } from './lib/apiserver-report.js';
 
@@ -182,21 +182,21 @@ async function main(entry: AKubeEntry): Promise<void> {
 
   const all = scenarios(listPods);
   const requests = new Map<string, Map<number, Pair<LoadResult>>>();
+  const figure = async (run: number, sc: Scenario, c: number): Promise<boolean> => {
+    say(`run ${run + 1}/${runs}: ${sc.name}, ${c} client(s)`);
+    const pair = requests.get(sc.name)?.get(c);
+    if (!pair) throw new Error(`no figure for ${sc.name}, ${c} client(s)`);
+    const tag = `${run}-${c}`;
+    const length = { warmupMs: timing.warmupMs, durationMs: timing.durationMs };
+    pair.baseline.push(await runLoad(poolFor(basePools, c), { concurrency: c, length, makeRequest: (seq) => sc.baseline(seq, `b${tag}`), expectStatus: sc.expectStatus }));
+    pair.akube.push(await runLoad(poolFor(akubePools, c), { concurrency: c, length, makeRequest: (seq) => sc.akube(seq, `a${tag}`), expectStatus: sc.expectStatus }));
+    return alive(`run ${run + 1}, ${sc.name}, ${c} client(s)`);
+  };
+  const heavy = (sc: Scenario, c: number) => sc.onceFrom !== undefined && c >= sc.onceFrom;
+  for (const sc of all) requests.set(sc.name, new Map(levels.map((c) => [c, { akube: [], baseline: [] }])));
   measuring: for (let run = 0; run < runs; run++) {
     for (const sc of all) {
-      const byClients = requests.get(sc.name) ?? new Map<number, Pair<LoadResult>>();
-      requests.set(sc.name, byClients);
-      for (const c of levels) {
-        if (run > 0 && sc.onceFrom !== undefined && c >= sc.onceFrom) continue;
-        say(`run ${run + 1}/${runs}: ${sc.name}, ${c} client(s)`);
-        const pair = byClients.get(c) ?? { akube: [], baseline: [] };
-        byClients.set(c, pair);
-        const tag = `${run}-${c}`;
-        const length = { warmupMs: timing.warmupMs, durationMs: timing.durationMs };
-        pair.baseline.push(await runLoad(poolFor(basePools, c), { concurrency: c, length, makeRequest: (seq) => sc.baseline(seq, `b${tag}`), expectStatus: sc.expectStatus }));
-        pair.akube.push(await runLoad(poolFor(akubePools, c), { concurrency: c, length, makeRequest: (seq) => sc.akube(seq, `a${tag}`), expectStatus: sc.expectStatus }));
-        if (!alive(`run ${run + 1}, ${sc.name}, ${c} client(s)`)) break measuring;
-      }
+      for (const c of levels) if (!heavy(sc, c) && !(await figure(run, sc, c))) break measuring;
     }
   }
 
@@ -212,6 +212,11 @@ async function main(entry: AKubeEntry): Promise<void> {
     } catch (e) {
       if (alive('the watch fan-out')) connectionNotes.push(`the watch fan-out stopped: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+  // The heaviest figures come last: they can leave the server bloated and slow for whatever follows them.
+  const rssBeforeHeavy = failure === undefined ? server.rss() : Number.NaN;
+  heavyFigures: for (const sc of all) {
+    for (const c of levels) if (failure === undefined && heavy(sc, c) && !(await figure(0, sc, c))) break heavyFigures;
   }
   const rssEnd = failure === undefined ? server.rss() : Number.NaN;
   const peak = failure === undefined ? server.peakRss() : sampledPeak;
@@ -232,7 +237,7 @@ async function main(entry: AKubeEntry): Promise<void> {
       bulk,
       storedPods,
       ready: { first: first.readyMs, empty: empty.readyMs, full: full.readyMs },
-      memory: { rssEmpty, rssLoaded, rssRestarted, rssListed, rssEnd, peak },
+      memory: { rssEmpty, rssLoaded, rssRestarted, rssListed, rssBeforeHeavy, rssEnd, peak },
       ...(failure !== undefined ? { failure } : {}),
       notes: connectionNotes,
     }),

@@ -23,7 +23,7 @@ export interface ReportInput {
   bulk: LoadResult;
   storedPods: number;
   ready: { first: number; empty: number[]; full: number[] };
-  memory: { rssEmpty: number; rssLoaded: number; rssRestarted: number; rssListed: number; rssEnd: number; peak: number };
+  memory: { rssEmpty: number; rssLoaded: number; rssRestarted: number; rssListed: number; rssBeforeHeavy: number; rssEnd: number; peak: number };
   /** Why measuring stopped early. */
   failure?: string;
   /** Other things that went wrong (connections the server ended). */
@@ -94,7 +94,8 @@ function startupTable(r: ReportInput): string {
       [`RSS, ${n} pods just created`, fmtBytes(r.memory.rssLoaded)],
       [`RSS, ${n} pods stored, after a restart`, fmtBytes(r.memory.rssRestarted)],
       [`RSS, ${n} pods stored, after a restart and one LIST`, fmtBytes(r.memory.rssListed)],
-      ['RSS, end of the run', fmtBytes(r.memory.rssEnd)],
+      ['RSS, after the figures and the fan-out', fmtBytes(r.memory.rssBeforeHeavy)],
+      ['RSS, after the heaviest figure (run last)', fmtBytes(r.memory.rssEnd)],
       [r.failure === undefined ? 'peak RSS (VmHWM) of the last server' : 'highest RSS sampled between figures', fmtBytes(r.memory.peak)],
       [`loading: ${n} creates, 64 clients`, `${fmt(r.bulk.requestsPerSecond)} req/s, p50 ${fmt(r.bulk.p50Ms)} ms, p99 ${fmt(r.bulk.p99Ms)} ms`],
     ],

@@ -9,7 +9,7 @@ export interface Scenario {
   expectStatus: number;
   /** GET and LIST have the aim of costing at most this many times the bare server's request. */
   aim?: number;
-  /** From this many clients on, measured in the first run only (too slow to repeat in a run of a few minutes). */
+  /** From this many clients on, measured once, after everything else: too slow to repeat, and it can leave the server bloated. */
   onceFrom?: number;
   akube: (seq: number, tag: string) => H2Request;
   baseline: (seq: number, tag: string) => H2Request;
