@@ -38,8 +38,19 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
+// A connection's client certificate does not change: read it once per socket, not once per request.
+const certificatesBySocket = new WeakMap<object, Buffer[] | undefined>();
+
 function peerCertificates(socket: TLSSocket | undefined): Buffer[] | undefined {
-  if (!socket || typeof socket.getPeerCertificate !== 'function') return undefined;
+  if (!socket) return undefined;
+  if (certificatesBySocket.has(socket)) return certificatesBySocket.get(socket);
+  const certs = readPeerCertificates(socket);
+  certificatesBySocket.set(socket, certs);
+  return certs;
+}
+
+function readPeerCertificates(socket: TLSSocket): Buffer[] | undefined {
+  if (typeof socket.getPeerCertificate !== 'function') return undefined;
   const out: Buffer[] = [];
   let cert = socket.getPeerCertificate(true);
   const seen = new Set<string>();
