@@ -1,8 +1,9 @@
 // `a-kube up`: one process with the API server (and, as later issues add them, controllers, scheduler and a node agent).
 // Each component is started in order, and the cluster counts as up when the API server answers /readyz.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { ensureClusterPki, writeKubeconfig, type ClusterPki } from '../pki/index.js';
 import type { Storage } from '../storage/types.js';
 import { createMemoryStorage } from '../storage/memory.js';
@@ -47,6 +48,14 @@ export interface RunningCluster {
 function openStorage(opts: ClusterOptions): Storage {
   if (opts.storage === 'memory') return createMemoryStorage();
   return openSqliteStorage(join(opts.dataDir, 'state.db'));
+}
+
+function leaderIdentity(dataDir: string): string {
+  const file = join(dataDir, 'identity');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const identity = `${hostname()}_${randomUUID()}`;
+  writeFileSync(file, `${identity}\n`);
+  return identity;
 }
 
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
@@ -96,8 +105,11 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const logComponent = (line: string) => say(line);
   await ensureControllerManagerAccess(adminClient);
   void runKubernetesServiceController({ client: adminClient, address: host, port: apiserver.port, signal: stop.signal, log: logComponent });
-  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent });
-  void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent });
+  // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
+  // at once instead of waiting for it to expire.
+  const identity = leaderIdentity(opts.dataDir);
+  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent, identity });
+  void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   if ((opts.runtime ?? 'fake') === 'fake') {
     const count = opts.nodes ?? 1;
     await startFakeNodes({ count, name: hostname().toLowerCase(), clientFor: (name) => clientAs(`node-${name}`, `system:node:${name}`, ['system:nodes']), signal: stop.signal, log: logComponent });
