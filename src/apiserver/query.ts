@@ -59,9 +59,20 @@ export function selectionFilter(strategy: Strategy, labelSelector: string | null
   return filter;
 }
 
-function fieldsOf(strategy: Strategy, obj: Readonly<KubeObject>): Record<string, string> {
+// One watch event's object is filtered by every watcher of its resource (100 node agents each select pods by
+// spec.nodeName): the field labels of a frozen (stored, immutable) object are computed once and shared.
+const fieldsByFrozenObject = new WeakMap<object, { strategy: Strategy; fields: Readonly<Record<string, string>> }>();
+
+export function fieldsOf(strategy: Strategy, obj: Readonly<KubeObject>): Readonly<Record<string, string>> {
+  const frozen = Object.isFrozen(obj);
+  if (frozen) {
+    const hit = fieldsByFrozenObject.get(obj);
+    if (hit?.strategy === strategy) return hit.fields;
+  }
   const base: Record<string, string> = { 'metadata.name': obj.metadata.name ?? '', 'metadata.namespace': obj.metadata.namespace ?? '' };
-  return strategy.fieldLabels ? { ...base, ...strategy.fieldLabels(obj as KubeObject) } : base;
+  const fields = Object.freeze(strategy.fieldLabels ? { ...base, ...strategy.fieldLabels(obj as KubeObject) } : base);
+  if (frozen) fieldsByFrozenObject.set(obj, { strategy, fields });
+  return fields;
 }
 
 // ---- continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":<revision>,"start":"<key>"} ----
