@@ -11,6 +11,7 @@ import { openSqliteStorage } from '../storage/sqlite.js';
 import { startApiServer, type RunningApiServer } from '../apiserver/server.js';
 import { createClusterAuth } from '../auth/cluster-auth.js';
 import { ensureBootstrapPolicy } from '../auth/authz/bootstrap-policy.js';
+import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { ensureSystemNamespaces } from './bootstrap.js';
@@ -28,6 +29,8 @@ export interface ClusterOptions {
   anonymousAuth: boolean;
   /** --token-auth-file: CSV of static bearer tokens (token,user,uid,"group1,group2"). */
   tokenAuthFile?: string;
+  /** --authorization-mode: RBAC (default; with the node authorizer and system:masters) or AlwaysAllow (no authorization). */
+  authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** Progress lines for people waiting ("generating certificates…"). */
   progress?: (line: string) => void;
   /** Node agent runtime: 'fake' (simulated nodes) or 'none' (no local node). Controllers and scheduler always run. */
@@ -76,7 +79,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     storage,
     tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, clientCA: pki.ca.cert },
     authenticator: auth.authenticator,
-    authorizer: auth.authorizer,
+    authorizer: opts.authorizationMode === 'AlwaysAllow' ? alwaysAllow : auth.authorizer,
     host: opts.listen,
     port: opts.port,
   });

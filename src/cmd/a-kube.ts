@@ -28,6 +28,7 @@ Options:
   --storage KIND          sqlite (default, durable) or memory (lost on exit)
   --anonymous-auth BOOL   Treat requests without credentials as system:anonymous (default: true)
   --token-auth-file FILE  Static bearer tokens, CSV lines token,user,uid,"group1,group2"
+  --authorization-mode M  RBAC (default) or AlwaysAllow (every authenticated or anonymous request is allowed)
   --runtime KIND          Local node runtime: fake (simulated node, default) or none (no node)
   --nodes N               How many simulated nodes to run (default: 1)
   -h, --help              Show this help
@@ -57,6 +58,11 @@ function parseRuntime(v: string | undefined): 'fake' | 'none' {
   fail(`invalid --runtime "${v}": use fake or none`);
 }
 
+function parseAuthorizationMode(v: string | undefined): 'RBAC' | 'AlwaysAllow' {
+  if (v === undefined || v === 'RBAC' || v === 'AlwaysAllow') return v ?? 'RBAC';
+  fail(`invalid --authorization-mode "${v}": use RBAC or AlwaysAllow`);
+}
+
 function parseNodes(v: string | undefined): number {
   const n = Number(v ?? '1');
   if (!Number.isInteger(n) || n < 1) fail(`invalid --nodes "${v}": use a positive number`);
@@ -73,6 +79,7 @@ async function up(args: string[]): Promise<void> {
       storage: { type: 'string' },
       'anonymous-auth': { type: 'string' },
       'token-auth-file': { type: 'string' },
+      'authorization-mode': { type: 'string' },
       runtime: { type: 'string' },
       nodes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -99,6 +106,7 @@ async function up(args: string[]): Promise<void> {
     storage,
     anonymousAuth: parseBool('anonymous-auth', values['anonymous-auth'], true),
     ...(values['token-auth-file'] ? { tokenAuthFile: resolve(values['token-auth-file']) } : {}),
+    authorizationMode: parseAuthorizationMode(values['authorization-mode']),
     runtime: parseRuntime(values.runtime),
     nodes: parseNodes(values.nodes),
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
