@@ -2,7 +2,7 @@
 // user) and hands the store the two callbacks it runs around the strategy (registry/store.ts WriteAdmission).
 import { runAdmit, runValidate, type AdmissionOperation, type AdmissionPlugin, type AdmissionRequest } from '../admission/types.js';
 import type { KubeObject } from '../api/object.js';
-import type { WriteAdmission } from '../registry/store.js';
+import type { WriteAdmission } from '../registry/store-types.js';
 import type { ResourceScope } from './scope.js';
 import { errors } from './status.js';
 

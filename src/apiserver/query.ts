@@ -2,7 +2,7 @@
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, unsupportedFieldLabelMessage } from '../api/selectors/index.js';
-import type { DeleteOptions, Filter } from '../registry/store.js';
+import type { DeleteOptions, Filter } from '../registry/store-types.js';
 import type { Strategy } from '../registry/strategy.js';
 import { errors } from './status.js';
 

@@ -1,135 +1,19 @@
 // The one generic store: CRUD + watch for every resource, over Storage (writes, consistent reads),
 // a ResourceCache (list/watch/get) and the kind's Strategy (defaults, validation, status rules).
 // Storage errors become API errors here, at one seam.
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
+import { deepEqual } from '../api/deep-equal.js';
 import { errors, field, StatusError, type FieldError } from '../apiserver/status.js';
-import type { CacheEvent, ResourceCache } from '../storage/cache-types.js';
-import { StorageError, type KeyValue, type Storage } from '../storage/types.js';
+import type { ResourceCache } from '../storage/cache-types.js';
+import { StorageError, type KeyValue } from '../storage/types.js';
 import type { Strategy } from './strategy.js';
-
-export type Filter = (obj: Readonly<KubeObject>) => boolean;
-
-export interface StoreOptions {
-  storage: Storage;
-  cache: ResourceCache;
-  strategy: Strategy;
-  now?: () => Date;
-  /** Namespace lifecycle admission: the phase of a namespace, or undefined when it does not exist. */
-  namespacePhase?: (name: string) => string | undefined;
-  /** Validating admission, run after the strategy's validation and before the write. */
-  validate?: (op: 'CREATE' | 'UPDATE', obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
-  /** ObjectMeta validation (create, and update against the old object). */
-  validateMeta?: { create(obj: KubeObject): FieldError[]; update(obj: KubeObject, old: KubeObject): FieldError[] };
-}
-
-export interface ListOptions {
-  filter?: Filter;
-  limit?: number;
-  /** Decoded continue token. */
-  continueFrom?: { key: string; revision: number };
-  resourceVersion?: string;
-  resourceVersionMatch?: string;
-}
-
-export interface ListResult {
-  items: Readonly<KubeObject>[];
-  revision: number;
-  /** Last key returned when more remain. */
-  nextKey?: string;
-  remainingItemCount?: number;
-}
-
-export interface WatchOptions {
-  filter?: Filter;
-  /** Deliver events after this revision; undefined = start with ADDED events for the current state. */
-  afterRevision?: number;
-  /** "0": the initial state may come from the cache as it is; otherwise it is read consistently. */
-  anyInitialState?: boolean;
-  signal: AbortSignal;
-}
-
-export type StoreWatchEvent = CacheEvent | { type: 'INITIAL_END'; revision: number };
-
-export interface WriteOptions {
-  dryRun?: boolean;
-  /** Admission for this request (it knows the user): mutating before the strategy runs, validating after it. */
-  admission?: WriteAdmission;
-}
-
-export interface WriteAdmission {
-  /** Mutating admission: after defaulting, before prepare/validate. */
-  admit?(obj: KubeObject, old: Readonly<KubeObject> | undefined): Promise<void>;
-  /** Validating admission: after the strategy's validation, before the write. */
-  validate?(obj: KubeObject, old: Readonly<KubeObject> | undefined): Promise<void>;
-}
-
-export type UpdateFn = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
-
-export interface UpdateOptions extends WriteOptions {
-  subresource?: 'status' | 'finalize';
-  /** Skip the strategy (defaults, prepare, validate): for server-owned writes such as pods/binding. */
-  raw?: boolean;
-  /** PUT: a body without metadata.resourceVersion needs allowUnconditionalUpdate. */
-  requireResourceVersion?: boolean;
-  /** Retry on a write conflict; default: when the desired object carried no resourceVersion. Patches retry
-   * always: a resourceVersion in the patch survives re-application and fails the precondition. */
-  retryOnConflict?: boolean;
-}
-
-export interface DeleteOptions extends WriteOptions {
-  gracePeriodSeconds?: number;
-  preconditions?: { uid?: string; resourceVersion?: string };
-  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
-  orphanDependents?: boolean;
-}
-
-const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
-const maxGeneratedNameBase = 58;
-const generateNameAttempts = 8;
-
-export function generateName(base: string): string {
-  let suffix = '';
-  for (let i = 0; i < 5; i++) suffix += nameAlphabet[randomInt(nameAlphabet.length)];
-  return base.slice(0, maxGeneratedNameBase) + suffix;
-}
-
-/** "/registry/<group or core>/<resource>/" */
-export function resourcePrefix(r: { group: string; resource: string }): string {
-  return `/registry/${r.group || 'core'}/${r.resource}/`;
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (isRecord(a) && isRecord(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (ka.length !== kb.length) return false;
-    return ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
-
-function decode(kv: KeyValue): KubeObject {
-  const obj = JSON.parse(kv.value) as KubeObject;
-  obj.metadata.resourceVersion = String(kv.modRevision);
-  return obj;
-}
-
-function encode(obj: KubeObject): string {
-  const { resourceVersion: _rv, selfLink: _sl, ...metadata } = obj.metadata;
-  return JSON.stringify({ ...obj, metadata });
-}
-
-function secondsTimestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+import type { DeleteOptions, Filter, ListOptions, ListResult, StoreOptions, StoreWatchEvent, UpdateFn, UpdateOptions, WatchOptions, WriteOptions } from './store-types.js';
+import { generateName, generateNameAttempts } from './generate-name.js';
+import { continueExpiredMessage, decode, encode, parseRevision, resourcePrefix, secondsTimestamp } from './storage-codec.js';
+import { applyPropagationFinalizers, copyOrDelete, goQuotedList, hasSpecFinalizers } from './deletion-rules.js';
 
 export class Store {
   readonly resource: ResourceInfo;
@@ -570,50 +454,6 @@ export class Store {
   }
 }
 
-export const continueExpiredMessage =
-  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
-
-function parseRevision(rv: string): number {
-  const n = Number(rv);
-  if (!/^\d+$/.test(rv) || !Number.isSafeInteger(n)) throw errors.badRequest(`invalid resource version: ${rv}`);
-  return n;
-}
-
 function nameMismatch(bodyName: string, urlName: string): string {
   return `the name of the object (${bodyName}) does not match the name on the URL (${urlName})`;
-}
-
-function copyOrDelete<K extends 'deletionTimestamp' | 'deletionGracePeriodSeconds'>(to: KubeObject['metadata'], from: KubeObject['metadata'], k: K): void {
-  if (from[k] === undefined) delete to[k];
-  else to[k] = from[k];
-}
-
-function goQuotedList(items: string[]): string {
-  return `[${items.map((s) => JSON.stringify(s)).join(' ')}]`;
-}
-
-/** A namespace waits for its spec.finalizers (the namespace controller) before it is removed. */
-function hasSpecFinalizers(obj: KubeObject, r: ResourceInfo): boolean {
-  if (r.group !== '' || r.resource !== 'namespaces') return false;
-  const spec = isRecord(obj['spec']) ? obj['spec'] : {};
-  const f = spec['finalizers'];
-  return Array.isArray(f) && f.length > 0;
-}
-
-/** Orphan/Foreground propagation as finalizers (k8s deletionFinalizersForGarbageCollection). */
-function applyPropagationFinalizers(meta: KubeObject['metadata'], opts: DeleteOptions): boolean {
-  let orphan: boolean | undefined;
-  let foreground: boolean | undefined;
-  if (opts.propagationPolicy === 'Orphan' || opts.orphanDependents === true) [orphan, foreground] = [true, false];
-  else if (opts.propagationPolicy === 'Foreground') [orphan, foreground] = [false, true];
-  else if (opts.propagationPolicy === 'Background' || opts.orphanDependents === false) [orphan, foreground] = [false, false];
-  if (orphan === undefined) return false;
-  const before = meta.finalizers ?? [];
-  let after = before.filter((f) => (f !== 'orphan' || orphan) && (f !== 'foregroundDeletion' || foreground));
-  if (orphan && !after.includes('orphan')) after = [...after, 'orphan'];
-  if (foreground && !after.includes('foregroundDeletion')) after = [...after, 'foregroundDeletion'];
-  if (deepEqual(before, after)) return false;
-  if (after.length > 0) meta.finalizers = after;
-  else delete meta.finalizers;
-  return true;
 }

@@ -1,6 +1,6 @@
 // GET one object, LIST a collection.
 import type { ListMeta } from '../../api/object.js';
-import { continueExpiredMessage } from '../../registry/store.js';
+import { continueExpiredMessage } from '../../registry/storage-codec.js';
 import { encodeContext, type ResourceScope } from '../scope.js';
 import { objectResponse, listResponse } from '../encode.js';
 import { decodeContinue, encodeContinue, parseNonNegativeInt, selectionFilter } from '../query.js';

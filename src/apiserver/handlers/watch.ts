@@ -1,7 +1,7 @@
 // WATCH: newline-delimited JSON events, bookmarks, timeouts, resume from a resourceVersion, 410 as an ERROR event.
 import type { KubeObject } from '../../api/object.js';
 import { groupVersion } from '../../api/resource-info.js';
-import type { StoreWatchEvent } from '../../registry/store.js';
+import type { StoreWatchEvent } from '../../registry/store-types.js';
 import { StorageError } from '../../storage/types.js';
 import { encodeContext, type ResourceScope } from '../scope.js';
 import { watchObjectJson, type EncodeContext } from '../encode.js';

@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../api/object.js';
 import type { RestClient } from '../../client/rest.js';
 import { isConflict, isNotFound } from '../../client/api-error.js';
-import { deepEqual } from './equal.js';
+import { deepEqual } from '../../api/deep-equal.js';
 import type { RbacIndex } from './rbac-index.js';
 import { selectorMatches, type PolicyRule, type RoleLike } from './rbac-types.js';
 

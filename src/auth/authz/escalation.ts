@@ -5,7 +5,7 @@ import { isRecord, type KubeObject } from '../../api/object.js';
 import { errors } from '../../apiserver/status.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../../admission/types.js';
 import type { Attributes, Authorizer, UserInfo } from '../types.js';
-import { deepEqual } from './equal.js';
+import { deepEqual } from '../../api/deep-equal.js';
 import type { RbacIndex } from './rbac-index.js';
 import { aggregateErrors, rulesFor } from './rbac-resolver.js';
 import { compactRules, compactString, covers, goQuotedStrings } from './rbac-rules.js';

@@ -2,7 +2,7 @@
 // missing labels, annotations, rules, aggregation selectors and subjects are added, nothing is removed,
 // and objects annotated rbac.authorization.kubernetes.io/autoupdate: "false" are left alone.
 import { isRecord, type KubeObject } from '../../api/object.js';
-import { deepEqual } from './equal.js';
+import { deepEqual } from '../../api/deep-equal.js';
 import { covers } from './rbac-rules.js';
 import { rulesOf } from './rbac-types.js';
 

@@ -1,0 +1,82 @@
+// The generic store's options and results (src/registry/store.ts), shared with the API server's handlers.
+import type { KubeObject } from '../api/object.js';
+import type { FieldError } from '../apiserver/status.js';
+import type { CacheEvent, ResourceCache } from '../storage/cache-types.js';
+import type { Storage } from '../storage/types.js';
+import type { Strategy } from './strategy.js';
+
+export type Filter = (obj: Readonly<KubeObject>) => boolean;
+
+export interface StoreOptions {
+  storage: Storage;
+  cache: ResourceCache;
+  strategy: Strategy;
+  now?: () => Date;
+  /** Namespace lifecycle admission: the phase of a namespace, or undefined when it does not exist. */
+  namespacePhase?: (name: string) => string | undefined;
+  /** Validating admission, run after the strategy's validation and before the write. */
+  validate?: (op: 'CREATE' | 'UPDATE', obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
+  /** ObjectMeta validation (create, and update against the old object). */
+  validateMeta?: { create(obj: KubeObject): FieldError[]; update(obj: KubeObject, old: KubeObject): FieldError[] };
+}
+
+export interface ListOptions {
+  filter?: Filter;
+  limit?: number;
+  /** Decoded continue token. */
+  continueFrom?: { key: string; revision: number };
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListResult {
+  items: Readonly<KubeObject>[];
+  revision: number;
+  /** Last key returned when more remain. */
+  nextKey?: string;
+  remainingItemCount?: number;
+}
+
+export interface WatchOptions {
+  filter?: Filter;
+  /** Deliver events after this revision; undefined = start with ADDED events for the current state. */
+  afterRevision?: number;
+  /** "0": the initial state may come from the cache as it is; otherwise it is read consistently. */
+  anyInitialState?: boolean;
+  signal: AbortSignal;
+}
+
+export type StoreWatchEvent = CacheEvent | { type: 'INITIAL_END'; revision: number };
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** Admission for this request (it knows the user): mutating before the strategy runs, validating after it. */
+  admission?: WriteAdmission;
+}
+
+export interface WriteAdmission {
+  /** Mutating admission: after defaulting, before prepare/validate. */
+  admit?(obj: KubeObject, old: Readonly<KubeObject> | undefined): Promise<void>;
+  /** Validating admission: after the strategy's validation, before the write. */
+  validate?(obj: KubeObject, old: Readonly<KubeObject> | undefined): Promise<void>;
+}
+
+export type UpdateFn = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
+
+export interface UpdateOptions extends WriteOptions {
+  subresource?: 'status' | 'finalize';
+  /** Skip the strategy (defaults, prepare, validate): for server-owned writes such as pods/binding. */
+  raw?: boolean;
+  /** PUT: a body without metadata.resourceVersion needs allowUnconditionalUpdate. */
+  requireResourceVersion?: boolean;
+  /** Retry on a write conflict; default: when the desired object carried no resourceVersion. Patches retry
+   * always: a resourceVersion in the patch survives re-application and fails the precondition. */
+  retryOnConflict?: boolean;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  orphanDependents?: boolean;
+}
