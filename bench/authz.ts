@@ -1,9 +1,14 @@
-// `npm run bench -- authz`: what RBAC costs per request with 10, 1k and 10k RoleBindings, against the same
-// requests with authorization switched off (AlwaysAllow), in the same run.
+// `npm run bench -- authz [--mode both|in-process|wire] [--sizes 10,1000,10000] [--rounds 5] [--requests 1000]`: what RBAC costs per
+// request with 10, 1k and 10k RoleBindings, against the same requests with authorization switched off
+// (AlwaysAllow), in the same run.
 //   1. decisions/s of the RBAC authorizer alone (system:masters + RBAC union, as `a-kube up` uses it);
 //   2. in-process requests through the whole API server pipeline (GET a pod list of one namespace), each
-//      configuration measured in alternating rounds, and the added latency per request.
+//      configuration measured in alternating rounds, and the added latency per request;
+//   3. over the wire: two real `a-kube up --runtime none` processes, one `--authorization-mode=RBAC`, one
+//      `--authorization-mode=AlwaysAllow`, holding the same objects; GET of a pod and LIST of 10 pods as a
+//      service account (a bound token) allowed by one RoleBinding among N, HTTP/2 over TLS, 8 concurrent clients.
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { createApiServer, type ApiServer } from '../src/apiserver/api-server.js';
 import type { Attributes, Authenticator, Authorizer, UserInfo } from '../src/auth/types.js';
 import { alwaysAllow, privilegedGroupsAuthorizer, unionAuthorizer } from '../src/auth/authz/always-allow.js';
@@ -11,6 +16,7 @@ import { RbacIndex } from '../src/auth/authz/rbac-index.js';
 import { rbacAuthorizer } from '../src/auth/authz/rbac.js';
 import { createMemoryStorage } from '../src/storage/memory.js';
 import { median } from './lib/stats.js';
+import { measureOverTheWire } from './lib/authz-wire.js';
 
 const sa: UserInfo = { name: 'system:serviceaccount:ns-1:k-sa-1', uid: 'u', groups: ['system:serviceaccounts', 'system:serviceaccounts:ns-1', 'system:authenticated'] };
 const rbac = 'rbac.authorization.k8s.io';
@@ -73,8 +79,16 @@ async function round(api: ApiServer, requests: number): Promise<number> {
   return ((performance.now() - t0) * 1000) / requests;
 }
 
-async function main(): Promise<void> {
-  const sizes = [10, 1000, 10000];
+const { values: options } = parseArgs({
+  options: { mode: { type: 'string' }, rounds: { type: 'string' }, requests: { type: 'string' }, sizes: { type: 'string' } },
+  strict: true,
+});
+const mode = options.mode ?? 'both';
+if (mode !== 'both' && mode !== 'in-process' && mode !== 'wire') throw new Error(`--mode ${mode}: use both, in-process or wire`);
+const sizes = (options.sizes ?? '10,1000,10000').split(',').map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes ${options.sizes ?? ''}: use positive numbers separated by commas`);
+
+async function inProcess(): Promise<void> {
   const decisionIterations = 200_000;
   const rounds = 7;
   const perRound = 2000;
@@ -107,6 +121,13 @@ async function main(): Promise<void> {
   }
   await baseline.close();
   for (const s of servers) await s.server.close();
+}
+
+async function main(): Promise<void> {
+  if (mode !== 'wire') await inProcess();
+  if (mode !== 'in-process') {
+    await measureOverTheWire({ sizes, rounds: Number(options.rounds ?? '5'), requestsPerRound: Number(options.requests ?? '1000'), concurrency: 8, log: (line) => console.log(line) });
+  }
 }
 
 main().catch((e: unknown) => {
