@@ -5,7 +5,7 @@ import type { ResourceInfo } from '../api/resource-info.js';
 import { groupVersion } from '../api/resource-info.js';
 import type { Strategy } from '../registry/strategy.js';
 import type { OutputKind } from './negotiation.js';
-import { jsonText } from './responses.js';
+import { jsonContentType, jsonText } from './responses.js';
 import { buildTable, partialObjectMetadata, type IncludeObject } from './table.js';
 import type { ApiResponse } from './types.js';
 
@@ -57,7 +57,10 @@ export function listResponse(resource: ResourceInfo, items: readonly Readonly<Ku
   switch (e.output.kind) {
     case 'json': {
       const head = `{"kind":${JSON.stringify(resource.listKind)},"apiVersion":${JSON.stringify(groupVersion(resource))},"metadata":${listMetaJson(meta)},"items":[`;
-      return jsonText(200, head + items.map(objectJson).join(',') + ']}');
+      if (items.length <= streamedListThreshold) return jsonText(200, head + items.map(objectJson).join(',') + ']}');
+      // A large list is written in slices as the client reads it, so concurrent large lists do not each hold
+      // their whole answer in memory at once.
+      return { status: 200, headers: { 'content-type': jsonContentType }, body: listInSlices(head, items) };
     }
     case 'yaml':
       return yamlResponse(200, { kind: resource.listKind, apiVersion: groupVersion(resource), metadata: meta, items });
@@ -75,6 +78,17 @@ export function listResponse(resource: ResourceInfo, items: readonly Readonly<Ku
       throw new Error(String(no));
     }
   }
+}
+
+const streamedListThreshold = 500;
+const listSliceSize = 250;
+
+async function* listInSlices(head: string, items: readonly Readonly<KubeObject>[]): AsyncGenerator<string> {
+  yield head;
+  for (let i = 0; i < items.length; i += listSliceSize) {
+    yield (i === 0 ? '' : ',') + items.slice(i, i + listSliceSize).map(objectJson).join(',');
+  }
+  yield ']}';
 }
 
 /** One watch event's `object` as JSON text, in the negotiated form. */

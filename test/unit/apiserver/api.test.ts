@@ -330,3 +330,17 @@ test('watch: allowWatchBookmarks sends periodic BOOKMARKs with only the resource
     await t.close();
   }
 });
+
+test('a large list is streamed in slices and is the same JSON as a small one', async () => {
+  await s.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'big' } });
+  for (let i = 0; i < 620; i++) {
+    const r = await s.call('POST', '/api/v1/namespaces/big/configmaps', { metadata: { name: `cm-${String(i).padStart(4, '0')}` }, data: { i: String(i) } });
+    assert.equal(r.status, 201, r.text);
+  }
+  const raw = await s.api.handle({ method: 'GET', url: '/api/v1/namespaces/big/configmaps', headers: { accept: 'application/json' } });
+  assert.equal(typeof raw.body === 'object' && raw.body !== null && Symbol.asyncIterator in raw.body, true, 'streamed');
+  const list = JSON.parse((await s.call('GET', '/api/v1/namespaces/big/configmaps')).text) as { kind: string; items: { metadata: { name: string }; data: { i: string } }[] };
+  assert.equal(list.kind, 'ConfigMapList');
+  assert.equal(list.items.length, 620);
+  assert.deepEqual(list.items.map((c) => Number(c.data.i)), [...Array(620).keys()]);
+});
