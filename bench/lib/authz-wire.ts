@@ -133,6 +133,8 @@ export async function measureOverTheWire(o: WireOptions): Promise<void> {
     servers.push(await startServer('AlwaysAllow'), await startServer('RBAC'));
     const [off, on] = servers;
     if (!off || !on) throw new Error('servers did not start');
+    // fresh processes: let the JIT and the caches settle on both before the first figure
+    for (const s of servers) for (const { req } of requests) await measure(s, req, 5 * o.requestsPerRound, o.concurrency);
     const rows: string[][] = [];
     for (const size of o.sizes) {
       for (const s of servers) await growBindingsTo(s, size, o.concurrency);
