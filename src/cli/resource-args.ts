@@ -4,6 +4,16 @@ import type { RestMapper } from '../client/rest-mapper.js';
 import { resourcePath } from '../client/paths.js';
 import { CliError } from './errors.js';
 
+/** kubectl's message when a command that needs resources got neither arguments nor -f. */
+export const resourcesRequired = [
+  'You must provide one or more resources by argument or filename.',
+  'Example resource specifications include:',
+  "   '-f rsrc.yaml'",
+  "   '--filename=rsrc.json'",
+  "   '<resource> <name>'",
+  "   '<resource>'",
+].join('\n');
+
 export interface ResourceSelection {
   mapping: DiscoveredResource;
   /** Empty: the whole collection (filtered by selectors). */

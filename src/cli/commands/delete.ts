@@ -7,18 +7,10 @@ import { CliError, errorText, ExitError, programName, withSource } from '../erro
 import { dryRunFlag, dryRunOf, dryRunSuffix, filenameFlags, selectorFlag } from '../flag-sets.js';
 import { readManifests, toInfos } from '../manifests.js';
 import { listAll } from './get.js';
-import { parseResourceArgs, pathFor } from '../resource-args.js';
+import { parseResourceArgs, pathFor, resourcesRequired } from '../resource-args.js';
 import type { DiscoveredResource } from '../../client/discovery.js';
 import { waitForDeletion } from '../wait-deleted.js';
 
-const noResourcesMessage = [
-  'You must provide one or more resources by argument or filename.',
-  'Example resource specifications include:',
-  "   '-f rsrc.yaml'",
-  "   '--filename=rsrc.json'",
-  "   '<resource> <name>'",
-  "   '<resource>'",
-].join('\n');
 
 const cascadePolicies: Record<string, string> = { background: 'Background', foreground: 'Foreground', orphan: 'Orphan', true: 'Background', false: 'Orphan' };
 
@@ -70,7 +62,7 @@ export const command: Command = {
     const f = args.flags;
     const files = f.list('filename');
     const selecting = f.has('selector') || f.has('field-selector') || f.bool('all');
-    if (args.positionals.length === 0 && files.length === 0) throw new CliError(noResourcesMessage);
+    if (args.positionals.length === 0 && files.length === 0) throw new CliError(resourcesRequired);
     if (files.length > 0 && args.positionals.length > 0) throw new CliError('Unexpected args: ' + `[${args.positionals.join(' ')}]`);
     if (f.bool('all') && f.has('selector')) throw new CliError('cannot set --all and --selector at the same time');
     const dryRun = dryRunOf(f, ctx.io.stderr);

@@ -4,6 +4,7 @@ import type { KubeObject } from '../../api/object.js';
 import type { FlagSpec, ParsedCommandLine } from '../args.js';
 import type { CommandContext } from '../command.js';
 import { CliError } from '../errors.js';
+import { resourcesRequired } from '../resource-args.js';
 import { dryRunFlag, dryRunOf, fieldManagerFlag, filenameFlags, outputFlags, selectorFlag } from '../flag-sets.js';
 import { readManifests, toInfos } from '../manifests.js';
 import { printResult } from '../output.js';
@@ -23,14 +24,6 @@ export function setFlags(what: string): FlagSpec[] {
   ];
 }
 
-export const resourcesRequired = [
-  'You must provide one or more resources by argument or filename.',
-  'Example resource specifications include:',
-  "   '-f rsrc.yaml'",
-  "   '--filename=rsrc.json'",
-  "   '<resource> <name>'",
-  "   '<resource>'",
-].join('\n');
 
 /** Changes `copy` in place; returns false when the object is not one this command can change. */
 export type Mutation = (copy: KubeObject, target: Target) => void;
