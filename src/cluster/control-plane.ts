@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
+import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { ensureClusterPki, writeKubeconfig, type ClusterPki } from '../pki/index.js';
 import type { Storage } from '../storage/types.js';
@@ -87,6 +88,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${apiserver.port}`;
   say(`API server listening on ${url}`);
   const stop = new AbortController();
+  // Every component and informer listens for shutdown on this one signal.
+  setMaxListeners(0, stop.signal);
   await auth.install(apiserver.api, { serverUrl: url, signal: stop.signal });
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
