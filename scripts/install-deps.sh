@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what a-kube and its test suite need on a Debian machine: system packages (when missing) and npm packages.
 # Usage: scripts/install-deps.sh [--for-tests]
+#   always:       the node's runtime (containerd, runc, CNI plugins, iptables, iproute2) and the compiler toolchain
+#                 better-sqlite3 needs (its prebuilt binary cannot be downloaded everywhere, so npm compiles it)
+#   --for-tests:  the clients and tools the test suite drives (python3-kubernetes, curl, debootstrap, …)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(openssl ca-certificates)
+want=(openssl ca-certificates containerd runc containernetworking-plugins iptables iproute2 python3 make g++)
 if [ "${1:-}" = "--for-tests" ]; then
-  want+=(python3-kubernetes curl iproute2)
+  want+=(python3-kubernetes curl debootstrap)
 fi
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -19,6 +22,8 @@ fi
 
 # npm ci only when node_modules is missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing npm packages (better-sqlite3 compiles from source: this takes one to three minutes)" >&2
   npm ci --no-audit --no-fund
 fi
+echo "building dist/" >&2
 npm run build --silent
