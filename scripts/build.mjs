@@ -22,3 +22,6 @@ await build({
   logLevel: 'warning',
 });
 cpSync(join(root, 'src/api/generated'), join(root, 'dist/generated'), { recursive: true });
+// The CRI proto, loaded at run time by the node agent's gRPC client.
+mkdirSync(join(root, 'dist/cri'), { recursive: true });
+cpSync(join(root, 'src/kubelet/cri/runtime-v1.proto'), join(root, 'dist/cri/runtime-v1.proto'));
