@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import type { Authenticator, Authorizer } from '../auth/types.js';
 import type { Storage } from '../storage/types.js';
 import { createApiServer, type ApiServer } from './api-server.js';
@@ -20,6 +21,8 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   authorizer: Authorizer;
   host: string;
+  /** More addresses to accept connections on, at the same port (e.g. the node address pods reach). */
+  additionalHosts?: string[];
   /** 0 = an ephemeral port. */
   port: number;
   serviceClusterIPRange?: string;
@@ -198,6 +201,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   });
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : opts.port;
+  // Further addresses hand their connections to the one TLS server, so every listener serves the same pipeline.
+  const extraListeners: TcpServer[] = [];
+  try {
+    for (const host of opts.additionalHosts ?? []) {
+      if (host === opts.host) continue;
+      const tcp = createTcpServer((sock) => server.emit('connection', sock));
+      extraListeners.push(tcp);
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, host, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+    }
+  } catch (e) {
+    for (const l of extraListeners) l.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const sessions = new Set<{ destroy(): void }>();
   server.on('session', (s) => {
@@ -216,6 +239,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     handler: (req) => api.handle(req),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const l of extraListeners) l.close();
       for (const s of sessions) s.destroy();
       for (const s of sockets) s.destroy();
       await closed;

@@ -21,6 +21,17 @@ import { ensureControllerManagerAccess, runControllerManager } from '../controll
 import { runKubernetesServiceController } from '../controllers/kubernetes-service.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
+import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
+import { defaultClusterCidr } from '../controllers/node-ipam.js';
+import { formatCidr, nthSubnet, parseCidr } from '../api/ipv4.js';
+
+/** The local node's pod block: the cluster CIDR's first /24. */
+function firstNodeBlock(clusterCidr: string): string {
+  const cluster = parseCidr(clusterCidr);
+  const block = cluster && nthSubnet(cluster, Math.max(24, cluster.prefix), 0);
+  if (!block) throw new Error(`invalid cluster CIDR ${JSON.stringify(clusterCidr)}`);
+  return formatCidr(block);
+}
 
 export interface ClusterOptions {
   dataDir: string;
@@ -38,6 +49,12 @@ export interface ClusterOptions {
   runtime?: 'fake' | 'none';
   /** How many simulated nodes (--nodes, default 1). */
   nodes?: number;
+  /** Set up the pod network on this machine (bridge, forwarding, masquerade): for a runtime with real pods. */
+  podNetwork?: boolean;
+  /** --cluster-cidr: the pods' address range, a /24 per node (default 10.244.0.0/16). */
+  clusterCidr?: string;
+  /** --node-ip: the node's InternalIP and the API server address pods use (default: the pod bridge's gateway). */
+  nodeIP?: string;
 }
 
 export interface RunningCluster {
@@ -46,6 +63,10 @@ export interface RunningCluster {
   pki: ClusterPki;
   apiserver: RunningApiServer;
   adminClient: RestClient;
+  /** The pod network when this machine runs real pods (see ClusterOptions.podNetwork). */
+  podNetwork?: PodNetwork;
+  /** The node's address (InternalIP) as pods reach it, when known. */
+  nodeIP?: string;
   close(): Promise<void>;
 }
 
@@ -65,8 +86,20 @@ function leaderIdentity(dataDir: string): string {
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
   const say = opts.progress ?? (() => {});
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  // The pod bridge comes first: the API server binds its gateway address, where pods reach it.
+  const clusterCidr = opts.clusterCidr ?? defaultClusterCidr;
+  let podNetwork: PodNetwork | undefined;
+  if (opts.podNetwork) {
+    podNetwork = await setUpPodNetwork({ bridge: defaultBridgeName, podCidr: firstNodeBlock(clusterCidr), clusterCidr });
+    say(`pod network: bridge ${podNetwork.bridge} ${podNetwork.gateway} (${podNetwork.podCidr} of ${podNetwork.clusterCidr})`);
+  }
+  const nodeIP = opts.nodeIP ?? podNetwork?.gateway;
+  const closeOnFailure = async (e: unknown): Promise<never> => {
+    await podNetwork?.teardown().catch(() => {});
+    throw e;
+  };
   say(`certificates and keys in ${join(opts.dataDir, 'pki')}`);
-  const pki = await ensureClusterPki(opts.dataDir, { extraHosts: [opts.listen] });
+  const pki = await ensureClusterPki(opts.dataDir, { extraHosts: [opts.listen, ...(nodeIP ? [nodeIP] : [])] }).catch(closeOnFailure);
   say(`storage: ${opts.storage === 'memory' ? 'in memory (lost on exit)' : join(opts.dataDir, 'state.db')}`);
   const storage = openStorage(opts);
 
@@ -82,8 +115,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     authenticator: auth.authenticator,
     authorizer: opts.authorizationMode === 'AlwaysAllow' ? alwaysAllow : auth.authorizer,
     host: opts.listen,
+    ...(nodeIP && opts.listen !== '0.0.0.0' ? { additionalHosts: [nodeIP] } : {}),
     port: opts.port,
-  });
+  }).catch(closeOnFailure);
   const host = opts.listen === '0.0.0.0' || opts.listen === '::' ? '127.0.0.1' : opts.listen;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${apiserver.port}`;
   say(`API server listening on ${url}`);
@@ -110,11 +144,11 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   };
   const logComponent = (line: string) => say(line);
   await ensureControllerManagerAccess(adminClient);
-  void runKubernetesServiceController({ client: adminClient, address: host, port: apiserver.port, signal: stop.signal, log: logComponent });
+  void runKubernetesServiceController({ client: adminClient, address: nodeIP ?? host, port: apiserver.port, signal: stop.signal, log: logComponent });
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
-  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent, identity });
+  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent, identity, clusterCidr });
   void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   if ((opts.runtime ?? 'fake') === 'fake') {
     const count = opts.nodes ?? 1;
@@ -128,12 +162,15 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     pki,
     apiserver,
     adminClient,
+    ...(podNetwork ? { podNetwork } : {}),
+    ...(nodeIP ? { nodeIP } : {}),
     async close() {
       stop.abort();
       adminClient.close();
       for (const c of componentClients) c.close();
       await apiserver.close();
       await storage.close();
+      await podNetwork?.teardown();
     },
   };
 }

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { formatCidr, parseCidr, parseIPv4 } from '../api/ipv4.js';
 
 const usage = `a-kube runs a Kubernetes-compatible cluster.
 
@@ -31,6 +32,9 @@ Options:
   --authorization-mode M  RBAC (default) or AlwaysAllow (every authenticated or anonymous request is allowed)
   --runtime KIND          Local node runtime: fake (simulated node, default) or none (no node)
   --nodes N               How many simulated nodes to run (default: 1)
+  --cluster-cidr CIDR     Pod addresses, a /24 per node (default: 10.244.0.0/16)
+  --node-ip ADDRESS       The node's address for pods and the kubernetes Service (default: the pod bridge's
+                          gateway, the first address of the node's pod CIDR, created by a-kube)
   -h, --help              Show this help
 
 Examples:
@@ -69,6 +73,17 @@ function parseNodes(v: string | undefined): number {
   return n;
 }
 
+function parseClusterCidr(v: string): string {
+  const c = parseCidr(v);
+  if (!c || c.prefix > 24) fail(`invalid --cluster-cidr "${v}": use an IPv4 block of /24 or larger, e.g. 10.244.0.0/16`);
+  return formatCidr(c);
+}
+
+function parseNodeIP(v: string): string {
+  if (parseIPv4(v) === undefined) fail(`invalid --node-ip "${v}": use an IPv4 address`);
+  return v;
+}
+
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -82,6 +97,8 @@ async function up(args: string[]): Promise<void> {
       'authorization-mode': { type: 'string' },
       runtime: { type: 'string' },
       nodes: { type: 'string' },
+      'cluster-cidr': { type: 'string' },
+      'node-ip': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -109,6 +126,10 @@ async function up(args: string[]): Promise<void> {
     authorizationMode: parseAuthorizationMode(values['authorization-mode']),
     runtime: parseRuntime(values.runtime),
     nodes: parseNodes(values.nodes),
+    ...(values['cluster-cidr'] ? { clusterCidr: parseClusterCidr(values['cluster-cidr']) } : {}),
+    ...(values['node-ip'] ? { nodeIP: parseNodeIP(values['node-ip']) } : {}),
+    // Real pods need the pod network; simulated ones have addresses that exist nowhere.
+    podNetwork: values.runtime === 'containerd',
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
   process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);

@@ -12,6 +12,7 @@ import { createEventRecorder } from './events.js';
 import { startEndpointsController } from './endpoints.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startNamespaceController } from './namespace.js';
+import { startNodeIpamController } from './node-ipam.js';
 import { startReplicaSetController } from './replicaset.js';
 import { startRootCAPublisher } from './root-ca-publisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
@@ -31,6 +32,8 @@ export interface ControllerManagerOptions {
   /** Campaign for the kube-system/kube-controller-manager Lease first (default true). */
   leaderElect?: boolean;
   identity?: string;
+  /** --cluster-cidr: pod addresses, a /24 per node (default 10.244.0.0/16). */
+  clusterCidr?: string;
 }
 
 function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unknown> {
@@ -55,6 +58,7 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     startDeploymentController(ctx('deployment-controller')),
     startGarbageCollector(ctx('garbage-collector-controller')),
     startEndpointsController(ctx('endpoint-controller')),
+    startNodeIpamController(ctx('node-ipam-controller'), o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
     ...startWorkloadControllers(ctx),
     ...(o.signLegacyToken ? [startTokenController(ctx('tokens-controller'), o.signLegacyToken, o.caPem)] : []),
   ];

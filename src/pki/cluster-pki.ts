@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { networkInterfaces } from 'node:os';
+import { X509Certificate } from 'node:crypto';
 import type { KeyPairPem } from './certs.js';
 import { createServiceAccountKey, type ServiceAccountKeyPem } from './service-account-key.js';
 
@@ -28,6 +29,18 @@ export function apiserverSubjectAltNames(extraHosts: string[] = []): { dnsNames:
     if (host && !list.includes(host)) list.push(host);
   }
   return { dnsNames, ipAddresses };
+}
+
+/** Whether a certificate names every DNS name and IP address given (a reused serving certificate may predate one). */
+export function certificateCovers(certPem: string, want: { dnsNames: string[]; ipAddresses: string[] }): boolean {
+  let san: string;
+  try {
+    san = new X509Certificate(certPem).subjectAltName ?? '';
+  } catch {
+    return false;
+  }
+  const have = new Set(san.split(',').map((s) => s.trim()));
+  return want.dnsNames.every((d) => have.has(`DNS:${d}`)) && want.ipAddresses.every((ip) => have.has(`IP Address:${ip}`));
 }
 
 function writeAtomic(path: string, data: string, mode: number): void {
@@ -60,7 +73,13 @@ export async function ensureClusterPki(dataDir: string, opts: { extraHosts?: str
     writePair(dir, 'ca', ca);
   }
   let apiserver = readPair(dir, 'apiserver');
-  if (!apiserver) {
+  // Addresses given now (--listen, the node address) that an earlier certificate lacks call for a new one.
+  const required = { dnsNames: [] as string[], ipAddresses: [] as string[] };
+  for (const host of opts.extraHosts ?? []) {
+    if (!host || host === '0.0.0.0' || host === '::') continue;
+    (/^[0-9.]+$/.test(host) || host.includes(':') ? required.ipAddresses : required.dnsNames).push(host);
+  }
+  if (!apiserver || !certificateCovers(apiserver.cert, required)) {
     apiserver = await (await generator()).issueCertificate(ca, { commonName: 'kube-apiserver', usage: 'server', validDays: 365 * 5, ...apiserverSubjectAltNames(opts.extraHosts) });
     writePair(dir, 'apiserver', apiserver);
   }
