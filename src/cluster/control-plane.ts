@@ -32,6 +32,10 @@ function firstNodeBlock(clusterCidr: string): string {
   if (!block) throw new Error(`invalid cluster CIDR ${JSON.stringify(clusterCidr)}`);
   return formatCidr(block);
 }
+import { startLocalNodeServer, type RunningNodeServer } from '../kubelet/server/index.js';
+import { installPodStreams } from '../apiserver/node-proxy/pod-streams.js';
+import type { KubeletEndpoint } from '../apiserver/node-proxy/kubelet-connection.js';
+import { kubeletServingCertificate } from '../pki/index.js';
 
 export interface ClusterOptions {
   dataDir: string;
@@ -125,6 +129,10 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // Every component and informer listens for shutdown on this one signal.
   setMaxListeners(0, stop.signal);
   await auth.install(apiserver.api, { serverUrl: url, signal: stop.signal });
+  // pods/log, exec, attach, portforward go to the pod's node agent; this process's agents are reached directly.
+  const localNodes = new Map<string, KubeletEndpoint>();
+  const nodeServers: RunningNodeServer[] = [];
+  installPodStreams(apiserver.api, { ca: pki.ca.cert, cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, localNodes });
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
@@ -152,7 +160,20 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   if ((opts.runtime ?? 'fake') === 'fake') {
     const count = opts.nodes ?? 1;
-    await startFakeNodes({ count, name: hostname().toLowerCase(), clientFor: (name) => clientAs(`node-${name}`, `system:node:${name}`, ['system:nodes']), signal: stop.signal, log: logComponent });
+    const serving = await kubeletServingCertificate(pki, hostname().toLowerCase(), [host]);
+    await startFakeNodes({
+      count,
+      name: hostname().toLowerCase(),
+      clientFor: (name) => clientAs(`node-${name}`, `system:node:${name}`, ['system:nodes']),
+      signal: stop.signal,
+      log: logComponent,
+      serve: async (nodeName, runtime, client) => {
+        const server = await startLocalNodeServer({ nodeName, client, runtime, runtimeName: 'fake', tls: { ...serving, clientCA: pki.ca.cert }, host, log: logComponent });
+        nodeServers.push(server);
+        localNodes.set(nodeName, { host, port: server.port });
+        return server.port;
+      },
+    });
     say(`${count} simulated node${count === 1 ? '' : 's'} (runtime fake)`);
   }
 
@@ -166,6 +187,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     ...(nodeIP ? { nodeIP } : {}),
     async close() {
       stop.abort();
+      await Promise.all(nodeServers.map((s) => s.close()));
       adminClient.close();
       for (const c of componentClients) c.close();
       await apiserver.close();

@@ -4,6 +4,7 @@ import type { RestClient } from '../client/rest.js';
 import { Informer, restListerWatcher } from '../client/informer.js';
 import { startNodeAgent, type RunningNodeAgent } from './agent.js';
 import { FakeRuntime } from './runtime/fake.js';
+import type { RuntimeService } from './runtime/types.js';
 
 export interface FakeNodesOptions {
   count: number;
@@ -21,6 +22,8 @@ export interface FakeNodesOptions {
   maxPods?: number;
   /** Pulled/Created/Started events per pod: off by default (kwok-like), as they triple the writes per pod. */
   podEvents?: boolean;
+  /** Starts the node's HTTPS server (logs; exec and the like answer that nothing runs) and returns its port. */
+  serve?(nodeName: string, runtime: RuntimeService, client: RestClient): Promise<number>;
 }
 
 export function fakeNodeAddress(i: number): { hostIP: string; podCIDR: string } {
@@ -42,6 +45,9 @@ export async function startFakeNodes(o: FakeNodesOptions): Promise<RunningNodeAg
     const i = first + n;
     const name = o.count === 1 && o.name ? o.name : `${o.prefix ?? 'fake-node-'}${i}`;
     const { hostIP, podCIDR } = fakeNodeAddress(i);
+    const runtime = new FakeRuntime({ podCIDR });
+    const client = await o.clientFor(name);
+    const kubeletPort = o.serve ? await o.serve(name, runtime, client) : undefined;
     agents.push(
       startNodeAgent({
         name,
@@ -50,8 +56,9 @@ export async function startFakeNodes(o: FakeNodesOptions): Promise<RunningNodeAg
         cpu: o.cpu ?? '8',
         memory: o.memory ?? '32Gi',
         maxPods: o.maxPods ?? 110,
-        client: await o.clientFor(name),
-        runtime: new FakeRuntime({ podCIDR }),
+        client,
+        runtime,
+        ...(kubeletPort !== undefined ? { kubeletPort } : {}),
         signal: o.signal,
         ...(o.log ? { log: o.log } : {}),
         podEvents: o.podEvents ?? false,

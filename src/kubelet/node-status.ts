@@ -13,6 +13,8 @@ export interface NodeSpecOptions {
   kubeletVersion: string;
   runtimeVersion: string;
   labels?: Record<string, string>;
+  /** Where the node agent's HTTPS server listens (status.daemonEndpoints.kubeletEndpoint.Port). */
+  kubeletPort?: number;
   taints?: { key: string; value?: string; effect: string }[];
 }
 
@@ -59,7 +61,7 @@ export function nodeStatus(o: NodeSpecOptions, now: number, readySince: number):
       cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
       cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: o.kubeletPort ?? 10250 } },
     nodeInfo: {
       architecture: 'amd64',
       bootID: id(o.name, 'boot'),

@@ -10,6 +10,8 @@ export interface ClusterPki {
   ca: KeyPairPem;
   apiserver: KeyPairPem;
   admin: KeyPairPem;
+  /** The API server's client certificate towards node agents (pods/log, exec, attach, portforward). */
+  kubeletClient: KeyPairPem;
   serviceAccount: ServiceAccountKeyPem;
   dir: string;
 }
@@ -88,6 +90,12 @@ export async function ensureClusterPki(dataDir: string, opts: { extraHosts?: str
     admin = await (await generator()).issueCertificate(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client', validDays: 365 * 5 });
     writePair(dir, 'admin', admin);
   }
+  // As kubeadm issues apiserver-kubelet-client: a client certificate whose group may do anything on a node agent.
+  let kubeletClient = readPair(dir, 'apiserver-kubelet-client');
+  if (!kubeletClient) {
+    kubeletClient = await (await generator()).issueCertificate(ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client', validDays: 365 * 5 });
+    writePair(dir, 'apiserver-kubelet-client', kubeletClient);
+  }
   let serviceAccount: ServiceAccountKeyPem;
   if (existsSync(join(dir, 'sa.key')) && existsSync(join(dir, 'sa.pub'))) {
     serviceAccount = { privateKey: readFileSync(join(dir, 'sa.key'), 'utf8'), publicKey: readFileSync(join(dir, 'sa.pub'), 'utf8') };
@@ -96,7 +104,7 @@ export async function ensureClusterPki(dataDir: string, opts: { extraHosts?: str
     writeAtomic(join(dir, 'sa.key'), serviceAccount.privateKey, 0o600);
     writeAtomic(join(dir, 'sa.pub'), serviceAccount.publicKey, 0o644);
   }
-  return { ca, apiserver, admin, serviceAccount, dir };
+  return { ca, apiserver, admin, kubeletClient, serviceAccount, dir };
 }
 
 /** Issues a client certificate for one of a-kube's own components (controller manager, scheduler, a node). */
@@ -106,5 +114,29 @@ export async function componentCertificate(pki: ClusterPki, name: string, common
   const { issueCertificate } = await import('./certs.js');
   const pair = await issueCertificate(pki.ca, { commonName, organizations, usage: 'client', validDays: 365 * 5 });
   writePair(pki.dir, name, pair);
+  return pair;
+}
+
+/**
+ * The serving certificate of a node agent's HTTPS server (as the kubelet's: CN system:node:<name>, O system:nodes),
+ * naming the addresses the API server dials. Reissued when an address or name is missing from the stored one.
+ */
+export async function kubeletServingCertificate(pki: ClusterPki, nodeName: string, hosts: string[]): Promise<KeyPairPem> {
+  const file = `kubelet-serving-${nodeName.replace(/[^a-zA-Z0-9.-]/g, '_')}`;
+  const dnsNames = [nodeName, 'localhost'];
+  const ipAddresses = ['127.0.0.1'];
+  for (const h of hosts) {
+    const list = /^[0-9.]+$/.test(h) || h.includes(':') ? ipAddresses : dnsNames;
+    if (h && !list.includes(h)) list.push(h);
+  }
+  const existing = readPair(pki.dir, file);
+  if (existing) {
+    const san = new X509Certificate(existing.cert).subjectAltName ?? '';
+    const covered = [...dnsNames.map((d) => `DNS:${d}`), ...ipAddresses.map((i) => `IP Address:${i}`)].every((n) => san.split(', ').includes(n));
+    if (covered) return existing;
+  }
+  const { issueCertificate } = await import('./certs.js');
+  const pair = await issueCertificate(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'server', validDays: 365, dnsNames, ipAddresses });
+  writePair(pki.dir, file, pair);
   return pair;
 }

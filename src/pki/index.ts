@@ -1,5 +1,5 @@
 export type { KeyPairPem, IssueOptions } from './certs.js';
 export { certificateSubject } from './subject.js';
-export { ensureClusterPki, componentCertificate, apiserverSubjectAltNames, type ClusterPki } from './cluster-pki.js';
+export { ensureClusterPki, componentCertificate, kubeletServingCertificate, apiserverSubjectAltNames, type ClusterPki } from './cluster-pki.js';
 export { createServiceAccountKey, keyId, type ServiceAccountKeyPem } from './service-account-key.js';
 export { kubeconfigYaml, writeKubeconfig, type KubeconfigSpec } from './kubeconfig.js';
