@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 import { decodeKubernetesProtobuf, isProtobufContentType } from '../api/protobuf/index.js';
+import { parseJson } from '../api/schema/index.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { groupVersion } from '../api/resource-info.js';
 import { errors } from './status.js';
@@ -37,7 +38,7 @@ export function parseStructured(bytes: Uint8Array, type: string, expectedKind: s
   const text = Buffer.from(bytes).toString('utf8');
   try {
     if (type === 'application/yaml') return parseYaml(text, { version: '1.1' });
-    return JSON.parse(text);
+    return parseJson(text);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw errors.badRequest(`the object provided is unrecognized (must be of type ${expectedKind}): couldn't get version/kind; json parse error: ${why} (${summarize(bytes)})`);

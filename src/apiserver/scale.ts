@@ -9,6 +9,7 @@ import type { ResourceScope } from './scope.js';
 import { errors, field } from './status.js';
 import { headerValue, type ApiResponse } from './types.js';
 import { patchTypes } from './handlers/patch.js';
+import { checkBodyTypes, checkPatchedTypes } from './handlers/type-check.js';
 
 const scaleKind = { group: 'autoscaling', version: 'v1', kind: 'Scale', definition: 'io.k8s.api.autoscaling.v1.Scale' };
 
@@ -88,6 +89,7 @@ export async function handleScale(s: ResourceScope): Promise<ApiResponse> {
       return jsonResponse(200, scaleOf(await s.store.get(s.info.namespace, name)));
     case 'update': {
       const desired = await decodeObject(s.req, scaleKind);
+      checkBodyTypes(desired, scaleKind);
       if (desired.metadata.name && desired.metadata.name !== name) throw errors.badRequest(`the name of the object (${desired.metadata.name}) does not match the name on the URL (${name})`);
       return writeReplicas(s, desired);
     }
@@ -100,6 +102,7 @@ export async function handleScale(s: ResourceScope): Promise<ApiResponse> {
         type === 'application/json-patch+json' ? applyJsonPatch(current, patch)
         : type === 'application/merge-patch+json' ? applyMergePatch(current, patch)
         : applyStrategicMergePatch(current, patch, scaleKind.definition);
+      checkPatchedTypes(patched, scaleKind, type === 'application/strategic-merge-patch+json' ? 'strategic' : 'json', patch);
       const desired = checkObject(patched, scaleKind);
       if (desired.metadata.resourceVersion === current.metadata.resourceVersion) delete desired.metadata.resourceVersion;
       return writeReplicas(s, desired);

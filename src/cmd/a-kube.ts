@@ -135,11 +135,14 @@ async function up(args: string[]): Promise<void> {
   process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);
   process.stdout.write(`a-kube is up at ${cluster.url}\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  a-kubectl get namespaces\n`);
 
+  const { armShutdownTimer, startWatchdog } = await import('./watchdog.js');
+  startWatchdog();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
     process.stderr.write(`a-kube: ${signal}: shutting down\n`);
+    armShutdownTimer();
     cluster.close().then(
       () => process.exit(0),
       (e: unknown) => {

@@ -124,5 +124,5 @@ export function startCronJobController(ctx: ControllerContext): Promise<void> {
   cjs.addEventHandler({ add: (c) => queue.add(objectKey(c)), update: (_o, c) => queue.add(objectKey(c)) });
   jobs.addEventHandler({ add: owner, update: (_o, j) => owner(j), delete: owner });
   const deps: CronJobDeps = { client: ctx.client, cronJobs: cjs.store, jobs: jobs.store, recorder: ctx.recorder, clock: ctx.clock };
-  return runController({ name: 'cronjob', informers: [cjs, jobs], queue, reconcile: (k) => reconcileCronJob(k, deps), workers: ctx.workers ?? 2, signal: ctx.signal, log: ctx.log });
+  return runController({ name: 'cronjob', informers: [cjs, jobs], queue, primary: { informer: cjs, resource: R.cronjobs }, recorder: ctx.recorder, reconcile: (k) => reconcileCronJob(k, deps), workers: ctx.workers ?? 2, signal: ctx.signal, log: ctx.log });
 }

@@ -152,5 +152,5 @@ export function startDaemonSetController(ctx: ControllerContext): Promise<void> 
     delete: all,
   });
   const deps: DaemonSetDeps = { client: ctx.client, daemonSets: dss.store, pods: pods.store, nodes: nodes.store, recorder: ctx.recorder, clock: ctx.clock };
-  return runController({ name: 'daemonset', informers: [dss, pods, nodes], queue, reconcile: (k) => reconcileDaemonSet(k, deps), workers: ctx.workers ?? 2, signal: ctx.signal, log: ctx.log });
+  return runController({ name: 'daemonset', informers: [dss, pods, nodes], queue, primary: { informer: dss, resource: R.daemonsets }, recorder: ctx.recorder, reconcile: (k) => reconcileDaemonSet(k, deps), workers: ctx.workers ?? 2, signal: ctx.signal, log: ctx.log });
 }

@@ -132,5 +132,5 @@ export function startJobController(ctx: ControllerContext): Promise<void> {
   jobs.addEventHandler({ add: (j) => queue.add(objectKey(j)), update: (_o, j) => queue.add(objectKey(j)), delete: (j) => expectations.forget(objectKey(j)) });
   pods.addEventHandler({ add: (p) => owner(p, true), update: (_o, p) => owner(p), delete: (p) => owner(p) });
   const deps: JobDeps = { client: ctx.client, jobs: jobs.store, pods: pods.store, recorder: ctx.recorder, clock: ctx.clock, expectations };
-  return runController({ name: 'job', informers: [jobs, pods], queue, reconcile: (k) => reconcileJob(k, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
+  return runController({ name: 'job', informers: [jobs, pods], queue, primary: { informer: jobs, resource: R.jobs }, recorder: ctx.recorder, reconcile: (k) => reconcileJob(k, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
 }

@@ -72,5 +72,5 @@ export function startNamespaceController(ctx: ControllerContext): Promise<void> 
   const queue = new WorkQueue<string>({ clock: ctx.clock });
   inf.addEventHandler({ add: (o) => queue.add(objectKey(o)), update: (_o, n) => queue.add(objectKey(n)) });
   const deps: NamespaceDeps = { client: ctx.client, namespaces: inf.store };
-  return runController({ name: 'namespace', informers: [inf], queue, reconcile: (k) => reconcileNamespace(k, deps), workers: ctx.workers ?? 2, signal: ctx.signal, log: ctx.log });
+  return runController({ name: 'namespace', informers: [inf], queue, primary: { informer: inf, resource: R.namespaces }, recorder: ctx.recorder, reconcile: (k) => reconcileNamespace(k, deps), workers: ctx.workers ?? 2, signal: ctx.signal, log: ctx.log });
 }

@@ -43,10 +43,15 @@ export function podFromTemplate(owner: KubeObject, ownerApiVersion: string, owne
   };
 }
 
-/** Creates pods in doubling batches (1, 2, 4, …) so a failing template costs few requests (slowStartBatch). */
+/**
+ * Creates pods in doubling batches (1, 2, 4, …) so a failing template costs few requests (slowStartBatch).
+ * `count` is taken as a whole number of pods (a fraction or a non-number creates none): every batch creates at
+ * least one pod or stops the loop, so no input can make it spin.
+ */
 export async function slowStartBatch(count: number, create: () => Promise<void>): Promise<{ created: number; error?: unknown }> {
+  const total = Number.isFinite(count) ? Math.max(0, Math.floor(count)) : 0;
   let created = 0;
-  for (let batch = Math.min(count, 1); created < count; batch = Math.min(batch * 2, count - created)) {
+  for (let batch = Math.min(total, 1); created < total && batch >= 1; batch = Math.min(batch * 2, total - created)) {
     const results = await Promise.allSettled(Array.from({ length: batch }, create));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     created += results.filter((r) => r.status === 'fulfilled').length;
@@ -229,6 +234,8 @@ export function startReplicaSetController(ctx: ControllerContext): Promise<void>
     name: 'replicaset',
     informers: [rsInformer, podInformer],
     queue,
+    primary: { informer: rsInformer, resource: R.replicasets },
+    recorder: ctx.recorder,
     reconcile: (key) => reconcileReplicaSet(key, deps),
     workers: ctx.workers ?? 5,
     signal: ctx.signal,

@@ -1,9 +1,21 @@
 // The one loop every controller runs: wait for its informers, then N workers take keys from the queue
 // and reconcile them. A throw requeues the key with backoff; success forgets its failures.
+// Two guards keep one bad object from wedging a controller:
+// - an object of the primary informer that its kind's types cannot hold (stored before writes were type-checked)
+//   is not reconciled: it is reported once per resourceVersion (Warning event + log) and skipped;
+// - a reconcile still running after `overrunMs` is reported and its key requeued with backoff, so the key's
+//   other work goes on (the overrunning call is left to finish on its own).
+import type { KubeObject } from '../api/object.js';
+import { findResource } from '../api/catalog.js';
+import { decodeError } from '../api/schema/index.js';
 import { isConflict } from '../client/api-error.js';
 import type { Informer } from '../client/informer.js';
-import type { WorkQueue } from '../client/workqueue.js';
-import type { ReconcileResult } from './types.js';
+import { realClock, type Clock, type WorkQueue } from '../client/workqueue.js';
+import type { GroupVersionResource } from './resources.js';
+import type { EventRecorder, ReconcileResult } from './types.js';
+
+/** How long one reconcile may run before it counts as overrun. */
+export const defaultOverrunMs = 120_000;
 
 export interface RunControllerOptions {
   name: string;
@@ -13,11 +25,33 @@ export interface RunControllerOptions {
   workers: number;
   signal: AbortSignal;
   log?: (line: string) => void;
+  /** The informer whose objects the keys name, and their resource: enables the type guard. */
+  primary?: { informer: Informer; resource: GroupVersionResource };
+  /** Where skipped and overrunning objects are reported. */
+  recorder?: EventRecorder;
+  overrunMs?: number;
+  clock?: Clock;
 }
+
+const overrun = Symbol('overrun');
+const aborted = Symbol('aborted');
 
 export async function runController(o: RunControllerOptions): Promise<void> {
   const stop = () => o.queue.shutDown();
   o.signal.addEventListener('abort', stop, { once: true });
+  const clock = o.clock ?? realClock;
+  const log = o.log ?? (() => {});
+  const invalid = invalidObjectCheck(o);
+  // A stop does not wait for a reconcile that would not end.
+  const stopped = new Promise<typeof aborted>((resolve) => {
+    if (o.signal.aborted) resolve(aborted);
+    else o.signal.addEventListener('abort', () => resolve(aborted), { once: true });
+  });
+  const withDeadline = (key: string): Promise<ReconcileResult | typeof overrun | typeof aborted> => {
+    let cancel = () => {};
+    const timer = new Promise<typeof overrun>((resolve) => (cancel = clock.setTimer(() => resolve(overrun), o.overrunMs ?? defaultOverrunMs)));
+    return Promise.race([o.reconcile(key), timer, stopped]).finally(() => cancel());
+  };
   try {
     const synced = await Promise.all(o.informers.map((i) => i.waitForSync(o.signal)));
     if (!synced.every(Boolean)) return;
@@ -27,14 +61,26 @@ export async function runController(o: RunControllerOptions): Promise<void> {
         const key = await o.queue.get();
         if (key === undefined) return;
         try {
-          const result = await o.reconcile(key);
+          if (invalid(key)) {
+            o.queue.forget(key);
+            continue;
+          }
+          const result = await withDeadline(key);
+          if (result === aborted) return;
+          if (result === overrun) {
+            log(`${o.name}: ${key}: reconcile still running after ${Math.round((o.overrunMs ?? defaultOverrunMs) / 1000)}s; requeued`);
+            const obj = o.primary?.informer.store.get(key);
+            if (obj) o.recorder?.event(obj, 'Warning', 'ReconcileOverrun', `${o.name} controller: reconcile did not finish within ${Math.round((o.overrunMs ?? defaultOverrunMs) / 1000)}s; retrying with backoff`);
+            o.queue.addRateLimited(key);
+            continue;
+          }
           o.queue.forget(key);
           if (result && result.requeueAfterMs >= 0) o.queue.addAfter(key, result.requeueAfterMs);
         } catch (e) {
           if (o.signal.aborted) return;
           const tries = o.queue.numRequeues(key);
           // Conflicts are routine (a newer version is on its way through the informer): retry quietly.
-          if (!isConflict(e) && (tries < 3 || tries % 10 === 0)) o.log?.(`${o.name}: ${key}: ${e instanceof Error ? e.message : String(e)}`);
+          if (!isConflict(e) && (tries < 3 || tries % 10 === 0)) log(`${o.name}: ${key}: ${e instanceof Error ? e.message : String(e)}`);
           o.queue.addRateLimited(key);
         } finally {
           o.queue.done(key);
@@ -45,4 +91,27 @@ export async function runController(o: RunControllerOptions): Promise<void> {
   } finally {
     o.signal.removeEventListener('abort', stop);
   }
+}
+
+/** Returns a predicate: is the primary object behind this key one its kind's types cannot hold? Reports each once. */
+function invalidObjectCheck(o: RunControllerOptions): (key: string) => boolean {
+  const primary = o.primary;
+  const info = primary ? findResource(primary.resource.group, primary.resource.version, primary.resource.resource) : undefined;
+  if (!primary || !info) return () => false;
+  const reported = new Map<string, string>();
+  return (key) => {
+    const obj: KubeObject | undefined = primary.informer.store.get(key);
+    const message = obj ? decodeError(info, obj) : undefined;
+    if (!obj || message === undefined) {
+      reported.delete(key);
+      return false;
+    }
+    const rv = obj.metadata.resourceVersion ?? '';
+    if (reported.get(key) !== rv) {
+      reported.set(key, rv);
+      o.log?.(`${o.name}: ${key}: skipped, the stored object is not valid: ${message}`);
+      o.recorder?.event(obj, 'Warning', 'InvalidObject', `${o.name} controller skips this object until it is fixed: ${message}`);
+    }
+    return true;
+  };
 }

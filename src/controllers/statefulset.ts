@@ -156,5 +156,5 @@ export function startStatefulSetController(ctx: ControllerContext): Promise<void
   sets.addEventHandler({ add: (s) => queue.add(objectKey(s)), update: (_o, s) => queue.add(objectKey(s)) });
   pods.addEventHandler({ add: owner, update: (_o, p) => owner(p), delete: owner });
   const deps: StatefulSetDeps = { client: ctx.client, statefulSets: sets.store, pods: pods.store, recorder: ctx.recorder, clock: ctx.clock };
-  return runController({ name: 'statefulset', informers: [sets, pods], queue, reconcile: (k) => reconcileStatefulSet(k, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
+  return runController({ name: 'statefulset', informers: [sets, pods], queue, primary: { informer: sets, resource: R.statefulsets }, recorder: ctx.recorder, reconcile: (k) => reconcileStatefulSet(k, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
 }

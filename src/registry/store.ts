@@ -6,6 +6,7 @@ import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { deepEqual } from '../api/deep-equal.js';
+import { decodeError } from '../api/schema/index.js';
 import { errors, field, StatusError, type FieldError } from '../apiserver/status.js';
 import type { ResourceCache } from '../storage/cache-types.js';
 import { StorageError, type KeyValue } from '../storage/types.js';
@@ -175,6 +176,7 @@ export class Store {
       if (strategy.allocate) this.check(obj, await strategy.allocate(obj, undefined, this.allocationContext()));
       await this.opts.validate?.('CREATE', obj, undefined);
       await opts.admission?.validate?.(obj, undefined);
+      this.checkTypes(obj);
       if (opts.dryRun) return obj;
       return await this.writeNew(namespace, obj, generated);
     } finally {
@@ -229,6 +231,15 @@ export class Store {
     };
   }
 
+  /**
+   * The last word before storage: whatever path built the object (a body, a patch, a subresource, a server-side
+   * writer), nothing is stored that the kind's Go types could not hold.
+   */
+  private checkTypes(obj: KubeObject): void {
+    const message = decodeError(this.resource, obj);
+    if (message !== undefined) throw errors.badRequest(message);
+  }
+
   private check(obj: KubeObject, errs: FieldError[]): void {
     if (errs.length > 0) throw errors.invalid({ group: this.resource.group, kind: this.resource.kind }, obj.metadata.name ?? '', errs);
   }
@@ -277,6 +288,7 @@ export class Store {
       this.prepareUpdate(obj, old, namespace, name, opts);
       if (strategy.allocate && !opts.raw && !opts.subresource) this.check(obj, await strategy.allocate(obj, old, this.allocationContext()));
       if (!opts.raw) await opts.admission?.validate?.(obj, old);
+      this.checkTypes(obj);
 
       const deleting = !!old.metadata.deletionTimestamp;
       if (deleting && (meta.finalizers ?? []).length === 0 && (old.metadata.deletionGracePeriodSeconds ?? 0) === 0 && !hasSpecFinalizers(obj, this.resource)) {

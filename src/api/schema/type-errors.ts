@@ -4,6 +4,7 @@
 // is the innermost one holding the field, as Go's decoder keeps them.
 import { isRecord } from '../object.js';
 import { refTo, type Schema } from '../openapi/definitions.js';
+import { numberText } from './number-literals.js';
 import { resolveNode } from './shape.js';
 
 export const quantityFormatMessage = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
@@ -12,6 +13,9 @@ export const quantitySuffixMessage = "unable to parse quantity's suffix";
 interface Context {
   struct: string;
   fields: string[];
+  /** Where the value sits (its parent and key), to quote a number literal as it was written. */
+  holder?: unknown;
+  key?: string | number;
 }
 
 /**
@@ -44,10 +48,35 @@ const intRanges: Record<string, [number, number]> = {
   int: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 
+function literal(value: number, ctx: Context): string {
+  return `number ${ctx.key === undefined ? String(value) : numberText(ctx.holder, ctx.key, value)}`;
+}
+
 function integerError(value: number, goType: string, ctx: Context): string | undefined {
   const [min, max] = intRanges[goType] ?? intRanges['int64'] ?? [0, 0];
   if (Number.isInteger(value) && value >= min && value <= max) return undefined;
-  return cannotUnmarshal(`number ${String(value)}`, goType, ctx);
+  return cannotUnmarshal(literal(value, ctx), goType, ctx);
+}
+
+/** A number no Go float holds (an overflowing literal) is refused wherever it stands. */
+function floatError(value: unknown, goType: string, ctx: Context): string | undefined {
+  if (typeof value !== 'number' || Number.isFinite(value)) return undefined;
+  return cannotUnmarshal(literal(value, ctx), goType, ctx);
+}
+
+/** Non-finite numbers anywhere inside an untyped value (RawExtension, preserve-unknown-fields); iterative, as
+ * such values nest as deep as the client made them. */
+function opaqueErrors(root: unknown, ctx: Context, out: string[]): void {
+  const stack: Array<{ value: unknown; holder: unknown; key: string | number | undefined }> = [{ value: root, holder: ctx.holder, key: ctx.key }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value } = item;
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, holder: value, key: i }));
+    else if (isRecord(value)) for (const [k, v] of Object.entries(value)) stack.push({ value: v, holder: value, key: k });
+    else {
+      const e = floatError(value, 'float64', { ...ctx, holder: item.holder, ...(item.key !== undefined ? { key: item.key } : {}) });
+      if (e) return void out.push(e);
+    }
+  }
 }
 
 const quantityPattern = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
@@ -70,16 +99,16 @@ function walk(node: Schema, value: unknown, ctx: Context, out: string[]): void {
       if (!isRecord(value)) return void wrong();
       for (const [key, child] of Object.entries(value)) {
         const property = Object.hasOwn(shape.properties, key) ? shape.properties[key] : undefined;
-        if (property) walk(property, child, { struct: shape.structName || ctx.struct, fields: [...ctx.fields, key] }, out);
+        if (property) walk(property, child, { struct: shape.structName || ctx.struct, fields: [...ctx.fields, key], holder: value, key }, out);
       }
       return;
     case 'map':
       if (!isRecord(value)) return void wrong();
-      for (const child of Object.values(value)) walk(shape.values, child, ctx, out);
+      for (const [key, child] of Object.entries(value)) walk(shape.values, child, { ...ctx, holder: value, key }, out);
       return;
     case 'array':
       if (!Array.isArray(value)) return void wrong();
-      for (const child of value) walk(shape.items, child, ctx, out);
+      value.forEach((child, i) => walk(shape.items, child, { ...ctx, holder: value, key: i }, out));
       return;
     case 'string':
     case 'bytes':
@@ -88,9 +117,12 @@ function walk(node: Schema, value: unknown, ctx: Context, out: string[]): void {
     case 'boolean':
       if (typeof value !== 'boolean') wrong();
       return;
-    case 'number':
-      if (typeof value !== 'number') wrong();
+    case 'number': {
+      if (typeof value !== 'number') return void wrong();
+      const e = floatError(value, goType, ctx);
+      if (e) out.push(e);
       return;
+    }
     case 'integer': {
       if (typeof value !== 'number') return void wrong();
       const e = integerError(value, goType, ctx);
@@ -106,7 +138,11 @@ function walk(node: Schema, value: unknown, ctx: Context, out: string[]): void {
       return;
     }
     case 'quantity': {
-      if (typeof value === 'number') return;
+      if (typeof value === 'number') {
+        const e = floatError(value, 'float64', ctx);
+        if (e) out.push(e);
+        return;
+      }
       const e = typeof value === 'string' ? quantityError(value) : quantityFormatMessage;
       if (e) out.push(e);
       return;
@@ -116,6 +152,7 @@ function walk(node: Schema, value: unknown, ctx: Context, out: string[]): void {
       if (typeof value !== 'string') out.push(cannotUnmarshal(jsonKind(value), 'string', ctx));
       return;
     case 'opaque':
+      opaqueErrors(value, ctx, out);
       return;
     default: {
       const no: never = shape;

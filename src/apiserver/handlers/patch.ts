@@ -11,6 +11,7 @@ import { encodeContext, type ResourceScope } from '../scope.js';
 import { errors, makeStatus, StatusError } from '../status.js';
 import { headerValue, type ApiResponse } from '../types.js';
 import { checkUnknownFields, parseFieldValidation } from './field-validation.js';
+import { checkBodyTypes, checkPatchedTypes } from './type-check.js';
 import { admissionFor } from '../admission.js';
 
 export const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
@@ -59,6 +60,7 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
     if (!current) {
       if (!applied) throw errors.notFound({ group: s.resource.group, resource: s.resource.resource }, name);
       const fresh = structuredClone(applied);
+      checkBodyTypes(fresh, target.expected);
       checkUnknownFields(fresh, target.expected.definition, mode, s.ctx);
       return fresh;
     }
@@ -81,6 +83,7 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
     }
     if (!isRecord(result) || !isRecord(result['metadata'])) throw errors.badRequest('the patch produced an object without metadata');
     const obj = result as KubeObject;
+    checkPatchedTypes(obj, target.expected, type === 'application/json-patch+json' || type === 'application/merge-patch+json' ? 'json' : 'strategic', patch);
     checkNamespace(obj, s.resource, s.info.namespace);
     checkUnknownFields(obj, target.expected.definition, mode, s.ctx);
     return obj;

@@ -8,13 +8,15 @@ import { errors, successStatus } from '../status.js';
 import { jsonResponse } from '../responses.js';
 import { headerValue, type ApiResponse } from '../types.js';
 import { checkUnknownFields, parseFieldValidation } from './field-validation.js';
+import { checkBodyTypes } from './type-check.js';
 import { admissionFor } from '../admission.js';
 import { isProtobufContentType } from '../../api/protobuf/index.js';
 
-/** Decode a create/update body and apply fieldValidation (protobuf bodies cannot carry unknown fields). */
+/** Decode a create/update body, check its types and apply fieldValidation (protobuf bodies cannot carry unknown fields). */
 export async function decodeBody(s: ResourceScope, expected: { group: string; version: string; kind: string; definition: string }): Promise<KubeObject> {
   const mode = parseFieldValidation(s.info.query);
   const obj = await decodeObject(s.req, expected);
+  checkBodyTypes(obj, expected);
   if (!isProtobufContentType(mediaType(headerValue(s.req.headers, 'content-type')))) checkUnknownFields(obj, expected.definition, mode, s.ctx);
   return obj;
 }

@@ -78,5 +78,5 @@ export function startDeploymentController(ctx: ControllerContext): Promise<void>
     },
   });
   const deps: DeploymentDeps = { client: ctx.client, deployments: dInformer.store, replicaSets: rsInformer.store, pods: podInformer.store, recorder: ctx.recorder, clock: ctx.clock };
-  return runController({ name: 'deployment', informers: [dInformer, rsInformer, podInformer], queue, reconcile: (key) => reconcileDeployment(key, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
+  return runController({ name: 'deployment', informers: [dInformer, rsInformer, podInformer], queue, primary: { informer: dInformer, resource: R.deployments }, recorder: ctx.recorder, reconcile: (key) => reconcileDeployment(key, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
 }
