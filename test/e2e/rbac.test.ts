@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { hasKubectl, kubectl, startCluster, type Cluster, type RunResult } from './harness.js';
@@ -14,11 +15,12 @@ const hasPythonClient = spawnSync('/usr/bin/python3', ['-c', 'import kubernetes'
 
 let cluster: Cluster;
 let caFile: string;
+let tokenDir: string | undefined;
 
 before(async () => {
   if (skip) return;
-  const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'akube-rbac-'));
-  const tokenFile = join(dir, 'tokens.csv');
+  tokenDir = mkdtempSync(join(tmpdir(), 'akube-rbac-'));
+  const tokenFile = join(tokenDir, 'tokens.csv');
   writeFileSync(tokenFile, 'carol-token,carol,uid-carol,"qa,testers"\n');
   cluster = await startCluster({ args: ['--token-auth-file', tokenFile, '--storage', 'memory'], timeoutMs: 60_000 });
   caFile = join(cluster.dataDir, 'pki', 'ca.crt');
@@ -26,6 +28,7 @@ before(async () => {
 
 after(async () => {
   await cluster?.cleanup();
+  if (tokenDir) rmSync(tokenDir, { recursive: true, force: true });
 });
 
 function admin(args: string[], input?: string): RunResult {

@@ -2,7 +2,9 @@
 // kubectl-label-local.json: `kubectl label -f <file> --local zz=d -o <output>` per case;
 // kubectl-get.json: `kubectl get …` against a loopback fake API server serving the stored Tables/lists.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { createPrinter, PrinterError } from '../../../../src/cli/printers/index.js';
 import type { PrintOptions, TableInput } from '../../../../src/cli/printers/index.js';
@@ -49,15 +51,24 @@ interface GetGolden {
   objects?: Record<string, unknown>[];
   stdout: string;
   stderr: string;
+  /** Files the case reads (custom-columns-file=…), created in a temporary directory that `$TMP` names. */
+  files?: Record<string, string>;
 }
 const getGolden = JSON.parse(readFileSync(new URL('kubectl-get.json', here), 'utf8')) as GetGolden[];
 for (const c of getGolden) {
   test(`kubectl ${c.args.join(' ')}`, () => {
-    const got = run((out, err) => {
-      const printer = createPrinter(c.opts);
-      if (c.tables) printer.printTable(c.tables, out, err);
-      else printer.printObjects(c.objects ?? [], out);
-    });
-    assert.deepEqual(got, { stdout: c.stdout, stderr: c.stderr });
+    const dir = c.files ? mkdtempSync(join(tmpdir(), 'akube-golden-')) : undefined;
+    try {
+      for (const [name, text] of Object.entries(c.files ?? {})) writeFileSync(join(dir ?? '', name), text);
+      const opts = dir && c.opts.output ? { ...c.opts, output: c.opts.output.replaceAll('$TMP', dir) } : c.opts;
+      const got = run((out, err) => {
+        const printer = createPrinter(opts);
+        if (c.tables) printer.printTable(c.tables, out, err);
+        else printer.printObjects(c.objects ?? [], out);
+      });
+      assert.deepEqual(got, { stdout: c.stdout, stderr: c.stderr });
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
   });
 }
