@@ -34,7 +34,8 @@ export function buildHandlerChain(deps: ChainDeps): EntryHandler {
       requestInfo: parseRequestInfo(req.method, req.url),
       warnings: [],
       signal: req.signal ?? new AbortController().signal,
-      ...(opts?.user ? { user: opts.user } : {}),
+      user: opts?.user,
+      impersonator: undefined,
     };
     try {
       return await first(req, ctx);

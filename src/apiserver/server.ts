@@ -1,5 +1,6 @@
 // The HTTPS front door: node:http2 with HTTP/1.1 fallback, client certificates requested (verified by the
 // x509 authenticator, not by TLS), and HTTP/1.1 upgrades (exec/attach/portforward) through the same pipeline.
+import { setOwn } from '../api/own.js';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
@@ -89,7 +90,7 @@ function bodyReader(stream: Readable): () => Promise<Uint8Array> {
 
 function plainHeaders(h: IncomingMessage['headers']): HeaderMap {
   const out: HeaderMap = {};
-  for (const [k, v] of Object.entries(h)) if (!k.startsWith(':')) out[k] = v;
+  for (const [k, v] of Object.entries(h)) if (!k.startsWith(':')) setOwn(out, k, v);
   return out;
 }
 

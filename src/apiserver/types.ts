@@ -1,5 +1,6 @@
 // The API server's own request/response shapes: transport-neutral, so the assembled handler runs
 // in-process (unit tests, loopback clients) exactly as it runs behind the HTTP/2 server.
+import { getOwn } from '../api/own.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UserInfo } from '../auth/types.js';
@@ -35,10 +36,10 @@ export interface ApiResponse {
 /** Request-scoped values the pipeline stages hand on, in the order they are filled in. */
 export interface RequestContext {
   requestInfo: RequestInfo;
-  /** Set by authentication (and replaced by impersonation). */
-  user?: UserInfo;
+  /** Set by authentication (and replaced by impersonation). Always an own field, never inherited. */
+  user: UserInfo | undefined;
   /** The user who actually authenticated, when impersonating. */
-  impersonator?: UserInfo;
+  impersonator: UserInfo | undefined;
   /** Warning texts for `Warning: 299 - "<text>"` headers. */
   warnings: string[];
   signal: AbortSignal;
@@ -47,13 +48,13 @@ export interface RequestContext {
 export type Handler = (req: ApiRequest, ctx: RequestContext) => Promise<ApiResponse>;
 
 export function headerValue(headers: HeaderMap, name: string): string | undefined {
-  const v = headers[name];
+  const v = getOwn(headers, name);
   if (Array.isArray(v)) return v.join(', ');
   return v;
 }
 
 export function headerValues(headers: HeaderMap, name: string): string[] {
-  const v = headers[name];
+  const v = getOwn(headers, name);
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
 }

@@ -1,4 +1,5 @@
 // The a-kubectl executable.
+import './disable-proto.js';
 import { runCli } from '../cli/main.js';
 
 const controller = new AbortController();

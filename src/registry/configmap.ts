@@ -13,8 +13,8 @@ export function configMapStrategy(resource: ResourceInfo): Strategy {
       const data = asObj(cm.data) ?? {};
       const binaryData = asObj(cm.binaryData) ?? {};
       const errs: FieldError[] = [...validateKeys(data, 'data'), ...validateKeys(binaryData, 'binaryData')];
-      for (const key of Object.keys(data)) if (key in binaryData) errs.push(field.invalid(`data[${key}]`, key, 'duplicate of key present in binaryData'));
-      for (const key of Object.keys(binaryData)) if (key in data) errs.push(field.invalid(`binaryData[${key}]`, key, 'duplicate of key present in data'));
+      for (const key of Object.keys(data)) if (Object.hasOwn(binaryData, key)) errs.push(field.invalid(`data[${key}]`, key, 'duplicate of key present in binaryData'));
+      for (const key of Object.keys(binaryData)) if (Object.hasOwn(data, key)) errs.push(field.invalid(`binaryData[${key}]`, key, 'duplicate of key present in data'));
       let size = base64Size(binaryData);
       for (const v of Object.values(data)) if (typeof v === 'string') size += Buffer.byteLength(v);
       if (size > MAX_DATA_SIZE) errs.push(field.tooLong('', MAX_DATA_SIZE));

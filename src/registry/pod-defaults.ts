@@ -1,4 +1,5 @@
 // API defaulting of pods and pod templates (pkg/apis/core/v1/defaults.go; k8s-api-facts.md §5.1).
+import { setOwn } from '../api/own.js';
 import type { KubeObject } from '../api/object.js';
 import { asObj, child, isUnset, objects, setDefault, setDefaultInt, str, type Obj } from './fields.js';
 
@@ -102,7 +103,7 @@ export function defaultPod(pod: KubeObject): void {
     const limits = asObj(resources?.limits);
     if (!resources || !limits) continue;
     const requests = child(resources, 'requests');
-    for (const [k, v] of Object.entries(limits)) if (!(k in requests)) requests[k] = v;
+    for (const [k, v] of Object.entries(limits)) if (!Object.hasOwn(requests, k)) setOwn(requests, k, v);
   }
   setDefault(spec, 'enableServiceLinks', true);
   defaultPodSpec(spec);

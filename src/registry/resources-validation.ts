@@ -23,7 +23,7 @@ export function validateResources(resources: unknown, path: string): FieldError[
   const requests = asObj(r.requests);
   const errs = [...validateList(limits, `${path}.limits`), ...validateList(requests, `${path}.requests`)];
   for (const [name, q] of Object.entries(requests ?? {})) {
-    if (!limits || !(name in limits)) continue;
+    if (!limits || !Object.hasOwn(limits, name)) continue;
     const req = parseQuantity(q);
     const lim = parseQuantity(limits[name]);
     if (req === undefined || lim === undefined) continue;

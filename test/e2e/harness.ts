@@ -20,11 +20,14 @@ export interface Cluster {
   cleanup(): Promise<void>;
 }
 
-/** The command line that runs an executable of this checkout: the build when present, else the TypeScript source through tsx. */
+/**
+ * The command line that runs an executable of this checkout: the build when present, else the TypeScript source
+ * through tsx; with the Node flag bin/ starts them with (no `__proto__` accessor).
+ */
 export function entry(name: 'a-kube' | 'a-kubectl'): string[] {
   const js = join(repoRoot, `dist/${name}.js`);
-  if (existsSync(js) && process.env.AKUBE_FROM_SOURCE !== '1') return [js];
-  return ['--import', 'tsx', join(repoRoot, `src/cmd/${name}.ts`)];
+  if (existsSync(js) && process.env.AKUBE_FROM_SOURCE !== '1') return ['--disable-proto=delete', js];
+  return ['--disable-proto=delete', '--import', 'tsx', join(repoRoot, `src/cmd/${name}.ts`)];
 }
 
 export async function startCluster(opts: { args?: string[]; dataDir?: string; timeoutMs?: number } = {}): Promise<Cluster> {

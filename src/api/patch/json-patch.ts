@@ -1,6 +1,7 @@
 // RFC 6902 JSON patch with the behaviour of the library kube-apiserver uses (evanphx/json-patch v4):
 // the same quirks (a "replace" of a missing object key adds it; a "test" of a missing key against null
 // passes), the same operation limit, and the same error classes (see errors.ts).
+import { setOwn } from '../own.js';
 import { PatchError, badRequest, invalidPatch } from './errors.js';
 import { cloneJson, deepEqual, isRecord, jsonKind, type JsonObject } from './json-value.js';
 
@@ -84,7 +85,7 @@ function locate(doc: Container, path: string): Located | undefined {
 
 function add(c: Container, key: string, value: unknown): void {
   if (!Array.isArray(c)) {
-    c[key] = value;
+    setOwn(c, key, value);
     return;
   }
   if (key === '-') {
@@ -138,7 +139,7 @@ function applyOperation(doc: Container, op: JsonObject): void {
         at.container[idx] = cloneJson(value);
       } else {
         // evanphx/json-patch v4 does not check that the key exists: a replace of a missing key adds it.
-        at.container[at.key] = cloneJson(value);
+        setOwn(at.container, at.key, cloneJson(value));
       }
       return;
     }

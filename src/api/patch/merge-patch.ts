@@ -1,6 +1,7 @@
 // RFC 7386 JSON merge patch, as kube-apiserver applies it (evanphx/json-patch MergePatch) and as kubectl
 // builds it (CreateMergePatch, used by label/annotate/scale).
 import { badRequest } from './errors.js';
+import { getOwn, setOwn } from '../own.js';
 import { cloneJson, deepEqual, isRecord, type JsonObject } from './json-value.js';
 
 /** Drops null members of objects (also inside arrays): a merge patch never stores a null. */
@@ -8,7 +9,7 @@ function pruneNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(pruneNulls);
   if (!isRecord(v)) return v;
   const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = pruneNulls(x);
+  for (const [k, x] of Object.entries(v)) if (x !== null) setOwn(out, k, pruneNulls(x));
   return out;
 }
 
@@ -18,8 +19,8 @@ function mergeInto(target: JsonObject, patch: JsonObject): JsonObject {
       delete target[k];
       continue;
     }
-    const cur = target[k];
-    target[k] = isRecord(cur) && isRecord(pv) ? mergeInto(cur, pv) : pruneNulls(cloneJson(pv));
+    const cur = getOwn(target, k);
+    setOwn(target, k, isRecord(cur) && isRecord(pv) ? mergeInto(cur, pv) : pruneNulls(cloneJson(pv)));
   }
   return target;
 }
@@ -41,18 +42,18 @@ export function createMergePatch(original: unknown, modified: unknown): unknown 
   const patch: JsonObject = {};
   for (const [k, mv] of Object.entries(modified)) {
     if (!Object.hasOwn(original, k)) {
-      patch[k] = cloneJson(mv);
+      setOwn(patch, k, cloneJson(mv));
       continue;
     }
     const ov = original[k];
     if (deepEqual(ov, mv)) continue;
     if (isRecord(ov) && isRecord(mv)) {
       const sub = createMergePatch(ov, mv);
-      if (!isRecord(sub) || Object.keys(sub).length > 0) patch[k] = sub;
+      if (!isRecord(sub) || Object.keys(sub).length > 0) setOwn(patch, k, sub);
     } else {
-      patch[k] = cloneJson(mv);
+      setOwn(patch, k, cloneJson(mv));
     }
   }
-  for (const k of Object.keys(original)) if (!Object.hasOwn(modified, k)) patch[k] = null;
+  for (const k of Object.keys(original)) if (!Object.hasOwn(modified, k)) setOwn(patch, k, null);
   return patch;
 }

@@ -1,5 +1,6 @@
 // Strategic-merge metadata read from Kubernetes' OpenAPI definitions (x-kubernetes-patch-strategy and
 // x-kubernetes-patch-merge-key), so list semantics follow the API types rather than a hand-kept list.
+import { getOwn } from '../own.js';
 import { loadGenerated } from '../generated-data.js';
 import { isRecord } from './json-value.js';
 
@@ -55,7 +56,7 @@ export function schemaFor(definition: string): SchemaNode {
 }
 
 function resolveRef(name: string): SchemaNode {
-  const def = definitions()[name];
+  const def = getOwn(definitions(), name);
   if (!def) return noSchema;
   if (def.properties) return { kind: 'struct', name, properties: def.properties };
   return noSchema; // RawExtension, Quantity, Time, IntOrString, JSON ...: no structure to merge by
@@ -85,7 +86,7 @@ function metaOf(p: PropertySchema): PatchMeta {
 export function lookupField(node: SchemaNode, key: string): FieldSchema {
   switch (node.kind) {
     case 'struct': {
-      const p = node.properties[key];
+      const p = getOwn(node.properties, key);
       return p ? { node: resolve(p), meta: metaOf(p) } : { node: noSchema, meta: noMeta };
     }
     case 'map':

@@ -1,5 +1,6 @@
 // Client side of strategic merge patch: the patches kubectl computes (strategicpatch's diffMaps,
 // CreateTwoWayMergePatch and CreateThreeWayMergePatch), with directives exactly as kubectl sends them.
+import { getOwn, setOwn } from '../own.js';
 import { cloneJson, deepEqual, isRecord, jsonKind, type JsonObject } from './json-value.js';
 import { lookupField, schemaFor, type SchemaNode } from './schema.js';
 import { noListOfLists, noMergeKey } from './strategic-errors.js';
@@ -42,20 +43,20 @@ function diffMaps(original: JsonObject, modified: JsonObject, schema: SchemaNode
   for (const [key, modifiedV] of Object.entries(modified)) {
     if (opts.buildRetainKeysDirective && modifiedV !== null) retainKeys.push(key);
     if (!Object.hasOwn(original, key)) {
-      if (!opts.ignoreChangesAndAdditions) patch[key] = modifiedV;
+      if (!opts.ignoreChangesAndAdditions) setOwn(patch, key, modifiedV);
       continue;
     }
-    const originalV = original[key];
+    const originalV = getOwn(original, key);
     if (jsonKind(originalV) !== jsonKind(modifiedV)) {
-      if (!opts.ignoreChangesAndAdditions) patch[key] = modifiedV;
+      if (!opts.ignoreChangesAndAdditions) setOwn(patch, key, modifiedV);
       continue;
     }
     if (isRecord(originalV) && isRecord(modifiedV)) diffMapField(key, originalV, modifiedV, patch, schema, opts);
     else if (Array.isArray(originalV) && Array.isArray(modifiedV)) diffListField(key, originalV, modifiedV, patch, schema, opts);
-    else if (!opts.ignoreChangesAndAdditions && !deepEqual(originalV, modifiedV)) patch[key] = modifiedV;
+    else if (!opts.ignoreChangesAndAdditions && !deepEqual(originalV, modifiedV)) setOwn(patch, key, modifiedV);
   }
   if (!opts.ignoreDeletions) {
-    for (const key of Object.keys(original)) if (!Object.hasOwn(modified, key)) patch[key] = null;
+    for (const key of Object.keys(original)) if (!Object.hasOwn(modified, key)) setOwn(patch, key, null);
   }
   const clearsFields = Object.entries(original).some(([k, v]) => v !== null && !Object.hasOwn(modified, k));
   if (retainKeys.length > 0 && (Object.keys(patch).length > 0 || clearsFields)) patch[retainKeysDirective] = sortByText(retainKeys);
@@ -65,21 +66,21 @@ function diffMaps(original: JsonObject, modified: JsonObject, schema: SchemaNode
 function diffMapField(key: string, original: JsonObject, modified: JsonObject, patch: JsonObject, schema: SchemaNode, opts: DiffOptions): void {
   const { node, meta } = lookupField(schema, key);
   if (meta.replace) {
-    if (!opts.ignoreChangesAndAdditions) patch[key] = modified;
+    if (!opts.ignoreChangesAndAdditions) setOwn(patch, key, modified);
     return;
   }
   const sub = diffMaps(original, modified, node, { ...opts, buildRetainKeysDirective: meta.retainKeys });
-  if (Object.keys(sub).length > 0) patch[key] = sub;
+  if (Object.keys(sub).length > 0) setOwn(patch, key, sub);
 }
 
 function diffListField(key: string, original: unknown[], modified: unknown[], patch: JsonObject, schema: SchemaNode, opts: DiffOptions): void {
   const { node, meta } = lookupField(schema, key);
   if (!meta.merge) {
-    if (!opts.ignoreChangesAndAdditions && !deepEqual(original, modified)) patch[key] = modified;
+    if (!opts.ignoreChangesAndAdditions && !deepEqual(original, modified)) setOwn(patch, key, modified);
     return;
   }
   const { additions, deletions, order } = diffLists(original, modified, node, meta.mergeKey, { ...opts, buildRetainKeysDirective: meta.retainKeys });
-  if (additions.length > 0) patch[key] = additions;
+  if (additions.length > 0) setOwn(patch, key, additions);
   if (deletions.length > 0) patch[`${deleteFromPrimitiveListPrefix}/${key}`] = deletions;
   if (order.length > 0) patch[`${setElementOrderPrefix}/${key}`] = order;
 }
@@ -176,7 +177,7 @@ function sortKeysDeep(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeysDeep);
   if (!isRecord(v)) return v;
   const out: JsonObject = {};
-  for (const k of Object.keys(v).sort()) out[k] = sortKeysDeep(v[k]);
+  for (const k of Object.keys(v).sort()) setOwn(out, k, sortKeysDeep(v[k]));
   return out;
 }
 

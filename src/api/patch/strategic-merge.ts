@@ -2,6 +2,7 @@
 // - 'apply': a patch applied to an object (kube-apiserver): nulls delete, parallel directive lists are
 //   executed, and nothing directive-shaped is left in the result.
 // - 'combine': two patches merged into one (kubectl's three-way patch): nulls and directives are kept.
+import { getOwn, setOwn } from '../own.js';
 import { unknownPatchError } from './errors.js';
 import { deepEqual, goFormat, isRecord, jsonKind, type JsonKind, type JsonObject } from './json-value.js';
 import { lookupField, schemaName, type PatchMeta, type SchemaNode } from './schema.js';
@@ -41,7 +42,7 @@ export function storable(v: unknown): unknown {
   if (Array.isArray(v)) return v.filter((x) => !(isRecord(x) && Object.hasOwn(x, patchDirective))).map(storable);
   if (!isRecord(v)) return v;
   const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null && !isDirectiveKey(k)) out[k] = storable(x);
+  for (const [k, x] of Object.entries(v)) if (x !== null && !isDirectiveKey(k)) setOwn(out, k, storable(x));
   return out;
 }
 
@@ -59,7 +60,7 @@ export function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema
     let isDeleteList = false;
     if (patchKey.startsWith(deleteFromPrimitiveListPrefix)) {
       if (mode === 'combine') {
-        original[patchKey] = patchV;
+        setOwn(original, patchKey, patchV);
         continue;
       }
       key = directiveListKey(patchKey, deleteFromPrimitiveListPrefix);
@@ -69,19 +70,19 @@ export function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema
       delete original[key];
       if (mode === 'apply') continue;
     }
-    const originalV = original[key];
+    const originalV = getOwn(original, key);
     if (!Object.hasOwn(original, key) || jsonKind(originalV) !== jsonKind(patchV)) {
-      if (!isDeleteList) original[key] = asPatchValue(patchV, mode);
+      if (!isDeleteList) setOwn(original, key, asPatchValue(patchV, mode));
       continue;
     }
     if (isRecord(originalV) && isRecord(patchV)) {
       const f = lookupField(schema, key);
-      original[key] = f.meta.replace ? asPatchValue(patchV, mode) : mergeMap(originalV, patchV, f.node, mode);
+      setOwn(original, key, f.meta.replace ? asPatchValue(patchV, mode) : mergeMap(originalV, patchV, f.node, mode));
     } else if (Array.isArray(originalV) && Array.isArray(patchV)) {
       const f = lookupField(schema, key);
-      original[key] = mergeListField(originalV, patchV, f.node, f.meta, isDeleteList, mode);
+      setOwn(original, key, mergeListField(originalV, patchV, f.node, f.meta, isDeleteList, mode));
     } else {
-      original[key] = patchV;
+      setOwn(original, key, patchV);
     }
   }
   return original;
@@ -107,7 +108,7 @@ function applyRetainKeys(original: JsonObject, patch: JsonObject, mode: MergeMod
   const retain = patch[retainKeysDirective];
   delete patch[retainKeysDirective];
   if (mode === 'combine') {
-    if (!Object.hasOwn(original, retainKeysDirective)) original[retainKeysDirective] = retain;
+    if (!Object.hasOwn(original, retainKeysDirective)) setOwn(original, retainKeysDirective, retain);
     else if (!deepEqual(original[retainKeysDirective], retain)) {
       throw unknownPatchError(`${goFormat(original[retainKeysDirective])} and ${goFormat(retain)} are not deep equal: this may happen when calculating the 3-way diff patch`);
     }
@@ -127,7 +128,7 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, schema: S
     if (!key.startsWith(setElementOrderPrefix)) continue;
     const order = patch[key];
     if (mode === 'combine') {
-      if (!Object.hasOwn(original, key)) original[key] = order;
+      if (!Object.hasOwn(original, key)) setOwn(original, key, order);
       else if (!deepEqual(original[key], order)) throw badPatchFormatForSetElementOrderList();
     }
     delete patch[key];
@@ -150,7 +151,7 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, schema: S
 
     const [patchItems, serverOnly] = partitionByPresence(merged, order, meta.mergeKey);
     const isMaps = elementKind(originalList, patchList) === 'object';
-    original[listKey] = normalizeElementOrder(patchItems, serverOnly, order, originalList, meta.mergeKey, isMaps);
+    setOwn(original, listKey, normalizeElementOrder(patchItems, serverOnly, order, originalList, meta.mergeKey, isMaps));
     delete patch[listKey];
   }
 }

@@ -8,6 +8,7 @@
 // The table's `ptr` flag marks the pointer fields. Messages are kept whenever they are on the wire (`{}`
 // when empty), as Go's JSON encoder writes non-pointer structs and set pointers; the zero metav1.Time
 // (`creationTimestamp`) is dropped, where Go's JSON writes null.
+import { setOwn } from '../own.js';
 import { ProtobufDecodeError } from './errors.js';
 import { formatDuration, formatMicroTime, formatTime, readSmallMessage } from './special.js';
 import { fieldsByNumber, isScalarType, messageForKind, messageInfo, type FieldInfo, type MessageInfo, type ScalarType, type SpecialKind } from './table.js';
@@ -118,7 +119,7 @@ function readSingular(reader: WireReader, tag: FieldTag, field: FieldInfo, at: s
     value = decodeValue(field.t, reader.readBytes(), at, field.ptr === 1);
   }
   if (field.inline && isRecord(value)) {
-    Object.assign(out, value);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, v);
     return;
   }
   // proto2: the last occurrence of a singular field wins, including a later zero.
@@ -163,7 +164,7 @@ function readMapEntry(reader: WireReader, tag: FieldTag, field: FieldInfo, at: s
   }
   const map = isRecord(out[field.j]) ? (out[field.j] as Record<string, unknown>) : {};
   out[field.j] = map;
-  map[key] = value ?? zeroValue(field.t);
+  setOwn(map, key, value ?? zeroValue(field.t));
 }
 
 function readScalar(reader: WireReader, tag: FieldTag, type: ScalarType, at: string): string | number | boolean {

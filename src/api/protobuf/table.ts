@@ -1,4 +1,5 @@
 // The generated protobuf field table (scripts/gen-protobuf-table.mjs → src/api/generated/protobuf-messages.json).
+import { getOwn } from '../own.js';
 import { loadGenerated } from '../generated-data.js';
 
 export type ScalarType = 'string' | 'bytes' | 'bool' | 'int32' | 'int64';
@@ -51,11 +52,11 @@ function load(): ProtobufTable {
 /** The protobuf message for a kind, or undefined when a-kube does not know that apiVersion/kind. */
 export function messageForKind(apiVersion: string, kind: string): string | undefined {
   const t = load();
-  return t.kinds[apiVersion]?.[kind] ?? t.metaKinds[kind];
+  return getOwn(getOwn(t.kinds, apiVersion), kind) ?? getOwn(t.metaKinds, kind);
 }
 
 export function messageInfo(name: string): MessageInfo | undefined {
-  return load().messages[name];
+  return getOwn(load().messages, name);
 }
 
 export function fieldsByNumber(name: string, info: MessageInfo): Map<number, FieldInfo> {

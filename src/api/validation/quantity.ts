@@ -30,7 +30,7 @@ export function parseQuantity(q: unknown): number | undefined {
   if ((numberPart.match(/\./g) ?? []).length > 1 || !/[0-9]/.test(numberPart)) return undefined;
   const base = Number(numberPart);
   if (Number.isNaN(base)) return undefined;
-  if (suffix in suffixes) return base * (suffixes[suffix] ?? 1);
+  if (Object.hasOwn(suffixes, suffix)) return base * (suffixes[suffix] ?? 1);
   const exp = /^[eE]([-+]?[0-9]+)$/.exec(suffix);
   if (exp) return base * 10 ** Number(exp[1]);
   return undefined;

@@ -1,5 +1,6 @@
 // Bearer tokens: authenticators that understand a token string, chained, and the Authenticator that
 // reads the token from the Authorization header for them.
+import { getOwn } from '../../api/own.js';
 import type { Authenticator, AuthnRequest, AuthnResult, UserInfo } from '../types.js';
 
 export type TokenResult = { kind: 'ok'; user: UserInfo; audiences: string[] } | { kind: 'skip' } | { kind: 'fail'; reason: string };
@@ -11,7 +12,7 @@ export interface TokenAuthenticator {
 
 /** The token of an `Authorization: Bearer <token>` header; undefined for none or another scheme. */
 export function bearerToken(headers: AuthnRequest['headers']): string | undefined {
-  const raw = headers['authorization'];
+  const raw = getOwn(headers, 'authorization');
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (!value) return undefined;
   const m = /^\s*bearer\s+(\S+)\s*$/i.exec(value);

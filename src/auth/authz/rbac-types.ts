@@ -1,4 +1,5 @@
 // The RBAC kinds as RBAC reads them, narrowed from stored objects (rbac.authorization.k8s.io/v1).
+import { getOwn, setOwn } from '../../api/own.js';
 import { isRecord, type KubeObject } from '../../api/object.js';
 
 export interface PolicyRule {
@@ -87,7 +88,7 @@ function toSelector(v: Record<string, unknown>): LabelSelectorLike {
   const ml = v['matchLabels'];
   if (isRecord(ml)) {
     out.matchLabels = {};
-    for (const [k, val] of Object.entries(ml)) if (typeof val === 'string') out.matchLabels[k] = val;
+    for (const [k, val] of Object.entries(ml)) if (typeof val === 'string') setOwn(out.matchLabels, k, val);
   }
   const me = v['matchExpressions'];
   if (Array.isArray(me)) {
@@ -103,7 +104,10 @@ function toSelector(v: Record<string, unknown>): LabelSelectorLike {
 export function toBinding(obj: Readonly<KubeObject>): BindingLike {
   const ref = isRecord(obj['roleRef']) ? obj['roleRef'] : {};
   const subjects = Array.isArray(obj['subjects']) ? obj['subjects'].filter(isRecord) : [];
-  const str = (r: Record<string, unknown>, k: string) => (typeof r[k] === 'string' ? r[k] : '');
+  const str = (r: Record<string, unknown>, k: string) => {
+    const v = getOwn(r, k);
+    return typeof v === 'string' ? v : '';
+  };
   return {
     name: obj.metadata.name ?? '',
     namespace: obj.metadata.namespace ?? '',
@@ -119,10 +123,10 @@ export function toBinding(obj: Readonly<KubeObject>): BindingLike {
 
 /** matchLabels/matchExpressions (In, NotIn, Exists, DoesNotExist); an empty selector matches everything. */
 export function selectorMatches(sel: LabelSelectorLike, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (getOwn(labels, k) !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
     const has = Object.hasOwn(labels, e.key);
-    const value = labels[e.key];
+    const value = getOwn(labels, e.key);
     switch (e.operator) {
       case 'In': if (!has || !(e.values ?? []).includes(value ?? '')) return false; break;
       case 'NotIn': if (has && (e.values ?? []).includes(value ?? '')) return false; break;

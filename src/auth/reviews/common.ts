@@ -1,4 +1,5 @@
 // Helpers the review and TokenRequest handlers share: decoding the body for the request's version, replying 201.
+import { getOwn, setOwn } from '../../api/own.js';
 import { isRecord, type KubeObject } from '../../api/object.js';
 import { decodeObject } from '../../apiserver/body.js';
 import type { CustomScope } from '../../apiserver/router.js';
@@ -15,7 +16,7 @@ export function specOf(obj: KubeObject): Record<string, unknown> {
 }
 
 export function str(r: Record<string, unknown>, key: string): string {
-  const v = r[key];
+  const v = getOwn(r, key);
   return typeof v === 'string' ? v : '';
 }
 
@@ -26,7 +27,7 @@ export function strings(v: unknown): string[] {
 export function extraOf(v: unknown): Record<string, string[]> | undefined {
   if (!isRecord(v)) return undefined;
   const out: Record<string, string[]> = {};
-  for (const [k, val] of Object.entries(v)) out[k] = strings(val);
+  for (const [k, val] of Object.entries(v)) setOwn(out, k, strings(val));
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

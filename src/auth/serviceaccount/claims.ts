@@ -1,4 +1,5 @@
 // Service-account JWT claims (pkg/serviceaccount/claims.go, legacy.go) and the identity they carry.
+import { getOwn } from '../../api/own.js';
 import { isRecord } from '../../api/object.js';
 import type { UserInfo } from '../types.js';
 
@@ -56,23 +57,29 @@ export function serviceAccountUser(namespace: string, name: string, uid: string,
 }
 
 function refClaim(v: unknown): ObjectRefClaim | undefined {
-  if (!isRecord(v) || typeof v['name'] !== 'string' || typeof v['uid'] !== 'string') return undefined;
-  return { name: v['name'], uid: v['uid'] };
+  if (!isRecord(v)) return undefined;
+  const name = getOwn(v, 'name');
+  const uid = getOwn(v, 'uid');
+  return typeof name === 'string' && typeof uid === 'string' ? { name, uid } : undefined;
 }
 
 /** The private `kubernetes.io` claim, or undefined when it is missing or malformed. */
 export function parseKubernetesClaim(v: unknown): KubernetesClaim | undefined {
-  if (!isRecord(v) || typeof v['namespace'] !== 'string') return undefined;
-  const serviceaccount = refClaim(v['serviceaccount']);
+  if (!isRecord(v)) return undefined;
+  const namespace = getOwn(v, 'namespace');
+  if (typeof namespace !== 'string') return undefined;
+  const serviceaccount = refClaim(getOwn(v, 'serviceaccount'));
   if (!serviceaccount) return undefined;
-  const out: KubernetesClaim = { namespace: v['namespace'], serviceaccount };
+  const out: KubernetesClaim = { namespace, serviceaccount };
   for (const k of ['pod', 'secret', 'node'] as const) {
-    if (v[k] === undefined) continue;
-    const ref = refClaim(v[k]);
+    const claim = getOwn(v, k);
+    if (claim === undefined) continue;
+    const ref = refClaim(claim);
     if (!ref) return undefined;
     out[k] = ref;
   }
-  if (typeof v['warnafter'] === 'number') out.warnafter = v['warnafter'];
+  const warnafter = getOwn(v, 'warnafter');
+  if (typeof warnafter === 'number') out.warnafter = warnafter;
   return out;
 }
 
