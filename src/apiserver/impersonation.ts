@@ -1,5 +1,7 @@
 // Stage: Impersonate-User/-Group/-Uid/-Extra-* headers, each allowed by the `impersonate` verb
 // on users/groups/serviceaccounts/uids/userextras (k8s filters/impersonation.go).
+import { setOwn } from '../api/own.js';
+import { splitServiceAccountUsername } from '../auth/serviceaccount/claims.js';
 import type { Attributes, Authorizer, UserInfo } from '../auth/types.js';
 import { forbiddenError } from './forbidden.js';
 import { errorResponse } from './responses.js';
@@ -7,7 +9,6 @@ import { errors } from './status.js';
 import { headerValue, headerValues, type Handler, type HeaderMap } from './types.js';
 
 const extraPrefix = 'impersonate-extra-';
-const serviceAccountPrefix = 'system:serviceaccount:';
 
 function impersonateAttrs(user: UserInfo, resource: string, name: string, extra: { group?: string; namespace?: string; subresource?: string } = {}): Attributes {
   return {
@@ -31,23 +32,33 @@ interface Requested {
   extra: Record<string, string[]>;
 }
 
+/** An extra key as sent, %-escaped (url.PathUnescape); a malformed escape is kept as sent, as kube-apiserver does. */
+function unescapeExtraKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
+
 function requested(headers: HeaderMap): Requested | undefined {
-  const userName = headerValue(headers, 'impersonate-user');
+  // An empty Impersonate-User or Impersonate-Uid is no request at all.
+  const userName = headerValue(headers, 'impersonate-user') || undefined;
   const groups = headerValues(headers, 'impersonate-group');
-  const uid = headerValue(headers, 'impersonate-uid');
-  const extra: Record<string, string[]> = {};
+  const uid = headerValue(headers, 'impersonate-uid') || undefined;
+  const extra = new Map<string, string[]>();
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith(extraPrefix) || value === undefined) continue;
-    const key = decodeURIComponent(name.slice(extraPrefix.length));
-    extra[key] = [...(extra[key] ?? []), ...(Array.isArray(value) ? value : [value])];
+    const key = unescapeExtraKey(name.slice(extraPrefix.length));
+    extra.set(key, [...(extra.get(key) ?? []), ...(Array.isArray(value) ? value : [value])]);
   }
-  if (userName === undefined && groups.length === 0 && uid === undefined && Object.keys(extra).length === 0) return undefined;
-  return { ...(userName !== undefined ? { userName } : {}), groups, ...(uid !== undefined ? { uid } : {}), extra };
+  if (userName === undefined && groups.length === 0 && uid === undefined && extra.size === 0) return undefined;
+  return { ...(userName !== undefined ? { userName } : {}), groups, ...(uid !== undefined ? { uid } : {}), extra: Object.fromEntries(extra) };
 }
 
 function withoutImpersonationHeaders(headers: HeaderMap): HeaderMap {
   const out: HeaderMap = {};
-  for (const [k, v] of Object.entries(headers)) if (!k.startsWith('impersonate-')) out[k] = v;
+  for (const [k, v] of Object.entries(headers)) if (!k.startsWith('impersonate-')) setOwn(out, k, v);
   return out;
 }
 
@@ -62,10 +73,10 @@ export function withImpersonation(next: Handler, authorizer: Authorizer): Handle
     }
     const checks: Attributes[] = [];
     const groups = [...want.groups];
-    if (want.userName.startsWith(serviceAccountPrefix)) {
-      const [namespace = '', name = ''] = want.userName.slice(serviceAccountPrefix.length).split(':', 2);
-      checks.push(impersonateAttrs(actor, 'serviceaccounts', name, { namespace }));
-      if (groups.length === 0) groups.push('system:serviceaccounts', `system:serviceaccounts:${namespace}`);
+    const serviceAccount = splitServiceAccountUsername(want.userName);
+    if (serviceAccount) {
+      checks.push(impersonateAttrs(actor, 'serviceaccounts', serviceAccount.name, { namespace: serviceAccount.namespace }));
+      if (groups.length === 0) groups.push('system:serviceaccounts', `system:serviceaccounts:${serviceAccount.namespace}`);
     } else {
       checks.push(impersonateAttrs(actor, 'users', want.userName));
     }

@@ -1,6 +1,6 @@
 // The HTTPS front door: node:http2 with HTTP/1.1 fallback, client certificates requested (verified by the
 // x509 authenticator, not by TLS), and HTTP/1.1 upgrades (exec/attach/portforward) through the same pipeline.
-import { setOwn } from '../api/own.js';
+import { getOwn, setOwn } from '../api/own.js';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
@@ -88,9 +88,21 @@ function bodyReader(stream: Readable): () => Promise<Uint8Array> {
     }));
 }
 
-function plainHeaders(h: IncomingMessage['headers']): HeaderMap {
+/** Headers whose repeated lines are separate values (Node joins unknown repeated headers with ", "). */
+function isListHeader(name: string): boolean {
+  return name === 'impersonate-group' || name.startsWith('impersonate-extra-');
+}
+
+/** The request's headers as own keys; repeated impersonation headers stay one value per line. */
+function plainHeaders(req: { headers: IncomingMessage['headers']; rawHeaders: string[] }): HeaderMap {
   const out: HeaderMap = {};
-  for (const [k, v] of Object.entries(h)) if (!k.startsWith(':')) setOwn(out, k, v);
+  for (const [k, v] of Object.entries(req.headers)) if (!k.startsWith(':') && !isListHeader(k)) setOwn(out, k, v);
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    if (!isListHeader(name)) continue;
+    const have = getOwn(out, name);
+    setOwn(out, name, [...(Array.isArray(have) ? have : []), req.rawHeaders[i + 1]!]);
+  }
   return out;
 }
 
@@ -152,7 +164,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const apiReq: ApiRequest = {
       method: req.method,
       url: req.url,
-      headers: plainHeaders(req.headers),
+      headers: plainHeaders(req),
       body: bodyReader(req),
       signal: ac.signal,
     };
@@ -174,7 +186,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const apiReq: ApiRequest = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
-      headers: plainHeaders(req.headers),
+      headers: plainHeaders(req),
       signal: ac.signal,
       upgrade: { request: req, socket, head },
     };

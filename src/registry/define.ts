@@ -1,5 +1,6 @@
 // Builds a Strategy from a kind's own rules, adding what every kind shares: metadata validation,
 // status ownership (main resource keeps status, status subresource keeps the rest) and generation.
+import { setOwn } from '../api/own.js';
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import type { FieldError } from '../apiserver/status.js';
@@ -73,7 +74,7 @@ export function defineStrategy(resource: ResourceInfo, rules: KindRules): Strate
       ? {
           prepareForStatusUpdate(obj: KubeObject, old: KubeObject) {
             for (const k of Object.keys(obj)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') delete obj[k];
-            for (const [k, v] of Object.entries(old)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') obj[k] = structuredClone(v);
+            for (const [k, v] of Object.entries(old)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') setOwn(obj, k, structuredClone(v));
             if (old.metadata.generation === undefined) delete obj.metadata.generation;
             else obj.metadata.generation = old.metadata.generation;
             rules.prepareForStatusUpdate?.(obj, old);

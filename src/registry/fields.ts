@@ -1,4 +1,5 @@
 // Narrowing helpers for the kind-specific parts of decoded objects (which stay `unknown` in KubeObject).
+import { getOwn, setOwn } from '../api/own.js';
 import { isRecord } from '../api/object.js';
 
 export type Obj = Record<string, unknown>;
@@ -9,10 +10,10 @@ export function asObj(v: unknown): Obj | undefined {
 
 /** parent[key] as an object, created (and stored) when absent. */
 export function child(parent: Obj, key: string): Obj {
-  const existing = parent[key];
+  const existing = getOwn(parent, key);
   if (isRecord(existing)) return existing;
   const created: Obj = {};
-  parent[key] = created;
+  setOwn(parent, key, created);
   return created;
 }
 
@@ -36,7 +37,7 @@ export function strings(v: unknown): string[] {
 export function stringMap(v: unknown): Record<string, string> | undefined {
   if (!isRecord(v)) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') setOwn(out, k, x);
   return out;
 }
 
@@ -45,7 +46,7 @@ export function get(v: unknown, ...path: (string | number)[]): unknown {
   let cur: unknown = v;
   for (const p of path) {
     if (typeof p === 'number') cur = Array.isArray(cur) ? cur[p] : undefined;
-    else cur = isRecord(cur) ? cur[p] : undefined;
+    else cur = isRecord(cur) ? getOwn(cur, p) : undefined;
   }
   return cur;
 }
@@ -56,10 +57,11 @@ export function isUnset(v: unknown): boolean {
 }
 
 export function setDefault(o: Obj, key: string, value: unknown): void {
-  if (isUnset(o[key])) o[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
+  if (isUnset(getOwn(o, key))) setOwn(o, key, typeof value === 'object' && value !== null ? structuredClone(value) : value);
 }
 
 /** Non-pointer Go ints default when 0 as well. */
 export function setDefaultInt(o: Obj, key: string, value: number): void {
-  if (isUnset(o[key]) || o[key] === 0) o[key] = value;
+  const cur = getOwn(o, key);
+  if (isUnset(cur) || cur === 0) setOwn(o, key, value);
 }

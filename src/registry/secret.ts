@@ -1,4 +1,5 @@
 // core/v1 Secret.
+import { setOwn } from '../api/own.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { field, type FieldError } from '../apiserver/status.js';
 import { validateImmutableField } from '../api/validation/object-meta.js';
@@ -36,7 +37,7 @@ export function secretStrategy(resource: ResourceInfo): Strategy {
       const stringData = asObj(secret.stringData);
       if (stringData) {
         const data = child(secret, 'data');
-        for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(str(v), 'utf8').toString('base64');
+        for (const [k, v] of Object.entries(stringData)) setOwn(data, k, Buffer.from(str(v), 'utf8').toString('base64'));
         delete secret.stringData;
       }
     },

@@ -1,6 +1,7 @@
 // The one generic store: CRUD + watch for every resource, over Storage (writes, consistent reads),
 // a ResourceCache (list/watch/get) and the kind's Strategy (defaults, validation, status rules).
 // Storage errors become API errors here, at one seam.
+import { setOwn } from '../api/own.js';
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
@@ -342,7 +343,7 @@ export class Store {
       const spec = isRecord(obj['spec']) ? obj['spec'] : {};
       const finalizers = spec['finalizers'] ?? [];
       for (const k of Object.keys(obj)) if (k !== 'metadata') delete obj[k];
-      for (const [k, v] of Object.entries(structuredClone(old))) if (k !== 'metadata') obj[k] = v;
+      for (const [k, v] of Object.entries(structuredClone(old))) if (k !== 'metadata') setOwn(obj, k, v);
       obj['spec'] = { ...(isRecord(old['spec']) ? old['spec'] : {}), finalizers };
       errs = [];
     } else if (subresource === 'status') {

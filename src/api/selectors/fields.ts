@@ -1,5 +1,6 @@
 // Field selectors (apimachinery fields/selector.go): "metadata.name=x,status.phase!=Running", with
 // backslash escaping of "\", "," and "=" in values.
+import { getOwn } from '../own.js';
 import { SelectorError } from './selector-error.js';
 
 export interface FieldRequirement {
@@ -86,7 +87,7 @@ export function parseFieldSelector(text: string): FieldSelector {
 
 /** Whether `fields` satisfies every term; a missing field counts as "". */
 export function matchesFields(sel: FieldSelector, fields: Readonly<Record<string, string>>): boolean {
-  return sel.requirements.every((r) => ((fields[r.field] ?? '') === r.value) === (r.operator === '='));
+  return sel.requirements.every((r) => ((getOwn(fields, r.field) ?? '') === r.value) === (r.operator === '='));
 }
 
 export function fieldSelectorRequirements(sel: FieldSelector): readonly FieldRequirement[] {

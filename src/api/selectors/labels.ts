@@ -97,7 +97,7 @@ export function sortByKey(reqs: LabelRequirement[]): LabelRequirement[] {
 
 export function requirementMatches(r: LabelRequirement, labels: Readonly<Record<string, string>>): boolean {
   const has = Object.hasOwn(labels, r.key);
-  const value = labels[r.key];
+  const value = has ? labels[r.key] : undefined;
   switch (r.operator) {
     case 'in':
     case '=':

@@ -1,4 +1,5 @@
 // fieldValidation=Strict|Warn|Ignore: unknown fields are an error, a warning, or silently dropped.
+import { getOwn } from '../../api/own.js';
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import { unknownFields } from '../../api/schema/index.js';
@@ -31,7 +32,7 @@ export function removePath(root: unknown, path: string): void {
   for (let i = 0; i < steps.length - 1; i++) {
     const s = steps[i]!;
     if (typeof s === 'number') node = Array.isArray(node) ? node[s] : undefined;
-    else node = isRecord(node) ? node[s] : undefined;
+    else node = isRecord(node) ? getOwn(node, s) : undefined;
     if (node === undefined) return;
   }
   const last = steps[steps.length - 1];

@@ -10,13 +10,19 @@ export interface TokenAuthenticator {
   authenticateToken(token: string, audiences?: string[]): Promise<TokenResult>;
 }
 
-/** The token of an `Authorization: Bearer <token>` header; undefined for none or another scheme. */
+/**
+ * The credential of an `Authorization: Bearer <token>` header, read as kube-apiserver's bearertoken
+ * authenticator reads it: the header trimmed, split at single spaces into at most three parts, the second
+ * part the token (so `Bearer <token> extra` presents `<token>`, and `Bearer  <token>` an empty one).
+ * Undefined for no header or another scheme; '' for an empty token, which is a bad credential.
+ */
 export function bearerToken(headers: AuthnRequest['headers']): string | undefined {
   const raw = getOwn(headers, 'authorization');
-  const value = Array.isArray(raw) ? raw[0] : raw;
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
   if (!value) return undefined;
-  const m = /^\s*bearer\s+(\S+)\s*$/i.exec(value);
-  return m?.[1];
+  const parts = value.split(' ');
+  if (parts.length < 2 || parts[0]!.toLowerCase() !== 'bearer') return undefined;
+  return parts[1]!;
 }
 
 /** The first token authenticator that recognises the token decides. */
@@ -38,6 +44,7 @@ export function bearerAuthenticator(tokens: TokenAuthenticator): Authenticator {
     async authenticate(req: AuthnRequest): Promise<AuthnResult> {
       const token = bearerToken(req.headers);
       if (token === undefined) return { kind: 'skip' };
+      if (token === '') return { kind: 'fail', reason: 'invalid bearer token' };
       const r = await tokens.authenticateToken(token);
       if (r.kind === 'ok') return { kind: 'ok', user: r.user };
       if (r.kind === 'fail') return r;

@@ -1,4 +1,4 @@
-// The authenticator chain: the first authenticator that recognises the credential decides.
+// The authenticator chain: the first authenticator that accepts a credential decides.
 // No credential at all → system:anonymous (when enabled); a bad credential → 401, never anonymous.
 import type { Authenticator, AuthnRequest, AuthnResult, UserInfo } from '../types.js';
 
@@ -7,11 +7,16 @@ export const anonymousUser: UserInfo = { name: 'system:anonymous', groups: ['sys
 export function unionAuthenticator(authenticators: Authenticator[], opts: { anonymous: boolean }): Authenticator {
   return {
     async authenticate(req: AuthnRequest): Promise<AuthnResult> {
+      // As kube-apiserver's union: a bad credential of one kind does not stop another kind from
+      // authenticating (an invalid client certificate beside a valid token → the token's user); the
+      // failures count only when nobody recognised the request.
+      const failures: string[] = [];
       for (const a of authenticators) {
         const result = await a.authenticate(req);
-        if (result.kind === 'fail') return result;
         if (result.kind === 'ok') return { kind: 'ok', user: withAuthenticatedGroup(result.user) };
+        if (result.kind === 'fail') failures.push(result.reason);
       }
+      if (failures.length > 0) return { kind: 'fail', reason: failures.join(', ') };
       if (opts.anonymous) return { kind: 'ok', user: { ...anonymousUser, groups: [...anonymousUser.groups] } };
       return { kind: 'fail', reason: 'no credentials' };
     },

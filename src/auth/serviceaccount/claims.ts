@@ -1,6 +1,7 @@
 // Service-account JWT claims (pkg/serviceaccount/claims.go, legacy.go) and the identity they carry.
 import { getOwn } from '../../api/own.js';
 import { isRecord } from '../../api/object.js';
+import { isDNS1123Label, isDNS1123Subdomain } from '../../api/validation/names.js';
 import type { UserInfo } from '../types.js';
 
 export const legacyIssuer = 'kubernetes/serviceaccount';
@@ -43,8 +44,24 @@ export const legacyClaimKeys = {
   serviceAccountUid: 'kubernetes.io/serviceaccount/service-account.uid',
 } as const;
 
+const serviceAccountUsernamePrefix = 'system:serviceaccount:';
+
 export function serviceAccountUsername(namespace: string, name: string): string {
-  return `system:serviceaccount:${namespace}:${name}`;
+  return `${serviceAccountUsernamePrefix}${namespace}:${name}`;
+}
+
+/**
+ * The namespace and name of a service-account username, or undefined when `username` is not exactly
+ * `system:serviceaccount:<namespace>:<name>` with a valid namespace name (DNS label) and service-account
+ * name (DNS subdomain) — such a name belongs to a plain user (serviceaccount.SplitUsername).
+ */
+export function splitServiceAccountUsername(username: string): { namespace: string; name: string } | undefined {
+  if (!username.startsWith(serviceAccountUsernamePrefix)) return undefined;
+  const parts = username.slice(serviceAccountUsernamePrefix.length).split(':');
+  if (parts.length !== 2) return undefined;
+  const [namespace = '', name = ''] = parts;
+  if (isDNS1123Label(namespace).length > 0 || isDNS1123Subdomain(name).length > 0) return undefined;
+  return { namespace, name };
 }
 
 export function serviceAccountUser(namespace: string, name: string, uid: string, extra?: Record<string, string[]>): UserInfo {
