@@ -22,6 +22,7 @@ import { runKubernetesServiceController } from '../controllers/kubernetes-servic
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
+import { ServiceProxy } from '../kubelet/network/proxy/proxier.js';
 import { defaultClusterCidr } from '../controllers/node-ipam.js';
 import { formatCidr, nthSubnet, parseCidr } from '../api/ipv4.js';
 
@@ -158,6 +159,13 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const identity = leaderIdentity(opts.dataDir);
   void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent, identity, clusterCidr });
   void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
+  // The service proxy programs this machine's iptables only where pods are real.
+  let serviceProxy: ServiceProxy | undefined;
+  if (podNetwork) {
+    serviceProxy = new ServiceProxy({ client: await clientAs('kube-proxy', 'system:kube-proxy'), nodeName: hostname().toLowerCase(), clusterCidr, log: logComponent });
+    await serviceProxy.start(stop.signal);
+    say('service proxy: iptables rules in sync');
+  }
   if ((opts.runtime ?? 'fake') === 'fake') {
     const count = opts.nodes ?? 1;
     const serving = await kubeletServingCertificate(pki, hostname().toLowerCase(), [host]);
@@ -188,6 +196,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     async close() {
       stop.abort();
       await Promise.all(nodeServers.map((s) => s.close()));
+      await serviceProxy?.stop();
       adminClient.close();
       for (const c of componentClients) c.close();
       await apiserver.close();

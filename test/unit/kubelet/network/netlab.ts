@@ -23,6 +23,12 @@ export class NetLab {
   readonly dir = mkdtempSync(join(tmpdir(), 'a-kube-netlab-'));
   readonly #namespaces: string[] = [];
   readonly #children: ChildProcess[] = [];
+  readonly #deferred: (() => unknown)[] = [];
+
+  /** Runs `fn` at cleanup, before the namespaces go (last deferred runs first). */
+  defer(fn: () => unknown): void {
+    this.#deferred.push(fn);
+  }
 
   /** A fresh namespace with loopback up; the name is unique to this lab. */
   async netns(role: string): Promise<string> {
@@ -72,6 +78,13 @@ export class NetLab {
   }
 
   async cleanup(): Promise<void> {
+    for (const fn of this.#deferred.reverse()) {
+      try {
+        await fn();
+      } catch {
+        // keep cleaning up
+      }
+    }
     for (const c of this.#children) if (c.exitCode === null) c.kill('SIGKILL');
     await Promise.all(this.#children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
     for (const ns of this.#namespaces.reverse()) spawnSync('ip', ['netns', 'del', ns]);

@@ -46,7 +46,7 @@ test('pods on the bridge reach each other directly and the outside masqueraded; 
   const ipt = hostIptables(lab.runner(host));
   const net: PodNetwork = await setUpPodNetwork({ bridge: 'akt0', podCidr: '10.244.0.0/24', clusterCidr: '10.244.0.0/16', run: lab.runner(host), iptables: ipt });
   let tornDown = false;
-  t.after(() => (tornDown ? undefined : net.teardown()));
+  lab.defer(() => (tornDown ? undefined : net.teardown()));
   assert.equal(net.gateway, '10.244.0.1');
   // Setting up twice (a restart) changes nothing.
   const again = await setUpPodNetwork({ bridge: 'akt0', podCidr: '10.244.0.0/24', clusterCidr: '10.244.0.0/16', run: lab.runner(host), iptables: ipt });

@@ -1,0 +1,181 @@
+// The service proxy: Services and EndpointSlices from informers, the whole rule set rebuilt in memory and
+// handed to one `iptables-restore --noflush` per sync, at most one sync per minSyncPeriod (changes arriving
+// meanwhile share the next one) and a full resync every syncPeriod. stop() takes every rule back out.
+import type { KubeObject } from '../../../api/object.js';
+import { Informer, restListerWatcher } from '../../../client/informer.js';
+import type { RestClient } from '../../../client/rest.js';
+import { chainsOf, hostIptables, type Iptables } from '../iptables.js';
+import { servicePorts, type ServicePort } from './model.js';
+import { buildRules, dynamicPrefixes, filterChains, jumpRules, natChains, type Rules } from './rules.js';
+
+export interface ServiceProxyOptions {
+  client: Pick<RestClient, 'list' | 'watch'>;
+  nodeName: string;
+  clusterCidr: string;
+  iptables?: Iptables;
+  /** Least time between two syncs (kube-proxy's --iptables-min-sync-period, default 1 s). */
+  minSyncPeriodMs?: number;
+  /** A full resync at least this often, repairing rules changed behind the proxy's back (default 30 s). */
+  syncPeriodMs?: number;
+  log?: (line: string) => void;
+  /** Told after each successful sync (tests and benchmarks wait on it). */
+  onSync?: (r: Rules, ms: number) => void;
+}
+
+const serviceNameLabel = 'kubernetes.io/service-name';
+
+export class ServiceProxy {
+  readonly #o: ServiceProxyOptions;
+  readonly #ipt: Iptables;
+  readonly #services: Informer;
+  readonly #slices: Informer;
+  #previous = { nat: new Set<string>(), filter: new Set<string>() };
+  #timer: NodeJS.Timeout | undefined;
+  /** Whether #timer is the periodic resync (which a change brings forward) rather than a pending change. */
+  #timerIsResync = false;
+  #running: Promise<void> | undefined;
+  #dirty = false;
+  #lastSync = 0;
+  #stopped = false;
+  #ac = new AbortController();
+
+  constructor(o: ServiceProxyOptions) {
+    this.#o = o;
+    this.#ipt = o.iptables ?? hostIptables();
+    const log = o.log ? { log: o.log } : {};
+    this.#services = new Informer({ listerWatcher: restListerWatcher(o.client, { path: '/api/v1/services' }), name: 'service proxy: services', ...log });
+    this.#slices = new Informer({
+      listerWatcher: restListerWatcher(o.client, { path: '/apis/discovery.k8s.io/v1/endpointslices', labelSelector: serviceNameLabel }),
+      name: 'service proxy: endpointslices',
+      indexers: { service: (s) => [`${s.metadata.namespace ?? ''}/${s.metadata.labels?.[serviceNameLabel] ?? ''}`] },
+      ...log,
+    });
+    const changed = () => this.requestSync();
+    for (const inf of [this.#services, this.#slices]) inf.addEventHandler({ add: changed, update: changed, delete: changed });
+  }
+
+  /** Installs the jumps, starts the informers and resolves after the first sync. */
+  async start(signal: AbortSignal): Promise<void> {
+    signal.addEventListener('abort', () => this.#ac.abort(), { once: true });
+    const nat = await this.#ipt.save('nat');
+    const filter = await this.#ipt.save('filter');
+    // Chains a crashed run left behind are deleted by the first sync.
+    this.#previous = { nat: chainsOf(nat), filter: chainsOf(filter) };
+    await ensureJumps(this.#ipt, nat, filter);
+    void this.#services.run(this.#ac.signal);
+    void this.#slices.run(this.#ac.signal);
+    const synced = (await this.#services.waitForSync(this.#ac.signal)) && (await this.#slices.waitForSync(this.#ac.signal));
+    if (!synced) return;
+    await this.syncNow();
+  }
+
+  /** The service ports the current caches describe. */
+  desired(): ServicePort[] {
+    const out: ServicePort[] = [];
+    for (const svc of this.#services.store.list()) {
+      const slices: KubeObject[] = this.#slices.store.byIndex('service', `${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`);
+      out.push(...servicePorts(svc, slices, this.#o.nodeName));
+    }
+    return out;
+  }
+
+  /** Asks for a sync: at once when the last one is older than minSyncPeriod, else when it is. */
+  requestSync(): void {
+    if (this.#stopped || !this.#services.hasSynced() || !this.#slices.hasSynced()) return;
+    this.#dirty = true;
+    if (this.#running || (this.#timer && !this.#timerIsResync)) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerIsResync = false;
+    const wait = Math.max(0, this.#lastSync + (this.#o.minSyncPeriodMs ?? 1000) - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.syncNow();
+    }, wait);
+  }
+
+  /** Runs one sync now (or waits for the one in progress and runs another if anything changed since). */
+  async syncNow(): Promise<void> {
+    while (this.#running) await this.#running;
+    if (this.#stopped) return;
+    this.#dirty = false;
+    this.#running = this.#sync().finally(() => {
+      this.#running = undefined;
+      this.#lastSync = Date.now();
+      if (this.#stopped) return;
+      if (this.#dirty) this.requestSync();
+      else this.#scheduleResync();
+    });
+    await this.#running;
+  }
+
+  #scheduleResync(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerIsResync = true;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.syncNow();
+    }, this.#o.syncPeriodMs ?? 30_000);
+    this.#timer.unref();
+  }
+
+  async #sync(): Promise<void> {
+    const started = performance.now();
+    const rules = buildRules(this.desired(), { clusterCidr: this.#o.clusterCidr, previous: this.#previous });
+    try {
+      await this.#ipt.restore(rules.text);
+      this.#previous = rules.chains;
+      this.#o.onSync?.(rules, performance.now() - started);
+    } catch (e) {
+      this.#o.log?.(`service proxy: iptables-restore failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.#dirty = true;
+    }
+  }
+
+  /** Stops syncing and removes every rule and chain the proxy owns. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#ac.abort();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#running) await this.#running.catch(() => {});
+    await removeProxyRules(this.#ipt);
+  }
+}
+
+const ruleText = (chain: string, args: string) => `-A ${chain} ${args}`;
+
+async function ensureJumps(ipt: Iptables, nat: string, filter: string): Promise<void> {
+  const saved = { nat: new Set(nat.split('\n')), filter: new Set(filter.split('\n')) };
+  const lines: Record<'nat' | 'filter', string[]> = { nat: [], filter: [] };
+  const decl: Record<'nat' | 'filter', readonly string[]> = { nat: natChains, filter: filterChains };
+  for (const [table, chain, args] of jumpRules) {
+    // iptables-save prints the matches in its own order; compare on the comment and target, which it keeps.
+    const target = args.slice(args.lastIndexOf('-j '));
+    const comment = /--comment "([^"]*)"/.exec(args)?.[1] ?? '';
+    const present = [...saved[table]].some((l) => l.startsWith(`-A ${chain} `) && l.includes(comment) && l.endsWith(target));
+    if (!present) lines[table].push(ruleText(chain, args).replace(/^-A /, '-I '));
+  }
+  for (const table of ['filter', 'nat'] as const) {
+    if (lines[table].length === 0) continue;
+    // Declaring an existing chain would flush it: declare only the missing ones the jumps name.
+    const have = chainsOf(table === 'nat' ? nat : filter);
+    const missing = decl[table].filter((c) => !have.has(c)).map((c) => `:${c} - [0:0]`);
+    await ipt.restore([`*${table}`, ...missing, ...lines[table], 'COMMIT', ''].join('\n'));
+  }
+}
+
+/** Takes out the jumps into the proxy's chains and deletes the chains (also after a crash). */
+export async function removeProxyRules(ipt: Iptables): Promise<void> {
+  for (const table of ['filter', 'nat'] as const) {
+    const saved = await ipt.save(table);
+    const fixed: readonly string[] = table === 'nat' ? natChains : filterChains;
+    const ours = [...chainsOf(saved)].filter((c) => fixed.includes(c) || dynamicPrefixes.some((p) => c.startsWith(p)));
+    if (ours.length === 0) continue;
+    const oursSet = new Set(ours);
+    const jumps = saved
+      .split('\n')
+      .filter((l) => l.startsWith('-A ') && !oursSet.has(l.split(' ')[1] ?? '') && oursSet.has(/ -j (\S+)/.exec(l)?.[1] ?? ''))
+      .map((l) => l.replace(/^-A /, '-D '));
+    await ipt.restore([`*${table}`, ...jumps, ...ours.map((c) => `-F ${c}`), ...ours.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n'));
+  }
+}

@@ -1,0 +1,205 @@
+// The service proxy's iptables rules in kube-proxy's iptables-mode shape, as one iptables-restore text.
+// nat: KUBE-SERVICES → KUBE-SVC-<hash> per service port (random spread over endpoints) → KUBE-SEP-<hash> per
+// endpoint (DNAT); KUBE-SVL-<hash> (this node's endpoints) for the traffic policies "Local"; KUBE-EXT-<hash>
+// for NodePorts and external IPs; masquerade by mark (KUBE-MARK-MASQ → KUBE-POSTROUTING). filter: REJECT for
+// service ports without endpoints, KUBE-FORWARD for marked and established traffic. Pure: same input, same text.
+import { createHash } from 'node:crypto';
+import { servicePortName, usableEndpoints, type Endpoint, type ServicePort } from './model.js';
+
+export const masqMark = '0x4000';
+
+export const natChains = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'] as const;
+export const filterChains = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD'] as const;
+
+/** The jumps from the built-in chains into ours: [table, built-in chain, rule arguments]. */
+export const jumpRules: readonly (readonly ['nat' | 'filter', string, string])[] = [
+  ['filter', 'INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES'],
+  ['filter', 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES'],
+  ['filter', 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES'],
+  ['filter', 'FORWARD', '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD'],
+  ['filter', 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES'],
+  ['nat', 'PREROUTING', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES'],
+  ['nat', 'OUTPUT', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES'],
+  ['nat', 'POSTROUTING', '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING'],
+];
+
+/** Per-service and per-endpoint chain prefixes (stale ones of these are deleted). */
+export const dynamicPrefixes = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-SEP-'] as const;
+
+const base32Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += base32Alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += base32Alphabet[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** kube-proxy's chain hash: the first 16 base32 characters of sha256(text). */
+export function chainHash(text: string): string {
+  return base32(createHash('sha256').update(text).digest()).slice(0, 16);
+}
+
+export interface RuleOptions {
+  /** The pods' range: cluster-IP traffic from outside it is masqueraded. */
+  clusterCidr: string;
+  /** Chains the previous sync wrote (or found on the host): the ones not written now are deleted. */
+  previous?: { nat: ReadonlySet<string>; filter: ReadonlySet<string> };
+}
+
+export interface Rules {
+  text: string;
+  chains: { nat: Set<string>; filter: Set<string> };
+  /** Numbers for logs and benchmarks. */
+  counts: { servicePorts: number; endpointChains: number; rules: number };
+}
+
+const q = (s: string): string => (/^[A-Za-z0-9_./:-]+$/.test(s) ? s : `"${s.replace(/["\\]/g, '')}"`);
+
+/** "0.3333333333" for 1/3, the way kube-proxy writes probabilities. */
+export function probability(n: number): string {
+  return (1 / n).toFixed(10);
+}
+
+export function buildRules(ports: readonly ServicePort[], o: RuleOptions): Rules {
+  const nat: string[] = [];
+  const filter: string[] = [];
+  const natDecl = new Set<string>(natChains);
+  const filterDecl = new Set<string>(filterChains);
+  const services: string[] = []; // KUBE-SERVICES (nat), kept apart so the NodePort jump stays last
+  const nodePorts: string[] = [];
+  const filterServices: string[] = [];
+  const filterExternal: string[] = [];
+  let endpointChains = 0;
+
+  nat.push(
+    `-A KUBE-POSTROUTING -m mark ! --mark ${masqMark}/${masqMark} -j RETURN`,
+    `-A KUBE-POSTROUTING -j MARK --xor-mark ${masqMark}`,
+    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+    `-A KUBE-MARK-MASQ -j MARK --or-mark ${masqMark}`,
+  );
+  filter.push(
+    '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
+    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${masqMark}/${masqMark} -j ACCEPT`,
+    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  );
+
+  const sorted = [...ports].sort((a, b) => (servicePortName(a) < servicePortName(b) ? -1 : servicePortName(a) > servicePortName(b) ? 1 : a.protocol < b.protocol ? -1 : 1));
+  for (const sp of sorted) {
+    const spn = servicePortName(sp);
+    const proto = sp.protocol.toLowerCase();
+    const match = `-m ${proto} -p ${proto}`;
+    const hash = chainHash(spn + proto);
+    const svc = `KUBE-SVC-${hash}`;
+    const svl = `KUBE-SVL-${hash}`;
+    const ext = `KUBE-EXT-${hash}`;
+    const cluster = usableEndpoints(sp.endpoints);
+    const local = usableEndpoints(sp.endpoints.filter((e) => e.local));
+    const internal = sp.internalPolicyLocal ? local : cluster;
+    const hasExternal = sp.nodePort !== undefined || sp.externalIPs.length > 0;
+    const usesSvl = sp.internalPolicyLocal || (hasExternal && sp.externalPolicyLocal);
+    const usesSvc = !sp.internalPolicyLocal || hasExternal;
+    const external = sp.externalPolicyLocal ? local : cluster;
+
+    // Endpoint chains, shared by the cluster-wide and the node-local chain.
+    const sepOf = new Map<Endpoint, string>();
+    for (const e of new Set([...(usesSvc ? cluster : []), ...(usesSvl ? local : [])])) {
+      const sep = `KUBE-SEP-${chainHash(`${spn}${proto}${e.ip}:${e.port}`)}`;
+      sepOf.set(e, sep);
+      natDecl.add(sep);
+      endpointChains++;
+      nat.push(`-A ${sep} -m comment --comment ${q(spn)} -s ${e.ip}/32 -j KUBE-MARK-MASQ`);
+      const affinity = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
+      nat.push(`-A ${sep} -m comment --comment ${q(spn)}${affinity} ${match} -j DNAT --to-destination ${e.ip}:${e.port}`);
+    }
+    const spread = (chain: string, eps: readonly Endpoint[]) => {
+      if (sp.affinitySeconds) {
+        for (const e of eps) nat.push(`-A ${chain} -m comment --comment ${q(`${spn} -> ${e.ip}:${e.port}`)} -m recent --name ${sepOf.get(e) ?? ''} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepOf.get(e) ?? ''}`);
+      }
+      eps.forEach((e, i) => {
+        const stat = i < eps.length - 1 ? ` -m statistic --mode random --probability ${probability(eps.length - i)}` : '';
+        nat.push(`-A ${chain} -m comment --comment ${q(`${spn} -> ${e.ip}:${e.port}`)}${stat} -j ${sepOf.get(e) ?? ''}`);
+      });
+    };
+
+    if (usesSvc && cluster.length > 0) {
+      natDecl.add(svc);
+      if (!sp.internalPolicyLocal) {
+        for (const ip of sp.clusterIPs) nat.push(`-A ${svc} -m comment --comment ${q(`${spn} cluster IP`)} ${match} -d ${ip}/32 --dport ${sp.port} ! -s ${o.clusterCidr} -j KUBE-MARK-MASQ`);
+      }
+      spread(svc, cluster);
+    }
+    if (usesSvl && local.length > 0) {
+      natDecl.add(svl);
+      spread(svl, local);
+    }
+
+    // Cluster IPs.
+    for (const ip of sp.clusterIPs) {
+      if (internal.length > 0) services.push(`-A KUBE-SERVICES -m comment --comment ${q(`${spn} cluster IP`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${sp.internalPolicyLocal ? svl : svc}`);
+      else {
+        const why = sp.internalPolicyLocal && cluster.length > 0 ? 'has no local endpoints' : 'has no endpoints';
+        filterServices.push(`-A KUBE-SERVICES -m comment --comment ${q(`${spn} ${why}`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${why === 'has no endpoints' ? 'REJECT --reject-with icmp-port-unreachable' : 'DROP'}`);
+      }
+    }
+
+    // NodePorts and external IPs.
+    if (hasExternal) {
+      if (external.length > 0 || (sp.externalPolicyLocal && cluster.length > 0)) {
+        natDecl.add(ext);
+        if (!sp.externalPolicyLocal) {
+          nat.push(`-A ${ext} -m comment --comment ${q(`masquerade traffic for ${spn} external destinations`)} -j KUBE-MARK-MASQ`);
+          nat.push(`-A ${ext} -j ${svc}`);
+        } else {
+          // Pods and the node itself may use any endpoint; only traffic from outside must stay on this node.
+          nat.push(`-A ${ext} -s ${o.clusterCidr} -m comment --comment ${q(`pod traffic for ${spn} external destinations`)} -j ${svc}`);
+          nat.push(`-A ${ext} -m comment --comment ${q(`masquerade LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
+          nat.push(`-A ${ext} -m comment --comment ${q(`route LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${svc}`);
+          if (local.length > 0) nat.push(`-A ${ext} -j ${svl}`);
+        }
+        if (sp.nodePort !== undefined) nodePorts.push(`-A KUBE-NODEPORTS -m comment --comment ${q(spn)} ${match} --dport ${sp.nodePort} -j ${ext}`);
+        for (const ip of sp.externalIPs) services.push(`-A KUBE-SERVICES -m comment --comment ${q(`${spn} external IP`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${ext}`);
+      }
+      if (external.length === 0) {
+        const why = cluster.length > 0 ? 'has no local endpoints' : 'has no endpoints';
+        const verdict = why === 'has no endpoints' ? 'REJECT --reject-with icmp-port-unreachable' : 'DROP';
+        if (sp.nodePort !== undefined) filterExternal.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${spn} ${why}`)} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j ${verdict}`);
+        for (const ip of sp.externalIPs) filterExternal.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${spn} ${why}`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${verdict}`);
+      }
+    }
+  }
+  services.push('-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+
+  const stale = (prev: ReadonlySet<string> | undefined, now: Set<string>) => [...(prev ?? [])].filter((c) => !now.has(c) && dynamicPrefixes.some((p) => c.startsWith(p))).sort();
+  const staleNat = stale(o.previous?.nat, natDecl);
+  const staleFilter = stale(o.previous?.filter, filterDecl);
+  const decl = (names: Iterable<string>) => [...names].map((c) => `:${c} - [0:0]`);
+  const natRules = [...services, ...nodePorts, ...nat];
+  const filterRules = [...filterServices, ...filterExternal, ...filter];
+  const text = [
+    '*filter',
+    ...decl(filterDecl),
+    ...decl(staleFilter),
+    ...filterRules,
+    ...staleFilter.map((c) => `-X ${c}`),
+    'COMMIT',
+    '*nat',
+    ...decl(natDecl),
+    ...decl(staleNat),
+    ...natRules,
+    ...staleNat.map((c) => `-X ${c}`),
+    'COMMIT',
+    '',
+  ].join('\n');
+  return { text, chains: { nat: natDecl, filter: filterDecl }, counts: { servicePorts: sorted.length, endpointChains, rules: natRules.length + filterRules.length } };
+}
