@@ -1,5 +1,6 @@
 // The assembled API server, independent of any socket: the handler chain, the stores, the registration hooks.
 // In-process components call dispatch() (a loopback with a fixed user, skipping authentication).
+import { storageHealthCheck } from './storage-health.js';
 import type { AdmissionPlugin } from '../admission/types.js';
 import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
 import type { Storage } from '../storage/types.js';
@@ -55,7 +56,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
   const healthChecks: HealthCheck[] = cfg.healthChecks ?? [
     { name: 'ping', check: async () => undefined },
     { name: 'log', check: async () => undefined },
-    { name: 'etcd', check: async () => void (await cfg.storage.currentRevision()) },
+    storageHealthCheck(cfg.storage),
   ];
   const nonResource = createNonResourceHandler({
     version: { ...defaultVersion, ...cfg.version },

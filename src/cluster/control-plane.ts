@@ -37,6 +37,7 @@ import { startLocalNodeServer, type RunningNodeServer } from '../kubelet/server/
 import { installPodStreams } from '../apiserver/node-proxy/pod-streams.js';
 import type { KubeletEndpoint } from '../apiserver/node-proxy/kubelet-connection.js';
 import { kubeletServingCertificate } from '../pki/index.js';
+import { createPrivateFile, securePermissions, takeDataDir } from './data-dir.js';
 
 export interface ClusterOptions {
   dataDir: string;
@@ -60,6 +61,8 @@ export interface ClusterOptions {
   clusterCidr?: string;
   /** --node-ip: the node's InternalIP and the API server address pods use (default: the pod bridge's gateway). */
   nodeIP?: string;
+  /** --reset-state: start with an empty database even where a cluster's certificates exist. */
+  resetState?: boolean;
 }
 
 export interface RunningCluster {
@@ -77,6 +80,7 @@ export interface RunningCluster {
 
 function openStorage(opts: ClusterOptions): Storage {
   if (opts.storage === 'memory') return createMemoryStorage();
+  createPrivateFile(join(opts.dataDir, 'state.db'));
   return openSqliteStorage(join(opts.dataDir, 'state.db'));
 }
 
@@ -91,6 +95,8 @@ function leaderIdentity(dataDir: string): string {
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
   const say = opts.progress ?? (() => {});
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  // One server per data dir, and no silent empty start over a cluster whose database is missing.
+  const dataDirLock = takeDataDir(opts.dataDir, { sqlite: opts.storage === 'sqlite', resetState: opts.resetState ?? false, say });
   // The pod bridge comes first: the API server binds its gateway address, where pods reach it.
   const clusterCidr = opts.clusterCidr ?? defaultClusterCidr;
   let podNetwork: PodNetwork | undefined;
@@ -185,6 +191,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     say(`${count} simulated node${count === 1 ? '' : 's'} (runtime fake)`);
   }
 
+  securePermissions(opts.dataDir);
   return {
     url,
     kubeconfigPath,
@@ -202,6 +209,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       await apiserver.close();
       await storage.close();
       await podNetwork?.teardown();
+      dataDirLock.release();
     },
   };
 }

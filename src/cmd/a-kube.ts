@@ -36,6 +36,8 @@ Options:
   --cluster-cidr CIDR     Pod addresses, a /24 per node (default: 10.244.0.0/16)
   --node-ip ADDRESS       The node's address for pods and the kubernetes Service (default: the pod bridge's
                           gateway, the first address of the node's pod CIDR, created by a-kube)
+  --reset-state           Start with an empty database although DIR holds a cluster's certificates (an existing
+                          state.db is moved aside to state.db.reset-TIME)
   -h, --help              Show this help
 
 Examples:
@@ -100,6 +102,7 @@ async function up(args: string[]): Promise<void> {
       nodes: { type: 'string' },
       'cluster-cidr': { type: 'string' },
       'node-ip': { type: 'string' },
+      'reset-state': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -131,6 +134,7 @@ async function up(args: string[]): Promise<void> {
     ...(values['node-ip'] ? { nodeIP: parseNodeIP(values['node-ip']) } : {}),
     // Real pods need the pod network; simulated ones have addresses that exist nowhere.
     podNetwork: values.runtime === 'containerd',
+    resetState: values['reset-state'] ?? false,
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
   process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);

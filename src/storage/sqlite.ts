@@ -92,6 +92,17 @@ class SqliteStore implements SqliteStorage {
     return this.#write(() => this.#log.delete(key, expectedModRevision));
   }
 
+  async probe(): Promise<void> {
+    // Through group commit like every write: a stalled or failing commit path fails the probe too.
+    const stamp = Date.now();
+    const read = await this.#write(() => {
+      this.#log.setMeta('probe', stamp);
+      return this.#log.meta('probe');
+    });
+    if (read !== stamp) throw new Error('the storage probe read back a different value than it wrote');
+    this.#log.currentRevision();
+  }
+
   commitStats(): CommitStats {
     return this.#commits?.stats ?? { transactions: 0, writes: 0, blockedMs: 0 };
   }

@@ -82,4 +82,9 @@ export interface Storage {
   /** The revision below which history is gone (0 if never compacted). */
   compactedRevision(): Promise<number>;
   close(): Promise<void>;
+  /**
+   * A real read and write through the backend that touches no key and makes no revision (the readiness check).
+   * Throws when the backend cannot read or write.
+   */
+  probe?(): Promise<void>;
 }
