@@ -37,3 +37,4 @@ export function startLocalNodeServer(o: LocalNodeServerOptions): Promise<Running
     ...(o.log ? { log: o.log } : {}),
   });
 }
+export { criBackend, criStreaming } from './cri-backend.js';
