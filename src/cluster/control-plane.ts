@@ -21,6 +21,7 @@ import { ensureControllerManagerAccess, runControllerManager } from '../controll
 import { runKubernetesServiceController } from '../controllers/kubernetes-service.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
+import type { ContainerdNode } from '../kubelet/containerd-node.js';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
 import { ServiceProxy } from '../kubelet/network/proxy/proxier.js';
 import { defaultClusterCidr } from '../controllers/node-ipam.js';
@@ -51,8 +52,12 @@ export interface ClusterOptions {
   authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** Progress lines for people waiting ("generating certificates…"). */
   progress?: (line: string) => void;
-  /** Node agent runtime: 'fake' (simulated nodes) or 'none' (no local node). Controllers and scheduler always run. */
-  runtime?: 'fake' | 'none';
+  /** Node agent runtime: 'containerd' (default: real containers), 'fake' (simulated nodes) or 'none' (no local node). */
+  runtime?: 'containerd' | 'fake' | 'none';
+  /** --container-runtime-endpoint: an existing containerd's CRI socket instead of starting one. */
+  containerRuntimeEndpoint?: string;
+  /** --keep-pods: leave containers running on shutdown (the next start adopts them). */
+  keepPods?: boolean;
   /** How many simulated nodes (--nodes, default 1). */
   nodes?: number;
   /** Set up the pod network on this machine (bridge, forwarding, masquerade): for a runtime with real pods. */
@@ -172,7 +177,32 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     await serviceProxy.start(stop.signal);
     say('service proxy: iptables rules in sync');
   }
-  if ((opts.runtime ?? 'fake') === 'fake') {
+  let containerdNode: ContainerdNode | undefined;
+  if ((opts.runtime ?? 'containerd') === 'containerd') {
+    const name = hostname().toLowerCase();
+    const { startContainerdNode } = await import('../kubelet/containerd-node.js');
+    const serving = await kubeletServingCertificate(pki, name, [host]);
+    containerdNode = await startContainerdNode({
+      name,
+      dataDir: opts.dataDir,
+      client: await clientAs(`node-${name}`, `system:node:${name}`, ['system:nodes']),
+      signal: stop.signal,
+      log: logComponent,
+      podCIDR: firstNodeBlock(clusterCidr),
+      ...(nodeIP ? { hostIP: nodeIP } : {}),
+      ...(opts.containerRuntimeEndpoint ? { endpoint: opts.containerRuntimeEndpoint } : {}),
+      ...(opts.keepPods ? { keepPods: true } : {}),
+      serve: async (nodeName, runtime, client, streaming, logDirectory) => {
+        const server = await startLocalNodeServer({ nodeName, client, runtime, runtimeName: 'containerd', streaming, logDirectory, logPath: async (id) => (await runtime.containerStatus(id).catch(() => undefined))?.logPath, tls: { ...serving, clientCA: pki.ca.cert }, host, log: logComponent });
+        nodeServers.push(server);
+        localNodes.set(nodeName, { host, port: server.port });
+        return server.port;
+      },
+    });
+    await containerdNode.agent.ready;
+    if (containerdNode.problem) say(`node ${name} is NotReady: ${containerdNode.problem}`);
+    else say(`node ${name} (runtime containerd, CRI socket ${containerdNode.socket})`);
+  } else if (opts.runtime === 'fake') {
     const count = opts.nodes ?? 1;
     const serving = await kubeletServingCertificate(pki, hostname().toLowerCase(), [host]);
     await startFakeNodes({
@@ -202,6 +232,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     ...(nodeIP ? { nodeIP } : {}),
     async close() {
       stop.abort();
+      // The node stops its pods (unless --keep-pods) before containerd and the API server go.
+      await containerdNode?.close();
       await Promise.all(nodeServers.map((s) => s.close()));
       await serviceProxy?.stop();
       adminClient.close();

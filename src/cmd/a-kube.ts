@@ -10,6 +10,7 @@ const usage = `a-kube runs a Kubernetes-compatible cluster.
 Usage:
   a-kube up [options]      Start a whole cluster in one process (API server with embedded SQLite).
   a-kube node [options]    Run node agents (simulated: --runtime fake --nodes N) against a cluster.
+  a-kube image CMD         Import (archives), list and remove the local node's images.
   a-kube version           Print the version.
   a-kube help [command]    Show help.
 
@@ -31,8 +32,12 @@ Options:
   --anonymous-auth BOOL   Treat requests without credentials as system:anonymous (default: true)
   --token-auth-file FILE  Static bearer tokens, CSV lines token,user,uid,"group1,group2"
   --authorization-mode M  RBAC (default) or AlwaysAllow (every authenticated or anonymous request is allowed)
-  --runtime KIND          Local node runtime: fake (simulated node, default) or none (no node)
-  --nodes N               How many simulated nodes to run (default: 1)
+  --runtime KIND          Local node runtime: containerd (default: real containers, needs root, containerd,
+                          runc and the CNI plugins), fake (simulated nodes) or none (no node)
+  --container-runtime-endpoint unix:///PATH
+                          Use this containerd's CRI socket instead of starting one under DIR/containerd
+  --keep-pods             Leave the pods' containers running on shutdown; the next start adopts them
+  --nodes N               How many simulated nodes to run (--runtime fake; default: 1)
   --cluster-cidr CIDR     Pod addresses, a /24 per node (default: 10.244.0.0/16)
   --node-ip ADDRESS       The node's address for pods and the kubernetes Service (default: the pod bridge's
                           gateway, the first address of the node's pod CIDR, created by a-kube)
@@ -60,9 +65,9 @@ function parseBool(name: string, v: string | boolean | undefined, dflt: boolean)
   fail(`invalid value "${v}" for --${name}: use true or false`);
 }
 
-function parseRuntime(v: string | undefined): 'fake' | 'none' {
-  if (v === undefined || v === 'fake' || v === 'none') return v ?? 'fake';
-  fail(`invalid --runtime "${v}": use fake or none`);
+function parseRuntime(v: string | undefined): 'containerd' | 'fake' | 'none' {
+  if (v === undefined || v === 'containerd' || v === 'fake' || v === 'none') return v ?? 'containerd';
+  fail(`invalid --runtime "${v}": use containerd, fake or none`);
 }
 
 function parseAuthorizationMode(v: string | undefined): 'RBAC' | 'AlwaysAllow' {
@@ -99,6 +104,8 @@ async function up(args: string[]): Promise<void> {
       'token-auth-file': { type: 'string' },
       'authorization-mode': { type: 'string' },
       runtime: { type: 'string' },
+      'container-runtime-endpoint': { type: 'string' },
+      'keep-pods': { type: 'boolean' },
       nodes: { type: 'string' },
       'cluster-cidr': { type: 'string' },
       'node-ip': { type: 'string' },
@@ -129,11 +136,13 @@ async function up(args: string[]): Promise<void> {
     ...(values['token-auth-file'] ? { tokenAuthFile: resolve(values['token-auth-file']) } : {}),
     authorizationMode: parseAuthorizationMode(values['authorization-mode']),
     runtime: parseRuntime(values.runtime),
+    ...(values['container-runtime-endpoint'] ? { containerRuntimeEndpoint: values['container-runtime-endpoint'] } : {}),
+    ...(values['keep-pods'] ? { keepPods: true } : {}),
     nodes: parseNodes(values.nodes),
     ...(values['cluster-cidr'] ? { clusterCidr: parseClusterCidr(values['cluster-cidr']) } : {}),
     ...(values['node-ip'] ? { nodeIP: parseNodeIP(values['node-ip']) } : {}),
     // Real pods need the pod network; simulated ones have addresses that exist nowhere.
-    podNetwork: values.runtime === 'containerd',
+    podNetwork: parseRuntime(values.runtime) === 'containerd',
     resetState: values['reset-state'] ?? false,
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
@@ -167,6 +176,8 @@ async function main(argv: string[]): Promise<void> {
       return up(rest);
     case 'node':
       return (await import('../kubelet/node-command.js')).nodeCommand(rest);
+    case 'image':
+      return (await import('../kubelet/images/command.js')).imageCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(`a-kube v${version}\n`);
@@ -177,6 +188,7 @@ async function main(argv: string[]): Promise<void> {
     case '--help':
       if (rest[0] === 'up') process.stdout.write(upUsage);
       else if (rest[0] === 'node') process.stdout.write((await import('../kubelet/node-command.js')).nodeUsage);
+      else if (rest[0] === 'image') process.stdout.write((await import('../kubelet/images/command.js')).imageUsage);
       else process.stdout.write(usage);
       return;
     default:

@@ -10,8 +10,9 @@ import { realClock, WorkQueue, type Clock } from '../client/workqueue.js';
 import { createEventRecorder } from '../controllers/events.js';
 import { pathFor, R } from '../controllers/resources.js';
 import { runController } from '../controllers/run.js';
-import { nodeObject, nodeStatus, type NodeSpecOptions } from './node-status.js';
-import { syncPod, type PodRecord } from './pod-sync.js';
+import { adoptPods } from './adopt.js';
+import { nodeObject, nodeStatus, type NodeReadiness, type NodeSpecOptions } from './node-status.js';
+import { syncPod, type PodRecord, type RealNodeContext } from './pod-sync.js';
 import type { RuntimeService } from './runtime/types.js';
 
 export const nodeLeaseDurationSeconds = 40;
@@ -29,6 +30,12 @@ export interface NodeAgentOptions extends Omit<NodeSpecOptions, 'kubeletVersion'
   podEvents?: boolean;
   /** A pod informer shared by several agents (run by whoever made it); without it the agent watches its own pods. */
   sharedPods?: Informer;
+  /** A node with a real runtime: volumes, logs and DNS for its pods. */
+  real?: RealNodeContext;
+  /** On shutdown, stop the pods' containers (default) or leave them running for the next start to adopt. */
+  keepPods?: boolean;
+  /** Why the runtime cannot work at all (missing binaries, not root): the node registers NotReady with it. */
+  runtimeProblem?: string;
 }
 
 export interface RunningNodeAgent {
@@ -38,7 +45,18 @@ export interface RunningNodeAgent {
   done: Promise<void>;
 }
 
-async function registerNode(o: NodeAgentOptions, spec: NodeSpecOptions, clock: Clock): Promise<KubeObject> {
+async function readinessOf(o: NodeAgentOptions): Promise<NodeReadiness> {
+  if (o.runtimeProblem) return { ready: false, message: `container runtime is down: ${o.runtimeProblem}` };
+  try {
+    const h = await o.runtime.status();
+    if (h.runtimeReady && h.networkReady) return { ready: true };
+    return { ready: false, message: h.message ?? 'container runtime is not ready' };
+  } catch (e) {
+    return { ready: false, message: `container runtime is down: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+async function registerNode(o: NodeAgentOptions, spec: NodeSpecOptions, clock: Clock, readiness: NodeReadiness): Promise<KubeObject> {
   const desired = nodeObject(spec);
   let node: KubeObject;
   try {
@@ -48,7 +66,7 @@ async function registerNode(o: NodeAgentOptions, spec: NodeSpecOptions, clock: C
     node = await o.client.get<KubeObject>(pathFor(R.nodes, undefined, spec.name));
   }
   const now = clock.now();
-  return o.client.update<KubeObject>(pathFor(R.nodes, undefined, spec.name, 'status'), { ...node, status: nodeStatus(spec, now, now) });
+  return o.client.update<KubeObject>(pathFor(R.nodes, undefined, spec.name, 'status'), { ...node, status: nodeStatus(spec, now, now, readiness) });
 }
 
 /** Renews the node's Lease, reusing the last written version (one PUT per renewal; a GET only after a conflict). */
@@ -75,6 +93,25 @@ async function renewLease(o: NodeAgentOptions, node: KubeObject, clock: Clock, l
   }
 }
 
+/** Shutdown: every pod's containers stopped within its grace period (at most 30 s), sandboxes stopped. */
+async function stopAllPods(o: NodeAgentOptions, records: Map<string, PodRecord>, pods: Informer, log: (line: string) => void): Promise<void> {
+  if (records.size === 0) return;
+  log(`node ${o.name}: stopping ${records.size} pod${records.size === 1 ? '' : 's'}`);
+  await Promise.all(
+    [...records].map(async ([key, rec]) => {
+      const pod = pods.store.get(key);
+      const grace = Math.min(30, Number((pod?.['spec'] as { terminationGracePeriodSeconds?: number } | undefined)?.terminationGracePeriodSeconds ?? 30));
+      try {
+        const cs = await o.runtime.listContainers({ sandboxId: rec.sandboxId });
+        await Promise.all(cs.filter((c) => c.state === 'running').map((c) => o.runtime.stopContainer(c.id, grace)));
+        await o.runtime.stopPodSandbox(rec.sandboxId);
+      } catch (e) {
+        log(`node ${o.name}: stopping ${key}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }),
+  );
+}
+
 export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
   setMaxListeners(0, o.signal); // shared by every agent of a multi-node process
   const clock = o.clock ?? realClock;
@@ -89,13 +126,14 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
   const done = (async () => {
     const [version, runtimeVersion] = await Promise.all([
       o.client.get<{ gitVersion?: string }>('/version', { signal: o.signal }).catch(() => ({ gitVersion: 'v1.33.0' })),
-      o.runtime.version(),
+      o.runtime.version().catch(() => ({ runtimeName: 'containerd', runtimeVersion: 'unknown' })),
     ]);
+    let readiness = await readinessOf(o);
     const spec: NodeSpecOptions = { ...o, kubeletVersion: version.gitVersion ?? 'v1.33.0', runtimeVersion: `${runtimeVersion.runtimeName}://${runtimeVersion.runtimeVersion}` };
     let node: KubeObject | undefined;
     for (let attempt = 0; !node && !o.signal.aborted; attempt++) {
       try {
-        node = await registerNode(o, spec, clock);
+        node = await registerNode(o, spec, clock, readiness);
       } catch (e) {
         log(`node ${o.name}: registering: ${e instanceof Error ? e.message : String(e)}`);
         await sleep(clock, Math.min(7000, 500 * 2 ** attempt), o.signal);
@@ -105,7 +143,7 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
     const registered = node;
     const heartbeat = (async () => {
       let lastStatus = clock.now();
-      const readySince = clock.now();
+      let readySince = clock.now();
       let lease: KubeObject | undefined;
       while (!o.signal.aborted) {
         try {
@@ -113,9 +151,14 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
             lease = undefined;
             throw e;
           });
-          if (clock.now() - lastStatus >= statusReportMs) {
+          const now = await readinessOf(o);
+          const changed = now.ready !== readiness.ready || now.message !== readiness.message;
+          if (now.ready !== readiness.ready) readySince = clock.now();
+          readiness = now;
+          if (changed || clock.now() - lastStatus >= statusReportMs) {
+            if (changed) log(`node ${o.name}: ${now.ready ? 'Ready' : `NotReady: ${now.message ?? ''}`}`);
             const cur = await o.client.get<KubeObject>(pathFor(R.nodes, undefined, o.name));
-            await o.client.update(pathFor(R.nodes, undefined, o.name, 'status'), { ...cur, status: nodeStatus(spec, clock.now(), readySince) });
+            await o.client.update(pathFor(R.nodes, undefined, o.name, 'status'), { ...cur, status: nodeStatus(spec, clock.now(), readySince, readiness) });
             lastStatus = clock.now();
           }
         } catch (e) {
@@ -138,17 +181,34 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
     });
     const recorder = o.podEvents === false ? { event() {} } : createEventRecorder({ client: o.client, component: 'kubelet', host: o.name, clock, log });
     const informerDone = o.sharedPods ? Promise.resolve() : pods.run(o.signal);
-    void pods.waitForSync(o.signal).then((synced) => synced && markReady());
+    const synced = await pods.waitForSync(o.signal);
+    if (synced && !o.runtime.simulated && !o.runtimeProblem) {
+      // Take over the pods the runtime still runs from an earlier start; remove what no longer belongs.
+      try {
+        const r = await adoptPods({ runtime: o.runtime, pods: pods.store, records, nodeName: o.name, ...(o.real ? { real: o.real } : {}), log });
+        if (r.adopted.length) log(`node ${o.name}: adopted ${r.adopted.length} running pod${r.adopted.length === 1 ? '' : 's'}: ${r.adopted.join(', ')}`);
+        if (r.removed.length) log(`node ${o.name}: removed ${r.removed.length} sandbox${r.removed.length === 1 ? '' : 'es'} of pods that are gone or stopped`);
+      } catch (e) {
+        log(`node ${o.name}: adopting running pods: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (synced) markReady();
+    const runtimeName = (await o.runtime.version().catch(() => ({ runtimeName: o.runtime.simulated ? 'fake' : 'containerd' }))).runtimeName;
     await runController({
       name: `kubelet ${o.name}`,
       informers: [pods],
       queue,
-      reconcile: (key) => syncPod(key, { client: o.client, pods: pods.store, runtime: o.runtime, records, nodeName: o.name, hostIP: o.hostIP, recorder, clock }),
+      reconcile: async (key) => {
+        // Nothing starts on a node whose runtime is not ready; look again shortly.
+        if (!readiness.ready && !o.runtime.simulated) return { requeueAfterMs: 5000 };
+        return syncPod(key, { client: o.client, pods: pods.store, runtime: o.runtime, records, nodeName: o.name, hostIP: o.hostIP, recorder, clock, runtimeName, ...(o.real ? { real: o.real } : {}) });
+      },
       workers: o.workers ?? 4,
       signal: o.signal,
       log,
     });
     unsubscribe();
+    if (!o.runtime.simulated && !o.keepPods && !o.runtimeProblem) await stopAllPods(o, records, pods, log);
     await Promise.all([heartbeat, informerDone]);
   })();
   done.catch(markFailed);

@@ -27,17 +27,19 @@ export interface PodView {
   initContainers: ContainerView[];
   containers: ContainerView[];
   now: number;
+  /** containerID scheme: containerd://<id>, fake://<id>. */
+  runtimeName?: string;
 }
 
-function stateOf(c: ContainerView): Record<string, unknown> {
+function stateOf(c: ContainerView, scheme: string): Record<string, unknown> {
   const cur = c.current;
   if (c.waitingReason) return { waiting: { reason: c.waitingReason, ...(c.waitingMessage ? { message: c.waitingMessage } : {}) } };
   if (!cur || cur.state === 'created') return { waiting: { reason: 'ContainerCreating' } };
   if (cur.state === 'running') return { running: { startedAt: timestamp(cur.startedAt ?? cur.createdAt) } };
-  return terminated(cur);
+  return terminated(cur, scheme);
 }
 
-function terminated(s: ContainerStatus): Record<string, unknown> {
+function terminated(s: ContainerStatus, scheme: string): Record<string, unknown> {
   return {
     terminated: {
       exitCode: s.exitCode ?? 0,
@@ -45,31 +47,33 @@ function terminated(s: ContainerStatus): Record<string, unknown> {
       ...(s.message ? { message: s.message } : {}),
       startedAt: timestamp(s.startedAt ?? s.createdAt),
       finishedAt: timestamp(s.finishedAt ?? s.createdAt),
-      containerID: `fake://${s.id}`,
+      containerID: `${scheme}://${s.id}`,
     },
   };
 }
 
-function containerStatus(c: ContainerView, isInit: boolean): Record<string, unknown> {
+function containerStatus(c: ContainerView, isInit: boolean, scheme: string): Record<string, unknown> {
   const cur = c.current;
   const running = cur?.state === 'running' && !c.waitingReason;
   const exitedOk = cur?.state === 'exited' && (cur.exitCode ?? 0) === 0;
   return {
-    ...(cur ? { containerID: `fake://${cur.id}` } : {}),
+    ...(cur ? { containerID: `${scheme}://${cur.id}` } : {}),
     image: cur?.image ?? c.image,
     imageID: cur?.imageRef ?? '',
-    lastState: c.last ? terminated(c.last) : {},
+    lastState: c.last ? terminated(c.last, scheme) : {},
     name: c.name,
     ready: isInit ? exitedOk : running,
     restartCount: c.restartCount,
     started: running,
-    state: stateOf(c),
+    state: stateOf(c, scheme),
   };
 }
 
 /** getPhase: waiting containers keep a pod Pending; stopped ones decide by the restart policy. */
 export function podPhaseFor(view: PodView): string {
   const policy = str(specOf(view.pod)['restartPolicy'], 'Always');
+  // An init container that failed under restartPolicy Never fails the pod.
+  if (policy === 'Never' && view.initContainers.some((c) => c.current?.state === 'exited' && (c.current.exitCode ?? 0) !== 0)) return 'Failed';
   let running = 0;
   let waiting = 0;
   let stopped = 0;
@@ -101,6 +105,7 @@ export function podPhaseFor(view: PodView): string {
 }
 
 export function buildPodStatus(view: PodView): Record<string, unknown> {
+  const scheme = view.runtimeName ?? 'fake';
   const old = statusOf(view.pod);
   const oldConds = arr(old['conditions']);
   const ts = timestamp(view.now);
@@ -131,7 +136,7 @@ export function buildPodStatus(view: PodView): Record<string, unknown> {
   ];
   const status: Record<string, unknown> = {
     conditions,
-    containerStatuses: view.containers.map((c) => containerStatus(c, false)),
+    containerStatuses: view.containers.map((c) => containerStatus(c, false, scheme)),
     hostIP: view.hostIP,
     hostIPs: [{ ip: view.hostIP }],
     phase,
@@ -139,7 +144,7 @@ export function buildPodStatus(view: PodView): Record<string, unknown> {
     ...(old['qosClass'] ? { qosClass: old['qosClass'] } : {}),
     startTime: timestamp(view.startTime),
   };
-  if (view.initContainers.length) status['initContainerStatuses'] = view.initContainers.map((c) => containerStatus(c, true));
+  if (view.initContainers.length) status['initContainerStatuses'] = view.initContainers.map((c) => containerStatus(c, true, scheme));
   return status;
 }
 

@@ -1,25 +1,39 @@
-// One pod's sync on its node (the kubelet's syncPod, simplified): create the sandbox, run init containers
-// then containers, restart exited ones by the restart policy with back-off, report status; on deletion stop
-// everything, report the final status and remove the pod from the API (grace period 0, UID precondition).
+// One pod's sync on its node (the kubelet's syncPod, simplified): set up volumes, create the sandbox, run init
+// containers then containers, restart exited ones by the restart policy with back-off, report status; on
+// deletion stop everything within the grace period, report the final status and remove the pod from the API
+// (grace period 0, UID precondition).
+import { rmSync } from 'node:fs';
 import type { KubeObject } from '../api/object.js';
 import { isConflict, isNotFound } from '../client/api-error.js';
 import type { Indexer } from '../client/informer.js';
 import type { Clock } from '../client/workqueue.js';
-import { specOf, statusOf, str } from '../controllers/pod-util.js';
+import { arr, specOf, statusOf, str } from '../controllers/pod-util.js';
 import { sameJson } from '../controllers/replicaset.js';
 import { pathFor, R } from '../controllers/resources.js';
 import type { ControllerClient, EventRecorder, ReconcileResult } from '../controllers/types.js';
+import type { EnvContext } from './container-config.js';
+import { startContainer, StartError, type ContainerSpecView, type StartContext } from './container-start.js';
+import type { DnsConfig, PortMapping } from './cri/types.js';
+import { podLogDir } from './log-paths.js';
 import { buildPodStatus, specContainers, type ContainerView } from './pod-status.js';
 import type { ContainerStatus, PodSandboxConfig, RuntimeService } from './runtime/types.js';
+import { VolumeError, type VolumeManager } from './volumes/manager.js';
+
+/** Sandbox label naming the node that made it: clean-up and adoption touch only these. */
+export const nodeLabel = 'a-kube.io/node';
 
 const backoffBaseMs = 10_000;
 const backoffMaxMs = 300_000;
+/** How often a running pod on a real node is synced anyway (configMap/secret volume contents, tokens). */
+const resyncMs = 60_000;
 
-interface ContainerRecord {
+export interface ContainerRecord {
   id?: string;
   restartCount: number;
   last?: ContainerStatus;
   backoffUntil?: number;
+  /** The last start failure (ErrImagePull, CreateContainerConfigError, …), shown as the waiting reason. */
+  startError?: { reason: string; message: string };
 }
 
 export interface PodRecord {
@@ -31,6 +45,14 @@ export interface PodRecord {
   init: Map<string, ContainerRecord>;
 }
 
+/** What a node with a real runtime adds: its data dir, volumes and the pods' DNS. */
+export interface RealNodeContext {
+  dataDir: string;
+  volumes: VolumeManager;
+  nodeAllocatable: { cpu: number; memory: number };
+  dns?: DnsConfig;
+}
+
 export interface PodSyncDeps {
   client: ControllerClient;
   pods: Indexer;
@@ -40,40 +62,71 @@ export interface PodSyncDeps {
   hostIP: string;
   recorder: EventRecorder;
   clock: Clock;
+  /** containerID scheme (containerd://…); "fake" when absent. */
+  runtimeName?: string;
+  real?: RealNodeContext;
 }
 
-function envOf(spec: Record<string, unknown>): { key: string; value: string }[] {
-  const env = Array.isArray(spec['env']) ? (spec['env'] as Record<string, unknown>[]) : [];
-  return env.filter((e) => typeof e['value'] === 'string').map((e) => ({ key: str(e['name']), value: str(e['value']) }));
+export function podSandboxConfig(pod: KubeObject, d: Pick<PodSyncDeps, 'real'>): PodSandboxConfig {
+  const spec = specOf(pod);
+  const ns = pod.metadata.namespace ?? '';
+  const name = pod.metadata.name ?? '';
+  const uid = pod.metadata.uid ?? '';
+  const ports: PortMapping[] = [];
+  for (const c of arr(spec['containers']))
+    for (const p of arr(c['ports']))
+      if (typeof p['hostPort'] === 'number' && p['hostPort'] > 0) ports.push({ protocol: (str(p['protocol'], 'TCP') as PortMapping['protocol']) ?? 'TCP', container_port: Number(p['containerPort']), host_port: p['hostPort'], ...(p['hostIP'] ? { host_ip: str(p['hostIP']) } : {}) });
+  const hostNetwork = spec['hostNetwork'] === true;
+  const sc = (spec['securityContext'] ?? {}) as Record<string, unknown>;
+  return {
+    name,
+    namespace: ns,
+    uid,
+    attempt: 0,
+    hostname: str(spec['hostname'], name.slice(0, 63)),
+    labels: { ...(pod.metadata.labels ?? {}), 'io.kubernetes.pod.name': name, 'io.kubernetes.pod.namespace': ns, 'io.kubernetes.pod.uid': uid, [nodeLabel]: str(spec['nodeName']) },
+    annotations: { ...(pod.metadata.annotations ?? {}) },
+    ...(d.real ? { logDirectory: podLogDir(d.real.dataDir, ns, name, uid) } : {}),
+    ...(d.real?.dns && !hostNetwork ? { dnsConfig: d.real.dns } : {}),
+    ...(ports.length ? { portMappings: ports } : {}),
+    ...(d.real
+      ? {
+          linux: {
+            security_context: {
+              namespace_options: { network: hostNetwork ? 'NODE' : 'POD', pid: spec['hostPID'] === true ? 'NODE' : 'CONTAINER', ipc: spec['hostIPC'] === true ? 'NODE' : 'POD' },
+              ...(typeof sc['runAsUser'] === 'number' ? { run_as_user: { value: String(sc['runAsUser']) } } : {}),
+              ...(typeof sc['runAsGroup'] === 'number' ? { run_as_group: { value: String(sc['runAsGroup']) } } : {}),
+            },
+            ...(sc['sysctls'] ? { sysctls: Object.fromEntries(arr(sc['sysctls']).map((s) => [str(s['name']), str(s['value'])])) } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
-async function startContainer(d: PodSyncDeps, pod: KubeObject, rec: PodRecord, c: { name: string; image: string; spec: Record<string, unknown> }, cr: ContainerRecord): Promise<void> {
-  await d.runtime.pullImage(c.image);
-  cr.id = await d.runtime.createContainer(
-    rec.sandboxId,
-    {
-      name: c.name,
-      image: c.image,
-      command: (c.spec['command'] as string[] | undefined) ?? [],
-      args: (c.spec['args'] as string[] | undefined) ?? [],
-      env: envOf(c.spec),
-      attempt: cr.restartCount,
-      labels: { 'io.kubernetes.container.name': c.name, 'io.kubernetes.pod.name': pod.metadata.name ?? '', 'io.kubernetes.pod.namespace': pod.metadata.namespace ?? '', 'io.kubernetes.pod.uid': rec.uid },
-      annotations: { ...(pod.metadata.annotations ?? {}) },
-    },
-    rec.sandboxConfig,
-  );
-  await d.runtime.startContainer(cr.id);
-  if (cr.restartCount === 0) {
-    d.recorder.event(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
-    d.recorder.event(pod, 'Normal', 'Created', `Created container ${c.name}`);
-    d.recorder.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+async function containerStopGrace(d: PodSyncDeps, pod: KubeObject | undefined, c: ContainerStatus, graceSeconds: number): Promise<void> {
+  if (pod) d.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+  const spec = pod ? arr(specOf(pod)['containers']).find((s) => s['name'] === c.name) : undefined;
+  const preStop = (spec?.['lifecycle'] as Record<string, unknown> | undefined)?.['preStop'] as Record<string, unknown> | undefined;
+  const started = d.clock.now();
+  const cmd = (preStop?.['exec'] as { command?: unknown } | undefined)?.command;
+  if (Array.isArray(cmd) && cmd.length && !d.runtime.simulated) {
+    await d.runtime.execSync(c.id, cmd.map(String), Math.max(1, graceSeconds)).catch(() => undefined);
   }
+  const left = Math.max(0, graceSeconds - Math.floor((d.clock.now() - started) / 1000));
+  await d.runtime.stopContainer(c.id, left);
 }
 
-async function teardown(d: PodSyncDeps, rec: PodRecord, graceSeconds: number): Promise<void> {
-  for (const c of await d.runtime.listContainers({ sandboxId: rec.sandboxId })) if (c.state === 'running') await d.runtime.stopContainer(c.id, graceSeconds);
+async function teardown(d: PodSyncDeps, rec: PodRecord, graceSeconds: number, pod?: KubeObject): Promise<void> {
+  const running = (await d.runtime.listContainers({ sandboxId: rec.sandboxId })).filter((c) => c.state === 'running' || c.state === 'created');
+  await Promise.all(running.map((c) => containerStopGrace(d, pod, c, graceSeconds)));
   await d.runtime.stopPodSandbox(rec.sandboxId);
+}
+
+function removeFiles(d: PodSyncDeps, rec: PodRecord): void {
+  if (!d.real) return;
+  d.real.volumes.tearDown(rec.uid);
+  rmSync(podLogDir(d.real.dataDir, rec.sandboxConfig.namespace, rec.sandboxConfig.name, rec.uid), { recursive: true, force: true });
 }
 
 async function views(d: PodSyncDeps, records: Map<string, ContainerRecord>, specs: { name: string; image: string }[], now: number): Promise<ContainerView[]> {
@@ -82,13 +135,24 @@ async function views(d: PodSyncDeps, records: Map<string, ContainerRecord>, spec
       const cr = records.get(s.name);
       const current = cr?.id ? await d.runtime.containerStatus(cr.id).catch(() => undefined) : undefined;
       const waiting = cr?.backoffUntil !== undefined && cr.backoffUntil > now;
+      const secs = Math.round(((cr?.backoffUntil ?? now) - now) / 1000);
+      let waitingReason: string | undefined;
+      let waitingMessage: string | undefined;
+      if (cr?.startError) {
+        waitingReason = waiting && cr.startError.reason === 'ErrImagePull' ? 'ImagePullBackOff' : cr.startError.reason;
+        waitingMessage = waiting && cr.startError.reason === 'ErrImagePull' ? `Back-off pulling image "${s.image}"` : cr.startError.message;
+      } else if (waiting) {
+        waitingReason = 'CrashLoopBackOff';
+        waitingMessage = `back-off ${secs}s restarting failed container=${s.name} pod=${d.nodeName}`;
+      }
       return {
         name: s.name,
         image: s.image,
         ...(current ? { current } : {}),
         ...(cr?.last ? { last: cr.last } : {}),
         restartCount: cr?.restartCount ?? 0,
-        ...(waiting ? { waitingReason: 'CrashLoopBackOff', waitingMessage: `back-off ${Math.round(((cr?.backoffUntil ?? now) - now) / 1000)}s restarting failed container=${s.name} pod=${d.nodeName}` } : {}),
+        ...(waitingReason ? { waitingReason } : {}),
+        ...(waitingMessage ? { waitingMessage } : {}),
       };
     }),
   );
@@ -105,22 +169,51 @@ async function writeStatus(d: PodSyncDeps, pod: KubeObject, status: Record<strin
   }
 }
 
+function backoffFor(restartCount: number): number {
+  return Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(restartCount, 10));
+}
+
+async function envContext(d: PodSyncDeps, pod: KubeObject, podIP: string): Promise<EnvContext> {
+  const ns = pod.metadata.namespace ?? '';
+  const [services, master] = await Promise.all([
+    specOf(pod)['enableServiceLinks'] === false ? Promise.resolve({ items: [] as KubeObject[] }) : d.client.list<KubeObject>(pathFor(R.services, ns)).catch(() => ({ items: [] as KubeObject[] })),
+    d.client.get<KubeObject>(pathFor(R.services, 'default', 'kubernetes')).catch(() => undefined),
+  ]);
+  return { client: d.client, pod, podIP, nodeAllocatable: d.real?.nodeAllocatable ?? { cpu: 1, memory: 1 }, services: services.items, ...(master ? { masterService: master } : {}) };
+}
+
+/** Starts a container, remembering a failure for the status and retrying after a back-off. */
+async function tryStart(d: PodSyncDeps, ctx: StartContext, c: ContainerSpecView, cr: ContainerRecord, now: number): Promise<void> {
+  try {
+    cr.id = await startContainer(ctx, c, cr.restartCount);
+    cr.startError = undefined;
+    cr.backoffUntil = undefined;
+  } catch (e) {
+    if (!(e instanceof StartError)) throw e;
+    cr.startError = { reason: e.reason, message: e.message };
+    cr.backoffUntil = now + backoffFor(cr.restartCount);
+    if (e.reason === 'ErrImagePull') ctx.recorder.event(ctx.pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`);
+  }
+}
+
 export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileResult> {
   const pod = d.pods.get(key);
   let rec = d.records.get(key);
   if (rec && (!pod || pod.metadata.uid !== rec.uid)) {
     await teardown(d, rec, 0);
     await d.runtime.removePodSandbox(rec.sandboxId);
+    removeFiles(d, rec);
     d.records.delete(key);
     rec = undefined;
   }
   if (!pod || str(specOf(pod)['nodeName']) !== d.nodeName) return;
   const now = d.clock.now();
   const path = pathFor(R.pods, pod.metadata.namespace, pod.metadata.name);
+  const runtimeName = d.runtimeName ?? 'fake';
 
   if (pod.metadata.deletionTimestamp) {
     if (rec) {
-      await teardown(d, rec, pod.metadata.deletionGracePeriodSeconds ?? 30);
+      await teardown(d, rec, pod.metadata.deletionGracePeriodSeconds ?? 30, pod);
       const final = buildPodStatus({
         pod,
         hostIP: d.hostIP,
@@ -129,9 +222,11 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
         initContainers: await views(d, rec.init, specContainers(pod, 'initContainers'), now),
         containers: await views(d, rec.containers, specContainers(pod, 'containers'), now),
         now,
+        runtimeName,
       });
       await writeStatus(d, pod, final).catch(() => undefined);
       await d.runtime.removePodSandbox(rec.sandboxId);
+      removeFiles(d, rec);
       d.records.delete(key);
     }
     try {
@@ -148,67 +243,111 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
     return;
   }
 
+  // Volumes first: a container never starts without them (FailedMount, retried).
+  let volumes = new Map<string, string>();
+  if (d.real) {
+    try {
+      volumes = await d.real.volumes.setUp(pod, str(statusOf(pod)['podIP']));
+    } catch (e) {
+      if (!(e instanceof VolumeError)) throw e;
+      d.recorder.event(pod, 'Warning', 'FailedMount', e.message);
+      return { requeueAfterMs: 5000 };
+    }
+  }
+
   if (!rec) {
-    const sandboxConfig: PodSandboxConfig = {
-      name: pod.metadata.name ?? '',
-      namespace: pod.metadata.namespace ?? '',
-      uid: pod.metadata.uid ?? '',
-      attempt: 0,
-      hostname: str(specOf(pod)['hostname'], pod.metadata.name ?? ''),
-      labels: { ...(pod.metadata.labels ?? {}) },
-      annotations: { ...(pod.metadata.annotations ?? {}) },
-    };
+    const sandboxConfig = podSandboxConfig(pod, d);
     const sandboxId = await d.runtime.createPodSandbox(sandboxConfig);
     rec = { uid: pod.metadata.uid ?? '', sandboxId, sandboxConfig, startTime: now, containers: new Map(), init: new Map() };
     d.records.set(key, rec);
   }
+  const sandbox = await d.runtime.podSandboxStatus(rec.sandboxId);
+  const ctx: StartContext = {
+    client: d.client,
+    runtime: d.runtime,
+    recorder: d.recorder,
+    pod,
+    sandboxId: rec.sandboxId,
+    sandboxConfig: rec.sandboxConfig,
+    now: () => d.clock.now(),
+    ...(d.real ? { real: { volumes, env: await envContext(d, pod, sandbox.ip) } } : {}),
+  };
 
   const policy = str(specOf(pod)['restartPolicy'], 'Always');
   let requeueAfterMs: number | undefined;
+  const wake = (ms: number) => (requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(0, ms)));
   // Init containers run one at a time, each to success, before any container starts.
   let initDone = true;
   for (const c of specContainers(pod, 'initContainers')) {
     const cr = rec.init.get(c.name) ?? { restartCount: 0 };
     rec.init.set(c.name, cr);
     if (!cr.id) {
-      await startContainer(d, pod, rec, c, cr);
+      if (cr.backoffUntil !== undefined && cr.backoffUntil > now) {
+        wake(cr.backoffUntil - now);
+        initDone = false;
+        break;
+      }
+      await tryStart(d, ctx, c, cr, now);
       // Simulated init work is instant: it completes as soon as it starts.
-      await d.runtime.stopContainer(cr.id ?? '', 0);
+      if (cr.id && d.runtime.simulated) await d.runtime.stopContainer(cr.id, 0);
     }
-    const st = cr.id ? await d.runtime.containerStatus(cr.id) : undefined;
-    if (!st || st.state !== 'exited' || (st.exitCode ?? 0) !== 0) {
-      initDone = false;
-      break;
+    const st = cr.id ? await d.runtime.containerStatus(cr.id).catch(() => undefined) : undefined;
+    if (st?.state === 'exited' && (st.exitCode ?? 0) === 0) continue;
+    initDone = false;
+    if (st?.state === 'exited' && policy !== 'Never') {
+      // A failed init container is retried with back-off (restartPolicy Always/OnFailure).
+      if (cr.backoffUntil === undefined) cr.backoffUntil = now + backoffFor(cr.restartCount);
+      if (cr.backoffUntil > now) wake(cr.backoffUntil - now);
+      else {
+        cr.last = st;
+        cr.restartCount++;
+        cr.backoffUntil = undefined;
+        await d.runtime.removeContainer(st.id);
+        cr.id = undefined;
+        await tryStart(d, ctx, c, cr, now);
+      }
     }
+    break;
   }
   if (initDone) {
     for (const c of specContainers(pod, 'containers')) {
       const cr = rec.containers.get(c.name) ?? { restartCount: 0 };
       rec.containers.set(c.name, cr);
       if (!cr.id) {
-        await startContainer(d, pod, rec, c, cr);
+        if (cr.backoffUntil !== undefined && cr.backoffUntil > now) {
+          wake(cr.backoffUntil - now);
+          continue;
+        }
+        await tryStart(d, ctx, c, cr, now);
+        if (cr.backoffUntil !== undefined) wake(cr.backoffUntil - now);
         continue;
       }
-      const st = await d.runtime.containerStatus(cr.id);
+      const st = await d.runtime.containerStatus(cr.id).catch(() => undefined);
+      if (!st) {
+        cr.id = undefined;
+        continue;
+      }
       if (st.state !== 'exited') continue;
       const restart = policy === 'Always' || (policy === 'OnFailure' && (st.exitCode ?? 0) !== 0);
       if (!restart) continue;
       if (cr.backoffUntil === undefined) {
-        cr.backoffUntil = now + Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(cr.restartCount, 10));
+        cr.backoffUntil = now + backoffFor(cr.restartCount);
+        d.recorder.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`);
       }
       if (cr.backoffUntil > now) {
-        requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, cr.backoffUntil - now);
+        wake(cr.backoffUntil - now);
         continue;
       }
       cr.last = st;
       cr.restartCount++;
       cr.backoffUntil = undefined;
       await d.runtime.removeContainer(st.id);
-      await startContainer(d, pod, rec, c, cr);
+      cr.id = undefined;
+      await tryStart(d, ctx, c, cr, now);
+      if (cr.backoffUntil !== undefined) wake(cr.backoffUntil - now);
     }
   }
 
-  const sandbox = await d.runtime.podSandboxStatus(rec.sandboxId);
   const status = buildPodStatus({
     pod,
     hostIP: d.hostIP,
@@ -218,7 +357,13 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
     initContainers: await views(d, rec.init, specContainers(pod, 'initContainers'), now),
     containers: await views(d, rec.containers, specContainers(pod, 'containers'), now),
     now,
+    runtimeName,
   });
   await writeStatus(d, pod, status);
+  if (d.real) {
+    wake(resyncMs);
+    const refresh = d.real.volumes.msUntilRefresh(rec.uid);
+    if (refresh !== undefined) wake(refresh + 10);
+  }
   return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
 }

@@ -11,7 +11,7 @@ import { startCluster, kubectl, akubectl, kubectlBinary, hasKubectl, type Cluste
 let cluster: Cluster;
 
 before(async () => {
-  cluster = await startCluster();
+  cluster = await startCluster({ args: ['--runtime', 'fake'] });
 });
 after(async () => {
   await cluster?.cleanup();

@@ -22,7 +22,7 @@ before(async () => {
   tokenDir = mkdtempSync(join(tmpdir(), 'akube-rbac-'));
   const tokenFile = join(tokenDir, 'tokens.csv');
   writeFileSync(tokenFile, 'carol-token,carol,uid-carol,"qa,testers"\n');
-  cluster = await startCluster({ args: ['--token-auth-file', tokenFile, '--storage', 'memory'], timeoutMs: 60_000 });
+  cluster = await startCluster({ args: ['--token-auth-file', tokenFile, '--storage', 'memory', '--runtime', 'fake'], timeoutMs: 60_000 });
   caFile = join(cluster.dataDir, 'pki', 'ca.crt');
 });
 
@@ -320,7 +320,7 @@ test('tokens are refused (401) once their service account or bound pod is gone',
 });
 
 test('--anonymous-auth=false: no credential is 401', { skip: skip || (!hasCurl && 'curl is not installed') }, async () => {
-  const strict = await startCluster({ args: ['--anonymous-auth=false', '--storage', 'memory'], timeoutMs: 60_000 });
+  const strict = await startCluster({ args: ['--anonymous-auth=false', '--storage', 'memory', '--runtime', 'fake'], timeoutMs: 60_000 });
   try {
     const r = spawnSync('curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', `${strict.url}/version`], { encoding: 'utf8' });
     assert.equal(r.stdout, '401');

@@ -199,7 +199,12 @@ export interface ContainerConfig {
   stdin?: boolean;
   stdin_once?: boolean;
   tty?: boolean;
-  linux?: { resources?: LinuxContainerResources; security_context?: LinuxContainerSecurityContext };
+  linux?: LinuxContainerConfig;
+}
+
+export interface LinuxContainerConfig {
+  resources?: LinuxContainerResources;
+  security_context?: LinuxContainerSecurityContext;
 }
 
 export interface ContainerFilter {

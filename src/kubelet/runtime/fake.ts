@@ -1,13 +1,16 @@
 // The simulated runtime (kwok-style): no processes, just state. Sandboxes get IPs from the node's pod CIDR,
 // containers start at once, and a container exits only when its pod asks for it through annotations
-// (a-kube.io/fake-exit-after: "<seconds>", a-kube.io/fake-exit-code: "<n>"), so Jobs can complete.
+// (a-kube.io/fake-exit-after: "<seconds>", a-kube.io/fake-exit-code: "<n>"). Containers of pods owned by a Job
+// (label batch.kubernetes.io/job-name) exit 0 after a short run (jobRunSeconds, 2 s by default) unless the
+// annotations say otherwise, so Jobs and CronJobs complete, as kwok's default stages do.
 import { createHash } from 'node:crypto';
 import { realClock, type Clock } from '../../client/workqueue.js';
 import { IpAllocator } from '../ip-allocator.js';
-import type { ContainerConfig, ContainerStatus, ExecStreams, LogOptions, PodSandboxConfig, PodSandboxStatus, RuntimeEvent, RuntimeService } from './types.js';
+import type { ContainerConfig, ContainerStatus, ExecStreams, ImageInfo, LogOptions, PodSandboxConfig, PodSandboxStatus, RuntimeEvent, RuntimeHealth, RuntimeService } from './types.js';
 
 export const fakeExitAfterAnnotation = 'a-kube.io/fake-exit-after';
 export const fakeExitCodeAnnotation = 'a-kube.io/fake-exit-code';
+export const jobNameLabel = 'batch.kubernetes.io/job-name';
 
 export class RuntimeError extends Error {
   override name = 'RuntimeError';
@@ -40,6 +43,8 @@ interface Container extends ContainerStatus {
 export interface FakeRuntimeOptions {
   podCIDR: string;
   clock?: Clock;
+  /** How long a Job pod's container runs before it exits 0 (seconds; default 2). */
+  jobRunSeconds?: number;
 }
 
 export class FakeRuntime implements RuntimeService {
@@ -48,10 +53,13 @@ export class FakeRuntime implements RuntimeService {
   readonly #sandboxes = new Map<string, PodSandboxStatus>();
   readonly #containers = new Map<string, Container>();
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
+  readonly #jobRunSeconds: number;
+  readonly simulated = true;
   #seq = 0;
 
   constructor(opts: FakeRuntimeOptions) {
     this.#clock = opts.clock ?? realClock;
+    this.#jobRunSeconds = opts.jobRunSeconds ?? 2;
     this.#ips = new IpAllocator(opts.podCIDR);
   }
 
@@ -67,8 +75,23 @@ export class FakeRuntime implements RuntimeService {
     return { runtimeName: 'fake', runtimeVersion: '0.1.0' };
   }
 
+  async status(): Promise<RuntimeHealth> {
+    return { runtimeReady: true, networkReady: true };
+  }
+
+  async imageStatus(image: string): Promise<ImageInfo> {
+    // Every image is "present": the simulated node never pulls.
+    return { id: fakeImageRef(image).replace(/^.*@/, ''), repoTags: [normalizeImage(image)], repoDigests: [fakeImageRef(image)], size: 0 };
+  }
+
   async pullImage(image: string): Promise<string> {
     return fakeImageRef(image);
+  }
+
+  async execSync(containerId: string, cmd: string[]): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer }> {
+    const out: Buffer[] = [];
+    const { exitCode } = await this.exec(containerId, cmd, { stdout: (b) => out.push(b) });
+    return { exitCode, stdout: Buffer.concat(out), stderr: Buffer.alloc(0) };
   }
 
   async createPodSandbox(config: PodSandboxConfig): Promise<string> {
@@ -128,8 +151,11 @@ export class FakeRuntime implements RuntimeService {
     c.state = 'running';
     c.startedAt = this.#clock.now();
     c.logs.push(`${new Date(c.startedAt).toISOString()} a-kube fake runtime: started ${c.name} (${c.image})`);
-    const after = Number(c.config.annotations[fakeExitAfterAnnotation]);
-    if (Number.isFinite(after) && after >= 0 && c.config.annotations[fakeExitAfterAnnotation] !== undefined) {
+    const sandbox = this.#sandboxes.get(c.sandboxId);
+    const jobPod = sandbox?.config.labels[jobNameLabel] !== undefined;
+    const annotated = c.config.annotations[fakeExitAfterAnnotation];
+    const after = annotated !== undefined ? Number(annotated) : jobPod ? this.#jobRunSeconds : NaN;
+    if (Number.isFinite(after) && after >= 0) {
       const code = Number(c.config.annotations[fakeExitCodeAnnotation] ?? '0') || 0;
       c.cancelExit = this.#clock.setTimer(() => this.#exit(c, code, code === 0 ? 'Completed' : 'Error'), after * 1000);
     }

@@ -1,5 +1,7 @@
 // The container runtime as the node agent sees it, shaped like CRI's RuntimeService and ImageService so
 // a containerd (CRI over gRPC) implementation can sit behind the same interface as the simulated one.
+// Linux specifics (resources, security context, DNS) use CRI's own message shapes.
+import type { DnsConfig, LinuxContainerConfig, LinuxPodSandboxConfig, PortMapping } from '../cri/types.js';
 
 export interface PodSandboxConfig {
   name: string;
@@ -10,6 +12,9 @@ export interface PodSandboxConfig {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   logDirectory?: string;
+  dnsConfig?: DnsConfig;
+  portMappings?: PortMapping[];
+  linux?: LinuxPodSandboxConfig;
 }
 
 export interface KeyValue {
@@ -30,6 +35,17 @@ export interface ContainerConfig {
   annotations: Record<string, string>;
   tty?: boolean;
   stdin?: boolean;
+  stdinOnce?: boolean;
+  mounts?: Mount[];
+  /** Relative to the sandbox's logDirectory. */
+  logPath?: string;
+  linux?: LinuxContainerConfig;
+}
+
+export interface Mount {
+  containerPath: string;
+  hostPath: string;
+  readonly?: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
@@ -49,6 +65,9 @@ export interface ContainerStatus {
   message?: string;
   image: string;
   imageRef: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  logPath?: string;
 }
 
 export interface PodSandboxStatus {
@@ -71,11 +90,37 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
+/** RuntimeReady/NetworkReady as CRI Status reports them; message says why not. */
+export interface RuntimeHealth {
+  runtimeReady: boolean;
+  networkReady: boolean;
+  message?: string;
+}
+
+export interface ImageInfo {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  size: number;
+}
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serverAddress?: string;
+  identityToken?: string;
+  registryToken?: string;
+}
+
 export type RuntimeEvent = { type: 'started' | 'exited' | 'removed'; sandboxId: string; containerId: string };
 
 export interface RuntimeService {
   version(): Promise<{ runtimeName: string; runtimeVersion: string }>;
-  pullImage(image: string, signal?: AbortSignal): Promise<string>;
+  status(): Promise<RuntimeHealth>;
+  /** The image if the runtime has it (for imagePullPolicy IfNotPresent/Never). */
+  imageStatus(image: string): Promise<ImageInfo | undefined>;
+  pullImage(image: string, auth?: RegistryAuth): Promise<string>;
   /** Creates and starts the pod's sandbox (its network namespace, with the pod IP). */
   createPodSandbox(config: PodSandboxConfig, signal?: AbortSignal): Promise<string>;
   stopPodSandbox(sandboxId: string): Promise<void>;
@@ -89,7 +134,11 @@ export interface RuntimeService {
   containerStatus(containerId: string): Promise<ContainerStatus>;
   listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]>;
   exec(containerId: string, cmd: string[], streams: ExecStreams, signal?: AbortSignal): Promise<{ exitCode: number }>;
+  /** Runs a command to completion and collects its output (probes, hooks); timeoutSeconds 0 = none. */
+  execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer }>;
   logs(containerId: string, opts: LogOptions): AsyncIterable<string>;
   /** Container lifecycle events (CRI GetContainerEvents); returns an unsubscribe function. */
   subscribe(listener: (e: RuntimeEvent) => void): () => void;
+  /** True for the simulated runtime: nothing runs, init containers complete at once. */
+  readonly simulated?: boolean;
 }

@@ -1,0 +1,186 @@
+// Starting one container of a pod: the image by its pull policy (Pulling/Pulled events, ErrImagePull), the
+// container config, CreateContainer and StartContainer (Created/Started events).
+import type { KubeObject } from '../api/object.js';
+import { arr, rec, specOf, str } from '../controllers/pod-util.js';
+import type { ControllerClient, EventRecorder } from '../controllers/types.js';
+import { containerEnv, containerMounts, ContainerConfigError, expandVars, linuxContainerConfig, type EnvContext } from './container-config.js';
+import { isNotFound } from '../client/api-error.js';
+import { containerLogRelPath } from './log-paths.js';
+import type { PodSandboxConfig, RegistryAuth, RuntimeService } from './runtime/types.js';
+
+/** Why a container could not start, as the waiting reason the kubelet reports. */
+export class StartError extends Error {
+  override name = 'StartError';
+  constructor(
+    readonly reason: 'ErrImagePull' | 'ErrImageNeverPull' | 'CreateContainerConfigError' | 'CreateContainerError' | 'RunContainerError',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StartContext {
+  client: ControllerClient;
+  runtime: RuntimeService;
+  recorder: EventRecorder;
+  pod: KubeObject;
+  sandboxId: string;
+  sandboxConfig: PodSandboxConfig;
+  /** Set for a real node: volumes, env from the API, resources. Absent for the simulated runtime. */
+  real?: { volumes: Map<string, string>; env: EnvContext };
+  now: () => number;
+}
+
+export interface ContainerSpecView {
+  name: string;
+  image: string;
+  spec: Record<string, unknown>;
+}
+
+function pullPolicy(c: ContainerSpecView): string {
+  const p = str(c.spec['imagePullPolicy']);
+  if (p) return p;
+  const tag = c.image.includes('@') ? 'digest' : (c.image.slice(c.image.lastIndexOf('/') + 1).split(':')[1] ?? 'latest');
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/** Credentials for the image's registry from the pod's imagePullSecrets (kubernetes.io/dockerconfigjson or dockercfg). */
+async function pullAuth(ctx: StartContext, image: string): Promise<RegistryAuth | undefined> {
+  const host = image.includes('/') && /[.:]|^localhost$/.test(image.split('/')[0] ?? '') ? (image.split('/')[0] ?? '') : 'docker.io';
+  for (const ref of arr(specOf(ctx.pod)['imagePullSecrets'])) {
+    let secret: KubeObject;
+    try {
+      secret = await ctx.client.get<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(ctx.pod.metadata.namespace ?? '')}/secrets/${encodeURIComponent(str(ref['name']))}`);
+    } catch (e) {
+      if (isNotFound(e)) continue;
+      throw e;
+    }
+    const data = rec(secret['data']);
+    const raw = typeof data['.dockerconfigjson'] === 'string' ? data['.dockerconfigjson'] : typeof data['.dockercfg'] === 'string' ? data['.dockercfg'] : undefined;
+    if (!raw) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
+    } catch {
+      continue;
+    }
+    const auths = rec(rec(parsed)['auths'] ?? parsed);
+    for (const [server, entry] of Object.entries(auths)) {
+      const normalized = server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+      const matches = normalized === host || (host === 'docker.io' && (normalized === 'index.docker.io' || normalized === 'registry-1.docker.io'));
+      if (!matches) continue;
+      const e = rec(entry);
+      const auth: RegistryAuth = { serverAddress: normalized };
+      if (typeof e['username'] === 'string') auth.username = e['username'];
+      if (typeof e['password'] === 'string') auth.password = e['password'];
+      if (typeof e['auth'] === 'string') auth.auth = e['auth'];
+      if (typeof e['identitytoken'] === 'string') auth.identityToken = e['identitytoken'];
+      return auth;
+    }
+  }
+  return undefined;
+}
+
+async function ensureImage(ctx: StartContext, c: ContainerSpecView): Promise<void> {
+  const policy = pullPolicy(c);
+  if (ctx.runtime.simulated) {
+    ctx.recorder.event(ctx.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
+    return;
+  }
+  const present = policy !== 'Always' ? await ctx.runtime.imageStatus(c.image) : undefined;
+  if (present) {
+    ctx.recorder.event(ctx.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
+    return;
+  }
+  if (policy === 'Never') {
+    const msg = `Container image "${c.image}" is not present with pull policy of Never`;
+    ctx.recorder.event(ctx.pod, 'Warning', 'ErrImageNeverPull', msg);
+    throw new StartError('ErrImageNeverPull', msg);
+  }
+  ctx.recorder.event(ctx.pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
+  const started = ctx.now();
+  try {
+    await ctx.runtime.pullImage(c.image, await pullAuth(ctx, c.image));
+  } catch (e) {
+    // An image that is present but cannot be refreshed (offline, imported archives) is used as it is.
+    if (policy === 'Always' && (await ctx.runtime.imageStatus(c.image).catch(() => undefined))) {
+      ctx.recorder.event(ctx.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
+      return;
+    }
+    const msg = `Failed to pull image "${c.image}": ${e instanceof Error ? e.message : String(e)}`;
+    ctx.recorder.event(ctx.pod, 'Warning', 'Failed', msg);
+    throw new StartError('ErrImagePull', msg);
+  }
+  const secs = ((ctx.now() - started) / 1000).toFixed(3);
+  ctx.recorder.event(ctx.pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${secs}s`);
+}
+
+/** Pulls, creates and starts the container; returns its runtime id. */
+export async function startContainer(ctx: StartContext, c: ContainerSpecView, restartCount: number): Promise<string> {
+  await ensureImage(ctx, c);
+  let command = (c.spec['command'] as string[] | undefined) ?? [];
+  let args = (c.spec['args'] as string[] | undefined) ?? [];
+  let env: { key: string; value: string }[];
+  let mounts;
+  try {
+    if (ctx.real) {
+      env = await containerEnv(ctx.real.env, c.spec);
+      const vars = new Map(env.map((e) => [e.key, e.value]));
+      command = command.map((s) => expandVars(String(s), vars));
+      args = args.map((s) => expandVars(String(s), vars));
+      mounts = containerMounts(c.spec, ctx.real.volumes);
+    } else {
+      env = arr(c.spec['env'])
+        .filter((e) => typeof e['value'] === 'string')
+        .map((e) => ({ key: str(e['name']), value: str(e['value']) }));
+    }
+  } catch (e) {
+    const msg = `Error: ${e instanceof Error ? e.message : String(e)}`;
+    ctx.recorder.event(ctx.pod, 'Warning', 'Failed', msg);
+    throw new StartError('CreateContainerConfigError', e instanceof ContainerConfigError ? e.message : msg);
+  }
+  const pod = ctx.pod;
+  let id: string;
+  try {
+    id = await ctx.runtime.createContainer(
+      ctx.sandboxId,
+      {
+        name: c.name,
+        image: c.image,
+        command,
+        args,
+        env,
+        ...(str(c.spec['workingDir']) ? { workingDir: str(c.spec['workingDir']) } : {}),
+        attempt: restartCount,
+        labels: { 'io.kubernetes.container.name': c.name, 'io.kubernetes.pod.name': pod.metadata.name ?? '', 'io.kubernetes.pod.namespace': pod.metadata.namespace ?? '', 'io.kubernetes.pod.uid': pod.metadata.uid ?? '' },
+        annotations: {
+          ...(pod.metadata.annotations ?? {}),
+          'io.kubernetes.container.restartCount': String(restartCount),
+          'io.kubernetes.container.terminationMessagePath': str(c.spec['terminationMessagePath'], '/dev/termination-log'),
+          'io.kubernetes.pod.terminationGracePeriod': String(specOf(pod)['terminationGracePeriodSeconds'] ?? 30),
+        },
+        tty: c.spec['tty'] === true,
+        stdin: c.spec['stdin'] === true,
+        stdinOnce: c.spec['stdinOnce'] === true,
+        ...(mounts ? { mounts } : {}),
+        ...(ctx.real ? { logPath: containerLogRelPath(c.name, restartCount), linux: linuxContainerConfig(pod, c.spec) } : {}),
+      },
+      ctx.sandboxConfig,
+    );
+  } catch (e) {
+    const msg = `Error: ${e instanceof Error ? e.message : String(e)}`;
+    ctx.recorder.event(ctx.pod, 'Warning', 'Failed', msg);
+    throw new StartError('CreateContainerError', msg);
+  }
+  ctx.recorder.event(pod, 'Normal', 'Created', `Created container ${c.name}`);
+  try {
+    await ctx.runtime.startContainer(id);
+  } catch (e) {
+    const msg = `Error: ${e instanceof Error ? e.message : String(e)}`;
+    ctx.recorder.event(ctx.pod, 'Warning', 'Failed', msg);
+    await ctx.runtime.removeContainer(id).catch(() => undefined);
+    throw new StartError('RunContainerError', msg);
+  }
+  ctx.recorder.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+  return id;
+}

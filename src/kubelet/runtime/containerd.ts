@@ -1,0 +1,350 @@
+// The container runtime on containerd, through its CRI plugin (runtime.v1 over gRPC). Container state changes
+// are found by relisting every second (as the kubelet's generic PLEG does): containerd 1.6 has no CRI event stream.
+import { open } from 'node:fs/promises';
+import { CriClient, isCriNotFound } from '../cri/client.js';
+import type * as Cri from '../cri/types.js';
+import type { ContainerConfig, ContainerState, ContainerStatus, ExecStreams, ImageInfo, LogOptions, PodSandboxConfig, PodSandboxStatus, RegistryAuth, RuntimeEvent, RuntimeHealth, RuntimeService } from './types.js';
+
+const relistMs = 1000;
+
+/** CRI timestamps are nanoseconds since the epoch, as decimal strings; 0 means unset. */
+function ms(ns: string | undefined): number | undefined {
+  if (!ns || ns === '0') return undefined;
+  return Math.floor(Number(BigInt(ns) / 1_000_000n));
+}
+
+function containerState(s: Cri.ContainerState): ContainerState {
+  switch (s) {
+    case 'CONTAINER_CREATED':
+      return 'created';
+    case 'CONTAINER_RUNNING':
+      return 'running';
+    case 'CONTAINER_EXITED':
+      return 'exited';
+    case 'CONTAINER_UNKNOWN':
+      return 'unknown';
+    default: {
+      const no: never = s;
+      return no;
+    }
+  }
+}
+
+export function criSandboxConfig(c: PodSandboxConfig): Cri.PodSandboxConfig {
+  return {
+    metadata: { name: c.name, uid: c.uid, namespace: c.namespace, attempt: c.attempt },
+    hostname: c.hostname,
+    ...(c.logDirectory ? { log_directory: c.logDirectory } : {}),
+    ...(c.dnsConfig ? { dns_config: c.dnsConfig } : {}),
+    ...(c.portMappings ? { port_mappings: c.portMappings } : {}),
+    labels: c.labels,
+    annotations: c.annotations,
+    ...(c.linux ? { linux: c.linux } : {}),
+  };
+}
+
+function sandboxConfigFrom(s: Cri.PodSandboxStatus | Cri.PodSandbox): PodSandboxConfig {
+  return {
+    name: s.metadata?.name ?? '',
+    namespace: s.metadata?.namespace ?? '',
+    uid: s.metadata?.uid ?? '',
+    attempt: s.metadata?.attempt ?? 0,
+    hostname: '',
+    labels: { ...s.labels },
+    annotations: { ...s.annotations },
+  };
+}
+
+function statusFromCri(s: Cri.ContainerStatus, sandboxId: string): ContainerStatus {
+  const started = ms(s.started_at);
+  const finished = ms(s.finished_at);
+  return {
+    id: s.id,
+    sandboxId,
+    name: s.metadata?.name ?? '',
+    attempt: s.metadata?.attempt ?? 0,
+    state: containerState(s.state),
+    createdAt: ms(s.created_at) ?? 0,
+    ...(started !== undefined ? { startedAt: started } : {}),
+    ...(finished !== undefined ? { finishedAt: finished } : {}),
+    ...(s.state === 'CONTAINER_EXITED' ? { exitCode: s.exit_code } : {}),
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.message ? { message: s.message } : {}),
+    image: s.image?.image ?? '',
+    imageRef: s.image_ref,
+    labels: { ...s.labels },
+    annotations: { ...s.annotations },
+    ...(s.log_path ? { logPath: s.log_path } : {}),
+  };
+}
+
+export interface ContainerdRuntimeOptions {
+  /** unix:///…/containerd.sock */
+  endpoint: string;
+  /** Stop relisting when aborted. */
+  signal?: AbortSignal;
+}
+
+export class ContainerdRuntime implements RuntimeService {
+  readonly cri: CriClient;
+  readonly #listeners = new Set<(e: RuntimeEvent) => void>();
+  /** Last relisted state per container id, to turn the relist into events. */
+  #seen = new Map<string, { state: Cri.ContainerState; sandboxId: string }>();
+  #relist: NodeJS.Timeout | undefined;
+
+  constructor(o: ContainerdRuntimeOptions) {
+    this.cri = new CriClient({ endpoint: o.endpoint });
+    o.signal?.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  close(): void {
+    if (this.#relist) clearInterval(this.#relist);
+    this.#relist = undefined;
+    this.cri.close();
+  }
+
+  async version() {
+    const v = await this.cri.version();
+    return { runtimeName: v.runtime_name, runtimeVersion: v.runtime_version };
+  }
+
+  async status(): Promise<RuntimeHealth> {
+    const st = await this.cri.status();
+    const conds = st.status?.conditions ?? [];
+    const runtime = conds.find((c) => c.type === 'RuntimeReady');
+    const network = conds.find((c) => c.type === 'NetworkReady');
+    const problems: string[] = [];
+    if (!runtime?.status) problems.push(`container runtime not ready: RuntimeReady=false reason:${runtime?.reason ?? ''} message:${runtime?.message ?? ''}`);
+    if (!network?.status) problems.push(`container runtime network not ready: NetworkReady=false reason:${network?.reason ?? ''} message:${network?.message ?? ''}`);
+    return { runtimeReady: runtime?.status === true, networkReady: network?.status === true, ...(problems.length ? { message: problems.join(', ') } : {}) };
+  }
+
+  async imageStatus(image: string): Promise<ImageInfo | undefined> {
+    const img = await this.cri.imageStatus(image);
+    if (!img) return undefined;
+    return { id: img.id, repoTags: img.repo_tags, repoDigests: img.repo_digests, size: Number(img.size) };
+  }
+
+  pullImage(image: string, auth?: RegistryAuth): Promise<string> {
+    const a: Cri.AuthConfig | undefined = auth
+      ? {
+          ...(auth.username ? { username: auth.username } : {}),
+          ...(auth.password ? { password: auth.password } : {}),
+          ...(auth.auth ? { auth: auth.auth } : {}),
+          ...(auth.serverAddress ? { server_address: auth.serverAddress } : {}),
+          ...(auth.identityToken ? { identity_token: auth.identityToken } : {}),
+          ...(auth.registryToken ? { registry_token: auth.registryToken } : {}),
+        }
+      : undefined;
+    return this.cri.pullImage(image, a);
+  }
+
+  createPodSandbox(config: PodSandboxConfig): Promise<string> {
+    return this.cri.runPodSandbox(criSandboxConfig(config));
+  }
+
+  async stopPodSandbox(sandboxId: string): Promise<void> {
+    try {
+      await this.cri.stopPodSandbox(sandboxId);
+    } catch (e) {
+      if (!isCriNotFound(e)) throw e;
+    }
+  }
+
+  async removePodSandbox(sandboxId: string): Promise<void> {
+    try {
+      await this.cri.removePodSandbox(sandboxId);
+    } catch (e) {
+      if (!isCriNotFound(e)) throw e;
+    }
+  }
+
+  async podSandboxStatus(sandboxId: string): Promise<PodSandboxStatus> {
+    const res = await this.cri.podSandboxStatus(sandboxId);
+    const s = res.status;
+    if (!s) throw new Error(`pod sandbox ${sandboxId}: no status`);
+    return { id: s.id, state: s.state === 'SANDBOX_READY' ? 'ready' : 'notready', ip: s.network?.ip ?? '', createdAt: ms(s.created_at) ?? 0, config: sandboxConfigFrom(s) };
+  }
+
+  async listPodSandboxes(): Promise<PodSandboxStatus[]> {
+    const items = await this.cri.listPodSandbox();
+    return items.map((s) => ({ id: s.id, state: s.state === 'SANDBOX_READY' ? 'ready' : 'notready', ip: '', createdAt: ms(s.created_at) ?? 0, config: sandboxConfigFrom(s) }));
+  }
+
+  createContainer(sandboxId: string, c: ContainerConfig, sandbox: PodSandboxConfig): Promise<string> {
+    const config: Cri.ContainerConfig = {
+      metadata: { name: c.name, attempt: c.attempt },
+      image: { image: c.image },
+      command: c.command,
+      args: c.args,
+      ...(c.workingDir ? { working_dir: c.workingDir } : {}),
+      envs: c.env,
+      mounts: (c.mounts ?? []).map((m) => ({ container_path: m.containerPath, host_path: m.hostPath, readonly: m.readonly ?? false })),
+      labels: c.labels,
+      annotations: c.annotations,
+      ...(c.logPath ? { log_path: c.logPath } : {}),
+      stdin: c.stdin ?? false,
+      stdin_once: c.stdinOnce ?? false,
+      tty: c.tty ?? false,
+      ...(c.linux ? { linux: c.linux } : {}),
+    };
+    return this.cri.createContainer(sandboxId, config, criSandboxConfig(sandbox));
+  }
+
+  startContainer(containerId: string): Promise<void> {
+    return this.cri.startContainer(containerId);
+  }
+
+  async stopContainer(containerId: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.cri.stopContainer(containerId, timeoutSeconds);
+    } catch (e) {
+      if (!isCriNotFound(e)) throw e;
+    }
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    try {
+      await this.cri.removeContainer(containerId);
+    } catch (e) {
+      if (!isCriNotFound(e)) throw e;
+    }
+  }
+
+  async containerStatus(containerId: string): Promise<ContainerStatus> {
+    const res = await this.cri.containerStatus(containerId);
+    if (!res.status) throw new Error(`container ${containerId}: no status`);
+    const sandboxId = this.#seen.get(containerId)?.sandboxId ?? res.status.labels['io.kubernetes.sandbox.id'] ?? '';
+    return statusFromCri(res.status, sandboxId);
+  }
+
+  async listContainers(filter: { sandboxId?: string } = {}): Promise<ContainerStatus[]> {
+    const items = await this.cri.listContainers(filter.sandboxId ? { pod_sandbox_id: filter.sandboxId } : undefined);
+    return items.map((c) => ({
+      id: c.id,
+      sandboxId: c.pod_sandbox_id,
+      name: c.metadata?.name ?? '',
+      attempt: c.metadata?.attempt ?? 0,
+      state: containerState(c.state),
+      createdAt: ms(c.created_at) ?? 0,
+      image: c.image?.image ?? '',
+      imageRef: c.image_ref,
+      labels: { ...c.labels },
+      annotations: { ...c.annotations },
+    }));
+  }
+
+  async execSync(containerId: string, cmd: string[], timeoutSeconds: number) {
+    const r = await this.cri.execSync(containerId, cmd, timeoutSeconds);
+    return { exitCode: r.exit_code, stdout: Buffer.from(r.stdout), stderr: Buffer.from(r.stderr) };
+  }
+
+  /** Without stdin, through ExecSync; interactive sessions go through the streaming server (cri.exec). */
+  async exec(containerId: string, cmd: string[], streams: ExecStreams): Promise<{ exitCode: number }> {
+    const r = await this.execSync(containerId, cmd, 0);
+    if (r.stdout.length) streams.stdout?.(r.stdout);
+    if (r.stderr.length) streams.stderr?.(r.stderr);
+    return { exitCode: r.exitCode };
+  }
+
+  /** The container's log lines (text only, CRI framing removed; partial lines joined). */
+  async *logs(containerId: string, opts: LogOptions): AsyncIterable<string> {
+    const st = await this.containerStatus(containerId);
+    if (!st.logPath) return;
+    yield* readCriLog(st.logPath, opts, async () => (await this.containerStatus(containerId).catch(() => undefined))?.state === 'running');
+  }
+
+  subscribe(listener: (e: RuntimeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    if (!this.#relist) {
+      this.#relist = setInterval(() => void this.#relistOnce().catch(() => undefined), relistMs);
+      this.#relist.unref();
+    }
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0 && this.#relist) {
+        clearInterval(this.#relist);
+        this.#relist = undefined;
+      }
+    };
+  }
+
+  async #relistOnce(): Promise<void> {
+    const items = await this.cri.listContainers();
+    const next = new Map<string, { state: Cri.ContainerState; sandboxId: string }>();
+    const events: RuntimeEvent[] = [];
+    for (const c of items) {
+      next.set(c.id, { state: c.state, sandboxId: c.pod_sandbox_id });
+      const prev = this.#seen.get(c.id);
+      if (prev?.state === c.state) continue;
+      if (c.state === 'CONTAINER_RUNNING') events.push({ type: 'started', sandboxId: c.pod_sandbox_id, containerId: c.id });
+      else if (c.state === 'CONTAINER_EXITED' || c.state === 'CONTAINER_UNKNOWN') events.push({ type: 'exited', sandboxId: c.pod_sandbox_id, containerId: c.id });
+    }
+    for (const [id, prev] of this.#seen) if (!next.has(id)) events.push({ type: 'removed', sandboxId: prev.sandboxId, containerId: id });
+    this.#seen = next;
+    for (const e of events) for (const l of this.#listeners) l(e);
+  }
+}
+
+/** Parses one CRI log line: `<time> <stream> <P|F> <text>`. */
+export function parseCriLogLine(line: string): { time: string; stream: 'stdout' | 'stderr'; partial: boolean; text: string } | undefined {
+  const a = line.indexOf(' ');
+  const b = line.indexOf(' ', a + 1);
+  const c = line.indexOf(' ', b + 1);
+  if (a < 0 || b < 0) return undefined;
+  const stream = line.slice(a + 1, b);
+  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
+  return { time: line.slice(0, a), stream, partial: tag.split(':')[0] === 'P', text: c < 0 ? '' : line.slice(c + 1) };
+}
+
+async function* readCriLog(path: string, opts: LogOptions, running: () => Promise<boolean>): AsyncIterable<string> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    let pos = 0;
+    let rest = '';
+    let pending = '';
+    const lines: string[] = [];
+    const drain = async () => {
+      const buf = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) break;
+        pos += bytesRead;
+        rest += buf.subarray(0, bytesRead).toString('utf8');
+        let nl;
+        while ((nl = rest.indexOf('\n')) >= 0) {
+          const parsed = parseCriLogLine(rest.slice(0, nl));
+          rest = rest.slice(nl + 1);
+          if (!parsed) continue;
+          pending += parsed.text;
+          if (!parsed.partial) {
+            lines.push(`${pending}\n`);
+            pending = '';
+          }
+        }
+      }
+    };
+    await drain();
+    const first = opts.tailLines !== undefined ? lines.splice(0, lines.length).slice(-opts.tailLines) : lines.splice(0, lines.length);
+    for (const l of first) yield l;
+    if (!opts.follow) return;
+    while (!opts.signal?.aborted) {
+      await new Promise((r) => setTimeout(r, 250));
+      await drain();
+      for (const l of lines.splice(0, lines.length)) yield l;
+      if (lines.length === 0 && !(await running())) {
+        await drain();
+        for (const l of lines.splice(0, lines.length)) yield l;
+        return;
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
