@@ -137,7 +137,7 @@ export async function startContainerdNode(o: ContainerdNodeOptions): Promise<Con
   }
   if (problem) o.log(`containers cannot run on this node: ${problem}`);
 
-  const runtime = new ContainerdRuntime({ endpoint: socket, signal: o.signal });
+  const runtime = new ContainerdRuntime({ endpoint: socket });
   const m = machineResources(o.dataDir);
   const volumes = new VolumeManager({ client: o.client, dataDir: o.dataDir, clock: realClock, nodeAllocatable: { cpu: Number(m.cpu), memory: quantityValue(m.machine.allocatableMemory) } });
   const kubeletPort = o.serve ? await o.serve(o.name, runtime, o.client, criStreaming(runtime), join(o.dataDir, 'pod-logs')) : undefined;

@@ -81,8 +81,6 @@ function statusFromCri(s: Cri.ContainerStatus, sandboxId: string): ContainerStat
 export interface ContainerdRuntimeOptions {
   /** unix:///…/containerd.sock */
   endpoint: string;
-  /** Stop relisting when aborted. */
-  signal?: AbortSignal;
 }
 
 export class ContainerdRuntime implements RuntimeService {
@@ -93,8 +91,8 @@ export class ContainerdRuntime implements RuntimeService {
   #relist: NodeJS.Timeout | undefined;
 
   constructor(o: ContainerdRuntimeOptions) {
+    // Closed by its owner, after the node agent has stopped the pods on shutdown.
     this.cri = new CriClient({ endpoint: o.endpoint });
-    o.signal?.addEventListener('abort', () => this.close(), { once: true });
   }
 
   close(): void {
