@@ -24,6 +24,9 @@ import { startFakeNodes } from '../kubelet/fake-nodes.js';
 import type { ContainerdNode } from '../kubelet/containerd-node.js';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
 import { ServiceProxy } from '../kubelet/network/proxy/proxier.js';
+import { startClusterDns } from '../kubelet/network/dns/cluster-dns.js';
+import type { RunningDnsServer } from '../kubelet/network/dns/server.js';
+import { clusterDnsServiceIP, runClusterDnsServiceController } from '../controllers/cluster-dns-service.js';
 import { defaultClusterCidr } from '../controllers/node-ipam.js';
 import { formatCidr, nthSubnet, parseCidr } from '../api/ipv4.js';
 
@@ -172,10 +175,18 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;
+  let clusterDns: RunningDnsServer | undefined;
   if (podNetwork) {
     serviceProxy = new ServiceProxy({ client: await clientAs('kube-proxy', 'system:kube-proxy'), nodeName: hostname().toLowerCase(), clusterCidr, log: logComponent });
     await serviceProxy.start(stop.signal);
     say('service proxy: iptables rules in sync');
+    try {
+      clusterDns = await startClusterDns({ client: await clientAs('kube-proxy', 'system:kube-proxy'), host: podNetwork.gateway, ownAddresses: [clusterDnsServiceIP], signal: stop.signal, log: logComponent });
+      void runClusterDnsServiceController({ client: adminClient, address: podNetwork.gateway, signal: stop.signal, log: logComponent });
+      say(`cluster DNS on ${podNetwork.gateway}:53 (Service kube-system/kube-dns ${clusterDnsServiceIP})`);
+    } catch (e) {
+      say(`cluster DNS not started: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   let containerdNode: ContainerdNode | undefined;
   if ((opts.runtime ?? 'containerd') === 'containerd') {
@@ -236,6 +247,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       await containerdNode?.close();
       await Promise.all(nodeServers.map((s) => s.close()));
       await serviceProxy?.stop();
+      await clusterDns?.close();
       adminClient.close();
       for (const c of componentClients) c.close();
       await apiserver.close();

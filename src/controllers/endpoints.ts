@@ -81,7 +81,8 @@ export async function reconcileEndpoints(key: string, d: EndpointsDeps): Promise
     const sig = JSON.stringify(resolved);
     let subset = subsets.get(sig);
     if (!subset) subsets.set(sig, (subset = { addresses: [], notReadyAddresses: [], ports: resolved }));
-    const address = { ip: str(statusOf(pod)['podIP']), ...(str(specOf(pod)['nodeName']) ? { nodeName: str(specOf(pod)['nodeName']) } : {}), targetRef: { kind: 'Pod', namespace, name: pod.metadata.name, uid: pod.metadata.uid } };
+    const hostname = str(specOf(pod)['hostname']);
+    const address = { ip: str(statusOf(pod)['podIP']), ...(hostname && str(specOf(pod)['subdomain']) === svc.metadata.name ? { hostname } : {}), ...(str(specOf(pod)['nodeName']) ? { nodeName: str(specOf(pod)['nodeName']) } : {}), targetRef: { kind: 'Pod', namespace, name: pod.metadata.name, uid: pod.metadata.uid } };
     (isPodReady(pod) ? subset.addresses : subset.notReadyAddresses).push(address);
   }
   const subsetList = [...subsets.values()].map((s) => ({
@@ -120,8 +121,12 @@ async function reconcileSlice(svc: KubeObject, pods: KubeObject[], ports: Servic
   const endpoints = pods.map((pod) => {
     const ready = isPodReady(pod);
     const terminating = pod.metadata.deletionTimestamp !== undefined;
+    // A pod naming this Service as its subdomain is reachable in DNS as HOSTNAME.SERVICE.NS.svc.
+    const hostname = str(specOf(pod)['hostname']);
+    const ownHostname = hostname && str(specOf(pod)['subdomain']) === name ? { hostname } : {};
     return {
       addresses: [str(statusOf(pod)['podIP'])],
+      ...ownHostname,
       conditions: { ready: ready && !terminating, serving: ready, terminating },
       ...(str(specOf(pod)['nodeName']) ? { nodeName: str(specOf(pod)['nodeName']) } : {}),
       targetRef: { kind: 'Pod', namespace, name: pod.metadata.name, uid: pod.metadata.uid },

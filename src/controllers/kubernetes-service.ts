@@ -16,7 +16,7 @@ export interface KubernetesServiceOptions {
   serviceIP?: string;
 }
 
-async function ensure(client: ControllerClient, collection: string, desired: KubeObject, same: (cur: KubeObject) => boolean, merge: (cur: KubeObject) => KubeObject): Promise<void> {
+export async function ensureObject(client: ControllerClient, collection: string, desired: KubeObject, same: (cur: KubeObject) => boolean, merge: (cur: KubeObject) => KubeObject): Promise<void> {
   const path = `${collection}/${desired.metadata.name ?? ''}`;
   let cur: KubeObject;
   try {
@@ -36,7 +36,7 @@ async function ensure(client: ControllerClient, collection: string, desired: Kub
 export async function reconcileKubernetesService(o: KubernetesServiceOptions): Promise<void> {
   const ip = o.serviceIP ?? '10.96.0.1';
   const ports = [{ name: 'https', protocol: 'TCP', port: 443, targetPort: o.port }];
-  await ensure(
+  await ensureObject(
     o.client,
     pathFor(R.services, 'default'),
     {
@@ -49,7 +49,7 @@ export async function reconcileKubernetesService(o: KubernetesServiceOptions): P
     (cur) => ({ ...cur, spec: { ...(cur['spec'] as object), ports } }),
   );
   const subsets = [{ addresses: [{ ip: o.address }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] }];
-  await ensure(
+  await ensureObject(
     o.client,
     pathFor(R.endpoints, 'default'),
     { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets },
@@ -57,7 +57,7 @@ export async function reconcileKubernetesService(o: KubernetesServiceOptions): P
     (cur) => ({ ...cur, subsets }),
   );
   const slice = { addressType: 'IPv4', endpoints: [{ addresses: [o.address], conditions: { ready: true } }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] };
-  await ensure(
+  await ensureObject(
     o.client,
     pathFor(R.endpointslices, 'default'),
     { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } }, ...slice },
