@@ -1,6 +1,7 @@
 // Request bodies: read with the 3 MiB limit, decode JSON / YAML / protobuf, check kind and apiVersion.
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../api/object.js';
+import { exceededMaxDepth, exceedsDepth } from '../api/json-depth.js';
 import { isRecord } from '../api/object.js';
 import { decodeKubernetesProtobuf, isProtobufContentType } from '../api/protobuf/index.js';
 import { parseJson } from '../api/schema/index.js';
@@ -33,16 +34,27 @@ function summarize(bytes: Uint8Array): string {
   return bytes.byteLength > 30 ? `${text} ...` : text;
 }
 
+function unrecognized(expectedKind: string, why: string, bytes?: Uint8Array): Error {
+  return errors.badRequest(`the object provided is unrecognized (must be of type ${expectedKind}): couldn't get version/kind; json parse error: ${why}${bytes ? ` (${summarize(bytes)})` : ''}`);
+}
+
+/** A decoded body (or what a patch made of an object) nested deeper than maxJsonDepth is a 400. */
+export function checkDepth(value: unknown, expectedKind: string, bytes?: Uint8Array): void {
+  if (exceedsDepth(value)) throw unrecognized(expectedKind, exceededMaxDepth, bytes);
+}
+
 /** Parse a body as JSON or YAML by media type; protobuf is handled by decodeObject. */
 export function parseStructured(bytes: Uint8Array, type: string, expectedKind: string): unknown {
   const text = Buffer.from(bytes).toString('utf8');
+  let value: unknown;
   try {
-    if (type === 'application/yaml') return parseYaml(text, { version: '1.1' });
-    return parseJson(text);
+    value = type === 'application/yaml' ? parseYaml(text, { version: '1.1' }) : parseJson(text);
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw errors.badRequest(`the object provided is unrecognized (must be of type ${expectedKind}): couldn't get version/kind; json parse error: ${why} (${summarize(bytes)})`);
+    throw unrecognized(expectedKind, e instanceof Error ? e.message : String(e), bytes);
   }
+  // YAML aliases can even make a document contain itself: that fails here too.
+  checkDepth(value, expectedKind, bytes);
+  return value;
 }
 
 /**
@@ -60,6 +72,7 @@ export async function decodeObject(req: ApiRequest, expected: { group: string; v
     } catch (e) {
       throw errors.badRequest(`the object provided is unrecognized (must be of type ${expected.kind}): ${e instanceof Error ? e.message : String(e)}`);
     }
+    checkDepth(value, expected.kind);
   } else if (type === 'application/json' || type === 'application/yaml') {
     value = parseStructured(bytes, type, expected.kind);
   } else {

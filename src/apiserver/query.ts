@@ -106,11 +106,17 @@ export function parseDryRun(query: URLSearchParams): boolean {
   return values.length > 0;
 }
 
+/**
+ * An int64 query parameter (limit, timeoutSeconds, gracePeriodSeconds) read as kube-apiserver's parameter
+ * codec reads it: anything strconv.ParseInt refuses is a 400 with its text.
+ */
 export function parseNonNegativeInt(query: URLSearchParams, name: string): number | undefined {
   const v = query.get(name);
   if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return Number(v);
+  if (!/^[+-]?\d+$/.test(v)) throw errors.badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) throw errors.badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+  return Number(n);
 }
 
 const policies = ['Orphan', 'Background', 'Foreground'] as const;

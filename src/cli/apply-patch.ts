@@ -1,4 +1,5 @@
 // What client-side apply sends: the last-applied annotation, and the patch from (last-applied, manifest, live).
+import { getOwn, setOwn } from '../api/own.js';
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 
@@ -40,10 +41,11 @@ function additions(current: unknown, modified: unknown): unknown {
   const out: Record<string, unknown> = {};
   const cur = isRecord(current) ? current : {};
   for (const [k, v] of Object.entries(modified)) {
-    if (isRecord(v) && isRecord(cur[k])) {
-      const sub = additions(cur[k], v);
-      if (isRecord(sub) && Object.keys(sub).length > 0) out[k] = sub;
-    } else if (JSON.stringify(cur[k]) !== JSON.stringify(v)) out[k] = v;
+    const c = getOwn(cur, k);
+    if (isRecord(v) && isRecord(c)) {
+      const sub = additions(c, v);
+      if (isRecord(sub) && Object.keys(sub).length > 0) setOwn(out, k, sub);
+    } else if (JSON.stringify(c) !== JSON.stringify(v)) setOwn(out, k, v);
   }
   return out;
 }
@@ -53,10 +55,11 @@ function deletions(original: unknown, modified: unknown): Record<string, unknown
   if (!isRecord(original)) return out;
   const mod = isRecord(modified) ? modified : {};
   for (const [k, v] of Object.entries(original)) {
-    if (!(k in mod)) out[k] = null;
-    else if (isRecord(v) && isRecord(mod[k])) {
-      const sub = deletions(v, mod[k]);
-      if (Object.keys(sub).length > 0) out[k] = sub;
+    const m = getOwn(mod, k);
+    if (!Object.hasOwn(mod, k)) setOwn(out, k, null);
+    else if (isRecord(v) && isRecord(m)) {
+      const sub = deletions(v, m);
+      if (Object.keys(sub).length > 0) setOwn(out, k, sub);
     }
   }
   return out;
@@ -64,7 +67,10 @@ function deletions(original: unknown, modified: unknown): Record<string, unknown
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isRecord(v) && isRecord(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  for (const [k, v] of Object.entries(b)) {
+    const have = getOwn(out, k);
+    setOwn(out, k, isRecord(v) && isRecord(have) ? deepMerge(have, v) : v);
+  }
   return out;
 }
 

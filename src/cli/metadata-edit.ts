@@ -1,4 +1,5 @@
 // Shared by `label` and `annotate`: KEY=VALUE / KEY- arguments, the overwrite rule, and the merge patch.
+import { getOwn, setOwn } from '../api/own.js';
 import { CliError } from './errors.js';
 
 export interface MetadataChanges {
@@ -29,8 +30,8 @@ export function parseChanges(args: string[], what: 'label' | 'annotation'): Meta
 /** The changed keys only: new/different values, and null for removals of keys that exist. */
 export function metadataPatch(current: Record<string, string> | undefined, changes: MetadataChanges): Record<string, string | null> {
   const out: Record<string, string | null> = {};
-  for (const [k, v] of changes.set) if (current?.[k] !== v) out[k] = v;
-  for (const k of changes.remove) if (current && k in current) out[k] = null;
+  for (const [k, v] of changes.set) if (getOwn(current, k) !== v) setOwn(out, k, v);
+  for (const k of changes.remove) if (current && Object.hasOwn(current, k)) setOwn(out, k, null);
   return out;
 }
 

@@ -8,6 +8,7 @@
 // The table's `ptr` flag marks the pointer fields. Messages are kept whenever they are on the wire (`{}`
 // when empty), as Go's JSON encoder writes non-pointer structs and set pointers; the zero metav1.Time
 // (`creationTimestamp`) is dropped, where Go's JSON writes null.
+import { exceededMaxDepth, maxJsonDepth } from '../json-depth.js';
 import { setOwn } from '../own.js';
 import { ProtobufDecodeError } from './errors.js';
 import { formatDuration, formatMicroTime, formatTime, readSmallMessage } from './special.js';
@@ -83,7 +84,20 @@ function requireMessage(name: string): MessageInfo {
   return info;
 }
 
+/** How many messages the decoder is inside of (decoding is synchronous, so one counter serves every call). */
+let nesting = 0;
+
 function decodeMessage(name: string, bytes: Uint8Array, path: string): Record<string, unknown> {
+  if (nesting >= maxJsonDepth) throw new ProtobufDecodeError(`${path}: ${exceededMaxDepth}`);
+  nesting++;
+  try {
+    return decodeMessageFields(name, bytes, path);
+  } finally {
+    nesting--;
+  }
+}
+
+function decodeMessageFields(name: string, bytes: Uint8Array, path: string): Record<string, unknown> {
   const info = requireMessage(name);
   const index = fieldsByNumber(name, info);
   const out: Record<string, unknown> = {};

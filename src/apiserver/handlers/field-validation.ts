@@ -1,4 +1,5 @@
-// fieldValidation=Strict|Warn|Ignore: unknown fields are an error, a warning, or silently dropped.
+// fieldValidation=Strict|Warn|Ignore: unknown and duplicate fields are an error, a warning, or silently dropped.
+import { duplicateFieldMessage, duplicateFields } from '../../api/json-duplicates.js';
 import { getOwn } from '../../api/own.js';
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
@@ -22,6 +23,18 @@ export function checkUnknownFields(obj: KubeObject, definition: string, mode: Fi
   if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.map((p) => `unknown field ${JSON.stringify(p)}`).join(', ')}`);
   if (mode === 'Warn') for (const p of unknown) ctx.warnings.push(`unknown field ${JSON.stringify(p)}`);
   for (const p of unknown) removePath(obj, p);
+}
+
+/**
+ * Repeated keys of a JSON body: a warning each (Warn) or a 400 (Strict), as kube-apiserver's strict decoder
+ * reports them; the last value stands either way (Warn, Ignore).
+ */
+export function checkDuplicateFields(body: Uint8Array, mode: FieldValidation, ctx: RequestContext): void {
+  if (mode === 'Ignore') return;
+  const duplicates = duplicateFields(Buffer.from(body).toString('utf8'));
+  if (duplicates.length === 0) return;
+  if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${duplicates.map(duplicateFieldMessage).join(', ')}`);
+  for (const p of duplicates) ctx.warnings.push(duplicateFieldMessage(p));
 }
 
 /** "spec.containers[0].imagee" → delete that field. */

@@ -4,13 +4,13 @@
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from '../../api/patch/index.js';
-import { checkNamespace, checkObject, mediaType, parseStructured, readBody } from '../body.js';
+import { checkDepth, checkNamespace, checkObject, mediaType, parseStructured, readBody } from '../body.js';
 import { objectResponse } from '../encode.js';
 import { parseDryRun } from '../query.js';
 import { encodeContext, type ResourceScope } from '../scope.js';
 import { errors, makeStatus, StatusError } from '../status.js';
 import { headerValue, type ApiResponse } from '../types.js';
-import { checkUnknownFields, parseFieldValidation } from './field-validation.js';
+import { checkDuplicateFields, checkUnknownFields, parseFieldValidation } from './field-validation.js';
 import { checkBodyTypes, checkPatchedTypes } from './type-check.js';
 import { admissionFor } from '../admission.js';
 
@@ -49,6 +49,7 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
   const bytes = await readBody(s.req);
   const isApply = type === 'application/apply-patch+yaml';
   const patch = parseStructured(bytes, isApply ? 'application/yaml' : 'application/json', target.expected.kind);
+  if (!isApply) checkDuplicateFields(bytes, mode, s.ctx);
   if (isApply && !s.info.query.get('fieldManager')) {
     throw errors.invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'Required', field: 'fieldManager', detail: 'is required for apply patch' }]);
   }
@@ -82,6 +83,8 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
       throw toStatus(e);
     }
     if (!isRecord(result) || !isRecord(result['metadata'])) throw errors.badRequest('the patch produced an object without metadata');
+    // Patches can nest: a JSON patch adds values at any depth, one operation after another.
+    checkDepth(result, target.expected.kind);
     const obj = result as KubeObject;
     checkPatchedTypes(obj, target.expected, type === 'application/json-patch+json' || type === 'application/merge-patch+json' ? 'json' : 'strategic', patch);
     checkNamespace(obj, s.resource, s.info.namespace);

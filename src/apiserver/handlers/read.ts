@@ -20,6 +20,8 @@ export async function listObjects(s: ResourceScope): Promise<ApiResponse> {
   const q = s.info.query;
   const filter = selectionFilter(s.store.strategy, q.get('labelSelector'), q.get('fieldSelector'));
   const limit = parseNonNegativeInt(q, 'limit');
+  // A list ignores timeoutSeconds, but it is part of ListOptions and must still parse.
+  parseNonNegativeInt(q, 'timeoutSeconds');
   const token = q.get('continue');
   const resourceVersion = q.get('resourceVersion') ?? undefined;
   const match = q.get('resourceVersionMatch') ?? undefined;

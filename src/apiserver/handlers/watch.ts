@@ -46,7 +46,8 @@ export function watchObjects(s: ResourceScope, settings: WatchSettings): ApiResp
   if (sendInitial === true) afterRevision = undefined;
   const timeoutSeconds = parseNonNegativeInt(q, 'timeoutSeconds');
   const [lo, hi] = settings.defaultTimeoutMs;
-  const timeoutMs = timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : lo + Math.random() * (hi - lo);
+  // Timers hold at most 2^31-1 ms (about 24.8 days); a longer request would fire at once instead.
+  const timeoutMs = timeoutSeconds !== undefined && timeoutSeconds > 0 ? Math.min(timeoutSeconds * 1000, 2 ** 31 - 1) : lo + Math.random() * (hi - lo);
 
   const stream = eventStream(s, enc, {
     ...(filter ? { filter } : {}),

@@ -7,7 +7,7 @@ import { encodeContext, type ResourceScope } from '../scope.js';
 import { errors, successStatus } from '../status.js';
 import { jsonResponse } from '../responses.js';
 import { headerValue, type ApiResponse } from '../types.js';
-import { checkUnknownFields, parseFieldValidation } from './field-validation.js';
+import { checkDuplicateFields, checkUnknownFields, parseFieldValidation } from './field-validation.js';
 import { checkBodyTypes } from './type-check.js';
 import { admissionFor } from '../admission.js';
 import { isProtobufContentType } from '../../api/protobuf/index.js';
@@ -16,8 +16,10 @@ import { isProtobufContentType } from '../../api/protobuf/index.js';
 export async function decodeBody(s: ResourceScope, expected: { group: string; version: string; kind: string; definition: string }): Promise<KubeObject> {
   const mode = parseFieldValidation(s.info.query);
   const obj = await decodeObject(s.req, expected);
+  const type = mediaType(headerValue(s.req.headers, 'content-type')) || 'application/json';
+  if (type === 'application/json') checkDuplicateFields(await readBody(s.req), mode, s.ctx);
   checkBodyTypes(obj, expected);
-  if (!isProtobufContentType(mediaType(headerValue(s.req.headers, 'content-type')))) checkUnknownFields(obj, expected.definition, mode, s.ctx);
+  if (!isProtobufContentType(type)) checkUnknownFields(obj, expected.definition, mode, s.ctx);
   return obj;
 }
 

@@ -2,6 +2,7 @@
 // upper-cased headers, wide columns only with -o wide, NAMESPACE first with -A, a kind prefix on
 // names when several types are shown, -L label columns, LABELS with --show-labels, tabwriter layout.
 
+import { getOwn, setOwn } from '../../api/own.js';
 import { isRecord } from '../../api/object.js';
 import { escapeTerminal, goSprint } from './go-format.js';
 import { TabWriter } from './tabwriter.js';
@@ -21,7 +22,7 @@ function rowMetadata(row: TableRow): { namespace?: string; labels?: Record<strin
   if (!isRecord(object) || !isRecord(object.metadata)) return {};
   const meta = object.metadata;
   const labels: Record<string, string> = {};
-  if (isRecord(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) if (typeof v === 'string') labels[k] = v;
+  if (isRecord(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) if (typeof v === 'string') setOwn(labels, k, v);
   return { ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}), labels };
 }
 
@@ -29,7 +30,7 @@ function rowMetadata(row: TableRow): { namespace?: string; labels?: Record<strin
 export function formatLabels(labels: Record<string, string> | undefined): string {
   const keys = Object.keys(labels ?? {}).sort();
   if (keys.length === 0) return '<none>';
-  return keys.map((k) => `${k}=${labels?.[k] ?? ''}`).join(',');
+  return keys.map((k) => `${k}=${getOwn(labels, k) ?? ''}`).join(',');
 }
 
 /** The `-L` header: the upper-cased last path segment of the key (`app.kubernetes.io/name` → NAME). */
@@ -73,7 +74,7 @@ export function rowCells(table: Table, row: TableRow, options: TableOptions, kin
     if (kindPrefix !== undefined && i === (nameColumn < 0 ? 0 : nameColumn)) text = `${kindPrefix}/${text}`;
     cells.push(text);
   }
-  for (const key of options.labelColumns) cells.push(escapeTerminal(meta.labels?.[key] ?? ''));
+  for (const key of options.labelColumns) cells.push(escapeTerminal(getOwn(meta.labels, key) ?? ''));
   if (options.showLabels) cells.push(escapeTerminal(formatLabels(meta.labels)));
   return cells;
 }

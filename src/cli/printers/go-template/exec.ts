@@ -1,6 +1,7 @@
 // Executes a parsed template over JSON data with text/template's semantics for fields, variables,
 // pipelines and control structures; errors carry Go's "template: output:L:C: executing …" prefix.
 
+import { getOwn } from '../../../api/own.js';
 import { isRecord } from '../../../api/object.js';
 import { compareBytes, goSprint } from '../go-format.js';
 import { lazyFunctions, templateFunctions } from './funcs.js';
@@ -140,7 +141,7 @@ export class TemplateExecutor {
           }
           return value;
         }
-        const fn = templateFunctions[name];
+        const fn = getOwn(templateFunctions, name);
         if (!fn) return this.fail(head.pos, context, `"${name}" is not a defined function`);
         return fn(...argValues());
       } catch (err) {
