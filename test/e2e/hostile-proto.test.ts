@@ -1,0 +1,223 @@
+// Hostile requests against a real `a-kube up`: prototype keys through every verb, patch type and content type,
+// nesting and duplicate-key limits, malformed query integers, and authentication/impersonation edge cases.
+// Each row states the status kube-apiserver answers (one deliberate exception is marked); after each, the server must still be ready, an
+// anonymous request must still be system:anonymous and a garbage token still a 401.
+// Also the reproduction of the escalation: a service account allowed only get/patch on ConfigMaps sends a
+// merge patch with "__proto__" (with the real kubectl), and nobody becomes system:masters.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request, type RequestOptions } from 'node:https';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
+import { encodeKubernetesProtobuf } from '../../src/api/protobuf/index.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/pki/certs.js';
+import { hasKubectl, kubectl, startCluster, type Cluster } from './harness.js';
+
+const skip = hasKubectl ? false : 'kubectl is not installed';
+
+let cluster: Cluster;
+let ca: string;
+let admin: { cert: string; key: string };
+/** A client certificate from a CA the cluster does not trust. */
+let stranger: { cert: string; key: string };
+let saToken: string;
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json(): Record<string, unknown>;
+}
+
+type Identity = 'admin' | 'sa' | 'anonymous' | { token: string } | { authorization: string } | 'stranger' | 'stranger+sa';
+
+function send(method: string, path: string, opts: { as?: Identity; headers?: Record<string, string | string[]>; body?: string | Uint8Array } = {}): Promise<Reply> {
+  const url = new URL(path, cluster.url);
+  const as = opts.as ?? 'admin';
+  const headers: Record<string, string | string[]> = { accept: 'application/json', ...opts.headers };
+  const tls: Pick<RequestOptions, 'cert' | 'key'> = {};
+  if (as === 'admin') Object.assign(tls, admin);
+  else if (as === 'stranger' || as === 'stranger+sa') {
+    Object.assign(tls, stranger);
+    if (as === 'stranger+sa') headers['authorization'] = `Bearer ${saToken}`;
+  } else if (as === 'sa') headers['authorization'] = `Bearer ${saToken}`;
+  else if (typeof as === 'object' && 'token' in as) headers['authorization'] = `Bearer ${as.token}`;
+  else if (typeof as === 'object') headers['authorization'] = as.authorization;
+  if (opts.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = request({ method, hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers, ca, agent: false, ...tls }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
+    req.end(opts.body);
+  });
+}
+
+function ok(r: { status: number; stderr: string; stdout: string }, what: string): string {
+  assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  if (skip) return;
+  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'none'], timeoutMs: 60_000 });
+  ca = readFileSync(join(cluster.dataDir, 'pki', 'ca.crt'), 'utf8');
+  const kc = parseYaml(readFileSync(cluster.kubeconfig, 'utf8')) as { users: { user: Record<string, string> }[] };
+  const user = kc.users[0]!.user;
+  admin = { cert: Buffer.from(user['client-certificate-data']!, 'base64').toString(), key: Buffer.from(user['client-key-data']!, 'base64').toString() };
+  const otherCa = await createCertificateAuthority('not-the-cluster-ca');
+  stranger = await issueCertificate(otherCa, { commonName: 'mallory', organizations: ['system:masters'], usage: 'client', validDays: 1 });
+
+  ok(kubectl(cluster, ['create', 'namespace', 'team']), 'namespace');
+  ok(kubectl(cluster, ['create', 'serviceaccount', 'patcher', '-n', 'team']), 'serviceaccount');
+  ok(kubectl(cluster, ['create', 'role', 'cm-patch', '-n', 'team', '--verb=get,patch', '--resource=configmaps']), 'role');
+  ok(kubectl(cluster, ['create', 'rolebinding', 'cm-patch', '-n', 'team', '--role=cm-patch', '--serviceaccount=team:patcher']), 'rolebinding');
+  ok(kubectl(cluster, ['create', 'configmap', 'c', '-n', 'team', '--from-literal=k=v']), 'configmap');
+  saToken = ok(kubectl(cluster, ['create', 'token', 'patcher', '-n', 'team']), 'token').trim();
+});
+
+after(async () => {
+  await cluster?.cleanup();
+});
+
+/** The server is ready, anonymous is anonymous, a garbage token is refused. */
+async function assertHealthy(label: string): Promise<void> {
+  const ready = await send('GET', '/readyz');
+  assert.equal(ready.status, 200, `${label}: /readyz ${ready.text}`);
+  const anon = await send('GET', '/api/v1/namespaces/team/configmaps', { as: 'anonymous' });
+  assert.equal(anon.status, 403, `${label}: anonymous ${anon.text}`);
+  assert.match(String(anon.json()['message']), /User "system:anonymous" cannot list/, label);
+  assert.equal((await send('GET', '/api/v1/namespaces/team/configmaps', { as: { token: 'garbage' } })).status, 401, `${label}: garbage token`);
+}
+
+test('reproduction: a service account with get/patch on ConfigMaps sends {"__proto__":{"user":…}} with kubectl; nobody becomes system:masters', { skip }, async () => {
+  const kubeconfig = join(cluster.dataDir, 'patcher.kubeconfig');
+  writeFileSync(kubeconfig, [
+    'apiVersion: v1', 'kind: Config', 'current-context: t',
+    'clusters:', '- name: c', '  cluster:', `    server: ${cluster.url}`, `    certificate-authority: ${join(cluster.dataDir, 'pki', 'ca.crt')}`,
+    'users:', '- name: u', '  user:', `    token: ${saToken}`,
+    'contexts:', '- name: t', '  context: {cluster: c, user: u, namespace: team}', '',
+  ].join('\n'));
+  const as = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: cluster.dataDir } });
+
+  const patched = as(['patch', 'cm', 'c', '--type=merge', '-p', '{"__proto__":{"user":{"name":"x","groups":["system:masters"]}}}']);
+  assert.equal(patched.status, 0, patched.stderr);
+
+  const garbage = as(['--token=garbage', 'auth', 'whoami']);
+  assert.notEqual(garbage.status, 0);
+  assert.match(garbage.stderr, /Unauthorized/);
+  const me = as(['auth', 'whoami', '-o', 'json']);
+  assert.equal(me.status, 0, me.stderr);
+  assert.equal((JSON.parse(me.stdout) as { status: { userInfo: { username: string } } }).status.userInfo.username, 'system:serviceaccount:team:patcher');
+  const secrets = as(['get', 'secrets', '-n', 'kube-system']);
+  assert.notEqual(secrets.status, 0);
+  assert.match(secrets.stderr, /forbidden/);
+  await assertHealthy('after the reproduction');
+});
+
+const cm = '/api/v1/namespaces/team/configmaps';
+const merge = { 'content-type': 'application/merge-patch+json' };
+const strategic = { 'content-type': 'application/strategic-merge-patch+json' };
+const jsonPatch = { 'content-type': 'application/json-patch+json' };
+const yaml = { 'content-type': 'application/yaml' };
+const escalate = '{"user":{"name":"x","groups":["system:masters"]},"namespace":"kube-system"}';
+const deepObject = (n: number) => '{"a":'.repeat(n - 1) + '{}' + '}'.repeat(n - 1);
+const deep = deepObject(20_000);
+const fieldsV1 = (v: string) => `[{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":${v}}]`;
+const ssr = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+const ssrBody = '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}';
+
+interface Row {
+  name: string;
+  method: string;
+  path: string;
+  as?: Identity;
+  headers?: Record<string, string | string[]>;
+  body?: string | (() => string | Uint8Array);
+  /** kube-apiserver's answer. */
+  status: number;
+  check?: (r: Reply) => void | Promise<void>;
+}
+
+const userOf = (r: Reply) => (r.json()['status'] as Record<string, Record<string, unknown>>)['userInfo']!;
+
+const rows: Row[] = [
+  // Prototype keys: plain keys everywhere (unknown fields are dropped, map keys kept, invalid names refused).
+  { name: 'merge patch {"__proto__":{"user":…}} as the patch-only service account', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: merge, body: `{"__proto__":${escalate}}`, status: 200 },
+  { name: 'merge patch {"constructor":{"prototype":{…}}}', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: merge, body: `{"constructor":{"prototype":${escalate}}}`, status: 200 },
+  { name: 'merge patch metadata.__proto__ (inherit a namespace?)', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: merge, body: `{"metadata":{"__proto__":${escalate}}}`, status: 200, check: (r) => assert.equal((r.json()['metadata'] as Record<string, unknown>)['namespace'], 'team') },
+  { name: 'strategic merge patch {"__proto__":…}', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: strategic, body: `{"__proto__":${escalate}}`, status: 200 },
+  { name: 'strategic merge patch data.__proto__ is a data key', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: strategic, body: '{"data":{"__proto__":"p"}}', status: 200, check: (r) => assert.ok(Object.hasOwn(r.json()['data'] as object, '__proto__')) },
+  { name: 'JSON patch add /__proto__/user', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: jsonPatch, body: `[{"op":"add","path":"/__proto__/user","value":${escalate}}]`, status: 422 },
+  { name: 'JSON patch add /metadata/__proto__', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: jsonPatch, body: `[{"op":"add","path":"/metadata/__proto__","value":${escalate}}]`, status: 200 },
+  { name: 'JSON patch replace /constructor/prototype', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: jsonPatch, body: `[{"op":"replace","path":"/constructor/prototype","value":${escalate}}]`, status: 422 },
+  { name: 'JSON patch copy into /data/__proto__', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: jsonPatch, body: '[{"op":"copy","from":"/metadata/name","path":"/data/__proto__"}]', status: 200 },
+  { name: 'apply patch with __proto__ keys', method: 'PATCH', path: `${cm}/c?fieldManager=m`, headers: { 'content-type': 'application/apply-patch+yaml' }, body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","__proto__":${escalate}},"data":{"__proto__":"a"}}`, status: 200 },
+  { name: 'create JSON with top-level and data __proto__', method: 'POST', path: cm, body: `{"metadata":{"name":"p1"},"__proto__":${escalate},"data":{"__proto__":"x","constructor":"y"}}`, status: 201, check: (r) => assert.deepEqual(Object.keys(r.json()['data'] as object).sort(), ['__proto__', 'constructor']) },
+  { name: 'create YAML with __proto__ keys', method: 'POST', path: cm, headers: yaml, body: 'metadata:\n  name: p2\n__proto__:\n  user: {name: x}\ndata:\n  __proto__: x\n', status: 201 },
+  { name: 'create protobuf with data keys __proto__/constructor/prototype', method: 'POST', path: cm, headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, body: () => encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p3' }, data: JSON.parse('{"__proto__":"a","constructor":"b","prototype":"c"}') }), status: 201 },
+  { name: 'update (PUT) with __proto__ at the top level', method: 'PUT', path: `${cm}/p1`, body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"p1"},"__proto__":${escalate}}`, status: 200 },
+  { name: 'label key "__proto__" is not a valid label key', method: 'POST', path: cm, body: '{"metadata":{"name":"p4","labels":{"__proto__":"x"}}}', status: 422 },
+  { name: 'annotation key "constructor" is a valid annotation key', method: 'POST', path: cm, body: '{"metadata":{"name":"p5","annotations":{"constructor":"x"}}}', status: 201 },
+  { name: 'labelSelector=__proto__', method: 'GET', path: `${cm}?labelSelector=__proto__`, status: 400 },
+  { name: 'labelSelector=constructor (exists) matches nothing inherited', method: 'GET', path: `${cm}?labelSelector=constructor`, status: 200, check: (r) => assert.deepEqual(r.json()['items'], []) },
+  { name: 'fieldSelector=__proto__=x', method: 'GET', path: `${cm}?fieldSelector=__proto__%3Dx`, status: 400 },
+  { name: 'SubjectAccessReview with prototype keys in spec', method: 'POST', path: '/apis/authorization.k8s.io/v1/subjectaccessreviews', body: '{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"__proto__":{"user":"x","groups":["system:masters"]},"user":"nobody","resourceAttributes":{"verb":"get","resource":"secrets"}}}', status: 201, check: (r) => assert.equal((r.json()['status'] as Record<string, unknown>)['allowed'], false) },
+  // Nesting and duplicates.
+  { name: 'create with an annotation nested 20,000 levels', method: 'POST', path: cm, body: `{"metadata":{"name":"d1","annotations":{"x":${deep}}}}`, status: 400 },
+  { name: 'merge patch with fieldsV1 nested 20,000 levels', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: merge, body: `{"metadata":{"managedFields":${fieldsV1(deep)}}}`, status: 400 },
+  { name: 'strategic merge patch nested 20,000 levels', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: strategic, body: `{"metadata":{"annotations":{"x":${deep}}}}`, status: 400 },
+  { name: 'JSON patch value nested 20,000 levels', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: jsonPatch, body: `[{"op":"add","path":"/metadata/annotations","value":${deep}}]`, status: 400 },
+  { name: 'YAML nested 3,000 levels', method: 'POST', path: cm, headers: yaml, body: `metadata:\n  name: d2\n  annotations:\n    x: ${deepObject(3000)}\n`, status: 400 },
+  { name: 'YAML that contains itself through an alias', method: 'POST', path: cm, headers: yaml, body: 'metadata:\n  name: d3\n  annotations: &a\n    x: *a\n', status: 400 },
+  { name: 'duplicate keys: warned, last value kept', method: 'POST', path: cm, body: '{"metadata":{"name":"u1"},"data":{"k":"1","k":"2"}}', status: 201, check: (r) => assert.match(String(r.headers['warning']), /duplicate field \\"data.k\\"/) },
+  { name: 'duplicate keys under fieldValidation=Strict', method: 'POST', path: `${cm}?fieldValidation=Strict`, body: '{"metadata":{"name":"u2","name":"u2"}}', status: 400, check: (r) => assert.equal(r.json()['message'], 'strict decoding error: duplicate field "metadata.name"') },
+  { name: 'duplicate keys in a merge patch under Strict', method: 'PATCH', path: `${cm}/c?fieldValidation=Strict`, as: 'sa', headers: merge, body: '{"data":{"k":"1","k":"2"}}', status: 400 },
+  { name: 'list with timeoutSeconds=abc', method: 'GET', path: `${cm}?timeoutSeconds=abc`, status: 400 },
+  { name: 'watch with timeoutSeconds=abc', method: 'GET', path: `${cm}?watch=true&timeoutSeconds=abc`, status: 400 },
+  { name: 'list with limit=1.5', method: 'GET', path: `${cm}?limit=1.5`, status: 400 },
+  // Authentication.
+  { name: 'Authorization: Bearer garbage extra', method: 'GET', path: `${cm}/c`, as: { authorization: 'Bearer garbage extra' }, status: 401 },
+  { name: 'Authorization: Bearer <valid token> extra (the token decides)', method: 'GET', path: `${cm}/c`, as: { authorization: `Bearer ${'TOKEN'} extra` }, status: 200 },
+  { name: 'Authorization: Bearer  <token> (space before the token)', method: 'GET', path: `${cm}/c`, as: { authorization: 'Bearer  TOKEN' }, status: 401 },
+  { name: 'untrusted client certificate with a valid token (the token decides)', method: 'POST', path: ssr, as: 'stranger+sa', body: ssrBody, status: 201, check: (r) => assert.equal(userOf(r)['username'], 'system:serviceaccount:team:patcher') },
+  { name: 'untrusted client certificate alone', method: 'GET', path: `${cm}/c`, as: 'stranger', status: 401 },
+  // Impersonation.
+  { name: 'Impersonate-User system:serviceaccount:team:patcher:extra is a plain user', method: 'POST', path: ssr, headers: { 'impersonate-user': 'system:serviceaccount:team:patcher:extra' }, body: ssrBody, status: 201, check: (r) => assert.deepEqual(userOf(r), { username: 'system:serviceaccount:team:patcher:extra', groups: ['system:authenticated'] }) },
+  { name: 'Impersonate-User of a malformed service-account name needs impersonate on users', method: 'GET', path: `${cm}/c`, as: 'sa', headers: { 'impersonate-user': 'system:serviceaccount:team:x:y' }, status: 403, check: (r) => assert.match(String(r.json()['message']), /cannot impersonate resource "users"/) },
+  { name: 'repeated Impersonate-Group headers are separate groups', method: 'POST', path: ssr, headers: { 'impersonate-user': 'bob', 'impersonate-group': ['g1', 'g2'] }, body: ssrBody, status: 201, check: (r) => assert.deepEqual(userOf(r)['groups'], ['g1', 'g2', 'system:authenticated']) },
+  { name: 'an empty Impersonate-User is ignored', method: 'POST', path: ssr, headers: { 'impersonate-user': '' }, body: ssrBody, status: 201, check: (r) => assert.equal(userOf(r)['username'], 'kubernetes-admin') },
+  // kube-apiserver answers extras without a user with a 500; a-kube, like for groups without a user, with a 400.
+  { name: 'Impersonate-Extra-%ZZ without a user', method: 'GET', path: `${cm}/c`, headers: { 'impersonate-extra-%ZZ': 'v' }, status: 400 },
+  { name: 'Impersonate-Extra-%ZZ with a user keeps the key as sent', method: 'POST', path: ssr, headers: { 'impersonate-user': 'bob', 'impersonate-extra-%ZZ': 'v' }, body: ssrBody, status: 201, check: (r) => assert.deepEqual(userOf(r)['extra'], { '%zz': ['v'] }) },
+  { name: 'Impersonate-User __proto__ with Impersonate-Extra-__proto__', method: 'POST', path: ssr, headers: { 'impersonate-user': '__proto__', 'impersonate-extra-__proto__': 'x' }, body: ssrBody, status: 201, check: (r) => assert.equal(userOf(r)['username'], '__proto__') },
+  { name: 'the patch-only service account impersonating system:masters', method: 'GET', path: '/api/v1/namespaces/kube-system/secrets', as: 'sa', headers: { 'impersonate-user': 'x', 'impersonate-group': 'system:masters' }, status: 403 },
+];
+
+test(`a table of ${rows.length} hostile requests, each answered as kube-apiserver answers it, with the server healthy after each`, { skip }, async () => {
+  const answered: string[] = [];
+  for (const row of rows) {
+    const body = typeof row.body === 'function' ? row.body() : row.body;
+    let as = row.as;
+    // Rows name the service-account token as TOKEN (it exists only once the cluster is up).
+    if (as && typeof as === 'object' && 'authorization' in as) as = { authorization: as.authorization.replace('TOKEN', saToken) };
+    const r = await send(row.method, row.path, { ...(as ? { as } : {}), ...(row.headers ? { headers: row.headers } : {}), ...(body !== undefined ? { body } : {}) });
+    answered.push(`${r.status} ${row.name}`);
+    assert.equal(r.status, row.status, `${row.name}: ${r.text.slice(0, 400)}`);
+    await row.check?.(r);
+    await assertHealthy(row.name);
+  }
+  const anonymousReview = await send('POST', ssr, { as: 'anonymous', body: ssrBody });
+  assert.equal(anonymousReview.status, 403);
+  assert.match(String(anonymousReview.json()['message']), /User "system:anonymous" cannot create resource "selfsubjectreviews"/);
+  console.log(answered.join('\n'));
+});
