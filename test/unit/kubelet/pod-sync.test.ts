@@ -135,3 +135,15 @@ for (const [input, want] of [
 ] as const) {
   test(`image reference ${input}`, () => assert.equal(normalizeImage(input), want));
 }
+
+test('simulated runtime: a Job pod\'s container exits 0 after a short run, so the pod Succeeds', async () => {
+  const p = pod({ restartPolicy: 'Never' });
+  p.metadata.labels = { 'batch.kubernetes.io/job-name': 'pi', 'job-name': 'pi' };
+  const h = setup(p);
+  await syncPod('ns/web', h.deps());
+  assert.equal(h.status()['phase'], 'Running');
+  h.clock.advance(2000);
+  await syncPod('ns/web', { ...h.deps(), pods: h.api.indexer(podPath) });
+  assert.equal(h.status()['phase'], 'Succeeded');
+  assert.equal((h.status().containerStatuses[0]?.['state'] as Record<string, Record<string, unknown>>)['terminated']?.['reason'], 'Completed');
+});
