@@ -24,6 +24,7 @@ import { startFakeNodes } from '../kubelet/fake-nodes.js';
 import type { ContainerdNode } from '../kubelet/containerd-node.js';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
 import { ServiceProxy } from '../kubelet/network/proxy/proxier.js';
+import { removeNodeNetworkSync } from '../kubelet/network/cleanup.js';
 import { startClusterDns } from '../kubelet/network/dns/cluster-dns.js';
 import type { RunningDnsServer } from '../kubelet/network/dns/server.js';
 import { clusterDnsServiceIP, runClusterDnsServiceController } from '../controllers/cluster-dns-service.js';
@@ -108,13 +109,19 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // The pod bridge comes first: the API server binds its gateway address, where pods reach it.
   const clusterCidr = opts.clusterCidr ?? defaultClusterCidr;
   let podNetwork: PodNetwork | undefined;
+  let lastResortCleanup: (() => void) | undefined;
   if (opts.podNetwork) {
-    podNetwork = await setUpPodNetwork({ bridge: defaultBridgeName, podCidr: firstNodeBlock(clusterCidr), clusterCidr });
+    podNetwork = await setUpPodNetwork({ bridge: defaultBridgeName, podCidr: firstNodeBlock(clusterCidr), clusterCidr, owner: `data dir ${opts.dataDir}` });
     say(`pod network: bridge ${podNetwork.bridge} ${podNetwork.gateway} (${podNetwork.podCidr} of ${podNetwork.clusterCidr})`);
+    // If the process exits before close() has finished (the shutdown timer), the rules still go.
+    const bridge = podNetwork.bridge;
+    lastResortCleanup = () => removeNodeNetworkSync(bridge);
+    process.once('exit', lastResortCleanup);
   }
   const nodeIP = opts.nodeIP ?? podNetwork?.gateway;
   const closeOnFailure = async (e: unknown): Promise<never> => {
     await podNetwork?.teardown().catch(() => {});
+    if (lastResortCleanup) process.off('exit', lastResortCleanup);
     throw e;
   };
   say(`certificates and keys in ${join(opts.dataDir, 'pki')}`);
@@ -201,6 +208,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       log: logComponent,
       podCIDR: firstNodeBlock(clusterCidr),
       ...(nodeIP ? { hostIP: nodeIP } : {}),
+      ...(clusterDns ? { clusterDns: { clusterDns: [clusterDnsServiceIP], clusterDomain: 'cluster.local' } } : {}),
       ...(opts.containerRuntimeEndpoint ? { endpoint: opts.containerRuntimeEndpoint } : {}),
       ...(opts.keepPods ? { keepPods: true } : {}),
       serve: async (nodeName, runtime, client, streaming, logDirectory) => {
@@ -253,6 +261,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       await apiserver.close();
       await storage.close();
       await podNetwork?.teardown();
+      if (lastResortCleanup) process.off('exit', lastResortCleanup);
       dataDirLock.release();
     },
   };

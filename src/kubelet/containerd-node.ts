@@ -1,6 +1,7 @@
 // The local node of `a-kube up` on containerd: checks the machine, writes the CNI and containerd
 // configuration, runs containerd as a supervised child (or uses --container-runtime-endpoint), makes sure the
 // pause image is there, and starts the node agent on the CRI runtime.
+import type { KubeObject } from '../api/object.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -17,6 +18,7 @@ import { importImageArchive } from './images/import.js';
 import { buildPauseArchive, pauseImage } from './images/pause.js';
 import { machineResources } from './machine.js';
 import { writeCniConfig } from './network/cni-config.js';
+import { podResolvConf, type ClusterDnsSettings } from './network/dns-config.js';
 import type { StreamingService } from './server/types.js';
 import { quantityValue } from './downward.js';
 import { ContainerdRuntime } from './runtime/containerd.js';
@@ -34,6 +36,8 @@ export interface ContainerdNodeOptions {
   podCIDR?: string;
   /** The pods' resolver (cluster DNS); the host's nameservers when absent. */
   dns?: DnsConfig;
+  /** Cluster DNS is running: each pod's resolver follows its dnsPolicy/dnsConfig (nameserver 10.96.0.10, ndots:5). */
+  clusterDns?: ClusterDnsSettings;
   /** The node's InternalIP (default: the machine's first non-loopback IPv4 address). */
   hostIP?: string;
   /** Starts the node agent's HTTPS server (logs, exec, attach, port-forward) and returns its port. */
@@ -67,6 +71,20 @@ function freePort(): Promise<number> {
 export function hostAddress(): string {
   for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return '127.0.0.1';
+}
+
+/** A pod's CRI DNS config from its dnsPolicy, the host's resolv.conf (read at each pod start) and cluster DNS. */
+function clusterPodDns(cluster: ClusterDnsSettings): (pod: KubeObject) => DnsConfig {
+  return (pod) => {
+    let text = '';
+    try {
+      text = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      text = '';
+    }
+    const c = podResolvConf(pod, text, cluster);
+    return { servers: c.nameservers, searches: c.searches, options: c.options };
+  };
 }
 
 /** Nameservers and search path of the host, for pods until cluster DNS exists. */
@@ -154,7 +172,7 @@ export async function startContainerdNode(o: ContainerdNodeOptions): Promise<Con
     runtime,
     signal: o.signal,
     log: o.log,
-    real: { dataDir: o.dataDir, volumes, nodeAllocatable: { cpu: Number(m.cpu), memory: quantityValue(m.machine.allocatableMemory) }, dns: o.dns ?? hostDns() },
+    real: { dataDir: o.dataDir, volumes, nodeAllocatable: { cpu: Number(m.cpu), memory: quantityValue(m.machine.allocatableMemory) }, dns: o.dns ?? hostDns(), ...(o.clusterDns ? { podDns: clusterPodDns(o.clusterDns) } : {}) },
     ...(o.keepPods ? { keepPods: true } : {}),
     ...(problem ? { runtimeProblem: problem } : {}),
   });

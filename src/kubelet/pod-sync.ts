@@ -51,6 +51,8 @@ export interface RealNodeContext {
   volumes: VolumeManager;
   nodeAllocatable: { cpu: number; memory: number };
   dns?: DnsConfig;
+  /** The pod's resolver by its dnsPolicy and dnsConfig (cluster DNS); takes precedence over `dns`. */
+  podDns?: (pod: KubeObject) => DnsConfig;
 }
 
 export interface PodSyncDeps {
@@ -87,7 +89,7 @@ export function podSandboxConfig(pod: KubeObject, d: Pick<PodSyncDeps, 'real'>):
     labels: { ...(pod.metadata.labels ?? {}), 'io.kubernetes.pod.name': name, 'io.kubernetes.pod.namespace': ns, 'io.kubernetes.pod.uid': uid, [nodeLabel]: str(spec['nodeName']) },
     annotations: { ...(pod.metadata.annotations ?? {}) },
     ...(d.real ? { logDirectory: podLogDir(d.real.dataDir, ns, name, uid) } : {}),
-    ...(d.real?.dns && !hostNetwork ? { dnsConfig: d.real.dns } : {}),
+    ...(d.real?.podDns ? { dnsConfig: d.real.podDns(pod) } : d.real?.dns && !hostNetwork ? { dnsConfig: d.real.dns } : {}),
     ...(ports.length ? { portMappings: ports } : {}),
     ...(d.real
       ? {

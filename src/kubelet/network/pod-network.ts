@@ -2,7 +2,9 @@
 // its gateway address, and reused by the CNI bridge plugin), IP forwarding, and the iptables rules that let pod
 // traffic through FORWARD and masquerade it when it leaves the cluster CIDR (so `apt-get` in a pod reaches the
 // outside). Everything set up here is undone by teardown().
-import { formatCidr, gatewayOf, parseCidr } from '../../api/ipv4.js';
+import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { formatCidr, gatewayOf, parseCidr, type Cidr } from '../../api/ipv4.js';
 import { CommandError, runCommand, type Runner } from './command.js';
 import { chainsOf, hostIptables, jumpsTo, type Iptables } from './iptables.js';
 
@@ -19,6 +21,62 @@ export interface PodNetworkOptions {
   clusterCidr: string;
   run?: Runner;
   iptables?: Iptables;
+  /**
+   * A machine has one pod network: this file (default /run/a-kube/pod-network.lock) names the process that
+   * owns it, and a second a-kube is refused while that process lives. null: no lock (a test's own namespace).
+   */
+  lockPath?: string | null;
+  /** Shown to a second a-kube that finds the lock taken (e.g. the data dir). */
+  owner?: string;
+}
+
+export const defaultNetworkLock = '/run/a-kube/pod-network.lock';
+
+export class PodNetworkBusyError extends Error {
+  override readonly name = 'PodNetworkBusyError';
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the machine's pod-network lock, or throws PodNetworkBusyError naming the live holder. */
+function takeLock(path: string, owner: string): () => void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  const mine = `${process.pid}\n${owner}\n`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, mine, { flag: 'wx', mode: 0o644 });
+      return () => {
+        try {
+          if (readFileSync(path, 'utf8') === mine) unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let text = '';
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        continue;
+      }
+      const [pidText = '', holder = ''] = text.split('\n');
+      const pid = Number(pidText);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new PodNetworkBusyError(`the pod network on this machine (bridge, service rules, DNS) belongs to another a-kube (pid ${pid}${holder ? `, ${holder}` : ''}); stop it first, or run this one with --runtime fake`);
+      }
+      // The holder is gone (a crash): take over.
+      rmSync(path, { force: true });
+    }
+  }
+  throw new PodNetworkBusyError(`could not take ${path}`);
 }
 
 export interface PodNetwork {
@@ -81,6 +139,17 @@ export async function setUpPodNetwork(o: PodNetworkOptions): Promise<PodNetwork>
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(o.bridge)) throw new Error(`invalid bridge name ${JSON.stringify(o.bridge)}`);
   const gateway = gatewayOf(block);
   const clusterText = formatCidr(cluster);
+  const lockPath = o.lockPath === undefined ? defaultNetworkLock : o.lockPath;
+  const unlock = lockPath ? takeLock(lockPath, o.owner ?? '') : () => {};
+  try {
+    return await setUp(o, run, ipt, block, clusterText, gateway, unlock, lockPath !== null);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+async function setUp(o: PodNetworkOptions, run: Runner, ipt: Iptables, block: Cidr, clusterText: string, gateway: string, unlock: () => void, machineOwner: boolean): Promise<PodNetwork> {
 
   const created = !(await exists(run, o.bridge));
   if (created) await run('ip', ['link', 'add', o.bridge, 'type', 'bridge']);
@@ -107,18 +176,26 @@ export async function setUpPodNetwork(o: PodNetworkOptions): Promise<PodNetwork>
       if (done) return;
       done = true;
       await removePodNetworkRules(ipt);
-      if (created) await run('ip', ['link', 'del', o.bridge]).catch(() => {});
+      // Holding the machine's lock, the bridge is ours even when a crashed run created it.
+      if (created || machineOwner) await run('ip', ['link', 'del', o.bridge]).catch(() => {});
       if (forwardBefore !== undefined && forwardBefore !== '1') await run('sysctl', ['-qw', `net.ipv4.ip_forward=${forwardBefore}`]).catch(() => {});
+      unlock();
     },
   };
 }
 
+/** The restore text that removes setUpPodNetwork's jumps and chain from one table, given its iptables-save text. */
+export function podNetworkRemovalText(table: 'filter' | 'nat', saved: string): string | undefined {
+  const target = table === 'filter' ? forwardChain : egressChain;
+  const lines = jumpsTo(saved, target).map((rule) => rule.replace(/^-A /, '-D '));
+  if (chainsOf(saved).has(target)) lines.push(`-F ${target}`, `-X ${target}`);
+  return lines.length > 0 ? `*${table}\n${lines.join('\n')}\nCOMMIT\n` : undefined;
+}
+
 /** Removes the jumps and chains setUpPodNetwork installed (also what a crashed run left behind). */
 export async function removePodNetworkRules(ipt: Iptables): Promise<void> {
-  for (const [table, target] of [['filter', forwardChain], ['nat', egressChain]] as const) {
-    const saved = await ipt.save(table);
-    const lines = jumpsTo(saved, target).map((rule) => rule.replace(/^-A /, '-D '));
-    if (chainsOf(saved).has(target)) lines.push(`-F ${target}`, `-X ${target}`);
-    if (lines.length > 0) await ipt.restore(`*${table}\n${lines.join('\n')}\nCOMMIT\n`);
+  for (const table of ['filter', 'nat'] as const) {
+    const text = podNetworkRemovalText(table, await ipt.save(table));
+    if (text) await ipt.restore(text);
   }
 }

@@ -164,18 +164,23 @@ async function ensureJumps(ipt: Iptables, nat: string, filter: string): Promise<
   }
 }
 
+/** The restore text that takes the proxy's jumps and chains out of one table, given its iptables-save text. */
+export function proxyRemovalText(table: 'nat' | 'filter', saved: string): string | undefined {
+  const fixed: readonly string[] = table === 'nat' ? natChains : filterChains;
+  const ours = [...chainsOf(saved)].filter((c) => fixed.includes(c) || dynamicPrefixes.some((p) => c.startsWith(p)));
+  if (ours.length === 0) return undefined;
+  const oursSet = new Set(ours);
+  const jumps = saved
+    .split('\n')
+    .filter((l) => l.startsWith('-A ') && !oursSet.has(l.split(' ')[1] ?? '') && oursSet.has(/ -j (\S+)/.exec(l)?.[1] ?? ''))
+    .map((l) => l.replace(/^-A /, '-D '));
+  return [`*${table}`, ...jumps, ...ours.map((c) => `-F ${c}`), ...ours.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n');
+}
+
 /** Takes out the jumps into the proxy's chains and deletes the chains (also after a crash). */
 export async function removeProxyRules(ipt: Iptables): Promise<void> {
   for (const table of ['filter', 'nat'] as const) {
-    const saved = await ipt.save(table);
-    const fixed: readonly string[] = table === 'nat' ? natChains : filterChains;
-    const ours = [...chainsOf(saved)].filter((c) => fixed.includes(c) || dynamicPrefixes.some((p) => c.startsWith(p)));
-    if (ours.length === 0) continue;
-    const oursSet = new Set(ours);
-    const jumps = saved
-      .split('\n')
-      .filter((l) => l.startsWith('-A ') && !oursSet.has(l.split(' ')[1] ?? '') && oursSet.has(/ -j (\S+)/.exec(l)?.[1] ?? ''))
-      .map((l) => l.replace(/^-A /, '-D '));
-    await ipt.restore([`*${table}`, ...jumps, ...ours.map((c) => `-F ${c}`), ...ours.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n'));
+    const text = proxyRemovalText(table, await ipt.save(table));
+    if (text) await ipt.restore(text);
   }
 }

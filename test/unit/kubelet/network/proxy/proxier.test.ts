@@ -39,7 +39,7 @@ test('a pod reaches a ClusterIP Service backed by other pods; unready endpoints 
   const web1 = await lab.netns('w1');
   const web2 = await lab.netns('w2');
   const ipt = hostIptables(lab.runner(host));
-  const net = await setUpPodNetwork({ bridge: 'akt0', podCidr: '10.244.0.0/24', clusterCidr: '10.244.0.0/16', run: lab.runner(host), iptables: ipt });
+  const net = await setUpPodNetwork({ bridge: 'akt0', podCidr: '10.244.0.0/24', clusterCidr: '10.244.0.0/16', run: lab.runner(host), iptables: ipt, lockPath: null });
   lab.defer(() => net.teardown());
   const conf = cniConfList({ podCidr: '10.244.0.0/24', bridge: 'akt0', ipamDataDir: `${lab.dir}/ipam` });
   const ipOf = async (ns: string) => (await lab.cniAdd(host, ns, conf, `${lab.tag}-${ns}`)).ips[0]!.address.split('/')[0]!;
