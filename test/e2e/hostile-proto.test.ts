@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { parse as parseYaml } from 'yaml';
 import { encodeKubernetesProtobuf } from '../../src/api/protobuf/index.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/certs.js';
+import { signed } from '../fixtures/cert-chain.js';
 import { hasKubectl, kubectl, startCluster, type Cluster } from './harness.js';
 
 const skip = hasKubectl ? false : 'kubectl is not installed';
@@ -23,6 +24,8 @@ let admin: { cert: string; key: string };
 /** A client certificate from a CA the cluster does not trust. */
 let stranger: { cert: string; key: string };
 let saToken: string;
+/** A client certificate issued by an intermediate CA under the cluster CA, sent with that intermediate. */
+let chained: { cert: string; key: string };
 
 interface Reply {
   status: number;
@@ -31,7 +34,7 @@ interface Reply {
   json(): Record<string, unknown>;
 }
 
-type Identity = 'admin' | 'sa' | 'anonymous' | { token: string } | { authorization: string } | 'stranger' | 'stranger+sa';
+type Identity = 'admin' | 'sa' | 'anonymous' | { token: string } | { authorization: string } | 'stranger' | 'stranger+sa' | 'chained';
 
 function send(method: string, path: string, opts: { as?: Identity; headers?: Record<string, string | string[]>; body?: string | Uint8Array } = {}): Promise<Reply> {
   const url = new URL(path, cluster.url);
@@ -39,6 +42,7 @@ function send(method: string, path: string, opts: { as?: Identity; headers?: Rec
   const headers: Record<string, string | string[]> = { accept: 'application/json', ...opts.headers };
   const tls: Pick<RequestOptions, 'cert' | 'key'> = {};
   if (as === 'admin') Object.assign(tls, admin);
+  else if (as === 'chained') Object.assign(tls, chained);
   else if (as === 'stranger' || as === 'stranger+sa') {
     Object.assign(tls, stranger);
     if (as === 'stranger+sa') headers['authorization'] = `Bearer ${saToken}`;
@@ -76,6 +80,9 @@ before(async () => {
   admin = { cert: Buffer.from(user['client-certificate-data']!, 'base64').toString(), key: Buffer.from(user['client-key-data']!, 'base64').toString() };
   const otherCa = await createCertificateAuthority('not-the-cluster-ca');
   stranger = await issueCertificate(otherCa, { commonName: 'mallory', organizations: ['system:masters'], usage: 'client', validDays: 1 });
+  const intermediate = await signed({ cert: ca, key: readFileSync(join(cluster.dataDir, 'pki', 'ca.key'), 'utf8') }, 'e2e-intermediate-ca', { isCa: true });
+  const leaf = await signed(intermediate, 'dave', { isCa: false, ekus: ['1.3.6.1.5.5.7.3.2'], orgs: ['chained'] });
+  chained = { cert: leaf.cert + '\n' + intermediate.cert, key: leaf.key };
 
   ok(kubectl(cluster, ['create', 'namespace', 'team']), 'namespace');
   ok(kubectl(cluster, ['create', 'serviceaccount', 'patcher', '-n', 'team']), 'serviceaccount');
@@ -190,6 +197,7 @@ const rows: Row[] = [
   { name: 'Authorization: Bearer <valid token> extra (the token decides)', method: 'GET', path: `${cm}/c`, as: { authorization: `Bearer ${'TOKEN'} extra` }, status: 200 },
   { name: 'Authorization: Bearer  <token> (space before the token)', method: 'GET', path: `${cm}/c`, as: { authorization: 'Bearer  TOKEN' }, status: 401 },
   { name: 'untrusted client certificate with a valid token (the token decides)', method: 'POST', path: ssr, as: 'stranger+sa', body: ssrBody, status: 201, check: (r) => assert.equal(userOf(r)['username'], 'system:serviceaccount:team:patcher') },
+  { name: 'client certificate issued by an intermediate CA, sent with the intermediate', method: 'POST', path: ssr, as: 'chained', body: ssrBody, status: 201, check: (r) => assert.deepEqual(userOf(r), { username: 'dave', groups: ['chained', 'system:authenticated'], extra: userOf(r)['extra'] }) },
   { name: 'untrusted client certificate alone', method: 'GET', path: `${cm}/c`, as: 'stranger', status: 401 },
   // Impersonation.
   { name: 'Impersonate-User system:serviceaccount:team:patcher:extra is a plain user', method: 'POST', path: ssr, headers: { 'impersonate-user': 'system:serviceaccount:team:patcher:extra' }, body: ssrBody, status: 201, check: (r) => assert.deepEqual(userOf(r), { username: 'system:serviceaccount:team:patcher:extra', groups: ['system:authenticated'] }) },
