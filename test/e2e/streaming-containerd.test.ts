@@ -53,7 +53,7 @@ function run(cmd: string, args: string[], input = '', timeoutMs = 60_000): Promi
   });
 }
 const kubectl = (args: string[], input = '', binary = 'kubectl', timeoutMs?: number) => run(binary, args, input, timeoutMs);
-const akubectl = (args: string[], input = '') => run(process.execPath, [...entry('a-kubectl'), ...args], input);
+const akubectl = (args: string[], input = '', timeoutMs?: number) => run(process.execPath, [...entry('a-kubectl'), ...args], input, timeoutMs);
 
 async function createPod(name: string, command: string[], o: { stdin?: boolean; tty?: boolean } = {}): Promise<void> {
   const client = cluster!.adminClient;
@@ -64,6 +64,12 @@ async function createPod(name: string, command: string[], o: { stdin?: boolean; 
     spec: { nodeName, containers: [{ name: 'main', image: busyboxImage, command, ...(o.stdin ? { stdin: true } : {}), ...(o.tty ? { tty: true } : {}) }] },
   });
   await fixture!.runPod({ namespace: 'default', name, uid: pod.metadata.uid, container: 'main', command, ...o });
+  // No node agent syncs these pods: report them running as one would (kubectl port-forward checks the phase).
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  await client.update(`/api/v1/namespaces/default/pods/${name}/status`, {
+    ...pod,
+    status: { phase: 'Running', startTime: now, containerStatuses: [{ name: 'main', ready: true, restartCount: 0, image: busyboxImage, imageID: '', started: true, state: { running: { startedAt: now } } }] },
+  });
 }
 
 before(async () => {
@@ -204,4 +210,59 @@ test('python3-kubernetes stream(connect_get_namespaced_pod_exec)', { ...opts, sk
   const r = await run('/usr/bin/python3', ['-c', py]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /from python/);
+});
+
+/** Runs `kubectl port-forward` until the callback is done with the local port. */
+async function withPortForward(binary: string, target: string, remotePort: number, use: (localPort: number) => Promise<void>): Promise<void> {
+  const child = spawn(binary, ['port-forward', target, `:${remotePort}`], { env: { ...process.env, HOME: dataDir, KUBECONFIG: cluster!.kubeconfigPath } });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  try {
+    let local = 0;
+    for (let i = 0; i < 200 && !local; i++) {
+      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) local = Number(m[1]);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(local, `port-forward did not start:\n${out}`);
+    await use(local);
+  } finally {
+    child.kill('SIGINT');
+  }
+}
+
+test('port-forward with kubectl 1.32 and 1.27 to a server in the pod', opts, async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  await createPod('web', ['/bin/sh', '-c', `mkdir -p /www && echo hello through port-forward > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www`]);
+  await new Promise((r) => setTimeout(r, 500));
+  for (const binary of ['kubectl', kubectlBinary('1.27')].filter((b): b is string => !!b)) {
+    await withPortForward(binary, 'pod/web', port, async (local) => {
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`http://127.0.0.1:${local}/`);
+        assert.equal(await res.text(), 'hello through port-forward\n', binary);
+      }
+    });
+  }
+});
+
+test('attach to a container reading its terminal (kubectl)', opts, async () => {
+  await createPod('talker', ['/bin/sh', '-c', 'while read line; do echo "heard: $line"; done'], { stdin: true });
+  const r = await kubectl(['attach', '-i', 'talker'], 'hello\n', 'kubectl', 5000);
+  assert.match(r.stdout, /heard: hello/);
+});
+
+test('stdin reaches its end: kubectl 1.32 and a-kubectl (v5 close signal → SPDY FIN)', opts, async () => {
+  const k = await kubectl(['exec', '-i', 'box', '--', 'sh', '-c', 'cat; echo done'], 'line one\nline two\n', 'kubectl', 20_000);
+  assert.equal(k.stdout, 'line one\nline two\ndone\n');
+  assert.equal(k.status, 0);
+  const a = await akubectl(['exec', '-i', 'box', '--', 'wc', '-c'], 'x'.repeat(200_000), 20_000);
+  assert.equal(a.stdout.trim(), '200000');
+  assert.equal(a.status, 0);
+});
+
+test('large output arrives whole (flow control)', opts, async () => {
+  const r = await kubectl(['exec', 'box', '--', 'sh', '-c', 'head -c 3000000 /dev/zero | tr "\\0" a']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.length, 3_000_000);
 });

@@ -1,14 +1,18 @@
 // WebSocket v5.channel.k8s.io for clients (kubectl >= 1.30, a-kubectl) in front of a runtime streaming server that
-// speaks v4.channel.k8s.io (containerd 1.6). Both frame each binary message with its channel byte (0 stdin,
-// 1 stdout, 2 stderr, 3 error/Status, 4 resize); v5 adds the client's close signal [255, channel]. The runtime
-// side has no way to end stdin, so the signal ends here: it is only honoured by closing the session once the
-// runtime has nothing more to say.
+// does not speak it (containerd 1.6 offers v4 over WebSocket, and SPDY/3.1). Each binary WebSocket message starts
+// with its channel (0 stdin, 1 stdout, 2 stderr, 3 error/Status, 4 resize); v5 adds the client's close signal
+// [255, channel]. The runtime side is a SPDY session with one stream per channel, where closing stdin is a FIN:
+// that is what lets `cat`, `tar x` (kubectl cp) and the like see the end of their input.
 import type { IncomingMessage } from 'node:http';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
+import { SpdyClientSession, type SpdyStream } from '../../streaming/spdy.js';
+import type { StreamOptions } from './types.js';
 
 export const channelV5 = 'v5.channel.k8s.io';
-export const channelV4 = 'v4.channel.k8s.io';
+const remoteCommandV4 = 'v4.channel.k8s.io';
+const channel = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
 
 /** The WebSocket subprotocols a request offers, in its order. */
 export function offeredProtocols(req: IncomingMessage): string[] {
@@ -23,49 +27,109 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
 
 const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (protocols) => (protocols.has(channelV5) ? channelV5 : false) });
 
-/** Accepts the client's v5 WebSocket and connects it to the runtime's v4 endpoint at `runtimeUrl`. */
-export function bridgeV5ToV4(req: IncomingMessage, socket: Duplex, head: Buffer, runtimeUrl: string): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const upstream = new WebSocket(runtimeUrl.replace(/^http/, 'ws'), [channelV4], { perMessageDeflate: false });
-    const early: Buffer[] = [];
-    let client: WebSocket | undefined;
-    upstream.on('unexpected-response', (_r, res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        socket.end(`HTTP/1.1 ${res.statusCode ?? 500} ${res.statusMessage ?? ''}\r\nContent-Type: ${res.headers['content-type'] ?? 'text/plain'}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('latin1')}`, 'latin1');
+/** Upgrades a connection to the runtime's URL to SPDY/3.1 for remote commands; resolves with the socket and what followed the answer. */
+function upgradeToSpdy(runtimeUrl: string): Promise<{ socket: Socket; rest: Buffer } | { refused: Buffer }> {
+  const url = new URL(runtimeUrl);
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(Number(url.port || 80), url.hostname);
+    let head: Buffer = Buffer.alloc(0);
+    socket.once('error', reject);
+    socket.on('connect', () => {
+      socket.write(`POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${remoteCommandV4}\r\nContent-Length: 0\r\n\r\n`);
+    });
+    const onData = (c: Buffer) => {
+      head = Buffer.concat([head, c]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > 64 * 1024) socket.destroy(new Error('the runtime answered with an oversized header'));
+        return;
+      }
+      socket.off('data', onData);
+      socket.off('error', reject);
+      if (/^HTTP\/1\.[01] 101 /.test(head.toString('latin1', 0, 16))) {
+        socket.pause();
+        resolve({ socket, rest: head.subarray(end + 4) });
+        return;
+      }
+      // not upgraded: hand the runtime's whole answer back (it closes the connection after it)
+      const chunks = [head];
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      socket.on('end', () => resolve({ refused: Buffer.concat(chunks) }));
+      socket.on('error', () => resolve({ refused: Buffer.concat(chunks) }));
+    };
+    socket.on('data', onData);
+  });
+}
+
+/** Accepts the client's v5 WebSocket and runs the command's streams over SPDY to the runtime at `runtimeUrl`. */
+export async function bridgeV5ToSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, runtimeUrl: string, o: StreamOptions): Promise<void> {
+  let upstream: Awaited<ReturnType<typeof upgradeToSpdy>>;
+  try {
+    upstream = await upgradeToSpdy(runtimeUrl);
+  } catch (e) {
+    const body = `error dialing the container runtime's streaming server: ${e instanceof Error ? e.message : String(e)}`;
+    socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    return;
+  }
+  if ('refused' in upstream) {
+    socket.end(upstream.refused);
+    return;
+  }
+  const session = new SpdyClientSession(upstream.socket, upstream.rest);
+  upstream.socket.resume();
+  // The streams a remote command expects, in the order Kubernetes' clients create them.
+  const open = (type: string) => session.openStream({ streamtype: type });
+  const error = open('error');
+  const stdin = o.stdin ? open('stdin') : undefined;
+  const stdout = o.stdout ? open('stdout') : undefined;
+  const stderr = o.stderr && !o.tty ? open('stderr') : undefined;
+  const resize = o.tty ? open('resize') : undefined;
+
+  await new Promise<void>((resolve) => {
+    server.handleUpgrade(req, socket, head, (ws) => {
+      const pending: Buffer[] = [];
+      let flushing = true;
+      const toClient = (ch: number) => (data: Buffer) => {
+        const frame = Buffer.concat([Buffer.from([ch]), data]);
+        if (flushing) pending.push(frame);
+        else if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+      };
+      const wire = (s: SpdyStream | undefined, ch: number) => {
+        if (s) s.onData = toClient(ch);
+      };
+      wire(stdout, channel.stdout);
+      wire(stderr, channel.stderr);
+      wire(error, channel.error);
+      for (const f of pending) ws.send(f);
+      pending.length = 0;
+      flushing = false;
+      session.onClose = () => {
+        if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+        resolve();
+      };
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        const buf = isBinary ? data : Buffer.from(data);
+        if (buf.length === 0) return;
+        const payload = buf.subarray(1);
+        switch (buf[0]) {
+          case channel.stdin:
+            stdin?.write(payload);
+            break;
+          case channel.resize:
+            resize?.write(payload);
+            break;
+          case channel.close:
+            if (payload[0] === channel.stdin) stdin?.end();
+            break;
+          default:
+            break; // clients write nothing else
+        }
+      });
+      ws.on('close', () => {
+        session.close();
         resolve();
       });
-    });
-    upstream.on('error', (e) => {
-      if (!client) {
-        const body = `error dialing the container runtime's streaming server: ${e.message}`;
-        socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-        resolve();
-      } else client.terminate();
-    });
-    upstream.on('message', (data: Buffer) => {
-      if (client) client.send(data, { binary: true });
-      else early.push(data);
-    });
-    upstream.on('close', () => {
-      if (client) client.close(1000);
-      resolve();
-    });
-    upstream.on('open', () => {
-      server.handleUpgrade(req, socket, head, (ws) => {
-        client = ws;
-        for (const m of early) ws.send(m, { binary: true });
-        early.length = 0;
-        ws.on('message', (data: Buffer, isBinary: boolean) => {
-          const buf = isBinary ? data : Buffer.from(data);
-          if (buf[0] === 255) return; // close signal: nothing to forward it to on a v4 runtime
-          if (upstream.readyState === WebSocket.OPEN) upstream.send(buf, { binary: true });
-        });
-        ws.on('close', () => upstream.close());
-        ws.on('error', () => upstream.terminate());
-      });
+      ws.on('error', () => session.close());
     });
   });
 }

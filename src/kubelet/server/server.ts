@@ -11,7 +11,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
 import { dial, relayUpgrade } from '../../streaming/upgrade-relay.js';
 import { forbiddenText, nodeAttributes, type Caller, type NodeAuth } from './auth.js';
-import { bridgeV5ToV4, channelV5, isWebSocketUpgrade, offeredProtocols } from './channel-v5.js';
+import { bridgeV5ToSpdy, channelV5, isWebSocketUpgrade, offeredProtocols } from './channel-v5.js';
 import type { LogReadOptions } from './cri-log.js';
 import { parseNodePath, truthy, type NodePath } from './paths.js';
 import type { NodeServerBackend, StreamOptions } from './types.js';
@@ -190,6 +190,7 @@ export async function startNodeServer(o: NodeServerOptions): Promise<RunningNode
       if (!p || (p.kind !== 'exec' && p.kind !== 'attach' && p.kind !== 'portForward')) throw notFound('404 page not found');
       const q = url.searchParams;
       let runtimeUrl: string;
+      let so: StreamOptions | undefined;
       if (p.kind === 'portForward') {
         const streaming = needStreaming('port-forward');
         const sandbox = await b.sandbox(p.pod);
@@ -199,7 +200,7 @@ export async function startNodeServer(o: NodeServerOptions): Promise<RunningNode
         const streaming = needStreaming(p.kind);
         const c = await containerFor(p);
         if (!c.running) throw badRequest(`container ${p.container} is not running`);
-        const so = streamOptions(q);
+        so = streamOptions(q);
         if (p.kind === 'exec') {
           const command = q.getAll('command');
           if (command.length === 0) throw badRequest('you must specify at least one command for the container');
@@ -207,8 +208,8 @@ export async function startNodeServer(o: NodeServerOptions): Promise<RunningNode
         } else runtimeUrl = (await streaming.attach(c.id, so)).url;
       }
       const target = new URL(runtimeUrl);
-      if (p.kind !== 'portForward' && isWebSocketUpgrade(req) && offeredProtocols(req)[0] === channelV5) {
-        await bridgeV5ToV4(req, socket, head, runtimeUrl);
+      if (so && isWebSocketUpgrade(req) && offeredProtocols(req)[0] === channelV5) {
+        await bridgeV5ToSpdy(req, socket, head, runtimeUrl, so);
         return;
       }
       await relayUpgrade(req, socket, head, {
