@@ -1,4 +1,5 @@
 // `auth whoami`: a SelfSubjectReview (authentication.k8s.io v1, then v1beta1, then v1alpha1), as a table or -o.
+import { setOwn } from '../../api/own.js';
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import type { UserInfo } from '../../auth/types.js';
@@ -36,7 +37,7 @@ export function userInfoOf(review: KubeObject): UserInfo {
   const ui = isRecord(status.userInfo) ? status.userInfo : {};
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   const extra: Record<string, string[]> = {};
-  if (isRecord(ui.extra)) for (const [k, v] of Object.entries(ui.extra)) extra[k] = strings(v);
+  if (isRecord(ui.extra)) for (const [k, v] of Object.entries(ui.extra)) setOwn(extra, k, strings(v));
   return {
     name: typeof ui.username === 'string' ? ui.username : '',
     ...(typeof ui.uid === 'string' && ui.uid ? { uid: ui.uid } : {}),

@@ -1,4 +1,5 @@
 // `config view [--minify] [--raw] [-o …]`: the merged kubeconfig, secrets redacted unless --raw.
+import { setOwn } from '../../api/own.js';
 import type { Kubeconfig, NamedEntry } from '../../client/kubeconfig.js';
 import type { KubeObject } from '../../api/object.js';
 import type { Command } from '../command.js';
@@ -13,9 +14,9 @@ const secretFields = new Set(['token', 'password']);
 function redact(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (k.endsWith(dataSuffix) && typeof v === 'string' && v !== '') out[k] = 'DATA+OMITTED';
-    else if (secretFields.has(k) && typeof v === 'string' && v !== '') out[k] = 'REDACTED';
-    else out[k] = v;
+    if (k.endsWith(dataSuffix) && typeof v === 'string' && v !== '') setOwn(out, k, 'DATA+OMITTED');
+    else if (secretFields.has(k) && typeof v === 'string' && v !== '') setOwn(out, k, 'REDACTED');
+    else setOwn(out, k, v);
   }
   return out;
 }

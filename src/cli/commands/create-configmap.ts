@@ -1,4 +1,5 @@
 // `create configmap NAME [--from-file=…] [--from-literal=…] [--from-env-file=…]`
+import { setOwn } from '../../api/own.js';
 import type { Command } from '../command.js';
 import { resourcePath } from '../../client/paths.js';
 import { collectData, isUtf8 } from '../data-sources.js';
@@ -33,8 +34,8 @@ export const command: Command = {
     const data: Record<string, string> = {};
     const binaryData: Record<string, string> = {};
     for (const [k, v] of entries) {
-      if (isUtf8(v)) data[k] = v.toString('utf8');
-      else binaryData[k] = v.toString('base64');
+      if (isUtf8(v)) setOwn(data, k, v.toString('utf8'));
+      else setOwn(binaryData, k, v.toString('base64'));
     }
     const object = {
       kind: 'ConfigMap',

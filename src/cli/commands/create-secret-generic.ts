@@ -1,4 +1,5 @@
 // `create secret generic NAME [--type=…] [--from-file=…] [--from-literal=…] [--from-env-file=…]`
+import { setOwn } from '../../api/own.js';
 import type { Command } from '../command.js';
 import { resourcePath } from '../../client/paths.js';
 import { collectData } from '../data-sources.js';
@@ -28,7 +29,7 @@ export const command: Command = {
     const { namespace, inObject } = await targetNamespace(ctx);
     const entries = collectData({ literals: args.flags.list('from-literal'), files: args.flags.list('from-file'), envFiles: args.flags.list('from-env-file') }, 'Secret');
     const data: Record<string, string> = {};
-    for (const [k, v] of entries) data[k] = v.toString('base64');
+    for (const [k, v] of entries) setOwn(data, k, v.toString('base64'));
     const type = args.flags.string('type');
     const object = { kind: 'Secret', apiVersion: 'v1', metadata: { name, ...inObject, creationTimestamp: null }, data, ...(type ? { type } : {}) };
     await createGenerated(ctx, args, {

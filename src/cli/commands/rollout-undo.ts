@@ -1,5 +1,6 @@
 // `rollout undo (TYPE NAME | TYPE/NAME) [--to-revision=N]`: put the pod template of an earlier revision's
 // ReplicaSet back into the Deployment with a JSON patch (kubectl/pkg/polymorphichelpers/rollback.go).
+import { setOwn } from '../../api/own.js';
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import type { Command } from '../command.js';
@@ -64,8 +65,8 @@ export function planRollback(deployment: KubeObject, history: Map<number, KubeOb
   const template = withoutHash(templateOf(rs));
   if (canonical(template) === canonical(withoutHash(templateOf(deployment)))) return { toRevision: revision };
   const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(deployment.metadata.annotations ?? {})) if (annotationsToSkip.has(k)) annotations[k] = v;
-  for (const [k, v] of Object.entries(rs.metadata.annotations ?? {})) if (!annotationsToSkip.has(k)) annotations[k] = v;
+  for (const [k, v] of Object.entries(deployment.metadata.annotations ?? {})) if (annotationsToSkip.has(k)) setOwn(annotations, k, v);
+  for (const [k, v] of Object.entries(rs.metadata.annotations ?? {})) if (!annotationsToSkip.has(k)) setOwn(annotations, k, v);
   return {
     toRevision: revision,
     patch: [

@@ -1,4 +1,5 @@
 // Per-kind describe layouts (kubectl/pkg/describe). Kinds without one get the generic header and Events.
+import { setOwn } from '../../api/own.js';
 import type { KubeObject } from '../../api/object.js';
 import { writeEvents } from './events.js';
 import { formatSelector, list, rec, rfc1123z, str, strMap } from './format.js';
@@ -25,7 +26,7 @@ export function shownAnnotations(a: Record<string, string> | undefined): Record<
   for (const [k, v] of Object.entries(a)) {
     if (k === lastApplied) continue;
     const one = v.trim().replace(/\n/g, ' ');
-    out[k] = one.length > maxAnnotationLength ? `${one.slice(0, maxAnnotationLength - 3)}...` : one;
+    setOwn(out, k, one.length > maxAnnotationLength ? `${one.slice(0, maxAnnotationLength - 3)}...` : one);
   }
   return out;
 }
