@@ -16,6 +16,13 @@ export interface ContainerView {
   /** Set while a restart waits out its back-off. */
   waitingReason?: string;
   waitingMessage?: string;
+  /** Probe verdicts: readiness (false until a readiness probe passes) and startup. Absent = no probe. */
+  ready?: boolean;
+  started?: boolean;
+}
+
+function isReady(c: ContainerView): boolean {
+  return c.current?.state === 'running' && !c.waitingReason && c.ready !== false;
 }
 
 export interface PodView {
@@ -62,9 +69,9 @@ function containerStatus(c: ContainerView, isInit: boolean, scheme: string): Rec
     imageID: cur?.imageRef ?? '',
     lastState: c.last ? terminated(c.last, scheme) : {},
     name: c.name,
-    ready: isInit ? exitedOk : running,
+    ready: isInit ? exitedOk : running && c.ready !== false,
     restartCount: c.restartCount,
-    started: running,
+    started: running && c.started !== false,
     state: stateOf(c, scheme),
   };
 }
@@ -118,12 +125,12 @@ export function buildPodStatus(view: PodView): Record<string, unknown> {
       lastProbeTime: null,
       lastTransitionTime: prev && prev['status'] === status ? prev['lastTransitionTime'] : ts,
       ...(!ok && reason ? { reason } : {}),
-      ...(!ok && reason === 'ContainersNotReady' ? { message: `containers with unready status: [${view.containers.filter((c) => c.current?.state !== 'running' || c.waitingReason).map((c) => c.name).join(' ')}]` } : {}),
+      ...(!ok && reason === 'ContainersNotReady' ? { message: `containers with unready status: [${view.containers.filter((c) => !isReady(c)).map((c) => c.name).join(' ')}]` } : {}),
     };
   };
   const phase = podPhaseFor(view);
   const initialized = view.initContainers.every((c) => c.current?.state === 'exited' && (c.current.exitCode ?? 0) === 0);
-  const allRunning = view.containers.length > 0 && view.containers.every((c) => c.current?.state === 'running' && !c.waitingReason);
+  const allRunning = view.containers.length > 0 && view.containers.every(isReady);
   const ready = allRunning && phase === 'Running';
   const finished = phase === 'Succeeded' || phase === 'Failed';
   const scheduled = oldConds.find((c) => c['type'] === 'PodScheduled') ?? { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ts };

@@ -18,6 +18,7 @@ import { podLogDir } from './log-paths.js';
 import { buildPodStatus, specContainers, type ContainerView } from './pod-status.js';
 import type { ContainerStatus, PodSandboxConfig, RuntimeService } from './runtime/types.js';
 import { VolumeError, type VolumeManager } from './volumes/manager.js';
+import { probeContainer, type ContainerProbes } from './prober.js';
 
 /** Sandbox label naming the node that made it: clean-up and adoption touch only these. */
 export const nodeLabel = 'a-kube.io/node';
@@ -34,6 +35,11 @@ export interface ContainerRecord {
   backoffUntil?: number;
   /** The last start failure (ErrImagePull, CreateContainerConfigError, …), shown as the waiting reason. */
   startError?: { reason: string; message: string };
+  /** Probe state of the current container instance. */
+  probes?: ContainerProbes;
+  /** The last probe verdicts, for the status. */
+  ready?: boolean;
+  started?: boolean;
 }
 
 export interface PodRecord {
@@ -153,6 +159,8 @@ async function views(d: PodSyncDeps, records: Map<string, ContainerRecord>, spec
         ...(current ? { current } : {}),
         ...(cr?.last ? { last: cr.last } : {}),
         restartCount: cr?.restartCount ?? 0,
+        ...(cr?.id && cr.probes?.containerId === cr.id && cr.ready !== undefined ? { ready: cr.ready } : {}),
+        ...(cr?.id && cr.probes?.containerId === cr.id && cr.started !== undefined ? { started: cr.started } : {}),
         ...(waitingReason ? { waitingReason } : {}),
         ...(waitingMessage ? { waitingMessage } : {}),
       };
@@ -347,6 +355,27 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
       cr.id = undefined;
       await tryStart(d, ctx, c, cr, now);
       if (cr.backoffUntil !== undefined) wake(cr.backoffUntil - now);
+    }
+  }
+
+  if (initDone && !d.runtime.simulated) {
+    for (const c of specContainers(pod, 'containers')) {
+      const cr = rec.containers.get(c.name);
+      if (!cr?.id || !(c.spec['livenessProbe'] || c.spec['readinessProbe'] || c.spec['startupProbe'])) continue;
+      const st = await d.runtime.containerStatus(cr.id).catch(() => undefined);
+      if (st?.state !== 'running') continue;
+      if (cr.probes?.containerId !== cr.id) cr.probes = { containerId: cr.id, startedAt: st.startedAt ?? now, tracks: {} };
+      const out = await probeContainer(cr.probes, { runtime: d.runtime, containerId: cr.id, podIP: sandbox.ip, container: c.spec }, d.clock.now());
+      cr.ready = out.ready;
+      cr.started = out.started;
+      for (const msg of out.unhealthy) d.recorder.event(pod, 'Warning', 'Unhealthy', msg);
+      if (out.nextInMs !== undefined) wake(out.nextInMs);
+      if (out.restart) {
+        d.recorder.event(pod, 'Normal', 'Killing', `Container ${c.name} failed ${out.restart.kind} probe, will be restarted`);
+        await d.runtime.stopContainer(cr.id, Number(specOf(pod)['terminationGracePeriodSeconds'] ?? 30));
+        cr.ready = false;
+        wake(0);
+      }
     }
   }
 

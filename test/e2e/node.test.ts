@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { akubectl, entry, repoRoot, startCluster, type Cluster } from './harness.js';
@@ -175,6 +175,51 @@ test('a deleted pod\'s processes are gone within its grace period', { skip }, as
   assert.ok(Date.now() - started < 15_000, `stopped after ${Date.now() - started} ms`);
   await until('the pod object to be gone', () => (podJson('node-e2e', 'sleeper') ? undefined : true), 30_000);
   await until('the sandbox to be removed', async () => ((await cri.listPodSandbox()).every((s) => s.metadata?.name !== 'sleeper') ? true : undefined), 30_000);
+});
+
+test('probes: readiness flips Ready, a failing liveness probe restarts the container; a preStop hook runs on delete', { skip }, async () => {
+  const hostDir = join(work, 'prestop');
+  apply({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'probed', namespace: 'node-e2e' },
+    spec: {
+      terminationGracePeriodSeconds: 5,
+      volumes: [{ name: 'out', hostPath: { path: hostDir, type: 'DirectoryOrCreate' } }],
+      containers: [
+        {
+          name: 'main',
+          image: busyboxImage,
+          imagePullPolicy: 'Never',
+          command: ['sleep', '3600'],
+          volumeMounts: [{ name: 'out', mountPath: '/out' }],
+          readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1 },
+          livenessProbe: { exec: { command: ['test', '!', '-f', '/tmp/die'] }, periodSeconds: 1, failureThreshold: 2 },
+          lifecycle: { preStop: { exec: { command: ['touch', '/out/prestop-ran'] } } },
+        },
+      ],
+    },
+  });
+  const readyOf = () => podJson('node-e2e', 'probed')?.['status']?.['conditions']?.find((c: Record<string, string>) => c['type'] === 'Ready')?.['status'] as string | undefined;
+  const first = await until('probed Running', () => {
+    const p = podJson('node-e2e', 'probed');
+    return p?.['status']?.['phase'] === 'Running' ? containerIdOf(p) : undefined;
+  });
+  await sleep(2500);
+  assert.equal(readyOf(), 'False', 'not Ready while the readiness probe fails');
+  assert.equal((await cri.execSync(first, ['touch', '/tmp/ready'], 5)).exit_code, 0);
+  await until('Ready=True', () => (readyOf() === 'True' ? true : undefined), 30_000);
+  assert.equal((await cri.execSync(first, ['touch', '/tmp/die'], 5)).exit_code, 0);
+  const restarted = await until('a restart after the liveness failure', () => {
+    const cs = podJson('node-e2e', 'probed')?.['status']?.['containerStatuses']?.[0];
+    return cs && cs['restartCount'] >= 1 ? cs : undefined;
+  }, 60_000);
+  assert.notEqual(restarted['containerID'], `containerd://${first}`);
+  const events = akubectl(cluster, ['get', 'events', '-n', 'node-e2e', '--field-selector', 'involvedObject.name=probed', '-o', 'custom-columns=REASON:.reason,MESSAGE:.message', '--no-headers']).stdout;
+  assert.match(events, /Unhealthy +Liveness probe failed/);
+  assert.match(events, /Killing +Container main failed liveness probe, will be restarted/);
+  assert.equal(akubectl(cluster, ['delete', 'pod', 'probed', '-n', 'node-e2e', '--wait=false']).status, 0);
+  await until('the preStop hook to run', () => (existsSync(join(hostDir, 'prestop-ran')) ? true : undefined), 30_000);
 });
 
 test('the walkthrough: nginx:latest (the local stand-in image) runs with service account k-sa-1 and its token', { skip, timeout: 900_000 }, async () => {
