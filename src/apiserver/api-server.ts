@@ -1,6 +1,9 @@
 // The assembled API server, independent of any socket: the handler chain, the stores, the registration hooks.
 // In-process components call dispatch() (a loopback with a fixed user, skipping authentication).
 import { storageHealthCheck } from './storage-health.js';
+import { defaultInFlightLimits, InFlightGauge, type InFlightLimits } from './max-in-flight.js';
+import { metricsHandler } from './metrics.js';
+import { startCompactor } from '../storage/compactor.js';
 import type { AdmissionPlugin } from '../admission/types.js';
 import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
 import type { Storage } from '../storage/types.js';
@@ -24,6 +27,10 @@ export interface ApiServerConfig {
   now?: () => Date;
   watch?: Partial<WatchSettings>;
   healthChecks?: HealthCheck[];
+  /** Requests in flight (default 400 read-only, 200 mutating; 0 = unlimited). */
+  maxInFlight?: Partial<InFlightLimits>;
+  /** Storage compaction every this many ms, keeping one interval of history (default 5 minutes; 0 = never). */
+  compactionIntervalMs?: number;
 }
 
 /** The user in-process components act as by default over the loopback. */
@@ -72,7 +79,15 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     return nonResource(req, ctx);
   };
   const route = createRouter({ stores, nonResource: nonResourceOrRegistered, watch: { ...defaultWatchSettings, ...cfg.watch }, now, subresources, resources, admission });
-  const entry = buildHandlerChain({ authenticator: cfg.authenticator, authorizer: cfg.authorizer, route });
+  const inFlight = new InFlightGauge();
+  const compactor = startCompactor({ storage: cfg.storage, ...(cfg.compactionIntervalMs !== undefined ? { intervalMs: cfg.compactionIntervalMs } : {}), log: (l) => process.stderr.write(`apiserver: ${l}\n`) });
+  nonResourcePaths.set('/metrics', metricsHandler({ storage: cfg.storage, inFlight, compaction: () => compactor.stats() }));
+  const entry = buildHandlerChain({
+    authenticator: cfg.authenticator,
+    authorizer: cfg.authorizer,
+    route,
+    maxInFlight: { limits: { ...defaultInFlightLimits, ...cfg.maxInFlight }, gauge: inFlight },
+  });
   return {
     handle: (req) => entry(req),
     dispatch: (req, user = loopbackUser) => entry(req, { user }),
@@ -81,6 +96,9 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     registerNonResource: (path, handler) => void nonResourcePaths.set(path, handler),
     registerAdmission: (plugin) => void admission.push(plugin),
     stores,
-    close: async () => stores.close(),
+    close: async () => {
+      compactor.stop();
+      await stores.close();
+    },
   };
 }

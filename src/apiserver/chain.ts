@@ -1,9 +1,10 @@
 // The request pipeline, listed once in request order:
-// request info → authentication → impersonation → authorization → routing.
+// request info → authentication → impersonation → in-flight limit → authorization → routing.
 import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
 import { withAuthentication } from './authentication.js';
 import { withAuthorization } from './authorization.js';
 import { withImpersonation } from './impersonation.js';
+import { withMaxInFlight, type InFlightGauge, type InFlightLimits } from './max-in-flight.js';
 import { parseRequestInfo } from './request-info.js';
 import { errorResponse, withWarnings } from './responses.js';
 import type { ApiRequest, ApiResponse, Handler, RequestContext } from './types.js';
@@ -13,6 +14,8 @@ export interface ChainDeps {
   authorizer: Authorizer;
   /** The last stage: serve the request. */
   route: Handler;
+  /** Without it, requests in flight are not limited. */
+  maxInFlight?: { limits: InFlightLimits; gauge: InFlightGauge };
 }
 
 export type EntryHandler = (req: ApiRequest, opts?: { user?: UserInfo }) => Promise<ApiResponse>;
@@ -21,6 +24,7 @@ export function buildHandlerChain(deps: ChainDeps): EntryHandler {
   const stages: ((next: Handler) => Handler)[] = [
     (next) => withAuthentication(next, deps.authenticator), // needs nothing but headers and the TLS peer
     (next) => withImpersonation(next, deps.authorizer), // needs the authenticated user
+    (next) => (deps.maxInFlight ? withMaxInFlight(next, deps.maxInFlight.limits, deps.maxInFlight.gauge) : next), // exempts system:masters
     (next) => withAuthorization(next, deps.authorizer), // needs the final (possibly impersonated) user
   ];
   let handler: Handler = async function route(req, ctx) {

@@ -1,5 +1,6 @@
 // The HTTPS front door: node:http2 with HTTP/1.1 fallback, client certificates requested (verified by the
 // x509 authenticator, not by TLS), and HTTP/1.1 upgrades (exec/attach/portforward) through the same pipeline.
+import { closeIdleConnections } from './idle-connections.js';
 import { getOwn, setOwn } from '../api/own.js';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   version?: Partial<VersionInfo>;
   watch?: Partial<WatchSettings>;
   now?: () => Date;
+  /** Connections without a request in progress are closed after this long (default 90 s; 0 = never). */
+  idleConnectionTimeoutMs?: number;
 }
 
 export interface RunningApiServer {
@@ -157,6 +160,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     requestCert: true,
     rejectUnauthorized: false,
   });
+  closeIdleConnections(server, opts.idleConnectionTimeoutMs);
 
   server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
     const ac = new AbortController();

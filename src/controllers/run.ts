@@ -42,16 +42,25 @@ export async function runController(o: RunControllerOptions): Promise<void> {
   const clock = o.clock ?? realClock;
   const log = o.log ?? (() => {});
   const invalid = invalidObjectCheck(o);
-  // A stop does not wait for a reconcile that would not end.
-  const stopped = new Promise<typeof aborted>((resolve) => {
-    if (o.signal.aborted) resolve(aborted);
-    else o.signal.addEventListener('abort', () => resolve(aborted), { once: true });
-  });
-  const withDeadline = (key: string): Promise<ReconcileResult | typeof overrun | typeof aborted> => {
-    let cancel = () => {};
-    const timer = new Promise<typeof overrun>((resolve) => (cancel = clock.setTimer(() => resolve(overrun), o.overrunMs ?? defaultOverrunMs)));
-    return Promise.race([o.reconcile(key), timer, stopped]).finally(() => cancel());
-  };
+  // The reconcile against its deadline and the stop (a stop does not wait for a reconcile that would not end).
+  // Each call listens on the signal only while it runs: nothing accumulates on a long-lived promise.
+  const withDeadline = (key: string) =>
+    new Promise<ReconcileResult | typeof overrun | typeof aborted>((resolve, reject) => {
+      if (o.signal.aborted) return resolve(aborted);
+      let cancel = () => {};
+      const onAbort = () => settle(() => resolve(aborted));
+      const settle = (then: () => void) => {
+        cancel();
+        o.signal.removeEventListener('abort', onAbort);
+        then();
+      };
+      o.signal.addEventListener('abort', onAbort, { once: true });
+      cancel = clock.setTimer(() => settle(() => resolve(overrun)), o.overrunMs ?? defaultOverrunMs);
+      o.reconcile(key).then(
+        (r) => settle(() => resolve(r)),
+        (e: unknown) => settle(() => reject(e)),
+      );
+    });
   try {
     const synced = await Promise.all(o.informers.map((i) => i.waitForSync(o.signal)));
     if (!synced.every(Boolean)) return;

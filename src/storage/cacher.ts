@@ -20,6 +20,8 @@ import type { KeyValue, Storage, StoreEvent } from './types.js';
 export interface ResourceCacheOptions {
   /** Events kept for watches from a past revision (default 10 000). */
   windowSize?: number;
+  /** Stored bytes of the events kept for watches (default 32 MiB); older events go first. */
+  windowBytes?: number;
   /** Events a watcher may have queued before it is ended with Compacted (default: windowSize). */
   maxPendingPerWatcher?: number;
   /** Decodes a stored value into a fresh object (default JSON.parse). */
@@ -35,6 +37,7 @@ interface Waiter {
 }
 
 const retryDelayMs = 200;
+const defaultWindowBytes = 32 * 1024 * 1024;
 
 class WatchCache implements ResourceCache {
   readonly #index = new ObjectIndex();
@@ -57,7 +60,7 @@ class WatchCache implements ResourceCache {
     opts: ResourceCacheOptions,
   ) {
     const windowSize = opts.windowSize ?? 10_000;
-    this.#window = new EventWindow(windowSize, 0);
+    this.#window = new EventWindow(windowSize, 0, opts.windowBytes ?? defaultWindowBytes);
     this.#maxPending = opts.maxPendingPerWatcher ?? windowSize;
     this.#decode = opts.decode ?? decodeJsonObject;
     this.#pageSize = opts.listPageSize ?? 1000;
@@ -141,7 +144,7 @@ class WatchCache implements ResourceCache {
     if (afterRevision < oldest) {
       throw new StorageError('Compacted', prefix, `too old resource version: ${afterRevision} (${oldest})`, oldest);
     }
-    const watcher = new CacheWatcher(prefix, filter, this.#maxPending);
+    const watcher = new CacheWatcher(prefix, filter, this.#maxPending, this.#window.maxBytes);
     watcher.replay(this.#window.since(afterRevision).filter((e) => e.key.startsWith(prefix)).map((e) => e.event));
     this.#watchers.add(watcher);
     try {
@@ -232,9 +235,10 @@ class WatchCache implements ResourceCache {
         if (!last) continue;
         event = Object.freeze({ type: 'DELETED', object: atRevision(last, ev.revision), prevObject: last, revision: ev.revision });
       }
-      this.#window.push({ key, event });
+      const bytes = ev.type === 'put' ? ev.kv.value.length : ev.prev.value.length;
+      this.#window.push({ key, event, bytes });
       for (const watcher of this.#watchers) {
-        if (key.startsWith(watcher.prefix) && !watcher.offer(event)) {
+        if (key.startsWith(watcher.prefix) && !watcher.offer(event, bytes)) {
           this.#watchers.delete(watcher);
           watcher.fail(
             new StorageError('Compacted', watcher.prefix, 'watcher fell too far behind and was ended; restart the watch', this.#window.oldestWatchable),

@@ -8,6 +8,8 @@ import { GroupCommit } from './sqlite/group-commit.js';
 import type { CommitStats } from './sqlite/group-commit.js';
 import { SqliteLog } from './sqlite/log.js';
 import { openDatabase } from './sqlite/schema.js';
+import { databaseBytes, reclaimFreePages } from './sqlite/vacuum.js';
+import { statSync } from 'node:fs';
 import { StorageError } from './types.js';
 import type { KeyValue, RangeOptions, RangeResult, Storage, StoreEvent, WatchOptions } from './types.js';
 import { WatchHub } from './watch-hub.js';
@@ -32,6 +34,7 @@ export type { CommitStats } from './sqlite/group-commit.js';
 export interface SqliteStorage extends Storage {
   /** Transactions committed and writes submitted through group commit (zeros with groupCommit: false). */
   commitStats(): CommitStats;
+  sizeBytes(): number;
 }
 
 class SqliteStore implements SqliteStorage {
@@ -45,7 +48,10 @@ class SqliteStore implements SqliteStorage {
   #closed = false;
   #compaction: Promise<void> = Promise.resolve();
 
+  readonly #path: string;
+
   constructor(path: string, opts: SqliteStorageOptions) {
+    this.#path = path;
     this.#db = openDatabase(path);
     this.#log = new SqliteLog(this.#db);
     this.#position = this.#log.currentRevision();
@@ -92,6 +98,17 @@ class SqliteStore implements SqliteStorage {
     return this.#write(() => this.#log.delete(key, expectedModRevision));
   }
 
+  sizeBytes(): number {
+    this.#assertOpen();
+    return databaseBytes(this.#db, () => {
+      try {
+        return statSync(`${this.#path}-wal`).size;
+      } catch {
+        return 0;
+      }
+    });
+  }
+
   async probe(): Promise<void> {
     // Through group commit like every write: a stalled or failing commit path fails the probe too.
     const stamp = Date.now();
@@ -121,6 +138,7 @@ class SqliteStore implements SqliteStorage {
       // Broadcast everything up to `revision` before its tombstones disappear.
       this.#poll();
       await compactLog(this.#db, this.#log, revision);
+      await reclaimFreePages(this.#db, () => !this.#closed);
     });
     this.#compaction = run.catch(() => undefined);
     return run;

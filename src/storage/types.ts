@@ -87,4 +87,6 @@ export interface Storage {
    * Throws when the backend cannot read or write.
    */
   probe?(): Promise<void>;
+  /** Bytes the backend occupies on disk (for /metrics), where it has a size. */
+  sizeBytes?(): number;
 }

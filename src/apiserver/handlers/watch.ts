@@ -80,14 +80,24 @@ async function* eventStream(s: ResourceScope, enc: EncodeContext, o: StreamOptio
   const onAbort = () => stop.abort();
   s.ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timeout = setTimeout(() => stop.abort(), o.timeoutMs);
-  const stopped = new Promise<Next>((resolve) => stop.signal.addEventListener('abort', () => resolve({ kind: 'stop' }), { once: true }));
+  // One waiter at a time: the stop, the bookmark timer and the next batch each wake the current waiter. (Racing
+  // each batch against long-lived promises would leave a reaction on them per batch, keeping every batch alive
+  // for the whole watch.)
+  let wake: ((n: Next) => void) | undefined;
+  let tickDue = false;
   let tickTimer: NodeJS.Timeout | undefined;
   // Timers go with the stop signal, even if the consumer never asks for another chunk.
   stop.signal.addEventListener('abort', () => {
     clearTimeout(timeout);
     if (tickTimer) clearTimeout(tickTimer);
+    wake?.({ kind: 'stop' });
   }, { once: true });
-  const nextTick = (): Promise<Next> => new Promise((resolve) => (tickTimer = setTimeout(() => resolve({ kind: 'tick' }), o.bookmarkIntervalMs)));
+  const armTick = () => {
+    tickTimer = setTimeout(() => {
+      tickDue = true;
+      wake?.({ kind: 'tick' });
+    }, o.bookmarkIntervalMs);
+  };
 
   const gv = groupVersion(s.resource);
   const bookmark = (revision: number, annotations?: Record<string, string>) =>
@@ -102,22 +112,41 @@ async function* eventStream(s: ResourceScope, enc: EncodeContext, o: StreamOptio
     })
     [Symbol.asyncIterator]();
   let lastRevision = o.afterRevision ?? 0;
-  let pending: Promise<Next> | undefined;
-  let tick = o.bookmarks ? nextTick() : undefined;
+  // The batch asked for and not yet taken; its result waits here when a tick or the stop wakes first.
+  let requested = false;
+  let arrived: Next | undefined;
+  if (o.bookmarks) armTick();
   try {
     for (;;) {
-      pending ??= iterator.next().then(
-        (result): Next => ({ kind: 'events', result }),
-        (error: unknown): Next => ({ kind: 'error', error }),
-      );
-      const n = await Promise.race([pending, stopped, ...(tick ? [tick] : [])]);
+      if (!requested) {
+        requested = true;
+        iterator.next().then(
+          (result) => {
+            arrived = { kind: 'events', result };
+            wake?.(arrived);
+          },
+          (error: unknown) => {
+            arrived = { kind: 'error', error };
+            wake?.(arrived);
+          },
+        );
+      }
+      const n = await new Promise<Next>((resolve) => {
+        if (stop.signal.aborted) resolve({ kind: 'stop' });
+        else if (tickDue) resolve({ kind: 'tick' });
+        else if (arrived) resolve(arrived);
+        else wake = resolve;
+      });
+      wake = undefined;
       if (n.kind === 'stop') return;
       if (n.kind === 'tick') {
+        tickDue = false;
         if (lastRevision > 0) yield bookmark(lastRevision);
-        tick = nextTick();
+        armTick();
         continue;
       }
-      pending = undefined;
+      requested = false;
+      arrived = undefined;
       if (n.kind === 'error') {
         yield errorEvent(n.error, o.afterRevision);
         return;

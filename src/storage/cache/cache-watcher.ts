@@ -1,4 +1,5 @@
-// One watcher of the watch cache: a bounded queue of the events under its prefix that pass its filter.
+// One watcher of the watch cache: a queue of the events under its prefix that pass its filter, bounded by count and
+// by the stored size of the objects queued (a watcher that does not read cannot pin unbounded memory).
 import type { KubeObject } from '../../api/object.js';
 import type { CacheEvent } from '../cache-types.js';
 
@@ -32,6 +33,7 @@ export function eventForFilter(ev: CacheEvent, filter: Filter | undefined): Cach
 
 export class CacheWatcher {
   #pending: CacheEvent[] = [];
+  #pendingBytes = 0;
   #wake: (() => void) | undefined;
   #ended = false;
   #failure: Error | undefined;
@@ -40,13 +42,16 @@ export class CacheWatcher {
     readonly prefix: string,
     private readonly filter: Filter | undefined,
     private readonly maxPending: number,
+    private readonly maxPendingBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Queues the event if it concerns this watcher; false when the watcher has fallen too far behind. */
-  offer(ev: CacheEvent): boolean {
+  offer(ev: CacheEvent, bytes = 0): boolean {
     const mine = eventForFilter(ev, this.filter);
     if (!mine) return true;
     if (this.#pending.length >= this.maxPending) return false;
+    if (this.#pending.length > 0 && this.#pendingBytes + bytes > this.maxPendingBytes) return false;
+    this.#pendingBytes += bytes;
     this.#pending.push(mine);
     this.#wake?.();
     return true;
@@ -68,6 +73,7 @@ export class CacheWatcher {
   /** Ends the watch with an error at once, dropping what was queued (so its memory is freed). */
   fail(failure: Error): void {
     this.#pending = [];
+    this.#pendingBytes = 0;
     this.#failure = failure;
     this.#wake?.();
   }
@@ -82,6 +88,7 @@ export class CacheWatcher {
         if (this.#pending.length > 0) {
           const batch = this.#pending;
           this.#pending = [];
+          this.#pendingBytes = 0;
           yield batch;
           continue;
         }

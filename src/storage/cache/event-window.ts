@@ -1,21 +1,27 @@
-// A bounded ring of the most recent cache events, to serve watches that start at a past revision.
+// A bounded ring of the most recent cache events, to serve watches that start at a past revision. Bounded twice:
+// by count, and by the stored size of the objects it keeps (so a few large objects patched often cannot hold
+// thousands of megabyte-sized versions); the newest event always stays.
 import type { CacheEvent } from '../cache-types.js';
 
 export interface WindowEntry {
   key: string;
   event: CacheEvent;
+  /** Stored size of the event's object (its JSON text), counted against maxBytes. */
+  bytes?: number;
 }
 
 export class EventWindow {
   readonly #ring: (WindowEntry | undefined)[];
   #first = 0;
   #size = 0;
+  #bytes = 0;
   /** Every event with revision > this is in the window: the lowest afterRevision a watch can start from. */
   #oldestWatchable: number;
 
   constructor(
     readonly capacity: number,
     startRevision: number,
+    readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     this.#ring = new Array<WindowEntry | undefined>(capacity);
     this.#oldestWatchable = startRevision;
@@ -25,15 +31,24 @@ export class EventWindow {
     return this.#oldestWatchable;
   }
 
+  /** Bytes of the events held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   push(entry: WindowEntry): void {
-    if (this.#size === this.capacity) {
+    const bytes = entry.bytes ?? 0;
+    while (this.#size > 0 && (this.#size === this.capacity || this.#bytes + bytes > this.maxBytes)) {
       const evicted = this.#ring[this.#first] as WindowEntry;
+      this.#ring[this.#first] = undefined;
       this.#oldestWatchable = evicted.event.revision;
+      this.#bytes -= evicted.bytes ?? 0;
       this.#first = (this.#first + 1) % this.capacity;
       this.#size--;
     }
     this.#ring[(this.#first + this.#size) % this.capacity] = entry;
     this.#size++;
+    this.#bytes += bytes;
   }
 
   /** Entries with revision > afterRevision, oldest first. */
@@ -54,6 +69,7 @@ export class EventWindow {
     this.#ring.fill(undefined);
     this.#first = 0;
     this.#size = 0;
+    this.#bytes = 0;
     this.#oldestWatchable = startRevision;
   }
 

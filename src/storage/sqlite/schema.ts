@@ -20,6 +20,9 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 
 export function openDatabase(path: string): SqliteDatabase {
   const db = new Database(path, { timeout: 10_000 });
+  // Pages freed by compaction go back to the file system in steps (sqlite/vacuum.ts). Takes effect on a new
+  // database; a database created without it keeps its free pages for reuse.
+  db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   // FULL: the WAL is fsynced at every commit, so a resolved write survives a crash or power loss.
   db.pragma('synchronous = FULL');

@@ -1,0 +1,90 @@
+// Bounded resources at the API server: the in-flight limit (429 + Retry-After), storage compaction on a timer
+// with space given back, and /metrics reporting them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiServer } from '../../../src/apiserver/api-server.js';
+import type { Authenticator } from '../../../src/auth/types.js';
+import { startCompactor } from '../../../src/storage/compactor.js';
+import { createMemoryStorage } from '../../../src/storage/memory.js';
+import { openSqliteStorage } from '../../../src/storage/sqlite.js';
+import { allowAll, collect } from './helpers.js';
+
+const users: Authenticator = {
+  async authenticate(req) {
+    const h = req.headers['authorization'];
+    if (h === 'Bearer admin') return { kind: 'ok', user: { name: 'admin', groups: ['system:masters'] } };
+    if (h === 'Bearer user') return { kind: 'ok', user: { name: 'user', groups: ['system:authenticated'] } };
+    return { kind: 'skip' };
+  },
+};
+
+test('one request over the read-only limit is answered 429 with Retry-After; masters and watches are not limited', async () => {
+  const api = await createApiServer({ storage: createMemoryStorage(), authenticator: users, authorizer: allowAll, maxInFlight: { readOnly: 1, mutating: 1 }, compactionIntervalMs: 0 });
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  api.registerNonResource('/slow', async () => {
+    await held;
+    return { status: 200, headers: {}, body: 'done' };
+  });
+  const as = (token: string, url: string, method = 'GET') => api.handle({ method, url, headers: { authorization: `Bearer ${token}` } });
+  const slow = as('user', '/slow');
+  const refused = await collect(await as('user', '/version'));
+  assert.equal(refused.status, 429);
+  assert.equal(refused.headers['retry-after'], '1');
+  assert.equal(refused.text, 'Too many requests, please try again later.\n');
+  assert.equal((await as('admin', '/version')).status, 200);
+  // a mutating request has its own budget
+  assert.equal((await as('user', '/api/v1/namespaces', 'POST')).status, 400);
+  const metrics = await collect(await as('admin', '/metrics'));
+  assert.match(metrics.text, /^apiserver_current_inflight_requests\{request_kind="readOnly"\} 1$/m);
+  assert.match(metrics.text, /^akube_inflight_requests_rejected_total 1$/m);
+  release();
+  assert.equal((await slow).status, 200);
+  assert.equal((await as('user', '/version')).status, 200);
+  await api.close();
+});
+
+test('the compactor compacts to the revision seen one interval earlier', async () => {
+  const storage = createMemoryStorage();
+  await storage.create('/a', '1');
+  const c = startCompactor({ storage, intervalMs: 0 });
+  await c.tick(); // notes revision 1
+  assert.equal(await storage.compactedRevision(), 0);
+  await storage.update('/a', '2', 1);
+  await storage.update('/a', '3', 2);
+  await c.tick(); // compacts to 1, notes 3
+  assert.equal(await storage.compactedRevision(), 1);
+  await c.tick(); // compacts to 3
+  assert.equal(await storage.compactedRevision(), 3);
+  assert.deepEqual({ ...c.stats(), lastDurationMs: 0 }, { compactions: 2, lastRevision: 3, lastDurationMs: 0 });
+  await c.tick(); // nothing new
+  assert.equal(c.stats().compactions, 2);
+  c.stop();
+  await storage.close();
+});
+
+test('SQLite: compaction gives the freed pages back and /metrics reports the database size', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akube-compact-'));
+  try {
+    const storage = openSqliteStorage(join(dir, 'state.db'));
+    const big = 'x'.repeat(8192);
+    let rev = await storage.create('/k', big);
+    for (let i = 0; i < 300; i++) rev = await storage.update('/k', `${big}${i}`, rev);
+    const before = storage.sizeBytes();
+    await storage.compact(rev);
+    const after = storage.sizeBytes();
+    assert.ok(after < before / 4, `database ${before} → ${after} bytes`);
+    assert.equal((await storage.get('/k'))?.value, `${big}299`);
+    const api = await createApiServer({ storage, authenticator: users, authorizer: allowAll, compactionIntervalMs: 0 });
+    const metrics = await collect(await api.handle({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer admin' } }));
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.text, new RegExp(`^apiserver_storage_size_bytes\\{storage_cluster_id="sqlite"\\} ${storage.sizeBytes()}$`, 'm'));
+    await api.close();
+    await storage.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
