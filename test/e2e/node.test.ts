@@ -73,7 +73,12 @@ after(async () => {
   if (skip || !cluster) return;
   // Pods are removed through the API first, so no container outlives the test (the cluster keeps pods on exit).
   for (const ns of ['node-e2e', 'ns-1']) akubectl(cluster, ['delete', 'namespace', ns, '--wait=false']);
-  await until('every container to be gone', async () => (await cri.listContainers()).every((c) => c.state !== 'CONTAINER_RUNNING') || undefined, 120_000).catch(() => undefined);
+  await until('every pod sandbox to be removed', async () => ((await cri.listPodSandbox()).length === 0 ? true : undefined), 120_000).catch(() => undefined);
+  // Whatever is left (a failed test) is removed through CRI: this containerd belongs to the test.
+  for (const sb of await cri.listPodSandbox().catch(() => [])) {
+    await cri.stopPodSandbox(sb.id).catch(() => undefined);
+    await cri.removePodSandbox(sb.id).catch(() => undefined);
+  }
   cri.close();
   await cluster.cleanup();
   rmSync(work, { recursive: true, force: true });

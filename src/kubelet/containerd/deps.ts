@@ -5,8 +5,9 @@ import { delimiter, join } from 'node:path';
 
 export const installHint = 'run scripts/install-deps.sh, or: apt-get install containerd runc containernetworking-plugins';
 
-export function findExecutable(name: string, path = process.env['PATH'] ?? ''): string | undefined {
-  const dirs = [...path.split(delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin'];
+/** The executable on PATH (and, for a PATH without them, the sbin directories where Debian puts runc). */
+export function findExecutable(name: string, path = `${process.env['PATH'] ?? ''}${delimiter}/usr/sbin${delimiter}/sbin${delimiter}/usr/local/sbin`): string | undefined {
+  const dirs = path.split(delimiter);
   for (const dir of dirs) {
     if (!dir) continue;
     const p = join(dir, name);
@@ -28,10 +29,10 @@ export interface RuntimeDeps {
   problem?: string;
 }
 
-export function checkRuntimeDeps(cniBinDir: string): RuntimeDeps {
-  const containerd = findExecutable('containerd');
-  const ctr = findExecutable('ctr');
-  const runc = findExecutable('runc');
+export function checkRuntimeDeps(cniBinDir: string, path?: string, uid = typeof process.getuid === 'function' ? process.getuid() : 0): RuntimeDeps {
+  const containerd = findExecutable('containerd', path);
+  const ctr = findExecutable('ctr', path);
+  const runc = findExecutable('runc', path);
   const missing = [!containerd && 'containerd', !runc && 'runc', !ctr && 'ctr (containerd)'].filter(Boolean);
   let cni = true;
   try {
@@ -42,6 +43,6 @@ export function checkRuntimeDeps(cniBinDir: string): RuntimeDeps {
   if (!cni) missing.push(`CNI plugins (${cniBinDir}/bridge)`);
   let problem: string | undefined;
   if (missing.length) problem = `${missing.join(', ')} not found: ${installHint}`;
-  else if (typeof process.getuid === 'function' && process.getuid() !== 0) problem = 'running containers needs root (containerd, runc and CNI create namespaces, mounts and cgroups): start a-kube up as root, or use --runtime fake for simulated pods';
+  else if (uid !== 0) problem = 'running containers needs root (containerd, runc and CNI create namespaces, mounts and cgroups): start a-kube up as root, or use --runtime fake for simulated pods';
   return { ...(containerd ? { containerd } : {}), ...(ctr ? { ctr } : {}), ...(runc ? { runc } : {}), ...(problem ? { problem } : {}) };
 }
