@@ -48,7 +48,8 @@ export function parseStructured(bytes: Uint8Array, type: string, expectedKind: s
   const text = Buffer.from(bytes).toString('utf8');
   let value: unknown;
   try {
-    value = type === 'application/yaml' ? parseYaml(text, { version: '1.1' }) : parseJson(text);
+    // Repeated YAML keys: the last one wins, as in Kubernetes; fieldValidation reports them (checkDuplicateFields).
+    value = type === 'application/yaml' ? parseYaml(text, { version: '1.1', uniqueKeys: false }) : parseJson(text);
   } catch (e) {
     throw unrecognized(expectedKind, e instanceof Error ? e.message : String(e), bytes);
   }

@@ -25,9 +25,20 @@ export function errorResponse(e: unknown): ApiResponse {
   return jsonResponse(err.code, err.status, { 'x-content-type-options': 'nosniff' });
 }
 
+/**
+ * A Go-quoted string restricted to ASCII (strconv.QuoteToASCII): header values cannot carry other characters
+ * (a field name from the client may hold any), and Go clients unquote \u and \U escapes.
+ */
+function quoteToAscii(text: string): string {
+  return JSON.stringify(text).replace(/[^\x20-\x7e]/gu, (c) => {
+    const cp = c.codePointAt(0) ?? 0;
+    return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** `Warning: 299 - "<text>"` headers (k8s escapes the text as a Go quoted string). */
 export function withWarnings(res: ApiResponse, ctx: RequestContext): ApiResponse {
   if (ctx.warnings.length === 0) return res;
-  const values = ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  const values = ctx.warnings.map((w) => `299 - ${quoteToAscii(w)}`);
   return { ...res, headers: { ...res.headers, warning: values } };
 }

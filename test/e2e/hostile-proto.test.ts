@@ -189,6 +189,8 @@ const rows: Row[] = [
   { name: 'duplicate keys: warned, last value kept', method: 'POST', path: cm, body: '{"metadata":{"name":"u1"},"data":{"k":"1","k":"2"}}', status: 201, check: (r) => assert.match(String(r.headers['warning']), /duplicate field \\"data.k\\"/) },
   { name: 'duplicate keys under fieldValidation=Strict', method: 'POST', path: `${cm}?fieldValidation=Strict`, body: '{"metadata":{"name":"u2","name":"u2"}}', status: 400, check: (r) => assert.equal(r.json()['message'], 'strict decoding error: duplicate field "metadata.name"') },
   { name: 'duplicate keys in a merge patch under Strict', method: 'PATCH', path: `${cm}/c?fieldValidation=Strict`, as: 'sa', headers: merge, body: '{"data":{"k":"1","k":"2"}}', status: 400 },
+  { name: 'repeated YAML keys: warned, last value kept', method: 'POST', path: cm, headers: yaml, body: 'metadata:\n  name: u3\ndata:\n  k: "1"\n  k: "2"\n', status: 201, check: (r) => assert.match(String(r.headers['warning']), /key \\"k\\" already set in map/) },
+  { name: 'an unknown field with a non-ASCII name (the warning header stays ASCII)', method: 'POST', path: cm, body: '{"metadata":{"name":"u4"},"ключ":"x"}', status: 201, check: (r) => assert.match(String(r.headers['warning']), /unknown field \\"\\u043a/) },
   { name: 'list with timeoutSeconds=abc', method: 'GET', path: `${cm}?timeoutSeconds=abc`, status: 400 },
   { name: 'watch with timeoutSeconds=abc', method: 'GET', path: `${cm}?watch=true&timeoutSeconds=abc`, status: 400 },
   { name: 'list with limit=1.5', method: 'GET', path: `${cm}?limit=1.5`, status: 400 },

@@ -1,6 +1,7 @@
 // fieldValidation=Strict|Warn|Ignore: unknown and duplicate fields are an error, a warning, or silently dropped.
 import { duplicateFieldMessage, duplicateFields } from '../../api/json-duplicates.js';
 import { getOwn } from '../../api/own.js';
+import { yamlDuplicateKeys } from '../../api/yaml-duplicates.js';
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import { unknownFields } from '../../api/schema/index.js';
@@ -26,12 +27,21 @@ export function checkUnknownFields(obj: KubeObject, definition: string, mode: Fi
 }
 
 /**
- * Repeated keys of a JSON body: a warning each (Warn) or a 400 (Strict), as kube-apiserver's strict decoder
- * reports them; the last value stands either way (Warn, Ignore).
+ * Repeated keys of a JSON or YAML body: a warning each (Warn) or a 400 (Strict), as kube-apiserver's strict
+ * decoding reports them; the last value stands either way (Warn, Ignore).
  */
-export function checkDuplicateFields(body: Uint8Array, mode: FieldValidation, ctx: RequestContext): void {
+export function checkDuplicateFields(body: Uint8Array, type: 'application/json' | 'application/yaml', mode: FieldValidation, ctx: RequestContext): void {
   if (mode === 'Ignore') return;
-  const duplicates = duplicateFields(Buffer.from(body).toString('utf8'));
+  const text = Buffer.from(body).toString('utf8');
+  if (type === 'application/yaml') {
+    const repeats = yamlDuplicateKeys(text);
+    if (repeats.length === 0) return;
+    const message = `error converting YAML to JSON: yaml: unmarshal errors:\n  ${repeats.join('\n  ')}`;
+    if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${message}`);
+    ctx.warnings.push(message);
+    return;
+  }
+  const duplicates = duplicateFields(text);
   if (duplicates.length === 0) return;
   if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${duplicates.map(duplicateFieldMessage).join(', ')}`);
   for (const p of duplicates) ctx.warnings.push(duplicateFieldMessage(p));

@@ -49,7 +49,7 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
   const bytes = await readBody(s.req);
   const isApply = type === 'application/apply-patch+yaml';
   const patch = parseStructured(bytes, isApply ? 'application/yaml' : 'application/json', target.expected.kind);
-  if (!isApply) checkDuplicateFields(bytes, mode, s.ctx);
+  checkDuplicateFields(bytes, isApply ? 'application/yaml' : 'application/json', mode, s.ctx);
   if (isApply && !s.info.query.get('fieldManager')) {
     throw errors.invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'Required', field: 'fieldManager', detail: 'is required for apply patch' }]);
   }

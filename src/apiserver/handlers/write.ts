@@ -17,7 +17,7 @@ export async function decodeBody(s: ResourceScope, expected: { group: string; ve
   const mode = parseFieldValidation(s.info.query);
   const obj = await decodeObject(s.req, expected);
   const type = mediaType(headerValue(s.req.headers, 'content-type')) || 'application/json';
-  if (type === 'application/json') checkDuplicateFields(await readBody(s.req), mode, s.ctx);
+  if (type === 'application/json' || type === 'application/yaml') checkDuplicateFields(await readBody(s.req), type, mode, s.ctx);
   checkBodyTypes(obj, expected);
   if (!isProtobufContentType(type)) checkUnknownFields(obj, expected.definition, mode, s.ctx);
   return obj;

@@ -139,6 +139,36 @@ test('duplicate fields: a warning by default, a 400 under fieldValidation=Strict
   }
 });
 
+test('repeated YAML keys: the last value stands, with go-yaml\'s words as a warning, or a 400 under Strict', async () => {
+  const s = await server();
+  try {
+    const yaml = { 'content-type': 'application/yaml' };
+    const body = 'metadata:\n  name: y1\ndata:\n  k: "1"\n  k: "2"\n';
+    const warned = await s.call('POST', cms, body, yaml);
+    assert.equal(warned.status, 201, warned.text);
+    assert.deepEqual(warned.json()['data'], { k: '2' });
+    assert.deepEqual(warned.headers['warning'], ['299 - "error converting YAML to JSON: yaml: unmarshal errors:\\n  line 5: key \\"k\\" already set in map"']);
+    const strict = await s.call('POST', `${cms}?fieldValidation=Strict`, body.replace('y1', 'y2'), yaml);
+    assert.equal(strict.status, 400);
+    assert.equal(strict.json()['message'], 'strict decoding error: error converting YAML to JSON: yaml: unmarshal errors:\n  line 5: key "k" already set in map');
+  } finally {
+    await s.close();
+  }
+});
+
+test('warnings naming non-ASCII fields are quoted to ASCII (a header value cannot carry them)', async () => {
+  const s = await server();
+  try {
+    const r = await s.call('POST', cms, '{"metadata":{"name":"u"},"ключ":1,"data":{"a":"1","a":"2"}}');
+    assert.equal(r.status, 201, r.text);
+    const warnings = r.headers['warning'] as string[];
+    for (const w of warnings) assert.match(w, /^[\x20-\x7e]*$/);
+    assert.ok(warnings.includes('299 - "unknown field \\"\\u043a\\u043b\\u044e\\u0447\\""'), String(warnings));
+  } finally {
+    await s.close();
+  }
+});
+
 test('integer query parameters that do not parse are 400 with strconv texts', async () => {
   const s = await server();
   try {
