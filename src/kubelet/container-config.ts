@@ -213,6 +213,9 @@ export function linuxSecurity(pod: KubeObject, container: Record<string, unknown
   };
 }
 
-export function linuxContainerConfig(pod: KubeObject, container: Record<string, unknown>): LinuxContainerConfig {
-  return { resources: linuxResources(container), security_context: linuxSecurity(pod, container) };
+/** pidTargetId: an ephemeral container's targetContainerName, whose PID namespace it joins. */
+export function linuxContainerConfig(pod: KubeObject, container: Record<string, unknown>, pidTargetId?: string): LinuxContainerConfig {
+  const security = linuxSecurity(pod, container);
+  if (pidTargetId && security.namespace_options) security.namespace_options = { ...security.namespace_options, pid: 'TARGET', target_id: pidTargetId };
+  return { resources: linuxResources(container), security_context: security };
 }

@@ -6,6 +6,7 @@ import type { ControllerClient, EventRecorder } from '../controllers/types.js';
 import { containerEnv, containerMounts, ContainerConfigError, expandVars, linuxContainerConfig, type EnvContext } from './container-config.js';
 import { isNotFound } from '../client/api-error.js';
 import { containerLogRelPath } from './log-paths.js';
+import { runProbe } from './prober.js';
 import type { PodSandboxConfig, RegistryAuth, RuntimeService } from './runtime/types.js';
 
 /** Why a container could not start, as the waiting reason the kubelet reports. */
@@ -27,7 +28,7 @@ export interface StartContext {
   sandboxId: string;
   sandboxConfig: PodSandboxConfig;
   /** Set for a real node: volumes, env from the API, resources. Absent for the simulated runtime. */
-  real?: { volumes: Map<string, string>; env: EnvContext };
+  real?: { volumes: Map<string, string>; env: EnvContext; hostsFile?: string };
   now: () => number;
 }
 
@@ -116,7 +117,7 @@ async function ensureImage(ctx: StartContext, c: ContainerSpecView): Promise<voi
 }
 
 /** Pulls, creates and starts the container; returns its runtime id. */
-export async function startContainer(ctx: StartContext, c: ContainerSpecView, restartCount: number): Promise<string> {
+export async function startContainer(ctx: StartContext, c: ContainerSpecView, restartCount: number, opts: { pidTargetId?: string } = {}): Promise<string> {
   await ensureImage(ctx, c);
   let command = (c.spec['command'] as string[] | undefined) ?? [];
   let args = (c.spec['args'] as string[] | undefined) ?? [];
@@ -129,6 +130,7 @@ export async function startContainer(ctx: StartContext, c: ContainerSpecView, re
       command = command.map((s) => expandVars(String(s), vars));
       args = args.map((s) => expandVars(String(s), vars));
       mounts = containerMounts(c.spec, ctx.real.volumes);
+      if (ctx.real.hostsFile && !mounts.some((m) => m.containerPath === '/etc/hosts')) mounts.push({ containerPath: '/etc/hosts', hostPath: ctx.real.hostsFile });
     } else {
       env = arr(c.spec['env'])
         .filter((e) => typeof e['value'] === 'string')
@@ -163,7 +165,7 @@ export async function startContainer(ctx: StartContext, c: ContainerSpecView, re
         stdin: c.spec['stdin'] === true,
         stdinOnce: c.spec['stdinOnce'] === true,
         ...(mounts ? { mounts } : {}),
-        ...(ctx.real ? { logPath: containerLogRelPath(c.name, restartCount), linux: linuxContainerConfig(pod, c.spec) } : {}),
+        ...(ctx.real ? { logPath: containerLogRelPath(c.name, restartCount), linux: linuxContainerConfig(pod, c.spec, opts.pidTargetId) } : {}),
       },
       ctx.sandboxConfig,
     );
@@ -182,5 +184,16 @@ export async function startContainer(ctx: StartContext, c: ContainerSpecView, re
     throw new StartError('RunContainerError', msg);
   }
   ctx.recorder.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+  const postStart = rec(rec(c.spec['lifecycle'])['postStart']);
+  if (ctx.real && (postStart['exec'] !== undefined || postStart['httpGet'] !== undefined)) {
+    // The hook runs once the container has started; a failure kills the container (restarted by its policy).
+    const r = await runProbe({ ...postStart, timeoutSeconds: Number(specOf(pod)['terminationGracePeriodSeconds'] ?? 30) || 30 }, { runtime: ctx.runtime, containerId: id, podIP: ctx.real.env.podIP, container: c.spec });
+    if (!r.ok) {
+      const what = postStart['exec'] !== undefined ? `Exec lifecycle hook (${JSON.stringify(rec(postStart['exec'])['command'] ?? [])})` : `HTTP lifecycle hook (${str(rec(postStart['httpGet'])['path'], '/')})`;
+      ctx.recorder.event(pod, 'Warning', 'FailedPostStartHook', `${what} for Container "${c.name}" in Pod "${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})" failed - error: ${r.output.trim()}`);
+      ctx.recorder.event(pod, 'Normal', 'Killing', `FailedPostStartHook`);
+      await ctx.runtime.stopContainer(id, 0).catch(() => undefined);
+    }
+  }
   return id;
 }

@@ -33,6 +33,7 @@ export interface PodView {
   sandboxReady: boolean;
   initContainers: ContainerView[];
   containers: ContainerView[];
+  ephemeralContainers?: ContainerView[];
   now: number;
   /** containerID scheme: containerd://<id>, fake://<id>. */
   runtimeName?: string;
@@ -152,11 +153,12 @@ export function buildPodStatus(view: PodView): Record<string, unknown> {
     startTime: timestamp(view.startTime),
   };
   if (view.initContainers.length) status['initContainerStatuses'] = view.initContainers.map((c) => containerStatus(c, true, scheme));
+  if (view.ephemeralContainers?.length) status['ephemeralContainerStatuses'] = view.ephemeralContainers.map((c) => containerStatus(c, false, scheme));
   return status;
 }
 
 /** The container names of a pod's spec, in order. */
-export function specContainers(pod: KubeObject, field: 'containers' | 'initContainers'): { name: string; image: string; spec: Record<string, unknown> }[] {
+export function specContainers(pod: KubeObject, field: 'containers' | 'initContainers' | 'ephemeralContainers'): { name: string; image: string; spec: Record<string, unknown> }[] {
   return arr(specOf(pod)[field]).map((c) => ({ name: str(c['name']), image: str(c['image']), spec: c }));
 }
 

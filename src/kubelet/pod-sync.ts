@@ -19,6 +19,7 @@ import { buildPodStatus, specContainers, type ContainerView } from './pod-status
 import type { ContainerStatus, PodSandboxConfig, RuntimeService } from './runtime/types.js';
 import { VolumeError, type VolumeManager } from './volumes/manager.js';
 import { probeContainer, type ContainerProbes } from './prober.js';
+import { writeHostsFile } from './hosts-file.js';
 
 /** Sandbox label naming the node that made it: clean-up and adoption touch only these. */
 export const nodeLabel = 'a-kube.io/node';
@@ -49,6 +50,8 @@ export interface PodRecord {
   startTime: number;
   containers: Map<string, ContainerRecord>;
   init: Map<string, ContainerRecord>;
+  /** Ephemeral (debug) containers: started once, never restarted. */
+  ephemeral?: Map<string, ContainerRecord>;
 }
 
 /** What a node with a real runtime adds: its data dir, volumes and the pods' DNS. */
@@ -280,7 +283,7 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
     sandboxId: rec.sandboxId,
     sandboxConfig: rec.sandboxConfig,
     now: () => d.clock.now(),
-    ...(d.real ? { real: { volumes, env: await envContext(d, pod, sandbox.ip) } } : {}),
+    ...(d.real ? { real: { volumes, env: await envContext(d, pod, sandbox.ip), ...(specOf(pod)['hostNetwork'] === true ? {} : { hostsFile: writeHostsFile(d.real.dataDir, pod, sandbox.ip) }) } } : {}),
   };
 
   const policy = str(specOf(pod)['restartPolicy'], 'Always');
@@ -379,6 +382,25 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
     }
   }
 
+  // Ephemeral containers (kubectl debug): started once each, never restarted, in the target's PID namespace.
+  const ephemeralSpecs = specContainers(pod, 'ephemeralContainers');
+  if (ephemeralSpecs.length && !d.runtime.simulated) {
+    rec.ephemeral ??= new Map();
+    for (const c of ephemeralSpecs) {
+      if (rec.ephemeral.has(c.name)) continue;
+      const cr: ContainerRecord = { restartCount: 0 };
+      rec.ephemeral.set(c.name, cr);
+      const target = str(c.spec['targetContainerName']);
+      const targetId = target ? rec.containers.get(target)?.id : undefined;
+      try {
+        cr.id = await startContainer(ctx, c, 0, targetId ? { pidTargetId: targetId } : {});
+      } catch (e) {
+        if (!(e instanceof StartError)) throw e;
+        cr.startError = { reason: e.reason, message: e.message };
+      }
+    }
+  }
+
   const status = buildPodStatus({
     pod,
     hostIP: d.hostIP,
@@ -387,6 +409,7 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
     sandboxReady: sandbox.state === 'ready',
     initContainers: await views(d, rec.init, specContainers(pod, 'initContainers'), now),
     containers: await views(d, rec.containers, specContainers(pod, 'containers'), now),
+    ...(rec.ephemeral?.size ? { ephemeralContainers: await views(d, rec.ephemeral, ephemeralSpecs, now) } : {}),
     now,
     runtimeName,
   });

@@ -2,16 +2,35 @@
 // DATA_DIR/pods/<uid>/volumes/<plugin>/<name> before the containers start, and kept current on every sync —
 // configMap and secret contents follow their objects, projected service-account tokens are renewed once 80% of
 // their life has passed. A failure names the volume, as the kubelet's FailedMount events do.
-import { mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/object.js';
 import { isNotFound } from '../../client/api-error.js';
 import type { Clock } from '../../client/workqueue.js';
 import { arr, rec, specOf, str } from '../../controllers/pod-util.js';
 import type { ControllerClient } from '../../controllers/types.js';
-import { DownwardError, podFieldValue, resourceFieldValue } from '../downward.js';
+import { DownwardError, podFieldValue, quantityValue, resourceFieldValue } from '../downward.js';
 import { podDir } from '../log-paths.js';
 import { checkRelativePath, writeAtomic, type VolumeFile } from './atomic-writer.js';
+
+/** Mount points at or below dir, from /proc/self/mountinfo (octal escapes decoded), outermost first. */
+export function mountsUnder(dir: string): string[] {
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const field = line.split(' ')[4];
+    if (!field) continue;
+    const p = field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (p === dir || p.startsWith(`${dir}/`)) out.push(p);
+  }
+  return out.sort((a, b) => a.length - b.length);
+}
 
 export class VolumeError extends Error {
   override name = 'VolumeError';
@@ -82,6 +101,13 @@ export class VolumeManager {
     if (v['emptyDir'] !== undefined) {
       const dir = this.volumeDir(uid, 'kubernetes.io~empty-dir', name);
       mkdirSync(dir, { recursive: true, mode: 0o777 });
+      const ed = rec(v['emptyDir']);
+      if (ed['medium'] === 'Memory' && !mountsUnder(dir).includes(dir)) {
+        // RAM-backed: a tmpfs sized by sizeLimit (else half the node's memory, tmpfs' own default).
+        const size = ed['sizeLimit'] !== undefined ? Math.floor(quantityValue(String(ed['sizeLimit']))) : undefined;
+        const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `mode=0777${size ? `,size=${size}` : ''}`, 'tmpfs', dir], { encoding: 'utf8', timeout: 10_000 });
+        if (r.status !== 0) throw new VolumeError(name, `mount tmpfs: ${(r.stderr || r.error?.message || '').trim()}`);
+      }
       return dir;
     }
     if (v['hostPath'] !== undefined) {
@@ -241,10 +267,14 @@ export class VolumeManager {
     return Math.max(0, min);
   }
 
-  /** Removes the pod's volumes (after its containers are gone). */
+  /** Removes the pod's volumes (after its containers are gone): tmpfs volumes unmounted first. */
   tearDown(uid: string): void {
     this.#tokens.delete(uid);
     if (!uid) return;
-    rmSync(podDir(this.#o.dataDir, uid), { recursive: true, force: true });
+    const dir = podDir(this.#o.dataDir, uid);
+    for (const m of mountsUnder(dir).reverse()) spawnSync('umount', [m], { timeout: 10_000 });
+    // Never delete through a mount that could not be undone.
+    if (mountsUnder(dir).length) return;
+    rmSync(dir, { recursive: true, force: true });
   }
 }

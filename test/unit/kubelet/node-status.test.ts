@@ -27,3 +27,13 @@ test('a real node reports its machine, allocatable less the eviction reserve, an
   const ok = nodeStatus(spec, 0, 0) as Record<string, any>;
   assert.equal((ok['conditions'] as Record<string, string>[]).find((c) => c['type'] === 'Ready')?.['reason'], 'KubeletReady');
 });
+
+test('the managed /etc/hosts: localhost, the pod (FQDN with a subdomain), hostAliases; unsafe aliases dropped', async () => {
+  const { hostsFileContent } = await import('../../../src/kubelet/hosts-file.js');
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'ns' }, spec: { hostname: 'web-0', subdomain: 'web', hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar'] }, { ip: '1.1.1.1\n2.2.2.2', hostnames: ['evil'] }] } };
+  const text = hostsFileContent(pod as never, '10.244.0.9');
+  assert.match(text, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
+  assert.match(text, /^10\.244\.0\.9\tweb-0\.web\.ns\.svc\.cluster\.local\tweb-0$/m);
+  assert.match(text, /^10\.1\.2\.3\tfoo\.local\tbar$/m);
+  assert.doesNotMatch(text, /evil/);
+});

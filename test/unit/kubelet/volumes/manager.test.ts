@@ -106,3 +106,19 @@ test('writeAtomic rewrites only on change and removes names that are gone', (t) 
   assert.equal(readFileSync(join(dir, 'a'), 'utf8'), '3');
   assert.throws(() => lstatSync(join(dir, 'b')));
 });
+
+test('emptyDir medium Memory is a tmpfs of sizeLimit, unmounted before the pod dir is removed', { skip: process.getuid?.() !== 0 ? 'mounting tmpfs needs root' : false }, async (t) => {
+  const h = setup();
+  t.after(h.cleanup);
+  const { mountsUnder } = await import('../../../../src/kubelet/volumes/manager.js');
+  const paths = await h.vm.setUp(pod([{ name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } }]));
+  const dir = paths.get('ram') ?? '';
+  assert.deepEqual(mountsUnder(dir), [dir]);
+  await h.vm.setUp(pod([{ name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } }]));
+  assert.deepEqual(mountsUnder(dir), [dir], 'mounted once');
+  const df = (await import('node:fs')).statfsSync(dir);
+  assert.equal(df.blocks * df.bsize, 8 * 2 ** 20);
+  h.vm.tearDown('uid-1');
+  assert.deepEqual(mountsUnder(dir), []);
+  assert.throws(() => statSync(dir));
+});
