@@ -2,10 +2,11 @@
 // process.exit): only synchronous calls work in an 'exit' handler, so iptables-save/-restore and ip run with
 // spawnSync. It removes the service proxy's rules, the pod network's rules and the bridge.
 import { spawnSync } from 'node:child_process';
-import { podNetworkRemovalText } from './pod-network.js';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { defaultNetworkLock, podNetworkRemovalText } from './pod-network.js';
 import { proxyRemovalText } from './proxy/proxier.js';
 
-export function removeNodeNetworkSync(bridge: string | undefined): void {
+export function removeNodeNetworkSync(bridge: string | undefined, lockPath: string | undefined = defaultNetworkLock): void {
   for (const table of ['filter', 'nat'] as const) {
     const saved = spawnSync('iptables-save', ['-t', table], { encoding: 'utf8' });
     if (saved.status !== 0) continue;
@@ -16,4 +17,9 @@ export function removeNodeNetworkSync(bridge: string | undefined): void {
     if (pod) spawnSync('iptables-restore', ['--noflush', '--wait'], { input: pod });
   }
   if (bridge) spawnSync('ip', ['link', 'del', bridge]);
+  try {
+    if (lockPath && readFileSync(lockPath, 'utf8').startsWith(`${process.pid}\n`)) unlinkSync(lockPath);
+  } catch {
+    // no lock, or not ours
+  }
 }

@@ -6,7 +6,7 @@ import { Informer, restListerWatcher } from '../../../client/informer.js';
 import type { RestClient } from '../../../client/rest.js';
 import { chainsOf, hostIptables, type Iptables } from '../iptables.js';
 import { servicePorts, type ServicePort } from './model.js';
-import { buildRules, dynamicPrefixes, filterChains, jumpRules, natChains, type Rules } from './rules.js';
+import { buildRules, dynamicPrefixes, filterChains, jumpRules, natChains, restoreText, type ChainContents, type Rules } from './rules.js';
 
 export interface ServiceProxyOptions {
   client: Pick<RestClient, 'list' | 'watch'>;
@@ -30,6 +30,8 @@ export class ServiceProxy {
   readonly #services: Informer;
   readonly #slices: Informer;
   #previous = { nat: new Set<string>(), filter: new Set<string>() };
+  /** What the last successful sync left in place, chain by chain (undefined: write everything next time). */
+  #written: ChainContents | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Whether #timer is the periodic resync (which a change brings forward) rather than a pending change. */
   #timerIsResync = false;
@@ -121,12 +123,16 @@ export class ServiceProxy {
   async #sync(): Promise<void> {
     const started = performance.now();
     const rules = buildRules(this.desired(), { clusterCidr: this.#o.clusterCidr, previous: this.#previous });
+    // After the first sync only changed chains are written; a failure makes the next sync write everything.
+    const text = this.#written ? restoreText(rules.contents, this.#written, this.#previous) : rules.text;
     try {
-      await this.#ipt.restore(rules.text);
+      await this.#ipt.restore(text);
       this.#previous = rules.chains;
+      this.#written = rules.contents;
       this.#o.onSync?.(rules, performance.now() - started);
     } catch (e) {
       this.#o.log?.(`service proxy: iptables-restore failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.#written = undefined;
       this.#dirty = true;
     }
   }

@@ -57,9 +57,17 @@ export interface RuleOptions {
   previous?: { nat: ReadonlySet<string>; filter: ReadonlySet<string> };
 }
 
+/** Each chain's rules in order, per table (the declaration order is the map's). */
+export interface ChainContents {
+  nat: Map<string, string[]>;
+  filter: Map<string, string[]>;
+}
+
 export interface Rules {
+  /** The whole rule set (first sync, or after a failure): every chain declared and written. */
   text: string;
   chains: { nat: Set<string>; filter: Set<string> };
+  contents: ChainContents;
   /** Numbers for logs and benchmarks. */
   counts: { servicePorts: number; endpointChains: number; rules: number };
 }
@@ -180,26 +188,39 @@ export function buildRules(ports: readonly ServicePort[], o: RuleOptions): Rules
   }
   services.push('-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
 
-  const stale = (prev: ReadonlySet<string> | undefined, now: Set<string>) => [...(prev ?? [])].filter((c) => !now.has(c) && dynamicPrefixes.some((p) => c.startsWith(p))).sort();
-  const staleNat = stale(o.previous?.nat, natDecl);
-  const staleFilter = stale(o.previous?.filter, filterDecl);
-  const decl = (names: Iterable<string>) => [...names].map((c) => `:${c} - [0:0]`);
-  const natRules = [...services, ...nodePorts, ...nat];
-  const filterRules = [...filterServices, ...filterExternal, ...filter];
-  const text = [
-    '*filter',
-    ...decl(filterDecl),
-    ...decl(staleFilter),
-    ...filterRules,
-    ...staleFilter.map((c) => `-X ${c}`),
-    'COMMIT',
-    '*nat',
-    ...decl(natDecl),
-    ...decl(staleNat),
-    ...natRules,
-    ...staleNat.map((c) => `-X ${c}`),
-    'COMMIT',
-    '',
-  ].join('\n');
-  return { text, chains: { nat: natDecl, filter: filterDecl }, counts: { servicePorts: sorted.length, endpointChains, rules: natRules.length + filterRules.length } };
+  const contents: ChainContents = { nat: new Map([...natDecl].map((c) => [c, []])), filter: new Map([...filterDecl].map((c) => [c, []])) };
+  for (const [table, lines] of [['nat', [...services, ...nodePorts, ...nat]], ['filter', [...filterServices, ...filterExternal, ...filter]]] as const) {
+    const m = contents[table];
+    for (const l of lines) m.get(l.slice(3, l.indexOf(' ', 3)))?.push(l);
+  }
+  const text = restoreText(contents, undefined, o.previous);
+  const rules = [...contents.nat.values(), ...contents.filter.values()].reduce((n, l) => n + l.length, 0);
+  return { text, chains: { nat: natDecl, filter: filterDecl }, contents, counts: { servicePorts: sorted.length, endpointChains, rules } };
+}
+
+/**
+ * Restore text for `next`: with `last` (what the previous successful sync wrote), only the chains whose rules
+ * changed are declared (which flushes them) and rewritten; chains in `previous` that are gone are deleted.
+ * Unchanged chains are not mentioned, so iptables-restore --noflush leaves them alone: on the nft backend a
+ * restore costs in proportion to what it names, and most syncs change a handful of chains.
+ */
+export function restoreText(next: ChainContents, last: ChainContents | undefined, previous?: { nat: ReadonlySet<string>; filter: ReadonlySet<string> }): string {
+  const out: string[] = [];
+  for (const table of ['filter', 'nat'] as const) {
+    const now = next[table];
+    const before = last?.[table];
+    const changed = [...now.keys()].filter((c) => !before || !sameLines(before.get(c), now.get(c)));
+    const stale = [...(previous?.[table] ?? [])].filter((c) => !now.has(c) && dynamicPrefixes.some((p) => c.startsWith(p))).sort();
+    out.push(`*${table}`, ...changed.map((c) => `:${c} - [0:0]`), ...stale.map((c) => `:${c} - [0:0]`));
+    for (const c of changed) out.push(...(now.get(c) ?? []));
+    out.push(...stale.map((c) => `-X ${c}`), 'COMMIT');
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+function sameLines(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -61,8 +61,13 @@ export class NetLab {
   }
 
   /** Starts `node -e script` inside `ns` and resolves once it prints a line containing `ready`. */
-  async serve(ns: string, script: string): Promise<ChildProcess> {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  serve(ns: string, script: string): Promise<ChildProcess> {
+    return this.serveNode(ns, ['-e', script]);
+  }
+
+  /** Starts `node ...args` inside `ns` and resolves once it prints a line containing `ready`. */
+  async serveNode(ns: string, args: readonly string[]): Promise<ChildProcess> {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#children.push(child);
     await new Promise<void>((resolve, reject) => {
       let out = '';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../../../../src/api/object.js';
 import { servicePorts, usableEndpoints, type Endpoint, type ServicePort } from '../../../../../src/kubelet/network/proxy/model.js';
-import { buildRules, chainHash, probability } from '../../../../../src/kubelet/network/proxy/rules.js';
+import { buildRules, chainHash, probability, restoreText } from '../../../../../src/kubelet/network/proxy/rules.js';
 
 const ep = (ip: string, port: number, extra: Partial<Endpoint> = {}): Endpoint => ({ ip, port, ready: true, serving: true, terminating: false, local: true, ...extra });
 const port = (o: Partial<ServicePort> & Pick<ServicePort, 'name' | 'endpoints'>): ServicePort => ({ namespace: 'ns', portName: '', protocol: 'TCP', clusterIPs: ['10.96.0.50'], port: 80, externalIPs: [], externalPolicyLocal: false, internalPolicyLocal: false, ...o });
@@ -98,4 +98,20 @@ test('service ports from a Service and its EndpointSlices: ports matched by name
   assert.deepEqual(servicePorts(svc({ clusterIP: 'None', ports: [{ port: 80 }] }), [sl], 'me'), []);
   assert.deepEqual(servicePorts(svc({ type: 'ExternalName', externalName: 'example.org' }), [], 'me'), []);
   assert.deepEqual(servicePorts(svc({ clusterIP: '10.96.1.2', ports: [{ port: 70000 }, { port: 80, protocol: 'ICMP' }] }), [], 'me'), []);
+});
+
+test('after the first sync only changed chains are written; a replaced endpoint\'s chain is deleted', () => {
+  const a = port({ name: 'a', endpoints: [ep('10.244.0.3', 80), ep('10.244.0.4', 80)] });
+  const b = port({ name: 'b', clusterIPs: ['10.96.0.51'], endpoints: [ep('10.244.0.5', 80)] });
+  const first = buildRules([a, b], opts);
+  const second = buildRules([a, { ...b, endpoints: [ep('10.244.0.6', 80)] }], { ...opts, previous: first.chains });
+  const text = restoreText(second.contents, first.contents, first.chains);
+  const svcB = `KUBE-SVC-${chainHash('ns/btcp')}`;
+  const oldSep = `KUBE-SEP-${chainHash('ns/btcp10.244.0.5:80')}`;
+  const newSep = `KUBE-SEP-${chainHash('ns/btcp10.244.0.6:80')}`;
+  const declared = text.split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]);
+  assert.deepEqual(declared.sort(), [svcB, newSep, oldSep].sort());
+  assert.ok(text.includes(`-X ${oldSep}`));
+  assert.ok(!text.includes(`KUBE-SVC-${chainHash('ns/atcp')}`));
+  assert.equal(restoreText(second.contents, second.contents, second.chains), '*filter\nCOMMIT\n*nat\nCOMMIT\n');
 });
