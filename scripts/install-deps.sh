@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 want=(openssl ca-certificates containerd runc containernetworking-plugins iptables iproute2 python3 make g++)
 if [ "${1:-}" = "--for-tests" ]; then
-  want+=(python3-kubernetes curl debootstrap busybox-static)
+  want+=(python3-kubernetes curl debootstrap busybox-static docker-registry skopeo)
 fi
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

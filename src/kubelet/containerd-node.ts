@@ -135,6 +135,7 @@ export async function startContainerdNode(o: ContainerdNodeOptions): Promise<Con
     problem = deps.problem;
     if (!problem && deps.containerd) {
       mkdirSync(paths.dir, { recursive: true, mode: 0o711 });
+      mkdirSync(paths.registryConfig, { recursive: true });
       const snapshotter = overlaySupported(paths.dir) ? 'overlayfs' : 'native';
       writeFileSync(paths.config, renderContainerdConfig({ paths, sandboxImage: pauseImage, snapshotter, cniBinDir, cniConfDir: cniConfDir(o.dataDir), streamPort: await freePort() }));
       supervisor = new ContainerdSupervisor({ binary: deps.containerd, paths, log: o.log });

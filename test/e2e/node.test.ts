@@ -5,8 +5,9 @@
 // Needs root, containerd, runc and the CNI plugins (CI has them); skipped with the reason otherwise.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { akubectl, entry, repoRoot, startCluster, type Cluster } from './harness.js';
@@ -225,6 +226,35 @@ test('probes: readiness flips Ready, a failing liveness probe restarts the conta
   assert.match(events, /Killing +Container main failed liveness probe, will be restarted/);
   assert.equal(akubectl(cluster, ['delete', 'pod', 'probed', '-n', 'node-e2e', '--wait=false']).status, 0);
   await until('the preStop hook to run', () => (existsSync(join(hostDir, 'prestop-ran')) ? true : undefined), 30_000);
+});
+
+test('an image pulled from a registry on loopback (docker-registry, pushed with skopeo), policy Always', { skip: skip || (!existsSync('/usr/bin/docker-registry') || !existsSync('/usr/bin/skopeo') ? 'docker-registry or skopeo is not installed (scripts/install-deps.sh --for-tests)' : false) }, async (t) => {
+  const port = await new Promise<number>((resolve) => {
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const regDir = join(work, 'registry');
+  mkdirSync(regDir);
+  writeFileSync(join(regDir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${regDir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const registry = spawn('/usr/bin/docker-registry', ['serve', join(regDir, 'config.yml')], { stdio: 'ignore' });
+  t.after(() => registry.kill());
+  const ref = `127.0.0.1:${port}/a-kube-test/busybox:pulled`;
+  await until('skopeo to push to the registry', () => {
+    const r = spawnSync('skopeo', ['copy', '--dest-tls-verify=false', `docker-archive:${join(work, 'busybox-test.tar')}`, `docker://${ref}`], { encoding: 'utf8', timeout: 60_000 });
+    return r.status === 0 ? true : undefined;
+  }, 60_000);
+  apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pulled', namespace: 'node-e2e' }, spec: { containers: [{ name: 'main', image: ref, imagePullPolicy: 'Always', command: ['sleep', '3600'] }] } });
+  const pod = await until('the pulled pod Running', () => {
+    const p = podJson('node-e2e', 'pulled');
+    return p?.['status']?.['phase'] === 'Running' ? p : undefined;
+  });
+  assert.match(pod['status']['containerStatuses'][0]['imageID'], /sha256:[0-9a-f]{64}/);
+  const events = akubectl(cluster, ['get', 'events', '-n', 'node-e2e', '--field-selector', 'involvedObject.name=pulled', '-o', 'custom-columns=REASON:.reason,MESSAGE:.message', '--no-headers']).stdout;
+  assert.match(events, new RegExp(`Pulling +Pulling image "${ref.replace(/[.]/g, '\\.')}"`));
+  assert.match(events, /Pulled +Successfully pulled image ".*" in [0-9.]+s/);
+  assert.equal(akubectl(cluster, ['delete', 'pod', 'pulled', '-n', 'node-e2e', '--grace-period=1', '--wait=false']).status, 0);
 });
 
 test('the walkthrough: nginx:latest (the local stand-in image) runs with service account k-sa-1 and its token', { skip, timeout: 900_000 }, async () => {

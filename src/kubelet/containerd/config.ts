@@ -12,6 +12,8 @@ export interface ContainerdPaths {
   ttrpcSocket: string;
   pidFile: string;
   log: string;
+  /** Per-registry hosts.toml files (mirrors, plain-HTTP or self-signed registries): certs.d/<host[:port]>/hosts.toml. */
+  registryConfig: string;
 }
 
 export function containerdPaths(dataDir: string): ContainerdPaths {
@@ -24,6 +26,7 @@ export function containerdPaths(dataDir: string): ContainerdPaths {
     socket: join(dir, 'containerd.sock'),
     ttrpcSocket: join(dir, 'containerd-ttrpc.sock'),
     pidFile: join(dir, 'containerd.pid'),
+    registryConfig: join(dir, 'certs.d'),
     log: join(dataDir, 'containerd.log'),
   };
 }
@@ -46,7 +49,7 @@ function q(s: string): string {
 export function renderContainerdConfig(o: ContainerdConfigOptions): string {
   const cri = '[plugins."io.containerd.grpc.v1.cri"]';
   return [
-    '# Written by a-kube at every start; edits are overwritten.',
+    `# Written by a-kube at every start; edits are overwritten. Registry settings go in ${o.paths.registryConfig}.`,
     'version = 2',
     `root = ${q(o.paths.root)}`,
     `state = ${q(o.paths.state)}`,
@@ -77,6 +80,8 @@ export function renderContainerdConfig(o: ContainerdConfigOptions): string {
     '      runtime_type = "io.containerd.runc.v2"',
     '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
     '        SystemdCgroup = false',
+    `  [plugins."io.containerd.grpc.v1.cri".registry]`,
+    `    config_path = ${q(o.paths.registryConfig)}`,
     `  [plugins."io.containerd.grpc.v1.cri".cni]`,
     `    bin_dir = ${q(o.cniBinDir)}`,
     `    conf_dir = ${q(o.cniConfDir)}`,
