@@ -50,8 +50,11 @@ export function startWatchdog(stallMs = defaultStallMs): Watchdog {
   beat();
   const timer = setInterval(beat, Math.max(10, Math.floor(stallMs / 10)));
   timer.unref();
-  const worker = new Worker(watchdogSource, { eval: true, workerData: { heartbeat, stallMs } });
+  // No execArgv: the watchdog is plain JavaScript and must not wait for loaders (tsx) to start.
+  const worker = new Worker(watchdogSource, { eval: true, execArgv: [], workerData: { heartbeat, stallMs } });
   worker.unref();
+  // A watchdog that cannot run is reported, never fatal.
+  worker.on('error', (e) => process.stderr.write(`a-kube: watchdog: ${e instanceof Error ? e.message : String(e)}\n`));
   return {
     stop() {
       clearInterval(timer);

@@ -87,6 +87,8 @@ for (const c of cases) {
     assert.equal(status['reason'], c.status === 400 ? 'BadRequest' : 'Invalid');
     if (typeof c.message === 'string') assert.equal(status['message'], c.message);
     else assert.match(String(status['message']), c.message);
+    const ready = await s.call('GET', '/readyz');
+    assert.deepEqual([ready.status, ready.text], [200, 'ok']);
   });
 }
 
