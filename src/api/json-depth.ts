@@ -10,13 +10,30 @@ export const exceededMaxDepth = 'exceeded max depth';
 
 /** Whether `value` nests objects/arrays more than `limit` levels deep. Iterative: safe for any input. */
 export function exceedsDepth(value: unknown, limit = maxJsonDepth): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > limit) return true;
-    const children = Array.isArray(v) ? v : Object.values(v);
-    for (const c of children) if (typeof c === 'object' && c !== null) stack.push([c, depth + 1]);
+  if (typeof value !== 'object' || value === null) return false;
+  // Two parallel stacks (values and their levels) instead of a pair per value: this walks every request body.
+  const values: object[] = [value];
+  const levels: number[] = [1];
+  while (values.length > 0) {
+    const v = values.pop()!;
+    const level = levels.pop()!;
+    if (level > limit) return true;
+    if (Array.isArray(v)) {
+      for (const c of v) {
+        if (typeof c === 'object' && c !== null) {
+          values.push(c);
+          levels.push(level + 1);
+        }
+      }
+    } else {
+      for (const k in v) {
+        const c = (v as Record<string, unknown>)[k];
+        if (typeof c === 'object' && c !== null && Object.hasOwn(v, k)) {
+          values.push(c);
+          levels.push(level + 1);
+        }
+      }
+    }
   }
   return false;
 }
