@@ -4,7 +4,7 @@
 // and a node agent server on it answers for a Node object that names it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -265,4 +265,58 @@ test('large output arrives whole (flow control)', opts, async () => {
   const r = await kubectl(['exec', 'box', '--', 'sh', '-c', 'head -c 3000000 /dev/zero | tr "\\0" a']);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.length, 3_000_000);
+});
+
+test('cp both ways: kubectl 1.32, kubectl 1.27 and a-kubectl (tar over exec)', opts, async () => {
+  const local = mkdtempSync(join(tmpdir(), 'akube-cp-'));
+  try {
+    mkdirSync(join(local, 'tree/sub'), { recursive: true });
+    writeFileSync(join(local, 'tree/sub/file.txt'), 'nested\n');
+    writeFileSync(join(local, 'one.txt'), 'single file\n');
+    const k127 = kubectlBinary('1.27');
+    const clients: [string, (args: string[]) => Promise<Run>][] = [
+      ['kubectl', (a) => kubectl(a)],
+      ['a-kubectl', (a) => akubectl(a)],
+      ...(k127 ? ([['kubectl-1.27', (a: string[]) => kubectl(a, '', k127)]] as [string, (args: string[]) => Promise<Run>][]) : []),
+    ];
+    for (const [name, cli] of clients) {
+      const up = await cli(['cp', join(local, 'one.txt'), `box:/tmp/${name}-one.txt`]);
+      assert.equal(up.status, 0, `${name}: ${up.stderr}`);
+      assert.equal((await kubectl(['exec', 'box', '--', 'cat', `/tmp/${name}-one.txt`])).stdout, 'single file\n', name);
+      assert.equal((await cli(['cp', join(local, 'tree'), `default/box:/tmp/${name}-tree`])).status, 0, name);
+      assert.equal((await kubectl(['exec', 'box', '--', 'cat', `/tmp/${name}-tree/sub/file.txt`])).stdout, 'nested\n', name);
+      const down = await cli(['cp', `box:/tmp/${name}-tree`, join(local, `${name}-back`)]);
+      assert.equal(down.status, 0, `${name}: ${down.stderr}`);
+      assert.equal(readFileSync(join(local, `${name}-back/sub/file.txt`), 'utf8'), 'nested\n', name);
+    }
+  } finally {
+    rmSync(local, { recursive: true, force: true });
+  }
+});
+
+test('a-kubectl port-forward and attach', opts, async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  await createPod('web2', ['/bin/sh', '-c', `mkdir -p /www && echo from a-kubectl > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www`]);
+  await new Promise((r) => setTimeout(r, 500));
+  const child = spawn(process.execPath, [...entry('a-kubectl'), 'port-forward', 'pod/web2', `:${port}`], { cwd: repoRoot, env: { ...process.env, HOME: dataDir, KUBECONFIG: cluster!.kubeconfigPath } });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  try {
+    let local = 0;
+    for (let i = 0; i < 300 && !local; i++) {
+      const m = /Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/.exec(out);
+      if (m) local = Number(m[1]);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(local, out);
+    for (let i = 0; i < 3; i++) assert.equal(await (await fetch(`http://127.0.0.1:${local}/`)).text(), 'from a-kubectl\n');
+    assert.match(out, new RegExp(`Handling connection for ${local}`));
+  } finally {
+    child.kill('SIGINT');
+  }
+  await createPod('listener', ['/bin/sh', '-c', 'while read line; do echo "got: $line"; done; echo bye'], { stdin: true });
+  const r = await akubectl(['attach', '-i', 'listener'], 'first\nsecond\n', 20_000);
+  assert.match(r.stdout, /got: first\ngot: second\n/);
+  assert.match(r.stderr, /If you don't see a command prompt, try pressing enter\./);
 });

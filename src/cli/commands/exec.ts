@@ -11,12 +11,12 @@ interface RawModeStream {
   setRawMode?(mode: boolean): unknown;
 }
 
-function rawModeOf(stdin: NodeJS.ReadableStream): RawModeStream {
+export function rawModeOf(stdin: NodeJS.ReadableStream): RawModeStream {
   return stdin as RawModeStream;
 }
 
 /** The terminal's size and resize events, when stdout is a terminal. */
-function terminal(ctx: CommandContext): { size: () => TerminalSize | undefined; onResize: (l: () => void) => () => void } | undefined {
+export function terminal(ctx: CommandContext): { size: () => TerminalSize | undefined; onResize: (l: () => void) => () => void } | undefined {
   if (!ctx.io.stdoutIsTTY || ctx.io.stdout !== process.stdout) return undefined;
   return {
     size: () => (process.stdout.columns && process.stdout.rows ? { width: process.stdout.columns, height: process.stdout.rows } : undefined),

@@ -26,6 +26,8 @@ export interface RemoteCommandOptions {
   stdin?: NodeJS.ReadableStream;
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
+  /** Receives stdout as bytes instead of text (a tar stream for `cp`). */
+  stdoutBytes?: (chunk: Buffer) => void;
   /** The terminal's size now (sent first) and a way to hear about changes; both only with a TTY. */
   size?: () => TerminalSize | undefined;
   onResize?: (listener: () => void) => () => void;
@@ -140,7 +142,8 @@ export function runRemoteCommand(o: RemoteCommandOptions): Promise<number> {
       const payload = buf.subarray(1);
       switch (buf[0]) {
         case channels.stdout:
-          o.stdout.write(decoders.out.write(payload));
+          if (o.stdoutBytes) o.stdoutBytes(Buffer.from(payload));
+          else o.stdout.write(decoders.out.write(payload));
           break;
         case channels.stderr:
           o.stderr.write(decoders.err.write(payload));

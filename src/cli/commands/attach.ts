@@ -1,0 +1,90 @@
+// `attach (POD | TYPE/NAME) -c CONTAINER [-i] [-t]`: the streams of a running container's main process, over
+// WebSocket (v5.channel.k8s.io) like exec.
+import { isRecord } from '../../api/object.js';
+import { resourcePath } from '../../client/paths.js';
+import type { Command } from '../command.js';
+import { CliError, ExitError, UsageError } from '../errors.js';
+import { runRemoteCommand, RemoteCommandError } from '../streaming/remote-command.js';
+import { chooseContainer, podFor } from './pod-for.js';
+import { rawModeOf, terminal } from './exec.js';
+
+export const command: Command = {
+  name: 'attach',
+  short: 'Attach to a running container',
+  long: 'Attach to a process that is already running inside an existing container.',
+  examples: [
+    '  # Get output from running pod mypod; use the \'kubectl.kubernetes.io/default-container\' annotation',
+    '  # for selecting the container to be attached or the first container in the pod will be chosen',
+    '  kubectl attach mypod',
+    '  ',
+    '  # Get output from ruby-container from pod mypod',
+    '  kubectl attach mypod -c ruby-container',
+    '  ',
+    '  # Switch to raw terminal mode; sends stdin to \'bash\' in ruby-container from pod mypod',
+    '  # and sends stdout/stderr from \'bash\' back to the client',
+    '  kubectl attach mypod -c ruby-container -i -t',
+    '  ',
+    '  # Get output from the first pod of a replica set named nginx',
+    '  kubectl attach rs/nginx',
+  ].join('\n'),
+  usage: 'attach (POD | TYPE/NAME) -c CONTAINER [options]',
+  flags: [
+    { name: 'container', short: 'c', kind: 'string', usage: 'Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen' },
+    { name: 'quiet', short: 'q', kind: 'bool', usage: 'Only print output from the remote session' },
+    { name: 'stdin', short: 'i', kind: 'bool', usage: 'Pass stdin to the container' },
+    { name: 'tty', short: 't', kind: 'bool', usage: 'Stdin is a TTY' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    const [target, ...extra] = args.positionals;
+    if (!target || extra.length > 0 || args.afterDash) throw new UsageError('expected POD, TYPE/NAME, or TYPE NAME, (at most 2 arguments) saw 0: []', ctx.path);
+    const { namespace } = await ctx.factory.namespace();
+    const pod = await podFor(ctx, target, namespace);
+    const phase = isRecord(pod.status) ? pod.status.phase : undefined;
+    if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(`cannot attach a container in a completed pod; current phase is ${phase}`);
+    const container = chooseContainer(pod, f.string('container'));
+    if (container.notice && !f.bool('quiet')) ctx.io.stderr.write(container.notice);
+    const spec = isRecord(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers.filter(isRecord).find((c) => c.name === container.name) : undefined;
+
+    const stdin = f.bool('stdin');
+    const raw = rawModeOf(ctx.io.stdin);
+    let tty = f.bool('tty');
+    if (tty && spec && spec.tty !== true) {
+      if (!f.bool('quiet')) ctx.io.stderr.write(`error: Unable to use a TTY - container ${container.name} did not allocate one\n`);
+      tty = false;
+    } else if (tty && !(stdin && raw.isTTY)) {
+      if (!f.bool('quiet')) ctx.io.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+      tty = false;
+    }
+    if (!f.bool('quiet')) ctx.io.stderr.write("If you don't see a command prompt, try pressing enter.\n");
+    const query = new URLSearchParams();
+    query.set('container', container.name);
+    if (stdin) query.set('stdin', 'true');
+    query.set('stdout', 'true');
+    if (!tty) query.set('stderr', 'true');
+    if (tty) query.set('tty', 'true');
+
+    const client = await ctx.factory.client();
+    const term = tty ? terminal(ctx) : undefined;
+    if (tty) raw.setRawMode?.(true);
+    let code: number;
+    try {
+      code = await runRemoteCommand({
+        config: client.config,
+        path: resourcePath({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace ?? namespace, name: pod.metadata.name ?? target, subresource: 'attach' }),
+        query,
+        ...(stdin ? { stdin: ctx.io.stdin } : {}),
+        stdout: ctx.io.stdout,
+        stderr: ctx.io.stderr,
+        ...(term ? { size: term.size, onResize: term.onResize } : {}),
+        signal: ctx.factory.signal,
+      });
+    } catch (e) {
+      if (e instanceof RemoteCommandError) throw new CliError(e.message);
+      throw e;
+    } finally {
+      if (tty) raw.setRawMode?.(false);
+    }
+    if (code !== 0) throw new ExitError(code);
+  },
+};
