@@ -1,5 +1,6 @@
 // Endpoints and EndpointSlice controllers (one loop): for each Service with a selector, the pods it
 // selects, their IPs and the resolved target ports; ready pods as addresses, others as not ready.
+import { getOwn } from '../api/own.js';
 import type { KubeObject } from '../api/object.js';
 import { isAlreadyExists, isNotFound } from '../client/api-error.js';
 import { byOwnerUid, objectKey, ownerUidIndex, splitKey, type Indexer } from '../client/informer.js';
@@ -31,7 +32,7 @@ interface ServicePort {
 }
 
 function labelsMatch(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
-  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+  return Object.entries(selector).every(([k, v]) => getOwn(labels, k) === v);
 }
 
 /** The pod's port for a Service port: a number as is, a name looked up among the containers' ports. */

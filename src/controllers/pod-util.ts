@@ -1,4 +1,5 @@
 // Facts about pods that several controllers need: active, ready, available, and kubelet-style accessors.
+import { getOwn } from '../api/own.js';
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 
@@ -67,8 +68,8 @@ export function comparePodsForDeletion(a: KubeObject, b: KubeObject): number {
   const nodeA = str(specOf(a)['nodeName']) !== '';
   const nodeB = str(specOf(b)['nodeName']) !== '';
   if (nodeA !== nodeB) return nodeA ? 1 : -1;
-  const pa = phaseRank[podPhase(a)] ?? 1;
-  const pb = phaseRank[podPhase(b)] ?? 1;
+  const pa = getOwn(phaseRank, podPhase(a)) ?? 1;
+  const pb = getOwn(phaseRank, podPhase(b)) ?? 1;
   if (pa !== pb) return pa - pb;
   const ra = isPodReady(a);
   const rb = isPodReady(b);

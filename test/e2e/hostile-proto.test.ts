@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { encodeKubernetesProtobuf } from '../../src/api/protobuf/index.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/certs.js';
 import { signed } from '../fixtures/cert-chain.js';
-import { hasKubectl, kubectl, startCluster, type Cluster } from './harness.js';
+import { akubectl, hasKubectl, kubectl, startCluster, type Cluster } from './harness.js';
 
 const skip = hasKubectl ? false : 'kubectl is not installed';
 
@@ -230,4 +230,15 @@ test(`a table of ${rows.length} hostile requests, each answered as kube-apiserve
   assert.equal(anonymousReview.status, 403);
   assert.match(String(anonymousReview.json()['message']), /User "system:anonymous" cannot create resource "selfsubjectreviews"/);
   console.log(answered.join('\n'));
+});
+
+test('prototype-named data keys through both kubectls: kubectl sends protobuf, a-kubectl JSON; both keep the keys', { skip }, async () => {
+  ok(kubectl(cluster, ['create', 'configmap', 'kp', '-n', 'team', '--from-literal=__proto__=from-kubectl', '--from-literal=constructor=c']), 'kubectl create');
+  ok(akubectl(cluster, ['create', 'configmap', 'ap', '-n', 'team', '--from-literal=__proto__=from-a-kubectl', '--from-literal=prototype=p']), 'a-kubectl create');
+  const kp = JSON.parse(ok(kubectl(cluster, ['get', 'configmap', 'kp', '-n', 'team', '-o', 'json']), 'get kp')) as { data: Record<string, string> };
+  assert.deepEqual(Object.entries(kp.data).sort(), [['__proto__', 'from-kubectl'], ['constructor', 'c']]);
+  const ap = JSON.parse(ok(akubectl(cluster, ['get', 'configmap', 'ap', '-n', 'team', '-o', 'json']), 'get ap')) as { data: Record<string, string> };
+  assert.deepEqual(Object.entries(ap.data).sort(), [['__proto__', 'from-a-kubectl'], ['prototype', 'p']]);
+  assert.equal(ok(akubectl(cluster, ['get', 'configmap', 'kp', '-n', 'team', '-o', 'jsonpath={.data.__proto__}']), 'jsonpath'), 'from-kubectl');
+  await assertHealthy('after kubectl create configmap');
 });
