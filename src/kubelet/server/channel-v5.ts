@@ -28,7 +28,7 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
 const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (protocols) => (protocols.has(channelV5) ? channelV5 : false) });
 
 /** Upgrades a connection to the runtime's URL to SPDY/3.1 for remote commands; resolves with the socket and what followed the answer. */
-function upgradeToSpdy(runtimeUrl: string): Promise<{ socket: Socket; rest: Buffer } | { refused: Buffer }> {
+export function upgradeToSpdy(runtimeUrl: string): Promise<{ socket: Socket; rest: Buffer } | { refused: Buffer }> {
   const url = new URL(runtimeUrl);
   return new Promise((resolve, reject) => {
     const socket = tcpConnect(Number(url.port || 80), url.hostname);
