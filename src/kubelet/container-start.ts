@@ -28,7 +28,8 @@ export interface StartContext {
   sandboxId: string;
   sandboxConfig: PodSandboxConfig;
   /** Set for a real node: volumes, env from the API, resources. Absent for the simulated runtime. */
-  real?: { volumes: Map<string, string>; env: EnvContext; hostsFile?: string };
+  /** env: what the environment is built from, fetched only when a container is about to start. */
+  real?: { volumes: Map<string, string>; env: () => Promise<EnvContext>; podIP: string; hostsFile?: string };
   now: () => number;
 }
 
@@ -125,7 +126,7 @@ export async function startContainer(ctx: StartContext, c: ContainerSpecView, re
   let mounts;
   try {
     if (ctx.real) {
-      env = await containerEnv(ctx.real.env, c.spec);
+      env = await containerEnv(await ctx.real.env(), c.spec);
       const vars = new Map(env.map((e) => [e.key, e.value]));
       command = command.map((s) => expandVars(String(s), vars));
       args = args.map((s) => expandVars(String(s), vars));
@@ -187,7 +188,7 @@ export async function startContainer(ctx: StartContext, c: ContainerSpecView, re
   const postStart = rec(rec(c.spec['lifecycle'])['postStart']);
   if (ctx.real && (postStart['exec'] !== undefined || postStart['httpGet'] !== undefined)) {
     // The hook runs once the container has started; a failure kills the container (restarted by its policy).
-    const r = await runProbe({ ...postStart, timeoutSeconds: Number(specOf(pod)['terminationGracePeriodSeconds'] ?? 30) || 30 }, { runtime: ctx.runtime, containerId: id, podIP: ctx.real.env.podIP, container: c.spec });
+    const r = await runProbe({ ...postStart, timeoutSeconds: Number(specOf(pod)['terminationGracePeriodSeconds'] ?? 30) || 30 }, { runtime: ctx.runtime, containerId: id, podIP: ctx.real.podIP, container: c.spec });
     if (!r.ok) {
       const what = postStart['exec'] !== undefined ? `Exec lifecycle hook (${JSON.stringify(rec(postStart['exec'])['command'] ?? [])})` : `HTTP lifecycle hook (${str(rec(postStart['httpGet'])['path'], '/')})`;
       ctx.recorder.event(pod, 'Warning', 'FailedPostStartHook', `${what} for Container "${c.name}" in Pod "${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})" failed - error: ${r.output.trim()}`);

@@ -182,6 +182,11 @@ async function writeStatus(d: PodSyncDeps, pod: KubeObject, status: Record<strin
   }
 }
 
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= fn());
+}
+
 function backoffFor(restartCount: number): number {
   return Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(restartCount, 10));
 }
@@ -283,7 +288,7 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
     sandboxId: rec.sandboxId,
     sandboxConfig: rec.sandboxConfig,
     now: () => d.clock.now(),
-    ...(d.real ? { real: { volumes, env: await envContext(d, pod, sandbox.ip), ...(specOf(pod)['hostNetwork'] === true ? {} : { hostsFile: writeHostsFile(d.real.dataDir, pod, sandbox.ip) }) } } : {}),
+    ...(d.real ? { real: { volumes, env: once(() => envContext(d, pod, sandbox.ip)), podIP: sandbox.ip, ...(specOf(pod)['hostNetwork'] === true ? {} : { hostsFile: writeHostsFile(d.real.dataDir, pod, sandbox.ip) }) } } : {}),
   };
 
   const policy = str(specOf(pod)['restartPolicy'], 'Always');

@@ -69,6 +69,8 @@ export class VolumeManager {
   readonly #o: VolumeManagerOptions;
   /** pod uid → "volume/path" → token. */
   readonly #tokens = new Map<string, Map<string, CachedToken>>();
+  /** pod uid → the last set-up: its volumes' spec, when, and the paths (syncs in between reuse them). */
+  readonly #done = new Map<string, { spec: string; podIP: string; at: number; paths: Map<string, string> }>();
 
   constructor(o: VolumeManagerOptions) {
     this.#o = o;
@@ -78,9 +80,16 @@ export class VolumeManager {
     return join(podDir(this.#o.dataDir, uid), 'volumes', plugin, name);
   }
 
-  /** Sets up (or refreshes) every volume of the pod; returns volume name → host path. */
-  async setUp(pod: KubeObject, podIP = ''): Promise<Map<string, string>> {
+  /**
+   * Sets up (or refreshes) every volume of the pod; returns volume name → host path. Between refreshes (every
+   * refreshMs, or when a token is due, the volumes change or the pod IP appears) the last set-up is reused.
+   */
+  async setUp(pod: KubeObject, podIP = '', refreshMs = 60_000): Promise<Map<string, string>> {
     const uid = pod.metadata.uid ?? '';
+    const spec = JSON.stringify(specOf(pod)['volumes'] ?? []);
+    const last = this.#done.get(uid);
+    const now = this.#o.clock.now();
+    if (last && last.spec === spec && last.podIP === podIP && now - last.at < refreshMs && (this.msUntilRefresh(uid) ?? Infinity) > 0) return last.paths;
     const out = new Map<string, string>();
     for (const v of arr(specOf(pod)['volumes'])) {
       const name = str(v['name']);
@@ -92,6 +101,7 @@ export class VolumeManager {
       }
     }
     if (!this.#tokens.has(uid)) this.#tokens.set(uid, new Map());
+    this.#done.set(uid, { spec, podIP, at: now, paths: out });
     return out;
   }
 
@@ -270,6 +280,7 @@ export class VolumeManager {
   /** Removes the pod's volumes (after its containers are gone): tmpfs volumes unmounted first. */
   tearDown(uid: string): void {
     this.#tokens.delete(uid);
+    this.#done.delete(uid);
     if (!uid) return;
     const dir = podDir(this.#o.dataDir, uid);
     for (const m of mountsUnder(dir).reverse()) spawnSync('umount', [m], { timeout: 10_000 });
