@@ -22,6 +22,10 @@ import { runKubernetesServiceController } from '../controllers/kubernetes-servic
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
 import type { ContainerdNode } from '../kubelet/containerd-node.js';
+import { checkRuntimeDeps } from '../kubelet/containerd/deps.js';
+
+/** Where Debian's containernetworking-plugins are. */
+const cniBinDir = '/usr/lib/cni';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
 import { ServiceProxy } from '../kubelet/network/proxy/proxier.js';
 import { removeNodeNetworkSync } from '../kubelet/network/cleanup.js';
@@ -110,7 +114,11 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const clusterCidr = opts.clusterCidr ?? defaultClusterCidr;
   let podNetwork: PodNetwork | undefined;
   let lastResortCleanup: (() => void) | undefined;
-  if (opts.podNetwork) {
+  // Without root or the runtime's packages nothing can run here: the control plane still comes up, the node
+  // reports NotReady with the reason, and the machine's network is left alone.
+  const runtimeProblem = (opts.runtime ?? 'containerd') === 'containerd' && !opts.containerRuntimeEndpoint ? checkRuntimeDeps(cniBinDir).problem : undefined;
+  if (opts.podNetwork && runtimeProblem) say(`pod network not set up: ${runtimeProblem}`);
+  if (opts.podNetwork && !runtimeProblem) {
     podNetwork = await setUpPodNetwork({ bridge: defaultBridgeName, podCidr: firstNodeBlock(clusterCidr), clusterCidr, owner: `data dir ${opts.dataDir}` });
     say(`pod network: bridge ${podNetwork.bridge} ${podNetwork.gateway} (${podNetwork.podCidr} of ${podNetwork.clusterCidr})`);
     // If the process exits before close() has finished (the shutdown timer), the rules still go.
