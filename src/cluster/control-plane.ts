@@ -162,7 +162,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // pods/log, exec, attach, portforward go to the pod's node agent; this process's agents are reached directly.
   const localNodes = new Map<string, KubeletEndpoint>();
   const nodeServers: RunningNodeServer[] = [];
-  installPodStreams(apiserver.api, { ca: pki.ca.cert, cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, localNodes });
+  installPodStreams(apiserver.api, { ca: pki.ca.cert, cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, localNodes }, opts.authorizationMode === 'AlwaysAllow' ? undefined : auth.authorizer);
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });

@@ -2,6 +2,8 @@
 // --runtime fake`): logs return the simulated container's lines; exec and the like say plainly that nothing runs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startCluster, kubectl, akubectl, hasKubectl, kubectlBinary, type Cluster } from './harness.js';
 
 let cluster: Cluster;
@@ -59,4 +61,37 @@ test('exec, attach and port-forward on a simulated node: a clear refusal, from e
   assert.match(kubectl(cluster, ['attach', 'quiet']).stderr, refused('attach'));
   assert.match(kubectl(cluster, ['port-forward', 'pod/quiet', '18080:80']).stderr, refused('port-forward'));
   assert.match(kubectl(cluster, ['exec', 'quiet', '-c', 'other', '--', 'true']).stderr, /container other is not valid for pod quiet/);
+});
+
+test('exec needs create on pods/exec, also for WebSocket clients that send GET', opts, async () => {
+  await runningPod('guarded');
+  const ok = (args: string[]) => {
+    const r = kubectl(cluster, args);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  ok(['create', 'serviceaccount', 'getter']);
+  ok(['create', 'role', 'exec-get', '--verb=get', '--resource=pods,pods/exec']);
+  ok(['create', 'rolebinding', 'exec-get', '--role=exec-get', '--serviceaccount=default:getter']);
+  const token = ok(['create', 'token', 'getter']).trim();
+  // a kubeconfig with the token alone (the admin one would also present its client certificate)
+  const admin = readFileSync(cluster.kubeconfig, 'utf8');
+  const ca = /certificate-authority-data: (\S+)/.exec(admin)?.[1] ?? '';
+  const tokenConfig = join(cluster.dataDir, 'getter.kubeconfig');
+  writeFileSync(tokenConfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${cluster.url}\n    certificate-authority-data: ${ca}\nusers:\n- name: getter\n  user:\n    token: ${token}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: getter\n    namespace: default\ncurrent-context: c\n`);
+  const asGetter = (args: string[]) => kubectl(cluster, ['--kubeconfig', tokenConfig, ...args]);
+  const akubectlAsGetter = (args: string[]) => akubectl(cluster, ['--kubeconfig', tokenConfig, ...args]);
+  const denied = akubectlAsGetter(['exec', 'guarded', '--', 'true']);
+  assert.notEqual(denied.status, 0);
+  assert.match(denied.stderr, /pods "guarded" is forbidden: User "system:serviceaccount:default:getter" cannot create resource "pods\/exec" in API group "" in the namespace "default"/);
+  assert.match(asGetter(['exec', 'guarded', '--', 'true']).stderr, /cannot create resource "pods\/exec"/);
+  ok(['create', 'role', 'exec-create', '--verb=create', '--resource=pods/exec']);
+  ok(['create', 'rolebinding', 'exec-create', '--role=exec-create', '--serviceaccount=default:getter']);
+  // now the request reaches the node, which says what it can do
+  for (let i = 0; i < 50; i++) {
+    const r = akubectlAsGetter(['exec', 'guarded', '--', 'true']);
+    if (refused('exec').test(r.stderr)) return;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  assert.fail('exec with create on pods/exec never reached the node agent');
 });

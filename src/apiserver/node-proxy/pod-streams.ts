@@ -4,7 +4,10 @@
 import { StringDecoder } from 'node:string_decoder';
 import { findResource } from '../../api/catalog.js';
 import { isRecord, type KubeObject } from '../../api/object.js';
+import type { Authorizer } from '../../auth/types.js';
 import { relayUpgrade } from '../../streaming/upgrade-relay.js';
+import { attributesFor } from '../authorization.js';
+import { forbiddenError } from '../forbidden.js';
 import type { ApiServer } from '../api-server.js';
 import type { CustomHandler, CustomScope } from '../router.js';
 import { errors, field, type FieldError } from '../status.js';
@@ -37,6 +40,11 @@ export function resolveContainer(pod: Readonly<KubeObject>, requested: string): 
 
 export interface PodStreamDeps {
   kubelet: KubeletClientConfig;
+  /**
+   * WebSocket clients open exec/attach/portforward with GET; as kube-apiserver ≥ 1.31 does, such a request also needs
+   * `create` on the subresource (what SPDY's POST is authorised for), so `get` alone never runs a command.
+   */
+  authorizer?: Authorizer;
   /** The Node object by name (from the API server's own store). */
   node(name: string): Promise<Readonly<KubeObject> | undefined>;
 }
@@ -142,6 +150,11 @@ type StreamKind = 'exec' | 'attach' | 'portforward';
 export function podStreamHandler(kind: StreamKind, deps: PodStreamDeps): CustomHandler {
   return async function podStream(s): Promise<ApiResponse> {
     if (s.info.verb !== 'get' && s.info.verb !== 'create') throw errors.methodNotAllowed(s.info.verb, { group: '', resource: `pods/${kind}` });
+    if (s.info.verb === 'get' && deps.authorizer && s.ctx.user) {
+      const attrs = { ...attributesFor(s.ctx.requestInfo, s.ctx.user), verb: 'create' };
+      const decision = await deps.authorizer.authorize(attrs);
+      if (decision.decision !== 'allow') throw forbiddenError(attrs, decision.reason);
+    }
     const q = queryOf(s);
     const { pod, endpoint } = await podAndNode(s, deps, true);
     const params = new URLSearchParams();
@@ -180,11 +193,12 @@ export function podStreamHandler(kind: StreamKind, deps: PodStreamDeps): CustomH
 }
 
 /** Serves the four pod subresources on `api`. */
-export function installPodStreams(api: ApiServer, kubelet: KubeletClientConfig): void {
+export function installPodStreams(api: ApiServer, kubelet: KubeletClientConfig, authorizer?: Authorizer): void {
   const nodes = findResource('', 'v1', 'nodes');
   if (!nodes) throw new Error('nodes are not in the catalog');
   const deps: PodStreamDeps = {
     kubelet,
+    ...(authorizer ? { authorizer } : {}),
     node: async (name) => {
       const store = await api.stores.storeFor(nodes);
       try {
