@@ -17,6 +17,8 @@ import type { VersionInfo } from './nonresource.js';
 import { errors } from './status.js';
 import type { ApiRequest, ApiResponse, HeaderMap } from './types.js';
 
+export const maxStreamsPerConnection = 1000;
+
 export interface ApiServerOptions {
   storage: Storage;
   tls: { cert: string; key: string; clientCA: string };
@@ -159,6 +161,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     allowHTTP1: true,
     requestCert: true,
     rejectUnauthorized: false,
+    // Streams one HTTP/2 connection may have open at once (kube-apiserver's --http2-max-streams-per-connection).
+    settings: { maxConcurrentStreams: maxStreamsPerConnection },
   });
   closeIdleConnections(server, opts.idleConnectionTimeoutMs);
 

@@ -1,4 +1,5 @@
-// Idle connections are closed after the idle timeout; a session with an open stream (a quiet watch) is kept.
+// Connection limits: idle connections are closed after the idle timeout (a session with an open stream, a quiet
+// watch, is kept), and one HTTP/2 connection may open at most 1000 streams at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
@@ -52,4 +53,12 @@ test('a session with an open watch outlives the idle timeout', { timeout: 20_000
   assert.equal(closed, false);
   req.close();
   client.close();
+});
+
+test('the server limits the streams of one connection to 1000', { timeout: 20_000 }, async () => {
+  const client = connect(server.url, { ca: caCert });
+  client.on('error', () => {});
+  const settings = await new Promise<{ maxConcurrentStreams?: number }>((resolve) => client.once('remoteSettings', resolve));
+  assert.equal(settings.maxConcurrentStreams, 1000);
+  client.destroy();
 });
