@@ -181,5 +181,5 @@ export function startEndpointsController(ctx: ControllerContext): Promise<void> 
     },
   });
   const deps: EndpointsDeps = { client: ctx.client, services: svcInf.store, pods: podInf.store, endpoints: epInf.store, slices: sliceInf.store };
-  return runController({ name: 'endpoints', informers: [svcInf, podInf, epInf, sliceInf], queue, reconcile: (k) => reconcileEndpoints(k, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
+  return runController({ name: 'endpoints', informers: [svcInf, podInf, epInf, sliceInf], queue, primary: { informer: svcInf, resource: R.services }, recorder: ctx.recorder, reconcile: (k) => reconcileEndpoints(k, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
 }

@@ -156,5 +156,5 @@ export function startScheduler(ctx: ControllerContext): Promise<void> {
   });
   nodeInf.addEventHandler({ add: retryUnschedulable, update: retryUnschedulable });
   const deps: SchedulerDeps = { client: ctx.client, pods: podInf.store, nodes: nodeInf.store, cache, recorder: ctx.recorder, clock: ctx.clock, unschedulable };
-  return runController({ name: 'scheduler', informers: [podInf, nodeInf], queue, reconcile: (k) => scheduleOne(k, deps), workers: ctx.workers ?? 16, signal: ctx.signal, log: ctx.log });
+  return runController({ name: 'scheduler', informers: [podInf, nodeInf], queue, primary: { informer: podInf, resource: R.pods }, recorder: ctx.recorder, reconcile: (k) => scheduleOne(k, deps), workers: ctx.workers ?? 16, signal: ctx.signal, log: ctx.log });
 }
