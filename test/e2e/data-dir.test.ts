@@ -10,7 +10,7 @@ import { entry, hasKubectl, kubectl, repoRoot, startCluster, type Cluster } from
 let cluster: Cluster;
 
 before(async () => {
-  cluster = await startCluster({ args: ['--runtime', 'none'] });
+  cluster = await startCluster({ args: ['--runtime', 'none'], timeoutMs: 90_000 });
 });
 after(async () => {
   await cluster?.cleanup();
@@ -60,5 +60,5 @@ test('after a stop the lock is gone; certificates without state.db refuse to sta
   const r = upAgain();
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /holds a cluster's certificates \(pki\/\) but no database \(state\.db\).*--reset-state/);
-  await startCluster({ dataDir: cluster.dataDir, args: ['--runtime', 'none', '--reset-state'] }).then((c) => c.cleanup());
+  await startCluster({ dataDir: cluster.dataDir, args: ['--runtime', 'none', '--reset-state'], timeoutMs: 90_000 }).then((c) => c.cleanup());
 });

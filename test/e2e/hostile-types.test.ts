@@ -12,7 +12,7 @@ import type { KubeObject } from '../../src/api/object.js';
 let cluster: Cluster;
 
 before(async () => {
-  cluster = await startCluster({ args: ['--runtime', 'fake'] });
+  cluster = await startCluster({ args: ['--runtime', 'fake'], timeoutMs: 90_000 });
 });
 after(async () => {
   await cluster?.cleanup();
@@ -30,7 +30,7 @@ function assertReady(): void {
   assert.equal(ok(['get', '--raw', '/readyz']), 'ok');
 }
 
-async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();

@@ -57,7 +57,15 @@ export function resolveDefinition(name: string): Resolved {
   return resolved;
 }
 
+const byNode = new WeakMap<Schema, Resolved>();
+
 export function resolveNode(node: Schema): Resolved {
+  let hit = byNode.get(node);
+  if (!hit) byNode.set(node, (hit = resolveUncached(node)));
+  return hit;
+}
+
+function resolveUncached(node: Schema): Resolved {
   const name = referenced(node);
   if (name) return resolveDefinition(name);
   if (node['x-kubernetes-preserve-unknown-fields'] === true) return { shape: { kind: 'opaque' }, goType: 'interface {}' };

@@ -10,9 +10,21 @@ import { resolveNode } from './shape.js';
 export const quantityFormatMessage = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 export const quantitySuffixMessage = "unable to parse quantity's suffix";
 
+/** The struct fields from the root, innermost last, as a chain (joined only for a message). */
+interface FieldPath {
+  name: string;
+  parent: FieldPath | undefined;
+}
+
+function joinPath(p: FieldPath | undefined): string {
+  const names: string[] = [];
+  for (let at = p; at; at = at.parent) names.push(at.name);
+  return names.reverse().join('.');
+}
+
 interface Context {
   struct: string;
-  fields: string[];
+  fields: FieldPath | undefined;
   /** Where the value sits (its parent and key), to quote a number literal as it was written. */
   holder?: unknown;
   key?: string | number;
@@ -25,7 +37,7 @@ interface Context {
  */
 export function typeErrors(definition: string, obj: unknown): string[] {
   const out: string[] = [];
-  walk(refTo(definition), obj, { struct: '', fields: [] }, out);
+  walk(refTo(definition), obj, { struct: '', fields: undefined }, out);
   return out;
 }
 
@@ -38,8 +50,8 @@ function jsonKind(value: unknown): string {
 }
 
 function cannotUnmarshal(what: string, goType: string, ctx: Context): string {
-  if (ctx.struct === '' && ctx.fields.length === 0) return `json: cannot unmarshal ${what} into Go value of type ${goType}`;
-  return `json: cannot unmarshal ${what} into Go struct field ${ctx.struct}.${ctx.fields.join('.')} of type ${goType}`;
+  if (ctx.struct === '' && ctx.fields === undefined) return `json: cannot unmarshal ${what} into Go value of type ${goType}`;
+  return `json: cannot unmarshal ${what} into Go struct field ${ctx.struct}.${joinPath(ctx.fields)} of type ${goType}`;
 }
 
 const intRanges: Record<string, [number, number]> = {
@@ -99,7 +111,7 @@ function walk(node: Schema, value: unknown, ctx: Context, out: string[]): void {
       if (!isRecord(value)) return void wrong();
       for (const [key, child] of Object.entries(value)) {
         const property = Object.hasOwn(shape.properties, key) ? shape.properties[key] : undefined;
-        if (property) walk(property, child, { struct: shape.structName || ctx.struct, fields: [...ctx.fields, key], holder: value, key }, out);
+        if (property) walk(property, child, { struct: shape.structName || ctx.struct, fields: { name: key, parent: ctx.fields }, holder: value, key }, out);
       }
       return;
     case 'map':
