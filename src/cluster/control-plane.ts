@@ -28,6 +28,7 @@ import { checkRuntimeDeps } from '../kubelet/containerd/deps.js';
 const cniBinDir = '/usr/lib/cni';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
 import { ServiceProxy } from '../kubelet/network/proxy/proxier.js';
+import { installHttpProxies } from '../apiserver/node-proxy/http-proxy.js';
 import { removeNodeNetworkSync } from '../kubelet/network/cleanup.js';
 import { startClusterDns } from '../kubelet/network/dns/cluster-dns.js';
 import type { RunningDnsServer } from '../kubelet/network/dns/server.js';
@@ -163,6 +164,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const localNodes = new Map<string, KubeletEndpoint>();
   const nodeServers: RunningNodeServer[] = [];
   installPodStreams(apiserver.api, { ca: pki.ca.cert, cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, localNodes }, opts.authorizationMode === 'AlwaysAllow' ? undefined : auth.authorizer);
+  installHttpProxies(apiserver.api);
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
