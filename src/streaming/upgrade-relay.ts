@@ -48,6 +48,11 @@ export async function relayUpgrade(req: IncomingMessage, socket: Duplex, head: B
     if (!socket.destroyed) socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     return;
   }
+  if (socket.destroyed) {
+    // the client left while the upstream was being dialled
+    upstream.destroy();
+    return;
+  }
   await new Promise<void>((resolve) => {
     let closed = 0;
     const done = () => {
