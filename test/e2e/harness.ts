@@ -44,7 +44,7 @@ export async function startCluster(opts: { args?: string[]; dataDir?: string; ti
       env: { ...process.env, HOME: dataDir },
     });
     url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`a-kube up did not become ready in time:\n${output}`)), opts.timeoutMs ?? 30_000);
+      const timer = setTimeout(() => reject(new Error(`a-kube up did not become ready in time:\n${output}`)), opts.timeoutMs ?? 90_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         const m = /a-kube is up at (\S+)/.exec(output);
