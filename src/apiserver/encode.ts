@@ -1,5 +1,6 @@
 // Writing objects and lists in the negotiated form. JSON of cached objects is reused, never re-stringified.
 import { stringify as toYaml } from 'yaml';
+import { exceedsDepth } from '../api/json-depth.js';
 import type { KubeObject, ListMeta } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { groupVersion } from '../api/resource-info.js';
@@ -32,8 +33,15 @@ export interface EncodeContext {
   now: () => Date;
 }
 
+/**
+ * The YAML writer recurses deeply per level and overflows the stack a few hundred levels down; a value nested
+ * deeper than this (allowed up to maxJsonDepth) is written as JSON, which is YAML too.
+ */
+const maxYamlWriterDepth = 200;
+
 function yamlResponse(status: number, value: unknown): ApiResponse {
-  return { status, headers: { 'content-type': 'application/yaml' }, body: toYaml(value, { version: '1.1' }) };
+  const body = exceedsDepth(value, maxYamlWriterDepth) ? `${JSON.stringify(value)}\n` : toYaml(value, { version: '1.1' });
+  return { status, headers: { 'content-type': 'application/yaml' }, body };
 }
 
 export function objectResponse(status: number, obj: Readonly<KubeObject>, e: EncodeContext): ApiResponse {

@@ -8,7 +8,7 @@
 // The table's `ptr` flag marks the pointer fields. Messages are kept whenever they are on the wire (`{}`
 // when empty), as Go's JSON encoder writes non-pointer structs and set pointers; the zero metav1.Time
 // (`creationTimestamp`) is dropped, where Go's JSON writes null.
-import { exceededMaxDepth, maxJsonDepth } from '../json-depth.js';
+import { exceededMaxDepth } from '../json-depth.js';
 import { setOwn } from '../own.js';
 import { ProtobufDecodeError } from './errors.js';
 import { formatDuration, formatMicroTime, formatTime, readSmallMessage } from './special.js';
@@ -84,11 +84,18 @@ function requireMessage(name: string): MessageInfo {
   return info;
 }
 
+/**
+ * Messages nested deeper than this are refused. API types nest a few dozen levels at most; each level costs the
+ * decoder several stack frames (more through embedded RawExtension documents), so the bound sits well below what
+ * the stack holds.
+ */
+const maxMessageNesting = 100;
+
 /** How many messages the decoder is inside of (decoding is synchronous, so one counter serves every call). */
 let nesting = 0;
 
 function decodeMessage(name: string, bytes: Uint8Array, path: string): Record<string, unknown> {
-  if (nesting >= maxJsonDepth) throw new ProtobufDecodeError(`${path}: ${exceededMaxDepth}`);
+  if (nesting >= maxMessageNesting) throw new ProtobufDecodeError(`${path}: ${exceededMaxDepth}`);
   nesting++;
   try {
     return decodeMessageFields(name, bytes, path);

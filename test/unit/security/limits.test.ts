@@ -58,6 +58,30 @@ test('nesting beyond the limit is a 400 for every body kind and patch type, and 
   }
 });
 
+test('a value just under the limit goes through every verb and output form without overflowing', async () => {
+  const s = await server();
+  try {
+    const url = '/apis/apps/v1/namespaces/default/controllerrevisions';
+    // metadata/data wrappers: the document itself is one level deeper than `data`.
+    const data = nestedObject(maxJsonDepth - 2);
+    const created = await s.call('POST', url, `{"metadata":{"name":"r"},"revision":1,"data":${data}}`);
+    assert.equal(created.status, 201, created.text.slice(0, 200));
+    for (const accept of ['application/json', 'application/yaml', 'application/json;as=Table;v=v1;g=meta.k8s.io']) {
+      assert.equal((await s.call('GET', `${url}/r`, undefined, { accept })).status, 200, accept);
+      assert.equal((await s.call('GET', url, undefined, { accept })).status, 200, accept);
+    }
+    assert.equal((await s.call('PATCH', `${url}/r`, `{"data":${data}}`, { 'content-type': 'application/merge-patch+json' })).status, 200);
+    assert.equal((await s.call('PATCH', `${url}/r`, `{"data":${data}}`, { 'content-type': 'application/strategic-merge-patch+json' })).status, 200);
+    assert.equal((await s.call('PATCH', `${url}/r`, `[{"op":"replace","path":"/revision","value":2}]`, { 'content-type': 'application/json-patch+json' })).status, 200);
+    const current = (await s.call('GET', `${url}/r`)).json()['metadata'] as Record<string, unknown>;
+    const put = await s.call('PUT', `${url}/r`, `{"metadata":{"name":"r","resourceVersion":"${String(current['resourceVersion'])}"},"revision":3,"data":${data}}`);
+    assert.equal(put.status, 200, put.text.slice(0, 200));
+    assert.equal((await s.call('DELETE', `${url}/r`)).status, 200);
+  } finally {
+    await s.close();
+  }
+});
+
 test('JSON patch operations cannot build an object deeper than the limit one step at a time', async () => {
   const s = await server();
   try {
@@ -96,6 +120,42 @@ test('deep JSON inside a protobuf RawExtension is a 400', async () => {
     const r = await collect(await s.raw('POST', '/apis/apps/v1/namespaces/default/controllerrevisions', body, { 'content-type': 'application/vnd.kubernetes.protobuf' }));
     assert.equal(r.status, 400, r.text.slice(0, 300));
     assert.match(String(r.json()['message']), depthMessage('ControllerRevision'));
+  } finally {
+    await s.close();
+  }
+});
+
+/** protobuf wire helpers: a length-delimited field. */
+function field(n: number, bytes: Uint8Array): Uint8Array {
+  const len: number[] = [];
+  for (let v = bytes.length; ; v >>>= 7) {
+    if (v < 0x80) {
+      len.push(v);
+      break;
+    }
+    len.push((v & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from([(n << 3) | 2, ...len]), bytes]);
+}
+
+/** A ControllerRevision whose data (RawExtension) holds a protobuf ControllerRevision, `levels` times over. */
+function nestedRevision(levels: number): Uint8Array {
+  const envelope = (message: Uint8Array) =>
+    Buffer.concat([Buffer.from('k8s\0', 'latin1'), field(1, Buffer.concat([field(1, Buffer.from('apps/v1')), field(2, Buffer.from('ControllerRevision'))])), field(2, message)]);
+  let inner: Uint8Array = envelope(field(1, field(1, Buffer.from('r'))));
+  for (let i = 0; i < levels; i++) inner = envelope(Buffer.concat([field(1, field(1, Buffer.from('r'))), field(2, field(1, inner))]));
+  return inner;
+}
+
+test('protobuf objects nested inside RawExtensions beyond the limit are a 400, not a stack overflow', async () => {
+  const s = await server();
+  try {
+    const url = '/apis/apps/v1/namespaces/default/controllerrevisions';
+    const shallow = await collect(await s.raw('POST', url, nestedRevision(20), { 'content-type': 'application/vnd.kubernetes.protobuf' }));
+    assert.equal(shallow.status, 201, shallow.text.slice(0, 300));
+    const deepBody = await collect(await s.raw('POST', url, nestedRevision(5000), { 'content-type': 'application/vnd.kubernetes.protobuf' }));
+    assert.equal(deepBody.status, 400, deepBody.text.slice(0, 300));
+    assert.match(String(deepBody.json()['message']), /exceeded max depth/);
   } finally {
     await s.close();
   }
