@@ -6,7 +6,7 @@ import { Informer, restListerWatcher } from '../../../client/informer.js';
 import type { RestClient } from '../../../client/rest.js';
 import { chainsOf, hostIptables, type Iptables } from '../iptables.js';
 import { servicePorts, type ServicePort } from './model.js';
-import { buildRules, dynamicPrefixes, filterChains, jumpRules, natChains, restoreText, type ChainContents, type Rules } from './rules.js';
+import { buildRules, dynamicPrefixes, filterChains, jumpRules, natChains, restoreBatches, type ChainContents, type Rules } from './rules.js';
 
 export interface ServiceProxyOptions {
   client: Pick<RestClient, 'list' | 'watch'>;
@@ -17,6 +17,8 @@ export interface ServiceProxyOptions {
   minSyncPeriodMs?: number;
   /** A full resync at least this often, repairing rules changed behind the proxy's back (default 30 s). */
   syncPeriodMs?: number;
+  /** Per-service chains per iptables-restore when a sync changes many (default 1000; see restoreBatches). */
+  maxChainsPerRestore?: number;
   log?: (line: string) => void;
   /** Told after each successful sync (tests and benchmarks wait on it). */
   onSync?: (r: Rules, ms: number) => void;
@@ -124,9 +126,9 @@ export class ServiceProxy {
     const started = performance.now();
     const rules = buildRules(this.desired(), { clusterCidr: this.#o.clusterCidr, previous: this.#previous });
     // After the first sync only changed chains are written; a failure makes the next sync write everything.
-    const text = this.#written ? restoreText(rules.contents, this.#written, this.#previous) : rules.text;
+    const texts = restoreBatches(rules.contents, this.#written, this.#previous, this.#o.maxChainsPerRestore ?? 1000);
     try {
-      await this.#ipt.restore(text);
+      for (const text of texts) await this.#ipt.restore(text);
       this.#previous = rules.chains;
       this.#written = rules.contents;
       this.#o.onSync?.(rules, performance.now() - started);

@@ -219,6 +219,41 @@ export function restoreText(next: ChainContents, last: ChainContents | undefined
   return out.join('\n');
 }
 
+/** Order of writing in batches: endpoint chains before the chains that jump to them, the entry chains last. */
+function batchRank(chain: string): number {
+  if (chain === 'KUBE-MARK-MASQ') return -1;
+  if (chain.startsWith('KUBE-SEP-')) return 0;
+  if (chain.startsWith('KUBE-SVC-') || chain.startsWith('KUBE-SVL-')) return 1;
+  if (chain.startsWith('KUBE-EXT-')) return 2;
+  return 3;
+}
+
+/**
+ * The same change as restoreText, cut into several restores of at most `maxChains` per-service chains each,
+ * written in an order that keeps every step consistent: the marking chain and endpoint chains first, then the service chains that
+ * jump to them, and last the entry chains (KUBE-SERVICES, KUBE-NODEPORTS, …) with the deletions of stale chains.
+ * A new chain is unreachable until the last restore names it, so what traffic sees still changes at once. The
+ * nft backend's cost per restore grows faster than linearly with its size, so a large first sync is far cheaper
+ * in pieces.
+ */
+export function restoreBatches(next: ChainContents, last: ChainContents | undefined, previous: { nat: ReadonlySet<string>; filter: ReadonlySet<string> } | undefined, maxChains: number): string[] {
+  const changedNat = [...next.nat.keys()].filter((c) => !last || !sameLines(last.nat.get(c), next.nat.get(c)));
+  const perService = changedNat.filter((c) => batchRank(c) < 3).sort((a, b) => batchRank(a) - batchRank(b));
+  if (perService.length <= maxChains) return [restoreText(next, last, previous)];
+  const out: string[] = [];
+  for (let i = 0; i < perService.length; i += maxChains) {
+    const part = perService.slice(i, i + maxChains);
+    const lines = ['*nat', ...part.map((c) => `:${c} - [0:0]`)];
+    for (const c of part) lines.push(...(next.nat.get(c) ?? []));
+    out.push([...lines, 'COMMIT', ''].join('\n'));
+  }
+  // The rest: everything not written yet, compared with what is now in place.
+  const written: ChainContents = { nat: new Map(last?.nat ?? []), filter: new Map(last?.filter ?? []) };
+  for (const c of perService) written.nat.set(c, next.nat.get(c) ?? []);
+  out.push(restoreText(next, written, previous));
+  return out;
+}
+
 function sameLines(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   if (!a || !b || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../../../../src/api/object.js';
 import { servicePorts, usableEndpoints, type Endpoint, type ServicePort } from '../../../../../src/kubelet/network/proxy/model.js';
-import { buildRules, chainHash, probability, restoreText } from '../../../../../src/kubelet/network/proxy/rules.js';
+import { buildRules, chainHash, probability, restoreBatches, restoreText } from '../../../../../src/kubelet/network/proxy/rules.js';
 
 const ep = (ip: string, port: number, extra: Partial<Endpoint> = {}): Endpoint => ({ ip, port, ready: true, serving: true, terminating: false, local: true, ...extra });
 const port = (o: Partial<ServicePort> & Pick<ServicePort, 'name' | 'endpoints'>): ServicePort => ({ namespace: 'ns', portName: '', protocol: 'TCP', clusterIPs: ['10.96.0.50'], port: 80, externalIPs: [], externalPolicyLocal: false, internalPolicyLocal: false, ...o });
@@ -114,4 +114,26 @@ test('after the first sync only changed chains are written; a replaced endpoint\
   assert.ok(text.includes(`-X ${oldSep}`));
   assert.ok(!text.includes(`KUBE-SVC-${chainHash('ns/atcp')}`));
   assert.equal(restoreText(second.contents, second.contents, second.chains), '*filter\nCOMMIT\n*nat\nCOMMIT\n');
+});
+
+test('a large sync in batches: marking and endpoint chains first, service chains next, entry chains and deletions last', () => {
+  const ports = Array.from({ length: 6 }, (_, i) => port({ name: `s${i}`, clusterIPs: [`10.96.0.${60 + i}`], endpoints: [ep(`10.244.0.${10 + i}`, 80), ep(`10.244.0.${30 + i}`, 80)] }));
+  const r = buildRules(ports, opts);
+  const batches = restoreBatches(r.contents, undefined, undefined, 5);
+  assert.ok(batches.length > 2);
+  const declared = batches.map((b) => b.split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0] ?? ''));
+  const firstSeen = new Map<string, number>();
+  declared.forEach((names, i) => names.forEach((n) => firstSeen.has(n) || firstSeen.set(n, i)));
+  // Every jump target is declared in the same or an earlier batch than the chain that jumps to it.
+  batches.forEach((b, i) => {
+    for (const l of b.split('\n').filter((x) => x.startsWith('-A '))) {
+      const target = / -j (KUBE-\S+)/.exec(l)?.[1];
+      if (target) assert.ok((firstSeen.get(target) ?? 99) <= i, `${l} in batch ${i} before ${target} exists`);
+    }
+  });
+  assert.ok(declared[0]?.includes('KUBE-MARK-MASQ'));
+  assert.ok(declared[batches.length - 1]?.includes('KUBE-SERVICES'));
+  assert.ok(!declared.slice(0, -1).some((names) => names.includes('KUBE-SERVICES')));
+  // Small changes stay one restore.
+  assert.deepEqual(restoreBatches(r.contents, r.contents, r.chains, 5), [restoreText(r.contents, r.contents, r.chains)]);
 });
