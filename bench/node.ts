@@ -139,21 +139,17 @@ try {
   const floor: number[] = [];
   let rssWithPods = 0;
   for (let r = 0; r < rounds; r++) {
-    process.stderr.write(`round ${r + 1}/${rounds}: ${pods} pods through the API, then ${pods} sandboxes through CRI\n`);
-    api.push(...(await apiRound(ns, r)));
-    await sleep(2000);
-    rssWithPods = Math.max(rssWithPods, memoryBytes(child.pid, 'VmRSS'));
-    if (r === rounds - 1) break;
-    await client.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods`, query: { gracePeriodSeconds: '1' } }).catch(() => undefined);
-    await waitFor('the pods to be gone', async () => (await client.list(`/api/v1/namespaces/${ns}/pods`)).items.length === 0);
+    if (r > 0) {
+      await client.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods`, query: { gracePeriodSeconds: '1' } }).catch(() => undefined);
+      await waitFor('the pods to be gone', async () => (await client.list(`/api/v1/namespaces/${ns}/pods`)).items.length === 0);
+    }
+    process.stderr.write(`round ${r + 1}/${rounds}: ${pods} sandboxes through CRI, then ${pods} pods through the API\n`);
     const c = await criRound(r);
     floor.push(...c.latencies);
     await removeSandboxes(c.sandboxes);
-  }
-  if (floor.length === 0) {
-    const c = await criRound(rounds);
-    floor.push(...c.latencies);
-    await removeSandboxes(c.sandboxes);
+    api.push(...(await apiRound(ns, r)));
+    await sleep(2000);
+    rssWithPods = Math.max(rssWithPods, memoryBytes(child.pid, 'VmRSS'));
   }
 
   // exec round trip, with one of the API pods still running.
