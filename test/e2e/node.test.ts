@@ -288,6 +288,10 @@ test('the walkthrough: nginx:latest (the local stand-in image) runs with service
   assert.equal(claims['sub'], 'system:serviceaccount:ns-1:k-sa-1');
   assert.equal((await cat('namespace')).trim(), 'ns-1');
   assert.match(await cat('ca.crt'), /BEGIN CERTIFICATE/);
+  // The seed's way in: a-kubectl exec through the API server and the node agent.
+  const viaExec = akubectl(cluster, ['exec', pod['metadata']['name'], '--namespace=ns-1', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace']);
+  assert.equal(viaExec.status, 0, viaExec.stderr);
+  assert.equal(viaExec.stdout.trim(), 'ns-1');
   // nginx runs in the foreground as the container's main process; curl is not in the image.
   const ps = await cri.execSync(id, ['sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; command -v curl || echo no-curl'], 10);
   assert.match(ps.stdout.toString(), /nginx: master process|nginx -g daemon off;/);
