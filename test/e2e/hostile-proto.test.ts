@@ -73,7 +73,7 @@ function ok(r: { status: number; stderr: string; stdout: string }, what: string)
 
 before(async () => {
   if (skip) return;
-  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'none'], timeoutMs: 60_000 });
+  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'none'] });
   ca = readFileSync(join(cluster.dataDir, 'pki', 'ca.crt'), 'utf8');
   const kc = parseYaml(readFileSync(cluster.kubeconfig, 'utf8')) as { users: { user: Record<string, string> }[] };
   const user = kc.users[0]!.user;
