@@ -70,7 +70,14 @@ export async function startCluster(opts: { args?: string[]; dataDir?: string; ti
     });
   }
 
-  await launch();
+  try {
+    await launch();
+  } catch (e) {
+    // Nothing is left behind by a start that failed: the process and a data dir made here go.
+    await stop('SIGKILL');
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   const cluster: Cluster = {
     get url() {
       return url;
