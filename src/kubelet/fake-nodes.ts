@@ -47,7 +47,8 @@ export async function startFakeNodes(o: FakeNodesOptions): Promise<RunningNodeAg
     const { hostIP, podCIDR } = fakeNodeAddress(i);
     const runtime = new FakeRuntime({ podCIDR });
     const client = await o.clientFor(name);
-    const kubeletPort = o.serve ? await o.serve(name, runtime, client) : undefined;
+    // Without a server the Node says so with port 0: its simulated address is nowhere to dial.
+    const kubeletPort = o.serve ? await o.serve(name, runtime, client) : 0;
     agents.push(
       startNodeAgent({
         name,
@@ -58,7 +59,7 @@ export async function startFakeNodes(o: FakeNodesOptions): Promise<RunningNodeAg
         maxPods: o.maxPods ?? 110,
         client,
         runtime,
-        ...(kubeletPort !== undefined ? { kubeletPort } : {}),
+        kubeletPort,
         signal: o.signal,
         ...(o.log ? { log: o.log } : {}),
         podEvents: o.podEvents ?? false,

@@ -179,6 +179,9 @@ test('logs: all, --tail, --timestamps, -f; kubectl and a-kubectl', opts, async (
   const follow = await kubectl(['logs', '-f', 'box', '--tail=0'], '', 'kubectl', 2500);
   assert.match(follow.stdout, /^tick \d+\n/, 'lines written after the request arrive while following');
   assert.match((await kubectl(['logs', 'box', '--previous'])).stderr, /previous terminated container "main" in pod "box" not found/);
+  assert.match((await kubectl(['logs', 'box', '--since=1h'])).stdout, /^started\ntick 1\n/);
+  assert.equal((await kubectl(['logs', 'box', '--limit-bytes=10'])).stdout, 'started\nti');
+  assert.match((await akubectl(['logs', 'box', '--all-containers', '--prefix', '--tail=1'])).stdout, /^\[pod\/box\/main\] tick \d+\n$/);
 });
 
 test('@kubernetes/client-node Exec (WebSocket v4.channel.k8s.io)', opts, async () => {

@@ -31,7 +31,10 @@ export function kubeletEndpoint(node: Readonly<KubeObject>, cfg: KubeletClientCo
   const status = isRecord(node['status']) ? node['status'] : {};
   const daemon = isRecord(status['daemonEndpoints']) ? status['daemonEndpoints'] : {};
   const kubelet = isRecord(daemon['kubeletEndpoint']) ? daemon['kubeletEndpoint'] : {};
-  const port = typeof kubelet['Port'] === 'number' && kubelet['Port'] > 0 ? kubelet['Port'] : 10250;
+  // A node agent that serves nothing says so with port 0; one that says nothing listens where kubelets do.
+  const advertised = kubelet['Port'];
+  if (advertised === 0) return undefined;
+  const port = typeof advertised === 'number' && advertised > 0 && advertised < 65536 ? advertised : 10250;
   const addresses = Array.isArray(status['addresses']) ? status['addresses'].filter(isRecord) : [];
   for (const type of cfg.preferredAddressTypes ?? defaultPreferredAddressTypes) {
     const a = addresses.find((x) => x['type'] === type && typeof x['address'] === 'string' && x['address'] !== '');

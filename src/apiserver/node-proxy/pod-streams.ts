@@ -61,7 +61,7 @@ async function podAndNode(s: CustomScope, deps: PodStreamDeps, needHost: boolean
   const node = await deps.node(nodeName);
   if (!node) throw errors.notFound({ group: '', resource: 'nodes' }, nodeName);
   const endpoint = kubeletEndpoint(node, deps.kubelet);
-  if (!endpoint) throw errors.badRequest(`node ${nodeName} has no address the API server can reach its node agent on`);
+  if (!endpoint) throw errors.badRequest(`node ${nodeName} advertises no node agent endpoint (status.addresses and status.daemonEndpoints.kubeletEndpoint.Port)`);
   return { pod, endpoint };
 }
 

@@ -41,5 +41,7 @@ test('kubeletEndpoint: local agents first, then addresses by preferred type and 
   assert.deepEqual(kubeletEndpoint(node({ addresses }), { ...cfg, preferredAddressTypes: ['Hostname'] }), { host: 'n', port: 10250 });
   assert.deepEqual(kubeletEndpoint(node({ addresses }), { ...cfg, localNodes: new Map([['n', { host: '127.0.0.1', port: 4000 }]]) }), { host: '127.0.0.1', port: 4000 });
   assert.equal(kubeletEndpoint(node({}), cfg), undefined);
+  assert.equal(kubeletEndpoint(node({ addresses, daemonEndpoints: { kubeletEndpoint: { Port: 0 } } }), cfg), undefined, 'port 0: nothing serves');
   assert.equal(kubeletEndpoint(node({ addresses: 'junk', daemonEndpoints: { kubeletEndpoint: { Port: -1 } } }), cfg), undefined);
+  assert.deepEqual(kubeletEndpoint(node({ addresses, daemonEndpoints: { kubeletEndpoint: { Port: 99999 } } }), cfg), { host: '10.0.0.5', port: 10250 });
 });
