@@ -1,5 +1,6 @@
 // The HTTPS front door: node:http2 with HTTP/1.1 fallback, client certificates requested (verified by the
 // x509 authenticator, not by TLS), and HTTP/1.1 upgrades (exec/attach/portforward) through the same pipeline.
+import type { InFlightLimits } from './max-in-flight.js';
 import { closeIdleConnections } from './idle-connections.js';
 import { getOwn, setOwn } from '../api/own.js';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   version?: Partial<VersionInfo>;
   watch?: Partial<WatchSettings>;
   now?: () => Date;
+  /** Requests in flight (--max-requests-inflight, --max-mutating-requests-inflight; 0 = unlimited). */
+  maxInFlight?: Partial<InFlightLimits>;
   /** Connections without a request in progress are closed after this long (default 90 s; 0 = never). */
   idleConnectionTimeoutMs?: number;
 }
@@ -152,6 +155,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     ...(opts.watch ? { watch: opts.watch } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.serviceClusterIPRange ? { serviceClusterIPRange: opts.serviceClusterIPRange } : {}),
+    ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
     serverAddress: () => `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
   });
   const server = createSecureServer({

@@ -77,6 +77,8 @@ export interface ClusterOptions {
   nodeIP?: string;
   /** --reset-state: start with an empty database even where a cluster's certificates exist. */
   resetState?: boolean;
+  /** --max-requests-inflight / --max-mutating-requests-inflight (defaults 400 / 200; 0 = unlimited). */
+  maxInFlight?: { readOnly?: number; mutating?: number };
 }
 
 export interface RunningCluster {
@@ -152,6 +154,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     host: opts.listen,
     ...(nodeIP && opts.listen !== '0.0.0.0' ? { additionalHosts: [nodeIP] } : {}),
     port: opts.port,
+    ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
   }).catch(closeOnFailure);
   const host = opts.listen === '0.0.0.0' || opts.listen === '::' ? '127.0.0.1' : opts.listen;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${apiserver.port}`;

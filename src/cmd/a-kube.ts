@@ -41,6 +41,10 @@ Options:
   --cluster-cidr CIDR     Pod addresses, a /24 per node (default: 10.244.0.0/16)
   --node-ip ADDRESS       The node's address for pods and the kubernetes Service (default: the pod bridge's
                           gateway, the first address of the node's pod CIDR, created by a-kube)
+  --max-requests-inflight N
+                          Read-only requests served at once; one more is answered 429 (default 400; 0: no limit)
+  --max-mutating-requests-inflight N
+                          Mutating requests served at once; one more is answered 429 (default 200; 0: no limit)
   --reset-state           Start with an empty database although DIR holds a cluster's certificates (an existing
                           state.db is moved aside to state.db.reset-TIME)
   -h, --help              Show this help
@@ -73,6 +77,13 @@ function parseRuntime(v: string | undefined): 'containerd' | 'fake' | 'none' {
 function parseAuthorizationMode(v: string | undefined): 'RBAC' | 'AlwaysAllow' {
   if (v === undefined || v === 'RBAC' || v === 'AlwaysAllow') return v ?? 'RBAC';
   fail(`invalid --authorization-mode "${v}": use RBAC or AlwaysAllow`);
+}
+
+function parseLimit(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) fail(`invalid --${name} "${v}": use a whole number (0: no limit)`);
+  return n;
 }
 
 function parseNodes(v: string | undefined): number {
@@ -110,6 +121,8 @@ async function up(args: string[]): Promise<void> {
       'cluster-cidr': { type: 'string' },
       'node-ip': { type: 'string' },
       'reset-state': { type: 'boolean' },
+      'max-requests-inflight': { type: 'string' },
+      'max-mutating-requests-inflight': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -144,6 +157,7 @@ async function up(args: string[]): Promise<void> {
     // Real pods need the pod network; simulated ones have addresses that exist nowhere.
     podNetwork: parseRuntime(values.runtime) === 'containerd',
     resetState: values['reset-state'] ?? false,
+    maxInFlight: { readOnly: parseLimit('max-requests-inflight', values['max-requests-inflight'], 400), mutating: parseLimit('max-mutating-requests-inflight', values['max-mutating-requests-inflight'], 200) },
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
   process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);
