@@ -172,16 +172,16 @@ async function main(): Promise<void> {
       say(`dns/http run ${r + 1} done`);
     }
 
-    const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
+    const fmt = (n: number) => (Number.isNaN(n) ? 'not measured' : n.toFixed(n < 10 ? 2 : 0));
     const [small = 0, large = 0] = sizes;
     const s1 = sync[small]!;
     const s5 = sync[large]!;
     console.log('\nService proxy sync (10 endpoints per Service; one iptables-restore --noflush; median of runs):');
     console.log(`  services  rules    build ms  one full restore ms  batched first sync ms  one change ms  legacy full ms (baseline)`);
     for (const [n, s] of [[small, s1], [large, s5]] as const) console.log(`  ${String(n).padEnd(9)} ${String(s.rules).padEnd(8)} ${fmt(median(s.build)).padEnd(9)} ${fmt(median(s.first)).padEnd(20)} ${fmt(median(s.batched)).padEnd(22)} ${fmt(median(s.steady)).padEnd(14)} ${fmt(median(s.legacy))}`);
-    const g = (k: 'build' | 'first' | 'batched' | 'steady' | 'legacy') => (median(s5[k]) / median(s1[k])).toFixed(2);
+    const g = (k: 'build' | 'first' | 'batched' | 'steady' | 'legacy') => fmt(median(s5[k]) / median(s1[k]));
     console.log(`  growth ${small} → ${large} (×${(large / small).toFixed(2)} services): build ×${g('build')}, one full restore ×${g('first')}, batched ×${g('batched')}, one change ×${g('steady')}, legacy ×${g('legacy')}`);
-    console.log(`  nft full restore / legacy full restore: ×${(median(s1.first) / median(s1.legacy)).toFixed(1)} at ${small}, ×${(median(s5.first) / median(s5.legacy)).toFixed(1)} at ${large}`);
+    console.log(`  nft first sync (batched) / legacy full restore: ×${fmt(median(s1.batched) / median(s1.legacy))} at ${small}, ×${fmt(median(s5.batched) / median(s5.legacy))} at ${large}`);
     const q = (xs: { qps: number; p99: number }[]) => ({ qps: median(xs.map((x) => x.qps)), p99: median(xs.map((x) => x.p99)) });
     const c = q(dns.cluster);
     const f = q(dns.floor);
