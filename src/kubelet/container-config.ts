@@ -41,9 +41,10 @@ async function lookup(ctx: EnvContext, resource: 'configmaps' | 'secrets', name:
   return obj;
 }
 
-function dataOf(obj: KubeObject, resource: 'configmaps' | 'secrets'): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec(obj['data']))) if (typeof v === 'string') out[k] = resource === 'secrets' ? Buffer.from(v, 'base64').toString('utf8') : v;
+/** A ConfigMap's or Secret's data as a Map: its keys are client data ("__proto__", "constructor" are plain keys). */
+function dataOf(obj: KubeObject, resource: 'configmaps' | 'secrets'): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(rec(obj['data']))) if (typeof v === 'string') out.set(k, resource === 'secrets' ? Buffer.from(v, 'base64').toString('utf8') : v);
   return out;
 }
 
@@ -122,7 +123,7 @@ export async function containerEnv(ctx: EnvContext, container: Record<string, un
       if (ref['optional'] === true) continue;
       throw new ContainerConfigError(`${cmRef ? 'configmap' : 'secret'} "${str(ref['name'])}" not found`);
     }
-    for (const [k, v] of Object.entries(dataOf(obj, resource))) vars.set(prefix + k, v);
+    for (const [k, v] of dataOf(obj, resource)) vars.set(prefix + k, v);
   }
   for (const e of arr(container['env'])) {
     const name = str(e['name']);
@@ -147,11 +148,12 @@ export async function containerEnv(ctx: EnvContext, container: Record<string, un
       }
       const data = dataOf(obj, isCm ? 'configmaps' : 'secrets');
       const key = str(ref['key']);
-      if (!(key in data)) {
+      const value = data.get(key);
+      if (value === undefined) {
         if (optional) continue;
         throw new ContainerConfigError(`couldn't find key ${key} in ${isCm ? 'ConfigMap' : 'Secret'} ${ctx.pod.metadata.namespace}/${str(ref['name'])}`);
       }
-      vars.set(name, data[key] ?? '');
+      vars.set(name, value);
     } else vars.set(name, '');
   }
   return [...vars].map(([key, value]) => ({ key, value }));

@@ -104,3 +104,15 @@ test('security context: container fields over the pod\'s, capabilities, read-onl
   assert.deepEqual(sc.capabilities, { add_capabilities: ['NET_ADMIN'], drop_capabilities: ['ALL'] });
   assert.deepEqual(sc.namespace_options, { network: 'POD', pid: 'POD', ipc: 'POD' });
 });
+
+test('key references named like object members are plain keys: an absent "constructor" is missing, a present "__proto__" is read', async () => {
+  await assert.rejects(containerEnv(ctx(), { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cm', key: 'constructor' } } }] }), (e: unknown) => e instanceof ContainerConfigError && e.message === "couldn't find key constructor in ConfigMap ns/cm");
+  const c = ctx();
+  const data = JSON.parse('{"__proto__":"from-proto-key","toString":"t"}') as Record<string, string>;
+  (c.client as FakeApi).seed('/api/v1/namespaces/ns/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'odd', namespace: 'ns' }, data } as KubeObject);
+  const env = await containerEnv(c, { name: 'c', env: [{ name: 'P', valueFrom: { configMapKeyRef: { name: 'odd', key: '__proto__' } } }], envFrom: [{ configMapRef: { name: 'odd' }, prefix: 'ODD_' }] });
+  const get = (k: string) => env.find((e) => e.key === k)?.value;
+  assert.equal(get('P'), 'from-proto-key');
+  assert.equal(get('ODD___proto__'), 'from-proto-key');
+  assert.equal(get('ODD_toString'), 't');
+});
