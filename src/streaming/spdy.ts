@@ -174,18 +174,10 @@ export class SpdyClientSession {
     }
     const id = f.readUInt32BE(0) & 0x7fffffff;
     const s = this.#streams.get(id);
-    if (payload.length > 0) {
-      s?.onData?.(Buffer.from(payload));
-      if (!s || flags & flagFin) {
-        if (flags & flagFin) this.#peerFinished(id);
-        return;
-      }
-      // give the window back at once: the data has been handed on
-      const delta = Buffer.alloc(8);
-      delta.writeUInt32BE(id, 0);
-      delta.writeUInt32BE(payload.length, 4);
-      this.#send(controlFrame(frameType.windowUpdate, 0, delta));
-    }
+    // No WINDOW_UPDATE is sent back: Kubernetes' SPDY servers (spdystream) do not hold data back for it, and a
+    // server that closes its connection with such frames still unread makes its kernel reset the connection,
+    // which throws away whatever of the output this side has not read yet.
+    if (payload.length > 0) s?.onData?.(Buffer.from(payload));
     if (flags & flagFin) this.#peerFinished(id);
   }
 

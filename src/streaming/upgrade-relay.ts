@@ -61,7 +61,11 @@ export async function relayUpgrade(req: IncomingMessage, socket: Duplex, head: B
     upstream.on('error', () => socket.destroy());
     socket.on('error', () => upstream.destroy());
     upstream.on('close', () => {
-      socket.destroy();
+      // what the upstream sent may still sit in the client socket's buffer: end (flush, then close), never drop it
+      if (!socket.destroyed) {
+        socket.end();
+        setTimeout(() => socket.destroy(), 30_000).unref();
+      }
       done();
     });
     socket.on('close', () => {
