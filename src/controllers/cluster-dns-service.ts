@@ -4,9 +4,9 @@
 import { sleep } from '../client/informer.js';
 import { realClock, type Clock } from '../client/workqueue.js';
 import { ensureObject } from './kubernetes-service.js';
-import { sameJson } from './replicaset.js';
-import { pathFor, R } from './resources.js';
-import type { ControllerClient } from './types.js';
+import { deepEqual } from '../api/deep-equal.js';
+import { pathFor, R } from '../client/control/resources.js';
+import type { ControllerClient } from '../client/control/types.js';
 
 export const clusterDnsServiceIP = '10.96.0.10';
 
@@ -36,7 +36,7 @@ export async function reconcileClusterDnsService(o: ClusterDnsServiceOptions): P
       metadata: { name: 'kube-dns', namespace: 'kube-system', labels, annotations: { 'prometheus.io/scrape': 'false' } },
       spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], ports, sessionAffinity: 'None', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] },
     },
-    (cur) => sameJson((cur['spec'] as Record<string, unknown> | undefined)?.['ports'], ports),
+    (cur) => deepEqual((cur['spec'] as Record<string, unknown> | undefined)?.['ports'], ports),
     (cur) => ({ ...cur, spec: { ...(cur['spec'] as object), ports } }),
   );
   const epPorts = [
@@ -48,7 +48,7 @@ export async function reconcileClusterDnsService(o: ClusterDnsServiceOptions): P
     o.client,
     pathFor(R.endpoints, 'kube-system'),
     { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...labels, 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets },
-    (cur) => sameJson(cur['subsets'], subsets),
+    (cur) => deepEqual(cur['subsets'], subsets),
     (cur) => ({ ...cur, subsets }),
   );
   const slice = { addressType: 'IPv4', endpoints: [{ addresses: [o.address], conditions: { ready: true, serving: true, terminating: false } }], ports: epPorts };
@@ -56,7 +56,7 @@ export async function reconcileClusterDnsService(o: ClusterDnsServiceOptions): P
     o.client,
     pathFor(R.endpointslices, 'kube-system'),
     { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'a-kube' } }, ...slice },
-    (cur) => sameJson({ addressType: cur['addressType'], endpoints: cur['endpoints'], ports: cur['ports'] }, slice),
+    (cur) => deepEqual({ addressType: cur['addressType'], endpoints: cur['endpoints'], ports: cur['ports'] }, slice),
     (cur) => ({ ...cur, ...slice }),
   );
 }

@@ -6,14 +6,14 @@ import { isAlreadyExists, isNotFound } from '../client/api-error.js';
 import { byOwnerUid, objectKey, ownerUidIndex, splitKey, type Indexer } from '../client/informer.js';
 import { WorkQueue, type Clock } from '../client/workqueue.js';
 import { parseCron } from './cron.js';
-import { timestamp } from './events.js';
+import { timestamp } from '../client/control/events.js';
 import { jobFinished } from './job.js';
 import { controllerRef, ownerRefTo } from './owner-refs.js';
-import { num, rec, specOf, statusOf, str } from './pod-util.js';
+import { num, rec, specOf, statusOf, str } from '../api/pod-util.js';
 import { updateStatus } from './replicaset.js';
-import { pathFor, R } from './resources.js';
-import { runController } from './run.js';
-import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from './types.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from '../client/control/types.js';
 
 export interface CronJobDeps {
   client: ControllerClient;

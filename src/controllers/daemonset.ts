@@ -7,11 +7,11 @@ import { byOwnerUid, objectKey, ownerUidIndex, splitKey, type Indexer } from '..
 import { WorkQueue, type Clock } from '../client/workqueue.js';
 import { computeHash } from './deployment/hash.js';
 import { controllerRef } from './owner-refs.js';
-import { arr, isPodActive, isPodAvailable, isPodReady, num, rec, specOf, str } from './pod-util.js';
+import { arr, isPodActive, isPodAvailable, isPodReady, num, rec, specOf, str } from '../api/pod-util.js';
 import { podFromTemplate, updateStatus } from './replicaset.js';
-import { pathFor, R } from './resources.js';
-import { runController } from './run.js';
-import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from './types.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from '../client/control/types.js';
 
 export interface DaemonSetDeps {
   client: ControllerClient;

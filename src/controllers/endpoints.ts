@@ -6,11 +6,11 @@ import { isAlreadyExists, isNotFound } from '../client/api-error.js';
 import { byOwnerUid, objectKey, ownerUidIndex, splitKey, type Indexer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { ownerRefTo } from './owner-refs.js';
-import { arr, isPodReady, podPhase, rec, specOf, statusOf, str } from './pod-util.js';
-import { sameJson } from './replicaset.js';
-import { pathFor, R } from './resources.js';
-import { runController } from './run.js';
-import type { ControllerClient, ControllerContext, ReconcileResult } from './types.js';
+import { arr, isPodReady, podPhase, rec, specOf, statusOf, str } from '../api/pod-util.js';
+import { deepEqual } from '../api/deep-equal.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import type { ControllerClient, ControllerContext, ReconcileResult } from '../client/control/types.js';
 
 export const serviceNameLabel = 'kubernetes.io/service-name';
 export const managedByLabel = 'endpointslice.kubernetes.io/managed-by';
@@ -101,7 +101,7 @@ export async function reconcileEndpoints(key: string, d: EndpointsDeps): Promise
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
-  } else if (!sameJson({ labels: existing.metadata.labels ?? {}, subsets: existing['subsets'] ?? [] }, desired)) {
+  } else if (!deepEqual({ labels: existing.metadata.labels ?? {}, subsets: existing['subsets'] ?? [] }, desired)) {
     const body: KubeObject = { ...structuredClone(existing), metadata: { ...existing.metadata, labels } };
     if (subsetList.length) body['subsets'] = subsetList;
     else delete body['subsets'];
@@ -147,7 +147,7 @@ async function reconcileSlice(svc: KubeObject, pods: KubeObject[], ports: Servic
       metadata: { generateName: `${name}-`, namespace, labels, ownerReferences: [ownerRefTo(svc, 'v1', 'Service')] },
       ...content,
     });
-  } else if (!sameJson({ labels: keep.metadata.labels, addressType: keep['addressType'], endpoints: keep['endpoints'] ?? [], ports: keep['ports'] ?? [] }, { labels, ...content })) {
+  } else if (!deepEqual({ labels: keep.metadata.labels, addressType: keep['addressType'], endpoints: keep['endpoints'] ?? [], ports: keep['ports'] ?? [] }, { labels, ...content })) {
     await d.client.update(pathFor(R.endpointslices, namespace, keep.metadata.name), { ...structuredClone(keep), metadata: { ...keep.metadata, labels }, ...content });
   }
   for (const s of extra) {

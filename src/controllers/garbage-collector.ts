@@ -8,9 +8,9 @@ import type { ResourceInfo } from '../api/resource-info.js';
 import { isConflict, isNotFound } from '../client/api-error.js';
 import { byOwnerUid, objectKey, ownerUidIndex, type Indexer, type Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
-import { pathFor } from './resources.js';
-import { runController } from './run.js';
-import type { ControllerClient, ControllerContext, ReconcileResult } from './types.js';
+import { pathFor } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import type { ControllerClient, ControllerContext, ReconcileResult } from '../client/control/types.js';
 
 export const uidIndex = 'uid';
 

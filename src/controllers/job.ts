@@ -5,14 +5,14 @@ import type { KubeObject } from '../api/object.js';
 import { isNotFound } from '../client/api-error.js';
 import { byOwnerUid, objectKey, ownerUidIndex, splitKey, type Indexer } from '../client/informer.js';
 import { WorkQueue, type Clock } from '../client/workqueue.js';
-import { timestamp } from './events.js';
+import { timestamp } from '../client/control/events.js';
 import { Expectations } from './expectations.js';
 import { controllerRef } from './owner-refs.js';
-import { isPodActive, isPodReady, num, podPhase, rec, specOf, statusOf } from './pod-util.js';
+import { isPodActive, isPodReady, num, podPhase, rec, specOf, statusOf } from '../api/pod-util.js';
 import { podFromTemplate, updateStatus } from './replicaset.js';
-import { pathFor, R } from './resources.js';
-import { runController } from './run.js';
-import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from './types.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from '../client/control/types.js';
 
 export interface JobDeps {
   client: ControllerClient;

@@ -4,9 +4,9 @@ import type { KubeObject } from '../api/object.js';
 import { isAlreadyExists, isNotFound } from '../client/api-error.js';
 import { sleep } from '../client/informer.js';
 import { realClock, type Clock } from '../client/workqueue.js';
-import { sameJson } from './replicaset.js';
-import { pathFor, R } from './resources.js';
-import type { ControllerClient } from './types.js';
+import { deepEqual } from '../api/deep-equal.js';
+import { pathFor, R } from '../client/control/resources.js';
+import type { ControllerClient } from '../client/control/types.js';
 
 export interface KubernetesServiceOptions {
   client: ControllerClient;
@@ -45,7 +45,7 @@ export async function reconcileKubernetesService(o: KubernetesServiceOptions): P
       metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
       spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], ports, sessionAffinity: 'None', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] },
     },
-    (cur) => sameJson((cur['spec'] as Record<string, unknown> | undefined)?.['ports'], ports),
+    (cur) => deepEqual((cur['spec'] as Record<string, unknown> | undefined)?.['ports'], ports),
     (cur) => ({ ...cur, spec: { ...(cur['spec'] as object), ports } }),
   );
   const subsets = [{ addresses: [{ ip: o.address }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] }];
@@ -53,7 +53,7 @@ export async function reconcileKubernetesService(o: KubernetesServiceOptions): P
     o.client,
     pathFor(R.endpoints, 'default'),
     { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets },
-    (cur) => sameJson(cur['subsets'], subsets),
+    (cur) => deepEqual(cur['subsets'], subsets),
     (cur) => ({ ...cur, subsets }),
   );
   const slice = { addressType: 'IPv4', endpoints: [{ addresses: [o.address], conditions: { ready: true } }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] };
@@ -61,7 +61,7 @@ export async function reconcileKubernetesService(o: KubernetesServiceOptions): P
     o.client,
     pathFor(R.endpointslices, 'default'),
     { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } }, ...slice },
-    (cur) => sameJson({ addressType: cur['addressType'], endpoints: cur['endpoints'], ports: cur['ports'] }, slice),
+    (cur) => deepEqual({ addressType: cur['addressType'], endpoints: cur['endpoints'], ports: cur['ports'] }, slice),
     (cur) => ({ ...cur, ...slice }),
   );
 }

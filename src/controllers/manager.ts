@@ -8,7 +8,7 @@ import { runLeaderElection } from '../client/leader-election.js';
 import type { RestClient } from '../client/rest.js';
 import { realClock, type Clock } from '../client/workqueue.js';
 import { startDeploymentController } from './deployment/controller.js';
-import { createEventRecorder } from './events.js';
+import { createEventRecorder } from '../client/control/events.js';
 import { startEndpointsController } from './endpoints.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startNamespaceController } from './namespace.js';
@@ -18,7 +18,7 @@ import { startRootCAPublisher } from './root-ca-publisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import { startWorkloadControllers } from './workloads.js';
 import { startTokenController, type LegacyTokenSigner } from './token.js';
-import type { ControllerContext } from './types.js';
+import type { ControllerContext } from '../client/control/types.js';
 
 export interface ControllerManagerOptions {
   client: RestClient;

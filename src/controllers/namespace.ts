@@ -8,10 +8,10 @@ import { isNotFound } from '../client/api-error.js';
 import { objectKey } from '../client/informer.js';
 import type { Indexer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
-import { rec, specOf } from './pod-util.js';
-import { pathFor, R } from './resources.js';
-import { runController } from './run.js';
-import type { ControllerClient, ControllerContext, ReconcileResult } from './types.js';
+import { rec, specOf } from '../api/pod-util.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import type { ControllerClient, ControllerContext, ReconcileResult } from '../client/control/types.js';
 
 export interface NamespaceDeps {
   client: ControllerClient;

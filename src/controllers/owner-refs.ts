@@ -1,9 +1,9 @@
 // Controller references: who controls an object, and claiming (adopting/releasing) objects by selector
 // the way k8s's ControllerRefManager does.
 import type { KubeObject, OwnerReference } from '../api/object.js';
-import { selectorMatcher } from './selector.js';
+import { selectorMatcher } from '../api/selectors/spec-match.js';
 import { isNotFound } from '../client/api-error.js';
-import type { ControllerClient } from './types.js';
+import type { ControllerClient } from '../client/control/types.js';
 
 export function controllerRef(obj: KubeObject): OwnerReference | undefined {
   return (obj.metadata.ownerReferences ?? []).find((r) => r.controller === true);

@@ -1,16 +1,17 @@
 // ReplicaSet controller: keeps `spec.replicas` active pods for each ReplicaSet, adopting matching orphans
 // and releasing pods that stopped matching, and reports status.
+import { deepEqual } from '../api/deep-equal.js';
 import type { KubeObject } from '../api/object.js';
 import { byOwnerUid, objectKey, ownerUidIndex, splitKey, type Indexer } from '../client/informer.js';
 import { isConflict, isNotFound } from '../client/api-error.js';
 import { WorkQueue, type Clock } from '../client/workqueue.js';
 import { Expectations } from './expectations.js';
 import { claimObjects, controllerRef, ownerRefTo } from './owner-refs.js';
-import { comparePodsForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, num, rec, specOf, statusOf } from './pod-util.js';
-import { pathFor, R } from './resources.js';
-import { runController } from './run.js';
-import { selectorMatches } from './selector.js';
-import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from './types.js';
+import { comparePodsForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, num, rec, specOf, statusOf } from '../api/pod-util.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import { selectorMatches } from '../api/selectors/spec-match.js';
+import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from '../client/control/types.js';
 
 /** At most this many creations or deletions per sync (k8s burstReplicas). */
 export const burstReplicas = 500;
@@ -157,7 +158,7 @@ function replicaFailureConditions(old: Record<string, unknown>, error: unknown, 
 /** PUTs the status subresource when it differs; one fresh retry on a conflict. */
 export async function updateStatus(client: ControllerClient, obj: KubeObject, status: Record<string, unknown>, r = R.replicasets): Promise<void> {
   const clean = Object.fromEntries(Object.entries(status).filter(([, v]) => v !== 0 && v !== undefined));
-  if (sameJson(clean, statusOf(obj))) return;
+  if (deepEqual(clean, statusOf(obj))) return;
   const path = pathFor(r, obj.metadata.namespace, obj.metadata.name, 'status');
   try {
     await client.update(path, { ...obj, status: clean });
@@ -169,15 +170,6 @@ export async function updateStatus(client: ControllerClient, obj: KubeObject, st
   }
 }
 
-export function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-  return v;
-}
 
 /** Keys of the controllers (of a kind) that might want an orphan pod with these labels. */
 function matchingOwners(owners: Indexer, pod: KubeObject): string[] {

@@ -2,10 +2,10 @@
 import { isAlreadyExists } from '../client/api-error.js';
 import { objectKey, type Indexer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
-import { statusOf } from './pod-util.js';
-import { pathFor, R } from './resources.js';
-import { runController } from './run.js';
-import type { ControllerClient, ControllerContext, ReconcileResult } from './types.js';
+import { statusOf } from '../api/pod-util.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import type { ControllerClient, ControllerContext, ReconcileResult } from '../client/control/types.js';
 
 export interface ServiceAccountDeps {
   client: ControllerClient;

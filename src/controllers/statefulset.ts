@@ -8,11 +8,11 @@ import { byOwnerUid, objectKey, ownerUidIndex, splitKey, type Indexer } from '..
 import { WorkQueue, type Clock } from '../client/workqueue.js';
 import { computeHash } from './deployment/hash.js';
 import { controllerRef, ownerRefTo } from './owner-refs.js';
-import { isPodAvailable, isPodReady, num, podPhase, rec, specOf, str } from './pod-util.js';
+import { isPodAvailable, isPodReady, num, podPhase, rec, specOf, str } from '../api/pod-util.js';
 import { updateStatus } from './replicaset.js';
-import { pathFor, R } from './resources.js';
-import { runController } from './run.js';
-import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from './types.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from '../client/control/types.js';
 
 export const revisionLabel = 'controller-revision-hash';
 export const podNameLabel = 'statefulset.kubernetes.io/pod-name';

@@ -4,9 +4,9 @@ import type { KubeObject } from '../api/object.js';
 import { isConflict, isNotFound } from '../client/api-error.js';
 import { objectKey, type Indexer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
-import { pathFor, R } from './resources.js';
-import { runController } from './run.js';
-import type { ControllerClient, ControllerContext, ReconcileResult } from './types.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
+import type { ControllerClient, ControllerContext, ReconcileResult } from '../client/control/types.js';
 
 export const serviceAccountTokenType = 'kubernetes.io/service-account-token';
 export const saNameAnnotation = 'kubernetes.io/service-account.name';

@@ -3,7 +3,7 @@ import { startCronJobController } from './cronjob.js';
 import { startDaemonSetController } from './daemonset.js';
 import { startJobController } from './job.js';
 import { startStatefulSetController } from './statefulset.js';
-import type { ControllerContext } from './types.js';
+import type { ControllerContext } from '../client/control/types.js';
 
 export function startWorkloadControllers(ctx: (component: string) => ControllerContext): Promise<void>[] {
   return [

@@ -3,7 +3,7 @@
 // the rest (pods deleted meanwhile, sandboxes that stopped) are removed.
 import type { KubeObject } from '../api/object.js';
 import type { Indexer } from '../client/informer.js';
-import { specOf, str } from '../controllers/pod-util.js';
+import { specOf, str } from '../api/pod-util.js';
 import { nodeLabel, podSandboxConfig, type ContainerRecord, type PodRecord, type RealNodeContext } from './pod-sync.js';
 import { podLogDir } from './log-paths.js';
 import { rmSync } from 'node:fs';

@@ -7,9 +7,9 @@ import { Informer, objectKey, restListerWatcher, sleep } from '../client/informe
 import { microTime } from '../client/leader-election.js';
 import type { RestClient } from '../client/rest.js';
 import { realClock, WorkQueue, type Clock } from '../client/workqueue.js';
-import { createEventRecorder } from '../controllers/events.js';
-import { pathFor, R } from '../controllers/resources.js';
-import { runController } from '../controllers/run.js';
+import { createEventRecorder } from '../client/control/events.js';
+import { pathFor, R } from '../client/control/resources.js';
+import { runController } from '../client/control/run.js';
 import { adoptPods } from './adopt.js';
 import { nodeObject, nodeStatus, type NodeReadiness, type NodeSpecOptions } from './node-status.js';
 import { syncPod, type PodRecord, type RealNodeContext } from './pod-sync.js';

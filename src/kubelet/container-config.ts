@@ -3,8 +3,8 @@
 // volume mounts, resources as Linux cgroup settings, and the security context.
 import type { KubeObject } from '../api/object.js';
 import { isNotFound } from '../client/api-error.js';
-import { arr, rec, specOf, str } from '../controllers/pod-util.js';
-import type { ControllerClient } from '../controllers/types.js';
+import { arr, rec, specOf, str } from '../api/pod-util.js';
+import type { ControllerClient } from '../client/control/types.js';
 import type { LinuxContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './cri/types.js';
 import { podFieldValue, quantityValue, resourceFieldValue } from './downward.js';
 import type { KeyValue, Mount } from './runtime/types.js';

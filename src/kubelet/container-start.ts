@@ -1,8 +1,8 @@
 // Starting one container of a pod: the image by its pull policy (Pulling/Pulled events, ErrImagePull), the
 // container config, CreateContainer and StartContainer (Created/Started events).
 import type { KubeObject } from '../api/object.js';
-import { arr, rec, specOf, str } from '../controllers/pod-util.js';
-import type { ControllerClient, EventRecorder } from '../controllers/types.js';
+import { arr, rec, specOf, str } from '../api/pod-util.js';
+import type { ControllerClient, EventRecorder } from '../client/control/types.js';
 import { containerEnv, containerMounts, ContainerConfigError, expandVars, linuxContainerConfig, type EnvContext } from './container-config.js';
 import { isNotFound } from '../client/api-error.js';
 import { containerLogRelPath } from './log-paths.js';

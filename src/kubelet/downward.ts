@@ -1,7 +1,7 @@
 // The pod and container fields the downward API exposes (env valueFrom fieldRef/resourceFieldRef and
 // downwardAPI volume items), worded as the kubelet formats them.
 import type { KubeObject } from '../api/object.js';
-import { rec, specOf, statusOf, str } from '../controllers/pod-util.js';
+import { rec, specOf, statusOf, str } from '../api/pod-util.js';
 
 export class DownwardError extends Error {
   override name = 'DownwardError';

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/object.js';
-import { arr, specOf, str } from '../controllers/pod-util.js';
+import { arr, specOf, str } from '../api/pod-util.js';
 import { podDir } from './log-paths.js';
 
 export function hostsFileContent(pod: KubeObject, podIP: string, clusterDomain = 'cluster.local'): string {

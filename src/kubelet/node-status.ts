@@ -1,6 +1,6 @@
 // The Node object a node agent registers and keeps fresh: capacity, conditions, addresses, nodeInfo.
 import type { KubeObject } from '../api/object.js';
-import { timestamp } from '../controllers/events.js';
+import { timestamp } from '../client/control/events.js';
 import { createHash } from 'node:crypto';
 
 export interface NodeSpecOptions {

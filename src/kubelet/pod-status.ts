@@ -1,8 +1,8 @@
 // The pod status a kubelet reports (k8s kubelet_pods.go generateAPIPodStatus): phase from the containers'
 // states and the restart policy, the five pod conditions, container statuses, IPs and start time.
 import type { KubeObject } from '../api/object.js';
-import { timestamp } from '../controllers/events.js';
-import { arr, rec, specOf, statusOf, str } from '../controllers/pod-util.js';
+import { timestamp } from '../client/control/events.js';
+import { arr, rec, specOf, statusOf, str } from '../api/pod-util.js';
 import type { ContainerStatus } from './runtime/types.js';
 
 export interface ContainerView {

@@ -7,10 +7,10 @@ import type { KubeObject } from '../api/object.js';
 import { isConflict, isNotFound } from '../client/api-error.js';
 import type { Indexer } from '../client/informer.js';
 import type { Clock } from '../client/workqueue.js';
-import { arr, specOf, statusOf, str } from '../controllers/pod-util.js';
-import { sameJson } from '../controllers/replicaset.js';
-import { pathFor, R } from '../controllers/resources.js';
-import type { ControllerClient, EventRecorder, ReconcileResult } from '../controllers/types.js';
+import { arr, specOf, statusOf, str } from '../api/pod-util.js';
+import { deepEqual } from '../api/deep-equal.js';
+import { pathFor, R } from '../client/control/resources.js';
+import type { ControllerClient, EventRecorder, ReconcileResult } from '../client/control/types.js';
 import type { EnvContext } from './container-config.js';
 import { startContainer, StartError, type ContainerSpecView, type StartContext } from './container-start.js';
 import type { DnsConfig, PortMapping } from './cri/types.js';
@@ -172,7 +172,7 @@ async function views(d: PodSyncDeps, records: Map<string, ContainerRecord>, spec
 }
 
 async function writeStatus(d: PodSyncDeps, pod: KubeObject, status: Record<string, unknown>): Promise<void> {
-  if (sameJson(status, statusOf(pod))) return;
+  if (deepEqual(status, statusOf(pod))) return;
   try {
     // A merge patch of the whole status (as the kubelet's status manager patches): no conflicts with other writers.
     await d.client.patch(pathFor(R.pods, pod.metadata.namespace, pod.metadata.name, 'status'), { metadata: { uid: pod.metadata.uid }, status }, 'merge');

@@ -4,7 +4,7 @@
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { arr, rec, str } from '../controllers/pod-util.js';
+import { arr, rec, str } from '../api/pod-util.js';
 import type { RuntimeService } from './runtime/types.js';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';

@@ -2,8 +2,8 @@
 // scheduler's own words. `unresolvable` failures cannot be fixed by preempting pods.
 import type { KubeObject } from '../api/object.js';
 import { parseQuantity } from '../api/validation/quantity.js';
-import { arr, rec, specOf, statusOf, str } from '../controllers/pod-util.js';
-import { selectorMatches } from '../controllers/selector.js';
+import { arr, rec, specOf, statusOf, str } from '../api/pod-util.js';
+import { selectorMatches } from '../api/selectors/spec-match.js';
 import type { NodeCache, Requests } from './node-cache.js';
 
 export interface Failure {

@@ -4,7 +4,7 @@
 import type { KubeObject } from '../api/object.js';
 import { parseQuantity } from '../api/validation/quantity.js';
 import { objectKey } from '../client/informer.js';
-import { arr, podPhase, rec, specOf } from '../controllers/pod-util.js';
+import { arr, podPhase, rec, specOf } from '../api/pod-util.js';
 
 export interface Requests {
   cpu: number;

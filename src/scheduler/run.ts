@@ -5,7 +5,7 @@ import { SharedInformerFactory } from '../client/informer.js';
 import { runLeaderElection } from '../client/leader-election.js';
 import type { RestClient } from '../client/rest.js';
 import { realClock, type Clock } from '../client/workqueue.js';
-import { createEventRecorder } from '../controllers/events.js';
+import { createEventRecorder } from '../client/control/events.js';
 import { startScheduler } from './scheduler.js';
 
 export interface SchedulerOptions {

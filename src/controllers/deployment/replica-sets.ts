@@ -4,11 +4,11 @@ import type { KubeObject } from '../../api/object.js';
 import { isAlreadyExists } from '../../client/api-error.js';
 import type { Clock } from '../../client/workqueue.js';
 import type { Indexer } from '../../client/informer.js';
-import { timestamp } from '../events.js';
+import { timestamp } from '../../client/control/events.js';
 import { controllerRef, ownerRefTo } from '../owner-refs.js';
-import { num, rec, specOf, statusOf } from '../pod-util.js';
-import { pathFor, R } from '../resources.js';
-import type { ControllerClient, EventRecorder } from '../types.js';
+import { num, rec, specOf, statusOf } from '../../api/pod-util.js';
+import { pathFor, R } from '../../client/control/resources.js';
+import type { ControllerClient, EventRecorder } from '../../client/control/types.js';
 import { computeHash } from './hash.js';
 import {
   copiedAnnotations,

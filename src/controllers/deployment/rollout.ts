@@ -1,10 +1,10 @@
 // The two strategies and proportional scaling (k8s deployment/rolling.go, recreate.go, sync.go scale()).
 import type { KubeObject } from '../../api/object.js';
-import { isPodActive, num, statusOf } from '../pod-util.js';
+import { isPodActive, num, statusOf } from '../../api/pod-util.js';
 import { cleanupOldReplicaSets, newAndOld, newRSReplicas, scaleReplicaSet, type SyncState } from './replica-sets.js';
 import { syncRolloutStatus } from './status.js';
 import { deploymentComplete, isRollingUpdate, maxReplicasAnnotation, desiredReplicasAnnotation, maxSurge, maxUnavailable, replicasOf, rsReplicas } from './util.js';
-import type { ReconcileResult } from '../types.js';
+import type { ReconcileResult } from '../../client/control/types.js';
 import { controllerRef } from '../owner-refs.js';
 
 const active = (rsList: KubeObject[]) => rsList.filter((rs) => rsReplicas(rs) > 0);

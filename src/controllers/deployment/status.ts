@@ -1,10 +1,10 @@
 // Deployment status and its Available/Progressing conditions (k8s deployment/sync.go, progress.go).
 import type { KubeObject } from '../../api/object.js';
-import { timestamp } from '../events.js';
-import { num, statusOf } from '../pod-util.js';
-import { R } from '../resources.js';
+import { timestamp } from '../../client/control/events.js';
+import { num, statusOf } from '../../api/pod-util.js';
+import { R } from '../../client/control/resources.js';
 import { updateStatus } from '../replicaset.js';
-import type { ReconcileResult } from '../types.js';
+import type { ReconcileResult } from '../../client/control/types.js';
 import type { SyncState } from './replica-sets.js';
 import {
   deploymentComplete,

@@ -1,7 +1,7 @@
 // Deployment helpers (k8s deployment/util): surge/unavailable arithmetic, revisions, template equality,
 // conditions with Kubernetes' reasons and messages.
 import type { KubeObject } from '../../api/object.js';
-import { num, rec, specOf, statusOf, str } from '../pod-util.js';
+import { num, rec, specOf, statusOf, str } from '../../api/pod-util.js';
 import { canonicalJson } from './hash.js';
 
 export const revisionAnnotation = 'deployment.kubernetes.io/revision';

@@ -4,8 +4,8 @@ import type { KubeList, KubeObject } from '../../../src/api/object.js';
 import { isRecord } from '../../../src/api/object.js';
 import { ApiError } from '../../../src/client/api-error.js';
 import { Indexer } from '../../../src/client/informer.js';
-import type { ControllerClient } from '../../../src/controllers/types.js';
-import type { EventRecorder } from '../../../src/controllers/types.js';
+import type { ControllerClient } from '../../../src/client/control/types.js';
+import type { EventRecorder } from '../../../src/client/control/types.js';
 
 export interface Action {
   verb: 'create' | 'update' | 'patch' | 'delete';

@@ -1,8 +1,8 @@
 // What every controller is given: an API client (never storage), shared informers, an event recorder, a clock.
-import type { KubeObject } from '../api/object.js';
-import type { SharedInformerFactory } from '../client/informer.js';
-import type { RestClient } from '../client/rest.js';
-import type { Clock } from '../client/workqueue.js';
+import type { KubeObject } from '../../api/object.js';
+import type { SharedInformerFactory } from '../informer.js';
+import type { RestClient } from '../rest.js';
+import type { Clock } from '../workqueue.js';
 
 /** The calls controllers make; the REST client satisfies it, and so does the tests' recording fake. */
 export type ControllerClient = Pick<RestClient, 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete'>;

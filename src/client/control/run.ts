@@ -5,12 +5,12 @@
 //   is not reconciled: it is reported once per resourceVersion (Warning event + log) and skipped;
 // - a reconcile still running after `overrunMs` is reported and its key requeued with backoff, so the key's
 //   other work goes on (the overrunning call is left to finish on its own).
-import type { KubeObject } from '../api/object.js';
-import { findResource } from '../api/catalog.js';
-import { decodeError } from '../api/schema/index.js';
-import { isConflict } from '../client/api-error.js';
-import type { Informer } from '../client/informer.js';
-import { realClock, type Clock, type WorkQueue } from '../client/workqueue.js';
+import type { KubeObject } from '../../api/object.js';
+import { findResource } from '../../api/catalog.js';
+import { decodeError } from '../../api/schema/index.js';
+import { isConflict } from '../api-error.js';
+import type { Informer } from '../informer.js';
+import { realClock, type Clock, type WorkQueue } from '../workqueue.js';
 import type { GroupVersionResource } from './resources.js';
 import type { EventRecorder, ReconcileResult } from './types.js';
 

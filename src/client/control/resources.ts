@@ -1,5 +1,5 @@
 // The resources controllers read and write, and their REST paths.
-import { resourcePath } from '../client/paths.js';
+import { resourcePath } from '../paths.js';
 
 export interface GroupVersionResource {
   group: string;

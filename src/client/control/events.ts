@@ -1,8 +1,8 @@
 // A small event recorder (client-go's record.EventRecorder): core/v1 Events named "<object>.<hex nanos>",
 // repeats of the same event within ten minutes are folded into one by bumping its count.
 // Recording never blocks or fails the caller.
-import type { KubeObject } from '../api/object.js';
-import { realClock, type Clock } from '../client/workqueue.js';
+import type { KubeObject } from '../../api/object.js';
+import { realClock, type Clock } from '../workqueue.js';
 import { pathFor, R } from './resources.js';
 import type { ControllerClient, EventRecorder, EventType } from './types.js';
 

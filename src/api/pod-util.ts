@@ -1,7 +1,7 @@
 // Facts about pods that several controllers need: active, ready, available, and kubelet-style accessors.
-import { getOwn } from '../api/own.js';
-import type { KubeObject } from '../api/object.js';
-import { isRecord } from '../api/object.js';
+import { getOwn } from './own.js';
+import type { KubeObject } from './object.js';
+import { isRecord } from './object.js';
 
 export function rec(v: unknown): Record<string, unknown> {
   return isRecord(v) ? v : {};

@@ -1,6 +1,6 @@
 // metav1.LabelSelector matching for controllers (nil selects nothing; an invalid one selects nothing).
-import { isRecord } from '../api/object.js';
-import { labelSelectorFromSpec, matchesLabels, type LabelSelectorSpec } from '../api/selectors/index.js';
+import { isRecord } from '../object.js';
+import { labelSelectorFromSpec, matchesLabels, type LabelSelectorSpec } from './index.js';
 
 export function selectorMatches(spec: unknown, labels: Readonly<Record<string, string>> | undefined): boolean {
   if (!isRecord(spec)) return false;

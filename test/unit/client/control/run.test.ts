@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
-import type { KubeObject } from '../../../src/api/object.js';
-import { Indexer, type Informer } from '../../../src/client/informer.js';
-import { FakeClock, WorkQueue } from '../../../src/client/workqueue.js';
-import { Expectations } from '../../../src/controllers/expectations.js';
-import { reconcileReplicaSet, slowStartBatch } from '../../../src/controllers/replicaset.js';
-import { R } from '../../../src/controllers/resources.js';
-import { runController } from '../../../src/controllers/run.js';
-import { FakeApi, RecordingRecorder } from './fake-client.js';
+import type { KubeObject } from '../../../../src/api/object.js';
+import { Indexer, type Informer } from '../../../../src/client/informer.js';
+import { FakeClock, WorkQueue } from '../../../../src/client/workqueue.js';
+import { Expectations } from '../../../../src/controllers/expectations.js';
+import { reconcileReplicaSet, slowStartBatch } from '../../../../src/controllers/replicaset.js';
+import { R } from '../../../../src/client/control/resources.js';
+import { runController } from '../../../../src/client/control/run.js';
+import { FakeApi, RecordingRecorder } from '../../controllers/fake-client.js';
 
 const replicaSet = (name: string, replicas: unknown, rv = '5'): KubeObject => ({
   apiVersion: 'apps/v1',
