@@ -201,6 +201,16 @@ async function envContext(d: PodSyncDeps, pod: KubeObject, podIP: string): Promi
 }
 
 /** Starts a container, remembering a failure for the status and retrying after a back-off. */
+/** An exited container whose back-off has passed: remembered as the last state, removed, started again. */
+async function restartExited(d: PodSyncDeps, ctx: StartContext, c: ContainerSpecView, cr: ContainerRecord, exited: ContainerStatus, now: number): Promise<void> {
+  cr.last = exited;
+  cr.restartCount++;
+  cr.backoffUntil = undefined;
+  await d.runtime.removeContainer(exited.id);
+  cr.id = undefined;
+  await tryStart(d, ctx, c, cr, now);
+}
+
 async function tryStart(d: PodSyncDeps, ctx: StartContext, c: ContainerSpecView, cr: ContainerRecord, now: number): Promise<void> {
   try {
     cr.id = await startContainer(ctx, c, cr.restartCount);
@@ -316,14 +326,7 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
       // A failed init container is retried with back-off (restartPolicy Always/OnFailure).
       if (cr.backoffUntil === undefined) cr.backoffUntil = now + backoffFor(cr.restartCount);
       if (cr.backoffUntil > now) wake(cr.backoffUntil - now);
-      else {
-        cr.last = st;
-        cr.restartCount++;
-        cr.backoffUntil = undefined;
-        await d.runtime.removeContainer(st.id);
-        cr.id = undefined;
-        await tryStart(d, ctx, c, cr, now);
-      }
+      else await restartExited(d, ctx, c, cr, st, now);
     }
     break;
   }
@@ -356,12 +359,7 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
         wake(cr.backoffUntil - now);
         continue;
       }
-      cr.last = st;
-      cr.restartCount++;
-      cr.backoffUntil = undefined;
-      await d.runtime.removeContainer(st.id);
-      cr.id = undefined;
-      await tryStart(d, ctx, c, cr, now);
+      await restartExited(d, ctx, c, cr, st, now);
       if (cr.backoffUntil !== undefined) wake(cr.backoffUntil - now);
     }
   }
