@@ -1,12 +1,10 @@
 // `attach (POD | TYPE/NAME) -c CONTAINER [-i] [-t]`: the streams of a running container's main process, over
 // WebSocket (v5.channel.k8s.io) like exec.
 import { isRecord } from '../../api/object.js';
-import { resourcePath } from '../../client/paths.js';
 import type { Command } from '../command.js';
 import { CliError, ExitError, UsageError } from '../errors.js';
-import { runRemoteCommand, RemoteCommandError } from '../streaming/remote-command.js';
+import { rawModeOf, runPodSession } from '../streaming/pod-session.js';
 import { chooseContainer, podFor } from './pod-for.js';
-import { rawModeOf, terminal } from './exec.js';
 
 export const command: Command = {
   name: 'attach',
@@ -57,34 +55,14 @@ export const command: Command = {
       tty = false;
     }
     if (!f.bool('quiet')) ctx.io.stderr.write("If you don't see a command prompt, try pressing enter.\n");
-    const query = new URLSearchParams();
-    query.set('container', container.name);
-    if (stdin) query.set('stdin', 'true');
-    query.set('stdout', 'true');
-    if (!tty) query.set('stderr', 'true');
-    if (tty) query.set('tty', 'true');
-
-    const client = await ctx.factory.client();
-    const term = tty ? terminal(ctx) : undefined;
-    if (tty) raw.setRawMode?.(true);
-    let code: number;
-    try {
-      code = await runRemoteCommand({
-        config: client.config,
-        path: resourcePath({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace ?? namespace, name: pod.metadata.name ?? target, subresource: 'attach' }),
-        query,
-        ...(stdin ? { stdin: ctx.io.stdin } : {}),
-        stdout: ctx.io.stdout,
-        stderr: ctx.io.stderr,
-        ...(term ? { size: term.size, onResize: term.onResize } : {}),
-        signal: ctx.factory.signal,
-      });
-    } catch (e) {
-      if (e instanceof RemoteCommandError) throw new CliError(e.message);
-      throw e;
-    } finally {
-      if (tty) raw.setRawMode?.(false);
-    }
+    const code = await runPodSession(ctx, {
+      subresource: 'attach',
+      namespace: pod.metadata.namespace ?? namespace,
+      pod: pod.metadata.name ?? target,
+      container: container.name,
+      stdin,
+      tty,
+    });
     if (code !== 0) throw new ExitError(code);
   },
 };

@@ -1,31 +1,9 @@
 // `exec (POD | TYPE/NAME) [-c CONTAINER] [-i] [-t] -- COMMAND [args...]` over WebSocket (v5.channel.k8s.io).
 import { isRecord } from '../../api/object.js';
-import { resourcePath } from '../../client/paths.js';
-import type { Command, CommandContext } from '../command.js';
+import type { Command } from '../command.js';
 import { CliError, ExitError, UsageError } from '../errors.js';
-import { runRemoteCommand, RemoteCommandError, type TerminalSize } from '../streaming/remote-command.js';
+import { rawModeOf, runPodSession } from '../streaming/pod-session.js';
 import { chooseContainer, podFor } from './pod-for.js';
-
-interface RawModeStream {
-  isTTY?: boolean;
-  setRawMode?(mode: boolean): unknown;
-}
-
-export function rawModeOf(stdin: NodeJS.ReadableStream): RawModeStream {
-  return stdin as RawModeStream;
-}
-
-/** The terminal's size and resize events, when stdout is a terminal. */
-export function terminal(ctx: CommandContext): { size: () => TerminalSize | undefined; onResize: (l: () => void) => () => void } | undefined {
-  if (!ctx.io.stdoutIsTTY || ctx.io.stdout !== process.stdout) return undefined;
-  return {
-    size: () => (process.stdout.columns && process.stdout.rows ? { width: process.stdout.columns, height: process.stdout.rows } : undefined),
-    onResize: (listener) => {
-      process.stdout.on('resize', listener);
-      return () => process.stdout.off('resize', listener);
-    },
-  };
-}
 
 export const command: Command = {
   name: 'exec',
@@ -85,35 +63,15 @@ export const command: Command = {
       if (!f.bool('quiet')) ctx.io.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
       tty = false;
     }
-    const query = new URLSearchParams();
-    for (const word of commandLine) query.append('command', word);
-    query.set('container', container.name);
-    if (stdin) query.set('stdin', 'true');
-    query.set('stdout', 'true');
-    if (!tty) query.set('stderr', 'true');
-    if (tty) query.set('tty', 'true');
-
-    const client = await ctx.factory.client();
-    const term = tty ? terminal(ctx) : undefined;
-    if (tty) raw.setRawMode?.(true);
-    let code: number;
-    try {
-      code = await runRemoteCommand({
-        config: client.config,
-        path: resourcePath({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace ?? namespace, name: pod.metadata.name ?? target, subresource: 'exec' }),
-        query,
-        ...(stdin ? { stdin: ctx.io.stdin } : {}),
-        stdout: ctx.io.stdout,
-        stderr: ctx.io.stderr,
-        ...(term ? { size: term.size, onResize: term.onResize } : {}),
-        signal: ctx.factory.signal,
-      });
-    } catch (e) {
-      if (e instanceof RemoteCommandError) throw new CliError(e.message);
-      throw e;
-    } finally {
-      if (tty) raw.setRawMode?.(false);
-    }
+    const code = await runPodSession(ctx, {
+      subresource: 'exec',
+      namespace: pod.metadata.namespace ?? namespace,
+      pod: pod.metadata.name ?? target,
+      container: container.name,
+      command: commandLine,
+      stdin,
+      tty,
+    });
     if (code !== 0) {
       ctx.io.stderr.write(`command terminated with exit code ${code}\n`);
       throw new ExitError(code);
