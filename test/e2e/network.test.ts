@@ -121,6 +121,39 @@ test('the seed from inside the pod: anonymous, the service account, a Role and R
   assert.match(verified.stdout, /"gitVersion"/);
 });
 
+test('the seed as typed: a-kubectl run nginx:latest (the stand-in without curl), exec -i … bash, apt-get install -y curl, then the API from inside', opts, () => {
+  // The walkthrough image (no curl) comes from the same cache as node.test.ts's; built once from Debian's archive.
+  const archive = join(work, 'walkthrough.tar');
+  const built = spawnSync('bash', [join(repoRoot, 'scripts/build-walkthrough-image.sh'), archive], { encoding: 'utf8', timeout: 900_000 });
+  assert.equal(built.status, 0, `building the walkthrough image: ${built.stderr}`);
+  const imported = spawnSync(process.execPath, [...entry('a-kube'), 'image', 'import', '--data-dir', cluster!.dataDir, archive], { encoding: 'utf8', cwd: repoRoot });
+  assert.equal(imported.status, 0, imported.stderr);
+  ok(['run', 'nginx-1', '--image=nginx:latest', '--namespace=ns-1', `--overrides=${JSON.stringify({ spec: { template: { spec: { serviceAccountName: 'k-sa-1' } } } })}`]);
+  const name = waitFor('the nginx-1 pod to run', () => {
+    const r = akubectl(cluster!, ['get', 'pods', '--namespace=ns-1', '-l', 'run=nginx-1', '-o', 'jsonpath={.items[0].metadata.name} {.items[0].status.phase}']);
+    const [pod, phase] = r.stdout.trim().split(' ');
+    return pod && phase === 'Running' ? pod : undefined;
+  });
+  assert.equal(akubectl(cluster!, ['get', 'pod', name, '--namespace=ns-1', '-o', 'jsonpath={.spec.serviceAccountName}']).stdout, 'k-sa-1');
+  // The seed's form: `exec -it POD --namespace=ns-1 bash` (no `--`); -i alone here, the test has no terminal.
+  const script = [
+    'command -v curl || echo "no curl yet"',
+    'timeout 400 sh -c "apt-get update >/dev/null 2>&1 && apt-get install -y curl >/dev/null 2>&1" && echo "curl installed"',
+    `curl -sik ${api}/api/v1/namespaces/ns-1/pods`,
+    'echo',
+    `curl -sik -H "${token}" ${api}/api/v1/namespaces/ns-1/pods`,
+    'exit',
+  ].join('\n') + '\n';
+  const r = akubectl(cluster!, ['exec', '-i', name, '--namespace=ns-1', 'bash'], { input: script });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /no curl yet/);
+  assert.match(r.stdout, /curl installed/, r.stdout);
+  assert.match(r.stdout, /User \\"system:anonymous\\" cannot list resource \\"pods\\" in API group \\"\\" in the namespace \\"ns-1\\"/);
+  // the Role and RoleBinding of the test before are in place: the token lists the pods, this one among them
+  assert.match(r.stdout, /^HTTP\/2 200/m);
+  assert.match(r.stdout, new RegExp(`"name":"${name}"`));
+});
+
 test('the pod\'s resolver and cluster DNS: a Service in another namespace by name, a headless Service\'s records', opts, () => {
   const resolv = exec('ns-1', 'client', ['cat', '/etc/resolv.conf']).stdout;
   assert.match(resolv, /^nameserver 10\.96\.0\.10$/m);
