@@ -71,6 +71,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (work) rmSync(work, { recursive: true, force: true });
   if (skip || !cluster) return;
   // Pods are removed through the API first, so no container outlives the test (the cluster keeps pods on exit).
   for (const ns of ['node-e2e', 'ns-1']) akubectl(cluster, ['delete', 'namespace', ns, '--wait=false']);
@@ -82,7 +83,6 @@ after(async () => {
   }
   cri.close();
   await cluster.cleanup();
-  rmSync(work, { recursive: true, force: true });
 });
 
 test('the node registers Ready with the machine\'s capacity and the containerd version', { skip }, async () => {
