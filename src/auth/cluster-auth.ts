@@ -7,6 +7,7 @@ import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 import type { ApiServer } from '../apiserver/api-server.js';
 import { StatusError } from '../apiserver/status.js';
+import { nodeRestrictionAdmission } from '../admission/node-restriction.js';
 import { serviceAccountAdmission } from '../admission/serviceaccount.js';
 import { unionAuthenticator } from './authn/union.js';
 import { x509Authenticator } from './authn/x509.js';
@@ -139,6 +140,7 @@ export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
 
     api.registerAdmission(serviceAccountAdmission({ lookup: lateLookup }));
     api.registerAdmission(rbacEscalationPlugin({ index, authorizer }));
+    api.registerAdmission(nodeRestrictionAdmission());
   }
 
   return { authenticator, authorizer, tokens, signer, index, apiAudiences, install };

@@ -2,12 +2,11 @@
 // in group system:nodes) gets the system:node role's rules, except that secrets, configmaps, volume claims
 // and service-account tokens are limited to those its own pods use, and node writes to its own Node.
 import { isRecord, type KubeObject } from '../../api/object.js';
+import { nodeNameOfUser } from '../node-identity.js';
 import type { Attributes, Authorizer, Decision } from '../types.js';
 import { ruleAllows } from './rbac-rules.js';
 import type { PolicyRule } from './rbac-types.js';
 
-const nodeUserPrefix = 'system:node:';
-const nodesGroup = 'system:nodes';
 const noOpinion: Decision = { decision: 'no-opinion', reason: '' };
 
 export interface NodeGraph {
@@ -16,10 +15,7 @@ export interface NodeGraph {
 }
 
 export function nodeNameOf(attrs: Attributes): string | undefined {
-  const name = attrs.user.name;
-  if (!name.startsWith(nodeUserPrefix) || !attrs.user.groups.includes(nodesGroup)) return undefined;
-  const node = name.slice(nodeUserPrefix.length);
-  return node === '' ? undefined : node;
+  return nodeNameOfUser(attrs.user);
 }
 
 function records(v: unknown): Record<string, unknown>[] {

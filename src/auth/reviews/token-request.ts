@@ -4,6 +4,8 @@ import { isRecord, type KubeObject } from '../../api/object.js';
 import type { CustomHandler } from '../../apiserver/router.js';
 import { errors, field } from '../../apiserver/status.js';
 import type { LookupKind, ObjectLookup } from '../lookup.js';
+import { nodeNameOfUser } from '../node-identity.js';
+import type { UserInfo } from '../types.js';
 import { warnOnlyBoundTokenExpirationSeconds, expirationExtensionSeconds, type ObjectRefClaim } from '../serviceaccount/claims.js';
 import type { BoundTokenRequest, TokenSigner } from '../serviceaccount/signer.js';
 import { decodeReview, specOf, str, strings } from './common.js';
@@ -45,6 +47,8 @@ export function tokenRequestHandler(deps: TokenRequestDeps): CustomHandler {
     const bound: BoundTokenRequest = { namespace, serviceAccount, audiences, expirationSeconds };
 
     const ref = isRecord(spec['boundObjectRef']) ? spec['boundObjectRef'] : undefined;
+    const user = s.ctx.user;
+    if (user && nodeNameOfUser(user) !== undefined) await checkNodeTokenRequest(deps.lookup, user, namespace, saName, ref);
     if (ref) {
       const kind = str(ref, 'kind');
       const apiVersion = str(ref, 'apiVersion') || 'v1';
@@ -94,4 +98,23 @@ async function getBound(lookup: ObjectLookup, kind: LookupKind, namespace: strin
   const obj = await lookup.get(kind, namespace, name);
   if (!obj) throw errors.notFound({ group: '', resource: `${kind.toLowerCase()}s` }, name);
   return obj;
+}
+
+/**
+ * NodeRestriction for TokenRequest: a node may ask for a token only when it is bound to a pod, named with its UID,
+ * that is scheduled on that node — never for an arbitrary service account, nor for a pod elsewhere.
+ */
+async function checkNodeTokenRequest(lookup: ObjectLookup, user: Readonly<UserInfo>, namespace: string, serviceAccount: string, ref: Readonly<Record<string, unknown>> | undefined): Promise<void> {
+  const node = nodeNameOfUser(user);
+  const gr = { group: '', resource: 'serviceaccounts' };
+  if (!ref || (str(ref, 'apiVersion') || 'v1') !== 'v1' || str(ref, 'kind') !== 'Pod' || str(ref, 'name') === '') throw errors.forbidden(gr, serviceAccount, 'node requested token not bound to a pod');
+  const uid = str(ref, 'uid');
+  if (uid === '') throw errors.forbidden(gr, serviceAccount, 'node requested token with a pod binding without a uid');
+  const pod = await lookup.get('Pod', namespace, str(ref, 'name'));
+  if (!pod) throw errors.forbidden(gr, serviceAccount, 'node requested token bound to a pod that does not exist');
+  if (pod.metadata.uid !== uid) {
+    throw errors.forbidden(gr, serviceAccount, `the UID in the bound object reference (${uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  }
+  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
+  if (spec['nodeName'] !== node) throw errors.forbidden(gr, serviceAccount, 'node requested token bound to a pod scheduled on a different node');
 }

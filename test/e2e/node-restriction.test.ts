@@ -1,0 +1,117 @@
+// A node's credential, used by the real kubectl, may touch only what is its own: NodeRestriction admission and the
+// Node authorizer against a real `a-kube up` with two simulated nodes (their client certificates are in pki/).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { kubectl, hasKubectl, startCluster, type Cluster, type RunResult } from './harness.js';
+
+let cluster: Cluster;
+let asNode: (args: string[], input?: string) => RunResult;
+let nodes: string[] = [];
+
+function admin(args: string[], input?: string): RunResult {
+  const r = kubectl(cluster, args, input === undefined ? {} : { input });
+  assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r;
+}
+
+before(async () => {
+  if (!hasKubectl) return;
+  cluster = await startCluster({ args: ['--runtime', 'fake', '--nodes', '2'] });
+  for (let i = 0; i < 60 && nodes.length < 2; i++) {
+    nodes = kubectl(cluster, ['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}']).stdout.split(' ').filter(Boolean).sort();
+    if (nodes.length < 2) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(nodes.length, 2);
+  // A kubeconfig for the first node's own client certificate (the one its agent uses).
+  const adminConfig = parse(readFileSync(cluster.kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
+  const c = adminConfig.clusters[0]!.cluster;
+  const pki = join(cluster.dataDir, 'pki');
+  const nodeConfig = join(cluster.dataDir, 'node.kubeconfig');
+  writeFileSync(
+    nodeConfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: c['server'], 'certificate-authority-data': c['certificate-authority-data'] } }],
+      users: [{ name: 'node', user: { 'client-certificate': join(pki, `node-${nodes[0]}.crt`), 'client-key': join(pki, `node-${nodes[0]}.key`) } }],
+      contexts: [{ name: 'node', context: { cluster: 'c', user: 'node', namespace: 'default' } }],
+      'current-context': 'node',
+    }),
+    { mode: 0o600 },
+  );
+  asNode = (args, input) => kubectl(cluster, ['--kubeconfig', nodeConfig, ...args], input === undefined ? {} : { input });
+  const who = asNode(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+  assert.equal(who.stdout, `system:node:${nodes[0]}`, who.stderr);
+});
+
+after(async () => {
+  await cluster?.cleanup();
+});
+
+const opts = { skip: hasKubectl ? false : 'kubectl is not on the PATH' };
+
+function pod(name: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', annotations }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
+}
+
+test('a node cannot create a pod with a service account on itself, nor mint tokens that are not bound to its pods', opts, () => {
+  const own = asNode(['create', '-f', '-'], pod('escalate', { nodeName: nodes[0], serviceAccountName: 'default' }));
+  assert.notEqual(own.status, 0);
+  assert.match(own.stderr, new RegExp(`pods "escalate" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "${nodes[0]}" can only create mirror pods`));
+
+  const mirrorWithSecret = asNode(['create', '-f', '-'], pod('mirror-secret', { nodeName: nodes[0], volumes: [{ name: 's', secret: { secretName: 'anything' } }] }, { 'kubernetes.io/config.mirror': 'x' }));
+  assert.match(mirrorWithSecret.stderr, new RegExp(`node "${nodes[0]}" can not create pods that reference secrets`));
+  const mirrorElsewhere = asNode(['create', '-f', '-'], pod('mirror-elsewhere', { nodeName: nodes[1] }, { 'kubernetes.io/config.mirror': 'x' }));
+  assert.match(mirrorElsewhere.stderr, new RegExp(`node "${nodes[0]}" can only create pods with spec.nodeName set to itself`));
+  // a mirror pod of its own that references nothing is what a node may create
+  const mirror = asNode(['create', '-f', '-'], pod('mirror-ok', { nodeName: nodes[0] }, { 'kubernetes.io/config.mirror': 'x' }));
+  assert.equal(mirror.status, 0, mirror.stderr);
+
+  const unbound = asNode(['create', 'token', 'default', '-n', 'default']);
+  assert.notEqual(unbound.status, 0);
+  assert.match(unbound.stderr, /forbidden/i);
+
+  // a pod on the other node, with the default service account: its token is not this node's to ask for
+  admin(['create', '-f', '-'], pod('elsewhere', { nodeName: nodes[1] }));
+  const uid = admin(['get', 'pod', 'elsewhere', '-o', 'jsonpath={.metadata.uid}']).stdout;
+  const bound = asNode(['create', 'token', 'default', '-n', 'default', '--bound-object-kind=Pod', '--bound-object-name=elsewhere', `--bound-object-uid=${uid}`]);
+  assert.notEqual(bound.status, 0);
+  assert.match(bound.stderr, /forbidden/i);
+
+  const secrets = asNode(['get', 'secrets', '-A']);
+  assert.notEqual(secrets.status, 0);
+  assert.match(secrets.stderr, /secrets is forbidden: User "system:node:[^"]+" cannot list resource "secrets"/);
+});
+
+test('a node changes only its own Node and the status of pods bound to it; its agent still runs its pods', opts, () => {
+  const other = asNode(['label', 'node', nodes[1]!, 'stolen=yes']);
+  assert.notEqual(other.status, 0);
+  assert.match(other.stderr, /forbidden/i);
+
+  admin(['create', '-f', '-'], pod('theirs', { nodeName: nodes[1] }));
+  const theirs = JSON.parse(admin(['get', 'pod', 'theirs', '-o', 'json']).stdout) as Record<string, unknown>;
+  const status = asNode(['replace', '--raw', '/api/v1/namespaces/default/pods/theirs/status', '-f', '-'], JSON.stringify({ ...theirs, status: { phase: 'Failed' } }));
+  assert.notEqual(status.status, 0);
+  assert.match(status.stderr, new RegExp(`node "${nodes[0]}" can only update pod status for pods with spec.nodeName set to itself`));
+
+  const relabel = asNode(['label', 'pod', 'theirs', 'moved=yes']);
+  assert.notEqual(relabel.status, 0);
+  assert.match(relabel.stderr, /forbidden/i);
+
+  // The nodes' own agents keep working under these rules: a pod bound to each reaches Running.
+  admin(['create', '-f', '-'], pod('mine', { nodeName: nodes[0] }));
+  let phases = '';
+  for (let i = 0; i < 60; i++) {
+    phases = admin(['get', 'pods', 'mine', 'theirs', '-o', 'jsonpath={.items[*].status.phase}']).stdout;
+    if (phases === 'Running Running') break;
+    spawnWait(500);
+  }
+  assert.equal(phases, 'Running Running');
+});
+
+function spawnWait(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
