@@ -55,6 +55,20 @@ function sandboxConfigFrom(s: Cri.PodSandboxStatus | Cri.PodSandbox): PodSandbox
   };
 }
 
+/** A sandbox as the node agent sees it; `ip` is known only from PodSandboxStatus, not from a list. */
+function sandboxStatusFrom(s: Cri.PodSandboxStatus | Cri.PodSandbox, ip: string): PodSandboxStatus {
+  return { id: s.id, state: s.state === 'SANDBOX_READY' ? 'ready' : 'notready', ip, createdAt: ms(s.created_at) ?? 0, config: sandboxConfigFrom(s) };
+}
+
+/** Stopping or removing what the runtime no longer has is already done. */
+async function goneIsDone(call: Promise<void>): Promise<void> {
+  try {
+    await call;
+  } catch (e) {
+    if (!isCriNotFound(e)) throw e;
+  }
+}
+
 function statusFromCri(s: Cri.ContainerStatus, sandboxId: string): ContainerStatus {
   const started = ms(s.started_at);
   const finished = ms(s.finished_at);
@@ -141,32 +155,24 @@ export class ContainerdRuntime implements RuntimeService {
     return this.cri.runPodSandbox(criSandboxConfig(config));
   }
 
-  async stopPodSandbox(sandboxId: string): Promise<void> {
-    try {
-      await this.cri.stopPodSandbox(sandboxId);
-    } catch (e) {
-      if (!isCriNotFound(e)) throw e;
-    }
+  stopPodSandbox(sandboxId: string): Promise<void> {
+    return goneIsDone(this.cri.stopPodSandbox(sandboxId));
   }
 
-  async removePodSandbox(sandboxId: string): Promise<void> {
-    try {
-      await this.cri.removePodSandbox(sandboxId);
-    } catch (e) {
-      if (!isCriNotFound(e)) throw e;
-    }
+  removePodSandbox(sandboxId: string): Promise<void> {
+    return goneIsDone(this.cri.removePodSandbox(sandboxId));
   }
 
   async podSandboxStatus(sandboxId: string): Promise<PodSandboxStatus> {
     const res = await this.cri.podSandboxStatus(sandboxId);
     const s = res.status;
     if (!s) throw new Error(`pod sandbox ${sandboxId}: no status`);
-    return { id: s.id, state: s.state === 'SANDBOX_READY' ? 'ready' : 'notready', ip: s.network?.ip ?? '', createdAt: ms(s.created_at) ?? 0, config: sandboxConfigFrom(s) };
+    return sandboxStatusFrom(s, s.network?.ip ?? '');
   }
 
   async listPodSandboxes(): Promise<PodSandboxStatus[]> {
     const items = await this.cri.listPodSandbox();
-    return items.map((s) => ({ id: s.id, state: s.state === 'SANDBOX_READY' ? 'ready' : 'notready', ip: '', createdAt: ms(s.created_at) ?? 0, config: sandboxConfigFrom(s) }));
+    return items.map((s) => sandboxStatusFrom(s, ''));
   }
 
   createContainer(sandboxId: string, c: ContainerConfig, sandbox: PodSandboxConfig): Promise<string> {
@@ -193,20 +199,12 @@ export class ContainerdRuntime implements RuntimeService {
     return this.cri.startContainer(containerId);
   }
 
-  async stopContainer(containerId: string, timeoutSeconds: number): Promise<void> {
-    try {
-      await this.cri.stopContainer(containerId, timeoutSeconds);
-    } catch (e) {
-      if (!isCriNotFound(e)) throw e;
-    }
+  stopContainer(containerId: string, timeoutSeconds: number): Promise<void> {
+    return goneIsDone(this.cri.stopContainer(containerId, timeoutSeconds));
   }
 
-  async removeContainer(containerId: string): Promise<void> {
-    try {
-      await this.cri.removeContainer(containerId);
-    } catch (e) {
-      if (!isCriNotFound(e)) throw e;
-    }
+  removeContainer(containerId: string): Promise<void> {
+    return goneIsDone(this.cri.removeContainer(containerId));
   }
 
   async containerStatus(containerId: string): Promise<ContainerStatus> {
