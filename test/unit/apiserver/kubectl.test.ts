@@ -85,7 +85,8 @@ for (const [i, bin] of binaries.entries()) {
       const timer = setTimeout(() => reject(new Error(`no pod in watch output: ${out} ${err}`)), 30_000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        if (/watched-pod/.test(out)) {
+        // the whole row: kubectl may write the name and the rest of its line in separate chunks
+        if (/watched-pod[^\n]*\n/.test(out)) {
           clearTimeout(timer);
           resolve();
         }
