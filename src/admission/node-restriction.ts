@@ -5,7 +5,7 @@
 // auth/reviews/token-request.ts). Without these limits a node could schedule a pod with a powerful
 // service account onto itself and mint that account's token.
 import { isRecord, type KubeObject } from '../api/object.js';
-import { errors } from '../apiserver/status.js';
+import { errors } from '../api/status.js';
 import { podReferences } from '../auth/authz/node.js';
 import { nodeNameOfUser } from '../auth/node-identity.js';
 import type { AdmissionPlugin, AdmissionRequest } from './types.js';

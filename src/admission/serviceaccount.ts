@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRecord, type KubeObject } from '../api/object.js';
-import { errors } from '../apiserver/status.js';
+import { errors } from '../api/status.js';
 import type { ObjectLookup } from '../auth/lookup.js';
 import { warnOnlyBoundTokenExpirationSeconds } from '../auth/serviceaccount/claims.js';
 import type { AdmissionPlugin, AdmissionRequest } from './types.js';

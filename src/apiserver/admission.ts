@@ -4,7 +4,7 @@ import { runAdmit, runValidate, type AdmissionOperation, type AdmissionPlugin, t
 import type { KubeObject } from '../api/object.js';
 import type { WriteAdmission } from '../registry/store-types.js';
 import type { ResourceScope } from './scope.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 
 export function admissionFor(s: ResourceScope, operation: AdmissionOperation, dryRun: boolean, subresource = ''): WriteAdmission | undefined {
   const plugins: readonly AdmissionPlugin[] = s.admission ?? [];

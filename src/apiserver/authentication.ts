@@ -1,6 +1,6 @@
 // Stage: who is calling. No credential → system:anonymous; a bad credential → 401 (never anonymous).
 import type { Authenticator, UserInfo } from '../auth/types.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 import { errorResponse } from './responses.js';
 import type { Handler } from './types.js';
 

@@ -3,7 +3,7 @@ import type { Attributes, Authorizer, UserInfo } from '../auth/types.js';
 import { forbiddenError } from './forbidden.js';
 import type { RequestInfo } from './request-info.js';
 import { errorResponse } from './responses.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 import type { Handler } from './types.js';
 
 export function attributesFor(info: RequestInfo, user: UserInfo): Attributes {

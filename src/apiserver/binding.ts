@@ -5,7 +5,7 @@ import { checkNamespace, decodeObject } from './body.js';
 import { parseDryRun } from './query.js';
 import { jsonResponse } from './responses.js';
 import type { ResourceScope } from './scope.js';
-import { errors, field, successStatus, type FieldError } from './status.js';
+import { errors, field, successStatus, type FieldError } from '../api/status.js';
 import type { ApiResponse } from './types.js';
 import type { Store } from '../registry/store.js';
 

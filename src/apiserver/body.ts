@@ -7,7 +7,7 @@ import { decodeKubernetesProtobuf, isProtobufContentType } from '../api/protobuf
 import { parseJson } from '../api/schema/index.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { groupVersion } from '../api/resource-info.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 import { headerValue, type ApiRequest } from './types.js';
 
 export const maxBodyBytes = 3 * 1024 * 1024;

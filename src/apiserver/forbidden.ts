@@ -1,7 +1,7 @@
 // The 403 text kube-apiserver builds from request attributes (responsewriters/errors.go forbiddenMessage),
 // shared by authorization, impersonation, RBAC escalation checks and admission.
 import type { Attributes } from '../auth/types.js';
-import { errors, type StatusError } from './status.js';
+import { errors, type StatusError } from '../api/status.js';
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

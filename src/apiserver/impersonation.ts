@@ -5,7 +5,7 @@ import { splitServiceAccountUsername } from '../auth/serviceaccount/claims.js';
 import type { Attributes, Authorizer, UserInfo } from '../auth/types.js';
 import { forbiddenError } from './forbidden.js';
 import { errorResponse } from './responses.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 import { headerValue, headerValues, type Handler, type HeaderMap } from './types.js';
 
 const extraPrefix = 'impersonate-extra-';

@@ -1,5 +1,5 @@
 // Content negotiation: what the client accepts → how we encode (JSON, YAML, Table, PartialObjectMetadata) or 406.
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 
 export type OutputKind =
   | { kind: 'json' }

@@ -4,7 +4,7 @@ import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersio
 import { openapiV2Json, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Root } from '../api/openapi/index.js';
 import { accepts } from './negotiation.js';
 import { jsonText, textResponse, errorResponse } from './responses.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 import { headerValue, type ApiRequest, type ApiResponse, type RequestContext } from './types.js';
 
 export interface VersionInfo {

@@ -4,7 +4,7 @@ import { isRecord } from '../api/object.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, unsupportedFieldLabelMessage } from '../api/selectors/index.js';
 import type { DeleteOptions, Filter } from '../registry/store-types.js';
 import type { Strategy } from '../registry/strategy.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 
 const filterCache = new Map<string, Filter | null>();
 const maxCachedFilters = 2000;

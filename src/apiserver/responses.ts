@@ -1,6 +1,6 @@
 // Building replies: JSON objects, pre-encoded JSON text, Status errors, and the Warning header.
 import type { ApiResponse, RequestContext } from './types.js';
-import { toStatusError } from './status.js';
+import { toStatusError } from '../api/status.js';
 
 export const jsonContentType = 'application/json';
 

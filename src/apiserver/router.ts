@@ -10,7 +10,7 @@ import { createObject, deleteCollection, deleteObject, updateObject } from './ha
 import type { ResourceRequestInfo } from './request-info.js';
 import { handleScale } from './scale.js';
 import type { ResourceScope } from './scope.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 import type { StoreRegistry } from './stores.js';
 import type { ApiRequest, ApiResponse, Handler, RequestContext } from './types.js';
 

@@ -6,7 +6,7 @@ import { checkObject, decodeObject, mediaType, parseStructured, readBody } from 
 import { parseDryRun } from './query.js';
 import { jsonResponse } from './responses.js';
 import type { ResourceScope } from './scope.js';
-import { errors, field } from './status.js';
+import { errors, field } from '../api/status.js';
 import { headerValue, type ApiResponse } from './types.js';
 import { patchTypes } from './handlers/patch.js';
 import { checkBodyTypes, checkPatchedTypes } from './handlers/type-check.js';

@@ -15,7 +15,7 @@ import { createApiServer, type ApiServer } from './api-server.js';
 import { maxBodyBytes } from './body.js';
 import type { WatchSettings } from './handlers/watch.js';
 import type { VersionInfo } from './nonresource.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 import type { ApiRequest, ApiResponse, HeaderMap } from './types.js';
 
 export const maxStreamsPerConnection = 1000;

@@ -3,7 +3,7 @@ import type { KubeObject, ListMeta } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 import { defaultTable } from '../registry/index.js';
 import type { Strategy, TablePrinter } from '../registry/strategy.js';
-import { errors } from './status.js';
+import { errors } from '../api/status.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 

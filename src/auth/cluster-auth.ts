@@ -6,7 +6,7 @@ import { findResource } from '../api/catalog.js';
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 import type { ApiServer } from '../apiserver/api-server.js';
-import { StatusError } from '../apiserver/status.js';
+import { StatusError } from '../api/status.js';
 import { nodeRestrictionAdmission } from '../admission/node-restriction.js';
 import { serviceAccountAdmission } from '../admission/serviceaccount.js';
 import { unionAuthenticator } from './authn/union.js';

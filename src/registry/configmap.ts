@@ -1,6 +1,6 @@
 // core/v1 ConfigMap.
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { asObj } from './fields.js';
 import { defineStrategy } from './define.js';
 import { base64Size, MAX_DATA_SIZE, validateImmutableData, validateKeys } from './data-keys.js';

@@ -1,6 +1,6 @@
 // batch/v1 CronJob.
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { asObj, child, get, isUnset, objects, setDefault, str } from './fields.js';
 import { cronScheduleError } from './cron-schedule.js';
 import { defineStrategy } from './define.js';

@@ -1,6 +1,6 @@
 // apps/v1 DaemonSet and ControllerRevision.
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { validateImmutableField } from '../api/validation/object-meta.js';
 import { child, get, num, setDefault, str } from './fields.js';
 import { defineStrategy } from './define.js';

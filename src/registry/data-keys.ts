@@ -1,5 +1,5 @@
 // Shared by Secrets and ConfigMaps: key format, total size, the `immutable` flag.
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { semanticEqual } from '../api/validation/equality.js';
 import { isConfigMapKey } from '../api/validation/names.js';
 import type { KubeObject } from '../api/object.js';

@@ -3,7 +3,7 @@
 import { setOwn } from '../api/own.js';
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
-import type { FieldError } from '../apiserver/status.js';
+import type { FieldError } from '../api/status.js';
 import { semanticEqual } from '../api/validation/equality.js';
 import { nameIsDNSSubdomain, type NameValidator } from '../api/validation/names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/object-meta.js';

@@ -1,6 +1,6 @@
 // apps/v1 Deployment.
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { asObj, child, isUnset, num, setDefault, str, type Obj } from './fields.js';
 import { defineStrategy } from './define.js';
 import { defaultPodTemplateSpec } from './pod-defaults.js';

@@ -1,7 +1,7 @@
 // core/v1 Endpoints and discovery.k8s.io/v1 EndpointSlice.
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPortNum } from '../api/validation/names.js';
 import { validateImmutableField } from '../api/validation/object-meta.js';
 import { num, objects, setDefault, str, strings, type Obj } from './fields.js';

@@ -1,7 +1,7 @@
 // core/v1 Event and events.k8s.io/v1 Event (the same objects seen through two schemas).
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { isQualifiedName } from '../api/validation/names.js';
 import { asObj, get, num, str, type Obj } from './fields.js';
 import { defineStrategy } from './define.js';

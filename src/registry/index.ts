@@ -2,7 +2,7 @@
 // Strategy validate()/validateUpdate() already include metadata validation (with the kind's own
 // name rule), so the store should not run validateObjectMeta again.
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { configMapStrategy } from './configmap.js';
 import { cronJobStrategy } from './cronjob.js';
 import { daemonSetStrategy, controllerRevisionStrategy } from './daemonset.js';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { semanticEqual } from '../api/validation/equality.js';
 import { humanDuration } from '../api/duration.js';
 import { asObj, child, get, isUnset, num, objects, setDefault, str, type Obj } from './fields.js';

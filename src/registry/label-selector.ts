@@ -1,5 +1,5 @@
 // metav1.LabelSelector: validation, matching, and how Kubernetes prints one in field errors.
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { isQualifiedName } from '../api/validation/names.js';
 import { validateLabels } from '../api/validation/object-meta.js';
 import { asObj, objects, str, stringMap, strings } from './fields.js';

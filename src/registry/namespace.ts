@@ -1,6 +1,6 @@
 // core/v1 Namespace: cluster-scoped, DNS-label names, server-owned status and spec.finalizers.
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field } from '../apiserver/status.js';
+import { field } from '../api/status.js';
 import { isQualifiedName, nameIsDNSLabel } from '../api/validation/names.js';
 import { asObj, child, get, str, strings } from './fields.js';
 import { defineStrategy } from './define.js';

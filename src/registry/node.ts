@@ -1,6 +1,6 @@
 // core/v1 Node: cluster-scoped; status belongs to the node agent (status subresource).
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { asObj, get, objects, str } from './fields.js';
 import { defineStrategy } from './define.js';
 import type { Strategy, TablePrinter } from './strategy.js';

@@ -1,5 +1,5 @@
 // Which pod spec changes an update may make (ValidatePodUpdate in pkg/apis/core/validation).
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { semanticEqual } from '../api/validation/equality.js';
 import { asObj, num, objects, type Obj } from './fields.js';
 

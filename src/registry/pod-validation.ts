@@ -1,5 +1,5 @@
 // PodSpec validation (pkg/apis/core/validation/validation.go ValidatePodSpec), the commonly hit parts.
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isValidPortName, isValidPortNum, inclusiveRangeError } from '../api/validation/names.js';
 import { validateLabels, validateAnnotations } from '../api/validation/object-meta.js';
 import { asObj, isUnset, num, objects, str, type Obj } from './fields.js';

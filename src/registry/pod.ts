@@ -1,6 +1,6 @@
 // core/v1 Pod.
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field } from '../apiserver/status.js';
+import { field } from '../api/status.js';
 import { asObj, get, objects, str } from './fields.js';
 import { defineStrategy } from './define.js';
 import { defaultPod, mirrorServiceAccount } from './pod-defaults.js';

@@ -1,6 +1,6 @@
 // core/v1 LimitRange and ResourceQuota.
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { parseQuantity, QUANTITY_FORMAT_ERROR } from '../api/validation/quantity.js';
 import { asObj, get, objects, str } from './fields.js';
 import { defineStrategy } from './define.js';

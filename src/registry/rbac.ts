@@ -1,7 +1,7 @@
 // rbac.authorization.k8s.io/v1 Role, ClusterRole, RoleBinding, ClusterRoleBinding (pkg/apis/rbac/validation).
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { semanticEqual } from '../api/validation/equality.js';
 import { isDNS1123Subdomain, nameIsPathSegment } from '../api/validation/names.js';
 import { asObj, get, objects, setDefault, str, strings, type Obj } from './fields.js';

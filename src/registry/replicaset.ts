@@ -1,6 +1,6 @@
 // apps/v1 ReplicaSet and core/v1 ReplicationController.
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field } from '../apiserver/status.js';
+import { field } from '../api/status.js';
 import { child, get, isUnset, setDefault, stringMap } from './fields.js';
 import { containersAndImages, formatLabels } from './table.js';
 import { defineStrategy } from './define.js';

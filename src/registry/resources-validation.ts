@@ -1,5 +1,5 @@
 // Container resource requirements (ValidateResourceRequirements in pkg/apis/core/validation).
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { parseQuantity, QUANTITY_FORMAT_ERROR } from '../api/validation/quantity.js';
 import { asObj, type Obj } from './fields.js';
 

@@ -2,7 +2,7 @@
 // so there is no name to validate: the handler calls validate() and answers with status filled in.
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { semanticEqual } from '../api/validation/equality.js';
 import { asObj, get, str, strings } from './fields.js';
 import type { Strategy } from './strategy.js';

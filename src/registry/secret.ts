@@ -1,7 +1,7 @@
 // core/v1 Secret.
 import { setOwn } from '../api/own.js';
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { validateImmutableField } from '../api/validation/object-meta.js';
 import { asObj, child, str } from './fields.js';
 import { defineStrategy } from './define.js';

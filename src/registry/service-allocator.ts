@@ -2,7 +2,7 @@
 // Services on every call (the watch cache is the source of truth; there is no separate bitmap).
 import { isIPv4 } from 'node:net';
 import type { KubeObject } from '../api/object.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { asObj, num, objects, str, strings, type Obj } from './fields.js';
 
 export interface ServiceAllocatorConfig {

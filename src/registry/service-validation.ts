@@ -1,7 +1,7 @@
 // Service spec validation (ValidateService / validateServicePort in pkg/apis/core/validation).
 import { isIP } from 'node:net';
 import type { KubeObject } from '../api/object.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortName, isValidPortNum } from '../api/validation/names.js';
 import { validateLabels } from '../api/validation/object-meta.js';
 import { asObj, isUnset, num, objects, str, stringMap, strings, type Obj } from './fields.js';

@@ -1,7 +1,7 @@
 // apps/v1 StatefulSet.
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { semanticEqual } from '../api/validation/equality.js';
 import { asObj, child, get, setDefault, str } from './fields.js';
 import { defineStrategy } from './define.js';

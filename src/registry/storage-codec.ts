@@ -1,6 +1,6 @@
 // How objects sit in storage: keys, stored JSON (without resourceVersion, which is the revision), revisions.
 import type { KubeObject } from '../api/object.js';
-import { errors } from '../apiserver/status.js';
+import { errors } from '../api/status.js';
 import type { KeyValue } from '../storage/types.js';
 
 export function resourcePrefix(r: { group: string; resource: string }): string {

@@ -1,6 +1,6 @@
 // The generic store's options and results (src/registry/store.ts), shared with the API server's handlers.
 import type { KubeObject } from '../api/object.js';
-import type { FieldError } from '../apiserver/status.js';
+import type { FieldError } from '../api/status.js';
 import type { CacheEvent, ResourceCache } from '../storage/cache-types.js';
 import type { Storage } from '../storage/types.js';
 import type { Strategy } from './strategy.js';

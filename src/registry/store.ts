@@ -8,7 +8,7 @@ import { isRecord } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { deepEqual } from '../api/deep-equal.js';
 import { decodeError } from '../api/schema/index.js';
-import { errors, field, StatusError, type FieldError } from '../apiserver/status.js';
+import { errors, field, StatusError, type FieldError } from '../api/status.js';
 import type { ResourceCache } from '../storage/cache-types.js';
 import { StorageError, type KeyValue } from '../storage/types.js';
 import type { Strategy } from './strategy.js';

@@ -2,7 +2,7 @@
 // Strategies are stateless values: `export const podStrategy = {...} satisfies Strategy`.
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
-import type { FieldError } from '../apiserver/status.js';
+import type { FieldError } from '../api/status.js';
 
 export interface TableColumn {
   name: string; // "Name", "Ready", "Age"

@@ -1,6 +1,6 @@
 // core/v1 PersistentVolume and PersistentVolumeClaim (minimal rules).
 import type { ResourceInfo } from '../api/resource-info.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { asObj, child, get, setDefault, strings } from './fields.js';
 import { defineStrategy } from './define.js';
 import type { Strategy } from './strategy.js';

@@ -1,6 +1,6 @@
 // Rules shared by the apps/v1 controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet).
 import type { KubeObject } from '../api/object.js';
-import { field, type FieldError } from '../apiserver/status.js';
+import { field, type FieldError } from '../api/status.js';
 import { goStringMap } from '../api/validation/go-format.js';
 import { FIELD_IMMUTABLE } from '../api/validation/object-meta.js';
 import { semanticEqual } from '../api/validation/equality.js';

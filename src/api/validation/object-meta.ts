@@ -1,6 +1,6 @@
 // ObjectMeta validation on create and update (apimachinery/pkg/api/validation/objectmeta.go).
 import type { ObjectMeta, OwnerReference } from '../object.js';
-import { field, type FieldError } from '../../apiserver/status.js';
+import { field, type FieldError } from '../status.js';
 import { semanticEqual } from './equality.js';
 import { goTime } from './go-format.js';
 import { isDNS1123Label, isQualifiedName, isValidLabelValue, type NameValidator } from './names.js';

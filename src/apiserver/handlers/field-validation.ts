@@ -5,7 +5,7 @@ import { yamlDuplicateKeys } from '../../api/yaml-duplicates.js';
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import { unknownFields } from '../../api/schema/index.js';
-import { errors } from '../status.js';
+import { errors } from '../../api/status.js';
 import type { RequestContext } from '../types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';

@@ -8,7 +8,7 @@ import { checkDepth, checkNamespace, checkObject, mediaType, parseStructured, re
 import { objectResponse } from '../encode.js';
 import { parseDryRun } from '../query.js';
 import { encodeContext, type ResourceScope } from '../scope.js';
-import { errors, makeStatus, StatusError } from '../status.js';
+import { errors, makeStatus, StatusError } from '../../api/status.js';
 import { headerValue, type ApiResponse } from '../types.js';
 import { checkDuplicateFields, checkUnknownFields, parseFieldValidation } from './field-validation.js';
 import { checkBodyTypes, checkPatchedTypes } from './type-check.js';

@@ -4,7 +4,7 @@ import { continueExpiredMessage } from '../../registry/storage-codec.js';
 import { encodeContext, type ResourceScope } from '../scope.js';
 import { objectResponse, listResponse } from '../encode.js';
 import { decodeContinue, encodeContinue, parseNonNegativeInt, selectionFilter } from '../query.js';
-import { errors, field } from '../status.js';
+import { errors, field } from '../../api/status.js';
 import type { ApiResponse } from '../types.js';
 
 export async function getObject(s: ResourceScope): Promise<ApiResponse> {

@@ -4,7 +4,7 @@
 // rendering of the patch map for strategic merge patches, whose errors come from the unstructured converter).
 import { decodeError, typeErrors, unstructuredError, type DecodeTarget } from '../../api/schema/index.js';
 import { isRecord } from '../../api/object.js';
-import { errors, field } from '../status.js';
+import { errors, field } from '../../api/status.js';
 
 /** Create/update bodies (JSON, YAML and protobuf alike). */
 export function checkBodyTypes(obj: unknown, target: DecodeTarget): void {

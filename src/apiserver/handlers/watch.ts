@@ -7,7 +7,7 @@ import { encodeContext, type ResourceScope } from '../scope.js';
 import { watchObjectJson, type EncodeContext } from '../encode.js';
 import { isTrue } from '../request-info.js';
 import { parseNonNegativeInt, selectionFilter } from '../query.js';
-import { errors, field, toStatusError } from '../status.js';
+import { errors, field, toStatusError } from '../../api/status.js';
 import type { ApiResponse } from '../types.js';
 
 export interface WatchSettings {

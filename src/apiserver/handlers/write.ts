@@ -4,7 +4,7 @@ import { checkNamespace, decodeObject, mediaType, parseStructured, readBody } fr
 import { objectResponse, listResponse } from '../encode.js';
 import { deleteOptions, parseDryRun, selectionFilter } from '../query.js';
 import { encodeContext, type ResourceScope } from '../scope.js';
-import { errors, successStatus } from '../status.js';
+import { errors, successStatus } from '../../api/status.js';
 import { jsonResponse } from '../responses.js';
 import { headerValue, type ApiResponse } from '../types.js';
 import { checkDuplicateFields, checkUnknownFields, parseFieldValidation } from './field-validation.js';

@@ -7,7 +7,7 @@ import { findResource } from '../../api/catalog.js';
 import { isRecord, type KubeObject } from '../../api/object.js';
 import type { ApiServer } from '../api-server.js';
 import type { CustomHandler, CustomScope } from '../router.js';
-import { errors } from '../status.js';
+import { errors } from '../../api/status.js';
 import type { ApiResponse } from '../types.js';
 
 /** Replies larger than this are refused (the transport here answers from one buffer). */

@@ -10,7 +10,7 @@ import { attributesFor } from '../authorization.js';
 import { forbiddenError } from '../forbidden.js';
 import type { ApiServer } from '../api-server.js';
 import type { CustomHandler, CustomScope } from '../router.js';
-import { errors, field, type FieldError } from '../status.js';
+import { errors, field, type FieldError } from '../../api/status.js';
 import type { ApiResponse } from '../types.js';
 import { dialKubelet, getFromKubelet, hostPort, kubeletEndpoint, type KubeletClientConfig, type KubeletEndpoint } from './kubelet-connection.js';
 

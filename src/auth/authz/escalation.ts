@@ -2,7 +2,7 @@
 // policybased storages): a user may only grant what they hold, unless they may `escalate` (roles) or
 // `bind` (bindings); system:masters skip the check.
 import { isRecord, type KubeObject } from '../../api/object.js';
-import { errors } from '../../apiserver/status.js';
+import { errors } from '../../api/status.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../../admission/types.js';
 import type { Attributes, Authorizer, UserInfo } from '../types.js';
 import { deepEqual } from '../../api/deep-equal.js';

@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import type { CustomHandler, CustomScope } from '../../apiserver/router.js';
-import { errors, field, type FieldError } from '../../apiserver/status.js';
+import { errors, field, type FieldError } from '../../api/status.js';
 import type { Attributes, Authorizer, UserInfo } from '../types.js';
 import type { PolicyRule } from '../authz/rbac-types.js';
 import { decodeReview, extraOf, reviewResponse, specOf, str, strings } from './common.js';

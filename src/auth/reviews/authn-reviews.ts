@@ -1,6 +1,6 @@
 // TokenReview (who does this token belong to?) and SelfSubjectReview (who am I?), authentication.k8s.io.
 import type { CustomHandler } from '../../apiserver/router.js';
-import { errors } from '../../apiserver/status.js';
+import { errors } from '../../api/status.js';
 import type { UserInfo } from '../types.js';
 import { withAuthenticatedGroup } from '../authn/union.js';
 import type { TokenAuthenticator } from '../authn/token.js';

@@ -2,7 +2,7 @@
 // a bound token for the service account, optionally bound to a Pod, Secret or Node of the namespace.
 import { isRecord, type KubeObject } from '../../api/object.js';
 import type { CustomHandler } from '../../apiserver/router.js';
-import { errors, field } from '../../apiserver/status.js';
+import { errors, field } from '../../api/status.js';
 import type { LookupKind, ObjectLookup } from '../lookup.js';
 import { nodeNameOfUser } from '../node-identity.js';
 import type { UserInfo } from '../types.js';

@@ -4,7 +4,7 @@ import type { KubeObject } from '../../../src/api/object.js';
 import { staticLookup } from '../../../src/auth/lookup.js';
 import { serviceAccountAdmission } from '../../../src/admission/serviceaccount.js';
 import type { AdmissionRequest } from '../../../src/admission/types.js';
-import { StatusError } from '../../../src/apiserver/status.js';
+import { StatusError } from '../../../src/api/status.js';
 
 const sa = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({ kind: 'ServiceAccount', apiVersion: 'v1', metadata: { name, namespace: 'ns-1', uid: `${name}-uid` }, ...extra });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatFieldError } from '../../../src/apiserver/status.js';
+import { formatFieldError } from '../../../src/api/status.js';
 import type { ObjectMeta } from '../../../src/api/object.js';
 import {
   isDNS1035Label,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
 import { resolveContainer } from '../../../src/apiserver/node-proxy/pod-streams.js';
 import { kubeletEndpoint } from '../../../src/apiserver/node-proxy/kubelet-connection.js';
-import { StatusError } from '../../../src/apiserver/status.js';
+import { StatusError } from '../../../src/api/status.js';
 
 const pod = (containers: string[], init: string[] = []): KubeObject => ({
   apiVersion: 'v1',

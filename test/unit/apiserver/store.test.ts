@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
 import { findResource } from '../../../src/api/catalog.js';
 import type { ResourceInfo } from '../../../src/api/resource-info.js';
-import { StatusError, field } from '../../../src/apiserver/status.js';
+import { StatusError, field } from '../../../src/api/status.js';
 import { Store } from '../../../src/registry/store.js';
 import { generateName } from '../../../src/registry/generate-name.js';
 import type { StoreWatchEvent } from '../../../src/registry/store-types.js';

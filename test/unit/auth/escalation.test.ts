@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
 import type { UserInfo } from '../../../src/auth/types.js';
-import { StatusError } from '../../../src/apiserver/status.js';
+import { StatusError } from '../../../src/api/status.js';
 import { RbacIndex } from '../../../src/auth/authz/rbac-index.js';
 import { rbacAuthorizer } from '../../../src/auth/authz/rbac.js';
 import { privilegedGroupsAuthorizer, unionAuthorizer } from '../../../src/auth/authz/always-allow.js';

@@ -2,7 +2,7 @@
 import type { KubeObject } from '../../../src/api/object.js';
 import { findResource } from '../../../src/api/catalog.js';
 import type { ResourceInfo } from '../../../src/api/resource-info.js';
-import { formatFieldError } from '../../../src/apiserver/status.js';
+import { formatFieldError } from '../../../src/api/status.js';
 import { strategyFor } from '../../../src/registry/index.js';
 import type { Strategy } from '../../../src/registry/strategy.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
-import { formatFieldError } from '../../../src/apiserver/status.js';
+import { formatFieldError } from '../../../src/api/status.js';
 import { allocateService, defaultAllocatorConfig, firstServiceIP, type ServiceAllocatorConfig } from '../../../src/registry/service-allocator.js';
 import { NOW, create, strategy, update } from './helpers.js';
 

@@ -1,6 +1,6 @@
 // Every API error, in the wire form kube-apiserver gives it (a metav1.Status).
 // One constructor per reason fixes code, reason and wording; toStatusError() is the one normaliser.
-import { qualifiedKind, qualifiedResource } from '../api/resource-info.js';
+import { qualifiedKind, qualifiedResource } from './resource-info.js';
 
 export const statusCodes = {
   BadRequest: 400,
