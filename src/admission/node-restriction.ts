@@ -1,6 +1,6 @@
 // NodeRestriction: what a node credential (system:node:<name>) may write beyond what authorization allows.
-// A node may create only mirror pods bound to itself that reference no other object, may change only the status of
-// pods bound to itself, may create and change only its own Node, and may ask for service-account tokens only when
+// A node may create only mirror pods bound to itself that reference no other object, may delete and change only the
+// status of pods bound to itself, may create and change only its own Node, and may ask for service-account tokens only when
 // they are bound to a pod scheduled on it (that part is checked by the TokenRequest handler,
 // auth/reviews/token-request.ts). Without these limits a node could schedule a pod with a powerful
 // service account onto itself and mint that account's token.
@@ -47,6 +47,10 @@ function admitPodCreate(node: string, req: AdmissionRequest): void {
 function admitPod(node: string, req: AdmissionRequest): void {
   if (req.subresource === '') {
     if (req.operation === 'CREATE') return admitPodCreate(node, req);
+    if (req.operation === 'DELETE') {
+      if (nodeNameOfPod(req.oldObject) !== node) throw forbidden(podsGR, req.name, `node "${node}" can only delete pods with spec.nodeName set to itself`);
+      return;
+    }
     throw forbidden(podsGR, req.name, `unexpected operation "${req.operation}", node "${node}" can only create and delete mirror pods`);
   }
   if (req.subresource === 'status') {

@@ -12,7 +12,7 @@ export interface AdmissionRequest {
   namespace: string;
   /** May be empty on create when the object uses generateName. */
   name: string;
-  /** Mutating plugins change it in place. */
+  /** Mutating plugins change it in place. On DELETE: a copy of the stored object (changes are ignored). */
   object: KubeObject;
   oldObject?: Readonly<KubeObject>;
   user: UserInfo;

@@ -13,10 +13,11 @@ export function admissionFor(s: ResourceScope, operation: AdmissionOperation, dr
     const user = s.ctx.user;
     if (!user) throw errors.internal(new Error('no user found for request'));
     return {
+      // An update that creates (PUT or apply of a missing object) is admitted as a create.
       operation: old === undefined && operation === 'UPDATE' ? 'CREATE' : operation,
       resource: { group: s.resource.group, version: s.resource.version, resource: s.resource.resource, kind: s.resource.kind },
       subresource,
-      namespace: s.info.namespace,
+      namespace: s.info.namespace || (s.resource.namespaced ? (obj.metadata.namespace ?? '') : ''),
       name: obj.metadata.name ?? s.info.urlName,
       object: obj,
       ...(old ? { oldObject: old } : {}),

@@ -5,6 +5,8 @@ import { defaultInFlightLimits, InFlightGauge, type InFlightLimits } from './max
 import { metricsHandler } from './metrics.js';
 import { startCompactor } from '../storage/compactor.js';
 import type { AdmissionPlugin } from '../admission/types.js';
+import { insertInOrder } from '../admission/order.js';
+import { namespaceLifecycleAdmission } from '../admission/namespace-lifecycle.js';
 import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
 import type { Storage } from '../storage/types.js';
 import { buildHandlerChain } from './chain.js';
@@ -47,7 +49,7 @@ export interface ApiServer {
   registerResource(group: string, resource: string, handler: CustomHandler): void;
   /** Serve a non-resource path (e.g. /.well-known/openid-configuration) with your own handler (GET and HEAD). */
   registerNonResource(path: string, handler: Handler): void;
-  /** Add an admission plugin; every create/update/patch runs the registered plugins in order. */
+  /** Add an admission plugin; it takes its place from src/admission/order.ts whatever the order of registration. */
   registerAdmission(plugin: AdmissionPlugin): void;
   readonly stores: StoreRegistry;
   close(): Promise<void>;
@@ -71,7 +73,9 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     healthChecks,
   });
   const nonResourcePaths = new Map<string, Handler>();
-  const admission: AdmissionPlugin[] = [];
+  // NamespaceLifecycle is part of every API server (it reads the namespaces the stores keep); the other plugins
+  // are registered by whoever builds them, each taking its place from src/admission/order.ts.
+  const admission: AdmissionPlugin[] = [namespaceLifecycleAdmission({ phase: stores.namespacePhase })];
   const nonResourceOrRegistered: Handler = async function nonResourceRoute(req, ctx) {
     const registered = nonResourcePaths.get(ctx.requestInfo.path);
     const method = req.method.toUpperCase();
@@ -94,7 +98,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     registerSubresource: (group, resource, subresource, handler) => void subresources.set(handlerKey(group, resource, subresource), handler),
     registerResource: (group, resource, handler) => void resources.set(handlerKey(group, resource), handler),
     registerNonResource: (path, handler) => void nonResourcePaths.set(path, handler),
-    registerAdmission: (plugin) => void admission.push(plugin),
+    registerAdmission: (plugin) => insertInOrder(admission, plugin),
     stores,
     close: async () => {
       compactor.stop();

@@ -26,7 +26,7 @@ export class StoreRegistry {
 
   constructor(private readonly opts: StoreRegistryOptions) {}
 
-  /** The namespace's phase (Active/Terminating), or undefined when it does not exist (namespace lifecycle). */
+  /** The namespace's phase (Active/Terminating), or undefined when it does not exist (the NamespaceLifecycle admission plugin reads it). */
   namespacePhase = (name: string): string | undefined => {
     const ns = this.#namespaces?.cache.get(this.#namespaces.keyFor('', name));
     if (!ns) return undefined;
@@ -61,7 +61,6 @@ export class StoreRegistry {
       cache,
       strategy: this.#strategy(resource),
       ...(this.opts.now ? { now: this.opts.now } : {}),
-      namespacePhase: this.namespacePhase,
     });
   }
 

@@ -1,5 +1,6 @@
 // `a-kube up`: one process with the API server (and, as later issues add them, controllers, scheduler and a node agent).
 // Each component is started in order, and the cluster counts as up when the API server answers /readyz.
+import { installAdmission } from './admission.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -163,6 +164,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // Every component and informer listens for shutdown on this one signal.
   setMaxListeners(0, stop.signal);
   await auth.install(apiserver.api, { serverUrl: url, signal: stop.signal });
+  installAdmission(apiserver.api);
   // pods/log, exec, attach, portforward go to the pod's node agent; this process's agents are reached directly.
   const localNodes = new Map<string, KubeletEndpoint>();
   const nodeServers: RunningNodeServer[] = [];

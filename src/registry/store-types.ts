@@ -12,8 +12,6 @@ export interface StoreOptions {
   cache: ResourceCache;
   strategy: Strategy;
   now?: () => Date;
-  /** Namespace lifecycle admission: the phase of a namespace, or undefined when it does not exist. */
-  namespacePhase?: (name: string) => string | undefined;
   /** Validating admission, run after the strategy's validation and before the write. */
   validate?: (op: 'CREATE' | 'UPDATE', obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
   /** ObjectMeta validation (create, and update against the old object). */

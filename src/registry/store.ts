@@ -154,7 +154,6 @@ export class Store {
     const meta = obj.metadata;
     if (this.resource.namespaced) {
       meta.namespace = namespace;
-      this.admitNamespace(namespace, meta.name ?? meta.generateName ?? '');
     } else {
       delete meta.namespace;
     }
@@ -214,15 +213,6 @@ export class Store {
         }
         throw e;
       }
-    }
-  }
-
-  private admitNamespace(namespace: string, name: string): void {
-    if (!this.opts.namespacePhase || this.resource.resource === 'namespaces') return;
-    const phase = this.opts.namespacePhase(namespace);
-    if (phase === undefined) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
-    if (phase === 'Terminating') {
-      throw errors.forbidden(this.gr(), name, `unable to create new content in namespace ${namespace} because it is being terminated`);
     }
   }
 
@@ -385,6 +375,11 @@ export class Store {
       }
       if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
         throw errors.conflict(this.gr(), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${meta.resourceVersion ?? ''}`);
+      }
+      if (opts.admission) {
+        // Delete admission sees the object as stored (kube-apiserver passes it as the old object).
+        await opts.admission.admit?.(structuredClone(obj), obj);
+        await opts.admission.validate?.(structuredClone(obj), obj);
       }
       const finalizersChanged = applyPropagationFinalizers(meta, opts);
       const grace = this.gracePeriod(obj, opts);

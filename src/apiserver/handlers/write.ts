@@ -63,7 +63,8 @@ async function optionalBody(s: ResourceScope): Promise<unknown> {
 export async function deleteObject(s: ResourceScope): Promise<ApiResponse> {
   const enc = encodeContext(s);
   const opts = deleteOptions(await optionalBody(s), s.info.query);
-  const { object, deleted } = await s.store.delete(s.info.namespace, s.info.urlName, opts);
+  const admission = admissionFor(s, 'DELETE', opts.dryRun ?? false);
+  const { object, deleted } = await s.store.delete(s.info.namespace, s.info.urlName, { ...opts, ...(admission ? { admission } : {}) });
   const status = !deleted && opts.orphanDependents === false ? 202 : 200;
   if (deleted && !s.store.strategy.returnDeletedObject) {
     return jsonResponse(status, successStatus({ name: object.metadata.name ?? '', group: s.resource.group, kind: s.resource.resource, ...(object.metadata.uid ? { uid: object.metadata.uid } : {}) }));
@@ -75,7 +76,8 @@ export async function deleteCollection(s: ResourceScope): Promise<ApiResponse> {
   const enc = encodeContext(s);
   const opts = deleteOptions(await optionalBody(s), s.info.query);
   const filter = selectionFilter(s.store.strategy, s.info.query.get('labelSelector'), s.info.query.get('fieldSelector'));
-  const items = await s.store.deleteCollection(s.info.namespace, filter, opts);
+  const admission = admissionFor(s, 'DELETE', opts.dryRun ?? false);
+  const items = await s.store.deleteCollection(s.info.namespace, filter, { ...opts, ...(admission ? { admission } : {}) });
   const revision = String(s.store.cache.revision());
   return listResponse(s.resource, items, { resourceVersion: revision }, enc);
 }

@@ -1,0 +1,40 @@
+// The admission plugins `a-kube up` runs beyond the API server's own NamespaceLifecycle and the authentication-side
+// plugins (cluster-auth.ts: ServiceAccount, NodeRestriction, RBAC escalation). Registration order does not matter:
+// each plugin takes its place from src/admission/order.ts.
+import { findResource } from '../api/catalog.js';
+import type { KubeObject } from '../api/object.js';
+import type { ApiServer } from '../apiserver/api-server.js';
+import { defaultTolerationSecondsAdmission } from '../admission/default-toleration-seconds.js';
+import type { AdmissionReader } from '../admission/reader.js';
+
+/** Reads the API server's stores straight from their watch caches (writes wait for the cache, so a read sees them). */
+export function storeReader(api: ApiServer): AdmissionReader {
+  const storeOf = async (group: string, resource: string) => {
+    const info = findResourceAnyVersion(group, resource);
+    return info ? api.stores.storeFor(info) : undefined;
+  };
+  return {
+    async list(gr, namespace) {
+      const store = await storeOf(gr.group, gr.resource);
+      if (!store) return [];
+      const r = await store.cache.list({ prefix: store.listPrefix(namespace) });
+      return r.items;
+    },
+    async get(gr, namespace, name) {
+      const store = await storeOf(gr.group, gr.resource);
+      return store?.cache.get(store.keyFor(namespace, name)) as Readonly<KubeObject> | undefined;
+    },
+  };
+}
+
+function findResourceAnyVersion(group: string, resource: string) {
+  for (const v of ['v1', 'v2', 'v1beta1']) {
+    const info = findResource(group, v, resource);
+    if (info) return info;
+  }
+  return undefined;
+}
+
+export function installAdmission(api: ApiServer): void {
+  api.registerAdmission(defaultTolerationSecondsAdmission());
+}
