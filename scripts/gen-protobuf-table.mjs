@@ -46,7 +46,7 @@ const EXTRA_KINDS = [
 // "explicitly zero" (`replicas: 0`, `automountServiceAccountToken: false`) for the second.
 // Neither generated.proto nor OpenAPI records this; it was read off the `*out = new(T); **out = **in`
 // blocks of k8s.io/api's and apimachinery's zz_generated.deepcopy.go (core, apps, batch, coordination,
-// discovery, authentication, meta), restricted to the messages this table contains.
+// discovery, authentication, networking, policy, scheduling, meta), restricted to the messages this table contains.
 const GO_POINTER_FIELDS = {
   'k8s.io.api.core.v1': {
     AppArmorProfile: ['localhostProfile'],
@@ -147,6 +147,19 @@ const GO_POINTER_FIELDS = {
   },
   'k8s.io.api.authentication.v1': {
     TokenRequestSpec: ['expirationSeconds'],
+  },
+  'k8s.io.api.networking.v1': {
+    HTTPIngressPath: ['pathType'],
+    IngressClassParametersReference: ['apiGroup', 'scope', 'namespace'],
+    IngressPortStatus: ['error'],
+    IngressSpec: ['ingressClassName'],
+    NetworkPolicyPort: ['protocol', 'port', 'endPort'],
+  },
+  'k8s.io.api.policy.v1': {
+    PodDisruptionBudgetSpec: ['minAvailable', 'maxUnavailable', 'unhealthyPodEvictionPolicy'],
+  },
+  'k8s.io.api.scheduling.v1': {
+    PriorityClass: ['preemptionPolicy'],
   },
   [META]: {
     DeleteOptions: ['gracePeriodSeconds', 'orphanDependents', 'propagationPolicy', 'ignoreStoreReadErrorWithClusterBreakingPotential'],

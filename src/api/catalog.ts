@@ -103,6 +103,11 @@ export const catalog: readonly ResourceInfo[] = [
   ...group('events.k8s.io', 'v1', 'io.k8s.api.events.v1', [
     { resource: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },
   ]),
+  ...group('networking.k8s.io', 'v1', 'io.k8s.api.networking.v1', [
+    { resource: 'ingressclasses', singularName: 'ingressclass', kind: 'IngressClass', namespaced: false },
+    { resource: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] },
+    { resource: 'networkpolicies', singularName: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
+  ]),
   ...group('rbac.authorization.k8s.io', 'v1', 'io.k8s.api.rbac.v1', [
     { resource: 'clusterrolebindings', singularName: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false },
     { resource: 'clusterroles', singularName: 'clusterrole', kind: 'ClusterRole', namespaced: false },

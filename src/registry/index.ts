@@ -11,9 +11,11 @@ import { deploymentStrategy } from './deployment.js';
 import { endpointSliceStrategy, endpointsStrategy } from './endpoints.js';
 import { eventStrategy } from './event.js';
 import { get, str } from './fields.js';
+import { ingressClassStrategy, ingressStrategy } from './ingress.js';
 import { jobStrategy } from './job.js';
 import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
+import { networkPolicyStrategy } from './network-policy.js';
 import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
 import { limitRangeStrategy, resourceQuotaStrategy } from './quota.js';
@@ -81,6 +83,9 @@ const factories: Record<string, Factory> = {
   'coordination.k8s.io/leases': leaseStrategy,
   'discovery.k8s.io/endpointslices': endpointSliceStrategy,
   'events.k8s.io/events': eventStrategy,
+  'networking.k8s.io/ingressclasses': ingressClassStrategy,
+  'networking.k8s.io/ingresses': ingressStrategy,
+  'networking.k8s.io/networkpolicies': networkPolicyStrategy,
   'rbac.authorization.k8s.io/clusterrolebindings': roleBindingStrategy,
   'rbac.authorization.k8s.io/clusterroles': roleStrategy,
   'rbac.authorization.k8s.io/rolebindings': roleBindingStrategy,
