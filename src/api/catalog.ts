@@ -108,6 +108,13 @@ export const catalog: readonly ResourceInfo[] = [
     { resource: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] },
     { resource: 'networkpolicies', singularName: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
   ]),
+  ...group('storage.k8s.io', 'v1', 'io.k8s.api.storage.v1', [
+    { resource: 'csidrivers', singularName: 'csidriver', kind: 'CSIDriver', namespaced: false },
+    { resource: 'csinodes', singularName: 'csinode', kind: 'CSINode', namespaced: false },
+    { resource: 'csistoragecapacities', singularName: 'csistoragecapacity', kind: 'CSIStorageCapacity', namespaced: true },
+    { resource: 'storageclasses', singularName: 'storageclass', kind: 'StorageClass', namespaced: false, shortNames: ['sc'] },
+    { resource: 'volumeattachments', singularName: 'volumeattachment', kind: 'VolumeAttachment', namespaced: false, subresources: [status('VolumeAttachment')] },
+  ]),
   ...group('rbac.authorization.k8s.io', 'v1', 'io.k8s.api.rbac.v1', [
     { resource: 'clusterrolebindings', singularName: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false },
     { resource: 'clusterroles', singularName: 'clusterrole', kind: 'ClusterRole', namespaced: false },

@@ -28,6 +28,7 @@ import { serviceStrategy } from './service.js';
 import { statefulSetStrategy } from './statefulset.js';
 import type { Strategy } from './strategy.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './volumes.js';
+import { csiDriverStrategy, csiNodeStrategy, csiStorageCapacityStrategy, storageClassStrategy, volumeAttachmentStrategy } from './storage-classes.js';
 
 export { defaultTable } from './table.js';
 export type { Strategy, TablePrinter, TableColumn, AllocationContext } from './strategy.js';
@@ -65,7 +66,7 @@ const factories: Record<string, Factory> = {
   '/namespaces': namespaceStrategy,
   '/nodes': nodeStrategy,
   '/persistentvolumeclaims': persistentVolumeClaimStrategy,
-  '/persistentvolumes': persistentVolumeStrategy,
+  '/persistentvolumes': (r) => persistentVolumeStrategy(r),
   '/pods': podStrategy,
   '/podtemplates': podTemplateStrategy,
   '/replicationcontrollers': replicationControllerStrategy,
@@ -90,6 +91,11 @@ const factories: Record<string, Factory> = {
   'rbac.authorization.k8s.io/clusterroles': roleStrategy,
   'rbac.authorization.k8s.io/rolebindings': roleBindingStrategy,
   'rbac.authorization.k8s.io/roles': roleStrategy,
+  'storage.k8s.io/csidrivers': csiDriverStrategy,
+  'storage.k8s.io/csinodes': csiNodeStrategy,
+  'storage.k8s.io/csistoragecapacities': csiStorageCapacityStrategy,
+  'storage.k8s.io/storageclasses': storageClassStrategy,
+  'storage.k8s.io/volumeattachments': volumeAttachmentStrategy,
 };
 
 const cache = new Map<string, Strategy>();

@@ -4,6 +4,7 @@ import type { KubeObject } from '../api/object.js';
 import { parseQuantity } from '../api/validation/quantity.js';
 import { arr, rec, specOf, statusOf, str } from '../api/pod-util.js';
 import { selectorMatches } from '../api/selectors/spec-match.js';
+import { nodeSelectorTermMatches } from '../api/selectors/node-selector.js';
 import type { NodeCache, Requests } from './node-cache.js';
 
 export interface Failure {
@@ -61,41 +62,13 @@ const taintToleration: Filter = ({ pod, node }) => {
   return bad ? [{ reason: `node(s) had untolerated taint {${bad.key}: ${bad.value ?? ''}}`, unresolvable: true }] : [];
 };
 
-function requirementMatches(req: Record<string, unknown>, value: string | undefined): boolean {
-  const values = Array.isArray(req['values']) ? (req['values'] as string[]) : [];
-  switch (req['operator']) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(values[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
-function termMatches(term: Record<string, unknown>, node: KubeObject): boolean {
-  const exprs = arr(term['matchExpressions']);
-  const fields = arr(term['matchFields']);
-  if (exprs.length + fields.length === 0) return false;
-  const labels = node.metadata.labels ?? {};
-  return exprs.every((e) => requirementMatches(e, labels[str(e['key'])])) && fields.every((f) => str(f['key']) === 'metadata.name' && requirementMatches(f, node.metadata.name));
-}
-
 const nodeAffinity: Filter = ({ pod, node }) => {
   const spec = specOf(pod);
   const labels = node.metadata.labels ?? {};
   const selectorOk = Object.entries(rec(spec['nodeSelector'])).every(([k, v]) => labels[k] === v);
   const required = rec(rec(rec(spec['affinity'])['nodeAffinity'])['requiredDuringSchedulingIgnoredDuringExecution']);
   const terms = arr(required['nodeSelectorTerms']);
-  const affinityOk = Object.keys(required).length === 0 || terms.some((t) => termMatches(t, node));
+  const affinityOk = Object.keys(required).length === 0 || terms.some((t) => nodeSelectorTermMatches(t, node));
   return selectorOk && affinityOk ? [] : [{ reason: "node(s) didn't match Pod's node affinity/selector", unresolvable: true }];
 };
 
