@@ -78,6 +78,11 @@ export function createRouter(deps: RouterDeps): Handler {
           if (info.verb === 'get') return getObject(scope);
           if (info.verb === 'update') return updateObject(scope, 'status');
           return patchObject(scope, { expected: resource, subresource: 'status' });
+        case 'ephemeralcontainers':
+          // The whole Pod in and out; the store keeps everything but spec.ephemeralContainers.
+          if (info.verb === 'get') return getObject(scope);
+          if (info.verb === 'update') return updateObject(scope, 'ephemeralcontainers');
+          return patchObject(scope, { expected: resource, subresource: 'ephemeralcontainers' });
         case 'scale':
           return handleScale(scope);
         case 'finalize':

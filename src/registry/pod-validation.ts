@@ -4,6 +4,7 @@ import { isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isValidPortName, isVa
 import { validateLabels, validateAnnotations } from '../api/validation/object-meta.js';
 import { asObj, isUnset, num, objects, str, type Obj } from './fields.js';
 import { validateResources } from './resources-validation.js';
+import { validateEphemeralContainerRules } from './pod-ephemeral.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -124,6 +125,12 @@ export function validatePodSpec(spec: Obj | undefined, path: string, rules: PodS
   if (containers.length === 0) errs.push(field.required(`${path}.containers`));
   errs.push(...validateContainers(objects(spec.initContainers), `${path}.initContainers`, volumeNames, containerNames, portNames));
   errs.push(...validateContainers(containers, `${path}.containers`, volumeNames, containerNames, portNames));
+  const ephemeral = objects(spec.ephemeralContainers);
+  if (ephemeral.length > 0) {
+    const otherNames = new Set(containerNames);
+    errs.push(...validateContainers(ephemeral, `${path}.ephemeralContainers`, volumeNames, containerNames, new Set()));
+    errs.push(...validateEphemeralContainerRules(ephemeral, `${path}.ephemeralContainers`, otherNames));
+  }
 
   const allowedRestart = rules.restartPolicies ?? RESTART_POLICIES;
   if (isUnset(spec.restartPolicy)) errs.push(field.required(`${path}.restartPolicy`));
@@ -155,5 +162,6 @@ export function validatePodTemplateSpec(template: unknown, path: string, rules: 
     ...validateLabels(asObj(meta.labels) as Record<string, string> | undefined, `${path}.metadata.labels`),
     ...validateAnnotations(asObj(meta.annotations) as Record<string, string> | undefined, `${path}.metadata.annotations`),
     ...validatePodSpec(asObj(t.spec), `${path}.spec`, rules),
+    ...(objects(asObj(t.spec)?.ephemeralContainers).length > 0 ? [field.forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template')] : []),
   ];
 }

@@ -5,6 +5,7 @@ import { asObj, get, objects, str } from './fields.js';
 import { defineStrategy } from './define.js';
 import { defaultPod, mirrorServiceAccount } from './pod-defaults.js';
 import { podQOSClass } from './pod-qos.js';
+import { forbidEphemeralOnCreate, prepareEphemeralContainersUpdate, validateEphemeralContainersUpdate } from './pod-ephemeral.js';
 import { podTable } from './pod-table.js';
 import { validatePodSpecUpdate } from './pod-update.js';
 import { validatePodSpec } from './pod-validation.js';
@@ -13,6 +14,17 @@ import type { Strategy } from './strategy.js';
 const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 
 export function podStrategy(resource: ResourceInfo): Strategy {
+  const base = definePodStrategy(resource);
+  return {
+    ...base,
+    validate: (pod) => [...base.validate(pod), ...forbidEphemeralOnCreate(pod)],
+    prepareForEphemeralContainersUpdate: prepareEphemeralContainersUpdate,
+    // Metadata and the rest of the spec are the stored pod's (see prepareEphemeralContainersUpdate).
+    validateEphemeralContainersUpdate: (pod, old) => [...validateEphemeralContainersUpdate(pod, old), ...validatePodSpec(asObj(pod.spec), 'spec')],
+  };
+}
+
+function definePodStrategy(resource: ResourceInfo): Strategy {
   return defineStrategy(resource, {
     tracksGeneration: true,
     returnDeletedObject: true,

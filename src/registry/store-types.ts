@@ -61,8 +61,11 @@ export interface WriteAdmission {
 
 export type UpdateFn = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
 
+/** The subresources whose writes the generic store serves, each with its strategy's own rules. */
+export type UpdateSubresource = 'status' | 'finalize' | 'ephemeralcontainers';
+
 export interface UpdateOptions extends WriteOptions {
-  subresource?: 'status' | 'finalize';
+  subresource?: UpdateSubresource;
   /** Skip the strategy (defaults, prepare, validate): for server-owned writes such as pods/binding. */
   raw?: boolean;
   /** PUT: a body without metadata.resourceVersion needs allowUnconditionalUpdate. */

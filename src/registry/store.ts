@@ -336,6 +336,10 @@ export class Store {
       for (const [k, v] of Object.entries(structuredClone(old))) if (k !== 'metadata') setOwn(obj, k, v);
       obj['spec'] = { ...(isRecord(old['spec']) ? old['spec'] : {}), finalizers };
       errs = [];
+    } else if (subresource === 'ephemeralcontainers') {
+      if (!strategy.prepareForEphemeralContainersUpdate) throw errors.notFoundPath();
+      strategy.prepareForEphemeralContainersUpdate(obj, old);
+      errs = strategy.validateEphemeralContainersUpdate?.(obj, old) ?? [];
     } else if (subresource === 'status') {
       strategy.prepareForStatusUpdate?.(obj, old);
       errs = strategy.validateStatusUpdate?.(obj, old) ?? [];

@@ -46,6 +46,9 @@ export interface Strategy {
   /** The status subresource: copy everything but status from old onto the new object. */
   prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
   validateStatusUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /** pods/ephemeralcontainers: only spec.ephemeralContainers may change, and only by additions. */
+  prepareForEphemeralContainersUpdate?(obj: KubeObject, old: KubeObject): void;
+  validateEphemeralContainersUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   /**
    * Cluster-wide allocations on create/update (Service clusterIP/clusterIPs and nodePorts).
    * Called by the store after validate; returns field errors (e.g. an IP already allocated).

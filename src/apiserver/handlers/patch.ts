@@ -37,7 +37,7 @@ function toStatus(e: unknown): unknown {
 
 export interface PatchTarget {
   expected: { group: string; version: string; kind: string; definition: string };
-  subresource?: 'status';
+  subresource?: 'status' | 'ephemeralcontainers';
 }
 
 export async function patchObject(s: ResourceScope, target: PatchTarget = { expected: s.resource }): Promise<ApiResponse> {

@@ -1,4 +1,5 @@
 // CREATE, UPDATE (PUT), DELETE and DELETECOLLECTION.
+import type { UpdateSubresource } from '../../registry/store-types.js';
 import type { KubeObject } from '../../api/object.js';
 import { checkNamespace, decodeObject, mediaType, parseStructured, readBody } from '../body.js';
 import { objectResponse, listResponse } from '../encode.js';
@@ -33,7 +34,7 @@ export async function createObject(s: ResourceScope): Promise<ApiResponse> {
   return objectResponse(201, created, enc);
 }
 
-export async function updateObject(s: ResourceScope, subresource?: 'status' | 'finalize'): Promise<ApiResponse> {
+export async function updateObject(s: ResourceScope, subresource?: UpdateSubresource): Promise<ApiResponse> {
   const enc = encodeContext(s);
   const dryRun = parseDryRun(s.info.query);
   const obj = await decodeBody(s, s.resource);

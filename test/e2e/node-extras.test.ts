@@ -1,0 +1,146 @@
+// The node's extras on real pods (`a-kube up` with its own containerd and pod network): `kubectl debug` adds an
+// ephemeral container in the target's process namespace (kubectl 1.32, 1.27 and a-kubectl); `kubectl top`
+// reads metrics.k8s.io from the node's stats; NetworkPolicy blocks and then lets through traffic between pods.
+// Needs root, containerd, runc, iptables and the CNI plugins; run under flock /tmp/akube-realpods.lock.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { akubectl, entry, kubectlBinary, repoRoot, startCluster, type Cluster } from './harness.js';
+import { busyboxAvailable, busyboxImage, writeBusyboxArchive } from './test-images.js';
+import { checkRuntimeDeps } from '../../src/kubelet/containerd/deps.js';
+
+function unavailable(): string | undefined {
+  const deps = checkRuntimeDeps('/usr/lib/cni');
+  if (deps.problem) return `containers cannot run here: ${deps.problem}`;
+  if (!busyboxAvailable()) return 'busybox-static is not installed (apt-get install busybox-static)';
+  if (spawnSync('sh', ['-c', 'command -v kubectl']).status !== 0) return 'kubectl is not on the PATH';
+  if (existsSync('/run/a-kube/pod-network.lock')) {
+    const pid = Number(spawnSync('head', ['-1', '/run/a-kube/pod-network.lock'], { encoding: 'utf8' }).stdout.trim());
+    if (pid > 0 && spawnSync('kill', ['-0', String(pid)]).status === 0) return `another a-kube (pid ${pid}) owns this machine's pod network`;
+  }
+  return undefined;
+}
+
+const skip = unavailable() ?? false;
+const opts = { skip, timeout: 300_000 };
+const ns = 'extras';
+let cluster: Cluster;
+let work = '';
+
+function ok(args: string[], input?: string): string {
+  const r = akubectl(cluster, args, input === undefined ? {} : { input });
+  assert.equal(r.status, 0, `a-kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): T {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${cluster.log().slice(-3000)}`);
+    spawnSync('sleep', ['1']);
+  }
+}
+
+function podJson(name: string): Record<string, any> | undefined {
+  const r = akubectl(cluster, ['get', 'pod', name, '-n', ns, '-o', 'json']);
+  return r.status === 0 ? (JSON.parse(r.stdout) as Record<string, any>) : undefined;
+}
+
+function waitRunning(name: string): Record<string, any> {
+  return waitFor(`${ns}/${name} to run`, () => {
+    const p = podJson(name);
+    return p?.['status']?.['phase'] === 'Running' && p['status']['podIP'] ? p : undefined;
+  });
+}
+
+function pod(name: string, labels: Record<string, string>, command: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: busyboxImage, imagePullPolicy: 'Never', command, ...extra }] },
+  };
+}
+
+before(async () => {
+  if (skip) return;
+  work = mkdtempSync(join(tmpdir(), 'akube-extras-e2e-'));
+  cluster = await startCluster({ timeoutMs: 180_000 });
+  const imported = spawnSync(process.execPath, [...entry('a-kube'), 'image', 'import', '--data-dir', cluster.dataDir, writeBusyboxArchive(work)], { encoding: 'utf8', cwd: repoRoot });
+  assert.equal(imported.status, 0, imported.stderr);
+  ok(['create', 'namespace', ns]);
+  ok(['apply', '-f', '-'], JSON.stringify(pod('target', { app: 'target' }, ['sleep', '3600'])));
+  waitRunning('target');
+});
+
+after(async () => {
+  if (work) rmSync(work, { recursive: true, force: true });
+  if (skip || !cluster) return;
+  akubectl(cluster, ['delete', 'namespace', ns, '--wait=false']);
+  await cluster.cleanup();
+});
+
+/**
+ * Runs a debugging session: types `echo in-debugger; ps`, and once the target's process shows (a shared PID
+ * namespace) types `exit`. Stdin stays open until then: containerd ends an attach whose stdin has ended.
+ */
+function debugSession(binary: string[], args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary[0]!, [...binary.slice(1), '--kubeconfig', cluster.kubeconfig, ...args], { cwd: repoRoot, env: { ...process.env, HOME: cluster.dataDir } });
+    let stdout = '';
+    let stderr = '';
+    let typed = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (!typed && /sleep 3600/.test(stdout)) {
+        typed = true;
+        child.stdin.end('exit\n');
+      }
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
+    child.stdin.write('echo in-debugger; ps\n');
+  });
+}
+
+function debugStatus(name: string): Record<string, any> | undefined {
+  return (podJson('target')?.['status']?.['ephemeralContainerStatuses'] as Record<string, any>[] | undefined)?.find((s) => s['name'] === name);
+}
+
+test('kubectl 1.32 debug -i --target: an ephemeral container sees the target\'s processes', opts, async () => {
+  const r = await debugSession(['kubectl'], ['debug', '-i', '-n', ns, 'target', `--image=${busyboxImage}`, '--image-pull-policy=Never', '--target=main', '-c', 'dbg132', '--', 'sh']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /in-debugger/);
+  assert.match(r.stdout, /sleep 3600/, r.stderr);
+  const spec = (podJson('target')?.['spec']?.['ephemeralContainers'] as Record<string, any>[]).find((c) => c['name'] === 'dbg132');
+  assert.equal(spec?.['targetContainerName'], 'main');
+  const st = waitFor('dbg132 terminated', () => (debugStatus('dbg132')?.['state']?.['terminated'] ? debugStatus('dbg132') : undefined));
+  assert.equal(st?.['state']['terminated']['exitCode'], 0);
+});
+
+test('kubectl 1.27 debug -i (SPDY attach) to a generated container name', { ...opts, skip: skip || (kubectlBinary('1.27') ? false : 'kubectl.1.27 is missing') }, async () => {
+  const r = await debugSession([kubectlBinary('1.27') ?? ''], ['debug', '-i', '-n', ns, 'target', `--image=${busyboxImage}`, '--image-pull-policy=Never', '--target=main', '--', 'sh']);
+  assert.equal(r.status, 0, r.stderr);
+  const names = (podJson('target')?.['spec']?.['ephemeralContainers'] as Record<string, any>[]).map((c) => String(c['name']));
+  assert.ok(names.some((n) => /^debugger-[a-z0-9]{5}$/.test(n)), names.join(' '));
+  assert.match(r.stdout, /sleep 3600/, r.stderr);
+});
+
+test('a-kubectl debug -i and a rejected duplicate name', opts, async () => {
+  const r = await debugSession([process.execPath, ...entry('a-kubectl')], ['debug', '-i', '-n', ns, 'target', `--image=${busyboxImage}`, '--image-pull-policy=Never', '--target=main', '-c', 'dbgak', '--', 'sh']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /sleep 3600/, r.stderr);
+  const dup = akubectl(cluster, ['debug', '-n', ns, 'target', `--image=${busyboxImage}`, '-c', 'main']);
+  assert.notEqual(dup.status, 0);
+  assert.match(dup.stderr, /spec\.ephemeralContainers\[\d+\]\.name: Duplicate value: "main"/);
+});
