@@ -8,6 +8,7 @@ import type { AdmissionPlugin } from '../admission/types.js';
 import { insertInOrder } from '../admission/order.js';
 import { namespaceLifecycleAdmission } from '../admission/namespace-lifecycle.js';
 import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
+import type { Auditor } from '../audit/index.js';
 import type { Storage } from '../storage/types.js';
 import { buildHandlerChain } from './chain.js';
 import { useCachedObjectText } from './encode.js';
@@ -33,6 +34,8 @@ export interface ApiServerConfig {
   maxInFlight?: Partial<InFlightLimits>;
   /** Storage compaction every this many ms, keeping one interval of history (default 5 minutes; 0 = never). */
   compactionIntervalMs?: number;
+  /** Audit policy and backends (none: nothing is audited). */
+  auditor?: Auditor;
 }
 
 /** The user in-process components act as by default over the loopback. */
@@ -91,6 +94,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     authorizer: cfg.authorizer,
     route,
     maxInFlight: { limits: { ...defaultInFlightLimits, ...cfg.maxInFlight }, gauge: inFlight },
+    ...(cfg.auditor ? { auditor: cfg.auditor } : {}),
   });
   return {
     handle: (req) => entry(req),

@@ -29,7 +29,10 @@ export function withAuthorization(next: Handler, authorizer: Authorizer): Handle
     if (!ctx.user) return errorResponse(errors.internal(new Error('no user found for request')));
     const attrs = attributesFor(ctx.requestInfo, ctx.user);
     const decision = await authorizer.authorize(attrs);
-    if (decision.decision === 'allow') return next(req, ctx);
+    const allowed = decision.decision === 'allow';
+    ctx.audit?.annotate('authorization.k8s.io/decision', allowed ? 'allow' : 'forbid');
+    ctx.audit?.annotate('authorization.k8s.io/reason', decision.reason);
+    if (allowed) return next(req, ctx);
     return errorResponse(forbiddenError(attrs, decision.reason));
   };
 }

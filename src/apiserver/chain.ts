@@ -1,6 +1,8 @@
 // The request pipeline, listed once in request order:
-// request info → authentication → impersonation → in-flight limit → authorization → routing.
+// request info → audit ID → authentication → audit → impersonation → in-flight limit → authorization → routing.
 import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
+import type { Auditor } from '../audit/index.js';
+import { withAudit, withAuditId } from './audit.js';
 import { withAuthentication } from './authentication.js';
 import { withAuthorization } from './authorization.js';
 import { withImpersonation } from './impersonation.js';
@@ -16,13 +18,18 @@ export interface ChainDeps {
   route: Handler;
   /** Without it, requests in flight are not limited. */
   maxInFlight?: { limits: InFlightLimits; gauge: InFlightGauge };
+  /** Without it, nothing is audited. */
+  auditor?: Auditor;
 }
 
 export type EntryHandler = (req: ApiRequest, opts?: { user?: UserInfo }) => Promise<ApiResponse>;
 
 export function buildHandlerChain(deps: ChainDeps): EntryHandler {
+  const auditor = deps.auditor;
   const stages: ((next: Handler) => Handler)[] = [
+    (next) => (auditor ? withAuditId(next, auditor) : next), // every reply carries Audit-Id; records failed authentication
     (next) => withAuthentication(next, deps.authenticator), // needs nothing but headers and the TLS peer
+    (next) => (auditor ? withAudit(next, auditor) : next), // the policy sees the authenticated user
     (next) => withImpersonation(next, deps.authorizer), // needs the authenticated user
     (next) => (deps.maxInFlight ? withMaxInFlight(next, deps.maxInFlight.limits, deps.maxInFlight.gauge) : next), // exempts system:masters
     (next) => withAuthorization(next, deps.authorizer), // needs the final (possibly impersonated) user

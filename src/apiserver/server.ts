@@ -1,5 +1,6 @@
 // The HTTPS front door: node:http2 with HTTP/1.1 fallback, client certificates requested (verified by the
 // x509 authenticator, not by TLS), and HTTP/1.1 upgrades (exec/attach/portforward) through the same pipeline.
+import type { Auditor } from '../audit/index.js';
 import type { InFlightLimits } from './max-in-flight.js';
 import { closeIdleConnections } from './idle-connections.js';
 import { getOwn, setOwn } from '../api/own.js';
@@ -36,6 +37,7 @@ export interface ApiServerOptions {
   now?: () => Date;
   /** Requests in flight (--max-requests-inflight, --max-mutating-requests-inflight; 0 = unlimited). */
   maxInFlight?: Partial<InFlightLimits>;
+  auditor?: Auditor;
   /** Connections without a request in progress are closed after this long (default 90 s; 0 = never). */
   idleConnectionTimeoutMs?: number;
 }
@@ -156,6 +158,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.serviceClusterIPRange ? { serviceClusterIPRange: opts.serviceClusterIPRange } : {}),
     ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
+    ...(opts.auditor ? { auditor: opts.auditor } : {}),
     serverAddress: () => `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
   });
   const server = createSecureServer({
@@ -179,6 +182,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       headers: plainHeaders(req),
       body: bodyReader(req),
       signal: ac.signal,
+      ...(req.socket?.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
     };
     const certs = peerCertificates(req.socket as TLSSocket);
     if (certs) apiReq.peerCertificates = certs;
@@ -201,6 +205,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       headers: plainHeaders(req),
       signal: ac.signal,
       upgrade: { request: req, socket, head },
+      ...(req.socket?.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
     };
     const certs = peerCertificates(req.socket as TLSSocket);
     if (certs) apiReq.peerCertificates = certs;

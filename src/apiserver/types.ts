@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UserInfo } from '../auth/types.js';
 import type { RequestInfo } from './request-info.js';
+import type { RequestAudit } from '../audit/index.js';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -16,6 +17,8 @@ export interface ApiRequest {
   headers: HeaderMap;
   /** Request body, read lazily; a function lets the transport enforce the size limit while reading. */
   body?: string | Uint8Array | (() => Promise<Uint8Array>);
+  /** The peer's address (audit events' sourceIPs). */
+  remoteAddress?: string;
   /** DER certificates the TLS peer presented, leaf first. */
   peerCertificates?: Buffer[];
   /** Aborts when the client goes away (ends watches). */
@@ -43,6 +46,8 @@ export interface RequestContext {
   /** Warning texts for `Warning: 299 - "<text>"` headers. */
   warnings: string[];
   signal: AbortSignal;
+  /** The request's audit record (set by the first stage when auditing is configured). */
+  audit?: RequestAudit;
 }
 
 export type Handler = (req: ApiRequest, ctx: RequestContext) => Promise<ApiResponse>;

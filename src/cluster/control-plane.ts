@@ -49,6 +49,7 @@ import { installPodStreams } from '../apiserver/node-proxy/pod-streams.js';
 import type { KubeletEndpoint } from '../apiserver/node-proxy/kubelet-connection.js';
 import { kubeletServingCertificate } from '../pki/index.js';
 import { createPrivateFile, securePermissions, takeDataDir } from './data-dir.js';
+import { setUpAudit, type AuditOptions } from './audit.js';
 
 export interface ClusterOptions {
   dataDir: string;
@@ -80,6 +81,8 @@ export interface ClusterOptions {
   resetState?: boolean;
   /** --max-requests-inflight / --max-mutating-requests-inflight (defaults 400 / 200; 0 = unlimited). */
   maxInFlight?: { readOnly?: number; mutating?: number };
+  /** The audit log and its policy (default: DATA_DIR/audit.log with the built-in policy). */
+  audit?: AuditOptions;
 }
 
 export interface RunningCluster {
@@ -147,8 +150,11 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     anonymous: opts.anonymousAuth,
     ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
   });
+  const audit = await setUpAudit(opts.dataDir, opts.audit ?? {}, say).catch(closeOnFailure);
+  if (audit.logPath) say(`audit log: ${audit.logPath}`);
   const apiserver = await startApiServer({
     storage,
+    auditor: audit.auditor,
     tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, clientCA: pki.ca.cert },
     authenticator: auth.authenticator,
     authorizer: opts.authorizationMode === 'AlwaysAllow' ? alwaysAllow : auth.authorizer,
@@ -274,6 +280,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       adminClient.close();
       for (const c of componentClients) c.close();
       await apiserver.close();
+      await audit.auditor.close();
       await storage.close();
       await podNetwork?.teardown();
       if (lastResortCleanup) process.off('exit', lastResortCleanup);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatCidr, parseCidr, parseIPv4 } from '../api/ipv4.js';
+import type { AuditOptions } from '../cluster/audit.js';
 
 const usage = `a-kube runs a Kubernetes-compatible cluster.
 
@@ -11,6 +12,8 @@ Usage:
   a-kube up [options]      Start a whole cluster in one process (API server with embedded SQLite).
   a-kube node [options]    Run node agents (simulated: --runtime fake --nodes N) against a cluster.
   a-kube image CMD         Import (archives), list and remove the local node's images.
+  a-kube audit default-policy
+                           Print the built-in audit policy (a starting point for --audit-policy-file).
   a-kube version           Print the version.
   a-kube help [command]    Show help.
 
@@ -45,6 +48,20 @@ Options:
                           Read-only requests served at once; one more is answered 429 (default 400; 0: no limit)
   --max-mutating-requests-inflight N
                           Mutating requests served at once; one more is answered 429 (default 200; 0: no limit)
+  --audit-log-path PATH   Where audit events go, one JSON line each (default: DIR/audit.log; "-" standard
+                          output; "" no audit log)
+  --audit-policy-file F   The audit policy (audit.k8s.io/v1 Policy) instead of the built-in one, which records
+                          who did what at Metadata level, RBAC changes in full, and leaves out the components'
+                          own reads and health probes ("a-kube audit default-policy" prints it)
+  --audit-log-maxsize MB  Start a new audit log file when the current one would grow past this (default: 100)
+  --audit-log-maxbackup N Rotated audit log files to keep (default: 10; 0: all)
+  --audit-log-maxage DAYS Delete rotated audit log files older than this (default: 0, never)
+  --audit-webhook-config-file FILE
+                          Also send audit events, in batches, to the webhook this kubeconfig file names
+  --audit-webhook-batch-max-size N
+                          Events per webhook request (default: 400)
+  --audit-webhook-batch-max-wait DURATION
+                          Longest wait before a partial batch is sent, e.g. 5s (default: 30s)
   --reset-state           Start with an empty database although DIR holds a cluster's certificates (an existing
                           state.db is moved aside to state.db.reset-TIME)
   -h, --help              Show this help
@@ -103,6 +120,36 @@ function parseNodeIP(v: string): string {
   return v;
 }
 
+function parseCount(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) fail(`invalid --${name} "${v}": use a whole number`);
+  return n;
+}
+
+function parseAuditFlags(values: Record<string, string | boolean | undefined>): AuditOptions {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const o: AuditOptions = {};
+  const logPath = str('audit-log-path');
+  if (logPath !== undefined) o.logPath = logPath === '' || logPath === '-' ? logPath : resolve(logPath);
+  const policy = str('audit-policy-file');
+  if (policy) o.policyFile = resolve(policy);
+  const webhook = str('audit-webhook-config-file');
+  if (webhook) o.webhookConfigFile = resolve(webhook);
+  const counts = [['audit-log-maxsize', 'maxSizeMB'], ['audit-log-maxbackup', 'maxBackups'], ['audit-log-maxage', 'maxAgeDays'], ['audit-webhook-batch-max-size', 'webhookBatchMaxSize']] as const;
+  for (const [flag, key] of counts) {
+    const n = parseCount(flag, str(flag));
+    if (n !== undefined) o[key] = n;
+  }
+  const wait = str('audit-webhook-batch-max-wait');
+  if (wait !== undefined) {
+    const m = /^(\d+)(ms|s|m)$/.exec(wait);
+    if (!m) fail(`invalid --audit-webhook-batch-max-wait "${wait}": use a duration such as 500ms, 5s or 1m`);
+    o.webhookBatchMaxWaitMs = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+  }
+  return o;
+}
+
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -123,6 +170,14 @@ async function up(args: string[]): Promise<void> {
       'reset-state': { type: 'boolean' },
       'max-requests-inflight': { type: 'string' },
       'max-mutating-requests-inflight': { type: 'string' },
+      'audit-log-path': { type: 'string' },
+      'audit-policy-file': { type: 'string' },
+      'audit-log-maxsize': { type: 'string' },
+      'audit-log-maxbackup': { type: 'string' },
+      'audit-log-maxage': { type: 'string' },
+      'audit-webhook-config-file': { type: 'string' },
+      'audit-webhook-batch-max-size': { type: 'string' },
+      'audit-webhook-batch-max-wait': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -157,6 +212,7 @@ async function up(args: string[]): Promise<void> {
     // Real pods need the pod network; simulated ones have addresses that exist nowhere.
     podNetwork: parseRuntime(values.runtime) === 'containerd',
     resetState: values['reset-state'] ?? false,
+    audit: parseAuditFlags(values),
     maxInFlight: { readOnly: parseLimit('max-requests-inflight', values['max-requests-inflight'], 400), mutating: parseLimit('max-mutating-requests-inflight', values['max-mutating-requests-inflight'], 200) },
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
@@ -192,6 +248,12 @@ async function main(argv: string[]): Promise<void> {
       return (await import('../kubelet/node-command.js')).nodeCommand(rest);
     case 'image':
       return (await import('../kubelet/images/command.js')).imageCommand(rest);
+    case 'audit':
+      if (rest[0] === 'default-policy' && rest.length === 1) {
+        process.stdout.write((await import('../audit/default-policy.js')).defaultPolicyText);
+        return;
+      }
+      fail('usage: a-kube audit default-policy (prints the built-in audit policy)');
     case 'version':
     case '--version':
       process.stdout.write(`a-kube v${version}\n`);

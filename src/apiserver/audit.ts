@@ -1,0 +1,168 @@
+// Stages: the audit log. withAuditId comes first (every reply carries Audit-Id; failed authentication is recorded
+// there, since no later stage runs); withAudit follows authentication, asks the policy what to record for this
+// user and request, and writes the events of its stages (RequestReceived, ResponseStarted for streams and
+// upgrades, ResponseComplete, Panic for unexpected failures).
+import { randomUUID } from 'node:crypto';
+import { acceptableAuditId, RequestAudit, type Auditor, type PolicyAttributes, type ResponseStatus, type Stage } from '../audit/index.js';
+import { levelAtLeast } from '../audit/types.js';
+import type { RequestInfo } from './request-info.js';
+import { mediaType } from './body.js';
+import { errorResponse, withWarnings } from './responses.js';
+import { headerValue, type ApiRequest, type ApiResponse, type Handler, type RequestContext } from './types.js';
+import type { UserInfo } from '../auth/types.js';
+
+function policyAttributes(info: RequestInfo, user: UserInfo | undefined): PolicyAttributes {
+  if (!info.isResourceRequest) return { user, verb: info.verb, resourceRequest: false, namespace: '', apiGroup: '', resource: '', subresource: '', name: '', path: info.path };
+  return { user, verb: info.verb, resourceRequest: true, namespace: info.namespace, apiGroup: info.apiGroup, resource: info.resource, subresource: info.subresource, name: info.name, path: info.path };
+}
+
+/** X-Forwarded-For, then X-Real-Ip, then the peer: as kube-apiserver lists a request's source addresses. */
+function sourceIPs(req: ApiRequest): string[] {
+  const out: string[] = [];
+  for (const part of (headerValue(req.headers, 'x-forwarded-for') ?? '').split(',')) {
+    const ip = part.trim();
+    if (ip) out.push(ip);
+  }
+  const real = headerValue(req.headers, 'x-real-ip')?.trim();
+  if (real && !out.includes(real)) out.push(real);
+  const peer = req.remoteAddress?.replace(/^::ffff:/, '');
+  if (peer && out[out.length - 1] !== peer) out.push(peer);
+  return out;
+}
+
+function facts(req: ApiRequest, ctx: RequestContext, audit: RequestAudit): void {
+  const info = ctx.requestInfo;
+  audit.facts = {
+    method: req.method,
+    requestURI: req.url,
+    attributes: policyAttributes(info, audit.user),
+    apiVersion: info.isResourceRequest ? (info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion) : '',
+    sourceIPs: sourceIPs(req),
+    userAgent: headerValue(req.headers, 'user-agent'),
+    contentType: mediaType(headerValue(req.headers, 'content-type')) || 'application/json',
+  };
+}
+
+/** The authentication methods a failed request tried, for its event's message. */
+function attemptedMethods(req: ApiRequest): string {
+  const methods: string[] = [];
+  const authz = headerValue(req.headers, 'authorization') ?? '';
+  if (/^bearer /i.test(authz)) methods.push('bearer');
+  else if (/^basic /i.test(authz)) methods.push('basic');
+  if (req.peerCertificates?.length) methods.push('x509');
+  return methods.join(', ');
+}
+
+function bodyText(res: ApiResponse): string | undefined {
+  if (typeof res.body === 'string') return res.body;
+  if (res.body instanceof Uint8Array) return Buffer.from(res.body).toString('utf8');
+  return undefined;
+}
+
+function isJson(res: ApiResponse): boolean {
+  const type = res.headers['content-type'];
+  return typeof type === 'string' && mediaType(type) === 'application/json';
+}
+
+/** responseStatus (a Status: code always; status, message, reason and details for failures) and the response object. */
+function responseOf(res: ApiResponse, wantObject: boolean): { status: ResponseStatus; object?: unknown } {
+  const status: ResponseStatus = { metadata: {}, code: res.status };
+  const text = isJson(res) ? bodyText(res) : undefined;
+  if (text === undefined || (res.status < 300 && !wantObject)) return { status };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { status };
+  }
+  if (res.status >= 300 && typeof parsed === 'object' && parsed !== null && (parsed as { kind?: unknown }).kind === 'Status') {
+    const s = parsed as Record<string, unknown>;
+    if (typeof s.status === 'string') status.status = s.status;
+    if (typeof s.message === 'string') status.message = s.message;
+    if (typeof s.reason === 'string') status.reason = s.reason;
+    if (s.details !== undefined) status.details = s.details;
+  }
+  return wantObject ? { status, object: parsed } : { status };
+}
+
+export function withAuditId(next: Handler, auditor: Auditor): Handler {
+  return async function auditId(req, ctx) {
+    const audit = new RequestAudit(acceptableAuditId(headerValue(req.headers, 'audit-id')) ?? randomUUID());
+    ctx.audit = audit;
+    const res = await next(req, ctx);
+    if (res.status === 401 && ctx.user === undefined) {
+      audit.config = auditor.evaluate(policyAttributes(ctx.requestInfo, undefined));
+      if (audit.active) {
+        facts(req, ctx, audit);
+        const methods = attemptedMethods(req);
+        auditor.emit(await audit.event('ResponseStarted', { status: { metadata: {}, code: 401, message: `Authentication failed, attempted: ${methods}` } }));
+      }
+    }
+    if (res.hijacked) return res;
+    return { ...res, headers: { ...res.headers, 'audit-id': audit.id } };
+  };
+}
+
+export function withAudit(next: Handler, auditor: Auditor): Handler {
+  return async function audited(req, ctx) {
+    const audit = ctx.audit;
+    if (!audit) return next(req, ctx);
+    audit.user = ctx.user;
+    audit.config = auditor.evaluate(policyAttributes(ctx.requestInfo, ctx.user));
+    if (!audit.active) return next(req, ctx);
+    facts(req, ctx, audit);
+    const verb = ctx.requestInfo.verb;
+    // The body is kept only where an event shows it (or names a created object); the handler still reads it.
+    if ((levelAtLeast(audit.config.level, 'Request') || verb === 'create') && typeof req.body === 'function') {
+      const read = req.body;
+      req = { ...req, body: () => (audit.requestBody ??= read()) };
+    } else if (req.body instanceof Uint8Array || typeof req.body === 'string') {
+      audit.requestBody = Promise.resolve(typeof req.body === 'string' ? Buffer.from(req.body) : req.body);
+    }
+    const emit = async (stage: Stage, response?: { status: ResponseStatus; object?: unknown }) => {
+      if (audit.config.omitStages.has(stage)) return;
+      auditor.emit(await audit.event(stage, response));
+    };
+    await emit('RequestReceived');
+    let res: ApiResponse;
+    try {
+      res = await next(req, ctx);
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'StatusError')) {
+        await emit('Panic', { status: { metadata: {}, status: 'Failure', message: `APIServer panic'd: ${e instanceof Error ? e.message : String(e)}`, reason: 'InternalError', code: 500 } });
+        throw e;
+      }
+      res = withWarnings(errorResponse(e), ctx);
+    }
+    if (ctx.impersonator) {
+      audit.user = ctx.impersonator;
+      audit.impersonatedUser = ctx.user;
+    }
+    if (res.hijacked) {
+      // An upgraded connection (exec, attach, port-forward) is complete when it closes.
+      const status: ResponseStatus = { metadata: {}, code: 101 };
+      await emit('ResponseStarted', { status });
+      const socket = req.upgrade?.socket;
+      if (socket && !socket.destroyed) socket.once('close', () => void emit('ResponseComplete', { status }));
+      else await emit('ResponseComplete', { status });
+      return res;
+    }
+    const body = res.body;
+    if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      const status: ResponseStatus = { metadata: {}, code: res.status };
+      await emit('ResponseStarted', { status });
+      return { ...res, body: completeAfter(body, () => emit('ResponseComplete', { status })) };
+    }
+    await emit('ResponseComplete', responseOf(res, levelAtLeast(audit.config.level, 'RequestResponse')));
+    return res;
+  };
+}
+
+/** A stream that reports when it ends (its consumer finished or went away). */
+async function* completeAfter(body: AsyncIterable<string>, done: () => Promise<void>): AsyncIterable<string> {
+  try {
+    yield* body;
+  } finally {
+    await done();
+  }
+}

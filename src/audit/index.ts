@@ -1,0 +1,8 @@
+// Kubernetes' audit log (audit.k8s.io/v1): policy, events, the log and webhook backends.
+export { createAuditor, type Auditor } from './auditor.js';
+export { defaultPolicy, defaultPolicyText } from './default-policy.js';
+export { LogBackend, type LogBackendOptions } from './log-backend.js';
+export { parsePolicy, evaluatePolicy, PolicyError } from './policy.js';
+export { acceptableAuditId, microTime, RequestAudit, type RequestFacts } from './record.js';
+export { WebhookBackend, type WebhookBackendOptions } from './webhook-backend.js';
+export * from './types.js';

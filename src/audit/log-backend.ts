@@ -1,0 +1,199 @@
+// The log backend: one JSON line per event, written in the background and rotated by size, age and count.
+// A write that fails (a full disk) stops auditing with one clear line on stderr, never the server; writing resumes
+// by itself once the disk takes data again.
+import { closeSync, openSync, readdirSync, renameSync, statSync, unlinkSync, write } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import type { AuditBackend, AuditEvent } from './types.js';
+
+export interface LogBackendOptions {
+  /** A file, or "-" for standard output. */
+  path: string;
+  /** Rotate when the file would grow past this many bytes (0: never). */
+  maxSizeBytes?: number;
+  /** Rotated files to keep (0: all). */
+  maxBackups?: number;
+  /** Delete rotated files older than this many days (0: keep). */
+  maxAgeDays?: number;
+  /** Events waiting to be written before new ones are dropped (bytes). */
+  maxBufferBytes?: number;
+  /** How long to wait after a failed write before trying again. */
+  retryMs?: number;
+  log?: (line: string) => void;
+  now?: () => Date;
+}
+
+const day = 24 * 60 * 60 * 1000;
+
+/** name-2006-01-02T15-04-05.000.ext: the rotated file's name, in UTC (the naming most log tools know). */
+export function rotatedName(path: string, when: Date): string {
+  const ext = extname(path);
+  const stamp = when.toISOString().replace(/:/g, '-').replace(/Z$/, '');
+  return join(dirname(path), `${basename(path, ext)}-${stamp}${ext}`);
+}
+
+export class LogBackend implements AuditBackend {
+  readonly name = 'log';
+  private fd: number | undefined;
+  private size = 0;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private writing: Promise<void> | undefined;
+  private failedAt = 0;
+  private dropped = 0;
+  private failing = false;
+  private closing = false;
+  private wake: (() => void) | undefined;
+  private readonly opts: Required<Omit<LogBackendOptions, 'path'>> & { path: string };
+
+  constructor(opts: LogBackendOptions) {
+    this.opts = {
+      maxSizeBytes: 100 * 1024 * 1024,
+      maxBackups: 10,
+      maxAgeDays: 0,
+      maxBufferBytes: 64 * 1024 * 1024,
+      retryMs: 5000,
+      log: (l) => process.stderr.write(`audit: ${l}\n`),
+      now: () => new Date(),
+      ...opts,
+    };
+    this.open();
+  }
+
+  private open(): void {
+    if (this.opts.path === '-') {
+      this.fd = 1;
+      return;
+    }
+    this.fd = openSync(this.opts.path, 'a', 0o600);
+    this.size = statSync(this.opts.path).size;
+  }
+
+  process(events: readonly AuditEvent[]): void {
+    for (const e of events) {
+      const line = `${JSON.stringify(e)}\n`;
+      if (this.pendingBytes + line.length > this.opts.maxBufferBytes) {
+        this.dropped++;
+        continue;
+      }
+      this.pending.push(line);
+      this.pendingBytes += line.length;
+    }
+    if (!this.writing && this.pending.length > 0) this.writing = new Promise((resolve) => setImmediate(() => void this.drain().finally(resolve)));
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0 && this.fd !== undefined) {
+        if (this.failing && this.closing) {
+          this.opts.log(`${this.pending.length} audit events not written: ${this.opts.path} still fails at shutdown`);
+          this.pending = [];
+          this.pendingBytes = 0;
+          break;
+        }
+        if (this.failing && Date.now() - this.failedAt < this.opts.retryMs) {
+          // An unreferenced pause (a failing disk does not keep the process alive); close() cuts it short.
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, this.opts.retryMs - (Date.now() - this.failedAt));
+            t.unref();
+            this.wake = () => {
+              clearTimeout(t);
+              r();
+            };
+          });
+          this.wake = undefined;
+          continue;
+        }
+        const text = this.pending.join('');
+        const bytes = Buffer.from(text);
+        if (this.opts.maxSizeBytes > 0 && this.size > 0 && this.size + bytes.length > this.opts.maxSizeBytes && this.fd !== 1) this.rotate();
+        try {
+          await writeAll(this.fd, bytes);
+        } catch (e) {
+          this.fail(e);
+          continue;
+        }
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.size += bytes.length;
+        if (this.failing || this.dropped > 0) {
+          this.opts.log(`writing ${this.opts.path} works again${this.dropped > 0 ? `; ${this.dropped} events were dropped meanwhile` : ''}`);
+          this.failing = false;
+          this.dropped = 0;
+        }
+      }
+    } finally {
+      this.writing = undefined;
+      if (this.pending.length > 0 && this.fd !== undefined) this.process([]);
+    }
+  }
+
+  private fail(e: unknown): void {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (!this.failing) {
+      const why = code === 'ENOSPC' ? 'no space left on device' : e instanceof Error ? e.message : String(e);
+      this.opts.log(`cannot write ${this.opts.path}: ${why}; audit events are kept in memory up to ${Math.round(this.opts.maxBufferBytes / 1048576)} MiB, then dropped, until writing works again (free space or fix the file; the API server keeps serving)`);
+    }
+    this.failing = true;
+    this.failedAt = Date.now();
+  }
+
+  private rotate(): void {
+    if (this.fd === undefined || this.fd === 1) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+    try {
+      renameSync(this.opts.path, rotatedName(this.opts.path, this.opts.now()));
+    } catch (e) {
+      this.opts.log(`cannot rotate ${this.opts.path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.open();
+    this.prune();
+  }
+
+  /** Rotated files beyond the count or the age limit go. */
+  private prune(): void {
+    const dir = dirname(this.opts.path);
+    const ext = extname(this.opts.path);
+    const stem = `${basename(this.opts.path, ext)}-`;
+    const rotated = readdirSync(dir)
+      .filter((f) => f.startsWith(stem) && f.endsWith(ext) && /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}$/.test(f.slice(stem.length, f.length - ext.length)))
+      .sort()
+      .reverse();
+    const cutoff = this.opts.now().getTime() - this.opts.maxAgeDays * day;
+    rotated.forEach((f, i) => {
+      const tooMany = this.opts.maxBackups > 0 && i >= this.opts.maxBackups;
+      const tooOld = this.opts.maxAgeDays > 0 && Date.parse(`${f.slice(stem.length, f.length - ext.length).replace(/T(\d\d)-(\d\d)-(\d\d)/, 'T$1:$2:$3')}Z`) < cutoff;
+      if (!tooMany && !tooOld) return;
+      try {
+        unlinkSync(join(dir, f));
+      } catch {
+        // already gone
+      }
+    });
+  }
+
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.wake?.();
+    await this.flush();
+    if (this.fd !== undefined && this.fd !== 1) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function writeAll(fd: number, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (offset: number) => {
+      write(fd, bytes, offset, bytes.length - offset, null, (err, n) => {
+        if (err) return reject(err);
+        if (offset + n < bytes.length) step(offset + n);
+        else resolve();
+      });
+    };
+    step(0);
+  });
+}

@@ -1,0 +1,153 @@
+// One request's audit record: its ID, when it arrived, what the policy decided, the annotations later stages add
+// (authorization's decision and reason), and the events built from it at each stage.
+import { parse as parseYaml } from 'yaml';
+import { decodeKubernetesProtobuf, isProtobufContentType } from '../api/protobuf/index.js';
+import type { UserInfo } from '../auth/types.js';
+import { levelAtLeast, type AuditEvent, type ObjectReference, type PolicyAttributes, type RequestAuditConfig, type ResponseStatus, type Stage } from './types.js';
+
+/** RFC 3339 with microseconds, as audit events carry them (metav1.MicroTime). */
+export function microTime(): string {
+  const ms = performance.timeOrigin + performance.now();
+  const whole = Math.floor(ms);
+  const micros = Math.min(999, Math.floor((ms - whole) * 1000));
+  return `${new Date(whole).toISOString().slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
+}
+
+const auditIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A client's own Audit-ID header is used when it is a plain token; anything else gets a new ID. */
+export function acceptableAuditId(v: string | undefined): string | undefined {
+  return v !== undefined && auditIdPattern.test(v) ? v : undefined;
+}
+
+function userOf(u: UserInfo | undefined): AuditEvent['user'] {
+  if (!u) return {};
+  return { username: u.name, ...(u.uid ? { uid: u.uid } : {}), groups: [...u.groups], ...(u.extra && Object.keys(u.extra).length > 0 ? { extra: u.extra } : {}) };
+}
+
+export interface RequestFacts {
+  method: string;
+  requestURI: string;
+  attributes: PolicyAttributes;
+  apiVersion: string;
+  sourceIPs: string[];
+  userAgent: string | undefined;
+  contentType: string;
+}
+
+export class RequestAudit {
+  readonly receivedAt = microTime();
+  config: RequestAuditConfig = { level: 'None', omitStages: new Set(), omitManagedFields: false };
+  /** The user who authenticated, and the one acted as when impersonating. */
+  user: UserInfo | undefined;
+  impersonatedUser: UserInfo | undefined;
+  readonly annotations: Record<string, string> = Object.create(null) as Record<string, string>;
+  facts: RequestFacts | undefined;
+  /** The request body, when the level records it (read by the handler; looked at only when an event is built). */
+  requestBody: Promise<Uint8Array> | undefined;
+  private requestObjectMemo: unknown;
+  private requestObjectDone = false;
+
+  constructor(readonly id: string) {}
+
+  get active(): boolean {
+    return this.config.level !== 'None';
+  }
+
+  annotate(key: string, value: string): void {
+    if (!(key in this.annotations)) this.annotations[key] = value;
+  }
+
+  /** The decoded request object (JSON, YAML or protobuf), or undefined when there is none or it does not decode. */
+  async requestObject(): Promise<unknown> {
+    if (this.requestObjectDone) return this.requestObjectMemo;
+    this.requestObjectDone = true;
+    if (!this.requestBody || !this.facts) return undefined;
+    try {
+      const bytes = await this.requestBody;
+      if (bytes.byteLength === 0) return undefined;
+      const type = this.facts.contentType;
+      if (isProtobufContentType(type)) {
+        const d = decodeKubernetesProtobuf(bytes);
+        this.requestObjectMemo = { ...d.object, apiVersion: d.apiVersion, kind: d.kind };
+      } else if (type.endsWith('yaml')) {
+        this.requestObjectMemo = parseYaml(Buffer.from(bytes).toString('utf8'), { maxAliasCount: 100 });
+      } else {
+        this.requestObjectMemo = JSON.parse(Buffer.from(bytes).toString('utf8'));
+      }
+    } catch {
+      this.requestObjectMemo = undefined;
+    }
+    return this.requestObjectMemo;
+  }
+
+  /** The event for one stage. */
+  async event(stage: Stage, response?: { status: ResponseStatus; object?: unknown }): Promise<AuditEvent> {
+    const f = this.facts!;
+    const a = f.attributes;
+    const ev: AuditEvent = {
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: this.config.level,
+      auditID: this.id,
+      stage,
+      requestURI: f.requestURI,
+      verb: a.verb,
+      user: userOf(this.user),
+      ...(this.impersonatedUser ? { impersonatedUser: userOf(this.impersonatedUser) } : {}),
+      ...(f.sourceIPs.length > 0 ? { sourceIPs: f.sourceIPs } : {}),
+      ...(f.userAgent ? { userAgent: f.userAgent } : {}),
+      requestReceivedTimestamp: this.receivedAt,
+      stageTimestamp: stage === 'RequestReceived' ? this.receivedAt : microTime(),
+    };
+    if (a.resourceRequest) ev.objectRef = await this.objectRef();
+    if (response) ev.responseStatus = response.status;
+    if (levelAtLeast(this.config.level, 'Request') && a.verb !== 'get' && a.verb !== 'list' && a.verb !== 'watch') {
+      const obj = await this.requestObject();
+      if (obj !== undefined) ev.requestObject = this.config.omitManagedFields ? withoutManagedFields(obj) : obj;
+    }
+    if (response?.object !== undefined && levelAtLeast(this.config.level, 'RequestResponse')) {
+      ev.responseObject = this.config.omitManagedFields ? withoutManagedFields(response.object) : response.object;
+    }
+    if (Object.keys(this.annotations).length > 0) ev.annotations = { ...this.annotations };
+    return ev;
+  }
+
+  private async objectRef(): Promise<ObjectReference> {
+    const f = this.facts!;
+    const a = f.attributes;
+    const ref: ObjectReference = { resource: a.resource };
+    if (a.namespace) ref.namespace = a.namespace;
+    let name = a.name;
+    // A create names its object in the body; the request object says which.
+    if (!name && a.verb === 'create' && !a.subresource) {
+      const meta = metadataOf(await this.requestObject());
+      if (typeof meta?.name === 'string') name = meta.name;
+    }
+    if (name) ref.name = name;
+    if (a.apiGroup) ref.apiGroup = a.apiGroup;
+    ref.apiVersion = f.apiVersion;
+    if (a.subresource) ref.subresource = a.subresource;
+    return ref;
+  }
+}
+
+function metadataOf(obj: unknown): Record<string, unknown> | undefined {
+  if (typeof obj !== 'object' || obj === null) return undefined;
+  const m = (obj as Record<string, unknown>).metadata;
+  return typeof m === 'object' && m !== null ? (m as Record<string, unknown>) : undefined;
+}
+
+/** A copy without metadata.managedFields (on the object, or on each item of a list). */
+export function withoutManagedFields(obj: unknown): unknown {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return obj;
+  const o = obj as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...o };
+  const meta = metadataOf(o);
+  if (meta && 'managedFields' in meta) {
+    const { managedFields: _drop, ...rest } = meta;
+    out.metadata = rest;
+  }
+  if (Array.isArray(o.items)) out.items = o.items.map(withoutManagedFields);
+  return out;
+}

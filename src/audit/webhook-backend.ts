@@ -1,0 +1,91 @@
+// The webhook backend: events are sent in batches (an audit.k8s.io/v1 EventList per POST) to the server a
+// kubeconfig file names, as kube-apiserver's --audit-webhook-config-file does. Sending never blocks requests:
+// a full buffer drops events (counted, and said once), a failed batch is retried with a growing pause.
+import type { RestClient } from '../client/rest.js';
+import type { AuditBackend, AuditEvent } from './types.js';
+
+export interface WebhookBackendOptions {
+  client: RestClient;
+  /** Events per POST (default 400). */
+  maxBatchSize?: number;
+  /** Longest wait before a partial batch is sent (default 30 s). */
+  maxBatchWaitMs?: number;
+  /** Events held at most (default 10,000). */
+  bufferSize?: number;
+  /** First pause after a failed POST; doubles up to a minute (default 10 s). */
+  initialBackoffMs?: number;
+  log?: (line: string) => void;
+}
+
+export class WebhookBackend implements AuditBackend {
+  readonly name = 'webhook';
+  private queue: AuditEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> | undefined;
+  private dropped = 0;
+  private backoffMs = 0;
+  private closed = false;
+  private readonly o: Required<WebhookBackendOptions>;
+
+  constructor(opts: WebhookBackendOptions) {
+    this.o = { maxBatchSize: 400, maxBatchWaitMs: 30_000, bufferSize: 10_000, initialBackoffMs: 10_000, log: (l) => process.stderr.write(`audit: ${l}\n`), ...opts };
+  }
+
+  process(events: readonly AuditEvent[]): void {
+    if (this.closed) return;
+    for (const e of events) {
+      if (this.queue.length >= this.o.bufferSize) {
+        if (this.dropped++ === 0) this.o.log(`the audit webhook buffer is full (${this.o.bufferSize} events): dropping events until the webhook catches up`);
+        continue;
+      }
+      this.queue.push(e);
+    }
+    if (this.queue.length >= this.o.maxBatchSize) this.kick();
+    else if (!this.timer && this.queue.length > 0) this.timer = setTimeout(() => this.kick(), this.o.maxBatchWaitMs).unref();
+  }
+
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.sending ??= this.send().finally(() => {
+      this.sending = undefined;
+      if (this.queue.length >= this.o.maxBatchSize || (this.closed && this.queue.length > 0 && this.backoffMs === 0)) this.kick();
+      else if (this.queue.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), Math.max(this.backoffMs, this.o.maxBatchWaitMs)).unref();
+    });
+  }
+
+  private async send(): Promise<void> {
+    const batch = this.queue.slice(0, this.o.maxBatchSize);
+    if (batch.length === 0) return;
+    try {
+      const r = await this.o.client.request({
+        method: 'POST',
+        path: '',
+        body: { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: batch },
+        contentType: 'application/json',
+      });
+      if (r.status < 200 || r.status > 299) throw new Error(`the webhook answered ${r.status}`);
+      this.queue.splice(0, batch.length);
+      if (this.backoffMs > 0 || this.dropped > 0) this.o.log(`the audit webhook accepts events again${this.dropped > 0 ? ` (${this.dropped} were dropped)` : ''}`);
+      this.backoffMs = 0;
+      this.dropped = 0;
+    } catch (e) {
+      this.backoffMs = this.backoffMs === 0 ? this.o.initialBackoffMs : Math.min(this.backoffMs * 2, 60_000);
+      this.o.log(`sending ${batch.length} audit events failed: ${e instanceof Error ? e.message : String(e)}; retrying in ${Math.round(this.backoffMs / 1000)} s`);
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.queue.length > 0) this.kick();
+    while (this.sending) await this.sending;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    // One last attempt for what is queued; a dead webhook does not hold shutdown up.
+    if (this.queue.length > 0 && !this.sending) this.kick();
+    await this.sending;
+    if (this.timer) clearTimeout(this.timer);
+    this.o.client.close();
+  }
+}

@@ -1,0 +1,62 @@
+// The audit log `a-kube up` keeps: DATA_DIR/audit.log with the default policy unless told otherwise.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAuditor, defaultPolicy, LogBackend, parsePolicy, WebhookBackend, type AuditBackend, type Auditor } from '../audit/index.js';
+import { loadKubeconfig, resolveConfig } from '../client/kubeconfig.js';
+import { createRestClient } from '../client/rest.js';
+
+export interface AuditOptions {
+  /** --audit-policy-file (default: the built-in policy, `a-kube audit default-policy`). */
+  policyFile?: string;
+  /** --audit-log-path: a file, "-" for standard output, "" for no log (default DATA_DIR/audit.log). */
+  logPath?: string;
+  /** --audit-log-maxsize in megabytes (default 100), --audit-log-maxbackup (default 10), --audit-log-maxage in days (default 0: keep). */
+  maxSizeMB?: number;
+  maxBackups?: number;
+  maxAgeDays?: number;
+  /** --audit-webhook-config-file: a kubeconfig naming the webhook. */
+  webhookConfigFile?: string;
+  webhookBatchMaxSize?: number;
+  webhookBatchMaxWaitMs?: number;
+}
+
+export interface ClusterAudit {
+  auditor: Auditor;
+  /** Where the log goes, for the start-up message ("" when there is none). */
+  logPath: string;
+}
+
+export async function setUpAudit(dataDir: string, o: AuditOptions, say: (line: string) => void): Promise<ClusterAudit> {
+  let policy = defaultPolicy;
+  if (o.policyFile) {
+    let text: string;
+    try {
+      text = readFileSync(o.policyFile, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read --audit-policy-file ${o.policyFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    policy = parsePolicy(text, o.policyFile);
+  }
+  const backends: AuditBackend[] = [];
+  const logPath = o.logPath ?? join(dataDir, 'audit.log');
+  const log = (line: string) => say(`audit: ${line}`);
+  if (logPath !== '') {
+    backends.push(new LogBackend({
+      path: logPath,
+      maxSizeBytes: (o.maxSizeMB ?? 100) * 1024 * 1024,
+      maxBackups: o.maxBackups ?? 10,
+      maxAgeDays: o.maxAgeDays ?? 0,
+      log,
+    }));
+  }
+  if (o.webhookConfigFile) {
+    const resolved = resolveConfig(await loadKubeconfig({ explicitPath: o.webhookConfigFile }));
+    backends.push(new WebhookBackend({
+      client: createRestClient({ ...resolved.client, userAgent: 'a-kube/audit' }),
+      ...(o.webhookBatchMaxSize ? { maxBatchSize: o.webhookBatchMaxSize } : {}),
+      ...(o.webhookBatchMaxWaitMs !== undefined ? { maxBatchWaitMs: o.webhookBatchMaxWaitMs } : {}),
+      log,
+    }));
+  }
+  return { auditor: createAuditor(policy, backends), logPath };
+}

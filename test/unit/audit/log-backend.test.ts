@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LogBackend, rotatedName } from '../../../src/audit/log-backend.js';
+import type { AuditEvent } from '../../../src/audit/types.js';
+
+function event(i: number, pad = 0): AuditEvent {
+  return {
+    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `id-${i}`, stage: 'ResponseComplete', requestURI: `/api/v1/pods?i=${i}&pad=${'x'.repeat(pad)}`,
+    verb: 'get', user: { username: 'u' }, requestReceivedTimestamp: '2026-01-01T00:00:00.000000Z', stageTimestamp: '2026-01-01T00:00:00.000001Z',
+  };
+}
+
+function withDir(fn: (dir: string) => Promise<void>) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-log-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test('one JSON line per event, appended to what the file holds', withDir(async (dir) => {
+  const path = join(dir, 'audit.log');
+  writeFileSync(path, '{"earlier":true}\n');
+  const b = new LogBackend({ path });
+  b.process([event(1), event(2)]);
+  b.process([event(3)]);
+  await b.close();
+  const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.auditID ?? 'earlier'), ['earlier', 'id-1', 'id-2', 'id-3']);
+}));
+
+test('rotation by size keeps at most maxBackups rotated files, named by time', withDir(async (dir) => {
+  const path = join(dir, 'audit.log');
+  let clock = Date.parse('2026-03-01T10:00:00Z');
+  const b = new LogBackend({ path, maxSizeBytes: 2000, maxBackups: 2, now: () => new Date((clock += 1000)) });
+  for (let i = 0; i < 12; i++) {
+    b.process([event(i, 800)]);
+    await b.flush();
+  }
+  await b.close();
+  const files = readdirSync(dir).sort();
+  assert.equal(files.length, 3, files.join(' '));
+  assert.ok(files.includes('audit.log'));
+  for (const f of files.filter((f) => f !== 'audit.log')) assert.match(f, /^audit-2026-03-01T10-00-\d\d\.000\.log$/);
+  // Every file stays under the limit, and the newest events are in the current file.
+  for (const f of files) assert.ok(readFileSync(join(dir, f)).length <= 2000, f);
+  assert.match(readFileSync(path, 'utf8'), /id-11/);
+  assert.equal(rotatedName('/x/audit.log', new Date('2026-03-01T10:00:01.5Z')), '/x/audit-2026-03-01T10-00-01.500.log');
+}));
+
+test('rotated files older than maxAgeDays are deleted', withDir(async (dir) => {
+  const path = join(dir, 'audit.log');
+  writeFileSync(join(dir, 'audit-2020-01-01T00-00-00.000.log'), 'old\n');
+  writeFileSync(join(dir, 'audit-notes.log'), 'not a rotated file\n');
+  const b = new LogBackend({ path, maxSizeBytes: 500, maxAgeDays: 30, maxBackups: 0, now: () => new Date('2026-03-01T00:00:00Z') });
+  b.process([event(1, 300)]);
+  await b.flush();
+  b.process([event(2, 300)]);
+  await b.close();
+  const files = readdirSync(dir).sort();
+  assert.deepEqual(files, ['audit-2026-03-01T00-00-00.000.log', 'audit-notes.log', 'audit.log']);
+}));
+
+test('a full disk: one clear message, the events are kept then dropped, nothing throws', async () => {
+  const lines: string[] = [];
+  const b = new LogBackend({ path: '/dev/full', maxBufferBytes: 4096, retryMs: 20, log: (l) => lines.push(l) });
+  for (let i = 0; i < 100; i++) b.process([event(i, 100)]);
+  await new Promise((r) => setTimeout(r, 100));
+  await b.close();
+  assert.equal(lines.filter((l) => l.includes('no space left on device')).length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /cannot write \/dev\/full: no space left on device; .*the API server keeps serving/);
+  assert.match(lines.at(-1)!, /not written: \/dev\/full still fails at shutdown/);
+});
