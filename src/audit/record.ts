@@ -61,8 +61,9 @@ export class RequestAudit {
   /** The decoded request object (JSON, YAML or protobuf), or undefined when there is none or it does not decode. */
   async requestObject(): Promise<unknown> {
     if (this.requestObjectDone) return this.requestObjectMemo;
-    this.requestObjectDone = true;
+    // Not read yet (the RequestReceived event comes before the handler reads the body): nothing to show now.
     if (!this.requestBody || !this.facts) return undefined;
+    this.requestObjectDone = true;
     try {
       const bytes = await this.requestBody;
       if (bytes.byteLength === 0) return undefined;

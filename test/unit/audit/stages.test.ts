@@ -172,3 +172,15 @@ test('level None records nothing; a client Audit-ID is reused when it is a plain
   const r2: ApiResponse = await a.handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer admin', 'audit-id': 'bad id\n' }));
   assert.notEqual(r2.headers['audit-id'], 'bad id\n');
 });
+
+test('the RequestReceived event comes before the body is read; the later events still carry the request object', async () => {
+  const a = setUp('apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Request\n', async (r) => {
+    if (typeof r.body === 'function') await r.body();
+    return { status: 201, headers: { 'content-type': 'application/json' }, body: '{}' };
+  });
+  await a.handle(req('/api/v1/namespaces/ns/configmaps', { authorization: 'Bearer alice', 'content-type': 'application/json' }, 'POST', '{"metadata":{"name":"c1"}}'));
+  const [received, complete] = a.events();
+  assert.equal(received!.requestObject, undefined);
+  assert.deepEqual(complete!.requestObject, { metadata: { name: 'c1' } });
+  assert.equal(complete!.objectRef?.name, 'c1');
+});

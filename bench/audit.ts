@@ -1,0 +1,93 @@
+// `npm run bench -- audit [--rounds 7] [--requests 1000] [--concurrency 8]`: what the audit log costs per request.
+// Two real `a-kube up --runtime none --storage memory` processes: one with the default audit policy writing
+// DATA_DIR/audit.log (every request below is recorded at Metadata level), one with `--audit-log-path ''` (no
+// audit). The admin's client certificate GETs one ConfigMap and creates ConfigMaps over HTTP/2 + TLS; the two servers are
+// measured in alternating rounds so the noise of a shared machine falls on both alike. Memory storage leaves out
+// the fsync, so the audit's share of a request is at its largest here.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startChild, type Child } from './lib/child.js';
+import { openH2Pool, type H2Pool, type H2Request } from './lib/h2-client.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { median } from './lib/stats.js';
+import { fmt, formatTable } from './lib/table.js';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' } } });
+const rounds = Number(values.rounds);
+const perRound = Number(values.requests);
+const concurrency = Number(values.concurrency);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Server {
+  label: string;
+  child: Child;
+  dataDir: string;
+  pool: H2Pool;
+}
+
+function post(path: string, body: unknown): H2Request {
+  return { method: 'POST', path, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
+}
+
+async function start(label: string, audit: boolean): Promise<Server> {
+  const dataDir = mkdtempSync(join(tmpdir(), `a-kube-bench-audit-${label}-`));
+  const args = ['--import', 'tsx', join(root, 'src/cmd/a-kube.ts'), 'up', '--data-dir', dataDir, '--port', '0', '--storage', 'memory', '--runtime', 'none', ...(audit ? [] : ['--audit-log-path', ''])];
+  const { child, value: url } = await startChild(process.execPath, args, /a-kube is up at (\S+)/, { cwd: root, timeoutMs: 120_000 });
+  const pki = join(dataDir, 'pki');
+  const pool = await openH2Pool(url, { ca: readFileSync(join(pki, 'ca.crt'), 'utf8'), cert: readFileSync(join(pki, 'admin.crt'), 'utf8'), key: readFileSync(join(pki, 'admin.key'), 'utf8') }, 1);
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'read-me' }, data: { k: 'v'.repeat(1000) } };
+  const r = await pool.request(post('/api/v1/namespaces/default/configmaps', cm), { keepBody: true });
+  if (r.status !== 201) throw new Error(`${label}: creating the ConfigMap: ${r.status} ${r.body?.toString() ?? ''}`);
+  return { label, child, dataDir, pool };
+}
+
+let created = 0;
+const workloads: { label: string; make: () => H2Request; status: number }[] = [
+  { label: 'GET ConfigMap', make: () => ({ method: 'GET', path: '/api/v1/namespaces/default/configmaps/read-me', headers: { accept: 'application/json' } }), status: 200 },
+  { label: 'create ConfigMap', make: () => post('/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c-${created++}` }, data: { k: 'v' } }), status: 201 },
+];
+
+async function measure(s: Server, w: (typeof workloads)[number], count: number): Promise<LoadResult> {
+  const r = await runLoad(s.pool, { concurrency, length: { requests: count }, makeRequest: () => w.make(), expectStatus: w.status });
+  if (r.errors > 0) throw new Error(`${s.label} ${w.label}: ${r.errors} failed, first: ${r.firstError ?? ''}`);
+  return r;
+}
+
+const servers: Server[] = [];
+try {
+  console.log(`audit off (--audit-log-path '') vs on (default policy, DATA_DIR/audit.log): a-kube up --runtime none --storage memory,`);
+  console.log(`admin client certificate over HTTP/2 + TLS, ${concurrency} concurrent clients, ${rounds} alternating rounds of ${perRound} requests; medians.\n`);
+  servers.push(await start('off', false), await start('on', true));
+  for (const s of servers) for (const w of workloads) await measure(s, w, 3 * perRound);
+  const rows: string[][] = [];
+  for (const w of workloads) {
+    const cells = new Map<string, { rps: number[]; p50: number[]; p99: number[] }>(servers.map((s) => [s.label, { rps: [], p50: [], p99: [] }]));
+    for (let i = 0; i < rounds; i++) {
+      const order = i % 2 === 0 ? servers : [...servers].reverse();
+      for (const s of order) {
+        const r = await measure(s, w, perRound);
+        const c = cells.get(s.label)!;
+        c.rps.push(r.requestsPerSecond);
+        c.p50.push(r.p50Ms);
+        c.p99.push(r.p99Ms);
+      }
+    }
+    const off = cells.get('off')!;
+    const on = cells.get('on')!;
+    const ratio = median(off.rps) / median(on.rps);
+    rows.push([w.label, fmt(median(off.rps)), fmt(median(on.rps)), `${((ratio - 1) * 100).toFixed(1)}%`, `${fmt(median(off.p50))} / ${fmt(median(off.p99))}`, `${fmt(median(on.p50))} / ${fmt(median(on.p99))}`]);
+  }
+  console.log(formatTable(['request', 'req/s off', 'req/s on', 'cost per request', 'p50/p99 ms off', 'p50/p99 ms on'], rows));
+  const on = servers.find((s) => s.label === 'on')!;
+  const size = statSync(join(on.dataDir, 'audit.log')).size;
+  console.log(`\naudit.log after the run: ${(size / 1048576).toFixed(1)} MiB`);
+} finally {
+  for (const s of servers) {
+    s.pool.close();
+    await s.child.stop();
+    rmSync(s.dataDir, { recursive: true, force: true });
+  }
+}
