@@ -30,6 +30,12 @@ before(async () => {
   await c.create('/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' }, spec: { ports: [{ name: 'http', port: 80 }] } });
   await c.create('/api/v1/namespaces/default/endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'echo' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'http', port }] }] });
   await c.create('/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'empty' }, spec: { ports: [{ port: 80 }] } });
+  // The serviceaccount controller creates `default` shortly after start; a pod needs it (ServiceAccount admission).
+  for (let i = 0; i < 200; i++) {
+    const sa = await c.request({ method: 'GET', path: '/api/v1/namespaces/default/serviceaccounts/default' });
+    if (sa.status === 200) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await c.create('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x', ports: [{ name: 'web', containerPort: port }] }] } });
   const pod = await c.get<Record<string, unknown>>('/api/v1/namespaces/default/pods/p');
   await c.update('/api/v1/namespaces/default/pods/p/status', { ...pod, status: { phase: 'Running', podIP: '127.0.0.1', podIPs: [{ ip: '127.0.0.1' }] } });
