@@ -107,7 +107,7 @@ export const command: Command = {
     '',
     " VERB is a logical Kubernetes API verb like 'get', 'list', 'watch', 'delete', etc. TYPE is a Kubernetes resource. Shortcuts and groups will be resolved. NONRESOURCEURL is a partial URL that starts with \"/\". NAME is the name of a particular Kubernetes resource. This command pairs nicely with impersonation. See --as global flag.",
     '',
-    ' With --explain (an a-kubectl addition), an allowed answer names the binding that allows it and a denied one lists the rules that came closest and what they miss.',
+    ' With --explain (an a-kubectl addition), an allowed answer names the binding that allows it; a denied one lists the rules that came closest (in any namespace) and what they miss, then the commands that would allow exactly this request.',
   ].join('\n'),
   examples: [
     '  # Check to see if I can create pods in any namespace',
@@ -144,7 +144,7 @@ export const command: Command = {
   usage: 'auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]',
   flags: [
     { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'If true, check the specified action in all namespaces.' },
-    { name: 'explain', kind: 'bool', usage: 'If true, explain the answer: the binding that allows the action, or the closest rules and what they lack.' },
+    { name: 'explain', kind: 'bool', usage: 'If true, explain the answer: the binding that allows the action, or the closest rules, what they lack, and the commands that would allow it.' },
     { name: 'list', kind: 'bool', usage: 'If true, prints all allowed actions.' },
     { name: 'no-headers', kind: 'bool', usage: 'If true, prints allowed actions without headers' },
     { name: 'quiet', short: 'q', kind: 'bool', usage: 'If true, suppress output and just return the exit code.' },
@@ -218,7 +218,10 @@ export const command: Command = {
           const { impersonate: _asUser, ...own } = client.config;
           const reader = createRestClient(own);
           try {
-            out.write(explainDenial(attrs, await fetchRbac(reader, namespace, signal)));
+            // Every namespace's roles and bindings when the caller may read them (a grant elsewhere is the closest
+            // miss for "same verb, other namespace"); else the namespace asked about.
+            const data = await fetchRbac(reader, '*', signal).catch(() => fetchRbac(reader, namespace, signal));
+            out.write(explainDenial(attrs, data, { namespaced: url ? false : (target?.namespaced ?? true) }));
           } finally {
             reader.close();
           }

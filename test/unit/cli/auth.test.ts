@@ -140,15 +140,18 @@ test('can-i --explain: the allowing binding, or the closest rules and what they 
       '  RoleBinding "pod-lister-binding/ns-1" of Role "pod-lister" to ServiceAccount "k-sa-1/ns-1":',
       '    {APIGroups:[""], Resources:["pods"], Verbs:["list"]}',
       '    missing: verb "get"',
+      'To allow exactly this request:',
+      '  a-kubectl create role pod-getter --verb=get --resource=pods --namespace=ns-1',
+      '  a-kubectl create rolebinding pod-getter-binding --role=pod-getter --serviceaccount=ns-1:k-sa-1 --namespace=ns-1',
       '',
     ].join('\n'),
   );
   const rbacReads = cluster.calls().filter((c) => c.path.startsWith(rbac));
   assert.ok(rbacReads.length > 0 && rbacReads.every((c) => c.headers['impersonate-user'] === undefined), 'RBAC objects are read as the caller');
   r = await runA(cluster, ['auth', 'can-i', 'list', 'pods', '-n', 'default', asSA, '--explain']);
-  assert.match(r.stdout, /^no\nNo rule for resources in namespace "default" is granted to User "system:serviceaccount:ns-1:k-sa-1" \(groups=\[.*\]\)\.\n$/);
+  assert.match(r.stdout, /^no\nNo rule for resources in namespace "default" is granted to User "system:serviceaccount:ns-1:k-sa-1" \(groups=\[.*\]\)\.\nTo allow exactly this request:\n  a-kubectl create role pod-lister --verb=list --resource=pods --namespace=default\n  a-kubectl create rolebinding pod-lister-binding --role=pod-lister --serviceaccount=ns-1:k-sa-1 --namespace=default\n$/);
   r = await runA(cluster, ['auth', 'can-i', 'post', '/healthz', asSA, '--explain']);
-  assert.match(r.stdout, /^no\nClosest rules .*\n  ClusterRoleBinding "public" of ClusterRole "public" to Group "system:authenticated":\n    \{NonResourceURLs:\["\/healthz"\], Verbs:\["get"\]\}\n    missing: verb "post"\n$/);
+  assert.match(r.stdout, /^no\nClosest rules .*\n  ClusterRoleBinding "public" of ClusterRole "public" to Group "system:authenticated":\n    \{NonResourceURLs:\["\/healthz"\], Verbs:\["get"\]\}\n    missing: verb "post"\nTo allow exactly this request:\n  a-kubectl create clusterrole url-healthz-poster --verb=post --non-resource-url=\/healthz\n  a-kubectl create clusterrolebinding url-healthz-poster-binding --clusterrole=url-healthz-poster --serviceaccount=ns-1:k-sa-1\n$/);
 });
 
 test('whoami: table, -o json, v1beta1 fallback, not enabled', async () => {
