@@ -1,7 +1,11 @@
 // `a-kubectl auth can-i --explain` against a real `a-kube up`: for the seed's 403s it ranks the closest grants,
-// prints the commands that would allow exactly the request, and running them turns the answer to yes.
+// prints the commands that would allow exactly the request, and running them turns the answer to yes; and
+// `auth audit2rbac` turns what a service account did (from the audit log) into the least RBAC that allows it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { akubectl, startCluster, type Cluster } from './harness.js';
 
 let cluster: Cluster;
@@ -87,4 +91,48 @@ test('cluster-scoped resources and grouped kinds get a ClusterRole; an existing 
     'a-kubectl create rolebinding deployment-scale-updater-2-binding --role=deployment-scale-updater-2 --serviceaccount=ns-1:k-sa-1 --namespace=ns-1',
   ]);
   assert.equal(akubectl(cluster, ['auth', 'can-i', 'update', 'deployments.apps', '--subresource=scale', '--namespace=ns-1', asSA]).stdout, 'yes\n');
+});
+
+test('audit2rbac: the least RBAC for what a service account did; applied, the same requests are all allowed, and nothing more', async () => {
+  for (const args of [['create', 'serviceaccount', 'worker', '--namespace=ns-1'], ['create', 'configmap', 'settings', '--from-literal=a=b', '--namespace=ns-1']]) {
+    const r = akubectl(cluster, args);
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const token = akubectl(cluster, ['create', 'token', 'worker', '--namespace=ns-1']).stdout.trim();
+  // The token alone: no kubeconfig, so no admin certificate goes with it.
+  const asWorker = ['--kubeconfig=/dev/null', `--server=${cluster.url}`, `--certificate-authority=${join(cluster.dataDir, 'pki', 'ca.crt')}`, `--token=${token}`];
+  const requests: string[][] = [
+    ['get', 'pods', '--namespace=ns-1'],
+    ['get', 'configmap', 'settings', '--namespace=ns-1'],
+    ['create', 'configmap', 'made-by-worker', '--from-literal=x=y', '--namespace=ns-1'],
+    ['get', 'namespaces'],
+    ['get', 'deployments.apps', '--namespace=default'],
+  ];
+  const replay = (): number[] => requests.map((args) => {
+    const r = spawnSync('kubectl', [...asWorker, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: cluster.dataDir } });
+    return /forbidden/i.test(r.stderr) ? 403 : r.status ?? -1;
+  });
+  assert.deepEqual(replay(), [403, 403, 403, 403, 403]);
+  const log = join(cluster.dataDir, 'audit.log');
+  let yaml = '';
+  for (let i = 0; i < 100; i++) {
+    const r = akubectl(cluster, ['auth', 'audit2rbac', '--serviceaccount', 'ns-1:worker', '--audit-log', log]);
+    if (r.status === 0 && r.stdout.includes('namespace: default') && r.stdout.includes('kind: ClusterRole')) {
+      yaml = r.stdout;
+      break;
+    }
+    await delay(100);
+  }
+  assert.ok(yaml, 'audit2rbac found the requests');
+  const applied = akubectl(cluster, ['apply', '-f', '-'], { input: yaml });
+  assert.equal(applied.status, 0, applied.stderr);
+  assert.deepEqual(replay().map((code) => code === 403), [false, false, false, false, false], 'no request is refused any more');
+  // Exactly what was used: the namespaced rules as `can-i --list` shows them in ns-1.
+  const list = akubectl(cluster, ['auth', 'can-i', '--list', '--namespace=ns-1', '--as=system:serviceaccount:ns-1:worker']).stdout;
+  assert.match(list, /^configmaps +\[\] +\[\] +\[get create\]$/m);
+  assert.match(list, /^pods +\[\] +\[\] +\[list\]$/m);
+  assert.match(list, /^namespaces +\[\] +\[\] +\[list\]$/m);
+  assert.doesNotMatch(list, /deployments/, 'the default namespace\'s grant stays there');
+  assert.equal(akubectl(cluster, ['auth', 'can-i', 'delete', 'configmaps', '--namespace=ns-1', '--as=system:serviceaccount:ns-1:worker']).stdout, 'no\n');
+  assert.equal(akubectl(cluster, ['auth', 'can-i', 'list', 'deployments.apps', '--namespace=default', '--as=system:serviceaccount:ns-1:worker']).stdout, 'yes\n');
 });

@@ -1,0 +1,163 @@
+// `auth audit2rbac --serviceaccount NS:NAME | --user NAME [--audit-log FILE]` (an a-kubectl addition): from what a
+// subject did, as the audit log recorded it, the least RBAC that allows exactly that: a Role and RoleBinding per
+// namespace it worked in, a ClusterRole and ClusterRoleBinding for cluster-scoped resources and non-resource URLs.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { toYaml } from '../printers/index.js';
+
+/** The part of an audit.k8s.io/v1 Event this command reads. */
+interface AuditLine {
+  stage?: string;
+  verb?: string;
+  requestURI?: string;
+  user?: { username?: string };
+  impersonatedUser?: { username?: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; apiGroup?: string };
+}
+
+type Subject = { kind: 'ServiceAccount'; name: string; namespace: string } | { kind: 'User'; name: string; apiGroup: string };
+
+export function subjectUserName(s: Subject): string {
+  return s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : s.name;
+}
+
+interface RuleKey {
+  apiGroup: string;
+  resource: string;
+}
+
+/** Verbs per (group, resource) per scope ("" = cluster-wide), and verbs per non-resource path. */
+interface Observed {
+  namespaced: Map<string, Map<string, { key: RuleKey; verbs: Set<string> }>>;
+  cluster: Map<string, { key: RuleKey; verbs: Set<string> }>;
+  urls: Map<string, Set<string>>;
+}
+
+function record(into: Map<string, { key: RuleKey; verbs: Set<string> }>, key: RuleKey, verb: string): void {
+  const id = `${key.apiGroup}/${key.resource}`;
+  const have = into.get(id) ?? { key, verbs: new Set<string>() };
+  have.verbs.add(verb);
+  into.set(id, have);
+}
+
+/** What the user did: one entry per request (the ResponseComplete or, for failed authentication, ResponseStarted event). */
+export function observe(lines: Iterable<string>, userName: string): Observed {
+  const seen: Observed = { namespaced: new Map(), cluster: new Map(), urls: new Map() };
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    let e: AuditLine;
+    try {
+      e = JSON.parse(line) as AuditLine;
+    } catch {
+      continue;
+    }
+    if (e.stage !== 'ResponseComplete' || typeof e.verb !== 'string') continue;
+    const who = e.impersonatedUser?.username ?? e.user?.username;
+    if (who !== userName) continue;
+    const ref = e.objectRef;
+    if (ref && typeof ref.resource === 'string' && ref.resource !== '') {
+      const key = { apiGroup: ref.apiGroup ?? '', resource: ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource };
+      if (ref.namespace) {
+        const ns = seen.namespaced.get(ref.namespace) ?? new Map();
+        record(ns, key, e.verb);
+        seen.namespaced.set(ref.namespace, ns);
+      } else record(seen.cluster, key, e.verb);
+    } else if (typeof e.requestURI === 'string') {
+      const path = e.requestURI.split('?', 1)[0]!;
+      const verbs = seen.urls.get(path) ?? new Set<string>();
+      verbs.add(e.verb);
+      seen.urls.set(path, verbs);
+    }
+  }
+  return seen;
+}
+
+const verbOrder = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+const sortVerbs = (v: Set<string>) => [...v].sort((a, b) => (verbOrder.indexOf(a) + 1 || 99) - (verbOrder.indexOf(b) + 1 || 99) || a.localeCompare(b));
+
+/** One rule per group and verb set, resources merged, sorted: what `create role` would write by hand. */
+function rulesOf(entries: Iterable<{ key: RuleKey; verbs: Set<string> }>): Record<string, unknown>[] {
+  const merged = new Map<string, { apiGroup: string; resources: string[]; verbs: string[] }>();
+  for (const { key, verbs } of entries) {
+    const v = sortVerbs(verbs);
+    const id = `${key.apiGroup}|${v.join(',')}`;
+    const rule = merged.get(id) ?? { apiGroup: key.apiGroup, resources: [], verbs: v };
+    rule.resources.push(key.resource);
+    merged.set(id, rule);
+  }
+  return [...merged.values()]
+    .sort((a, b) => a.apiGroup.localeCompare(b.apiGroup) || a.resources[0]!.localeCompare(b.resources[0]!))
+    .map((r) => ({ apiGroups: [r.apiGroup], resources: r.resources.sort(), verbs: r.verbs }));
+}
+
+const rbacV1 = 'rbac.authorization.k8s.io/v1';
+
+/** The Roles, ClusterRole and bindings (as objects to apply) that allow what was observed, and nothing else. */
+export function rbacFor(seen: Observed, subject: Subject): Record<string, unknown>[] {
+  const name = `audit2rbac:${subject.name}`;
+  const subjects = [subject.kind === 'ServiceAccount' ? { kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace } : { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: subject.name }];
+  const labels = { 'a-kube.io/generated-by': 'audit2rbac' };
+  const out: Record<string, unknown>[] = [];
+  const clusterRules = [
+    ...rulesOf(seen.cluster.values()),
+    ...[...seen.urls].sort(([a], [b]) => a.localeCompare(b)).map(([path, verbs]) => ({ nonResourceURLs: [path], verbs: sortVerbs(verbs) })),
+  ];
+  if (clusterRules.length > 0) {
+    out.push({ apiVersion: rbacV1, kind: 'ClusterRole', metadata: { name, labels }, rules: clusterRules });
+    out.push({ apiVersion: rbacV1, kind: 'ClusterRoleBinding', metadata: { name, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects });
+  }
+  for (const ns of [...seen.namespaced.keys()].sort()) {
+    out.push({ apiVersion: rbacV1, kind: 'Role', metadata: { name, namespace: ns, labels }, rules: rulesOf(seen.namespaced.get(ns)!.values()) });
+    out.push({ apiVersion: rbacV1, kind: 'RoleBinding', metadata: { name, namespace: ns, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects });
+  }
+  return out;
+}
+
+export function parseSubject(serviceAccount: string, user: string): Subject {
+  if ((serviceAccount === '') === (user === '')) throw new CliError('name exactly one subject: --serviceaccount NAMESPACE:NAME or --user NAME');
+  if (user) return { kind: 'User', name: user, apiGroup: 'rbac.authorization.k8s.io' };
+  const m = /^([a-z0-9][a-z0-9-]*):([a-z0-9][a-z0-9.-]*)$/.exec(serviceAccount);
+  if (!m) throw new CliError(`--serviceaccount "${serviceAccount}": use NAMESPACE:NAME, e.g. ns-1:k-sa-1`);
+  return { kind: 'ServiceAccount', namespace: m[1]!, name: m[2]! };
+}
+
+export const command: Command = {
+  name: 'audit2rbac',
+  short: 'Write the least RBAC that allows what a subject did, from the audit log',
+  long: [
+    'Read the API server\'s audit log and write the Roles, ClusterRoles and bindings that allow exactly the requests one',
+    'subject made (allowed or refused), as YAML ready for "a-kubectl apply -f -".',
+    '',
+    ' Requests in a namespace become a Role and RoleBinding in that namespace; cluster-scoped resources and',
+    ' non-resource URLs a ClusterRole and ClusterRoleBinding. Objects are named audit2rbac:NAME. Run the workload with',
+    ' the subject first, so that the log holds everything it does; the log must record the requests (any level but',
+    ' None: a-kube\'s default policy leaves out only reads by the cluster\'s own components).',
+  ].join('\n'),
+  examples: [
+    '  # What the service account k-sa-1 in ns-1 needs, from a-kube up\'s audit log in ~/.a-kube',
+    '  a-kubectl auth audit2rbac --serviceaccount ns-1:k-sa-1',
+    '  ',
+    '  # Grant it: review the YAML, then apply it',
+    '  a-kubectl auth audit2rbac --serviceaccount ns-1:k-sa-1 --audit-log /var/log/audit.log | a-kubectl apply -f -',
+  ].join('\n'),
+  usage: 'auth audit2rbac (--serviceaccount NAMESPACE:NAME | --user NAME) [--audit-log FILE]',
+  flags: [
+    { name: 'serviceaccount', kind: 'string', usage: 'The service account whose requests to allow, as NAMESPACE:NAME.' },
+    { name: 'user', kind: 'string', usage: 'The user whose requests to allow.' },
+    { name: 'audit-log', kind: 'string', usage: 'The audit log to read (JSON lines, audit.k8s.io/v1 events). Default: ~/.a-kube/audit.log.' },
+  ],
+  async run(ctx, args) {
+    const f = args.flags;
+    if (args.positionals.length > 0) throw new CliError(`unexpected arguments: ${args.positionals.join(' ')}\nSee 'a-kubectl auth audit2rbac -h' for help and examples.`);
+    const subject = parseSubject(f.string('serviceaccount'), f.string('user'));
+    const path = f.string('audit-log') || join(homedir(), '.a-kube', 'audit.log');
+    if (!existsSync(path)) throw new CliError(`no audit log at ${path}: name one with --audit-log FILE (a-kube up writes DATA_DIR/audit.log)`);
+    const seen = observe(readFileSync(path, 'utf8').split('\n'), subjectUserName(subject));
+    const objects = rbacFor(seen, subject);
+    if (objects.length === 0) throw new CliError(`no requests by ${subjectUserName(subject)} in ${path}`);
+    ctx.io.stdout.write(objects.map((o) => toYaml(o)).join('---\n'));
+  },
+};
