@@ -136,3 +136,34 @@ test('audit2rbac: the least RBAC for what a service account did; applied, the sa
   assert.equal(akubectl(cluster, ['auth', 'can-i', 'delete', 'configmaps', '--namespace=ns-1', '--as=system:serviceaccount:ns-1:worker']).stdout, 'no\n');
   assert.equal(akubectl(cluster, ['auth', 'can-i', 'list', 'deployments.apps', '--namespace=default', '--as=system:serviceaccount:ns-1:worker']).stdout, 'yes\n');
 });
+
+test('auth risks: nothing for ordinary grants; a planted chain (create pods where a cluster-admin service account lives) is found, with its bindings', () => {
+  // The grants made above (pod-lister, the audit2rbac roles, …) are no risk.
+  let r = akubectl(cluster, ['auth', 'risks', '--fail-on=none']);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /ns-1|team-a/);
+  const setup = [
+    ['create', 'namespace', 'team-a'],
+    ['create', 'serviceaccount', 'creator', '--namespace=team-a'],
+    ['create', 'serviceaccount', 'deployer', '--namespace=team-a'],
+    ['create', 'role', 'pod-creator', '--verb=create', '--resource=pods', '--namespace=team-a'],
+    ['create', 'rolebinding', 'creator-pods', '--role=pod-creator', '--serviceaccount=team-a:creator', '--namespace=team-a'],
+    ['create', 'clusterrolebinding', 'deployer-admin', '--clusterrole=cluster-admin', '--serviceaccount=team-a:deployer'],
+  ];
+  for (const args of setup) {
+    const s = akubectl(cluster, args);
+    assert.equal(s.status, 0, s.stderr);
+  }
+  r = akubectl(cluster, ['auth', 'risks', '--no-headers']);
+  assert.equal(r.status, 1, 'a CI job fails on it');
+  assert.match(r.stdout, /^CRITICAL +ServiceAccount team-a\/creator +can create pods in namespace team-a that run as ServiceAccount team-a\/deployer, which can do anything anywhere \(cluster-admin\) +RoleBinding "creator-pods\/team-a" of Role "pod-creator"; ClusterRoleBinding "deployer-admin" of ClusterRole "cluster-admin"$/m);
+  assert.match(r.stdout, /^CRITICAL +ServiceAccount team-a\/deployer +can do anything anywhere \(cluster-admin\) +ClusterRoleBinding "deployer-admin" of ClusterRole "cluster-admin"$/m);
+  assert.equal(akubectl(cluster, ['auth', 'risks', '--fail-on=none']).status, 0);
+  const anon = akubectl(cluster, ['create', 'rolebinding', 'anon-secrets', '--clusterrole=view', '--group=system:unauthenticated', '--namespace=team-a']);
+  assert.equal(anon.status, 0, anon.stderr);
+  const secrets = akubectl(cluster, ['create', 'role', 'secret-reader', '--verb=get', '--resource=secrets', '--namespace=team-a']);
+  assert.equal(secrets.status, 0, secrets.stderr);
+  assert.equal(akubectl(cluster, ['create', 'rolebinding', 'anon-secret-reader', '--role=secret-reader', '--group=system:unauthenticated', '--namespace=team-a']).status, 0);
+  r = akubectl(cluster, ['auth', 'risks', '--no-headers']);
+  assert.match(r.stdout, /^CRITICAL +Group system:unauthenticated +everyone \(system:unauthenticated\) can read the Secrets of namespace team-a +RoleBinding "anon-secret-reader\/team-a" of Role "secret-reader"$/m);
+});
