@@ -139,7 +139,7 @@ export const command: Command = {
     '  kubectl auth can-i --list --namespace=foo',
     '  ',
     '  # Why may (or may not) service account "k-sa-1" of namespace "ns-1" list pods there?',
-    '  kubectl auth can-i list pods -n ns-1 --as=system:serviceaccount:ns-1:k-sa-1 --explain',
+    '  a-kubectl auth can-i list pods -n ns-1 --as=system:serviceaccount:ns-1:k-sa-1 --explain',
   ].join('\n'),
   usage: 'auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]',
   flags: [
