@@ -1,5 +1,6 @@
 // What the API server, discovery, RBAC and the CLI need to know about one served resource.
 // The catalog of every built-in resource lives in ./catalog.ts.
+import type { TypeNode } from './managedfields/schema.js';
 
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
@@ -27,6 +28,11 @@ export interface ResourceInfo {
   subresources?: SubresourceInfo[];
   /** OpenAPI definition name, e.g. "io.k8s.api.core.v1.Pod" */
   definition: string;
+  /**
+   * The type field management (managedFields, server-side apply) uses when `definition` is not a built-in one:
+   * for custom resources, `customResourceType(openAPIV3Schema)` from src/api/managedfields.
+   */
+  managedFieldsType?: TypeNode;
 }
 
 export function groupVersion(r: { group: string; version: string }): string {
