@@ -58,7 +58,7 @@ export function checkWriteOptions(s: ResourceScope, kind: 'CreateOptions' | 'Upd
   if (errs.length > 0) throw errors.invalid({ group: 'meta.k8s.io', kind }, '', errs);
 }
 
-export type ManagedSubresource = 'status' | 'scale';
+export type ManagedSubresource = 'status' | 'scale' | 'finalize';
 
 /** The type field management uses for a resource. */
 export function typeOf(resource: ResourceInfo): TypeNode {
@@ -101,8 +101,8 @@ export function fieldManagerFor(resource: ResourceInfo, subresource?: ManagedSub
 }
 
 /** The store hook that records a non-apply write in metadata.managedFields. */
-export function recordWrite(s: ResourceScope, subresource?: ManagedSubresource): (live: Readonly<KubeObject> | undefined, obj: KubeObject) => KubeObject {
+export function recordWrite(s: ResourceScope, subresource?: ManagedSubresource): (live: Readonly<KubeObject> | undefined, obj: KubeObject) => unknown[] | undefined {
   const fm = fieldManagerFor(s.resource, subresource, s.now);
   const manager = managerOf(s);
-  return (live, obj) => fm.update(live, obj, manager);
+  return (live, obj) => fm.update(live, obj, manager).metadata.managedFields;
 }

@@ -50,6 +50,11 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Admission for this request (it knows the user): mutating before the strategy runs, validating after it. */
   admission?: WriteAdmission;
+  /**
+   * Field management of a non-apply write: given the live object (undefined on create) and the defaulted
+   * object to be written, the metadata.managedFields to store (undefined or empty: none).
+   */
+  managedFields?: (live: Readonly<KubeObject> | undefined, obj: KubeObject) => unknown[] | undefined;
 }
 
 export interface WriteAdmission {

@@ -158,6 +158,8 @@ export class Store {
       delete meta.namespace;
     }
     strategy.defaults?.(obj);
+    // Field ownership is recorded after defaulting and before mutating admission (admission's changes are nobody's).
+    if (opts.managedFields) setManagedFields(obj, opts.managedFields(undefined, obj));
     await opts.admission?.admit?.(obj, undefined);
     // System fields first: strategies derive labels and selectors from the uid and the final name (Job, Namespace).
     delete meta.resourceVersion;
@@ -274,6 +276,10 @@ export class Store {
       if (requestedRV && requestedRV !== String(cur.kv.modRevision)) throw errors.conflict(this.gr(), name, errors.optimisticLockMessage);
       if (meta.uid && meta.uid !== old.metadata.uid) {
         throw errors.conflict(this.gr(), name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
+      }
+      if (opts.managedFields && !opts.raw) {
+        strategy.defaults?.(obj);
+        setManagedFields(obj, opts.managedFields(old, obj));
       }
       if (!opts.raw) await opts.admission?.admit?.(obj, old);
       this.prepareUpdate(obj, old, namespace, name, opts);
@@ -464,6 +470,11 @@ export class Store {
     }
     return out;
   }
+}
+
+function setManagedFields(obj: KubeObject, entries: unknown[] | undefined): void {
+  if (entries && entries.length > 0) obj.metadata.managedFields = entries;
+  else delete obj.metadata.managedFields;
 }
 
 function nameMismatch(bodyName: string, urlName: string): string {

@@ -23,6 +23,12 @@ export class TypedValueError extends Error {
 
 type Shape = 'leaf' | 'list' | 'map';
 
+/**
+ * Below this many path elements a value is tracked as one leaf: managedFields sit four levels down in the
+ * object and must stay inside the object nesting limit (1,000) whatever an untyped field holds.
+ */
+export const maxTrackedDepth = 256;
+
 function own(o: Record<string, unknown>, k: string): unknown {
   return Object.hasOwn(o, k) ? o[k] : undefined;
 }
@@ -115,7 +121,7 @@ function walkSet(v: unknown, t: TypeNode, path: PathElement[], set: FieldSet, du
     if (atomic) set.insert(path);
     return;
   }
-  if (shapeOf(t, v) === 'leaf') {
+  if (shapeOf(t, v) === 'leaf' || path.length >= maxTrackedDepth) {
     set.insert(path);
     return;
   }
@@ -162,7 +168,7 @@ function isEmptyContainer(v: unknown): boolean {
 
 function walkCompare(l: unknown, r: unknown, t: TypeNode, path: PathElement[], c: Comparison): void {
   let shape = shapeOf(t, l, r);
-  if (shape !== 'leaf' && isEmptyContainer(l) && isEmptyContainer(r)) shape = 'leaf';
+  if (shape !== 'leaf' && ((isEmptyContainer(l) && isEmptyContainer(r)) || path.length >= maxTrackedDepth)) shape = 'leaf';
   if (shape === 'leaf') {
     if (l === undefined) c.added.insert(path);
     else if (r === undefined) c.removed.insert(path);

@@ -1,6 +1,7 @@
 // PATCH: get → apply the patch by content type → update, retried on conflict.
-// application/apply-patch+yaml (server-side apply) is approximated: create when absent, otherwise the applied
-// configuration is merged like a strategic merge patch (no managedFields, no field-manager conflicts).
+// JSON, merge and strategic merge patches are updates: the store records what they changed in managedFields.
+// application/apply-patch+yaml is server-side apply: the endpoint's field manager merges the configuration with
+// field ownership (conflicts, force, removal of fields the manager no longer applies); it creates when absent.
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from '../../api/patch/index.js';
@@ -13,6 +14,7 @@ import { headerValue, type ApiResponse } from '../types.js';
 import { checkDuplicateFields, checkUnknownFields, parseFieldValidation } from './field-validation.js';
 import { checkBodyTypes, checkPatchedTypes } from './type-check.js';
 import { admissionFor } from '../admission.js';
+import { checkWriteOptions, fieldManagerFor, managerOf, recordWrite } from '../field-managers.js';
 
 export const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
@@ -50,21 +52,27 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
   const isApply = type === 'application/apply-patch+yaml';
   const patch = parseStructured(bytes, isApply ? 'application/yaml' : 'application/json', target.expected.kind);
   checkDuplicateFields(bytes, isApply ? 'application/yaml' : 'application/json', mode, s.ctx);
-  if (isApply && !s.info.query.get('fieldManager')) {
-    throw errors.invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'Required', field: 'fieldManager', detail: 'is required for apply patch' }]);
-  }
+  checkWriteOptions(s, 'PatchOptions', isApply);
   const applied = isApply ? checkObject(patch, target.expected, bytes) : undefined;
-  if (applied) checkNamespace(applied, s.resource, s.info.namespace);
+  if (applied) {
+    checkNamespace(applied, s.resource, s.info.namespace);
+    checkBodyTypes(applied, target.expected);
+    checkUnknownFields(applied, target.expected.definition, mode, s.ctx);
+  }
   const name = s.info.urlName;
+  const manager = managerOf(s);
+  const force = s.info.query.get('force') === 'true';
+  const fieldManager = fieldManagerFor(s.resource, target.subresource, s.now);
 
   const apply = (current: KubeObject | undefined): KubeObject => {
-    if (!current) {
-      if (!applied) throw errors.notFound({ group: s.resource.group, resource: s.resource.resource }, name);
-      const fresh = structuredClone(applied);
-      checkBodyTypes(fresh, target.expected);
-      checkUnknownFields(fresh, target.expected.definition, mode, s.ctx);
-      return fresh;
+    if (applied) {
+      if (!current && target.subresource) throw errors.notFound({ group: s.resource.group, resource: s.resource.resource }, name);
+      const obj = fieldManager.apply(current, applied, manager, force);
+      checkDepth(obj, target.expected.kind);
+      checkNamespace(obj, s.resource, s.info.namespace);
+      return obj;
     }
+    if (!current) throw errors.notFound({ group: s.resource.group, resource: s.resource.resource }, name);
     let result: unknown;
     try {
       switch (type) {
@@ -74,10 +82,8 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
         case 'application/merge-patch+json':
           result = applyMergePatch(current, patch);
           break;
-        default: {
-          const p = applied ? withoutTypeMeta(applied) : patch;
-          result = applyStrategicMergePatch(current, p, target.expected.definition);
-        }
+        default:
+          result = applyStrategicMergePatch(current, patch, target.expected.definition);
       }
     } catch (e) {
       throw toStatus(e);
@@ -99,6 +105,9 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
     } catch (e) {
       if (e instanceof StatusError && e.reason === 'NotFound') {
         const obj = apply(undefined);
+        if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+          throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+        }
         obj.metadata.name = name;
         const createAdmission = admissionFor(s, 'CREATE', dryRun);
         return objectResponse(201, await s.store.create(s.info.namespace, obj, { dryRun, ...(createAdmission ? { admission: createAdmission } : {}) }), enc);
@@ -110,13 +119,10 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
   const { object, created } = await s.store.update(s.info.namespace, name, apply, {
     dryRun,
     ...(admission ? { admission } : {}),
+    // An apply has recorded ownership itself; other patches are updates.
+    ...(applied ? {} : { managedFields: recordWrite(s, target.subresource) }),
     retryOnConflict: true,
     ...(target.subresource ? { subresource: target.subresource } : {}),
   });
   return objectResponse(created ? 201 : 200, object, enc);
-}
-
-function withoutTypeMeta(obj: KubeObject): Record<string, unknown> {
-  const { apiVersion: _a, kind: _k, ...rest } = obj;
-  return rest;
 }

@@ -12,6 +12,7 @@ import { checkDuplicateFields, checkUnknownFields, parseFieldValidation } from '
 import { checkBodyTypes } from './type-check.js';
 import { admissionFor } from '../admission.js';
 import { isProtobufContentType } from '../../api/protobuf/index.js';
+import { checkWriteOptions, recordWrite } from '../field-managers.js';
 
 /** Decode a create/update body, check its types and apply fieldValidation (protobuf bodies cannot carry unknown fields). */
 export async function decodeBody(s: ResourceScope, expected: { group: string; version: string; kind: string; definition: string }): Promise<KubeObject> {
@@ -29,8 +30,9 @@ export async function createObject(s: ResourceScope): Promise<ApiResponse> {
   const dryRun = parseDryRun(s.info.query);
   const obj = await decodeBody(s, s.resource);
   checkNamespace(obj, s.resource, s.info.namespace);
+  checkWriteOptions(s, 'CreateOptions');
   const admission = admissionFor(s, 'CREATE', dryRun);
-  const created = await s.store.create(s.info.namespace, obj, { dryRun, ...(admission ? { admission } : {}) });
+  const created = await s.store.create(s.info.namespace, obj, { dryRun, ...(admission ? { admission } : {}), managedFields: recordWrite(s) });
   return objectResponse(201, created, enc);
 }
 
@@ -43,10 +45,12 @@ export async function updateObject(s: ResourceScope, subresource?: UpdateSubreso
   if (obj.metadata.name !== undefined && obj.metadata.name !== '' && obj.metadata.name !== name) {
     throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
   }
+  checkWriteOptions(s, 'UpdateOptions');
   const admission = admissionFor(s, 'UPDATE', dryRun, subresource ?? '');
   const { object, created } = await s.store.update(s.info.namespace, name, () => structuredClone(obj), {
     dryRun,
     ...(admission ? { admission } : {}),
+    managedFields: recordWrite(s, subresource),
     requireResourceVersion: true,
     ...(subresource ? { subresource } : {}),
   });

@@ -1,10 +1,11 @@
 // `apply -f`: client-side apply (last-applied annotation + three-way patch), or --server-side.
 import type { KubeObject } from '../../api/object.js';
 import { findByKind } from '../../api/catalog.js';
-import { isNotFound } from '../../client/api-error.js';
+import { ApiError, isConflict, isNotFound } from '../../client/api-error.js';
 import { singularQualified } from '../../client/rest-mapper.js';
 import type { Command, CommandContext } from '../command.js';
-import { CliError, errorText, ExitError, withSource } from '../errors.js';
+import { CliError, errorText, ExitError, PlainError, withSource } from '../errors.js';
+import { upgradeManagedFieldsPatch } from '../ssa-upgrade.js';
 import type { DryRun } from '../flag-sets.js';
 import { dryRunFlag, dryRunOf, fieldManagerFlag, fieldValidationOf, filenameFlags, outputFlags, validateFlag } from '../flag-sets.js';
 import type { Info } from '../manifests.js';
@@ -68,16 +69,58 @@ function withNamespace(info: Info): KubeObject {
   return { ...info.object, metadata: { ...info.object.metadata, namespace: info.namespace } };
 }
 
+/** What to do about an apply conflict (printed after the server's message). */
+const conflictAdvice = [
+  'The fields listed are managed by someone else. To go on:',
+  '* take them over: run the apply again with --force-conflicts;',
+  '* leave them to their managers: remove them from your manifest;',
+  '* share them: set them in your manifest to the values they have now; you become their sole manager',
+  '  once the other managers stop applying them.',
+  'See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts',
+].join('\n');
+
 async function applyServerSide(ctx: CommandContext, args: ParsedCommandLine, info: Info, dryRun: DryRun): Promise<{ object: KubeObject; operation: string }> {
   const f = args.flags;
   const client = await ctx.factory.client();
+  const signal = ctx.factory.signal;
   const manager = f.has('field-manager') ? f.string('field-manager') : 'kubectl';
   if (dryRun === 'client') return { object: info.object, operation: 'serverside-applied' };
-  const object = await client.patch(pathFor(info.mapping, info.namespace, info.name), withNamespace(info), 'apply', {
-    query: { fieldManager: manager, fieldValidation: fieldValidationOf(f), force: String(f.bool('force-conflicts')), dryRun: dryRun === 'server' ? 'All' : undefined },
-    signal: ctx.factory.signal,
-  });
-  return { object, operation: 'serverside-applied' };
+  const path = pathFor(info.mapping, info.namespace, info.name);
+  if (dryRun === 'none') await migrateClientSideApply(ctx, path, manager);
+  try {
+    const object = await client.patch(path, withNamespace(info), 'apply', {
+      query: { fieldManager: manager, fieldValidation: fieldValidationOf(f), force: String(f.bool('force-conflicts')), dryRun: dryRun === 'server' ? 'All' : undefined },
+      signal,
+    });
+    return { object, operation: 'serverside-applied' };
+  } catch (e) {
+    if (isConflict(e) && e instanceof ApiError) throw new PlainError(`error: ${e.status.message ?? ''}\n${conflictAdvice}`);
+    throw e;
+  }
+}
+
+/** Hands fields client-side apply recorded to the server-side applier before its first apply (retried on races). */
+async function migrateClientSideApply(ctx: CommandContext, path: string, manager: string): Promise<void> {
+  const client = await ctx.factory.client();
+  const signal = ctx.factory.signal;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let live: KubeObject;
+    try {
+      live = await client.get(path, { accept: 'application/json', signal });
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    const patch = upgradeManagedFieldsPatch(live, manager);
+    if (!patch) return;
+    try {
+      await client.patch(path, patch, 'json', { signal });
+      return;
+    } catch (e) {
+      // the object changed between the read and the patch: read it again
+      if (!(e instanceof ApiError) || (e.status.code !== 409 && e.status.code !== 422)) throw e;
+    }
+  }
 }
 
 async function applyClientSide(ctx: CommandContext, args: ParsedCommandLine, info: Info, dryRun: DryRun): Promise<{ object: KubeObject; operation: string }> {
