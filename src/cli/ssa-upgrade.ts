@@ -1,12 +1,14 @@
-// Before the first server-side apply to an object that client-side apply managed, kubectl moves the fields the
-// client-side apply manager recorded (Update entries of "kubectl-client-side-apply") into the server-side
-// applier's Apply entry, so that the applier owns them and later drops them when its manifest does. The move is
-// one JSON patch of metadata.managedFields, guarded by the object's resourceVersion.
-import { FieldSet } from '../api/managedfields/index.js';
+// After a server-side apply to an object that client-side apply managed, kubectl hands ownership over:
+// 1. the last-applied annotation gets an Apply owner of its own ("kubectl-last-applied"), so that it survives;
+// 2. the fields of the client-side apply managers (Update entries that own that annotation) move into the
+//    server-side applier's Apply entry — one JSON patch of metadata.managedFields, guarded by resourceVersion;
+// 3. the configuration is applied again, so that fields the manifest no longer has are removed.
+import { fieldElement, FieldSet, lastAppliedAnnotation } from '../api/managedfields/index.js';
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
 
-export const clientSideApplyManager = 'kubectl-client-side-apply';
+export const lastAppliedManager = 'kubectl-last-applied';
+const lastAppliedPath = [fieldElement('metadata'), fieldElement('annotations'), fieldElement(lastAppliedAnnotation)];
 
 interface Entry {
   manager?: string;
@@ -25,7 +27,7 @@ function rfc3339(d: Date): string {
 /** The JSON patch that hands client-side apply's fields to `ssaManager`, or undefined when there is nothing to move. */
 export function upgradeManagedFieldsPatch(live: KubeObject, ssaManager: string, now = new Date()): unknown[] | undefined {
   const entries = (live.metadata.managedFields ?? []).filter(isRecord) as Entry[];
-  const isCsa = (e: Entry) => e.manager === clientSideApplyManager && e.operation === 'Update' && !e.subresource;
+  const isCsa = (e: Entry) => e.operation === 'Update' && ownsLastApplied(e);
   const csa = entries.filter(isCsa);
   if (csa.length === 0) return undefined;
   let set = new FieldSet();
@@ -57,4 +59,32 @@ export function upgradeManagedFieldsPatch(live: KubeObject, ssaManager: string, 
     { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion ?? '' },
     { op: 'replace', path: '/metadata/managedFields', value: managedFields },
   ];
+}
+
+function ownsLastApplied(e: Entry): boolean {
+  try {
+    return FieldSet.fromFieldsV1(e.fieldsV1 ?? {}).has(lastAppliedPath);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the last-applied annotation needs an Apply owner (it exists and no Apply entry owns it). */
+export function lastAppliedNeedsOwner(live: KubeObject): boolean {
+  if (live.metadata.annotations?.[lastAppliedAnnotation] === undefined) return false;
+  const entries = (live.metadata.managedFields ?? []).filter(isRecord) as Entry[];
+  return !entries.some((e) => e.operation === 'Apply' && ownsLastApplied(e));
+}
+
+/** The apply configuration that gives the annotation its own owner. */
+export function lastAppliedOnly(live: KubeObject): KubeObject {
+  return {
+    apiVersion: live.apiVersion ?? '',
+    kind: live.kind ?? '',
+    metadata: {
+      name: live.metadata.name ?? '',
+      ...(live.metadata.namespace ? { namespace: live.metadata.namespace } : {}),
+      annotations: { [lastAppliedAnnotation]: live.metadata.annotations?.[lastAppliedAnnotation] ?? '' },
+    },
+  };
 }

@@ -179,7 +179,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
-  const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pki.admin.cert), keyData: Buffer.from(pki.admin.key), userAgent: 'a-kube/bootstrap' });
+  const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pki.admin.cert), keyData: Buffer.from(pki.admin.key), userAgent: componentUserAgent('bootstrap') });
   await ensureSystemNamespaces(adminClient);
   const policy = await ensureBootstrapPolicy(adminClient, stop.signal);
   if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
@@ -189,7 +189,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const componentClients: RestClient[] = [];
   const clientAs = async (file: string, cn: string, orgs: string[] = []) => {
     const pair = await componentCertificate(pki, file, cn, orgs);
-    const c = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pair.cert), keyData: Buffer.from(pair.key), userAgent: `a-kube/${file}` });
+    const c = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pair.cert), keyData: Buffer.from(pair.key), userAgent: componentUserAgent(file) });
     componentClients.push(c);
     return c;
   };
@@ -287,4 +287,13 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       dataDirLock.release();
     },
   };
+}
+
+/**
+ * The User-Agent of each component's client: its product name is the field manager the API server records for
+ * the component's writes, so it is the name Kubernetes' own component would have.
+ */
+function componentUserAgent(file: string): string {
+  const name = file === 'controller-manager' ? 'kube-controller-manager' : file === 'scheduler' ? 'kube-scheduler' : file === 'bootstrap' ? 'kube-apiserver' : file.startsWith('node-') ? 'kubelet' : file;
+  return `${name}/v1.32.0 (${process.platform}/${process.arch}) a-kube`;
 }

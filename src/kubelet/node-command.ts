@@ -64,7 +64,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
   const maxPods = Number(values['max-pods'] ?? '110');
   const kubeconfig = resolve(values.kubeconfig ?? process.env['KUBECONFIG'] ?? join(homedir(), '.a-kube', 'admin.kubeconfig'));
   const config = resolveConfig(await loadKubeconfig({ explicitPath: kubeconfig }), {});
-  const client: RestClient = createRestClient({ ...config.client, userAgent: 'a-kube/node' });
+  const client: RestClient = createRestClient({ ...config.client, userAgent: `kubelet/v1.32.0 (${process.platform}/${process.arch}) a-kube` });
   const stop = new AbortController();
   const agents = await startFakeNodes({
     count,

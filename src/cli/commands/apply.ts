@@ -5,7 +5,7 @@ import { ApiError, isConflict, isNotFound } from '../../client/api-error.js';
 import { singularQualified } from '../../client/rest-mapper.js';
 import type { Command, CommandContext } from '../command.js';
 import { CliError, errorText, ExitError, PlainError, withSource } from '../errors.js';
-import { upgradeManagedFieldsPatch } from '../ssa-upgrade.js';
+import { lastAppliedManager, lastAppliedNeedsOwner, lastAppliedOnly, upgradeManagedFieldsPatch } from '../ssa-upgrade.js';
 import type { DryRun } from '../flag-sets.js';
 import { dryRunFlag, dryRunOf, fieldManagerFlag, fieldValidationOf, filenameFlags, outputFlags, validateFlag } from '../flag-sets.js';
 import type { Info } from '../manifests.js';
@@ -86,41 +86,55 @@ async function applyServerSide(ctx: CommandContext, args: ParsedCommandLine, inf
   const manager = f.has('field-manager') ? f.string('field-manager') : 'kubectl';
   if (dryRun === 'client') return { object: info.object, operation: 'serverside-applied' };
   const path = pathFor(info.mapping, info.namespace, info.name);
-  if (dryRun === 'none') await migrateClientSideApply(ctx, path, manager);
-  try {
-    const object = await client.patch(path, withNamespace(info), 'apply', {
-      query: { fieldManager: manager, fieldValidation: fieldValidationOf(f), force: String(f.bool('force-conflicts')), dryRun: dryRun === 'server' ? 'All' : undefined },
+  const serverDryRun = dryRun === 'server' ? 'All' : undefined;
+  const send = () =>
+    client.patch(path, withNamespace(info), 'apply', {
+      query: { fieldManager: manager, fieldValidation: fieldValidationOf(f), force: String(f.bool('force-conflicts')), dryRun: serverDryRun },
       signal,
     });
-    return { object, operation: 'serverside-applied' };
+  let object: KubeObject;
+  try {
+    object = await send();
   } catch (e) {
     if (isConflict(e) && e instanceof ApiError) throw new PlainError(`error: ${e.status.message ?? ''}\n${conflictAdvice}`);
     throw e;
   }
-}
-
-/** Hands fields client-side apply recorded to the server-side applier before its first apply (retried on races). */
-async function migrateClientSideApply(ctx: CommandContext, path: string, manager: string): Promise<void> {
-  const client = await ctx.factory.client();
-  const signal = ctx.factory.signal;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    let live: KubeObject;
-    try {
-      live = await client.get(path, { accept: 'application/json', signal });
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
+  // Hand over what client-side apply owned (a failure here leaves the apply done, and is tried again next time).
+  try {
+    if (manager === 'kubectl' && lastAppliedNeedsOwner(object)) {
+      object = await client.patch(path, lastAppliedOnly(object), 'apply', { query: { fieldManager: lastAppliedManager, dryRun: serverDryRun }, signal });
     }
-    const patch = upgradeManagedFieldsPatch(live, manager);
-    if (!patch) return;
+  } catch (e) {
+    ctx.io.stderr.write(`Warning: the last-applied-configuration annotation could not be given its own manager; the next apply tries again. Error: ${errorText(e)}\n`);
+    return { object, operation: 'serverside-applied' };
+  }
+  if (!serverDryRun) {
     try {
-      await client.patch(path, patch, 'json', { signal });
-      return;
+      if (await migrateClientSideApply(ctx, path, object, manager)) object = await send();
     } catch (e) {
-      // the object changed between the read and the patch: read it again
-      if (!(e instanceof ApiError) || (e.status.code !== 409 && e.status.code !== 422)) throw e;
+      ctx.io.stderr.write(`Warning: the fields client-side apply managed could not be moved to ${manager}; the next apply tries again. Error: ${errorText(e)}\n`);
     }
   }
+  return { object, operation: 'serverside-applied' };
+}
+
+/** Moves client-side apply's fields to the applier; true when a move happened (retried when the object changed). */
+async function migrateClientSideApply(ctx: CommandContext, path: string, current: KubeObject, manager: string): Promise<boolean> {
+  const client = await ctx.factory.client();
+  const signal = ctx.factory.signal;
+  let live = current;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const patch = upgradeManagedFieldsPatch(live, manager);
+    if (!patch) return false;
+    try {
+      await client.patch(path, patch, 'json', { signal });
+      return true;
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      live = await client.get(path, { accept: 'application/json', signal });
+    }
+  }
+  return false;
 }
 
 async function applyClientSide(ctx: CommandContext, args: ParsedCommandLine, info: Info, dryRun: DryRun): Promise<{ object: KubeObject; operation: string }> {
