@@ -58,7 +58,8 @@ export function checkWriteOptions(s: ResourceScope, kind: 'CreateOptions' | 'Upd
   if (errs.length > 0) throw errors.invalid({ group: 'meta.k8s.io', kind }, '', errs);
 }
 
-export type ManagedSubresource = 'status' | 'scale' | 'finalize';
+/** A subresource whose writes are recorded under its name (status, scale, finalize, ephemeralcontainers). */
+export type ManagedSubresource = string;
 
 /** The type field management uses for a resource. */
 export function typeOf(resource: ResourceInfo): TypeNode {

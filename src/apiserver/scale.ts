@@ -9,6 +9,7 @@ import type { ResourceScope } from './scope.js';
 import { errors, field } from '../api/status.js';
 import { headerValue, type ApiResponse } from './types.js';
 import { patchTypes } from './handlers/patch.js';
+import { recordWrite } from './field-managers.js';
 import { checkBodyTypes, checkPatchedTypes } from './handlers/type-check.js';
 
 const scaleKind = { group: 'autoscaling', version: 'v1', kind: 'Scale', definition: 'io.k8s.api.autoscaling.v1.Scale' };
@@ -77,7 +78,8 @@ async function writeReplicas(s: ResourceScope, desired: KubeObject): Promise<Api
       if (rv) current.metadata.resourceVersion = rv;
       return current;
     },
-    { dryRun: parseDryRun(s.info.query), retryOnConflict: !rv },
+    // The writer owns the parent's spec.replicas, recorded under the scale subresource (as kube-apiserver does).
+    { dryRun: parseDryRun(s.info.query), retryOnConflict: !rv, managedFields: recordWrite(s, 'scale') },
   );
   return jsonResponse(200, scaleOf(object));
 }

@@ -106,3 +106,20 @@ test('server-side apply of a status subresource records a status entry', async (
     await s.close();
   }
 });
+
+test('a write through the scale subresource records the parent\'s spec.replicas under subresource scale', async () => {
+  const s = await withDefault();
+  try {
+    const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } };
+    assert.equal((await s.call('POST', '/apis/apps/v1/namespaces/default/deployments', d)).status, 201);
+    const r = await s.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/d/scale', { spec: { replicas: 4 } }, { 'content-type': 'application/merge-patch+json', 'user-agent': 'kubectl/v1.32.0' });
+    assert.equal(r.status, 200, r.text);
+    const got = (await s.call('GET', '/apis/apps/v1/namespaces/default/deployments/d')).json();
+    const scale = entries(got).find((e) => e.subresource === 'scale');
+    assert.deepEqual(scale && [scale.manager, scale.operation, scale.apiVersion, scale.fieldsV1], ['kubectl', 'Update', 'apps/v1', { 'f:spec': { 'f:replicas': {} } }]);
+    const creator = entries(got).find((e) => !e.subresource);
+    assert.ok(creator && !JSON.stringify(creator.fieldsV1).includes('f:replicas'), 'the creator no longer owns replicas');
+  } finally {
+    await s.close();
+  }
+});
