@@ -140,7 +140,7 @@ export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
 
     api.registerAdmission(serviceAccountAdmission({ lookup: lateLookup }));
     api.registerAdmission(rbacEscalationPlugin({ index, authorizer }));
-    api.registerAdmission(nodeRestrictionAdmission());
+    api.registerAdmission(nodeRestrictionAdmission({ lookup: lateLookup }));
   }
 
   return { authenticator, authorizer, tokens, signer, index, apiAudiences, install };

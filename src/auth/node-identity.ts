@@ -4,6 +4,8 @@ import type { UserInfo } from './types.js';
 
 const nodeUserPrefix = 'system:node:';
 export const nodesGroup = 'system:nodes';
+/** The namespace that holds one heartbeat Lease per node. */
+export const nodeLeaseNamespace = 'kube-node-lease';
 
 /** The node's name, or undefined when the user is not a node. */
 export function nodeNameOfUser(user: Readonly<UserInfo>): string | undefined {

@@ -112,6 +112,56 @@ test('a node changes only its own Node and the status of pods bound to it; its a
   assert.equal(phases, 'Running Running');
 });
 
+test('a node deletes only pods bound to itself, and not other nodes', opts, () => {
+  admin(['create', '-f', '-'], pod('victim', { nodeName: nodes[1] }));
+  const theirs = asNode(['delete', 'pod', 'victim', '--wait=false']);
+  assert.notEqual(theirs.status, 0);
+  assert.match(theirs.stderr, new RegExp(`pods "victim" is forbidden: node "${nodes[0]}" can only delete pods with spec.nodeName set to itself`));
+  admin(['get', 'pod', 'victim']);
+  const all = asNode(['delete', 'pods', '--all', '--wait=false']);
+  assert.notEqual(all.status, 0);
+  assert.match(all.stderr, /forbidden/);
+  admin(['get', 'pod', 'victim']);
+
+  admin(['create', '-f', '-'], pod('own-victim', { nodeName: nodes[0] }));
+  const own = asNode(['delete', 'pod', 'own-victim', '--wait=false']);
+  assert.equal(own.status, 0, own.stderr);
+  assert.match(own.stdout, /pod "own-victim" deleted/);
+
+  const otherNode = asNode(['delete', 'node', nodes[1]!, '--wait=false']);
+  assert.notEqual(otherNode.status, 0);
+  assert.match(otherNode.stderr, /forbidden/);
+  admin(['get', 'node', nodes[1]!]);
+});
+
+test('a node reads and writes only its own Lease in kube-node-lease', opts, () => {
+  const ns = ['-n', 'kube-node-lease'];
+  const own = asNode([...ns, 'get', 'lease', nodes[0]!, '-o', 'jsonpath={.spec.holderIdentity}']);
+  assert.equal(own.status, 0, own.stderr);
+  assert.equal(own.stdout, nodes[0]);
+  const renew = asNode([...ns, 'annotate', 'lease', nodes[0]!, '--overwrite', 'checked=yes']);
+  assert.equal(renew.status, 0, renew.stderr);
+
+  const other = asNode([...ns, 'get', 'lease', nodes[1]!]);
+  assert.notEqual(other.status, 0);
+  assert.match(other.stderr, new RegExp(`leases.coordination.k8s.io "${nodes[1]}" is forbidden: User "system:node:${nodes[0]}" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "kube-node-lease"`));
+  const list = asNode([...ns, 'get', 'leases']);
+  assert.notEqual(list.status, 0);
+  assert.match(list.stderr, /cannot list resource "leases"/);
+  const del = asNode([...ns, 'delete', 'lease', nodes[1]!, '--wait=false']);
+  assert.notEqual(del.status, 0);
+  assert.match(del.stderr, /forbidden/);
+
+  const lease = (name: string, namespace: string) => JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: { holderIdentity: name } });
+  const forged = asNode(['create', '-f', '-'], lease(nodes[1]!, 'kube-node-lease'));
+  assert.notEqual(forged.status, 0);
+  assert.match(forged.stderr, new RegExp(`leases.coordination.k8s.io "${nodes[1]}" is forbidden: can only access node lease with the same name as the requesting node`));
+  const elsewhere = asNode(['create', '-f', '-'], lease(nodes[0]!, 'kube-system'));
+  assert.notEqual(elsewhere.status, 0);
+  assert.match(elsewhere.stderr, /forbidden/);
+  admin([...ns, 'get', 'lease', nodes[1]!]);
+});
+
 function spawnWait(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

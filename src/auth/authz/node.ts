@@ -2,7 +2,7 @@
 // in group system:nodes) gets the system:node role's rules, except that secrets, configmaps, volume claims
 // and service-account tokens are limited to those its own pods use, and node writes to its own Node.
 import { isRecord, type KubeObject } from '../../api/object.js';
-import { nodeNameOfUser } from '../node-identity.js';
+import { nodeLeaseNamespace, nodeNameOfUser } from '../node-identity.js';
 import type { Attributes, Authorizer, Decision } from '../types.js';
 import { ruleAllows } from './rbac-rules.js';
 import type { PolicyRule } from './rbac-types.js';
@@ -61,11 +61,22 @@ export function podReferences(pod: Readonly<KubeObject>): { secrets: Set<string>
   return { secrets, configmaps, persistentvolumeclaims: claims, serviceaccounts };
 }
 
+const leaseVerbs = new Set(['get', 'create', 'update', 'patch', 'delete']);
+
+/** A node reaches only its own heartbeat Lease; on create the name is not known yet (NodeRestriction checks it). */
+function authorizeLease(node: string, attrs: Attributes): Decision {
+  if (!leaseVerbs.has(attrs.verb)) return { decision: 'no-opinion', reason: 'can only get, create, update, patch, or delete a node lease' };
+  if (attrs.namespace !== nodeLeaseNamespace) return { decision: 'no-opinion', reason: `can only access leases in the "${nodeLeaseNamespace}" system namespace` };
+  if (attrs.verb !== 'create' && attrs.name !== node) return { decision: 'no-opinion', reason: 'can only access node lease with the same name as the requesting node' };
+  return { decision: 'allow', reason: '' };
+}
+
 export function nodeAuthorizer(opts: { nodeRules: PolicyRule[]; graph: NodeGraph }): Authorizer {
   return {
     async authorize(attrs: Attributes): Promise<Decision> {
       const node = nodeNameOf(attrs);
       if (!node) return noOpinion;
+      if (attrs.resourceRequest && attrs.apiGroup === 'coordination.k8s.io' && attrs.resource === 'leases') return authorizeLease(node, attrs);
       if (attrs.resourceRequest && attrs.apiGroup === '') {
         const graphKind = attrs.resource === 'serviceaccounts' && attrs.subresource === 'token' ? 'serviceaccounts' : attrs.subresource === '' ? attrs.resource : '';
         if (graphKind === 'secrets' || graphKind === 'configmaps' || graphKind === 'persistentvolumeclaims' || graphKind === 'serviceaccounts') {

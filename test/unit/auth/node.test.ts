@@ -30,6 +30,13 @@ const cases: { name: string; attrs: Attributes; allowed: boolean }[] = [
   { name: 'watch pods (system:node role)', attrs: res('watch', 'pods', '', { namespace: '' }), allowed: true },
   { name: 'update its own node status', attrs: res('patch', 'nodes', 'n1', { namespace: '', subresource: 'status' }), allowed: true },
   { name: 'update another node status', attrs: res('patch', 'nodes', 'n2', { namespace: '', subresource: 'status' }), allowed: false },
+  { name: 'get its own lease', attrs: res('get', 'leases', 'n1', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' }), allowed: true },
+  { name: 'update its own lease', attrs: res('update', 'leases', 'n1', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' }), allowed: true },
+  { name: 'create a lease (NodeRestriction checks the name)', attrs: res('create', 'leases', '', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' }), allowed: true },
+  { name: 'get another node\'s lease', attrs: res('get', 'leases', 'n2', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' }), allowed: false },
+  { name: 'delete another node\'s lease', attrs: res('delete', 'leases', 'n2', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' }), allowed: false },
+  { name: 'list leases', attrs: res('list', 'leases', '', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' }), allowed: false },
+  { name: 'a lease outside kube-node-lease', attrs: res('get', 'leases', 'n1', { apiGroup: 'coordination.k8s.io', namespace: 'kube-system' }), allowed: false },
   { name: 'not a node', attrs: { ...res('get', 'secrets', 'web-tls'), user: { name: 'system:node:n1', groups: ['system:authenticated'] } }, allowed: false },
 ];
 for (const c of cases) {
