@@ -17,6 +17,8 @@ export interface ClientConfig {
   token?: string;
   /** Read again on every request, so a rotated token file is picked up. */
   tokenFile?: string;
+  /** Asked on every request, before tokenFile and token: a token the process renews itself (a controller's). */
+  tokenSource?: () => string | undefined;
   username?: string;
   password?: string;
   impersonate?: Impersonation;

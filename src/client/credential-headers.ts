@@ -6,7 +6,7 @@ import type { ClientConfig } from './config-types.js';
 export function credentialHeaders(config: ClientConfig): Record<string, string | string[]> {
   const h: Record<string, string | string[]> = {};
   // A token file is read again on every request, so a rotated token is picked up.
-  const token = config.tokenFile ? readFileSync(config.tokenFile, 'utf8').trim() : config.token;
+  const token = config.tokenSource?.() ?? (config.tokenFile ? readFileSync(config.tokenFile, 'utf8').trim() : config.token);
   if (token) h.Authorization = `Bearer ${token}`;
   else if (config.username !== undefined && config.password !== undefined) {
     h.Authorization = `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`;

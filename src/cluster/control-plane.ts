@@ -18,7 +18,8 @@ import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { ensureSystemNamespaces } from './bootstrap.js';
 import { componentCertificate } from '../pki/index.js';
-import { ensureControllerManagerAccess, runControllerManager } from '../controllers/manager.js';
+import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
+import { controllerPolicy } from '../controllers/policy.js';
 import { runKubernetesServiceController } from '../controllers/kubernetes-service.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
@@ -181,7 +182,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
   const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pki.admin.cert), keyData: Buffer.from(pki.admin.key), userAgent: componentUserAgent('bootstrap') });
   await ensureSystemNamespaces(adminClient);
-  const policy = await ensureBootstrapPolicy(adminClient, stop.signal);
+  const policy = await ensureBootstrapPolicy(adminClient, stop.signal, controllerPolicy());
   if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
   startAggregationController({ index: auth.index, client: adminClient, signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });
 
@@ -194,12 +195,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     return c;
   };
   const logComponent = (line: string) => say(line);
-  await ensureControllerManagerAccess(adminClient);
+  await removeLegacyControllerManagerRole(adminClient);
   void runKubernetesServiceController({ client: adminClient, address: nodeIP ?? host, port: apiserver.port, signal: stop.signal, log: logComponent });
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
-  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent, identity, clusterCidr });
+  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true });
   void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;

@@ -17,7 +17,10 @@ export const managedByLabel = 'endpointslice.kubernetes.io/managed-by';
 export const sliceControllerName = 'endpointslice-controller.k8s.io';
 
 export interface EndpointsDeps {
+  /** Writes Endpoints (as endpoint-controller). */
   client: ControllerClient;
+  /** Writes EndpointSlices (as endpointslice-controller); default: client. */
+  sliceClient?: ControllerClient;
   services: Indexer;
   pods: Indexer;
   endpoints: Indexer;
@@ -141,25 +144,27 @@ async function reconcileSlice(svc: KubeObject, pods: KubeObject[], ports: Servic
   const [keep, ...extra] = mine;
   const content = { addressType: 'IPv4', endpoints, ports: slicePorts };
   if (!keep) {
-    await d.client.create(pathFor(R.endpointslices, namespace), {
+    await (d.sliceClient ?? d.client).create(pathFor(R.endpointslices, namespace), {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
       metadata: { generateName: `${name}-`, namespace, labels, ownerReferences: [ownerRefTo(svc, 'v1', 'Service')] },
       ...content,
     });
   } else if (!deepEqual({ labels: keep.metadata.labels, addressType: keep['addressType'], endpoints: keep['endpoints'] ?? [], ports: keep['ports'] ?? [] }, { labels, ...content })) {
-    await d.client.update(pathFor(R.endpointslices, namespace, keep.metadata.name), { ...structuredClone(keep), metadata: { ...keep.metadata, labels }, ...content });
+    await (d.sliceClient ?? d.client).update(pathFor(R.endpointslices, namespace, keep.metadata.name), { ...structuredClone(keep), metadata: { ...keep.metadata, labels }, ...content });
   }
   for (const s of extra) {
     try {
-      await d.client.delete(pathFor(R.endpointslices, namespace, s.metadata.name));
+      await (d.sliceClient ?? d.client).delete(pathFor(R.endpointslices, namespace, s.metadata.name));
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
   }
 }
 
-export function startEndpointsController(ctx: ControllerContext): Promise<void> {
+/** Upstream runs two controllers with two identities; here one loop writes Endpoints through `ctx` and
+ * EndpointSlices through `sliceCtx` (default: ctx). */
+export function startEndpointsController(ctx: ControllerContext, sliceCtx: ControllerContext = ctx): Promise<void> {
   const svcInf = ctx.factory.informerFor({ path: pathFor(R.services) });
   const podInf = ctx.factory.informerFor({ path: pathFor(R.pods), indexers: { [ownerUidIndex]: byOwnerUid } });
   const epInf = ctx.factory.informerFor({ path: pathFor(R.endpoints) });
@@ -180,6 +185,6 @@ export function startEndpointsController(ctx: ControllerContext): Promise<void> 
       if (svc) queue.add(`${s.metadata.namespace ?? ''}/${svc}`);
     },
   });
-  const deps: EndpointsDeps = { client: ctx.client, services: svcInf.store, pods: podInf.store, endpoints: epInf.store, slices: sliceInf.store };
+  const deps: EndpointsDeps = { client: ctx.client, sliceClient: sliceCtx.client, services: svcInf.store, pods: podInf.store, endpoints: epInf.store, slices: sliceInf.store };
   return runController({ name: 'endpoints', informers: [svcInf, podInf, epInf, sliceInf], queue, primary: { informer: svcInf, resource: R.services }, recorder: ctx.recorder, reconcile: (k) => reconcileEndpoints(k, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
 }

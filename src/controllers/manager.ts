@@ -2,7 +2,7 @@
 // behind a Lease so that of several managers only one acts (kube-controller-manager --leader-elect).
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { isAlreadyExists } from '../client/api-error.js';
+import { isNotFound } from '../client/api-error.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { runLeaderElection } from '../client/leader-election.js';
 import type { RestClient } from '../client/rest.js';
@@ -18,7 +18,9 @@ import { startRootCAPublisher } from './root-ca-publisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import { startWorkloadControllers } from './workloads.js';
 import { startTokenController, type LegacyTokenSigner } from './token.js';
-import type { ControllerContext } from '../client/control/types.js';
+import type { ControllerClient, ControllerContext } from '../client/control/types.js';
+import { serviceAccountCredentials } from '../client/control/service-account-credentials.js';
+import { controllerNamespace, type ControllerAccount } from './policy.js';
 
 export interface ControllerManagerOptions {
   client: RestClient;
@@ -34,33 +36,46 @@ export interface ControllerManagerOptions {
   identity?: string;
   /** --cluster-cidr: pod addresses, a /24 per node (default 10.244.0.0/16). */
   clusterCidr?: string;
+  /**
+   * Each controller acts as its own service account kube-system/<account> (kube-controller-manager
+   * --use-service-account-credentials), allowed by the ClusterRole system:controller:<account> (policy.ts); the
+   * manager's own identity only lists, watches, leads and mints those accounts' tokens. Without it every controller
+   * uses `client`.
+   */
+  useServiceAccountCredentials?: boolean;
 }
 
 function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unknown> {
   setMaxListeners(0, signal); // every informer, queue and worker listens for the stop
   const clock = o.clock ?? realClock;
   const log = o.log ?? (() => {});
+  // Informers list and watch as the manager itself (system:kube-controller-manager may list and watch everything).
   const factory = new SharedInformerFactory(o.client, { clock, log });
-  const ctx = (component: string): ControllerContext => ({
-    client: o.client,
+  const credentials = o.useServiceAccountCredentials ? serviceAccountCredentials({ root: o.client, namespace: controllerNamespace, clock, signal, log }) : undefined;
+  const context = (component: string, client: ControllerClient): ControllerContext => ({
+    client,
     factory,
-    recorder: createEventRecorder({ client: o.client, component, clock, log }),
+    recorder: createEventRecorder({ client, component, clock, log }),
     clock,
     signal,
     log,
   });
+  /** A controller's context: its writes and events go out as kube-system/<account>, allowed by system:controller:<account>. */
+  const ctx = (component: string, account: ControllerAccount): ControllerContext => context(component, credentials ? credentials.clientFor(account) : o.client);
+  /** For what runs as the manager itself (the token controller mints the tokens the accounts start from). */
+  const managerCtx = (component: string): ControllerContext => context(component, o.client);
   // Controllers register their informers synchronously, then the factory starts them all at once.
   const running = [
-    startNamespaceController(ctx('namespace-controller')),
-    startServiceAccountController(ctx('service-account-controller')),
-    startRootCAPublisher(ctx('root-ca-cert-publisher'), o.caPem),
-    startReplicaSetController(ctx('replicaset-controller')),
-    startDeploymentController(ctx('deployment-controller')),
-    startGarbageCollector(ctx('garbage-collector-controller')),
-    startEndpointsController(ctx('endpoint-controller')),
-    startNodeIpamController(ctx('node-ipam-controller'), o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
+    startNamespaceController(ctx('namespace-controller', 'namespace-controller')),
+    startServiceAccountController(ctx('service-account-controller', 'service-account-controller')),
+    startRootCAPublisher(ctx('root-ca-cert-publisher', 'root-ca-cert-publisher'), o.caPem),
+    startReplicaSetController(ctx('replicaset-controller', 'replicaset-controller')),
+    startDeploymentController(ctx('deployment-controller', 'deployment-controller')),
+    startGarbageCollector(ctx('garbage-collector-controller', 'generic-garbage-collector')),
+    startEndpointsController(ctx('endpoint-controller', 'endpoint-controller'), ctx('endpointslice-controller', 'endpointslice-controller')),
+    startNodeIpamController(ctx('node-ipam-controller', 'node-controller'), o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
     ...startWorkloadControllers(ctx),
-    ...(o.signLegacyToken ? [startTokenController(ctx('tokens-controller'), o.signLegacyToken, o.caPem)] : []),
+    ...(o.signLegacyToken ? [startTokenController(managerCtx('tokens-controller'), o.signLegacyToken, o.caPem)] : []),
   ];
   factory.start(signal);
   return Promise.all(running.map((p) => p.catch((e: unknown) => log(`controller stopped: ${e instanceof Error ? e.message : String(e)}`))));
@@ -91,32 +106,18 @@ export async function runControllerManager(o: ControllerManagerOptions): Promise
 }
 
 /**
- * What the controller manager's own identity (system:kube-controller-manager) may do. Upstream runs each
- * controller under its own service account (system:controller:* roles); until the bootstrap policy has
- * those, this one role grants the manager the union of their permissions.
+ * The ClusterRole (and its binding) that once granted the whole manager every verb on every resource; each
+ * controller now has its own system:controller:<account> role (policy.ts), so a start removes it from clusters
+ * that still have it.
  */
-export const controllerManagerRoleName = 'system:a-kube:controller-manager';
+export const legacyControllerManagerRoleName = 'system:a-kube:controller-manager';
 
-export async function ensureControllerManagerAccess(admin: Pick<RestClient, 'create'>, user = 'system:kube-controller-manager'): Promise<void> {
-  const create = async (path: string, body: unknown) => {
+export async function removeLegacyControllerManagerRole(admin: Pick<RestClient, 'delete'>): Promise<void> {
+  for (const kind of ['clusterrolebindings', 'clusterroles']) {
     try {
-      await admin.create(path, body);
+      await admin.delete(`/apis/rbac.authorization.k8s.io/v1/${kind}/${legacyControllerManagerRoleName}`);
     } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
+      if (!isNotFound(e)) throw e;
     }
-  };
-  const labels = { 'kubernetes.io/bootstrapping': 'a-kube' };
-  await create('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRole',
-    metadata: { name: controllerManagerRoleName, labels },
-    rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
-  });
-  await create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: controllerManagerRoleName, labels },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: controllerManagerRoleName },
-    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-  });
+  }
 }

@@ -4,12 +4,13 @@ import { startDaemonSetController } from './daemonset.js';
 import { startJobController } from './job.js';
 import { startStatefulSetController } from './statefulset.js';
 import type { ControllerContext } from '../client/control/types.js';
+import type { ControllerAccount } from './policy.js';
 
-export function startWorkloadControllers(ctx: (component: string) => ControllerContext): Promise<void>[] {
+export function startWorkloadControllers(ctx: (component: string, account: ControllerAccount) => ControllerContext): Promise<void>[] {
   return [
-    startStatefulSetController(ctx('statefulset-controller')),
-    startDaemonSetController(ctx('daemonset-controller')),
-    startJobController(ctx('job-controller')),
-    startCronJobController(ctx('cronjob-controller')),
+    startStatefulSetController(ctx('statefulset-controller', 'statefulset-controller')),
+    startDaemonSetController(ctx('daemonset-controller', 'daemon-set-controller')),
+    startJobController(ctx('job-controller', 'job-controller')),
+    startCronJobController(ctx('cronjob-controller', 'cronjob-controller')),
   ];
 }

@@ -52,8 +52,14 @@ async function getOrUndefined(client: RestClient, path: string, signal?: AbortSi
   }
 }
 
-/** Creates or reconciles every bootstrap ClusterRole and ClusterRoleBinding through the API. */
-export async function ensureBootstrapPolicy(client: RestClient, signal?: AbortSignal): Promise<BootstrapReport> {
+/** Policy objects kept beside the generated ones (the controllers' system:controller:* roles and bindings). */
+export interface ExtraPolicy {
+  clusterRoles: KubeObject[];
+  clusterRoleBindings: KubeObject[];
+}
+
+/** Creates or reconciles every bootstrap ClusterRole and ClusterRoleBinding (and `extra`'s) through the API. */
+export async function ensureBootstrapPolicy(client: RestClient, signal?: AbortSignal, extra?: ExtraPolicy): Promise<BootstrapReport> {
   const report: BootstrapReport = { created: [], updated: [] };
   const opts = signal ? { signal } : undefined;
   // One list per kind, then every create/update in parallel: start-up waits for this.
@@ -68,7 +74,7 @@ export async function ensureBootstrapPolicy(client: RestClient, signal?: AbortSi
     return hit ?? getOrUndefined(client, path, signal);
   };
 
-  const roleWork = bootstrapClusterRoles().map((role) => {
+  const roleWork = [...bootstrapClusterRoles(), ...(extra?.clusterRoles ?? [])].map((role) => {
     const name = role.metadata.name ?? '';
     const path = `${base}/clusterroles/${encodeURIComponent(name)}`;
     return withConflictRetry(async () => {
@@ -84,7 +90,7 @@ export async function ensureBootstrapPolicy(client: RestClient, signal?: AbortSi
       report.updated.push(`clusterrole/${name}`);
     });
   });
-  const bindingWork = bootstrapClusterRoleBindings().map((binding) => {
+  const bindingWork = [...bootstrapClusterRoleBindings(), ...(extra?.clusterRoleBindings ?? [])].map((binding) => {
     const name = binding.metadata.name ?? '';
     const path = `${base}/clusterrolebindings/${encodeURIComponent(name)}`;
     return withConflictRetry(async () => {

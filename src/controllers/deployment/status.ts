@@ -104,7 +104,9 @@ async function writeStatus(s: SyncState, status: Record<string, unknown>): Promi
   const client = s.deps.client;
   const path = `/apis/apps/v1/namespaces/${d.metadata.namespace ?? ''}/deployments/${d.metadata.name ?? ''}`;
   if (s.annotationsChanged) {
-    const updated = await client.patch<KubeObject>(path, { metadata: { annotations: d.metadata.annotations } }, 'merge');
+    // An update, as upstream's controller writes it: system:controller:deployment-controller may update
+    // deployments but not patch them. A conflict requeues the sync.
+    const updated = await client.update<KubeObject>(path, d);
     s.annotationsChanged = false;
     const cached = s.deps.deployments.get(`${d.metadata.namespace ?? ''}/${d.metadata.name ?? ''}`);
     await updateStatus(client, { ...updated, status: cached ? statusOf(cached) : {} }, status, R.deployments);
