@@ -7,7 +7,7 @@
 // account's token, or delete the pods and leases of other nodes.
 import { isRecord, type KubeObject } from '../api/object.js';
 import { errors } from '../api/status.js';
-import { podReferences } from '../auth/authz/node.js';
+import { podReferences } from '../auth/authz/pod-references.js';
 import { nodeLeaseNamespace, nodeNameOfUser } from '../auth/node-identity.js';
 import type { ObjectLookup } from '../auth/lookup.js';
 import type { AdmissionPlugin, AdmissionRequest } from './types.js';

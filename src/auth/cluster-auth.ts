@@ -17,6 +17,8 @@ import { privilegedGroupsAuthorizer, unionAuthorizer } from './authz/always-allo
 import { bootstrapClusterRoles } from './authz/bootstrap-policy.js';
 import { rbacEscalationPlugin } from './authz/escalation.js';
 import { nodeAuthorizer } from './authz/node.js';
+import { NodeGraph, nodeGraphSinks } from './authz/node-graph.js';
+import { feedFromCache } from './cache-feed.js';
 import { rbacAuthorizer } from './authz/rbac.js';
 import { RbacIndex, type RbacKind } from './authz/rbac-index.js';
 import { runRbacInformer, type RbacSource } from './authz/rbac-informer.js';
@@ -85,7 +87,7 @@ export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
   const apiAudiences = [issuer];
   let lookup: ObjectLookup | undefined;
   const lateLookup: ObjectLookup = { get: async (kind, ns, name) => (lookup ? lookup.get(kind, ns, name) : undefined) };
-  let podsOnNode: (node: string) => Promise<readonly Readonly<KubeObject>[]> = async () => [];
+  const graph = new NodeGraph();
 
   const signer = createTokenSigner({ privateKeyPem: opts.serviceAccountKey.privateKey, publicKeyPem: opts.serviceAccountKey.publicKey, issuer, now });
   const tokenList: TokenAuthenticator[] = [];
@@ -98,7 +100,7 @@ export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
   const nodeRole = bootstrapClusterRoles().find((r) => r.metadata.name === 'system:node');
   const authorizer = unionAuthorizer([
     privilegedGroupsAuthorizer(['system:masters']),
-    nodeAuthorizer({ nodeRules: nodeRole ? rulesOf(nodeRole) : [], graph: { podsOnNode: (n) => podsOnNode(n) } }),
+    nodeAuthorizer({ nodeRules: nodeRole ? rulesOf(nodeRole) : [], graph }),
     rbacAuthorizer(index),
   ]);
   const rulesResolvers: RulesResolver[] = [
@@ -108,14 +110,17 @@ export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
 
   async function install(api: ApiServer, o: { serverUrl: string; signal: AbortSignal }): Promise<void> {
     lookup = storeLookup(api);
-    const pods = findResource('', 'v1', 'pods');
-    if (pods) {
-      podsOnNode = async (node) => {
-        const store = await api.stores.storeFor(pods);
-        const r = await store.cache.list({ prefix: store.prefix, filter: (p) => isRecord(p['spec']) && p['spec']['nodeName'] === node });
-        return r.items;
-      };
-    }
+    // The Node authorizer's graph follows pods, persistent volumes and volume attachments.
+    const sinks = nodeGraphSinks(graph);
+    const followed: [string, string, keyof typeof sinks][] = [['', 'v1', 'pods'], ['', 'v1', 'persistentvolumes'], ['storage.k8s.io', 'v1', 'volumeattachments']];
+    await Promise.all(
+      followed.map(async ([group, version, resource]) => {
+        const info = findResource(group, version, resource);
+        if (!info) return;
+        const store = await api.stores.storeFor(info);
+        await feedFromCache({ cache: store.cache, prefix: store.prefix }, sinks[resource], o.signal, (e) => console.error(`a-kube: node authorizer graph (${resource}):`, e));
+      }),
+    );
     const rbac: [RbacKind, string][] = [['Role', 'roles'], ['ClusterRole', 'clusterroles'], ['RoleBinding', 'rolebindings'], ['ClusterRoleBinding', 'clusterrolebindings']];
     const sources: RbacSource[] = [];
     for (const [kind, resource] of rbac) {

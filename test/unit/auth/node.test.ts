@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
 import type { Attributes, UserInfo } from '../../../src/auth/types.js';
 import { nodeAuthorizer } from '../../../src/auth/authz/node.js';
+import { NodeGraph } from '../../../src/auth/authz/node-graph.js';
 import { bootstrapClusterRoles } from '../../../src/auth/authz/bootstrap-policy.js';
 import { rulesOf } from '../../../src/auth/authz/rbac-types.js';
 
@@ -12,7 +13,9 @@ const pods: KubeObject[] = [
   { kind: 'Pod', metadata: { name: 'web', namespace: 'ns-1' }, spec: { nodeName: 'n1', serviceAccountName: 'k-sa-1', volumes: [{ name: 'v', secret: { secretName: 'web-tls' } }, { name: 'kube-api-access-x', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } }], containers: [{ name: 'c', envFrom: [{ configMapRef: { name: 'env' } }] }] } },
   { kind: 'Pod', metadata: { name: 'other', namespace: 'ns-1' }, spec: { nodeName: 'n2', volumes: [{ name: 'v', secret: { secretName: 'db-pass' } }] } },
 ];
-const authz = nodeAuthorizer({ nodeRules: rulesOf(nodeRole), graph: { podsOnNode: async (n) => pods.filter((p) => (p['spec'] as Record<string, unknown>)['nodeName'] === n) } });
+const graph = new NodeGraph();
+for (const p of pods) graph.upsertPod(p);
+const authz = nodeAuthorizer({ nodeRules: rulesOf(nodeRole), graph });
 const n1: UserInfo = { name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
 
 function res(verb: string, resource: string, name: string, o: Partial<Attributes> = {}): Attributes {
@@ -23,6 +26,8 @@ const cases: { name: string; attrs: Attributes; allowed: boolean }[] = [
   { name: 'secret of its pod', attrs: res('get', 'secrets', 'web-tls'), allowed: true },
   { name: 'secret of a pod on another node', attrs: res('get', 'secrets', 'db-pass'), allowed: false },
   { name: 'list secrets', attrs: res('list', 'secrets', ''), allowed: false },
+  { name: 'watch one secret of its pod (fieldSelector metadata.name)', attrs: res('watch', 'secrets', 'web-tls'), allowed: true },
+  { name: 'update a secret of its pod', attrs: res('update', 'secrets', 'web-tls'), allowed: false },
   { name: 'configmap through a projected volume', attrs: res('get', 'configmaps', 'kube-root-ca.crt'), allowed: true },
   { name: 'configmap through envFrom', attrs: res('get', 'configmaps', 'env'), allowed: true },
   { name: 'token for its pod service account', attrs: res('create', 'serviceaccounts', 'k-sa-1', { subresource: 'token' }), allowed: true },
