@@ -16,6 +16,7 @@ import { ensureBootstrapPolicy } from '../auth/authz/bootstrap-policy.js';
 import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
+import { isNotFound } from '../client/api-error.js';
 import { ensureSystemNamespaces } from './bootstrap.js';
 import { componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
@@ -103,6 +104,23 @@ function openStorage(opts: ClusterOptions): Storage {
   if (opts.storage === 'memory') return createMemoryStorage();
   createPrivateFile(join(opts.dataDir, 'state.db'));
   return openSqliteStorage(join(opts.dataDir, 'state.db'));
+}
+
+async function waitForDefaultServiceAccount(client: RestClient, signal: AbortSignal, say: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!signal.aborted) {
+    try {
+      await client.get('/api/v1/namespaces/default/serviceaccounts/default', { signal });
+      return;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    if (Date.now() > deadline) {
+      say('the default ServiceAccount is not there after 60 s: pods in namespace default will be refused until the controllers make it');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function leaderIdentity(dataDir: string): string {
@@ -262,6 +280,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     say(`${count} simulated node${count === 1 ? '' : 's'} (runtime fake)`);
   }
 
+  // Up means the controllers act: the service-account controller (which first gets its own token) has given the
+  // default namespace its ServiceAccount, which every new pod there needs.
+  await waitForDefaultServiceAccount(adminClient, stop.signal, say);
   securePermissions(opts.dataDir);
   return {
     url,
