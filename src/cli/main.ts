@@ -1,4 +1,5 @@
 // a-kubectl's entry: find the command, parse its flags, run it, print any error as kubectl does.
+import { setMaxListeners } from 'node:events';
 import { FlagError, FlagValues, indexFlags, leadingWords, parseCommandLine } from './args.js';
 import type { FlagSpec } from './args.js';
 import type { CliIO, Command, CommandEntry } from './command.js';
@@ -74,6 +75,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
 
   const controller = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, controller.signal]) : controller.signal;
+  // Every request of the command listens on this signal, and discovery asks all group-versions at once.
+  setMaxListeners(0, signal);
   const factory = createFactory(globalFlagValues(parsed.flags, cmd.flags), { ...deps, signal, commandPath: path });
   try {
     await cmd.run({ io, env: deps.env, path, factory }, parsed);

@@ -77,8 +77,27 @@ function validateNonNegative(value: number | undefined, path: string): FieldErro
   return value !== undefined && value < 0 ? [field.invalid(path, value, 'must be greater than or equal to 0')] : [];
 }
 
+/** metadata.managedFields entries (what field management keeps, or a client wrote in their place). */
+export function validateManagedFields(entries: unknown[] | undefined, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  (entries ?? []).forEach((e, i) => {
+    const at = `${path}[${i}]`;
+    const entry = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : {};
+    const op = entry['operation'];
+    if (op !== 'Apply' && op !== 'Update') errs.push(field.invalid(`${at}.operation`, op ?? '', 'must be `Apply` or `Update`'));
+    const fieldsType = entry['fieldsType'];
+    if (typeof fieldsType === 'string' && fieldsType !== '' && fieldsType !== 'FieldsV1') errs.push(field.invalid(`${at}.fieldsType`, fieldsType, 'must be `FieldsV1`'));
+    const manager = typeof entry['manager'] === 'string' ? entry['manager'] : '';
+    if (Buffer.byteLength(manager) > 128) errs.push(field.tooLong(`${at}.manager`, 128));
+    const subresource = typeof entry['subresource'] === 'string' ? entry['subresource'] : '';
+    if (Buffer.byteLength(subresource) > 256) errs.push(field.tooLong(`${at}.subresource`, 256));
+  });
+  return errs;
+}
+
 function validateCommon(meta: ObjectMeta): FieldError[] {
   return [
+    ...validateManagedFields(meta.managedFields, 'metadata.managedFields'),
     ...validateNonNegative(meta.generation, 'metadata.generation'),
     ...validateLabels(meta.labels, 'metadata.labels'),
     ...validateAnnotations(meta.annotations, 'metadata.annotations'),
@@ -148,5 +167,6 @@ export function validateObjectMetaUpdate(meta: ObjectMeta, old: ObjectMeta): Fie
   errs.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
   errs.push(...validateOwnerReferences(meta.ownerReferences, 'metadata.ownerReferences'));
   errs.push(...validateFinalizers(meta.finalizers, 'metadata.finalizers'));
+  errs.push(...validateManagedFields(meta.managedFields, 'metadata.managedFields'));
   return errs;
 }

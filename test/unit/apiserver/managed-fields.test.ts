@@ -123,3 +123,19 @@ test('a write through the scale subresource records the parent\'s spec.replicas 
     await s.close();
   }
 });
+
+test('client-supplied managedFields: a well-formed list replaces the stored one, but is validated like ObjectMeta', async () => {
+  const s = await withDefault();
+  try {
+    assert.equal((await s.call('POST', cmUrl, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'v' }, data: { k: 'v' } })).status, 201);
+    const entry = { manager: 'm'.repeat(129), operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } };
+    const r = await s.call('PATCH', `${cmUrl}/v`, { metadata: { managedFields: [entry] } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(r.status, 422, r.text);
+    assert.equal(r.json()['message'], 'ConfigMap "v" is invalid: metadata.managedFields[0].manager: Too long: may not be more than 128 bytes');
+    const mine = { manager: 'mine', operation: 'Apply', apiVersion: 'v1', time: '2020-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:k': {} } } };
+    const ok = await s.call('PATCH', `${cmUrl}/v`, { metadata: { managedFields: [mine] } }, { 'content-type': 'application/merge-patch+json' });
+    assert.deepEqual(entries(ok.json()), [mine]);
+  } finally {
+    await s.close();
+  }
+});
