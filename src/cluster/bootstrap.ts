@@ -2,6 +2,7 @@
 // (kube-apiserver's system-namespaces controller does the same for these four namespaces).
 import type { RestClient } from '../client/rest.js';
 import { isAlreadyExists } from '../client/api-error.js';
+import { localPathStorageClass } from '../controllers/volume/local-path.js';
 
 export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -15,4 +16,13 @@ export async function ensureSystemNamespaces(client: RestClient, signal?: AbortS
       }
     }),
   );
+}
+
+/** The `local-path` StorageClass (a-kube.io/local-path, the default class), unless it exists already. */
+export async function ensureDefaultStorageClass(client: RestClient, signal?: AbortSignal): Promise<void> {
+  try {
+    await client.create('/apis/storage.k8s.io/v1/storageclasses', localPathStorageClass(), signal ? { signal } : undefined);
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+  }
 }

@@ -17,7 +17,8 @@ import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/api-error.js';
-import { ensureSystemNamespaces } from './bootstrap.js';
+import { ensureDefaultStorageClass, ensureSystemNamespaces } from './bootstrap.js';
+import { installStorageAdmission } from './storage-admission.js';
 import { componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
 import { controllerPolicy } from '../controllers/policy.js';
@@ -189,6 +190,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // Every component and informer listens for shutdown on this one signal.
   setMaxListeners(0, stop.signal);
   await auth.install(apiserver.api, { serverUrl: url, signal: stop.signal });
+  installStorageAdmission(apiserver.api);
   installAdmission(apiserver.api);
   // pods/log, exec, attach, portforward go to the pod's node agent; this process's agents are reached directly.
   const localNodes = new Map<string, KubeletEndpoint>();
@@ -200,6 +202,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
   const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pki.admin.cert), keyData: Buffer.from(pki.admin.key), userAgent: componentUserAgent('bootstrap') });
   await ensureSystemNamespaces(adminClient);
+  await ensureDefaultStorageClass(adminClient);
   const policy = await ensureBootstrapPolicy(adminClient, stop.signal, controllerPolicy());
   if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
   startAggregationController({ index: auth.index, client: adminClient, signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });
@@ -218,7 +221,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
-  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true });
+  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
   void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;

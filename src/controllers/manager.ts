@@ -17,6 +17,7 @@ import { startReplicaSetController } from './replicaset.js';
 import { startRootCAPublisher } from './root-ca-publisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import { startWorkloadControllers } from './workloads.js';
+import { startVolumeControllers } from './volume/controller.js';
 import { startTokenController, type LegacyTokenSigner } from './token.js';
 import type { ControllerClient, ControllerContext } from '../client/control/types.js';
 import { serviceAccountCredentials } from '../client/control/service-account-credentials.js';
@@ -43,6 +44,8 @@ export interface ControllerManagerOptions {
    * uses `client`.
    */
   useServiceAccountCredentials?: boolean;
+  /** DATA_DIR/local-path: where the a-kube.io/local-path provisioner keeps volumes (without it, it does not run). */
+  localPathDir?: string;
 }
 
 function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unknown> {
@@ -75,6 +78,7 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     startEndpointsController(ctx('endpoint-controller', 'endpoint-controller'), ctx('endpointslice-controller', 'endpointslice-controller')),
     startNodeIpamController(ctx('node-ipam-controller', 'node-controller'), o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
     ...startWorkloadControllers(ctx),
+    ...startVolumeControllers(ctx, o.localPathDir ? { localPathDir: o.localPathDir } : {}),
     ...(o.signLegacyToken ? [startTokenController(managerCtx('tokens-controller'), o.signLegacyToken, o.caPem)] : []),
   ];
   factory.start(signal);

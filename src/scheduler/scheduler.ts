@@ -13,6 +13,8 @@ import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResul
 import { parseQuantity } from '../api/validation/quantity.js';
 import { filters, type Failure } from './filters.js';
 import { NodeCache, podRequests } from './node-cache.js';
+import { podClaims, volumeFailures, type PodClaims, type VolumeListers } from './volumes.js';
+import { annotations } from '../api/volume-util.js';
 
 export const schedulerName = 'default-scheduler';
 
@@ -25,6 +27,8 @@ export interface SchedulerDeps {
   clock: Clock;
   /** Keys of pods that did not fit, retried when nodes change or pods go away. */
   unschedulable: Set<string>;
+  /** Claims, volumes and classes, for pods with persistentVolumeClaim volumes. */
+  volumes?: VolumeListers;
 }
 
 export function needsScheduling(pod: KubeObject): boolean {
@@ -49,7 +53,7 @@ export function failureMessage(nodeCount: number, perNode: Failure[][]): string 
 let rotation = 0;
 
 /** Picks the feasible node running fewest pods of the same owner, then fewest pods, then least requested. */
-export function pickNode(pod: KubeObject, nodes: KubeObject[], cache: NodeCache): { node: string } | { failures: Failure[][] } {
+export function pickNode(pod: KubeObject, nodes: KubeObject[], cache: NodeCache, extra?: (node: KubeObject) => Failure[]): { node: string } | { failures: Failure[][] } {
   const req = podRequests(pod);
   const owner = (pod.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
   const failures: Failure[][] = [];
@@ -57,7 +61,7 @@ export function pickNode(pod: KubeObject, nodes: KubeObject[], cache: NodeCache)
   const start = rotation++ % Math.max(1, nodes.length);
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[(start + i) % nodes.length] as KubeObject;
-    const f = filters.flatMap((filter) => filter({ pod, podRequests: req, node, nodes, cache }));
+    const f = [...filters.flatMap((filter) => filter({ pod, podRequests: req, node, nodes, cache })), ...(extra?.(node) ?? [])];
     if (f.length) {
       failures.push(f);
       continue;
@@ -87,7 +91,21 @@ export async function scheduleOne(key: string, d: SchedulerDeps): Promise<Reconc
   }
   const { namespace, name } = splitKey(key);
   const nodes = d.nodes.list().sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
-  const choice = pickNode(pod, nodes, d.cache);
+  let claims: PodClaims | undefined;
+  if (d.volumes) {
+    const c = podClaims(pod, d.volumes);
+    if ('unschedulable' in c) {
+      // A pre-filter failure: no node is looked at.
+      const message = nodes.length === 0 ? 'no nodes available to schedule pods' : `0/${nodes.length} nodes are available: ${c.unschedulable}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
+      d.unschedulable.add(key);
+      d.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+      await markUnschedulable(d, pod, message);
+      return { requeueAfterMs: 60_000 };
+    }
+    claims = c;
+  }
+  const volumes = d.volumes;
+  const choice = pickNode(pod, nodes, d.cache, claims && volumes && claims.bound.length + claims.delayed.length > 0 ? (n) => volumeFailures(claims, n, volumes) : undefined);
   if ('failures' in choice) {
     const message = failureMessage(nodes.length, choice.failures);
     d.unschedulable.add(key);
@@ -95,8 +113,22 @@ export async function scheduleOne(key: string, d: SchedulerDeps): Promise<Reconc
     await markUnschedulable(d, pod, message);
     return { requeueAfterMs: 60_000 };
   }
-  // Assume first (synchronously, so concurrent workers see it), then bind.
   d.unschedulable.delete(key);
+  // Claims that wait for their first consumer are told the node; the pod is bound once they all are.
+  if (claims && claims.delayed.length > 0) {
+    for (const claim of claims.delayed) {
+      if (claim.metadata.annotations?.[annotations.selectedNode] === choice.node) continue;
+      const next = structuredClone(claim as KubeObject);
+      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [annotations.selectedNode]: choice.node };
+      try {
+        await d.client.update(pathFor(R.persistentvolumeclaims, next.metadata.namespace, next.metadata.name), next);
+      } catch (e) {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      }
+    }
+    return { requeueAfterMs: 500 };
+  }
+  // Assume first (synchronously, so concurrent workers see it), then bind.
   d.cache.place(pod, choice.node);
   try {
     await d.client.create(pathFor(R.pods, namespace, name, 'binding'), {
@@ -155,6 +187,12 @@ export function startScheduler(ctx: ControllerContext): Promise<void> {
     },
   });
   nodeInf.addEventHandler({ add: retryUnschedulable, update: retryUnschedulable });
-  const deps: SchedulerDeps = { client: ctx.client, pods: podInf.store, nodes: nodeInf.store, cache, recorder: ctx.recorder, clock: ctx.clock, unschedulable };
-  return runController({ name: 'scheduler', informers: [podInf, nodeInf], queue, primary: { informer: podInf, resource: R.pods }, recorder: ctx.recorder, reconcile: (k) => scheduleOne(k, deps), workers: ctx.workers ?? 16, signal: ctx.signal, log: ctx.log });
+  const claimInf = ctx.factory.informerFor({ path: pathFor(R.persistentvolumeclaims) });
+  const volumeInf = ctx.factory.informerFor({ path: pathFor(R.persistentvolumes) });
+  const classInf = ctx.factory.informerFor({ path: pathFor(R.storageclasses) });
+  claimInf.addEventHandler({ add: retryUnschedulable, update: retryUnschedulable });
+  volumeInf.addEventHandler({ add: retryUnschedulable });
+  const volumes: VolumeListers = { claims: claimInf.store, volumes: volumeInf.store, classes: classInf.store };
+  const deps: SchedulerDeps = { client: ctx.client, pods: podInf.store, nodes: nodeInf.store, cache, recorder: ctx.recorder, clock: ctx.clock, unschedulable, volumes };
+  return runController({ name: 'scheduler', informers: [podInf, nodeInf, claimInf, volumeInf, classInf], queue, primary: { informer: podInf, resource: R.pods }, recorder: ctx.recorder, reconcile: (k) => scheduleOne(k, deps), workers: ctx.workers ?? 16, signal: ctx.signal, log: ctx.log });
 }

@@ -28,6 +28,9 @@ export const R = {
   cronjobs: gvr('batch', 'v1', 'cronjobs'),
   endpointslices: gvr('discovery.k8s.io', 'v1', 'endpointslices'),
   leases: gvr('coordination.k8s.io', 'v1', 'leases'),
+  persistentvolumes: gvr('', 'v1', 'persistentvolumes'),
+  persistentvolumeclaims: gvr('', 'v1', 'persistentvolumeclaims'),
+  storageclasses: gvr('storage.k8s.io', 'v1', 'storageclasses'),
 } as const;
 
 /** Collection path (name undefined) or object path, all namespaces when namespace is undefined. */

@@ -3,7 +3,7 @@
 // configMap and secret contents follow their objects, projected service-account tokens are renewed once 80% of
 // their life has passed. A failure names the volume, as the kubelet's FailedMount events do.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/object.js';
 import { isNotFound } from '../../client/api-error.js';
@@ -127,6 +127,7 @@ export class VolumeManager {
       if (type === 'DirectoryOrCreate') mkdirSync(path, { recursive: true, mode: 0o755 });
       return path;
     }
+    if (v['persistentVolumeClaim'] !== undefined) return this.#claimPath(pod, name, rec(v['persistentVolumeClaim']));
     let plugin: string;
     let files: VolumeFile[];
     if (v['configMap'] !== undefined) {
@@ -152,6 +153,43 @@ export class VolumeManager {
     const dir = this.volumeDir(uid, plugin, name);
     writeAtomic(dir, files, this.#o.clock.now());
     return dir;
+  }
+
+  /** A claim's volume on this node: the bound PersistentVolume's hostPath or local directory, mounted as is. */
+  async #claimPath(pod: KubeObject, volume: string, src: Record<string, unknown>): Promise<string> {
+    const claimName = str(src['claimName']);
+    const ns = pod.metadata.namespace ?? '';
+    let claim: KubeObject;
+    try {
+      claim = await this.#o.client.get<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(ns)}/persistentvolumeclaims/${encodeURIComponent(claimName)}`);
+    } catch (e) {
+      if (isNotFound(e)) throw new VolumeError(volume, `persistentvolumeclaim "${claimName}" not found`);
+      throw e;
+    }
+    const pvName = str(rec(claim['spec'])['volumeName']);
+    if (!pvName || str(rec(claim['status'])['phase']) !== 'Bound') throw new VolumeError(volume, `PVC ${ns}/${claimName} has non-bound phase ("${str(rec(claim['status'])['phase'])}") or empty pvc.Spec.VolumeName ("${pvName}")`);
+    let pv: KubeObject;
+    try {
+      pv = await this.#o.client.get<KubeObject>(`/api/v1/persistentvolumes/${encodeURIComponent(pvName)}`);
+    } catch (e) {
+      if (isNotFound(e)) throw new VolumeError(volume, `persistentvolume "${pvName}" not found`);
+      throw e;
+    }
+    const spec = rec(pv['spec']);
+    if (spec['hostPath'] !== undefined) {
+      const hp = rec(spec['hostPath']);
+      const path = str(hp['path']);
+      if (str(hp['type']) === 'DirectoryOrCreate') mkdirSync(path, { recursive: true, mode: 0o755 });
+      else if (!existsSync(path)) throw new VolumeError(volume, `hostPath ${path} of persistentvolume "${pvName}" does not exist`);
+      return path;
+    }
+    if (spec['local'] !== undefined) {
+      const path = str(rec(spec['local'])['path']);
+      if (!existsSync(path)) throw new VolumeError(volume, `path "${path}" does not exist`);
+      return path;
+    }
+    const kind = ['csi', 'nfs', 'iscsi', 'fc', 'rbd', 'cephfs'].find((k) => spec[k] !== undefined) ?? 'unknown';
+    throw new VolumeError(volume, `persistentvolume "${pvName}" of type ${kind} is not supported on this node (hostPath and local volumes are)`);
   }
 
   async #get(pod: KubeObject, resource: 'configmaps' | 'secrets', name: string, optional: boolean): Promise<KubeObject | undefined> {
