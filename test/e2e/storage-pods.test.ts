@@ -1,0 +1,114 @@
+// Issue 10/8, storage with real pods: on containerd, a pod writes into its PersistentVolumeClaim (provisioned by
+// a-kube.io/local-path once the pod is scheduled), is deleted, and a new pod on the same claim reads the data
+// back; deleting the claim then removes the volume and its directory.
+// Needs root, containerd, runc, the CNI plugins and busybox-static; run under `flock /tmp/akube-realpods.lock`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { akubectl, entry, repoRoot, startCluster, type Cluster } from './harness.js';
+import { busyboxAvailable, busyboxImage, writeBusyboxArchive } from './test-images.js';
+import { checkRuntimeDeps } from '../../src/kubelet/containerd/deps.js';
+import { CriClient } from '../../src/kubelet/cri/client.js';
+
+const deps = checkRuntimeDeps('/usr/lib/cni');
+const skip = deps.problem ? `containers cannot run here: ${deps.problem}` : !busyboxAvailable() ? 'busybox-static is not installed (apt-get install busybox-static)' : false;
+const ns = 'storage-e2e';
+
+let cluster: Cluster;
+let cri: CriClient;
+let work: string;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    await sleep(500);
+  }
+  throw new Error(`timed out waiting for ${what}\n${cluster.log().slice(-3000)}`);
+}
+
+function get(args: string[]): Record<string, any> | undefined {
+  const r = akubectl(cluster, ['get', ...args, '-o', 'json']);
+  return r.status === 0 ? (JSON.parse(r.stdout) as Record<string, any>) : undefined;
+}
+
+function apply(manifest: object): void {
+  const r = akubectl(cluster, ['apply', '-f', '-'], { input: JSON.stringify(manifest) });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+const pod = (name: string, script: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: ns },
+  spec: {
+    terminationGracePeriodSeconds: 2,
+    containers: [{ name: 'main', image: busyboxImage, imagePullPolicy: 'Never', command: ['sh', '-c', script], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+    volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+  },
+});
+
+before(async () => {
+  if (skip) return;
+  work = mkdtempSync(join(tmpdir(), 'akube-storage-e2e-'));
+  cluster = await startCluster({ timeoutMs: 180_000 });
+  cri = new CriClient({ endpoint: join(cluster.dataDir, 'containerd', 'containerd.sock') });
+  const r = spawnSync(process.execPath, [...entry('a-kube'), 'image', 'import', '--data-dir', cluster.dataDir, writeBusyboxArchive(work)], { encoding: 'utf8', cwd: repoRoot });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(akubectl(cluster, ['create', 'namespace', ns]).status, 0);
+});
+
+after(async () => {
+  if (work) rmSync(work, { recursive: true, force: true });
+  if (skip || !cluster) return;
+  akubectl(cluster, ['delete', 'namespace', ns, '--wait=false']);
+  const end = Date.now() + 60_000;
+  while (Date.now() < end && (await cri.listPodSandbox().catch(() => [])).length > 0) await sleep(500);
+  for (const sb of await cri.listPodSandbox().catch(() => [])) {
+    await cri.stopPodSandbox(sb.id).catch(() => undefined);
+    await cri.removePodSandbox(sb.id).catch(() => undefined);
+  }
+  cri.close();
+  await cluster.cleanup();
+});
+
+test('data written to a claim outlives the pod that wrote it; deleting the claim removes volume and directory', { skip }, async () => {
+  apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: ns }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } });
+  apply(pod('writer', 'echo "written by $(hostname)" > /data/note && sleep 3600'));
+  await until('the writer to run', () => get(['pod', 'writer', '-n', ns])?.['status']?.['phase'] === 'Running', 120_000);
+  const claim = await until('the claim to be Bound', () => {
+    const c = get(['pvc', 'data', '-n', ns]);
+    return c?.['status']?.['phase'] === 'Bound' ? c : undefined;
+  });
+  const pvName = claim['spec']['volumeName'] as string;
+  const dir = join(cluster.dataDir, 'local-path', pvName);
+  const note = join(dir, 'note');
+  await until('the file on the node', () => existsSync(note) && readFileSync(note, 'utf8') === 'written by writer\n');
+
+  assert.equal(akubectl(cluster, ['delete', 'pod', 'writer', '-n', ns]).status, 0);
+  await until('the writer to be gone', () => get(['pod', 'writer', '-n', ns]) === undefined);
+  assert.equal(get(['pvc', 'data', '-n', ns])?.['status']?.['phase'], 'Bound', 'the claim stays bound without pods');
+
+  apply(pod('reader', 'cat /data/note; echo "read by $(hostname)" >> /data/note; sleep 3600'));
+  await until('the reader to run', () => get(['pod', 'reader', '-n', ns])?.['status']?.['phase'] === 'Running', 120_000);
+  const logs = await until('the reader\'s output', () => {
+    const r = akubectl(cluster, ['logs', 'reader', '-n', ns]);
+    return r.status === 0 && r.stdout.includes('written by') ? r.stdout : undefined;
+  });
+  assert.equal(logs, 'written by writer\n');
+  await until('the reader\'s line on the node', () => readFileSync(note, 'utf8') === 'written by writer\nread by reader\n');
+
+  // In use: the claim waits for its pod; then Delete reclaims the volume and its directory.
+  assert.equal(akubectl(cluster, ['delete', 'pvc', 'data', '-n', ns, '--wait=false']).status, 0);
+  await sleep(1000);
+  assert.ok(get(['pvc', 'data', '-n', ns])?.['metadata']?.['deletionTimestamp'], 'marked for deletion');
+  assert.ok(existsSync(note));
+  assert.equal(akubectl(cluster, ['delete', 'pod', 'reader', '-n', ns]).status, 0);
+  await until('claim, volume and directory to go', () => get(['pvc', 'data', '-n', ns]) === undefined && get(['pv', pvName]) === undefined && !existsSync(dir), 60_000);
+});
