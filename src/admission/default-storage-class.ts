@@ -3,10 +3,12 @@
 // classes the newest. A claim that asks for "" (no class) keeps it.
 import { rec } from '../api/pod-util.js';
 import { annotations, pickDefaultClass } from '../api/volume-util.js';
-import { storageClasses, type ObjectReader } from './storage-reader.js';
+import type { AdmissionReader } from './reader.js';
 import type { AdmissionPlugin } from './types.js';
 
-export function defaultStorageClassAdmission(o: { reader: ObjectReader }): AdmissionPlugin {
+const storageClasses = { group: 'storage.k8s.io', resource: 'storageclasses' };
+
+export function defaultStorageClassAdmission(o: { reader: AdmissionReader }): AdmissionPlugin {
   return {
     name: 'DefaultStorageClass',
     handles: (req) => req.operation === 'CREATE' && req.subresource === '' && req.resource.group === '' && req.resource.resource === 'persistentvolumeclaims',

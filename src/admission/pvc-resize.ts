@@ -3,10 +3,12 @@
 import { errors } from '../api/status.js';
 import { rec, str } from '../api/pod-util.js';
 import { claimClass, claimRequest } from '../api/volume-util.js';
-import { storageClasses, type ObjectReader } from './storage-reader.js';
+import type { AdmissionReader } from './reader.js';
 import type { AdmissionPlugin } from './types.js';
 
-export function persistentVolumeClaimResizeAdmission(o: { reader: ObjectReader }): AdmissionPlugin {
+const storageClasses = { group: 'storage.k8s.io', resource: 'storageclasses' };
+
+export function persistentVolumeClaimResizeAdmission(o: { reader: AdmissionReader }): AdmissionPlugin {
   return {
     name: 'PersistentVolumeClaimResize',
     handles: (req) => req.operation === 'UPDATE' && req.subresource === '' && req.resource.group === '' && req.resource.resource === 'persistentvolumeclaims',

@@ -6,6 +6,9 @@ import type { KubeObject } from '../api/object.js';
 import type { ApiServer } from '../apiserver/api-server.js';
 import { defaultTolerationSecondsAdmission } from '../admission/default-toleration-seconds.js';
 import type { AdmissionReader } from '../admission/reader.js';
+import { defaultStorageClassAdmission } from '../admission/default-storage-class.js';
+import { persistentVolumeClaimResizeAdmission } from '../admission/pvc-resize.js';
+import { storageObjectInUseProtectionAdmission } from '../admission/storage-object-in-use.js';
 
 /** Reads the API server's stores straight from their watch caches (writes wait for the cache, so a read sees them). */
 export function storeReader(api: ApiServer): AdmissionReader {
@@ -37,4 +40,8 @@ function findResourceAnyVersion(group: string, resource: string) {
 
 export function installAdmission(api: ApiServer): void {
   api.registerAdmission(defaultTolerationSecondsAdmission());
+  const reader = storeReader(api);
+  api.registerAdmission(defaultStorageClassAdmission({ reader }));
+  api.registerAdmission(storageObjectInUseProtectionAdmission());
+  api.registerAdmission(persistentVolumeClaimResizeAdmission({ reader }));
 }

@@ -18,7 +18,6 @@ import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/api-error.js';
 import { ensureDefaultStorageClass, ensureSystemNamespaces } from './bootstrap.js';
-import { installStorageAdmission } from './storage-admission.js';
 import { componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
 import { controllerPolicy } from '../controllers/policy.js';
@@ -190,7 +189,6 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // Every component and informer listens for shutdown on this one signal.
   setMaxListeners(0, stop.signal);
   await auth.install(apiserver.api, { serverUrl: url, signal: stop.signal });
-  installStorageAdmission(apiserver.api);
   installAdmission(apiserver.api);
   // pods/log, exec, attach, portforward go to the pod's node agent; this process's agents are reached directly.
   const localNodes = new Map<string, KubeletEndpoint>();

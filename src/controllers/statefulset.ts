@@ -1,7 +1,8 @@
 // StatefulSet controller (core behaviour): pods "<set>-0" … "<set>-(n-1)" with stable names and hostnames,
 // created in order and each only once its predecessors are Running and Ready (OrderedReady; Parallel creates
 // them all), removed from the highest ordinal down, and replaced one at a time, highest first, when the
-// template changes (RollingUpdate). Volume claim templates and ControllerRevisions are not handled yet.
+// template changes (RollingUpdate). Each pod's claims from volumeClaimTemplates ("<template>-<set>-<ordinal>") are
+// created before the pod and kept when it goes (retention Retain). ControllerRevisions are not handled yet.
 import type { KubeObject } from '../api/object.js';
 import { isAlreadyExists, isNotFound } from '../client/api-error.js';
 import { byOwnerUid, objectKey, ownerUidIndex, splitKey, type Indexer } from '../client/informer.js';
@@ -32,12 +33,45 @@ export function ordinalOf(setName: string, podName: string): number | undefined 
   return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
 }
 
+const claimTemplates = (set: KubeObject): Record<string, unknown>[] => {
+  const v = specOf(set)['volumeClaimTemplates'];
+  return Array.isArray(v) ? v.filter((t): t is Record<string, unknown> => typeof t === 'object' && t !== null) : [];
+};
+const templateName = (t: Record<string, unknown>): string => str(rec(t['metadata'])['name']);
+export const claimNameFor = (set: KubeObject, t: Record<string, unknown>, ordinal: number): string => `${templateName(t)}-${set.metadata.name ?? ''}-${ordinal}`;
+
+/** The claims of one ordinal, as volumeClaimTemplates describe them (with the set's selector labels). */
+export function statefulClaims(set: KubeObject, ordinal: number): KubeObject[] {
+  const selectorLabels = rec(rec(specOf(set)['selector'])['matchLabels']) as Record<string, string>;
+  return claimTemplates(set).map((t) => {
+    const meta = rec(t['metadata']);
+    return {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: {
+        name: claimNameFor(set, t, ordinal),
+        namespace: set.metadata.namespace ?? '',
+        labels: { ...(rec(meta['labels']) as Record<string, string>), ...selectorLabels },
+        ...(meta['annotations'] ? { annotations: structuredClone(meta['annotations'] as Record<string, string>) } : {}),
+      },
+      spec: structuredClone(rec(t['spec'])),
+    };
+  });
+}
+
 function statefulPod(set: KubeObject, ordinal: number, revision: string): KubeObject {
   const spec = specOf(set);
   const template = structuredClone(rec(spec['template']));
   const meta = rec(template['metadata']);
   const name = `${set.metadata.name ?? ''}-${ordinal}`;
-  const podSpec = { ...rec(template['spec']), hostname: name, ...(str(spec['serviceName']) ? { subdomain: str(spec['serviceName']) } : {}) };
+  const podSpec: Record<string, unknown> = { ...rec(template['spec']), hostname: name, ...(str(spec['serviceName']) ? { subdomain: str(spec['serviceName']) } : {}) };
+  const templates = claimTemplates(set);
+  if (templates.length > 0) {
+    // A claim template's volume replaces the pod template's volume of the same name.
+    const claimed = new Set(templates.map(templateName));
+    const volumes = (Array.isArray(podSpec['volumes']) ? (podSpec['volumes'] as Record<string, unknown>[]) : []).filter((v) => !claimed.has(str(v['name'])));
+    podSpec['volumes'] = [...volumes, ...templates.map((t) => ({ name: templateName(t), persistentVolumeClaim: { claimName: claimNameFor(set, t, ordinal) } }))];
+  }
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -83,6 +117,16 @@ export async function reconcileStatefulSet(key: string, d: StatefulSetDeps): Pro
     for (let i = 0; i < replicas; i++) {
       const p = pods.get(i);
       if (!p) {
+        for (const claim of statefulClaims(set, i)) {
+          try {
+            await d.client.create(pathFor(R.persistentvolumeclaims, namespace), claim);
+            d.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${claim.metadata.name ?? ''} Pod ${name}-${i} in StatefulSet ${name} success`);
+          } catch (e) {
+            if (isAlreadyExists(e)) continue;
+            d.recorder.event(set, 'Warning', 'FailedCreate', `create Claim ${claim.metadata.name ?? ''} for Pod ${name}-${i} in StatefulSet ${name} failed error: ${e instanceof Error ? e.message : String(e)}`);
+            throw e;
+          }
+        }
         try {
           await d.client.create(pathFor(R.pods, namespace), statefulPod(set, i, revision));
           d.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${name}-${i} in StatefulSet ${name} successful`);

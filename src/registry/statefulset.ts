@@ -3,7 +3,8 @@ import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { field, type FieldError } from '../api/status.js';
 import { semanticEqual } from '../api/validation/equality.js';
-import { asObj, child, get, setDefault, str } from './fields.js';
+import { asObj, child, get, objects, setDefault, str } from './fields.js';
+import { validatePersistentVolumeClaimSpec } from './volumes.js';
 import { defineStrategy } from './define.js';
 import { defaultPodTemplateSpec } from './pod-defaults.js';
 import type { Strategy } from './strategy.js';
@@ -14,9 +15,19 @@ const POD_MANAGEMENT = ['OrderedReady', 'Parallel'];
 const UPDATE_STRATEGIES = ['OnDelete', 'RollingUpdate'];
 const MUTABLE_SPEC_FIELDS = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
 
+/** The template as its pods will be: volumeClaimTemplates become volumes, so mounts of them validate. */
+function withClaimVolumes(spec: Record<string, unknown>): Record<string, unknown> {
+  const claims = objects(spec.volumeClaimTemplates).map((t) => str(get(t, 'metadata', 'name'))).filter((n) => n !== '');
+  const podSpec = asObj(get(spec, 'template', 'spec'));
+  if (claims.length === 0 || !podSpec) return spec;
+  const volumes = objects(podSpec.volumes).filter((v) => !claims.includes(str(v.name)));
+  return { ...spec, template: { ...asObj(spec.template), spec: { ...podSpec, volumes: [...volumes, ...claims.map((name) => ({ name, persistentVolumeClaim: { claimName: name } }))] } } };
+}
+
 function validateStatefulSet(sts: KubeObject): FieldError[] {
   const spec = asSpec(sts) ?? {};
-  const errs = [...validateNonNegative(spec.replicas, 'spec.replicas'), ...validateControllerSpec(spec, 'statefulset')];
+  const errs = [...validateNonNegative(spec.replicas, 'spec.replicas'), ...validateControllerSpec(withClaimVolumes(spec), 'statefulset')];
+  objects(spec.volumeClaimTemplates).forEach((t, i) => errs.push(...validatePersistentVolumeClaimSpec(asObj(t.spec) ?? {}, `spec.volumeClaimTemplates[${i}].spec`)));
   const policy = str(spec.podManagementPolicy);
   if (!POD_MANAGEMENT.includes(policy)) errs.push(field.notSupported('spec.podManagementPolicy', policy, POD_MANAGEMENT));
   const updateType = str(get(spec, 'updateStrategy', 'type'));

@@ -138,3 +138,27 @@ spec: {storageClassName: manual, selector: {matchLabels: {speed: fast}}, accessM
   await sleep(1000);
   assert.match(ok(kubectl(cluster, ['get', 'pv', 'big']), 'get pv big'), /^big\s.*\sTerminating\s/m);
 });
+
+test('a StatefulSet\'s volumeClaimTemplates give every replica its own provisioned claim', { skip }, async () => {
+  ok(kubectl(cluster, ['create', 'namespace', 'sts']), 'create namespace');
+  ok(kubectl(cluster, ['apply', '-f', '-'], { input: `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web, namespace: sts}
+spec:
+  replicas: 2
+  podManagementPolicy: Parallel
+  serviceName: web
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: busybox, volumeMounts: [{name: www, mountPath: /www}]}]}
+  volumeClaimTemplates:
+  - metadata: {name: www}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 256Mi}}}
+` }), 'apply statefulset');
+  await until('both claims to be Bound', () => jsonpath(['get', 'pvc', 'www-web-0', '-n', 'sts']) === 'Bound' && jsonpath(['get', 'pvc', 'www-web-1', '-n', 'sts']) === 'Bound');
+  const volumes = kubectl(cluster, ['get', 'pod', 'web-1', '-n', 'sts', '-o', 'jsonpath={.spec.volumes[?(@.name=="www")].persistentVolumeClaim.claimName}']).stdout;
+  assert.equal(volumes, 'www-web-1');
+  assert.match(ok(kubectl(cluster, ['get', 'pvc', 'www-web-0', '-n', 'sts', '--show-labels']), 'labels'), /app=web/);
+});

@@ -163,11 +163,11 @@ async function syncUnboundClaim(d: BinderDeps, claim: Readonly<KubeObject>): Pro
 /** An external (or our built-in) provisioner is asked through the claim's annotations. */
 async function askProvisioner(d: BinderDeps, claim: Readonly<KubeObject>, provisioner: string): Promise<void> {
   const a = claim.metadata.annotations ?? {};
-  if (a[annotations.storageProvisioner] !== provisioner || a[annotations.betaStorageProvisioner] !== provisioner) {
-    const next = structuredClone(claim as KubeObject);
-    next.metadata.annotations = { ...a, [annotations.storageProvisioner]: provisioner, [annotations.betaStorageProvisioner]: provisioner };
-    if (!(await putIgnoringGone(d.client, pathFor(R.persistentvolumeclaims, claim.metadata.namespace, claim.metadata.name), next))) return;
-  }
+  // Said once, when the provisioner is first asked (later syncs of the waiting claim stay quiet).
+  if (a[annotations.storageProvisioner] === provisioner && a[annotations.betaStorageProvisioner] === provisioner) return;
+  const next = structuredClone(claim as KubeObject);
+  next.metadata.annotations = { ...a, [annotations.storageProvisioner]: provisioner, [annotations.betaStorageProvisioner]: provisioner };
+  if (!(await putIgnoringGone(d.client, pathFor(R.persistentvolumeclaims, claim.metadata.namespace, claim.metadata.name), next))) return;
   d.recorder.event(
     claim as KubeObject,
     'Normal',

@@ -5,7 +5,7 @@ import { StatusError } from '../../../src/api/status.js';
 import { defaultStorageClassAdmission } from '../../../src/admission/default-storage-class.js';
 import { persistentVolumeClaimResizeAdmission } from '../../../src/admission/pvc-resize.js';
 import { storageObjectInUseProtectionAdmission } from '../../../src/admission/storage-object-in-use.js';
-import type { ObjectReader } from '../../../src/admission/storage-reader.js';
+import type { AdmissionReader } from '../../../src/admission/reader.js';
 import type { AdmissionRequest } from '../../../src/admission/types.js';
 
 const sc = (name: string, created: string, extra: Record<string, unknown> = {}, isDefault = true): KubeObject => ({
@@ -16,7 +16,7 @@ const sc = (name: string, created: string, extra: Record<string, unknown> = {}, 
   ...extra,
 });
 
-function reader(classes: KubeObject[]): ObjectReader {
+function reader(classes: KubeObject[]): AdmissionReader {
   return {
     list: async () => classes,
     get: async (_gr, _ns, name) => classes.find((c) => c.metadata.name === name),

@@ -112,6 +112,33 @@ test('StatefulSet: ordered creation waits for the predecessor to be ready; scale
   assert.deepEqual(api.writes('delete').map((a) => a.path), [`${podPath}/db-1`]);
 });
 
+test('StatefulSet: volumeClaimTemplates give each ordinal its own claim, created before the pod and kept after', async () => {
+  const api = new FakeApi();
+  const set: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'web', namespace: 'ns', uid: 'web-uid' },
+    spec: {
+      replicas: 1,
+      serviceName: 'web',
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x', volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }] }], volumes: [{ name: 'www', emptyDir: {} }, { name: 'tmp', emptyDir: {} }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'www', labels: { tier: 'data' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    },
+  };
+  api.seed('/apis/apps/v1/namespaces/ns/statefulsets', set);
+  const recorder = new RecordingRecorder();
+  await reconcileStatefulSet('ns/web', { client: api, statefulSets: api.indexer('/apis/apps/v1/namespaces/ns/statefulsets'), pods: api.indexer(podPath, idx), recorder, clock: new FakeClock() });
+  const creates = api.writes('create');
+  assert.deepEqual(creates.map((a) => a.path), ['/api/v1/namespaces/ns/persistentvolumeclaims', podPath]);
+  const claim = creates[0]?.body as KubeObject;
+  assert.equal(claim.metadata.name, 'www-web-0');
+  assert.deepEqual(claim.metadata.labels, { tier: 'data', app: 'web' });
+  assert.deepEqual(claim['spec'], { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
+  assert.deepEqual(((creates[1]?.body as KubeObject)['spec'] as Record<string, unknown>)['volumes'], [{ name: 'tmp', emptyDir: {} }, { name: 'www', persistentVolumeClaim: { claimName: 'www-web-0' } }]);
+  assert.ok(recorder.events.includes('Normal SuccessfulCreate web: create Claim www-web-0 Pod web-0 in StatefulSet web success'));
+});
+
 test('DaemonSet: one pod per eligible node, pinned by node affinity; tainted nodes skipped', async () => {
   const api = new FakeApi();
   api.seed('/apis/apps/v1/namespaces/ns/daemonsets', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ns', uid: 'ds-uid' }, spec: { template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [] } } } });

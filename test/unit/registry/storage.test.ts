@@ -132,3 +132,18 @@ test('csidriver, csinode, csistoragecapacity, volumeattachment: defaults, valida
   assert.deepEqual(create(va, { metadata: meta('x'), spec: { source: {} } }).errors, ['spec.attacher: Required value', 'spec.source: Required value: must specify exactly one of inlineVolumeSpec and persistentVolumeName', 'spec.nodeName: Required value']);
   assert.deepEqual(update(va, { ...structuredClone(att.obj), spec: { attacher: 'hostpath.csi.k8s.io', source: { persistentVolumeName: 'pv2' }, nodeName: 'node-1' } }, att.obj).errors.length, 1);
 });
+
+test('statefulset: mounts of volumeClaimTemplates validate, and the templates are validated as claims', () => {
+  const sts = strategy('apps', 'v1', 'statefulsets');
+  const set = (claimSpec: Record<string, unknown>) => ({
+    metadata: meta('web', 'ns'),
+    spec: {
+      serviceName: 'web',
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x', volumeMounts: [{ name: 'www', mountPath: '/www' }] }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: claimSpec }],
+    },
+  });
+  assert.deepEqual(create(sts, set({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } })).errors, []);
+  assert.deepEqual(create(sts, set({ resources: { requests: { storage: '1Gi' } } })).errors, ['spec.volumeClaimTemplates[0].spec.accessModes: Required value: at least 1 access mode is required']);
+});
