@@ -39,36 +39,74 @@ function asUser(s: Subject, bindingNamespace: string): UserInfo {
   return { name: s.name, groups: s.name === 'system:anonymous' ? ['system:unauthenticated'] : ['system:authenticated'] };
 }
 
-/** The grants that let `user` do `attrs` (a RoleBinding only in its namespace; "*" namespace = cluster-wide only). */
-function allowedBy(data: RbacData, user: UserInfo, attrs: Omit<Attributes, 'user'>): Grant[] {
+/** Grants by the subject they name, so that one identity's grants are found without scanning every binding. */
+class GrantIndex {
+  private readonly bySubject = new Map<string, Grant[]>();
+  /** Service accounts named by some binding, per namespace. */
+  readonly serviceAccounts = new Map<string, Set<string>>();
+
+  constructor(data: RbacData) {
+    for (const g of grants(data)) {
+      if (!g.role) continue;
+      for (const s of g.binding.subjects) {
+        const key = s.kind === 'ServiceAccount' ? `ServiceAccount:${s.namespace || g.binding.namespace}/${s.name}` : `${s.kind}:${s.name}`;
+        const list = this.bySubject.get(key) ?? [];
+        if (!list.includes(g)) list.push(g);
+        this.bySubject.set(key, list);
+        if (s.kind === 'ServiceAccount') {
+          const ns = s.namespace || g.binding.namespace;
+          const set = this.serviceAccounts.get(ns) ?? new Set<string>();
+          set.add(s.name);
+          this.serviceAccounts.set(ns, set);
+        }
+      }
+    }
+  }
+
+  of(user: UserInfo): Grant[] {
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user.name);
+    const keys = [`User:${user.name}`, ...(sa ? [`ServiceAccount:${sa[1]}/${sa[2]}`] : []), ...user.groups.map((g) => `Group:${g}`)];
+    return [...new Set(keys.flatMap((k) => this.bySubject.get(k) ?? []))];
+  }
+}
+
+/** Which of `mine` (one identity's grants) let it do `attrs` (a RoleBinding only in its namespace; "" = cluster-wide only). */
+function allowedBy(mine: readonly Grant[], user: UserInfo, attrs: Omit<Attributes, 'user'>): Grant[] {
   const a = { ...attrs, user };
-  return grants(data).filter((g) => {
-    if (!g.role || !g.binding.subjects.some((s) => subjectMatches(s, g.binding.namespace, user))) return false;
+  return mine.filter((g) => {
     if (g.bindingKind === 'RoleBinding' && (attrs.namespace === '' || attrs.namespace !== g.binding.namespace)) return false;
-    return g.role.rules.some((r) => ruleAllows(a, r));
+    return g.role!.rules.some((r) => ruleAllows(a, r));
   });
 }
 
-const can = (data: RbacData, user: UserInfo, verb: string, group: string, resource: string, namespace: string, subresource = '') =>
-  allowedBy(data, user, resourceAttributes({ verb, group, resource, subresource, name: '', namespace }));
+/** An identity and its grants, looked up once. */
+interface Identity {
+  user: UserInfo;
+  grants: Grant[];
+}
+
+const can = (who: Identity, verb: string, group: string, resource: string, namespace: string, subresource = '') =>
+  allowedBy(who.grants, who.user, resourceAttributes({ verb, group, resource, subresource, name: '', namespace }));
 
 /** What one identity can do that amounts to more than its grants say. */
-function directRisks(data: RbacData, user: UserInfo, namespaces: string[]): { severity: Severity; risk: string; via: Grant[] }[] {
+function directRisks(who: Identity): { severity: Severity; risk: string; via: Grant[] }[] {
   const out: { severity: Severity; risk: string; via: Grant[] }[] = [];
   const add = (severity: Severity, risk: string, via: Grant[]) => {
     if (via.length > 0) out.push({ severity, risk, via });
   };
-  add('critical', 'can do anything anywhere (cluster-admin)', can(data, user, '*', '*', '*', ''));
-  add('critical', 'can grant itself any permission (escalate or bind on ClusterRoles)', [...can(data, user, 'escalate', 'rbac.authorization.k8s.io', 'clusterroles', ''), ...can(data, user, 'bind', 'rbac.authorization.k8s.io', 'clusterroles', '')]);
-  add('critical', 'can impersonate any user, group or service account', [...can(data, user, 'impersonate', '', 'users', ''), ...can(data, user, 'impersonate', '', 'groups', ''), ...can(data, user, 'impersonate', '', 'serviceaccounts', '')]);
-  add('high', 'can read every Secret (credentials, service-account tokens)', [...can(data, user, 'get', '', 'secrets', ''), ...can(data, user, 'list', '', 'secrets', '')]);
-  add('high', 'can mint tokens for any service account', can(data, user, 'create', '', 'serviceaccounts', '', 'token'));
-  add('high', 'can run commands on nodes through the kubelet (nodes/proxy)', [...can(data, user, 'get', '', 'nodes', '', 'proxy'), ...can(data, user, 'create', '', 'nodes', '', 'proxy')]);
+  add('critical', 'can do anything anywhere (cluster-admin)', can(who, '*', '*', '*', ''));
+  add('critical', 'can grant itself any permission (escalate or bind on ClusterRoles)', [...can(who, 'escalate', 'rbac.authorization.k8s.io', 'clusterroles', ''), ...can(who, 'bind', 'rbac.authorization.k8s.io', 'clusterroles', '')]);
+  add('critical', 'can impersonate any user, group or service account', [...can(who, 'impersonate', '', 'users', ''), ...can(who, 'impersonate', '', 'groups', ''), ...can(who, 'impersonate', '', 'serviceaccounts', '')]);
+  add('high', 'can read every Secret (credentials, service-account tokens)', [...can(who, 'get', '', 'secrets', ''), ...can(who, 'list', '', 'secrets', '')]);
+  add('high', 'can mint tokens for any service account', can(who, 'create', '', 'serviceaccounts', '', 'token'));
+  add('high', 'can run commands on nodes through the kubelet (nodes/proxy)', [...can(who, 'get', '', 'nodes', '', 'proxy'), ...can(who, 'create', '', 'nodes', '', 'proxy')]);
+  // Namespaced findings come from RoleBindings, so only the namespaces where this identity has one.
+  const namespaces = [...new Set(who.grants.filter((g) => g.bindingKind === 'RoleBinding').map((g) => g.binding.namespace))].sort();
   for (const ns of namespaces) {
-    add('high', `can do anything in namespace ${ns}`, can(data, user, '*', '*', '*', ns).filter((g) => g.bindingKind === 'RoleBinding'));
-    add('high', `can grant itself any permission in namespace ${ns} (escalate or bind on Roles)`, [...can(data, user, 'escalate', 'rbac.authorization.k8s.io', 'roles', ns), ...can(data, user, 'bind', 'rbac.authorization.k8s.io', 'roles', ns)].filter((g) => g.bindingKind === 'RoleBinding'));
-    add('medium', `can read the Secrets of namespace ${ns}`, [...can(data, user, 'get', '', 'secrets', ns), ...can(data, user, 'list', '', 'secrets', ns)].filter((g) => g.bindingKind === 'RoleBinding'));
-    add('medium', `can mint tokens for the service accounts of namespace ${ns}`, can(data, user, 'create', '', 'serviceaccounts', ns, 'token').filter((g) => g.bindingKind === 'RoleBinding'));
+    add('high', `can do anything in namespace ${ns}`, can(who, '*', '*', '*', ns).filter((g) => g.bindingKind === 'RoleBinding'));
+    add('high', `can grant itself any permission in namespace ${ns} (escalate or bind on Roles)`, [...can(who, 'escalate', 'rbac.authorization.k8s.io', 'roles', ns), ...can(who, 'bind', 'rbac.authorization.k8s.io', 'roles', ns)].filter((g) => g.bindingKind === 'RoleBinding'));
+    add('medium', `can read the Secrets of namespace ${ns}`, [...can(who, 'get', '', 'secrets', ns), ...can(who, 'list', '', 'secrets', ns)].filter((g) => g.bindingKind === 'RoleBinding'));
+    add('medium', `can mint tokens for the service accounts of namespace ${ns}`, can(who, 'create', '', 'serviceaccounts', ns, 'token').filter((g) => g.bindingKind === 'RoleBinding'));
   }
   return out;
 }
@@ -79,7 +117,6 @@ function uniqueVia(gs: Grant[]): string[] {
 
 /** Every risk, most severe first: direct ones, and chains through the service accounts a subject can run pods as. */
 export function findRisks(data: RbacData, bootstrap: ReadonlySet<string>): Risk[] {
-  const namespaces = [...new Set(data.roleBindings.map((b) => b.namespace))].sort();
   const subjects = new Map<string, { subject: Subject; namespace: string; bindings: Grant[] }>();
   for (const g of grants(data)) {
     const key = `${g.bindingKind}/${g.binding.namespace}/${g.binding.name}`;
@@ -91,6 +128,7 @@ export function findRisks(data: RbacData, bootstrap: ReadonlySet<string>): Risk[
       subjects.set(text, entry);
     }
   }
+  const index = new GrantIndex(data);
   const risks: Risk[] = [];
   // Service accounts worth running as: those with a critical or high risk of their own.
   const powerfulSAs = new Map<string, { text: string; risk: string; via: Grant[] }[]>();
@@ -98,21 +136,29 @@ export function findRisks(data: RbacData, bootstrap: ReadonlySet<string>): Risk[
     const key = `${ns}/${name}`;
     if (!powerfulSAs.has(key)) {
       const user = asUser({ kind: 'ServiceAccount', name, namespace: ns }, ns);
-      powerfulSAs.set(key, directRisks(data, user, namespaces).filter((r) => r.severity !== 'medium').map((r) => ({ text: `ServiceAccount ${key}`, risk: r.risk, via: r.via })));
+      powerfulSAs.set(key, directRisks({ user, grants: index.of(user) }).filter((r) => r.severity !== 'medium').map((r) => ({ text: `ServiceAccount ${key}`, risk: r.risk, via: r.via })));
     }
     return powerfulSAs.get(key)!;
   };
-  const serviceAccountsIn = (ns: string) => [...new Set(grants(data).flatMap((g) => g.binding.subjects.filter((s) => s.kind === 'ServiceAccount' && (s.namespace || g.binding.namespace) === ns).map((s) => s.name)))].sort();
+  const saNamespaces = [...index.serviceAccounts.keys()].sort();
+  const serviceAccountsIn = (ns: string) => [...(index.serviceAccounts.get(ns) ?? [])].sort();
 
   for (const [text, { subject, namespace }] of subjects) {
     const user = asUser(subject, namespace);
-    for (const r of directRisks(data, user, namespaces)) {
+    const who: Identity = { user, grants: index.of(user) };
+    for (const r of directRisks(who)) {
       const open = subject.kind !== 'ServiceAccount' && everyone.has(subject.name);
       risks.push({ severity: open ? 'critical' : r.severity, subject: text, risk: open ? `everyone (${subject.name}) ${r.risk}` : r.risk, via: uniqueVia(r.via) });
     }
     // Chains: creating a workload in a namespace runs code as any of that namespace's service accounts.
-    for (const ns of namespaces) {
-      const creators = workloads.flatMap(([group, resource]) => can(data, user, 'create', group, resource, ns).map((g) => ({ g, resource })));
+    // The grants that let it create some workload, each where it applies: a cluster-wide one everywhere.
+    const workloadGrants = workloads.flatMap(([group, resource]) =>
+      who.grants.filter((g) => g.role!.rules.some((r) => ruleAllows({ ...resourceAttributes({ verb: 'create', group, resource, subresource: '', name: '', namespace: g.binding.namespace || 'any' }), user }, r))).map((g) => ({ g, resource })),
+    );
+    if (workloadGrants.length === 0) continue;
+    const reach = workloadGrants.some(({ g }) => g.bindingKind === 'ClusterRoleBinding') ? saNamespaces : [...new Set(workloadGrants.map(({ g }) => g.binding.namespace))].filter((ns) => index.serviceAccounts.has(ns));
+    for (const ns of reach) {
+      const creators = workloadGrants.filter(({ g }) => g.bindingKind === 'ClusterRoleBinding' || g.binding.namespace === ns);
       if (creators.length === 0) continue;
       for (const sa of serviceAccountsIn(ns)) {
         if (subject.kind === 'ServiceAccount' && (subject.namespace || namespace) === ns && subject.name === sa) continue;
