@@ -103,6 +103,12 @@ export const catalog: readonly ResourceInfo[] = [
   ...group('events.k8s.io', 'v1', 'io.k8s.api.events.v1', [
     { resource: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },
   ]),
+  // Served by the API server itself from the nodes' /stats/summary (apiserver/metrics-api/), where a cluster
+  // would aggregate metrics-server; get and list only.
+  ...group('metrics.k8s.io', 'v1beta1', 'io.k8s.metrics.pkg.apis.metrics.v1beta1', [
+    { resource: 'nodes', singularName: '', kind: 'NodeMetrics', namespaced: false, verbs: ['get', 'list'] },
+    { resource: 'pods', singularName: '', kind: 'PodMetrics', namespaced: true, verbs: ['get', 'list'] },
+  ]),
   ...group('networking.k8s.io', 'v1', 'io.k8s.api.networking.v1', [
     { resource: 'ingressclasses', singularName: 'ingressclass', kind: 'IngressClass', namespaced: false },
     { resource: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] },

@@ -48,6 +48,7 @@ function firstNodeBlock(clusterCidr: string): string {
 }
 import { startLocalNodeServer, type RunningNodeServer } from '../kubelet/server/index.js';
 import { installPodStreams } from '../apiserver/node-proxy/pod-streams.js';
+import { installMetricsApi } from '../apiserver/metrics-api/handler.js';
 import type { KubeletEndpoint } from '../apiserver/node-proxy/kubelet-connection.js';
 import { kubeletServingCertificate } from '../pki/index.js';
 import { createPrivateFile, securePermissions, takeDataDir } from './data-dir.js';
@@ -193,8 +194,10 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // pods/log, exec, attach, portforward go to the pod's node agent; this process's agents are reached directly.
   const localNodes = new Map<string, KubeletEndpoint>();
   const nodeServers: RunningNodeServer[] = [];
-  installPodStreams(apiserver.api, { ca: pki.ca.cert, cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, localNodes }, opts.authorizationMode === 'AlwaysAllow' ? undefined : auth.authorizer);
+  const kubeletClient = { ca: pki.ca.cert, cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, localNodes };
+  installPodStreams(apiserver.api, kubeletClient, opts.authorizationMode === 'AlwaysAllow' ? undefined : auth.authorizer);
   installHttpProxies(apiserver.api);
+  installMetricsApi(apiserver.api, { kubelet: kubeletClient });
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { akubectl, entry, kubectlBinary, repoRoot, startCluster, type Cluster } from './harness.js';
+import { akubectl, entry, kubectl, kubectlBinary, repoRoot, startCluster, type Cluster } from './harness.js';
 import { busyboxAvailable, busyboxImage, writeBusyboxArchive } from './test-images.js';
 import { checkRuntimeDeps } from '../../src/kubelet/containerd/deps.js';
 
@@ -74,8 +74,9 @@ before(async () => {
   const imported = spawnSync(process.execPath, [...entry('a-kube'), 'image', 'import', '--data-dir', cluster.dataDir, writeBusyboxArchive(work)], { encoding: 'utf8', cwd: repoRoot });
   assert.equal(imported.status, 0, imported.stderr);
   ok(['create', 'namespace', ns]);
-  ok(['apply', '-f', '-'], JSON.stringify(pod('target', { app: 'target' }, ['sleep', '3600'])));
+  ok(['apply', '-f', '-'], [pod('target', { app: 'target' }, ['sleep', '3600']), pod('burner', { app: 'burner' }, ['sh', '-c', 'while :; do :; done'])].map((o) => JSON.stringify(o)).join('\n---\n'));
   waitRunning('target');
+  waitRunning('burner');
 });
 
 after(async () => {
@@ -143,4 +144,39 @@ test('a-kubectl debug -i and a rejected duplicate name', opts, async () => {
   const dup = akubectl(cluster, ['debug', '-n', ns, 'target', `--image=${busyboxImage}`, '-c', 'main']);
   assert.notEqual(dup.status, 0);
   assert.match(dup.stderr, /spec\.ephemeralContainers\[\d+\]\.name: Duplicate value: "main"/);
+});
+
+test('kubectl top pod and node (1.32 and 1.27): a busy loop shows, memory in Mi, percentages of allocatable', opts, () => {
+  const rows = waitFor('pod metrics', () => {
+    const r = kubectl(cluster, ['top', 'pod', '-n', ns, '--no-headers']);
+    return r.status === 0 && /burner/.test(r.stdout) && /target/.test(r.stdout) ? r.stdout : undefined;
+  });
+  const burner = /^burner\s+(\d+)m\s+(\d+)Mi\s*$/m.exec(rows);
+  assert.ok(burner, rows);
+  assert.ok(Number(burner[1]) >= 50, `a busy loop shows clearly (the machine is shared): ${rows}`);
+  const header = kubectl(cluster, ['top', 'pod', '-n', ns, '-l', 'app=target']);
+  assert.equal(header.status, 0, header.stderr);
+  assert.match(header.stdout, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*\ntarget\s+\d+m\s+\d+Mi\s*\n$/);
+  const nodes = kubectl(cluster, ['top', 'node']);
+  assert.equal(nodes.status, 0, nodes.stderr);
+  assert.match(nodes.stdout, /^NAME\s+CPU\(cores\)\s+CPU(?:\(%\)|%)\s+MEMORY\(bytes\)\s+MEMORY(?:\(%\)|%)\s*\n\S+\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\s*\n$/);
+  const k127 = kubectlBinary('1.27');
+  if (k127) {
+    const old = kubectl(cluster, ['top', 'pod', '-n', ns, 'burner', '--containers'], { binary: k127 });
+    assert.equal(old.status, 0, old.stderr);
+    assert.match(old.stdout, /burner\s+main\s+\d+m\s+\d+Mi/);
+  }
+});
+
+test('a-kubectl top pod -A --containers --sum and top node; the raw metrics API', opts, () => {
+  const pods = ok(['top', 'pod', '-A', '--containers', '--sort-by=cpu', '--sum']);
+  const lines = pods.trim().split('\n');
+  assert.match(lines[0] ?? '', /^NAMESPACE\s+POD\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)$/);
+  assert.match(lines[1] ?? '', /^extras\s+burner\s+main\s+\d+m\s+\d+Mi$/, 'the busiest first');
+  assert.match(lines.at(-1) ?? '', /^\s+\d+m\s+\d+Mi$/);
+  assert.match(ok(['top', 'node']), /^NAME\s+CPU\(cores\)\s+CPU\(%\)\s+MEMORY\(bytes\)\s+MEMORY\(%\)\n\S+\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\n$/);
+  const raw = JSON.parse(ok(['get', '--raw', `/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods/burner`])) as Record<string, any>;
+  assert.equal(raw['kind'], 'PodMetrics');
+  assert.match(raw['window'], /^\d+(\.\d+)?s$/);
+  assert.match(raw['containers'][0]['usage']['cpu'], /^\d+n$|^\d+u$|^\d+m$|^\d+$/);
 });

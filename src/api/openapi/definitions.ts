@@ -1,4 +1,5 @@
 // The OpenAPI definitions a-kube ships (src/api/generated/definitions.json) and the lookups built on them.
+import { metricsDefinitions } from './metrics-definitions.js';
 import { catalog } from '../catalog.js';
 import { loadGenerated } from '../generated-data.js';
 import { isRecord } from '../object.js';
@@ -21,7 +22,7 @@ const refPrefix = '#/definitions/';
 let withServed: Readonly<Record<string, Schema>> | undefined;
 
 export function allDefinitions(): Readonly<Record<string, Schema>> {
-  withServed ??= { ...loadGenerated<DefinitionsFile>('definitions.json').definitions, ...servedButDropped() };
+  withServed ??= { ...loadGenerated<DefinitionsFile>('definitions.json').definitions, ...servedButDropped(), ...metricsDefinitions };
   return withServed;
 }
 

@@ -19,8 +19,30 @@ function objects(key: 'clusterRoles' | 'clusterRoleBindings'): KubeObject[] {
   });
 }
 
+/**
+ * The role metrics-server installs where a-kube serves metrics.k8s.io itself: reading node and pod metrics,
+ * aggregated into view, edit and admin (so whoever may read pods in a namespace may `kubectl top` them).
+ */
+export function metricsReaderRole(): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: {
+      name: 'system:aggregated-metrics-reader',
+      labels: {
+        'k8s-app': 'metrics-server',
+        'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+        'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+        'rbac.authorization.k8s.io/aggregate-to-view': 'true',
+      },
+      annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+    },
+    rules: [{ apiGroups: ['metrics.k8s.io'], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] }],
+  };
+}
+
 export function bootstrapClusterRoles(): KubeObject[] {
-  return objects('clusterRoles');
+  return [...objects('clusterRoles'), metricsReaderRole()];
 }
 
 export function bootstrapClusterRoleBindings(): KubeObject[] {

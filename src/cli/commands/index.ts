@@ -27,6 +27,7 @@ export const rootCommands: CommandEntry[] = [
   { group: troubleshooting, name: 'exec', short: 'Execute a command in a container', load: async () => (await import('./exec.js')).command },
   { group: troubleshooting, name: 'port-forward', short: 'Forward one or more local ports to a pod', load: async () => (await import('./port-forward.js')).command },
   { group: troubleshooting, name: 'cp', short: 'Copy files and directories to and from containers', load: async () => (await import('./cp.js')).command },
+  { group: cluster, name: 'top', short: 'Display resource (CPU/memory) usage', load: async () => (await import('./top.js')).command },
   { group: troubleshooting, name: 'debug', short: 'Create debugging sessions for troubleshooting workloads and nodes', load: async () => (await import('./debug.js')).command },
   { group: troubleshooting, name: 'auth', short: 'Inspect authorization', load: async () => (await import('./auth.js')).command },
   { group: advanced, name: 'apply', short: 'Apply a configuration to a resource by file name or stdin', load: async () => (await import('./apply.js')).command },

@@ -3,7 +3,7 @@
 import { open } from 'node:fs/promises';
 import { CriClient, isCriNotFound } from '../cri/client.js';
 import type * as Cri from '../cri/types.js';
-import type { ContainerConfig, ContainerState, ContainerStatus, ExecStreams, ImageInfo, LogOptions, PodSandboxConfig, PodSandboxStatus, RegistryAuth, RuntimeEvent, RuntimeHealth, RuntimeService } from './types.js';
+import type { ContainerConfig, ContainerState, ContainerStatus, ContainerUsageSample, ExecStreams, ImageInfo, LogOptions, PodSandboxConfig, PodSandboxStatus, RegistryAuth, RuntimeEvent, RuntimeHealth, RuntimeService } from './types.js';
 
 const relistMs = 1000;
 
@@ -228,6 +228,38 @@ export class ContainerdRuntime implements RuntimeService {
       labels: { ...c.labels },
       annotations: { ...c.annotations },
     }));
+  }
+
+  /** CRI ListContainerStats, with the pod each container belongs to from the labels the node agent set. */
+  async containerStats(): Promise<ContainerUsageSample[]> {
+    const out: ContainerUsageSample[] = [];
+    const [stats, containers] = await Promise.all([this.cri.listContainerStats(), this.cri.listContainers()]);
+    // Only running containers use anything (the kubelet's summary leaves ended ones out too).
+    const running = new Set(containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.id));
+    for (const st of stats) {
+      const attrs = st.attributes;
+      if (!attrs || !running.has(attrs.id)) continue;
+      const labels = attrs?.labels ?? {};
+      const podName = labels['io.kubernetes.pod.name'];
+      const podNamespace = labels['io.kubernetes.pod.namespace'];
+      if (!attrs || !podName || !podNamespace) continue;
+      const counter = (v: { value: string } | null | undefined) => (v ? Number(v.value) : undefined);
+      const cpu = counter(st.cpu?.usage_core_nano_seconds);
+      const workingSet = counter(st.memory?.working_set_bytes);
+      const usage = counter(st.memory?.usage_bytes);
+      out.push({
+        containerId: attrs.id,
+        containerName: labels['io.kubernetes.container.name'] ?? attrs.metadata?.name ?? '',
+        podName,
+        podNamespace,
+        podUid: labels['io.kubernetes.pod.uid'] ?? '',
+        timestampNs: Number(st.cpu?.timestamp ?? st.memory?.timestamp ?? 0) || Date.now() * 1e6,
+        ...(cpu !== undefined ? { cpuUsageCoreNanoSeconds: cpu } : {}),
+        ...(workingSet !== undefined ? { memoryWorkingSetBytes: workingSet } : {}),
+        ...(usage !== undefined ? { memoryUsageBytes: usage } : {}),
+      });
+    }
+    return out;
   }
 
   async execSync(containerId: string, cmd: string[], timeoutSeconds: number) {

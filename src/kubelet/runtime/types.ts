@@ -113,6 +113,21 @@ export interface RegistryAuth {
   registryToken?: string;
 }
 
+/** One container's resource counters at one moment (CRI ListContainerStats). */
+export interface ContainerUsageSample {
+  containerId: string;
+  containerName: string;
+  podName: string;
+  podNamespace: string;
+  podUid: string;
+  /** When the runtime read the counters, in nanoseconds since the epoch. */
+  timestampNs: number;
+  /** Cumulative CPU time, nanoseconds. */
+  cpuUsageCoreNanoSeconds?: number;
+  memoryWorkingSetBytes?: number;
+  memoryUsageBytes?: number;
+}
+
 export type RuntimeEvent = { type: 'started' | 'exited' | 'removed'; sandboxId: string; containerId: string };
 
 export interface RuntimeService {
@@ -139,6 +154,8 @@ export interface RuntimeService {
   logs(containerId: string, opts: LogOptions): AsyncIterable<string>;
   /** Container lifecycle events (CRI GetContainerEvents); returns an unsubscribe function. */
   subscribe(listener: (e: RuntimeEvent) => void): () => void;
+  /** Resource counters of the running containers; absent when the runtime keeps none. */
+  containerStats?(): Promise<ContainerUsageSample[]>;
   /** True for the simulated runtime: nothing runs, init containers complete at once. */
   readonly simulated?: boolean;
 }

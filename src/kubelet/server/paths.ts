@@ -2,6 +2,7 @@
 //   /containerLogs/{namespace}/{pod}/{container}
 //   /exec|/attach/{namespace}/{pod}/{container}  and  /exec|/attach/{namespace}/{pod}/{uid}/{container}
 //   /portForward/{namespace}/{pod}  and  /portForward/{namespace}/{pod}/{uid}
+//   /stats/summary (the node's and its pods' CPU and memory usage)
 import type { PodRef } from './types.js';
 
 export type NodePath =
@@ -9,7 +10,8 @@ export type NodePath =
   | { kind: 'exec' | 'attach'; pod: PodRef; container: string }
   | { kind: 'portForward'; pod: PodRef }
   | { kind: 'logs'; file: string }
-  | { kind: 'healthz' };
+  | { kind: 'healthz' }
+  | { kind: 'statsSummary' };
 
 function segments(path: string): string[] | undefined {
   const parts = path.split('/').slice(1);
@@ -22,6 +24,7 @@ function segments(path: string): string[] | undefined {
 
 export function parseNodePath(pathname: string): NodePath | undefined {
   if (pathname === '/healthz') return { kind: 'healthz' };
+  if (pathname === '/stats/summary') return { kind: 'statsSummary' };
   if (pathname === '/logs' || pathname.startsWith('/logs/')) return { kind: 'logs', file: pathname.slice('/logs'.length).replace(/^\/+/, '') };
   const s = segments(pathname);
   if (!s || s.some((x) => x === '')) return undefined;

@@ -165,6 +165,13 @@ export async function startNodeServer(o: NodeServerOptions): Promise<RunningNode
           return serveLogs(req, res, p, url.searchParams);
         case 'logs':
           return serveNodeLogs(res, p.file);
+        case 'statsSummary': {
+          if (!b.statsSummary) throw notFound(`the container runtime "${b.runtimeName}" of node "${o.nodeName}" keeps no resource usage`);
+          const body = JSON.stringify(await b.statsSummary());
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+          res.end(body);
+          return;
+        }
         default:
           throw badRequest('Upgrade request required');
       }

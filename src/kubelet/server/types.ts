@@ -1,5 +1,6 @@
 // What the node agent's HTTPS server needs from the node: where a pod's containers are, their logs, and the
 // runtime's streaming endpoints (CRI Exec/Attach/PortForward answer a URL on the runtime's own streaming server).
+import type { Summary } from '../../api/stats-summary.js';
 import type { LogReadOptions } from './cri-log.js';
 
 export interface PodRef {
@@ -42,4 +43,6 @@ export interface NodeServerBackend {
   logs(c: LocatedContainer, o: LogReadOptions): AsyncIterable<string>;
   /** Absent when the runtime runs no processes (the simulated one). */
   streaming?: StreamingService;
+  /** The node's and its pods' resource usage (/stats/summary); absent when the runtime keeps no counters. */
+  statsSummary?: () => Promise<Summary>;
 }

@@ -81,6 +81,10 @@ test('aggregation: admin includes edit includes view, computed from the aggregat
   assert.equal(rbacDecision(index, attrs('list', 'deployments', 'apps')).decision, 'allow');
   assert.equal(rbacDecision(index, attrs('list', 'secrets')).decision, 'no-opinion');
   assert.equal(rbacDecision(index, attrs('create', 'pods')).decision, 'no-opinion');
+  // system:aggregated-metrics-reader reaches view (and so edit and admin): `kubectl top pod` for pod readers.
+  assert.equal(rbacDecision(index, attrs('list', 'pods', 'metrics.k8s.io')).decision, 'allow');
+  assert.equal(rbacDecision(index, attrs('get', 'pods', 'metrics.k8s.io')).decision, 'allow');
+  assert.ok(edit.rules.some((r) => (r.apiGroups ?? []).includes('metrics.k8s.io')) && admin.rules.some((r) => (r.apiGroups ?? []).includes('metrics.k8s.io')));
 });
 
 test('the informer follows the watch cache: create, update and delete reach the index', async () => {
