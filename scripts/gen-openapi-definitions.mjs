@@ -10,13 +10,14 @@ const source = process.argv[2] ?? join(root, '../shared/reference/openapi/kubern
 const swagger = JSON.parse(readFileSync(source, 'utf8'));
 
 const dropped = new Set(['description', 'example', 'externalDocs']);
-function strip(node) {
-  if (Array.isArray(node)) return node.map(strip);
+function strip(node, underProperties = false) {
+  if (Array.isArray(node)) return node.map((n) => strip(n));
   if (node === null || typeof node !== 'object') return node;
   const out = {};
   for (const [k, v] of Object.entries(node)) {
-    if (dropped.has(k)) continue;
-    out[k] = strip(v);
+    // keys under "properties" are field names (JSONSchemaProps has fields called description and example)
+    if (!underProperties && dropped.has(k)) continue;
+    out[k] = strip(v, !underProperties && k === 'properties');
   }
   return out;
 }

@@ -127,6 +127,9 @@ export const catalog: readonly ResourceInfo[] = [
     { resource: 'rolebindings', singularName: 'rolebinding', kind: 'RoleBinding', namespaced: true },
     { resource: 'roles', singularName: 'role', kind: 'Role', namespaced: true },
   ]),
+  ...group('apiextensions.k8s.io', 'v1', 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1', [
+    { resource: 'customresourcedefinitions', singularName: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: [status('CustomResourceDefinition')] },
+  ]),
 ];
 
 /** Group → versions in preference order. */

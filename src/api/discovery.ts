@@ -1,8 +1,11 @@
 // The discovery documents: legacy (/api, /apis, /apis/<g>, /api/v1, /apis/<g>/<v>) and aggregated
 // (apidiscovery.k8s.io v2 and v2beta1, chosen by the Accept header on /api and /apis).
 import { createHash } from 'node:crypto';
-import { catalog, servedGroups } from './catalog.js';
 import { groupVersion, type ResourceInfo } from './resource-info.js';
+import { ResourceRegistry } from './resource-registry.js';
+
+/** The built-ins alone: what the documents show when no run-time registry is given. */
+const builtinRegistry = new ResourceRegistry();
 
 export interface GroupVersionForDiscovery {
   groupVersion: string;
@@ -95,8 +98,8 @@ export interface APIGroupDiscoveryList {
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** GET /api */
-export function apiVersions(serverAddress: string): APIVersions {
-  return { kind: 'APIVersions', versions: servedGroups().get('') ?? [], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+export function apiVersions(serverAddress: string, reg: ResourceRegistry = builtinRegistry): APIVersions {
+  return { kind: 'APIVersions', versions: reg.servedGroups().get('') ?? [], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
 function groupEntry(name: string, versions: string[]): APIGroup {
@@ -106,16 +109,16 @@ function groupEntry(name: string, versions: string[]): APIGroup {
 }
 
 /** GET /apis */
-export function apiGroupList(): APIGroupList {
+export function apiGroupList(reg: ResourceRegistry = builtinRegistry): APIGroupList {
   const groups: APIGroup[] = [];
-  for (const [name, versions] of servedGroups()) if (name !== '') groups.push(groupEntry(name, versions));
+  for (const [name, versions] of reg.servedGroups()) if (name !== '') groups.push(groupEntry(name, versions));
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 
 /** GET /apis/<name> */
-export function apiGroup(name: string): (APIGroup & { kind: 'APIGroup'; apiVersion: 'v1' }) | undefined {
+export function apiGroup(name: string, reg: ResourceRegistry = builtinRegistry): (APIGroup & { kind: 'APIGroup'; apiVersion: 'v1' }) | undefined {
   if (name === '') return undefined;
-  const versions = servedGroups().get(name);
+  const versions = reg.servedGroups().get(name);
   if (!versions) return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(name, versions) };
 }
@@ -125,13 +128,13 @@ export function storageVersionHash(group: string, version: string, kind: string)
   return createHash('sha256').update(`${group}/${version}/${kind}`).digest().subarray(0, 8).toString('base64');
 }
 
-function resourcesOf(group: string, version: string): ResourceInfo[] {
-  return catalog.filter((r) => r.group === group && r.version === version);
+function resourcesOf(reg: ResourceRegistry, group: string, version: string): ResourceInfo[] {
+  return reg.all().filter((r) => r.group === group && r.version === version);
 }
 
 /** GET /api/v1 and /apis/<group>/<version> */
-export function apiResourceList(group: string, version: string): APIResourceList | undefined {
-  const served = resourcesOf(group, version);
+export function apiResourceList(group: string, version: string, reg: ResourceRegistry = builtinRegistry): APIResourceList | undefined {
+  const served = resourcesOf(reg, group, version);
   if (served.length === 0) return undefined;
   const resources: APIResource[] = [];
   for (const r of served) {
@@ -144,7 +147,7 @@ export function apiResourceList(group: string, version: string): APIResourceList
       ...(r.shortNames ? { shortNames: [...r.shortNames] } : {}),
       ...(r.categories ? { categories: [...r.categories] } : {}),
       // only persisted kinds have one; create-only reviews and bindings are never stored
-      ...(r.verbs.includes('get') ? { storageVersionHash: storageVersionHash(r.group, r.version, r.kind) } : {}),
+      ...(r.verbs.includes('get') ? { storageVersionHash: storageVersionHash(r.group, r.storageVersion ?? r.version, r.kind) } : {}),
     });
     for (const sub of r.subresources ?? []) {
       resources.push({
@@ -169,7 +172,8 @@ function resourceDiscovery(r: ResourceInfo): APIResourceDiscovery {
   }));
   return {
     resource: r.resource,
-    responseKind: { group: '', version: '', kind: r.kind },
+    // custom resources name their group and version here, as kube-apiserver's CRD handler does
+    responseKind: r.crd !== undefined ? { group: r.group, version: r.version, kind: r.kind } : { group: '', version: '', kind: r.kind },
     scope: r.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: r.singularName,
     verbs: [...r.verbs],
@@ -180,15 +184,15 @@ function resourceDiscovery(r: ResourceInfo): APIResourceDiscovery {
 }
 
 /** GET /api or /apis answered in the aggregated form (Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList). */
-export function aggregatedDiscovery(root: 'api' | 'apis', version: DiscoveryVersion): APIGroupDiscoveryList {
+export function aggregatedDiscovery(root: 'api' | 'apis', version: DiscoveryVersion, reg: ResourceRegistry = builtinRegistry): APIGroupDiscoveryList {
   const items: APIGroupDiscovery[] = [];
-  for (const [group, versions] of servedGroups()) {
+  for (const [group, versions] of reg.servedGroups()) {
     if ((root === 'api') !== (group === '')) continue;
     items.push({
       metadata: { ...(group !== '' ? { name: group } : {}), creationTimestamp: null },
       versions: versions.map((v) => ({
         version: v,
-        resources: resourcesOf(group, v).map(resourceDiscovery).sort((a, b) => (a.resource < b.resource ? -1 : 1)),
+        resources: resourcesOf(reg, group, v).map(resourceDiscovery).sort((a, b) => (a.resource < b.resource ? -1 : 1)),
         freshness: 'Current' as const,
       })),
     });

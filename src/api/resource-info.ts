@@ -33,6 +33,14 @@ export interface ResourceInfo {
    * for custom resources, `customResourceType(openAPIV3Schema)` from src/api/managedfields.
    */
   managedFieldsType?: TypeNode;
+  /** The version objects are stored in when it differs from `version` (custom resources with several versions). */
+  storageVersion?: string;
+  /** Set for resources a CustomResourceDefinition defines: the CRD's name. */
+  crd?: string;
+  /** A digest of a custom resource's schema and printer columns: changes when its OpenAPI document must. */
+  schemaHash?: string;
+  /** Patch content types refused with 415 (custom resources have no strategic merge patch). */
+  noStrategicMerge?: boolean;
 }
 
 export function groupVersion(r: { group: string; version: string }): string {

@@ -16,6 +16,8 @@ import { defaultWatchSettings, type WatchSettings } from './handlers/watch.js';
 import { createNonResourceHandler, defaultVersion, type HealthCheck, type VersionInfo } from './nonresource.js';
 import { createRouter, handlerKey, type CustomHandler } from './router.js';
 import { StoreRegistry } from './stores.js';
+import { ResourceRegistry } from '../api/resource-registry.js';
+import { startCrdController } from './apiextensions/crd-controller.js';
 import type { ApiRequest, ApiResponse, Handler } from './types.js';
 import { encodedJson } from '../storage/index.js';
 
@@ -55,14 +57,20 @@ export interface ApiServer {
   /** Add an admission plugin; it takes its place from src/admission/order.ts whatever the order of registration. */
   registerAdmission(plugin: AdmissionPlugin): void;
   readonly stores: StoreRegistry;
+  /** What is served now: the built-in catalog plus resources added at run time (CustomResourceDefinitions). */
+  readonly resources: ResourceRegistry;
   close(): Promise<void>;
 }
 
 export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> {
   useCachedObjectText(encodedJson);
   const now = cfg.now ?? (() => new Date());
+  const registry = new ResourceRegistry();
   const stores = new StoreRegistry({ storage: cfg.storage, now, ...(cfg.serviceClusterIPRange ? { serviceClusterIPRange: cfg.serviceClusterIPRange } : {}) });
   await stores.start();
+  // custom resources of CRDs already established are served from the first request on
+  const crds = startCrdController({ registry, stores, now });
+  await crds.ready;
   const subresources = new Map<string, CustomHandler>();
   const resources = new Map<string, CustomHandler>();
   const healthChecks: HealthCheck[] = cfg.healthChecks ?? [
@@ -74,6 +82,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     version: { ...defaultVersion, ...cfg.version },
     serverAddress: cfg.serverAddress ?? (() => '127.0.0.1:443'),
     healthChecks,
+    registry,
   });
   const nonResourcePaths = new Map<string, Handler>();
   // NamespaceLifecycle is part of every API server (it reads the namespaces the stores keep); the other plugins
@@ -85,7 +94,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     if (registered && (method === 'GET' || method === 'HEAD')) return registered(req, ctx);
     return nonResource(req, ctx);
   };
-  const route = createRouter({ stores, nonResource: nonResourceOrRegistered, watch: { ...defaultWatchSettings, ...cfg.watch }, now, subresources, resources, admission });
+  const route = createRouter({ registry, stores, nonResource: nonResourceOrRegistered, watch: { ...defaultWatchSettings, ...cfg.watch }, now, subresources, resources, admission });
   const inFlight = new InFlightGauge();
   const compactor = startCompactor({ storage: cfg.storage, ...(cfg.compactionIntervalMs !== undefined ? { intervalMs: cfg.compactionIntervalMs } : {}), log: (l) => process.stderr.write(`apiserver: ${l}\n`) });
   nonResourcePaths.set('/metrics', metricsHandler({ storage: cfg.storage, inFlight, compaction: () => compactor.stats() }));
@@ -104,7 +113,9 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     registerNonResource: (path, handler) => void nonResourcePaths.set(path, handler),
     registerAdmission: (plugin) => insertInOrder(admission, plugin),
     stores,
+    resources: registry,
     close: async () => {
+      crds.stop();
       compactor.stop();
       await stores.close();
     },

@@ -3,6 +3,8 @@
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType } from '../api/discovery.js';
 import { openapiV2Json, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Root } from '../api/openapi/index.js';
 import { accepts } from './negotiation.js';
+import { createHash } from 'node:crypto';
+import type { ResourceRegistry } from '../api/resource-registry.js';
 import { jsonText, textResponse, errorResponse } from './responses.js';
 import { errors } from '../api/status.js';
 import { headerValue, type ApiRequest, type ApiResponse, type RequestContext } from './types.js';
@@ -41,23 +43,13 @@ export interface NonResourceDeps {
   /** host:port for serverAddressByClientCIDRs. */
   serverAddress: () => string;
   healthChecks: HealthCheck[];
+  /** What is served now; every document follows its changes. */
+  registry: ResourceRegistry;
 }
 
 // Both spellings are accepted; the answer uses the one Go's mime parser can read (kube-openapi does the same).
 const openapiV2ProtoTypes = ['application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf'];
 const openapiV2ProtoReply = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
-
-function memo<T>(build: () => T): () => T {
-  let value: T | undefined;
-  let built = false;
-  return () => {
-    if (!built) {
-      value = build();
-      built = true;
-    }
-    return value as T;
-  };
-}
 
 function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
   if (!accept) return undefined;
@@ -72,30 +64,50 @@ function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | undefin
 
 export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiRequest, ctx: RequestContext) => Promise<ApiResponse> {
   const versionText = JSON.stringify(deps.version, null, 2);
-  const aggregated = new Map<string, string>();
-  const aggregatedText = (root: 'api' | 'apis', v: 'v2' | 'v2beta1') => {
-    const k = `${root}/${v}`;
-    let t = aggregated.get(k);
-    if (t === undefined) aggregated.set(k, (t = JSON.stringify(aggregatedDiscovery(root, v))));
-    return t;
+  const reg = deps.registry;
+  // Every document is built once per registry generation and kept as text.
+  let generation = -1;
+  const texts = new Map<string, string | null>();
+  let v2ProtoBytes: Buffer | undefined;
+  const fresh = () => {
+    if (generation === reg.generation) return;
+    generation = reg.generation;
+    texts.clear();
+    v2ProtoBytes = undefined;
   };
-  const apisText = memo(() => JSON.stringify(apiGroupList()));
-  const groupTexts = new Map<string, string | null>();
-  const resourceListTexts = new Map<string, string | null>();
-  const v2Json = memo(() => JSON.stringify(openapiV2Json()));
-  const v2Proto = memo(() => openapiV2Protobuf());
-  const v3Root = memo(() => JSON.stringify(openapiV3Root()));
-  const v3Docs = new Map<string, string | null>();
-
-  function cached(map: Map<string, string | null>, key: string, build: () => unknown): string | null {
-    let t = map.get(key);
+  function cached(key: string, build: () => unknown): string | null {
+    fresh();
+    let t = texts.get(key);
     if (t === undefined) {
       const doc = build();
       t = doc === undefined ? null : JSON.stringify(doc);
-      map.set(key, t);
+      texts.set(key, t);
     }
     return t;
   }
+  const aggregatedText = (root: 'api' | 'apis', v: 'v2' | 'v2beta1') => cached(`aggregated ${root}/${v}`, () => aggregatedDiscovery(root, v, reg)) ?? '';
+  const etags = new Map<string, string>();
+  /** The aggregated document with its ETag (a digest of the text), 304 when the client has it already. */
+  function aggregatedResponse(root: 'api' | 'apis', v: 'v2' | 'v2beta1', req: ApiRequest): ApiResponse {
+    const body = aggregatedText(root, v);
+    let etag = etags.get(body);
+    if (!etag) {
+      if (etags.size > 64) etags.clear();
+      etag = `"${createHash('sha512').update(body).digest('hex').toUpperCase()}"`;
+      etags.set(body, etag);
+    }
+    const headers = { 'content-type': discoveryContentType(v), etag, vary: 'Accept' };
+    if (headerValue(req.headers, 'if-none-match') === etag) return { status: 304, headers, body: '' };
+    return { status: 200, headers, body };
+  }
+  const apisText = () => cached('apis', () => apiGroupList(reg)) ?? '';
+  const v2Json = () => cached('openapi/v2', () => openapiV2Json(reg.all())) ?? '';
+  const v2Proto = () => {
+    fresh();
+    v2ProtoBytes ??= openapiV2Protobuf(reg.all());
+    return v2ProtoBytes;
+  };
+  const v3Root = () => cached('openapi/v3', () => openapiV3Root(reg.all())) ?? '';
 
   async function health(kind: 'healthz' | 'livez' | 'readyz', rest: string[], query: URLSearchParams): Promise<ApiResponse> {
     const exclude = new Set(query.getAll('exclude'));
@@ -134,24 +146,24 @@ export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiReques
     if ((first === 'healthz' || first === 'livez' || first === 'readyz')) return health(first, parts.slice(1), info.query);
     if (first === 'api' && parts.length === 1) {
       const v = wantsAggregated(accept);
-      if (v) return { status: 200, headers: { 'content-type': discoveryContentType(v) }, body: aggregatedText('api', v) };
-      return jsonText(200, JSON.stringify(apiVersions(deps.serverAddress())));
+      if (v) return aggregatedResponse('api', v, req);
+      return jsonText(200, JSON.stringify(apiVersions(deps.serverAddress(), reg)));
     }
     if (first === 'api' && parts.length === 2 && second) {
-      const t = cached(resourceListTexts, `/${second}`, () => apiResourceList('', second));
+      const t = cached(`/api/${second}`, () => apiResourceList('', second, reg));
       return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
     }
     if (first === 'apis' && parts.length === 1) {
       const v = wantsAggregated(accept);
-      if (v) return { status: 200, headers: { 'content-type': discoveryContentType(v) }, body: aggregatedText('apis', v) };
+      if (v) return aggregatedResponse('apis', v, req);
       return jsonText(200, apisText());
     }
     if (first === 'apis' && parts.length === 2 && second) {
-      const t = cached(groupTexts, second, () => apiGroup(second));
+      const t = cached(`/apis/${second}`, () => apiGroup(second, reg));
       return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
     }
     if (first === 'apis' && parts.length === 3 && second && third) {
-      const t = cached(resourceListTexts, `${second}/${third}`, () => apiResourceList(second, third));
+      const t = cached(`/apis/${second}/${third}`, () => apiResourceList(second, third, reg));
       return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
     }
     if (first === 'openapi' && second === 'v2' && parts.length === 2) {
@@ -161,7 +173,7 @@ export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiReques
     if (first === 'openapi' && second === 'v3') {
       if (parts.length === 2) return jsonText(200, v3Root());
       const gv = parts.slice(2).join('/');
-      const t = cached(v3Docs, gv, () => openapiV3GroupVersion(gv));
+      const t = cached(`openapi/v3/${gv}`, () => openapiV3GroupVersion(gv, reg.all()));
       return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
     }
     return errorResponse(errors.notFoundPath());

@@ -1,6 +1,6 @@
 // The last stage: non-resource paths to their endpoints, resource requests to the verb handlers.
 import type { AdmissionPlugin } from '../admission/types.js';
-import { findResource } from '../api/catalog.js';
+import type { ResourceRegistry } from '../api/resource-registry.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { handleBinding } from './binding.js';
 import { getObject, listObjects } from './handlers/read.js';
@@ -28,6 +28,8 @@ export interface CustomScope {
 export type CustomHandler = (scope: CustomScope) => Promise<ApiResponse>;
 
 export interface RouterDeps {
+  /** What is served now (built-ins and custom resources). */
+  registry: ResourceRegistry;
   stores: StoreRegistry;
   nonResource: Handler;
   watch: WatchSettings;
@@ -50,7 +52,7 @@ export function createRouter(deps: RouterDeps): Handler {
   return async function route(req, ctx) {
     const info = ctx.requestInfo;
     if (!info.isResourceRequest) return deps.nonResource(req, ctx);
-    const resource = findResource(info.apiGroup, info.apiVersion, info.resource);
+    const resource = deps.registry.find(info.apiGroup, info.apiVersion, info.resource);
     if (!resource) throw errors.notFoundPath();
     const isNamespacesResource = resource.group === '' && resource.resource === 'namespaces';
     if (!resource.namespaced && info.namespace && !isNamespacesResource) throw errors.notFoundPath();
@@ -98,7 +100,7 @@ export function createRouter(deps: RouterDeps): Handler {
     if (registered) return registered(custom);
     if (!(resource.verbs as string[]).includes(info.verb)) notAllowed(info.verb, resource);
     if (resource.group === '' && resource.resource === 'bindings') {
-      const pods = findResource('', 'v1', 'pods');
+      const pods = deps.registry.find('', 'v1', 'pods');
       if (!pods) throw errors.notFoundPath();
       const scope = await resourceScope(custom, deps);
       return handleBinding(scope, await deps.stores.storeFor(pods), undefined);

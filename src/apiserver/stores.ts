@@ -19,10 +19,16 @@ export interface StoreRegistryOptions {
   serviceClusterIPRange?: string;
 }
 
+/** The strategy of a resource added at run time (custom resources), or undefined for built-ins. */
+export type StrategyProvider = (resource: ResourceInfo) => Strategy | undefined;
+
 export class StoreRegistry {
   readonly #stores = new Map<string, Promise<Store>>();
   readonly #caches: ResourceCache[] = [];
+  /** The cache behind each store key, so a dropped store's cache can be closed. */
+  readonly #cacheByKey = new Map<string, ResourceCache>();
   #namespaces: Store | undefined;
+  #provider: StrategyProvider | undefined;
 
   constructor(private readonly opts: StoreRegistryOptions) {}
 
@@ -41,20 +47,48 @@ export class StoreRegistry {
     this.#namespaces = await this.storeFor(info);
   }
 
-  storeFor(resource: ResourceInfo): Promise<Store> {
+  /** Where custom resources' strategies come from (set once by the CRD controller). */
+  setStrategyProvider(provider: StrategyProvider): void {
+    this.#provider = provider;
+  }
+
+  /** Built-ins share one store per storage prefix; a custom resource has one per version (its own schema). */
+  #key(resource: ResourceInfo): string {
     const prefix = resourcePrefix(resource);
-    let store = this.#stores.get(prefix);
+    return resource.crd !== undefined ? `${prefix}@${resource.version}` : prefix;
+  }
+
+  storeFor(resource: ResourceInfo): Promise<Store> {
+    const key = this.#key(resource);
+    let store = this.#stores.get(key);
     if (!store) {
-      store = this.#create(resource);
-      this.#stores.set(prefix, store);
-      store.catch(() => this.#stores.delete(prefix));
+      store = this.#create(resource, key);
+      this.#stores.set(key, store);
+      store.catch(() => this.#stores.delete(key));
     }
     return store;
   }
 
-  async #create(resource: ResourceInfo): Promise<Store> {
+  /**
+   * Forgets the store of a run-time resource (its definition changed or went away): its cache closes, which ends
+   * its watches, and the next request builds a new store with the current strategy.
+   */
+  drop(resource: ResourceInfo): void {
+    const key = this.#key(resource);
+    this.#stores.delete(key);
+    const cache = this.#cacheByKey.get(key);
+    if (cache) {
+      this.#cacheByKey.delete(key);
+      const i = this.#caches.indexOf(cache);
+      if (i >= 0) this.#caches.splice(i, 1);
+      cache.close();
+    }
+  }
+
+  async #create(resource: ResourceInfo, key: string): Promise<Store> {
     const cache = createResourceCache(this.opts.storage, resourcePrefix(resource), this.opts.cacheOptions);
     this.#caches.push(cache);
+    this.#cacheByKey.set(key, cache);
     await cache.ready();
     return new Store({
       storage: this.opts.storage,
@@ -65,6 +99,8 @@ export class StoreRegistry {
   }
 
   #strategy(resource: ResourceInfo): Strategy {
+    const custom = resource.crd !== undefined ? this.#provider?.(resource) : undefined;
+    if (custom) return custom;
     const range = this.opts.serviceClusterIPRange;
     if (range && resource.group === '' && resource.resource === 'services') return serviceStrategy(resource, { ...defaultAllocatorConfig, serviceCIDR: range });
     return strategyFor(resource);
@@ -73,6 +109,7 @@ export class StoreRegistry {
   close(): void {
     for (const c of this.#caches) c.close();
     this.#caches.length = 0;
+    this.#cacheByKey.clear();
     this.#stores.clear();
   }
 }

@@ -5,6 +5,7 @@ import type { ResourceInfo } from '../api/resource-info.js';
 import { field, type FieldError } from '../api/status.js';
 import { configMapStrategy } from './configmap.js';
 import { cronJobStrategy } from './cronjob.js';
+import { crdStrategy } from './customresourcedefinition.js';
 import { daemonSetStrategy, controllerRevisionStrategy } from './daemonset.js';
 import { defineStrategy } from './define.js';
 import { deploymentStrategy } from './deployment.js';
@@ -35,6 +36,7 @@ export type { Strategy, TablePrinter, TableColumn, AllocationContext } from './s
 export { allocateService, firstServiceIP, defaultAllocatorConfig, type ServiceAllocatorConfig } from './service-allocator.js';
 export { podStatusSummary } from './pod-table.js';
 export { selectorMatches } from './label-selector.js';
+export { customResourceStrategy, type CustomResourceSpec } from './custom-resource.js';
 
 type Factory = (resource: ResourceInfo) => Strategy;
 
@@ -74,6 +76,7 @@ const factories: Record<string, Factory> = {
   '/secrets': secretStrategy,
   '/serviceaccounts': serviceAccountStrategy,
   '/services': (r) => serviceStrategy(r),
+  'apiextensions.k8s.io/customresourcedefinitions': crdStrategy,
   'apps/controllerrevisions': controllerRevisionStrategy,
   'apps/daemonsets': daemonSetStrategy,
   'apps/deployments': deploymentStrategy,

@@ -42,8 +42,25 @@ function servedButDropped(): Record<string, Schema> {
   return out;
 }
 
+/**
+ * Definitions added at run time (custom resources' schemas, named like "com.example.stable.v1.CronTab"): the same
+ * lookups serve them as the built-in ones, so every schema reader (OpenAPI, unknown fields, apply) works for both.
+ */
+const custom = new Map<string, Schema>();
+
+export function setCustomDefinition(name: string, schema: Schema | undefined): void {
+  if (schema === undefined) custom.delete(name);
+  else custom.set(name, schema);
+  byGvk = undefined;
+}
+
+/** Whether the definition was added at run time (a custom resource's). */
+export function isCustomDefinition(name: string): boolean {
+  return custom.has(name);
+}
+
 export function definition(name: string): Schema | undefined {
-  return allDefinitions()[name];
+  return custom.get(name) ?? allDefinitions()[name];
 }
 
 /** "#/definitions/io.k8s.api.core.v1.Pod" → "io.k8s.api.core.v1.Pod" (undefined for any other reference). */
@@ -71,7 +88,7 @@ let byGvk: Map<string, string> | undefined;
 export function definitionForKind(gvk: GroupVersionKind): string | undefined {
   if (!byGvk) {
     byGvk = new Map();
-    for (const [name, schema] of Object.entries(allDefinitions())) {
+    for (const [name, schema] of [...custom, ...Object.entries(allDefinitions())]) {
       for (const g of gvkList(schema)) if (!byGvk.has(gvkKey(g))) byGvk.set(gvkKey(g), name);
     }
   }
@@ -80,27 +97,28 @@ export function definitionForKind(gvk: GroupVersionKind): string | undefined {
 
 /** Every definition reachable from the roots through $ref, roots included, sorted by name. */
 export function referenceClosure(roots: Iterable<string>): string[] {
-  const defs = allDefinitions();
   const seen = new Set<string>();
   const pending = [...roots];
   while (pending.length > 0) {
     const name = pending.pop();
-    if (name === undefined || seen.has(name) || !defs[name]) continue;
+    if (name === undefined || seen.has(name)) continue;
+    const schema = definition(name);
+    if (!schema) continue;
     seen.add(name);
-    collectRefs(defs[name], pending);
+    collectRefs(schema, pending);
   }
   return [...seen].sort();
 }
 
-function collectRefs(node: unknown, out: string[]): void {
+function collectRefs(node: unknown, out: string[], underProperties = false): void {
   if (Array.isArray(node)) {
     for (const item of node) collectRefs(item, out);
   } else if (isRecord(node)) {
-    const target = refTarget(node['$ref']);
+    const target = underProperties ? undefined : refTarget(node['$ref']);
     if (target) out.push(target);
     for (const [key, value] of Object.entries(node)) {
-      // default values and enums are data, not schema
-      if (key !== 'default' && key !== 'enum') collectRefs(value, out);
+      // default values and enums are data, not schema (but a property may be named "default" or "enum")
+      if (underProperties || (key !== 'default' && key !== 'enum')) collectRefs(value, out, !underProperties && key === 'properties');
     }
   }
 }

@@ -1,5 +1,5 @@
 // What the v2 and v3 documents share: the definitions they include and the texts for top-level kinds.
-import { catalog } from '../catalog.js';
+import type { ResourceInfo } from '../resource-info.js';
 import { definition, definitionForKind, gvkList, referenceClosure, type Schema } from './definitions.js';
 import { endpointDefinitions, type PathSpec } from './endpoints.js';
 
@@ -15,9 +15,9 @@ const metaDefinitions = [
 ];
 
 /** The definitions a document over these paths needs: served kinds, their lists, bodies, responses and all they reference. */
-export function neededDefinitions(paths: readonly PathSpec[], groupVersionPath?: string): string[] {
+export function neededDefinitions(paths: readonly PathSpec[], resources: readonly ResourceInfo[], groupVersionPath?: string): string[] {
   const roots = new Set<string>(endpointDefinitions(paths));
-  for (const r of catalog) {
+  for (const r of resources) {
     const gv = r.group === '' ? `api/${r.version}` : `apis/${r.group}/${r.version}`;
     if (groupVersionPath !== undefined && gv !== groupVersionPath) continue;
     roots.add(r.definition);

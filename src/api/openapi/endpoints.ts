@@ -1,5 +1,4 @@
 // Every REST endpoint a-kube serves, derived from the catalog, in a form both OpenAPI writers (v2 and v3) render.
-import { catalog } from '../catalog.js';
 import type { ResourceInfo, SubresourceInfo } from '../resource-info.js';
 import { definitionForKind, type GroupVersionKind } from './definitions.js';
 import { deleteParams, listParams, param, subresourceParams, watchParam, writeParams, type ParamSpec } from './parameters.js';
@@ -134,7 +133,8 @@ function resourcePaths(r: ResourceInfo): PathSpec[] {
 }
 
 function patchOp(ctx: Context, operationId: string, description: string, payload: Payload, gvk: GroupVersionKind): OperationSpec {
-  return op(ctx, { method: 'patch', action: 'patch', operationId, description, gvk, parameters: [...writeParams, param.force], body: def(patchDef), bodyRequired: true, response: payload, alsoCodes: ['201'], consumes: patchMediaTypes });
+  const consumes = ctx.r.noStrategicMerge ? patchMediaTypes.filter((t) => t !== 'application/strategic-merge-patch+json') : patchMediaTypes;
+  return op(ctx, { method: 'patch', action: 'patch', operationId, description, gvk, parameters: [...writeParams, param.force], body: def(patchDef), bodyRequired: true, response: payload, alsoCodes: ['201'], consumes });
 }
 
 const isConnect = (sub: SubresourceInfo) => sub.kind.endsWith('Options');
@@ -187,7 +187,7 @@ function subresourcePaths(ctx: Context, sub: SubresourceInfo, path: string, scop
   return ops.length > 0 ? [{ path, groupVersionPath: gvPath, parameters: [...pathParams, param.pretty], operations: ops }] : [];
 }
 
-function discoveryPaths(): PathSpec[] {
+function discoveryPaths(resources: readonly ResourceInfo[]): PathSpec[] {
   const resourceList = (gvPath: string, group: string, version: string): PathSpec => ({
     path: `/${gvPath}/`, groupVersionPath: gvPath, parameters: [], operations: [{
       method: 'get', operationId: `get${groupWord(group)}${capitalize(version)}APIResources`, description: 'get available resources', tag: tagOf(group, version),
@@ -196,7 +196,7 @@ function discoveryPaths(): PathSpec[] {
   });
   const seen = new Set<string>();
   const out: PathSpec[] = [];
-  for (const r of catalog) {
+  for (const r of resources) {
     const gvPath = groupVersionPath(r.group, r.version);
     if (seen.has(gvPath)) continue;
     seen.add(gvPath);
@@ -205,12 +205,16 @@ function discoveryPaths(): PathSpec[] {
   return out;
 }
 
-let cached: PathSpec[] | undefined;
+const cached = new WeakMap<readonly ResourceInfo[], PathSpec[]>();
 
-/** All endpoints, sorted by path (Kubernetes' documents list them that way). */
-export function endpoints(): readonly PathSpec[] {
-  cached ??= [...discoveryPaths(), ...catalog.flatMap(resourcePaths)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return cached;
+/** All endpoints of these resources (the served list of a ResourceRegistry), sorted by path as Kubernetes lists them. */
+export function endpoints(resources: readonly ResourceInfo[]): readonly PathSpec[] {
+  let hit = cached.get(resources);
+  if (!hit) {
+    hit = [...discoveryPaths(resources), ...resources.flatMap(resourcePaths)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    cached.set(resources, hit);
+  }
+  return hit;
 }
 
 /** The definitions the endpoints mention (bodies and responses). */

@@ -5,6 +5,8 @@
 import { isRecord } from '../object.js';
 import { ProtoWriter } from './proto-writer.js';
 import { openapiV2Json } from './v2.js';
+import type { ResourceInfo } from '../resource-info.js';
+import { catalog } from '../catalog.js';
 
 type Json = Record<string, unknown>;
 
@@ -148,7 +150,7 @@ export function encodeDocument(doc: Json): Buffer {
   return w.finish();
 }
 
-let cached: Buffer | undefined;
+const cached = new WeakMap<readonly ResourceInfo[], Buffer>();
 
 /** The Content-Type to answer with (kube-openapi's). */
 export const openapiV2ProtobufContentType = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
@@ -158,7 +160,11 @@ export function acceptsOpenapiV2Protobuf(accept: string | undefined): boolean {
   return /application\/com\.github\.proto-openapi\.spec\.v2[@.]v1\.0\+protobuf/.test(accept ?? '');
 }
 
-export function openapiV2Protobuf(): Buffer {
-  cached ??= encodeDocument(openapiV2Json() as Json);
-  return cached;
+export function openapiV2Protobuf(resources: readonly ResourceInfo[] = catalog): Buffer {
+  let hit = cached.get(resources);
+  if (!hit) {
+    hit = encodeDocument(openapiV2Json(resources) as Json);
+    cached.set(resources, hit);
+  }
+  return hit;
 }

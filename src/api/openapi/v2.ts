@@ -3,6 +3,8 @@ import { refTo } from './definitions.js';
 import { neededDefinitions, publishedDefinition } from './document-parts.js';
 import { endpoints, type OperationSpec, type Payload } from './endpoints.js';
 import type { ParamSpec } from './parameters.js';
+import type { ResourceInfo } from '../resource-info.js';
+import { catalog } from '../catalog.js';
 
 type Json = Record<string, unknown>;
 
@@ -39,11 +41,13 @@ function v2Operation(o: OperationSpec): Json {
   };
 }
 
-let cached: Json | undefined;
+const cached = new WeakMap<readonly ResourceInfo[], Json>();
 
-export function openapiV2Json(): object {
-  if (cached) return cached;
-  const all = endpoints();
+/** The document for these resources (a ResourceRegistry's served list; the built-in catalog by default). */
+export function openapiV2Json(resources: readonly ResourceInfo[] = catalog): object {
+  const hit = cached.get(resources);
+  if (hit) return hit;
+  const all = endpoints(resources);
   const paths: Json = {};
   for (const p of all) {
     const item: Json = {};
@@ -52,8 +56,8 @@ export function openapiV2Json(): object {
     paths[p.path] = item;
   }
   const definitions: Json = {};
-  for (const name of neededDefinitions(all)) definitions[name] = publishedDefinition(name);
-  cached = {
+  for (const name of neededDefinitions(all, resources)) definitions[name] = publishedDefinition(name);
+  const doc: Json = {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: 'unversioned' },
     paths,
@@ -61,5 +65,6 @@ export function openapiV2Json(): object {
     security: [{ BearerToken: [] }],
     securityDefinitions,
   };
-  return cached;
+  cached.set(resources, doc);
+  return doc;
 }

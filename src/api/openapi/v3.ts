@@ -2,9 +2,11 @@
 import { createHash } from 'node:crypto';
 import { isRecord } from '../object.js';
 import { neededDefinitions, publishedDefinition } from './document-parts.js';
-import { endpoints, type OperationSpec, type Payload, type PathSpec } from './endpoints.js';
+import { endpoints, groupVersionPath, type OperationSpec, type Payload, type PathSpec } from './endpoints.js';
 import type { ParamSpec } from './parameters.js';
 import { securityDefinitions } from './v2.js';
+import type { ResourceInfo } from '../resource-info.js';
+import { catalog } from '../catalog.js';
 
 type Json = Record<string, unknown>;
 
@@ -18,12 +20,18 @@ const v3Overrides: Record<string, Json> = {
 };
 
 /** A v2 schema as v3 writes it: refs point into components.schemas, and a $ref with siblings is wrapped in allOf. */
-export function toV3Schema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toV3Schema);
+export function toV3Schema(node: unknown, underProperties = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => toV3Schema(n));
   if (!isRecord(node)) return node;
   const out: Json = {};
+  if (underProperties) {
+    // the keys are property names (a property may be called "default", "enum" or "$ref")
+    for (const [key, value] of Object.entries(node)) Object.defineProperty(out, key, { value: toV3Schema(value), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'default' || key === 'enum') out[key] = value;
+    if (key === 'properties') out[key] = toV3Schema(value, true);
+    else if (key === 'default' || key === 'enum') out[key] = value;
     else if (key === '$ref' && typeof value === 'string') out[key] = value.startsWith(v2Prefix) ? v3Prefix + value.slice(v2Prefix.length) : value;
     else out[key] = toV3Schema(value);
   }
@@ -62,7 +70,7 @@ function v3Operation(o: OperationSpec): Json {
   };
 }
 
-function buildDocument(gvPath: string, paths: PathSpec[]): Json {
+function buildDocument(gvPath: string, paths: PathSpec[], resources: readonly ResourceInfo[]): Json {
   const outPaths: Json = {};
   for (const p of paths) {
     const item: Json = {};
@@ -71,7 +79,7 @@ function buildDocument(gvPath: string, paths: PathSpec[]): Json {
     outPaths[p.path] = item;
   }
   const schemas: Json = {};
-  for (const name of neededDefinitions(paths, gvPath)) schemas[name] = v3Overrides[name] ?? toV3Schema(publishedDefinition(name));
+  for (const name of neededDefinitions(paths, resources, gvPath)) schemas[name] = v3Overrides[name] ?? toV3Schema(publishedDefinition(name));
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'unversioned' },
@@ -86,39 +94,51 @@ interface Built {
   hash: string;
 }
 
-let built: Map<string, Built> | undefined;
+const builtFor = new WeakMap<readonly ResourceInfo[], Map<string, Built>>();
+/** Documents by group/version path and the resources in it. */
+const byContent = new Map<string, Built>();
 
-function allBuilt(): Map<string, Built> {
-  if (built) return built;
+function allBuilt(resources: readonly ResourceInfo[]): Map<string, Built> {
+  const hit = builtFor.get(resources);
+  if (hit) return hit;
   const byGv = new Map<string, PathSpec[]>();
-  for (const p of endpoints()) {
+  for (const p of endpoints(resources)) {
     const list = byGv.get(p.groupVersionPath) ?? [];
     list.push(p);
     byGv.set(p.groupVersionPath, list);
   }
-  built = new Map();
+  const built = new Map<string, Built>();
   for (const [gvPath, paths] of [...byGv].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const document = buildDocument(gvPath, paths);
-    const bytes = Buffer.from(JSON.stringify(document));
-    built.set(gvPath, { document, bytes, hash: createHash('sha512').update(bytes).digest('hex').toUpperCase() });
+    // a group/version whose resources did not change keeps its document (and hash) across registry changes
+    const key = `${gvPath} ${JSON.stringify(resources.filter((r) => groupVersionPath(r.group, r.version) === gvPath))}`;
+    let b = byContent.get(key);
+    if (!b) {
+      const document = buildDocument(gvPath, paths, resources);
+      const bytes = Buffer.from(JSON.stringify(document));
+      b = { document, bytes, hash: createHash('sha512').update(bytes).digest('hex').toUpperCase() };
+      byContent.set(key, b);
+      if (byContent.size > 1000) byContent.delete(byContent.keys().next().value as string);
+    }
+    built.set(gvPath, b);
   }
+  builtFor.set(resources, built);
   return built;
 }
 
 /** /openapi/v3: one entry per served group/version, each naming its document with a content hash. */
-export function openapiV3Root(): object {
+export function openapiV3Root(resources: readonly ResourceInfo[] = catalog): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const [gvPath, b] of allBuilt()) paths[gvPath] = { serverRelativeURL: `/openapi/v3/${gvPath}?hash=${b.hash}` };
+  for (const [gvPath, b] of allBuilt(resources)) paths[gvPath] = { serverRelativeURL: `/openapi/v3/${gvPath}?hash=${b.hash}` };
   return { paths };
 }
 
 /** /openapi/v3/<gvPath> for gvPath "api/v1" or "apis/<group>/<version>"; undefined when not served. */
-export function openapiV3GroupVersion(gvPath: string): object | undefined {
-  return allBuilt().get(gvPath)?.document;
+export function openapiV3GroupVersion(gvPath: string, resources: readonly ResourceInfo[] = catalog): object | undefined {
+  return allBuilt(resources).get(gvPath)?.document;
 }
 
 /** The serialized document and its hash (upper-case sha512 hex), for ETag and the immutable ?hash= responses. */
-export function openapiV3GroupVersionBytes(gvPath: string): { bytes: Buffer; hash: string } | undefined {
-  const b = allBuilt().get(gvPath);
+export function openapiV3GroupVersionBytes(gvPath: string, resources: readonly ResourceInfo[] = catalog): { bytes: Buffer; hash: string } | undefined {
+  const b = allBuilt(resources).get(gvPath);
   return b ? { bytes: b.bytes, hash: b.hash } : undefined;
 }

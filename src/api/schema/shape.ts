@@ -26,7 +26,8 @@ const special: Record<string, Resolved> = {
 };
 
 const empty: Schema = {};
-const cache = new Map<string, Resolved>();
+/** By definition name, with the schema it was resolved from (definitions added at run time can be replaced). */
+const cache = new Map<string, { schema: Schema | undefined; resolved: Resolved }>();
 
 /** The definition name a node stands for, looking through `$ref` and a single-element `allOf`. */
 function referenced(node: Schema): string | undefined {
@@ -38,9 +39,9 @@ function referenced(node: Schema): string | undefined {
 }
 
 export function resolveDefinition(name: string): Resolved {
-  const hit = cache.get(name);
-  if (hit) return hit;
   const schema = definition(name);
+  const hit = cache.get(name);
+  if (hit && hit.schema === schema) return hit.resolved;
   const dot = name.lastIndexOf('.');
   const typeName = name.slice(dot + 1);
   const pkg = name.slice(name.lastIndexOf('.', dot - 1) + 1, dot);
@@ -53,7 +54,7 @@ export function resolveDefinition(name: string): Resolved {
     const inner = resolveNode(schema);
     resolved = { shape: inner.shape, goType: inner.shape.kind === 'opaque' || inner.shape.kind === 'map' ? `${pkg}.${typeName}` : inner.goType };
   }
-  cache.set(name, resolved);
+  cache.set(name, { schema, resolved });
   return resolved;
 }
 

@@ -3,7 +3,7 @@
 // The field path is the chain of struct fields from the root without list indices or map keys, and the struct named
 // is the innermost one holding the field, as Go's decoder keeps them.
 import { isRecord } from '../object.js';
-import { refTo, type Schema } from '../openapi/definitions.js';
+import { isCustomDefinition, refTo, type Schema } from '../openapi/definitions.js';
 import { numberText } from './number-literals.js';
 import { resolveNode } from './shape.js';
 
@@ -36,6 +36,8 @@ interface Context {
  * `<Kind> in version "<version>" cannot be handled as a <Kind>: <message>`.
  */
 export function typeErrors(definition: string, obj: unknown): string[] {
+  // custom resources decode into unstructured objects: their schema is checked by validation (422), not here
+  if (isCustomDefinition(definition)) return [];
   const out: string[] = [];
   walk(refTo(definition), obj, { struct: '', fields: undefined }, out);
   return out;

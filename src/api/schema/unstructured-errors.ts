@@ -3,7 +3,7 @@
 // not encoding/json's, answer a strategic merge patch: "cannot convert float64 to int32", "unrecognized type: int32",
 // "cannot restore map from slice". The converter names no field.
 import { isRecord } from '../object.js';
-import { refTo, type Schema } from '../openapi/definitions.js';
+import { isCustomDefinition, refTo, type Schema } from '../openapi/definitions.js';
 import { resolveNode } from './shape.js';
 import { quantityError, quantityFormatMessage } from './type-errors.js';
 
@@ -25,6 +25,8 @@ const intRanges: Record<string, [number, number]> = {
 
 /** The first conversion error in `obj` against the schema of `definition`, or undefined. */
 export function unstructuredError(definition: string, obj: unknown): string | undefined {
+  // custom resources decode into unstructured objects: their schema is checked by validation (422), not here
+  if (isCustomDefinition(definition)) return undefined;
   return check(refTo(definition), obj);
 }
 

@@ -16,6 +16,9 @@ import { checkBodyTypes, checkPatchedTypes } from './type-check.js';
 import { admissionFor } from '../admission.js';
 import { checkWriteOptions, fieldManagerFor, managerOf, recordWrite } from '../field-managers.js';
 
+/** Custom resources have no strategic merge patch (no Go struct tags to read merge keys from). */
+const customPatchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+
 export const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 function toStatus(e: unknown): unknown {
@@ -47,7 +50,8 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
   const dryRun = parseDryRun(s.info.query);
   const mode = parseFieldValidation(s.info.query);
   const type = mediaType(headerValue(s.req.headers, 'content-type'));
-  if (!patchTypes.includes(type)) throw errors.unsupportedMediaType(type, patchTypes);
+  const accepted = s.resource.noStrategicMerge ? customPatchTypes : patchTypes;
+  if (!accepted.includes(type)) throw errors.unsupportedMediaType(type, accepted);
   const bytes = await readBody(s.req);
   const isApply = type === 'application/apply-patch+yaml';
   const patch = parseStructured(bytes, isApply ? 'application/yaml' : 'application/json', target.expected.kind);

@@ -1,0 +1,250 @@
+// The API server's own CustomResourceDefinition loop (kube-apiserver runs the same loops in its apiextensions
+// server): accepts names (NamesAccepted), establishes (Established), records storedVersions, publishes the served
+// versions in the ResourceRegistry with their schemas, and on deletion removes every custom resource before the
+// customresourcecleanup finalizer is released (Terminating).
+import type { KubeObject } from '../../api/object.js';
+import { errors, StatusError, makeStatus } from '../../api/status.js';
+import type { ResourceInfo } from '../../api/resource-info.js';
+import type { ResourceRegistry } from '../../api/resource-registry.js';
+import { setCustomDefinition } from '../../api/openapi/definitions.js';
+import { customDefinitionName, isEstablished, publishedListSchema, publishedSchema, resourcesOfCrd, storageVersionOf } from '../../api/apiextensions/crd-resources.js';
+import { acceptNames, conditionsFor, type Condition } from '../../api/apiextensions/crd-names.js';
+import { crdCleanupFinalizer, type CustomResourceDefinition } from '../../api/apiextensions/types.js';
+import { customResourceStrategy } from '../../registry/index.js';
+import type { Strategy } from '../../registry/strategy.js';
+import type { Store } from '../../registry/store.js';
+import type { StoreRegistry } from '../stores.js';
+
+export interface CrdControllerDeps {
+  registry: ResourceRegistry;
+  stores: StoreRegistry;
+  now: () => Date;
+  log?: (line: string) => void;
+}
+
+export interface CrdController {
+  /** Resolves once every CRD present at start has been handled once. */
+  ready: Promise<void>;
+  stop(): void;
+}
+
+export function startCrdController(deps: CrdControllerDeps): CrdController {
+  const log = deps.log ?? ((l: string) => process.stderr.write(`crd-controller: ${l}\n`));
+  const stop = new AbortController();
+  const current = new Map<string, CustomResourceDefinition>();
+  const queue = new Set<string>();
+  let running = false;
+  let store: Store | undefined;
+
+  deps.stores.setStrategyProvider((resource) => strategyOf(resource));
+
+  function strategyOf(resource: ResourceInfo): Strategy | undefined {
+    const crd = resource.crd !== undefined ? current.get(resource.crd) : undefined;
+    const version = crd?.spec.versions.find((v) => v.name === resource.version);
+    if (!crd || !version) return undefined;
+    const base = customResourceStrategy({ resource, version });
+    if (crd.metadata.deletionTimestamp === undefined) return base;
+    return {
+      ...base,
+      prepareForCreate() {
+        throw new StatusError(makeStatus('MethodNotAllowed', 'create not allowed while custom resource definition is terminating'));
+      },
+    };
+  }
+
+  function enqueue(name: string): void {
+    queue.add(name);
+    if (!running) void drain();
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    try {
+      while (queue.size > 0 && !stop.signal.aborted) {
+        const [name] = queue;
+        if (name === undefined) break;
+        queue.delete(name);
+        try {
+          await reconcile(name);
+        } catch (e) {
+          if (stop.signal.aborted) return;
+          log(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+          setTimeout(() => enqueue(name), 1000).unref();
+        }
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  async function reconcile(name: string): Promise<void> {
+    if (!store) return;
+    const crd = current.get(name);
+    if (!crd) {
+      unpublish(name);
+      return;
+    }
+    if (crd.metadata.deletionTimestamp !== undefined) {
+      publish(crd);
+      await terminate(crd);
+      return;
+    }
+    const others = [...current.values()].filter((c) => c.metadata.name !== name);
+    const accepted = acceptNames(crd, others, deps.registry);
+    const conditions = conditionsFor(crd, accepted, deps.now());
+    const storage = storageVersionOf(crd);
+    const stored = [...(crd.status?.storedVersions ?? [])];
+    if (storage !== undefined && accepted.accepted && !stored.includes(storage)) stored.push(storage);
+    const status = {
+      ...(crd.status ?? {}),
+      conditions,
+      acceptedNames: accepted.names ?? crd.status?.acceptedNames ?? { plural: '', kind: '' },
+      storedVersions: stored,
+    };
+    if (JSON.stringify(status) !== JSON.stringify(crd.status)) {
+      await writeStatus(name, status);
+      return; // the watch brings the written object back
+    }
+    publish(crd);
+  }
+
+  async function writeStatus(name: string, status: NonNullable<CustomResourceDefinition['status']>): Promise<void> {
+    if (!store) return;
+    try {
+      await store.update('', name, (cur) => {
+        if (!cur) throw errors.notFound({ group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' }, name);
+        return { ...cur, status } as KubeObject;
+      }, { subresource: 'status', retryOnConflict: false });
+    } catch (e) {
+      if (e instanceof StatusError && (e.reason === 'Conflict' || e.reason === 'NotFound')) return; // a newer version is on its way
+      throw e;
+    }
+  }
+
+  /** Serves the CRD's versions (once Established) and its schemas; drops stores whose definition changed. */
+  function publish(crd: CustomResourceDefinition): void {
+    const name = crd.metadata.name ?? '';
+    const before = deps.registry.owned(name);
+    const next = isEstablished(crd) ? resourcesOfCrd(crd) : [];
+    const names = crd.status?.acceptedNames;
+    for (const r of next) {
+      const v = crd.spec.versions.find((x) => x.name === r.version);
+      if (!v || !names) continue;
+      setCustomDefinition(r.definition, publishedSchema(crd, v, r.kind));
+      const listDefinition = customDefinitionName(r.group, r.version, r.listKind);
+      setCustomDefinition(listDefinition, publishedListSchema(crd, v, r.kind, r.listKind));
+    }
+    const changed = JSON.stringify(before) !== JSON.stringify(next) || crdSpecChanged(crd);
+    if (changed) for (const r of before) deps.stores.drop(r);
+    for (const r of before) if (!next.some((n) => n.definition === r.definition)) forgetDefinitions(r);
+    deps.registry.set(name, next);
+  }
+
+  const specSeen = new Map<string, string>();
+  function crdSpecChanged(crd: CustomResourceDefinition): boolean {
+    const key = crd.metadata.name ?? '';
+    const text = JSON.stringify([crd.spec, crd.metadata.deletionTimestamp ?? null]);
+    const changed = specSeen.get(key) !== text;
+    specSeen.set(key, text);
+    return changed;
+  }
+
+  function forgetDefinitions(r: ResourceInfo): void {
+    setCustomDefinition(r.definition, undefined);
+    setCustomDefinition(customDefinitionName(r.group, r.version, r.listKind), undefined);
+  }
+
+  function unpublish(name: string): void {
+    for (const r of deps.registry.owned(name)) {
+      deps.stores.drop(r);
+      forgetDefinitions(r);
+    }
+    specSeen.delete(name);
+    deps.registry.remove(name);
+  }
+
+  /** Deletes every custom resource of a terminating CRD, then releases the cleanup finalizer. */
+  async function terminate(crd: CustomResourceDefinition): Promise<void> {
+    const name = crd.metadata.name ?? '';
+    if (!(crd.metadata.finalizers ?? []).includes(crdCleanupFinalizer)) return;
+    const setTerminating = async (reason: string, message: string) => {
+      const conditions: Condition[] = (crd.status?.conditions ?? []).filter((c) => c.type !== 'Terminating');
+      const old = crd.status?.conditions?.find((c) => c.type === 'Terminating');
+      if (old?.reason === reason && old.message === message) return;
+      conditions.push({ type: 'Terminating', status: 'True', lastTransitionTime: old?.status === 'True' && old.lastTransitionTime ? old.lastTransitionTime : rfc3339(deps.now()), reason, message });
+      await writeStatus(name, { ...(crd.status ?? {}), conditions });
+    };
+    const resources = deps.registry.owned(name);
+    const storageResource = resources.find((r) => r.storageVersion === undefined) ?? resources[0];
+    let remaining = 0;
+    if (storageResource) {
+      await setTerminating('InstanceDeletionInProgress', 'CustomResource deletion is in progress');
+      const crs = await deps.stores.storeFor(storageResource);
+      const listed = await crs.list('', {});
+      for (const item of listed.items) {
+        try {
+          await crs.delete(item.metadata.namespace ?? '', item.metadata.name ?? '', {});
+        } catch (e) {
+          if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
+        }
+      }
+      remaining = (await crs.list('', {})).items.length;
+    }
+    if (remaining > 0) {
+      await setTerminating('InstanceDeletionInProgress', `CustomResource deletion is in progress`);
+      setTimeout(() => enqueue(name), 500).unref();
+      return;
+    }
+    if (!store) return;
+    await store.update('', name, (cur) => {
+      if (!cur) throw errors.notFound({ group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' }, name);
+      const next = structuredClone(cur) as KubeObject;
+      next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== crdCleanupFinalizer);
+      return next;
+    }, { retryOnConflict: true }).catch((e: unknown) => {
+      if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
+    });
+  }
+
+  const ready = (async () => {
+    const info = deps.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+    if (!info) throw new Error('the catalog has no customresourcedefinitions');
+    store = await deps.stores.storeFor(info);
+    const watch = store.watch('', { signal: stop.signal, anyInitialState: false });
+    let resolveInitial: () => void = () => undefined;
+    const initial = new Promise<void>((r) => (resolveInitial = r));
+    void (async () => {
+      try {
+        for await (const batch of watch) {
+          for (const ev of batch) {
+            if (ev.type === 'INITIAL_END') {
+              // handle every CRD present at start before the server answers
+              await Promise.all([...current.keys()].map((n) => reconcile(n).catch((e) => log(`${n}: ${String(e)}`))));
+              resolveInitial();
+              continue;
+            }
+            const obj = ev.object as CustomResourceDefinition;
+            const n = obj.metadata.name ?? '';
+            if (ev.type === 'DELETED') current.delete(n);
+            else current.set(n, obj);
+            enqueue(n);
+          }
+        }
+      } catch (e) {
+        if (!stop.signal.aborted) log(`watch ended: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        resolveInitial();
+      }
+    })();
+    await initial;
+  })();
+
+  return {
+    ready,
+    stop: () => stop.abort(),
+  };
+}
+
+function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,197 @@
+// CustomResourceDefinitions against a real `a-kube up`, driven by the real kubectl (1.32 and 1.27) and
+// @kubernetes/client-node: apply a CRD with a schema, a status subresource and printer columns; create, get
+// (columns), patch, watch and delete custom resources; validation errors and defaults as Kubernetes words them;
+// `kubectl explain`; RBAC on a custom resource; deleting the CRD removes its resources.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import * as k8s from '@kubernetes/client-node';
+import { hasKubectl, kubectl, kubectlBinary, startCluster, type Cluster, type RunResult } from './harness.js';
+
+const skip = hasKubectl ? false : 'kubectl is not installed';
+let cluster: Cluster;
+
+before(async () => {
+  if (skip) return;
+  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'fake'], timeoutMs: 60_000 });
+});
+
+after(async () => {
+  await cluster?.cleanup();
+});
+
+function ok(r: RunResult, what: string): string {
+  assert.equal(r.status, 0, `${what}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+const crdYaml = (group: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: crontabs.${group}
+spec:
+  group: ${group}
+  scope: Namespaced
+  names:
+    plural: crontabs
+    singular: crontab
+    kind: CronTab
+    shortNames: [ct]
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+    additionalPrinterColumns:
+    - name: Spec
+      type: string
+      jsonPath: .spec.cronSpec
+    - name: Replicas
+      type: integer
+      jsonPath: .spec.replicas
+    - name: Age
+      type: date
+      jsonPath: .metadata.creationTimestamp
+    schema:
+      openAPIV3Schema:
+        type: object
+        description: A CronTab runs an image on a schedule.
+        properties:
+          spec:
+            type: object
+            description: What to run and when.
+            properties:
+              cronSpec:
+                type: string
+                description: The schedule in cron format.
+              image:
+                type: string
+              replicas:
+                type: integer
+                minimum: 1
+                maximum: 10
+                default: 1
+            required: [cronSpec]
+          status:
+            type: object
+            properties:
+              replicas:
+                type: integer
+`;
+
+const crYaml = (group: string, name: string, extra = '') => `apiVersion: ${group}/v1
+kind: CronTab
+metadata:
+  name: ${name}
+spec:
+  cronSpec: "* * * * */5"
+  image: my-image
+${extra}`;
+
+async function waitFor(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(100);
+  }
+}
+
+test('kubectl 1.32 and 1.27: CRD apply, custom resources with columns, defaults, validation, explain, patch, delete', { skip }, async () => {
+  const dir = cluster.dataDir;
+  for (const [label, binary, group] of [['1.32', 'kubectl', 'stable.example.com'], ['1.27', kubectlBinary('1.27'), 'old.example.com']] as const) {
+    if (!binary) continue;
+    const crdFile = join(dir, `crd-${label}.yaml`);
+    writeFileSync(crdFile, crdYaml(group));
+    assert.match(ok(kubectl(cluster, ['apply', '-f', crdFile], { binary }), `${label} apply crd`), new RegExp(`customresourcedefinition.apiextensions.k8s.io/crontabs.${group.replace(/\./g, '\\.')} created`));
+    ok(kubectl(cluster, ['wait', '--for=condition=Established', `crd/crontabs.${group}`, '--timeout=10s'], { binary }), `${label} wait established`);
+    const crFile = join(dir, `cr-${label}.yaml`);
+    writeFileSync(crFile, crYaml(group, 'my-cron'));
+    assert.match(ok(kubectl(cluster, ['apply', '-f', crFile], { binary }), `${label} apply cr`), new RegExp(`crontab.${group.replace(/\./g, '\\.')}/my-cron created`));
+    const table = ok(kubectl(cluster, ['get', `crontabs.${group}`], { binary }), `${label} get`);
+    assert.match(table, /^NAME\s+SPEC\s+REPLICAS\s+AGE\nmy-cron\s+\* \* \* \* \*\/5\s+1\s+\d+s\n$/, `${label}: ${table}`);
+    const json = JSON.parse(ok(kubectl(cluster, ['get', `ct.${group}`, 'my-cron', '-o', 'json'], { binary }), `${label} get json`));
+    assert.equal(json.spec.replicas, 1, 'defaulted');
+    // validation errors as Kubernetes words them
+    const badFile = join(dir, `bad-${label}.yaml`);
+    writeFileSync(badFile, crYaml(group, 'bad', '  replicas: 20\n'));
+    const bad = kubectl(cluster, ['apply', '-f', badFile], { binary });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, new RegExp(`The CronTab "bad" is invalid: spec.replicas: Invalid value: 20: spec.replicas in body should be less than or equal to 10`), bad.stderr);
+    // explain reads the published schema
+    const explain = ok(kubectl(cluster, ['explain', `crontabs.${group}.spec`], { binary }), `${label} explain`);
+    assert.match(explain, /KIND:\s+CronTab/);
+    assert.match(explain, /cronSpec\s+<string>.*-required-/s);
+    assert.match(explain, /The schedule in cron format\./);
+    // merge patch; strategic merge is refused with Kubernetes' text
+    ok(kubectl(cluster, ['patch', `crontab.${group}`, 'my-cron', '--type=merge', '-p', '{"spec":{"image":"other"}}'], { binary }), `${label} patch`);
+    const smp = kubectl(cluster, ['patch', `crontab.${group}`, 'my-cron', '-p', '{"spec":{"image":"x"}}'], { binary });
+    assert.notEqual(smp.status, 0);
+    assert.match(smp.stderr, /the body of the request was in an unknown format - accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/);
+    // the status subresource
+    ok(kubectl(cluster, ['patch', `crontab.${group}`, 'my-cron', '--subresource=status', '--type=merge', '-p', '{"status":{"replicas":2}}'], { binary: 'kubectl' }), `${label} patch status`);
+    const after = JSON.parse(ok(kubectl(cluster, ['get', `crontab.${group}`, 'my-cron', '-o', 'json'], { binary }), 'get after'));
+    assert.equal(after.spec.image, 'other');
+    assert.equal(after.status.replicas, 2);
+    assert.equal(after.metadata.generation, 2);
+    // deleting the CRD removes its custom resources
+    ok(kubectl(cluster, ['delete', '-f', crdFile], { binary }), `${label} delete crd`);
+    const gone = kubectl(cluster, ['get', 'crontabs.' + group, '-A'], { binary });
+    assert.notEqual(gone.status, 0, gone.stdout);
+  }
+});
+
+test('RBAC on a custom resource: an aggregated ClusterRole and kubectl auth can-i', { skip }, async () => {
+  const group = 'rbac.example.com';
+  const crdFile = join(cluster.dataDir, 'crd-rbac.yaml');
+  writeFileSync(crdFile, crdYaml(group));
+  ok(kubectl(cluster, ['apply', '-f', crdFile]), 'apply crd');
+  ok(kubectl(cluster, ['wait', '--for=condition=Established', `crd/crontabs.${group}`, '--timeout=10s']), 'wait');
+  // aggregated into the built-in "view" role through its aggregation label
+  ok(kubectl(cluster, ['create', 'clusterrole', 'crontab-viewer', `--verb=get,list,watch`, `--resource=crontabs.${group}`]), 'role');
+  ok(kubectl(cluster, ['label', 'clusterrole', 'crontab-viewer', 'rbac.authorization.k8s.io/aggregate-to-view=true']), 'label');
+  ok(kubectl(cluster, ['create', 'rolebinding', 'dana-view', '--clusterrole=view', '--user=dana', '-n', 'default']), 'binding');
+  await waitFor('aggregation', () => kubectl(cluster, ['auth', 'can-i', 'list', `crontabs.${group}`, '--as=dana', '-n', 'default']).stdout.trim() === 'yes');
+  assert.equal(kubectl(cluster, ['auth', 'can-i', 'create', `crontabs.${group}`, '--as=dana', '-n', 'default']).stdout.trim(), 'no');
+  const denied = kubectl(cluster, ['create', '-f', '-', '--as=dana', '-n', 'default'], { input: crYaml(group, 'x') });
+  assert.match(denied.stderr, new RegExp(`crontabs.${group.replace(/\./g, '\\.')} is forbidden: User "dana" cannot create resource "crontabs" in API group "${group.replace(/\./g, '\\.')}" in the namespace "default"`));
+  ok(kubectl(cluster, ['delete', '-f', crdFile]), 'delete crd');
+});
+
+test('@kubernetes/client-node: create, get, list, watch, patch, delete a custom resource', { skip }, async () => {
+  const group = 'client.example.com';
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const body = k8s.loadYaml<k8s.V1CustomResourceDefinition>(crdYaml(group));
+  await ext.createCustomResourceDefinition({ body });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const crd = await ext.readCustomResourceDefinition({ name: `crontabs.${group}` });
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+    if (Date.now() > deadline) throw new Error('not established');
+    await delay(50);
+  }
+  const events: string[] = [];
+  const watch = new k8s.Watch(kc);
+  let resolveDeleted!: () => void;
+  const deleted = new Promise<void>((r) => (resolveDeleted = r));
+  const req = await watch.watch(`/apis/${group}/v1/namespaces/default/crontabs`, {}, (phase, obj: { metadata?: { name?: string } }) => {
+    events.push(`${phase} ${obj.metadata?.name}`);
+    if (phase === 'DELETED') resolveDeleted();
+  }, () => {});
+  await custom.createNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs', body: { apiVersion: `${group}/v1`, kind: 'CronTab', metadata: { name: 'c1' }, spec: { cronSpec: '* * * * *' } } });
+  const got = await custom.getNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs', name: 'c1' }) as { spec: { replicas: number } };
+  assert.equal(got.spec.replicas, 1);
+  await custom.patchNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs', name: 'c1', body: { spec: { image: 'x' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  const list = await custom.listNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs' }) as { items: Array<{ spec: { image: string } }> };
+  assert.deepEqual(list.items.map((i) => i.spec.image), ['x']);
+  await custom.deleteNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs', name: 'c1' });
+  await Promise.race([deleted, delay(10_000).then(() => { throw new Error(`watch saw ${events.join(', ')}`); })]);
+  assert.deepEqual(events, ['ADDED c1', 'MODIFIED c1', 'DELETED c1']);
+  req.abort();
+  await ext.deleteCustomResourceDefinition({ name: `crontabs.${group}` });
+});
