@@ -11,6 +11,7 @@ import { WorkQueue } from '../client/workqueue.js';
 import { rec, specOf } from '../api/pod-util.js';
 import { pathFor, R } from '../client/control/resources.js';
 import { runController } from '../client/control/run.js';
+import { discoverCustomResources } from '../client/control/served-resources.js';
 import type { ControllerClient, ControllerContext, ReconcileResult } from '../client/control/types.js';
 
 export interface NamespaceDeps {
@@ -55,7 +56,9 @@ export async function reconcileNamespace(key: string, d: NamespaceDeps): Promise
   const finalizers = Array.isArray(specOf(ns)['finalizers']) ? (specOf(ns)['finalizers'] as string[]) : [];
   if (!finalizers.includes('kubernetes')) return;
   let remaining = 0;
-  for (const r of namespacedContentResources()) remaining += await deleteAll(d.client, r, key);
+  // custom resources are namespace content too: whatever discovery lists now
+  const custom = (await discoverCustomResources(d.client)).filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
+  for (const r of [...namespacedContentResources(), ...custom]) remaining += await deleteAll(d.client, r, key);
   if (remaining > 0) return { requeueAfterMs: d.retryMs ?? 1000 };
   const body: KubeObject = structuredClone(ns);
   body['spec'] = { ...rec(body['spec']), finalizers: finalizers.filter((f) => f !== 'kubernetes') };

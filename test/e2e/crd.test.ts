@@ -193,5 +193,11 @@ test('@kubernetes/client-node: create, get, list, watch, patch, delete a custom 
   await Promise.race([deleted, delay(10_000).then(() => { throw new Error(`watch saw ${events.join(', ')}`); })]);
   assert.deepEqual(events, ['ADDED c1', 'MODIFIED c1', 'DELETED c1']);
   req.abort();
+  // namespace deletion removes the custom resources in it
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'cr-ns' } } });
+  await custom.createNamespacedCustomObject({ group, version: 'v1', namespace: 'cr-ns', plural: 'crontabs', body: { apiVersion: `${group}/v1`, kind: 'CronTab', metadata: { name: 'in-ns' }, spec: { cronSpec: '* * * * *' } } });
+  await core.deleteNamespace({ name: 'cr-ns' });
+  await waitFor('namespace cr-ns gone', () => kubectl(cluster, ['get', 'ns', 'cr-ns']).status !== 0, 30_000);
   await ext.deleteCustomResourceDefinition({ name: `crontabs.${group}` });
 });
