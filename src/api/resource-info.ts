@@ -37,6 +37,8 @@ export interface ResourceInfo {
   storageVersion?: string;
   /** Set for resources a CustomResourceDefinition defines: the CRD's name. */
   crd?: string;
+  /** Where a custom resource's scale subresource reads and writes (simple JSON paths, e.g. ".spec.replicas"). */
+  scalePaths?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
   /** A digest of a custom resource's schema and printer columns: changes when its OpenAPI document must. */
   schemaHash?: string;
   /** Patch content types refused with 415 (custom resources have no strategic merge patch). */

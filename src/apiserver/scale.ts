@@ -7,6 +7,8 @@ import { parseDryRun } from './query.js';
 import { jsonResponse } from './responses.js';
 import type { ResourceScope } from './scope.js';
 import { errors, field } from '../api/status.js';
+import type { ResourceInfo } from '../api/resource-info.js';
+import { parseSimpleJsonPath, setValueAt, valueAt } from '../api/apiextensions/json-path.js';
 import { headerValue, type ApiResponse } from './types.js';
 import { patchTypes } from './handlers/patch.js';
 import { recordWrite } from './field-managers.js';
@@ -42,9 +44,21 @@ function selectorString(selector: unknown): string {
   return terms.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((t) => t[1]).join(',');
 }
 
-export function scaleOf(obj: Readonly<KubeObject>): KubeObject {
+type ScalePaths = NonNullable<ResourceInfo['scalePaths']>;
+
+/** A custom resource's Scale: replicas and selector read at the paths its CRD names. */
+function customScale(obj: Readonly<KubeObject>, paths: ScalePaths): { spec: number; status: number; selector: string } {
+  const at = (p: string | undefined) => (p ? valueAt(obj, parseSimpleJsonPath(p) ?? []) : undefined);
+  const spec = at(paths.specReplicasPath);
+  const status = at(paths.statusReplicasPath);
+  const selector = at(paths.labelSelectorPath);
+  return { spec: typeof spec === 'number' ? spec : 0, status: typeof status === 'number' ? status : 0, selector: typeof selector === 'string' ? selector : '' };
+}
+
+export function scaleOf(obj: Readonly<KubeObject>, paths?: ScalePaths): KubeObject {
   const spec = isRecord(obj['spec']) ? obj['spec'] : {};
   const status = isRecord(obj['status']) ? obj['status'] : {};
+  const custom = paths ? customScale(obj, paths) : undefined;
   const m = obj.metadata;
   return {
     kind: 'Scale',
@@ -56,8 +70,10 @@ export function scaleOf(obj: Readonly<KubeObject>): KubeObject {
       ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
       ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
     },
-    spec: { replicas: typeof spec['replicas'] === 'number' ? spec['replicas'] : 1 },
-    status: { replicas: typeof status['replicas'] === 'number' ? status['replicas'] : 0, selector: selectorString(spec['selector']) },
+    spec: { replicas: custom ? custom.spec : typeof spec['replicas'] === 'number' ? spec['replicas'] : 1 },
+    status: custom
+      ? { replicas: custom.status, ...(custom.selector ? { selector: custom.selector } : {}) }
+      : { replicas: typeof status['replicas'] === 'number' ? status['replicas'] : 0, selector: selectorString(spec['selector']) },
   };
 }
 
@@ -74,21 +90,24 @@ async function writeReplicas(s: ResourceScope, desired: KubeObject): Promise<Api
     name,
     (current) => {
       if (!current) throw errors.notFound({ group: s.resource.group, resource: s.resource.resource }, name);
-      current['spec'] = { ...(isRecord(current['spec']) ? current['spec'] : {}), replicas };
+      const paths = s.resource.scalePaths;
+      if (paths) {
+        if (!setValueAt(current, parseSimpleJsonPath(paths.specReplicasPath) ?? [], replicas)) throw errors.badRequest(`cannot set ${paths.specReplicasPath}`);
+      } else current['spec'] = { ...(isRecord(current['spec']) ? current['spec'] : {}), replicas };
       if (rv) current.metadata.resourceVersion = rv;
       return current;
     },
     // The writer owns the parent's spec.replicas, recorded under the scale subresource (as kube-apiserver does).
     { dryRun: parseDryRun(s.info.query), retryOnConflict: !rv, managedFields: recordWrite(s, 'scale') },
   );
-  return jsonResponse(200, scaleOf(object));
+  return jsonResponse(200, scaleOf(object, s.resource.scalePaths));
 }
 
 export async function handleScale(s: ResourceScope): Promise<ApiResponse> {
   const name = s.info.urlName;
   switch (s.info.verb) {
     case 'get':
-      return jsonResponse(200, scaleOf(await s.store.get(s.info.namespace, name)));
+      return jsonResponse(200, scaleOf(await s.store.get(s.info.namespace, name), s.resource.scalePaths));
     case 'update': {
       const desired = await decodeObject(s.req, scaleKind);
       checkBodyTypes(desired, scaleKind);
@@ -99,7 +118,7 @@ export async function handleScale(s: ResourceScope): Promise<ApiResponse> {
       const type = mediaType(headerValue(s.req.headers, 'content-type'));
       if (!patchTypes.includes(type) || type === 'application/apply-patch+yaml') throw errors.unsupportedMediaType(type, patchTypes.slice(0, 3));
       const patch = parseStructured(await readBody(s.req), 'application/json', 'Scale');
-      const current = scaleOf(await s.store.get(s.info.namespace, name));
+      const current = scaleOf(await s.store.get(s.info.namespace, name), s.resource.scalePaths);
       const patched =
         type === 'application/json-patch+json' ? applyJsonPatch(current, patch)
         : type === 'application/merge-patch+json' ? applyMergePatch(current, patch)

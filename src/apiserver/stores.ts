@@ -6,6 +6,8 @@ import { defaultAllocatorConfig, strategyFor } from '../registry/index.js';
 import { serviceStrategy } from '../registry/service.js';
 import type { Strategy } from '../registry/strategy.js';
 import { Store } from '../registry/store.js';
+import type { StorageConversion } from '../registry/store-types.js';
+import { decodeJsonObject } from '../storage/cache/decode.js';
 import { resourcePrefix } from '../registry/storage-codec.js';
 import { createResourceCache } from '../storage/cacher.js';
 import type { ResourceCache } from '../storage/cache-types.js';
@@ -21,6 +23,23 @@ export interface StoreRegistryOptions {
 
 /** The strategy of a resource added at run time (custom resources), or undefined for built-ins. */
 export type StrategyProvider = (resource: ResourceInfo) => Strategy | undefined;
+
+/**
+ * A custom resource version other than the storage version (conversion strategy None): only apiVersion differs
+ * between the stored and the served form.
+ */
+function storageConversion(resource: ResourceInfo): StorageConversion | undefined {
+  if (resource.crd === undefined || resource.storageVersion === undefined) return undefined;
+  const served = `${resource.group}/${resource.version}`;
+  const stored = `${resource.group}/${resource.storageVersion}`;
+  return {
+    toStorage: (obj) => ({ ...obj, apiVersion: stored }),
+    fromStorage: (obj) => {
+      obj.apiVersion = served;
+      return obj;
+    },
+  };
+}
 
 export class StoreRegistry {
   readonly #stores = new Map<string, Promise<Store>>();
@@ -86,7 +105,9 @@ export class StoreRegistry {
   }
 
   async #create(resource: ResourceInfo, key: string): Promise<Store> {
-    const cache = createResourceCache(this.opts.storage, resourcePrefix(resource), this.opts.cacheOptions);
+    const convert = storageConversion(resource);
+    const cacheOptions = { ...this.opts.cacheOptions, ...(convert ? { decode: (value: string) => convert.fromStorage(decodeJsonObject(value)) } : {}) };
+    const cache = createResourceCache(this.opts.storage, resourcePrefix(resource), cacheOptions);
     this.#caches.push(cache);
     this.#cacheByKey.set(key, cache);
     await cache.ready();
@@ -94,6 +115,7 @@ export class StoreRegistry {
       storage: this.opts.storage,
       cache,
       strategy: this.#strategy(resource),
+      ...(convert ? { convert } : {}),
       ...(this.opts.now ? { now: this.opts.now } : {}),
     });
   }

@@ -14,8 +14,18 @@ export interface StoreOptions {
   now?: () => Date;
   /** Validating admission, run after the strategy's validation and before the write. */
   validate?: (op: 'CREATE' | 'UPDATE', obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
+  /**
+   * Objects stored in another version than the one served (custom resources with several versions): writes go
+   * through toStorage, reads of storage through fromStorage (the cache is given the same decoding).
+   */
+  convert?: StorageConversion;
   /** ObjectMeta validation (create, and update against the old object). */
   validateMeta?: { create(obj: KubeObject): FieldError[]; update(obj: KubeObject, old: KubeObject): FieldError[] };
+}
+
+export interface StorageConversion {
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
 }
 
 export interface ListOptions {

@@ -113,7 +113,8 @@ export class Store {
         throw e;
       }
       for (const kv of page.kvs) {
-        const obj = decode(kv);
+        const stored = decode(kv);
+        const obj = this.opts.convert ? this.opts.convert.fromStorage(stored) : stored;
         if (o.filter && !o.filter(obj)) continue;
         items.push(obj);
         if (limit && items.length === limit) {
@@ -201,7 +202,7 @@ export class Store {
     const meta = obj.metadata;
     for (let attempt = 0; ; attempt++) {
       try {
-        const rev = await this.opts.storage.create(this.keyFor(namespace, meta.name ?? ''), encode(obj));
+        const rev = await this.opts.storage.create(this.keyFor(namespace, meta.name ?? ''), this.encodeStored(obj));
         await this.opts.cache.waitForRevision(rev);
         meta.resourceVersion = String(rev);
         return obj;
@@ -239,7 +240,13 @@ export class Store {
 
   private async current(key: string): Promise<{ kv: KeyValue; obj: KubeObject } | undefined> {
     const kv = await this.opts.storage.get(key);
-    return kv ? { kv, obj: decode(kv) } : undefined;
+    if (!kv) return undefined;
+    const obj = decode(kv);
+    return { kv, obj: this.opts.convert ? this.opts.convert.fromStorage(obj) : obj };
+  }
+
+  private encodeStored(obj: KubeObject): string {
+    return encode(this.opts.convert ? this.opts.convert.toStorage(obj) : obj);
   }
 
   /**
@@ -305,7 +312,7 @@ export class Store {
       if (deepEqual(obj, old)) return { object: old, created: false };
       if (opts.dryRun) return { object: obj, created: false };
       try {
-        const rev = await this.opts.storage.update(key, encode(obj), cur.kv.modRevision);
+        const rev = await this.opts.storage.update(key, this.encodeStored(obj), cur.kv.modRevision);
         await this.opts.cache.waitForRevision(rev);
         meta.resourceVersion = String(rev);
         return { object: obj, created: false };
@@ -404,7 +411,7 @@ export class Store {
         }
         const changed = this.markDeleting(obj, grace, pendingSpecFinalizers) || finalizersChanged;
         if (!changed || opts.dryRun) return { object: obj, deleted: false };
-        const rev = await this.opts.storage.update(key, encode(obj), cur.kv.modRevision);
+        const rev = await this.opts.storage.update(key, this.encodeStored(obj), cur.kv.modRevision);
         await this.opts.cache.waitForRevision(rev);
         meta.resourceVersion = String(rev);
         return { object: obj, deleted: false };

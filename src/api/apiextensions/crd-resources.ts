@@ -44,6 +44,7 @@ export function resourcesOfCrd(crd: CustomResourceDefinition): ResourceInfo[] {
       ...(subresources.length > 0 ? { subresources } : {}),
       definition: customDefinitionName(crd.spec.group, v.name, names.kind),
       ...(storage !== undefined && storage !== v.name ? { storageVersion: storage } : {}),
+      ...(v.subresources?.scale ? { scalePaths: { specReplicasPath: v.subresources.scale.specReplicasPath, statusReplicasPath: v.subresources.scale.statusReplicasPath, ...(v.subresources.scale.labelSelectorPath ? { labelSelectorPath: v.subresources.scale.labelSelectorPath } : {}) } } : {}),
       crd: name,
       noStrategicMerge: true,
       schemaHash: createHash('sha256').update(JSON.stringify([v.schema ?? null, v.additionalPrinterColumns ?? null, crd.spec.names])).digest('hex').slice(0, 16),

@@ -158,3 +158,38 @@ test('a CRD is established and its custom resources are served with schema, defa
     await s.close();
   }
 });
+
+test('several versions with conversion None: stored in the storage version, served in each', async () => {
+  const s = await testServer();
+  try {
+    const crd = cronTabCrd('multi.example.com');
+    const v1 = crd.spec.versions[0]!;
+    const beta = { ...v1, name: 'v1beta1', storage: false, subresources: { status: {}, scale: v1.subresources.scale } };
+    (crd.spec.versions as unknown[]).push(beta);
+    assert.equal((await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
+    await established(s, 'crontabs.multi.example.com');
+    const groups = (await s.call('GET', '/apis/multi.example.com')).json();
+    assert.deepEqual(groups['preferredVersion'], { groupVersion: 'multi.example.com/v1', version: 'v1' });
+    await s.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
+    const created = await s.call('POST', '/apis/multi.example.com/v1beta1/namespaces/default/crontabs', { apiVersion: 'multi.example.com/v1beta1', kind: 'CronTab', metadata: { name: 'b' }, spec: { cronSpec: '* * * * *' } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json()['apiVersion'], 'multi.example.com/v1beta1');
+    const viaV1 = await s.call('GET', '/apis/multi.example.com/v1/namespaces/default/crontabs/b');
+    assert.equal(viaV1.json()['apiVersion'], 'multi.example.com/v1');
+    const list = await s.call('GET', '/apis/multi.example.com/v1beta1/namespaces/default/crontabs');
+    assert.deepEqual((list.json()['items'] as Array<Record<string, unknown>>).map((i) => i['apiVersion']), ['multi.example.com/v1beta1']);
+    const stored = await s.api.stores.storeFor(s.api.resources.find('multi.example.com', 'v1', 'crontabs')!);
+    assert.equal((await stored.get('default', 'b')).apiVersion, 'multi.example.com/v1');
+    const patched = await s.call('PATCH', '/apis/multi.example.com/v1beta1/namespaces/default/crontabs/b', { spec: { image: 'i' } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(patched.json()['apiVersion'], 'multi.example.com/v1beta1');
+    const scale = await s.call('GET', '/apis/multi.example.com/v1beta1/namespaces/default/crontabs/b/scale');
+    assert.equal(scale.status, 200, scale.text);
+    assert.equal((scale.json()['spec'] as Record<string, unknown>)['replicas'], 1);
+    const scaled = await s.call('PATCH', '/apis/multi.example.com/v1/namespaces/default/crontabs/b/scale', { spec: { replicas: 3 } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(scaled.status, 200, scaled.text);
+    const after = (await s.call('GET', '/apis/multi.example.com/v1/namespaces/default/crontabs/b')).json();
+    assert.equal((after['spec'] as Record<string, unknown>)['replicas'], 3);
+  } finally {
+    await s.close();
+  }
+});
