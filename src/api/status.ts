@@ -187,7 +187,7 @@ function formatValue(v: unknown): string {
 /** "Invalid value: \"Foo\": detail" (the part after the field path). */
 export function formatFieldErrorBody(fe: FieldError): string {
   let s = fieldErrorText[fe.type];
-  const showsValue = fe.type === 'Invalid' || fe.type === 'NotSupported' || fe.type === 'Duplicate' || fe.type === 'NotFound';
+  const showsValue = fe.type === 'Invalid' || fe.type === 'NotSupported' || fe.type === 'Duplicate' || fe.type === 'NotFound' || (fe.type === 'TooMany' && fe.value !== undefined);
   if (showsValue && fe.renderedValue !== undefined) s += `: ${fe.renderedValue}`;
   else if (showsValue && fe.value !== undefined) s += `: ${formatValue(fe.value)}`;
   if (fe.type === 'NotSupported' && fe.supported && fe.supported.length > 0) {
