@@ -1,4 +1,5 @@
 // Legacy discovery (/api, /apis, then every group/version), cached in memory per server for the process.
+import { setMaxListeners } from 'node:events';
 import { isRecord } from '../api/object.js';
 import type { RestClient } from './rest.js';
 
@@ -54,6 +55,8 @@ export function forgetDiscovery(client: RestClient): void {
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 export async function fetchDiscovery(client: RestClient, signal?: AbortSignal): Promise<Discovery> {
+  // one request per group/version listens on the caller's signal at once (more than Node's default warning limit)
+  if (signal) setMaxListeners(1000, signal);
   const opts = { query: { timeout: '32s' }, ...(signal ? { signal } : {}) };
   const [core, apis] = await Promise.all([client.get<unknown>('/api', opts), client.get<unknown>('/apis', opts)]);
   const groups: DiscoveredGroup[] = [];
