@@ -10,6 +10,7 @@ import { byOwnerUid, objectKey, ownerUidIndex, type Indexer, type Informer } fro
 import { WorkQueue } from '../client/workqueue.js';
 import { pathFor } from '../client/control/resources.js';
 import { runController } from '../client/control/run.js';
+import { discoverCustomResources } from '../client/control/served-resources.js';
 import type { ControllerClient, ControllerContext, ReconcileResult } from '../client/control/types.js';
 
 export const uidIndex = 'uid';
@@ -46,6 +47,13 @@ function dependentsOf(d: GarbageCollectorDeps, uid: string): { info: ResourceInf
 
 type OwnerState = 'present' | 'absent' | 'waiting';
 
+/** An owner kind served by a CustomResourceDefinition the collector watches. */
+function customKind(d: GarbageCollectorDeps, apiVersion: string, kind: string): ResourceInfo | undefined {
+  const [g, v] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+  for (const r of d.resources.values()) if (r.info.group === g && r.info.kind === kind) return { ...r.info, version: v ?? r.info.version };
+  return undefined;
+}
+
 async function ownerState(d: GarbageCollectorDeps, dependent: KubeObject, ref: OwnerReference): Promise<OwnerState> {
   const stateOf = (o: KubeObject): OwnerState => (o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).includes('foregroundDeletion') ? 'waiting' : 'present');
   for (const r of d.resources.values()) {
@@ -53,7 +61,7 @@ async function ownerState(d: GarbageCollectorDeps, dependent: KubeObject, ref: O
     if (hit) return stateOf(hit);
   }
   // Not in any cache: ask the API server before calling it gone (caches lag).
-  const info = findByKind(ref.apiVersion, ref.kind);
+  const info = findByKind(ref.apiVersion, ref.kind) ?? customKind(d, ref.apiVersion, ref.kind);
   if (!info) return 'present'; // an owner kind we cannot look up: leave the dependent alone
   try {
     const live = await d.client.get<KubeObject>(objectPath(info, dependent.metadata.namespace, ref.name));
@@ -149,10 +157,9 @@ export function startGarbageCollector(ctx: ControllerContext): Promise<void> {
     }
   };
   const interesting = (obj: KubeObject) => (obj.metadata.ownerReferences ?? []).length > 0 || (obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).some((f) => f === 'orphan' || f === 'foregroundDeletion'));
-  for (const info of collectedResources()) {
+  const watchResource = (info: ResourceInfo) => {
     const inf = ctx.factory.informerFor({ path: pathFor(info), indexers: { [ownerUidIndex]: byOwnerUid, [uidIndex]: (o) => (o.metadata.uid ? [o.metadata.uid] : []) } });
     resources.set(resKey(info), { info, store: inf.store });
-    informers.push(inf);
     inf.addEventHandler({
       add(obj) {
         if (interesting(obj)) queue.add(keyOf(info, obj));
@@ -166,7 +173,52 @@ export function startGarbageCollector(ctx: ControllerContext): Promise<void> {
         enqueueWaitingOwners(obj);
       },
     });
-  }
+    return inf;
+  };
+  for (const info of collectedResources()) informers.push(watchResource(info));
   const deps: GarbageCollectorDeps = { client: ctx.client, resources };
+  // once a custom kind is known, dependents that name it as owner are looked at again
+  const ownedBy = (info: ResourceInfo) => {
+    for (const r of resources.values()) for (const obj of r.store.list()) {
+      if ((obj.metadata.ownerReferences ?? []).some((ref) => ref.kind === info.kind && ref.apiVersion.split('/')[0] === info.group)) queue.add(keyOf(r.info, obj));
+    }
+  };
+  void followCustomResources(ctx, resources, (info) => {
+    const inf = watchResource(info);
+    ownedBy(info);
+    return inf;
+  });
   return runController({ name: 'garbage-collector', informers, queue, reconcile: (key) => reconcileGarbage(key, deps), workers: ctx.workers ?? 5, signal: ctx.signal, log: ctx.log });
 }
+
+/**
+ * Custom resources come and go with their CRDs: every few seconds the collector reads discovery and watches the
+ * new ones (an informer asked for after start runs at once); resources no longer served are forgotten.
+ */
+async function followCustomResources(ctx: ControllerContext, resources: Map<string, GcResource>, watch: (info: ResourceInfo) => Informer): Promise<void> {
+  const custom = new Set<string>();
+  while (!ctx.signal.aborted) {
+    try {
+      const served = (await discoverCustomResources(ctx.client)).filter((r) => r.verbs.includes('list') && r.verbs.includes('watch') && r.verbs.includes('delete'));
+      const now = new Set(served.map(resKey));
+      for (const r of served) {
+        if (custom.has(resKey(r))) continue;
+        custom.add(resKey(r));
+        watch(r);
+      }
+      for (const k of [...custom]) if (!now.has(k)) {
+        custom.delete(k);
+        resources.delete(k);
+      }
+    } catch (e) {
+      ctx.log?.(`garbage-collector: discovery: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    await new Promise((r) => {
+      const t = setTimeout(r, customResourcePollMs);
+      t.unref?.();
+      ctx.signal.addEventListener('abort', () => { clearTimeout(t); r(undefined); }, { once: true });
+    });
+  }
+}
+
+const customResourcePollMs = 3000;

@@ -189,7 +189,12 @@ test('@kubernetes/client-node: create, get, list, watch, patch, delete a custom 
   await custom.patchNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs', name: 'c1', body: { spec: { image: 'x' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
   const list = await custom.listNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs' }) as { items: Array<{ spec: { image: string } }> };
   assert.deepEqual(list.items.map((i) => i.spec.image), ['x']);
+  // the garbage collector treats custom resources as owners like built-in ones
+  const owner = await custom.getNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs', name: 'c1' }) as { metadata: { uid: string } };
+  const core0 = kc.makeApiClient(k8s.CoreV1Api);
+  await core0.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'owned-by-c1', ownerReferences: [{ apiVersion: `${group}/v1`, kind: 'CronTab', name: 'c1', uid: owner.metadata.uid }] } } });
   await custom.deleteNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs', name: 'c1' });
+  await waitFor('the owned ConfigMap to be collected', () => kubectl(cluster, ['get', 'cm', 'owned-by-c1', '-n', 'default']).status !== 0, 30_000);
   await Promise.race([deleted, delay(10_000).then(() => { throw new Error(`watch saw ${events.join(', ')}`); })]);
   assert.deepEqual(events, ['ADDED c1', 'MODIFIED c1', 'DELETED c1']);
   req.abort();
