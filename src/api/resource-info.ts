@@ -58,3 +58,8 @@ export function qualifiedResource(r: { group: string; resource: string }): strin
 export function qualifiedKind(r: { group: string; kind: string }): string {
   return r.group === '' ? r.kind : `${r.kind}.${r.group}`;
 }
+
+/** A stable text of what a resource serves (for change checks); the field-management type is derived, left out. */
+export function resourceFingerprint(resources: readonly ResourceInfo[]): string {
+  return JSON.stringify(resources, (key, value: unknown) => (key === 'managedFieldsType' ? undefined : value));
+}

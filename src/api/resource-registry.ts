@@ -2,7 +2,7 @@
 // CustomResourceDefinition), with a generation that changes on every change and listeners told of it.
 // Discovery, OpenAPI, routing, the stores and RBAC read this, never the static catalog directly.
 import { catalog } from './catalog.js';
-import { groupVersion, type ResourceInfo } from './resource-info.js';
+import { groupVersion, resourceFingerprint, type ResourceInfo } from './resource-info.js';
 import { compareVersionPriority } from './version-priority.js';
 
 export type RegistryListener = (generation: number) => void;
@@ -88,7 +88,7 @@ export class ResourceRegistry {
       if (!before) return;
       this.#dynamic.delete(owner);
     } else {
-      if (before && JSON.stringify(before) === JSON.stringify(resources)) return;
+      if (before && resourceFingerprint(before) === resourceFingerprint(resources)) return;
       this.#dynamic.set(owner, resources);
     }
     this.#changed();

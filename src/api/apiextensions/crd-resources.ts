@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { isRecord } from '../object.js';
 import type { ResourceInfo, SubresourceInfo, Verb } from '../resource-info.js';
+import { customResourceType } from '../managedfields/index.js';
 import type { CrdNames, CrdVersion, CustomResourceDefinition, JSONSchemaProps } from './types.js';
 
 const crud: Verb[] = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
@@ -46,6 +47,7 @@ export function resourcesOfCrd(crd: CustomResourceDefinition): ResourceInfo[] {
       ...(storage !== undefined && storage !== v.name ? { storageVersion: storage } : {}),
       ...(v.subresources?.scale ? { scalePaths: { specReplicasPath: v.subresources.scale.specReplicasPath, statusReplicasPath: v.subresources.scale.statusReplicasPath, ...(v.subresources.scale.labelSelectorPath ? { labelSelectorPath: v.subresources.scale.labelSelectorPath } : {}) } } : {}),
       crd: name,
+      managedFieldsType: customResourceType(v.schema?.openAPIV3Schema as Parameters<typeof customResourceType>[0]),
       noStrategicMerge: true,
       schemaHash: createHash('sha256').update(JSON.stringify([v.schema ?? null, v.additionalPrinterColumns ?? null, crd.spec.names])).digest('hex').slice(0, 16),
     };

@@ -5,7 +5,7 @@ import { neededDefinitions, publishedDefinition } from './document-parts.js';
 import { endpoints, groupVersionPath, type OperationSpec, type Payload, type PathSpec } from './endpoints.js';
 import type { ParamSpec } from './parameters.js';
 import { securityDefinitions } from './v2.js';
-import type { ResourceInfo } from '../resource-info.js';
+import { resourceFingerprint, type ResourceInfo } from '../resource-info.js';
 import { catalog } from '../catalog.js';
 
 type Json = Record<string, unknown>;
@@ -110,7 +110,7 @@ function allBuilt(resources: readonly ResourceInfo[]): Map<string, Built> {
   const built = new Map<string, Built>();
   for (const [gvPath, paths] of [...byGv].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     // a group/version whose resources did not change keeps its document (and hash) across registry changes
-    const key = `${gvPath} ${JSON.stringify(resources.filter((r) => groupVersionPath(r.group, r.version) === gvPath))}`;
+    const key = `${gvPath} ${resourceFingerprint(resources.filter((r) => groupVersionPath(r.group, r.version) === gvPath))}`;
     let b = byContent.get(key);
     if (!b) {
       const document = buildDocument(gvPath, paths, resources);

@@ -4,7 +4,7 @@
 // customresourcecleanup finalizer is released (Terminating).
 import type { KubeObject } from '../../api/object.js';
 import { errors, StatusError, makeStatus } from '../../api/status.js';
-import type { ResourceInfo } from '../../api/resource-info.js';
+import { resourceFingerprint, type ResourceInfo } from '../../api/resource-info.js';
 import type { ResourceRegistry } from '../../api/resource-registry.js';
 import { setCustomDefinition } from '../../api/openapi/definitions.js';
 import { customDefinitionName, isEstablished, publishedListSchema, publishedSchema, resourcesOfCrd, storageVersionOf } from '../../api/apiextensions/crd-resources.js';
@@ -134,7 +134,7 @@ export function startCrdController(deps: CrdControllerDeps): CrdController {
       const listDefinition = customDefinitionName(r.group, r.version, r.listKind);
       setCustomDefinition(listDefinition, publishedListSchema(crd, v, r.kind, r.listKind));
     }
-    const changed = JSON.stringify(before) !== JSON.stringify(next) || crdSpecChanged(crd);
+    const changed = resourceFingerprint(before) !== resourceFingerprint(next) || crdSpecChanged(crd);
     if (changed) for (const r of before) deps.stores.drop(r);
     for (const r of before) if (!next.some((n) => n.definition === r.definition)) forgetDefinitions(r);
     deps.registry.set(name, next);
