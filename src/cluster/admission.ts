@@ -9,6 +9,8 @@ import type { AdmissionReader } from '../admission/reader.js';
 import { defaultStorageClassAdmission } from '../admission/default-storage-class.js';
 import { persistentVolumeClaimResizeAdmission } from '../admission/pvc-resize.js';
 import { storageObjectInUseProtectionAdmission } from '../admission/storage-object-in-use.js';
+import { limitRangerAdmission } from '../admission/limit-ranger.js';
+import { resourceQuotaAdmission } from '../admission/resource-quota.js';
 
 /** Reads the API server's stores straight from their watch caches (writes wait for the cache, so a read sees them). */
 export function storeReader(api: ApiServer): AdmissionReader {
@@ -39,9 +41,29 @@ function findResourceAnyVersion(group: string, resource: string) {
 }
 
 export function installAdmission(api: ApiServer): void {
-  api.registerAdmission(defaultTolerationSecondsAdmission());
   const reader = storeReader(api);
+  api.registerAdmission(limitRangerAdmission({ reader }));
+  api.registerAdmission(defaultTolerationSecondsAdmission());
   api.registerAdmission(defaultStorageClassAdmission({ reader }));
   api.registerAdmission(storageObjectInUseProtectionAdmission());
   api.registerAdmission(persistentVolumeClaimResizeAdmission({ reader }));
+  api.registerAdmission(resourceQuotaAdmission(quotaAccess(api)));
+}
+
+/** Quota admission reads quotas consistently and charges them with a compare-and-swap on their status. */
+export function quotaAccess(api: ApiServer): { quotas(namespace: string): Promise<readonly Readonly<KubeObject>[]>; updateStatus(quota: KubeObject): Promise<void> } {
+  const store = () => {
+    const info = findResource('', 'v1', 'resourcequotas');
+    if (!info) throw new Error('catalog has no resourcequotas');
+    return api.stores.storeFor(info);
+  };
+  return {
+    async quotas(namespace) {
+      return (await (await store()).list(namespace)).items;
+    },
+    async updateStatus(quota) {
+      const s = await store();
+      await s.update(quota.metadata.namespace ?? '', quota.metadata.name ?? '', () => structuredClone(quota), { subresource: 'status', retryOnConflict: false });
+    },
+  };
 }

@@ -4,6 +4,7 @@ import type { KubeObject } from '../../api/object.js';
 import { writeEvents } from './events.js';
 import { formatSelector, list, rec, rfc1123z, str, strMap } from './format.js';
 import { DescribeWriter } from './writer.js';
+import { canonicalQuantity, formatQuantity, toQuantity } from '../../api/quantity.js';
 
 export interface DescribeExtras {
   events?: KubeObject[];
@@ -109,7 +110,38 @@ function conditions(w: DescribeWriter, conds: Record<string, unknown>[], withRea
   for (const c of conds) w.line(1, str(c.type), str(c.status), ...(withReason ? [str(c.reason)] : []));
 }
 
+const quotaScopeHelp: Record<string, string> = {
+  Terminating: 'Matches all pods that have an active deadline. These pods have a limited lifespan on a node before being actively terminated by the system.',
+  NotTerminating: 'Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.',
+  BestEffort: 'Matches all pods that do not have resource requirements set. These pods have a best effort quality of service.',
+  NotBestEffort: 'Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.',
+};
+
+/** Used in the hard value's format, as kubectl shows it when the two were written differently. */
+function usedAsHard(used: unknown, hard: unknown): string {
+  const u = toQuantity(used ?? '0');
+  const h = toQuantity(hard);
+  if (!u || !h) return str(used, '0');
+  if (u.format === h.format) return formatQuantity(u);
+  const whole = (u.nanos + 999_999_999n) / 1_000_000_000n;
+  return formatQuantity({ nanos: whole * 1_000_000_000n, format: h.format });
+}
+
 const describers: Record<string, Describer> = {
+  ResourceQuota(o, w) {
+    w.line(0, 'Name:', o.metadata.name ?? '');
+    w.line(0, 'Namespace:', o.metadata.namespace ?? '');
+    const scopes = (Array.isArray(rec(o.spec).scopes) ? (rec(o.spec).scopes as unknown[]) : []).map((x) => str(x)).sort();
+    if (scopes.length > 0) {
+      w.line(0, 'Scopes:', scopes.join(', '));
+      for (const scope of scopes) if (quotaScopeHelp[scope]) w.raw(` * ${quotaScopeHelp[scope]}`);
+    }
+    w.line(0, 'Resource', 'Used', 'Hard');
+    w.line(0, '--------', '----', '----');
+    const hard = rec(rec(o.status).hard);
+    const used = rec(rec(o.status).used);
+    for (const name of Object.keys(hard).sort()) w.line(0, name, usedAsHard(used[name], hard[name]), str(canonicalQuantity(hard[name])));
+  },
   Namespace(o, w) {
     header(o, w, { namespace: false });
     w.line(0, 'Status:', str(rec(o.status).phase));
