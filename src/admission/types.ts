@@ -17,6 +17,8 @@ export interface AdmissionRequest {
   oldObject?: Readonly<KubeObject>;
   user: UserInfo;
   dryRun: boolean;
+  /** Adds a warning to the response (a `Warning: 299` header, which kubectl prints). */
+  warn?(message: string): void;
 }
 
 export interface AdmissionPlugin {

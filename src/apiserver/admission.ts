@@ -23,6 +23,9 @@ export function admissionFor(s: ResourceScope, operation: AdmissionOperation, dr
       ...(old ? { oldObject: old } : {}),
       user,
       dryRun,
+      warn: (message) => {
+        if (!s.ctx.warnings.includes(message)) s.ctx.warnings.push(message);
+      },
     };
   };
   return {

@@ -11,6 +11,7 @@ import { persistentVolumeClaimResizeAdmission } from '../admission/pvc-resize.js
 import { storageObjectInUseProtectionAdmission } from '../admission/storage-object-in-use.js';
 import { limitRangerAdmission } from '../admission/limit-ranger.js';
 import { resourceQuotaAdmission } from '../admission/resource-quota.js';
+import { podSecurityAdmission } from '../admission/pod-security/admission.js';
 
 /** Reads the API server's stores straight from their watch caches (writes wait for the cache, so a read sees them). */
 export function storeReader(api: ApiServer): AdmissionReader {
@@ -43,6 +44,7 @@ function findResourceAnyVersion(group: string, resource: string) {
 export function installAdmission(api: ApiServer): void {
   const reader = storeReader(api);
   api.registerAdmission(limitRangerAdmission({ reader }));
+  api.registerAdmission(podSecurityAdmission({ reader }));
   api.registerAdmission(defaultTolerationSecondsAdmission());
   api.registerAdmission(defaultStorageClassAdmission({ reader }));
   api.registerAdmission(storageObjectInUseProtectionAdmission());

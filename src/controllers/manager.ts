@@ -13,7 +13,7 @@ import { startEndpointsController } from './endpoints.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startNamespaceController } from './namespace.js';
 import { startNodeIpamController } from './node-ipam.js';
-import { startReplicaSetController } from './replicaset.js';
+import { replicationControllerKind, startReplicaSetController } from './replicaset.js';
 import { startResourceQuotaController } from './resourcequota.js';
 import { startRootCAPublisher } from './root-ca-publisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
@@ -74,6 +74,7 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     startServiceAccountController(ctx('service-account-controller', 'service-account-controller')),
     startRootCAPublisher(ctx('root-ca-cert-publisher', 'root-ca-cert-publisher'), o.caPem),
     startReplicaSetController(ctx('replicaset-controller', 'replicaset-controller')),
+    startReplicaSetController(ctx('replication-controller', 'replication-controller'), replicationControllerKind),
     startResourceQuotaController(ctx('resourcequota-controller', 'resourcequota-controller')),
     startDeploymentController(ctx('deployment-controller', 'deployment-controller')),
     startGarbageCollector(ctx('garbage-collector-controller', 'generic-garbage-collector')),

@@ -1,5 +1,6 @@
 // ReplicaSet controller: keeps `spec.replicas` active pods for each ReplicaSet, adopting matching orphans
-// and releasing pods that stopped matching, and reports status.
+// and releasing pods that stopped matching, and reports status. The same loop runs ReplicationControllers, whose
+// selector is a plain label map (replicationControllerKind).
 import { deepEqual } from '../api/deep-equal.js';
 import type { KubeObject } from '../api/object.js';
 import { byOwnerUid, objectKey, ownerUidIndex, splitKey, type Indexer } from '../client/informer.js';
@@ -8,7 +9,7 @@ import { WorkQueue, type Clock } from '../client/workqueue.js';
 import { Expectations } from './expectations.js';
 import { claimObjects, controllerRef, ownerRefTo } from './owner-refs.js';
 import { comparePodsForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, num, rec, specOf, statusOf } from '../api/pod-util.js';
-import { pathFor, R } from '../client/control/resources.js';
+import { pathFor, R, type GroupVersionResource } from '../client/control/resources.js';
 import { runController } from '../client/control/run.js';
 import { selectorMatches } from '../api/selectors/spec-match.js';
 import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from '../client/control/types.js';
@@ -16,8 +17,35 @@ import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResul
 /** At most this many creations or deletions per sync (k8s burstReplicas). */
 export const burstReplicas = 500;
 
+/** What differs between the kinds this controller runs: their API identity and how their selector is written. */
+export interface ReplicaKind {
+  apiVersion: string;
+  kind: string;
+  resource: GroupVersionResource;
+  /** The controller's name (work queue, logs). */
+  name: string;
+  /** The selector as a LabelSelector. */
+  selector(spec: Record<string, unknown>): unknown;
+}
+
+export const replicaSetKind: ReplicaKind = { apiVersion: 'apps/v1', kind: 'ReplicaSet', resource: R.replicasets, name: 'replicaset', selector: (spec) => spec['selector'] };
+
+/** A ReplicationController selects by a label map; an empty one selects nothing. */
+export const replicationControllerKind: ReplicaKind = {
+  apiVersion: 'v1',
+  kind: 'ReplicationController',
+  resource: { group: '', version: 'v1', resource: 'replicationcontrollers' },
+  name: 'replicationcontroller',
+  selector: (spec) => {
+    const m = rec(spec['selector']);
+    return Object.keys(m).length > 0 ? { matchLabels: m } : undefined;
+  },
+};
+
 export interface ReplicaSetDeps {
   client: ControllerClient;
+  /** Default: ReplicaSet. */
+  kind?: ReplicaKind;
   replicaSets: Indexer;
   pods: Indexer;
   expectations: Expectations;
@@ -68,6 +96,7 @@ export async function reconcileReplicaSet(key: string, d: ReplicaSetDeps): Promi
     return;
   }
   const { namespace } = splitKey(key);
+  const kind = d.kind ?? replicaSetKind;
   const spec = specOf(rs);
   const wanted = num(spec['replicas'], 1);
   const minReadySeconds = num(spec['minReadySeconds']);
@@ -75,9 +104,9 @@ export async function reconcileReplicaSet(key: string, d: ReplicaSetDeps): Promi
   const pods = await claimObjects(candidates, {
     client: d.client,
     owner: rs,
-    ownerApiVersion: 'apps/v1',
-    ownerKind: 'ReplicaSet',
-    selector: spec['selector'],
+    ownerApiVersion: kind.apiVersion,
+    ownerKind: kind.kind,
+    selector: kind.selector(spec),
     pathOf: (p) => pathFor(R.pods, namespace, p.metadata.name),
   });
 
@@ -97,7 +126,7 @@ export async function reconcileReplicaSet(key: string, d: ReplicaSetDeps): Promi
   };
   const conditions = replicaFailureConditions(statusOf(rs), manageError, now);
   if (conditions.length) status['conditions'] = conditions;
-  await updateStatus(d.client, rs, status);
+  await updateStatus(d.client, rs, status, kind.resource);
   if (manageError) throw manageError;
 
   const waits = pods.map((p) => msUntilAvailable(p, minReadySeconds, now)).filter((x): x is number => x !== undefined);
@@ -114,7 +143,8 @@ async function manageReplicas(rs: KubeObject, pods: KubeObject[], wanted: number
     const template = rec(specOf(rs)['template']);
     const result = await slowStartBatch(count, async () => {
       try {
-        const pod = await d.client.create<KubeObject>(pathFor(R.pods, namespace), podFromTemplate(rs, 'apps/v1', 'ReplicaSet', template));
+        const kind = d.kind ?? replicaSetKind;
+        const pod = await d.client.create<KubeObject>(pathFor(R.pods, namespace), podFromTemplate(rs, kind.apiVersion, kind.kind, template));
         d.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name ?? ''}`);
       } catch (e) {
         d.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${e instanceof Error ? e.message : String(e)}`);
@@ -172,21 +202,21 @@ export async function updateStatus(client: ControllerClient, obj: KubeObject, st
 
 
 /** Keys of the controllers (of a kind) that might want an orphan pod with these labels. */
-function matchingOwners(owners: Indexer, pod: KubeObject): string[] {
+function matchingOwners(owners: Indexer, pod: KubeObject, kind: ReplicaKind): string[] {
   return owners
     .byNamespace(pod.metadata.namespace ?? '')
-    .filter((o) => selectorMatches(specOf(o)['selector'], pod.metadata.labels))
+    .filter((o) => selectorMatches(kind.selector(specOf(o)), pod.metadata.labels))
     .map(objectKey);
 }
 
-export function startReplicaSetController(ctx: ControllerContext): Promise<void> {
-  const rsInformer = ctx.factory.informerFor({ path: pathFor(R.replicasets), indexers: { [ownerUidIndex]: byOwnerUid } });
+export function startReplicaSetController(ctx: ControllerContext, kind: ReplicaKind = replicaSetKind): Promise<void> {
+  const rsInformer = ctx.factory.informerFor({ path: pathFor(kind.resource), indexers: { [ownerUidIndex]: byOwnerUid } });
   const podInformer = ctx.factory.informerFor({ path: pathFor(R.pods), indexers: { [ownerUidIndex]: byOwnerUid } });
   const queue = new WorkQueue<string>({ clock: ctx.clock });
   const expectations = new Expectations(ctx.clock);
   const ownerKey = (pod: KubeObject): string | undefined => {
     const ref = controllerRef(pod);
-    if (ref?.kind !== 'ReplicaSet') return undefined;
+    if (ref?.kind !== kind.kind) return undefined;
     const key = `${pod.metadata.namespace ?? ''}/${ref.name}`;
     return rsInformer.store.get(key)?.metadata.uid === ref.uid ? key : undefined;
   };
@@ -204,7 +234,7 @@ export function startReplicaSetController(ctx: ControllerContext): Promise<void>
       if (key) {
         expectations.creationObserved(key);
         queue.add(key);
-      } else if (!controllerRef(pod)) for (const k of matchingOwners(rsInformer.store, pod)) queue.add(k);
+      } else if (!controllerRef(pod)) for (const k of matchingOwners(rsInformer.store, pod, kind)) queue.add(k);
     },
     update(old, pod) {
       const key = ownerKey(pod);
@@ -212,7 +242,7 @@ export function startReplicaSetController(ctx: ControllerContext): Promise<void>
       if (oldKey && oldKey !== key) queue.add(oldKey);
       if (key && pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) expectations.deletionObserved(key);
       if (key) queue.add(key);
-      else if (!controllerRef(pod)) for (const k of matchingOwners(rsInformer.store, pod)) queue.add(k);
+      else if (!controllerRef(pod)) for (const k of matchingOwners(rsInformer.store, pod, kind)) queue.add(k);
     },
     delete(pod) {
       const key = ownerKey(pod);
@@ -221,12 +251,12 @@ export function startReplicaSetController(ctx: ControllerContext): Promise<void>
       queue.add(key);
     },
   });
-  const deps: ReplicaSetDeps = { client: ctx.client, replicaSets: rsInformer.store, pods: podInformer.store, expectations, recorder: ctx.recorder, clock: ctx.clock };
+  const deps: ReplicaSetDeps = { client: ctx.client, kind, replicaSets: rsInformer.store, pods: podInformer.store, expectations, recorder: ctx.recorder, clock: ctx.clock };
   return runController({
-    name: 'replicaset',
+    name: kind.name,
     informers: [rsInformer, podInformer],
     queue,
-    primary: { informer: rsInformer, resource: R.replicasets },
+    primary: { informer: rsInformer, resource: kind.resource },
     recorder: ctx.recorder,
     reconcile: (key) => reconcileReplicaSet(key, deps),
     workers: ctx.workers ?? 5,

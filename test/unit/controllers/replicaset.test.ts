@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
 import { FakeClock } from '../../../src/client/workqueue.js';
 import { Expectations } from '../../../src/controllers/expectations.js';
-import { reconcileReplicaSet, type ReplicaSetDeps } from '../../../src/controllers/replicaset.js';
+import { reconcileReplicaSet, replicationControllerKind, type ReplicaSetDeps } from '../../../src/controllers/replicaset.js';
 import { FakeApi, RecordingRecorder } from './fake-client.js';
 
 const rsPath = '/apis/apps/v1/namespaces/ns/replicasets';
@@ -112,4 +112,30 @@ test('a failed create is reported as an event and a ReplicaFailure condition, an
   assert.deepEqual(recorder.events, ['Warning FailedCreate web-abc: Error creating: pods "x" is forbidden: exceeded quota']);
   const status = (api.writes('update')[0]?.body as KubeObject)['status'] as { conditions: { reason: string }[] };
   assert.equal(status.conditions[0]?.reason, 'FailedCreate');
+});
+
+test('a ReplicationController: label-map selector, v1 owner reference, status written to replicationcontrollers/status', async () => {
+  const rcPath = '/api/v1/namespaces/ns/replicationcontrollers';
+  const rc: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ReplicationController',
+    metadata: { name: 'web-rc', namespace: 'ns', uid: 'rc-uid', generation: 1, resourceVersion: '3' },
+    spec: { replicas: 2, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  };
+  const orphan = pod('loose', { owned: false, ready: true, node: 'n1' });
+  const api = new FakeApi();
+  api.seed(rcPath, rc);
+  api.seed(podPath, orphan);
+  const clock = new FakeClock();
+  const deps: ReplicaSetDeps = { client: api, kind: replicationControllerKind, replicaSets: api.indexer(rcPath), pods: api.indexer(podPath), expectations: new Expectations(clock), recorder: new RecordingRecorder(), clock };
+  await reconcileReplicaSet('ns/web-rc', deps);
+  const rcRef = { apiVersion: 'v1', kind: 'ReplicationController', name: 'web-rc', uid: 'rc-uid', controller: true, blockOwnerDeletion: true };
+  // The orphan is adopted (patched with the RC as owner) and one more pod is created.
+  const creates = api.writes('create');
+  assert.equal(creates.length, 1);
+  assert.deepEqual((creates[0]?.body as KubeObject).metadata.ownerReferences, [rcRef]);
+  assert.ok(api.writes('patch').some((w) => w.path === `${podPath}/loose`));
+  const status = api.writes('update').find((w) => w.path === `${rcPath}/web-rc/status`);
+  assert.ok(status, 'status written');
+  assert.equal(((status.body as KubeObject)['status'] as Record<string, unknown>)['replicas'], 1);
 });
