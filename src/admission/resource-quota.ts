@@ -3,6 +3,7 @@
 // status.used before the object is stored, one charge at a time per namespace and each a compare-and-swap on the
 // quota, so concurrent creates never overshoot; the quota controller recounts from the stored objects later.
 import { isRecord, type KubeObject } from '../api/object.js';
+import { getOwn, setOwn } from '../api/own.js';
 import { compareQuantities, formatQuantity, quantityOf, subtractQuantities, toQuantity, type Quantity } from '../api/quantity.js';
 import { addUsage, computeUsage, evaluatorCovers, objectUsage, podConstraintNames, quotaMatches, type Usage } from '../api/quota-usage.js';
 import { StatusError } from '../api/status.js';
@@ -101,7 +102,7 @@ export function resourceQuotaAdmission(opts: ResourceQuotaAdmissionOptions): Adm
         if (missing) throw admissionForbidden(req, `failed quota: ${quota.metadata.name ?? ''}: ${missing}`);
       }
       const used = dict(dict(quota['status'])['used']);
-      if (restricted.some((n) => used[n] === undefined)) {
+      if (restricted.some((n) => getOwn(used, n) === undefined)) {
         throw admissionForbidden(req, `status unknown for quota: ${quota.metadata.name ?? ''}, resources: ${[...restricted].sort().join(',')}`);
       }
       interesting.push(quota);
@@ -139,7 +140,7 @@ export function resourceQuotaAdmission(opts: ResourceQuotaAdmissionOptions): Adm
       }
       const next = structuredClone(quota) as KubeObject;
       const nextUsed: Dict = { ...dict(status['used']) };
-      for (const [n, q] of newUsed) if (requested.has(n)) nextUsed[n] = formatQuantity(q);
+      for (const [n, q] of newUsed) if (requested.has(n)) setOwn(nextUsed, n, formatQuantity(q));
       next['status'] = { ...status, used: nextUsed };
       changed.push(next);
     }

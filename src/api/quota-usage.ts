@@ -2,6 +2,7 @@
 // for pods, services, PersistentVolumeClaims and object counts, which quota resource names each kind answers for,
 // and whether a quota's scopes select an object. Shared by the quota admission plugin and the quota controller.
 import { isRecord, type KubeObject } from './object.js';
+import { getOwn } from './own.js';
 import { addQuantities, compareQuantities, quantityOf, toQuantity, type Quantity } from './quantity.js';
 
 export type Usage = Map<string, Quantity>;
@@ -162,7 +163,7 @@ export function objectUsage(group: string, resource: string, obj: Readonly<KubeO
   if (group === '' && resource === 'services') return serviceUsage(obj);
   if (group === '' && resource === 'persistentvolumeclaims') return claimUsage(obj);
   const out: Usage = new Map([[objectCountName(group, resource), one()]]);
-  const legacy = group === '' ? legacyCountNames[resource] : undefined;
+  const legacy = group === '' ? getOwn(legacyCountNames, resource) : undefined;
   if (legacy) out.set(legacy, one());
   return out;
 }
@@ -181,7 +182,7 @@ export function evaluatorCovers(group: string, resource: string, name: string): 
     case 'persistentvolumeclaims':
       return name === 'persistentvolumeclaims' || name === 'requests.storage' || name.includes(storageClassSuffix);
     default:
-      return legacyCountNames[resource] === name;
+      return getOwn(legacyCountNames, resource) === name;
   }
 }
 

@@ -6,6 +6,7 @@
 import { deepEqual } from '../api/deep-equal.js';
 import { findResource } from '../api/catalog.js';
 import { isRecord, type KubeObject } from '../api/object.js';
+import { getOwn, setOwn } from '../api/own.js';
 import { formatQuantity, quantityOf, toQuantity } from '../api/quantity.js';
 import { addUsage, evaluatorCovers, objectUsage, podCountsForQuota, quotaMatches, resourceOfQuotaName, type Usage } from '../api/quota-usage.js';
 import { isConflict, isNotFound } from '../client/api-error.js';
@@ -60,11 +61,11 @@ export async function computeQuotaStatus(quota: KubeObject, d: Pick<QuotaDeps, '
       const usage = objectUsage(group, resource, obj, now);
       total = addUsage(total, new Map([...usage].filter(([n]) => covered.includes(n))));
     }
-    for (const [n, q] of total) used[n] = formatQuantity(q);
+    for (const [n, q] of total) setOwn(used, n, formatQuantity(q));
   }
   // Names no evaluator counts keep what admission charged them (or nothing).
   const previous = dict(dict(quota['status'])['used']);
-  for (const n of names) if (used[n] === undefined && previous[n] !== undefined) used[n] = previous[n];
+  for (const n of names) if (getOwn(used, n) === undefined && getOwn(previous, n) !== undefined) setOwn(used, n, getOwn(previous, n));
   return { hard, used };
 }
 
@@ -92,7 +93,7 @@ function needsRecount(quota: KubeObject): boolean {
   const status = dict(quota['status']);
   if (!deepEqual(hard, dict(status['hard']))) return true;
   const used = dict(status['used']);
-  return Object.keys(hard).some((n) => used[n] === undefined);
+  return Object.keys(hard).some((n) => getOwn(used, n) === undefined);
 }
 
 function sameQuantities(a: unknown, b: unknown): boolean {

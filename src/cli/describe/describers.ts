@@ -1,5 +1,5 @@
 // Per-kind describe layouts (kubectl/pkg/describe). Kinds without one get the generic header and Events.
-import { setOwn } from '../../api/own.js';
+import { getOwn, setOwn } from '../../api/own.js';
 import type { KubeObject } from '../../api/object.js';
 import { writeEvents } from './events.js';
 import { formatSelector, list, rec, rfc1123z, str, strMap } from './format.js';
@@ -140,7 +140,7 @@ const describers: Record<string, Describer> = {
     w.line(0, '--------', '----', '----');
     const hard = rec(rec(o.status).hard);
     const used = rec(rec(o.status).used);
-    for (const name of Object.keys(hard).sort()) w.line(0, name, usedAsHard(used[name], hard[name]), str(canonicalQuantity(hard[name])));
+    for (const name of Object.keys(hard).sort()) w.line(0, name, usedAsHard(getOwn(used, name), getOwn(hard, name)), str(canonicalQuantity(getOwn(hard, name))));
   },
   Namespace(o, w) {
     header(o, w, { namespace: false });

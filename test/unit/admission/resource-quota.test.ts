@@ -128,3 +128,14 @@ test('concurrent creates never overshoot, even when another writer moves the quo
   assert.deepEqual((s.get('pods')['status'] as Record<string, unknown>)['used'], { pods: '5' });
   assert.ok(bumps > 0);
 });
+
+test('client-chosen quota names such as __proto__ and constructor stay plain keys', async () => {
+  const hard = JSON.parse('{"__proto__":"1","constructor":"2","count/configmaps":"3"}') as Record<string, string>;
+  const used = JSON.parse('{"__proto__":"0","constructor":"0","count/configmaps":"0"}') as Record<string, string>;
+  const s = quotaStore([{ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'odd', namespace: 'ns', uid: 'u' }, spec: { hard }, status: { hard, used } }]);
+  await resourceQuotaAdmission(s.access).validate!(create('configmaps', { kind: 'ConfigMap', metadata: { name: 'c' } }));
+  const after = (s.get('odd')['status'] as { used: Record<string, unknown> }).used;
+  assert.equal(Object.getPrototypeOf(after), Object.prototype);
+  assert.deepEqual(Object.keys(after).sort(), ['__proto__', 'constructor', 'count/configmaps']);
+  assert.equal(after['count/configmaps'], '1');
+});
