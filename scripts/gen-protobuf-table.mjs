@@ -161,6 +161,24 @@ const GO_POINTER_FIELDS = {
   'k8s.io.api.scheduling.v1': {
     PriorityClass: ['preemptionPolicy'],
   },
+  'k8s.io.api.autoscaling.v1': {
+    HorizontalPodAutoscalerSpec: ['minReplicas', 'targetCPUUtilizationPercentage'],
+    HorizontalPodAutoscalerStatus: ['observedGeneration', 'currentCPUUtilizationPercentage'],
+  },
+  'k8s.io.api.autoscaling.v2': {
+    HPAScalingRules: ['stabilizationWindowSeconds', 'selectPolicy', 'tolerance'],
+    HorizontalPodAutoscalerSpec: ['minReplicas'],
+    HorizontalPodAutoscalerStatus: ['observedGeneration'],
+    MetricTarget: ['value', 'averageValue', 'averageUtilization'],
+    MetricValueStatus: ['value', 'averageValue', 'averageUtilization'],
+  },
+  'k8s.io.api.certificates.v1': {
+    CertificateSigningRequestSpec: ['expirationSeconds'],
+  },
+  'k8s.io.api.flowcontrol.v1': {
+    ExemptPriorityLevelConfiguration: ['nominalConcurrencyShares', 'lendablePercent'],
+    LimitedPriorityLevelConfiguration: ['nominalConcurrencyShares', 'lendablePercent', 'borrowingLimitPercent'],
+  },
   [META]: {
     DeleteOptions: ['gracePeriodSeconds', 'orphanDependents', 'propagationPolicy', 'ignoreStoreReadErrorWithClusterBreakingPotential'],
     ListMeta: ['remainingItemCount'],

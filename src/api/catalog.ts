@@ -90,6 +90,13 @@ export const catalog: readonly ResourceInfo[] = [
     { resource: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: createOnly },
     { resource: 'subjectaccessreviews', singularName: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, verbs: createOnly },
   ]),
+  // One stored object served through both versions (v2 first: the preferred version).
+  ...group('autoscaling', 'v2', 'io.k8s.api.autoscaling.v2', [
+    { resource: 'horizontalpodautoscalers', singularName: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: [status('HorizontalPodAutoscaler')] },
+  ]),
+  ...group('autoscaling', 'v1', 'io.k8s.api.autoscaling.v1', [
+    { resource: 'horizontalpodautoscalers', singularName: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: [status('HorizontalPodAutoscaler')] },
+  ]),
   ...group('batch', 'v1', 'io.k8s.api.batch.v1', [
     { resource: 'cronjobs', singularName: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] },
     { resource: 'jobs', singularName: 'job', kind: 'Job', namespaced: true, categories: ['all'], subresources: [status('Job')] },

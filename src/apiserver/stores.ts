@@ -8,6 +8,8 @@ import type { Strategy } from '../registry/strategy.js';
 import { Store } from '../registry/store.js';
 import type { StorageConversion } from '../registry/store-types.js';
 import { decodeJsonObject } from '../storage/cache/decode.js';
+import { conversionFor } from '../registry/conversion/index.js';
+import { VersionedStore } from '../registry/versioned-store.js';
 import { resourcePrefix } from '../registry/storage-codec.js';
 import { createResourceCache } from '../storage/cacher.js';
 import type { ResourceCache } from '../storage/cache-types.js';
@@ -77,11 +79,28 @@ export class StoreRegistry {
     return resource.crd !== undefined ? `${prefix}@${resource.version}` : prefix;
   }
 
+  /**
+   * The Store serving a resource. A built-in served in several versions has one stored form: its storage
+   * version's Store, and for each other version a VersionedStore over the same storage and cache.
+   */
   storeFor(resource: ResourceInfo): Promise<Store> {
-    const key = this.#key(resource);
+    const conversion = resource.crd === undefined ? conversionFor(resource) : undefined;
+    const storageResource = conversion ? findResource(resource.group, conversion.storageVersion, resource.resource) : undefined;
+    if (!conversion || !storageResource || resource.version === conversion.storageVersion) {
+      const r = storageResource ?? resource;
+      const key = this.#key(r);
+      return this.#memo(key, () => this.#create(r, key));
+    }
+    return this.#memo(`${resourcePrefix(resource)}@${resource.version}`, async () => {
+      const base = await this.storeFor(storageResource);
+      return new VersionedStore(this.#options(base.cache, base.strategy), resource, conversion);
+    });
+  }
+
+  #memo(key: string, make: () => Promise<Store>): Promise<Store> {
     let store = this.#stores.get(key);
     if (!store) {
-      store = this.#create(resource, key);
+      store = make();
       this.#stores.set(key, store);
       store.catch(() => this.#stores.delete(key));
     }
@@ -111,13 +130,17 @@ export class StoreRegistry {
     this.#caches.push(cache);
     this.#cacheByKey.set(key, cache);
     await cache.ready();
-    return new Store({
+    return new Store(this.#options(cache, this.#strategy(resource), convert));
+  }
+
+  #options(cache: ResourceCache, strategy: Strategy, convert?: StorageConversion) {
+    return {
       storage: this.opts.storage,
       cache,
-      strategy: this.#strategy(resource),
+      strategy,
       ...(convert ? { convert } : {}),
       ...(this.opts.now ? { now: this.opts.now } : {}),
-    });
+    };
   }
 
   #strategy(resource: ResourceInfo): Strategy {

@@ -13,6 +13,7 @@ import { endpointSliceStrategy, endpointsStrategy } from './endpoints.js';
 import { eventStrategy } from './event.js';
 import { get, str } from './fields.js';
 import { ingressClassStrategy, ingressStrategy } from './ingress.js';
+import { hpaStrategy } from './hpa.js';
 import { jobStrategy } from './job.js';
 import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
@@ -82,6 +83,7 @@ const factories: Record<string, Factory> = {
   'apps/deployments': deploymentStrategy,
   'apps/replicasets': replicaSetStrategy,
   'apps/statefulsets': statefulSetStrategy,
+  'autoscaling/horizontalpodautoscalers': hpaStrategy,
   'batch/cronjobs': cronJobStrategy,
   'batch/jobs': jobStrategy,
   'coordination.k8s.io/leases': leaseStrategy,
