@@ -11,6 +11,7 @@ import { startDeploymentController } from './deployment/controller.js';
 import { createEventRecorder } from '../client/control/events.js';
 import { startEndpointsController } from './endpoints.js';
 import { startGarbageCollector } from './garbage-collector.js';
+import { startHpaController } from './hpa/controller.js';
 import { startNamespaceController } from './namespace.js';
 import { startNodeIpamController } from './node-ipam.js';
 import { replicationControllerKind, startReplicaSetController } from './replicaset.js';
@@ -82,6 +83,7 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     startNodeIpamController(ctx('node-ipam-controller', 'node-controller'), o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
     ...startWorkloadControllers(ctx),
     ...startVolumeControllers(ctx, o.localPathDir ? { localPathDir: o.localPathDir } : {}),
+    startHpaController(ctx('horizontal-pod-autoscaler', 'horizontal-pod-autoscaler')),
     ...(o.signLegacyToken ? [startTokenController(managerCtx('tokens-controller'), o.signLegacyToken, o.caPem)] : []),
   ];
   factory.start(signal);
