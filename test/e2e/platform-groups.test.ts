@@ -1,0 +1,129 @@
+// Issue 10's autoscaling, certificates, node and flowcontrol groups against a real `a-kube up --runtime fake`,
+// driven by the real kubectl 1.32 and 1.27 and by a-kubectl.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { akubectl, hasKubectl, kubectl, kubectlBinary, startCluster, type Cluster, type RunResult } from './harness.js';
+
+const skip = hasKubectl ? false : 'kubectl is not installed';
+const kubectl127 = kubectlBinary('1.27');
+
+let cluster: Cluster;
+
+before(async () => {
+  if (skip) return;
+  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'fake'], timeoutMs: 60_000 });
+});
+
+after(async () => {
+  await cluster?.cleanup();
+});
+
+function ok(r: RunResult, what: string): string {
+  assert.equal(r.status, 0, `${what}: ${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${cluster.log().slice(-3000)}`);
+    await delay(250);
+  }
+}
+
+const deployment = (name: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - {name: c, image: nginx, resources: {requests: {cpu: 100m}}}
+`;
+
+test('kubectl autoscale creates an HPA; the controller reports the missing metrics as Kubernetes does', { skip }, async () => {
+  ok(kubectl(cluster, ['apply', '-f', '-'], { input: deployment('web') }), 'apply deployment');
+  const out = ok(kubectl(cluster, ['autoscale', 'deployment', 'web', '--min=1', '--max=3', '--cpu-percent=50']), 'kubectl autoscale');
+  assert.equal(out, 'horizontalpodautoscaler.autoscaling/web autoscaled\n');
+
+  const table = ok(kubectl(cluster, ['get', 'hpa']), 'get hpa');
+  assert.match(table, /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\n/);
+  assert.match(table, /\nweb\s+Deployment\/web\s+cpu: <unknown>\/50%\s+1\s+3\s+\d+\s+\S+\n/);
+
+  const metricsServed = ok(kubectl(cluster, ['api-versions']), 'api-versions').split('\n').includes('metrics.k8s.io/v1beta1');
+  const expected = metricsServed ? 'ValidMetricFound' : 'FailedGetResourceMetric';
+  const conditions = await eventually('the ScalingActive condition', () => {
+    const r = kubectl(cluster, ['get', 'horizontalpodautoscalers.v2.autoscaling', 'web', '-o', 'jsonpath={range .status.conditions[*]}{.type}={.status}/{.reason};{end}']);
+    return r.status === 0 && r.stdout.includes(`ScalingActive=`) ? r.stdout : undefined;
+  });
+  assert.match(conditions, /AbleToScale=True\/SucceededGetScale/);
+  assert.ok(conditions.includes(`ScalingActive=${metricsServed ? 'True' : 'False'}/${expected}`), conditions);
+  if (!metricsServed) {
+    const events = await eventually('the FailedGetResourceMetric event', () => {
+      const r = kubectl(cluster, ['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,reason=FailedGetResourceMetric', '-o', 'jsonpath={.items[*].message}']);
+      return r.status === 0 && r.stdout !== '' ? r.stdout : undefined;
+    });
+    assert.match(events, /failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource \(get pods.metrics.k8s.io\)/);
+    const described = ok(kubectl(cluster, ['describe', 'hpa', 'web']), 'describe hpa');
+    assert.match(described, /ScalingActive\s+False\s+FailedGetResourceMetric\s+the HPA was unable to compute the replica count/);
+  }
+
+  // The same object through autoscaling/v1.
+  const v1 = JSON.parse(ok(kubectl(cluster, ['get', 'horizontalpodautoscalers.v1.autoscaling', 'web', '-o', 'json']), 'get v1')) as { apiVersion: string; spec: { targetCPUUtilizationPercentage: number } };
+  assert.equal(v1.apiVersion, 'autoscaling/v1');
+  assert.equal(v1.spec.targetCPUUtilizationPercentage, 50);
+});
+
+test('the min/max bounds are enforced on the target by the controller', { skip }, async () => {
+  ok(kubectl(cluster, ['apply', '-f', '-'], { input: deployment('floor') }), 'apply deployment');
+  ok(kubectl(cluster, ['apply', '-f', '-'], { input: `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: floor}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: floor}
+  minReplicas: 2
+  maxReplicas: 4
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
+` }), 'apply hpa v2');
+  await eventually('the deployment scaled to minReplicas', () => {
+    const r = kubectl(cluster, ['get', 'deployment', 'floor', '-o', 'jsonpath={.spec.replicas}']);
+    return r.stdout === '2' ? r.stdout : undefined;
+  });
+  const events = await eventually('the SuccessfulRescale event', () => {
+    const r = kubectl(cluster, ['get', 'events', '--field-selector', 'involvedObject.name=floor,reason=SuccessfulRescale', '-o', 'jsonpath={.items[*].message}']);
+    return r.status === 0 && r.stdout !== '' ? r.stdout : undefined;
+  });
+  assert.equal(events, 'New size: 2; reason: Current number of replicas below Spec.MinReplicas');
+});
+
+test('a-kubectl autoscale, and validation refusals', { skip }, async () => {
+  ok(kubectl(cluster, ['apply', '-f', '-'], { input: deployment('api') }), 'apply deployment');
+  const out = ok(akubectl(cluster, ['autoscale', 'deploy/api', '--max=5', '--cpu-percent=70']), 'a-kubectl autoscale');
+  assert.equal(out, 'horizontalpodautoscaler.autoscaling/api autoscaled\n');
+  const hpa = JSON.parse(ok(kubectl(cluster, ['get', 'hpa', 'api', '-o', 'json']), 'get')) as { spec: { minReplicas: number; maxReplicas: number; metrics: unknown[] } };
+  assert.equal(hpa.spec.minReplicas, 1);
+  assert.equal(hpa.spec.maxReplicas, 5);
+  assert.deepEqual(hpa.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+  const refused = akubectl(cluster, ['autoscale', 'deploy/api', '--min=4', '--max=2']);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /--max=MAXPODS must be larger or equal to --min=MINPODS, max: 2, min: 4/);
+  const invalid = kubectl(cluster, ['create', '-f', '-'], { input: 'apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: bad}\nspec: {scaleTargetRef: {kind: Deployment, name: x}, maxReplicas: 0}\n' });
+  assert.notEqual(invalid.status, 0);
+  assert.match(invalid.stderr, /spec.maxReplicas: Invalid value: 0: must be greater than 0/);
+});
+
+test('kubectl 1.27 autoscales and lists HPAs', { skip: skip || (kubectl127 ? false : 'kubectl.1.27 is not installed') }, async () => {
+  ok(kubectl(cluster, ['apply', '-f', '-'], { input: deployment('old') }), 'apply deployment');
+  const out = ok(kubectl(cluster, ['autoscale', 'deployment', 'old', '--max=2'], { binary: kubectl127 ?? 'kubectl' }), 'kubectl 1.27 autoscale');
+  assert.equal(out, 'horizontalpodautoscaler.autoscaling/old autoscaled\n');
+  const table = ok(kubectl(cluster, ['get', 'hpa', 'old'], { binary: kubectl127 ?? 'kubectl' }), 'get hpa 1.27');
+  assert.match(table, /old\s+Deployment\/old\s+cpu: <unknown>\/80%\s+1\s+2/);
+});
