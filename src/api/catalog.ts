@@ -101,6 +101,10 @@ export const catalog: readonly ResourceInfo[] = [
     { resource: 'cronjobs', singularName: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] },
     { resource: 'jobs', singularName: 'job', kind: 'Job', namespaced: true, categories: ['all'], subresources: [status('Job')] },
   ]),
+  ...group('certificates.k8s.io', 'v1', 'io.k8s.api.certificates.v1', [
+    { resource: 'certificatesigningrequests', singularName: 'certificatesigningrequest', kind: 'CertificateSigningRequest', namespaced: false, shortNames: ['csr'],
+      subresources: [{ name: 'approval', kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] }, status('CertificateSigningRequest')] },
+  ]),
   ...group('coordination.k8s.io', 'v1', 'io.k8s.api.coordination.v1', [
     { resource: 'leases', singularName: 'lease', kind: 'Lease', namespaced: true },
   ]),

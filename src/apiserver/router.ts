@@ -91,8 +91,14 @@ export function createRouter(deps: RouterDeps): Handler {
           return updateObject(scope, 'finalize');
         case 'binding':
           return handleBinding(scope, scope.store, info.urlName);
-        default:
-          throw errors.notFoundPath();
+        default: {
+          // Update subresources the kind's strategy defines (certificatesigningrequests/approval).
+          const rules = scope.store.strategy.updateSubresources;
+          if (sub.name !== 'approval' || !rules || !Object.hasOwn(rules, sub.name)) throw errors.notFoundPath();
+          if (info.verb === 'get') return getObject(scope);
+          if (info.verb === 'update') return updateObject(scope, 'approval');
+          return patchObject(scope, { expected: resource, subresource: 'approval' });
+        }
       }
     }
 

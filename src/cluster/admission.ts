@@ -12,6 +12,9 @@ import { storageObjectInUseProtectionAdmission } from '../admission/storage-obje
 import { limitRangerAdmission } from '../admission/limit-ranger.js';
 import { resourceQuotaAdmission } from '../admission/resource-quota.js';
 import { podSecurityAdmission } from '../admission/pod-security/admission.js';
+import { certificateApprovalAdmission, certificateSigningAdmission, certificateSubjectRestrictionAdmission } from '../admission/certificates.js';
+import type { Authorizer } from '../auth/types.js';
+import { parseCertificateRequest } from '../pki/csr.js';
 
 /** Reads the API server's stores straight from their watch caches (writes wait for the cache, so a read sees them). */
 export function storeReader(api: ApiServer): AdmissionReader {
@@ -41,7 +44,7 @@ function findResourceAnyVersion(group: string, resource: string) {
   return undefined;
 }
 
-export function installAdmission(api: ApiServer): void {
+export function installAdmission(api: ApiServer, authorizer: Authorizer): void {
   const reader = storeReader(api);
   api.registerAdmission(limitRangerAdmission({ reader }));
   api.registerAdmission(podSecurityAdmission({ reader }));
@@ -49,6 +52,9 @@ export function installAdmission(api: ApiServer): void {
   api.registerAdmission(defaultStorageClassAdmission({ reader }));
   api.registerAdmission(storageObjectInUseProtectionAdmission());
   api.registerAdmission(persistentVolumeClaimResizeAdmission({ reader }));
+  api.registerAdmission(certificateApprovalAdmission(authorizer));
+  api.registerAdmission(certificateSigningAdmission(authorizer));
+  api.registerAdmission(certificateSubjectRestrictionAdmission(parseCertificateRequest));
   api.registerAdmission(resourceQuotaAdmission(quotaAccess(api)));
 }
 

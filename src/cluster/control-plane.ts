@@ -18,7 +18,7 @@ import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/api-error.js';
 import { ensureDefaultStorageClass, ensureSystemNamespaces } from './bootstrap.js';
-import { componentCertificate } from '../pki/index.js';
+import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
 import { controllerPolicy } from '../controllers/policy.js';
 import { runKubernetesServiceController } from '../controllers/kubernetes-service.js';
@@ -190,7 +190,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // Every component and informer listens for shutdown on this one signal.
   setMaxListeners(0, stop.signal);
   await auth.install(apiserver.api, { serverUrl: url, signal: stop.signal });
-  installAdmission(apiserver.api);
+  installAdmission(apiserver.api, opts.authorizationMode === 'AlwaysAllow' ? alwaysAllow : auth.authorizer);
   // pods/log, exec, attach, portforward go to the pod's node agent; this process's agents are reached directly.
   const localNodes = new Map<string, KubeletEndpoint>();
   const nodeServers: RunningNodeServer[] = [];
@@ -222,7 +222,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
-  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
+  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
   void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;

@@ -12,6 +12,7 @@ import { createEventRecorder } from '../client/control/events.js';
 import { startEndpointsController } from './endpoints.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startHpaController } from './hpa/controller.js';
+import { startCsrSigningController, type CsrSigner } from './certificates/signer.js';
 import { startNamespaceController } from './namespace.js';
 import { startNodeIpamController } from './node-ipam.js';
 import { replicationControllerKind, startReplicaSetController } from './replicaset.js';
@@ -37,6 +38,8 @@ export interface ControllerManagerOptions {
   /** Campaign for the kube-system/kube-controller-manager Lease first (default true). */
   leaderElect?: boolean;
   identity?: string;
+  /** Signs approved CertificateSigningRequests of the built-in signers with the cluster CA (without it, no csrsigning). */
+  csrSigner?: CsrSigner;
   /** --cluster-cidr: pod addresses, a /24 per node (default 10.244.0.0/16). */
   clusterCidr?: string;
   /**
@@ -84,6 +87,7 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     ...startWorkloadControllers(ctx),
     ...startVolumeControllers(ctx, o.localPathDir ? { localPathDir: o.localPathDir } : {}),
     startHpaController(ctx('horizontal-pod-autoscaler', 'horizontal-pod-autoscaler')),
+    ...(o.csrSigner ? [startCsrSigningController(ctx('csrsigning-controller', 'certificate-controller'), o.csrSigner)] : []),
     ...(o.signLegacyToken ? [startTokenController(managerCtx('tokens-controller'), o.signLegacyToken, o.caPem)] : []),
   ];
   factory.start(signal);

@@ -94,3 +94,73 @@ export async function issueCertificate(ca: KeyPairPem, opts: IssueOptions): Prom
   });
   return { cert: cert.toString('pem') + '\n', key: await exportKey(keys.privateKey) };
 }
+
+const keyUsageBits: Record<string, number> = {
+  signing: x509.KeyUsageFlags.digitalSignature,
+  'digital signature': x509.KeyUsageFlags.digitalSignature,
+  'content commitment': x509.KeyUsageFlags.nonRepudiation,
+  'key encipherment': x509.KeyUsageFlags.keyEncipherment,
+  'key agreement': x509.KeyUsageFlags.keyAgreement,
+  'data encipherment': x509.KeyUsageFlags.dataEncipherment,
+  'cert sign': x509.KeyUsageFlags.keyCertSign,
+  'crl sign': x509.KeyUsageFlags.cRLSign,
+  'encipher only': x509.KeyUsageFlags.encipherOnly,
+  'decipher only': x509.KeyUsageFlags.decipherOnly,
+};
+
+const extendedKeyUsages: Record<string, string> = {
+  any: '2.5.29.37.0',
+  'server auth': x509.ExtendedKeyUsage.serverAuth,
+  'client auth': x509.ExtendedKeyUsage.clientAuth,
+  'code signing': x509.ExtendedKeyUsage.codeSigning,
+  'email protection': x509.ExtendedKeyUsage.emailProtection,
+  's/mime': x509.ExtendedKeyUsage.emailProtection,
+  'ipsec end system': '1.3.6.1.5.5.7.3.5',
+  'ipsec tunnel': '1.3.6.1.5.5.7.3.6',
+  'ipsec user': '1.3.6.1.5.5.7.3.7',
+  timestamping: x509.ExtendedKeyUsage.timeStamping,
+  'ocsp signing': x509.ExtendedKeyUsage.ocspSigning,
+  'microsoft sgc': '1.3.6.1.4.1.311.10.3.3',
+  'netscape sgc': '2.16.840.1.113730.4.1',
+};
+
+export interface RequestToSign {
+  commonName: string;
+  organizations: string[];
+  dnsNames: string[];
+  ipAddresses: string[];
+  emailAddresses: string[];
+  uris: string[];
+  publicKeyDer: Buffer;
+}
+
+/** Issues a certificate for a certificate request's key and names, signed by the CA; returns PEM. */
+export async function signRequest(ca: KeyPairPem, req: RequestToSign, opts: { usages: string[]; notBefore: Date; notAfter: Date }): Promise<string> {
+  const caCert = new x509.X509Certificate(ca.cert);
+  const caKey = await importKey(ca.key);
+  const bits = opts.usages.reduce((acc, u) => acc | (keyUsageBits[u] ?? 0), 0);
+  const ekus = [...new Set(opts.usages.map((u) => extendedKeyUsages[u]).filter((x): x is string => x !== undefined))];
+  const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(false, undefined, true)];
+  if (bits !== 0) extensions.push(new x509.KeyUsagesExtension(bits, true));
+  if (ekus.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(ekus, false));
+  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(caCert, false));
+  const names = [
+    ...req.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+    ...req.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
+    ...req.emailAddresses.map((value) => ({ type: 'email' as const, value })),
+    ...req.uris.map((value) => ({ type: 'url' as const, value })),
+  ];
+  if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: dn(req.commonName, req.organizations),
+    issuer: caCert.subject,
+    publicKey: new x509.PublicKey(req.publicKeyDer),
+    signingKey: caKey,
+    signingAlgorithm,
+    notBefore: opts.notBefore,
+    notAfter: opts.notAfter,
+    extensions,
+  });
+  return cert.toString('pem') + '\n';
+}

@@ -6,6 +6,7 @@ import { field, type FieldError } from '../api/status.js';
 import { configMapStrategy } from './configmap.js';
 import { cronJobStrategy } from './cronjob.js';
 import { crdStrategy } from './customresourcedefinition.js';
+import { csrStrategy } from './csr.js';
 import { daemonSetStrategy, controllerRevisionStrategy } from './daemonset.js';
 import { defineStrategy } from './define.js';
 import { deploymentStrategy } from './deployment.js';
@@ -85,6 +86,7 @@ const factories: Record<string, Factory> = {
   'apps/statefulsets': statefulSetStrategy,
   'autoscaling/horizontalpodautoscalers': hpaStrategy,
   'batch/cronjobs': cronJobStrategy,
+  'certificates.k8s.io/certificatesigningrequests': csrStrategy,
   'batch/jobs': jobStrategy,
   'coordination.k8s.io/leases': leaseStrategy,
   'discovery.k8s.io/endpointslices': endpointSliceStrategy,

@@ -3,7 +3,7 @@ import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import type { CacheEvent, ResourceCache } from '../storage/cache-types.js';
 import type { Storage } from '../storage/types.js';
-import type { Strategy } from './strategy.js';
+import type { RequestUser, Strategy } from './strategy.js';
 
 export type Filter = (obj: Readonly<KubeObject>) => boolean;
 
@@ -58,6 +58,8 @@ export type StoreWatchEvent = CacheEvent | { type: 'INITIAL_END'; revision: numb
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** The authenticated user of the request (kinds that record their requester read it). */
+  user?: RequestUser;
   /** Admission for this request (it knows the user): mutating before the strategy runs, validating after it. */
   admission?: WriteAdmission;
   /**
@@ -77,7 +79,7 @@ export interface WriteAdmission {
 export type UpdateFn = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
 
 /** The subresources whose writes the generic store serves, each with its strategy's own rules. */
-export type UpdateSubresource = 'status' | 'finalize' | 'ephemeralcontainers';
+export type UpdateSubresource = 'status' | 'finalize' | 'ephemeralcontainers' | 'approval';
 
 export interface UpdateOptions extends WriteOptions {
   subresource?: UpdateSubresource;

@@ -172,6 +172,7 @@ export class Store {
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName ?? '');
     strategy.prepareForCreate?.(obj);
+    if (opts.user) strategy.fromRequester?.(obj, opts.user);
     this.check(obj, [...(this.opts.validateMeta?.create(obj) ?? []), ...strategy.validate(obj)]);
     // Allocation reads the cache for what is taken: allocate-then-write runs one at a time per store.
     const release = strategy.allocate ? await this.lockAllocations() : undefined;
@@ -353,6 +354,10 @@ export class Store {
       if (!strategy.prepareForEphemeralContainersUpdate) throw errors.notFoundPath();
       strategy.prepareForEphemeralContainersUpdate(obj, old);
       errs = strategy.validateEphemeralContainersUpdate?.(obj, old) ?? [];
+    } else if (subresource && subresource !== 'status' && strategy.updateSubresources && Object.hasOwn(strategy.updateSubresources, subresource)) {
+      const rules = strategy.updateSubresources[subresource];
+      rules?.prepare(obj, old);
+      errs = [...(this.opts.validateMeta?.update(obj, old) ?? []), ...(rules?.validate(obj, old) ?? [])];
     } else if (subresource === 'status') {
       strategy.prepareForStatusUpdate?.(obj, old);
       errs = strategy.validateStatusUpdate?.(obj, old) ?? [];

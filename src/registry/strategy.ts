@@ -24,6 +24,20 @@ export interface AllocationContext {
   existing(): Promise<readonly Readonly<KubeObject>[]>;
 }
 
+/** Who sent a write (the authenticated user), for kinds that record it (CertificateSigningRequest). */
+export interface RequestUser {
+  name: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+/** An update-only subresource beyond status (certificatesigningrequests/approval): what it may change and its rules. */
+export interface UpdateSubresource {
+  prepare(obj: KubeObject, old: KubeObject): void;
+  validate(obj: KubeObject, old: KubeObject): FieldError[];
+}
+
 export interface Strategy {
   /** The resource this strategy serves (from src/api/catalog.ts). */
   resource: ResourceInfo;
@@ -56,6 +70,10 @@ export interface Strategy {
   allocate?(obj: KubeObject, old: KubeObject | undefined, ctx: AllocationContext): Promise<FieldError[]>;
   /** Field-selector labels this kind supports beyond metadata.name/metadata.namespace (pods: spec.nodeName...). */
   fieldLabels?(obj: KubeObject): Record<string, string>;
+  /** Create-time: record the requesting user in the object (after prepareForCreate, before validate). */
+  fromRequester?(obj: KubeObject, user: RequestUser): void;
+  /** Update subresources other than status and finalize, by name. */
+  updateSubresources?: Record<string, UpdateSubresource>;
   /** Server-side printing; absent = the default "Name, Created At" table. */
   table?: TablePrinter;
 }

@@ -2,6 +2,9 @@
 // driven by the real kubectl 1.32 and 1.27 and by a-kubectl.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { akubectl, hasKubectl, kubectl, kubectlBinary, startCluster, type Cluster, type RunResult } from './harness.js';
 
@@ -126,4 +129,89 @@ test('kubectl 1.27 autoscales and lists HPAs', { skip: skip || (kubectl127 ? fal
   assert.equal(out, 'horizontalpodautoscaler.autoscaling/old autoscaled\n');
   const table = ok(kubectl(cluster, ['get', 'hpa', 'old'], { binary: kubectl127 ?? 'kubectl' }), 'get hpa 1.27');
   assert.match(table, /old\s+Deployment\/old\s+cpu: <unknown>\/80%\s+1\s+2/);
+});
+
+/** A key and a PEM certificate request made by openssl. */
+function openssl(dir: string, name: string, subject: string): { key: string; csr: string } {
+  const key = join(dir, `${name}.key`);
+  const csr = join(dir, `${name}.csr`);
+  const r = spawnSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', subject, '-out', csr], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return { key, csr: readFileSync(csr, 'utf8') };
+}
+
+const csrManifest = (name: string, pem: string, signer = 'kubernetes.io/kube-apiserver-client') => `apiVersion: certificates.k8s.io/v1
+kind: CertificateSigningRequest
+metadata: {name: ${name}}
+spec:
+  request: ${Buffer.from(pem).toString('base64')}
+  signerName: ${signer}
+  expirationSeconds: 3600
+  usages: [client auth]
+`;
+
+test('a CSR approved with kubectl certificate approve is signed, and its certificate authenticates', { skip }, async () => {
+  const dave = openssl(cluster.dataDir, 'dave', '/CN=dave/O=devs');
+  ok(kubectl(cluster, ['create', '-f', '-'], { input: csrManifest('dave', dave.csr) }), 'create csr');
+  const pending = ok(kubectl(cluster, ['get', 'csr', 'dave']), 'get csr');
+  assert.match(pending, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\n/);
+  assert.match(pending, /\ndave\s+\S+\s+kubernetes.io\/kube-apiserver-client\s+\S+\s+60m\s+Pending\n/);
+
+  assert.equal(ok(kubectl(cluster, ['certificate', 'approve', 'dave']), 'approve'), 'certificatesigningrequest.certificates.k8s.io/dave approved\n');
+  const cert = await eventually('the issued certificate', () => {
+    const r = kubectl(cluster, ['get', 'csr', 'dave', '-o', 'jsonpath={.status.certificate}']);
+    return r.status === 0 && r.stdout !== '' ? Buffer.from(r.stdout, 'base64').toString() : undefined;
+  });
+  assert.match(ok(kubectl(cluster, ['get', 'csr', 'dave']), 'get csr'), /\ndave\s+.*Approved,Issued\n/);
+
+  const kubeconfig = join(cluster.dataDir, 'dave.kubeconfig');
+  const certFile = join(cluster.dataDir, 'dave.crt');
+  writeFileSync(certFile, cert);
+  writeFileSync(kubeconfig, [
+    'apiVersion: v1', 'kind: Config', 'current-context: d',
+    'clusters:', '- name: c', '  cluster:', `    server: ${cluster.url}`, `    certificate-authority: ${join(cluster.dataDir, 'pki', 'ca.crt')}`,
+    'users:', '- name: u', '  user:', `    client-certificate: ${certFile}`, `    client-key: ${dave.key}`,
+    'contexts:', '- name: d', '  context: {cluster: c, user: u}', '',
+  ].join('\n'));
+  const who = JSON.parse(ok(kubectl(cluster, ['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'json']), 'whoami as dave')) as { status: { userInfo: { username: string; groups: string[] } } };
+  assert.equal(who.status.userInfo.username, 'dave');
+  assert.deepEqual(who.status.userInfo.groups, ['devs', 'system:authenticated']);
+});
+
+test('CSR admission: system:masters refused for kube-apiserver-client; approval needs approve on the signer', { skip }, async () => {
+  const root = openssl(cluster.dataDir, 'root', '/CN=root/O=system:masters');
+  const refused = kubectl(cluster, ['create', '-f', '-'], { input: csrManifest('root', root.csr) });
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /certificatesigningrequests.certificates.k8s.io "root" is forbidden: use of kubernetes.io\/kube-apiserver-client signer with system:masters group is not allowed/);
+
+  const eve = openssl(cluster.dataDir, 'eve', '/CN=eve');
+  ok(kubectl(cluster, ['create', '-f', '-'], { input: csrManifest('eve', eve.csr) }), 'create csr');
+  const asNobody = kubectl(cluster, ['certificate', 'approve', 'eve', '--as', 'nobody', '--as-group', 'system:authenticated']);
+  assert.notEqual(asNobody.status, 0);
+  assert.match(asNobody.stderr, /forbidden/);
+  assert.equal(ok(akubectl(cluster, ['certificate', 'deny', 'eve']), 'a-kubectl deny'), 'certificatesigningrequest.certificates.k8s.io/eve denied\n');
+  assert.match(ok(kubectl(cluster, ['get', 'csr', 'eve']), 'get'), /\neve\s+.*Denied\n/);
+  const invalid = kubectl(cluster, ['create', '-f', '-'], { input: csrManifest('bad', 'not a request').replace('expirationSeconds: 3600', 'expirationSeconds: 60') });
+  assert.notEqual(invalid.status, 0);
+  assert.match(invalid.stderr, /spec.request: Invalid value: \[\]byte\{.*\}: PEM block type must be CERTIFICATE REQUEST/);
+  assert.match(invalid.stderr, /spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds \(10 minutes\)/);
+});
+
+test('kubectl 1.27 approves a kubelet client CSR and reads the table', { skip: skip || (kubectl127 ? false : 'kubectl.1.27 is not installed') }, async () => {
+  const node = openssl(cluster.dataDir, 'node-x', '/CN=system:node:x/O=system:nodes');
+  ok(kubectl(cluster, ['create', '-f', '-'], { input: csrManifest('node-x', node.csr, 'kubernetes.io/kube-apiserver-client-kubelet') }), 'create csr');
+  assert.equal(ok(kubectl(cluster, ['certificate', 'approve', 'node-x'], { binary: kubectl127 ?? 'kubectl' }), 'approve 1.27'), 'certificatesigningrequest.certificates.k8s.io/node-x approved\n');
+  await eventually('Issued', () => {
+    const r = kubectl(cluster, ['get', 'csr', 'node-x'], { binary: kubectl127 ?? 'kubectl' });
+    return /Approved,Issued/.test(r.stdout) ? r.stdout : undefined;
+  });
+  // The signer's rules: a kubelet client request must name a node.
+  const wrong = openssl(cluster.dataDir, 'wrong', '/CN=alice/O=system:nodes');
+  ok(kubectl(cluster, ['create', '-f', '-'], { input: csrManifest('wrong', wrong.csr, 'kubernetes.io/kube-apiserver-client-kubelet') }), 'create csr');
+  ok(kubectl(cluster, ['certificate', 'approve', 'wrong']), 'approve');
+  const failed = await eventually('the Failed condition', () => {
+    const r = kubectl(cluster, ['get', 'csr', 'wrong', '-o', 'jsonpath={range .status.conditions[*]}{.type}/{.reason}/{.message};{end}']);
+    return r.stdout.includes('Failed/') ? r.stdout : undefined;
+  });
+  assert.match(failed, /Failed\/SignerValidationFailure\/subject common name does not begin with system:node:/);
 });

@@ -42,7 +42,7 @@ function toStatus(e: unknown): unknown {
 
 export interface PatchTarget {
   expected: { group: string; version: string; kind: string; definition: string };
-  subresource?: 'status' | 'ephemeralcontainers';
+  subresource?: 'status' | 'ephemeralcontainers' | 'approval';
 }
 
 export async function patchObject(s: ResourceScope, target: PatchTarget = { expected: s.resource }): Promise<ApiResponse> {
@@ -114,7 +114,7 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
         }
         obj.metadata.name = name;
         const createAdmission = admissionFor(s, 'CREATE', dryRun);
-        return objectResponse(201, await s.store.create(s.info.namespace, obj, { dryRun, ...(createAdmission ? { admission: createAdmission } : {}) }), enc);
+        return objectResponse(201, await s.store.create(s.info.namespace, obj, { dryRun, ...(createAdmission ? { admission: createAdmission } : {}), ...(s.ctx.user ? { user: s.ctx.user } : {}) }), enc);
       }
       throw e;
     }

@@ -32,7 +32,7 @@ export async function createObject(s: ResourceScope): Promise<ApiResponse> {
   checkNamespace(obj, s.resource, s.info.namespace);
   checkWriteOptions(s, 'CreateOptions');
   const admission = admissionFor(s, 'CREATE', dryRun);
-  const created = await s.store.create(s.info.namespace, obj, { dryRun, ...(admission ? { admission } : {}), managedFields: recordWrite(s) });
+  const created = await s.store.create(s.info.namespace, obj, { dryRun, ...(admission ? { admission } : {}), managedFields: recordWrite(s), ...(s.ctx.user ? { user: s.ctx.user } : {}) });
   return objectResponse(201, created, enc);
 }
 

@@ -21,6 +21,7 @@ export const rootCommands: CommandEntry[] = [
   { group: deploy, name: 'rollout', short: 'Manage the rollout of a resource', load: async () => (await import('./rollout.js')).command },
   { group: deploy, name: 'scale', short: 'Set a new size for a deployment, replica set, or replication controller', load: async () => (await import('./scale.js')).command },
   { group: deploy, name: 'autoscale', short: 'Auto-scale a deployment, replica set, stateful set, or replication controller', load: async () => (await import('./autoscale.js')).command },
+  { group: cluster, name: 'certificate', short: 'Modify certificate resources', load: async () => (await import('./certificate.js')).command },
   { group: cluster, name: 'cluster-info', short: 'Display cluster information', load: async () => (await import('./cluster-info.js')).command },
   { group: troubleshooting, name: 'describe', short: 'Show details of a specific resource or group of resources', load: async () => (await import('./describe.js')).command },
   { group: troubleshooting, name: 'logs', short: 'Print the logs for a container in a pod', load: async () => (await import('./logs.js')).command },
