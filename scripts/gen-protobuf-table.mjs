@@ -207,6 +207,8 @@ function addKind(apiVersion, kind, message) {
 }
 for (const r of catalog) {
   if (!r.definition) continue;
+  // Read-only kinds (the metrics API) take no request bodies, so they need no message.
+  if (!r.verbs.some((v) => v === 'create' || v === 'update' || v === 'patch')) continue;
   addKind(r.group ? `${r.group}/${r.version}` : r.version, r.kind, messageNameOf(r.definition));
 }
 for (const [apiVersion, kind, message] of EXTRA_KINDS) addKind(apiVersion, kind, message);
