@@ -67,6 +67,8 @@ test('a claim waits for its pod, is provisioned on the pod\'s node and bound; De
   const claim = JSON.parse(ok(kubectl(cluster, ['get', 'pvc', 'data', '-n', 'st', '-o', 'json']), 'get pvc')) as { spec: { volumeName: string; storageClassName: string }; metadata: { finalizers: string[]; annotations: Record<string, string> } };
   assert.equal(claim.spec.storageClassName, 'local-path', 'DefaultStorageClass filled in the class');
   assert.deepEqual(claim.metadata.finalizers, ['kubernetes.io/pvc-protection']);
+  // The claim binds before the pod: the scheduler binds the pod once all its claims are bound.
+  await until('the pod to be scheduled', () => kubectl(cluster, ['get', 'pod', 'writer', '-n', 'st', '-o', 'jsonpath={.spec.nodeName}']).stdout !== '');
   const podNode = kubectl(cluster, ['get', 'pod', 'writer', '-n', 'st', '-o', 'jsonpath={.spec.nodeName}']).stdout;
   assert.equal(claim.metadata.annotations['volume.kubernetes.io/selected-node'], podNode);
   const pvName = claim.spec.volumeName;
