@@ -125,6 +125,9 @@ export const catalog: readonly ResourceInfo[] = [
     { resource: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] },
     { resource: 'networkpolicies', singularName: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
   ]),
+  ...group('policy', 'v1', 'io.k8s.api.policy.v1', [
+    { resource: 'poddisruptionbudgets', singularName: 'poddisruptionbudget', kind: 'PodDisruptionBudget', namespaced: true, shortNames: ['pdb'], subresources: [status('PodDisruptionBudget')] },
+  ]),
   ...group('storage.k8s.io', 'v1', 'io.k8s.api.storage.v1', [
     { resource: 'csidrivers', singularName: 'csidriver', kind: 'CSIDriver', namespaced: false },
     { resource: 'csinodes', singularName: 'csinode', kind: 'CSINode', namespaced: false },

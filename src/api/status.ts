@@ -134,6 +134,8 @@ export const errors = {
     const message = cause instanceof Error ? cause.message : String(cause);
     return new StatusError(makeStatus('InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] }), { cause });
   },
+  /** 429 without Retry-After (as NewTooManyRequests(msg, 0)); causes explain which limit was hit. */
+  tooManyRequests: (message: string, causes: StatusCause[] = []) => err('TooManyRequests', message, { causes }),
   timeout: (message: string) => err('Timeout', `Timeout: ${message}`),
   serviceUnavailable: (message: string) => err('ServiceUnavailable', message),
 };

@@ -3,6 +3,7 @@ import type { AdmissionPlugin } from '../admission/types.js';
 import type { ResourceRegistry } from '../api/resource-registry.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { handleBinding } from './binding.js';
+import { handleEviction } from './eviction.js';
 import { getObject, listObjects } from './handlers/read.js';
 import { patchObject } from './handlers/patch.js';
 import { watchObjects, type WatchSettings } from './handlers/watch.js';
@@ -91,6 +92,11 @@ export function createRouter(deps: RouterDeps): Handler {
           return updateObject(scope, 'finalize');
         case 'binding':
           return handleBinding(scope, scope.store, info.urlName);
+        case 'eviction': {
+          const pdbs = deps.registry.find('policy', 'v1', 'poddisruptionbudgets');
+          if (!pdbs) throw errors.notFoundPath();
+          return handleEviction(scope, await deps.stores.storeFor(pdbs));
+        }
         default: {
           // Update subresources the kind's strategy defines (certificatesigningrequests/approval).
           const rules = scope.store.strategy.updateSubresources;

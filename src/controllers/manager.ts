@@ -9,6 +9,7 @@ import type { RestClient } from '../client/rest.js';
 import { realClock, type Clock } from '../client/workqueue.js';
 import { startDeploymentController } from './deployment/controller.js';
 import { createEventRecorder } from '../client/control/events.js';
+import { startDisruptionController } from './disruption.js';
 import { startEndpointsController } from './endpoints.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startHpaController } from './hpa/controller.js';
@@ -83,6 +84,7 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     startDeploymentController(ctx('deployment-controller', 'deployment-controller')),
     startGarbageCollector(ctx('garbage-collector-controller', 'generic-garbage-collector')),
     startEndpointsController(ctx('endpoint-controller', 'endpoint-controller'), ctx('endpointslice-controller', 'endpointslice-controller')),
+    startDisruptionController(ctx('controllermanager', 'disruption-controller')),
     startNodeIpamController(ctx('node-ipam-controller', 'node-controller'), o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
     ...startWorkloadControllers(ctx),
     ...startVolumeControllers(ctx, o.localPathDir ? { localPathDir: o.localPathDir } : {}),

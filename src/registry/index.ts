@@ -20,6 +20,7 @@ import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
 import { networkPolicyStrategy } from './network-policy.js';
 import { nodeStrategy } from './node.js';
+import { pdbStrategy } from './pdb.js';
 import { podStrategy } from './pod.js';
 import { limitRangeStrategy, resourceQuotaStrategy } from './quota.js';
 import { roleBindingStrategy, roleStrategy } from './rbac.js';
@@ -94,6 +95,7 @@ const factories: Record<string, Factory> = {
   'networking.k8s.io/ingressclasses': ingressClassStrategy,
   'networking.k8s.io/ingresses': ingressStrategy,
   'networking.k8s.io/networkpolicies': networkPolicyStrategy,
+  'policy/poddisruptionbudgets': pdbStrategy,
   'rbac.authorization.k8s.io/clusterrolebindings': roleBindingStrategy,
   'rbac.authorization.k8s.io/clusterroles': roleStrategy,
   'rbac.authorization.k8s.io/rolebindings': roleBindingStrategy,

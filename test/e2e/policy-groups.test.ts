@@ -101,3 +101,47 @@ test('networking.k8s.io: kubectl 1.32 and 1.27 apply Ingress, IngressClass and N
 
   assert.match(ok(kubectl(cluster, ['explain', 'networkpolicy.spec.ingress']), 'explain'), /FIELD: ingress <\[\]NetworkPolicyIngressRule>/);
 });
+
+function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): void {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (check()) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('policy/v1: a PodDisruptionBudget blocks kubectl drain until the budget permits', { skip }, () => {
+  ok(kubectl(cluster, ['create', 'namespace', 'drain']), 'create ns');
+  ok(kubectl(cluster, ['create', 'deployment', 'web', '-n', 'drain', '--image=nginx', '--replicas=2']), 'create deployment');
+  // kubectl create pdb sends a protobuf body; 1.27 applies the same kind from YAML.
+  ok(kubectl(cluster, ['create', 'pdb', 'web', '-n', 'drain', '--selector=app=web', '--min-available=2']), 'create pdb');
+  waitFor('the budget to count two healthy pods', () => {
+    const r = kubectl(cluster, ['get', 'pdb', 'web', '-n', 'drain', '-o', 'jsonpath={.status.currentHealthy}/{.status.desiredHealthy}/{.status.disruptionsAllowed}']);
+    return r.stdout === '2/2/0';
+  });
+  assert.match(ok(kubectl(cluster, ['get', 'pdb', '-n', 'drain']), 'get pdb'), /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\nweb\s+2\s+N\/A\s+0\s+\d+s\n$/);
+  const pdb = JSON.parse(ok(kubectl(cluster, ['get', 'pdb', 'web', '-n', 'drain', '-o', 'json']), 'get pdb json'));
+  assert.deepEqual(
+    pdb.status.conditions.map((c: Record<string, unknown>) => [c.type, c.status, c.reason]),
+    [['DisruptionAllowed', 'False', 'InsufficientPods']],
+  );
+
+  const node = ok(kubectl(cluster, ['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']), 'node name');
+  const blocked = kubectl(cluster, ['drain', node, '--ignore-daemonsets', '--pod-selector=app=web', '--timeout=8s']);
+  assert.notEqual(blocked.status, 0, `drain should be blocked:\n${blocked.stdout}\n${blocked.stderr}`);
+  assert.match(blocked.stdout + blocked.stderr, /Cannot evict pod as it would violate the pod's disruption budget\./);
+  assert.match(ok(kubectl(cluster, ['get', 'node', node]), 'get node'), /Ready,SchedulingDisabled/);
+  assert.equal(ok(kubectl(cluster, ['get', 'pods', '-n', 'drain', '--field-selector=status.phase=Running', '-o', 'name']), 'pods').trim().split('\n').length, 2);
+
+  // The budget is relaxed (the only node is cordoned, so replacements cannot become healthy: both pods must be
+  // allowed to go): the controller recomputes, and the same drain now goes through.
+  ok(kubectl(cluster, ['patch', 'pdb', 'web', '-n', 'drain', '--type=merge', '-p', '{"spec":{"minAvailable":0}}']), 'relax pdb');
+  waitFor('two allowed disruptions', () => kubectl(cluster, ['get', 'pdb', 'web', '-n', 'drain', '-o', 'jsonpath={.status.disruptionsAllowed}']).stdout === '2');
+  const old = kubectlBinary('1.27');
+  // kubectl 1.27 evicts through the same subresource (JSON body).
+  const drained = kubectl(cluster, ['drain', node, '--ignore-daemonsets', '--pod-selector=app=web', '--timeout=40s'], old ? { binary: old } : {});
+  assert.equal(drained.status, 0, `drain failed:\n${drained.stdout}\n${drained.stderr}`);
+  assert.match(drained.stdout, /evicted/);
+  ok(kubectl(cluster, ['uncordon', node]), 'uncordon');
+});

@@ -21,6 +21,7 @@ export const R = {
   serviceaccounts: gvr('', 'v1', 'serviceaccounts'),
   deployments: gvr('apps', 'v1', 'deployments'),
   replicasets: gvr('apps', 'v1', 'replicasets'),
+  replicationcontrollers: gvr('', 'v1', 'replicationcontrollers'),
   statefulsets: gvr('apps', 'v1', 'statefulsets'),
   daemonsets: gvr('apps', 'v1', 'daemonsets'),
   controllerrevisions: gvr('apps', 'v1', 'controllerrevisions'),
@@ -31,6 +32,8 @@ export const R = {
   persistentvolumes: gvr('', 'v1', 'persistentvolumes'),
   persistentvolumeclaims: gvr('', 'v1', 'persistentvolumeclaims'),
   storageclasses: gvr('storage.k8s.io', 'v1', 'storageclasses'),
+  poddisruptionbudgets: gvr('policy', 'v1', 'poddisruptionbudgets'),
+  priorityclasses: gvr('scheduling.k8s.io', 'v1', 'priorityclasses'),
 } as const;
 
 /** Collection path (name undefined) or object path, all namespaces when namespace is undefined. */
