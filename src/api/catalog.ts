@@ -128,6 +128,9 @@ export const catalog: readonly ResourceInfo[] = [
   ...group('policy', 'v1', 'io.k8s.api.policy.v1', [
     { resource: 'poddisruptionbudgets', singularName: 'poddisruptionbudget', kind: 'PodDisruptionBudget', namespaced: true, shortNames: ['pdb'], subresources: [status('PodDisruptionBudget')] },
   ]),
+  ...group('scheduling.k8s.io', 'v1', 'io.k8s.api.scheduling.v1', [
+    { resource: 'priorityclasses', singularName: 'priorityclass', kind: 'PriorityClass', namespaced: false, shortNames: ['pc'] },
+  ]),
   ...group('storage.k8s.io', 'v1', 'io.k8s.api.storage.v1', [
     { resource: 'csidrivers', singularName: 'csidriver', kind: 'CSIDriver', namespaced: false },
     { resource: 'csinodes', singularName: 'csinode', kind: 'CSINode', namespaced: false },

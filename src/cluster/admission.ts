@@ -5,6 +5,7 @@ import { findResource } from '../api/catalog.js';
 import type { KubeObject } from '../api/object.js';
 import type { ApiServer } from '../apiserver/api-server.js';
 import { defaultTolerationSecondsAdmission } from '../admission/default-toleration-seconds.js';
+import { priorityAdmission } from '../admission/priority.js';
 import type { AdmissionReader } from '../admission/reader.js';
 import { defaultStorageClassAdmission } from '../admission/default-storage-class.js';
 import { persistentVolumeClaimResizeAdmission } from '../admission/pvc-resize.js';
@@ -55,6 +56,7 @@ export function installAdmission(api: ApiServer, authorizer: Authorizer): void {
   api.registerAdmission(certificateApprovalAdmission(authorizer));
   api.registerAdmission(certificateSigningAdmission(authorizer));
   api.registerAdmission(certificateSubjectRestrictionAdmission(parseCertificateRequest));
+  api.registerAdmission(priorityAdmission(reader));
   api.registerAdmission(resourceQuotaAdmission(quotaAccess(api)));
 }
 

@@ -3,6 +3,7 @@
 import type { RestClient } from '../client/rest.js';
 import { isAlreadyExists } from '../client/api-error.js';
 import { localPathStorageClass } from '../controllers/volume/local-path.js';
+import { systemPriorityClasses } from '../registry/priority-class.js';
 
 export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -25,4 +26,21 @@ export async function ensureDefaultStorageClass(client: RestClient, signal?: Abo
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
   }
+}
+
+/** system-node-critical and system-cluster-critical, as kube-apiserver's scheduling storage creates them. */
+export async function ensureSystemPriorityClasses(client: RestClient, signal?: AbortSignal): Promise<void> {
+  await Promise.all(
+    systemPriorityClasses.map(async (pc) => {
+      try {
+        await client.create(
+          '/apis/scheduling.k8s.io/v1/priorityclasses',
+          { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: pc.name }, value: pc.value, description: pc.description },
+          signal ? { signal } : undefined,
+        );
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+      }
+    }),
+  );
 }

@@ -17,7 +17,7 @@ import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/api-error.js';
-import { ensureDefaultStorageClass, ensureSystemNamespaces } from './bootstrap.js';
+import { ensureDefaultStorageClass, ensureSystemNamespaces, ensureSystemPriorityClasses } from './bootstrap.js';
 import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
 import { controllerPolicy } from '../controllers/policy.js';
@@ -204,6 +204,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pki.admin.cert), keyData: Buffer.from(pki.admin.key), userAgent: componentUserAgent('bootstrap') });
   await ensureSystemNamespaces(adminClient);
   await ensureDefaultStorageClass(adminClient);
+  await ensureSystemPriorityClasses(adminClient);
   const policy = await ensureBootstrapPolicy(adminClient, stop.signal, controllerPolicy());
   if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
   startAggregationController({ index: auth.index, client: adminClient, signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });

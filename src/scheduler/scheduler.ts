@@ -12,6 +12,7 @@ import { runController } from '../client/control/run.js';
 import type { ControllerClient, ControllerContext, EventRecorder, ReconcileResult } from '../client/control/types.js';
 import { parseQuantity } from '../api/validation/quantity.js';
 import { filters, type Failure } from './filters.js';
+import { findPreemption, type PreemptionPlan } from './preemption.js';
 import { NodeCache, podRequests } from './node-cache.js';
 import { podClaims, volumeFailures, type PodClaims, type VolumeListers } from './volumes.js';
 import { annotations } from '../api/volume-util.js';
@@ -37,8 +38,11 @@ export function needsScheduling(pod: KubeObject): boolean {
   return !pod.metadata.deletionTimestamp && !spec['nodeName'] && str(spec['schedulerName'], schedulerName) === schedulerName && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
-/** FitError.Error(): "0/3 nodes are available: 1 node(s) had untolerated taint {…}, 2 Insufficient cpu. preemption: …" */
-export function failureMessage(nodeCount: number, perNode: Failure[][]): string {
+/**
+ * FitError.Error(): "0/3 nodes are available: 1 node(s) had untolerated taint {…}, 2 Insufficient cpu. preemption: …";
+ * without the preemption part when preemption found victims.
+ */
+export function failureMessage(nodeCount: number, perNode: Failure[][], preempting = false): string {
   if (nodeCount === 0) return 'no nodes available to schedule pods';
   const histogram = (entries: string[]) => {
     const counts = new Map<string, number>();
@@ -46,6 +50,7 @@ export function failureMessage(nodeCount: number, perNode: Failure[][]): string 
     return [...counts].map(([reason, n]) => `${n} ${reason}`).sort();
   };
   const reasons = histogram(perNode.flatMap((f) => [...new Set(f.map((x) => x.reason))]));
+  if (preempting) return `0/${nodeCount} nodes are available: ${reasons.join(', ')}.`;
   const preemption = histogram(perNode.map((f) => (f.some((x) => x.unresolvable) ? 'Preemption is not helpful for scheduling' : 'No preemption victims found for incoming pod')));
   return `0/${nodeCount} nodes are available: ${reasons.join(', ')}. preemption: 0/${nodeCount} nodes are available: ${preemption.join(', ')}.`;
 }
@@ -107,10 +112,12 @@ export async function scheduleOne(key: string, d: SchedulerDeps): Promise<Reconc
   const volumes = d.volumes;
   const choice = pickNode(pod, nodes, d.cache, claims && volumes && claims.bound.length + claims.delayed.length > 0 ? (n) => volumeFailures(claims, n, volumes) : undefined);
   if ('failures' in choice) {
-    const message = failureMessage(nodes.length, choice.failures);
+    const plan = findPreemption(pod, nodes, d.cache);
+    const message = failureMessage(nodes.length, choice.failures, plan !== undefined);
     d.unschedulable.add(key);
     d.recorder.event(pod, 'Warning', 'FailedScheduling', message);
-    await markUnschedulable(d, pod, message);
+    if (plan) await preempt(d, pod, plan);
+    await markUnschedulable(d, pod, message, plan?.node);
     return { requeueAfterMs: 60_000 };
   }
   d.unschedulable.delete(key);
@@ -146,11 +153,32 @@ export async function scheduleOne(key: string, d: SchedulerDeps): Promise<Reconc
   return undefined;
 }
 
-async function markUnschedulable(d: SchedulerDeps, pod: KubeObject, message: string): Promise<void> {
+/** Deletes the victims (with their grace period), saying why first, as kube-scheduler does. */
+async function preempt(d: SchedulerDeps, pod: KubeObject, plan: PreemptionPlan): Promise<void> {
+  for (const victim of plan.victims) {
+    const ns = victim.metadata.namespace ?? '';
+    const name = victim.metadata.name ?? '';
+    const status = structuredClone(statusOf(victim));
+    const conditions = (Array.isArray(status['conditions']) ? (status['conditions'] as Record<string, unknown>[]) : []).filter((c) => c['type'] !== 'DisruptionTarget');
+    conditions.push({ type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(d.clock.now()), reason: 'PreemptionByScheduler', message: `${schedulerName}: preempting to accommodate a higher priority pod` });
+    try {
+      await d.client.update(pathFor(R.pods, ns, name, 'status'), { ...victim, status: { ...status, conditions } });
+      await d.client.delete(pathFor(R.pods, ns, name));
+    } catch (e) {
+      if (isNotFound(e)) continue; // already gone: one victim fewer to wait for
+      throw e;
+    }
+    d.recorder.event(victim, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid ?? ''} on node ${plan.node}`);
+  }
+}
+
+async function markUnschedulable(d: SchedulerDeps, pod: KubeObject, message: string, nominatedNodeName?: string): Promise<void> {
   const status = structuredClone(statusOf(pod));
   const conditions = Array.isArray(status['conditions']) ? (status['conditions'] as Record<string, unknown>[]) : [];
   const cur = conditions.find((c) => c['type'] === 'PodScheduled');
-  if (cur && cur['status'] === 'False' && cur['reason'] === 'Unschedulable' && cur['message'] === message) return;
+  const nominationChanges = nominatedNodeName !== undefined && status['nominatedNodeName'] !== nominatedNodeName;
+  if (nominatedNodeName !== undefined) status['nominatedNodeName'] = nominatedNodeName;
+  if (!nominationChanges && cur && cur['status'] === 'False' && cur['reason'] === 'Unschedulable' && cur['message'] === message) return;
   const cond = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: cur?.['status'] === 'False' ? cur['lastTransitionTime'] : timestamp(d.clock.now()), reason: 'Unschedulable', message };
   status['conditions'] = [...conditions.filter((c) => c['type'] !== 'PodScheduled'), cond];
   try {
