@@ -2,7 +2,7 @@
 // driven by the real kubectl 1.32 and 1.27.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, kubectl, kubectlBinary, hasKubectl, type Cluster } from './harness.js';
+import { startCluster, kubectl, akubectl, kubectlBinary, hasKubectl, type Cluster } from './harness.js';
 
 let cluster: Cluster;
 const skip = hasKubectl ? false : 'kubectl is not installed';
@@ -167,6 +167,32 @@ test('policy/v1: a PodDisruptionBudget blocks kubectl drain until the budget per
   assert.equal(drained.status, 0, `drain failed:\n${drained.stdout}\n${drained.stderr}`);
   assert.match(drained.stdout, /evicted/);
   ok(kubectl(cluster, ['uncordon', node]), 'uncordon');
+});
+
+test('a-kubectl cordon, uncordon and drain: the drain is held by a budget until it permits', { skip }, () => {
+  ok(kubectl(cluster, ['create', 'namespace', 'adrain']), 'create ns');
+  ok(kubectl(cluster, ['create', 'deployment', 'api', '-n', 'adrain', '--image=nginx', '--replicas=1']), 'create deployment');
+  ok(kubectl(cluster, ['create', 'pdb', 'api', '-n', 'adrain', '--selector=app=api', '--min-available=1']), 'create pdb');
+  waitFor('the budget to see its pod', () => kubectl(cluster, ['get', 'pdb', 'api', '-n', 'adrain', '-o', 'jsonpath={.status.currentHealthy}']).stdout === '1');
+  const node = ok(kubectl(cluster, ['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']), 'node name');
+
+  assert.equal(ok(akubectl(cluster, ['cordon', node]), 'cordon'), `node/${node} cordoned\n`);
+  assert.equal(ok(akubectl(cluster, ['cordon', node]), 'cordon again'), `node/${node} already cordoned\n`);
+  assert.match(ok(kubectl(cluster, ['get', 'node', node]), 'get node'), /Ready,SchedulingDisabled/);
+  assert.equal(ok(akubectl(cluster, ['uncordon', node]), 'uncordon'), `node/${node} uncordoned\n`);
+
+  const blocked = akubectl(cluster, ['drain', node, '--pod-selector=app=api', '--ignore-daemonsets', '--timeout=7s']);
+  assert.equal(blocked.status, 1, blocked.stdout + blocked.stderr);
+  assert.match(blocked.stdout, new RegExp(`^node/${node} cordoned\nevicting pod adrain/api-`));
+  assert.match(blocked.stderr, /error when evicting pods\/"api-[^"]+" -n "adrain" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\./);
+  assert.match(blocked.stderr, /global timeout reached: 7s/);
+
+  ok(kubectl(cluster, ['patch', 'pdb', 'api', '-n', 'adrain', '--type=merge', '-p', '{"spec":{"minAvailable":0}}']), 'relax pdb');
+  waitFor('one allowed disruption', () => kubectl(cluster, ['get', 'pdb', 'api', '-n', 'adrain', '-o', 'jsonpath={.status.disruptionsAllowed}']).stdout === '1');
+  const drained = ok(akubectl(cluster, ['drain', node, '--pod-selector=app=api', '--ignore-daemonsets', '--timeout=40s']), 'drain');
+  assert.match(drained, /pod\/api-\S+ evicted\n/);
+  assert.match(drained, new RegExp(`node/${node} drained\n$`));
+  ok(akubectl(cluster, ['uncordon', node]), 'uncordon');
 });
 
 test('scheduling.k8s.io: system classes exist, pods get their class priority, a higher-priority pod preempts', { skip }, () => {
