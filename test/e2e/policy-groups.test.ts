@@ -182,6 +182,8 @@ test('a-kubectl cordon, uncordon and drain: the drain is held by a budget until 
   assert.equal(ok(akubectl(cluster, ['uncordon', node]), 'uncordon'), `node/${node} uncordoned\n`);
 
   const blocked = akubectl(cluster, ['drain', node, '--pod-selector=app=api', '--ignore-daemonsets', '--timeout=7s']);
+  // (whatever happens, the node must not stay cordoned for the tests after this one)
+  akubectl(cluster, ['uncordon', node]);
   assert.equal(blocked.status, 1, blocked.stdout + blocked.stderr);
   assert.match(blocked.stdout, new RegExp(`^node/${node} cordoned\nevicting pod adrain/api-`));
   assert.match(blocked.stderr, /error when evicting pods\/"api-[^"]+" -n "adrain" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\./);

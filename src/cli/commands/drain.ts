@@ -115,9 +115,9 @@ export const command: Command = {
         } catch (e) {
           if (isNotFound(e)) return;
           if (!(e instanceof ApiError) || e.code !== 429) throw e;
-          if (Date.now() + retryMs > deadline) throw new Error(`error when evicting pods/"${name}" -n "${ns}": global timeout reached: ${f.string('timeout')}`);
+          if (Date.now() >= deadline) throw new Error(`error when evicting pods/"${name}" -n "${ns}": global timeout reached: ${f.string('timeout')}`);
           ctx.io.stderr.write(`error when evicting pods/"${name}" -n "${ns}" (will retry after 5s): ${e.message}\n`);
-          await new Promise((r) => setTimeout(r, retryMs));
+          await new Promise((r) => setTimeout(r, Math.max(0, Math.min(retryMs, deadline - Date.now()))));
         }
       }
       // Gone, or replaced by a pod of the same name (a new UID), counts as evicted.
