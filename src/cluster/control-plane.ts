@@ -31,6 +31,9 @@ import { checkRuntimeDeps } from '../kubelet/containerd/deps.js';
 const cniBinDir = '/usr/lib/cni';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
 import { ServiceProxy } from '../kubelet/network/proxy/proxier.js';
+import { PolicyAgent } from '../kubelet/network/policy/agent.js';
+import { policyAgentRbac, policyAgentUser } from '../kubelet/network/policy/rbac.js';
+import { createEventRecorder } from '../client/control/events.js';
 import { installHttpProxies } from '../apiserver/node-proxy/http-proxy.js';
 import { removeNodeNetworkSync } from '../kubelet/network/cleanup.js';
 import { startClusterDns } from '../kubelet/network/dns/cluster-dns.js';
@@ -205,7 +208,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   await ensureSystemNamespaces(adminClient);
   await ensureDefaultStorageClass(adminClient);
   await ensureSystemPriorityClasses(adminClient);
-  const policy = await ensureBootstrapPolicy(adminClient, stop.signal, controllerPolicy());
+  const controllers = controllerPolicy();
+  const agentRbac = policyAgentRbac();
+  const policy = await ensureBootstrapPolicy(adminClient, stop.signal, { clusterRoles: [...controllers.clusterRoles, ...agentRbac.clusterRoles], clusterRoleBindings: [...controllers.clusterRoleBindings, ...agentRbac.clusterRoleBindings] });
   if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
   startAggregationController({ index: auth.index, client: adminClient, signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });
 
@@ -227,11 +232,24 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;
+  let policyAgent: PolicyAgent | undefined;
   let clusterDns: RunningDnsServer | undefined;
   if (podNetwork) {
     serviceProxy = new ServiceProxy({ client: await clientAs('kube-proxy', 'system:kube-proxy'), nodeName: hostname().toLowerCase(), clusterCidr, log: logComponent });
     await serviceProxy.start(stop.signal);
     say('service proxy: iptables rules in sync');
+    const policyClient = await clientAs('network-policy-agent', policyAgentUser);
+    const nodeName = hostname().toLowerCase();
+    policyAgent = new PolicyAgent({
+      client: policyClient,
+      nodeName,
+      bridge: podNetwork.bridge,
+      clusterDnsIP: podNetwork.gateway,
+      recorder: createEventRecorder({ client: policyClient, component: 'a-kube-network-policy', host: nodeName, log: logComponent }),
+      log: logComponent,
+    });
+    await policyAgent.start(stop.signal);
+    say(policyAgent.bridgeNetfilter?.enabled === false ? 'network policies: enforced for traffic that leaves the node or reaches it, NOT between pods on this node (see the warning above)' : 'network policies: iptables rules in sync');
     try {
       clusterDns = await startClusterDns({ client: await clientAs('kube-proxy', 'system:kube-proxy'), host: podNetwork.gateway, ownAddresses: [clusterDnsServiceIP], signal: stop.signal, log: logComponent });
       void runClusterDnsServiceController({ client: adminClient, address: podNetwork.gateway, signal: stop.signal, log: logComponent });
@@ -302,6 +320,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       // The node stops its pods (unless --keep-pods) before containerd and the API server go.
       await containerdNode?.close();
       await Promise.all(nodeServers.map((s) => s.close()));
+      await policyAgent?.stop();
       await serviceProxy?.stop();
       await clusterDns?.close();
       adminClient.close();

@@ -145,3 +145,22 @@ export function podPolicies(policies: readonly Readonly<KubeObject>[], ctx: Cont
   }
   return [...out.values()].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }
+
+/**
+ * a-kube's cluster DNS as policies see it. The DNS server runs in the node agent on the bridge gateway, not
+ * in kube-dns pods, so an egress rule written for a usual cluster — `to` pods labelled k8s-app=kube-dns in
+ * kube-system, ports 53 or the named ports dns/dns-tcp — would otherwise match nothing. This stand-in pod
+ * (never selected by a policy itself) gives such peers the gateway address with CoreDNS's ports.
+ */
+export function clusterDnsPeer(ip: string): PodInfo {
+  return {
+    namespace: 'kube-system',
+    name: 'a-kube-cluster-dns',
+    ip,
+    labels: { 'k8s-app': 'kube-dns' },
+    namedPorts: new Map([
+      ['dns', [{ protocol: 'UDP', port: 53 }]],
+      ['dns-tcp', [{ protocol: 'TCP', port: 53 }]],
+    ]),
+  };
+}

@@ -4,7 +4,8 @@
 // reaches the pod and AKUBE-PE-<hash> for what leaves it. A pod chain marks what one of its allows matches
 // and drops the rest; ipBlocks with exceptions get a chain of their own (AKUBE-IPB-<hash>) so an exception can
 // step out before the block marks. Pure: same input, same text.
-import { chainHash } from '../proxy/rules.js';
+import { chainHash } from '../chain-name.js';
+import { chainsOf } from '../iptables.js';
 import type { Allow, PodPolicy, PortMatch } from './model.js';
 
 export const policyEntryChain = 'AKUBE-POLICY';
@@ -12,7 +13,12 @@ export const ingressMark = '0x10000';
 export const egressMark = '0x20000';
 export const policyChainPrefixes = ['AKUBE-PI-', 'AKUBE-PE-', 'AKUBE-IPB-'] as const;
 
-/** The jumps into the entry chain: [built-in chain, rule arguments]; inserted first in each. */
+/**
+ * The jumps into the entry chain: [built-in chain, rule arguments]; each must be the first rule of its chain, ahead
+ * of the accepts of the pod network and the service proxy. Traffic the node itself sends to pods (probes, port
+ * forwarding, a NodePort reached from the host) passes OUTPUT and is never filtered: Kubernetes always allows
+ * traffic from a pod's node.
+ */
 export function policyJumpRules(bridge: string): [string, string][] {
   return [
     ['FORWARD', `-m comment --comment "a-kube network policies" -j ${policyEntryChain}`],
@@ -103,4 +109,35 @@ export function policyRestoreText(rules: PolicyRules, previous: ReadonlySet<stri
     'COMMIT',
     '',
   ].join('\n');
+}
+
+const ourChain = (c: string) => c === policyEntryChain || policyChainPrefixes.some((p) => c.startsWith(p));
+
+/**
+ * The restore text that puts each jump first in its built-in chain (moving or adding it), or undefined when
+ * all are in place. `saved` is the filter table in iptables-save form.
+ */
+export function policyJumpRepairText(saved: string, bridge: string): string | undefined {
+  const lines = saved.split('\n');
+  const out: string[] = [];
+  for (const [chain, args] of policyJumpRules(bridge)) {
+    const rules = lines.filter((l) => l.startsWith(`-A ${chain} `));
+    const ours = rules.filter((l) => l.endsWith(` -j ${policyEntryChain}`));
+    if (ours.length === 1 && rules[0] === ours[0]) continue;
+    for (const l of ours) out.push(l.replace(/^-A /, '-D '));
+    out.push(`-I ${chain} 1 ${args}`);
+  }
+  return out.length ? ['*filter', ...out, 'COMMIT', ''].join('\n') : undefined;
+}
+
+/** The restore text that takes every jump into the policy chains and the chains themselves out (also after a crash). */
+export function policyRemovalText(saved: string): string | undefined {
+  const ours = [...chainsOf(saved)].filter(ourChain);
+  if (ours.length === 0) return undefined;
+  const set = new Set(ours);
+  const jumps = saved
+    .split('\n')
+    .filter((l) => l.startsWith('-A ') && !set.has(l.split(' ')[1] ?? '') && set.has(/ -j (\S+)/.exec(l)?.[1] ?? ''))
+    .map((l) => l.replace(/^-A /, '-D '));
+  return ['*filter', ...jumps, ...ours.map((c) => `-F ${c}`), ...ours.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n');
 }

@@ -3,7 +3,7 @@
 // endpoint (DNAT); KUBE-SVL-<hash> (this node's endpoints) for the traffic policies "Local"; KUBE-EXT-<hash>
 // for NodePorts and external IPs; masquerade by mark (KUBE-MARK-MASQ → KUBE-POSTROUTING). filter: REJECT for
 // service ports without endpoints, KUBE-FORWARD for marked and established traffic. Pure: same input, same text.
-import { createHash } from 'node:crypto';
+import { chainHash } from '../chain-name.js';
 import { servicePortName, usableEndpoints, type Endpoint, type ServicePort } from './model.js';
 
 export const masqMark = '0x4000';
@@ -25,30 +25,6 @@ export const jumpRules: readonly (readonly ['nat' | 'filter', string, string])[]
 
 /** Per-service and per-endpoint chain prefixes (stale ones of these are deleted). */
 export const dynamicPrefixes = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-SEP-'] as const;
-
-const base32Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-function base32(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += base32Alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += base32Alphabet[(value << (5 - bits)) & 31];
-  return out;
-}
-
-/** kube-proxy's chain hash: the first 16 base32 characters of sha256(text). */
-export function chainHash(text: string): string {
-  return base32(createHash('sha256').update(text).digest()).slice(0, 16);
-}
 
 export interface RuleOptions {
   /** The pods' range: cluster-IP traffic from outside it is masqueraded. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../../../src/api/object.js';
 import { podInfo, podPolicies, type PodInfo } from '../../../../../src/kubelet/network/policy/model.js';
 import { buildPolicyRules, policyRestoreText } from '../../../../../src/kubelet/network/policy/rules.js';
-import { chainHash } from '../../../../../src/kubelet/network/proxy/rules.js';
+import { chainHash } from '../../../../../src/kubelet/network/chain-name.js';
 
 function pod(ns: string, name: string, ip: string, labels: Record<string, string>, ports: { name: string; containerPort: number; protocol?: string }[] = []): PodInfo {
   const info = podInfo({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: ns, name, labels }, spec: { containers: [{ name: 'c', ports }] }, status: { phase: 'Running', podIP: ip } });

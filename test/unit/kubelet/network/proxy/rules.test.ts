@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../../../../src/api/object.js';
 import { servicePorts, usableEndpoints, type Endpoint, type ServicePort } from '../../../../../src/kubelet/network/proxy/model.js';
-import { buildRules, chainHash, probability, restoreBatches, restoreText } from '../../../../../src/kubelet/network/proxy/rules.js';
+import { chainHash } from '../../../../../src/kubelet/network/chain-name.js';
+import { buildRules, probability, restoreBatches, restoreText } from '../../../../../src/kubelet/network/proxy/rules.js';
 
 const ep = (ip: string, port: number, extra: Partial<Endpoint> = {}): Endpoint => ({ ip, port, ready: true, serving: true, terminating: false, local: true, ...extra });
 const port = (o: Partial<ServicePort> & Pick<ServicePort, 'name' | 'endpoints'>): ServicePort => ({ namespace: 'ns', portName: '', protocol: 'TCP', clusterIPs: ['10.96.0.50'], port: 80, externalIPs: [], externalPolicyLocal: false, internalPolicyLocal: false, ...o });
