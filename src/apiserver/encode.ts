@@ -96,7 +96,7 @@ async function* listInSlices(head: string, items: readonly Readonly<KubeObject>[
   for (let i = 0; i < items.length; i += listSliceSize) {
     yield (i === 0 ? '' : ',') + items.slice(i, i + listSliceSize).map(objectJson).join(',');
   }
-  yield ']}';
+  yield ']}\n';
 }
 
 /** One watch event's `object` as JSON text, in the negotiated form. */

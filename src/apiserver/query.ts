@@ -5,6 +5,7 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, u
 import type { DeleteOptions, Filter } from '../registry/store-types.js';
 import type { Strategy } from '../registry/strategy.js';
 import { errors } from '../api/status.js';
+import { isTrue } from './request-info.js';
 
 const filterCache = new Map<string, Filter | null>();
 const maxCachedFilters = 2000;
@@ -147,7 +148,7 @@ export function deleteOptions(body: unknown, query: URLSearchParams): DeleteOpti
   const policy = query.get('propagationPolicy');
   if (policy) out.propagationPolicy = checkPolicy(policy);
   const orphan = query.get('orphanDependents');
-  if (orphan === 'true' || orphan === 'false') out.orphanDependents = orphan === 'true';
+  if (orphan !== null) out.orphanDependents = isTrue(orphan);
   if (parseDryRun(query)) out.dryRun = true;
   if (out.gracePeriodSeconds !== undefined && out.gracePeriodSeconds < 0) out.gracePeriodSeconds = 1;
   if (out.orphanDependents !== undefined && out.propagationPolicy !== undefined) {

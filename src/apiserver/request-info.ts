@@ -90,8 +90,12 @@ export function parseRequestInfo(method: string, url: string): RequestInfo {
   return { isResourceRequest: true, path, verb, apiPrefix: prefix, apiGroup, apiVersion, namespace, resource, subresource, name: attrName, urlName: name, rest, query };
 }
 
+/**
+ * A boolean query parameter as kube-apiserver's parameter codec reads it: absent is false; present, any value
+ * other than "0" or "false" (any case) is true — so Python's `watch=True` and a bare `watch=` both watch.
+ */
 export function isTrue(v: string | null): boolean {
-  return v === 'true' || v === '1';
+  return v !== null && v !== '0' && v.toLowerCase() !== 'false';
 }
 
 /** "metadata.name=x" (also "metadata.name==x") as the only requirement for that field. */

@@ -4,8 +4,9 @@ import { toStatusError } from '../api/status.js';
 
 export const jsonContentType = 'application/json';
 
+/** A JSON body ends with a newline, as Kubernetes' JSON encoder writes it. */
 export function jsonText(status: number, text: string, headers: Record<string, string | string[]> = {}): ApiResponse {
-  return { status, headers: { 'content-type': jsonContentType, ...headers }, body: text };
+  return { status, headers: { 'content-type': jsonContentType, ...headers }, body: text.endsWith('\n') ? text : `${text}\n` };
 }
 
 export function jsonResponse(status: number, value: unknown, headers: Record<string, string | string[]> = {}): ApiResponse {

@@ -160,7 +160,6 @@ export function csrStrategy(resource: ResourceInfo): Strategy {
     // Any name will do for a request.
     nameValidator: () => [],
     validate: validateCsr,
-    initialStatus: () => ({}),
     prepareForCreate(csr) {
       const spec = child(csr, 'spec');
       for (const k of ['username', 'uid', 'groups', 'extra']) delete spec[k];

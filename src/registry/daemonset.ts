@@ -15,6 +15,7 @@ const UPDATE_STRATEGIES = ['OnDelete', 'RollingUpdate'];
 export function daemonSetStrategy(resource: ResourceInfo): Strategy {
   return defineStrategy(resource, {
     tracksGeneration: true,
+    statusFields: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 },
     defaults(ds) {
       const spec = child(ds, 'spec');
       const updateStrategy = child(spec, 'updateStrategy');

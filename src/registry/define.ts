@@ -16,8 +16,23 @@ export interface KindRules extends Omit<Partial<Strategy>, 'resource' | 'validat
   validate?(obj: KubeObject): FieldError[];
   /** metadata.generation: 1 on create, +1 when anything but metadata/status changes. */
   tracksGeneration?: boolean;
-  /** What status a new object starts with (status subresource kinds); default: no status. */
+  /** What status a new object starts with (status subresource kinds), beyond `{}` and `statusFields`. */
   initialStatus?(obj: KubeObject): Record<string, unknown> | undefined;
+  /**
+   * Status fields Kubernetes always serialises (no omitempty in its types; the OpenAPI definitions list most as
+   * required), with their zero values. Present on every stored object, however a writer left them out, so typed
+   * clients that insist on them (python-kubernetes) accept a zero-replica object.
+   */
+  statusFields?: Readonly<Record<string, number | boolean | Readonly<Record<string, never>>>>;
+}
+
+/** Status with the always-serialised fields filled in where missing. */
+function withStatusFields(status: unknown, fields: KindRules['statusFields']): Record<string, unknown> {
+  const out: Record<string, unknown> = status !== null && typeof status === 'object' && !Array.isArray(status) ? (status as Record<string, unknown>) : {};
+  for (const [k, zero] of Object.entries(fields ?? {})) {
+    if (!Object.prototype.hasOwnProperty.call(out, k) || out[k] === null) setOwn(out, k, typeof zero === 'object' ? {} : zero);
+  }
+  return out;
 }
 
 export function hasStatusSubresource(resource: ResourceInfo): boolean {
@@ -35,7 +50,7 @@ export function specChanged(obj: KubeObject, old: KubeObject): boolean {
 }
 
 export function defineStrategy(resource: ResourceInfo, rules: KindRules): Strategy {
-  const { nameValidator = nameIsDNSSubdomain, validate, validateUpdate, tracksGeneration, initialStatus, ...rest } = rules;
+  const { nameValidator = nameIsDNSSubdomain, validate, validateUpdate, tracksGeneration, initialStatus, statusFields, ...rest } = rules;
   const ownsStatus = hasStatusSubresource(resource);
   const metaOpts = { namespaced: resource.namespaced, nameValidator };
   const validateSpec = (obj: KubeObject): FieldError[] => (validate ? validate(obj) : []);
@@ -45,19 +60,13 @@ export function defineStrategy(resource: ResourceInfo, rules: KindRules): Strate
     ...rest,
     resource,
     prepareForCreate(obj) {
-      if (ownsStatus) {
-        const status = initialStatus?.(obj);
-        if (status) obj.status = status;
-        else delete obj.status;
-      }
+      // Kubernetes' status is a struct, never absent: a new object starts with {} plus its kind's defaults.
+      if (ownsStatus) obj.status = withStatusFields(initialStatus?.(obj), statusFields);
       if (tracksGeneration) obj.metadata.generation = 1;
       rules.prepareForCreate?.(obj);
     },
     prepareForUpdate(obj, old) {
-      if (ownsStatus) {
-        if (old.status === undefined) delete obj.status;
-        else obj.status = structuredClone(old.status);
-      }
+      if (ownsStatus) obj.status = withStatusFields(structuredClone(old.status), statusFields);
       if (tracksGeneration) {
         const oldGeneration = old.metadata.generation ?? 0;
         obj.metadata.generation = specChanged(obj, old) ? oldGeneration + 1 : oldGeneration;
@@ -77,6 +86,7 @@ export function defineStrategy(resource: ResourceInfo, rules: KindRules): Strate
             for (const [k, v] of Object.entries(old)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') setOwn(obj, k, structuredClone(v));
             if (old.metadata.generation === undefined) delete obj.metadata.generation;
             else obj.metadata.generation = old.metadata.generation;
+            obj.status = withStatusFields(obj.status, statusFields);
             rules.prepareForStatusUpdate?.(obj, old);
           },
           validateStatusUpdate(obj: KubeObject, old: KubeObject) {

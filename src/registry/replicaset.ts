@@ -15,6 +15,7 @@ const replicasField = (obj: Parameters<NonNullable<Strategy['fieldLabels']>>[0])
 export function replicaSetStrategy(resource: ResourceInfo): Strategy {
   return defineStrategy(resource, {
     tracksGeneration: true,
+    statusFields: { replicas: 0 },
     defaults(rs) {
       const spec = child(rs, 'spec');
       setDefault(spec, 'replicas', 1);
@@ -30,6 +31,7 @@ export function replicaSetStrategy(resource: ResourceInfo): Strategy {
 export function replicationControllerStrategy(resource: ResourceInfo): Strategy {
   return defineStrategy(resource, {
     tracksGeneration: true,
+    statusFields: { replicas: 0 },
     defaults(rc) {
       const spec = child(rc, 'spec');
       setDefault(spec, 'replicas', 1);

@@ -122,6 +122,7 @@ export const serviceTable: TablePrinter = {
 export function serviceStrategy(resource: ResourceInfo, allocator: ServiceAllocatorConfig = defaultAllocatorConfig): Strategy {
   return defineStrategy(resource, {
     nameValidator: nameIsDNS1035Label,
+    statusFields: { loadBalancer: {} },
     defaults: defaultService,
     prepareForUpdate: keepAllocated,
     validate: validateServiceSpec,

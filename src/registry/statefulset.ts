@@ -55,6 +55,7 @@ function validateStatefulSetUpdate(sts: KubeObject, old: KubeObject): FieldError
 export function statefulSetStrategy(resource: ResourceInfo): Strategy {
   return defineStrategy(resource, {
     tracksGeneration: true,
+    statusFields: { replicas: 0, availableReplicas: 0 },
     defaults(sts) {
       const spec = child(sts, 'spec');
       setDefault(spec, 'replicas', 1);

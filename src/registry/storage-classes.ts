@@ -240,6 +240,7 @@ function validateVolumeAttachmentSpec(spec: Record<string, unknown>): FieldError
 
 export function volumeAttachmentStrategy(resource: ResourceInfo): Strategy {
   return defineStrategy(resource, {
+    statusFields: { attached: false },
     validate: (va) => validateVolumeAttachmentSpec(asObj(va['spec']) ?? {}),
     validateUpdate: (va, old) => (semanticEqual(va['spec'], old['spec']) ? [] : [field.invalid('spec', va['spec'], 'field is immutable')]),
     validateStatusUpdate(va) {

@@ -8,6 +8,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError }
 import { checkDepth, checkNamespace, checkObject, mediaType, parseStructured, readBody } from '../body.js';
 import { objectResponse } from '../encode.js';
 import { parseDryRun } from '../query.js';
+import { isTrue } from '../request-info.js';
 import { encodeContext, type ResourceScope } from '../scope.js';
 import { errors, makeStatus, StatusError } from '../../api/status.js';
 import { headerValue, type ApiResponse } from '../types.js';
@@ -65,7 +66,7 @@ export async function patchObject(s: ResourceScope, target: PatchTarget = { expe
   }
   const name = s.info.urlName;
   const manager = managerOf(s);
-  const force = s.info.query.get('force') === 'true';
+  const force = isTrue(s.info.query.get('force'));
   const fieldManager = fieldManagerFor(s.resource, target.subresource, s.now);
 
   const apply = (current: KubeObject | undefined): KubeObject => {

@@ -8,6 +8,7 @@ import type { Authorizer } from '../../auth/types.js';
 import { relayUpgrade } from '../../streaming/upgrade-relay.js';
 import { attributesFor } from '../authorization.js';
 import { forbiddenError } from '../forbidden.js';
+import { isTrue } from '../request-info.js';
 import type { ApiServer } from '../api-server.js';
 import type { CustomHandler, CustomScope } from '../router.js';
 import { errors, field, type FieldError } from '../../api/status.js';
@@ -70,11 +71,6 @@ function queryOf(s: CustomScope): URLSearchParams {
   return new URLSearchParams(i < 0 ? '' : s.req.url.slice(i + 1));
 }
 
-function bool(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  return v !== null && (v === '' || v === '1' || v.toLowerCase() === 'true');
-}
-
 function segment(v: string): string {
   return encodeURIComponent(v);
 }
@@ -105,9 +101,9 @@ export function podLogHandler(deps: PodStreamDeps): CustomHandler {
     const container = resolveContainer(pod, q.get('container') ?? '');
     if (!endpoint) return { status: 200, headers: { 'content-type': 'text/plain' }, body: '' };
     const params = new URLSearchParams();
-    if (bool(q, 'follow')) params.set('follow', 'true');
-    if (bool(q, 'previous')) params.set('previous', 'true');
-    if (bool(q, 'timestamps')) params.set('timestamps', 'true');
+    if (isTrue(q.get('follow'))) params.set('follow', 'true');
+    if (isTrue(q.get('previous'))) params.set('previous', 'true');
+    if (isTrue(q.get('timestamps'))) params.set('timestamps', 'true');
     if (sinceSeconds !== undefined) params.set('sinceSeconds', String(sinceSeconds));
     if (sinceTime) params.set('sinceTime', sinceTime);
     if (tailLines !== undefined) params.set('tailLines', String(tailLines));
@@ -171,10 +167,10 @@ export function podStreamHandler(kind: StreamKind, deps: PodStreamDeps): CustomH
         if (command.length === 0) throw errors.badRequest('you must specify at least one command for the container');
         for (const c of command) params.append('command', c);
       }
-      if (bool(q, 'stdin')) params.set('input', '1');
-      if (bool(q, 'stdout')) params.set('output', '1');
-      if (bool(q, 'stderr')) params.set('error', '1');
-      if (bool(q, 'tty')) params.set('tty', '1');
+      if (isTrue(q.get('stdin'))) params.set('input', '1');
+      if (isTrue(q.get('stdout'))) params.set('output', '1');
+      if (isTrue(q.get('stderr'))) params.set('error', '1');
+      if (isTrue(q.get('tty'))) params.set('tty', '1');
       path = `/${kind}/${ns}/${name}/${segment(container)}`;
     }
     const query = params.toString();

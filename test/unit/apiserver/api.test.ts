@@ -44,6 +44,9 @@ test('configmap CRUD round-trip', async () => {
   const gone = await s.call('GET', `${cmURL}/crud`);
   assert.equal(gone.status, 404);
   assert.equal(gone.json()['message'], 'configmaps "crud" not found');
+  assert.equal(gone.text, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"configmaps \\"crud\\" not found","reason":"NotFound","details":{"name":"crud","kind":"configmaps"},"code":404}\n', 'the error body byte for byte, ending with a newline as Kubernetes writes it');
+  const after = await s.call('GET', cmURL);
+  assert.ok(after.text.endsWith(']}\n'), 'a list ends with a newline too');
 });
 
 test('PUT with a stale resourceVersion → 409 Conflict', async () => {

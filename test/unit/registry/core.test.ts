@@ -154,7 +154,7 @@ test('node: table status and roles; status owned by the subresource', () => {
   assert.deepEqual(nodes.table?.cells(node, NOW), ['node-1', 'Ready,SchedulingDisabled', 'control-plane', '60m', 'v1.31.0', '10.0.0.4', '<none>', 'Debian', '6.1', 'containerd://1.7']);
   assert.deepEqual(nodes.fieldLabels?.(node), { 'spec.unschedulable': 'true' });
   const { obj } = create(nodes, node);
-  assert.equal(obj.status, undefined);
+  assert.deepEqual(obj.status, {});
 });
 
 test('endpoints and endpointslices tables', () => {

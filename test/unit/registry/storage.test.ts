@@ -126,7 +126,7 @@ test('csidriver, csinode, csistoragecapacity, volumeattachment: defaults, valida
   const va = strategy('storage.k8s.io', 'v1', 'volumeattachments');
   const att = create(va, { metadata: meta('csi-123'), spec: { attacher: 'hostpath.csi.k8s.io', source: { persistentVolumeName: 'pv1' }, nodeName: 'node-1' }, status: { attached: true } });
   assert.deepEqual(att.errors, []);
-  assert.equal(att.obj['status'], undefined, 'status is the status subresource\'s');
+  assert.deepEqual(att.obj['status'], { attached: false }, 'status is the status subresource\'s, starting with its always-serialised fields');
   assert.deepEqual(columnNames(va), ['Name', 'Attacher', 'PV', 'Node', 'Attached', 'Age']);
   assert.deepEqual(va.table?.cells(att.obj, NOW), ['csi-123', 'hostpath.csi.k8s.io', 'pv1', 'node-1', false, '60m']);
   assert.deepEqual(create(va, { metadata: meta('x'), spec: { source: {} } }).errors, ['spec.attacher: Required value', 'spec.source: Required value: must specify exactly one of inlineVolumeSpec and persistentVolumeName', 'spec.nodeName: Required value']);

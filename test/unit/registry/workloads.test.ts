@@ -25,7 +25,7 @@ test('deployment defaults and create rules', () => {
   const podSpec = (spec.template as { spec: Record<string, unknown> }).spec;
   assert.equal(podSpec.restartPolicy, 'Always');
   assert.equal(podSpec.enableServiceLinks, undefined, 'enableServiceLinks is a Pod-only default');
-  assert.equal(obj.status, undefined, 'status is owned by the status subresource');
+  assert.deepEqual(obj.status, {}, 'status is owned by the status subresource and starts empty');
   assert.equal(obj.metadata.generation, 1);
 });
 
@@ -144,4 +144,19 @@ test('daemonset defaults', () => {
   assert.deepEqual(errors, []);
   assert.deepEqual((obj.spec as Record<string, unknown>).updateStrategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
   assert.equal(daemonsets.table?.cells(obj, NOW)[6], '<none>');
+});
+
+test('status fields Kubernetes always serialises are present with their zero values, however the writer left them out', () => {
+  const rs = strategy('apps', 'v1', 'replicasets');
+  const created = create(rs, { metadata: { name: 'r', namespace: 'default' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } }).obj;
+  assert.deepEqual(created.status, { replicas: 0 });
+  const statusWrite = structuredClone(created);
+  statusWrite.status = { observedGeneration: 1 };
+  rs.prepareForStatusUpdate?.(statusWrite, created);
+  assert.deepEqual(statusWrite.status, { observedGeneration: 1, replicas: 0 });
+  const ds = strategy('apps', 'v1', 'daemonsets');
+  const d = create(ds, { metadata: { name: 'd', namespace: 'default' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } }).obj;
+  assert.deepEqual(d.status, { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 });
+  const svc = strategy('', 'v1', 'services');
+  assert.deepEqual(create(svc, { metadata: { name: 's', namespace: 'default' }, spec: { ports: [{ port: 80 }] } }).obj.status, { loadBalancer: {} });
 });
