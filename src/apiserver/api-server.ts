@@ -2,7 +2,7 @@
 // In-process components call dispatch() (a loopback with a fixed user, skipping authentication).
 import { storageHealthCheck } from './storage-health.js';
 import { defaultInFlightLimits, InFlightGauge, type InFlightLimits } from './max-in-flight.js';
-import { metricsHandler } from './metrics.js';
+import { apiServerMetrics, metricsHandler } from './metrics.js';
 import { startCompactor } from '../storage/compactor.js';
 import type { AdmissionPlugin } from '../admission/types.js';
 import { insertInOrder } from '../admission/order.js';
@@ -97,8 +97,10 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
   const route = createRouter({ registry, stores, nonResource: nonResourceOrRegistered, watch: { ...defaultWatchSettings, ...cfg.watch }, now, subresources, resources, admission });
   const inFlight = new InFlightGauge();
   const compactor = startCompactor({ storage: cfg.storage, ...(cfg.compactionIntervalMs !== undefined ? { intervalMs: cfg.compactionIntervalMs } : {}), log: (l) => process.stderr.write(`apiserver: ${l}\n`) });
-  nonResourcePaths.set('/metrics', metricsHandler({ storage: cfg.storage, inFlight, compaction: () => compactor.stats() }));
+  const metrics = apiServerMetrics({ storage: cfg.storage, inFlight, compaction: () => compactor.stats(), caches: () => stores.cacheStats() });
+  nonResourcePaths.set('/metrics', metricsHandler(metrics.registry));
   const entry = buildHandlerChain({
+    requestMetrics: { metrics: metrics.requests, served: (info) => info.isResourceRequest && registry.find(info.apiGroup, info.apiVersion, info.resource) !== undefined },
     authenticator: cfg.authenticator,
     authorizer: cfg.authorizer,
     route,
@@ -117,6 +119,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     close: async () => {
       crds.stop();
       compactor.stop();
+      metrics.stop();
       await stores.close();
     },
   };

@@ -1,5 +1,5 @@
 // The request pipeline, listed once in request order:
-// request info → audit ID → authentication → audit → impersonation → in-flight limit → authorization → routing.
+// request info → metrics → audit ID → authentication → audit → impersonation → in-flight limit → authorization → routing.
 import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
 import type { Auditor } from '../audit/index.js';
 import { withAudit, withAuditId } from './audit.js';
@@ -7,7 +7,8 @@ import { withAuthentication } from './authentication.js';
 import { withAuthorization } from './authorization.js';
 import { withImpersonation } from './impersonation.js';
 import { withMaxInFlight, type InFlightGauge, type InFlightLimits } from './max-in-flight.js';
-import { parseRequestInfo } from './request-info.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { withRequestMetrics, type RequestMetrics } from './request-metrics.js';
 import { errorResponse, withWarnings } from './responses.js';
 import type { ApiRequest, ApiResponse, Handler, RequestContext } from './types.js';
 
@@ -20,13 +21,17 @@ export interface ChainDeps {
   maxInFlight?: { limits: InFlightLimits; gauge: InFlightGauge };
   /** Without it, nothing is audited. */
   auditor?: Auditor;
+  /** Without it, requests are not counted. */
+  requestMetrics?: { metrics: RequestMetrics; served: (info: RequestInfo) => boolean };
 }
 
 export type EntryHandler = (req: ApiRequest, opts?: { user?: UserInfo }) => Promise<ApiResponse>;
 
 export function buildHandlerChain(deps: ChainDeps): EntryHandler {
   const auditor = deps.auditor;
+  const counted = deps.requestMetrics;
   const stages: ((next: Handler) => Handler)[] = [
+    (next) => (counted ? withRequestMetrics(next, counted.metrics, counted.served) : next), // every answer, 401s and 429s included
     (next) => (auditor ? withAuditId(next, auditor) : next), // every reply carries Audit-Id; records failed authentication
     (next) => withAuthentication(next, deps.authenticator), // needs nothing but headers and the TLS peer
     (next) => (auditor ? withAudit(next, auditor) : next), // the policy sees the authenticated user

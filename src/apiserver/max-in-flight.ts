@@ -2,6 +2,7 @@
 // so many read-only and so many mutating requests at once; one more is answered 429 with Retry-After, as
 // kube-apiserver answers it (plain text). Long-running requests (watch, exec, attach, port-forward, proxy, logs)
 // are not counted, and neither are members of system:masters.
+import type { RequestInfo } from './request-info.js';
 import type { Handler } from './types.js';
 
 export interface InFlightLimits {
@@ -23,10 +24,15 @@ const longRunningVerbs = new Set(['watch', 'proxy']);
 const longRunningSubresources = new Set(['attach', 'exec', 'proxy', 'log', 'portforward']);
 const readOnlyVerbs = new Set(['get', 'list', 'watch']);
 
+/** Watches, proxies and the pod streams: requests that last as long as the client wants. */
+export function isLongRunning(info: RequestInfo): boolean {
+  return longRunningVerbs.has(info.verb) || (info.isResourceRequest && longRunningSubresources.has(info.subresource));
+}
+
 export function withMaxInFlight(next: Handler, limits: InFlightLimits, gauge: InFlightGauge): Handler {
   return async function maxInFlight(req, ctx) {
     const info = ctx.requestInfo;
-    if (longRunningVerbs.has(info.verb) || (info.isResourceRequest && longRunningSubresources.has(info.subresource))) return next(req, ctx);
+    if (isLongRunning(info)) return next(req, ctx);
     if (ctx.user?.groups.includes('system:masters')) return next(req, ctx);
     const kind = readOnlyVerbs.has(info.verb) ? 'readOnly' : 'mutating';
     const limit = limits[kind];

@@ -1,42 +1,81 @@
-// /metrics in Prometheus' text format: the storage size, requests in flight, compaction. Names follow
-// kube-apiserver's where it has the metric; a-kube's own carry the akube_ prefix.
+// /metrics in Prometheus' text format: requests (by verb, resource and code, with latencies), long-running
+// requests, objects and watchers per resource, storage size and compaction, requests in flight, and the
+// process's own figures. Names follow kube-apiserver's where it has the metric; a-kube's own carry akube_.
+import { registerProcessMetrics } from '../metrics/process.js';
+import { MetricsRegistry } from '../metrics/registry.js';
 import type { CompactorStats } from '../storage/compactor.js';
 import type { Storage } from '../storage/types.js';
 import type { InFlightGauge } from './max-in-flight.js';
+import { registerRequestMetrics, type RequestMetrics } from './request-metrics.js';
 import type { Handler } from './types.js';
 
 export interface MetricsSources {
   storage: Storage;
   inFlight: InFlightGauge;
   compaction?: () => CompactorStats;
+  /** Objects and watchers per resource ("deployments.apps"), from the watch caches. */
+  caches?: () => Iterable<{ resource: string; objects: number; watchers: number }>;
 }
 
-function metric(name: string, type: 'gauge' | 'counter', help: string, samples: Array<[labels: string, value: number]>): string {
-  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${samples.map(([labels, value]) => `${name}${labels} ${value}`).join('\n')}\n`;
+export interface ApiServerMetrics {
+  registry: MetricsRegistry;
+  requests: RequestMetrics;
+  stop(): void;
 }
 
-export function renderMetrics(s: MetricsSources): string {
-  let out = '';
-  const size = s.storage.sizeBytes?.();
-  if (size !== undefined) {
-    out += metric('apiserver_storage_size_bytes', 'gauge', '[ALPHA] Size of the storage database file physically allocated in bytes.', [['{storage_cluster_id="sqlite"}', size]]);
+export function apiServerMetrics(s: MetricsSources): ApiServerMetrics {
+  const r = new MetricsRegistry();
+  const requests = registerRequestMetrics(r);
+  const caches = s.caches;
+  if (caches) {
+    r.collect({
+      name: 'apiserver_storage_objects',
+      help: '[STABLE] Number of stored objects at the time of last check split by kind.',
+      type: 'gauge',
+      labelNames: ['resource'],
+      samples: () => [...caches()].map((c) => ({ labels: [c.resource], value: c.objects })),
+    });
+    r.collect({
+      name: 'apiserver_registered_watchers',
+      help: '[ALPHA] Number of currently registered watchers for a given resources',
+      type: 'gauge',
+      labelNames: ['resource'],
+      samples: () => [...caches()].map((c) => ({ labels: [c.resource], value: c.watchers })),
+    });
   }
-  out += metric('apiserver_current_inflight_requests', 'gauge', '[STABLE] Number of requests in flight per request kind (long-running requests are not counted).', [
-    ['{request_kind="mutating"}', s.inFlight.mutating],
-    ['{request_kind="readOnly"}', s.inFlight.readOnly],
-  ]);
-  out += metric('akube_inflight_requests_rejected_total', 'counter', 'Requests answered 429 because the in-flight limit was reached.', [['', s.inFlight.rejected]]);
-  const c = s.compaction?.();
-  if (c) {
-    out += metric('akube_storage_compactions_total', 'counter', 'Storage compactions run.', [['', c.compactions]]);
-    out += metric('akube_storage_compacted_revision', 'gauge', 'The revision the last compaction compacted to.', [['', c.lastRevision]]);
-    out += metric('akube_storage_compaction_duration_seconds', 'gauge', 'How long the last compaction (with its space reclamation) took.', [['', c.lastDurationMs / 1000]]);
+  r.collect({
+    name: 'apiserver_storage_size_bytes',
+    help: '[ALPHA] Size of the storage database file physically allocated in bytes.',
+    type: 'gauge',
+    labelNames: ['storage_cluster_id'],
+    samples: () => {
+      const size = s.storage.sizeBytes?.();
+      return size === undefined ? [] : [{ labels: ['sqlite'], value: size }];
+    },
+  });
+  r.collect({
+    name: 'apiserver_current_inflight_requests',
+    help: '[STABLE] Number of requests in flight per request kind (long-running requests are not counted).',
+    type: 'gauge',
+    labelNames: ['request_kind'],
+    samples: () => [
+      { labels: ['mutating'], value: s.inFlight.mutating },
+      { labels: ['readOnly'], value: s.inFlight.readOnly },
+    ],
+  });
+  r.collect({ name: 'akube_inflight_requests_rejected_total', help: 'Requests answered 429 because the in-flight limit was reached.', type: 'counter', samples: () => [{ value: s.inFlight.rejected }] });
+  const compaction = s.compaction;
+  if (compaction) {
+    r.collect({ name: 'akube_storage_compactions_total', help: 'Storage compactions run.', type: 'counter', samples: () => [{ value: compaction().compactions }] });
+    r.collect({ name: 'akube_storage_compacted_revision', help: 'The revision the last compaction compacted to.', type: 'gauge', samples: () => [{ value: compaction().lastRevision }] });
+    r.collect({ name: 'akube_storage_compaction_duration_seconds', help: 'How long the last compaction (with its space reclamation) took.', type: 'gauge', samples: () => [{ value: compaction().lastDurationMs / 1000 }] });
   }
-  return out;
+  const processMetrics = registerProcessMetrics(r);
+  return { registry: r, requests, stop: () => processMetrics.stop() };
 }
 
-export function metricsHandler(s: MetricsSources): Handler {
+export function metricsHandler(r: MetricsRegistry): Handler {
   return async function metrics() {
-    return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: renderMetrics(s) };
+    return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: r.render() };
   };
 }

@@ -48,6 +48,7 @@ export class StoreRegistry {
   readonly #caches: ResourceCache[] = [];
   /** The cache behind each store key, so a dropped store's cache can be closed. */
   readonly #cacheByKey = new Map<string, ResourceCache>();
+  readonly #metricNameByKey = new Map<string, string>();
   #namespaces: Store | undefined;
   #provider: StrategyProvider | undefined;
 
@@ -107,6 +108,19 @@ export class StoreRegistry {
     return store;
   }
 
+  /** Each cached resource's object and watcher counts, named as kube-apiserver's metrics name it ("deployments.apps"). */
+  cacheStats(): Array<{ resource: string; objects: number; watchers: number }> {
+    const byResource = new Map<string, { objects: number; watchers: number }>();
+    for (const [key, cache] of this.#cacheByKey) {
+      const name = this.#metricNameByKey.get(key) ?? key;
+      const s = cache.stats();
+      const sum = byResource.get(name) ?? { objects: 0, watchers: 0 };
+      // the versions of a custom resource share their objects; their watchers add up
+      byResource.set(name, { objects: Math.max(sum.objects, s.objects), watchers: sum.watchers + s.watchers });
+    }
+    return [...byResource].map(([resource, s]) => ({ resource, ...s }));
+  }
+
   /**
    * Forgets the store of a run-time resource (its definition changed or went away): its cache closes, which ends
    * its watches, and the next request builds a new store with the current strategy.
@@ -117,6 +131,7 @@ export class StoreRegistry {
     const cache = this.#cacheByKey.get(key);
     if (cache) {
       this.#cacheByKey.delete(key);
+      this.#metricNameByKey.delete(key);
       const i = this.#caches.indexOf(cache);
       if (i >= 0) this.#caches.splice(i, 1);
       cache.close();
@@ -129,6 +144,7 @@ export class StoreRegistry {
     const cache = createResourceCache(this.opts.storage, resourcePrefix(resource), cacheOptions);
     this.#caches.push(cache);
     this.#cacheByKey.set(key, cache);
+    this.#metricNameByKey.set(key, resource.group === '' ? resource.resource : `${resource.resource}.${resource.group}`);
     await cache.ready();
     return new Store(this.#options(cache, this.#strategy(resource), convert));
   }

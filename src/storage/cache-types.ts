@@ -48,5 +48,7 @@ export interface ResourceCache {
   get(key: string): Readonly<KubeObject> | undefined;
   list(opts: CacheListOptions): Promise<CacheListResult>;
   watch(opts: CacheWatchOptions): AsyncIterable<CacheEvent[]>;
+  /** Objects held and watchers fed now (the API server's metrics). */
+  stats(): { objects: number; watchers: number };
   close(): void;
 }

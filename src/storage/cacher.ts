@@ -116,6 +116,10 @@ class WatchCache implements ResourceCache {
     return this.#watch(opts);
   }
 
+  stats(): { objects: number; watchers: number } {
+    return { objects: this.#index.size, watchers: this.#watchers.size };
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -88,3 +88,48 @@ test('SQLite: compaction gives the freed pages back and /metrics reports the dat
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('/metrics counts requests by verb, resource and code, times them, and shows open watches and stored objects', async () => {
+  const api = await createApiServer({ storage: createMemoryStorage(), authenticator: users, authorizer: allowAll });
+  try {
+    const as = (method: string, url: string, token?: string, body?: string) =>
+      api.handle({ method, url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body } : {}) });
+    const cms = '/api/v1/namespaces/default/configmaps';
+    assert.equal((await as('POST', '/api/v1/namespaces', 'admin', JSON.stringify({ metadata: { name: 'default' } }))).status, 201);
+    assert.equal((await as('POST', cms, 'admin', JSON.stringify({ metadata: { name: 'a' } }))).status, 201);
+    assert.equal((await as('GET', `${cms}/a`, 'admin')).status, 200);
+    assert.equal((await as('GET', `${cms}/missing`, 'admin')).status, 404);
+    assert.equal((await as('GET', cms, 'admin')).status, 200);
+    assert.equal((await as('GET', '/apis/made.up/v1/things', 'admin')).status, 404);
+    const watch = await as('GET', `${cms}?watch=1`, 'admin');
+    const iterator = (watch.body as AsyncIterable<string>)[Symbol.asyncIterator]();
+    await iterator.next(); // a's ADDED
+    const next = iterator.next();
+    assert.equal((await as('POST', cms, 'admin', JSON.stringify({ metadata: { name: 'b' } }))).status, 201);
+    assert.match((await next).value as string, /"ADDED".*"b"/, 'the watch follows the cache by now');
+
+    const scrape = async (): Promise<string> => (await collect(await as('GET', '/metrics', 'admin'))).text;
+    let text = await scrape();
+    const series = (name: string, labels: string): string => `^${name}\\{${labels.replace(/[{}]/g, '\\$&')}\\} `;
+    const common = 'group="",version="v1",resource="configmaps",subresource=""';
+    assert.match(text, new RegExp(`${series('apiserver_request_total', `verb="POST",dry_run="",${common},scope="namespace",component="apiserver",code="201"`)}2$`, 'm'));
+    assert.match(text, new RegExp(`${series('apiserver_request_total', `verb="GET",dry_run="",${common},scope="resource",component="apiserver",code="200"`)}1$`, 'm'));
+    assert.match(text, new RegExp(`${series('apiserver_request_total', `verb="GET",dry_run="",${common},scope="resource",component="apiserver",code="404"`)}1$`, 'm'));
+    assert.match(text, new RegExp(`${series('apiserver_request_total', `verb="LIST",dry_run="",${common},scope="namespace",component="apiserver",code="200"`)}1$`, 'm'));
+    assert.match(text, /^apiserver_request_total\{verb="LIST",dry_run="",group="",version="",resource="",subresource="",scope="",component="apiserver",code="404"\} 1$/m, 'a resource nobody serves is not a label');
+    assert.doesNotMatch(text, /made\.up/);
+    assert.match(text, new RegExp(`${series('apiserver_request_duration_seconds_count', `verb="POST",dry_run="",${common},scope="namespace",component="apiserver"`)}2$`, 'm'));
+    assert.match(text, new RegExp(`${series('apiserver_longrunning_requests', `verb="WATCH",${common},scope="namespace",component="apiserver"`)}1$`, 'm'));
+    assert.match(text, /^apiserver_storage_objects\{resource="configmaps"\} 2$/m);
+    assert.match(text, /^apiserver_registered_watchers\{resource="configmaps"\} 1$/m);
+    assert.match(text, /^process_resident_memory_bytes \d+$/m);
+
+    await iterator.return?.();
+    text = await scrape();
+    assert.match(text, /^apiserver_registered_watchers\{resource="configmaps"\} 0$/m);
+    assert.match(text, new RegExp(`${series('apiserver_longrunning_requests', `verb="WATCH",${common},scope="namespace",component="apiserver"`)}0$`, 'm'));
+    assert.match(text, new RegExp(`${series('apiserver_request_duration_seconds_count', `verb="WATCH",dry_run="",${common},scope="namespace",component="apiserver"`)}1$`, 'm'));
+  } finally {
+    await api.close();
+  }
+});
