@@ -159,6 +159,35 @@ print(v1.read_namespaced_config_map("py-cm", "default").data["k"])
   assert.equal(value, 'v');
 });
 
+test('python3-kubernetes: typed reads of a zero-replica ReplicaSet and a DaemonSet, and a watch sent as watch=True', { skip: existsSync('/usr/lib/python3/dist-packages/kubernetes') ? false : 'python3-kubernetes is not installed' }, () => {
+  const script = `
+from kubernetes import client, config, watch
+config.load_kube_config(config_file=${JSON.stringify(cluster.kubeconfig)})
+apps = client.AppsV1Api()
+labels = {"app": "zero"}
+template = client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels=labels), spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="nginx")]))
+apps.create_namespaced_replica_set("default", client.V1ReplicaSet(metadata=client.V1ObjectMeta(name="zero"), spec=client.V1ReplicaSetSpec(replicas=0, selector=client.V1LabelSelector(match_labels=labels), template=template)))
+apps.create_namespaced_daemon_set("default", client.V1DaemonSet(metadata=client.V1ObjectMeta(name="nowhere"), spec=client.V1DaemonSetSpec(selector=client.V1LabelSelector(match_labels=labels), template=client.V1PodTemplateSpec(metadata=template.metadata, spec=client.V1PodSpec(node_selector={"no": "such-node"}, containers=template.spec.containers)))))
+print("rs", apps.read_namespaced_replica_set("zero", "default").status.replicas)
+ds = apps.read_namespaced_daemon_set("nowhere", "default").status
+print("ds", ds.desired_number_scheduled, ds.number_ready, ds.current_number_scheduled, ds.number_misscheduled)
+print("list", len(apps.list_replica_set_for_all_namespaces().items) >= 1)
+seen = []
+for event in watch.Watch().stream(apps.list_namespaced_replica_set, "default", timeout_seconds=3):
+    seen.append(event["type"] + " " + event["object"].metadata.name)
+print("watch", seen[0], all(e.endswith(" zero") for e in seen))
+`;
+  const r = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['rs 0', 'ds 0 0 0 0', 'list True', 'watch ADDED zero True']);
+});
+
+test('an error body is byte for byte what kube-apiserver writes, newline included', () => {
+  const pki = join(cluster.dataDir, 'pki');
+  const r = spawnSync('curl', ['-sk', '--cert', join(pki, 'admin.crt'), '--key', join(pki, 'admin.key'), `${cluster.url}/api/v1/namespaces/default/configmaps/no-such-map`], { encoding: 'utf8' });
+  assert.equal(r.stdout, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"configmaps \\"no-such-map\\" not found","reason":"NotFound","details":{"name":"no-such-map","kind":"configmaps"},"code":404}\n');
+});
+
 test('bad input gets a Status and the server keeps answering', () => {
   const base = `${cluster.url}/api/v1/namespaces/default/configmaps`;
   const cases: { name: string; args: string[]; code: number; reason: string; message?: RegExp }[] = [
