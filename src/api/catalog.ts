@@ -144,6 +144,12 @@ export const catalog: readonly ResourceInfo[] = [
     { resource: 'rolebindings', singularName: 'rolebinding', kind: 'RoleBinding', namespaced: true },
     { resource: 'roles', singularName: 'role', kind: 'Role', namespaced: true },
   ]),
+  ...group('admissionregistration.k8s.io', 'v1', 'io.k8s.api.admissionregistration.v1', [
+    { resource: 'mutatingwebhookconfigurations', singularName: 'mutatingwebhookconfiguration', kind: 'MutatingWebhookConfiguration', namespaced: false, categories: ['api-extensions'] },
+    { resource: 'validatingadmissionpolicies', singularName: 'validatingadmissionpolicy', kind: 'ValidatingAdmissionPolicy', namespaced: false, categories: ['api-extensions'], subresources: [status('ValidatingAdmissionPolicy')] },
+    { resource: 'validatingadmissionpolicybindings', singularName: 'validatingadmissionpolicybinding', kind: 'ValidatingAdmissionPolicyBinding', namespaced: false, categories: ['api-extensions'] },
+    { resource: 'validatingwebhookconfigurations', singularName: 'validatingwebhookconfiguration', kind: 'ValidatingWebhookConfiguration', namespaced: false, categories: ['api-extensions'] },
+  ]),
   ...group('apiextensions.k8s.io', 'v1', 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1', [
     { resource: 'customresourcedefinitions', singularName: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: [status('CustomResourceDefinition')] },
   ]),

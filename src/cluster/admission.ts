@@ -16,6 +16,8 @@ import { podSecurityAdmission } from '../admission/pod-security/admission.js';
 import { certificateApprovalAdmission, certificateSigningAdmission, certificateSubjectRestrictionAdmission } from '../admission/certificates.js';
 import type { Authorizer } from '../auth/types.js';
 import { parseCertificateRequest } from '../pki/csr.js';
+import { mutatingWebhookAdmission, validatingWebhookAdmission, type WebhookDeps } from '../admission/webhook/dispatch.js';
+import { conversionFor } from '../registry/conversion/index.js';
 
 /** Reads the API server's stores straight from their watch caches (writes wait for the cache, so a read sees them). */
 export function storeReader(api: ApiServer): AdmissionReader {
@@ -58,6 +60,29 @@ export function installAdmission(api: ApiServer, authorizer: Authorizer): void {
   api.registerAdmission(certificateSubjectRestrictionAdmission(parseCertificateRequest));
   api.registerAdmission(priorityAdmission(reader));
   api.registerAdmission(resourceQuotaAdmission(quotaAccess(api)));
+  const webhookDeps = webhookAccess(api, reader);
+  api.registerAdmission(mutatingWebhookAdmission(webhookDeps));
+  api.registerAdmission(validatingWebhookAdmission(webhookDeps));
+}
+
+/** What the webhook plugins read: configurations and namespaces from the caches, served versions, conversions. */
+export function webhookAccess(api: ApiServer, reader: AdmissionReader): WebhookDeps {
+  return {
+    reader,
+    async namespaceLabels(name) {
+      const ns = await reader.get({ group: '', resource: 'namespaces' }, '', name);
+      return ns ? { ...(ns.metadata.labels ?? {}) } : undefined;
+    },
+    servedVersions(group, resource) {
+      // Only versions the object can be converted to (a custom resource's versions convert through its webhook).
+      if (!conversionFor({ group, resource })) return [];
+      return api.resources.all().filter((r) => r.group === group && r.resource === resource).map((r) => ({ version: r.version, kind: r.kind }));
+    },
+    convert(obj, group, resource, toVersion) {
+      const conversion = conversionFor({ group, resource });
+      return conversion ? conversion.convert(obj, toVersion) : obj;
+    },
+  };
 }
 
 /** Quota admission reads quotas consistently and charges them with a compare-and-swap on their status. */

@@ -124,6 +124,30 @@ export function kubectl(cluster: Cluster, args: string[], opts: { binary?: strin
   );
 }
 
+/**
+ * kubectl without blocking this process: for tests whose own servers (webhooks, aggregated APIs) must answer the
+ * API server while kubectl runs.
+ */
+export function kubectlAsync(cluster: Cluster, args: string[], opts: { binary?: string; input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(opts.binary ?? 'kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], { env: { ...process.env, HOME: cluster.dataDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
 /** Runs this checkout's a-kubectl against the cluster. */
 export function akubectl(cluster: Cluster, args: string[], opts: { input?: string; env?: Record<string, string> } = {}): RunResult {
   return result(
