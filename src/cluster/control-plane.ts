@@ -17,6 +17,9 @@ import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/api-error.js';
+import { loadEncryptionConfig } from '../storage/encryption/config.js';
+import { encryptingStorage } from '../storage/encryption/storage.js';
+import { transformerLookup } from '../storage/encryption/transformers.js';
 import { ensureDefaultStorageClass, ensureSystemNamespaces, ensureSystemPriorityClasses } from './bootstrap.js';
 import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
@@ -85,6 +88,8 @@ export interface ClusterOptions {
   nodeIP?: string;
   /** --reset-state: start with an empty database even where a cluster's certificates exist. */
   resetState?: boolean;
+  /** --encryption-provider-config: an EncryptionConfiguration file; the listed resources are encrypted at rest. */
+  encryptionProviderConfig?: string;
   /** --max-requests-inflight / --max-mutating-requests-inflight (defaults 400 / 200; 0 = unlimited). */
   maxInFlight?: { readOnly?: number; mutating?: number };
   /** The audit log and its policy (default: DATA_DIR/audit.log with the built-in policy). */
@@ -105,9 +110,15 @@ export interface RunningCluster {
 }
 
 function openStorage(opts: ClusterOptions): Storage {
-  if (opts.storage === 'memory') return createMemoryStorage();
-  createPrivateFile(join(opts.dataDir, 'state.db'));
-  return openSqliteStorage(join(opts.dataDir, 'state.db'));
+  const plain = (): Storage => {
+    if (opts.storage === 'memory') return createMemoryStorage();
+    createPrivateFile(join(opts.dataDir, 'state.db'));
+    return openSqliteStorage(join(opts.dataDir, 'state.db'));
+  };
+  if (!opts.encryptionProviderConfig) return plain();
+  // Read and checked before the database opens: a bad file stops the start with the field that is wrong.
+  const lookup = transformerLookup(loadEncryptionConfig(opts.encryptionProviderConfig));
+  return encryptingStorage(plain(), lookup);
 }
 
 async function waitForDefaultServiceAccount(client: RestClient, signal: AbortSignal, say: (line: string) => void): Promise<void> {

@@ -62,6 +62,10 @@ Options:
                           Events per webhook request (default: 400)
   --audit-webhook-batch-max-wait DURATION
                           Longest wait before a partial batch is sent, e.g. 5s (default: 30s)
+  --encryption-provider-config FILE
+                          Encrypt resources at rest as the EncryptionConfiguration (apiserver.config.k8s.io/v1) in FILE
+                          says: providers aesgcm, aescbc or identity; the first provider's first key encrypts writes,
+                          every listed key decrypts. Without it nothing is encrypted (see README: key rotation)
   --reset-state           Start with an empty database although DIR holds a cluster's certificates (an existing
                           state.db is moved aside to state.db.reset-TIME)
   -h, --help              Show this help
@@ -168,6 +172,7 @@ async function up(args: string[]): Promise<void> {
       'cluster-cidr': { type: 'string' },
       'node-ip': { type: 'string' },
       'reset-state': { type: 'boolean' },
+      'encryption-provider-config': { type: 'string' },
       'max-requests-inflight': { type: 'string' },
       'max-mutating-requests-inflight': { type: 'string' },
       'audit-log-path': { type: 'string' },
@@ -212,6 +217,7 @@ async function up(args: string[]): Promise<void> {
     // Real pods need the pod network; simulated ones have addresses that exist nowhere.
     podNetwork: parseRuntime(values.runtime) === 'containerd',
     resetState: values['reset-state'] ?? false,
+    ...(values['encryption-provider-config'] ? { encryptionProviderConfig: resolve(values['encryption-provider-config']) } : {}),
     audit: parseAuditFlags(values),
     maxInFlight: { readOnly: parseLimit('max-requests-inflight', values['max-requests-inflight'], 400), mutating: parseLimit('max-mutating-requests-inflight', values['max-mutating-requests-inflight'], 200) },
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),

@@ -310,7 +310,8 @@ export class Store {
         }
       }
       meta.resourceVersion = String(cur.kv.modRevision);
-      if (deepEqual(obj, old)) return { object: old, created: false };
+      // Unchanged objects are not written again, unless the stored bytes are stale (encrypted with a retired key).
+      if (deepEqual(obj, old) && !cur.kv.stale) return { object: old, created: false };
       if (opts.dryRun) return { object: obj, created: false };
       try {
         const rev = await this.opts.storage.update(key, this.encodeStored(obj), cur.kv.modRevision);

@@ -9,6 +9,8 @@ export interface KeyValue {
   createRevision: number;
   /** revision of the last write to this key (etcd mod_revision) = the object's resourceVersion */
   modRevision: number;
+  /** Read through an encryption key other than the one that writes now: an update rewrites it even unchanged. */
+  stale?: true;
 }
 
 export type StorageErrorCode = 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'Closed';

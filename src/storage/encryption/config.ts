@@ -1,0 +1,112 @@
+// The --encryption-provider-config file: Kubernetes' EncryptionConfiguration (apiserver.config.k8s.io/v1), read
+// and checked once at start. Each entry names resources ("secrets", "deployments.apps", "*.apps", "*.*") and an
+// ordered list of providers: the first one encrypts what is written, every one of them may decrypt what is read.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { isRecord } from '../../api/object.js';
+
+export type ProviderKind = 'aescbc' | 'aesgcm' | 'secretbox' | 'identity';
+
+export interface ProviderKey {
+  name: string;
+  secret: Buffer;
+}
+
+export type ProviderConfig = { kind: 'identity' } | { kind: Exclude<ProviderKind, 'identity'>; keys: ProviderKey[] };
+
+export interface ResourceEncryption {
+  /** As written: "secrets", "deployments.apps", "*.apps", "*.*". */
+  resources: string[];
+  providers: ProviderConfig[];
+}
+
+export class EncryptionConfigError extends Error {
+  override name = 'EncryptionConfigError';
+}
+
+const keyLengths: Record<Exclude<ProviderKind, 'identity'>, number[]> = { aescbc: [16, 24, 32], aesgcm: [16, 24, 32], secretbox: [32] };
+const kinds = ['aescbc', 'aesgcm', 'secretbox', 'identity', 'kms'];
+
+function keysOf(path: string, kind: Exclude<ProviderKind, 'identity'>, v: unknown): ProviderKey[] {
+  const keys = isRecord(v) ? v['keys'] : undefined;
+  if (!Array.isArray(keys) || keys.length === 0) throw new EncryptionConfigError(`${path}.${kind}.keys: Required value: at least one key is needed`);
+  const seen = new Set<string>();
+  return keys.map((k: unknown, i) => {
+    const at = `${path}.${kind}.keys[${i}]`;
+    if (!isRecord(k)) throw new EncryptionConfigError(`${at}: Invalid value: expected an object with name and secret`);
+    const name = k['name'];
+    if (typeof name !== 'string' || name === '') throw new EncryptionConfigError(`${at}.name: Required value`);
+    if (name.includes(':')) throw new EncryptionConfigError(`${at}.name: Invalid value: "${name}": should not contain ':'`);
+    if (seen.has(name)) throw new EncryptionConfigError(`${at}.name: Duplicate value: "${name}"`);
+    seen.add(name);
+    const secret = k['secret'];
+    if (typeof secret !== 'string' || secret === '') throw new EncryptionConfigError(`${at}.secret: Required value`);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(secret) || secret.length % 4 !== 0) throw new EncryptionConfigError(`${at}.secret: Invalid value: "REDACTED": secrets must be base64 encoded`);
+    const bytes = Buffer.from(secret, 'base64');
+    if (!keyLengths[kind].includes(bytes.length)) {
+      throw new EncryptionConfigError(`${at}.secret: Invalid value: "REDACTED": secret is not of the expected length, got ${bytes.length}, expected one of [${keyLengths[kind].join(' ')}]`);
+    }
+    return { name, secret: bytes };
+  });
+}
+
+function providerOf(path: string, v: unknown): ProviderConfig {
+  if (!isRecord(v)) throw new EncryptionConfigError(`${path}: Invalid value: expected an object naming one provider`);
+  const named = Object.keys(v).filter((k) => kinds.includes(k));
+  const unknown = Object.keys(v).filter((k) => !kinds.includes(k));
+  if (unknown.length > 0) throw new EncryptionConfigError(`${path}: Invalid value: unknown provider ${JSON.stringify(unknown[0])}: use aescbc, aesgcm, secretbox or identity`);
+  if (named.length !== 1) throw new EncryptionConfigError(`${path}: Invalid value: exactly one provider type must be specified for each provider`);
+  const kind = named[0]!;
+  if (kind === 'kms') throw new EncryptionConfigError(`${path}.kms: Unsupported value: a-kube has no KMS plugin support; use aescbc, aesgcm, secretbox or identity`);
+  if (kind === 'identity') return { kind: 'identity' };
+  if (kind === 'secretbox') throw new EncryptionConfigError(`${path}.secretbox: Unsupported value: a-kube cannot use secretbox (XSalsa20-Poly1305 is not in Node's crypto); use aesgcm or aescbc`);
+  const k = kind as Exclude<ProviderKind, 'identity'>;
+  return { kind: k, keys: keysOf(path, k, v[kind]) };
+}
+
+/** Checks a parsed EncryptionConfiguration; throws EncryptionConfigError with the field path and what is wrong. */
+export function encryptionConfigFrom(doc: unknown): ResourceEncryption[] {
+  if (!isRecord(doc)) throw new EncryptionConfigError('expected an EncryptionConfiguration object');
+  if (doc['kind'] !== 'EncryptionConfiguration') throw new EncryptionConfigError(`kind: Invalid value: ${JSON.stringify(doc['kind'] ?? '')}: expected EncryptionConfiguration`);
+  if (doc['apiVersion'] !== 'apiserver.config.k8s.io/v1') throw new EncryptionConfigError(`apiVersion: Invalid value: ${JSON.stringify(doc['apiVersion'] ?? '')}: expected apiserver.config.k8s.io/v1`);
+  const list = doc['resources'];
+  if (!Array.isArray(list) || list.length === 0) throw new EncryptionConfigError('resources: Required value: EncryptionConfiguration.Resources must contain at least one resource');
+  const seen = new Set<string>();
+  return list.map((entry: unknown, i) => {
+    const at = `resources[${i}]`;
+    if (!isRecord(entry)) throw new EncryptionConfigError(`${at}: Invalid value: expected an object`);
+    const resources = entry['resources'];
+    if (!Array.isArray(resources) || resources.length === 0) throw new EncryptionConfigError(`${at}.resources: Required value: at least one resource is needed`);
+    resources.forEach((r: unknown, j) => {
+      if (typeof r !== 'string' || r === '') throw new EncryptionConfigError(`${at}.resources[${j}]: Required value`);
+      if (r !== r.toLowerCase()) throw new EncryptionConfigError(`${at}.resources[${j}]: Invalid value: "${r}": resource name must be lowercase`);
+      if (seen.has(r)) throw new EncryptionConfigError(`${at}.resources[${j}]: Duplicate value: "${r}"`);
+      seen.add(r);
+    });
+    const providers = entry['providers'];
+    if (!Array.isArray(providers) || providers.length === 0) throw new EncryptionConfigError(`${at}.providers: Required value: at least one provider is needed`);
+    return { resources: resources as string[], providers: providers.map((p: unknown, j) => providerOf(`${at}.providers[${j}]`, p)) };
+  });
+}
+
+/** Reads and checks the file (YAML or JSON). */
+export function loadEncryptionConfig(file: string): ResourceEncryption[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new EncryptionConfigError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    throw new EncryptionConfigError(`${file} is not YAML or JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    return encryptionConfigFrom(doc);
+  } catch (e) {
+    if (e instanceof EncryptionConfigError) throw new EncryptionConfigError(`${file}: ${e.message}`);
+    throw e;
+  }
+}

@@ -1,0 +1,61 @@
+// A Storage that encrypts the values of the configured resources on the way in and decrypts them on the way out
+// (kube-apiserver's value transformer around etcd). Keys, revisions and watch order are the inner storage's; a
+// value read through other than the writing key is marked stale, so an update rewrites it even when the object is
+// unchanged (`kubectl replace` of every secret after a key rotation). A value no configured key can read makes the
+// read fail with a DecryptionError naming the key and what is missing.
+import type { KeyValue, RangeOptions, RangeResult, Storage, StoreEvent, WatchOptions } from '../types.js';
+import { DecryptionError, type ResourceTransformer } from './transformers.js';
+
+export type TransformerLookup = (group: string, resource: string) => ResourceTransformer | undefined;
+
+/** "/registry/<group or core>/<resource>/…" → the resource's transformer, if the configuration names it. */
+function transformerFor(lookup: TransformerLookup, key: string): ResourceTransformer | undefined {
+  const parts = key.split('/');
+  if (parts[1] !== 'registry' || parts.length < 4) return undefined;
+  const group = parts[2] === 'core' ? '' : (parts[2] ?? '');
+  return lookup(group, parts[3] ?? '');
+}
+
+export function encryptingStorage(inner: Storage, lookup: TransformerLookup): Storage {
+  const seal = (key: string, value: string) => transformerFor(lookup, key)?.seal(value, key) ?? value;
+  const open = (kv: KeyValue): KeyValue => {
+    const t = transformerFor(lookup, kv.key);
+    if (!t) return kv;
+    try {
+      const { value, stale } = t.open(kv.value, kv.key);
+      return stale ? { ...kv, value, stale: true } : { ...kv, value };
+    } catch (e) {
+      if (e instanceof DecryptionError) throw new DecryptionError(`cannot decrypt ${kv.key}: ${e.message}`, { cause: e });
+      throw e;
+    }
+  };
+  const openEvent = (ev: StoreEvent): StoreEvent =>
+    ev.type === 'put' ? { type: 'put', kv: open(ev.kv), ...(ev.prev ? { prev: open(ev.prev) } : {}) } : { type: 'delete', key: ev.key, revision: ev.revision, prev: open(ev.prev) };
+
+  const wrapped: Storage = {
+    currentRevision: () => inner.currentRevision(),
+    async get(key) {
+      const kv = await inner.get(key);
+      return kv ? open(kv) : undefined;
+    },
+    async range(prefix: string, opts?: RangeOptions): Promise<RangeResult> {
+      const r = await inner.range(prefix, opts);
+      return { ...r, kvs: r.kvs.map(open) };
+    },
+    create: (key, value) => inner.create(key, seal(key, value)),
+    update: (key, value, expected) => inner.update(key, seal(key, value), expected),
+    async delete(key, expected) {
+      const r = await inner.delete(key, expected);
+      return { revision: r.revision, prev: open(r.prev) };
+    },
+    async *watch(opts: WatchOptions) {
+      for await (const batch of inner.watch(opts)) yield batch.map(openEvent);
+    },
+    compact: (revision) => inner.compact(revision),
+    compactedRevision: () => inner.compactedRevision(),
+    close: () => inner.close(),
+  };
+  if (inner.probe) wrapped.probe = () => inner.probe!();
+  if (inner.sizeBytes) wrapped.sizeBytes = () => inner.sizeBytes!();
+  return wrapped;
+}
