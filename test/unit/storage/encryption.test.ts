@@ -29,9 +29,23 @@ async function serverOn(storage: Storage) {
   return { api, call, close: () => api.close() };
 }
 
-/** A storage whose close is a no-op, so one memory store outlives several "restarts". */
+/**
+ * A storage whose close is a no-op, so one memory store outlives several "restarts". Every method is forwarded
+ * (the memory storage is a class: its methods live on the prototype, which a spread would not copy).
+ */
 function keep(inner: Storage): Storage {
-  return { ...inner, close: async () => {} } as Storage;
+  return {
+    currentRevision: () => inner.currentRevision(),
+    get: (key) => inner.get(key),
+    range: (prefix, opts) => inner.range(prefix, opts),
+    create: (key, value) => inner.create(key, value),
+    update: (key, value, expected) => inner.update(key, value, expected),
+    delete: (key, expected) => inner.delete(key, expected),
+    watch: (opts) => inner.watch(opts),
+    compact: (revision) => inner.compact(revision),
+    compactedRevision: () => inner.compactedRevision(),
+    close: async () => {},
+  };
 }
 
 async function seed(call: (m: string, u: string, b?: unknown) => Promise<{ status: number; text: string }>) {
