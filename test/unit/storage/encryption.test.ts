@@ -4,11 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createApiServer } from '../../../src/apiserver/api-server.js';
 import { encryptionConfigFrom, EncryptionConfigError } from '../../../src/storage/encryption/config.js';
 import { encryptingStorage } from '../../../src/storage/encryption/storage.js';
 import { transformerLookup } from '../../../src/storage/encryption/transformers.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
+import { openSqliteStorage } from '../../../src/storage/sqlite.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { collect } from '../apiserver/helpers.js';
 
@@ -165,4 +170,41 @@ test('configuration errors name the field and what is wrong', () => {
   ];
   for (const [providers, want] of cases) assert.throws(() => config(providers), (e: unknown) => e instanceof EncryptionConfigError && want.test(e.message));
   assert.throws(() => encryptionConfigFrom({ kind: 'EncryptionConfig', apiVersion: 'v1' }), /kind: Invalid value: "EncryptionConfig": expected EncryptionConfiguration/);
+});
+
+test('SQLite: neither the kine rows nor the database files hold a secret in plain text', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akube-enc-'));
+  try {
+    const sqlite = openSqliteStorage(join(dir, 'state.db'));
+    const srv = await serverOn(encryptingStorage(sqlite, transformerLookup(config([{ aesgcm: { keys: [{ name: 'key1', secret: key1 }] } }]))));
+    await seed(srv.call);
+    // a second revision and a deletion: every row the log keeps goes through the transformer
+    const updated = 'dXBkYXRlZC1zZWNyZXQtdmFsdWU='; // base64 of "updated-secret-value"
+    const cur = JSON.parse((await srv.call('GET', '/api/v1/namespaces/default/secrets/s')).text) as { data: Record<string, string> };
+    cur.data['password'] = updated;
+    assert.equal((await srv.call('PUT', '/api/v1/namespaces/default/secrets/s', cur)).status, 200);
+    assert.equal((await srv.call('POST', '/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gone' }, stringData: { token: 'short-lived-plaintext' } })).status, 201);
+    assert.equal((await srv.call('DELETE', '/api/v1/namespaces/default/secrets/gone')).status, 200);
+    await srv.close();
+    await sqlite.close();
+
+    const db = new Database(join(dir, 'state.db'), { readonly: true });
+    const rows = db.prepare(`SELECT name, value FROM kine WHERE name LIKE '/registry/core/secrets/%'`).all() as { name: string; value: string }[];
+    const configRows = db.prepare(`SELECT value FROM kine WHERE name = '/registry/core/configmaps/default/c'`).all() as { value: string }[];
+    db.close();
+    assert.ok(rows.length >= 4, `rows: ${rows.length}`); // s created and updated, gone created and deleted
+    for (const r of rows) assert.match(r.value, /^k8s:enc:aesgcm:v1:key1:[A-Za-z0-9+/]+=*$/, r.name);
+    assert.match(configRows[0]?.value ?? '', /plain-config/); // unencrypted resources stay readable, so the search below can find text
+
+    const plain = [secretValue, 'super-secret-password', updated, 'updated-secret-value', 'short-lived-plaintext', Buffer.from('short-lived-plaintext').toString('base64')];
+    let sawConfig = false;
+    for (const f of readdirSync(dir)) {
+      const bytes = readFileSync(join(dir, f));
+      for (const p of plain) assert.equal(bytes.includes(p), false, `${f} holds ${p}`);
+      sawConfig ||= bytes.includes('plain-config');
+    }
+    assert.ok(sawConfig, 'the raw files hold the unencrypted ConfigMap');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
