@@ -17,8 +17,8 @@ import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/api-error.js';
-import { loadEncryptionConfig } from '../storage/encryption/config.js';
-import { encryptingStorage } from '../storage/encryption/storage.js';
+import { describeEncryption, loadEncryptionConfig } from '../storage/encryption/config.js';
+import { encryptingStorage, type TransformerLookup } from '../storage/encryption/storage.js';
 import { transformerLookup } from '../storage/encryption/transformers.js';
 import { ensureDefaultStorageClass, ensureSystemNamespaces, ensureSystemPriorityClasses } from './bootstrap.js';
 import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
@@ -109,16 +109,13 @@ export interface RunningCluster {
   close(): Promise<void>;
 }
 
-function openStorage(opts: ClusterOptions): Storage {
+function openStorage(opts: ClusterOptions, encryption: TransformerLookup | undefined): Storage {
   const plain = (): Storage => {
     if (opts.storage === 'memory') return createMemoryStorage();
     createPrivateFile(join(opts.dataDir, 'state.db'));
     return openSqliteStorage(join(opts.dataDir, 'state.db'));
   };
-  if (!opts.encryptionProviderConfig) return plain();
-  // Read and checked before the database opens: a bad file stops the start with the field that is wrong.
-  const lookup = transformerLookup(loadEncryptionConfig(opts.encryptionProviderConfig));
-  return encryptingStorage(plain(), lookup);
+  return encryption ? encryptingStorage(plain(), encryption) : plain();
 }
 
 async function waitForDefaultServiceAccount(client: RestClient, signal: AbortSignal, say: (line: string) => void): Promise<void> {
@@ -148,6 +145,8 @@ function leaderIdentity(dataDir: string): string {
 
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
   const say = opts.progress ?? (() => {});
+  // Read and checked before anything is made: a bad file stops the start with the field that is wrong.
+  const encryptionConfig = opts.encryptionProviderConfig ? loadEncryptionConfig(opts.encryptionProviderConfig) : undefined;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   // One server per data dir, and no silent empty start over a cluster whose database is missing.
   const dataDirLock = takeDataDir(opts.dataDir, { sqlite: opts.storage === 'sqlite', resetState: opts.resetState ?? false, say });
@@ -176,7 +175,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   say(`certificates and keys in ${join(opts.dataDir, 'pki')}`);
   const pki = await ensureClusterPki(opts.dataDir, { extraHosts: [opts.listen, ...(nodeIP ? [nodeIP] : [])] }).catch(closeOnFailure);
   say(`storage: ${opts.storage === 'memory' ? 'in memory (lost on exit)' : join(opts.dataDir, 'state.db')}`);
-  const storage = openStorage(opts);
+  if (encryptionConfig) say(`encryption at rest: ${describeEncryption(encryptionConfig)}`);
+  const storage = openStorage(opts, encryptionConfig ? transformerLookup(encryptionConfig) : undefined);
 
   const auth = createClusterAuth({
     clientCA: pki.ca.cert,

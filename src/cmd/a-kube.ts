@@ -64,7 +64,7 @@ Options:
                           Longest wait before a partial batch is sent, e.g. 5s (default: 30s)
   --encryption-provider-config FILE
                           Encrypt resources at rest as the EncryptionConfiguration (apiserver.config.k8s.io/v1) in FILE
-                          says: providers aesgcm, aescbc or identity; the first provider's first key encrypts writes,
+                          says: providers aesgcm, aescbc, secretbox or identity; the first provider's first key writes,
                           every listed key decrypts. Without it nothing is encrypted (see README: key rotation)
   --reset-state           Start with an empty database although DIR holds a cluster's certificates (an existing
                           state.db is moved aside to state.db.reset-TIME)

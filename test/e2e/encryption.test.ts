@@ -1,6 +1,7 @@
 // Encryption at rest end to end: a real `a-kube up --encryption-provider-config` (no node), driven by the real
 // kubectl 1.32. A secret reads back, the SQLite database holds no plaintext, and after the providers rotate
-// (a new aesgcm key first, the old aescbc key second; every secret replaced; the old key dropped) it still reads.
+// (a new aesgcm key first, the old aescbc key second; every secret replaced; the old key dropped; then the same
+// to secretbox) it still reads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ const configFile = join(work, 'encryption.yaml');
 const dataDir = join(work, 'data');
 const key1 = randomBytes(32).toString('base64');
 const key2 = randomBytes(32).toString('base64');
+const key3 = randomBytes(32).toString('base64');
 const password = 'e2e-plaintext-password-7d1f';
 const laterToken = 'e2e-token-after-rotation-91c2';
 let cluster: Cluster;
@@ -40,6 +42,12 @@ const aesgcmKey2 = `      - aesgcm:
           keys:
             - name: key2
               secret: ${key2}
+`;
+
+const secretboxKey3 = `      - secretbox:
+          keys:
+            - name: key3
+              secret: ${key3}
 `;
 
 before(async () => {
@@ -134,5 +142,18 @@ test('rotation: a new aesgcm key first and the old aescbc key second, every secr
   assert.equal(readPassword('vault', 'db', 'password'), password);
   assert.equal(readPassword('vault', 'later', 'token'), laterToken);
   ok(kubectl(cluster, ['get', 'secrets', '-A']), 'list secrets');
+  assertNoPlaintext([password, laterToken]);
+});
+
+test('rotation to secretbox: written with key3 after the replace, read back once aesgcm is gone', { skip }, async () => {
+  writeConfig(secretboxKey3 + aesgcmKey2);
+  await cluster.restart();
+  assert.equal(readPassword('vault', 'db', 'password'), password);
+  ok(kubectl(cluster, ['replace', '-f', '-'], { input: ok(kubectl(cluster, ['get', 'secrets', '-A', '-o', 'json']), 'get secrets') }), 'replace secrets');
+  for (const [name, value] of storedSecrets()) assert.match(value, /^k8s:enc:secretbox:v1:key3:/, name);
+  writeConfig(secretboxKey3);
+  await cluster.restart();
+  assert.equal(readPassword('vault', 'db', 'password'), password);
+  assert.equal(readPassword('vault', 'later', 'token'), laterToken);
   assertNoPlaintext([password, laterToken]);
 });

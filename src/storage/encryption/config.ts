@@ -59,7 +59,6 @@ function providerOf(path: string, v: unknown): ProviderConfig {
   const kind = named[0]!;
   if (kind === 'kms') throw new EncryptionConfigError(`${path}.kms: Unsupported value: a-kube has no KMS plugin support; use aescbc, aesgcm, secretbox or identity`);
   if (kind === 'identity') return { kind: 'identity' };
-  if (kind === 'secretbox') throw new EncryptionConfigError(`${path}.secretbox: Unsupported value: a-kube cannot use secretbox (XSalsa20-Poly1305 is not in Node's crypto); use aesgcm or aescbc`);
   const k = kind as Exclude<ProviderKind, 'identity'>;
   return { kind: k, keys: keysOf(path, k, v[kind]) };
 }
@@ -109,4 +108,16 @@ export function loadEncryptionConfig(file: string): ResourceEncryption[] {
     if (e instanceof EncryptionConfigError) throw new EncryptionConfigError(`${file}: ${e.message}`);
     throw e;
   }
+}
+
+/** One line for the start-up log: which resources are encrypted, and the provider and key that write them. */
+export function describeEncryption(config: readonly ResourceEncryption[]): string {
+  return config
+    .map((e) => {
+      const first = e.providers[0];
+      const writer = !first || first.kind === 'identity' ? 'identity (not encrypted)' : `${first.kind} key ${first.keys[0]?.name ?? ''}`;
+      const readers = e.providers.length > 1 || (first && first.kind !== 'identity' && first.keys.length > 1) ? ', older providers and keys read' : '';
+      return `${e.resources.join(', ')} written with ${writer}${readers}`;
+    })
+    .join('; ');
 }

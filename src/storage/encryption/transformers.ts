@@ -4,6 +4,7 @@
 // a value whose prefix is its own; identity reads anything that is not encrypted.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { ProviderConfig, ProviderKey, ResourceEncryption } from './config.js';
+import { secretboxNonceBytes, secretboxOpen, secretboxSeal, secretboxTagBytes } from './secretbox.js';
 
 export const encryptedPrefix = 'k8s:enc:';
 
@@ -69,6 +70,23 @@ function aesgcm(key: ProviderKey): ValueTransformer {
   };
 }
 
+function secretbox(key: ProviderKey): ValueTransformer {
+  return {
+    prefix: `${encryptedPrefix}secretbox:v1:${key.name}:`,
+    seal(plain) {
+      const nonce = randomBytes(secretboxNonceBytes);
+      return this.prefix + Buffer.concat([nonce, secretboxSeal(Buffer.from(plain, 'utf8'), nonce, key.secret)]).toString('base64');
+    },
+    open(rest) {
+      const data = Buffer.from(rest, 'base64');
+      if (data.length < secretboxNonceBytes + secretboxTagBytes) throw new DecryptionError('the stored data is shorter than a nonce and a tag');
+      const plain = secretboxOpen(data.subarray(secretboxNonceBytes), data.subarray(0, secretboxNonceBytes), key.secret);
+      if (!plain) throw new DecryptionError('the authentication tag does not match: another key wrote it, or the data was altered');
+      return plain.toString('utf8');
+    },
+  };
+}
+
 function transformersOf(p: ProviderConfig): ValueTransformer[] {
   switch (p.kind) {
     case 'identity':
@@ -78,7 +96,7 @@ function transformersOf(p: ProviderConfig): ValueTransformer[] {
     case 'aesgcm':
       return p.keys.map(aesgcm);
     case 'secretbox':
-      throw new Error('secretbox is refused when the configuration is read');
+      return p.keys.map(secretbox);
     default: {
       const no: never = p;
       throw new Error(`unknown provider ${JSON.stringify(no)}`);

@@ -90,6 +90,21 @@ test('aesgcm: authenticated by the storage key, so a value copied under another 
   await inner.close();
 });
 
+test('secretbox: written with the secretbox prefix, read back; a flipped byte is refused', async () => {
+  const inner = createMemoryStorage();
+  const storage = encryptingStorage(keep(inner), transformerLookup(config([{ secretbox: { keys: [{ name: 'sb', secret: key1 }] } }])));
+  await storage.create('/registry/core/secrets/ns/a', '{"data":{"k":"c2VjcmV0"}}');
+  const raw = (await inner.get('/registry/core/secrets/ns/a'))!.value;
+  assert.ok(raw.startsWith('k8s:enc:secretbox:v1:sb:'), raw.slice(0, 40));
+  assert.ok(!raw.includes('c2VjcmV0'));
+  assert.equal((await storage.get('/registry/core/secrets/ns/a'))!.value, '{"data":{"k":"c2VjcmV0"}}');
+  const body = Buffer.from(raw.slice('k8s:enc:secretbox:v1:sb:'.length), 'base64');
+  body[body.length - 1]! ^= 1;
+  await inner.create('/registry/core/secrets/ns/b', `k8s:enc:secretbox:v1:sb:${body.toString('base64')}`);
+  await assert.rejects(storage.get('/registry/core/secrets/ns/b'), /cannot decrypt \/registry\/core\/secrets\/ns\/b: failed to decrypt with secretbox:v1:sb: the authentication tag does not match/);
+  await inner.close();
+});
+
 test('key rotation as documented: new key second, then first, every secret replaced, old key removed', async () => {
   const inner = createMemoryStorage();
   const start = async (providers: unknown[]) => serverOn(encryptingStorage(keep(inner), transformerLookup(config(providers))));
@@ -164,7 +179,7 @@ test('configuration errors name the field and what is wrong', () => {
     [[{ aescbc: { keys: [] } }], /aescbc\.keys: Required value/],
     [[{ aescbc: { keys: [{ name: 'k', secret: 'not base64!' }] } }], /secrets must be base64 encoded/],
     [[{ kms: { name: 'x' } }], /kms: Unsupported value: a-kube has no KMS plugin support/],
-    [[{ secretbox: { keys: [{ name: 'k', secret: key1 }] } }], /secretbox: Unsupported value: a-kube cannot use secretbox/],
+    [[{ secretbox: { keys: [{ name: 'k', secret: randomBytes(16).toString('base64') }] } }], /secretbox\.keys\[0\]\.secret: Invalid value: "REDACTED": secret is not of the expected length, got 16, expected one of \[32\]/],
     [[{ identity: {}, aescbc: { keys: [] } }], /exactly one provider type must be specified for each provider/],
     [[], /providers: Required value/],
   ];
