@@ -2,7 +2,7 @@
 // (kube-apiserver's value transformer around etcd). Keys, revisions and watch order are the inner storage's; a
 // value read through other than the writing key is marked stale, so an update rewrites it even when the object is
 // unchanged (`kubectl replace` of every secret after a key rotation). A value no configured key can read makes the
-// read fail with a DecryptionError naming the key and what is missing.
+// point read fail with a DecryptionError naming the key and what is missing (lists and watches: see openOrPass).
 import type { KeyValue, RangeOptions, RangeResult, Storage, StoreEvent, WatchOptions } from '../types.js';
 import { DecryptionError, type ResourceTransformer } from './transformers.js';
 
@@ -29,8 +29,28 @@ export function encryptingStorage(inner: Storage, lookup: TransformerLookup): St
       throw e;
     }
   };
+  // Lists and watches feed the watch caches: one value no key reads must not stop a whole resource's cache (which
+  // would leave every list of it waiting). It is said once per value and passed on still encrypted, so the cache
+  // skips it as undecodable; a point read (get, update, delete) of that object fails with the DecryptionError.
+  const reported = new Set<string>();
+  const openOrPass = (kv: KeyValue): KeyValue => {
+    try {
+      return open(kv);
+    } catch (e) {
+      if (!(e instanceof DecryptionError)) throw e;
+      const note = `${kv.key}@${kv.modRevision}`;
+      if (!reported.has(note)) {
+        if (reported.size > 10_000) reported.clear();
+        reported.add(note);
+        process.emitWarning(`encryption at rest: ${e.message}; the object is left out of lists and watches until a configured key reads it`);
+      }
+      return kv;
+    }
+  };
   const openEvent = (ev: StoreEvent): StoreEvent =>
-    ev.type === 'put' ? { type: 'put', kv: open(ev.kv), ...(ev.prev ? { prev: open(ev.prev) } : {}) } : { type: 'delete', key: ev.key, revision: ev.revision, prev: open(ev.prev) };
+    ev.type === 'put'
+      ? { type: 'put', kv: openOrPass(ev.kv), ...(ev.prev ? { prev: openOrPass(ev.prev) } : {}) }
+      : { type: 'delete', key: ev.key, revision: ev.revision, prev: openOrPass(ev.prev) };
 
   const wrapped: Storage = {
     currentRevision: () => inner.currentRevision(),
@@ -40,7 +60,7 @@ export function encryptingStorage(inner: Storage, lookup: TransformerLookup): St
     },
     async range(prefix: string, opts?: RangeOptions): Promise<RangeResult> {
       const r = await inner.range(prefix, opts);
-      return { ...r, kvs: r.kvs.map(open) };
+      return { ...r, kvs: r.kvs.map(openOrPass) };
     },
     create: (key, value) => inner.create(key, seal(key, value)),
     update: (key, value, expected) => inner.update(key, seal(key, value), expected),

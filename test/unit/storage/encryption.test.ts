@@ -223,3 +223,25 @@ test('SQLite: neither the kine rows nor the database files hold a secret in plai
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a stored value no key reads: lists and gets answer without it (no waiting cache), a delete is a 500 naming the object', async () => {
+  const inner = createMemoryStorage();
+  const srv = await serverOn(encryptingStorage(keep(inner), transformerLookup(config([{ aesgcm: { keys: [{ name: 'k', secret: key1 }] } }]))));
+  try {
+    await seed(srv.call);
+    await inner.create('/registry/core/secrets/default/lost', 'k8s:enc:aescbc:v1:gone:AAAA');
+    const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000))]);
+    const list = await within(srv.call('GET', '/api/v1/namespaces/default/secrets'));
+    assert.equal(list.status, 200);
+    assert.deepEqual((JSON.parse(list.text) as { items: { metadata: { name: string } }[] }).items.map((s) => s.metadata.name), ['s']);
+    assert.equal((await within(srv.call('GET', '/api/v1/namespaces/default/secrets/lost'))).status, 404);
+    const del = await within(srv.call('DELETE', '/api/v1/namespaces/default/secrets/lost'));
+    assert.equal(del.status, 500);
+    const status = JSON.parse(del.text) as { reason: string; message: string };
+    assert.equal(status.reason, 'InternalError');
+    assert.equal(status.message, 'Internal error occurred: cannot decrypt /registry/core/secrets/default/lost: no matching prefix found: no key in the encryption configuration reads "k8s:enc:aescbc:v1:gone:"');
+  } finally {
+    await srv.close();
+    await inner.close();
+  }
+});
