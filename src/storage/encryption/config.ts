@@ -29,18 +29,18 @@ const kinds = ['aescbc', 'aesgcm', 'secretbox', 'identity', 'kms'];
 
 function keysOf(path: string, kind: Exclude<ProviderKind, 'identity'>, v: unknown): ProviderKey[] {
   const keys = isRecord(v) ? v['keys'] : undefined;
-  if (!Array.isArray(keys) || keys.length === 0) throw new EncryptionConfigError(`${path}.${kind}.keys: Required value: at least one key is needed`);
+  if (!Array.isArray(keys) || keys.length === 0) throw new EncryptionConfigError(`${path}.${kind}.keys: Required value: at least one keys is required`);
   const seen = new Set<string>();
   return keys.map((k: unknown, i) => {
     const at = `${path}.${kind}.keys[${i}]`;
     if (!isRecord(k)) throw new EncryptionConfigError(`${at}: Invalid value: expected an object with name and secret`);
     const name = k['name'];
-    if (typeof name !== 'string' || name === '') throw new EncryptionConfigError(`${at}.name: Required value`);
+    if (typeof name !== 'string' || name === '') throw new EncryptionConfigError(`${at}.name: Required value: name is a mandatory field for a key`);
     if (name.includes(':')) throw new EncryptionConfigError(`${at}.name: Invalid value: "${name}": should not contain ':'`);
     if (seen.has(name)) throw new EncryptionConfigError(`${at}.name: Duplicate value: "${name}"`);
     seen.add(name);
     const secret = k['secret'];
-    if (typeof secret !== 'string' || secret === '') throw new EncryptionConfigError(`${at}.secret: Required value`);
+    if (typeof secret !== 'string' || secret === '') throw new EncryptionConfigError(`${at}.secret: Required value: secret is a mandatory field for a key`);
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(secret) || secret.length % 4 !== 0) throw new EncryptionConfigError(`${at}.secret: Invalid value: "REDACTED": secrets must be base64 encoded`);
     const bytes = Buffer.from(secret, 'base64');
     if (!keyLengths[kind].includes(bytes.length)) {
@@ -55,7 +55,8 @@ function providerOf(path: string, v: unknown): ProviderConfig {
   const named = Object.keys(v).filter((k) => kinds.includes(k));
   const unknown = Object.keys(v).filter((k) => !kinds.includes(k));
   if (unknown.length > 0) throw new EncryptionConfigError(`${path}: Invalid value: unknown provider ${JSON.stringify(unknown[0])}: use aescbc, aesgcm, secretbox or identity`);
-  if (named.length !== 1) throw new EncryptionConfigError(`${path}: Invalid value: exactly one provider type must be specified for each provider`);
+  if (named.length === 0) throw new EncryptionConfigError(`${path}: Invalid value: provider does not contain any of the expected providers: KMS, AESGCM, AESCBC, Secretbox, Identity`);
+  if (named.length > 1) throw new EncryptionConfigError(`${path}: Invalid value: more than one provider specified in a single element, should split into different list elements`);
   const kind = named[0]!;
   if (kind === 'kms') throw new EncryptionConfigError(`${path}.kms: Unsupported value: a-kube has no KMS plugin support; use aescbc, aesgcm, secretbox or identity`);
   if (kind === 'identity') return { kind: 'identity' };
@@ -69,13 +70,13 @@ export function encryptionConfigFrom(doc: unknown): ResourceEncryption[] {
   if (doc['kind'] !== 'EncryptionConfiguration') throw new EncryptionConfigError(`kind: Invalid value: ${JSON.stringify(doc['kind'] ?? '')}: expected EncryptionConfiguration`);
   if (doc['apiVersion'] !== 'apiserver.config.k8s.io/v1') throw new EncryptionConfigError(`apiVersion: Invalid value: ${JSON.stringify(doc['apiVersion'] ?? '')}: expected apiserver.config.k8s.io/v1`);
   const list = doc['resources'];
-  if (!Array.isArray(list) || list.length === 0) throw new EncryptionConfigError('resources: Required value: EncryptionConfiguration.Resources must contain at least one resource');
+  if (!Array.isArray(list) || list.length === 0) throw new EncryptionConfigError('resources: Required value: at least one resources is required');
   const seen = new Set<string>();
   return list.map((entry: unknown, i) => {
     const at = `resources[${i}]`;
     if (!isRecord(entry)) throw new EncryptionConfigError(`${at}: Invalid value: expected an object`);
     const resources = entry['resources'];
-    if (!Array.isArray(resources) || resources.length === 0) throw new EncryptionConfigError(`${at}.resources: Required value: at least one resource is needed`);
+    if (!Array.isArray(resources) || resources.length === 0) throw new EncryptionConfigError(`${at}.resources: Required value: at least one ${at}.resources is required`);
     resources.forEach((r: unknown, j) => {
       if (typeof r !== 'string' || r === '') throw new EncryptionConfigError(`${at}.resources[${j}]: Required value`);
       if (r !== r.toLowerCase()) throw new EncryptionConfigError(`${at}.resources[${j}]: Invalid value: "${r}": resource name must be lowercase`);
@@ -83,7 +84,7 @@ export function encryptionConfigFrom(doc: unknown): ResourceEncryption[] {
       seen.add(r);
     });
     const providers = entry['providers'];
-    if (!Array.isArray(providers) || providers.length === 0) throw new EncryptionConfigError(`${at}.providers: Required value: at least one provider is needed`);
+    if (!Array.isArray(providers) || providers.length === 0) throw new EncryptionConfigError(`${at}.providers: Required value: at least one ${at}.providers is required`);
     return { resources: resources as string[], providers: providers.map((p: unknown, j) => providerOf(`${at}.providers[${j}]`, p)) };
   });
 }

@@ -176,12 +176,14 @@ test('resource patterns: "*.*" covers every resource, "*.apps" a group, "secrets
 test('configuration errors name the field and what is wrong', () => {
   const cases: [unknown[], RegExp][] = [
     [[{ aescbc: { keys: [{ name: 'k', secret: Buffer.alloc(10).toString('base64') }] } }], /resources\[0\]\.providers\[0\]\.aescbc\.keys\[0\]\.secret: Invalid value: "REDACTED": secret is not of the expected length, got 10, expected one of \[16 24 32\]/],
-    [[{ aescbc: { keys: [] } }], /aescbc\.keys: Required value/],
+    [[{ aescbc: { keys: [] } }], /aescbc\.keys: Required value: at least one keys is required/],
     [[{ aescbc: { keys: [{ name: 'k', secret: 'not base64!' }] } }], /secrets must be base64 encoded/],
     [[{ kms: { name: 'x' } }], /kms: Unsupported value: a-kube has no KMS plugin support/],
     [[{ secretbox: { keys: [{ name: 'k', secret: randomBytes(16).toString('base64') }] } }], /secretbox\.keys\[0\]\.secret: Invalid value: "REDACTED": secret is not of the expected length, got 16, expected one of \[32\]/],
-    [[{ identity: {}, aescbc: { keys: [] } }], /exactly one provider type must be specified for each provider/],
-    [[], /providers: Required value/],
+    [[{ identity: {}, aescbc: { keys: [] } }], /resources\[0\]\.providers\[0\]: Invalid value: more than one provider specified in a single element, should split into different list elements/],
+    [[], /^resources\[0\]\.providers: Required value: at least one resources\[0\]\.providers is required$/],
+    [[{}], /provider does not contain any of the expected providers: KMS, AESGCM, AESCBC, Secretbox, Identity/],
+    [[{ aesgcm: { keys: [{ name: '', secret: key1 }] } }], /aesgcm\.keys\[0\]\.name: Required value: name is a mandatory field for a key/],
   ];
   for (const [providers, want] of cases) assert.throws(() => config(providers), (e: unknown) => e instanceof EncryptionConfigError && want.test(e.message));
   assert.throws(() => encryptionConfigFrom({ kind: 'EncryptionConfig', apiVersion: 'v1' }), /kind: Invalid value: "EncryptionConfig": expected EncryptionConfiguration/);
