@@ -1,211 +1,278 @@
-// `npm run bench -- storage [--ops N] [--writers 1,16,256] [--api-ops N] [--rounds N]`: write throughput of the SQLite
-// store with group commit against the same store committing every write on its own (the old code path),
-// same run. For each writer count: N creates spread over the writers (each awaits its write before the
-// next), then N updates of those keys (compare-and-swap on the revision each writer got back). Every
-// write is durable (synchronous=FULL) before it resolves, in both modes.
-// Then the same through the API server in-process (dispatch, no sockets): pod creates and pod status
-// updates, to see what group commit is worth once the API server's own work is added.
-// Each configuration runs `rounds` times, the two modes alternating; the figures are medians over rounds.
+// `npm run bench -- storage [--objects N] [--clients C] [--rounds R] [--quick]`: the API server on SQLite and on
+// etcd, with each backend's own throughput measured in the same run as the limit.
+//
+// For each backend, every round:
+//   raw store    N creates (C writers), N gets, full lists of the N keys, and a watch that follows N more creates
+//                (events/s and the time from a write's start to its event) — straight on the Storage, through the
+//                same client and with the same durability the API server uses (SQLite synchronous=FULL with group
+//                commit; etcd's own fsync'ed raft log);
+//   API server   the same on ConfigMaps through the in-process API server (createApiServer + handle(): routing,
+//                admission, validation, encoding, the watch cache — no sockets, no TLS);
+//   2 API servers (etcd only) two API servers on one etcd: creates alternate between them while a watch on the
+//                second one follows them all.
+// etcd runs as a child process (test/support/etcd.ts) on a temp dir; the figures are medians over the rounds,
+// and the ratios put the API server against its backend's own limit, and etcd against SQLite.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { createApiServer } from '../src/apiserver/api-server.js';
-import type { ApiRequest } from '../src/apiserver/types.js';
-import type { Authorizer } from '../src/auth/types.js';
+import { createApiServer, type ApiServer } from '../src/apiserver/api-server.js';
+import type { Authenticator, Authorizer } from '../src/auth/types.js';
+import { openEtcdStorage } from '../src/storage/etcd/store.js';
 import { openSqliteStorage } from '../src/storage/sqlite.js';
-import type { SqliteStorage } from '../src/storage/sqlite.js';
+import type { Storage } from '../src/storage/types.js';
+import { etcdMissing, startEtcd, type RunningEtcd } from '../test/support/etcd.js';
 import { median, summarizeLatencies } from './lib/stats.js';
-import type { LatencySummary } from './lib/stats.js';
 import { fmt, fmtRatio, formatTable } from './lib/table.js';
 
-interface PhaseResult {
-  durationMs: number;
-  perSecond: number;
-  latency: LatencySummary;
-}
-
-interface RunResult {
-  creates: PhaseResult;
-  updates: PhaseResult;
-  /** Mean writes per committed transaction (1 without group commit). */
-  writesPerCommit: number;
-  /** Share of the wall time the event loop spent inside group-commit transactions (NaN without group commit). */
-  blockedShare: number;
-}
-
 const { values } = parseArgs({
-  options: {
-    ops: { type: 'string', default: '2000' },
-    writers: { type: 'string', default: '1,16,256' },
-    'api-ops': { type: 'string', default: '1000' },
-    rounds: { type: 'string', default: '3' },
-  },
+  options: { objects: { type: 'string' }, clients: { type: 'string' }, rounds: { type: 'string' }, lists: { type: 'string' }, quick: { type: 'boolean' } },
+  strict: true,
 });
-const ops = Number(values.ops);
-const apiOps = Number(values['api-ops']);
-const rounds = Number(values.rounds);
-const writerCounts = values.writers.split(',').map(Number);
-if (!Number.isInteger(ops) || ops <= 0 || !Number.isInteger(apiOps) || apiOps < 0 || !Number.isInteger(rounds) || rounds <= 0 || writerCounts.some((w) => !Number.isInteger(w) || w <= 0)) {
-  throw new Error('usage: storage [--ops N] [--writers 1,16,256] [--api-ops N] [--rounds N]');
+const objects = Number(values.objects ?? (values.quick ? '300' : '1000'));
+const clients = Number(values.clients ?? '16');
+const rounds = Number(values.rounds ?? (values.quick ? '1' : '3'));
+const lists = Number(values.lists ?? '20');
+if (![objects, clients, rounds, lists].every((n) => Number.isInteger(n) && n > 0)) {
+  throw new Error('usage: storage [--objects N] [--clients C] [--rounds R] [--lists L] [--quick]');
 }
 
-// A pod-sized value, so the log rows are realistic.
-const value = JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'x', namespace: 'bench', labels: { app: 'bench' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9' }] }, status: { phase: 'Pending' }, pad: 'x'.repeat(1200) });
+interface Figure {
+  perSecond: number;
+  p99Ms: number;
+}
+type Phase = 'create' | 'get' | 'list' | 'watch';
+const phases: Phase[] = ['create', 'get', 'list', 'watch'];
+type Result = Record<Phase, Figure>;
 
-/** Runs `writers` loops that together perform `ops` writes; each loop awaits its write before the next. */
-async function phase(writers: number, write: (writer: number, i: number) => Promise<void>, count = ops): Promise<PhaseResult> {
+const say = (line: string): void => {
+  process.stderr.write(`bench: ${line}\n`);
+};
+const data = 'x'.repeat(900);
+
+/** Runs `count` operations spread over `workers` loops (each awaits its operation before the next). */
+async function timed(count: number, workers: number, op: (i: number) => Promise<void>): Promise<Figure> {
   const latencies: number[] = [];
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: writers }, async (_, writer) => {
-      for (let i = writer; i < count; i += writers) {
+    Array.from({ length: workers }, async (_, w) => {
+      for (let i = w; i < count; i += workers) {
         const started = performance.now();
-        await write(writer, i);
+        await op(i);
         latencies.push(performance.now() - started);
       }
     }),
   );
-  const durationMs = performance.now() - t0;
-  return { durationMs, perSecond: count / (durationMs / 1000), latency: summarizeLatencies(latencies) };
+  return { perSecond: count / ((performance.now() - t0) / 1000), p99Ms: summarizeLatencies(latencies).p99Ms };
 }
 
-let databases = 0;
+/** Follows a watch while `write` makes `count` changes; events/s and write-start-to-event p99. */
+async function watched(count: number, follow: (onName: (name: string) => void, signal: AbortSignal) => Promise<void>, write: (i: number) => Promise<void>): Promise<Figure> {
+  const startedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const ac = new AbortController();
+  let allSeen!: () => void;
+  const seen = new Promise<void>((r) => (allSeen = r));
+  const following = follow((name) => {
+    const t = startedAt.get(name);
+    if (t === undefined) return;
+    startedAt.delete(name);
+    latencies.push(performance.now() - t);
+    if (latencies.length === count) allSeen();
+  }, ac.signal).catch((e: unknown) => {
+    if (!ac.signal.aborted) throw e;
+  });
+  await new Promise((r) => setTimeout(r, 100)); // the watch is established
+  const t0 = performance.now();
+  const writing = timed(count, clients, async (i) => {
+    startedAt.set(`w-${i}`, performance.now());
+    await write(i);
+  });
+  await Promise.race([seen, new Promise((_, reject) => setTimeout(() => reject(new Error(`watch saw ${latencies.length}/${count} events in 60 s`)), 60_000))]);
+  const elapsed = performance.now() - t0;
+  await writing;
+  ac.abort();
+  await following;
+  return { perSecond: count / (elapsed / 1000), p99Ms: summarizeLatencies(latencies).p99Ms };
+}
 
-async function run(dir: string, groupCommit: boolean, writers: number): Promise<RunResult> {
-  const store: SqliteStorage = openSqliteStorage(join(dir, `${++databases}.db`), { groupCommit });
+async function rawRound(store: Storage, tag: string): Promise<Result> {
+  const prefix = `/registry/core/configmaps/${tag}/`;
+  const value = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: tag }, data: { d: data } });
+  const create = await timed(objects, clients, async (i) => {
+    await store.create(`${prefix}c-${i}`, value);
+  });
+  const get = await timed(objects, clients, async (i) => {
+    if (!(await store.get(`${prefix}c-${i}`))) throw new Error('get: missing');
+  });
+  const list = await timed(lists, 1, async () => {
+    const r = await store.range(prefix);
+    if (r.kvs.length < objects) throw new Error(`list: ${r.kvs.length}`);
+  });
+  const watchPrefix = `/registry/core/configmaps/${tag}-w/`;
+  const from = await store.currentRevision();
+  const watch = await watched(
+    objects,
+    async (onName, signal) => {
+      for await (const batch of store.watch({ prefix: watchPrefix, afterRevision: from, signal })) {
+        for (const ev of batch) if (ev.type === 'put') onName(ev.kv.key.slice(watchPrefix.length));
+      }
+    },
+    async (i) => {
+      await store.create(`${watchPrefix}w-${i}`, value);
+    },
+  );
+  return { create, get, list: { perSecond: list.perSecond * objects, p99Ms: list.p99Ms }, watch };
+}
+
+const authenticator: Authenticator = { authenticate: async () => ({ kind: 'ok', user: { name: 'bench', groups: ['system:masters'] } }) };
+const authorizer: Authorizer = { authorize: async () => ({ decision: 'allow', reason: '' }) };
+
+async function call(api: ApiServer, method: string, url: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const r = await api.handle({ method, url, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  let text = '';
+  if (typeof r.body === 'string') text = r.body;
+  else if (r.body instanceof Uint8Array) text = Buffer.from(r.body).toString();
+  else if (r.body) for await (const chunk of r.body) text += Buffer.from(chunk).toString();
+  return { status: r.status, text };
+}
+
+async function must(api: ApiServer, method: string, url: string, want: number, body?: unknown): Promise<string> {
+  const r = await call(api, method, url, body);
+  if (r.status !== want) throw new Error(`${method} ${url}: ${r.status} ${r.text.slice(0, 300)}`);
+  return r.text;
+}
+
+/** Follows a watch through the API server, reporting each ADDED object's name. */
+async function followApi(api: ApiServer, url: string, onName: (name: string) => void, signal: AbortSignal): Promise<void> {
+  const r = await api.handle({ method: 'GET', url, headers: {}, signal });
+  if (!r.body || typeof r.body === 'string' || r.body instanceof Uint8Array) throw new Error(`watch ${url}: ${r.status}`);
+  let buffered = '';
   try {
-    const revisions = new Map<number, number>();
-    const key = (i: number): string => `/registry/pods/bench/pod-${i}`;
-    const creates = await phase(writers, async (_, i) => {
-      revisions.set(i, await store.create(key(i), value));
-    });
-    const updates = await phase(writers, async (_, i) => {
-      revisions.set(i, await store.update(key(i), value, revisions.get(i) ?? 0));
-    });
-    const stats = store.commitStats();
-    return {
-      creates,
-      updates,
-      writesPerCommit: groupCommit ? stats.writes / Math.max(1, stats.transactions) : 1,
-      blockedShare: groupCommit ? stats.blockedMs / (creates.durationMs + updates.durationMs) : Number.NaN,
-    };
-  } finally {
-    await store.close();
-  }
-}
-
-const allowAll: Authorizer = { authorize: async () => ({ decision: 'allow', reason: '' }) };
-const json = (method: string, url: string, body: unknown): ApiRequest => ({ method, url, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-/** Pod creates, then one status update per pod, through the in-process API server on a SQLite store. */
-async function runApi(dir: string, groupCommit: boolean, clients: number): Promise<RunResult> {
-  const store = openSqliteStorage(join(dir, `${++databases}.db`), { groupCommit });
-  const api = await createApiServer({ storage: store, authenticator: { authenticate: async () => ({ kind: 'skip' }) }, authorizer: allowAll });
-  try {
-    const ns = await api.dispatch(json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }));
-    if (ns.status !== 201) throw new Error(`creating the namespace: ${ns.status} ${String(ns.body)}`);
-    const created = new Map<number, unknown>();
-    const before = store.commitStats();
-    const creates = await phase(
-      clients,
-      async (_, i) => {
-        const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${i}`, labels: { app: 'bench' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9' }] } };
-        const r = await api.dispatch(json('POST', '/api/v1/namespaces/bench/pods', pod));
-        if (r.status !== 201 || typeof r.body !== 'string') throw new Error(`pod create: ${r.status} ${String(r.body)}`);
-        created.set(i, JSON.parse(r.body));
-      },
-      apiOps,
-    );
-    const updates = await phase(
-      clients,
-      async (_, i) => {
-        const pod = created.get(i) as { status?: Record<string, unknown> };
-        pod.status = { ...pod.status, phase: 'Running', podIP: `10.0.${i >> 8}.${i & 255}` };
-        const r = await api.dispatch(json('PUT', `/api/v1/namespaces/bench/pods/pod-${i}/status`, pod));
-        if (r.status !== 200) throw new Error(`pod status update: ${r.status} ${String(r.body)}`);
-      },
-      apiOps,
-    );
-    const stats = store.commitStats();
-    return {
-      creates,
-      updates,
-      writesPerCommit: groupCommit ? (stats.writes - before.writes) / Math.max(1, stats.transactions - before.transactions) : 1,
-      blockedShare: groupCommit ? (stats.blockedMs - before.blockedMs) / (creates.durationMs + updates.durationMs) : Number.NaN,
-    };
-  } finally {
-    await api.close();
-    await store.close();
-  }
-}
-
-function medianPhase(phases: readonly PhaseResult[]): PhaseResult {
-  const count = phases[0]?.latency.count ?? 0;
-  return {
-    durationMs: median(phases.map((p) => p.durationMs)),
-    perSecond: median(phases.map((p) => p.perSecond)),
-    latency: { count, p50Ms: median(phases.map((p) => p.latency.p50Ms)), p99Ms: median(phases.map((p) => p.latency.p99Ms)) },
-  };
-}
-
-/** Each figure's median over the rounds. */
-function medianRun(results: readonly RunResult[]): RunResult {
-  return {
-    creates: medianPhase(results.map((r) => r.creates)),
-    updates: medianPhase(results.map((r) => r.updates)),
-    writesPerCommit: median(results.map((r) => r.writesPerCommit)),
-    blockedShare: median(results.map((r) => r.blockedShare)),
-  };
-}
-
-/** Runs both modes for every writer count and prints the figures and the ratios. */
-async function compare(title: string, runOne: (groupCommit: boolean, writers: number) => Promise<RunResult>, labels: { creates: string; updates: string }): Promise<void> {
-  const rows: string[][] = [];
-  const ratios: string[][] = [];
-  for (const writers of writerCounts) {
-    const singles: RunResult[] = [];
-    const groups: RunResult[] = [];
-    for (let round = 0; round < rounds; round++) {
-      singles.push(await runOne(false, writers));
-      groups.push(await runOne(true, writers));
+    for await (const chunk of r.body) {
+      buffered += Buffer.from(chunk).toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const m = /"type":"ADDED".*?"name":"([^"]+)"/.exec(line);
+        if (m?.[1]) onName(m[1]);
+      }
     }
-    const single = medianRun(singles);
-    const group = medianRun(groups);
-    for (const [mode, r] of [['per-write commit', single], ['group commit', group]] as const) {
-      rows.push([
-        `${mode}, ${writers} writer${writers === 1 ? '' : 's'}`,
-        fmt(r.creates.perSecond),
-        fmt(r.creates.latency.p50Ms),
-        fmt(r.creates.latency.p99Ms),
-        fmt(r.updates.perSecond),
-        fmt(r.updates.latency.p50Ms),
-        fmt(r.updates.latency.p99Ms),
-        fmt(r.writesPerCommit),
-        Number.isNaN(r.blockedShare) ? '-' : `${(100 * r.blockedShare).toFixed(0)}%`,
-      ]);
-    }
-    ratios.push([`${writers} writer${writers === 1 ? '' : 's'}`, fmtRatio(group.creates.perSecond / single.creates.perSecond), fmtRatio(group.updates.perSecond / single.updates.perSecond)]);
+  } catch (e) {
+    if (!signal.aborted) throw e;
   }
-  process.stdout.write(`${title}\n`);
-  process.stdout.write(`${formatTable(['mode', `${labels.creates}/s`, 'p50 ms', 'p99 ms', `${labels.updates}/s`, 'p50 ms', 'p99 ms', 'writes/commit', 'in commit'], rows)}\n`);
-  process.stdout.write(`group commit ÷ per-write commit\n${formatTable(['writers', `${labels.creates}/s`, `${labels.updates}/s`], ratios)}\n\n`);
 }
 
+async function apiRound(writers: ApiServer[], watcher: ApiServer, tag: string): Promise<Result> {
+  const first = writers[0] as ApiServer;
+  await must(first, 'POST', '/api/v1/namespaces', 201, { metadata: { name: tag } });
+  await must(first, 'POST', '/api/v1/namespaces', 201, { metadata: { name: `${tag}-w` } });
+  const cms = (ns: string): string => `/api/v1/namespaces/${ns}/configmaps`;
+  const body = (name: string): unknown => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { d: data } });
+  const create = await timed(objects, clients, async (i) => {
+    await must(writers[i % writers.length] as ApiServer, 'POST', cms(tag), 201, body(`c-${i}`));
+  });
+  const get = await timed(objects, clients, async (i) => {
+    await must(writers[i % writers.length] as ApiServer, 'GET', `${cms(tag)}/c-${i}`, 200);
+  });
+  const list = await timed(lists, 1, async () => {
+    const text = await must(first, 'GET', cms(tag), 200);
+    if ((JSON.parse(text) as { items: unknown[] }).items.length < objects) throw new Error('list: short');
+  });
+  const rv = (JSON.parse(await must(watcher, 'GET', cms(`${tag}-w`), 200)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const watch = await watched(
+    objects,
+    (onName, signal) => followApi(watcher, `${cms(`${tag}-w`)}?watch=1&resourceVersion=${rv}`, onName, signal),
+    async (i) => {
+      await must(writers[i % writers.length] as ApiServer, 'POST', cms(`${tag}-w`), 201, body(`w-${i}`));
+    },
+  );
+  return { create, get, list: { perSecond: list.perSecond * objects, p99Ms: list.p99Ms }, watch };
+}
+
+function medianResult(results: Result[]): Result {
+  const out = {} as Result;
+  for (const p of phases) out[p] = { perSecond: median(results.map((r) => r[p].perSecond)), p99Ms: median(results.map((r) => r[p].p99Ms)) };
+  return out;
+}
+
+const missing = etcdMissing();
+if (missing) say(`etcd left out: ${missing}`);
 const dir = mkdtempSync(join(tmpdir(), 'a-kube-bench-storage-'));
-const cleanUp = (): void => rmSync(dir, { recursive: true, force: true });
+let etcd: RunningEtcd | undefined;
+const cleanUp = async (): Promise<void> => {
+  await etcd?.stop();
+  rmSync(dir, { recursive: true, force: true });
+};
 process.once('SIGINT', () => {
-  cleanUp();
-  process.exit(130);
+  void cleanUp().then(() => process.exit(130));
 });
 
+type Row = { label: string; result: Result };
 try {
-  process.stdout.write(`SQLite, synchronous=FULL, node ${process.version}, medians of ${rounds} round${rounds === 1 ? '' : 's'}. in commit: share of the wall time the event loop was blocked applying and fsyncing group-commit batches\n\n`);
-  await compare(`Storage: ${ops} creates, then ${ops} updates (CAS) per run`, (groupCommit, writers) => run(dir, groupCommit, writers), { creates: 'creates', updates: 'updates' });
-  if (apiOps > 0) {
-    await compare(`API server in-process: ${apiOps} pod creates, then ${apiOps} pod status updates per run`, (groupCommit, writers) => runApi(dir, groupCommit, writers), { creates: 'pods', updates: 'status' });
+  if (!missing) etcd = await startEtcd();
+  const collected = new Map<string, Result[]>();
+  const add = (label: string, r: Result): void => {
+    collected.set(label, [...(collected.get(label) ?? []), r]);
+  };
+  for (let round = 0; round < rounds; round++) {
+    say(`round ${round + 1}/${rounds}: SQLite`);
+    {
+      const raw = openSqliteStorage(join(dir, `raw-${round}.db`));
+      add('SQLite store', await rawRound(raw, `r${round}`));
+      await raw.close();
+      const store = openSqliteStorage(join(dir, `api-${round}.db`));
+      const api = await createApiServer({ storage: store, authenticator, authorizer });
+      add('SQLite API server', await apiRound([api], api, `a${round}`));
+      await api.close();
+      await store.close();
+    }
+    if (etcd) {
+      say(`round ${round + 1}/${rounds}: etcd`);
+      const endpoints = etcd.endpoints;
+      const raw = openEtcdStorage({ endpoints, prefix: `/raw${round}` });
+      add('etcd store', await rawRound(raw, `r${round}`));
+      await raw.close();
+      const store = openEtcdStorage({ endpoints, prefix: `/api${round}` });
+      const api = await createApiServer({ storage: store, authenticator, authorizer });
+      add('etcd API server', await apiRound([api], api, `a${round}`));
+      await api.close();
+      await store.close();
+      say(`round ${round + 1}/${rounds}: two API servers on one etcd`);
+      const stores = [openEtcdStorage({ endpoints, prefix: `/ha${round}` }), openEtcdStorage({ endpoints, prefix: `/ha${round}` })];
+      const apis = [await createApiServer({ storage: stores[0] as Storage, authenticator, authorizer }), await createApiServer({ storage: stores[1] as Storage, authenticator, authorizer })];
+      add('etcd, 2 API servers', await apiRound(apis, apis[1] as ApiServer, `h${round}`));
+      for (const a of apis) await a.close();
+      for (const s of stores) await s.close();
+    }
   }
+  const rows: Row[] = [...collected].map(([label, results]) => ({ label, result: medianResult(results) }));
+  const byLabel = new Map(rows.map((r) => [r.label, r.result]));
+  process.stdout.write(
+    `Storage backends: ${objects} ConfigMap-sized objects (~1 KiB), ${clients} concurrent clients, ${lists} full lists, node ${process.version}, medians of ${rounds} round${rounds === 1 ? '' : 's'}.\n` +
+      'list/s counts objects listed per second; watch is events/s while the creates run, p99 from a write\'s start to its event.\n\n',
+  );
+  process.stdout.write(
+    `${formatTable(
+      ['', 'create/s', 'p99 ms', 'get/s', 'p99 ms', 'list obj/s', 'p99 ms', 'watch ev/s', 'p99 ms'],
+      rows.map(({ label, result: r }) => [label, ...phases.flatMap((p) => [fmt(r[p].perSecond), fmt(r[p].p99Ms)])]),
+    )}\n\n`,
+  );
+  const ratio = (a: string, b: string): string[] | undefined => {
+    const x = byLabel.get(a);
+    const y = byLabel.get(b);
+    return x && y ? [`${a} ÷ ${b}`, ...phases.map((p) => fmtRatio(x[p].perSecond / y[p].perSecond))] : undefined;
+  };
+  const ratioRows = [
+    ratio('SQLite API server', 'SQLite store'),
+    ratio('etcd API server', 'etcd store'),
+    ratio('etcd store', 'SQLite store'),
+    ratio('etcd API server', 'SQLite API server'),
+    ratio('etcd, 2 API servers', 'etcd API server'),
+  ].filter((r): r is string[] => r !== undefined);
+  process.stdout.write(`Throughput ratios\n${formatTable(['', 'create', 'get', 'list', 'watch'], ratioRows)}\n`);
 } finally {
-  cleanUp();
+  await cleanUp();
 }

@@ -25,3 +25,5 @@ cpSync(join(root, 'src/api/generated'), join(root, 'dist/generated'), { recursiv
 // The CRI proto, loaded at run time by the node agent's gRPC client.
 mkdirSync(join(root, 'dist/cri'), { recursive: true });
 cpSync(join(root, 'src/kubelet/cri/runtime-v1.proto'), join(root, 'dist/cri/runtime-v1.proto'));
+// etcd's protos, loaded at run time by the etcd storage client.
+cpSync(join(root, 'src/storage/etcd/proto'), join(root, 'dist/etcd'), { recursive: true });

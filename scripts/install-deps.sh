@@ -4,13 +4,14 @@
 #   always:       the node's runtime (containerd, runc, CNI plugins, iptables, iproute2) and the compiler toolchain
 #                 better-sqlite3 needs (its prebuilt binary cannot be downloaded everywhere, so npm compiles it)
 #   --for-tests:  the clients and tools the test suite drives (python3-kubernetes, curl, debootstrap, busybox-static
-#                 for the streaming tests' tiny image, …)
+#                 for the streaming tests' tiny image, etcd-server and etcd-client: the etcd storage tests start
+#                 their own etcd on free loopback ports, …)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(openssl ca-certificates containerd runc containernetworking-plugins iptables iproute2 python3 make g++)
 if [ "${1:-}" = "--for-tests" ]; then
-  want+=(python3-kubernetes curl debootstrap busybox-static docker-registry skopeo)
+  want+=(python3-kubernetes curl debootstrap busybox-static docker-registry skopeo etcd-server etcd-client)
 fi
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

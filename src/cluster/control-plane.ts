@@ -8,8 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { ensureClusterPki, writeKubeconfig, type ClusterPki } from '../pki/index.js';
 import type { Storage } from '../storage/types.js';
-import { createMemoryStorage } from '../storage/memory.js';
-import { openSqliteStorage } from '../storage/sqlite.js';
+import { describeStorageSpec, openStorageSpec, type StorageSpec } from '../storage/spec.js';
 import { startApiServer, type RunningApiServer } from '../apiserver/server.js';
 import { createClusterAuth } from '../auth/cluster-auth.js';
 import { ensureBootstrapPolicy } from '../auth/authz/bootstrap-policy.js';
@@ -64,7 +63,8 @@ export interface ClusterOptions {
   dataDir: string;
   port: number;
   listen: string;
-  storage: 'sqlite' | 'memory';
+  /** The backend (--storage): 'sqlite' and 'memory' are short for { kind: 'sqlite' } and { kind: 'memory' }. */
+  storage: 'sqlite' | 'memory' | StorageSpec;
   anonymousAuth: boolean;
   /** --token-auth-file: CSV of static bearer tokens (token,user,uid,"group1,group2"). */
   tokenAuthFile?: string;
@@ -109,13 +109,14 @@ export interface RunningCluster {
   close(): Promise<void>;
 }
 
-function openStorage(opts: ClusterOptions, encryption: TransformerLookup | undefined): Storage {
-  const plain = (): Storage => {
-    if (opts.storage === 'memory') return createMemoryStorage();
-    createPrivateFile(join(opts.dataDir, 'state.db'));
-    return openSqliteStorage(join(opts.dataDir, 'state.db'));
-  };
-  return encryption ? encryptingStorage(plain(), encryption) : plain();
+function storageSpec(opts: ClusterOptions): StorageSpec {
+  return typeof opts.storage === 'string' ? { kind: opts.storage } : opts.storage;
+}
+
+async function openStorage(spec: StorageSpec, dataDir: string, encryption: TransformerLookup | undefined, say: (line: string) => void): Promise<Storage> {
+  if (spec.kind === 'sqlite') createPrivateFile(spec.path ?? join(dataDir, 'state.db'));
+  const plain = await openStorageSpec(spec, join(dataDir, 'state.db'), { log: (line) => say(`storage: ${line}`) });
+  return encryption ? encryptingStorage(plain, encryption) : plain;
 }
 
 async function waitForDefaultServiceAccount(client: RestClient, signal: AbortSignal, say: (line: string) => void): Promise<void> {
@@ -149,7 +150,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const encryptionConfig = opts.encryptionProviderConfig ? loadEncryptionConfig(opts.encryptionProviderConfig) : undefined;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   // One server per data dir, and no silent empty start over a cluster whose database is missing.
-  const dataDirLock = takeDataDir(opts.dataDir, { sqlite: opts.storage === 'sqlite', resetState: opts.resetState ?? false, say });
+  const spec = storageSpec(opts);
+  // The missing-database check is about the data dir's own state.db; other files and etcd are the user's to point at.
+  const dataDirLock = takeDataDir(opts.dataDir, { sqlite: spec.kind === 'sqlite' && spec.path === undefined, resetState: opts.resetState ?? false, say });
   // The pod bridge comes first: the API server binds its gateway address, where pods reach it.
   const clusterCidr = opts.clusterCidr ?? defaultClusterCidr;
   let podNetwork: PodNetwork | undefined;
@@ -174,9 +177,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   };
   say(`certificates and keys in ${join(opts.dataDir, 'pki')}`);
   const pki = await ensureClusterPki(opts.dataDir, { extraHosts: [opts.listen, ...(nodeIP ? [nodeIP] : [])] }).catch(closeOnFailure);
-  say(`storage: ${opts.storage === 'memory' ? 'in memory (lost on exit)' : join(opts.dataDir, 'state.db')}`);
+  say(`storage: ${describeStorageSpec(spec, join(opts.dataDir, 'state.db'))}`);
   if (encryptionConfig) say(`encryption at rest: ${describeEncryption(encryptionConfig)}`);
-  const storage = openStorage(opts, encryptionConfig ? transformerLookup(encryptionConfig) : undefined);
+  const storage = await openStorage(spec, opts.dataDir, encryptionConfig ? transformerLookup(encryptionConfig) : undefined, say).catch(closeOnFailure);
 
   const auth = createClusterAuth({
     clientCA: pki.ca.cert,

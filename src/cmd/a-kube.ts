@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatCidr, parseCidr, parseIPv4 } from '../api/ipv4.js';
 import type { AuditOptions } from '../cluster/audit.js';
+import { parseStorageSpec, type StorageSpec } from '../storage/spec.js';
 
 const usage = `a-kube runs a Kubernetes-compatible cluster.
 
@@ -20,7 +21,7 @@ Usage:
 Run "a-kube <command> --help" for a command's options.
 `;
 
-const upUsage = `Start a whole cluster in one process: the API server (HTTPS, HTTP/2) on embedded SQLite.
+const upUsage = `Start a whole cluster in one process: the API server (HTTPS, HTTP/2) on embedded SQLite (or etcd).
 On first start it creates a cluster CA, serving and admin certificates and a service-account signing key
 in DIR/pki, and writes DIR/admin.kubeconfig; a restart reuses them and the stored data.
 
@@ -31,7 +32,16 @@ Options:
   --data-dir DIR          Where state, keys and the admin kubeconfig live (default: ~/.a-kube)
   --port PORT             HTTPS port of the API server (default: 6443; 0 picks a free port)
   --listen ADDRESS        Address to listen on (default: 127.0.0.1)
-  --storage KIND          sqlite (default, durable) or memory (lost on exit)
+  --storage URL           Where the cluster's objects live:
+                            sqlite://PATH   an SQLite file (default: DIR/state.db, also written "sqlite")
+                            memory://       this process's memory, gone on exit (also "memory")
+                            etcd://HOST:PORT[,HOST:PORT...]
+                                            an etcd v3 cluster (3.4 or newer); list several members and
+                                            a-kube moves to the next one when one stops answering
+  --etcd-prefix PREFIX    Root of a-kube's keys in etcd (default: /registry, where kube-apiserver keeps them)
+  --etcd-cafile FILE      CA certificate (PEM) to verify etcd's serving certificates; turns on TLS
+  --etcd-certfile FILE    Client certificate (PEM) a-kube presents to etcd (for etcd's --client-cert-auth)
+  --etcd-keyfile FILE     Private key (PEM) of --etcd-certfile
   --anonymous-auth BOOL   Treat requests without credentials as system:anonymous (default: true)
   --token-auth-file FILE  Static bearer tokens, CSV lines token,user,uid,"group1,group2"
   --authorization-mode M  RBAC (default) or AlwaysAllow (every authenticated or anonymous request is allowed)
@@ -73,6 +83,8 @@ Options:
 Examples:
   a-kube up
   a-kube up --data-dir /tmp/k --port 0
+  a-kube up --storage etcd://127.0.0.1:2379
+  a-kube up --storage etcd://10.0.0.1:2379,10.0.0.2:2379 --etcd-cafile ca.crt --etcd-certfile client.crt --etcd-keyfile client.key
 `;
 
 export const version = '0.1.0';
@@ -154,6 +166,30 @@ function parseAuditFlags(values: Record<string, string | boolean | undefined>): 
   return o;
 }
 
+/** --storage and the --etcd-* flags (shared by the commands that open the cluster's storage). */
+export function storageFlags(values: Record<string, string | boolean | undefined>): StorageSpec {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  let spec: StorageSpec;
+  try {
+    spec = parseStorageSpec(str('storage') ?? 'sqlite');
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e));
+  }
+  const etcdOnly = ['etcd-prefix', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile'].filter((k) => str(k) !== undefined);
+  if (spec.kind !== 'etcd') {
+    if (etcdOnly.length > 0) fail(`--${etcdOnly[0]} applies to etcd storage only: add --storage etcd://HOST:PORT`);
+    return spec;
+  }
+  const prefix = str('etcd-prefix');
+  if (prefix !== undefined && !/^\/[^\s]*$/.test(prefix)) fail(`invalid --etcd-prefix "${prefix}": use a path such as /registry`);
+  const caFile = str('etcd-cafile');
+  const certFile = str('etcd-certfile');
+  const keyFile = str('etcd-keyfile');
+  if (Boolean(certFile) !== Boolean(keyFile)) fail('--etcd-certfile and --etcd-keyfile go together (a client certificate and its key)');
+  const tls = caFile || certFile ? { ...(caFile ? { caFile: resolve(caFile) } : {}), ...(certFile ? { certFile: resolve(certFile) } : {}), ...(keyFile ? { keyFile: resolve(keyFile) } : {}) } : undefined;
+  return { ...spec, ...(prefix ? { prefix } : {}), ...(tls ? { tls } : {}) };
+}
+
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -162,6 +198,10 @@ async function up(args: string[]): Promise<void> {
       port: { type: 'string' },
       listen: { type: 'string' },
       storage: { type: 'string' },
+      'etcd-prefix': { type: 'string' },
+      'etcd-cafile': { type: 'string' },
+      'etcd-certfile': { type: 'string' },
+      'etcd-keyfile': { type: 'string' },
       'anonymous-auth': { type: 'string' },
       'token-auth-file': { type: 'string' },
       'authorization-mode': { type: 'string' },
@@ -194,8 +234,7 @@ async function up(args: string[]): Promise<void> {
   }
   const port = Number(values.port ?? '6443');
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port "${values.port}": use a number from 0 to 65535`);
-  const storage = values.storage ?? 'sqlite';
-  if (storage !== 'sqlite' && storage !== 'memory') fail(`invalid --storage "${storage}": use sqlite or memory`);
+  const storage = storageFlags(values);
   const dataDir = resolve(values['data-dir'] ?? join(homedir(), '.a-kube'));
 
   const started = performance.now();

@@ -1,0 +1,120 @@
+// A real `a-kube up --runtime fake --storage etcd://…` on an etcd this file starts (test/support/etcd.ts),
+// driven by the real kubectl: create/get, chunked lists, a watch, a conflict on a stale resourceVersion,
+// delete, the keys as etcdctl sees them, and objects surviving a restart of a-kube.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { etcdMissing, startEtcd, type RunningEtcd } from '../support/etcd.js';
+import { kubectl, startCluster, type Cluster } from './harness.js';
+
+const missing = etcdMissing();
+const skip = missing && process.env['CI'] !== 'true' ? `skipped: ${missing}` : false;
+let etcd: RunningEtcd | undefined;
+let cluster: Cluster | undefined;
+
+before(async () => {
+  if (skip) return;
+  etcd = await startEtcd();
+  cluster = await startCluster({ args: ['--runtime', 'fake', '--storage', `etcd://${etcd.endpoints.join(',')}`] });
+});
+after(async () => {
+  await cluster?.cleanup();
+  await etcd?.stop();
+});
+
+function ok(r: { status: number; stdout: string; stderr: string }, what: string): string {
+  assert.equal(r.status, 0, `${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+function k(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
+  return kubectl(cluster as Cluster, args, input === undefined ? {} : { input });
+}
+
+test('kubectl on etcd: create, get, chunked list, conflict on a stale resourceVersion, delete', { skip }, () => {
+  ok(k(['create', 'namespace', 'etcd-e2e']), 'create ns');
+  for (let i = 0; i < 7; i++) ok(k(['create', 'configmap', `cm-${i}`, '-n', 'etcd-e2e', `--from-literal=i=${i}`]), `create cm-${i}`);
+  const cm = JSON.parse(ok(k(['get', 'configmap', 'cm-3', '-n', 'etcd-e2e', '-o', 'json']), 'get'));
+  assert.deepEqual(cm.data, { i: '3' });
+  assert.match(cm.metadata.resourceVersion, /^\d+$/);
+
+  // The key is where kube-apiserver would put it, and its mod revision is the resourceVersion.
+  const etcdctl = spawnSync('etcdctl', ['--endpoints', (etcd as RunningEtcd).endpoints.join(','), 'get', '/registry/configmaps/etcd-e2e/cm-3', '-w', 'json'], {
+    encoding: 'utf8',
+    env: { ...process.env, ETCDCTL_API: '3' },
+  });
+  assert.equal(etcdctl.status, 0, etcdctl.stderr);
+  assert.equal(String(JSON.parse(etcdctl.stdout).kvs[0].mod_revision), cm.metadata.resourceVersion);
+
+  // --chunk-size makes kubectl page with limit/continue; every object comes back once, in order.
+  const chunked = ok(k(['get', 'configmaps', '-n', 'etcd-e2e', '--chunk-size=2', '-o', 'name', '-v=6']), 'chunked list');
+  assert.deepEqual(
+    chunked.split('\n').filter((l) => l.startsWith('configmap/cm-')),
+    Array.from({ length: 7 }, (_, i) => `configmap/cm-${i}`),
+  );
+  const pages = spawnSync('kubectl', ['--kubeconfig', (cluster as Cluster).kubeconfig, 'get', 'configmaps', '-n', 'etcd-e2e', '--chunk-size=2', '-v=6'], {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: (cluster as Cluster).dataDir },
+  });
+  assert.ok((pages.stderr.match(/continue=/g) ?? []).length >= 3, `kubectl paged with continue tokens:\n${pages.stderr}`);
+
+  // A replace carrying the old resourceVersion after someone else's update is refused.
+  ok(k(['label', 'configmap', 'cm-3', '-n', 'etcd-e2e', 'changed=yes']), 'label');
+  const stale = { ...cm, data: { i: 'stale' } };
+  const conflict = k(['replace', '-f', '-'], JSON.stringify(stale));
+  assert.equal(conflict.status, 1);
+  assert.match(
+    conflict.stderr,
+    /Error from server \(Conflict\): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "cm-3": the object has been modified; please apply your changes to the latest version and try again/,
+  );
+
+  ok(k(['delete', 'configmap', 'cm-6', '-n', 'etcd-e2e']), 'delete');
+  const gone = k(['get', 'configmap', 'cm-6', '-n', 'etcd-e2e']);
+  assert.equal(gone.stderr.trim(), 'Error from server (NotFound): configmaps "cm-6" not found');
+});
+
+test('kubectl get -w on etcd sees additions, changes and deletions as they happen', { skip }, async () => {
+  ok(k(['create', 'namespace', 'etcd-watch']), 'create ns');
+  const c = cluster as Cluster;
+  const watcher = spawn('kubectl', ['--kubeconfig', c.kubeconfig, 'get', 'configmaps', '-n', 'etcd-watch', '-w', '--output-watch-events', '-o', 'custom-columns=EVENT:.type,NAME:.object.metadata.name,I:.object.data.i'], {
+    env: { ...process.env, HOME: c.dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  watcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    await until(() => /EVENT/.test(out) || out.includes('kube-root-ca.crt'), 'the watch to start');
+    ok(k(['create', 'configmap', 'w1', '-n', 'etcd-watch', '--from-literal=i=1']), 'create');
+    await until(() => /ADDED\s+w1\s+1/.test(out), 'ADDED w1');
+    ok(k(['patch', 'configmap', 'w1', '-n', 'etcd-watch', '-p', '{"data":{"i":"2"}}']), 'patch');
+    await until(() => /MODIFIED\s+w1\s+2/.test(out), 'MODIFIED w1');
+    ok(k(['delete', 'configmap', 'w1', '-n', 'etcd-watch']), 'delete');
+    await until(() => /DELETED\s+w1\s+2/.test(out), 'DELETED w1');
+  } finally {
+    watcher.kill();
+  }
+
+  async function until(cond: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; watch output:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+});
+
+test('objects on etcd survive a restart of a-kube with their uid and resourceVersion', { skip }, async () => {
+  ok(k(['create', 'namespace', 'etcd-restart']), 'create ns');
+  ok(k(['create', 'secret', 'generic', 'keep', '-n', 'etcd-restart', '--from-literal=k=v']), 'create secret');
+  const before = JSON.parse(ok(k(['get', 'secret', 'keep', '-n', 'etcd-restart', '-o', 'json']), 'get before'));
+  await (cluster as Cluster).restart();
+  const afterRestart = JSON.parse(ok(k(['get', 'secret', 'keep', '-n', 'etcd-restart', '-o', 'json']), 'get after'));
+  assert.equal(afterRestart.metadata.uid, before.metadata.uid);
+  assert.equal(afterRestart.metadata.resourceVersion, before.metadata.resourceVersion);
+  assert.equal(afterRestart.metadata.creationTimestamp, before.metadata.creationTimestamp);
+  assert.deepEqual(afterRestart.data, before.data);
+  // Writes go on after the restart, with resourceVersions past the ones before it.
+  ok(k(['create', 'configmap', 'after', '-n', 'etcd-restart']), 'create after restart');
+  const next = JSON.parse(ok(k(['get', 'configmap', 'after', '-n', 'etcd-restart', '-o', 'json']), 'get new'));
+  assert.ok(Number(next.metadata.resourceVersion) > Number(before.metadata.resourceVersion));
+});

@@ -1,0 +1,142 @@
+// The storage conformance suite and etcd-specific behaviour against a real etcd started for this file
+// (test/support/etcd.ts). Each store gets a key prefix of its own on the one etcd.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
+import { openEtcdStorage, type EtcdStorage } from '../../../src/storage/etcd/store.js';
+import { etcdMissing, startEtcd, type RunningEtcd } from '../../support/etcd.js';
+import { storageConformance } from './conformance.suite.js';
+
+const missing = etcdMissing();
+let etcd: RunningEtcd | undefined;
+let stores = 0;
+const open = (o: { prefix?: string } = {}): EtcdStorage => {
+  if (!etcd) throw new Error('etcd did not start');
+  return openEtcdStorage({ endpoints: etcd.endpoints, prefix: o.prefix ?? `/t${++stores}`, log: () => undefined });
+};
+
+if (missing && process.env['CI'] === 'true') {
+  // CI installs etcd (scripts/install-deps.sh --for-tests): a missing one there is a broken set-up, not a skip.
+  test('etcd storage', () => assert.fail(`CI without etcd: ${missing}`));
+} else if (missing) {
+  test('etcd storage', { skip: `skipped: ${missing}` }, () => undefined);
+} else {
+  before(async () => {
+    etcd = await startEtcd();
+  });
+  after(async () => {
+    await etcd?.stop();
+  });
+  storageConformance('etcd', () => open());
+}
+
+describe('etcd storage', { skip: missing ? `skipped: ${missing}` : false, timeout: 90_000 }, () => {
+  test('keys sit in etcd as kube-apiserver lays them out, below the configured prefix', async () => {
+    const s = open({ prefix: '/kube' });
+    try {
+      await s.create('/registry/core/pods/default/web', '{"kind":"Pod"}');
+      await s.create('/registry/apps/deployments/default/web', '{"kind":"Deployment"}');
+      await s.create('/registry/example.com/widgets/ns/w', '{}');
+      await s.create('/registry/core/namespaces/default', '{}');
+      const keys = execFileSync('etcdctl', ['--endpoints', (etcd as RunningEtcd).endpoints.join(','), 'get', '--prefix', '--keys-only', '/kube/'], {
+        encoding: 'utf8',
+        env: { ...process.env, ETCDCTL_API: '3' },
+      })
+        .split('\n')
+        .filter(Boolean);
+      assert.deepEqual(keys, ['/kube/apps/deployments/default/web', '/kube/example.com/widgets/ns/w', '/kube/namespaces/default', '/kube/pods/default/web']);
+      assert.deepEqual((await s.range('/registry/core/pods/')).kvs.map((kv) => kv.key), ['/registry/core/pods/default/web']);
+      assert.deepEqual((await s.range('/registry/apps/deployments/default/')).kvs.map((kv) => kv.key), ['/registry/apps/deployments/default/web']);
+      await assert.rejects(s.range('/registry/'), /does not name one resource/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a watch resumes on another member from its last revision when its member dies; writes and reads go on', async () => {
+    const cluster = await startEtcd({ members: 3 });
+    const s = openEtcdStorage({ endpoints: cluster.endpoints, prefix: '/ha', log: () => undefined, timeoutMs: 3000 });
+    try {
+      const ac = new AbortController();
+      const seen: string[] = [];
+      let progressed = 0;
+      const first = await s.create('/registry/core/configmaps/ns/a', 'a1');
+      const watching = (async () => {
+        for await (const batch of s.watch({ prefix: '/registry/core/configmaps/', afterRevision: first - 1, signal: ac.signal, onProgress: (r) => (progressed = r) })) {
+          for (const ev of batch) seen.push(ev.type === 'put' ? `put ${ev.kv.value}` : `delete ${ev.key}`);
+          if (seen.length === 4) ac.abort();
+        }
+      })();
+      const b = await s.create('/registry/core/configmaps/ns/b', 'b1');
+      await waitFor(() => progressed >= b);
+      const current = s.client.currentEndpoint;
+      await cluster.kill(cluster.endpoints.indexOf(current));
+      // Every call after the kill succeeds (the client moves to a surviving member).
+      const b2 = await s.update('/registry/core/configmaps/ns/b', 'b2', b);
+      assert.equal((await s.get('/registry/core/configmaps/ns/b'))?.modRevision, b2);
+      await s.delete('/registry/core/configmaps/ns/a');
+      await watching;
+      assert.deepEqual(seen, ['put a1', 'put b1', 'put b2', 'delete /registry/core/configmaps/ns/a']);
+      assert.notEqual(s.client.currentEndpoint, current);
+    } finally {
+      await s.close();
+      await cluster.stop();
+    }
+  });
+
+  test('TLS with client certificates: the store connects with its certificate and fails clearly without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'a-kube-etcd-tls-'));
+    const ca = await createCertificateAuthority('etcd-ca');
+    const server = await issueCertificate(ca, { commonName: 'etcd', ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'], usage: 'server+client', validDays: 1 });
+    const client = await issueCertificate(ca, { commonName: 'a-kube', usage: 'client', validDays: 1 });
+    const files = { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
+    writeFileSync(files.ca, ca.cert);
+    writeFileSync(files.cert, server.cert);
+    writeFileSync(files.key, server.key);
+    const tls = { ca: Buffer.from(ca.cert), cert: Buffer.from(client.cert), key: Buffer.from(client.key) };
+    const cluster = await startEtcd({ tls: files, clientTls: tls });
+    const s = openEtcdStorage({ endpoints: cluster.endpoints, tls, log: () => undefined });
+    const anonymous = openEtcdStorage({ endpoints: cluster.endpoints, tls: { ca: tls.ca }, log: () => undefined, timeoutMs: 2000 });
+    try {
+      const rev = await s.create('/registry/core/secrets/ns/s', 'x');
+      assert.equal((await s.get('/registry/core/secrets/ns/s'))?.modRevision, rev);
+      await assert.rejects(anonymous.get('/registry/core/secrets/ns/s'), (e: Error) => e.name === 'EtcdError');
+    } finally {
+      await s.close();
+      await anonymous.close();
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('compaction through the store is what etcd reports, and a watch from before it fails with Compacted', async () => {
+    const s = open();
+    const other = open();
+    try {
+      const a = await s.create('/r/a', '1');
+      const a2 = await s.update('/r/a', '2', a);
+      await s.compact(a2);
+      assert.equal(await other.compactedRevision(), a2);
+      await assert.rejects(s.range('/r/', { revision: a }), { name: 'StorageError', code: 'Compacted' });
+      const ac = new AbortController();
+      const it = other.watch({ prefix: '/r/', afterRevision: a - 1, signal: ac.signal })[Symbol.asyncIterator]();
+      await assert.rejects(it.next(), { name: 'StorageError', code: 'Compacted' });
+      ac.abort();
+    } finally {
+      await s.close();
+      await other.close();
+    }
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
