@@ -94,6 +94,11 @@ export interface ClusterOptions {
   maxInFlight?: { readOnly?: number; mutating?: number };
   /** The audit log and its policy (default: DATA_DIR/audit.log with the built-in policy). */
   audit?: AuditOptions;
+  /**
+   * 'all' (default, `a-kube up`): API server, controllers, scheduler and nodes. 'apiserver' (`a-kube server`): the
+   * API server with what belongs to it (bootstrap policy, system namespaces, the kubernetes Service), no control loops.
+   */
+  components?: 'all' | 'apiserver';
 }
 
 export interface RunningCluster {
@@ -242,8 +247,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
-  void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
-  void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
+  const apiServerOnly = opts.components === 'apiserver';
+  if (!apiServerOnly) void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
+  if (!apiServerOnly) void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;
   let policyAgent: PolicyAgent | undefined;
@@ -273,7 +279,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     }
   }
   let containerdNode: ContainerdNode | undefined;
-  if ((opts.runtime ?? 'containerd') === 'containerd') {
+  if (!apiServerOnly && (opts.runtime ?? 'containerd') === 'containerd') {
     const name = hostname().toLowerCase();
     const { startContainerdNode } = await import('../kubelet/containerd-node.js');
     const serving = await kubeletServingCertificate(pki, name, [host]);
@@ -298,7 +304,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     await containerdNode.agent.ready;
     if (containerdNode.problem) say(`node ${name} is NotReady: ${containerdNode.problem}`);
     else say(`node ${name} (runtime containerd, CRI socket ${containerdNode.socket})`);
-  } else if (opts.runtime === 'fake') {
+  } else if (!apiServerOnly && opts.runtime === 'fake') {
     const count = opts.nodes ?? 1;
     const serving = await kubeletServingCertificate(pki, hostname().toLowerCase(), [host]);
     await startFakeNodes({
@@ -319,7 +325,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
 
   // Up means the controllers act: the service-account controller (which first gets its own token) has given the
   // default namespace its ServiceAccount, which every new pod there needs.
-  await waitForDefaultServiceAccount(adminClient, stop.signal, say);
+  if (!apiServerOnly) await waitForDefaultServiceAccount(adminClient, stop.signal, say);
   securePermissions(opts.dataDir);
   return {
     url,

@@ -11,8 +11,10 @@ const usage = `a-kube runs a Kubernetes-compatible cluster.
 
 Usage:
   a-kube up [options]      Start a whole cluster in one process (API server with embedded SQLite).
+  a-kube server [options]  Run only the API server (no controllers, scheduler or nodes), e.g. on etcd.
   a-kube node [options]    Run node agents (simulated: --runtime fake --nodes N) against a cluster.
   a-kube image CMD         Import (archives), list and remove the local node's images.
+  a-kube storage CMD       Migrate objects between SQLite and etcd; back up and restore a store.
   a-kube audit default-policy
                            Print the built-in audit policy (a starting point for --audit-policy-file).
   a-kube version           Print the version.
@@ -86,6 +88,28 @@ Examples:
   a-kube up --storage etcd://127.0.0.1:2379
   a-kube up --storage etcd://10.0.0.1:2379,10.0.0.2:2379 --etcd-cafile ca.crt --etcd-certfile client.crt --etcd-keyfile client.key
 `;
+
+const serverUsage = `Run the API server alone: the same API, certificates, authentication, authorization, admission and
+audit as "a-kube up", but without the controllers, the scheduler and the node agents. Its data dir holds the
+cluster CA, serving certificates, service-account keys and admin kubeconfig (created on first start, as up does).
+
+Usage:
+  a-kube server [options]
+
+Options:
+  --data-dir DIR, --port PORT, --listen ADDRESS, --storage URL, --etcd-prefix PREFIX, --etcd-cafile FILE,
+  --etcd-certfile FILE, --etcd-keyfile FILE, --anonymous-auth BOOL, --token-auth-file FILE,
+  --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N, --audit-* flags,
+  --encryption-provider-config FILE, --reset-state
+                          As for "a-kube up" (see "a-kube up --help")
+  -h, --help              Show this help
+
+Examples:
+  a-kube server --storage etcd://127.0.0.1:2379 --data-dir /var/lib/a-kube --port 6443
+`;
+
+/** Options of \`up\` that run nodes; \`server\` has none of them. */
+const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'nodes', 'cluster-cidr', 'node-ip'] as const;
 
 export const version = '0.1.0';
 
@@ -190,10 +214,8 @@ export function storageFlags(values: Record<string, string | boolean | undefined
   return { ...spec, ...(prefix ? { prefix } : {}), ...(tls ? { tls } : {}) };
 }
 
-async function up(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
+async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void> {
+  const options = {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
       listen: { type: 'string' },
@@ -224,41 +246,53 @@ async function up(args: string[]): Promise<void> {
       'audit-webhook-batch-max-size': { type: 'string' },
       'audit-webhook-batch-max-wait': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  } as const;
+  const allowed: Partial<typeof options> = { ...options };
+  if (command === 'server') for (const name of nodeOptions) delete allowed[name];
+  let values: Partial<Record<keyof typeof options, string | boolean>>;
+  try {
+    values = parseArgs({ args, options: allowed as typeof options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    fail(`${e instanceof Error ? e.message : String(e)}\nRun 'a-kube ${command} --help' for usage.`);
+  }
   if (values.help) {
-    process.stdout.write(upUsage);
+    process.stdout.write(command === 'server' ? serverUsage : upUsage);
     return;
   }
-  const port = Number(values.port ?? '6443');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port "${values.port}": use a number from 0 to 65535`);
+  const str = (k: keyof typeof options): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const port = Number(str('port') ?? '6443');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port "${str('port')}": use a number from 0 to 65535`);
   const storage = storageFlags(values);
-  const dataDir = resolve(values['data-dir'] ?? join(homedir(), '.a-kube'));
+  const dataDir = resolve(str('data-dir') ?? join(homedir(), '.a-kube'));
+  const runtime = command === 'server' ? 'none' : parseRuntime(str('runtime'));
+  const tokenAuthFile = str('token-auth-file');
+  const runtimeEndpoint = str('container-runtime-endpoint');
+  const clusterCidr = str('cluster-cidr');
+  const nodeIP = str('node-ip');
 
   const started = performance.now();
   const { startCluster } = await import('../cluster/control-plane.js');
   const cluster = await startCluster({
     dataDir,
     port,
-    listen: values.listen ?? '127.0.0.1',
+    listen: str('listen') ?? '127.0.0.1',
     storage,
     anonymousAuth: parseBool('anonymous-auth', values['anonymous-auth'], true),
-    ...(values['token-auth-file'] ? { tokenAuthFile: resolve(values['token-auth-file']) } : {}),
-    authorizationMode: parseAuthorizationMode(values['authorization-mode']),
-    runtime: parseRuntime(values.runtime),
-    ...(values['container-runtime-endpoint'] ? { containerRuntimeEndpoint: values['container-runtime-endpoint'] } : {}),
-    ...(values['keep-pods'] ? { keepPods: true } : {}),
-    nodes: parseNodes(values.nodes),
-    ...(values['cluster-cidr'] ? { clusterCidr: parseClusterCidr(values['cluster-cidr']) } : {}),
-    ...(values['node-ip'] ? { nodeIP: parseNodeIP(values['node-ip']) } : {}),
+    ...(tokenAuthFile ? { tokenAuthFile: resolve(tokenAuthFile) } : {}),
+    authorizationMode: parseAuthorizationMode(str('authorization-mode')),
+    runtime,
+    ...(command === 'server' ? { components: 'apiserver' as const } : {}),
+    ...(runtimeEndpoint ? { containerRuntimeEndpoint: runtimeEndpoint } : {}),
+    ...(values['keep-pods'] === true ? { keepPods: true } : {}),
+    nodes: parseNodes(str('nodes')),
+    ...(clusterCidr ? { clusterCidr: parseClusterCidr(clusterCidr) } : {}),
+    ...(nodeIP ? { nodeIP: parseNodeIP(nodeIP) } : {}),
     // Real pods need the pod network; simulated ones have addresses that exist nowhere.
-    podNetwork: parseRuntime(values.runtime) === 'containerd',
-    resetState: values['reset-state'] ?? false,
-    ...(values['encryption-provider-config'] ? { encryptionProviderConfig: resolve(values['encryption-provider-config']) } : {}),
+    podNetwork: runtime === 'containerd',
+    resetState: values['reset-state'] === true,
+    ...(str('encryption-provider-config') ? { encryptionProviderConfig: resolve(str('encryption-provider-config') as string) } : {}),
     audit: parseAuditFlags(values),
-    maxInFlight: { readOnly: parseLimit('max-requests-inflight', values['max-requests-inflight'], 400), mutating: parseLimit('max-mutating-requests-inflight', values['max-mutating-requests-inflight'], 200) },
+    maxInFlight: { readOnly: parseLimit('max-requests-inflight', str('max-requests-inflight'), 400), mutating: parseLimit('max-mutating-requests-inflight', str('max-mutating-requests-inflight'), 200) },
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
   process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);
@@ -289,6 +323,10 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'up':
       return up(rest);
+    case 'server':
+      return up(rest, 'server');
+    case 'storage':
+      return (await import('./storage-command.js')).storageCommand(rest);
     case 'node':
       return (await import('../kubelet/node-command.js')).nodeCommand(rest);
     case 'image':
@@ -308,6 +346,8 @@ async function main(argv: string[]): Promise<void> {
     case '-h':
     case '--help':
       if (rest[0] === 'up') process.stdout.write(upUsage);
+      else if (rest[0] === 'server') process.stdout.write(serverUsage);
+      else if (rest[0] === 'storage') process.stdout.write((await import('./storage-command.js')).storageUsage);
       else if (rest[0] === 'node') process.stdout.write((await import('../kubelet/node-command.js')).nodeUsage);
       else if (rest[0] === 'image') process.stdout.write((await import('../kubelet/images/command.js')).imageUsage);
       else process.stdout.write(usage);

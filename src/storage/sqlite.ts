@@ -35,6 +35,8 @@ export interface SqliteStorage extends Storage {
   /** Transactions committed and writes submitted through group commit (zeros with groupCommit: false). */
   commitStats(): CommitStats;
   sizeBytes(): number;
+  /** A consistent copy of the database at path, taken with SQLite's online backup API while the store serves. */
+  backup(path: string): Promise<void>;
 }
 
 class SqliteStore implements SqliteStorage {
@@ -118,6 +120,11 @@ class SqliteStore implements SqliteStorage {
     });
     if (read !== stamp) throw new Error('the storage probe read back a different value than it wrote');
     this.#log.currentRevision();
+  }
+
+  async backup(path: string): Promise<void> {
+    this.#assertOpen();
+    await this.#db.backup(path);
   }
 
   commitStats(): CommitStats {

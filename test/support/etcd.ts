@@ -52,7 +52,11 @@ interface Member {
   stderr: string;
 }
 
-export async function startEtcd(o: { members?: number; tls?: EtcdTlsFiles; clientTls?: EtcdTls } = {}): Promise<RunningEtcd> {
+/**
+ * members: how many (default 1). dataDir: start one member (named m0) on this existing data dir, e.g. one made
+ * by "etcdctl snapshot restore --name m0"; it stays when stopped.
+ */
+export async function startEtcd(o: { members?: number; tls?: EtcdTlsFiles; clientTls?: EtcdTls; dataDir?: string } = {}): Promise<RunningEtcd> {
   const missing = etcdMissing();
   if (missing) throw new Error(missing);
   const count = o.members ?? 1;
@@ -60,7 +64,7 @@ export async function startEtcd(o: { members?: number; tls?: EtcdTlsFiles; clien
   const scheme = o.tls ? 'https' : 'http';
   const members: Member[] = [];
   for (let i = 0; i < count; i++) {
-    members.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: join(root, `m${i}`), child: undefined, stderr: '' });
+    members.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: i === 0 && o.dataDir ? o.dataDir : join(root, `m${i}`), child: undefined, stderr: '' });
   }
   const initialCluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
   const launch = (m: Member, state: 'new' | 'existing'): void => {
@@ -117,7 +121,7 @@ export async function startEtcd(o: { members?: number; tls?: EtcdTlsFiles; clien
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    for (const m of members) launch(m, 'new');
+    for (const m of members) launch(m, o.dataDir ? 'existing' : 'new');
     await Promise.all(members.map(waitReady));
   } catch (e) {
     await stop();

@@ -42,6 +42,13 @@ export interface EtcdStorage extends Storage {
   readonly layout: KeyLayout;
   readonly client: EtcdClient;
   sizeBytes(): number;
+  /**
+   * Every key under the layout's root in etcd's order, paged by etcd key (the layout splits "/registry/", so
+   * range() cannot list across resources): for copying a whole cluster.
+   */
+  rangeAll(opts: { fromEtcdKey?: string; limit: number; revision?: number }): Promise<{ kvs: KeyValue[]; revision: number; more: boolean; nextEtcdKey?: string }>;
+  /** Streams a snapshot of the whole etcd database (Maintenance.Snapshot; etcdctl snapshot restore reads it). */
+  snapshot(): AsyncIterable<Buffer>;
 }
 
 class EtcdStore implements EtcdStorage {
@@ -99,6 +106,39 @@ class EtcdStore implements EtcdStorage {
     const kvs = res.kvs.map((raw) => toKeyValue(this.#storeKey(raw), raw));
     const revision = opts.revision ?? Number(res.header.revision);
     return { kvs, revision, more: res.more };
+  }
+
+  async rangeAll(opts: { fromEtcdKey?: string; limit: number; revision?: number }): Promise<{ kvs: KeyValue[]; revision: number; more: boolean; nextEtcdKey?: string }> {
+    this.#assertOpen();
+    const root = utf8(`${this.layout.root}/`);
+    const res = await this.#kv(
+      () =>
+        this.client.range({
+          key: opts.fromEtcdKey !== undefined ? utf8(opts.fromEtcdKey) : root,
+          range_end: prefixRangeEnd(root),
+          limit: String(opts.limit),
+          ...(opts.revision !== undefined ? { revision: String(opts.revision) } : {}),
+        }),
+      this.layout.root,
+      opts.revision,
+    );
+    const kvs: KeyValue[] = [];
+    for (const raw of res.kvs) {
+      const key = this.layout.fromEtcd(raw.key.toString('utf8'));
+      if (key !== undefined) kvs.push(toKeyValue(key, raw));
+    }
+    const last = res.kvs[res.kvs.length - 1];
+    return {
+      kvs,
+      revision: opts.revision ?? Number(res.header.revision),
+      more: res.more,
+      ...(last ? { nextEtcdKey: `${last.key.toString('utf8')}\x00` } : {}),
+    };
+  }
+
+  snapshot(): AsyncIterable<Buffer> {
+    this.#assertOpen();
+    return this.client.snapshot();
   }
 
   async create(key: string, value: string): Promise<number> {
