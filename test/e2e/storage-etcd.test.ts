@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { etcdMissing, startEtcd, type RunningEtcd } from '../support/etcd.js';
-import { kubectl, startCluster, type Cluster } from './harness.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { entry, kubectl, repoRoot, startCluster, type Cluster } from './harness.js';
 
 const missing = etcdMissing();
 const skip = missing && process.env['CI'] !== 'true' ? `skipped: ${missing}` : false;
@@ -117,4 +120,65 @@ test('objects on etcd survive a restart of a-kube with their uid and resourceVer
   ok(k(['create', 'configmap', 'after', '-n', 'etcd-restart']), 'create after restart');
   const next = JSON.parse(ok(k(['get', 'configmap', 'after', '-n', 'etcd-restart', '-o', 'json']), 'get new'));
   assert.ok(Number(next.metadata.resourceVersion) > Number(before.metadata.resourceVersion));
+});
+
+test('a-kube server on the same etcd serves the same objects, and its watch sees writes made through a-kube up', { skip }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'akube-e2e-server-'));
+  const server = spawn(process.execPath, [...entry('a-kube'), 'server', '--data-dir', dataDir, '--port', '0', '--storage', `etcd://${(etcd as RunningEtcd).endpoints.join(',')}`], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOME: dataDir },
+  });
+  let log = '';
+  let watchOut = '';
+  const watcher: { kill?: () => void } = {};
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`a-kube server not ready:\n${log}`)), 90_000);
+      const onData = (d: Buffer): void => {
+        log += d.toString();
+        if (log.includes('a-kube is up at')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      server.stdout.on('data', onData);
+      server.stderr.on('data', onData);
+      server.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`a-kube server exited (${code}):\n${log}`));
+      });
+    });
+    const second = ['--kubeconfig', join(dataDir, 'admin.kubeconfig')];
+    const env = { ...process.env, HOME: dataDir };
+    ok(k(['create', 'namespace', 'etcd-two']), 'create ns through up');
+    // The namespace made through the first API server is there on the second.
+    const ns = spawnSync('kubectl', [...second, 'get', 'namespace', 'etcd-two', '-o', 'name'], { encoding: 'utf8', env });
+    assert.equal(ns.stdout.trim(), 'namespace/etcd-two', ns.stderr);
+    const w = spawn('kubectl', [...second, 'get', 'configmaps', '-n', 'etcd-two', '-w', '--output-watch-events', '-o', 'custom-columns=EVENT:.type,NAME:.object.metadata.name'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    watcher.kill = () => w.kill();
+    w.stdout.on('data', (d: Buffer) => (watchOut += d.toString()));
+    const deadline = Date.now() + 30_000;
+    let created = false;
+    while (!/ADDED\s+through-up/.test(watchOut)) {
+      if (Date.now() > deadline) throw new Error(`the second server's watch did not see the write:\n${watchOut}`);
+      if (!created && /EVENT|kube-root-ca/.test(watchOut)) {
+        ok(k(['create', 'configmap', 'through-up', '-n', 'etcd-two']), 'create through up');
+        created = true;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // And a write through the second is read back through the first.
+    const made = spawnSync('kubectl', [...second, 'create', 'configmap', 'through-server', '-n', 'etcd-two'], { encoding: 'utf8', env });
+    assert.equal(made.status, 0, made.stderr);
+    assert.equal(ok(k(['get', 'configmap', 'through-server', '-n', 'etcd-two', '-o', 'name']), 'get through up').trim(), 'configmap/through-server');
+  } finally {
+    watcher.kill?.();
+    if (server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
