@@ -299,10 +299,10 @@ class EtcdStore implements EtcdStorage {
     } catch (e) {
       if (e instanceof EtcdError && e.compacted) {
         const compacted = await this.compactedRevision().catch(() => 0);
-        throw new StorageError('Compacted', key, `required revision ${revision ?? ''} has been compacted`.replace('  ', ' '), compacted);
+        throw new StorageError('Compacted', key, `required revision ${revision ?? '(current)'} has been compacted`, compacted);
       }
       if (e instanceof EtcdError && e.futureRevision) {
-        throw new StorageError('FutureRevision', key, `required revision ${revision ?? ''} is a future revision`, undefined);
+        throw new StorageError('FutureRevision', key, `required revision ${revision ?? '(current)'} is a future revision`);
       }
       throw e;
     }
