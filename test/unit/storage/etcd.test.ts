@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createApiServer } from '../../../src/apiserver/api-server.js';
 import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { openEtcdStorage, type EtcdStorage } from '../../../src/storage/etcd/store.js';
 import { etcdMissing, startEtcd, type RunningEtcd } from '../../support/etcd.js';
@@ -129,6 +130,37 @@ describe('etcd storage', { skip: missing ? `skipped: ${missing}` : false, timeou
     } finally {
       await s.close();
       await other.close();
+    }
+  });
+});
+
+describe('the API server on etcd', { skip: missing ? `skipped: ${missing}` : false, timeout: 60_000 }, () => {
+  test('a continue token from before a compaction is answered 410 Expired (the list reads etcd at the token's revision)', async () => {
+    const store = open();
+    const api = await createApiServer({
+      storage: store,
+      authenticator: { authenticate: async () => ({ kind: 'ok', user: { name: 'admin', groups: ['system:masters'] } }) },
+      authorizer: { authorize: async () => ({ decision: 'allow', reason: '' }) },
+    });
+    const call = async (method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+      const r = await api.handle({ method, url, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      return { status: r.status, json: typeof r.body === 'string' ? (JSON.parse(r.body) as Record<string, unknown>) : {} };
+    };
+    try {
+      assert.equal((await call('POST', '/api/v1/namespaces', { metadata: { name: 'c' } })).status, 201);
+      for (let i = 0; i < 5; i++) assert.equal((await call('POST', '/api/v1/namespaces/c/configmaps', { metadata: { name: `cm-${i}` } })).status, 201);
+      const first = await call('GET', '/api/v1/namespaces/c/configmaps?limit=2');
+      const meta = first.json['metadata'] as { continue: string; resourceVersion: string };
+      assert.equal((first.json['items'] as unknown[]).length, 2);
+      assert.equal((await call('GET', `/api/v1/namespaces/c/configmaps?limit=2&continue=${meta.continue}`)).status, 200);
+      for (let i = 0; i < 3; i++) assert.equal((await call('POST', '/api/v1/namespaces/c/configmaps', { metadata: { name: `later-${i}` } })).status, 201);
+      await store.compact((await store.currentRevision()) - 1);
+      const expired = await call('GET', `/api/v1/namespaces/c/configmaps?limit=2&continue=${meta.continue}`);
+      assert.equal(expired.status, 410);
+      assert.equal(expired.json['reason'], 'Expired');
+    } finally {
+      await api.close();
+      await store.close();
     }
   });
 });
