@@ -135,7 +135,7 @@ describe('etcd storage', { skip: missing ? `skipped: ${missing}` : false, timeou
 });
 
 describe('the API server on etcd', { skip: missing ? `skipped: ${missing}` : false, timeout: 60_000 }, () => {
-  test('a continue token from before a compaction is answered 410 Expired (the list reads etcd at the token's revision)', async () => {
+  test('a continue token from before a compaction is answered 410 Expired (the list reads etcd at the revision of the token)', async () => {
     const store = open();
     const api = await createApiServer({
       storage: store,
