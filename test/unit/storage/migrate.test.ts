@@ -43,11 +43,11 @@ async function fixture(path: string): Promise<void> {
 }
 
 function akube(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'src/cmd/a-kube.ts'), ...args], { encoding: 'utf8', cwd: repo, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'src/cmd/a-kube.ts'), ...args], { encoding: 'utf8', cwd: repo, timeout: 120_000 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('storage migrate', { skip, timeout: 120_000 }, () => {
+describe('storage migrate', { skip, timeout: 400_000 }, () => {
   test('SQLite to etcd: same values (UIDs, timestamps), revisions in the old order, no deleted objects; a non-empty target is refused unless force', async () => {
     const path = join(dir, 'source.db');
     await fixture(path);
