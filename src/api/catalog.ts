@@ -38,6 +38,8 @@ function group(groupName: string, version: string, defPrefix: string, entries: E
 export const catalog: readonly ResourceInfo[] = [
   ...group('', 'v1', 'io.k8s.api.core.v1', [
     { resource: 'bindings', singularName: 'binding', kind: 'Binding', namespaced: true, verbs: createOnly },
+    // Computed on each read from the control plane's own health (apiserver/component-status.ts), never stored.
+    { resource: 'componentstatuses', singularName: 'componentstatus', kind: 'ComponentStatus', namespaced: false, shortNames: ['cs'], verbs: ['get', 'list'] },
     { resource: 'configmaps', singularName: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
     { resource: 'endpoints', singularName: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'] },
     { resource: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },
@@ -124,6 +126,9 @@ export const catalog: readonly ResourceInfo[] = [
     { resource: 'ingressclasses', singularName: 'ingressclass', kind: 'IngressClass', namespaced: false },
     { resource: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] },
     { resource: 'networkpolicies', singularName: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
+  ]),
+  ...group('node.k8s.io', 'v1', 'io.k8s.api.node.v1', [
+    { resource: 'runtimeclasses', singularName: 'runtimeclass', kind: 'RuntimeClass', namespaced: false },
   ]),
   ...group('policy', 'v1', 'io.k8s.api.policy.v1', [
     { resource: 'poddisruptionbudgets', singularName: 'poddisruptionbudget', kind: 'PodDisruptionBudget', namespaced: true, shortNames: ['pdb'], subresources: [status('PodDisruptionBudget')] },

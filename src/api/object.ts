@@ -50,3 +50,17 @@ export interface KubeList<T extends KubeObject = KubeObject> {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** The newest object by creationTimestamp, the lower name first on a tie (how Kubernetes picks among default classes). */
+export function newestObject<T extends Readonly<KubeObject>>(objects: readonly T[]): T | undefined {
+  let best: T | undefined;
+  let bestAt = -Infinity;
+  for (const o of objects) {
+    const at = Date.parse(o.metadata.creationTimestamp ?? '') || 0;
+    if (!best || at > bestAt || (at === bestAt && (o.metadata.name ?? '') < (best.metadata.name ?? ''))) {
+      best = o;
+      bestAt = at;
+    }
+  }
+  return best;
+}

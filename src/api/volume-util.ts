@@ -1,6 +1,6 @@
 // Facts about PersistentVolumes, PersistentVolumeClaims and StorageClasses that the registry, the binder,
 // the provisioner, admission, the scheduler and the node agent all read (below all of them).
-import type { KubeObject } from './object.js';
+import { newestObject, type KubeObject } from './object.js';
 import { rec, str } from './pod-util.js';
 import { parseQuantity } from './validation/quantity.js';
 
@@ -35,13 +35,7 @@ export function isDefaultClass(sc: Readonly<KubeObject>): boolean {
 
 /** Of several default classes the newest wins (then the name, for a stable answer), as Kubernetes ≥ 1.26 does. */
 export function pickDefaultClass(classes: readonly Readonly<KubeObject>[]): Readonly<KubeObject> | undefined {
-  const defaults = classes.filter(isDefaultClass);
-  defaults.sort((a, b) => {
-    const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0;
-    const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
-    return tb - ta || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
-  });
-  return defaults[0];
+  return newestObject(classes.filter(isDefaultClass));
 }
 
 /** A volume's class: the beta annotation first, then spec.storageClassName ("" = no class). */

@@ -8,6 +8,8 @@ import { defaultTolerationSecondsAdmission } from '../admission/default-tolerati
 import { priorityAdmission } from '../admission/priority.js';
 import type { AdmissionReader } from '../admission/reader.js';
 import { defaultStorageClassAdmission } from '../admission/default-storage-class.js';
+import { defaultIngressClassAdmission } from '../admission/default-ingress-class.js';
+import { runtimeClassAdmission } from '../admission/runtime-class.js';
 import { persistentVolumeClaimResizeAdmission } from '../admission/pvc-resize.js';
 import { storageObjectInUseProtectionAdmission } from '../admission/storage-object-in-use.js';
 import { limitRangerAdmission } from '../admission/limit-ranger.js';
@@ -53,6 +55,8 @@ export function installAdmission(api: ApiServer, authorizer: Authorizer): void {
   api.registerAdmission(podSecurityAdmission({ reader }));
   api.registerAdmission(defaultTolerationSecondsAdmission());
   api.registerAdmission(defaultStorageClassAdmission({ reader }));
+  api.registerAdmission(defaultIngressClassAdmission({ reader }));
+  api.registerAdmission(runtimeClassAdmission({ reader }));
   api.registerAdmission(storageObjectInUseProtectionAdmission());
   api.registerAdmission(persistentVolumeClaimResizeAdmission({ reader }));
   api.registerAdmission(certificateApprovalAdmission(authorizer));

@@ -54,6 +54,8 @@ function firstNodeBlock(clusterCidr: string): string {
 import { startLocalNodeServer, type RunningNodeServer } from '../kubelet/server/index.js';
 import { installPodStreams } from '../apiserver/node-proxy/pod-streams.js';
 import { installMetricsApi } from '../apiserver/metrics-api/handler.js';
+import { installComponentStatus } from '../apiserver/component-status.js';
+import { storageHealthCheck } from '../apiserver/storage-health.js';
 import type { KubeletEndpoint } from '../apiserver/node-proxy/kubelet-connection.js';
 import { kubeletServingCertificate } from '../pki/index.js';
 import { createPrivateFile, securePermissions, takeDataDir } from './data-dir.js';
@@ -220,6 +222,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   installPodStreams(apiserver.api, kubeletClient, opts.authorizationMode === 'AlwaysAllow' ? undefined : auth.authorizer);
   installHttpProxies(apiserver.api);
   installMetricsApi(apiserver.api, { kubelet: kubeletClient });
+  installComponentStatus(apiserver.api, storageHealthCheck(storage));
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });

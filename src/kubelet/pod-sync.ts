@@ -78,6 +78,19 @@ export interface PodSyncDeps {
   real?: RealNodeContext;
 }
 
+/** The CRI handler the pod's RuntimeClass names ("" without one), read as the node agent reads it: from the API. */
+async function runtimeHandlerOf(d: Pick<PodSyncDeps, 'client'>, pod: KubeObject): Promise<string> {
+  const name = str(specOf(pod)['runtimeClassName']);
+  if (name === '') return '';
+  try {
+    const rc = await d.client.get<KubeObject>(pathFor(R.runtimeclasses, undefined, name));
+    return str(rc['handler']);
+  } catch (e) {
+    if (isNotFound(e)) throw new Error(`RuntimeClass ${JSON.stringify(name)} not found`);
+    throw e;
+  }
+}
+
 export function podSandboxConfig(pod: KubeObject, d: Pick<PodSyncDeps, 'real'>): PodSandboxConfig {
   const spec = specOf(pod);
   const ns = pod.metadata.namespace ?? '';
@@ -285,7 +298,16 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
 
   if (!rec) {
     const sandboxConfig = podSandboxConfig(pod, d);
-    const sandboxId = await d.runtime.createPodSandbox(sandboxConfig);
+    let sandboxId: string;
+    try {
+      const handler = await runtimeHandlerOf(d, pod);
+      if (handler !== '') sandboxConfig.runtimeHandler = handler;
+      sandboxId = await d.runtime.createPodSandbox(sandboxConfig);
+    } catch (e) {
+      // a missing RuntimeClass, a handler the runtime lacks, no pod address: reported on the pod, retried
+      d.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${e instanceof Error ? e.message : String(e)}`);
+      return { requeueAfterMs: 10_000 };
+    }
     rec = { uid: pod.metadata.uid ?? '', sandboxId, sandboxConfig, startTime: now, containers: new Map(), init: new Map() };
     d.records.set(key, rec);
   }

@@ -24,6 +24,7 @@ import { nodeStrategy } from './node.js';
 import { pdbStrategy } from './pdb.js';
 import { podStrategy } from './pod.js';
 import { priorityClassStrategy } from './priority-class.js';
+import { runtimeClassStrategy } from './runtime-class.js';
 import { limitRangeStrategy, resourceQuotaStrategy } from './quota.js';
 import { roleBindingStrategy, roleStrategy } from './rbac.js';
 import { podTemplateStrategy, replicaSetStrategy, replicationControllerStrategy } from './replicaset.js';
@@ -100,6 +101,7 @@ const factories: Record<string, Factory> = {
   'networking.k8s.io/ingresses': ingressStrategy,
   'networking.k8s.io/networkpolicies': networkPolicyStrategy,
   'policy/poddisruptionbudgets': pdbStrategy,
+  'node.k8s.io/runtimeclasses': runtimeClassStrategy,
   'scheduling.k8s.io/priorityclasses': priorityClassStrategy,
   'rbac.authorization.k8s.io/clusterrolebindings': roleBindingStrategy,
   'rbac.authorization.k8s.io/clusterroles': roleStrategy,

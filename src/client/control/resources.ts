@@ -34,6 +34,7 @@ export const R = {
   storageclasses: gvr('storage.k8s.io', 'v1', 'storageclasses'),
   poddisruptionbudgets: gvr('policy', 'v1', 'poddisruptionbudgets'),
   priorityclasses: gvr('scheduling.k8s.io', 'v1', 'priorityclasses'),
+  runtimeclasses: gvr('node.k8s.io', 'v1', 'runtimeclasses'),
 } as const;
 
 /** Collection path (name undefined) or object path, all namespaces when namespace is undefined. */

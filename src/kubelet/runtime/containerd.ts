@@ -152,7 +152,7 @@ export class ContainerdRuntime implements RuntimeService {
   }
 
   createPodSandbox(config: PodSandboxConfig): Promise<string> {
-    return this.cri.runPodSandbox(criSandboxConfig(config));
+    return this.cri.runPodSandbox(criSandboxConfig(config), config.runtimeHandler ?? '');
   }
 
   stopPodSandbox(sandboxId: string): Promise<void> {

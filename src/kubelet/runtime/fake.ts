@@ -95,6 +95,9 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async createPodSandbox(config: PodSandboxConfig): Promise<string> {
+    // the handlers a default containerd configuration has
+    const handler = config.runtimeHandler ?? '';
+    if (handler !== '' && handler !== 'runc') throw new RuntimeError(`failed to get sandbox runtime: no runtime for ${JSON.stringify(handler)} is configured`);
     const ip = this.#ips.allocate(config.uid);
     if (!ip) throw new RuntimeError('failed to allocate a pod IP: the node\'s pod CIDR is exhausted');
     const id = this.#id();

@@ -15,6 +15,8 @@ export interface PodSandboxConfig {
   dnsConfig?: DnsConfig;
   portMappings?: PortMapping[];
   linux?: LinuxPodSandboxConfig;
+  /** CRI runtime_handler: which of the runtime's configured handlers runs the pod ("" = its default, runc). */
+  runtimeHandler?: string;
 }
 
 export interface KeyValue {

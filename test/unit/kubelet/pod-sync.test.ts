@@ -147,3 +147,18 @@ test('simulated runtime: a Job pod\'s container exits 0 after a short run, so th
   assert.equal(h.status()['phase'], 'Succeeded');
   assert.equal((h.status().containerStatuses[0]?.['state'] as Record<string, Record<string, unknown>>)['terminated']?.['reason'], 'Completed');
 });
+
+test("a pod's RuntimeClass picks the runtime handler; a missing class or a handler the runtime lacks is reported and retried", async () => {
+  const p = pod();
+  (p['spec'] as Record<string, unknown>)['runtimeClassName'] = 'sandboxed';
+  const h = setup(p);
+  assert.deepEqual(await syncPod('ns/web', h.deps()), { requeueAfterMs: 10_000 });
+  assert.deepEqual(h.recorder.events, ['Warning FailedCreatePodSandBox web: Failed to create pod sandbox: RuntimeClass "sandboxed" not found']);
+  h.api.seed('/apis/node.k8s.io/v1/runtimeclasses', { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'sandboxed' }, handler: 'runsc' });
+  assert.deepEqual(await syncPod('ns/web', h.deps()), { requeueAfterMs: 10_000 });
+  assert.equal(h.recorder.events.at(-1), 'Warning FailedCreatePodSandBox web: Failed to create pod sandbox: failed to get sandbox runtime: no runtime for "runsc" is configured');
+  h.api.seed('/apis/node.k8s.io/v1/runtimeclasses', { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'sandboxed' }, handler: 'runc' });
+  await syncPod('ns/web', h.deps());
+  assert.equal(h.status()['phase'], 'Running');
+  assert.equal([...h.records.values()][0]?.sandboxConfig.runtimeHandler, 'runc');
+});
