@@ -34,7 +34,7 @@ async function refusal(p: Promise<void>): Promise<string> {
   } catch (e) {
     assert.ok(e instanceof StatusError);
     assert.equal(e.status.code, 403);
-    return e.status.message;
+    return e.status.message ?? "";
   }
   assert.fail('expected a refusal');
 }
