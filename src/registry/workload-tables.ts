@@ -15,7 +15,7 @@ import {
   selectorColumn,
 } from './table.js';
 
-// The lead asked for the seed transcript's columns (NAME DESIRED CURRENT UP-TO-DATE AVAILABLE AGE)
+// Deployments print the columns of the project's walkthrough (NAME DESIRED CURRENT UP-TO-DATE AVAILABLE AGE)
 // rather than today's upstream "Ready" column; kubectl prints whatever columns the server sends.
 export const deploymentTable: TablePrinter = {
   columns: [
