@@ -19,6 +19,8 @@ export interface AdmissionRequest {
   dryRun: boolean;
   /** Adds a warning to the response (a `Warning: 299` header, which kubectl prints). */
   warn?(message: string): void;
+  /** Adds an annotation to the request's audit events (a key with a domain prefix, as kube-apiserver requires). */
+  annotate?(key: string, value: string): void;
 }
 
 export interface AdmissionPlugin {

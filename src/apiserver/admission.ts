@@ -26,6 +26,7 @@ export function admissionFor(s: ResourceScope, operation: AdmissionOperation, dr
       warn: (message) => {
         if (!s.ctx.warnings.includes(message)) s.ctx.warnings.push(message);
       },
+      annotate: (key, value) => s.ctx.audit?.annotate(key, value),
     };
   };
   return {

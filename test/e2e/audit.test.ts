@@ -130,6 +130,21 @@ test('a Secret\'s data never appears in the default audit log; a watch has Respo
   assert.ok(watchStages.includes('ResponseStarted') && watchStages.includes('ResponseComplete'), watchStages.join(','));
 });
 
+test('PodSecurity records the enforced policy and the audit level\'s violations on the pod\'s audit event', { skip }, async () => {
+  const log = join(cluster.dataDir, 'audit.log');
+  ok(cluster, ['create', 'namespace', 'psa-audit']);
+  ok(cluster, ['label', 'namespace', 'psa-audit', 'pod-security.kubernetes.io/enforce=baseline', 'pod-security.kubernetes.io/audit=restricted']);
+  ok(cluster, ['run', 'loose', '--image=nginx', '-n', 'psa-audit']);
+  let created: AuditEvent | undefined;
+  for (let i = 0; i < 100 && !created; i++) {
+    created = events(log).find((e) => e.verb === 'create' && e.stage === 'ResponseComplete' && e.objectRef?.resource === 'pods' && e.objectRef?.namespace === 'psa-audit' && e.objectRef?.name === 'loose');
+    if (!created) await delay(50);
+  }
+  assert.ok(created, 'the pod create is in the audit log');
+  assert.equal(created.annotations?.['pod-security.kubernetes.io/enforce-policy'], 'baseline:latest');
+  assert.match(created.annotations?.['pod-security.kubernetes.io/audit-violations'] ?? '', /^would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
+});
+
 test('a policy file decides levels and stages; the log rotates by size', { skip }, async () => {
   const policy = join(work, 'policy.yaml');
   writeFileSync(policy, [

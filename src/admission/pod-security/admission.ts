@@ -11,6 +11,11 @@ import { evaluatePod, type Level, type PodLike } from './checks.js';
 
 export const labelPrefix = 'pod-security.kubernetes.io/';
 const modes = ['enforce', 'audit', 'warn'] as const;
+
+/** Audit annotations kube-apiserver's PodSecurity admission adds to a pod's audit events. */
+export const enforcePolicyAnnotation = 'pod-security.kubernetes.io/enforce-policy';
+export const auditViolationsAnnotation = 'pod-security.kubernetes.io/audit-violations';
+export const exemptAnnotation = 'pod-security.kubernetes.io/exempt';
 type Mode = (typeof modes)[number];
 
 export interface LevelVersion {
@@ -163,6 +168,13 @@ export function podSecurityAdmission(opts: PodSecurityOptions): AdmissionPlugin 
     return policyFromLabels(ns?.metadata.labels, defaults);
   }
 
+  /** The audit level's verdict as an audit annotation, as kube-apiserver records it. */
+  function audit(req: AdmissionRequest, policy: Policy, pod: PodLike): void {
+    if (!req.annotate || policy.audit.level === 'privileged') return;
+    const result = evaluatePod(policy.audit.level, pod);
+    if (result) req.annotate(auditViolationsAnnotation, `would violate PodSecurity ${JSON.stringify(policyText(policy.audit))}: ${result.detail}`);
+  }
+
   function warn(req: AdmissionRequest, policy: Policy, pod: PodLike, skip?: LevelVersion): void {
     if (!req.warn || policy.warn.level === 'privileged') return;
     if (skip && skip.level === policy.warn.level && skip.version === policy.warn.version) return;
@@ -224,24 +236,44 @@ export function podSecurityAdmission(opts: PodSecurityOptions): AdmissionPlugin 
     return [...out, ...decorated.sort()];
   }
 
+  /** Exempt by namespace or user: recorded in the audit log as kube-apiserver records it. */
+  function exemption(req: AdmissionRequest): boolean {
+    const why = isExemptNamespace(req.namespace) ? 'namespace' : isExemptUser(req.user.name) ? 'user' : undefined;
+    if (why) req.annotate?.(exemptAnnotation, why);
+    return why !== undefined;
+  }
+
   async function validatePod(req: AdmissionRequest): Promise<void> {
-    if (isExemptNamespace(req.namespace) || isExemptUser(req.user.name)) return;
+    if (exemption(req)) return;
     const { policy } = await namespacePolicy(req.namespace);
-    if (policy.enforce.level === 'privileged' && policy.warn.level === 'privileged' && policy.audit.level === 'privileged') return;
+    if (policy.enforce.level === 'privileged' && policy.warn.level === 'privileged' && policy.audit.level === 'privileged') {
+      req.annotate?.(enforcePolicyAnnotation, policyText(policy.enforce));
+      return;
+    }
     if (req.operation === 'UPDATE' && req.oldObject && !significantPodUpdate(req.object, req.oldObject)) return;
     const pod = podLike(req.object.metadata, req.object['spec']);
-    if (isExemptRuntimeClass(runtimeClassOf(pod))) return;
+    if (isExemptRuntimeClass(runtimeClassOf(pod))) {
+      req.annotate?.(exemptAnnotation, 'runtimeClass');
+      return;
+    }
+    req.annotate?.(enforcePolicyAnnotation, policyText(policy.enforce));
+    audit(req, policy, pod);
     const refused = evaluatePod(policy.enforce.level, pod);
     if (refused) throw admissionForbidden(req, `violates PodSecurity ${JSON.stringify(policyText(policy.enforce))}: ${refused.detail}`);
     warn(req, policy, pod);
   }
 
   async function validateTemplate(req: AdmissionRequest, path: string[]): Promise<void> {
-    if (isExemptNamespace(req.namespace) || isExemptUser(req.user.name)) return;
+    if (exemption(req)) return;
     const { policy } = await namespacePolicy(req.namespace);
     if (policy.warn.level === 'privileged' && policy.audit.level === 'privileged') return;
     const pod = templateOf(req.object, path);
-    if (!pod || isExemptRuntimeClass(runtimeClassOf(pod))) return;
+    if (!pod) return;
+    if (isExemptRuntimeClass(runtimeClassOf(pod))) {
+      req.annotate?.(exemptAnnotation, 'runtimeClass');
+      return;
+    }
+    audit(req, policy, pod);
     warn(req, policy, pod);
   }
 

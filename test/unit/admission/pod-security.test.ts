@@ -126,3 +126,32 @@ test('invalid labels are refused on create (422); tightening enforce warns about
   await plugin.validate!(relax);
   assert.deepEqual(relax.warnings, []);
 });
+
+test('the audit level and the enforced policy are recorded as audit annotations, as kube-apiserver records them', async () => {
+  const reader = staticReader({
+    namespaces: [ns('watched', { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/audit': 'restricted' }), ns('open', {})],
+  });
+  const plugin = podSecurityAdmission({ reader, exemptions: { usernames: ['system:admin'] } });
+  const annotated = (r: AdmissionRequest & { warnings: string[] }) => {
+    const annotations: Record<string, string> = {};
+    r.annotate = (k, v) => void (annotations[k] = v);
+    return { r, annotations };
+  };
+  const plain = annotated(request('pods', '', 'watched', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } }));
+  await plugin.validate!(plain.r);
+  assert.equal(plain.annotations['pod-security.kubernetes.io/enforce-policy'], 'baseline:latest');
+  assert.match(plain.annotations['pod-security.kubernetes.io/audit-violations'] ?? '', /^would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
+  const refused = annotated(request('pods', '', 'watched', privilegedPod('x')));
+  await assert.rejects(plugin.validate!(refused.r));
+  assert.equal(refused.annotations['pod-security.kubernetes.io/enforce-policy'], 'baseline:latest', 'a refused pod is annotated too');
+  const open = annotated(request('pods', '', 'open', privilegedPod('o')));
+  await plugin.validate!(open.r);
+  assert.deepEqual(open.annotations, { 'pod-security.kubernetes.io/enforce-policy': 'privileged:latest' });
+  const admin = annotated(request('pods', '', 'watched', privilegedPod('a'), { user: { name: 'system:admin', groups: [] } }));
+  await plugin.validate!(admin.r);
+  assert.deepEqual(admin.annotations, { 'pod-security.kubernetes.io/exempt': 'user' });
+  const deployment: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { metadata: {}, spec: privilegedPod('t')['spec'] } } };
+  const dep = annotated(request('deployments', 'apps', 'watched', deployment));
+  await plugin.validate!(dep.r);
+  assert.match(dep.annotations['pod-security.kubernetes.io/audit-violations'] ?? '', /^would violate PodSecurity "restricted:latest": privileged/);
+});
