@@ -187,7 +187,8 @@ test('answers that break the protocol are call failures with kube-apiserver text
 
 test('a response past the size bound is refused, not buffered', async () => {
   server.answer = (r) => ({ body: allow(r, { warnings: ['x'.repeat(9 * 1024 * 1024)] }) });
-  const e = await refusal(validating(hook('big.example.com', server.url(), server.caBundle)).validate!(configMapRequest()));
+  // a generous deadline: the bound, not the clock, must end this call on a loaded machine
+  const e = await refusal(validating(hook('big.example.com', server.url(), server.caBundle, { timeoutSeconds: 30 })).validate!(configMapRequest()));
   assert.match(e.status.message ?? '', /response body larger than 8388608 bytes/);
 });
 
