@@ -70,7 +70,11 @@ export class PolicyAgent {
       },
     });
     const changed = () => this.requestSync();
-    for (const inf of [this.#policies, this.#pods, this.#namespaces]) inf.addEventHandler({ add: changed, update: changed, delete: changed });
+    this.#policies.addEventHandler({ add: changed, update: changed, delete: changed });
+    // Pods and namespaces change often in ways policies do not see (status, annotations): only what the
+    // model reads asks for a sync.
+    this.#pods.addEventHandler({ add: changed, update: (a, b) => podFacts(a) !== podFacts(b) && changed(), delete: changed });
+    this.#namespaces.addEventHandler({ add: changed, update: (a, b) => JSON.stringify(a.metadata.labels ?? {}) !== JSON.stringify(b.metadata.labels ?? {}) && changed(), delete: changed });
   }
 
   /** Whether same-node pod traffic is filtered (undefined before start). */
@@ -152,6 +156,12 @@ export class PolicyAgent {
 export async function removePolicyRules(ipt: Iptables): Promise<void> {
   const text = policyRemovalText(await ipt.save('filter'));
   if (text) await ipt.restore(text);
+}
+
+/** What the model reads of a pod, as one comparable string. */
+function podFacts(pod: KubeObject): string {
+  const info = podInfo(pod);
+  return JSON.stringify([specOf(pod)['nodeName'], info?.ip, info?.labels, info ? [...info.namedPorts] : undefined]);
 }
 
 const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;

@@ -97,27 +97,56 @@ interface Context {
 function peerPods(peer: Record<string, unknown>, policyNs: string, ctx: Context): PodInfo[] {
   const podSel = peer['podSelector'] !== undefined && peer['podSelector'] !== null ? selectorMatcher(peer['podSelector']) : undefined;
   const nsSel = peer['namespaceSelector'] !== undefined && peer['namespaceSelector'] !== null ? selectorMatcher(peer['namespaceSelector']) : undefined;
-  return ctx.pods.filter((p) => (nsSel ? nsSel(ctx.namespaceLabels.get(p.namespace) ?? {}) : p.namespace === policyNs) && (podSel ? podSel(p.labels) : true));
+  const nsMatch = new Map<string, boolean>();
+  const inNamespace = (ns: string) => {
+    if (!nsSel) return ns === policyNs;
+    let hit = nsMatch.get(ns);
+    if (hit === undefined) nsMatch.set(ns, (hit = nsSel(ctx.namespaceLabels.get(ns) ?? {})));
+    return hit;
+  };
+  return ctx.pods.filter((p) => inNamespace(p.namespace) && (podSel ? podSel(p.labels) : true));
 }
 
-function allowsOf(rules: Record<string, unknown>[], peerKey: 'from' | 'to', policyNs: string, selected: PodInfo, ctx: Context): Allow[] {
+/** One rule with its peers resolved: every address or an ipBlock or the pods a selector names, per peer. */
+interface ResolvedRule {
+  rule: Record<string, unknown>;
+  peers: 'any' | ({ kind: 'block'; peer: Peer } | { kind: 'pods'; pods: PodInfo[] })[];
+}
+
+/** Resolves a policy's rules once; the pods it selects then share the result. */
+function resolveRules(rules: Record<string, unknown>[], peerKey: 'from' | 'to', policyNs: string, ctx: Context): ResolvedRule[] {
+  return rules.map((rule) => {
+    if (!Array.isArray(rule[peerKey]) || list(rule[peerKey]).length === 0) return { rule, peers: 'any' };
+    return {
+      rule,
+      peers: list(rule[peerKey]).map((peer) => {
+        const block = rec(peer['ipBlock']);
+        if (typeof block['cidr'] === 'string') {
+          const except = Array.isArray(block['except']) ? block['except'].filter((e): e is string => typeof e === 'string') : [];
+          return { kind: 'block' as const, peer: { kind: 'cidr' as const, cidr: block['cidr'], except } };
+        }
+        return { kind: 'pods' as const, pods: peerPods(peer, policyNs, ctx) };
+      }),
+    };
+  });
+}
+
+function allowsOf(rules: readonly ResolvedRule[], peerKey: 'from' | 'to', selected: PodInfo): Allow[] {
   const out: Allow[] = [];
-  for (const rule of rules) {
-    const peersGiven = Array.isArray(rule[peerKey]) && list(rule[peerKey]).length > 0;
-    if (!peersGiven) {
+  for (const { rule, peers } of rules) {
+    if (peers === 'any') {
       const ports = portsFor(rule, peerKey === 'from' ? selected : undefined);
       if (ports) out.push({ peers: 'any', ports });
       continue;
     }
-    for (const peer of list(rule[peerKey])) {
-      const block = rec(peer['ipBlock']);
-      if (typeof block['cidr'] === 'string') {
+    for (const peer of peers) {
+      if (peer.kind === 'block') {
         const ports = portsFor(rule, peerKey === 'from' ? selected : undefined);
-        if (ports) out.push({ peers: [{ kind: 'cidr', cidr: block['cidr'], except: Array.isArray(block['except']) ? block['except'].filter((e): e is string => typeof e === 'string') : [] }], ports });
+        if (ports) out.push({ peers: [peer.peer], ports });
         continue;
       }
       // Pod peers: named ports resolve per receiving pod, so egress rules are grouped per peer pod.
-      for (const p of peerPods(peer, policyNs, ctx)) {
+      for (const p of peer.pods) {
         const ports = portsFor(rule, peerKey === 'from' ? selected : p);
         if (ports) out.push({ peers: [{ kind: 'ip', ip: p.ip }], ports });
       }
@@ -133,13 +162,17 @@ export function podPolicies(policies: readonly Readonly<KubeObject>[], ctx: Cont
     const spec = rec(pol['spec']);
     const ns = pol.metadata.namespace ?? '';
     const selects = selectorMatcher(spec['podSelector'] ?? {});
+    const selected = ctx.pods.filter((pod) => pod.namespace === ns && isLocal(pod) && selects(pod.labels));
+    if (selected.length === 0) continue;
     const types = policyTypes(spec);
-    for (const pod of ctx.pods) {
-      if (pod.namespace !== ns || !isLocal(pod) || !selects(pod.labels)) continue;
+    const ingress = types.ingress ? resolveRules(list(spec['ingress']), 'from', ns, ctx) : [];
+    const egress = types.egress ? resolveRules(list(spec['egress']), 'to', ns, ctx) : [];
+    for (const pod of selected) {
       const key = `${pod.namespace}/${pod.name}`;
       const entry = out.get(key) ?? { namespace: pod.namespace, name: pod.name, ip: pod.ip };
-      if (types.ingress) entry.ingress = [...(entry.ingress ?? []), ...allowsOf(list(spec['ingress']), 'from', ns, pod, ctx)];
-      if (types.egress) entry.egress = [...(entry.egress ?? []), ...allowsOf(list(spec['egress']), 'to', ns, pod, ctx)];
+      // concat, not push(...): a rule may name more peers than a call takes arguments.
+      if (types.ingress) entry.ingress = (entry.ingress ?? []).concat(allowsOf(ingress, 'from', pod));
+      if (types.egress) entry.egress = (entry.egress ?? []).concat(allowsOf(egress, 'to', pod));
       out.set(key, entry);
     }
   }
