@@ -111,12 +111,24 @@ function peerPods(peer: Record<string, unknown>, policyNs: string, ctx: Context)
 interface ResolvedRule {
   rule: Record<string, unknown>;
   peers: 'any' | ({ kind: 'block'; peer: Peer } | { kind: 'pods'; pods: PodInfo[] })[];
+  /**
+   * An egress rule to every address with named ports: a name means the port of that name on whichever pod the
+   * traffic goes to, so each pod that has one becomes a peer of its own (this rule, named ports only).
+   */
+  named?: { rule: Record<string, unknown>; pods: PodInfo[] };
 }
+
+const namedPortsOf = (rule: Record<string, unknown>) => list(rule['ports']).filter((p) => typeof p['port'] === 'string');
 
 /** Resolves a policy's rules once; the pods it selects then share the result. */
 function resolveRules(rules: Record<string, unknown>[], peerKey: 'from' | 'to', policyNs: string, ctx: Context): ResolvedRule[] {
   return rules.map((rule) => {
-    if (!Array.isArray(rule[peerKey]) || list(rule[peerKey]).length === 0) return { rule, peers: 'any' };
+    if (!Array.isArray(rule[peerKey]) || list(rule[peerKey]).length === 0) {
+      const named = peerKey === 'to' ? namedPortsOf(rule) : [];
+      if (named.length === 0) return { rule, peers: 'any' };
+      const names = new Set(named.map((p) => p['port']));
+      return { rule, peers: 'any', named: { rule: { ports: named }, pods: ctx.pods.filter((p) => [...p.namedPorts.keys()].some((n) => names.has(n))) } };
+    }
     return {
       rule,
       peers: list(rule[peerKey]).map((peer) => {
@@ -133,10 +145,16 @@ function resolveRules(rules: Record<string, unknown>[], peerKey: 'from' | 'to', 
 
 function allowsOf(rules: readonly ResolvedRule[], peerKey: 'from' | 'to', selected: PodInfo): Allow[] {
   const out: Allow[] = [];
-  for (const { rule, peers } of rules) {
+  for (const { rule, peers, named } of rules) {
     if (peers === 'any') {
       const ports = portsFor(rule, peerKey === 'from' ? selected : undefined);
       if (ports) out.push({ peers: 'any', ports });
+      if (named) {
+        for (const p of named.pods) {
+          const ports = portsFor(named.rule, p);
+          if (ports) out.push({ peers: [{ kind: 'ip', ip: p.ip }], ports });
+        }
+      }
       continue;
     }
     for (const peer of peers) {

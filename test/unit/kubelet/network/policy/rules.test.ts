@@ -99,3 +99,14 @@ test('pods without an address, on the host network or finished are left out', ()
   assert.equal(podInfo({ ...base, spec: { hostNetwork: true }, status: { phase: 'Running', podIP: '10.0.0.1' } }), undefined);
   assert.equal(podInfo({ ...base, spec: {}, status: { phase: 'Succeeded', podIP: '10.0.0.1' } }), undefined);
 });
+
+test('egress to every address by a named port: each pod with a port of that name becomes a peer on its number', () => {
+  const out = podPolicies([
+    policy('web', 'named-egress', { podSelector: { matchLabels: { app: 'back' } }, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'http' }, { protocol: 'UDP', port: 53 }] }] }),
+  ], ctx, () => true);
+  assert.deepEqual(out.map((p) => [p.name, p.egress]), [['back', [
+    { peers: 'any', ports: [{ protocol: 'UDP', port: 53 }] },
+    { peers: [{ kind: 'ip', ip: '10.244.0.10' }], ports: [{ protocol: 'TCP', port: 8080 }] },
+    { peers: [{ kind: 'ip', ip: '10.244.0.20' }], ports: [{ protocol: 'TCP', port: 9090 }] },
+  ]]]);
+});
