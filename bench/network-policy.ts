@@ -71,18 +71,18 @@ interface SyncFigures {
   rules: number;
 }
 
-async function syncCost(lab: NetLab, count: number): Promise<SyncFigures> {
+async function syncCost(lab: NetLab, count: number, run: number): Promise<SyncFigures> {
   const pods = Array.from({ length: count }, (_, i) => podInfo(podObject(i))).filter((p): p is PodInfo => p !== undefined);
   const ctx = { pods, namespaceLabels: new Map(namespaces.map((n, i) => [n, nsObject(n, i).metadata.labels ?? {}])) };
   let t = performance.now();
   const text = policyRestoreText(buildPolicyRules(podPolicies(policyObjects(), ctx, () => true)));
   const resolve = performance.now() - t;
   const rules = text.split('\n').filter((l) => l.startsWith('-A ')).length;
-  const ns = await lab.netns(`s${count}`);
+  const ns = await lab.netns(`s${count}r${run}`);
   t = performance.now();
   await lab.exec(ns, 'iptables-restore', ['--noflush'], text);
   const restore = performance.now() - t;
-  const floorNs = await lab.netns(`f${count}`);
+  const floorNs = await lab.netns(`f${count}r${run}`);
   const plain = ['*filter', ':BENCH-FLOOR - [0:0]', ...Array.from({ length: rules }, (_, i) => `-A BENCH-FLOOR -s 10.${Math.floor(i / 65536) % 256}.${Math.floor(i / 256) % 256}.${i % 256}/32 -j ACCEPT`), 'COMMIT', ''].join('\n');
   t = performance.now();
   await lab.exec(floorNs, 'iptables-restore', ['--noflush'], plain);
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const sync: Record<number, { resolve: number[]; restore: number[]; floor: number[]; rules: number }> = {};
     for (let r = 0; r < runs; r++) {
       for (const count of sizes) {
-        const m = await syncCost(lab, count);
+        const m = await syncCost(lab, count, r);
         const s = (sync[count] ??= { resolve: [], restore: [], floor: [], rules: m.rules });
         s.resolve.push(m.resolve);
         s.restore.push(m.restore);
