@@ -16,6 +16,7 @@ import { startHpaController } from './hpa/controller.js';
 import { startCsrSigningController, type CsrSigner } from './certificates/signer.js';
 import { startNamespaceController } from './namespace.js';
 import { startNodeIpamController } from './node-ipam.js';
+import { startNodeLifecycleController } from './node-lifecycle.js';
 import { replicationControllerKind, startReplicaSetController } from './replicaset.js';
 import { startResourceQuotaController } from './resourcequota.js';
 import { startRootCAPublisher } from './root-ca-publisher.js';
@@ -52,6 +53,8 @@ export interface ControllerManagerOptions {
   useServiceAccountCredentials?: boolean;
   /** DATA_DIR/local-path: where the a-kube.io/local-path provisioner keeps volumes (without it, it does not run). */
   localPathDir?: string;
+  /** How long a node may go without renewing its Lease before it counts as unreachable (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
 }
 
 function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unknown> {
@@ -86,6 +89,7 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     startEndpointsController(ctx('endpoint-controller', 'endpoint-controller'), ctx('endpointslice-controller', 'endpointslice-controller')),
     startDisruptionController(ctx('controllermanager', 'disruption-controller')),
     startNodeIpamController(ctx('node-ipam-controller', 'node-controller'), o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
+    startNodeLifecycleController(ctx('node-lifecycle-controller', 'node-controller'), o.nodeMonitorGracePeriodMs !== undefined ? { gracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),
     ...startWorkloadControllers(ctx),
     ...startVolumeControllers(ctx, o.localPathDir ? { localPathDir: o.localPathDir } : {}),
     startHpaController(ctx('horizontal-pod-autoscaler', 'horizontal-pod-autoscaler')),
