@@ -151,6 +151,8 @@ export const catalog: readonly ResourceInfo[] = [
   ]),
   ...group('admissionregistration.k8s.io', 'v1', 'io.k8s.api.admissionregistration.v1', [
     { resource: 'mutatingwebhookconfigurations', singularName: 'mutatingwebhookconfiguration', kind: 'MutatingWebhookConfiguration', namespaced: false, categories: ['api-extensions'] },
+    { resource: 'validatingadmissionpolicies', singularName: 'validatingadmissionpolicy', kind: 'ValidatingAdmissionPolicy', namespaced: false, categories: ['api-extensions'], subresources: [status('ValidatingAdmissionPolicy')] },
+    { resource: 'validatingadmissionpolicybindings', singularName: 'validatingadmissionpolicybinding', kind: 'ValidatingAdmissionPolicyBinding', namespaced: false, categories: ['api-extensions'] },
     { resource: 'validatingwebhookconfigurations', singularName: 'validatingwebhookconfiguration', kind: 'ValidatingWebhookConfiguration', namespaced: false, categories: ['api-extensions'] },
   ]),
   ...group('apiextensions.k8s.io', 'v1', 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1', [

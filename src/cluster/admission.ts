@@ -20,6 +20,7 @@ import type { Authorizer } from '../auth/types.js';
 import { parseCertificateRequest } from '../pki/csr.js';
 import { mutatingWebhookAdmission, validatingWebhookAdmission, type WebhookDeps } from '../admission/webhook/dispatch.js';
 import { conversionFor } from '../registry/conversion/index.js';
+import { validatingAdmissionPolicyAdmission, type PolicyDeps } from '../admission/policy/validating.js';
 
 /** Reads the API server's stores straight from their watch caches (writes wait for the cache, so a read sees them). */
 export function storeReader(api: ApiServer): AdmissionReader {
@@ -67,6 +68,30 @@ export function installAdmission(api: ApiServer, authorizer: Authorizer): void {
   const webhookDeps = webhookAccess(api, reader);
   api.registerAdmission(mutatingWebhookAdmission(webhookDeps));
   api.registerAdmission(validatingWebhookAdmission(webhookDeps));
+  api.registerAdmission(validatingAdmissionPolicyAdmission(policyAccess(api, webhookDeps)));
+}
+
+/** What ValidatingAdmissionPolicies read: bindings, policies and namespaces from the caches, params of any served kind. */
+export function policyAccess(api: ApiServer, webhook: WebhookDeps): PolicyDeps {
+  return {
+    reader: webhook.reader,
+    namespaceLabels: (name) => webhook.namespaceLabels(name),
+    paramSource(apiVersion, kind) {
+      const info = api.resources.findByKind(apiVersion, kind);
+      if (!info) return undefined;
+      return {
+        namespaced: info.namespaced,
+        async get(namespace, name) {
+          const store = await api.stores.storeFor(info);
+          return store.cache.get(store.keyFor(namespace, name)) as Readonly<KubeObject> | undefined;
+        },
+        async list(namespace) {
+          const store = await api.stores.storeFor(info);
+          return (await store.cache.list({ prefix: store.listPrefix(namespace) })).items;
+        },
+      };
+    },
+  };
 }
 
 /** What the webhook plugins read: configurations and namespaces from the caches, served versions, conversions. */

@@ -3,6 +3,7 @@
 // name rule), so the store should not run validateObjectMeta again.
 import type { ResourceInfo } from '../api/resource-info.js';
 import { field, type FieldError } from '../api/status.js';
+import { validatingAdmissionPolicyBindingStrategy, validatingAdmissionPolicyStrategy } from './admission-policies.js';
 import { mutatingWebhookConfigurationStrategy, validatingWebhookConfigurationStrategy } from './admission-webhooks.js';
 import { configMapStrategy } from './configmap.js';
 import { cronJobStrategy } from './cronjob.js';
@@ -83,6 +84,8 @@ const factories: Record<string, Factory> = {
   '/serviceaccounts': serviceAccountStrategy,
   '/services': (r) => serviceStrategy(r),
   'admissionregistration.k8s.io/mutatingwebhookconfigurations': mutatingWebhookConfigurationStrategy,
+  'admissionregistration.k8s.io/validatingadmissionpolicies': validatingAdmissionPolicyStrategy,
+  'admissionregistration.k8s.io/validatingadmissionpolicybindings': validatingAdmissionPolicyBindingStrategy,
   'admissionregistration.k8s.io/validatingwebhookconfigurations': validatingWebhookConfigurationStrategy,
   'apiextensions.k8s.io/customresourcedefinitions': crdStrategy,
   'apps/controllerrevisions': controllerRevisionStrategy,

@@ -55,10 +55,10 @@ function firstLine(s: string): string {
 }
 
 /** The compile error of an expression that must produce `want`, or undefined when it is fine. */
-export function expressionError(envName: AdmissionCelEnv, expression: string, want: 'bool' | 'string'): string | undefined {
+export function expressionError(envName: AdmissionCelEnv, expression: string, want: 'bool' | 'string' | 'any'): string | undefined {
   const c = compileAdmissionExpression(envName, expression);
   if (c.error) return c.error;
-  if (c.type !== want && c.type !== 'dyn') return `must evaluate to ${want}`;
+  if (want !== 'any' && c.type !== want && c.type !== 'dyn') return `must evaluate to ${want}`;
   return undefined;
 }
 

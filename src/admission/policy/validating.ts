@@ -1,0 +1,233 @@
+// The ValidatingAdmissionPolicy plugin: every binding whose policy exists is checked against the request (the
+// policy's matchConstraints, then the binding's matchResources, then the policy's CEL matchConditions); its
+// parameters are read (paramRef by name or selector, from the API server's caches); each validation is a CEL
+// expression over object, oldObject, request, params and namespaceObject. A failed validation refuses the request
+// (Deny), becomes a warning (Warn), or is only recorded (Audit). Evaluation errors follow the policy's
+// failurePolicy. Configuration objects of admissionregistration are never checked.
+import type { KubeObject } from '../../api/object.js';
+import { isRecord } from '../../api/object.js';
+import { labelSelectorFromSpec, matchesLabels, type LabelSelectorSpec } from '../../api/selectors/index.js';
+import { errors, StatusError, statusCodes, type StatusReason } from '../../api/status.js';
+import { evaluate, toCelValue } from '../../api/cel/admission.js';
+import type { AdmissionPlugin, AdmissionRequest } from '../types.js';
+import type { AdmissionReader } from '../reader.js';
+import { requestObjectName } from '../errors.js';
+import { celActivation, celRequest } from '../webhook/cel-input.js';
+import { isExemptAdmissionConfiguration, ruleMatches } from '../webhook/rules.js';
+import type { WebhookRule } from '../webhook/config.js';
+
+export interface PolicyDeps {
+  reader: AdmissionReader;
+  /** The labels of a namespace, or undefined when it does not exist. */
+  namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
+  /** Where the objects of a paramKind (a built-in kind or a custom resource) are read, when it is served. */
+  paramSource(apiVersion: string, kind: string): ParamSource | undefined;
+}
+
+export interface ParamSource {
+  namespaced: boolean;
+  get(namespace: string, name: string): Promise<Readonly<KubeObject> | undefined>;
+  list(namespace: string): Promise<readonly Readonly<KubeObject>[]>;
+}
+
+type Obj = Record<string, unknown>;
+const asObj = (v: unknown): Obj | undefined => (isRecord(v) ? v : undefined);
+const objs = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isRecord) : []);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+function rule(r: Obj): WebhookRule & { resourceNames: string[] } {
+  return { operations: strs(r.operations), apiGroups: strs(r.apiGroups), apiVersions: strs(r.apiVersions), resources: strs(r.resources), scope: str(r.scope) || '*', resourceNames: strs(r.resourceNames) };
+}
+
+function selectorMatches(spec: unknown, labels: Record<string, string> | undefined): boolean {
+  const s = asObj(spec);
+  if (!s) return true;
+  return matchesLabels(labelSelectorFromSpec(s as LabelSelectorSpec), labels ?? {});
+}
+
+function attributesFor(req: AdmissionRequest) {
+  return { operation: req.operation, group: req.resource.group, version: req.resource.version, resource: req.resource.resource, subresource: req.subresource, namespace: req.namespace };
+}
+
+function namedRuleMatches(r: Obj, req: AdmissionRequest): boolean {
+  const nr = rule(r);
+  if (!ruleMatches(nr, attributesFor(req))) return false;
+  return nr.resourceNames.length === 0 || nr.resourceNames.includes(req.name);
+}
+
+/** MatchResources against the request (rules, exclusions, selectors); namespace labels are read once per request. */
+async function matchResources(m: Obj, req: AdmissionRequest, nsLabels: () => Promise<Record<string, string> | undefined>): Promise<boolean> {
+  if (!objs(m.resourceRules).some((r) => namedRuleMatches(r, req))) return false;
+  if (objs(m.excludeResourceRules).some((r) => namedRuleMatches(r, req))) return false;
+  const isNamespace = req.resource.group === '' && req.resource.resource === 'namespaces';
+  if (req.namespace !== '' || isNamespace) {
+    const labels = isNamespace && req.operation !== 'DELETE' ? req.object.metadata.labels : await nsLabels();
+    if (!selectorMatches(m.namespaceSelector, labels)) return false;
+  }
+  const newMatch = req.operation !== 'DELETE' && selectorMatches(m.objectSelector, req.object.metadata.labels);
+  const oldMatch = req.oldObject !== undefined && selectorMatches(m.objectSelector, req.oldObject.metadata.labels);
+  return newMatch || oldMatch;
+}
+
+interface Failure {
+  message: string;
+  reason: StatusReason;
+}
+
+const reasonOf = (v: unknown): StatusReason => (v === 'Forbidden' || v === 'RequestEntityTooLarge' ? v : 'Invalid');
+
+function denied(req: AdmissionRequest, policy: string, binding: string, f: Failure): StatusError {
+  const message = `ValidatingAdmissionPolicy '${policy}' with binding '${binding}' denied request: ${f.message}`;
+  const base = errors.forbidden({ group: req.resource.group, resource: req.resource.resource }, requestObjectName(req), message);
+  const details = { ...(base.status.details ?? {}), causes: [...(base.status.details?.causes ?? []), { message }] };
+  return new StatusError({ ...base.status, reason: f.reason, details, code: statusCodes[f.reason] });
+}
+
+async function paramsFor(policy: Obj, binding: Obj, req: AdmissionRequest, deps: PolicyDeps): Promise<{ params: (KubeObject | null)[] } | { notFound: 'Deny' | 'Allow' } | { error: string }> {
+  const pk = asObj(asObj(policy.spec)?.paramKind);
+  if (!pk) return { params: [null] };
+  const ref = asObj(asObj(binding.spec)?.paramRef);
+  if (!ref) return { error: `failed to configure binding: paramRef is required when paramKind is set` };
+  const kind = deps.paramSource(str(pk.apiVersion), str(pk.kind));
+  if (!kind) return { error: `failed to configure policy: failed to find resource referenced by paramKind: '${str(pk.apiVersion)}, Kind=${str(pk.kind)}'` };
+  const namespace = kind.namespaced ? str(ref.namespace) || req.namespace : '';
+  let found: KubeObject[] = [];
+  if (kind.namespaced && namespace === '') found = [];
+  else if (str(ref.name) !== '') {
+    const one = await kind.get(namespace, str(ref.name));
+    if (one) found = [structuredClone(one) as KubeObject];
+  } else {
+    const all = await kind.list(namespace);
+    found = all.filter((o) => selectorMatches(ref.selector ?? {}, o.metadata.labels)).map((o) => structuredClone(o) as KubeObject);
+  }
+  if (found.length === 0) return { notFound: str(ref.parameterNotFoundAction) === 'Allow' ? 'Allow' : 'Deny' };
+  return { params: found };
+}
+
+/** The validations of one policy with one param: failed ones, evaluation errors. */
+function validate(policy: Obj, activation: Record<string, unknown>): { failures: Failure[]; errors: string[] } {
+  const failures: Failure[] = [];
+  const errs: string[] = [];
+  for (const v of objs(asObj(policy.spec)?.validations)) {
+    const expression = str(v.expression);
+    let result: unknown;
+    try {
+      result = evaluate('policy', expression, activation);
+    } catch (e) {
+      errs.push(`expression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`);
+      continue;
+    }
+    if (result === true) continue;
+    if (result !== false) {
+      errs.push(`expression '${expression}' resulted in error: no such overload`);
+      continue;
+    }
+    let message = str(v.message);
+    const me = str(v.messageExpression);
+    if (me.trim() !== '') {
+      try {
+        const m = evaluate('policy', me, activation);
+        if (typeof m === 'string' && m.trim() !== '' && !/[\r\n]/.test(m)) message = m.trim().slice(0, 5000);
+      } catch {
+        // a failing messageExpression falls back to message (kube-apiserver only logs it)
+      }
+    }
+    if (message === '') message = `failed expression: ${expression}`;
+    failures.push({ message, reason: reasonOf(v.reason) });
+  }
+  return { failures, errors: errs };
+}
+
+function conditionsMatch(policy: Obj, activation: Record<string, unknown>): { match: boolean; error?: string } {
+  const errs: string[] = [];
+  for (const c of objs(asObj(policy.spec)?.matchConditions)) {
+    const expression = str(c.expression);
+    try {
+      const r = evaluate('policy', expression, activation);
+      if (r === false) return { match: false };
+      if (r !== true) errs.push(`expression '${expression}' resulted in error: no such overload`);
+    } catch (e) {
+      errs.push(`expression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return errs.length > 0 ? { match: true, error: errs.join(', ') } : { match: true };
+}
+
+/** spec.variables in order, each seeing the ones before it; one that fails to evaluate stays unset (reading it errors). */
+function bindVariables(policy: Obj, activation: Record<string, unknown>, into: Record<string, unknown>): void {
+  for (const v of objs(asObj(policy.spec)?.variables)) {
+    const name = str(v.name);
+    if (name === '' || name === '__proto__') continue;
+    try {
+      Object.defineProperty(into, name, { value: evaluate('policy', str(v.expression), activation), enumerable: true, writable: true, configurable: true });
+    } catch {
+      // left unset: validations that read it report the evaluation error under the failure policy
+    }
+  }
+}
+
+const byName = (a: Readonly<KubeObject>, b: Readonly<KubeObject>) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : (a.metadata.name ?? '') > (b.metadata.name ?? '') ? 1 : 0);
+
+export function validatingAdmissionPolicyAdmission(deps: PolicyDeps): AdmissionPlugin {
+  const gr = (resource: string) => ({ group: 'admissionregistration.k8s.io', resource });
+  return {
+    name: 'ValidatingAdmissionPolicy',
+    handles: (req) => !isExemptAdmissionConfiguration(req.resource.group, req.resource.resource),
+    async validate(req) {
+      const bindings = [...(await deps.reader.list(gr('validatingadmissionpolicybindings'), ''))].sort(byName);
+      if (bindings.length === 0) return;
+      let labelsCache: Promise<Record<string, string> | undefined> | undefined;
+      const nsLabels = () => (labelsCache ??= deps.namespaceLabels(req.namespace));
+      const object = req.operation === 'DELETE' ? null : req.object;
+      const oldObject = req.oldObject ? (structuredClone(req.oldObject) as KubeObject) : null;
+      const request = celRequest(req);
+      let namespaceObject: unknown = null;
+      if (req.namespace !== '') {
+        const ns = await deps.reader.get({ group: '', resource: 'namespaces' }, '', req.namespace);
+        namespaceObject = ns ? toCelValue(ns) : null;
+      }
+      for (const binding of bindings) {
+        const bspec = asObj(binding.spec) ?? {};
+        const policy = await deps.reader.get(gr('validatingadmissionpolicies'), '', str(bspec.policyName));
+        if (!policy) continue;
+        const pspec = asObj(policy.spec) ?? {};
+        const mc = asObj(pspec.matchConstraints);
+        if (!mc || !(await matchResources(mc, req, nsLabels))) continue;
+        const mr = asObj(bspec.matchResources);
+        if (mr && objs(mr.resourceRules).length > 0 && !(await matchResources(mr, req, nsLabels))) continue;
+        const policyName = policy.metadata.name ?? '';
+        const bindingName = binding.metadata.name ?? '';
+        const ignore = pspec.failurePolicy === 'Ignore';
+        const actions = strs(bspec.validationActions);
+        const failWith = (f: Failure) => {
+          if (actions.includes('Deny')) throw denied(req, policyName, bindingName, f);
+          if (actions.includes('Warn')) req.warn?.(`Validation failed for ValidatingAdmissionPolicy '${policyName}' with binding '${bindingName}': ${f.message}`);
+        };
+        const params = await paramsFor(policy as Obj, binding as Obj, req, deps);
+        if ('error' in params) {
+          if (!ignore) failWith({ message: params.error, reason: 'Invalid' });
+          continue;
+        }
+        if ('notFound' in params) {
+          if (params.notFound === 'Deny') failWith({ message: 'no params found for policy binding with `Deny` parameterNotFoundAction', reason: 'Invalid' });
+          continue;
+        }
+        for (const param of params.params) {
+          const variables: Record<string, unknown> = {};
+          const activation = celActivation(object, oldObject, request, { params: param === null ? null : toCelValue(param), namespaceObject, variables });
+          bindVariables(policy as Obj, activation, variables);
+          const cond = conditionsMatch(policy as Obj, activation);
+          if (!cond.match) continue;
+          if (cond.error) {
+            if (!ignore) failWith({ message: cond.error, reason: 'Invalid' });
+            continue;
+          }
+          const r = validate(policy as Obj, activation);
+          if (r.errors.length > 0 && !ignore) failWith({ message: r.errors[0]!, reason: 'Invalid' });
+          for (const f of r.failures) failWith(f);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// ValidatingAdmissionPolicy against a real `a-kube up --runtime fake`, driven by the real kubectl 1.32 (and 1.27
+// for the denial): a CEL policy with a ConfigMap parameter denies with its message; Warn prints a warning; the
+// tables; validation texts.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hasKubectl, kubectlAsync, kubectlBinary, startCluster, type Cluster, type RunResult } from './harness.js';
+
+const skip = hasKubectl ? false : 'kubectl is not installed';
+let cluster: Cluster;
+
+before(async () => {
+  if (skip) return;
+  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'fake'], timeoutMs: 60_000 });
+});
+
+after(async () => {
+  await cluster?.cleanup();
+});
+
+function ok(r: RunResult, what: string): string {
+  assert.equal(r.status, 0, `${what}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+const run = (args: string[], input?: string, binary?: string) => kubectlAsync(cluster, args, { ...(input !== undefined ? { input } : {}), ...(binary ? { binary } : {}) });
+
+const policyYaml = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: replica-limit
+spec:
+  failurePolicy: Fail
+  paramKind:
+    apiVersion: v1
+    kind: ConfigMap
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["apps"]
+      apiVersions: ["v1"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["deployments"]
+  validations:
+  - expression: "object.spec.replicas <= int(params.data.maxReplicas)"
+    messageExpression: "'replicas must be at most ' + params.data.maxReplicas"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: replica-limit-params
+  namespace: default
+data:
+  maxReplicas: "3"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: replica-limit-binding
+spec:
+  policyName: replica-limit
+  validationActions: [Deny]
+  paramRef:
+    name: replica-limit-params
+    parameterNotFoundAction: Deny
+`;
+
+const deployment = (name: string, replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+      - name: c
+        image: busybox
+`;
+
+test('kubectl 1.32 and 1.27: a ValidatingAdmissionPolicy with a ConfigMap parameter denies with its message', { skip }, async () => {
+  ok(await run(['apply', '-f', '-'], policyYaml), 'apply policy');
+  const policies = ok(await run(['get', 'validatingadmissionpolicies']), 'get policies');
+  assert.match(policies, /^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE\n/);
+  assert.match(policies, /\nreplica-limit\s+1\s+v1\/ConfigMap\s+\d+s\n/);
+  const bindings = ok(await run(['get', 'validatingadmissionpolicybindings']), 'get bindings');
+  assert.match(bindings, /^NAME\s+POLICYNAME\s+PARAMREF\s+AGE\n/);
+  assert.match(bindings, /\nreplica-limit-binding\s+replica-limit\s+\*\/replica-limit-params\s+\d+s\n/);
+  for (const [label, binary] of [['1.32', undefined], ['1.27', kubectlBinary('1.27')]] as const) {
+    const r = await run(['apply', '-f', '-'], deployment(`too-big-${label.replace('.', '-')}`, 5), binary);
+    assert.notEqual(r.status, 0, label);
+    assert.equal(
+      r.stderr.trim(),
+      `The deployments "too-big-${label.replace('.', '-')}" is invalid: : ValidatingAdmissionPolicy 'replica-limit' with binding 'replica-limit-binding' denied request: replicas must be at most 3`,
+      label,
+    );
+  }
+  ok(await run(['apply', '-f', '-'], deployment('small', 2)), 'small deployment admitted');
+  // The rule names deployments, not deployments/scale: scaling is not checked (as with kube-apiserver).
+  ok(await run(['scale', 'deployment', 'small', '--replicas=4']), 'scale subresource not matched');
+  ok(await run(['delete', 'validatingadmissionpolicybinding', 'replica-limit-binding']), 'delete binding');
+  ok(await run(['apply', '-f', '-'], deployment('too-big-unbound', 5)), 'admitted once unbound');
+});
+
+test('kubectl: Warn prints the failure as a warning; invalid policies are refused with kube-apiserver texts', { skip }, async () => {
+  ok(
+    await run(['apply', '-f', '-'], `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: label-warn
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["CREATE"]
+      resources: ["configmaps"]
+  validations:
+  - expression: "has(object.metadata.labels) && 'owner' in object.metadata.labels"
+    message: configmaps should carry an owner label
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: label-warn-binding
+spec:
+  policyName: label-warn
+  validationActions: [Warn]
+`),
+    'apply warn policy',
+  );
+  const created = await run(['create', 'configmap', 'unowned', '-n', 'default']);
+  ok(created, 'create admitted');
+  assert.match(created.stderr, /Warning: Validation failed for ValidatingAdmissionPolicy 'label-warn' with binding 'label-warn-binding': configmaps should carry an owner label/);
+  const bad = await run(['apply', '-f', '-'], `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: bad-binding
+spec:
+  policyName: label-warn
+  validationActions: [Deny, Warn]
+`);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /The ValidatingAdmissionPolicyBinding "bad-binding" is invalid: spec.validationActions: Invalid value: \[\]string\{"Deny", "Warn"\}: must not contain both Deny and Warn/);
+});

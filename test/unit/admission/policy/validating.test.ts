@@ -1,0 +1,111 @@
+// The ValidatingAdmissionPolicy plugin over fixed policies, bindings and params: CEL validations with message and
+// messageExpression, matchConstraints, params from a ConfigMap, Deny/Warn actions, failurePolicy and the
+// denial Status kube-apiserver writes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validatingAdmissionPolicyAdmission } from '../../../../src/admission/policy/validating.js';
+import { staticReader } from '../../../../src/admission/reader.js';
+import type { KubeObject } from '../../../../src/api/object.js';
+import { StatusError } from '../../../../src/api/status.js';
+import { configMapRequest } from '../webhook/fixture.js';
+
+const policy = (name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicy',
+  metadata: { name },
+  spec: {
+    failurePolicy: 'Fail',
+    matchConstraints: { matchPolicy: 'Equivalent', namespaceSelector: {}, objectSelector: {}, resourceRules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }] },
+    ...spec,
+  },
+});
+const binding = (name: string, policyName: string, spec: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicyBinding',
+  metadata: { name },
+  spec: { policyName, validationActions: ['Deny'], ...spec },
+});
+
+function plugin(policies: KubeObject[], bindings: KubeObject[], configmaps: KubeObject[] = []) {
+  const reader = staticReader({
+    'validatingadmissionpolicies.admissionregistration.k8s.io': policies,
+    'validatingadmissionpolicybindings.admissionregistration.k8s.io': bindings,
+    namespaces: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns', labels: { env: 'prod' } } }],
+    configmaps,
+  });
+  return validatingAdmissionPolicyAdmission({
+    reader,
+    namespaceLabels: async (n) => (await reader.get({ group: '', resource: 'namespaces' }, '', n))?.metadata.labels,
+    paramSource: (apiVersion, kind) =>
+      apiVersion === 'v1' && kind === 'ConfigMap'
+        ? { namespaced: true, get: (ns, name) => reader.get({ group: '', resource: 'configmaps' }, ns, name), list: (ns) => reader.list({ group: '', resource: 'configmaps' }, ns) }
+        : undefined,
+  });
+}
+
+async function refusal(p: Promise<unknown>): Promise<StatusError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof StatusError, String(e));
+    return e;
+  }
+  assert.fail('expected a refusal');
+}
+
+test('a failed validation denies with kube-apiserver message, reason and code', async () => {
+  const p = plugin([policy('max-keys', { validations: [{ expression: 'size(object.data) <= 0' }] })], [binding('max-keys-b', 'max-keys')]);
+  const e = await refusal(p.validate!(configMapRequest()));
+  assert.equal(e.status.code, 422);
+  assert.equal(e.status.reason, 'Invalid');
+  assert.equal(e.status.message, `configmaps "cm" is forbidden: ValidatingAdmissionPolicy 'max-keys' with binding 'max-keys-b' denied request: failed expression: size(object.data) <= 0`);
+  assert.deepEqual(e.status.details?.causes, [{ message: `ValidatingAdmissionPolicy 'max-keys' with binding 'max-keys-b' denied request: failed expression: size(object.data) <= 0` }]);
+});
+
+test('message, messageExpression and reason shape the refusal', async () => {
+  const p = plugin(
+    [policy('named', { validations: [{ expression: 'object.metadata.name.startsWith("ok-")', messageExpression: '"name " + object.metadata.name + " must start with ok-"', reason: 'Forbidden' }] })],
+    [binding('named-b', 'named')],
+  );
+  const e = await refusal(p.validate!(configMapRequest()));
+  assert.equal(e.status.code, 403);
+  assert.match(e.status.message ?? '', /denied request: name cm must start with ok-$/);
+  const m = plugin([policy('m', { validations: [{ expression: 'false', message: 'never' }] })], [binding('m-b', 'm')]);
+  assert.match((await refusal(m.validate!(configMapRequest()))).status.message ?? '', /denied request: never$/);
+});
+
+test('Warn turns a failure into a warning; no matching binding, no check', async () => {
+  const warnings: string[] = [];
+  const p = plugin([policy('w', { validations: [{ expression: 'false', message: 'only a warning' }] })], [binding('w-b', 'w', { validationActions: ['Warn'] })]);
+  await p.validate!(configMapRequest({}, warnings));
+  assert.deepEqual(warnings, [`Validation failed for ValidatingAdmissionPolicy 'w' with binding 'w-b': only a warning`]);
+  const none = plugin([policy('x', { validations: [{ expression: 'false' }] })], [binding('x-b', 'x', { matchResources: { namespaceSelector: { matchLabels: { env: 'dev' } }, objectSelector: {}, resourceRules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }] } })]);
+  await none.validate!(configMapRequest());
+  const orphan = plugin([], [binding('y-b', 'missing-policy')]);
+  await orphan.validate!(configMapRequest());
+});
+
+test('params come from a ConfigMap named by the binding; a missing param follows parameterNotFoundAction', async () => {
+  const limits: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'limits', namespace: 'ns' }, data: { maxKeys: '0' } };
+  const pol = policy('p', { paramKind: { apiVersion: 'v1', kind: 'ConfigMap' }, validations: [{ expression: 'size(object.data) <= int(params.data.maxKeys)', messageExpression: '"at most " + params.data.maxKeys + " keys"' }] });
+  const p = plugin([pol], [binding('p-b', 'p', { paramRef: { name: 'limits', parameterNotFoundAction: 'Deny' } })], [limits]);
+  assert.match((await refusal(p.validate!(configMapRequest()))).status.message ?? '', /denied request: at most 0 keys$/);
+  const missingDeny = plugin([pol], [binding('p-b', 'p', { paramRef: { name: 'gone', parameterNotFoundAction: 'Deny' } })]);
+  assert.match((await refusal(missingDeny.validate!(configMapRequest()))).status.message ?? '', /denied request: no params found for policy binding with `Deny` parameterNotFoundAction$/);
+  await plugin([pol], [binding('p-b', 'p', { paramRef: { name: 'gone', parameterNotFoundAction: 'Allow' } })]).validate!(configMapRequest());
+});
+
+test('evaluation errors refuse under failurePolicy Fail and are skipped under Ignore', async () => {
+  const bad = (failurePolicy: string) => policy('e', { failurePolicy, validations: [{ expression: 'object.spec.replicas > 1' }] });
+  const e = await refusal(plugin([bad('Fail')], [binding('e-b', 'e')]).validate!(configMapRequest()));
+  assert.match(e.status.message ?? '', /denied request: expression 'object.spec.replicas > 1' resulted in error: /);
+  await plugin([bad('Ignore')], [binding('e-b', 'e')]).validate!(configMapRequest());
+});
+
+test('variables are computed in order and read by validations', async () => {
+  const p = plugin(
+    [policy('v', { variables: [{ name: 'keys', expression: 'size(object.data)' }, { name: 'tooMany', expression: 'variables.keys > 0' }], validations: [{ expression: '!variables.tooMany', messageExpression: '"has " + string(variables.keys) + " keys"' }] })],
+    [binding('v-b', 'v')],
+  );
+  assert.match((await refusal(p.validate!(configMapRequest()))).status.message ?? '', /denied request: has 1 keys$/);
+});
