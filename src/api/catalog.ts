@@ -72,6 +72,10 @@ export const catalog: readonly ResourceInfo[] = [
       verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
       subresources: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }, status('Service')] },
   ]),
+  // kube-apiserver lists its own aggregation group first among the named groups
+  ...group('apiregistration.k8s.io', 'v1', 'io.k8s.kube-aggregator.pkg.apis.apiregistration.v1', [
+    { resource: 'apiservices', singularName: 'apiservice', kind: 'APIService', namespaced: false, categories: ['api-extensions'], subresources: [status('APIService')] },
+  ]),
   ...group('apps', 'v1', 'io.k8s.api.apps.v1', [
     { resource: 'controllerrevisions', singularName: 'controllerrevision', kind: 'ControllerRevision', namespaced: true },
     { resource: 'daemonsets', singularName: 'daemonset', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: [status('DaemonSet')] },

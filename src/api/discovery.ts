@@ -173,7 +173,7 @@ function resourceDiscovery(r: ResourceInfo): APIResourceDiscovery {
   return {
     resource: r.resource,
     // custom resources name their group and version here, as kube-apiserver's CRD handler does
-    responseKind: r.crd !== undefined ? { group: r.group, version: r.version, kind: r.kind } : { group: '', version: '', kind: r.kind },
+    responseKind: r.crd !== undefined || r.aggregated !== undefined ? { group: r.group, version: r.version, kind: r.kind } : { group: '', version: '', kind: r.kind },
     scope: r.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: r.singularName,
     verbs: [...r.verbs],
@@ -193,7 +193,7 @@ export function aggregatedDiscovery(root: 'api' | 'apis', version: DiscoveryVers
       versions: versions.map((v) => ({
         version: v,
         resources: resourcesOf(reg, group, v).map(resourceDiscovery).sort((a, b) => (a.resource < b.resource ? -1 : 1)),
-        freshness: 'Current' as const,
+        freshness: reg.isStale(group, v) ? ('Stale' as const) : ('Current' as const),
       })),
     });
   }

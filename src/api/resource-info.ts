@@ -43,6 +43,8 @@ export interface ResourceInfo {
   schemaHash?: string;
   /** Patch content types refused with 415 (custom resources have no strategic merge patch). */
   noStrategicMerge?: boolean;
+  /** Set for resources another server serves behind an APIService (read from its discovery): the APIService's name. */
+  aggregated?: string;
 }
 
 export function groupVersion(r: { group: string; version: string }): string {

@@ -7,11 +7,27 @@ import { compareVersionPriority } from './version-priority.js';
 
 export type RegistryListener = (generation: number) => void;
 
+/** A group/version another server answers (an APIService with a service): what its discovery last said. */
+export interface RemoteGroupVersion {
+  group: string;
+  version: string;
+  groupPriorityMinimum: number;
+  versionPriority: number;
+  /** Resources from the backend's discovery (marked `aggregated`); empty until it has answered once. */
+  resources: readonly ResourceInfo[];
+  /** The backend did not answer its last discovery request: aggregated discovery says "Stale". */
+  stale: boolean;
+}
+
+const gvKey = (group: string, version: string) => `${group}/${version}`;
+
 export class ResourceRegistry {
   readonly #builtins: readonly ResourceInfo[];
   /** Run-time sets by owner (e.g. "crontabs.stable.example.com"). */
   readonly #dynamic = new Map<string, readonly ResourceInfo[]>();
   readonly #listeners = new Set<RegistryListener>();
+  /** Group/versions delegated to other servers; they hide what is served here for the same group/version. */
+  readonly #remote = new Map<string, RemoteGroupVersion>();
   #all: readonly ResourceInfo[] | undefined;
   #index: Map<string, ResourceInfo> | undefined;
   #groups: Map<string, string[]> | undefined;
@@ -26,13 +42,46 @@ export class ResourceRegistry {
     return this.#generation;
   }
 
-  /** Every served resource: built-ins first (catalog order), then run-time sets by owner name. */
+  /**
+   * Every served resource: built-ins first (catalog order), then run-time sets by owner name, then the resources
+   * of group/versions other servers answer (which replace local ones of the same group/version).
+   */
   all(): readonly ResourceInfo[] {
     if (!this.#all) {
       const extra = [...this.#dynamic.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([, list]) => list);
-      this.#all = [...this.#builtins, ...extra];
+      const local = [...this.#builtins, ...extra].filter((r) => !this.#remote.has(gvKey(r.group, r.version)));
+      this.#all = [...local, ...[...this.#remote.values()].flatMap((gv) => gv.resources)];
     }
     return this.#all;
+  }
+
+  /** What this server answers itself: everything but the remote group/versions (OpenAPI is built from this). */
+  local(): readonly ResourceInfo[] {
+    return this.all().filter((r) => r.aggregated === undefined);
+  }
+
+  /** The remote group/version for a request, when another server answers it. */
+  remote(group: string, version: string): RemoteGroupVersion | undefined {
+    return this.#remote.get(gvKey(group, version));
+  }
+
+  remotes(): readonly RemoteGroupVersion[] {
+    return [...this.#remote.values()];
+  }
+
+  /** Delegates a group/version to another server (or updates what its discovery said); listeners run on change. */
+  setRemote(gv: RemoteGroupVersion): void {
+    const key = gvKey(gv.group, gv.version);
+    const before = this.#remote.get(key);
+    const same = before && before.stale === gv.stale && before.groupPriorityMinimum === gv.groupPriorityMinimum &&
+      before.versionPriority === gv.versionPriority && resourceFingerprint(before.resources) === resourceFingerprint(gv.resources);
+    if (same) return;
+    this.#remote.set(key, gv);
+    this.#changed();
+  }
+
+  removeRemote(group: string, version: string): void {
+    if (this.#remote.delete(gvKey(group, version))) this.#changed();
   }
 
   find(group: string, version: string, resource: string): ResourceInfo | undefined {
@@ -64,14 +113,31 @@ export class ResourceRegistry {
     if (this.#groups) return this.#groups;
     const out = new Map<string, string[]>();
     const builtinGroups = new Set(this.#builtins.map((r) => r.group));
-    for (const r of this.all()) {
-      const versions = out.get(r.group) ?? [];
-      if (!versions.includes(r.version)) versions.push(r.version);
-      out.set(r.group, versions);
+    const add = (group: string, version: string) => {
+      const versions = out.get(group) ?? [];
+      if (!versions.includes(version)) versions.push(version);
+      out.set(group, versions);
+    };
+    for (const r of this.all()) add(r.group, r.version);
+    // a remote group/version is listed before its backend has answered (clients then see it unavailable)
+    for (const gv of this.#remote.values()) add(gv.group, gv.version);
+    for (const [group, versions] of out) {
+      const remote = versions.some((v) => this.#remote.has(gvKey(group, v)));
+      if (remote) versions.sort((a, b) => this.#versionPriority(group, b) - this.#versionPriority(group, a) || compareVersionPriority(a, b));
+      else if (!builtinGroups.has(group)) versions.sort(compareVersionPriority);
     }
-    for (const [group, versions] of out) if (!builtinGroups.has(group)) versions.sort(compareVersionPriority);
     this.#groups = out;
     return out;
+  }
+
+  /** An APIService's versionPriority for remote versions; local versions of a mixed group count as CRDs' 100. */
+  #versionPriority(group: string, version: string): number {
+    return this.#remote.get(gvKey(group, version))?.versionPriority ?? 100;
+  }
+
+  /** Whether aggregated discovery should call this group/version "Stale" (its backend stopped answering). */
+  isStale(group: string, version: string): boolean {
+    return this.#remote.get(gvKey(group, version))?.stale ?? false;
   }
 
   /** The group/versions served, as "v1", "apps/v1", … */

@@ -18,6 +18,7 @@ import { createRouter, handlerKey, type CustomHandler } from './router.js';
 import { StoreRegistry } from './stores.js';
 import { ResourceRegistry } from '../api/resource-registry.js';
 import { startCrdController } from './apiextensions/crd-controller.js';
+import { startAggregator, type AggregatorDeps } from './aggregator/controller.js';
 import type { ApiRequest, ApiResponse, Handler } from './types.js';
 import { encodedJson } from '../storage/index.js';
 
@@ -38,6 +39,8 @@ export interface ApiServerConfig {
   compactionIntervalMs?: number;
   /** Audit policy and backends (none: nothing is audited). */
   auditor?: Auditor;
+  /** API aggregation: the front-proxy client certificate for backends, check intervals. */
+  aggregator?: Pick<AggregatorDeps, 'proxyClient' | 'checkIntervalMs' | 'checkTimeoutMs' | 'headerTimeoutMs'>;
 }
 
 /** The user in-process components act as by default over the loopback. */
@@ -71,6 +74,9 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
   // custom resources of CRDs already established are served from the first request on
   const crds = startCrdController({ registry, stores, now });
   await crds.ready;
+  // APIServices: the local ones for what is served here, the remote ones proxied to their backends
+  const aggregator = startAggregator({ registry, stores, now, ...cfg.aggregator });
+  await aggregator.ready;
   const subresources = new Map<string, CustomHandler>();
   const resources = new Map<string, CustomHandler>();
   const healthChecks: HealthCheck[] = cfg.healthChecks ?? [
@@ -94,7 +100,12 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     if (registered && (method === 'GET' || method === 'HEAD')) return registered(req, ctx);
     return nonResource(req, ctx);
   };
-  const route = createRouter({ registry, stores, nonResource: nonResourceOrRegistered, watch: { ...defaultWatchSettings, ...cfg.watch }, now, subresources, resources, admission });
+  const localRoute = createRouter({ registry, stores, nonResource: nonResourceOrRegistered, watch: { ...defaultWatchSettings, ...cfg.watch }, now, subresources, resources, admission });
+  // a group/version an APIService delegates to another server is proxied there, whatever is served here for it
+  const route: Handler = async function aggregatedOrLocal(req, ctx) {
+    const proxy = aggregator.handlerFor(ctx.requestInfo);
+    return proxy ? proxy(req, ctx) : localRoute(req, ctx);
+  };
   const inFlight = new InFlightGauge();
   const compactor = startCompactor({ storage: cfg.storage, ...(cfg.compactionIntervalMs !== undefined ? { intervalMs: cfg.compactionIntervalMs } : {}), log: (l) => process.stderr.write(`apiserver: ${l}\n`) });
   const metrics = apiServerMetrics({ storage: cfg.storage, inFlight, compaction: () => compactor.stats(), caches: () => stores.cacheStats() });
@@ -118,6 +129,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     resources: registry,
     close: async () => {
       crds.stop();
+      aggregator.stop();
       compactor.stop();
       metrics.stop();
       await stores.close();

@@ -159,7 +159,7 @@ export function withAudit(next: Handler, auditor: Auditor): Handler {
 }
 
 /** A stream that reports when it ends (its consumer finished or went away). */
-async function* completeAfter(body: AsyncIterable<string>, done: () => Promise<void>): AsyncIterable<string> {
+async function* completeAfter(body: AsyncIterable<string | Uint8Array>, done: () => Promise<void>): AsyncIterable<string | Uint8Array> {
   try {
     yield* body;
   } finally {

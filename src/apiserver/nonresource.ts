@@ -101,13 +101,13 @@ export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiReques
     return { status: 200, headers, body };
   }
   const apisText = () => cached('apis', () => apiGroupList(reg)) ?? '';
-  const v2Json = () => cached('openapi/v2', () => openapiV2Json(reg.all())) ?? '';
+  const v2Json = () => cached('openapi/v2', () => openapiV2Json(reg.local())) ?? '';
   const v2Proto = () => {
     fresh();
-    v2ProtoBytes ??= openapiV2Protobuf(reg.all());
+    v2ProtoBytes ??= openapiV2Protobuf(reg.local());
     return v2ProtoBytes;
   };
-  const v3Root = () => cached('openapi/v3', () => openapiV3Root(reg.all())) ?? '';
+  const v3Root = () => cached('openapi/v3', () => openapiV3Root(reg.local())) ?? '';
 
   async function health(kind: 'healthz' | 'livez' | 'readyz', rest: string[], query: URLSearchParams): Promise<ApiResponse> {
     const exclude = new Set(query.getAll('exclude'));
@@ -173,7 +173,7 @@ export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiReques
     if (first === 'openapi' && second === 'v3') {
       if (parts.length === 2) return jsonText(200, v3Root());
       const gv = parts.slice(2).join('/');
-      const t = cached(`openapi/v3/${gv}`, () => openapiV3GroupVersion(gv, reg.all()));
+      const t = cached(`openapi/v3/${gv}`, () => openapiV3GroupVersion(gv, reg.local()));
       return t === null ? errorResponse(errors.notFoundPath()) : jsonText(200, t);
     }
     return errorResponse(errors.notFoundPath());

@@ -12,7 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import type { Authenticator, Authorizer } from '../auth/types.js';
 import type { Storage } from '../storage/types.js';
-import { createApiServer, type ApiServer } from './api-server.js';
+import { createApiServer, type ApiServer, type ApiServerConfig } from './api-server.js';
 import { maxBodyBytes } from './body.js';
 import type { WatchSettings } from './handlers/watch.js';
 import type { VersionInfo } from './nonresource.js';
@@ -40,6 +40,8 @@ export interface ApiServerOptions {
   auditor?: Auditor;
   /** Connections without a request in progress are closed after this long (default 90 s; 0 = never). */
   idleConnectionTimeoutMs?: number;
+  /** API aggregation settings (the front-proxy client certificate). */
+  aggregator?: ApiServerConfig['aggregator'];
 }
 
 export interface RunningApiServer {
@@ -159,6 +161,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     ...(opts.serviceClusterIPRange ? { serviceClusterIPRange: opts.serviceClusterIPRange } : {}),
     ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
     ...(opts.auditor ? { auditor: opts.auditor } : {}),
+    ...(opts.aggregator ? { aggregator: opts.aggregator } : {}),
     serverAddress: () => `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
   });
   const server = createSecureServer({

@@ -31,7 +31,7 @@ export interface ApiResponse {
   status: number;
   headers: Record<string, string | string[]>;
   /** A string or bytes for ordinary replies; an async iterable of chunks for streams (watch). */
-  body?: string | Uint8Array | AsyncIterable<string>;
+  body?: string | Uint8Array | AsyncIterable<string | Uint8Array>;
   /** The handler took over the connection (an upgrade): the transport writes nothing. */
   hijacked?: boolean;
 }

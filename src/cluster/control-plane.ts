@@ -20,6 +20,7 @@ import { describeEncryption, loadEncryptionConfig } from '../storage/encryption/
 import { encryptingStorage, type TransformerLookup } from '../storage/encryption/storage.js';
 import { transformerLookup } from '../storage/encryption/transformers.js';
 import { ensureDefaultStorageClass, ensureSystemNamespaces, ensureSystemPriorityClasses } from './bootstrap.js';
+import { publishExtensionAuthentication } from './aggregation-auth.js';
 import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
 import { controllerPolicy } from '../controllers/policy.js';
@@ -206,6 +207,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     ...(nodeIP && opts.listen !== '0.0.0.0' ? { additionalHosts: [nodeIP] } : {}),
     port: opts.port,
     ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
+    aggregator: { proxyClient: pki.frontProxyClient },
   }).catch(closeOnFailure);
   const host = opts.listen === '0.0.0.0' || opts.listen === '::' ? '127.0.0.1' : opts.listen;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${apiserver.port}`;
@@ -228,6 +230,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
   const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pki.admin.cert), keyData: Buffer.from(pki.admin.key), userAgent: componentUserAgent('bootstrap') });
   await ensureSystemNamespaces(adminClient);
+  // extension API servers read how to trust a-kube as their front proxy from kube-system
+  await publishExtensionAuthentication(adminClient, pki.ca.cert, pki.frontProxyCa.cert);
   await ensureDefaultStorageClass(adminClient);
   await ensureSystemPriorityClasses(adminClient);
   const controllers = controllerPolicy();

@@ -13,6 +13,10 @@ export interface ClusterPki {
   /** The API server's client certificate towards node agents (pods/log, exec, attach, portforward). */
   kubeletClient: KeyPairPem;
   serviceAccount: ServiceAccountKeyPem;
+  /** The front-proxy CA (kubeadm's front-proxy-ca): extension API servers trust identity headers from its clients. */
+  frontProxyCa: KeyPairPem;
+  /** The API server's client certificate towards aggregated API servers (CN front-proxy-client). */
+  frontProxyClient: KeyPairPem;
   dir: string;
 }
 
@@ -104,7 +108,19 @@ export async function ensureClusterPki(dataDir: string, opts: { extraHosts?: str
     writeAtomic(join(dir, 'sa.key'), serviceAccount.privateKey, 0o600);
     writeAtomic(join(dir, 'sa.pub'), serviceAccount.publicKey, 0o644);
   }
-  return { ca, apiserver, admin, kubeletClient, serviceAccount, dir };
+  // A CA of its own, as kubeadm makes it: a certificate of the cluster CA must not pass as a front proxy.
+  let frontProxyCa = readPair(dir, 'front-proxy-ca');
+  const newFrontProxyCa = !frontProxyCa;
+  if (!frontProxyCa) {
+    frontProxyCa = await (await generator()).createCertificateAuthority('front-proxy-ca');
+    writePair(dir, 'front-proxy-ca', frontProxyCa);
+  }
+  let frontProxyClient = newFrontProxyCa ? undefined : readPair(dir, 'front-proxy-client');
+  if (!frontProxyClient) {
+    frontProxyClient = await (await generator()).issueCertificate(frontProxyCa, { commonName: 'front-proxy-client', usage: 'client', validDays: 365 * 5 });
+    writePair(dir, 'front-proxy-client', frontProxyClient);
+  }
+  return { ca, apiserver, admin, kubeletClient, serviceAccount, frontProxyCa, frontProxyClient, dir };
 }
 
 /** Issues a client certificate for one of a-kube's own components (controller manager, scheduler, a node). */

@@ -5,6 +5,7 @@ import type { ResourceInfo } from '../api/resource-info.js';
 import { field, type FieldError } from '../api/status.js';
 import { validatingAdmissionPolicyBindingStrategy, validatingAdmissionPolicyStrategy } from './admission-policies.js';
 import { mutatingWebhookConfigurationStrategy, validatingWebhookConfigurationStrategy } from './admission-webhooks.js';
+import { apiServiceStrategy } from './apiservice.js';
 import { configMapStrategy } from './configmap.js';
 import { cronJobStrategy } from './cronjob.js';
 import { crdStrategy } from './customresourcedefinition.js';
@@ -88,6 +89,7 @@ const factories: Record<string, Factory> = {
   'admissionregistration.k8s.io/validatingadmissionpolicybindings': validatingAdmissionPolicyBindingStrategy,
   'admissionregistration.k8s.io/validatingwebhookconfigurations': validatingWebhookConfigurationStrategy,
   'apiextensions.k8s.io/customresourcedefinitions': crdStrategy,
+  'apiregistration.k8s.io/apiservices': apiServiceStrategy,
   'apps/controllerrevisions': controllerRevisionStrategy,
   'apps/daemonsets': daemonSetStrategy,
   'apps/deployments': deploymentStrategy,

@@ -25,7 +25,7 @@ export async function collect(r: ApiResponse): Promise<Reply> {
   let text = '';
   if (typeof r.body === 'string') text = r.body;
   else if (r.body instanceof Uint8Array) text = Buffer.from(r.body).toString('utf8');
-  else if (r.body) for await (const c of r.body) text += c;
+  else if (r.body) for await (const c of r.body) text += typeof c === "string" ? c : Buffer.from(c).toString("utf8");
   return { status: r.status, headers: r.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
 }
 

@@ -1,0 +1,95 @@
+// A tiny extension API server over HTTPS for aggregation tests: serves the discovery of wardle.example.com/v1alpha1
+// and flunders (list, get, a watch that streams), requires a client certificate of the front-proxy CA and records
+// the identity headers of every request it sees.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { createCertificateAuthority, issueCertificate, type KeyPairPem } from '../../../../src/pki/certs.js';
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  user: string | undefined;
+  groups: string[];
+  extra: Record<string, string | string[] | undefined>;
+  authorization: string | undefined;
+  clientCN: string | undefined;
+}
+
+export interface TestBackend {
+  port: number;
+  caBundle: string;
+  seen: SeenRequest[];
+  /** Sends one more watch event to every open watch. */
+  pushWatchEvent(name: string): void;
+  close(): Promise<void>;
+}
+
+export const discovery = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'wardle.example.com/v1alpha1',
+  resources: [
+    { name: 'flunders', singularName: 'flunder', namespaced: true, kind: 'Flunder', verbs: ['get', 'list', 'watch'], shortNames: ['fl'] },
+    { name: 'flunders/status', singularName: '', namespaced: true, kind: 'Flunder', verbs: ['get'] },
+    { name: '__proto__', singularName: '', namespaced: true, kind: 'Bad', verbs: ['get'] },
+  ],
+};
+
+export const flunder = (name: string) => ({ apiVersion: 'wardle.example.com/v1alpha1', kind: 'Flunder', metadata: { name, namespace: 'default', resourceVersion: '1' } });
+
+export async function makeCerts(serviceName = 'api', namespace = 'default'): Promise<{ ca: KeyPairPem; serving: KeyPairPem; frontProxyCa: KeyPairPem; frontProxyClient: KeyPairPem }> {
+  const ca = await createCertificateAuthority('wardle-ca');
+  const serving = await issueCertificate(ca, { commonName: `${serviceName}.${namespace}.svc`, dnsNames: [`${serviceName}.${namespace}.svc`], usage: 'server', validDays: 1 });
+  const frontProxyCa = await createCertificateAuthority('front-proxy-ca');
+  const frontProxyClient = await issueCertificate(frontProxyCa, { commonName: 'front-proxy-client', usage: 'client', validDays: 1 });
+  return { ca, serving, frontProxyCa, frontProxyClient };
+}
+
+export async function startTestBackend(certs: { ca: KeyPairPem; serving: KeyPairPem; frontProxyCa: KeyPairPem }, port = 0): Promise<TestBackend> {
+  const seen: SeenRequest[] = [];
+  const watches = new Set<ServerResponse>();
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const peer = (req.socket as TLSSocket).getPeerCertificate?.();
+    const groups = req.headersDistinct['x-remote-group'] ?? [];
+    const extra: Record<string, string | string[] | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (k.startsWith('x-remote-extra-')) extra[k] = v;
+    seen.push({ method: req.method ?? '', url: req.url ?? '', user: req.headers['x-remote-user'] as string | undefined, groups, extra, authorization: req.headers.authorization, clientCN: peer && 'subject' in peer && peer.subject?.CN !== undefined ? String(peer.subject.CN) : undefined });
+    const url = new URL(req.url ?? '/', 'https://x');
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (!req.headers['x-remote-user']) return json(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 });
+    if (url.pathname === '/apis/wardle.example.com/v1alpha1') return json(200, discovery);
+    if (url.pathname === '/apis/wardle.example.com/v1alpha1/namespaces/default/flunders') {
+      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(`${JSON.stringify({ type: 'ADDED', object: flunder('first') })}\n`);
+        watches.add(res);
+        res.on('close', () => watches.delete(res));
+        return;
+      }
+      return json(200, { kind: 'FlunderList', apiVersion: 'wardle.example.com/v1alpha1', metadata: { resourceVersion: '1' }, items: [flunder('first')] });
+    }
+    const m = /^\/apis\/wardle\.example\.com\/v1alpha1\/namespaces\/default\/flunders\/([a-z0-9-]+)$/.exec(url.pathname);
+    if (m) return json(200, flunder(m[1] ?? ''));
+    return json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
+  };
+  const server: Server = createServer({ cert: certs.serving.cert, key: certs.serving.key, ca: certs.frontProxyCa.cert, requestCert: true, rejectUnauthorized: true }, handler);
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  const bound = (server.address() as { port: number }).port;
+  return {
+    port: bound,
+    caBundle: Buffer.from(certs.ca.cert).toString('base64'),
+    seen,
+    pushWatchEvent(name) {
+      for (const w of watches) w.write(`${JSON.stringify({ type: 'ADDED', object: flunder(name) })}\n`);
+    },
+    close: () => new Promise<void>((r) => {
+      for (const w of watches) w.destroy();
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
