@@ -107,7 +107,12 @@ export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiReques
     v2ProtoBytes ??= openapiV2Protobuf(reg.local());
     return v2ProtoBytes;
   };
-  const v3Root = () => cached('openapi/v3', () => openapiV3Root(reg.local())) ?? '';
+  const v3Root = () => cached('openapi/v3', () => {
+    const root = openapiV3Root(reg.local()) as { paths: Record<string, { serverRelativeURL: string }> };
+    // a group/version another server answers: its document is that server's, fetched through the proxy
+    for (const gv of reg.remotes()) root.paths[`apis/${gv.group}/${gv.version}`] = { serverRelativeURL: `/openapi/v3/apis/${gv.group}/${gv.version}` };
+    return root;
+  }) ?? '';
 
   async function health(kind: 'healthz' | 'livez' | 'readyz', rest: string[], query: URLSearchParams): Promise<ApiResponse> {
     const exclude = new Set(query.getAll('exclude'));

@@ -68,6 +68,8 @@ function rfc3339(d: Date): string {
 function groupVersionOf(info: RequestInfo): { group: string; version: string } | undefined {
   if (info.isResourceRequest) return info.apiPrefix === 'apis' ? { group: info.apiGroup, version: info.apiVersion } : undefined;
   const parts = info.path.split('/').filter((p) => p !== '');
+  // the backend's own OpenAPI v3 document of the group/version
+  if (parts[0] === 'openapi' && parts[1] === 'v3' && parts[2] === 'apis' && parts.length === 5 && parts[3] && parts[4]) return { group: parts[3], version: parts[4] };
   if (parts[0] !== 'apis' || parts.length < 3 || !parts[1] || !parts[2]) return undefined;
   return { group: parts[1], version: parts[2] };
 }

@@ -144,6 +144,11 @@ test('a remote APIService: ServiceNotFound, then MissingEndpoints, then proxied 
   assert.equal(seen?.clientCN, 'front-proxy-client');
   assert.equal(seen?.authorization, undefined);
   assert.deepEqual(seen?.extra, { 'x-remote-extra-example.com%2fscopes': 'a, b', 'x-remote-extra-__proto__': 'x' });
+  // OpenAPI v3: the root lists the group/version, its document is the backend's
+  const v3 = (await call('GET', '/openapi/v3')).json()['paths'] as Record<string, { serverRelativeURL: string }>;
+  assert.equal(v3['apis/wardle.example.com/v1alpha1']?.serverRelativeURL, '/openapi/v3/apis/wardle.example.com/v1alpha1');
+  assert.ok(v3['apis/apps/v1']);
+  assert.equal(((await call('GET', '/openapi/v3/apis/wardle.example.com/v1alpha1')).json()['info'] as { title: string }).title, 'wardle');
   // the group/version's own discovery is the backend's
   const gv = await call('GET', '/apis/wardle.example.com/v1alpha1');
   assert.equal(gv.json()['groupVersion'], 'wardle.example.com/v1alpha1');
@@ -191,4 +196,41 @@ test('the backend going away: 503 at once, Available False with FailedDiscoveryC
   // deleting the APIService gives the group/version back: nothing serves it here
   await call('DELETE', '/apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.wardle.example.com');
   await until('group gone', async () => ((await call('GET', '/apis/wardle.example.com/v1alpha1/namespaces/default/flunders')).status === 404 ? true : undefined));
+});
+
+test('metrics.k8s.io: Local and served here until its APIService points at a server, then proxied there', async () => {
+  const local = await available('v1beta1.metrics.k8s.io', 'True', 'Local');
+  assert.equal(local.message, 'Local APIServices are always available');
+  assert.equal((await call('GET', '/apis/metrics.k8s.io/v1beta1/nodes')).status, 200);
+  const s = (await call('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io')).json() as { spec: Record<string, unknown> };
+  assert.deepEqual(s.spec, { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100 });
+  // what installing metrics-server does: the same APIService, now with a service
+  const patched = await call('PATCH', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io', { spec: { service: { namespace: 'kube-system', name: 'metrics-server' }, insecureSkipTLSVerify: true } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(patched.status, 200, patched.text);
+  assert.equal((patched.json()['spec'] as { service: { port: number } }).service.port, 443);
+  await available('v1beta1.metrics.k8s.io', 'False', 'ServiceNotFound');
+  const proxied = await call('GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+  assert.equal(proxied.status, 503);
+  assert.equal(proxied.text, 'service unavailable\n');
+  // the local APIService is not put back behind the user's back
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok((await call('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io')).json()['spec'] !== undefined);
+  // back to Local: served here again
+  await call('PATCH', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io', { spec: { service: null, insecureSkipTLSVerify: null } }, { 'content-type': 'application/merge-patch+json' });
+  await available('v1beta1.metrics.k8s.io', 'True', 'Local');
+  assert.equal((await call('GET', '/apis/metrics.k8s.io/v1beta1/nodes')).status, 200);
+});
+
+test('a CustomResourceDefinition\'s group/version gets its local APIService, kept in step', async () => {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gizmos.toys.example.com' },
+    spec: { group: 'toys.example.com', scope: 'Namespaced', names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+  };
+  assert.equal((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
+  await available('v1.toys.example.com', 'True', 'Local');
+  const s = (await call('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1.toys.example.com')).json() as { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> };
+  assert.equal(s.metadata.labels['kube-aggregator.kubernetes.io/automanaged'], 'true');
+  assert.deepEqual(s.spec, { group: 'toys.example.com', version: 'v1', groupPriorityMinimum: 1000, versionPriority: 100 });
+  await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.toys.example.com');
+  await until('APIService of the deleted CRD gone', async () => ((await call('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1.toys.example.com')).status === 404 ? true : undefined));
 });

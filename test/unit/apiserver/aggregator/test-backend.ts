@@ -46,7 +46,11 @@ export async function makeCerts(serviceName = 'api', namespace = 'default'): Pro
   return { ca, serving, frontProxyCa, frontProxyClient };
 }
 
-export async function startTestBackend(certs: { ca: KeyPairPem; serving: KeyPairPem; frontProxyCa: KeyPairPem }, port = 0): Promise<TestBackend> {
+/**
+ * Trusts identity headers only from a client certificate of `frontProxyCa` named "front-proxy-client" (what the
+ * extension-apiserver-authentication ConfigMap allows); anything else is 401 before the request is looked at.
+ */
+export async function startTestBackend(certs: { ca: KeyPairPem; serving: KeyPairPem; frontProxyCa: Pick<KeyPairPem, 'cert'> }, port = 0, allowedNames = ['front-proxy-client']): Promise<TestBackend> {
   const seen: SeenRequest[] = [];
   const watches = new Set<ServerResponse>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -60,8 +64,10 @@ export async function startTestBackend(certs: { ca: KeyPairPem; serving: KeyPair
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (!req.headers['x-remote-user']) return json(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 });
+    const cn = seen.at(-1)?.clientCN;
+    if (!req.headers['x-remote-user'] || cn === undefined || !allowedNames.includes(cn)) return json(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 });
     if (url.pathname === '/apis/wardle.example.com/v1alpha1') return json(200, discovery);
+    if (url.pathname === '/openapi/v3/apis/wardle.example.com/v1alpha1') return json(200, { openapi: '3.0.0', info: { title: 'wardle', version: 'v1alpha1' }, paths: {}, components: { schemas: {} } });
     if (url.pathname === '/apis/wardle.example.com/v1alpha1/namespaces/default/flunders') {
       if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
         res.writeHead(200, { 'content-type': 'application/json' });
