@@ -13,8 +13,8 @@ export interface RelayTarget {
   path: string;
   /** The Host header for the upstream. */
   host: string;
-  /** Headers to add (or replace) on the upstream request. */
-  headers?: Record<string, string>;
+  /** Headers to add (or replace) on the upstream request; a list is sent as one line per value. */
+  headers?: Record<string, string | string[]>;
   /** Drop these client headers too (lower case), e.g. impersonation headers already acted on. */
   dropHeaders?: (name: string) => boolean;
 }
@@ -32,7 +32,7 @@ export function upstreamRequestHead(req: IncomingMessage, t: RelayTarget): strin
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) continue;
     lines.push(`${name}: ${value}`);
   }
-  for (const [k, v] of Object.entries(t.headers ?? {})) if (!/[\r\n]/.test(k + v)) lines.push(`${k}: ${v}`);
+  for (const [k, v] of Object.entries(t.headers ?? {})) for (const one of Array.isArray(v) ? v : [v]) if (!/[\r\n]/.test(k + one)) lines.push(`${k}: ${one}`);
   lines.push('Content-Length: 0');
   return `${lines.join('\r\n')}\r\n\r\n`;
 }

@@ -72,11 +72,9 @@ export async function proxyToBackend(req: ApiRequest, ctx: RequestContext, targe
 
   if (req.upgrade) {
     const { request, socket, head } = req.upgrade;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(identityHeaders(ctx.user))) {
-      // one line per value: the relay writes a header per key, so groups go comma-joined as Go reads a list header
-      headers[k] = Array.isArray(v) ? v.filter(safeHeaderValue).join(',') : v;
-    }
+    const headers: Record<string, string | string[]> = {};
+    // one header line per group and extra value, as the backend reads them
+    for (const [k, v] of Object.entries(identityHeaders(ctx.user))) headers[k] = Array.isArray(v) ? v.filter(safeHeaderValue) : v;
     void relayUpgrade(request, socket, head, {
       connect: () => dial(() => tlsConnect({ host: where.host, port: where.port, servername: where.serverName, rejectUnauthorized: target.tls.rejectUnauthorized, ...(target.tls.ca ? { ca: target.tls.ca } : {}), ...(target.tls.client ? { cert: target.tls.client.cert, key: target.tls.client.key } : {}), ALPNProtocols: ['http/1.1'] }), 'secureConnect'),
       path: req.url,

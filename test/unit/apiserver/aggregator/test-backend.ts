@@ -83,6 +83,14 @@ export async function startTestBackend(certs: { ca: KeyPairPem; serving: KeyPair
     return json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
   };
   const server: Server = createServer({ cert: certs.serving.cert, key: certs.serving.key, ca: certs.frontProxyCa.cert, requestCert: true, rejectUnauthorized: true }, handler);
+  // an upgrade answers 101 naming the user it was told of, then echoes what it is sent
+  server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex) => {
+    const peer = (req.socket as TLSSocket).getPeerCertificate?.();
+    const cn = peer && 'subject' in peer && peer.subject?.CN !== undefined ? String(peer.subject.CN) : '';
+    const user = allowedNames.includes(cn) ? String(req.headers['x-remote-user'] ?? '') : '';
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${String(req.headers.upgrade ?? '')}\r\nX-Seen-User: ${user}\r\nX-Seen-Groups: ${JSON.stringify(req.headersDistinct['x-remote-group'] ?? [])}\r\n\r\n`);
+    socket.pipe(socket);
+  });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   const bound = (server.address() as { port: number }).port;
   return {
