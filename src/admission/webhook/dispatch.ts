@@ -98,8 +98,10 @@ function httpErrorText(code: number, body: Buffer): string {
   return `an error on the server (${JSON.stringify(shown)}) has prevented the request from succeeding`;
 }
 
-function addWarnings(req: AdmissionRequest, r: VerifiedResponse): void {
+/** The answer's warnings to the client, and its audit annotations to the audit log as "<webhook name>/<key>". */
+function passOn(req: AdmissionRequest, hook: Webhook, r: VerifiedResponse): void {
   for (const w of r.warnings) req.warn?.(w.slice(0, 4096));
+  for (const [key, value] of Object.entries(r.auditAnnotations)) req.annotate?.(`${hook.name}/${key}`, value.slice(0, 4096));
 }
 
 /** Replaces the request's object with the patched one, converted back to the version it came in. */
@@ -151,7 +153,7 @@ export function mutatingWebhookAdmission(deps: WebhookDeps): AdmissionPlugin {
           let changed = false;
           try {
             const r = await call(hook, inv, req, objs, deps);
-            addWarnings(req, r);
+            passOn(req, hook, r);
             if (!r.allowed) throw denialStatus(hook.name, r.result);
             if (r.patch !== undefined) changed = applyPatch(hook, inv, req, objs, r.patch, deps);
           } catch (e) {
@@ -183,7 +185,7 @@ export function validatingWebhookAdmission(deps: WebhookDeps): AdmissionPlugin {
         calls.map(async ({ hook, inv }): Promise<StatusError | undefined> => {
           try {
             const r = await call(hook, inv, req, view(inv.version), deps);
-            addWarnings(req, r);
+            passOn(req, hook, r);
             return r.allowed ? undefined : denialStatus(hook.name, r.result);
           } catch (e) {
             if (e instanceof StatusError) return e;

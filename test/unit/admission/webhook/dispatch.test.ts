@@ -71,6 +71,14 @@ test('a mutating webhook JSON patch is applied, its warnings reach the client', 
   assert.deepEqual(warnings, ['labels were added']);
 });
 
+test("a webhook's audit annotations reach the audit log keyed by the webhook's name", async () => {
+  server.answer = (r) => ({ body: allow(r, { auditAnnotations: { decision: 'checked' } }) });
+  const annotations: Record<string, string> = {};
+  const req = { ...configMapRequest(), annotate: (k: string, v: string) => void Object.defineProperty(annotations, k, { value: v, enumerable: true }) };
+  await validating(hook('audit.example.com', server.url(), server.caBundle)).validate!(req);
+  assert.deepEqual({ ...annotations }, { 'audit.example.com/decision': 'checked' });
+});
+
 test('patches cannot reach prototype keys', async () => {
   server.answer = (r) => ({ body: jsonPatch(r, [{ op: 'add', path: '/metadata/labels/__proto__', value: { polluted: 'yes' } }]) });
   const req = configMapRequest();
