@@ -20,9 +20,9 @@ function quarter(x: Uint32Array, a: number, b: number, c: number, d: number): vo
   x[a]! ^= rotl((x[d]! + x[c]!) >>> 0, 18);
 }
 
-/** The 20 rounds (ten column rounds, ten row rounds) over a copy of the state. */
-function rounds(state: Uint32Array): Uint32Array {
-  const x = state.slice();
+/** The 20 rounds (ten column rounds, ten row rounds) of `state`, written into `x`. */
+function rounds(state: Uint32Array, x: Uint32Array = new Uint32Array(16)): Uint32Array {
+  x.set(state);
   for (let i = 0; i < 10; i++) {
     quarter(x, 0, 4, 8, 12);
     quarter(x, 5, 9, 13, 1);
@@ -63,22 +63,31 @@ function hsalsa20(key: Uint8Array, input: Uint8Array): Buffer {
 
 /** `length` bytes of the XSalsa20 keystream for this key and 24-byte nonce, starting at block 0. */
 function xsalsa20Stream(key: Uint8Array, nonce: Uint8Array, length: number): Buffer {
-  const subkey = hsalsa20(key, nonce.subarray(0, 16));
   const input = Buffer.alloc(16);
   Buffer.from(nonce.subarray(16, 24)).copy(input, 0);
+  const state = initialState(hsalsa20(key, nonce.subarray(0, 16)), input);
   const out = Buffer.alloc(Math.ceil(length / 64) * 64);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const x = new Uint32Array(16);
   for (let block = 0; block * 64 < length; block++) {
     // words 8 and 9: the 64-bit block counter
-    input.writeUInt32LE(block >>> 0, 8);
-    input.writeUInt32LE(Math.floor(block / 0x100000000), 12);
-    const state = initialState(subkey, input);
-    const x = rounds(state);
-    for (let i = 0; i < 16; i++) out.writeUInt32LE((x[i]! + state[i]!) >>> 0, block * 64 + 4 * i);
+    state[8] = block >>> 0;
+    state[9] = Math.floor(block / 0x100000000);
+    rounds(state, x);
+    for (let i = 0; i < 16; i++) view.setUint32(block * 64 + 4 * i, (x[i]! + state[i]!) >>> 0, true);
   }
   return out.subarray(0, length);
 }
 
 const P1305 = (1n << 130n) - 5n;
+const LIMB = 8192; // 2^13: the accumulator and r are kept in ten 13-bit limbs, so every product sum stays exact in a double
+
+/** Bits [start, start + 13) of a little-endian byte string (0 past its end). */
+function limbAt(bytes: Uint8Array, start: number): number {
+  const byte = start >> 3;
+  const word = (bytes[byte] ?? 0) | ((bytes[byte + 1] ?? 0) << 8) | ((bytes[byte + 2] ?? 0) << 16);
+  return (word >>> (start & 7)) & 0x1fff;
+}
 
 function littleEndian(bytes: Uint8Array): bigint {
   let v = 0n;
@@ -87,15 +96,41 @@ function littleEndian(bytes: Uint8Array): bigint {
 }
 
 /** Poly1305 of `message` under a one-time 32-byte key. */
-function poly1305(key: Uint8Array, message: Uint8Array): Buffer {
-  const r = littleEndian(key.subarray(0, 16)) & 0x0ffffffc0ffffffc0ffffffc0fffffffn;
-  const s = littleEndian(key.subarray(16, 32));
-  let acc = 0n;
-  for (let i = 0; i < message.length; i += 16) {
-    const chunk = message.subarray(i, Math.min(i + 16, message.length));
-    acc = ((acc + littleEndian(chunk) + (1n << BigInt(8 * chunk.length))) * r) % P1305;
+export function poly1305(key: Uint8Array, message: Uint8Array): Buffer {
+  const clamped = Uint8Array.from(key.subarray(0, 16));
+  for (const i of [3, 7, 11, 15]) clamped[i]! &= 0x0f;
+  for (const i of [4, 8, 12]) clamped[i]! &= 0xfc;
+  const r = Array.from({ length: 10 }, (_, i) => limbAt(clamped, 13 * i));
+  const r5 = r.map((x) => 5 * x); // 2^130 = 5 (mod p): a product limb past the top wraps to the bottom times five
+  const h = new Array<number>(10).fill(0);
+  const d = new Array<number>(10).fill(0);
+  const block = new Uint8Array(17);
+  for (let at = 0; at < message.length; at += 16) {
+    const chunk = message.subarray(at, Math.min(at + 16, message.length));
+    // the chunk with a 1 byte after it: 2^128 for a whole block, 2^(8·len) for the short last one
+    block.fill(0);
+    block.set(chunk);
+    block[chunk.length] = 1;
+    for (let i = 0; i < 10; i++) h[i]! += limbAt(block, 13 * i); // limb 9 (bits 117–129) takes bit 128 too
+    for (let i = 0; i < 10; i++) {
+      let sum = 0;
+      for (let j = 0; j < 10; j++) sum += h[j]! * (j <= i ? r[i - j]! : r5[i + 10 - j]!);
+      d[i] = sum;
+    }
+    let carry = 0;
+    for (let i = 0; i < 10; i++) {
+      const v = d[i]! + carry;
+      carry = Math.floor(v / LIMB);
+      h[i] = v - carry * LIMB;
+    }
+    h[0]! += carry * 5;
+    carry = Math.floor(h[0]! / LIMB);
+    h[0]! -= carry * LIMB;
+    h[1]! += carry;
   }
-  let tag = (acc + s) & ((1n << 128n) - 1n);
+  let acc = 0n;
+  for (let i = 9; i >= 0; i--) acc = (acc << 13n) + BigInt(h[i]!);
+  let tag = ((acc % P1305) + littleEndian(key.subarray(16, 32))) & ((1n << 128n) - 1n);
   const out = Buffer.alloc(16);
   for (let i = 0; i < 16; i++) {
     out[i] = Number(tag & 0xffn);

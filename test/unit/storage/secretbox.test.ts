@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { secretboxOpen, secretboxSeal } from '../../../src/storage/encryption/secretbox.js';
+import { poly1305, secretboxOpen, secretboxSeal } from '../../../src/storage/encryption/secretbox.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const key = hex('1b27556473e985d462cd51197a9a46c76009549eac6474f206c4ee0844f68389');
@@ -42,4 +42,24 @@ test('round trips across block boundaries; any flipped bit, another key or nonce
   }
   assert.equal(secretboxOpen(Buffer.alloc(15), nonce, key), undefined);
   assert.throws(() => secretboxSeal(message, nonce, key.subarray(0, 16)), /secretbox key must be 32 bytes, got 16/);
+});
+
+/** Poly1305 straight from its definition, in BigInt: the reference the limb arithmetic is compared with. */
+function poly1305Reference(key: Uint8Array, message: Uint8Array): string {
+  const le = (b: Uint8Array) => b.reduceRight((v, byte) => (v << 8n) | BigInt(byte), 0n);
+  const p = (1n << 130n) - 5n;
+  const r = le(key.subarray(0, 16)) & 0x0ffffffc0ffffffc0ffffffc0fffffffn;
+  let acc = 0n;
+  for (let i = 0; i < message.length; i += 16) {
+    const chunk = message.subarray(i, i + 16);
+    acc = ((acc + le(chunk) + (1n << BigInt(8 * chunk.length))) * r) % p;
+  }
+  const tag = (acc + le(key.subarray(16, 32))) & ((1n << 128n) - 1n);
+  return Buffer.from(tag.toString(16).padStart(32, '0'), 'hex').reverse().toString('hex');
+}
+
+test('Poly1305: the limb arithmetic equals the definition, including all-ones keys and messages (largest carries)', () => {
+  const cases: [Buffer, Buffer][] = [[Buffer.alloc(32, 0xff), Buffer.alloc(300, 0xff)], [Buffer.alloc(32, 0xff), Buffer.alloc(17, 0xff)], [Buffer.alloc(32), Buffer.alloc(0)]];
+  for (let i = 0; i < 200; i++) cases.push([randomBytes(32), randomBytes(i * 7)]);
+  for (const [k, m] of cases) assert.equal(poly1305(k, m).toString('hex'), poly1305Reference(k, m), `key ${k.toString('hex')} length ${m.length}`);
 });
