@@ -1,6 +1,7 @@
 // PodSpec validation (pkg/apis/core/validation/validation.go ValidatePodSpec), the commonly hit parts.
 import { field, type FieldError } from '../api/status.js';
 import { isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isValidPortName, isValidPortNum, inclusiveRangeError } from '../api/validation/names.js';
+import { validateTolerations } from './tolerations.js';
 import { validateLabels, validateAnnotations } from '../api/validation/object-meta.js';
 import { asObj, isUnset, num, objects, str, type Obj } from './fields.js';
 import { validateResources } from './resources-validation.js';
@@ -150,6 +151,7 @@ export function validatePodSpec(spec: Obj | undefined, path: string, rules: PodS
   }
   const nodeSelector = asObj(spec.nodeSelector);
   if (nodeSelector) errs.push(...validateLabels(nodeSelector as Record<string, string>, `${path}.nodeSelector`));
+  errs.push(...validateTolerations(spec.tolerations, `${path}.tolerations`));
   return errs;
 }
 

@@ -220,3 +220,13 @@ test('pod field labels', () => {
   assert.equal(labels?.['status.podIP'], '10.0.0.9');
   assert.equal(labels?.['spec.hostNetwork'], 'false');
 });
+
+test('pod tolerations are validated with Kubernetes\' texts', () => {
+  const s = strategy('', 'v1', 'pods');
+  const withTolerations = (tolerations: unknown[]) => create(s, { metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'i' }], tolerations } }).errors;
+  assert.deepEqual(withTolerations([{ key: 'a', operator: 'Equal', value: 'b', effect: 'NoSchedule' }, { operator: 'Exists' }, { key: 'n', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }]), []);
+  assert.deepEqual(withTolerations([{ operator: 'Equal', value: 'x' }]), ['spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when `key` is empty, which means "match all values and all keys"']);
+  assert.deepEqual(withTolerations([{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 5 }]), ["spec.tolerations[0].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set"]);
+  assert.deepEqual(withTolerations([{ key: 'k', operator: 'In' }]), ['spec.tolerations[0].operator: Unsupported value: "In": supported values: "Equal", "Exists"']);
+  assert.deepEqual(withTolerations([{ key: 'k', operator: 'Exists', effect: 'Sometimes' }]), ['spec.tolerations[0].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"']);
+});
