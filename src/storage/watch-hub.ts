@@ -1,7 +1,8 @@
 // One broadcaster per store: backends publish every change once, in revision order, and each watcher
 // gets the changes under its prefix. A new watcher first replays history from the backend, then switches
 // to the live feed in the same tick, so no revision is lost or repeated.
-import { eventKey, eventRevision } from './keys.js';
+import { eventRevision } from './keys.js';
+import { Subscribers } from './subscribers.js';
 import { StorageError } from './types.js';
 import type { StoreEvent, WatchOptions } from './types.js';
 
@@ -14,20 +15,10 @@ export interface WatchHistory {
   readHistory(prefix: string, afterRevision: number, upTo: number, limit: number): StoreEvent[];
 }
 
-interface Subscriber {
-  prefix: string;
-  batches: StoreEvent[][];
-  /** Everything up to this revision has been queued. */
-  progress: number;
-  wake: (() => void) | undefined;
-  ended: boolean;
-  failure: Error | undefined;
-}
-
 const historyBatch = 1000;
 
 export class WatchHub {
-  readonly #subscribers = new Set<Subscriber>();
+  readonly #subscribers = new Subscribers();
 
   constructor(private readonly history: WatchHistory) {}
 
@@ -37,22 +28,12 @@ export class WatchHub {
 
   /** Publish the events of revisions up to position (events may be empty: progress only). */
   publish(events: readonly StoreEvent[], position: number): void {
-    for (const sub of this.#subscribers) {
-      const mine = sub.prefix === '' ? events.slice() : events.filter((ev) => eventKey(ev).startsWith(sub.prefix));
-      if (mine.length > 0) sub.batches.push(mine);
-      sub.progress = Math.max(sub.progress, position);
-      sub.wake?.();
-    }
+    this.#subscribers.publish(events, position);
   }
 
   /** End every watcher: normally (failure undefined) or by throwing failure from its iterator. */
   endAll(failure?: Error): void {
-    for (const sub of this.#subscribers) {
-      sub.ended = true;
-      sub.failure = failure;
-      sub.wake?.();
-    }
-    this.#subscribers.clear();
+    this.#subscribers.endAll(failure);
   }
 
   watch(opts: WatchOptions): AsyncIterable<StoreEvent[]> {
@@ -76,35 +57,11 @@ export class WatchHub {
       if (events.length > 0) yield events;
     }
     // Synchronously after the last history read: from here on the live feed carries every revision > position.
-    const sub: Subscriber = { prefix, batches: [], progress: position, wake: undefined, ended: false, failure: undefined };
-    this.#subscribers.add(sub);
-    const onAbort = (): void => sub.wake?.();
-    signal.addEventListener('abort', onAbort, { once: true });
-    let reported = 0;
+    const sub = this.#subscribers.subscribe(prefix, position, signal);
     try {
-      for (;;) {
-        if (signal.aborted) return;
-        const batch = sub.batches.shift();
-        if (batch) {
-          const wanted = batch.filter((ev) => eventRevision(ev) > afterRevision);
-          if (wanted.length > 0) yield wanted;
-          continue;
-        }
-        if (sub.failure) throw sub.failure;
-        if (sub.ended) return;
-        if (onProgress && sub.progress > reported) {
-          reported = sub.progress;
-          onProgress(reported);
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          sub.wake = resolve;
-        });
-        sub.wake = undefined;
-      }
+      yield* sub.events(afterRevision, onProgress);
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.#subscribers.delete(sub);
+      sub.close();
     }
   }
 }

@@ -8,19 +8,11 @@
 // its own, then switches to what the feed queued meanwhile: no revision is lost or repeated.
 // When the feed's member fails, the feed reopens on the next member from position + 1.
 import { eventRevision } from '../keys.js';
+import { Subscribers } from '../subscribers.js';
 import { StorageError } from '../types.js';
 import type { KeyValue, StoreEvent, WatchOptions } from '../types.js';
 import type { EtcdClient, RawKeyValue, WatchEvent, WatchResponse } from './client.js';
 import type { KeyLayout } from './key-layout.js';
-
-interface Subscriber {
-  prefix: string;
-  batches: StoreEvent[][];
-  progress: number;
-  wake: (() => void) | undefined;
-  ended: boolean;
-  failure: Error | undefined;
-}
 
 const allKeys = Buffer.from([0]);
 const reconnectDelayMs = 300;
@@ -95,7 +87,7 @@ function runWatchStream(
 }
 
 export class EtcdWatchFeed {
-  readonly #subscribers = new Set<Subscriber>();
+  readonly #subscribers = new Subscribers();
   readonly #stop = new AbortController();
   #position: number;
   /** The highest compaction revision etcd has reported to a watch. */
@@ -133,7 +125,7 @@ export class EtcdWatchFeed {
 
   async close(): Promise<void> {
     this.#stop.abort();
-    this.#endAll();
+    this.#subscribers.endAll();
     await this.#running;
   }
 
@@ -151,7 +143,7 @@ export class EtcdWatchFeed {
         // History the feed had not received yet is gone: its watchers cannot continue without a gap.
         this.#compactedSeen = Math.max(this.#compactedSeen, compacted);
         const failure = new StorageError('Compacted', '', `etcd compacted revision ${this.#position + 1} before the watch received it`, compacted);
-        this.#endAll(failure);
+        this.#subscribers.endAll(failure);
         this.#position = Math.max(this.#position, await this.currentRevision().catch(() => compacted - 1));
         continue;
       }
@@ -167,21 +159,7 @@ export class EtcdWatchFeed {
     if (position <= this.#position) return; // already seen (a resumed watch never repeats, but be safe)
     const events = toStoreEvents(this.layout, res.events.filter((ev) => Number(ev.kv.mod_revision) > this.#position));
     this.#position = position;
-    for (const sub of this.#subscribers) {
-      const mine = events.filter((ev) => (ev.type === 'put' ? ev.kv.key : ev.key).startsWith(sub.prefix));
-      if (mine.length > 0) sub.batches.push(mine);
-      sub.progress = position;
-      sub.wake?.();
-    }
-  }
-
-  #endAll(failure?: Error): void {
-    for (const sub of this.#subscribers) {
-      sub.ended = true;
-      sub.failure = failure;
-      sub.wake?.();
-    }
-    this.#subscribers.clear();
+    this.#subscribers.publish(events, position);
   }
 
   /** Replays (after, upTo] under prefix from etcd's history; throws Compacted when that history is gone. */
@@ -244,11 +222,7 @@ export class EtcdWatchFeed {
     if (signal.aborted) return;
     // Subscribe first: whatever the feed receives from here on is queued while history is replayed.
     const replayUpTo = this.#position;
-    const sub: Subscriber = { prefix, batches: [], progress: replayUpTo, wake: undefined, ended: false, failure: undefined };
-    this.#subscribers.add(sub);
-    const onAbort = (): void => sub.wake?.();
-    signal.addEventListener('abort', onAbort, { once: true });
-    let reported = 0;
+    const sub = this.#subscribers.subscribe(prefix, replayUpTo, signal);
     try {
       if (afterRevision < replayUpTo) {
         if (afterRevision < this.#compactedSeen) {
@@ -256,29 +230,9 @@ export class EtcdWatchFeed {
         }
         for await (const batch of this.#history(prefix, afterRevision, replayUpTo, signal)) yield batch;
       }
-      for (;;) {
-        if (signal.aborted) return;
-        const batch = sub.batches.shift();
-        if (batch) {
-          const wanted = batch.filter((ev) => eventRevision(ev) > afterRevision);
-          if (wanted.length > 0) yield wanted;
-          continue;
-        }
-        if (sub.failure) throw sub.failure;
-        if (sub.ended) return;
-        if (onProgress && sub.progress > reported) {
-          reported = sub.progress;
-          onProgress(reported);
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          sub.wake = resolve;
-        });
-        sub.wake = undefined;
-      }
+      yield* sub.events(afterRevision, onProgress);
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.#subscribers.delete(sub);
+      sub.close();
     }
   }
 }
