@@ -18,6 +18,7 @@ import { backendAgent, resolveBackend, type ProxyClientCertificate, type Service
 import { resourcesFromDiscovery } from './discovery.js';
 import { desiredLocalAPIServices, localAPIServiceObject, localSpecDiffers } from './local-apiservices.js';
 import { plainError, proxyToBackend } from './proxy.js';
+import { serialQueue } from '../serial-queue.js';
 
 export interface AggregatorDeps {
   registry: ResourceRegistry;
@@ -77,10 +78,9 @@ function groupVersionOf(info: RequestInfo): { group: string; version: string } |
 export function startAggregator(deps: AggregatorDeps): Aggregator {
   const log = deps.log ?? ((l: string) => process.stderr.write(`aggregator: ${l}\n`));
   const stop = new AbortController();
+  const enqueue = serialQueue(reconcile, stop.signal, log);
   const current = new Map<string, APIService>();
   const backends = new Map<string, Backend>();
-  const queue = new Set<string>();
-  let running = false;
   let apiservices: Store | undefined;
   let services: Store | undefined;
   let endpoints: Store | undefined;
@@ -89,32 +89,6 @@ export function startAggregator(deps: AggregatorDeps): Aggregator {
     service: async (ns, name) => services?.get(ns, name).catch(() => undefined),
     endpoints: async (ns, name) => endpoints?.get(ns, name).catch(() => undefined),
   };
-
-  function enqueue(name: string): void {
-    if (stop.signal.aborted) return;
-    queue.add(name);
-    if (!running) void drain();
-  }
-
-  async function drain(): Promise<void> {
-    running = true;
-    try {
-      while (queue.size > 0 && !stop.signal.aborted) {
-        const [name] = queue;
-        if (name === undefined) break;
-        queue.delete(name);
-        try {
-          await reconcile(name);
-        } catch (e) {
-          if (stop.signal.aborted) return;
-          log(`${name}: ${e instanceof Error ? e.message : String(e)}`);
-          setTimeout(() => enqueue(name), 1000).unref();
-        }
-      }
-    } finally {
-      running = false;
-    }
-  }
 
   function backendFor(name: string, s: APIService): Backend {
     const key = JSON.stringify([s.spec?.caBundle ?? '', s.spec?.insecureSkipTLSVerify === true]);

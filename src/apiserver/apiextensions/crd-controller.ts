@@ -14,6 +14,7 @@ import { customResourceStrategy } from '../../registry/index.js';
 import type { Strategy } from '../../registry/strategy.js';
 import type { Store } from '../../registry/store.js';
 import type { StoreRegistry } from '../stores.js';
+import { serialQueue } from '../serial-queue.js';
 
 export interface CrdControllerDeps {
   registry: ResourceRegistry;
@@ -31,9 +32,8 @@ export interface CrdController {
 export function startCrdController(deps: CrdControllerDeps): CrdController {
   const log = deps.log ?? ((l: string) => process.stderr.write(`crd-controller: ${l}\n`));
   const stop = new AbortController();
+  const enqueue = serialQueue(reconcile, stop.signal, log);
   const current = new Map<string, CustomResourceDefinition>();
-  const queue = new Set<string>();
-  let running = false;
   let store: Store | undefined;
 
   deps.stores.setStrategyProvider((resource) => strategyOf(resource));
@@ -50,31 +50,6 @@ export function startCrdController(deps: CrdControllerDeps): CrdController {
         throw new StatusError(makeStatus('MethodNotAllowed', 'create not allowed while custom resource definition is terminating'));
       },
     };
-  }
-
-  function enqueue(name: string): void {
-    queue.add(name);
-    if (!running) void drain();
-  }
-
-  async function drain(): Promise<void> {
-    running = true;
-    try {
-      while (queue.size > 0 && !stop.signal.aborted) {
-        const [name] = queue;
-        if (name === undefined) break;
-        queue.delete(name);
-        try {
-          await reconcile(name);
-        } catch (e) {
-          if (stop.signal.aborted) return;
-          log(`${name}: ${e instanceof Error ? e.message : String(e)}`);
-          setTimeout(() => enqueue(name), 1000).unref();
-        }
-      }
-    } finally {
-      running = false;
-    }
   }
 
   async function reconcile(name: string): Promise<void> {
