@@ -34,126 +34,98 @@ function isCpuUtilization(m: Obj): boolean {
   return str(m.type) === 'Resource' && str(get(m, 'resource', 'name')) === 'cpu' && typeof get(m, 'resource', 'target', 'averageUtilization') === 'number';
 }
 
-// ---- v2 → v1's MetricSpec / MetricStatus (the v2beta1 shape) ----
+// ---- v1's MetricSpec / MetricStatus (the v2beta1 shape) ↔ v2, as tables walked either way ----
 
-function specToV1(m: Obj): Obj {
-  const type = str(m.type);
-  const target = (src: unknown) => asObj(get(src, 'target')) ?? {};
-  switch (type) {
-    case 'Resource': {
-      const r = asObj(m.resource) ?? {};
-      return { type, resource: clean({ name: r.name, targetAverageUtilization: target(r).averageUtilization, targetAverageValue: copy(target(r).averageValue) }) };
-    }
-    case 'ContainerResource': {
-      const r = asObj(m.containerResource) ?? {};
-      return { type, containerResource: clean({ name: r.name, targetAverageUtilization: target(r).averageUtilization, targetAverageValue: copy(target(r).averageValue), container: r.container }) };
-    }
-    case 'Pods': {
-      const p = asObj(m.pods) ?? {};
-      return { type, pods: clean({ metricName: get(p, 'metric', 'name'), targetAverageValue: copy(target(p).averageValue), selector: copy(get(p, 'metric', 'selector')) }) };
-    }
-    case 'Object': {
-      const o = asObj(m.object) ?? {};
-      return { type, object: clean({ target: copy(o.describedObject), metricName: get(o, 'metric', 'name'), targetValue: copy(target(o).value), selector: copy(get(o, 'metric', 'selector')), averageValue: copy(target(o).averageValue) }) };
-    }
-    case 'External': {
-      const e = asObj(m.external) ?? {};
-      return { type, external: clean({ metricName: get(e, 'metric', 'name'), metricSelector: copy(get(e, 'metric', 'selector')), targetValue: copy(target(e).value), targetAverageValue: copy(target(e).averageValue) }) };
-    }
-    default:
-      return { type };
-  }
+/** A v1 field name and where v2 keeps the same value. */
+type FieldPairs = readonly (readonly [v1: string, v2: readonly string[]])[];
+
+interface MetricShape {
+  /** The member holding the source (the same name in both versions). */
+  member: string;
+  spec: FieldPairs;
+  status: FieldPairs;
+  /** v2's target.type, which v1 leaves implicit in which of its fields is set. */
+  targetType(target: Obj): string;
+  /** v2 always has these objects, even empty. */
+  required: readonly string[];
 }
 
-function specFromV1(m: Obj): Obj {
+const given = (v: unknown): boolean => v !== undefined && v !== null;
+
+const resourceShape = (member: string, extra: FieldPairs): MetricShape => ({
+  member,
+  spec: [['name', ['name']], ['targetAverageUtilization', ['target', 'averageUtilization']], ['targetAverageValue', ['target', 'averageValue']], ...extra],
+  status: [['name', ['name']], ['currentAverageUtilization', ['current', 'averageUtilization']], ['currentAverageValue', ['current', 'averageValue']], ...extra],
+  targetType: (t) => (given(t.averageUtilization) ? 'Utilization' : 'AverageValue'),
+  required: [],
+});
+
+const metricShapes = new Map<string, MetricShape>([
+  ['Resource', resourceShape('resource', [])],
+  ['ContainerResource', resourceShape('containerResource', [['container', ['container']]])],
+  ['Pods', {
+    member: 'pods',
+    spec: [['metricName', ['metric', 'name']], ['targetAverageValue', ['target', 'averageValue']], ['selector', ['metric', 'selector']]],
+    status: [['metricName', ['metric', 'name']], ['currentAverageValue', ['current', 'averageValue']], ['selector', ['metric', 'selector']]],
+    targetType: () => 'AverageValue',
+    required: ['metric'],
+  }],
+  ['Object', {
+    member: 'object',
+    spec: [['target', ['describedObject']], ['metricName', ['metric', 'name']], ['targetValue', ['target', 'value']], ['selector', ['metric', 'selector']], ['averageValue', ['target', 'averageValue']]],
+    status: [['target', ['describedObject']], ['metricName', ['metric', 'name']], ['currentValue', ['current', 'value']], ['selector', ['metric', 'selector']], ['averageValue', ['current', 'averageValue']]],
+    targetType: (t) => (given(t.averageValue) ? 'AverageValue' : 'Value'),
+    required: ['describedObject', 'metric'],
+  }],
+  ['External', {
+    member: 'external',
+    spec: [['metricName', ['metric', 'name']], ['metricSelector', ['metric', 'selector']], ['targetValue', ['target', 'value']], ['targetAverageValue', ['target', 'averageValue']]],
+    status: [['metricName', ['metric', 'name']], ['metricSelector', ['metric', 'selector']], ['currentValue', ['current', 'value']], ['currentAverageValue', ['current', 'averageValue']]],
+    targetType: (t) => (given(t.value) ? 'Value' : 'AverageValue'),
+    required: ['metric'],
+  }],
+]);
+
+function metricToV1(m: Obj, part: 'spec' | 'status'): Obj {
   const type = str(m.type);
-  switch (type) {
-    case 'Resource':
-    case 'ContainerResource': {
-      const key = type === 'Resource' ? 'resource' : 'containerResource';
-      const r = asObj(getOwn(m, key)) ?? {};
-      const utilization = r.targetAverageUtilization;
-      const target = utilization !== undefined && utilization !== null
-        ? { type: 'Utilization', averageUtilization: utilization }
-        : clean({ type: 'AverageValue', averageValue: copy(r.targetAverageValue) });
-      return { type, [key]: clean({ name: r.name, ...(type === 'ContainerResource' ? { container: r.container } : {}), target }) };
-    }
-    case 'Pods': {
-      const p = asObj(m.pods) ?? {};
-      return { type, pods: { metric: clean({ name: p.metricName, selector: copy(p.selector) }), target: clean({ type: 'AverageValue', averageValue: copy(p.targetAverageValue) }) } };
-    }
-    case 'Object': {
-      const o = asObj(m.object) ?? {};
-      const target = o.averageValue !== undefined && o.averageValue !== null
-        ? clean({ type: 'AverageValue', averageValue: copy(o.averageValue), value: copy(o.targetValue) })
-        : clean({ type: 'Value', value: copy(o.targetValue) });
-      return { type, object: { describedObject: copy(o.target) ?? {}, metric: clean({ name: o.metricName, selector: copy(o.selector) }), target } };
-    }
-    case 'External': {
-      const e = asObj(m.external) ?? {};
-      const target = e.targetValue !== undefined && e.targetValue !== null
-        ? clean({ type: 'Value', value: copy(e.targetValue), averageValue: copy(e.targetAverageValue) })
-        : clean({ type: 'AverageValue', averageValue: copy(e.targetAverageValue) });
-      return { type, external: { metric: clean({ name: e.metricName, selector: copy(e.metricSelector) }), target } };
-    }
-    default:
-      return { type };
+  const shape = metricShapes.get(type);
+  if (!shape) return { type };
+  const source = asObj(getOwn(m, shape.member)) ?? {};
+  const out: Obj = {};
+  for (const [field, path] of shape[part]) {
+    const v = get(source, ...path);
+    if (v !== undefined) setOwn(out, field, copy(v));
   }
+  return { type, [shape.member]: out };
 }
 
-function statusToV1(m: Obj): Obj {
+function metricFromV1(m: Obj, part: 'spec' | 'status'): Obj {
   const type = str(m.type);
-  const cur = (src: unknown) => asObj(get(src, 'current')) ?? {};
-  switch (type) {
-    case 'Resource': {
-      const r = asObj(m.resource) ?? {};
-      return { type, resource: clean({ name: r.name, currentAverageUtilization: cur(r).averageUtilization, currentAverageValue: copy(cur(r).averageValue) }) };
+  const shape = metricShapes.get(type);
+  if (!shape) return { type };
+  const source = asObj(getOwn(m, shape.member)) ?? {};
+  const out: Obj = {};
+  for (const [field, path] of shape[part]) {
+    const v = getOwn(source, field);
+    if (!given(v)) continue;
+    let at = out;
+    for (const key of path.slice(0, -1)) {
+      let next = asObj(getOwn(at, key));
+      if (!next) {
+        next = {};
+        setOwn(at, key, next);
+      }
+      at = next;
     }
-    case 'ContainerResource': {
-      const r = asObj(m.containerResource) ?? {};
-      return { type, containerResource: clean({ name: r.name, currentAverageUtilization: cur(r).averageUtilization, currentAverageValue: copy(cur(r).averageValue), container: r.container }) };
-    }
-    case 'Pods': {
-      const p = asObj(m.pods) ?? {};
-      return { type, pods: clean({ metricName: get(p, 'metric', 'name'), currentAverageValue: copy(cur(p).averageValue), selector: copy(get(p, 'metric', 'selector')) }) };
-    }
-    case 'Object': {
-      const o = asObj(m.object) ?? {};
-      return { type, object: clean({ target: copy(o.describedObject), metricName: get(o, 'metric', 'name'), currentValue: copy(cur(o).value), selector: copy(get(o, 'metric', 'selector')), averageValue: copy(cur(o).averageValue) }) };
-    }
-    case 'External': {
-      const e = asObj(m.external) ?? {};
-      return { type, external: clean({ metricName: get(e, 'metric', 'name'), metricSelector: copy(get(e, 'metric', 'selector')), currentValue: copy(cur(e).value), currentAverageValue: copy(cur(e).averageValue) }) };
-    }
-    default:
-      return { type };
+    setOwn(at, path[path.length - 1] ?? '', copy(v));
   }
-}
-
-function statusFromV1(m: Obj): Obj {
-  const type = str(m.type);
-  switch (type) {
-    case 'Resource':
-    case 'ContainerResource': {
-      const key = type === 'Resource' ? 'resource' : 'containerResource';
-      const r = asObj(getOwn(m, key)) ?? {};
-      return { type, [key]: clean({ name: r.name, ...(type === 'ContainerResource' ? { container: r.container } : {}), current: clean({ averageUtilization: r.currentAverageUtilization, averageValue: copy(r.currentAverageValue) }) }) };
-    }
-    case 'Pods': {
-      const p = asObj(m.pods) ?? {};
-      return { type, pods: { metric: clean({ name: p.metricName, selector: copy(p.selector) }), current: clean({ averageValue: copy(p.currentAverageValue) }) } };
-    }
-    case 'Object': {
-      const o = asObj(m.object) ?? {};
-      return { type, object: { describedObject: copy(o.target) ?? {}, metric: clean({ name: o.metricName, selector: copy(o.selector) }), current: clean({ value: copy(o.currentValue), averageValue: copy(o.averageValue) }) } };
-    }
-    case 'External': {
-      const e = asObj(m.external) ?? {};
-      return { type, external: { metric: clean({ name: e.metricName, selector: copy(e.metricSelector) }), current: clean({ value: copy(e.currentValue), averageValue: copy(e.currentAverageValue) }) } };
-    }
-    default:
-      return { type };
+  const slot = part === 'spec' ? 'target' : 'current';
+  for (const key of [...shape.required, slot]) if (!asObj(getOwn(out, key))) setOwn(out, key, {});
+  if (part === 'spec') {
+    const target = asObj(out.target) ?? {};
+    out.target = { type: shape.targetType(target), ...target };
   }
+  return { type, [shape.member]: out };
 }
 
 // ---- behavior in the annotation: Go field names ----
@@ -208,12 +180,12 @@ export function hpaToV1(obj: Readonly<KubeObject>): KubeObject {
   const annotations = withoutRoundTrip(obj.metadata.annotations) ?? {};
   const metrics = objects(spec.metrics);
   const others = metrics.filter((m) => !isCpuUtilization(m));
-  if (others.length > 0) setOwn(annotations, metricsAnnotation, JSON.stringify(others.map(specToV1)));
+  if (others.length > 0) setOwn(annotations, metricsAnnotation, JSON.stringify(others.map((m) => metricToV1(m, 'spec'))));
   if (spec.behavior !== undefined && spec.behavior !== null) {
     setOwn(annotations, behaviorAnnotation, JSON.stringify({ ScaleUp: rulesToGo(get(spec.behavior, 'scaleUp')), ScaleDown: rulesToGo(get(spec.behavior, 'scaleDown')) }));
   }
   const currentMetrics = objects(status?.currentMetrics);
-  if (currentMetrics.length > 0) setOwn(annotations, currentMetricsAnnotation, JSON.stringify(currentMetrics.map(statusToV1)));
+  if (currentMetrics.length > 0) setOwn(annotations, currentMetricsAnnotation, JSON.stringify(currentMetrics.map((m) => metricToV1(m, 'status'))));
   const conditions = objects(status?.conditions);
   if (conditions.length > 0) setOwn(annotations, conditionsAnnotation, JSON.stringify(conditions));
 
@@ -249,7 +221,7 @@ export function hpaFromV1(obj: Readonly<KubeObject>): KubeObject {
     metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: spec.targetCPUUtilizationPercentage } } });
   }
   const others = parseAnnotation(annotations, metricsAnnotation);
-  if (Array.isArray(others)) metrics.push(...objects(others).map(specFromV1));
+  if (Array.isArray(others)) metrics.push(...objects(others).map((m) => metricFromV1(m, 'spec')));
   if (metrics.length === 0) metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: defaultCPUUtilization } } });
   const behavior = asObj(parseAnnotation(annotations, behaviorAnnotation));
   out.spec = clean({
@@ -263,7 +235,7 @@ export function hpaFromV1(obj: Readonly<KubeObject>): KubeObject {
   if (status) {
     let currentMetrics: Obj[] | null = null;
     const annotated = parseAnnotation(annotations, currentMetricsAnnotation);
-    if (Array.isArray(annotated)) currentMetrics = objects(annotated).map(statusFromV1);
+    if (Array.isArray(annotated)) currentMetrics = objects(annotated).map((m) => metricFromV1(m, 'status'));
     else if (typeof status.currentCPUUtilizationPercentage === 'number') {
       currentMetrics = [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: status.currentCPUUtilizationPercentage } } }];
     }

@@ -133,3 +133,46 @@ test('conversion keeps status metrics and conditions across v1', () => {
   assert.deepEqual(one.status, { currentReplicas: 2, desiredReplicas: 2, currentCPUUtilizationPercentage: 30 });
   assert.deepEqual(hpaFromV1(one), stored);
 });
+
+test('every metric source survives v2 → v1 → v2, in spec and status', () => {
+  const selector = { matchLabels: { app: 'web' } };
+  const described = { kind: 'Ingress', name: 'main', apiVersion: 'networking.k8s.io/v1' };
+  const stored = {
+    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x', namespace: 'n' },
+    spec: {
+      scaleTargetRef: { kind: 'Deployment', name: 'x' }, minReplicas: 1, maxReplicas: 9,
+      metrics: [
+        { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } },
+        { type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', target: { type: 'Utilization', averageUtilization: 60 } } },
+        { type: 'Pods', pods: { metric: { name: 'qps', selector }, target: { type: 'AverageValue', averageValue: '10' } } },
+        { type: 'Object', object: { describedObject: described, metric: { name: 'rps' }, target: { type: 'Value', value: '2k' } } },
+        { type: 'Object', object: { describedObject: described, metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '50' } } },
+        { type: 'External', external: { metric: { name: 'queue', selector }, target: { type: 'Value', value: '30' } } },
+        { type: 'External', external: { metric: { name: 'queue' }, target: { type: 'AverageValue', averageValue: '3' } } },
+      ],
+    },
+    status: {
+      currentReplicas: 2, desiredReplicas: 3,
+      currentMetrics: [
+        { type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', current: { averageUtilization: 70, averageValue: '70m' } } },
+        { type: 'Pods', pods: { metric: { name: 'qps', selector }, current: { averageValue: '12' } } },
+        { type: 'Object', object: { describedObject: described, metric: { name: 'rps' }, current: { value: '2500', averageValue: '40' } } },
+        { type: 'External', external: { metric: { name: 'queue', selector }, current: { value: '31', averageValue: '4' } } },
+      ],
+    },
+  };
+  const one = hpaToV1(stored);
+  const annotations = one.metadata.annotations ?? {};
+  assert.deepEqual(JSON.parse(annotations['autoscaling.alpha.kubernetes.io/metrics'] ?? '')[3], { type: 'Object', object: { target: described, metricName: 'rps', targetValue: '2k' } });
+  assert.deepEqual(JSON.parse(annotations['autoscaling.alpha.kubernetes.io/current-metrics'] ?? '')[3], { type: 'External', external: { metricName: 'queue', metricSelector: selector, currentValue: '31', currentAverageValue: '4' } });
+  assert.deepEqual(hpaFromV1(one), stored);
+});
+
+test('a metric source of an unknown type or with prototype keys converts to its type alone', () => {
+  const one = hpaFromV1({
+    apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x', annotations: { 'autoscaling.alpha.kubernetes.io/metrics': '[{"type":"__proto__","__proto__":{"x":1}},{"type":"Pods","pods":{"__proto__":{"metricName":"m"}}}]' } },
+    spec: { scaleTargetRef: { kind: 'Deployment', name: 'x' }, maxReplicas: 2 },
+  });
+  assert.deepEqual((one.spec as { metrics: unknown[] }).metrics, [{ type: '__proto__' }, { type: 'Pods', pods: { metric: {}, target: { type: 'AverageValue' } } }]);
+  assert.equal(({} as Record<string, unknown>)['x'], undefined);
+});
