@@ -4,11 +4,10 @@ import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import { isNotFound } from '../../client/api-error.js';
 import type { Command } from '../command.js';
-import { CliError, UsageError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
-import { bytesOf, cpuCell, memoryCell, milliCores, parseSortBy, percentCell, sortRows } from './top-format.js';
-
-const metricsBase = '/apis/metrics.k8s.io/v1beta1';
+import { metricsBase, parseTopTarget, topFlags } from './top-args.js';
+import { bytesOf, cpuCell, memoryCell, milliCores, percentCell, sortRows } from './top-format.js';
 
 function usageOf(m: KubeObject): Record<string, unknown> {
   return isRecord(m['usage']) ? m['usage'] : {};
@@ -27,30 +26,19 @@ export const command: Command = {
   ].join('\n'),
   usage: 'top node [NAME | -l label] [options]',
   flags: [
-    { name: 'no-headers', kind: 'bool', usage: 'Leave out the header line.' },
-    { name: 'selector', short: 'l', kind: 'string', usage: 'Label selector the nodes must match (e.g. -l key1=value1,key2=value2).' },
+    ...topFlags('nodes'),
     { name: 'show-capacity', kind: 'bool', usage: 'Compare usage with the node\'s capacity instead of its allocatable resources.' },
-    { name: 'sort-by', kind: 'string', usage: 'Order the nodes by cpu or memory, largest first.' },
   ],
   async run(ctx, args) {
     const f = args.flags;
-    if (args.positionals.length > 1) throw new UsageError('at most one node name may be given', ctx.path);
-    const name = args.positionals[0] ?? '';
-    const selector = f.string('selector');
-    if (name && selector) throw new UsageError('only one of NAME or --selector can be provided', ctx.path);
-    let sortBy;
-    try {
-      sortBy = parseSortBy(f.string('sort-by'));
-    } catch (e) {
-      throw new CliError(e instanceof Error ? e.message : String(e));
-    }
+    const { name, query, sortBy, noHeaders } = parseTopTarget(ctx, args, 'node');
     const client = await ctx.factory.client();
     const signal = ctx.factory.signal;
     let metrics: KubeObject[];
     try {
       metrics = name
         ? [await client.get(`${metricsBase}/nodes/${encodeURIComponent(name)}`, { signal })]
-        : (await client.list(`${metricsBase}/nodes`, { signal, ...(selector ? { query: { labelSelector: selector } } : {}) })).items;
+        : (await client.list(`${metricsBase}/nodes`, { signal, query })).items;
     } catch (e) {
       if (isNotFound(e) && !name) throw new CliError('Metrics API not available');
       throw e;
@@ -58,7 +46,7 @@ export const command: Command = {
     if (metrics.length === 0) throw new CliError('metrics not available yet');
     const nodes = name
       ? [await client.get(`/api/v1/nodes/${encodeURIComponent(name)}`, { signal })]
-      : (await client.list('/api/v1/nodes', { signal, ...(selector ? { query: { labelSelector: selector } } : {}) })).items;
+      : (await client.list('/api/v1/nodes', { signal, query })).items;
     const field = f.bool('show-capacity') ? 'capacity' : 'allocatable';
     const totals = new Map<string, Record<string, unknown>>();
     for (const n of nodes) {
@@ -74,6 +62,6 @@ export const command: Command = {
     const measured = new Set(metrics.map((m) => m.metadata.name));
     for (const n of nodes) if (!measured.has(n.metadata.name)) rows.push([n.metadata.name ?? '', '<unknown>', '<unknown>', '<unknown>', '<unknown>']);
     const header = ['NAME', 'CPU(cores)', 'CPU(%)', 'MEMORY(bytes)', 'MEMORY(%)'];
-    ctx.io.stdout.write(tabulate(f.bool('no-headers') ? rows : [header, ...rows]));
+    ctx.io.stdout.write(tabulate(noHeaders ? rows : [header, ...rows]));
   },
 };

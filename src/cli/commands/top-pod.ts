@@ -3,11 +3,10 @@ import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import { isNotFound } from '../../client/api-error.js';
 import type { Command } from '../command.js';
-import { CliError, UsageError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
-import { bytesOf, cpuCell, memoryCell, milliCores, parseSortBy, sortRows } from './top-format.js';
-
-const metricsBase = '/apis/metrics.k8s.io/v1beta1';
+import { metricsBase, parseTopTarget, topFlags } from './top-args.js';
+import { bytesOf, cpuCell, memoryCell, milliCores, sortRows } from './top-format.js';
 
 interface ContainerUsage {
   name: string;
@@ -43,25 +42,14 @@ export const command: Command = {
   ].join('\n'),
   usage: 'top pod [NAME | -l label] [options]',
   flags: [
+    ...topFlags('pods'),
     { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'Show the pods of every namespace.' },
     { name: 'containers', kind: 'bool', usage: 'One line per container instead of per pod.' },
-    { name: 'no-headers', kind: 'bool', usage: 'Leave out the header line.' },
-    { name: 'selector', short: 'l', kind: 'string', usage: 'Label selector the pods must match (e.g. -l key1=value1,key2=value2).' },
-    { name: 'sort-by', kind: 'string', usage: 'Order the pods by cpu or memory, largest first.' },
     { name: 'sum', kind: 'bool', usage: 'Add a line with the total of the lines shown.' },
   ],
   async run(ctx, args) {
     const f = args.flags;
-    if (args.positionals.length > 1) throw new UsageError('at most one pod name may be given', ctx.path);
-    const name = args.positionals[0] ?? '';
-    const selector = f.string('selector');
-    if (name && selector) throw new UsageError('only one of NAME or --selector can be provided', ctx.path);
-    let sortBy;
-    try {
-      sortBy = parseSortBy(f.string('sort-by'));
-    } catch (e) {
-      throw new CliError(e instanceof Error ? e.message : String(e));
-    }
+    const { name, query, sortBy, noHeaders } = parseTopTarget(ctx, args, 'pod');
     const all = f.bool('all-namespaces') && !name;
     const { namespace } = await ctx.factory.namespace();
     const client = await ctx.factory.client();
@@ -71,7 +59,7 @@ export const command: Command = {
     try {
       metrics = name
         ? [await client.get(`${metricsBase}${scope}/pods/${encodeURIComponent(name)}`, { signal })]
-        : (await client.list(`${metricsBase}${scope}/pods`, { signal, ...(selector ? { query: { labelSelector: selector } } : {}) })).items;
+        : (await client.list(`${metricsBase}${scope}/pods`, { signal, query })).items;
     } catch (e) {
       if (!isNotFound(e)) throw e;
       if (!name) throw new CliError('Metrics API not available');
@@ -80,7 +68,7 @@ export const command: Command = {
       throw new CliError(`Metrics not available for pod ${namespace}/${pod.metadata.name ?? name}, age: ${age(pod, ctx.factory.now())}`);
     }
     if (metrics.length === 0) {
-      const pods = await client.list(`/api/v1${scope}/pods`, { signal, ...(selector ? { query: { labelSelector: selector } } : {}) });
+      const pods = await client.list(`/api/v1${scope}/pods`, { signal, query });
       if (pods.items.length > 0) throw new CliError('metrics not available yet');
       ctx.io.stderr.write(all ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`);
       return;
@@ -100,7 +88,7 @@ export const command: Command = {
       sum = { cpu: sum.cpu + t.cpu, memory: sum.memory + t.memory };
     }
     const header = [...(all ? ['NAMESPACE'] : []), ...(f.bool('containers') ? ['POD', 'NAME'] : ['NAME']), 'CPU(cores)', 'MEMORY(bytes)'];
-    const table = f.bool('no-headers') ? rows : [header, ...rows];
+    const table = noHeaders ? rows : [header, ...rows];
     if (f.bool('sum')) {
       const blanks = header.length - 2;
       table.push([...Array<string>(blanks).fill(''), '________', '________']);
