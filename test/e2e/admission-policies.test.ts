@@ -3,7 +3,7 @@
 // tables; validation texts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasKubectl, kubectlAsync, kubectlBinary, startCluster, type Cluster, type RunResult } from './harness.js';
+import { hasKubectl, kubectlAsync, kubectlBinary, startCluster, type Cluster, ok } from './harness.js';
 
 const skip = hasKubectl ? false : 'kubectl is not installed';
 let cluster: Cluster;
@@ -17,10 +17,6 @@ after(async () => {
   await cluster?.cleanup();
 });
 
-function ok(r: RunResult, what: string): string {
-  assert.equal(r.status, 0, `${what}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 const run = (args: string[], input?: string, binary?: string) => kubectlAsync(cluster, args, { ...(input !== undefined ? { input } : {}), ...(binary ? { binary } : {}) });
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { startCluster, kubectl, akubectl, kubectlBinary, hasKubectl, type Cluster } from './harness.js';
+import { startCluster, kubectl, akubectl, kubectlBinary, hasKubectl, type Cluster, ok } from './harness.js';
 
 let cluster: Cluster;
 
@@ -17,10 +17,6 @@ after(async () => {
   await cluster?.cleanup();
 });
 
-function ok(r: { status: number; stdout: string; stderr: string }, what: string): string {
-  assert.equal(r.status, 0, `${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
 
 function curl(args: string[]): { code: number; body: string } {
   const pki = join(cluster.dataDir, 'pki');

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { hasKubectl, kubectl, kubectlBinary, startCluster, type Cluster, type RunResult } from './harness.js';
+import { hasKubectl, kubectl, kubectlBinary, startCluster, type Cluster, ok } from './harness.js';
 
 const skip = hasKubectl ? false : 'kubectl is not installed';
 let cluster: Cluster;
@@ -22,10 +22,6 @@ after(async () => {
   await cluster?.cleanup();
 });
 
-function ok(r: RunResult, what: string): string {
-  assert.equal(r.status, 0, `${what}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 const crdYaml = (group: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { startCluster, kubectl, hasKubectl, type Cluster, type RunResult } from './harness.js';
+import { startCluster, kubectl, hasKubectl, type Cluster, ok } from './harness.js';
 
 const skip = hasKubectl ? false : 'kubectl is not installed';
 const work = mkdtempSync(join(tmpdir(), 'akube-e2e-enc-'));
@@ -61,10 +61,6 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function ok(r: RunResult, what: string): string {
-  assert.equal(r.status, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
 
 /** The latest row of every live secret in the database, read straight from the file while the server runs. */
 function storedSecrets(): Map<string, string> {

@@ -1,4 +1,5 @@
 // Starts a real `a-kube up` in a child process on a temporary data dir and a free port, and runs clients against it.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,6 +114,12 @@ function result(r: SpawnSyncReturns<string>): RunResult {
 }
 
 /** Runs the real kubectl (or one of kubectl.1.NN) against the cluster with the admin kubeconfig. */
+/** A command's stdout, after asserting that it exited 0 (the message names what failed and shows both streams). */
+export function ok(r: RunResult, what: string): string {
+  assert.equal(r.status, 0, `${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
 export function kubectl(cluster: Cluster, args: string[], opts: { binary?: string; input?: string; env?: Record<string, string> } = {}): RunResult {
   return result(
     spawnSync(opts.binary ?? 'kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], {

@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { encodeKubernetesProtobuf } from '../../src/api/protobuf/index.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/certs.js';
 import { signed } from '../fixtures/cert-chain.js';
-import { akubectl, hasKubectl, kubectl, startCluster, type Cluster } from './harness.js';
+import { akubectl, hasKubectl, kubectl, startCluster, type Cluster, ok } from './harness.js';
 
 const skip = hasKubectl ? false : 'kubectl is not installed';
 
@@ -66,10 +66,6 @@ function send(method: string, path: string, opts: { as?: Identity; headers?: Rec
   });
 }
 
-function ok(r: { status: number; stderr: string; stdout: string }, what: string): string {
-  assert.equal(r.status, 0, `${what}: ${r.stderr}`);
-  return r.stdout;
-}
 
 before(async () => {
   if (skip) return;

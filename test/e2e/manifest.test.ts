@@ -3,7 +3,7 @@
 // 1.32 and 1.27, printed with Kubernetes' columns, applied again unchanged, then pruned by label without an allow-list.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, kubectl, kubectlBinary, hasKubectl, type Cluster } from './harness.js';
+import { startCluster, kubectl, kubectlBinary, hasKubectl, type Cluster, ok } from './harness.js';
 
 let cluster: Cluster;
 const skip = hasKubectl ? false : 'kubectl is not installed';
@@ -15,10 +15,6 @@ after(async () => {
   await cluster?.cleanup();
 });
 
-function ok(r: { status: number; stdout: string; stderr: string }, what: string): string {
-  assert.equal(r.status, 0, `${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
 
 /** One application's manifest; `s` keeps two copies (one per kubectl) apart. */
 function manifest(s: string, without: string[] = []): string {

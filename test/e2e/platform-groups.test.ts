@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { akubectl, hasKubectl, kubectl, kubectlBinary, startCluster, type Cluster, type RunResult } from './harness.js';
+import { akubectl, hasKubectl, kubectl, kubectlBinary, startCluster, type Cluster, ok } from './harness.js';
 
 const skip = hasKubectl ? false : 'kubectl is not installed';
 const kubectl127 = kubectlBinary('1.27');
@@ -22,10 +22,6 @@ after(async () => {
   await cluster?.cleanup();
 });
 
-function ok(r: RunResult, what: string): string {
-  assert.equal(r.status, 0, `${what}: ${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
 
 async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@
 // driven by the real kubectl 1.32 and 1.27.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, kubectl, akubectl, kubectlBinary, hasKubectl, type Cluster } from './harness.js';
+import { startCluster, kubectl, akubectl, kubectlBinary, hasKubectl, type Cluster, ok } from './harness.js';
 
 let cluster: Cluster;
 const skip = hasKubectl ? false : 'kubectl is not installed';
@@ -14,10 +14,6 @@ after(async () => {
   await cluster?.cleanup();
 });
 
-function ok(r: { status: number; stdout: string; stderr: string }, what: string): string {
-  assert.equal(r.status, 0, `${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
 
 const networkingManifest = `
 apiVersion: networking.k8s.io/v1

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { akubectl, hasKubectl, kubectl, kubectlBinary, startCluster, type Cluster, type RunResult } from './harness.js';
+import { akubectl, hasKubectl, kubectl, kubectlBinary, startCluster, type Cluster, ok } from './harness.js';
 
 let cluster: Cluster;
 let dir: string;
@@ -22,10 +22,6 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function ok(r: RunResult, label: string): string {
-  assert.equal(r.status, 0, `${label}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 function file(name: string, text: string): string {
   const p = join(dir, name);

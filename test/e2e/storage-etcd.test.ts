@@ -8,7 +8,7 @@ import { etcdMissing, startEtcd, type RunningEtcd } from '../support/etcd.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entry, kubectl, repoRoot, startCluster, type Cluster } from './harness.js';
+import { entry, kubectl, repoRoot, startCluster, type Cluster, ok } from './harness.js';
 
 const missing = etcdMissing();
 const skip = missing && process.env['CI'] !== 'true' ? `skipped: ${missing}` : false;
@@ -25,10 +25,6 @@ after(async () => {
   await etcd?.stop();
 });
 
-function ok(r: { status: number; stdout: string; stderr: string }, what: string): string {
-  assert.equal(r.status, 0, `${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
 
 function k(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
   return kubectl(cluster as Cluster, args, input === undefined ? {} : { input });

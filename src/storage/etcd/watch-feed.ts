@@ -7,7 +7,6 @@
 // A watcher that starts before the feed's position first replays (afterRevision, position] from a watch of
 // its own, then switches to what the feed queued meanwhile: no revision is lost or repeated.
 // When the feed's member fails, the feed reopens on the next member from position + 1.
-import { eventRevision } from '../keys.js';
 import { Subscribers } from '../subscribers.js';
 import { StorageError } from '../types.js';
 import type { KeyValue, StoreEvent, WatchOptions } from '../types.js';
