@@ -53,8 +53,14 @@ after(async () => {
 
 const opts = { skip: hasKubectl ? false : 'kubectl is not on the PATH' };
 
-function pod(name: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}): string {
-  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', annotations }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
+function pod(name: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}, ownerReferences: unknown[] = []): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', annotations, ownerReferences }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
+}
+
+/** A mirror pod's owner reference: the node's own Node object, as the controller. */
+function ownedBy(node: string, o: { uid?: string; controller?: boolean } = {}): unknown[] {
+  const uid = o.uid ?? admin(['get', 'node', node, '-o', 'jsonpath={.metadata.uid}']).stdout;
+  return [{ apiVersion: 'v1', kind: 'Node', name: node, uid, controller: o.controller ?? true }];
 }
 
 test('a node cannot create a pod with a service account on itself, nor mint tokens that are not bound to its pods', opts, () => {
@@ -62,12 +68,21 @@ test('a node cannot create a pod with a service account on itself, nor mint toke
   assert.notEqual(own.status, 0);
   assert.match(own.stderr, new RegExp(`pods "escalate" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "${nodes[0]}" can only create mirror pods`));
 
-  const mirrorWithSecret = asNode(['create', '-f', '-'], pod('mirror-secret', { nodeName: nodes[0], volumes: [{ name: 's', secret: { secretName: 'anything' } }] }, { 'kubernetes.io/config.mirror': 'x' }));
-  assert.match(mirrorWithSecret.stderr, new RegExp(`node "${nodes[0]}" can not create pods that reference secrets`));
-  const mirrorElsewhere = asNode(['create', '-f', '-'], pod('mirror-elsewhere', { nodeName: nodes[1] }, { 'kubernetes.io/config.mirror': 'x' }));
-  assert.match(mirrorElsewhere.stderr, new RegExp(`node "${nodes[0]}" can only create pods with spec.nodeName set to itself`));
+  const mirrored = { 'kubernetes.io/config.mirror': 'x' };
+  const self = nodes[0]!;
+  const mirrorWithSecret = asNode(['create', '-f', '-'], pod('mirror-secret', { nodeName: self, volumes: [{ name: 's', secret: { secretName: 'anything' } }] }, mirrored, ownedBy(self)));
+  assert.match(mirrorWithSecret.stderr, new RegExp(`node "${self}" can not create pods that reference secrets`));
+  const mirrorElsewhere = asNode(['create', '-f', '-'], pod('mirror-elsewhere', { nodeName: nodes[1] }, mirrored, ownedBy(self)));
+  assert.match(mirrorElsewhere.stderr, new RegExp(`node "${self}" can only create pods with spec.nodeName set to itself`));
+  // a mirror pod must be controlled by the node's own Node object, with its current UID
+  const unowned = asNode(['create', '-f', '-'], pod('mirror-unowned', { nodeName: self }, mirrored));
+  assert.match(unowned.stderr, new RegExp(`pods "mirror-unowned" is forbidden: node "${self}" can only create pods with an owner reference set to itself`));
+  const notController = asNode(['create', '-f', '-'], pod('mirror-nc', { nodeName: self }, mirrored, ownedBy(self, { controller: false })));
+  assert.match(notController.stderr, new RegExp(`node "${self}" can only create pods with a controller owner reference set to itself`));
+  const staleUid = asNode(['create', '-f', '-'], pod('mirror-uid', { nodeName: self }, mirrored, ownedBy(self, { uid: '00000000-0000-0000-0000-000000000000' })));
+  assert.match(staleUid.stderr, new RegExp(`node ${self} UID mismatch: expected 00000000-0000-0000-0000-000000000000 got `));
   // a mirror pod of its own that references nothing is what a node may create
-  const mirror = asNode(['create', '-f', '-'], pod('mirror-ok', { nodeName: nodes[0] }, { 'kubernetes.io/config.mirror': 'x' }));
+  const mirror = asNode(['create', '-f', '-'], pod('mirror-ok', { nodeName: self }, mirrored, ownedBy(self)));
   assert.equal(mirror.status, 0, mirror.stderr);
 
   const unbound = asNode(['create', 'token', 'default', '-n', 'default']);
@@ -90,6 +105,17 @@ test('a node changes only its own Node and the status of pods bound to it; its a
   const other = asNode(['label', 'node', nodes[1]!, 'stolen=yes']);
   assert.notEqual(other.status, 0);
   assert.match(other.stderr, /forbidden/i);
+
+  // Its own Node: any label of its own domain, but not its taints nor the labels that steer workloads.
+  const self = nodes[0]!;
+  assert.equal(asNode(['label', 'node', self, 'example.com/rack=r1']).status, 0);
+  admin(['taint', 'node', self, 'dedicated=db:NoSchedule']);
+  const untaint = asNode(['taint', 'node', self, 'dedicated=db:NoSchedule-']);
+  assert.match(untaint.stderr, new RegExp(`nodes "${self}" is forbidden: node "${self}" is not allowed to modify taints`));
+  const restricted = asNode(['label', 'node', self, 'node-restriction.kubernetes.io/pci=yes', 'node-role.kubernetes.io/control-plane=']);
+  assert.match(restricted.stderr, new RegExp(`nodes "${self}" is forbidden: is not allowed to modify labels: node-restriction.kubernetes.io/pci, node-role.kubernetes.io/control-plane`));
+  assert.equal(asNode(['label', 'node', self, 'node.kubernetes.io/instance-type=big', 'topology.kubernetes.io/zone=z1']).status, 0);
+  admin(['taint', 'node', self, 'dedicated=db:NoSchedule-']);
 
   admin(['create', '-f', '-'], pod('theirs', { nodeName: nodes[1] }));
   const theirs = JSON.parse(admin(['get', 'pod', 'theirs', '-o', 'json']).stdout) as Record<string, unknown>;

@@ -1,5 +1,5 @@
-// NodeRestriction on a node's DELETE, lease and eviction requests (create/update of pods and nodes are driven
-// end to end in test/e2e/node-restriction.test.ts).
+// NodeRestriction on a node's requests: deletes, leases, evictions, its own Node (taints, labels), mirror pods' owner
+// references and node CSRs (create of pods and nodes are also driven end to end in test/e2e/node-restriction.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
@@ -64,3 +64,46 @@ for (const c of cases) {
     assert.equal(await refusal(c.run()), c.want);
   });
 }
+
+const taint = { key: 'dedicated', value: 'db', effect: 'NoSchedule' };
+const labelled = (labels: Record<string, string>, taints?: unknown[]): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels }, spec: taints ? { taints } : {} });
+const nodeUpdate = (now: KubeObject, before: KubeObject): AdmissionRequest => ({ ...write('UPDATE', nodes, now), oldObject: before });
+const csrs = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests', kind: 'CertificateSigningRequest' };
+
+const nodeCases: typeof cases = [
+  { name: 'register with the kubelet\'s own labels', run: () => plugin.validate?.(write('CREATE', nodes, labelled({ 'kubernetes.io/hostname': 'n1', 'kubernetes.io/os': 'linux', 'node.kubernetes.io/exclude-from-external-load-balancers': '', 'example.com/x': 'y' }), { name: '' })), want: 'allowed' },
+  { name: 'register with a node-restriction label', run: () => plugin.validate?.(write('CREATE', nodes, labelled({ 'node-restriction.kubernetes.io/pci': 'yes', 'a.node-restriction.kubernetes.io/b': '1' }), { name: '' })), want: '403 nodes "n1" is forbidden: node "n1" is not allowed to set the following labels: a.node-restriction.kubernetes.io/b, node-restriction.kubernetes.io/pci' },
+  { name: 'register as another node', run: () => plugin.validate?.(write('CREATE', nodes, node('n2'), { name: '' })), want: '403 nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"' },
+  { name: 'register with a configSource', run: () => plugin.validate?.(write('CREATE', nodes, { ...node('n1'), spec: { configSource: { configMap: {} } } })), want: '403 nodes "n1" is forbidden: node "n1" is not allowed to create pods with a non-nil configSource' },
+  { name: 'add a taint to itself', run: () => plugin.validate?.(nodeUpdate(labelled({}, [taint]), labelled({}))), want: '403 nodes "n1" is forbidden: node "n1" is not allowed to modify taints' },
+  { name: 'lift its own taint', run: () => plugin.validate?.(nodeUpdate(labelled({}), labelled({}, [taint]))), want: '403 nodes "n1" is forbidden: node "n1" is not allowed to modify taints' },
+  { name: 'an empty taint list is no taint', run: () => plugin.validate?.(nodeUpdate(labelled({}, []), labelled({}))), want: 'allowed' },
+  { name: 'keep an unchanged forbidden label while adding its own', run: () => plugin.validate?.(nodeUpdate(labelled({ 'node-role.kubernetes.io/worker': '', 'example.com/x': 'y' }), labelled({ 'node-role.kubernetes.io/worker': '' }))), want: 'allowed' },
+  { name: 'remove a node-role label', run: () => plugin.validate?.(nodeUpdate(labelled({}), labelled({ 'node-role.kubernetes.io/worker': '' }))), want: '403 nodes "n1" is forbidden: is not allowed to modify labels: node-role.kubernetes.io/worker' },
+  { name: 'change a k8s.io label', run: () => plugin.validate?.(nodeUpdate(labelled({ 'x.k8s.io/y': '2' }), labelled({ 'x.k8s.io/y': '1' }))), want: '403 nodes "n1" is forbidden: is not allowed to modify labels: x.k8s.io/y' },
+  { name: 'change a kubelet.kubernetes.io label', run: () => plugin.validate?.(nodeUpdate(labelled({ 'kubelet.kubernetes.io/x': '2' }), labelled({}))), want: 'allowed' },
+  { name: 'an administrator lifts a taint', run: () => plugin.validate?.({ ...nodeUpdate(labelled({}), labelled({}, [taint])), user: admin }), want: 'allowed' },
+  { name: 'change a pod\'s labels through its status', run: () => plugin.validate?.({ ...write('UPDATE', pods, { ...pod('mine', 'n1'), metadata: { name: 'mine', namespace: 'ns-1', labels: { moved: 'yes' } } }, { subresource: 'status' }), oldObject: pod('mine', 'n1') }), want: '403 pods "mine" is forbidden: node "n1" cannot update labels through pod status' },
+  { name: 'a CSR that cannot be parsed', run: () => plugin.validate?.(write('CREATE', csrs, { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'c' }, spec: { signerName: 'kubernetes.io/kubelet-serving', request: 'bm90IGEgY3Ny' } })), want: '403 certificatesigningrequests.certificates.k8s.io "c" is forbidden: unable to parse csr: PEM block type must be CERTIFICATE REQUEST' },
+  { name: 'a CSR for another signer is not its business', run: () => plugin.validate?.(write('CREATE', csrs, { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'c' }, spec: { signerName: 'example.com/x', request: 'bm90IGEgY3Ny' } })), want: 'allowed' },
+];
+
+for (const c of nodeCases) {
+  test(`NodeRestriction: ${c.name}`, async () => {
+    assert.equal(await refusal(c.run()), c.want);
+  });
+}
+
+test('NodeRestriction: a mirror pod is controlled by the node\'s own Node, with its UID', async () => {
+  const self: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'u-1' } };
+  const withNode = nodeRestrictionAdmission({ lookup: staticLookup([self]) });
+  const mirror = (owners: unknown[]): AdmissionRequest =>
+    write('CREATE', pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'm', namespace: 'ns-1', annotations: { 'kubernetes.io/config.mirror': 'h' }, ownerReferences: owners as never }, spec: { nodeName: 'n1', containers: [] } });
+  const ref = { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'u-1', controller: true };
+  assert.equal(await refusal(withNode.validate?.(mirror([ref]))), 'allowed');
+  assert.equal(await refusal(withNode.validate?.(mirror([]))), '403 pods "m" is forbidden: node "n1" can only create pods with an owner reference set to itself');
+  assert.equal(await refusal(withNode.validate?.(mirror([{ ...ref, controller: false }]))), '403 pods "m" is forbidden: node "n1" can only create pods with a controller owner reference set to itself');
+  assert.equal(await refusal(withNode.validate?.(mirror([{ ...ref, blockOwnerDeletion: true }]))), '403 pods "m" is forbidden: node "n1" must not set blockOwnerDeletion on an owner reference');
+  assert.equal(await refusal(withNode.validate?.(mirror([{ ...ref, uid: 'u-0' }]))), '403 pods "m" is forbidden: node n1 UID mismatch: expected u-0 got u-1');
+  assert.equal(await refusal(withNode.validate?.(mirror([{ ...ref, name: 'n2' }]))), '403 pods "m" is forbidden: node "n1" can only create pods with an owner reference set to itself');
+});
