@@ -122,6 +122,10 @@ export const catalog: readonly ResourceInfo[] = [
   ]),
   // Served by the API server itself from the nodes' /stats/summary (apiserver/metrics-api/), where a cluster
   // would aggregate metrics-server; get and list only.
+  ...group('flowcontrol.apiserver.k8s.io', 'v1', 'io.k8s.api.flowcontrol.v1', [
+    { resource: 'flowschemas', singularName: 'flowschema', kind: 'FlowSchema', namespaced: false, subresources: [status('FlowSchema')] },
+    { resource: 'prioritylevelconfigurations', singularName: 'prioritylevelconfiguration', kind: 'PriorityLevelConfiguration', namespaced: false, subresources: [status('PriorityLevelConfiguration')] },
+  ]),
   ...group('metrics.k8s.io', 'v1beta1', 'io.k8s.metrics.pkg.apis.metrics.v1beta1', [
     { resource: 'nodes', singularName: '', kind: 'NodeMetrics', namespaced: false, verbs: ['get', 'list'] },
     { resource: 'pods', singularName: '', kind: 'PodMetrics', namespaced: true, verbs: ['get', 'list'] },

@@ -3,6 +3,7 @@
 import { storageHealthCheck } from './storage-health.js';
 import { defaultInFlightLimits, InFlightGauge, type InFlightLimits } from './max-in-flight.js';
 import { apiServerMetrics, metricsHandler } from './metrics.js';
+import { FlowControl } from './flowcontrol/controller.js';
 import { startCompactor } from '../storage/compactor.js';
 import type { AdmissionPlugin } from '../admission/types.js';
 import { insertInOrder } from '../admission/order.js';
@@ -35,6 +36,11 @@ export interface ApiServerConfig {
   healthChecks?: HealthCheck[];
   /** Requests in flight (default 400 read-only, 200 mutating; 0 = unlimited). */
   maxInFlight?: Partial<InFlightLimits>;
+  /**
+   * API Priority and Fairness (default on): requests classified by FlowSchemas and queued per priority level, the
+   * levels sharing the sum of the two in-flight limits. Off: the plain in-flight limit.
+   */
+  priorityAndFairness?: boolean;
   /** Storage compaction every this many ms, keeping one interval of history (default 5 minutes; 0 = never). */
   compactionIntervalMs?: number;
   /** Audit policy and backends (none: nothing is audited). */
@@ -107,15 +113,20 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     return proxy ? proxy(req, ctx) : localRoute(req, ctx);
   };
   const inFlight = new InFlightGauge();
+  const limits = { ...defaultInFlightLimits, ...cfg.maxInFlight };
+  // both limits at 0 mean unlimited, as they do for the plain limit
+  const flowControl = cfg.priorityAndFairness === false ? undefined : new FlowControl({ registry, stores, now, serverConcurrencyLimit: limits.readOnly > 0 || limits.mutating > 0 ? limits.readOnly + limits.mutating : 0 });
+  await flowControl?.ready;
   const compactor = startCompactor({ storage: cfg.storage, ...(cfg.compactionIntervalMs !== undefined ? { intervalMs: cfg.compactionIntervalMs } : {}), log: (l) => process.stderr.write(`apiserver: ${l}\n`) });
-  const metrics = apiServerMetrics({ storage: cfg.storage, inFlight, compaction: () => compactor.stats(), caches: () => stores.cacheStats() });
+  const metrics = apiServerMetrics({ storage: cfg.storage, inFlight, compaction: () => compactor.stats(), caches: () => stores.cacheStats(), flowControl: () => flowControl });
   nonResourcePaths.set('/metrics', metricsHandler(metrics.registry));
   const entry = buildHandlerChain({
     requestMetrics: { metrics: metrics.requests, served: (info) => info.isResourceRequest && registry.find(info.apiGroup, info.apiVersion, info.resource) !== undefined },
     authenticator: cfg.authenticator,
     authorizer: cfg.authorizer,
     route,
-    maxInFlight: { limits: { ...defaultInFlightLimits, ...cfg.maxInFlight }, gauge: inFlight },
+    maxInFlight: { limits, gauge: inFlight },
+    ...(flowControl ? { flowControl } : {}),
     ...(cfg.auditor ? { auditor: cfg.auditor } : {}),
   });
   return {
@@ -129,6 +140,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     resources: registry,
     close: async () => {
       crds.stop();
+      flowControl?.close();
       aggregator.stop();
       compactor.stop();
       metrics.stop();

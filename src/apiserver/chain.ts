@@ -1,11 +1,14 @@
 // The request pipeline, listed once in request order:
-// request info → metrics → audit ID → authentication → audit → impersonation → in-flight limit → authorization → routing.
+// request info → metrics → audit ID → authentication → audit → impersonation → priority and fairness (or the plain
+// in-flight limit) → authorization → routing.
 import type { Authenticator, Authorizer, UserInfo } from '../auth/types.js';
 import type { Auditor } from '../audit/index.js';
 import { withAudit, withAuditId } from './audit.js';
 import { withAuthentication } from './authentication.js';
 import { withAuthorization } from './authorization.js';
 import { withImpersonation } from './impersonation.js';
+import type { FlowControl } from './flowcontrol/controller.js';
+import { withPriorityAndFairness } from './flowcontrol/filter.js';
 import { withMaxInFlight, type InFlightGauge, type InFlightLimits } from './max-in-flight.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { withRequestMetrics, type RequestMetrics } from './request-metrics.js';
@@ -19,6 +22,8 @@ export interface ChainDeps {
   route: Handler;
   /** Without it, requests in flight are not limited. */
   maxInFlight?: { limits: InFlightLimits; gauge: InFlightGauge };
+  /** API Priority and Fairness; when given it replaces the plain in-flight limit. */
+  flowControl?: FlowControl;
   /** Without it, nothing is audited. */
   auditor?: Auditor;
   /** Without it, requests are not counted. */
@@ -36,7 +41,10 @@ export function buildHandlerChain(deps: ChainDeps): EntryHandler {
     (next) => withAuthentication(next, deps.authenticator), // needs nothing but headers and the TLS peer
     (next) => (auditor ? withAudit(next, auditor) : next), // the policy sees the authenticated user
     (next) => withImpersonation(next, deps.authorizer), // needs the authenticated user
-    (next) => (deps.maxInFlight ? withMaxInFlight(next, deps.maxInFlight.limits, deps.maxInFlight.gauge) : next), // exempts system:masters
+    (next) => {
+      if (deps.flowControl) return withPriorityAndFairness(next, deps.flowControl); // the final (possibly impersonated) user's flow
+      return deps.maxInFlight ? withMaxInFlight(next, deps.maxInFlight.limits, deps.maxInFlight.gauge) : next; // exempts system:masters
+    },
     (next) => withAuthorization(next, deps.authorizer), // needs the final (possibly impersonated) user
   ];
   let handler: Handler = async function route(req, ctx) {

@@ -5,6 +5,7 @@ import { registerProcessMetrics } from '../metrics/process.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { CompactorStats } from '../storage/compactor.js';
 import type { Storage } from '../storage/types.js';
+import type { FlowControl } from './flowcontrol/controller.js';
 import type { InFlightGauge } from './max-in-flight.js';
 import { registerRequestMetrics, type RequestMetrics } from './request-metrics.js';
 import type { Handler } from './types.js';
@@ -12,6 +13,8 @@ import type { Handler } from './types.js';
 export interface MetricsSources {
   storage: Storage;
   inFlight: InFlightGauge;
+  /** API Priority and Fairness, when it limits requests (apiserver_flowcontrol_*). */
+  flowControl?: () => FlowControl | undefined;
   compaction?: () => CompactorStats;
   /** Objects and watchers per resource ("deployments.apps"), from the watch caches. */
   caches?: () => Iterable<{ resource: string; objects: number; watchers: number }>;
@@ -64,6 +67,7 @@ export function apiServerMetrics(s: MetricsSources): ApiServerMetrics {
     ],
   });
   r.collect({ name: 'akube_inflight_requests_rejected_total', help: 'Requests answered 429 because the in-flight limit was reached.', type: 'counter', samples: () => [{ value: s.inFlight.rejected }] });
+  if (s.flowControl) registerFlowControlMetrics(r, s.flowControl);
   const compaction = s.compaction;
   if (compaction) {
     r.collect({ name: 'akube_storage_compactions_total', help: 'Storage compactions run.', type: 'counter', samples: () => [{ value: compaction().compactions }] });
@@ -72,6 +76,25 @@ export function apiServerMetrics(s: MetricsSources): ApiServerMetrics {
   }
   const processMetrics = registerProcessMetrics(r);
   return { registry: r, requests, stop: () => processMetrics.stop() };
+}
+
+function registerFlowControlMetrics(r: MetricsRegistry, source: () => FlowControl | undefined): void {
+  const byFlow = (pick: (fc: FlowControl) => Map<string, number>) => () => {
+    const fc = source();
+    return fc ? [...pick(fc)].map(([k, value]) => ({ labels: k.split('\0'), value })) : [];
+  };
+  const byLevel = (value: (l: { nominalLimit: number; queueSet?: { limit: number; seatsInUse: number; waiting: number } | undefined }) => number) => () => {
+    const fc = source();
+    return fc ? [...fc.priorityLevels()].map((l) => ({ labels: [l.name], value: value(l) })) : [];
+  };
+  const flowLabels = ['flow_schema', 'priority_level'];
+  r.collect({ name: 'apiserver_flowcontrol_current_inqueue_requests', help: '[BETA] Requests waiting in the queues of API Priority and Fairness now.', type: 'gauge', labelNames: flowLabels, samples: byFlow((fc) => fc.stats.inQueue) });
+  r.collect({ name: 'apiserver_flowcontrol_current_executing_requests', help: '[BETA] Requests admitted by API Priority and Fairness and still running.', type: 'gauge', labelNames: flowLabels, samples: byFlow((fc) => fc.stats.executing) });
+  r.collect({ name: 'apiserver_flowcontrol_dispatched_requests_total', help: '[BETA] Requests API Priority and Fairness let run.', type: 'counter', labelNames: flowLabels, samples: byFlow((fc) => fc.stats.dispatched) });
+  r.collect({ name: 'apiserver_flowcontrol_rejected_requests_total', help: '[BETA] Requests API Priority and Fairness refused (429), by why.', type: 'counter', labelNames: [...flowLabels, 'reason'], samples: byFlow((fc) => fc.stats.rejected) });
+  r.collect({ name: 'apiserver_flowcontrol_nominal_limit_seats', help: '[BETA] Seats a priority level holds by its share of the server\'s concurrency limit.', type: 'gauge', labelNames: ['priority_level'], samples: byLevel((l) => l.nominalLimit) });
+  r.collect({ name: 'apiserver_flowcontrol_current_limit_seats', help: '[ALPHA] Seats a priority level may use now.', type: 'gauge', labelNames: ['priority_level'], samples: byLevel((l) => l.queueSet?.limit ?? l.nominalLimit) });
+  r.collect({ name: 'apiserver_flowcontrol_current_executing_seats', help: '[BETA] Seats in use by running requests, per priority level.', type: 'gauge', labelNames: ['priority_level'], samples: byLevel((l) => l.queueSet?.seatsInUse ?? 0) });
 }
 
 export function metricsHandler(r: MetricsRegistry): Handler {

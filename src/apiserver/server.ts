@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   now?: () => Date;
   /** Requests in flight (--max-requests-inflight, --max-mutating-requests-inflight; 0 = unlimited). */
   maxInFlight?: Partial<InFlightLimits>;
+  /** API Priority and Fairness (default on; see ApiServerConfig). */
+  priorityAndFairness?: boolean;
   auditor?: Auditor;
   /** Connections without a request in progress are closed after this long (default 90 s; 0 = never). */
   idleConnectionTimeoutMs?: number;
@@ -160,6 +162,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.serviceClusterIPRange ? { serviceClusterIPRange: opts.serviceClusterIPRange } : {}),
     ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
+    ...(opts.priorityAndFairness !== undefined ? { priorityAndFairness: opts.priorityAndFairness } : {}),
     ...(opts.auditor ? { auditor: opts.auditor } : {}),
     ...(opts.aggregator ? { aggregator: opts.aggregator } : {}),
     serverAddress: () => `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,

@@ -95,6 +95,8 @@ export interface ClusterOptions {
   encryptionProviderConfig?: string;
   /** --max-requests-inflight / --max-mutating-requests-inflight (defaults 400 / 200; 0 = unlimited). */
   maxInFlight?: { readOnly?: number; mutating?: number };
+  /** API Priority and Fairness over the sum of the two limits (default true). */
+  priorityAndFairness?: boolean;
   /** The audit log and its policy (default: DATA_DIR/audit.log with the built-in policy). */
   audit?: AuditOptions;
   /**
@@ -207,6 +209,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     ...(nodeIP && opts.listen !== '0.0.0.0' ? { additionalHosts: [nodeIP] } : {}),
     port: opts.port,
     ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
+    ...(opts.priorityAndFairness !== undefined ? { priorityAndFairness: opts.priorityAndFairness } : {}),
     aggregator: { proxyClient: pki.frontProxyClient },
   }).catch(closeOnFailure);
   const host = opts.listen === '0.0.0.0' || opts.listen === '::' ? '127.0.0.1' : opts.listen;

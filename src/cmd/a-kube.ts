@@ -61,6 +61,10 @@ Options:
                           Read-only requests served at once; one more is answered 429 (default 400; 0: no limit)
   --max-mutating-requests-inflight N
                           Mutating requests served at once; one more is answered 429 (default 200; 0: no limit)
+  --enable-priority-and-fairness BOOL
+                          Share the two limits above (their sum) among the priority levels of API Priority and
+                          Fairness: requests are classified by FlowSchemas, queued fairly per flow and refused
+                          429 when their level's queues are full (default true). false: the two plain limits
   --audit-log-path PATH   Where audit events go, one JSON line each (default: DIR/audit.log; "-" standard
                           output; "" no audit log)
   --audit-policy-file F   The audit policy (audit.k8s.io/v1 Policy) instead of the built-in one, which records
@@ -100,7 +104,8 @@ Usage:
 Options:
   --data-dir DIR, --port PORT, --listen ADDRESS, --storage URL, --etcd-prefix PREFIX, --etcd-cafile FILE,
   --etcd-certfile FILE, --etcd-keyfile FILE, --anonymous-auth BOOL, --token-auth-file FILE,
-  --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N, --audit-* flags,
+  --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N,
+  --enable-priority-and-fairness BOOL, --audit-* flags,
   --encryption-provider-config FILE, --reset-state
                           As for "a-kube up" (see "a-kube up --help")
   -h, --help              Show this help
@@ -237,6 +242,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       'reset-state': { type: 'boolean' },
       'encryption-provider-config': { type: 'string' },
       'max-requests-inflight': { type: 'string' },
+      'enable-priority-and-fairness': { type: 'string' },
       'max-mutating-requests-inflight': { type: 'string' },
       'audit-log-path': { type: 'string' },
       'audit-policy-file': { type: 'string' },
@@ -293,6 +299,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     resetState: values['reset-state'] === true,
     ...(str('encryption-provider-config') ? { encryptionProviderConfig: resolve(str('encryption-provider-config') as string) } : {}),
     audit: parseAuditFlags(values),
+    priorityAndFairness: parseBool('enable-priority-and-fairness', values['enable-priority-and-fairness'], true),
     maxInFlight: { readOnly: parseLimit('max-requests-inflight', str('max-requests-inflight'), 400), mutating: parseLimit('max-mutating-requests-inflight', str('max-mutating-requests-inflight'), 200) },
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });

@@ -27,6 +27,7 @@ import { pdbStrategy } from './pdb.js';
 import { podStrategy } from './pod.js';
 import { priorityClassStrategy } from './priority-class.js';
 import { runtimeClassStrategy } from './runtime-class.js';
+import { flowSchemaStrategy, priorityLevelStrategy } from './flowcontrol.js';
 import { limitRangeStrategy, resourceQuotaStrategy } from './quota.js';
 import { roleBindingStrategy, roleStrategy } from './rbac.js';
 import { podTemplateStrategy, replicaSetStrategy, replicationControllerStrategy } from './replicaset.js';
@@ -102,6 +103,8 @@ const factories: Record<string, Factory> = {
   'coordination.k8s.io/leases': leaseStrategy,
   'discovery.k8s.io/endpointslices': endpointSliceStrategy,
   'events.k8s.io/events': eventStrategy,
+  'flowcontrol.apiserver.k8s.io/flowschemas': flowSchemaStrategy,
+  'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': priorityLevelStrategy,
   'networking.k8s.io/ingressclasses': ingressClassStrategy,
   'networking.k8s.io/ingresses': ingressStrategy,
   'networking.k8s.io/networkpolicies': networkPolicyStrategy,

@@ -1,5 +1,6 @@
 // core/v1 PersistentVolume and PersistentVolumeClaim: defaults, validation (Kubernetes' texts), status rules
 // and the tables `kubectl get pv,pvc` print.
+import { canonicalQuantity } from '../api/quantity.js';
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { field, type FieldError } from '../api/status.js';
@@ -227,9 +228,9 @@ export function persistentVolumeStrategy(resource: ResourceInfo, now: () => Date
 }
 
 /** A quantity as the tables print it: the stored text, "0" when absent. */
+/** The quantity as Kubernetes prints it (canonical: 1024Mi → 1Gi, 1000m → 1), "0" when unset. */
 function quantityText(q: unknown): string {
-  if (typeof q === 'string' && q !== '') return q;
-  if (typeof q === 'number') return String(q);
+  if ((typeof q === 'string' && q !== '') || typeof q === 'number') return canonicalQuantity(q);
   return '0';
 }
 

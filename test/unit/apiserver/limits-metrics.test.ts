@@ -22,7 +22,7 @@ const users: Authenticator = {
 };
 
 test('one request over the read-only limit is answered 429 with Retry-After; masters and watches are not limited', async () => {
-  const api = await createApiServer({ storage: createMemoryStorage(), authenticator: users, authorizer: allowAll, maxInFlight: { readOnly: 1, mutating: 1 }, compactionIntervalMs: 0 });
+  const api = await createApiServer({ storage: createMemoryStorage(), authenticator: users, authorizer: allowAll, maxInFlight: { readOnly: 1, mutating: 1 }, priorityAndFairness: false, compactionIntervalMs: 0 });
   let release = () => {};
   const held = new Promise<void>((r) => (release = r));
   api.registerNonResource('/slow', async () => {
