@@ -1,5 +1,6 @@
 // The HPA's memory between reconciles and what it does with it: recent recommendations (stabilization windows)
 // and recent scale events (the rate limits of `behavior` policies), kept per HPA in the controller's process.
+import type { LabelSelector } from '../../api/selectors/index.js';
 import { asObj, num, objects, str, type Obj } from '../../registry/fields.js';
 
 /** --horizontal-pod-autoscaler-downscale-stabilization: the window when an HPA sets none. */
@@ -47,10 +48,13 @@ export class HpaMemory {
   readonly #recommendations = new Map<string, Recommendation[]>();
   readonly #scaleUps = new Map<string, ScaleEvent[]>();
   readonly #scaleDowns = new Map<string, ScaleEvent[]>();
+  /** Each HPA's last valid target selector (namespace/name → selector), to find pods two HPAs both scale. */
+  readonly selectors = new Map<string, LabelSelector>();
 
   constructor(private readonly downscaleStabilizationMs = defaultDownscaleStabilizationMs) {}
 
   forget(key: string): void {
+    this.selectors.delete(key);
     this.#recommendations.delete(key);
     this.#scaleUps.delete(key);
     this.#scaleDowns.delete(key);

@@ -5,7 +5,7 @@
 import type { KubeObject } from '../../api/object.js';
 import { catalog } from '../../api/catalog.js';
 import { deepEqual } from '../../api/deep-equal.js';
-import { matchesLabels, parseLabelSelector } from '../../api/selectors/index.js';
+import { matchesLabels, parseLabelSelector, type LabelSelector } from '../../api/selectors/index.js';
 import { isConflict, isNotFound } from '../../client/api-error.js';
 import { timestamp } from '../../client/control/events.js';
 import { resourcePath } from '../../client/paths.js';
@@ -171,6 +171,18 @@ async function writeStatus(d: HpaDeps, hpa: KubeObject, status: Obj): Promise<vo
   }
 }
 
+/** The HPAs (namespace/name, sorted) whose selectors pick any of the pods `selector` picks in the namespace. */
+function ambiguousOwners(d: HpaDeps, key: string, namespace: string, selector: LabelSelector): string[] {
+  const owners = new Set<string>();
+  const candidates = [...d.memory.selectors].filter(([k]) => k === key || splitKey(k).namespace === namespace);
+  if (candidates.length < 2) return [];
+  for (const pod of d.pods.byNamespace(namespace)) {
+    if (!matchesLabels(selector, pod.metadata.labels)) continue;
+    for (const [k, other] of candidates) if (matchesLabels(other, pod.metadata.labels)) owners.add(k);
+  }
+  return [...owners].sort();
+}
+
 export async function reconcileHpa(key: string, d: HpaDeps): Promise<ReconcileResult> {
   const cached = d.hpas.get(key);
   const resync = { requeueAfterMs: d.syncPeriodMs ?? defaultSyncPeriodMs };
@@ -245,7 +257,15 @@ export async function reconcileHpa(key: string, d: HpaDeps): Promise<ReconcileRe
       conditions.set('ScalingActive', 'False', 'InvalidSelector', "the HPA target's scale is missing a selector");
     } else {
       try {
-        parseLabelSelector(selector);
+        const parsed = parseLabelSelector(selector);
+        d.memory.selectors.set(key, parsed);
+        // pods this HPA would scale that another HPA scales too: neither may act on them
+        const others = ambiguousOwners(d, key, namespace, parsed);
+        if (others.length > 1) {
+          selectorError = `pods by selector ${selector} are controlled by multiple HPAs: [${others.join(' ')}]`;
+          d.recorder.event(hpa, 'Warning', 'AmbiguousSelector', selectorError);
+          conditions.set('ScalingActive', 'False', 'AmbiguousSelector', selectorError);
+        }
       } catch (e) {
         selectorError = `couldn't convert selector into a corresponding internal selector object: ${errorText(e)}`;
         d.recorder.event(hpa, 'Warning', 'InvalidSelector', selectorError);
@@ -287,8 +307,9 @@ export async function reconcileHpa(key: string, d: HpaDeps): Promise<ReconcileRe
         throw new Error(`failed to compute desired number of replicas based on listed metrics for ${reference}: ${combined.message}`);
       }
     } else {
-      await writeStatus(d, hpa, statusWith(currentReplicas, num(old.desiredReplicas) ?? 0, metricStatuses, old.lastScaleTime));
-      d.recorder.event(hpa, 'Warning', 'FailedComputeMetricsReplicas', `invalid metrics (${metricSpecs.length} invalid out of ${metricSpecs.length}), first error is: ${selectorError}`);
+      // a selector that cannot be used stops the whole computation: no metric statuses, the error as it is
+      await writeStatus(d, hpa, statusWith(currentReplicas, num(old.desiredReplicas) ?? 0, null, old.lastScaleTime));
+      d.recorder.event(hpa, 'Warning', 'FailedComputeMetricsReplicas', selectorError);
       throw new Error(`failed to compute desired number of replicas based on listed metrics for ${reference}: ${selectorError}`);
     }
     let rescaleMetric = '';

@@ -197,3 +197,26 @@ test('quantities and windows as the metrics API writes them', () => {
   assert.equal(parseWindowMs('1m0s'), 60_000);
   assert.equal(parseWindowMs('10.5s'), 10_500);
 });
+
+test('two HPAs whose targets select the same pods: AmbiguousSelector, and neither scales', async () => {
+  const clock = new FakeClock();
+  const memory = new HpaMemory();
+  const pods = [pod('p1', clock.now() - 600_000)];
+  const metrics = usage({ p1: 900 }, clock.now());
+  // a second HPA (default/web-2) has already seen a selector that picks the same pods
+  memory.selectors.set('default/web-2', (await import('../../../src/api/selectors/index.js')).parseLabelSelector('app'));
+  const fake = new Fake(1);
+  await assert.rejects(reconcileHpa('default/web', deps(fake, hpa(), pods, metrics, clock, memory)), /are controlled by multiple HPAs/);
+  const why = 'pods by selector app=web are controlled by multiple HPAs: [default/web default/web-2]';
+  assert.deepEqual(fake.events, [`Warning AmbiguousSelector ${why}`, `Warning FailedComputeMetricsReplicas ${why}`]);
+  const status = fake.statuses.at(-1) as { currentMetrics: unknown; conditions: { type: string; status: string; reason: string; message: string }[] };
+  assert.equal(status.currentMetrics, null);
+  const active = status.conditions.find((c) => c.type === 'ScalingActive');
+  assert.deepEqual([active?.status, active?.reason, active?.message], ['False', 'AmbiguousSelector', why]);
+  assert.deepEqual(fake.scaleWrites, []);
+  // once the other HPA is gone, this one scales again
+  memory.forget('default/web-2');
+  const again = new Fake(1);
+  await reconcileHpa('default/web', deps(again, hpa(), pods, metrics, clock, memory));
+  assert.deepEqual(again.scaleWrites.length, 1);
+});
