@@ -5,7 +5,7 @@ import { registerProcessMetrics } from '../metrics/process.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { CompactorStats } from '../storage/compactor.js';
 import type { Storage } from '../storage/types.js';
-import type { FlowControl } from './flowcontrol/controller.js';
+import type { FlowControl, FlowCounters } from './flowcontrol/controller.js';
 import type { InFlightGauge } from './max-in-flight.js';
 import { registerRequestMetrics, type RequestMetrics } from './request-metrics.js';
 import type { Handler } from './types.js';
@@ -79,19 +79,23 @@ export function apiServerMetrics(s: MetricsSources): ApiServerMetrics {
 }
 
 function registerFlowControlMetrics(r: MetricsRegistry, source: () => FlowControl | undefined): void {
-  const byFlow = (pick: (fc: FlowControl) => Map<string, number>) => () => {
+  const byFlow = (pick: (c: FlowCounters) => number) => () => {
     const fc = source();
-    return fc ? [...pick(fc)].map(([k, value]) => ({ labels: k.split('\0'), value })) : [];
+    return fc ? [...fc.stats.byFlow.values()].map((c) => ({ labels: [c.flowSchema, c.priorityLevel], value: pick(c) })) : [];
+  };
+  const rejected = () => {
+    const fc = source();
+    return fc ? [...fc.stats.byFlow.values()].flatMap((c) => [...c.rejected].map(([reason, value]) => ({ labels: [c.flowSchema, c.priorityLevel, reason], value }))) : [];
   };
   const byLevel = (value: (l: { nominalLimit: number; queueSet?: { limit: number; seatsInUse: number; waiting: number } | undefined }) => number) => () => {
     const fc = source();
     return fc ? [...fc.priorityLevels()].map((l) => ({ labels: [l.name], value: value(l) })) : [];
   };
   const flowLabels = ['flow_schema', 'priority_level'];
-  r.collect({ name: 'apiserver_flowcontrol_current_inqueue_requests', help: '[BETA] Requests waiting in the queues of API Priority and Fairness now.', type: 'gauge', labelNames: flowLabels, samples: byFlow((fc) => fc.stats.inQueue) });
-  r.collect({ name: 'apiserver_flowcontrol_current_executing_requests', help: '[BETA] Requests admitted by API Priority and Fairness and still running.', type: 'gauge', labelNames: flowLabels, samples: byFlow((fc) => fc.stats.executing) });
-  r.collect({ name: 'apiserver_flowcontrol_dispatched_requests_total', help: '[BETA] Requests API Priority and Fairness let run.', type: 'counter', labelNames: flowLabels, samples: byFlow((fc) => fc.stats.dispatched) });
-  r.collect({ name: 'apiserver_flowcontrol_rejected_requests_total', help: '[BETA] Requests API Priority and Fairness refused (429), by why.', type: 'counter', labelNames: [...flowLabels, 'reason'], samples: byFlow((fc) => fc.stats.rejected) });
+  r.collect({ name: 'apiserver_flowcontrol_current_inqueue_requests', help: '[BETA] Requests waiting in the queues of API Priority and Fairness now.', type: 'gauge', labelNames: flowLabels, samples: byFlow((c) => c.inQueue) });
+  r.collect({ name: 'apiserver_flowcontrol_current_executing_requests', help: '[BETA] Requests admitted by API Priority and Fairness and still running.', type: 'gauge', labelNames: flowLabels, samples: byFlow((c) => c.executing) });
+  r.collect({ name: 'apiserver_flowcontrol_dispatched_requests_total', help: '[BETA] Requests API Priority and Fairness let run.', type: 'counter', labelNames: flowLabels, samples: byFlow((c) => c.dispatched) });
+  r.collect({ name: 'apiserver_flowcontrol_rejected_requests_total', help: '[BETA] Requests API Priority and Fairness refused (429), by why.', type: 'counter', labelNames: [...flowLabels, 'reason'], samples: rejected });
   r.collect({ name: 'apiserver_flowcontrol_nominal_limit_seats', help: '[BETA] Seats a priority level holds by its share of the server\'s concurrency limit.', type: 'gauge', labelNames: ['priority_level'], samples: byLevel((l) => l.nominalLimit) });
   r.collect({ name: 'apiserver_flowcontrol_current_limit_seats', help: '[ALPHA] Seats a priority level may use now.', type: 'gauge', labelNames: ['priority_level'], samples: byLevel((l) => l.queueSet?.limit ?? l.nominalLimit) });
   r.collect({ name: 'apiserver_flowcontrol_current_executing_seats', help: '[BETA] Seats in use by running requests, per priority level.', type: 'gauge', labelNames: ['priority_level'], samples: byLevel((l) => l.queueSet?.seatsInUse ?? 0) });

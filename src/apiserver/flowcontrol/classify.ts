@@ -4,6 +4,7 @@
 import type { FlowSchema, PolicyRulesWithSubjects } from '../../api/flowcontrol/types.js';
 import type { UserInfo } from '../../auth/types.js';
 import type { RequestInfo } from '../request-info.js';
+import type { FlowCounters } from './controller.js';
 
 const serviceAccountPrefix = 'system:serviceaccount:';
 
@@ -41,6 +42,8 @@ export interface CompiledFlowSchema {
   matchingPrecedence: number;
   distinguisher: 'ByUser' | 'ByNamespace' | undefined;
   rules: CompiledRule[];
+  /** Where this schema's requests are counted (set by whoever keeps the statistics). */
+  counters?: FlowCounters;
 }
 
 const setOrAll = (list: readonly string[] | undefined): Set<string> | undefined => (!list || list.includes('*') ? undefined : new Set(list));

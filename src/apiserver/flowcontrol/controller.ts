@@ -17,7 +17,7 @@ import type { UserInfo } from '../../auth/types.js';
 import type { Store } from '../../registry/store.js';
 import type { RequestInfo } from '../request-info.js';
 import type { StoreRegistry } from '../stores.js';
-import { compileFlowSchema, flowDistinguisher, flowSchemaMatches, orderFlowSchemas, type CompiledFlowSchema } from './classify.js';
+import { compileFlowSchema, flowSchemaMatches, orderFlowSchemas, type CompiledFlowSchema } from './classify.js';
 import { QueueSet, type QueueSetConfig } from './queueset.js';
 
 export interface PriorityLevelState {
@@ -32,7 +32,6 @@ export interface PriorityLevelState {
 export interface Classification {
   flowSchema: CompiledFlowSchema;
   level: PriorityLevelState;
-  flowHash: number;
 }
 
 export interface FlowControlDeps {
@@ -48,18 +47,27 @@ export interface FlowControlDeps {
   log?: (line: string) => void;
 }
 
-/** Counters and gauges by flow schema and priority level, for /metrics. */
+/** One flow schema's requests in one priority level, for /metrics. */
+export interface FlowCounters {
+  readonly flowSchema: string;
+  readonly priorityLevel: string;
+  inQueue: number;
+  executing: number;
+  dispatched: number;
+  readonly rejected: Map<string, number>;
+}
+
+/** Counters and gauges by flow schema and priority level; each schema holds its own, so a request touches no map. */
 export class FlowControlStats {
-  readonly inQueue = new Map<string, number>();
-  readonly executing = new Map<string, number>();
-  readonly dispatched = new Map<string, number>();
-  /** key + "\0" + reason */
-  readonly rejected = new Map<string, number>();
-  static key(fs: string, pl: string): string {
-    return `${fs}\0${pl}`;
-  }
-  add(map: Map<string, number>, key: string, delta: number): void {
-    map.set(key, (map.get(key) ?? 0) + delta);
+  readonly byFlow = new Map<string, FlowCounters>();
+  counters(flowSchema: string, priorityLevel: string): FlowCounters {
+    const key = `${flowSchema}\0${priorityLevel}`;
+    let c = this.byFlow.get(key);
+    if (!c) {
+      c = { flowSchema, priorityLevel, inQueue: 0, executing: 0, dispatched: 0, rejected: new Map() };
+      this.byFlow.set(key, c);
+    }
+    return c;
   }
 }
 
@@ -138,7 +146,7 @@ export class FlowControl {
       if (!flowSchemaMatches(fs, info, user)) continue;
       const level = this.levels.get(fs.priorityLevel);
       if (!level) continue;
-      return { flowSchema: fs, level, flowHash: level.queueSet ? flowHash(fs.name, flowDistinguisher(fs, info, user)) : 0 };
+      return { flowSchema: fs, level };
     }
     return undefined;
   }
@@ -255,6 +263,7 @@ export class FlowControl {
       this.levels.delete(name);
     }
     this.schemas = orderFlowSchemas(schemas.map(compileFlowSchema).filter((fs) => this.levels.has(fs.priorityLevel)));
+    for (const fs of this.schemas) fs.counters = this.stats.counters(fs.name, fs.priorityLevel);
   }
 
   /** Writes each stored FlowSchema's Dangling condition where it is not what the configuration says. */

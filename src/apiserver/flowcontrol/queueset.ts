@@ -143,6 +143,24 @@ export class QueueSet {
     if (!this.config.queuing) for (const q of this.draining.splice(0)) for (let w = q.shift(); w; w = q.shift()) this.finishWaiter(w, rejected('concurrency-limit'));
   }
 
+  /**
+   * Runs a request at once when nothing waits and its seats are free; no queue is chosen then (fairness only
+   * matters once requests wait). A true answer must be followed by finishUnqueued.
+   */
+  tryStartUnqueued(seats: number): boolean {
+    if (this.waiting > 0 || this.seatsInUse + seats > this.config.limit) return false;
+    this.seatsInUse += seats;
+    this.executing++;
+    return true;
+  }
+
+  finishUnqueued(seats: number, tookMs: number): void {
+    this.seatsInUse -= seats;
+    this.executing--;
+    this.expectedMs = this.expectedMs * 0.9 + Math.max(0.05, tookMs) * 0.1;
+    if (this.waiting > 0) this.dispatchAsMuchAsPossible();
+  }
+
   /** Admit one request of `seats` seats from the flow hashed to `flowHash`: at once (an Outcome) or after waiting. */
   admit(flowHash: number, seats: number, signal?: AbortSignal): Outcome | Promise<Outcome> {
     const { limit, queuing } = this.config;
