@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
-import { hasKubectl, kubectl, startCluster, type Cluster, type RunResult } from './harness.js';
+import { hasKubectl, kubectl, ok, startCluster, type Cluster } from './harness.js';
 
 const hasCurl = spawnSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).status === 0;
 const skip = hasKubectl && hasCurl ? false : 'kubectl or curl is not installed';
@@ -30,11 +30,6 @@ after(async () => {
   await cluster?.cleanup();
   if (tokenDir) rmSync(tokenDir, { recursive: true, force: true });
 });
-
-function ok(r: RunResult, what: string): string {
-  assert.equal(r.status, 0, `${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
 
 async function eventually<T>(what: string, f: () => T | undefined, ms = 20_000): Promise<T> {
   const until = Date.now() + ms;
