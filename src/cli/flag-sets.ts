@@ -5,9 +5,9 @@ import { CliError } from './errors.js';
 export function outputFlags(formats = 'json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file'): FlagSpec[] {
   return [
     { name: 'output', short: 'o', kind: 'string', usage: `Output format. One of: (${formats}).` },
-    { name: 'allow-missing-template-keys', kind: 'bool', default: true, usage: 'If true, ignore any errors in templates when a field or map key is missing in the template. Only applies to golang and jsonpath output formats.' },
-    { name: 'show-managed-fields', kind: 'bool', usage: 'If true, keep the managedFields when printing objects in JSON or YAML format.' },
-    { name: 'template', kind: 'string', usage: 'Template string or path to template file to use when -o=go-template, -o=go-template-file. The template format is golang templates [http://golang.org/pkg/text/template/#pkg-overview].' },
+    { name: 'allow-missing-template-keys', kind: 'bool', default: true, usage: 'In go-template and jsonpath output, print nothing for a missing field instead of failing.' },
+    { name: 'show-managed-fields', kind: 'bool', usage: 'Keep metadata.managedFields in JSON and YAML output (hidden by default).' },
+    { name: 'template', kind: 'string', usage: 'The template for -o go-template (text) or -o go-template-file (a path), in Go text/template syntax.' },
   ];
 }
 
@@ -16,7 +16,7 @@ export const dryRunFlag: FlagSpec = {
   kind: 'string',
   default: 'none',
   noOptDefault: 'unchanged',
-  usage: 'Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.',
+  usage: 'none (default) makes the change; client prints what would be sent without sending it; server sends it with dryRun=All so the server checks it but stores nothing.',
 };
 
 export const validateFlag: FlagSpec = {
@@ -24,17 +24,17 @@ export const validateFlag: FlagSpec = {
   kind: 'string',
   default: 'strict',
   noOptDefault: 'strict',
-  usage: 'Must be one of: strict (or true), warn, ignore (or false). "true" or "strict" will use a schema to validate the input and fail the request if invalid. "warn" will warn about unknown or duplicate fields without blocking the request, and "false" or "ignore" will not perform any schema validation, silently dropping any unknown or duplicate fields.',
+  usage: 'How the server treats unknown or duplicate fields: strict (or true, default) rejects them, warn accepts them with a warning, ignore (or false) drops them silently.',
 };
 
 export function fieldManagerFlag(defaultName: string): FlagSpec {
-  return { name: 'field-manager', kind: 'string', default: defaultName, usage: 'Name of the manager used to track field ownership.' };
+  return { name: 'field-manager', kind: 'string', default: defaultName, usage: 'Manager name recorded in managedFields for the fields this command sets.' };
 }
 
 export function filenameFlags(what: string): FlagSpec[] {
   return [
     { name: 'filename', short: 'f', kind: 'stringSlice', usage: `Filename, directory, or URL to files ${what}` },
-    { name: 'recursive', short: 'R', kind: 'bool', usage: 'Process the directory used in -f, --filename recursively. Useful when you want to manage related manifests organized within the same directory.' },
+    { name: 'recursive', short: 'R', kind: 'bool', usage: 'Also read manifests in subfolders of folders given with -f.' },
   ];
 }
 
@@ -42,7 +42,7 @@ export const selectorFlag: FlagSpec = {
   name: 'selector',
   short: 'l',
   kind: 'string',
-  usage: "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'.(e.g. -l key1=value1,key2=value2,key3 in (value3)). Matching objects must satisfy all of the specified label constraints.",
+  usage: "Label selector; objects must match every part (=, ==, !=, in, notin, exists), e.g. -l 'app=web,tier in (front,edge),!legacy'.",
 };
 
 export type DryRun = 'none' | 'client' | 'server';

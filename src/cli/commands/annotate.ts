@@ -4,7 +4,7 @@ import { metadataFlags, runMetadataCommand } from './metadata-command.js';
 
 export const command: Command = {
   name: 'annotate',
-  short: 'Update the annotations on a resource',
+  short: 'Add, change or remove annotations on resources',
   long: [
     'Update the annotations on one or more resources.',
     '',

@@ -7,8 +7,8 @@ import { tabulate } from '../tabwriter.js';
 
 export const command: Command = {
   name: 'api-resources',
-  short: 'Print the supported API resources on the server',
-  long: 'Print the supported API resources on the server.',
+  short: 'List the resource types the server offers',
+  long: 'List the resource types the server offers, one row per type, in its preferred version.',
   examples: [
     '  # Print the supported API resources',
     '  kubectl api-resources',
@@ -30,14 +30,14 @@ export const command: Command = {
   ].join('\n'),
   usage: 'api-resources [flags] [options]',
   flags: [
-    { name: 'api-group', kind: 'string', usage: 'Limit to resources in the specified API group.' },
-    { name: 'cached', kind: 'bool', usage: 'Use the cached list of resources if available.' },
-    { name: 'categories', kind: 'stringSlice', usage: 'Limit to resources that belong to the specified categories.' },
-    { name: 'namespaced', kind: 'bool', default: true, usage: 'If false, non-namespaced resources will be returned, otherwise returning namespaced resources by default.' },
-    { name: 'no-headers', kind: 'bool', usage: "When using the default or custom-column output format, don't print headers (default print headers)." },
-    { name: 'output', short: 'o', kind: 'string', usage: 'Output format. One of: (wide, name).' },
-    { name: 'sort-by', kind: 'string', usage: "If non-empty, sort list of resources using specified field. The field can be either 'name' or 'kind'." },
-    { name: 'verbs', kind: 'stringSlice', usage: 'Limit to resources that support the specified verbs.' },
+    { name: 'api-group', kind: 'string', usage: 'Only list types of this API group.' },
+    { name: 'cached', kind: 'bool', usage: 'Accepted for compatibility; the list is always read from the server.' },
+    { name: 'categories', kind: 'stringSlice', usage: 'Only list types that are in all of these categories (e.g. all).' },
+    { name: 'namespaced', kind: 'bool', default: true, usage: 'When given, list only namespaced types (true) or only cluster-wide types (false).' },
+    { name: 'no-headers', kind: 'bool', usage: "Leave out the header row in table output." },
+    { name: 'output', short: 'o', kind: 'string', usage: 'How to print: wide (adds verbs and categories) or name.' },
+    { name: 'sort-by', kind: 'string', usage: "Sort the rows by name or by kind." },
+    { name: 'verbs', kind: 'stringSlice', usage: 'Only list types that support all of these verbs (e.g. list,watch).' },
   ],
   async run(ctx, args) {
     const f = args.flags;

@@ -4,8 +4,8 @@ import { getDiscovery } from '../../client/discovery.js';
 
 export const command: Command = {
   name: 'api-versions',
-  short: 'Print the supported API versions on the server, in the form of "group/version"',
-  long: 'Print the supported API versions on the server, in the form of "group/version".',
+  short: 'List the group/version pairs the server serves',
+  long: 'List every group/version pair the server serves, one per line.',
   examples: '  # Print the supported API versions\n  kubectl api-versions',
   usage: 'api-versions [options]',
   flags: [],

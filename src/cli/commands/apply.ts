@@ -17,7 +17,7 @@ import type { ParsedCommandLine } from '../args.js';
 
 export const command: Command = {
   name: 'apply',
-  short: 'Apply a configuration to a resource by file name or stdin',
+  short: 'Create or update resources from manifests in files or stdin',
   long: "Apply a configuration to a resource by file name or stdin. The resource name must be specified. This resource will be created if it doesn't exist yet. To use 'apply', always create the resource initially with either 'apply' or 'create --save-config'.\n\n JSON and YAML formats are accepted.",
   examples: [
     '  # Apply the configuration in pod.json to a pod',
@@ -33,9 +33,9 @@ export const command: Command = {
     dryRunFlag,
     validateFlag,
     fieldManagerFlag('kubectl-client-side-apply'),
-    { name: 'force-conflicts', kind: 'bool', usage: 'If true, server-side apply will force the changes against conflicts.' },
-    { name: 'overwrite', kind: 'bool', default: true, usage: 'Automatically resolve conflicts between the modified and live configuration by using values from the modified configuration' },
-    { name: 'server-side', kind: 'bool', usage: 'If true, apply runs in the server instead of the client.' },
+    { name: 'force-conflicts', kind: 'bool', usage: 'With --server-side, take over fields another manager owns instead of failing on the conflict.' },
+    { name: 'overwrite', kind: 'bool', default: true, usage: 'When a client-side patch conflicts with the live object, retry with the manifest\'s values winning.' },
+    { name: 'server-side', kind: 'bool', usage: 'Let the API server merge the manifest (server-side apply) instead of computing a patch here.' },
   ],
   async run(ctx, args) {
     const f = args.flags;

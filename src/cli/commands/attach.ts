@@ -8,8 +8,8 @@ import { chooseContainer, podFor } from './pod-for.js';
 
 export const command: Command = {
   name: 'attach',
-  short: 'Attach to a running container',
-  long: 'Attach to a process that is already running inside an existing container.',
+  short: 'Connect to the main process of a running container',
+  long: 'Connect your terminal to the main process of a container that is already running: see its output and, with -i, write to its input.',
   examples: [
     '  # Get output from running pod mypod; use the \'kubectl.kubernetes.io/default-container\' annotation',
     '  # for selecting the container to be attached or the first container in the pod will be chosen',
@@ -27,9 +27,9 @@ export const command: Command = {
   ].join('\n'),
   usage: 'attach (POD | TYPE/NAME) -c CONTAINER [options]',
   flags: [
-    { name: 'container', short: 'c', kind: 'string', usage: 'Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen' },
-    { name: 'quiet', short: 'q', kind: 'bool', usage: 'Only print output from the remote session' },
-    { name: 'stdin', short: 'i', kind: 'bool', usage: 'Pass stdin to the container' },
+    { name: 'container', short: 'c', kind: 'string', usage: 'Which container to use. Without it, the one named by the pod\'s kubectl.kubernetes.io/default-container annotation, else the pod\'s first container.' },
+    { name: 'quiet', short: 'q', kind: 'bool', usage: 'Print only what the container writes, no status lines of a-kubectl.' },
+    { name: 'stdin', short: 'i', kind: 'bool', usage: 'Send this terminal\'s input to the container.' },
     { name: 'tty', short: 't', kind: 'bool', usage: 'Stdin is a TTY' },
   ],
   async run(ctx, args) {

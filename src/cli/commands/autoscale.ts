@@ -38,7 +38,7 @@ export function generateAutoscaler(t: Pick<Target, 'mapping' | 'name' | 'namespa
 
 export const command: Command = {
   name: 'autoscale',
-  short: 'Auto-scale a deployment, replica set, stateful set, or replication controller',
+  short: 'Create a HorizontalPodAutoscaler for a scalable workload',
   long: [
     'Create a horizontal pod autoscaler for a workload that has a scale subresource.',
     '',

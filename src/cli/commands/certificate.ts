@@ -48,7 +48,7 @@ const forceFlag = { name: 'force', kind: 'bool' as const, usage: 'Write the deci
 
 export const approveCommand: Command = {
   name: 'approve',
-  short: 'Approve a certificate signing request',
+  short: 'Mark certificate signing requests as approved',
   long: 'Approve certificate signing requests.\n\n Approving tells the request\'s signer that it may issue the certificate. Approve only requests whose subject,\n names and key usages you have checked: an issued certificate can grant its holder whatever its subject is allowed.',
   examples: '  # Approve the request named csr-sqgzp\n  a-kubectl certificate approve csr-sqgzp',
   usage: 'certificate approve (-f FILENAME | NAME) [options]',
@@ -58,7 +58,7 @@ export const approveCommand: Command = {
 
 export const denyCommand: Command = {
   name: 'deny',
-  short: 'Deny a certificate signing request',
+  short: 'Mark certificate signing requests as denied',
   long: 'Deny certificate signing requests.\n\n Denying tells the request\'s signer not to issue the certificate.',
   examples: '  # Deny the request named csr-sqgzp\n  a-kubectl certificate deny csr-sqgzp',
   usage: 'certificate deny (-f FILENAME | NAME) [options]',
@@ -68,8 +68,8 @@ export const denyCommand: Command = {
 
 export const command: Command = {
   name: 'certificate',
-  short: 'Modify certificate resources',
-  long: 'Modify certificate resources.',
+  short: 'Approve or deny certificate signing requests',
+  long: 'Approve or deny CertificateSigningRequests.',
   examples: '',
   usage: 'certificate SUBCOMMAND [options]',
   flags: [],

@@ -7,7 +7,7 @@ const yellow = (s: string, tty: boolean) => (tty ? `\x1b[0;33m${s}\x1b[0m` : s);
 
 export const command: Command = {
   name: 'cluster-info',
-  short: 'Display cluster information',
+  short: 'Show where the control plane and cluster services answer',
   long: "Display addresses of the control plane and services with label kubernetes.io/cluster-service=true. To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.",
   examples: '  # Print the address of the control plane and cluster services\n  kubectl cluster-info',
   usage: 'cluster-info [flags] [options]',

@@ -4,8 +4,8 @@ import { CliError } from '../errors.js';
 
 export const command: Command = {
   name: 'current-context',
-  short: 'Display the current-context',
-  long: 'Display the current-context.',
+  short: 'Print the name of the current context',
+  long: 'Print the name of the context the kubeconfig currently selects.',
   examples: '  # Display the current-context\n  kubectl config current-context',
   usage: 'config current-context [options]',
   flags: [],

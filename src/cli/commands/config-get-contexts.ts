@@ -5,13 +5,13 @@ import { tabulate } from '../tabwriter.js';
 
 export const command: Command = {
   name: 'get-contexts',
-  short: 'Describe one or many contexts',
-  long: 'Display one or many contexts from the kubeconfig file.',
+  short: 'List the contexts in the kubeconfig',
+  long: 'List the contexts of the kubeconfig, or only the named ones; the current one is marked with *.',
   examples: '  # List all the contexts in your kubeconfig file\n  kubectl config get-contexts\n  \n  # Describe one context in your kubeconfig file\n  kubectl config get-contexts my-context',
   usage: 'config get-contexts [(-o|--output=)name)] [options]',
   flags: [
-    { name: 'no-headers', kind: 'bool', usage: "When using the default or custom-column output format, don't print headers (default print headers)." },
-    { name: 'output', short: 'o', kind: 'string', usage: 'Output format. One of: (name).' },
+    { name: 'no-headers', kind: 'bool', usage: "Leave out the header row in table output." },
+    { name: 'output', short: 'o', kind: 'string', usage: 'How to print: name prints only the context names.' },
   ],
   async run(ctx, args) {
     const output = args.flags.string('output');

@@ -6,11 +6,11 @@ import { CliError } from '../errors.js';
 
 export const command: Command = {
   name: 'set-context',
-  short: 'Set a context entry in kubeconfig',
+  short: 'Create or change a context in the kubeconfig',
   long: 'Set a context entry in kubeconfig.\n\n Specifying a name that already exists will merge new fields on top of existing values for those fields.',
   examples: '  # Set the user field on the gce context entry without touching other values\n  kubectl config set-context gce --user=cluster-admin',
   usage: 'config set-context [NAME | --current] [--cluster=cluster_nickname] [--user=user_nickname] [--namespace=namespace] [options]',
-  flags: [{ name: 'current', kind: 'bool', usage: 'Modify the current context' }],
+  flags: [{ name: 'current', kind: 'bool', usage: 'Change the context that is current now instead of a named one.' }],
   async run(ctx, args) {
     const kc = await ctx.factory.kubeconfig();
     const f = args.flags;

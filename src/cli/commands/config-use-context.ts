@@ -6,8 +6,8 @@ import { UsageError } from '../errors.js';
 export const command: Command = {
   name: 'use-context',
   aliases: ['use'],
-  short: 'Set the current-context in a kubeconfig file',
-  long: 'Set the current-context in a kubeconfig file.',
+  short: 'Switch the kubeconfig to another context',
+  long: 'Make the named context the current one in the kubeconfig.',
   examples: '  # Use the context for the minikube cluster\n  kubectl config use-context minikube',
   usage: 'config use-context CONTEXT_NAME [options]',
   flags: [],

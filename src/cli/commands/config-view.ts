@@ -57,7 +57,7 @@ export function viewConfig(kc: Kubeconfig, opts: { minify: boolean; raw: boolean
 
 export const command: Command = {
   name: 'view',
-  short: 'Display merged kubeconfig settings or a specified kubeconfig file',
+  short: 'Print the kubeconfig in effect (merged from all sources) or one given file',
   long: 'Display merged kubeconfig settings or a specified kubeconfig file.\n\n You can use --output jsonpath={...} to extract specific values using a jsonpath expression.',
   examples: [
     '  # Show merged kubeconfig settings',
@@ -72,10 +72,10 @@ export const command: Command = {
   usage: 'config view [flags] [options]',
   flags: ([
     ...outputFlags(),
-    { name: 'flatten', kind: 'bool', usage: 'Flatten the resulting kubeconfig file into self-contained output (useful for creating portable kubeconfig files)' },
-    { name: 'merge', kind: 'bool', default: true, usage: 'Merge the full hierarchy of kubeconfig files' },
-    { name: 'minify', kind: 'bool', usage: 'Remove all information not used by current-context from the output' },
-    { name: 'raw', kind: 'bool', usage: 'Display raw byte data and sensitive data' },
+    { name: 'flatten', kind: 'bool', usage: 'Show certificate and key data in full, so the output can be used on its own.' },
+    { name: 'merge', kind: 'bool', default: true, usage: 'Merge every kubeconfig on the search path into one view.' },
+    { name: 'minify', kind: 'bool', usage: 'Keep only the current context and the cluster and user it uses.' },
+    { name: 'raw', kind: 'bool', usage: 'Show certificate data, keys and tokens instead of hiding them.' },
   ] satisfies FlagSpec[]).map((f): FlagSpec => (f.name === 'output' ? { ...f, default: 'yaml' } : f)),
   async run(ctx, args) {
     const f = args.flags;

@@ -16,10 +16,10 @@ export const command: Command = {
   usage: 'config SUBCOMMAND [options]',
   flags: [],
   subcommands: [
-    { name: 'current-context', short: 'Display the current-context', load: async () => (await import('./config-current-context.js')).command },
-    { name: 'get-contexts', short: 'Describe one or many contexts', load: async () => (await import('./config-get-contexts.js')).command },
-    { name: 'set-context', short: 'Set a context entry in kubeconfig', load: async () => (await import('./config-set-context.js')).command },
-    { name: 'use-context', aliases: ['use'], short: 'Set the current-context in a kubeconfig file', load: async () => (await import('./config-use-context.js')).command },
-    { name: 'view', short: 'Display merged kubeconfig settings or a specified kubeconfig file', load: async () => (await import('./config-view.js')).command },
+    { name: 'current-context', short: 'Print the name of the current context', load: async () => (await import('./config-current-context.js')).command },
+    { name: 'get-contexts', short: 'List the contexts in the kubeconfig', load: async () => (await import('./config-get-contexts.js')).command },
+    { name: 'set-context', short: 'Create or change a context in the kubeconfig', load: async () => (await import('./config-set-context.js')).command },
+    { name: 'use-context', aliases: ['use'], short: 'Switch the kubeconfig to another context', load: async () => (await import('./config-use-context.js')).command },
+    { name: 'view', short: 'Print the kubeconfig in effect (merged from all sources) or one given file', load: async () => (await import('./config-view.js')).command },
   ],
 };

@@ -68,8 +68,8 @@ function exited(child: ReturnType<typeof spawn>): Promise<number> {
 
 export const command: Command = {
   name: 'cp',
-  short: 'Copy files and directories to and from containers',
-  long: 'Copy files and directories to and from containers.',
+  short: 'Copy files and folders between this machine and a container',
+  long: 'Copy files and folders between this machine and a container (needs tar in the container).',
   examples: [
     '  # Copy /tmp/foo_dir local directory to /tmp/bar_dir in a remote pod in the default namespace',
     '  kubectl cp /tmp/foo_dir <some-pod>:/tmp/bar_dir',
@@ -85,7 +85,7 @@ export const command: Command = {
   ].join('\n'),
   usage: 'cp <file-spec-src> <file-spec-dest> [options]',
   flags: [
-    { name: 'container', short: 'c', kind: 'string', usage: 'Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen' },
+    { name: 'container', short: 'c', kind: 'string', usage: 'Which container to use. Without it, the one named by the pod\'s kubectl.kubernetes.io/default-container annotation, else the pod\'s first container.' },
     { name: 'no-preserve', kind: 'bool', usage: 'The copied file/directory\'s ownership and permissions will not be preserved in the container' },
   ],
   async run(ctx, args) {

@@ -53,8 +53,8 @@ export const command: Command = {
   usage: 'create clusterrole NAME --verb=verb --resource=resource.group [--resource-name=resourcename] [--dry-run=server|client|none] [options]',
   flags: [
     ...roleFlags,
-    { name: 'aggregation-rule', kind: 'stringSlice', usage: 'An aggregation label selector for combining ClusterRoles.' },
-    { name: 'non-resource-url', kind: 'stringSlice', usage: 'A partial url that user should have access to.' },
+    { name: 'aggregation-rule', kind: 'stringSlice', usage: 'Label selector of ClusterRoles whose rules are gathered into this one (aggregation).' },
+    { name: 'non-resource-url', kind: 'stringSlice', usage: 'A non-resource URL path the role allows (e.g. /healthz, or /logs/* for a prefix).' },
   ],
   async run(ctx, args) {
     const name = requireOneName(ctx, args);

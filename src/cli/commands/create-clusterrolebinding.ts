@@ -7,14 +7,14 @@ import { bindingFlags, subjectsFrom } from './create-rolebinding.js';
 
 export const command: Command = {
   name: 'clusterrolebinding',
-  short: 'Create a cluster role binding for a particular cluster role',
-  long: 'Create a cluster role binding for a particular cluster role.',
+  short: 'Create a ClusterRoleBinding that grants a ClusterRole',
+  long: 'Create a ClusterRoleBinding that grants a ClusterRole to the given users, groups and service accounts.',
   examples: [
     '  # Create a cluster role binding for user1, user2, and group1 using the cluster-admin cluster role',
     '  kubectl create clusterrolebinding cluster-admin --clusterrole=cluster-admin --user=user1 --user=user2 --group=group1',
   ].join('\n'),
   usage: 'create clusterrolebinding NAME --clusterrole=NAME [--user=username] [--group=groupname] [--serviceaccount=namespace:serviceaccountname] [--dry-run=server|client|none] [options]',
-  flags: [...bindingFlags('clusterrole'), { name: 'clusterrole', kind: 'string', usage: 'ClusterRole this ClusterRoleBinding should reference' }],
+  flags: [...bindingFlags('clusterrole'), { name: 'clusterrole', kind: 'string', usage: 'Name of the ClusterRole to grant' }],
   async run(ctx, args) {
     if (!args.flags.has('clusterrole')) throw new CliError('required flag(s) "clusterrole" not set');
     const name = requireOneName(ctx, args);

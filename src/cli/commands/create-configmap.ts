@@ -8,7 +8,7 @@ import { createGenerated, generatorFlags, requireOneName, targetNamespace } from
 export const command: Command = {
   name: 'configmap',
   aliases: ['cm'],
-  short: 'Create a config map from a local file, directory or literal value',
+  short: 'Create a ConfigMap from files, folders, env files or literal values',
   long: 'Create a config map based on a file, directory, or specified literal value.\n\n A single config map may package one or more key/value pairs.',
   examples: [
     '  # Create a new config map named my-config based on folder bar',
@@ -23,9 +23,9 @@ export const command: Command = {
   usage: 'create configmap NAME [--from-file=[key=]source] [--from-literal=key1=value1] [--dry-run=server|client|none] [options]',
   flags: [
     ...generatorFlags,
-    { name: 'from-file', kind: 'stringSlice', usage: 'Key file can be specified using its file path, in which case file basename will be used as configmap key, or optionally with a key and file path, in which case the given key will be used.  Specifying a directory will iterate each named file in the directory whose basename is a valid configmap key.' },
-    { name: 'from-literal', kind: 'stringArray', usage: 'Specify a key and literal value to insert in configmap (i.e. mykey=somevalue)' },
-    { name: 'from-env-file', kind: 'stringSlice', usage: 'Specify the path to a file to read lines of key=val pairs to create a configmap.' },
+    { name: 'from-file', kind: 'stringSlice', usage: 'A file to store (the key is its base name), key=path to choose the key, or a folder to store each regular file in it whose name is a valid key.' },
+    { name: 'from-literal', kind: 'stringArray', usage: 'A key=value pair to store as is (repeatable).' },
+    { name: 'from-env-file', kind: 'stringSlice', usage: 'A file of KEY=value lines; each line becomes one key.' },
   ],
   async run(ctx, args) {
     const name = requireOneName(ctx, args);

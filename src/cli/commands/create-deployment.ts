@@ -20,8 +20,8 @@ export function containerNames(images: string[]): string[] {
 export const command: Command = {
   name: 'deployment',
   aliases: ['deploy'],
-  short: 'Create a deployment with the specified name',
-  long: 'Create a deployment with the specified name.',
+  short: 'Create a Deployment running one or more images',
+  long: 'Create a Deployment with the given name running one or more images.',
   examples: [
     '  # Create a deployment named my-dep that runs the busybox image',
     '  kubectl create deployment my-dep --image=busybox',
@@ -35,9 +35,9 @@ export const command: Command = {
   usage: 'create deployment NAME --image=image -- [COMMAND] [args...] [options]',
   flags: [
     ...generatorFlags,
-    { name: 'image', kind: 'stringSlice', usage: 'Image names to run. A deployment can have multiple images set for multi-container pod.' },
-    { name: 'port', kind: 'int', default: -1, usage: 'The containerPort that this deployment exposes.' },
-    { name: 'replicas', short: 'r', kind: 'int', default: 1, usage: 'Number of replicas to create. Default is 1.' },
+    { name: 'image', kind: 'stringSlice', usage: 'Image to run; give it several times for one container per image.' },
+    { name: 'port', kind: 'int', default: -1, usage: 'Container port to declare on the pod template.' },
+    { name: 'replicas', short: 'r', kind: 'int', default: 1, usage: 'How many pods the Deployment keeps (1 unless given).' },
   ],
   async run(ctx, args) {
     const name = requireOneName(ctx, args);

@@ -12,7 +12,7 @@ export const generatorFlags: FlagSpec[] = [
   dryRunFlag,
   fieldManagerFlag('kubectl-create'),
   validateFlag,
-  { name: 'save-config', kind: 'bool', usage: 'If true, the configuration of current object will be saved in its annotation. Otherwise, the annotation will be unchanged. This flag is useful when you want to perform kubectl apply on this object in the future.' },
+  { name: 'save-config', kind: 'bool', usage: 'Store the object as sent in the kubectl.kubernetes.io/last-applied-configuration annotation, so a later client-side apply can diff against it.' },
 ];
 
 /** `create <kind>` takes exactly one NAME. */

@@ -5,8 +5,8 @@ import { createGenerated, generatorFlags, requireOneName } from './create-genera
 export const command: Command = {
   name: 'namespace',
   aliases: ['ns'],
-  short: 'Create a namespace with the specified name',
-  long: 'Create a namespace with the specified name.',
+  short: 'Create a Namespace',
+  long: 'Create a Namespace with the given name.',
   examples: '  # Create a new namespace named my-namespace\n  kubectl create namespace my-namespace',
   usage: 'create namespace NAME [--dry-run=server|client|none] [options]',
   flags: generatorFlags,

@@ -150,15 +150,15 @@ export function roleOptions(flags: FlagValues): RoleOptions {
 
 export const roleFlags = [
   ...generatorFlags,
-  { name: 'resource', kind: 'stringSlice', usage: 'Resource that the rule applies to' },
-  { name: 'resource-name', kind: 'stringArray', usage: 'Resource in the white list that the rule applies to, repeat this flag for multiple items' },
-  { name: 'verb', kind: 'stringSlice', usage: 'Verb that applies to the resources contained in the rule' },
+  { name: 'resource', kind: 'stringSlice', usage: 'Resource type the rule covers, optionally resource.group or resource/subresource (repeatable).' },
+  { name: 'resource-name', kind: 'stringArray', usage: 'Limit the rule to objects with this name (repeatable).' },
+  { name: 'verb', kind: 'stringSlice', usage: 'Verb the rule allows, such as get, list or * (repeatable).' },
 ] satisfies Command['flags'];
 
 export const command: Command = {
   name: 'role',
-  short: 'Create a role with single rule',
-  long: 'Create a role with single rule.',
+  short: 'Create a Role holding one rule',
+  long: 'Create a Role with the given name, holding one rule built from the flags.',
   examples: [
     '  # Create a role named "pod-reader" that allows user to perform "get", "watch" and "list" on pods',
     '  kubectl create role pod-reader --verb=get --verb=list --verb=watch --resource=pods',

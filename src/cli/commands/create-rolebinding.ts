@@ -39,8 +39,8 @@ export function bindingFlags(target: 'role' | 'clusterrole'): Command['flags'] {
 
 export const command: Command = {
   name: 'rolebinding',
-  short: 'Create a role binding for a particular role or cluster role',
-  long: 'Create a role binding for a particular role or cluster role.',
+  short: 'Create a RoleBinding that grants a Role or ClusterRole in a namespace',
+  long: 'Create a RoleBinding that grants a Role or ClusterRole to the given users, groups and service accounts within one namespace.',
   examples: [
     '  # Create a role binding for user1, user2, and group1 using the admin cluster role',
     '  kubectl create rolebinding admin --clusterrole=admin --user=user1 --user=user2 --group=group1',
@@ -51,8 +51,8 @@ export const command: Command = {
   usage: 'create rolebinding NAME --clusterrole=NAME|--role=NAME [--user=username] [--group=groupname] [--serviceaccount=namespace:serviceaccountname] [--dry-run=server|client|none] [options]',
   flags: [
     ...bindingFlags('role'),
-    { name: 'clusterrole', kind: 'string', usage: 'ClusterRole this RoleBinding should reference' },
-    { name: 'role', kind: 'string', usage: 'Role this RoleBinding should reference' },
+    { name: 'clusterrole', kind: 'string', usage: 'Name of a ClusterRole to grant within the binding\'s namespace' },
+    { name: 'role', kind: 'string', usage: 'Name of a Role in the same namespace to grant' },
   ],
   async run(ctx, args) {
     const name = requireOneName(ctx, args);

@@ -7,7 +7,7 @@ import { createGenerated, generatorFlags, requireOneName, targetNamespace } from
 
 export const command: Command = {
   name: 'generic',
-  short: 'Create a secret from a local file, directory, or literal value',
+  short: 'Create an Opaque (or other typed) Secret from files, folders, env files or literal values',
   long: 'Create a secret based on a file, directory, or specified literal value.\n\n A single secret may package one or more key/value pairs.',
   examples: [
     '  # Create a new secret named my-secret with keys for each file in folder bar',
@@ -19,10 +19,10 @@ export const command: Command = {
   usage: 'create secret generic NAME [--type=string] [--from-file=[key=]source] [--from-literal=key1=value1] [--dry-run=server|client|none] [options]',
   flags: [
     ...generatorFlags,
-    { name: 'from-file', kind: 'stringSlice', usage: 'Key files can be specified using their file path, in which case a default name will be given to them, or optionally with a name and file path, in which case the given name will be used.  Specifying a directory will iterate each named file in the directory that is a valid secret key.' },
-    { name: 'from-literal', kind: 'stringArray', usage: 'Specify a key and literal value to insert in secret (i.e. mykey=somevalue)' },
-    { name: 'from-env-file', kind: 'stringSlice', usage: 'Specify the path to a file to read lines of key=val pairs to create a secret.' },
-    { name: 'type', kind: 'string', usage: 'The type of secret to create' },
+    { name: 'from-file', kind: 'stringSlice', usage: 'A file to store (the key is its base name), key=path to choose the key, or a folder to store each regular file in it whose name is a valid key.' },
+    { name: 'from-literal', kind: 'stringArray', usage: 'A key=value pair to store (repeatable).' },
+    { name: 'from-env-file', kind: 'stringSlice', usage: 'A file of KEY=value lines; each line becomes one key.' },
+    { name: 'type', kind: 'string', usage: 'The Secret\'s type field (Opaque when not given)' },
   ],
   async run(ctx, args) {
     const name = requireOneName(ctx, args);

@@ -6,8 +6,8 @@ import { createGenerated, generatorFlags, requireOneName, targetNamespace } from
 export const command: Command = {
   name: 'serviceaccount',
   aliases: ['sa'],
-  short: 'Create a service account with the specified name',
-  long: 'Create a service account with the specified name.',
+  short: 'Create a ServiceAccount',
+  long: 'Create a ServiceAccount with the given name.',
   examples: '  # Create a new service account named my-service-account\n  kubectl create serviceaccount my-service-account',
   usage: 'create serviceaccount NAME [--dry-run=server|client|none] [options]',
   flags: generatorFlags,

@@ -42,8 +42,8 @@ export function tokenRequest(o: TokenRequestOptions): KubeObject {
 
 export const command: Command = {
   name: 'token',
-  short: 'Request a service account token',
-  long: 'Request a service account token.',
+  short: 'Get a token for a service account (TokenRequest)',
+  long: 'Ask the API server for a short-lived token for a service account (TokenRequest) and print it.',
   examples: [
     '  # Request a token to authenticate to the kube-apiserver as the service account "myapp" in the current namespace',
     '  kubectl create token myapp',
@@ -66,11 +66,11 @@ export const command: Command = {
   usage: 'create token SERVICE_ACCOUNT_NAME [options]',
   flags: [
     ...outputFlags(),
-    { name: 'audience', kind: 'stringArray', usage: 'Audience of the requested token. If unset, defaults to requesting a token for use with the Kubernetes API server. May be repeated to request a token valid for multiple audiences.' },
+    { name: 'audience', kind: 'stringArray', usage: 'Who the token is meant for (repeatable). Without it the token is for the API server itself.' },
     { name: 'bound-object-kind', kind: 'string', usage: `Kind of an object to bind the token to. Supported kinds are ${boundKindList}. If set, --bound-object-name must be provided.` },
-    { name: 'bound-object-name', kind: 'string', usage: 'Name of an object to bind the token to. The token will expire when the object is deleted. Requires --bound-object-kind.' },
-    { name: 'bound-object-uid', kind: 'string', usage: 'UID of an object to bind the token to. Requires --bound-object-kind and --bound-object-name. If unset, the UID of the existing object is used.' },
-    { name: 'duration', kind: 'string', default: '0s', usage: 'Requested lifetime of the issued token. If not set or if set to 0, the lifetime will be determined by the server automatically. The server may return a token with a longer or shorter lifetime.' },
+    { name: 'bound-object-name', kind: 'string', usage: 'Tie the token to this object: it stops working once the object is deleted. Needs --bound-object-kind.' },
+    { name: 'bound-object-uid', kind: 'string', usage: 'UID of the bound object; needs --bound-object-kind and --bound-object-name. Without it the object\'s current UID is used.' },
+    { name: 'duration', kind: 'string', default: '0s', usage: 'How long the token should stay valid (e.g. 1h). Unset or 0 leaves it to the server, which may also grant a different lifetime.' },
   ],
   async run(ctx, args) {
     const f = args.flags;

@@ -10,20 +10,20 @@ import { errorText, ExitError, withSource } from '../errors.js';
 
 const generators: CommandEntry[] = [
   { name: 'clusterrole', short: 'Create a cluster role', load: async () => (await import('./create-clusterrole.js')).command },
-  { name: 'clusterrolebinding', short: 'Create a cluster role binding for a particular cluster role', load: async () => (await import('./create-clusterrolebinding.js')).command },
-  { name: 'configmap', aliases: ['cm'], short: 'Create a config map from a local file, directory or literal value', load: async () => (await import('./create-configmap.js')).command },
-  { name: 'deployment', aliases: ['deploy'], short: 'Create a deployment with the specified name', load: async () => (await import('./create-deployment.js')).command },
-  { name: 'namespace', aliases: ['ns'], short: 'Create a namespace with the specified name', load: async () => (await import('./create-namespace.js')).command },
-  { name: 'role', short: 'Create a role with single rule', load: async () => (await import('./create-role.js')).command },
-  { name: 'rolebinding', short: 'Create a role binding for a particular role or cluster role', load: async () => (await import('./create-rolebinding.js')).command },
-  { name: 'secret', short: 'Create a secret using a specified subcommand', load: async () => (await import('./create-secret.js')).command },
-  { name: 'serviceaccount', aliases: ['sa'], short: 'Create a service account with the specified name', load: async () => (await import('./create-serviceaccount.js')).command },
-  { name: 'token', short: 'Request a service account token', load: async () => (await import('./create-token.js')).command },
+  { name: 'clusterrolebinding', short: 'Create a ClusterRoleBinding that grants a ClusterRole', load: async () => (await import('./create-clusterrolebinding.js')).command },
+  { name: 'configmap', aliases: ['cm'], short: 'Create a ConfigMap from files, folders, env files or literal values', load: async () => (await import('./create-configmap.js')).command },
+  { name: 'deployment', aliases: ['deploy'], short: 'Create a Deployment running one or more images', load: async () => (await import('./create-deployment.js')).command },
+  { name: 'namespace', aliases: ['ns'], short: 'Create a Namespace', load: async () => (await import('./create-namespace.js')).command },
+  { name: 'role', short: 'Create a Role holding one rule', load: async () => (await import('./create-role.js')).command },
+  { name: 'rolebinding', short: 'Create a RoleBinding that grants a Role or ClusterRole in a namespace', load: async () => (await import('./create-rolebinding.js')).command },
+  { name: 'secret', short: 'Create a Secret of one of several kinds', load: async () => (await import('./create-secret.js')).command },
+  { name: 'serviceaccount', aliases: ['sa'], short: 'Create a ServiceAccount', load: async () => (await import('./create-serviceaccount.js')).command },
+  { name: 'token', short: 'Get a token for a service account (TokenRequest)', load: async () => (await import('./create-token.js')).command },
 ];
 
 export const command: Command = {
   name: 'create',
-  short: 'Create a resource from a file or from stdin',
+  short: 'Create resources from manifests in files or stdin',
   long: 'Create a resource from a file or from stdin.\n\n JSON and YAML formats are accepted.',
   examples: [
     '  # Create a pod using the data in pod.json',
@@ -39,7 +39,7 @@ export const command: Command = {
     dryRunFlag,
     fieldManagerFlag('kubectl-create'),
     validateFlag,
-    { name: 'save-config', kind: 'bool', usage: 'If true, the configuration of current object will be saved in its annotation. Otherwise, the annotation will be unchanged. This flag is useful when you want to perform kubectl apply on this object in the future.' },
+    { name: 'save-config', kind: 'bool', usage: 'Store the object as sent in the kubectl.kubernetes.io/last-applied-configuration annotation, so a later client-side apply can diff against it.' },
   ],
   subcommands: generators,
   async run(ctx, args) {

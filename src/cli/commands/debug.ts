@@ -93,7 +93,7 @@ async function waitForContainer(ctx: CommandContext, namespace: string, pod: str
 
 export const command: Command = {
   name: 'debug',
-  short: 'Create debugging sessions for troubleshooting workloads and nodes',
+  short: 'Start a debug container in a pod, a debug copy of a pod, or a debug pod on a node',
   long: [
     'Add a temporary debugging container to a running pod and optionally attach to it.',
     '',

@@ -23,7 +23,7 @@ interface Target {
 
 export const command: Command = {
   name: 'delete',
-  short: 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
+  short: 'Delete resources named on the command line, in files, or matched by a selector',
   long: 'Delete resources by file names, stdin, resources and names, or by resources and label selector.\n\n JSON and YAML formats are accepted. Only one type of argument may be specified: file names, resources and names, or resources and label selector.',
   examples: [
     '  # Delete a pod using the type and name specified in pod.json',
@@ -46,17 +46,17 @@ export const command: Command = {
     ...filenameFlags('containing the resource to delete.'),
     selectorFlag,
     dryRunFlag,
-    { name: 'all', kind: 'bool', usage: 'Delete all resources, in the namespace of the specified resource types.' },
-    { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'If present, list the requested object(s) across all namespaces. Namespace in current context is ignored even if specified with --namespace.' },
-    { name: 'cascade', kind: 'string', default: 'background', noOptDefault: 'background', usage: 'Must be "background", "orphan", or "foreground". Selects the deletion cascading strategy for the dependents (e.g. Pods created by a ReplicationController). Defaults to background.' },
+    { name: 'all', kind: 'bool', usage: 'Delete every object of the given types in the namespace.' },
+    { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'Work on every namespace; the current and --namespace namespaces are ignored.' },
+    { name: 'cascade', kind: 'string', default: 'background', noOptDefault: 'background', usage: 'What happens to dependents (such as a ReplicaSet\'s pods): background (default) deletes them afterwards, foreground deletes them first, orphan leaves them.' },
     { name: 'field-selector', kind: 'string', usage: "Selector (field query) to filter on, supports '=', '==', and '!='.(e.g. --field-selector key1=value1,key2=value2). The server only supports a limited number of field queries per type." },
-    { name: 'force', kind: 'bool', usage: 'If true, immediately remove resources from API and bypass graceful deletion. Note that immediate deletion of some resources may result in inconsistency or data loss and requires confirmation.' },
-    { name: 'grace-period', kind: 'int', default: -1, usage: 'Period of time in seconds given to the resource to terminate gracefully. Ignored if negative. Set to 1 for immediate shutdown. Can only be set to 0 when --force is true (force deletion).' },
-    { name: 'ignore-not-found', kind: 'bool', usage: 'Treat "resource not found" as a successful delete. Defaults to "true" when --all is specified.' },
-    { name: 'now', kind: 'bool', usage: 'If true, resources are signaled for immediate shutdown (same as --grace-period=1).' },
-    { name: 'output', short: 'o', kind: 'string', usage: 'Output mode. Use "-o name" for shorter output (resource/name).' },
-    { name: 'timeout', kind: 'string', default: '0s', usage: 'The length of time to wait before giving up on a delete, zero means determine a timeout from the size of the object' },
-    { name: 'wait', kind: 'bool', default: true, usage: 'If true, wait for resources to be gone before returning. This waits for finalizers.' },
+    { name: 'force', kind: 'bool', usage: 'Remove the objects from the API at once without waiting for graceful termination; processes may keep running for a while, so use with care.' },
+    { name: 'grace-period', kind: 'int', default: -1, usage: 'Seconds the objects get to shut down; negative keeps their own setting, 1 means at once, 0 only together with --force.' },
+    { name: 'ignore-not-found', kind: 'bool', usage: 'Do not fail when an object does not exist (on by default with --all).' },
+    { name: 'now', kind: 'bool', usage: 'Ask the objects to shut down at once (the same as --grace-period=1).' },
+    { name: 'output', short: 'o', kind: 'string', usage: 'With -o name, print only resource/name of each deleted object.' },
+    { name: 'timeout', kind: 'string', default: '0s', usage: 'How long to wait for the objects to be gone before giving up; 0s lets a-kubectl choose.' },
+    { name: 'wait', kind: 'bool', default: true, usage: 'Return only once the objects are really gone, finalizers included.' },
   ],
   async run(ctx, args) {
     const f = args.flags;

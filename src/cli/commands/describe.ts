@@ -21,7 +21,7 @@ interface Target {
 
 export const command: Command = {
   name: 'describe',
-  short: 'Show details of a specific resource or group of resources',
+  short: 'Show a readable report of resources, with their events',
   long: [
     'Show details of a specific resource or group of resources.',
     '',
@@ -36,9 +36,9 @@ export const command: Command = {
   flags: [
     ...filenameFlags('containing the resource to describe'),
     selectorFlag,
-    { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'If present, list the requested object(s) across all namespaces. Namespace in current context is ignored even if specified with --namespace.' },
-    { name: 'chunk-size', kind: 'int', default: 500, usage: 'Return large lists in chunks rather than all at once. Pass 0 to disable. This flag is beta and may change in the future.' },
-    { name: 'show-events', kind: 'bool', default: true, usage: 'If true, display events related to the described object.' },
+    { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'Work on every namespace; the current and --namespace namespaces are ignored.' },
+    { name: 'chunk-size', kind: 'int', default: 500, usage: 'Fetch lists in pages of this many items; 0 fetches everything in one request.' },
+    { name: 'show-events', kind: 'bool', default: true, usage: 'Include the events about each object.' },
   ],
   async run(ctx, args) {
     const f = args.flags;

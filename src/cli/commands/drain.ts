@@ -57,7 +57,7 @@ export function planDrain(pods: KubeObject[], o: { force: boolean; ignoreDaemonS
 
 export const command: Command = {
   name: 'drain',
-  short: 'Drain node in preparation for maintenance',
+  short: 'Cordon a node and evict its pods before maintenance',
   long: [
     'Prepare a node for maintenance: mark it unschedulable, then evict every pod on it through the eviction API,',
     'which honours PodDisruptionBudgets (a refused eviction is retried every 5 seconds until --timeout).',
@@ -69,7 +69,7 @@ export const command: Command = {
   usage: 'drain NODE [options]',
   flags: [
     selectorFlag,
-    { name: 'pod-selector', kind: 'string', usage: 'Label selector to filter pods on the node' },
+    { name: 'pod-selector', kind: 'string', usage: 'Only evict the node\'s pods that match this label selector' },
     { name: 'force', kind: 'bool', usage: 'Also remove pods that no controller (ReplicaSet, Job, StatefulSet…) manages.' },
     { name: 'ignore-daemonsets', kind: 'bool', usage: 'Skip DaemonSet-managed pods instead of stopping.' },
     { name: 'delete-emptydir-data', kind: 'bool', usage: 'Also remove pods using emptyDir volumes (their data is lost).' },

@@ -21,7 +21,7 @@ const editHeader = [
 
 export const command: Command = {
   name: 'edit',
-  short: 'Edit a resource on the server',
+  short: 'Change resources in your editor and save them back',
   long: [
     'Edit a resource from the default editor.',
     '',

@@ -7,8 +7,8 @@ import { chooseContainer, podFor } from './pod-for.js';
 
 export const command: Command = {
   name: 'exec',
-  short: 'Execute a command in a container',
-  long: 'Execute a command in a container.',
+  short: 'Run a command inside a container',
+  long: 'Run a command inside a running container and stream its input and output.',
   examples: [
     "  # Get output from running the 'date' command from pod mypod, using the first container by default",
     '  kubectl exec mypod -- date',
@@ -35,9 +35,9 @@ export const command: Command = {
   ].join('\n'),
   usage: 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...] [options]',
   flags: [
-    { name: 'container', short: 'c', kind: 'string', usage: 'Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen' },
-    { name: 'quiet', short: 'q', kind: 'bool', usage: 'Only print output from the remote session' },
-    { name: 'stdin', short: 'i', kind: 'bool', usage: 'Pass stdin to the container' },
+    { name: 'container', short: 'c', kind: 'string', usage: 'Which container to use. Without it, the one named by the pod\'s kubectl.kubernetes.io/default-container annotation, else the pod\'s first container.' },
+    { name: 'quiet', short: 'q', kind: 'bool', usage: 'Print only what the container writes, no status lines of a-kubectl.' },
+    { name: 'stdin', short: 'i', kind: 'bool', usage: 'Send this terminal\'s input to the container.' },
     { name: 'tty', short: 't', kind: 'bool', usage: 'Stdin is a TTY' },
   ],
   async run(ctx, args) {

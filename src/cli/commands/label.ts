@@ -4,7 +4,7 @@ import { metadataFlags, runMetadataCommand } from './metadata-command.js';
 
 export const command: Command = {
   name: 'label',
-  short: 'Update the labels on a resource',
+  short: 'Add, change or remove labels on resources',
   long: [
     'Update the labels on a resource.',
     '',

@@ -56,7 +56,7 @@ async function streamLog(ctx: CommandContext, pod: KubeObject, query: Query, pre
 
 export const command: Command = {
   name: 'logs',
-  short: 'Print the logs for a container in a pod',
+  short: 'Show the output a container has written',
   long: 'Print the logs for a container in a pod or specified resource. If the pod has only one container, the container name is optional.',
   examples: [
     '  # Return snapshot logs from pod nginx with only one container',
@@ -89,17 +89,17 @@ export const command: Command = {
   usage: 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [options]',
   flags: [
     { name: 'all-containers', kind: 'bool', usage: "Get all containers' logs in the pod(s)." },
-    { name: 'container', short: 'c', kind: 'string', usage: 'Print the logs of this container' },
-    { name: 'follow', short: 'f', kind: 'bool', usage: 'Specify if the logs should be streamed.' },
-    { name: 'insecure-skip-tls-verify-backend', kind: 'bool', usage: 'Skip verifying the identity of the kubelet that logs are requested from.  In theory, an attacker could provide invalid log content back. You might want to use this if your kubelet serving certificates have expired.' },
-    { name: 'limit-bytes', kind: 'int', usage: 'Maximum bytes of logs to return. Defaults to no limit.' },
-    { name: 'prefix', kind: 'bool', usage: 'Prefix each log line with the log source (pod name and container name)' },
-    { name: 'previous', short: 'p', kind: 'bool', usage: 'If true, print the logs for the previous instance of the container in a pod if it exists.' },
+    { name: 'container', short: 'c', kind: 'string', usage: 'Container whose logs to show' },
+    { name: 'follow', short: 'f', kind: 'bool', usage: 'Keep the stream open and print new lines as they are written.' },
+    { name: 'insecure-skip-tls-verify-backend', kind: 'bool', usage: 'Let the API server accept the node agent\'s serving certificate without checking it (for expired node certificates; the logs could then be forged).' },
+    { name: 'limit-bytes', kind: 'int', usage: 'Stop after this many bytes (no limit by default).' },
+    { name: 'prefix', kind: 'bool', usage: 'Start each line with [pod/NAME/CONTAINER] to show where it came from' },
+    { name: 'previous', short: 'p', kind: 'bool', usage: 'Show the logs of the container\'s previous run (before its last restart).' },
     { name: 'selector', short: 'l', kind: 'string', usage: "Selector (label query) to filter on, supports '=', '==', and '!='.(e.g. -l key1=value1,key2=value2). Matching objects must satisfy all of the specified label constraints." },
-    { name: 'since', kind: 'string', default: '0s', usage: 'Only return logs newer than a relative duration like 5s, 2m, or 3h. Defaults to all logs. Only one of since-time / since may be used.' },
-    { name: 'since-time', kind: 'string', usage: 'Only return logs after a specific date (RFC3339). Defaults to all logs. Only one of since-time / since may be used.' },
-    { name: 'tail', kind: 'int', default: -1, usage: 'Lines of recent log file to display. Defaults to -1 with no selector, showing all log lines otherwise 10, if a selector is provided.' },
-    { name: 'timestamps', kind: 'bool', usage: 'Include timestamps on each line in the log output' },
+    { name: 'since', kind: 'string', default: '0s', usage: 'Only lines written within this long ago (e.g. 30s, 5m, 2h); not together with --since-time.' },
+    { name: 'since-time', kind: 'string', usage: 'Only lines written after this RFC 3339 time; not together with --since.' },
+    { name: 'tail', kind: 'int', default: -1, usage: 'Show only the last N lines; -1 (default) means all lines, or 10 per container when a selector is used.' },
+    { name: 'timestamps', kind: 'bool', usage: 'Start each line with the time it was written' },
   ],
   async run(ctx, args) {
     const f = args.flags;

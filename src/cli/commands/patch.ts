@@ -14,7 +14,7 @@ const patchTypes: Record<string, PatchType> = { strategic: 'strategic', merge: '
 
 export const command: Command = {
   name: 'patch',
-  short: 'Update fields of a resource',
+  short: 'Change fields of a resource with a JSON, merge or strategic merge patch',
   long: 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch.\n\n JSON and YAML formats are accepted.',
   examples: [
     '  # Partially update a node using a strategic merge patch, specifying the patch as JSON',
@@ -29,9 +29,9 @@ export const command: Command = {
     ...filenameFlags('identifying the resource to update'),
     dryRunFlag,
     fieldManagerFlag('kubectl-patch'),
-    { name: 'local', kind: 'bool', usage: 'If true, patch will operate on the content of the file, not the server-side resource.' },
-    { name: 'patch', short: 'p', kind: 'string', usage: 'The patch to be applied to the resource JSON file.' },
-    { name: 'patch-file', kind: 'string', usage: 'A file containing a patch to be applied to the resource.' },
+    { name: 'local', kind: 'bool', usage: 'Apply the patch to the object read from -f and print the result, without contacting the server.' },
+    { name: 'patch', short: 'p', kind: 'string', usage: 'The patch itself, as JSON or YAML.' },
+    { name: 'patch-file', kind: 'string', usage: 'Read the patch from this file.' },
     { name: 'subresource', kind: 'string', usage: "If specified, patch will operate on the subresource of the requested object. Must be one of [status scale]. This flag is beta and may change in the future." },
     { name: 'type', kind: 'string', default: 'strategic', usage: 'The type of patch being provided; one of [json merge strategic]' },
   ],

@@ -11,7 +11,7 @@ import { waitForDeletion } from '../wait-deleted.js';
 
 export const command: Command = {
   name: 'replace',
-  short: 'Replace a resource by file name or stdin',
+  short: 'Replace resources with the manifests in files or stdin',
   long: 'Replace a resource by file name or stdin.\n\n JSON and YAML formats are accepted. If replacing an existing resource, the complete resource spec must be provided. This can be obtained by\n\n  $ kubectl get TYPE NAME -o yaml',
   examples: '  # Replace a pod using the data in pod.json\n  kubectl replace -f ./pod.json\n  \n  # Force replace, delete and then re-create the resource\n  kubectl replace --force -f ./pod.json',
   usage: 'replace -f FILENAME [options]',
@@ -21,8 +21,8 @@ export const command: Command = {
     dryRunFlag,
     validateFlag,
     fieldManagerFlag('kubectl-replace'),
-    { name: 'force', kind: 'bool', usage: 'If true, immediately remove resources from API and bypass graceful deletion. Note that immediate deletion of some resources may result in inconsistency or data loss and requires confirmation.' },
-    { name: 'save-config', kind: 'bool', usage: 'If true, the configuration of current object will be saved in its annotation.' },
+    { name: 'force', kind: 'bool', usage: 'Remove the objects from the API at once without waiting for graceful termination; processes may keep running for a while, so use with care.' },
+    { name: 'save-config', kind: 'bool', usage: 'Store the object as sent in the kubectl.kubernetes.io/last-applied-configuration annotation.' },
   ],
   async run(ctx, args) {
     const f = args.flags;

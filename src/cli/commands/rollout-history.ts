@@ -9,10 +9,10 @@ import { resolveTargets, targetPath } from './targets.js';
 export const command: Command = {
   name: 'history',
   short: 'View rollout history',
-  long: 'View previous rollout revisions and configurations.',
+  long: 'List the recorded revisions of a workload, or show one revision\'s pod template.',
   examples: '  # View the rollout history of a deployment\n  kubectl rollout history deployment/abc',
   usage: 'rollout history (TYPE NAME | TYPE/NAME) [flags] [options]',
-  flags: [...filenameFlags('identifying the resource to get from a server.'), selectorFlag, { name: 'revision', kind: 'int', usage: 'See the details, including podTemplate of the revision specified' }],
+  flags: [...filenameFlags('identifying the resource to get from a server.'), selectorFlag, { name: 'revision', kind: 'int', usage: 'Show this revision in full, with its pod template' }],
   async run(ctx, args) {
     const f = args.flags;
     const targets = await resolveTargets(ctx, f, args.positionals, 'history', { selectorAllowed: true });

@@ -9,15 +9,15 @@ import { untilObject } from './watch-object.js';
 
 export const command: Command = {
   name: 'status',
-  short: 'Show the status of the rollout',
+  short: 'Follow a rollout until it finishes',
   long: "Show the status of the rollout.\n\n By default 'rollout status' will watch the status of the latest rollout until it's done. If you don't want to wait for the rollout to finish then you can use --watch=false. Note that if a new rollout starts in-between, then 'rollout status' will continue watching the latest revision. If you want to pin to a specific revision and abort if it is rolled over by another revision, use --revision=N where N is the revision you need to watch for.",
   examples: '  # Watch the rollout status of a deployment\n  kubectl rollout status deployment/nginx',
   usage: 'rollout status (TYPE NAME | TYPE/NAME) [flags] [options]',
   flags: [
     ...filenameFlags('identifying the resource to get from a server.'),
     selectorFlag,
-    { name: 'revision', kind: 'int', usage: 'Pin to a specific revision for showing its status. Defaults to 0 (last revision).' },
-    { name: 'timeout', kind: 'string', default: '0s', usage: 'The length of time to wait before ending watch, zero means never. Any other values should contain a corresponding time unit (e.g. 1s, 2m, 3h).' },
+    { name: 'revision', kind: 'int', usage: 'Follow the rollout of this revision only; 0 (default) means the newest.' },
+    { name: 'timeout', kind: 'string', default: '0s', usage: 'Give up after this long (with a unit, e.g. 90s or 5m); 0 waits without limit.' },
     { name: 'watch', short: 'w', kind: 'bool', default: true, usage: "Watch the status of the rollout until it's done." },
   ],
   async run(ctx, args) {

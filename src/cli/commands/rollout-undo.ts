@@ -79,7 +79,7 @@ export function planRollback(deployment: KubeObject, history: Map<number, KubeOb
 export const command: Command = {
   name: 'undo',
   short: 'Undo a previous rollout',
-  long: 'Roll back to a previous rollout.',
+  long: 'Put a workload back to an earlier recorded revision.',
   examples: [
     '  # Roll back to the previous deployment',
     '  kubectl rollout undo deployment/abc',
@@ -91,7 +91,7 @@ export const command: Command = {
     '  kubectl rollout undo --dry-run=server deployment/abc',
   ].join('\n'),
   usage: 'rollout undo (TYPE NAME | TYPE/NAME) [flags] [options]',
-  flags: [...filenameFlags('identifying the resource to get from a server.'), selectorFlag, dryRunFlag, { name: 'to-revision', kind: 'int', usage: 'The revision to rollback to. Default to 0 (last revision).' }],
+  flags: [...filenameFlags('identifying the resource to get from a server.'), selectorFlag, dryRunFlag, { name: 'to-revision', kind: 'int', usage: 'Revision to go back to; 0 (default) means the one before the current.' }],
   async run(ctx, args) {
     const f = args.flags;
     const dryRun = dryRunOf(f, ctx.io.stderr);

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 
 export const command: Command = {
   name: 'rollout',
-  short: 'Manage the rollout of a resource',
+  short: 'Watch, pause, resume, restart or undo rollouts of workloads',
   long: 'Manage the rollout of one or many resources.\n        \n Valid resource types include:\n\n  *  deployments\n  *  daemonsets\n  *  statefulsets',
   examples: [
     '  # Rollback to the previous deployment',
@@ -22,10 +22,10 @@ export const command: Command = {
   flags: [],
   subcommands: [
     { name: 'history', short: 'View rollout history', load: async () => (await import('./rollout-history.js')).command },
-    { name: 'pause', short: 'Mark the provided resource as paused', load: async () => (await import('./rollout-pause.js')).command },
+    { name: 'pause', short: 'Pause the rollout of a workload', load: async () => (await import('./rollout-pause.js')).command },
     { name: 'restart', short: 'Restart a resource', load: async () => (await import('./rollout-restart.js')).command },
     { name: 'resume', short: 'Resume a paused resource', load: async () => (await import('./rollout-resume.js')).command },
-    { name: 'status', short: 'Show the status of the rollout', load: async () => (await import('./rollout-status.js')).command },
+    { name: 'status', short: 'Follow a rollout until it finishes', load: async () => (await import('./rollout-status.js')).command },
     { name: 'undo', short: 'Undo a previous rollout', load: async () => (await import('./rollout-undo.js')).command },
   ],
 };

@@ -15,7 +15,7 @@ function scaleReplicas(scale: KubeObject): number {
 
 export const command: Command = {
   name: 'scale',
-  short: 'Set a new size for a deployment, replica set, or replication controller',
+  short: 'Change the replica count of a scalable workload',
   long: [
     'Set a new size for a deployment, replica set, replication controller, or stateful set.',
     '',
@@ -45,10 +45,10 @@ export const command: Command = {
     ...filenameFlags('identifying the resource to set a new size'),
     selectorFlag,
     dryRunFlag,
-    { name: 'all', kind: 'bool', usage: 'Select all resources in the namespace of the specified resource types' },
-    { name: 'current-replicas', kind: 'int', default: -1, usage: 'Precondition for current size. Requires that the current size of the resource match this value in order to scale. -1 (default) for no condition.' },
-    { name: 'replicas', kind: 'int', usage: 'The new desired number of replicas. Required.' },
-    { name: 'resource-version', kind: 'string', usage: 'Precondition for resource version. Requires that the current resource version match this value in order to scale.' },
+    { name: 'all', kind: 'bool', usage: 'Act on every object of the given types in the namespace' },
+    { name: 'current-replicas', kind: 'int', default: -1, usage: 'Only scale when the replica count is this now; -1 (default) skips the check.' },
+    { name: 'replicas', kind: 'int', usage: 'Replica count to set (required).' },
+    { name: 'resource-version', kind: 'string', usage: 'Only scale when the object\'s resourceVersion is this.' },
   ],
   async run(ctx, args) {
     const f = args.flags;

@@ -19,7 +19,7 @@ export function setFlags(what: string): FlagSpec[] {
     selectorFlag,
     dryRunFlag,
     fieldManagerFlag('kubectl-set'),
-    { name: 'all', kind: 'bool', usage: 'Select all resources, in the namespace of the specified resource types' },
+    { name: 'all', kind: 'bool', usage: 'Act on every object of the given types in the namespace' },
     { name: 'local', kind: 'bool', usage: `If true, set ${what} will NOT contact api-server but run locally.` },
   ];
 }

@@ -95,7 +95,7 @@ async function listEnv(ctx: CommandContext, flags: FlagValues, resourceArgs: str
 
 export const command: Command = {
   name: 'env',
-  short: 'Update environment variables on a pod template',
+  short: 'Add, change or remove environment variables in pod templates',
   long: 'Update environment variables on a pod template.\n\n List environment variable definitions in one or more pods, pod templates. Add, update, or remove container environment variable definitions in one or more pod templates (within replication controllers or deployment configurations). View or modify the environment variable definitions on all containers in the specified pods or pod templates, or just those that match a wildcard.\n\n Possible resources include (case insensitive):\n\n        pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)',
   examples: [
     "  # Update deployment 'registry' with a new environment variable",
@@ -113,10 +113,10 @@ export const command: Command = {
   usage: 'set env RESOURCE/NAME KEY_1=VAL_1 ... KEY_N=VAL_N [options]',
   flags: [
     ...setFlags('env'),
-    { name: 'containers', short: 'c', kind: 'string', default: '*', usage: 'The names of containers in the selected pod templates to change - may use wildcards' },
-    { name: 'env', short: 'e', kind: 'stringArray', usage: 'Specify a key-value pair for an environment variable to set into each container.' },
-    { name: 'list', kind: 'bool', usage: 'If true, display the environment and any changes in the standard format. this flag will removed when we have kubectl view env.' },
-    { name: 'overwrite', kind: 'bool', default: true, usage: 'If true, allow environment to be overwritten, otherwise reject updates that overwrite existing environment.' },
+    { name: 'containers', short: 'c', kind: 'string', default: '*', usage: 'Containers to change, by name; * and other shell-style wildcards are allowed' },
+    { name: 'env', short: 'e', kind: 'stringArray', usage: 'Variable to set in each chosen container, as NAME=value (repeatable).' },
+    { name: 'list', kind: 'bool', usage: 'Print the containers\' environment instead of changing it.' },
+    { name: 'overwrite', kind: 'bool', default: true, usage: 'Allow changing variables that are already set; false refuses such changes.' },
   ],
   async run(ctx, args) {
     const f = args.flags;

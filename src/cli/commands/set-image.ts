@@ -23,7 +23,7 @@ export function setImages(obj: KubeObject, images: ReadonlyMap<string, string>):
 
 export const command: Command = {
   name: 'image',
-  short: 'Update the image of a pod template',
+  short: 'Change container images in pod templates',
   long: 'Update existing container image(s) of resources.\n\n Possible resources include (case insensitive):\n\n        pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)',
   examples: [
     "  # Set a deployment's nginx container image to 'nginx:1.9.1', and its busybox container image to 'busybox'",

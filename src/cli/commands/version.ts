@@ -18,12 +18,12 @@ export const clientVersionInfo = {
 
 export const command: Command = {
   name: 'version',
-  short: 'Print the client and server version information',
-  long: 'Print the client and server version information for the current context.',
+  short: 'Show the a-kubectl and API server versions',
+  long: 'Show the version of a-kubectl and of the API server the current context points at.',
   examples: '  # Print the client and server versions for the current context\n  kubectl version',
   usage: 'version [flags] [options]',
   flags: [
-    { name: 'client', kind: 'bool', usage: 'If true, shows client version only (no server required).' },
+    { name: 'client', kind: 'bool', usage: 'Show only a-kubectl\'s own version, without asking the server.' },
     { name: 'output', short: 'o', kind: 'string', usage: "One of 'yaml' or 'json'." },
   ],
   async run(ctx, args) {

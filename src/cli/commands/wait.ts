@@ -55,7 +55,7 @@ export function conditionMet(obj: KubeObject, type: string, value: string): bool
 
 export const command: Command = {
   name: 'wait',
-  short: 'Experimental: Wait for a specific condition on one or many resources',
+  short: 'Experimental: block until resources meet a condition, are deleted or are created',
   long: 'Experimental: Wait for a specific condition on one or many resources.\n\n The command takes multiple resources and waits until the specified condition is seen in the Status field of every given resource.\n\n Alternatively, the command can wait for the given set of resources to be created or deleted by providing the "create" or "delete" keyword as the value to the --for flag.\n\n A successful message will be printed to stdout indicating when the specified condition has been met. You can use -o option to change to output destination.',
   examples: [
     '  # Wait for the pod "busybox1" to contain the status condition of type "Ready"',
@@ -75,7 +75,7 @@ export const command: Command = {
   flags: [
     ...filenameFlags('identifying the resource.'),
     selectorFlag,
-    { name: 'all', kind: 'bool', usage: 'Select all resources in the namespace of the specified resource types' },
+    { name: 'all', kind: 'bool', usage: 'Act on every object of the given types in the namespace' },
     { name: 'for', kind: 'string', usage: "The condition to wait on: [create|delete|condition=condition-name[=condition-value]|jsonpath='{JSONPath expression}'=[JSONPath value]]. The default condition-value is true. Condition values are compared after Unicode simple case folding, which is a more general form of case-insensitivity." },
     { name: 'timeout', kind: 'string', default: '30s', usage: "The length of time to wait before giving up. Zero means check once and don't wait, negative means wait for a week." },
   ],
