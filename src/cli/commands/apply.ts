@@ -20,11 +20,14 @@ export const command: Command = {
   short: 'Create or update resources from manifests in files or stdin',
   long: "Apply a configuration to a resource by file name or stdin. The resource name must be specified. This resource will be created if it doesn't exist yet. To use 'apply', always create the resource initially with either 'apply' or 'create --save-config'.\n\n JSON and YAML formats are accepted.",
   examples: [
-    '  # Apply the configuration in pod.json to a pod',
-    '  kubectl apply -f ./pod.json',
+    '  # Create or update everything described in a folder of manifests',
+    '  a-kubectl apply -f ./manifests/',
     '  ',
-    '  # Apply the JSON passed into stdin to a pod',
-    '  cat pod.json | kubectl apply -f -',
+    '  # Apply a manifest read from another program',
+    '  helm template ./chart | a-kubectl apply -f -',
+    '  ',
+    '  # Let the server merge the manifest, taking over conflicting fields',
+    '  a-kubectl apply --server-side --force-conflicts -f web.yaml',
   ].join('\n'),
   usage: 'apply (-f FILENAME | -k DIRECTORY) [options]',
   flags: [
@@ -34,7 +37,7 @@ export const command: Command = {
     validateFlag,
     fieldManagerFlag('kubectl-client-side-apply'),
     { name: 'force-conflicts', kind: 'bool', usage: 'With --server-side, take over fields another manager owns instead of failing on the conflict.' },
-    { name: 'overwrite', kind: 'bool', default: true, usage: 'When a client-side patch conflicts with the live object, retry with the manifest\'s values winning.' },
+    { name: 'overwrite', kind: 'bool', default: true, usage: 'Accepted for compatibility: a client-side apply always lets the manifest\'s values win over the live object.' },
     { name: 'server-side', kind: 'bool', usage: 'Let the API server merge the manifest (server-side apply) instead of computing a patch here.' },
   ],
   async run(ctx, args) {

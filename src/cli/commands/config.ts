@@ -3,15 +3,17 @@ import type { Command } from '../command.js';
 
 export const command: Command = {
   name: 'config',
-  short: 'Modify kubeconfig files',
+  short: 'Read and change kubeconfig files',
   long: [
-    'Modify kubeconfig files using subcommands like "kubectl config set current-context my-context".',
+    'Read and change kubeconfig files: contexts, clusters, users and the current context.',
     '',
-    ' The loading order follows these rules:',
+    ' Which files are read:',
     '',
-    '  1.  If the --kubeconfig flag is set, then only that file is loaded. The flag may only be set once and no merging takes place.',
-    '  2.  If $KUBECONFIG environment variable is set, then it is used as a list of paths (normal path delimiting rules for your system). These paths are merged. When a value is modified, it is modified in the file that defines the stanza. When a value is created, it is created in the first file that exists. If no files in the chain exist, then it creates the last file in the list.',
-    '  3.  Otherwise, ${HOME}/.a-kube/admin.kubeconfig and ${HOME}/.kube/config are merged, in that order.',
+    '  1.  With --kubeconfig, that one file only; nothing is merged.',
+    '  2.  Otherwise, when $KUBECONFIG is set, every file in its list (separated by : on Linux), merged; the first',
+    '      file to define an entry wins. A changed entry is written back to the file it came from, a new entry to the',
+    '      first file that exists, or to the last file of the list when none exists.',
+    '  3.  Otherwise ${HOME}/.a-kube/admin.kubeconfig and ${HOME}/.kube/config, merged in that order.',
   ].join('\n'),
   usage: 'config SUBCOMMAND [options]',
   flags: [],

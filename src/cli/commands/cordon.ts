@@ -28,7 +28,7 @@ function schedulingCommand(name: 'cordon' | 'uncordon'): Command {
   const desired = name === 'cordon';
   return {
     name,
-    short: desired ? 'Stop new pods from being scheduled onto a node' : 'Mark node as schedulable',
+    short: desired ? 'Stop new pods from being scheduled onto a node' : 'Let the scheduler place pods onto a node again',
     long: desired ? 'Mark a node as unschedulable: the scheduler places no new pods there; pods already on it keep running.' : 'Mark a node as schedulable again after a cordon or a drain.',
     examples: `  # Mark node "foo" as ${desired ? 'unschedulable' : 'schedulable'}\n  a-kubectl ${name} foo`,
     usage: `${name} NODE [options]`,

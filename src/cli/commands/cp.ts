@@ -71,22 +71,16 @@ export const command: Command = {
   short: 'Copy files and folders between this machine and a container',
   long: 'Copy files and folders between this machine and a container (needs tar in the container).',
   examples: [
-    '  # Copy /tmp/foo_dir local directory to /tmp/bar_dir in a remote pod in the default namespace',
-    '  kubectl cp /tmp/foo_dir <some-pod>:/tmp/bar_dir',
+    '  # Put a local folder into pod app-0',
+    '  a-kubectl cp ./fixtures app-0:/srv/fixtures',
     '  ',
-    '  # Copy /tmp/foo local file to /tmp/bar in a remote pod in a specific container',
-    '  kubectl cp /tmp/foo <some-pod>:/tmp/bar -c <specific-container>',
-    '  ',
-    '  # Copy /tmp/foo local file to /tmp/bar in a remote pod in namespace <some-namespace>',
-    '  kubectl cp /tmp/foo <some-namespace>/<some-pod>:/tmp/bar',
-    '  ',
-    '  # Copy /tmp/foo from a remote pod to /tmp/bar locally',
-    '  kubectl cp <some-namespace>/<some-pod>:/tmp/foo /tmp/bar',
+    '  # Fetch a file from the "worker" container of pod app-0 in namespace jobs',
+    '  a-kubectl cp jobs/app-0:/var/log/run.log ./run.log -c worker',
   ].join('\n'),
   usage: 'cp <file-spec-src> <file-spec-dest> [options]',
   flags: [
     { name: 'container', short: 'c', kind: 'string', usage: 'Which container to use. Without it, the one named by the pod\'s kubectl.kubernetes.io/default-container annotation, else the pod\'s first container.' },
-    { name: 'no-preserve', kind: 'bool', usage: 'The copied file/directory\'s ownership and permissions will not be preserved in the container' },
+    { name: 'no-preserve', kind: 'bool', usage: 'Do not carry owner and mode bits over to the copy' },
   ],
   async run(ctx, args) {
     const [srcArg, destArg, ...extra] = args.positionals;

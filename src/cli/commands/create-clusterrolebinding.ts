@@ -10,8 +10,11 @@ export const command: Command = {
   short: 'Create a ClusterRoleBinding that grants a ClusterRole',
   long: 'Create a ClusterRoleBinding that grants a ClusterRole to the given users, groups and service accounts.',
   examples: [
-    '  # Create a cluster role binding for user1, user2, and group1 using the cluster-admin cluster role',
-    '  kubectl create clusterrolebinding cluster-admin --clusterrole=cluster-admin --user=user1 --user=user2 --group=group1',
+    '  # Let user alice and group ops read everything (the view role) in all namespaces',
+    '  a-kubectl create clusterrolebinding ops-view --clusterrole=view --user=alice --group=ops',
+    '  ',
+    '  # Give a service account a cluster role',
+    '  a-kubectl create clusterrolebinding ci-nodes --clusterrole=node-viewer --serviceaccount=ci:runner',
   ].join('\n'),
   usage: 'create clusterrolebinding NAME --clusterrole=NAME [--user=username] [--group=groupname] [--serviceaccount=namespace:serviceaccountname] [--dry-run=server|client|none] [options]',
   flags: [...bindingFlags('clusterrole'), { name: 'clusterrole', kind: 'string', usage: 'Name of the ClusterRole to grant' }],

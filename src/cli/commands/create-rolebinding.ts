@@ -42,11 +42,11 @@ export const command: Command = {
   short: 'Create a RoleBinding that grants a Role or ClusterRole in a namespace',
   long: 'Create a RoleBinding that grants a Role or ClusterRole to the given users, groups and service accounts within one namespace.',
   examples: [
-    '  # Create a role binding for user1, user2, and group1 using the admin cluster role',
-    '  kubectl create rolebinding admin --clusterrole=admin --user=user1 --user=user2 --group=group1',
+    '  # Let user bob edit what is in namespace shop, through the edit cluster role',
+    '  a-kubectl create rolebinding bob-edit --clusterrole=edit --user=bob -n shop',
     '  ',
-    '  # Create a role binding for service account monitoring:sa-dev using the admin role',
-    '  kubectl create rolebinding admin-binding --role=admin --serviceaccount=monitoring:sa-dev',
+    '  # Give service account ci:runner the role secret-reader of the current namespace',
+    '  a-kubectl create rolebinding ci-secrets --role=secret-reader --serviceaccount=ci:runner',
   ].join('\n'),
   usage: 'create rolebinding NAME --clusterrole=NAME|--role=NAME [--user=username] [--group=groupname] [--serviceaccount=namespace:serviceaccountname] [--dry-run=server|client|none] [options]',
   flags: [

@@ -10,11 +10,14 @@ export const command: Command = {
   short: 'Create an Opaque (or other typed) Secret from files, folders, env files or literal values',
   long: 'Create a secret based on a file, directory, or specified literal value.\n\n A single secret may package one or more key/value pairs.',
   examples: [
-    '  # Create a new secret named my-secret with keys for each file in folder bar',
-    '  kubectl create secret generic my-secret --from-file=path/to/bar',
+    '  # One key per file of the ./certs folder',
+    '  a-kubectl create secret generic tls-files --from-file=./certs',
     '  ',
-    '  # Create a new secret named my-secret with key1=supersecret and key2=topsecret',
-    '  kubectl create secret generic my-secret --from-literal=key1=supersecret --from-literal=key2=topsecret',
+    '  # Keys given on the command line',
+    '  a-kubectl create secret generic db-login --from-literal=user=app --from-literal=password=s3cr3t',
+    '  ',
+    '  # A typed secret read from an env file',
+    '  a-kubectl create secret generic basic --type=kubernetes.io/basic-auth --from-env-file=./login.env',
   ].join('\n'),
   usage: 'create secret generic NAME [--type=string] [--from-file=[key=]source] [--from-literal=key1=value1] [--dry-run=server|client|none] [options]',
   flags: [

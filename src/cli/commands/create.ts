@@ -9,7 +9,7 @@ import { singularQualified } from '../../client/rest-mapper.js';
 import { errorText, ExitError, withSource } from '../errors.js';
 
 const generators: CommandEntry[] = [
-  { name: 'clusterrole', short: 'Create a cluster role', load: async () => (await import('./create-clusterrole.js')).command },
+  { name: 'clusterrole', short: 'Create a ClusterRole holding one rule', load: async () => (await import('./create-clusterrole.js')).command },
   { name: 'clusterrolebinding', short: 'Create a ClusterRoleBinding that grants a ClusterRole', load: async () => (await import('./create-clusterrolebinding.js')).command },
   { name: 'configmap', aliases: ['cm'], short: 'Create a ConfigMap from files, folders, env files or literal values', load: async () => (await import('./create-configmap.js')).command },
   { name: 'deployment', aliases: ['deploy'], short: 'Create a Deployment running one or more images', load: async () => (await import('./create-deployment.js')).command },
@@ -26,11 +26,14 @@ export const command: Command = {
   short: 'Create resources from manifests in files or stdin',
   long: 'Create a resource from a file or from stdin.\n\n JSON and YAML formats are accepted.',
   examples: [
-    '  # Create a pod using the data in pod.json',
-    '  kubectl create -f ./pod.json',
+    '  # Create what web.yaml describes',
+    '  a-kubectl create -f web.yaml',
     '  ',
-    '  # Create a pod based on the JSON passed into stdin',
-    '  cat pod.json | kubectl create -f -',
+    '  # Create from manifests produced by another program',
+    '  envsubst < job.yaml | a-kubectl create -f -',
+    '  ',
+    '  # Check with the server whether the objects would be accepted, storing nothing',
+    '  a-kubectl create -f ./manifests/ --dry-run=server',
   ].join('\n'),
   usage: 'create -f FILENAME [options]',
   flags: [

@@ -12,9 +12,8 @@ import { parseManifestText } from '../manifests.js';
 import { parseResourceArgs, pathFor } from '../resource-args.js';
 
 const editHeader = [
-  '# Please edit the object below. Lines beginning with a \'#\' will be ignored,',
-  '# and an empty file will abort the edit. If an error occurs while saving this file will be',
-  '# reopened with the relevant failures.',
+  '# Change the object below and save to send it to the server. Lines starting with',
+  '# \'#\' are ignored; saving the file unchanged or empty cancels the edit.',
   '#',
   '',
 ].join('\n');
@@ -23,11 +22,18 @@ export const command: Command = {
   name: 'edit',
   short: 'Change resources in your editor and save them back',
   long: [
-    'Edit a resource from the default editor.',
+    'Open resources in a text editor and send your changes back to the server.',
     '',
-    ' The edit command allows you to directly edit any API resource you can retrieve via the command-line tools. It will open the editor defined by your KUBE_EDITOR, or EDITOR environment variables, or fall back to \'vi\' for Linux or \'notepad\' for Windows.',
+    ' The object is edited as YAML. The editor is $KUBE_EDITOR, else $EDITOR, else vi. Saving an unchanged or',
+    ' empty file cancels. When the server rejects the change, its error is printed and the object stays as it was.',
   ].join('\n'),
-  examples: '  # Edit the service named \'registry\'\n  kubectl edit svc/registry',
+  examples: [
+    '  # Change the Service "registry" in your editor; saving an empty file cancels',
+    '  a-kubectl edit svc/registry',
+    '  ',
+    '  # Use another editor for this once',
+    '  KUBE_EDITOR=nano a-kubectl edit deployment/api',
+  ].join('\n'),
   usage: 'edit (RESOURCE/NAME | -f FILENAME) [options]',
   flags: [...outputFlags(), ...filenameFlags('to use to edit the resource'), fieldManagerFlag('kubectl-edit')],
   async run(ctx, args) {

@@ -24,7 +24,7 @@ export const rootCommands: CommandEntry[] = [
   { group: cluster, name: 'certificate', short: 'Approve or deny certificate signing requests', load: async () => (await import('./certificate.js')).command },
   { group: cluster, name: 'cluster-info', short: 'Show where the control plane and cluster services answer', load: async () => (await import('./cluster-info.js')).command },
   { group: cluster, name: 'cordon', short: 'Stop new pods from being scheduled onto a node', load: async () => (await import('./cordon.js')).cordonCommand },
-  { group: cluster, name: 'uncordon', short: 'Mark node as schedulable', load: async () => (await import('./cordon.js')).uncordonCommand },
+  { group: cluster, name: 'uncordon', short: 'Let the scheduler place pods onto a node again', load: async () => (await import('./cordon.js')).uncordonCommand },
   { group: cluster, name: 'drain', short: 'Cordon a node and evict its pods before maintenance', load: async () => (await import('./drain.js')).command },
   { group: troubleshooting, name: 'describe', short: 'Show a readable report of resources, with their events', load: async () => (await import('./describe.js')).command },
   { group: troubleshooting, name: 'logs', short: 'Show the output a container has written', load: async () => (await import('./logs.js')).command },
@@ -43,6 +43,6 @@ export const rootCommands: CommandEntry[] = [
   { group: settings, name: 'annotate', short: 'Add, change or remove annotations on resources', load: async () => (await import('./annotate.js')).command },
   { group: other, name: 'api-resources', short: 'List the resource types the server offers', load: async () => (await import('./api-resources.js')).command },
   { group: other, name: 'api-versions', short: 'List the group/version pairs the server serves', load: async () => (await import('./api-versions.js')).command },
-  { group: other, name: 'config', short: 'Modify kubeconfig files', load: async () => (await import('./config.js')).command },
+  { group: other, name: 'config', short: 'Read and change kubeconfig files', load: async () => (await import('./config.js')).command },
   { group: other, name: 'version', short: 'Show the a-kubectl and API server versions', load: async () => (await import('./version.js')).command },
 ];

@@ -21,10 +21,10 @@ export function metadataFlags(what: string): FlagSpec[] {
     { name: 'all', kind: 'bool', usage: `Act on every object of the given types in the namespace` },
     { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'Work on the matching objects of every namespace.' },
     { name: 'field-manager', kind: 'string', default: `kubectl-${what === 'labels' ? 'label' : 'annotate'}`, usage: 'Manager name recorded in managedFields for the fields this command sets.' },
-    { name: 'field-selector', kind: 'string', usage: "Selector (field query) to filter on, supports '=', '==', and '!='.(e.g. --field-selector key1=value1,key2=value2). The server only supports a limited number of field queries per type." },
+    { name: 'field-selector', kind: 'string', usage: "Field selector, e.g. status.phase=Running,spec.nodeName!=worker-1 (=, == and != only; each type allows a few fields)." },
     { name: 'local', kind: 'bool', usage: `If true, ${what === 'labels' ? 'label' : 'annotation'} will NOT contact api-server but run locally.` },
-    { name: 'overwrite', kind: 'bool', usage: `If true, allow ${what} to be overwritten, otherwise reject ${what === 'labels' ? 'label' : 'annotation'} updates that overwrite existing ${what}.` },
-    { name: 'resource-version', kind: 'string', usage: `If non-empty, the ${what === 'labels' ? 'labels' : 'annotation'} update will only succeed if this is the current resource-version for the object. Only valid when specifying a single resource.` },
+    { name: 'overwrite', kind: 'bool', usage: `Allow changing ${what} that already have a value (without it such a change fails).` },
+    { name: 'resource-version', kind: 'string', usage: `Change the ${what} only if the object is still at this resourceVersion (one object only).` },
   ];
 }
 

@@ -17,11 +17,14 @@ export const command: Command = {
   short: 'Change fields of a resource with a JSON, merge or strategic merge patch',
   long: 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch.\n\n JSON and YAML formats are accepted.',
   examples: [
-    '  # Partially update a node using a strategic merge patch, specifying the patch as JSON',
-    '  kubectl patch node k8s-node-1 -p \'{"spec":{"unschedulable":true}}\'',
+    '  # Stop scheduling onto node worker-1 with a strategic merge patch',
+    '  a-kubectl patch node worker-1 -p \'{"spec":{"unschedulable":true}}\'',
     '  ',
-    '  # Update a container\'s image using a JSON patch with positional arrays',
-    '  kubectl patch pod valid-pod --type=\'json\' -p=\'[{"op": "replace", "path": "/spec/containers/0/image", "value":"new image"}]\'',
+    '  # Set one label with a JSON merge patch',
+    '  a-kubectl patch deployment api --type=merge -p \'{"metadata":{"labels":{"tier":"backend"}}}\'',
+    '  ',
+    '  # Replace the first container\'s image with a JSON patch',
+    '  a-kubectl patch deployment api --type=json -p=\'[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"api:2.2"}]\'',
   ].join('\n'),
   usage: 'patch (-f FILENAME | TYPE NAME) [-p PATCH|--patch-file FILE] [options]',
   flags: [

@@ -8,7 +8,7 @@ import { resolveTargets, targetPath } from './targets.js';
 
 export const command: Command = {
   name: 'history',
-  short: 'View rollout history',
+  short: 'List the recorded revisions of a workload',
   long: 'List the recorded revisions of a workload, or show one revision\'s pod template.',
   examples: '  # View the rollout history of a deployment\n  kubectl rollout history deployment/abc',
   usage: 'rollout history (TYPE NAME | TYPE/NAME) [flags] [options]',

@@ -4,7 +4,7 @@ import { resumePatch, rolloutPatchFlags, runRolloutPatch } from './rollout-patch
 
 export const command: Command = {
   name: 'resume',
-  short: 'Resume a paused resource',
+  short: 'Resume the rollout of a paused workload',
   long: 'Resume a paused resource.\n\n Paused resources will not be reconciled by a controller. By resuming a resource, we allow it to be reconciled again. Currently only deployments support being resumed.',
   examples: '  # Resume an already paused deployment\n  kubectl rollout resume deployment/nginx',
   usage: 'rollout resume RESOURCE [options]',

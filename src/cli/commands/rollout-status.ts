@@ -18,7 +18,7 @@ export const command: Command = {
     selectorFlag,
     { name: 'revision', kind: 'int', usage: 'Follow the rollout of this revision only; 0 (default) means the newest.' },
     { name: 'timeout', kind: 'string', default: '0s', usage: 'Give up after this long (with a unit, e.g. 90s or 5m); 0 waits without limit.' },
-    { name: 'watch', short: 'w', kind: 'bool', default: true, usage: "Watch the status of the rollout until it's done." },
+    { name: 'watch', short: 'w', kind: 'bool', default: true, usage: "Keep following until the rollout is done; false prints the state once." },
   ],
   async run(ctx, args) {
     const f = args.flags;

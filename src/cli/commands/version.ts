@@ -24,7 +24,7 @@ export const command: Command = {
   usage: 'version [flags] [options]',
   flags: [
     { name: 'client', kind: 'bool', usage: 'Show only a-kubectl\'s own version, without asking the server.' },
-    { name: 'output', short: 'o', kind: 'string', usage: "One of 'yaml' or 'json'." },
+    { name: 'output', short: 'o', kind: 'string', usage: "Print as yaml or json instead of text." },
   ],
   async run(ctx, args) {
     const output = args.flags.string('output');
