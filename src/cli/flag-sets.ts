@@ -1,4 +1,4 @@
-// Flags several commands share, with kubectl's texts, and their readers.
+// Flags several commands share (kubectl's names and values, our texts), and their readers.
 import type { FlagSpec, FlagValues } from './args.js';
 import { CliError } from './errors.js';
 
@@ -33,7 +33,7 @@ export function fieldManagerFlag(defaultName: string): FlagSpec {
 
 export function filenameFlags(what: string): FlagSpec[] {
   return [
-    { name: 'filename', short: 'f', kind: 'stringSlice', usage: `Filename, directory, or URL to files ${what}` },
+    { name: 'filename', short: 'f', kind: 'stringSlice', usage: `Manifest files, folders or URLs ${what}` },
     { name: 'recursive', short: 'R', kind: 'bool', usage: 'Also read manifests in subfolders of folders given with -f.' },
   ];
 }

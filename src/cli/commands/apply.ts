@@ -32,7 +32,7 @@ export const command: Command = {
   usage: 'apply (-f FILENAME | -k DIRECTORY) [options]',
   flags: [
     ...outputFlags(),
-    ...filenameFlags('that contains the configuration to apply'),
+    ...filenameFlags('with the objects to apply'),
     dryRunFlag,
     validateFlag,
     fieldManagerFlag('kubectl-client-side-apply'),

@@ -56,7 +56,7 @@ export const command: Command = {
   usage: 'autoscale (-f FILENAME | TYPE NAME | TYPE/NAME) [--min=MINPODS] --max=MAXPODS [--cpu-percent=CPU] [options]',
   flags: [
     ...outputFlags(),
-    ...filenameFlags('identifying the resource to autoscale'),
+    ...filenameFlags('with the workload to autoscale'),
     dryRunFlag,
     fieldManagerFlag('kubectl-autoscale'),
     { name: 'cpu-percent', kind: 'int', default: -1, usage: 'Average CPU use to aim for, as a percentage of the pods\' requests. -1 (the default) leaves the target to the server.' },

@@ -38,7 +38,7 @@ export const command: Command = {
   usage: 'create -f FILENAME [options]',
   flags: [
     ...outputFlags(),
-    ...filenameFlags('to use to create the resource'),
+    ...filenameFlags('with the objects to create'),
     dryRunFlag,
     fieldManagerFlag('kubectl-create'),
     validateFlag,

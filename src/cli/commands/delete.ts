@@ -43,7 +43,7 @@ export const command: Command = {
   ].join('\n'),
   usage: 'delete ([-f FILENAME] | [-k DIRECTORY] | TYPE [(NAME | -l label | --all)]) [options]',
   flags: [
-    ...filenameFlags('containing the resource to delete.'),
+    ...filenameFlags('with the objects to delete'),
     selectorFlag,
     dryRunFlag,
     { name: 'all', kind: 'bool', usage: 'Delete every object of the given types in the namespace.' },

@@ -42,7 +42,7 @@ export const command: Command = {
   ].join('\n'),
   usage: 'describe (-f FILENAME | TYPE [NAME_PREFIX | -l label] | TYPE/NAME) [options]',
   flags: [
-    ...filenameFlags('containing the resource to describe'),
+    ...filenameFlags('with the objects to describe'),
     selectorFlag,
     { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'Work on every namespace; the current and --namespace namespaces are ignored.' },
     { name: 'chunk-size', kind: 'int', default: 500, usage: 'Fetch lists in pages of this many items; 0 fetches everything in one request.' },

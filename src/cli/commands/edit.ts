@@ -35,7 +35,7 @@ export const command: Command = {
     '  KUBE_EDITOR=nano a-kubectl edit deployment/api',
   ].join('\n'),
   usage: 'edit (RESOURCE/NAME | -f FILENAME) [options]',
-  flags: [...outputFlags(), ...filenameFlags('to use to edit the resource'), fieldManagerFlag('kubectl-edit')],
+  flags: [...outputFlags(), ...filenameFlags('with the objects to edit'), fieldManagerFlag('kubectl-edit')],
   async run(ctx, args) {
     const f = args.flags;
     const [mapper, ns, client] = await Promise.all([ctx.factory.mapper(), ctx.factory.namespace(), ctx.factory.client()]);

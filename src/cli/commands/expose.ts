@@ -102,7 +102,7 @@ export const command: Command = {
   usage: 'expose (-f FILENAME | TYPE NAME) [--port=port] [--protocol=TCP|UDP|SCTP] [--target-port=number-or-name] [--name=name] [--external-ip=external-ip-of-service] [--type=type] [options]',
   flags: [
     ...outputFlags(),
-    ...filenameFlags('identifying the resource to expose a service'),
+    ...filenameFlags('with the object to expose'),
     dryRunFlag,
     fieldManagerFlag('kubectl-expose'),
     { name: 'cluster-ip', kind: 'string', usage: "Cluster IP for the Service: empty lets the cluster pick one, None makes a headless Service." },

@@ -63,7 +63,7 @@ export const command: Command = {
   usage: 'get [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file|custom-columns|custom-columns-file|wide] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags] [options]',
   flags: [
     ...outputFlags('json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide'),
-    ...filenameFlags('identifying the resource to get from a server.'),
+    ...filenameFlags('with the objects to act on'),
     selectorFlag,
     { name: 'all-namespaces', short: 'A', kind: 'bool', usage: "Work on every namespace; the current and --namespace namespaces are ignored." },
     { name: 'chunk-size', kind: 'int', default: 500, usage: 'Fetch lists in pages of this many items; 0 fetches everything in one request.' },

@@ -15,7 +15,7 @@ import { listAll } from './get.js';
 export function metadataFlags(what: string): FlagSpec[] {
   return [
     ...outputFlags(),
-    ...filenameFlags(`identifying the resource to update the ${what}`),
+    ...filenameFlags(`with the objects whose ${what} to change`),
     selectorFlag,
     dryRunFlag,
     { name: 'all', kind: 'bool', usage: `Act on every object of the given types in the namespace` },

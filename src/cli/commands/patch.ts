@@ -29,7 +29,7 @@ export const command: Command = {
   usage: 'patch (-f FILENAME | TYPE NAME) [-p PATCH|--patch-file FILE] [options]',
   flags: [
     ...outputFlags(),
-    ...filenameFlags('identifying the resource to update'),
+    ...filenameFlags('with the objects to patch'),
     dryRunFlag,
     fieldManagerFlag('kubectl-patch'),
     { name: 'local', kind: 'bool', usage: 'Apply the patch to the object read from -f and print the result, without contacting the server.' },

@@ -17,7 +17,7 @@ export const command: Command = {
   usage: 'replace -f FILENAME [options]',
   flags: [
     ...outputFlags(),
-    ...filenameFlags('to use to replace the resource.'),
+    ...filenameFlags('with the objects to replace'),
     dryRunFlag,
     validateFlag,
     fieldManagerFlag('kubectl-replace'),

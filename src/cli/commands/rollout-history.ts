@@ -12,7 +12,7 @@ export const command: Command = {
   long: 'List the recorded revisions of a workload, or show one revision\'s pod template.',
   examples: '  # View the rollout history of a deployment\n  kubectl rollout history deployment/abc',
   usage: 'rollout history (TYPE NAME | TYPE/NAME) [flags] [options]',
-  flags: [...filenameFlags('identifying the resource to get from a server.'), selectorFlag, { name: 'revision', kind: 'int', usage: 'Show this revision in full, with its pod template' }],
+  flags: [...filenameFlags('with the objects to act on'), selectorFlag, { name: 'revision', kind: 'int', usage: 'Show this revision in full, with its pod template' }],
   async run(ctx, args) {
     const f = args.flags;
     const targets = await resolveTargets(ctx, f, args.positionals, 'history', { selectorAllowed: true });

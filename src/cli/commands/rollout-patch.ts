@@ -13,7 +13,7 @@ import { resolveTargets, targetPath, type Target } from './targets.js';
 /** The patch for one object, or the reason it cannot be made (printed as kubectl's `error: <type> "<name>" <reason>`). */
 export type PatchFor = (t: Target, obj: KubeObject, now: Date) => { patch: Record<string, unknown> } | { error: string };
 
-export const rolloutPatchFlags: Command['flags'] = [...filenameFlags('identifying the resource to get from a server.'), selectorFlag, fieldManagerFlag('kubectl-rollout')];
+export const rolloutPatchFlags: Command['flags'] = [...filenameFlags('with the objects to act on'), selectorFlag, fieldManagerFlag('kubectl-rollout')];
 
 function spec(obj: KubeObject): Record<string, unknown> {
   return isRecord(obj.spec) ? obj.spec : {};

@@ -14,7 +14,7 @@ export const command: Command = {
   examples: '  # Watch the rollout status of a deployment\n  kubectl rollout status deployment/nginx',
   usage: 'rollout status (TYPE NAME | TYPE/NAME) [flags] [options]',
   flags: [
-    ...filenameFlags('identifying the resource to get from a server.'),
+    ...filenameFlags('with the objects to act on'),
     selectorFlag,
     { name: 'revision', kind: 'int', usage: 'Follow the rollout of this revision only; 0 (default) means the newest.' },
     { name: 'timeout', kind: 'string', default: '0s', usage: 'Give up after this long (with a unit, e.g. 90s or 5m); 0 waits without limit.' },

@@ -91,7 +91,7 @@ export const command: Command = {
     '  a-kubectl rollout undo deployment/api --dry-run=server -o yaml',
   ].join('\n'),
   usage: 'rollout undo (TYPE NAME | TYPE/NAME) [flags] [options]',
-  flags: [...filenameFlags('identifying the resource to get from a server.'), selectorFlag, dryRunFlag, { name: 'to-revision', kind: 'int', usage: 'Revision to go back to; 0 (default) means the one before the current.' }],
+  flags: [...filenameFlags('with the objects to act on'), selectorFlag, dryRunFlag, { name: 'to-revision', kind: 'int', usage: 'Revision to go back to; 0 (default) means the one before the current.' }],
   async run(ctx, args) {
     const f = args.flags;
     const dryRun = dryRunOf(f, ctx.io.stderr);

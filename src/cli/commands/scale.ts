@@ -39,7 +39,7 @@ export const command: Command = {
   usage: 'scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT (-f FILENAME | TYPE NAME) [options]',
   flags: [
     ...outputFlags(),
-    ...filenameFlags('identifying the resource to set a new size'),
+    ...filenameFlags('with the objects to scale'),
     selectorFlag,
     dryRunFlag,
     { name: 'all', kind: 'bool', usage: 'Act on every object of the given types in the namespace' },

@@ -15,7 +15,7 @@ import { singularQualified } from '../../client/rest-mapper.js';
 export function setFlags(what: string): FlagSpec[] {
   return [
     ...outputFlags(),
-    ...filenameFlags(`identifying the resource to get from a server.`),
+    ...filenameFlags(`with the objects to act on`),
     selectorFlag,
     dryRunFlag,
     fieldManagerFlag('kubectl-set'),

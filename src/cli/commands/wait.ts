@@ -72,7 +72,7 @@ export const command: Command = {
   ].join('\n'),
   usage: "wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=create|--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] [options]",
   flags: [
-    ...filenameFlags('identifying the resource.'),
+    ...filenameFlags('with the objects to act on'),
     selectorFlag,
     { name: 'all', kind: 'bool', usage: 'Act on every object of the given types in the namespace' },
     { name: 'for', kind: 'string', usage: "What to wait for: create, delete, condition=NAME[=VALUE] (VALUE defaults to true, compared ignoring case) or jsonpath='{PATH}'[=VALUE]." },
