@@ -6,7 +6,7 @@ export const command: Command = {
   name: 'api-versions',
   short: 'List the group/version pairs the server serves',
   long: 'List every group/version pair the server serves, one per line.',
-  examples: '  # Print the supported API versions\n  kubectl api-versions',
+  examples: '  # One line per group/version, e.g. apps/v1\n  a-kubectl api-versions',
   usage: 'api-versions [options]',
   flags: [],
   async run(ctx) {

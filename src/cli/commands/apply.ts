@@ -18,7 +18,7 @@ import type { ParsedCommandLine } from '../args.js';
 export const command: Command = {
   name: 'apply',
   short: 'Create or update resources from manifests in files or stdin',
-  long: "Apply a configuration to a resource by file name or stdin. The resource name must be specified. This resource will be created if it doesn't exist yet. To use 'apply', always create the resource initially with either 'apply' or 'create --save-config'.\n\n JSON and YAML formats are accepted.",
+  long: 'Create the objects a manifest describes, or bring existing ones in line with it.\n\n Client-side apply (the default) keeps the last applied manifest in the kubectl.kubernetes.io/last-applied-configuration annotation and patches only what changed since; objects made with \'create\' need --save-config first. With --server-side the API server merges the manifest and tracks field ownership. Manifests may be YAML or JSON.',
   examples: [
     '  # Create or update everything described in a folder of manifests',
     '  a-kubectl apply -f ./manifests/',

@@ -8,8 +8,8 @@ const yellow = (s: string, tty: boolean) => (tty ? `\x1b[0;33m${s}\x1b[0m` : s);
 export const command: Command = {
   name: 'cluster-info',
   short: 'Show where the control plane and cluster services answer',
-  long: "Display addresses of the control plane and services with label kubernetes.io/cluster-service=true. To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.",
-  examples: '  # Print the address of the control plane and cluster services\n  kubectl cluster-info',
+  long: 'Print the URL of the control plane and of the Services labelled kubernetes.io/cluster-service=true in kube-system.',
+  examples: '  # Where does the current context\'s cluster answer?\n  a-kubectl cluster-info',
   usage: 'cluster-info [flags] [options]',
   flags: [],
   async run(ctx) {

@@ -6,7 +6,7 @@ export const command: Command = {
   name: 'current-context',
   short: 'Print the name of the current context',
   long: 'Print the name of the context the kubeconfig currently selects.',
-  examples: '  # Display the current-context\n  kubectl config current-context',
+  examples: '  # Which context is a-kubectl using?\n  a-kubectl config current-context',
   usage: 'config current-context [options]',
   flags: [],
   async run(ctx) {

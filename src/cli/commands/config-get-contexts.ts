@@ -7,7 +7,7 @@ export const command: Command = {
   name: 'get-contexts',
   short: 'List the contexts in the kubeconfig',
   long: 'List the contexts of the kubeconfig, or only the named ones; the current one is marked with *.',
-  examples: '  # List all the contexts in your kubeconfig file\n  kubectl config get-contexts\n  \n  # Describe one context in your kubeconfig file\n  kubectl config get-contexts my-context',
+  examples: '  # All contexts, the current one marked\n  a-kubectl config get-contexts\n  \n  # Only the names\n  a-kubectl config get-contexts -o name',
   usage: 'config get-contexts [(-o|--output=)name)] [options]',
   flags: [
     { name: 'no-headers', kind: 'bool', usage: "Leave out the header row in table output." },

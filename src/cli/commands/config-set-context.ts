@@ -7,8 +7,8 @@ import { CliError } from '../errors.js';
 export const command: Command = {
   name: 'set-context',
   short: 'Create or change a context in the kubeconfig',
-  long: 'Set a context entry in kubeconfig.\n\n Specifying a name that already exists will merge new fields on top of existing values for those fields.',
-  examples: '  # Set the user field on the gce context entry without touching other values\n  kubectl config set-context gce --user=cluster-admin',
+  long: 'Create a context, or change fields of an existing one.\n\n Only the fields given as flags change; the others keep their values.',
+  examples: '  # Point context "staging" at namespace shop\n  a-kubectl config set-context staging --namespace=shop\n  \n  # Change the namespace of the current context\n  a-kubectl config set-context --current --namespace=batch',
   usage: 'config set-context [NAME | --current] [--cluster=cluster_nickname] [--user=user_nickname] [--namespace=namespace] [options]',
   flags: [{ name: 'current', kind: 'bool', usage: 'Change the context that is current now instead of a named one.' }],
   async run(ctx, args) {

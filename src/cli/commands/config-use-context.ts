@@ -8,7 +8,7 @@ export const command: Command = {
   aliases: ['use'],
   short: 'Switch the kubeconfig to another context',
   long: 'Make the named context the current one in the kubeconfig.',
-  examples: '  # Use the context for the minikube cluster\n  kubectl config use-context minikube',
+  examples: '  # Work with the staging cluster from now on\n  a-kubectl config use-context staging',
   usage: 'config use-context CONTEXT_NAME [options]',
   flags: [],
   async run(ctx, args) {

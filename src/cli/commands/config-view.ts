@@ -58,7 +58,7 @@ export function viewConfig(kc: Kubeconfig, opts: { minify: boolean; raw: boolean
 export const command: Command = {
   name: 'view',
   short: 'Print the kubeconfig in effect (merged from all sources) or one given file',
-  long: 'Display merged kubeconfig settings or a specified kubeconfig file.\n\n You can use --output jsonpath={...} to extract specific values using a jsonpath expression.',
+  long: 'Print the kubeconfig a-kubectl uses (all sources merged) or, with --kubeconfig, one file. Certificate data, keys and tokens are hidden unless --raw is given.\n\n Use -o jsonpath=... to pick single values.',
   examples: [
     '  # Print the kubeconfig a-kubectl is using, secrets hidden',
     '  a-kubectl config view',

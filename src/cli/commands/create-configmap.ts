@@ -9,7 +9,7 @@ export const command: Command = {
   name: 'configmap',
   aliases: ['cm'],
   short: 'Create a ConfigMap from files, folders, env files or literal values',
-  long: 'Create a config map based on a file, directory, or specified literal value.\n\n A single config map may package one or more key/value pairs.',
+  long: 'Create a ConfigMap whose keys come from files, folders, env files or literal values.\n\n Flags may be combined and repeated; a key given twice is an error.',
   examples: [
     '  # One key per file of the ./conf folder',
     '  a-kubectl create configmap web-conf --from-file=./conf',

@@ -7,7 +7,7 @@ export const command: Command = {
   aliases: ['ns'],
   short: 'Create a Namespace',
   long: 'Create a Namespace with the given name.',
-  examples: '  # Create a new namespace named my-namespace\n  kubectl create namespace my-namespace',
+  examples: '  # A namespace for the shop team\n  a-kubectl create namespace shop',
   usage: 'create namespace NAME [--dry-run=server|client|none] [options]',
   flags: generatorFlags,
   async run(ctx, args) {

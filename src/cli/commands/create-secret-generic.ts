@@ -8,7 +8,7 @@ import { createGenerated, generatorFlags, requireOneName, targetNamespace } from
 export const command: Command = {
   name: 'generic',
   short: 'Create an Opaque (or other typed) Secret from files, folders, env files or literal values',
-  long: 'Create a secret based on a file, directory, or specified literal value.\n\n A single secret may package one or more key/value pairs.',
+  long: 'Create a Secret whose keys come from files, folders, env files or literal values.\n\n Flags may be combined and repeated. The values are stored base64-encoded in .data.',
   examples: [
     '  # One key per file of the ./certs folder',
     '  a-kubectl create secret generic tls-files --from-file=./certs',

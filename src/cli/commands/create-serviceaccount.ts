@@ -8,7 +8,7 @@ export const command: Command = {
   aliases: ['sa'],
   short: 'Create a ServiceAccount',
   long: 'Create a ServiceAccount with the given name.',
-  examples: '  # Create a new service account named my-service-account\n  kubectl create serviceaccount my-service-account',
+  examples: '  # A service account for CI jobs\n  a-kubectl create serviceaccount builder -n ci',
   usage: 'create serviceaccount NAME [--dry-run=server|client|none] [options]',
   flags: generatorFlags,
   async run(ctx, args) {

@@ -24,7 +24,7 @@ const generators: CommandEntry[] = [
 export const command: Command = {
   name: 'create',
   short: 'Create resources from manifests in files or stdin',
-  long: 'Create a resource from a file or from stdin.\n\n JSON and YAML formats are accepted.',
+  long: 'Create the objects described in manifest files or stdin (YAML or JSON). Existing objects are not changed: creating one that exists fails; use apply or replace for that.',
   examples: [
     '  # Create what web.yaml describes',
     '  a-kubectl create -f web.yaml',

@@ -24,7 +24,7 @@ interface Target {
 export const command: Command = {
   name: 'delete',
   short: 'Delete resources named on the command line, in files, or matched by a selector',
-  long: 'Delete resources by file names, stdin, resources and names, or by resources and label selector.\n\n JSON and YAML formats are accepted. Only one type of argument may be specified: file names, resources and names, or resources and label selector.',
+  long: 'Delete objects named as TYPE NAME or TYPE/NAME, described in manifest files, or matched by a selector (or --all).\n\n Name the objects one way only: by files, by names, or by type and selector. By default delete waits until the objects are gone.',
   examples: [
     '  # Delete everything web.yaml describes',
     '  a-kubectl delete -f web.yaml',

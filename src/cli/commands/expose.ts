@@ -88,7 +88,7 @@ export function generateService(obj: KubeObject, f: FlagValues): KubeObject {
 export const command: Command = {
   name: 'expose',
   short: 'Create a Service that sends traffic to the pods of a workload, service or pod',
-  long: "Expose a resource as a new Kubernetes service.\n\n Looks up a deployment, service, replica set, replication controller or pod by name and uses the selector for that resource as the selector for a new service on the specified port. A deployment or replica set will be exposed as a service only if its selector is convertible to a selector that service supports, i.e. when the selector contains only the matchLabels component. Note that if no port is specified via --port and the exposed resource has multiple ports, all will be re-used by the new service. Also if no labels are specified, the new service will re-use the labels from the resource it exposes.\n\n Possible resources include (case insensitive):\n\n pod (po), service (svc), replicationcontroller (rc), deployment (deploy), replicaset (rs)",
+  long: 'Create a Service for an existing Deployment, ReplicaSet, ReplicationController, Service or Pod.\n\n The new Service selects the same pods as the exposed object (its selector must be plain matchLabels) and takes its ports unless --port is given; without --labels it copies the object\'s labels.\n\n Types accepted (any case): pod (po), service (svc), replicationcontroller (rc), deployment (deploy), replicaset (rs)',
   examples: [
     '  # Give Deployment "shop" a Service on port 80 that sends to its pods\' port 8080',
     '  a-kubectl expose deployment shop --port=80 --target-port=8080',

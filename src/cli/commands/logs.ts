@@ -57,7 +57,7 @@ async function streamLog(ctx: CommandContext, pod: KubeObject, query: Query, pre
 export const command: Command = {
   name: 'logs',
   short: 'Show the output a container has written',
-  long: 'Print the logs for a container in a pod or specified resource. If the pod has only one container, the container name is optional.',
+  long: 'Print what a container has written to stdout and stderr. Name a pod, or TYPE/NAME of a workload to read one of its pods; -c chooses the container when the pod has several.',
   examples: [
     '  # Print what pod api-0 has written so far',
     '  a-kubectl logs api-0',

@@ -15,7 +15,7 @@ const patchTypes: Record<string, PatchType> = { strategic: 'strategic', merge: '
 export const command: Command = {
   name: 'patch',
   short: 'Change fields of a resource with a JSON, merge or strategic merge patch',
-  long: 'Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch.\n\n JSON and YAML formats are accepted.',
+  long: 'Change fields of objects with a patch: strategic merge (default), JSON merge (--type=merge) or JSON patch (--type=json). The patch may be JSON or YAML.',
   examples: [
     '  # Stop scheduling onto node worker-1 with a strategic merge patch',
     '  a-kubectl patch node worker-1 -p \'{"spec":{"unschedulable":true}}\'',

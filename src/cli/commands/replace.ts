@@ -12,8 +12,8 @@ import { waitForDeletion } from '../wait-deleted.js';
 export const command: Command = {
   name: 'replace',
   short: 'Replace resources with the manifests in files or stdin',
-  long: 'Replace a resource by file name or stdin.\n\n JSON and YAML formats are accepted. If replacing an existing resource, the complete resource spec must be provided. This can be obtained by\n\n  $ kubectl get TYPE NAME -o yaml',
-  examples: '  # Replace a pod using the data in pod.json\n  kubectl replace -f ./pod.json\n  \n  # Force replace, delete and then re-create the resource\n  kubectl replace --force -f ./pod.json',
+  long: 'Replace objects with the manifests given (YAML or JSON). The manifest must be the whole object, as in the output of\n\n  $ a-kubectl get TYPE NAME -o yaml\n\n fields it leaves out are removed.',
+  examples: '  # Store web.yaml as the new content of the object it names\n  a-kubectl replace -f web.yaml\n  \n  # Delete the object and create it again from the file\n  a-kubectl replace --force -f web.yaml',
   usage: 'replace -f FILENAME [options]',
   flags: [
     ...outputFlags(),
@@ -21,7 +21,7 @@ export const command: Command = {
     dryRunFlag,
     validateFlag,
     fieldManagerFlag('kubectl-replace'),
-    { name: 'force', kind: 'bool', usage: 'Remove the objects from the API at once without waiting for graceful termination; processes may keep running for a while, so use with care.' },
+    { name: 'force', kind: 'bool', usage: 'Delete each object at once and create it again from the manifest instead of updating it.' },
     { name: 'save-config', kind: 'bool', usage: 'Store the object as sent in the kubectl.kubernetes.io/last-applied-configuration annotation.' },
   ],
   async run(ctx, args) {

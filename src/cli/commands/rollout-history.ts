@@ -10,7 +10,7 @@ export const command: Command = {
   name: 'history',
   short: 'List the recorded revisions of a workload',
   long: 'List the recorded revisions of a workload, or show one revision\'s pod template.',
-  examples: '  # View the rollout history of a deployment\n  kubectl rollout history deployment/abc',
+  examples: '  # Revisions of Deployment "api"\n  a-kubectl rollout history deployment/api\n  \n  # The pod template of revision 3\n  a-kubectl rollout history deployment/api --revision=3',
   usage: 'rollout history (TYPE NAME | TYPE/NAME) [flags] [options]',
   flags: [...filenameFlags('with the objects to act on'), selectorFlag, { name: 'revision', kind: 'int', usage: 'Show this revision in full, with its pod template' }],
   async run(ctx, args) {

@@ -5,8 +5,8 @@ import { pausePatch, rolloutPatchFlags, runRolloutPatch } from './rollout-patch.
 export const command: Command = {
   name: 'pause',
   short: 'Pause the rollout of a workload',
-  long: 'Mark the provided resource as paused.\n\n Paused resources will not be reconciled by a controller. Use "kubectl rollout resume" to resume a paused resource. Currently only deployments support being paused.',
-  examples: '  # Mark the nginx deployment as paused\n  # Any current state of the deployment will continue its function; new updates\n  # to the deployment will not have an effect as long as the deployment is paused\n  kubectl rollout pause deployment/nginx',
+  long: 'Pause the rollout of a Deployment: changes to its pod template are recorded but not rolled out until it is resumed with \'a-kubectl rollout resume\'. Pods already running keep running. Only Deployments can be paused.',
+  examples: '  # Make several changes to Deployment "api" and roll them out together later\n  a-kubectl rollout pause deployment/api',
   usage: 'rollout pause RESOURCE [options]',
   flags: rolloutPatchFlags,
   run: (ctx, args) => runRolloutPatch(ctx, args, 'pause', pausePatch, 'paused'),

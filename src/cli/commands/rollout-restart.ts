@@ -5,7 +5,7 @@ import { restartPatch, rolloutPatchFlags, runRolloutPatch } from './rollout-patc
 export const command: Command = {
   name: 'restart',
   short: 'Restart a resource',
-  long: 'Restart a resource.\n\n        Resource rollout will be restarted.',
+  long: 'Replace all pods of a Deployment, DaemonSet or StatefulSet following its update strategy, by stamping a restart time on its pod template.',
   examples: [
     '  # Restart the pods of Deployment "api" one step at a time',
     '  a-kubectl rollout restart deployment/api',

@@ -5,8 +5,8 @@ import { resumePatch, rolloutPatchFlags, runRolloutPatch } from './rollout-patch
 export const command: Command = {
   name: 'resume',
   short: 'Resume the rollout of a paused workload',
-  long: 'Resume a paused resource.\n\n Paused resources will not be reconciled by a controller. By resuming a resource, we allow it to be reconciled again. Currently only deployments support being resumed.',
-  examples: '  # Resume an already paused deployment\n  kubectl rollout resume deployment/nginx',
+  long: 'Resume the rollout of a paused Deployment: changes made to its pod template while paused are rolled out now. Only Deployments can be paused and resumed.',
+  examples: '  # Roll out what changed while Deployment "api" was paused\n  a-kubectl rollout resume deployment/api',
   usage: 'rollout resume RESOURCE [options]',
   flags: rolloutPatchFlags,
   run: (ctx, args) => runRolloutPatch(ctx, args, 'resume', resumePatch, 'resumed'),

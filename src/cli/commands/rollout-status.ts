@@ -10,8 +10,8 @@ import { untilObject } from './watch-object.js';
 export const command: Command = {
   name: 'status',
   short: 'Follow a rollout until it finishes',
-  long: "Show the status of the rollout.\n\n By default 'rollout status' will watch the status of the latest rollout until it's done. If you don't want to wait for the rollout to finish then you can use --watch=false. Note that if a new rollout starts in-between, then 'rollout status' will continue watching the latest revision. If you want to pin to a specific revision and abort if it is rolled over by another revision, use --revision=N where N is the revision you need to watch for.",
-  examples: '  # Watch the rollout status of a deployment\n  kubectl rollout status deployment/nginx',
+  long: 'Follow the rollout of a workload and return when it is complete.\n\n With --watch=false the current state is printed once. When a newer rollout starts meanwhile, the newer one is followed; with --revision=N, a-kubectl stops with an error instead.',
+  examples: '  # Wait for Deployment "api" to finish rolling out, at most five minutes\n  a-kubectl rollout status deployment/api --timeout=5m',
   usage: 'rollout status (TYPE NAME | TYPE/NAME) [flags] [options]',
   flags: [
     ...filenameFlags('with the objects to act on'),

@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 export const command: Command = {
   name: 'rollout',
   short: 'Watch, pause, resume, restart or undo rollouts of workloads',
-  long: 'Manage the rollout of one or many resources.\n        \n Valid resource types include:\n\n  *  deployments\n  *  daemonsets\n  *  statefulsets',
+  long: 'Follow, pause, resume, restart or undo the rollout of workloads.\n\n Types accepted:\n\n  *  deployments\n  *  daemonsets\n  *  statefulsets',
   examples: [
     '  # Follow the rollout of Deployment "api" until it is done',
     '  a-kubectl rollout status deployment/api',

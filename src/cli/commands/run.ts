@@ -34,7 +34,7 @@ async function send(ctx: CommandContext, flags: FlagValues, obj: KubeObject, nam
 export const command: Command = {
   name: 'run',
   short: 'Start a pod running an image',
-  long: 'Create and run a particular image in a deployment (--restart=Always, the default), a pod (--restart=Never) or a job (--restart=OnFailure).',
+  long: 'Start an image on the cluster: as a bare pod (--restart=Never), a Job (--restart=OnFailure) or a Deployment (--restart=Always, the default).',
   examples: [
     '  # Start pod "web" running the image',
     '  a-kubectl run web --image=registry.example.org/web:1.4',

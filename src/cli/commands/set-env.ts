@@ -96,7 +96,7 @@ async function listEnv(ctx: CommandContext, flags: FlagValues, resourceArgs: str
 export const command: Command = {
   name: 'env',
   short: 'Add, change or remove environment variables in pod templates',
-  long: 'Update environment variables on a pod template.\n\n List environment variable definitions in one or more pods, pod templates. Add, update, or remove container environment variable definitions in one or more pod templates (within replication controllers or deployment configurations). View or modify the environment variable definitions on all containers in the specified pods or pod templates, or just those that match a wildcard.\n\n Possible resources include (case insensitive):\n\n        pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)',
+  long: 'Add, change, remove or list environment variables of containers in pods and pod templates.\n\n --containers narrows the change to matching container names (wildcards allowed); NAME=value sets a variable, NAME- removes it, --list prints them.\n\n Types accepted (any case):\n\n        pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)',
   examples: [
     '  # Set LOG_LEVEL=debug in the containers of Deployment "api"',
     '  a-kubectl set env deployment/api LOG_LEVEL=debug',

@@ -24,7 +24,7 @@ export function setImages(obj: KubeObject, images: ReadonlyMap<string, string>):
 export const command: Command = {
   name: 'image',
   short: 'Change container images in pod templates',
-  long: 'Update existing container image(s) of resources.\n\n Possible resources include (case insensitive):\n\n        pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)',
+  long: 'Change the image of named containers (CONTAINER=IMAGE, or *=IMAGE for all) in pods and pod templates.\n\n Types accepted (any case):\n\n        pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)',
   examples: [
     '  # Move the "api" container of Deployment "api" to a new image',
     '  a-kubectl set image deployment/api api=registry.example.org/api:2.2',

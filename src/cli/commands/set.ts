@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 export const command: Command = {
   name: 'set',
   short: 'Change chosen fields (image, env, ...) of workloads',
-  long: 'Configure application resources.\n\n These commands help you make changes to existing application resources.',
+  long: 'Change chosen fields of existing workloads without editing whole manifests.',
   usage: 'set SUBCOMMAND [options]',
   flags: [],
   subcommands: [

@@ -20,7 +20,7 @@ export const command: Command = {
   name: 'version',
   short: 'Show the a-kubectl and API server versions',
   long: 'Show the version of a-kubectl and of the API server the current context points at.',
-  examples: '  # Print the client and server versions for the current context\n  kubectl version',
+  examples: '  # Both versions\n  a-kubectl version\n  \n  # Only a-kubectl\'s, as JSON\n  a-kubectl version --client -o json',
   usage: 'version [flags] [options]',
   flags: [
     { name: 'client', kind: 'bool', usage: 'Show only a-kubectl\'s own version, without asking the server.' },

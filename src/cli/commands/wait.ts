@@ -56,7 +56,7 @@ export function conditionMet(obj: KubeObject, type: string, value: string): bool
 export const command: Command = {
   name: 'wait',
   short: 'Experimental: block until resources meet a condition, are deleted or are created',
-  long: 'Experimental: Wait for a specific condition on one or many resources.\n\n The command takes multiple resources and waits until the specified condition is seen in the Status field of every given resource.\n\n Alternatively, the command can wait for the given set of resources to be created or deleted by providing the "create" or "delete" keyword as the value to the --for flag.\n\n A successful message will be printed to stdout indicating when the specified condition has been met. You can use -o option to change to output destination.',
+  long: 'Experimental: wait until every given object meets a condition.\n\n --for=condition=NAME waits for a condition in .status.conditions, --for=jsonpath=... for a field value, --for=create and --for=delete for the objects to appear or disappear.\n\n A line is printed for each object once it is done; -o changes that output.',
   examples: [
     '  # Block until pod api-0 reports Ready',
     '  a-kubectl wait --for=condition=Ready pod/api-0',
