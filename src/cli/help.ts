@@ -50,8 +50,10 @@ export function commandHelp(cmd: Command, path: readonly string[]): string {
   return `${parts.join('\n\n')}\n`;
 }
 
+// A bare word `kubectl` becomes our program name; `a-kubectl`, annotation keys (kubectl.kubernetes.io/…) and
+// field manager names (kubectl-create) stay as written.
 function withProgram(text: string): string {
-  return text.replace(/\bkubectl\b/g, programName);
+  return text.replace(/(?<![\w./-])kubectl(?![\w./-])/g, programName);
 }
 
 export function rootHelp(entries: readonly CommandEntry[]): string {
