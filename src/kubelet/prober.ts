@@ -1,4 +1,4 @@
-// Container probes (the kubelet's prober): exec through the runtime, httpGet and tcpSocket against the pod IP.
+// Container probes (the kubelet's prober): exec through the runtime, httpGet, tcpSocket and grpc against the pod IP.
 // Each probe keeps its own schedule (initialDelaySeconds, periodSeconds) and thresholds; the pod's sync runs
 // the ones that are due and says when the next is.
 import { connect } from 'node:net';
@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { arr, rec, str } from '../api/pod-util.js';
 import type { RuntimeService } from './runtime/types.js';
+import { grpcProbe } from './probe-grpc.js';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 
@@ -103,7 +104,13 @@ export async function runProbe(probe: Record<string, unknown>, t: ProbeTarget): 
   }
   if (probe['httpGet'] !== undefined) return httpProbe(rec(probe['httpGet']), t, timeoutSeconds * 1000);
   if (probe['tcpSocket'] !== undefined) return tcpProbe(rec(probe['tcpSocket']), t, timeoutSeconds * 1000);
-  return { ok: false, output: 'probe handler not supported on this node (grpc probes are not implemented)' };
+  if (probe['grpc'] !== undefined) {
+    const g = rec(probe['grpc']);
+    const port = g['port'];
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, output: `invalid grpc port ${JSON.stringify(port)}` };
+    return grpcProbe(t.podIP, port, str(g['service']), timeoutSeconds * 1000);
+  }
+  return { ok: false, output: 'probe has no handler this node knows (exec, httpGet, tcpSocket, grpc)' };
 }
 
 const probeField: Record<ProbeKind, string> = { liveness: 'livenessProbe', readiness: 'readinessProbe', startup: 'startupProbe' };

@@ -6,6 +6,7 @@ import { validateLabels, validateAnnotations } from '../api/validation/object-me
 import { asObj, isUnset, num, objects, str, type Obj } from './fields.js';
 import { validateResources } from './resources-validation.js';
 import { validateEphemeralContainerRules } from './pod-ephemeral.js';
+import { forbidInitProbes, validateProbesAndHooks } from './probe-validation.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -86,7 +87,10 @@ function validateMounts(mounts: Obj[], path: string, volumes: Set<string>): Fiel
   return errs;
 }
 
-function validateContainers(containers: Obj[], path: string, volumes: Set<string>, names: Set<string>, portNames: Set<string>): FieldError[] {
+/** How a list's probes and lifecycle hooks are checked: regular containers, init containers, or elsewhere (ephemeral). */
+type ProbeRule = 'container' | 'init' | 'elsewhere';
+
+function validateContainers(containers: Obj[], path: string, volumes: Set<string>, names: Set<string>, portNames: Set<string>, probes: ProbeRule): FieldError[] {
   const errs: FieldError[] = [];
   containers.forEach((c, i) => {
     const p = `${path}[${i}]`;
@@ -108,6 +112,8 @@ function validateContainers(containers: Obj[], path: string, volumes: Set<string
     errs.push(...validateEnv(objects(c.env), `${p}.env`));
     errs.push(...validateMounts(objects(c.volumeMounts), `${p}.volumeMounts`, volumes));
     errs.push(...validateResources(c.resources, `${p}.resources`));
+    if (probes === 'container') errs.push(...validateProbesAndHooks(c, p));
+    else if (probes === 'init') errs.push(...forbidInitProbes(c, p));
   });
   return errs;
 }
@@ -124,12 +130,12 @@ export function validatePodSpec(spec: Obj | undefined, path: string, rules: PodS
   const portNames = new Set<string>();
   const containers = objects(spec.containers);
   if (containers.length === 0) errs.push(field.required(`${path}.containers`));
-  errs.push(...validateContainers(objects(spec.initContainers), `${path}.initContainers`, volumeNames, containerNames, portNames));
-  errs.push(...validateContainers(containers, `${path}.containers`, volumeNames, containerNames, portNames));
+  errs.push(...validateContainers(objects(spec.initContainers), `${path}.initContainers`, volumeNames, containerNames, portNames, 'init'));
+  errs.push(...validateContainers(containers, `${path}.containers`, volumeNames, containerNames, portNames, 'container'));
   const ephemeral = objects(spec.ephemeralContainers);
   if (ephemeral.length > 0) {
     const otherNames = new Set(containerNames);
-    errs.push(...validateContainers(ephemeral, `${path}.ephemeralContainers`, volumeNames, containerNames, new Set()));
+    errs.push(...validateContainers(ephemeral, `${path}.ephemeralContainers`, volumeNames, containerNames, new Set(), 'elsewhere'));
     errs.push(...validateEphemeralContainerRules(ephemeral, `${path}.ephemeralContainers`, otherNames));
   }
 

@@ -230,3 +230,25 @@ test('pod tolerations are validated with Kubernetes\' texts', () => {
   assert.deepEqual(withTolerations([{ key: 'k', operator: 'In' }]), ['spec.tolerations[0].operator: Unsupported value: "In": supported values: "Equal", "Exists"']);
   assert.deepEqual(withTolerations([{ key: 'k', operator: 'Exists', effect: 'Sometimes' }]), ['spec.tolerations[0].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"']);
 });
+
+test('probes and lifecycle hooks are validated with Kubernetes\' texts (grpc included)', () => {
+  const s = strategy('', 'v1', 'pods');
+  const errs = (c: Record<string, unknown>, init?: Record<string, unknown>) =>
+    create(s, { metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'i', ...c }], ...(init ? { initContainers: [{ name: 'i', image: 'i', ...init }] } : {}) } }).errors;
+  assert.deepEqual(errs({ livenessProbe: { grpc: { port: 9000, service: 'db' } }, readinessProbe: { grpc: { port: 9000 } }, startupProbe: { tcpSocket: { port: 'http' } } }), []);
+  assert.deepEqual(errs({ livenessProbe: { grpc: { port: 70000 } } }), ['spec.containers[0].livenessProbe.grpc.port: Invalid value: 70000: must be between 1 and 65535, inclusive']);
+  assert.deepEqual(errs({ readinessProbe: { periodSeconds: 5 } }), ['spec.containers[0].readinessProbe: Required value: must specify a handler type']);
+  assert.deepEqual(errs({ readinessProbe: { grpc: { port: 1 }, exec: { command: ['true'] } } }), ['spec.containers[0].readinessProbe.grpc: Forbidden: may not specify more than 1 handler type']);
+  assert.deepEqual(errs({ livenessProbe: { grpc: { port: 1 }, successThreshold: 2 } }), ['spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1']);
+  assert.deepEqual(errs({ readinessProbe: { exec: { command: [] }, initialDelaySeconds: -1, terminationGracePeriodSeconds: 5 } }), [
+    'spec.containers[0].readinessProbe.exec.command: Required value',
+    'spec.containers[0].readinessProbe.initialDelaySeconds: Invalid value: -1: must be greater than or equal to 0',
+    'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: Invalid value: 5: must not be set for readinessProbes',
+  ]);
+  assert.deepEqual(errs({ startupProbe: { httpGet: { port: 'Not_A_Name' } } }), [
+    'spec.containers[0].startupProbe.httpGet.port: Invalid value: "Not_A_Name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+  ]);
+  assert.deepEqual(errs({ lifecycle: { preStop: {} } }), ['spec.containers[0].lifecycle.preStop: Required value: must specify a handler type']);
+  assert.deepEqual(errs({}, { readinessProbe: { grpc: { port: 1 } } }), ['spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always']);
+  assert.deepEqual(errs({}, { restartPolicy: 'Always', readinessProbe: { grpc: { port: 1 } } }), []);
+});
