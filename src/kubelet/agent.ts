@@ -176,6 +176,8 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
       if ((p['spec'] as { nodeName?: string } | undefined)?.nodeName === o.name) queue.add(objectKey(p));
     };
     pods.addEventHandler({ add: enqueue, update: (_old, p) => enqueue(p), delete: enqueue });
+    // A mounted configMap or secret changed: sync the pods that mount it.
+    o.real?.volumes.onContentChange((key) => queue.add(key));
     const unsubscribe = o.runtime.subscribe((e) => {
       for (const [key, rec] of records) if (rec.sandboxId === e.sandboxId) queue.add(key);
     });

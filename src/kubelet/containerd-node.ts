@@ -22,6 +22,7 @@ import { podResolvConf, type ClusterDnsSettings } from './network/dns-config.js'
 import type { StreamingService } from './server/types.js';
 import { quantityValue } from './downward.js';
 import { ContainerdRuntime } from './runtime/containerd.js';
+import { ObjectWatcher } from './volumes/object-watch.js';
 import { VolumeManager } from './volumes/manager.js';
 
 export interface ContainerdNodeOptions {
@@ -158,7 +159,9 @@ export async function startContainerdNode(o: ContainerdNodeOptions): Promise<Con
 
   const runtime = new ContainerdRuntime({ endpoint: socket });
   const m = machineResources(o.dataDir);
-  const volumes = new VolumeManager({ client: o.client, dataDir: o.dataDir, clock: realClock, nodeAllocatable: { cpu: Number(m.cpu), memory: quantityValue(m.machine.allocatableMemory) } });
+  // Mounted configMaps and secrets are watched one by one, so their volumes follow changes within moments.
+  const watcher = new ObjectWatcher({ client: o.client, signal: o.signal, clock: realClock, log: o.log });
+  const volumes = new VolumeManager({ client: o.client, dataDir: o.dataDir, clock: realClock, nodeAllocatable: { cpu: Number(m.cpu), memory: quantityValue(m.machine.allocatableMemory) }, watcher });
   const kubeletPort = o.serve ? await o.serve(o.name, runtime, o.client, criStreaming(runtime), join(o.dataDir, 'pod-logs')) : undefined;
   const agent = startNodeAgent({
     name: o.name,

@@ -1,6 +1,7 @@
 // Issue 10/8, storage with real pods: on containerd, a pod writes into its PersistentVolumeClaim (provisioned by
 // a-kube.io/local-path once the pod is scheduled), is deleted, and a new pod on the same claim reads the data
-// back; deleting the claim then removes the volume and its directory.
+// back; deleting the claim then removes the volume and its directory. configMap and secret volumes follow
+// `kubectl patch` within seconds (watched), while a subPath mount keeps what it had at the container's start.
 // Needs root, containerd, runc, the CNI plugins and busybox-static; run under `flock /tmp/akube-realpods.lock`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { akubectl, entry, repoRoot, startCluster, type Cluster } from './harness.js';
+import { akubectl, entry, hasKubectl, kubectl, repoRoot, startCluster, type Cluster } from './harness.js';
 import { busyboxAvailable, busyboxImage, writeBusyboxArchive } from './test-images.js';
 import { checkRuntimeDeps } from '../../src/kubelet/containerd/deps.js';
 import { CriClient } from '../../src/kubelet/cri/client.js';
@@ -111,4 +112,43 @@ test('data written to a claim outlives the pod that wrote it; deleting the claim
   assert.ok(existsSync(note));
   assert.equal(akubectl(cluster, ['delete', 'pod', 'reader', '-n', ns]).status, 0);
   await until('claim, volume and directory to go', () => get(['pvc', 'data', '-n', ns]) === undefined && get(['pv', pvName]) === undefined && !existsSync(dir), 60_000);
+});
+
+test('configMap and secret volumes follow kubectl patch within seconds; a subPath mount keeps its first content', { skip: skip || (!hasKubectl && 'kubectl is not installed') }, async () => {
+  assert.equal(kubectl(cluster, ['create', 'configmap', 'app', '-n', ns, '--from-literal=greeting=hello']).status, 0);
+  assert.equal(kubectl(cluster, ['create', 'secret', 'generic', 'pw', '-n', ns, '--from-literal=word=one']).status, 0);
+  apply({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'cfg-reader', namespace: ns },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [{
+        name: 'main', image: busyboxImage, imagePullPolicy: 'Never', command: ['sleep', '3600'],
+        volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'cfg', mountPath: '/sub/greeting', subPath: 'greeting' }, { name: 'sec', mountPath: '/sec' }],
+      }],
+      volumes: [{ name: 'cfg', configMap: { name: 'app' } }, { name: 'sec', secret: { secretName: 'pw' } }],
+    },
+  });
+  await until('cfg-reader to run', () => get(['pod', 'cfg-reader', '-n', ns])?.['status']?.['phase'] === 'Running', 120_000);
+  const cat = (file: string) => {
+    const r = kubectl(cluster, ['exec', 'cfg-reader', '-n', ns, '--', 'cat', file]);
+    return r.status === 0 ? r.stdout : `exit ${r.status}: ${r.stderr}`;
+  };
+  assert.equal(cat('/cfg/greeting'), 'hello');
+  assert.equal(cat('/sub/greeting'), 'hello');
+  assert.equal(cat('/sec/word'), 'one');
+
+  // The periodic refresh is a minute away: only the watch can bring the change this fast.
+  let started = Date.now();
+  assert.equal(kubectl(cluster, ['patch', 'configmap', 'app', '-n', ns, '-p', '{"data":{"greeting":"bonjour"}}']).status, 0);
+  await until('the patched configMap in the pod', () => cat('/cfg/greeting') === 'bonjour', 15_000);
+  const cmSeconds = (Date.now() - started) / 1000;
+  assert.equal(cat('/sub/greeting'), 'hello', 'subPath mounts are never updated, as in Kubernetes');
+  started = Date.now();
+  assert.equal(kubectl(cluster, ['patch', 'secret', 'pw', '-n', ns, '-p', JSON.stringify({ data: { word: Buffer.from('two').toString('base64') } })]).status, 0);
+  await until('the patched secret in the pod', () => cat('/sec/word') === 'two', 15_000);
+  const secretSeconds = (Date.now() - started) / 1000;
+  console.log(`# configMap change visible in the pod after ${cmSeconds.toFixed(1)} s, secret after ${secretSeconds.toFixed(1)} s`);
+  assert.equal(kubectl(cluster, ['delete', 'pod', 'cfg-reader', '-n', ns, '--wait=false']).status, 0);
 });

@@ -1,7 +1,8 @@
 // The pod's volumes on the node (the kubelet's volume manager, simplified): each volume is set up in
 // DATA_DIR/pods/<uid>/volumes/<plugin>/<name> before the containers start, and kept current on every sync —
-// configMap and secret contents follow their objects, projected service-account tokens are renewed once 80% of
-// their life has passed. A failure names the volume, as the kubelet's FailedMount events do.
+// configMap and secret contents follow their objects (read from a watch of each mounted object when an
+// ObjectWatcher is given, which also asks for a sync as soon as one changes), projected service-account tokens
+// are renewed once 80% of their life has passed. A failure names the volume, as the kubelet's FailedMount events do.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { ControllerClient } from '../../client/control/types.js';
 import { DownwardError, podFieldValue, quantityValue, resourceFieldValue } from '../downward.js';
 import { podDir } from '../log-paths.js';
 import { checkRelativePath, writeAtomic, type VolumeFile } from './atomic-writer.js';
+import { volumeRefs, type ObjectWatcher } from './object-watch.js';
 
 /** Mount points at or below dir, from /proc/self/mountinfo (octal escapes decoded), outermost first. */
 export function mountsUnder(dir: string): string[] {
@@ -53,6 +55,8 @@ export interface VolumeManagerOptions {
   dataDir: string;
   clock: Clock;
   nodeAllocatable: { cpu: number; memory: number };
+  /** Watches of the mounted configMaps and secrets; without it they are read from the server at each refresh. */
+  watcher?: ObjectWatcher;
 }
 
 const maxTokenTtlMs = 24 * 3600_000;
@@ -72,8 +76,25 @@ export class VolumeManager {
   /** pod uid → the last set-up: its volumes' spec, when, and the paths (syncs in between reuse them). */
   readonly #done = new Map<string, { spec: string; podIP: string; at: number; paths: Map<string, string> }>();
 
+  /** pod key (namespace/name) → uid of the pod set up under that key. */
+  readonly #uidByKey = new Map<string, string>();
+  #changed: (podKey: string) => void = () => {};
+
   constructor(o: VolumeManagerOptions) {
     this.#o = o;
+    o.watcher?.onChange((keys) => {
+      for (const key of keys) {
+        const uid = this.#uidByKey.get(key);
+        // The next set-up of these pods rewrites their volumes instead of reusing the last one.
+        if (uid !== undefined) this.#done.delete(uid);
+        this.#changed(key);
+      }
+    });
+  }
+
+  /** Called with a pod's key when an object its volumes mount has changed (the node agent syncs the pod). */
+  onContentChange(fn: (podKey: string) => void): void {
+    this.#changed = fn;
   }
 
   volumeDir(uid: string, plugin: string, name: string): string {
@@ -87,6 +108,11 @@ export class VolumeManager {
   async setUp(pod: KubeObject, podIP = '', refreshMs = 60_000): Promise<Map<string, string>> {
     const uid = pod.metadata.uid ?? '';
     const spec = JSON.stringify(specOf(pod)['volumes'] ?? []);
+    if (this.#o.watcher) {
+      const key = `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
+      this.#uidByKey.set(key, uid);
+      this.#o.watcher.hold(key, volumeRefs(pod.metadata.namespace ?? '', arr(specOf(pod)['volumes'])));
+    }
     const last = this.#done.get(uid);
     const now = this.#o.clock.now();
     if (last && last.spec === spec && last.podIP === podIP && now - last.at < refreshMs && (this.msUntilRefresh(uid) ?? Infinity) > 0) return last.paths;
@@ -193,6 +219,12 @@ export class VolumeManager {
   }
 
   async #get(pod: KubeObject, resource: 'configmaps' | 'secrets', name: string, optional: boolean): Promise<KubeObject | undefined> {
+    const watched = await this.#o.watcher?.get({ resource, namespace: pod.metadata.namespace ?? '', name });
+    if (watched) return watched;
+    if (watched === null) {
+      if (optional) return undefined;
+      throw new Error(`${resource === 'configmaps' ? 'configmap' : 'secret'} "${name}" not found`);
+    }
     try {
       return await this.#o.client.get<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace ?? '')}/${resource}/${encodeURIComponent(name)}`);
     } catch (e) {
@@ -319,6 +351,11 @@ export class VolumeManager {
   tearDown(uid: string): void {
     this.#tokens.delete(uid);
     this.#done.delete(uid);
+    for (const [key, u] of this.#uidByKey) {
+      if (u !== uid) continue;
+      this.#uidByKey.delete(key);
+      this.#o.watcher?.release(key);
+    }
     if (!uid) return;
     const dir = podDir(this.#o.dataDir, uid);
     for (const m of mountsUnder(dir).reverse()) spawnSync('umount', [m], { timeout: 10_000 });
