@@ -216,8 +216,8 @@ test('python3-kubernetes stream(connect_get_namespaced_pod_exec)', { ...opts, sk
 });
 
 /** Runs `kubectl port-forward` until the callback is done with the local port. */
-async function withPortForward(binary: string, target: string, remotePort: number, use: (localPort: number) => Promise<void>): Promise<void> {
-  const child = spawn(binary, ['port-forward', target, `:${remotePort}`], { env: { ...process.env, HOME: dataDir, KUBECONFIG: cluster!.kubeconfigPath } });
+async function withPortForward(binary: string, target: string, remotePort: number, use: (localPort: number, output: () => string) => Promise<void>, o: { args?: string[]; env?: Record<string, string> } = {}): Promise<void> {
+  const child = spawn(binary, ['port-forward', target, `:${remotePort}`, ...(o.args ?? [])], { env: { ...process.env, HOME: dataDir, KUBECONFIG: cluster!.kubeconfigPath, ...o.env } });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -229,7 +229,7 @@ async function withPortForward(binary: string, target: string, remotePort: numbe
       else await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(local, `port-forward did not start:\n${out}`);
-    await use(local);
+    await use(local, () => out);
   } finally {
     child.kill('SIGINT');
   }
@@ -247,6 +247,29 @@ test('port-forward with kubectl 1.32 and 1.27 to a server in the pod', opts, asy
       }
     });
   }
+});
+
+test('port-forward through the WebSocket tunnel (SPDY/3.1+portforward.k8s.io) with kubectl 1.32 and 1.33; KUBECTL_PORT_FORWARD_WEBSOCKETS=false still works', opts, async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const big = 'x'.repeat(300_000);
+  await createPod('web-ws', ['/bin/sh', '-c', `mkdir -p /www && echo hello through the tunnel > /www/index.html && printf '${big}' > /www/big && exec httpd -f -p 127.0.0.1:${port} -h /www`]);
+  await new Promise((r) => setTimeout(r, 500));
+  // At -v=7 client-go's tunnelling connection logs its reads: proof the WebSocket path carried the data.
+  const tunnelled = /Tunneling connection/;
+  for (const binary of ['kubectl', kubectlBinary('1.33')].filter((b): b is string => !!b)) {
+    await withPortForward(binary, 'pod/web-ws', port, async (local, output) => {
+      const [a, b] = await Promise.all([fetch(`http://127.0.0.1:${local}/`), fetch(`http://127.0.0.1:${local}/big`)]);
+      assert.equal(await a.text(), 'hello through the tunnel\n', binary);
+      assert.equal((await b.text()).length, big.length, `${binary}: a 300 kB answer arrives whole`);
+      assert.match(output(), tunnelled, `${binary} used the WebSocket tunnel`);
+      assert.doesNotMatch(output(), /error|fallback/i, binary);
+    }, { args: ['-v=7'], env: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'true' } });
+  }
+  await withPortForward('kubectl', 'pod/web-ws', port, async (local, output) => {
+    const res = await fetch(`http://127.0.0.1:${local}/`);
+    assert.equal(await res.text(), 'hello through the tunnel\n');
+    assert.doesNotMatch(output(), tunnelled, 'SPDY straight away when WebSockets are turned off');
+  }, { args: ['-v=7'], env: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' } });
 });
 
 test('attach to a container reading its terminal (kubectl)', opts, async () => {

@@ -27,15 +27,19 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
 
 const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (protocols) => (protocols.has(channelV5) ? channelV5 : false) });
 
-/** Upgrades a connection to the runtime's URL to SPDY/3.1 for remote commands; resolves with the socket and what followed the answer. */
-export function upgradeToSpdy(runtimeUrl: string): Promise<{ socket: Socket; rest: Buffer } | { refused: Buffer }> {
+/**
+ * Upgrades a connection to the runtime's URL to SPDY/3.1 with the given stream protocols (remote commands by
+ * default); resolves with the socket, what followed the answer, and the protocol the runtime chose.
+ */
+export function upgradeToSpdy(runtimeUrl: string, protocols: string[] = [remoteCommandV4]): Promise<{ socket: Socket; rest: Buffer; protocol: string } | { refused: Buffer }> {
   const url = new URL(runtimeUrl);
   return new Promise((resolve, reject) => {
     const socket = tcpConnect(Number(url.port || 80), url.hostname);
     let head: Buffer = Buffer.alloc(0);
     socket.once('error', reject);
     socket.on('connect', () => {
-      socket.write(`POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${remoteCommandV4}\r\nContent-Length: 0\r\n\r\n`);
+      const versions = protocols.map((p) => `X-Stream-Protocol-Version: ${p}\r\n`).join('');
+      socket.write(`POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n${versions}Content-Length: 0\r\n\r\n`);
     });
     const onData = (c: Buffer) => {
       head = Buffer.concat([head, c]);
@@ -48,7 +52,8 @@ export function upgradeToSpdy(runtimeUrl: string): Promise<{ socket: Socket; res
       socket.off('error', reject);
       if (/^HTTP\/1\.[01] 101 /.test(head.toString('latin1', 0, 16))) {
         socket.pause();
-        resolve({ socket, rest: head.subarray(end + 4) });
+        const chosen = /\r\nx-stream-protocol-version:[ \t]*([^\r\n]*)/i.exec(head.toString('latin1', 0, end + 2));
+        resolve({ socket, rest: head.subarray(end + 4), protocol: chosen?.[1]?.trim() ?? '' });
         return;
       }
       // not upgraded: hand the runtime's whole answer back (it closes the connection after it)

@@ -13,6 +13,7 @@ import { dial, relayUpgrade } from '../../streaming/upgrade-relay.js';
 import { forbiddenText, nodeAttributes, type Caller, type NodeAuth } from './auth.js';
 import { bridgeV5ToSpdy, channelV5, isWebSocketUpgrade, offeredProtocols } from './channel-v5.js';
 import type { LogReadOptions } from './cri-log.js';
+import { tunnelledProtocols, tunnelSpdyOverWebSocket } from './spdy-tunnel.js';
 import { parseNodePath, truthy, type NodePath } from './paths.js';
 import type { NodeServerBackend, StreamOptions } from './types.js';
 
@@ -215,6 +216,11 @@ export async function startNodeServer(o: NodeServerOptions): Promise<RunningNode
         } else runtimeUrl = (await streaming.attach(c.id, so)).url;
       }
       const target = new URL(runtimeUrl);
+      const tunnelled = p.kind === 'portForward' && isWebSocketUpgrade(req) ? tunnelledProtocols(req) : [];
+      if (tunnelled.length > 0) {
+        await tunnelSpdyOverWebSocket(req, socket, head, runtimeUrl, tunnelled);
+        return;
+      }
       if (so && isWebSocketUpgrade(req) && offeredProtocols(req)[0] === channelV5) {
         await bridgeV5ToSpdy(req, socket, head, runtimeUrl, so);
         return;
