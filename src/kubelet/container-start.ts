@@ -117,6 +117,18 @@ async function ensureImage(ctx: StartContext, c: ContainerSpecView): Promise<voi
   ctx.recorder.event(ctx.pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${secs}s`);
 }
 
+/** The spec's requests (falling back to limits, as defaulting does) for the simulated runtime's pretend usage. */
+function simulatedRequests(spec: Record<string, unknown>): { cpu?: string; memory?: string } {
+  const res = rec(spec['resources']);
+  const pick = (name: string): string | undefined => {
+    const v = rec(res['requests'])[name] ?? rec(res['limits'])[name];
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  };
+  const cpu = pick('cpu');
+  const memory = pick('memory');
+  return { ...(cpu !== undefined ? { cpu } : {}), ...(memory !== undefined ? { memory } : {}) };
+}
+
 /** Pulls, creates and starts the container; returns its runtime id. */
 export async function startContainer(ctx: StartContext, c: ContainerSpecView, restartCount: number, opts: { pidTargetId?: string } = {}): Promise<string> {
   await ensureImage(ctx, c);
@@ -167,6 +179,7 @@ export async function startContainer(ctx: StartContext, c: ContainerSpecView, re
         stdinOnce: c.spec['stdinOnce'] === true,
         ...(mounts ? { mounts } : {}),
         ...(ctx.real ? { logPath: containerLogRelPath(c.name, restartCount), linux: linuxContainerConfig(pod, c.spec, opts.pidTargetId) } : {}),
+        ...(ctx.runtime.simulated ? { requests: simulatedRequests(c.spec) } : {}),
       },
       ctx.sandboxConfig,
     );

@@ -4,6 +4,7 @@ import type { RestClient } from '../client/rest.js';
 import { Informer, restListerWatcher } from '../client/informer.js';
 import { startNodeAgent, type RunningNodeAgent } from './agent.js';
 import { FakeRuntime } from './runtime/fake.js';
+import { quantityNumber, toQuantity } from '../api/quantity.js';
 import type { RuntimeService } from './runtime/types.js';
 
 export interface FakeNodesOptions {
@@ -45,7 +46,8 @@ export async function startFakeNodes(o: FakeNodesOptions): Promise<RunningNodeAg
     const i = first + n;
     const name = o.count === 1 && o.name ? o.name : `${o.prefix ?? 'fake-node-'}${i}`;
     const { hostIP, podCIDR } = fakeNodeAddress(i);
-    const runtime = new FakeRuntime({ podCIDR });
+    const memory = toQuantity(o.memory ?? '32Gi');
+    const runtime = new FakeRuntime({ podCIDR, ...(memory ? { memoryBytes: quantityNumber(memory) } : {}) });
     const client = await o.clientFor(name);
     // Without a server the Node says so with port 0: its simulated address is nowhere to dial.
     const kubeletPort = o.serve ? await o.serve(name, runtime, client) : 0;

@@ -46,38 +46,53 @@ spec:
       - {name: c, image: nginx, resources: {requests: {cpu: 100m}}}
 `;
 
-test('kubectl autoscale creates an HPA; the controller reports the missing metrics as Kubernetes does', { skip }, async () => {
+test('kubectl autoscale creates an HPA; on the simulated node the metric is the pods\' pretend usage (half the request)', { skip }, async () => {
   ok(kubectl(cluster, ['apply', '-f', '-'], { input: deployment('web') }), 'apply deployment');
   const out = ok(kubectl(cluster, ['autoscale', 'deployment', 'web', '--min=1', '--max=3', '--cpu-percent=50']), 'kubectl autoscale');
   assert.equal(out, 'horizontalpodautoscaler.autoscaling/web autoscaled\n');
 
   const table = ok(kubectl(cluster, ['get', 'hpa']), 'get hpa');
   assert.match(table, /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\n/);
-  assert.match(table, /\nweb\s+Deployment\/web\s+cpu: <unknown>\/50%\s+1\s+3\s+\d+\s+\S+\n/);
+  assert.match(table, /\nweb\s+Deployment\/web\s+cpu: (<unknown>|\d+%)\/50%\s+1\s+3\s+\d+\s+\S+\n/);
 
-  const metricsServed = ok(kubectl(cluster, ['api-versions']), 'api-versions').split('\n').includes('metrics.k8s.io/v1beta1');
-  // The simulated node reports no container usage, so even where the metrics API is served the pods have no metrics.
-  const expected = 'FailedGetResourceMetric';
-  const conditions = await eventually('the ScalingActive condition', () => {
+  // The simulated runtime's containers use half their request: 50m of 100m, exactly the target (no rescale).
+  const top = await eventually('kubectl top pod', () => {
+    const r = kubectl(cluster, ['top', 'pod', '-l', 'app=web', '--no-headers']);
+    return r.status === 0 && r.stdout.trim() !== '' ? r.stdout : undefined;
+  }, 60_000);
+  assert.match(top, /^web-\S+\s+50m\s+8Mi\s*$/m, top);
+  const conditions = await eventually('ScalingActive with a valid metric', () => {
     const r = kubectl(cluster, ['get', 'horizontalpodautoscalers.v2.autoscaling', 'web', '-o', 'jsonpath={range .status.conditions[*]}{.type}={.status}/{.reason};{end}']);
-    return r.status === 0 && r.stdout.includes(`ScalingActive=`) ? r.stdout : undefined;
-  });
-  assert.match(conditions, /AbleToScale=True\/SucceededGetScale/);
-  assert.ok(conditions.includes(`ScalingActive=False/${expected}`), conditions);
-  {
-    const events = await eventually('the FailedGetResourceMetric event', () => {
-      const r = kubectl(cluster, ['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,reason=FailedGetResourceMetric', '-o', 'jsonpath={.items[*].message}']);
-      return r.status === 0 && r.stdout !== '' ? r.stdout : undefined;
-    });
-    assert.match(events, metricsServed ? /failed to get cpu utilization: / : /failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource \(get pods.metrics.k8s.io\)/);
-    const described = ok(kubectl(cluster, ['describe', 'hpa', 'web']), 'describe hpa');
-    assert.match(described, /ScalingActive\s+False\s+FailedGetResourceMetric\s+the HPA was unable to compute the replica count/);
-  }
+    return r.status === 0 && r.stdout.includes('ScalingActive=True/ValidMetricFound') ? r.stdout : undefined;
+  }, 60_000);
+  assert.match(conditions, /AbleToScale=True\/(SucceededGetScale|ReadyForNewScale)/);
+  await eventually('TARGETS at 50%/50%', () => {
+    const r = kubectl(cluster, ['get', 'hpa', 'web', '--no-headers']);
+    return /cpu: 50%\/50%\s+1\s+3\s+1\s/.test(r.stdout) ? r.stdout : undefined;
+  }, 30_000);
+  const nodeTop = ok(kubectl(cluster, ['top', 'node', '--no-headers']), 'top node');
+  assert.match(nodeTop, /^\S+\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\s*$/m, nodeTop);
 
   // The same object through autoscaling/v1.
   const v1 = JSON.parse(ok(kubectl(cluster, ['get', 'horizontalpodautoscalers.v1.autoscaling', 'web', '-o', 'json']), 'get v1')) as { apiVersion: string; spec: { targetCPUUtilizationPercentage: number } };
   assert.equal(v1.apiVersion, 'autoscaling/v1');
   assert.equal(v1.spec.targetCPUUtilizationPercentage, 50);
+});
+
+test('the HPA scales a Deployment on the simulated node whose pods use more than the target (a-kube.io/fake-cpu-usage)', { skip }, async () => {
+  ok(kubectl(cluster, ['apply', '-f', '-'], { input: deployment('hot').replace('metadata: {labels: {app: hot}}', "metadata: {labels: {app: hot}, annotations: {a-kube.io/fake-cpu-usage: 200m}}") }), 'apply deployment');
+  ok(kubectl(cluster, ['autoscale', 'deployment', 'hot', '--min=1', '--max=3', '--cpu-percent=50']), 'kubectl autoscale');
+  await eventually('the deployment scaled to maxReplicas', () => {
+    const r = kubectl(cluster, ['get', 'deployment', 'hot', '-o', 'jsonpath={.spec.replicas}']);
+    return r.stdout === '3' ? r.stdout : undefined;
+  }, 90_000);
+  const events = await eventually('the SuccessfulRescale event', () => {
+    const r = kubectl(cluster, ['get', 'events', '--field-selector', 'involvedObject.name=hot,reason=SuccessfulRescale', '-o', 'jsonpath={.items[*].message}']);
+    return r.status === 0 && r.stdout !== '' ? r.stdout : undefined;
+  });
+  assert.equal(events, 'New size: 3; reason: cpu resource utilization (percentage of request) above target');
+  const top = ok(kubectl(cluster, ['top', 'pod', '-l', 'app=hot', '--no-headers']), 'top pod');
+  assert.match(top, /^hot-\S+\s+200m\s+/m);
 });
 
 test('the min/max bounds are enforced on the target by the controller', { skip }, async () => {
@@ -125,7 +140,7 @@ test('kubectl 1.27 autoscales and lists HPAs', { skip: skip || (kubectl127 ? fal
   const out = ok(kubectl(cluster, ['autoscale', 'deployment', 'old', '--max=2'], { binary: kubectl127 ?? 'kubectl' }), 'kubectl 1.27 autoscale');
   assert.equal(out, 'horizontalpodautoscaler.autoscaling/old autoscaled\n');
   const table = ok(kubectl(cluster, ['get', 'hpa', 'old'], { binary: kubectl127 ?? 'kubectl' }), 'get hpa 1.27');
-  assert.match(table, /old\s+Deployment\/old\s+cpu: <unknown>\/80%\s+1\s+2/);
+  assert.match(table, /old\s+Deployment\/old\s+cpu: (<unknown>|\d+%)\/80%\s+1\s+2/);
 });
 
 /** A key and a PEM certificate request made by openssl. */

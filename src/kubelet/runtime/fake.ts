@@ -3,14 +3,38 @@
 // (a-kube.io/fake-exit-after: "<seconds>", a-kube.io/fake-exit-code: "<n>"). Containers of pods owned by a Job
 // (label batch.kubernetes.io/job-name) exit 0 after a short run (jobRunSeconds, 2 s by default) unless the
 // annotations say otherwise, so Jobs and CronJobs complete, as kwok's default stages do.
+// Resource usage is pretend but steady, so `kubectl top` and the HPA have figures on simulated nodes: each running
+// container uses half of its CPU and memory requests (1m and 8Mi without requests), or what the pod's annotations
+// a-kube.io/fake-cpu-usage / a-kube.io/fake-memory-usage (quantities, per container) say; CPU time accrues at that
+// rate from the container's start, and the node's line is its containers' sum plus a fixed 100m and 256Mi.
 import { createHash } from 'node:crypto';
 import { realClock, type Clock } from '../../client/workqueue.js';
+import { quantityNumber, toQuantity } from '../../api/quantity.js';
+import type { MachineSample } from '../stats/machine-usage.js';
 import { IpAllocator } from '../ip-allocator.js';
-import type { ContainerConfig, ContainerStatus, ExecStreams, ImageInfo, LogOptions, PodSandboxConfig, PodSandboxStatus, RuntimeEvent, RuntimeHealth, RuntimeService } from './types.js';
+import type { ContainerConfig, ContainerStatus, ContainerUsageSample, ExecStreams, ImageInfo, LogOptions, PodSandboxConfig, PodSandboxStatus, RuntimeEvent, RuntimeHealth, RuntimeService } from './types.js';
 
 export const fakeExitAfterAnnotation = 'a-kube.io/fake-exit-after';
 export const fakeExitCodeAnnotation = 'a-kube.io/fake-exit-code';
 export const jobNameLabel = 'batch.kubernetes.io/job-name';
+export const fakeCpuUsageAnnotation = 'a-kube.io/fake-cpu-usage';
+export const fakeMemoryUsageAnnotation = 'a-kube.io/fake-memory-usage';
+
+const MiB = 1024 * 1024;
+/** What the simulated node itself uses besides its containers. */
+const nodeOverhead = { nanoCores: 100_000_000, memoryBytes: 256 * MiB };
+
+function quantity(v: string | undefined): number | undefined {
+  const q = v === undefined ? undefined : toQuantity(v);
+  return q && q.nanos >= 0n ? quantityNumber(q) : undefined;
+}
+
+/** A simulated container's steady usage: the annotations, else half its requests, else 1m CPU and 8Mi memory. */
+export function simulatedUsage(config: Pick<ContainerConfig, 'annotations' | 'requests'>): { nanoCores: number; memoryBytes: number } {
+  const cpu = quantity(config.annotations[fakeCpuUsageAnnotation]) ?? (quantity(config.requests?.cpu) ?? 0.002) / 2;
+  const memory = quantity(config.annotations[fakeMemoryUsageAnnotation]) ?? (quantity(config.requests?.memory) ?? 16 * MiB) / 2;
+  return { nanoCores: Math.round(cpu * 1e9), memoryBytes: Math.round(memory) };
+}
 
 export class RuntimeError extends Error {
   override name = 'RuntimeError';
@@ -36,6 +60,7 @@ export function fakeImageRef(image: string): string {
 
 interface Container extends ContainerStatus {
   config: ContainerConfig;
+  usage: { nanoCores: number; memoryBytes: number };
   logs: string[];
   cancelExit?: () => void;
 }
@@ -45,6 +70,8 @@ export interface FakeRuntimeOptions {
   clock?: Clock;
   /** How long a Job pod's container runs before it exits 0 (seconds; default 2). */
   jobRunSeconds?: number;
+  /** The simulated machine's memory (default 32 GiB, the simulated node's default capacity). */
+  memoryBytes?: number;
 }
 
 export class FakeRuntime implements RuntimeService {
@@ -56,11 +83,60 @@ export class FakeRuntime implements RuntimeService {
   readonly #jobRunSeconds: number;
   readonly simulated = true;
   #seq = 0;
+  /** CPU time of containers that have exited, so the node's counter never goes back. */
+  #retiredCpuNs = 0;
+  readonly #bornAt: number;
+  readonly #memoryBytes: number;
 
   constructor(opts: FakeRuntimeOptions) {
     this.#clock = opts.clock ?? realClock;
     this.#jobRunSeconds = opts.jobRunSeconds ?? 2;
     this.#ips = new IpAllocator(opts.podCIDR);
+    this.#bornAt = this.#clock.now();
+    this.#memoryBytes = opts.memoryBytes ?? 32 * 1024 * MiB;
+  }
+
+  /** CPU time a running container has used by `now` (its steady rate since it started), in nanoseconds. */
+  #cpuNs(c: Container, now: number): number {
+    return c.startedAt === undefined ? 0 : (c.usage.nanoCores * Math.max(0, now - c.startedAt)) / 1000;
+  }
+
+  /** Counters of the running containers (CRI ListContainerStats), from their pretend steady usage. */
+  async containerStats(): Promise<ContainerUsageSample[]> {
+    const now = this.#clock.now();
+    const out: ContainerUsageSample[] = [];
+    for (const c of this.#containers.values()) {
+      if (c.state !== 'running') continue;
+      const sb = this.#sandboxes.get(c.sandboxId);
+      if (!sb) continue;
+      out.push({
+        containerId: c.id,
+        containerName: c.name,
+        podName: sb.config.name,
+        podNamespace: sb.config.namespace,
+        podUid: sb.config.uid,
+        timestampNs: now * 1e6,
+        cpuUsageCoreNanoSeconds: Math.round(this.#cpuNs(c, now)),
+        memoryWorkingSetBytes: c.usage.memoryBytes,
+        memoryUsageBytes: c.usage.memoryBytes,
+      });
+    }
+    return out;
+  }
+
+  /** The simulated machine: its containers' usage plus a fixed overhead, out of the node's memory. */
+  async machineSample(): Promise<MachineSample> {
+    const memoryTotalBytes = this.#memoryBytes;
+    const now = this.#clock.now();
+    let cpuNs = this.#retiredCpuNs + (nodeOverhead.nanoCores * Math.max(0, now - this.#bornAt)) / 1000;
+    let memory = nodeOverhead.memoryBytes;
+    for (const c of this.#containers.values()) {
+      if (c.state !== 'running') continue;
+      cpuNs += this.#cpuNs(c, now);
+      memory += c.usage.memoryBytes;
+    }
+    const used = Math.min(memory, memoryTotalBytes);
+    return { timestampNs: now * 1e6, cpuUsageCoreNanoSeconds: Math.round(cpuNs), memoryTotalBytes, memoryAvailableBytes: memoryTotalBytes - used, memoryUsageBytes: used, memoryWorkingSetBytes: used };
   }
 
   #id(): string {
@@ -143,6 +219,7 @@ export class FakeRuntime implements RuntimeService {
       image: normalizeImage(config.image),
       imageRef: fakeImageRef(config.image),
       config,
+      usage: simulatedUsage(config),
       logs: [],
     });
     return id;
@@ -168,6 +245,7 @@ export class FakeRuntime implements RuntimeService {
   #exit(c: Container, exitCode: number, reason: string): void {
     if (c.state !== 'running') return;
     c.cancelExit?.();
+    this.#retiredCpuNs += this.#cpuNs(c, this.#clock.now());
     c.state = 'exited';
     c.exitCode = exitCode;
     c.reason = reason;
@@ -196,7 +274,7 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async containerStatus(containerId: string): Promise<ContainerStatus> {
-    const { config: _config, logs: _logs, cancelExit: _cancel, ...status } = this.#get(containerId);
+    const { config: _config, usage: _usage, logs: _logs, cancelExit: _cancel, ...status } = this.#get(containerId);
     return status;
   }
 
@@ -204,7 +282,7 @@ export class FakeRuntime implements RuntimeService {
     const out: ContainerStatus[] = [];
     for (const c of this.#containers.values()) {
       if (filter.sandboxId && c.sandboxId !== filter.sandboxId) continue;
-      const { config: _config, logs: _logs, cancelExit: _cancel, ...status } = c;
+      const { config: _config, usage: _usage, logs: _logs, cancelExit: _cancel, ...status } = c;
       out.push(status);
     }
     return out;

@@ -2,6 +2,7 @@
 // a containerd (CRI over gRPC) implementation can sit behind the same interface as the simulated one.
 // Linux specifics (resources, security context, DNS) use CRI's own message shapes.
 import type { DnsConfig, LinuxContainerConfig, LinuxPodSandboxConfig, PortMapping } from '../cri/types.js';
+import type { MachineSample } from '../stats/machine-usage.js';
 
 export interface PodSandboxConfig {
   name: string;
@@ -42,6 +43,8 @@ export interface ContainerConfig {
   /** Relative to the sandbox's logDirectory. */
   logPath?: string;
   linux?: LinuxContainerConfig;
+  /** The container's resource requests as the spec writes them; only the simulated runtime reads them (pretend usage). */
+  requests?: { cpu?: string; memory?: string };
 }
 
 export interface Mount {
@@ -158,6 +161,8 @@ export interface RuntimeService {
   subscribe(listener: (e: RuntimeEvent) => void): () => void;
   /** Resource counters of the running containers; absent when the runtime keeps none. */
   containerStats?(): Promise<ContainerUsageSample[]>;
+  /** The machine's usage as this runtime sees it: only the simulated runtime has one (its machine is pretend too). */
+  machineSample?(): Promise<MachineSample>;
   /** True for the simulated runtime: nothing runs, init containers complete at once. */
   readonly simulated?: boolean;
 }

@@ -32,7 +32,7 @@ export interface LocalNodeServerOptions {
 export async function startLocalNodeServer(o: LocalNodeServerOptions): Promise<RunningNodeServer> {
   const containerStats = o.runtime.containerStats?.bind(o.runtime);
   const collector = containerStats
-    ? new StatsCollector({ nodeName: o.nodeName, containers: containerStats, machine: () => readMachineSample(), ...(o.statsIntervalMs ? { intervalMs: o.statsIntervalMs } : {}) })
+    ? new StatsCollector({ nodeName: o.nodeName, containers: containerStats, machine: o.runtime.machineSample ? o.runtime.machineSample.bind(o.runtime) : () => readMachineSample(), ...(o.statsIntervalMs ? { intervalMs: o.statsIntervalMs } : {}) })
     : undefined;
   const backend = runtimeBackend({ runtime: o.runtime, runtimeName: o.runtimeName, ...(o.streaming ? { streaming: o.streaming } : {}), ...(o.logPath ? { logPath: o.logPath } : {}) });
   if (collector) backend.statsSummary = () => collector.summary();
