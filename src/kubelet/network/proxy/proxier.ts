@@ -1,10 +1,12 @@
 // The service proxy: Services and EndpointSlices from informers, the whole rule set rebuilt in memory and
-// handed to one `iptables-restore --noflush` per sync, at most one sync per minSyncPeriod (changes arriving
-// meanwhile share the next one) and a full resync every syncPeriod. stop() takes every rule back out.
+// handed to one `iptables-restore --noflush` per sync, paced by a SyncLimiter: at most one sync per
+// minSyncPeriod (changes arriving meanwhile share the next one) and a full resync every syncPeriod.
+// stop() takes every rule back out.
 import type { KubeObject } from '../../../api/object.js';
 import { Informer, restListerWatcher } from '../../../client/informer.js';
 import type { RestClient } from '../../../client/rest.js';
 import { chainsOf, hostIptables, type Iptables } from '../iptables.js';
+import { SyncLimiter } from '../sync-limiter.js';
 import { servicePorts, type ServicePort } from './model.js';
 import { buildRules, dynamicPrefixes, filterChains, jumpRules, natChains, restoreBatches, type ChainContents, type Rules } from './rules.js';
 
@@ -34,13 +36,7 @@ export class ServiceProxy {
   #previous = { nat: new Set<string>(), filter: new Set<string>() };
   /** What the last successful sync left in place, chain by chain (undefined: write everything next time). */
   #written: ChainContents | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  /** Whether #timer is the periodic resync (which a change brings forward) rather than a pending change. */
-  #timerIsResync = false;
-  #running: Promise<void> | undefined;
-  #dirty = false;
-  #lastSync = 0;
-  #stopped = false;
+  readonly #limiter: SyncLimiter;
   #ac = new AbortController();
 
   constructor(o: ServiceProxyOptions) {
@@ -53,6 +49,12 @@ export class ServiceProxy {
       name: 'service proxy: endpointslices',
       indexers: { service: (s) => [`${s.metadata.namespace ?? ''}/${s.metadata.labels?.[serviceNameLabel] ?? ''}`] },
       ...log,
+    });
+    this.#limiter = new SyncLimiter({
+      run: () => this.#sync(),
+      minIntervalMs: o.minSyncPeriodMs ?? 1000,
+      resyncMs: o.syncPeriodMs ?? 30_000,
+      onError: (e) => o.log?.(`service proxy: iptables-restore failed: ${e instanceof Error ? e.message : String(e)}`),
     });
     const changed = () => this.requestSync();
     for (const inf of [this.#services, this.#slices]) inf.addEventHandler({ add: changed, update: changed, delete: changed });
@@ -85,41 +87,13 @@ export class ServiceProxy {
 
   /** Asks for a sync: at once when the last one is older than minSyncPeriod, else when it is. */
   requestSync(): void {
-    if (this.#stopped || !this.#services.hasSynced() || !this.#slices.hasSynced()) return;
-    this.#dirty = true;
-    if (this.#running || (this.#timer && !this.#timerIsResync)) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerIsResync = false;
-    const wait = Math.max(0, this.#lastSync + (this.#o.minSyncPeriodMs ?? 1000) - Date.now());
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.syncNow();
-    }, wait);
+    if (!this.#services.hasSynced() || !this.#slices.hasSynced()) return;
+    this.#limiter.request();
   }
 
-  /** Runs one sync now (or waits for the one in progress and runs another if anything changed since). */
-  async syncNow(): Promise<void> {
-    while (this.#running) await this.#running;
-    if (this.#stopped) return;
-    this.#dirty = false;
-    this.#running = this.#sync().finally(() => {
-      this.#running = undefined;
-      this.#lastSync = Date.now();
-      if (this.#stopped) return;
-      if (this.#dirty) this.requestSync();
-      else this.#scheduleResync();
-    });
-    await this.#running;
-  }
-
-  #scheduleResync(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerIsResync = true;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.syncNow();
-    }, this.#o.syncPeriodMs ?? 30_000);
-    this.#timer.unref();
+  /** Runs one sync now (after the one in progress, if any). */
+  syncNow(): Promise<void> {
+    return this.#limiter.runNow('change');
   }
 
   async #sync(): Promise<void> {
@@ -129,23 +103,20 @@ export class ServiceProxy {
     const texts = restoreBatches(rules.contents, this.#written, this.#previous, this.#o.maxChainsPerRestore ?? 1000);
     try {
       for (const text of texts) await this.#ipt.restore(text);
-      this.#previous = rules.chains;
-      this.#written = rules.contents;
-      this.#o.onSync?.(rules, performance.now() - started);
     } catch (e) {
-      this.#o.log?.(`service proxy: iptables-restore failed: ${e instanceof Error ? e.message : String(e)}`);
+      // The limiter reports it and syncs again; that sync writes everything.
       this.#written = undefined;
-      this.#dirty = true;
+      throw e;
     }
+    this.#previous = rules.chains;
+    this.#written = rules.contents;
+    this.#o.onSync?.(rules, performance.now() - started);
   }
 
   /** Stops syncing and removes every rule and chain the proxy owns. */
   async stop(): Promise<void> {
-    this.#stopped = true;
     this.#ac.abort();
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    while (this.#running) await this.#running.catch(() => {});
+    await this.#limiter.stop();
     await removeProxyRules(this.#ipt);
   }
 }
