@@ -173,6 +173,20 @@ test('the pod\'s resolver and cluster DNS: a Service in another namespace by nam
   assert.notEqual(exec('ns-1', 'client', ['getent', 'hosts', 'nothing.ns-2.svc.cluster.local']).status, 0);
 });
 
+test('hairpin: a pod reaches itself through its own Service\'s ClusterIP, masqueraded to the bridge address', opts, () => {
+  // The Service's one endpoint is web-0 itself: out through its bridge port and straight back in (hairpin_mode).
+  const page = exec('ns-2', 'web-0', ['curl', '-sS', '-m', '10', 'http://web:8080/']);
+  assert.equal(page.status, 0, page.stderr);
+  assert.match(page.stdout, /nginx/i);
+  const clusterIP = akubectl(cluster!, ['get', 'service', '-n', 'ns-2', 'web', '-o', 'jsonpath={.spec.clusterIP}']).stdout;
+  assert.equal(exec('ns-2', 'web-0', ['curl', '-sS', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', `http://${clusterIP}:8080/`]).stdout, '200');
+  // kube-proxy's hairpin rule: the server saw the bridge's address, not its own, so its answer went back the same way.
+  const seen = exec('ns-2', 'web-0', ['sh', '-c', 'tail -n 1 /var/log/nginx/access.log']).stdout;
+  assert.match(seen, /^10\.244\.0\.1 /, seen);
+  const ports = spawnSync('sh', ['-c', 'cat /sys/class/net/akube0/brif/*/hairpin_mode'], { encoding: 'utf8' }).stdout.trim().split('\n');
+  assert.ok(ports.length > 0 && ports.every((m) => m === '1'), `every pod's bridge port has hairpin_mode on: ${ports.join(',')}`);
+});
+
 test('a NodePort from the host on the node address; egress to Debian\'s archive; a deleted Service\'s rules go', opts, () => {
   const nodePort = akubectl(cluster!, ['get', 'service', '-n', 'ns-2', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}']).stdout;
   assert.match(nodePort, /^\d+$/);

@@ -36,11 +36,12 @@ export async function tunnelSpdyOverWebSocket(req: IncomingMessage, socket: Dupl
   }
   const { socket: runtime, rest } = upstream;
   const chosen = upstream.protocol ? `${tunnelPrefix}${upstream.protocol}` : undefined;
-  const server = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    handleProtocols: (offered) => (chosen && offered.has(chosen) ? chosen : false),
-  });
+  // These subprotocols hold a '/', which is no token character, so the WebSocket library would refuse the
+  // request's header: the chosen one is checked here and written into the answer by hand.
+  const offered = offeredProtocols(req);
+  delete req.headers['sec-websocket-protocol'];
+  const server = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  if (chosen && offered.includes(chosen)) server.on('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${chosen}`));
   await new Promise<void>((resolve) => {
     server.handleUpgrade(req, socket, head, (ws) => {
       let finished = false;
