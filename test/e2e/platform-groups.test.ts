@@ -15,7 +15,7 @@ let cluster: Cluster;
 
 before(async () => {
   if (skip) return;
-  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'fake'], timeoutMs: 60_000 });
+  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'fake'], timeoutMs: 180_000 });
 });
 
 after(async () => {
