@@ -8,6 +8,8 @@ import type { ControllerClient } from '../client/control/types.js';
 import type { LinuxContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './cri/types.js';
 import { podFieldValue, quantityValue, resourceFieldValue } from './downward.js';
 import type { KeyValue, Mount } from './runtime/types.js';
+import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The container cannot be configured (CreateContainerConfigError), e.g. a missing configMap key. */
 export class ContainerConfigError extends Error {
@@ -159,15 +161,57 @@ export async function containerEnv(ctx: EnvContext, container: Record<string, un
   return [...vars].map(([key, value]) => ({ key, value }));
 }
 
+export interface MountOptions {
+  /** Volumes every container mounts read-only (a persistentVolumeClaim source with readOnly: true). */
+  readOnlyVolumes?: Set<string>;
+  /** Create a missing subPath as a directory (0750) inside its volume, as the kubelet does (real nodes). */
+  createSubPaths?: boolean;
+}
+
+/** The pod's volumes whose source says every mount is read-only. */
+export function readOnlyVolumes(pod: KubeObject): Set<string> {
+  const out = new Set<string>();
+  for (const v of arr(specOf(pod)['volumes'])) if (rec(v['persistentVolumeClaim'])['readOnly'] === true) out.add(str(v['name']));
+  return out;
+}
+
+/** Makes the subPath's missing directories under root; a component that leads out of root (a symlink) is refused. */
+export function ensureSubPath(root: string, sub: string): void {
+  const base = realpathSync(root);
+  let cur = base;
+  for (const part of sub.split('/').filter((p) => p !== '' && p !== '.')) {
+    const next = join(cur, part);
+    let link = false;
+    try {
+      link = lstatSync(next).isSymbolicLink();
+    } catch {
+      mkdirSync(next, { mode: 0o750 });
+      cur = next;
+      continue;
+    }
+    cur = link ? realpathSync(next) : next;
+    if (cur !== base && !cur.startsWith(`${base}/`)) throw new ContainerConfigError(`subPath ${JSON.stringify(sub)} leads out of its volume`);
+  }
+}
+
 /** volumeMounts → runtime mounts, from the pod's set-up volumes (name → host path). */
-export function containerMounts(container: Record<string, unknown>, volumes: Map<string, string>): Mount[] {
+export function containerMounts(container: Record<string, unknown>, volumes: Map<string, string>, o: MountOptions = {}): Mount[] {
   const out: Mount[] = [];
   for (const m of arr(container['volumeMounts'])) {
-    const host = volumes.get(str(m['name']));
-    if (host === undefined) throw new ContainerConfigError(`cannot find volume "${str(m['name'])}" to mount into container "${str(container['name'])}"`);
+    const name = str(m['name']);
+    const host = volumes.get(name);
+    if (host === undefined) throw new ContainerConfigError(`cannot find volume "${name}" to mount into container "${str(container['name'])}"`);
     const sub = str(m['subPath']);
     if (sub && (sub.startsWith('/') || sub.split('/').includes('..'))) throw new ContainerConfigError(`invalid subPath ${JSON.stringify(sub)}`);
-    out.push({ containerPath: str(m['mountPath']), hostPath: sub ? `${host}/${sub}` : host, readonly: m['readOnly'] === true });
+    if (sub && o.createSubPaths) {
+      try {
+        ensureSubPath(host, sub);
+      } catch (e) {
+        if (e instanceof ContainerConfigError) throw e;
+        throw new ContainerConfigError(`failed to prepare subPath for volumeMount "${name}" of container "${str(container['name'])}": ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    out.push({ containerPath: str(m['mountPath']), hostPath: sub ? `${host}/${sub}` : host, readonly: m['readOnly'] === true || o.readOnlyVolumes?.has(name) === true });
   }
   return out;
 }

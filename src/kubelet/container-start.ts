@@ -3,7 +3,7 @@
 import type { KubeObject } from '../api/object.js';
 import { arr, rec, specOf, str } from '../api/pod-util.js';
 import type { ControllerClient, EventRecorder } from '../client/control/types.js';
-import { containerEnv, containerMounts, ContainerConfigError, expandVars, linuxContainerConfig, type EnvContext } from './container-config.js';
+import { containerEnv, containerMounts, ContainerConfigError, expandVars, linuxContainerConfig, readOnlyVolumes, type EnvContext } from './container-config.js';
 import { isNotFound } from '../client/api-error.js';
 import { containerLogRelPath } from './log-paths.js';
 import { runProbe } from './prober.js';
@@ -142,7 +142,7 @@ export async function startContainer(ctx: StartContext, c: ContainerSpecView, re
       const vars = new Map(env.map((e) => [e.key, e.value]));
       command = command.map((s) => expandVars(String(s), vars));
       args = args.map((s) => expandVars(String(s), vars));
-      mounts = containerMounts(c.spec, ctx.real.volumes);
+      mounts = containerMounts(c.spec, ctx.real.volumes, { readOnlyVolumes: readOnlyVolumes(ctx.pod), createSubPaths: true });
       if (ctx.real.hostsFile && !mounts.some((m) => m.containerPath === '/etc/hosts')) mounts.push({ containerPath: '/etc/hosts', hostPath: ctx.real.hostsFile });
     } else {
       env = arr(c.spec['env'])

@@ -152,3 +152,25 @@ test('configMap and secret volumes follow kubectl patch within seconds; a subPat
   console.log(`# configMap change visible in the pod after ${cmSeconds.toFixed(1)} s, secret after ${secretSeconds.toFixed(1)} s`);
   assert.equal(kubectl(cluster, ['delete', 'pod', 'cfg-reader', '-n', ns, '--wait=false']).status, 0);
 });
+
+test('a claim\'s subPath is made on first use; a claim with readOnly: true is mounted read-only', { skip }, async () => {
+  apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'shared', namespace: ns }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } });
+  const writer = pod('sub-writer', 'echo written > /data/f && sleep 3600');
+  writer.spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'shared' } }];
+  (writer.spec.containers[0] as { volumeMounts: unknown[] }).volumeMounts = [{ name: 'data', mountPath: '/data', subPath: 'made/here' }];
+  apply(writer);
+  await until('sub-writer to run', () => get(['pod', 'sub-writer', '-n', ns])?.['status']?.['phase'] === 'Running', 120_000);
+  const pvName = get(['pvc', 'shared', '-n', ns])?.['spec']?.['volumeName'] as string;
+  await until('the file in the made subPath', () => existsSync(join(cluster.dataDir, 'local-path', pvName, 'made/here/f')));
+
+  const reader = pod('ro-reader', 'cat /data/made/here/f; touch /data/nope 2>&1; sleep 3600');
+  reader.spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'shared', readOnly: true } } as never];
+  apply(reader);
+  const logs = await until('ro-reader\'s output', () => {
+    const r = akubectl(cluster, ['logs', 'ro-reader', '-n', ns]);
+    return r.status === 0 && r.stdout.includes('nope') ? r.stdout : undefined;
+  }, 120_000);
+  assert.match(logs, /^written\n.*Read-only file system/s);
+  assert.equal(existsSync(join(cluster.dataDir, 'local-path', pvName, 'nope')), false);
+  for (const p of ['sub-writer', 'ro-reader']) akubectl(cluster, ['delete', 'pod', p, '-n', ns, '--wait=false']);
+});

@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
-import { containerEnv, containerMounts, ContainerConfigError, expandVars, linuxResources, linuxSecurity, type EnvContext } from '../../../src/kubelet/container-config.js';
+import { containerEnv, containerMounts, ContainerConfigError, expandVars, linuxResources, linuxSecurity, readOnlyVolumes, type EnvContext } from '../../../src/kubelet/container-config.js';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeApi } from '../controllers/fake-client.js';
 
 const svc = (name: string, ip: string, ports: Record<string, unknown>[]): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'ns', uid: `uid-${name}` }, spec: { clusterIP: ip, ports } }) as KubeObject;
@@ -115,4 +118,23 @@ test('key references named like object members are plain keys: an absent "constr
   assert.equal(get('P'), 'from-proto-key');
   assert.equal(get('ODD___proto__'), 'from-proto-key');
   assert.equal(get('ODD_toString'), 't');
+});
+
+test('a claim with readOnly mounts read-only everywhere; a missing subPath is made inside its volume, never through a link out of it', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'akube-subpath-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const vol = join(root, 'vol');
+  mkdirSync(vol);
+  symlinkSync('/etc', join(vol, 'escape'));
+  mkdirSync(join(vol, 'real'));
+  symlinkSync('real', join(vol, 'inside'));
+  const vols = new Map([['data', vol]]);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'c', readOnly: true } }, { name: 'rw', persistentVolumeClaim: { claimName: 'd' } }] } };
+  assert.deepEqual([...readOnlyVolumes(pod)], ['data']);
+  const mounts = containerMounts({ name: 'c', volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'data', mountPath: '/logs', subPath: 'logs/app' }, { name: 'data', mountPath: '/in', subPath: 'inside/x' }] }, vols, { readOnlyVolumes: readOnlyVolumes(pod), createSubPaths: true });
+  assert.deepEqual(mounts.map((m) => [m.containerPath, m.readonly]), [['/data', true], ['/logs', true], ['/in', true]]);
+  assert.equal(statSync(join(vol, 'logs/app')).mode & 0o777, 0o750);
+  assert.ok(statSync(join(vol, 'real/x')).isDirectory(), 'made through a link that stays inside');
+  assert.throws(() => containerMounts({ name: 'c', volumeMounts: [{ name: 'data', mountPath: '/e', subPath: 'escape/made-by-test' }] }, vols, { createSubPaths: true }), /leads out of its volume/);
+  assert.equal(existsSync('/etc/made-by-test'), false);
 });
