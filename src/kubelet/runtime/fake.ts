@@ -96,9 +96,13 @@ export class FakeRuntime implements RuntimeService {
     this.#memoryBytes = opts.memoryBytes ?? 32 * 1024 * MiB;
   }
 
-  /** CPU time a running container has used by `now` (its steady rate since it started), in nanoseconds. */
+  /**
+   * CPU time a running container has used by `now` (its steady rate since it started), in nanoseconds. Computed
+   * from the same nanosecond timestamps the samples carry (doubles, which round epoch nanoseconds to 256 ns), so
+   * the rate between two samples comes out exact.
+   */
   #cpuNs(c: Container, now: number): number {
-    return c.startedAt === undefined ? 0 : (c.usage.nanoCores * Math.max(0, now - c.startedAt)) / 1000;
+    return c.startedAt === undefined ? 0 : (c.usage.nanoCores * Math.max(0, now * 1e6 - c.startedAt * 1e6)) / 1e9;
   }
 
   /** Counters of the running containers (CRI ListContainerStats), from their pretend steady usage. */
@@ -128,7 +132,7 @@ export class FakeRuntime implements RuntimeService {
   async machineSample(): Promise<MachineSample> {
     const memoryTotalBytes = this.#memoryBytes;
     const now = this.#clock.now();
-    let cpuNs = this.#retiredCpuNs + (nodeOverhead.nanoCores * Math.max(0, now - this.#bornAt)) / 1000;
+    let cpuNs = this.#retiredCpuNs + (nodeOverhead.nanoCores * Math.max(0, now * 1e6 - this.#bornAt * 1e6)) / 1e9;
     let memory = nodeOverhead.memoryBytes;
     for (const c of this.#containers.values()) {
       if (c.state !== 'running') continue;

@@ -38,6 +38,11 @@ test('containerStats and machineSample give the collector a steady rate; exited 
   assert.equal(s.node.memory?.workingSetBytes, (128 + 8 + 256) * MiB);
   assert.equal(s.node.memory?.availableBytes, (4096 - 392) * MiB);
 
+  // Epoch nanoseconds do not fit a double exactly; the rate over an odd window still comes out exact.
+  clock.advance(10_007);
+  await collector.sample();
+  assert.equal(collector.current().pods[0]?.containers[0]?.cpu?.usageNanoCores, 200_000_000);
+
   await rt.stopContainer(a);
   const before = (await rt.machineSample()).cpuUsageCoreNanoSeconds;
   clock.advance(1000);
