@@ -15,7 +15,7 @@ Usage:
 
 Options:
   --kubeconfig FILE       Credentials of the nodes (default: ~/.a-kube/admin.kubeconfig)
-  --runtime KIND          fake (the only runtime so far)
+  --runtime KIND          fake (the only runtime here; containers run on the node \`a-kube up\` starts, see below)
   --nodes N               How many nodes to run (default: 1)
   --name-prefix PREFIX    Node names are PREFIX0, PREFIX1, … (default: fake-node-)
   --first-index I         Index of the first node, for several processes side by side (default: 0)
@@ -24,6 +24,10 @@ Options:
   --max-pods N            Pods per node (default: 110)
   --pod-events            Record Pulled/Created/Started events for every pod (off: they triple the writes per pod)
   -h, --help              Show this help
+
+A node that runs containers owns the machine's pod network (bridge, routes, iptables rules, cluster DNS
+address), and a machine has one of those: \`a-kube up\` starts that node itself, so a second agent with
+containerd on the same machine is refused rather than fighting it over the network.
 
 Examples:
   a-kube node --runtime fake --nodes 100 --kubeconfig ~/.a-kube/admin.kubeconfig
@@ -57,6 +61,9 @@ export async function nodeCommand(args: string[]): Promise<void> {
     return;
   }
   const runtime = values.runtime ?? 'fake';
+  if (runtime === 'containerd') {
+    fail('--runtime containerd is not available for `a-kube node`: a node running containers owns the machine\'s pod network (bridge, iptables rules, cluster DNS), and the node `a-kube up` starts already does; run real pods there, or use --runtime fake for more nodes');
+  }
   if (runtime !== 'fake') fail(`invalid --runtime "${runtime}": only "fake" is available`);
   const count = Number(values.nodes ?? '1');
   if (!Number.isInteger(count) || count < 1) fail(`invalid --nodes "${values.nodes}": use a positive number`);
