@@ -13,6 +13,7 @@ import { unionAuthenticator } from './authn/union.js';
 import { x509Authenticator } from './authn/x509.js';
 import { bearerAuthenticator, unionTokenAuthenticator, type TokenAuthenticator } from './authn/token.js';
 import { loadTokenFile } from './authn/token-file.js';
+import { bootstrapTokenAuthenticator } from './authn/bootstrap-token.js';
 import { privilegedGroupsAuthorizer, unionAuthorizer } from './authz/always-allow.js';
 import { bootstrapClusterRoles } from './authz/bootstrap-policy.js';
 import { rbacEscalationPlugin } from './authz/escalation.js';
@@ -93,6 +94,8 @@ export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
   const tokenList: TokenAuthenticator[] = [];
   if (opts.tokenAuthFile) tokenList.push(loadTokenFile(opts.tokenAuthFile, apiAudiences));
   tokenList.push(serviceAccountTokenAuthenticator({ publicKeys: [opts.serviceAccountKey.publicKey], issuers: [issuer], apiAudiences, lookup: lateLookup, now }));
+  // Joining nodes present bootstrap tokens (Secrets in kube-system) until they hold their own certificate.
+  tokenList.push(bootstrapTokenAuthenticator({ lookup: lateLookup, apiAudiences, now }));
   const tokens = unionTokenAuthenticator(tokenList);
   const authenticator = unionAuthenticator([x509Authenticator(opts.clientCA, now), bearerAuthenticator(tokens)], { anonymous: opts.anonymous });
 

@@ -3,7 +3,7 @@
 import { installAdmission } from './admission.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { ensureClusterPki, writeKubeconfig, type ClusterPki } from '../pki/index.js';
@@ -11,7 +11,9 @@ import type { Storage } from '../storage/types.js';
 import { describeStorageSpec, openStorageSpec, type StorageSpec } from '../storage/spec.js';
 import { startApiServer, type RunningApiServer } from '../apiserver/server.js';
 import { createClusterAuth } from '../auth/cluster-auth.js';
-import { ensureBootstrapPolicy } from '../auth/authz/bootstrap-policy.js';
+import { ensureBootstrapPolicy, ensureNamespacedPolicy } from '../auth/authz/bootstrap-policy.js';
+import { nodeBootstrapPolicy } from '../auth/authz/node-bootstrap-policy.js';
+import { publishClusterInfo } from './cluster-info.js';
 import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
@@ -23,7 +25,7 @@ import { ensureDefaultStorageClass, ensureSystemNamespaces, ensureSystemPriority
 import { publishExtensionAuthentication } from './aggregation-auth.js';
 import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
-import { controllerPolicy } from '../controllers/policy.js';
+import { controllerNamespacedPolicy, controllerPolicy } from '../controllers/policy.js';
 import { runKubernetesServiceController } from '../controllers/kubernetes-service.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
@@ -104,10 +106,30 @@ export interface ClusterOptions {
    * API server with what belongs to it (bootstrap policy, system namespaces, the kubernetes Service), no control loops.
    */
   components?: 'all' | 'apiserver';
+  /**
+   * --advertise-address: the address other machines reach the API server at, published in kube-public/cluster-info
+   * for joining nodes and added to the serving certificate (default: the listen address; for 0.0.0.0 the machine's
+   * first non-loopback IPv4 address).
+   */
+  advertiseAddress?: string;
+  /** --cluster-signing-duration: the longest certificate the CSR signer issues (default one year). */
+  clusterSigningDurationMs?: number;
+  /** --node-monitor-grace-period: how long a node may miss Lease renewals before it is NotReady (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
+}
+
+/** The address to publish for other machines when the server listens on every interface. */
+function firstExternalIPv4(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
 }
 
 export interface RunningCluster {
   url: string;
+  /** The URL published to joining nodes (kube-public/cluster-info). */
+  publishedUrl: string;
   kubeconfigPath: string;
   pki: ClusterPki;
   apiserver: RunningApiServer;
@@ -186,7 +208,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     throw e;
   };
   say(`certificates and keys in ${join(opts.dataDir, 'pki')}`);
-  const pki = await ensureClusterPki(opts.dataDir, { extraHosts: [opts.listen, ...(nodeIP ? [nodeIP] : [])] }).catch(closeOnFailure);
+  const wildcard = opts.listen === '0.0.0.0' || opts.listen === '::';
+  const advertiseAddress = opts.advertiseAddress ?? (wildcard ? firstExternalIPv4() ?? '127.0.0.1' : opts.listen);
+  const pki = await ensureClusterPki(opts.dataDir, { extraHosts: [opts.listen, advertiseAddress, ...(nodeIP ? [nodeIP] : [])] }).catch(closeOnFailure);
   say(`storage: ${describeStorageSpec(spec, join(opts.dataDir, 'state.db'))}`);
   if (encryptionConfig) say(`encryption at rest: ${describeEncryption(encryptionConfig)}`);
   const storage = await openStorage(spec, opts.dataDir, encryptionConfig ? transformerLookup(encryptionConfig) : undefined, say).catch(closeOnFailure);
@@ -239,8 +263,15 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   await ensureSystemPriorityClasses(adminClient);
   const controllers = controllerPolicy();
   const agentRbac = policyAgentRbac();
-  const policy = await ensureBootstrapPolicy(adminClient, stop.signal, { clusterRoles: [...controllers.clusterRoles, ...agentRbac.clusterRoles], clusterRoleBindings: [...controllers.clusterRoleBindings, ...agentRbac.clusterRoleBindings] });
+  const joinPolicy = nodeBootstrapPolicy();
+  const policy = await ensureBootstrapPolicy(adminClient, stop.signal, { clusterRoles: [...controllers.clusterRoles, ...agentRbac.clusterRoles, ...joinPolicy.clusterRoles], clusterRoleBindings: [...controllers.clusterRoleBindings, ...agentRbac.clusterRoleBindings, ...joinPolicy.clusterRoleBindings] });
   if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
+  // Nodes on other machines join with bootstrap tokens: kubeadm's bindings (above), the controllers' namespaced
+  // Roles and the cluster-info ConfigMap they discover the server and CA from.
+  const namespaced = controllerNamespacedPolicy();
+  await ensureNamespacedPolicy(adminClient, { roles: [...namespaced.roles, ...joinPolicy.roles], roleBindings: [...namespaced.roleBindings, ...joinPolicy.roleBindings] }, stop.signal);
+  const publishedUrl = `https://${advertiseAddress.includes(':') ? `[${advertiseAddress}]` : advertiseAddress}:${apiserver.port}`;
+  await publishClusterInfo(adminClient, publishedUrl, pki.ca.cert);
   startAggregationController({ index: auth.index, client: adminClient, signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });
 
   // Controllers, scheduler and nodes talk to the API server over loopback HTTPS with their own certificates.
@@ -258,7 +289,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
   const apiServerOnly = opts.components === 'apiserver';
-  if (!apiServerOnly) void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
+  if (!apiServerOnly) void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), ...(opts.clusterSigningDurationMs ? { clusterSigningDurationMs: opts.clusterSigningDurationMs } : {}), ...(opts.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs } : {}), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
   if (!apiServerOnly) void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;
@@ -339,6 +370,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   securePermissions(opts.dataDir);
   return {
     url,
+    publishedUrl,
     kubeconfigPath,
     pki,
     apiserver,

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { formatCidr, parseCidr, parseIPv4 } from '../api/ipv4.js';
 import type { AuditOptions } from '../cluster/audit.js';
 import { parseStorageSpec, type StorageSpec } from '../storage/spec.js';
+import { parseGoDuration } from '../api/go-duration.js';
 
 const usage = `a-kube runs a Kubernetes-compatible cluster.
 
@@ -14,6 +15,9 @@ Usage:
   a-kube up [options]      Start a whole cluster in one process (API server with embedded SQLite).
   a-kube server [options]  Run only the API server (no controllers, scheduler or nodes), e.g. on etcd.
   a-kube node [options]    Run node agents (simulated: --runtime fake --nodes N) against a cluster.
+  a-kube node join [options]
+                           Join a cluster from another machine with a bootstrap token, then run the node.
+  a-kube token CMD         Create, list and delete bootstrap tokens for nodes that join.
   a-kube image CMD         Import (archives), list and remove the local node's images.
   a-kube storage CMD       Migrate objects between SQLite and etcd; back up and restore a store.
   a-kube audit default-policy
@@ -34,7 +38,11 @@ Usage:
 Options:
   --data-dir DIR          Where state, keys and the admin kubeconfig live (default: ~/.a-kube)
   --port PORT             HTTPS port of the API server (default: 6443; 0 picks a free port)
-  --listen ADDRESS        Address to listen on (default: 127.0.0.1)
+  --listen ADDRESS        Address to listen on (default: 127.0.0.1; 0.0.0.0 for nodes on other machines)
+  --advertise-address ADDRESS
+                          The address other machines reach the API server at: published to joining nodes in
+                          kube-public/cluster-info and put in the serving certificate (default: the --listen
+                          address; with 0.0.0.0, this machine's first non-loopback IPv4 address)
   --storage URL           Where the cluster's objects live:
                             sqlite://PATH   an SQLite file (default: DIR/state.db, also written "sqlite")
                             memory://       this process's memory, gone on exit (also "memory")
@@ -83,6 +91,12 @@ Options:
                           Encrypt resources at rest as the EncryptionConfiguration (apiserver.config.k8s.io/v1) in FILE
                           says: providers aesgcm, aescbc, secretbox or identity; the first provider's first key writes,
                           every listed key decrypts. Without it nothing is encrypted (see README: key rotation)
+  --cluster-signing-duration DURATION
+                          Longest validity of certificates signed for CertificateSigningRequests, such as joined
+                          nodes' client certificates, which they renew at 70-90% of it (default: 8760h)
+  --node-monitor-grace-period DURATION
+                          How long a node may go without renewing its Lease before it is marked NotReady and
+                          tainted unreachable (default: 40s)
   --reset-state           Start with an empty database although DIR holds a cluster's certificates (an existing
                           state.db is moved aside to state.db.reset-TIME)
   -h, --help              Show this help
@@ -115,7 +129,7 @@ Examples:
 `;
 
 /** Options of \`up\` that run nodes; \`server\` has none of them. */
-const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'nodes', 'cluster-cidr', 'node-ip'] as const;
+const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'nodes', 'cluster-cidr', 'node-ip', 'cluster-signing-duration', 'node-monitor-grace-period'] as const;
 
 export const version = '0.1.0';
 
@@ -164,6 +178,19 @@ function parseClusterCidr(v: string): string {
 function parseNodeIP(v: string): string {
   if (parseIPv4(v) === undefined) fail(`invalid --node-ip "${v}": use an IPv4 address`);
   return v;
+}
+
+/** A Go duration flag (30s, 5m, 1h30m) in milliseconds; undefined when the flag is absent. */
+function parseDurationFlag(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseGoDuration(v);
+  } catch (e) {
+    fail(`invalid --${name} "${v}": ${(e as Error).message}; use a duration such as 40s, 5m or 8760h`);
+  }
+  if (!(ms > 0)) fail(`invalid --${name} "${v}": use a duration above zero`);
+  return ms;
 }
 
 function parseCount(name: string, v: string | undefined): number | undefined {
@@ -239,6 +266,9 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       nodes: { type: 'string' },
       'cluster-cidr': { type: 'string' },
       'node-ip': { type: 'string' },
+      'advertise-address': { type: 'string' },
+      'cluster-signing-duration': { type: 'string' },
+      'node-monitor-grace-period': { type: 'string' },
       'reset-state': { type: 'boolean' },
       'encryption-provider-config': { type: 'string' },
       'max-requests-inflight': { type: 'string' },
@@ -277,6 +307,11 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
   const clusterCidr = str('cluster-cidr');
   const nodeIP = str('node-ip');
 
+  const advertiseAddress = str('advertise-address');
+  if (advertiseAddress !== undefined && parseIPv4(advertiseAddress) === undefined) fail(`invalid --advertise-address "${advertiseAddress}": use an IPv4 address`);
+  const clusterSigningDurationMs = parseDurationFlag('cluster-signing-duration', str('cluster-signing-duration'));
+  const nodeMonitorGracePeriodMs = parseDurationFlag('node-monitor-grace-period', str('node-monitor-grace-period'));
+
   const started = performance.now();
   const { startCluster } = await import('../cluster/control-plane.js');
   const cluster = await startCluster({
@@ -300,11 +335,18 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     ...(str('encryption-provider-config') ? { encryptionProviderConfig: resolve(str('encryption-provider-config') as string) } : {}),
     audit: parseAuditFlags(values),
     priorityAndFairness: parseBool('enable-priority-and-fairness', values['enable-priority-and-fairness'], true),
+    ...(advertiseAddress ? { advertiseAddress } : {}),
+    ...(clusterSigningDurationMs ? { clusterSigningDurationMs } : {}),
+    ...(nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs } : {}),
     maxInFlight: { readOnly: parseLimit('max-requests-inflight', str('max-requests-inflight'), 400), mutating: parseLimit('max-mutating-requests-inflight', str('max-mutating-requests-inflight'), 200) },
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
   process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);
   process.stdout.write(`a-kube is up at ${cluster.url}\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  a-kubectl get namespaces\n`);
+  if (command === 'up') {
+    const dirFlag = str('data-dir') ? ` --data-dir ${dataDir}` : '';
+    process.stdout.write(`To join a node from another machine (it must reach ${cluster.publishedUrl}), print the command to run there:\n  a-kube token create --print-join-command${dirFlag}\n`);
+  }
 
   const { armShutdownTimer, startWatchdog } = await import('./watchdog.js');
   startWatchdog();
@@ -337,6 +379,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./storage-command.js')).storageCommand(rest);
     case 'node':
       return (await import('../kubelet/node-command.js')).nodeCommand(rest);
+    case 'token':
+      return (await import('./token-command.js')).tokenCommand(rest);
     case 'image':
       return (await import('../kubelet/images/command.js')).imageCommand(rest);
     case 'audit':
@@ -357,6 +401,7 @@ async function main(argv: string[]): Promise<void> {
       else if (rest[0] === 'server') process.stdout.write(serverUsage);
       else if (rest[0] === 'storage') process.stdout.write((await import('./storage-command.js')).storageUsage);
       else if (rest[0] === 'node') process.stdout.write((await import('../kubelet/node-command.js')).nodeUsage);
+      else if (rest[0] === 'token') process.stdout.write((await import('./token-command.js')).tokenUsage);
       else if (rest[0] === 'image') process.stdout.write((await import('../kubelet/images/command.js')).imageUsage);
       else process.stdout.write(usage);
       return;

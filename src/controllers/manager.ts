@@ -14,6 +14,9 @@ import { startEndpointsController } from './endpoints.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startHpaController } from './hpa/controller.js';
 import { startCsrSigningController, type CsrSigner } from './certificates/signer.js';
+import { startCsrApprovingController } from './certificates/approver.js';
+import { startBootstrapSigner } from './bootstrap/signer.js';
+import { startTokenCleaner } from './bootstrap/token-cleaner.js';
 import { startNamespaceController } from './namespace.js';
 import { startNodeIpamController } from './node-ipam.js';
 import { startNodeLifecycleController } from './node-lifecycle.js';
@@ -53,6 +56,8 @@ export interface ControllerManagerOptions {
   useServiceAccountCredentials?: boolean;
   /** DATA_DIR/local-path: where the a-kube.io/local-path provisioner keeps volumes (without it, it does not run). */
   localPathDir?: string;
+  /** --cluster-signing-duration: the longest certificate the csrsigning controller issues (default one year). */
+  clusterSigningDurationMs?: number;
   /** How long a node may go without renewing its Lease before it counts as unreachable (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
 }
@@ -93,7 +98,10 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     ...startWorkloadControllers(ctx),
     ...startVolumeControllers(ctx, o.localPathDir ? { localPathDir: o.localPathDir } : {}),
     startHpaController(ctx('horizontal-pod-autoscaler', 'horizontal-pod-autoscaler')),
-    ...(o.csrSigner ? [startCsrSigningController(ctx('csrsigning-controller', 'certificate-controller'), o.csrSigner)] : []),
+    ...(o.csrSigner ? [startCsrSigningController(ctx('csrsigning-controller', 'certificate-controller'), o.csrSigner, o.clusterSigningDurationMs ? { signingDurationMs: o.clusterSigningDurationMs } : {})] : []),
+    ...(o.csrSigner ? [startCsrApprovingController(ctx('csrapproving-controller', 'certificate-controller'), (pem) => (o.csrSigner as CsrSigner).parse(pem))] : []),
+    startBootstrapSigner(ctx('bootstrap-signer-controller', 'bootstrap-signer')),
+    startTokenCleaner(ctx('token-cleaner-controller', 'token-cleaner')),
     ...(o.signLegacyToken ? [startTokenController(managerCtx('tokens-controller'), o.signLegacyToken, o.caPem)] : []),
   ];
   factory.start(signal);

@@ -211,8 +211,22 @@ export const controllerRoles = {
   'ttl-controller': [rule(core, ['nodes'], ['list', 'patch', 'update', 'watch']), events],
 } satisfies Record<string, ControllerRule[]>;
 
-/** A controller's service account in kube-system; its ClusterRole and binding are system:controller:<account>. */
-export type ControllerAccount = keyof typeof controllerRoles;
+/**
+ * Controllers whose rights upstream grants by Roles in single namespaces (namespace_policy.go): the Role and the
+ * RoleBinding are named system:controller:<account> in each namespace listed, the subject is kube-system/<account>.
+ */
+export const controllerNamespacedRoles = {
+  'bootstrap-signer': {
+    'kube-system': [rule(core, ['secrets'], read)],
+    'kube-public': [rule(core, ['configmaps'], read), rule(core, ['configmaps'], ['update'], ['cluster-info']), events],
+  },
+  'token-cleaner': {
+    'kube-system': [rule(core, ['secrets'], ['delete', 'get', 'list', 'watch']), events],
+  },
+} satisfies Record<string, Record<string, ControllerRule[]>>;
+
+/** A controller's service account in kube-system; its role and binding are system:controller:<account>. */
+export type ControllerAccount = keyof typeof controllerRoles | keyof typeof controllerNamespacedRoles;
 
 export const controllerNamespace = 'kube-system';
 export const controllerRolePrefix = 'system:controller:';
@@ -230,7 +244,7 @@ const bootstrapMeta = (name: string) => ({
 
 /** The system:controller:* ClusterRoles and their ClusterRoleBindings, as the bootstrap policy has them. */
 export function controllerPolicy(): { clusterRoles: KubeObject[]; clusterRoleBindings: KubeObject[] } {
-  const accounts = Object.keys(controllerRoles) as ControllerAccount[];
+  const accounts = Object.keys(controllerRoles) as (keyof typeof controllerRoles)[];
   return {
     clusterRoles: accounts.map((a) => ({ apiVersion: rbacVersion, kind: 'ClusterRole', metadata: bootstrapMeta(`${controllerRolePrefix}${a}`), rules: structuredClone(controllerRoles[a]) })),
     clusterRoleBindings: accounts.map((a) => ({
@@ -241,4 +255,24 @@ export function controllerPolicy(): { clusterRoles: KubeObject[]; clusterRoleBin
       subjects: [{ kind: 'ServiceAccount', name: a, namespace: controllerNamespace }],
     })),
   };
+}
+
+/** The namespaced system:controller:* Roles and RoleBindings (bootstrap signer, token cleaner). */
+export function controllerNamespacedPolicy(): { roles: KubeObject[]; roleBindings: KubeObject[] } {
+  const roles: KubeObject[] = [];
+  const roleBindings: KubeObject[] = [];
+  for (const [account, perNamespace] of Object.entries(controllerNamespacedRoles)) {
+    for (const [namespace, rules] of Object.entries(perNamespace as Record<string, ControllerRule[]>)) {
+      const name = `${controllerRolePrefix}${account}`;
+      roles.push({ apiVersion: rbacVersion, kind: 'Role', metadata: { ...bootstrapMeta(name), namespace }, rules: structuredClone(rules) });
+      roleBindings.push({
+        apiVersion: rbacVersion,
+        kind: 'RoleBinding',
+        metadata: { ...bootstrapMeta(name), namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name: account, namespace: controllerNamespace }],
+      });
+    }
+  }
+  return { roles, roleBindings };
 }

@@ -164,3 +164,15 @@ export async function signRequest(ca: KeyPairPem, req: RequestToSign, opts: { us
   });
   return cert.toString('pem') + '\n';
 }
+
+/**
+ * A new EC P-256 key and a PKCS#10 certificate request for it (what a joining node sends as a
+ * CertificateSigningRequest); the key never leaves the caller. Returns PEM for both and the key's DER
+ * SubjectPublicKeyInfo.
+ */
+export async function createCertificateRequest(commonName: string, organizations: string[] = []): Promise<{ csr: string; key: string; publicKeyDer: Buffer }> {
+  const keys = await crypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: dn(commonName, organizations), keys, signingAlgorithm });
+  const publicKeyDer = Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey));
+  return { csr: csr.toString('pem') + '\n', key: await exportKey(keys.privateKey), publicKeyDer };
+}

@@ -5,3 +5,5 @@ export { createServiceAccountKey, keyId, type ServiceAccountKeyPem } from './ser
 export { parseCertificateRequest, type CertificateRequestInfo } from './csr.js';
 export { clusterCsrSigner } from './csr-signer.js';
 export { kubeconfigYaml, writeKubeconfig, type KubeconfigSpec } from './kubeconfig.js';
+export { createCertificateRequest } from './certs.js';
+export { caPublicKeyHash, parseCaHash, pemCertificates } from './ca-hash.js';

@@ -139,3 +139,52 @@ export async function ensureBootstrapPolicy(client: RestClient, signal?: AbortSi
   report.updated.sort();
   return report;
 }
+
+/** Namespaced policy objects (Roles and RoleBindings in kube-system and kube-public). */
+export interface NamespacedPolicy {
+  roles: KubeObject[];
+  roleBindings: KubeObject[];
+}
+
+/** Creates or reconciles Roles and RoleBindings as ensureBootstrapPolicy does cluster-wide ones. */
+export async function ensureNamespacedPolicy(client: RestClient, policy: NamespacedPolicy, signal?: AbortSignal): Promise<BootstrapReport> {
+  const report: BootstrapReport = { created: [], updated: [] };
+  const opts = signal ? { signal } : undefined;
+  const work = [
+    ...policy.roles.map((o) => ({ o, kind: 'roles', reconcile: (existing: KubeObject) => reconcileRole(existing, o) })),
+    ...policy.roleBindings.map((o) => ({
+      o,
+      kind: 'rolebindings',
+      reconcile: (existing: KubeObject) => {
+        const r = reconcileBinding(existing, o);
+        return r.action === 'none' ? undefined : r.object;
+      },
+    })),
+  ].map(({ o, kind, reconcile }) => {
+    const ns = o.metadata.namespace ?? '';
+    const name = o.metadata.name ?? '';
+    const collection = `${base}/namespaces/${encodeURIComponent(ns)}/${kind}`;
+    const path = `${collection}/${encodeURIComponent(name)}`;
+    return withConflictRetry(async () => {
+      const existing = await getOrUndefined(client, path, signal);
+      if (!existing) {
+        await client.create(collection, o, opts);
+        report.created.push(`${kind.slice(0, -1)}/${ns}/${name}`);
+        return;
+      }
+      const updated = reconcile(existing);
+      if (!updated) return;
+      // A binding whose roleRef changed cannot be updated: it is made again.
+      if (kind === 'rolebindings' && JSON.stringify(existing['roleRef']) !== JSON.stringify(updated['roleRef'])) {
+        await client.delete(path, opts);
+        const { resourceVersion: _rv, uid: _uid, ...metadata } = updated.metadata;
+        await client.create(collection, { ...updated, metadata }, opts);
+      } else {
+        await client.update(path, updated, opts);
+      }
+      report.updated.push(`${kind.slice(0, -1)}/${ns}/${name}`);
+    });
+  });
+  await Promise.all(work);
+  return report;
+}
