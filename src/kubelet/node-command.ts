@@ -12,6 +12,7 @@ conditions and container statuses, but no process runs.
 
 Usage:
   a-kube node [options]
+  a-kube node join [options]   Join a cluster from another machine with a bootstrap token ("a-kube node join --help")
 
 Options:
   --kubeconfig FILE       Credentials of the nodes (default: ~/.a-kube/admin.kubeconfig)
@@ -39,6 +40,7 @@ function fail(message: string): never {
 }
 
 export async function nodeCommand(args: string[]): Promise<void> {
+  if (args[0] === 'join') return (await import('./join/command.js')).joinCommand(args.slice(1));
   const { values } = parseArgs({
     args,
     options: {

@@ -6,11 +6,12 @@ import { detachedSignatureValid } from '../../../src/api/detached-jws.js';
 import { reconcileTokenSecret } from '../../../src/controllers/bootstrap/token-cleaner.js';
 import { reconcileClusterInfo } from '../../../src/controllers/bootstrap/signer.js';
 import { FakeApi } from './fake-client.js';
+import type { Clock } from '../../../src/client/workqueue.js';
 
 const secrets = '/api/v1/namespaces/kube-system/secrets';
 const configmaps = '/api/v1/namespaces/kube-public/configmaps';
 const now = Date.parse('2026-12-02T12:00:00Z');
-const clock = { now: () => now };
+const clock = { now: () => now, setTimer: () => () => {} } as unknown as Clock;
 const token = (id: string, extra: Partial<Parameters<typeof bootstrapTokenSecret>[0]> = {}) =>
   bootstrapTokenSecret({ token: { id, secret: `${id}0123456789` }, expiresAt: new Date(now + 3600_000), usages: ['signing', 'authentication'], groups: [], ...extra });
 
