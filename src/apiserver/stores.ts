@@ -10,6 +10,9 @@ import type { StorageConversion } from '../registry/store-types.js';
 import { decodeJsonObject } from '../storage/cache/decode.js';
 import { conversionFor } from '../registry/conversion/index.js';
 import { VersionedStore } from '../registry/versioned-store.js';
+import { ConvertingStore } from '../registry/converting-store.js';
+import type { ObjectConverter } from '../registry/store-types.js';
+import type { ObjectReader } from '../webhook/resolve.js';
 import { resourcePrefix } from '../registry/storage-codec.js';
 import { createResourceCache } from '../storage/cacher.js';
 import type { ResourceCache } from '../storage/cache-types.js';
@@ -43,6 +46,12 @@ function storageConversion(resource: ResourceInfo): StorageConversion | undefine
   };
 }
 
+/**
+ * The converter of a custom resource version served through a conversion webhook, with the resource of its
+ * storage version; undefined when the version is converted in place (strategy None) or is the storage version.
+ */
+export type ConverterProvider = (resource: ResourceInfo) => { converter: ObjectConverter; storage: ResourceInfo } | undefined;
+
 export class StoreRegistry {
   readonly #stores = new Map<string, Promise<Store>>();
   readonly #caches: ResourceCache[] = [];
@@ -51,6 +60,7 @@ export class StoreRegistry {
   readonly #metricNameByKey = new Map<string, string>();
   #namespaces: Store | undefined;
   #provider: StrategyProvider | undefined;
+  #converters: ConverterProvider | undefined;
 
   constructor(private readonly opts: StoreRegistryOptions) {}
 
@@ -74,6 +84,28 @@ export class StoreRegistry {
     this.#provider = provider;
   }
 
+  /** Where custom resources' conversion webhooks come from (set once by the CRD controller). */
+  setConverterProvider(provider: ConverterProvider): void {
+    this.#converters = provider;
+  }
+
+  /** Reads objects straight from the watch caches of their stores (Services and EndpointSlices for webhooks). */
+  readonly reader: ObjectReader = {
+    list: async (gr, namespace) => {
+      const store = await this.#builtinStore(gr);
+      return store ? (await store.cache.list({ prefix: store.listPrefix(namespace) })).items : [];
+    },
+    get: async (gr, namespace, name) => {
+      const store = await this.#builtinStore(gr);
+      return store?.cache.get(store.keyFor(namespace, name));
+    },
+  };
+
+  #builtinStore(gr: { group: string; resource: string }): Promise<Store> | undefined {
+    const info = findResource(gr.group, 'v1', gr.resource);
+    return info ? this.storeFor(info) : undefined;
+  }
+
   /** Built-ins share one store per storage prefix; a custom resource has one per version (its own schema). */
   #key(resource: ResourceInfo): string {
     const prefix = resourcePrefix(resource);
@@ -85,6 +117,14 @@ export class StoreRegistry {
    * version's Store, and for each other version a VersionedStore over the same storage and cache.
    */
   storeFor(resource: ResourceInfo): Promise<Store> {
+    const converted = resource.crd !== undefined && resource.storageVersion !== undefined ? this.#converters?.(resource) : undefined;
+    if (converted) {
+      // a version behind a conversion webhook reads the storage version's cache and converts at its edges
+      return this.#memo(this.#key(resource), async () => {
+        const base = await this.storeFor(converted.storage);
+        return new ConvertingStore(this.#options(base.cache, this.#strategy(resource)), converted.storage.version, converted.converter);
+      });
+    }
     const conversion = resource.crd === undefined ? conversionFor(resource) : undefined;
     const storageResource = conversion ? findResource(resource.group, conversion.storageVersion, resource.resource) : undefined;
     if (!conversion || !storageResource || resource.version === conversion.storageVersion) {

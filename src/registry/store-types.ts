@@ -28,6 +28,15 @@ export interface StorageConversion {
   fromStorage(obj: KubeObject): KubeObject;
 }
 
+/**
+ * Converts objects between the versions of a resource outside the store (a CRD's conversion webhook). Errors are
+ * the converter's own (the API server's texts); the store passes them on.
+ */
+export interface ObjectConverter {
+  /** `objs` (of `from`, which names their apiVersion and kind) in `toApiVersion`, in the same order. */
+  convert(objs: readonly Readonly<KubeObject>[], toApiVersion: string, from: { apiVersion: string; kind: string }): Promise<KubeObject[]>;
+}
+
 export interface ListOptions {
   filter?: Filter;
   limit?: number;

@@ -203,7 +203,7 @@ export class Store {
     const meta = obj.metadata;
     for (let attempt = 0; ; attempt++) {
       try {
-        const rev = await this.opts.storage.create(this.keyFor(namespace, meta.name ?? ''), this.encodeStored(obj));
+        const rev = await this.opts.storage.create(this.keyFor(namespace, meta.name ?? ''), await this.encodeStored(obj));
         await this.opts.cache.waitForRevision(rev);
         meta.resourceVersion = String(rev);
         return obj;
@@ -242,12 +242,21 @@ export class Store {
   private async current(key: string): Promise<{ kv: KeyValue; obj: KubeObject } | undefined> {
     const kv = await this.opts.storage.get(key);
     if (!kv) return undefined;
-    const obj = decode(kv);
-    return { kv, obj: this.opts.convert ? this.opts.convert.fromStorage(obj) : obj };
+    return { kv, obj: await this.fromStorage(decode(kv)) };
   }
 
-  private encodeStored(obj: KubeObject): string {
-    return encode(this.opts.convert ? this.opts.convert.toStorage(obj) : obj);
+  /** A stored object in the form this store serves (writes read the current object through it). */
+  protected fromStorage(obj: KubeObject): KubeObject | Promise<KubeObject> {
+    return this.opts.convert ? this.opts.convert.fromStorage(obj) : obj;
+  }
+
+  /** An object this store serves in the form it is stored in. */
+  protected toStorage(obj: KubeObject): KubeObject | Promise<KubeObject> {
+    return this.opts.convert ? this.opts.convert.toStorage(obj) : obj;
+  }
+
+  private async encodeStored(obj: KubeObject): Promise<string> {
+    return encode(await this.toStorage(obj));
   }
 
   /**
@@ -314,7 +323,7 @@ export class Store {
       if (deepEqual(obj, old) && !cur.kv.stale) return { object: old, created: false };
       if (opts.dryRun) return { object: obj, created: false };
       try {
-        const rev = await this.opts.storage.update(key, this.encodeStored(obj), cur.kv.modRevision);
+        const rev = await this.opts.storage.update(key, await this.encodeStored(obj), cur.kv.modRevision);
         await this.opts.cache.waitForRevision(rev);
         meta.resourceVersion = String(rev);
         return { object: obj, created: false };
@@ -417,7 +426,7 @@ export class Store {
         }
         const changed = this.markDeleting(obj, grace, pendingSpecFinalizers) || finalizersChanged;
         if (!changed || opts.dryRun) return { object: obj, deleted: false };
-        const rev = await this.opts.storage.update(key, this.encodeStored(obj), cur.kv.modRevision);
+        const rev = await this.opts.storage.update(key, await this.encodeStored(obj), cur.kv.modRevision);
         await this.opts.cache.waitForRevision(rev);
         meta.resourceVersion = String(rev);
         return { object: obj, deleted: false };

@@ -2,6 +2,9 @@
 // objects passed validation; anything still off (a missing list, a wrong type) reads as its default.
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
+import { readClientConfig, type ClientConfig } from '../../webhook/resolve.js';
+
+export type { ClientConfig } from '../../webhook/resolve.js';
 
 export interface WebhookRule {
   operations: string[];
@@ -16,12 +19,6 @@ export interface LabelSelectorSpec {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
-export interface ClientConfig {
-  url?: string;
-  service?: { namespace: string; name: string; path: string; port: number };
-  /** PEM text of the CA bundle; undefined: the system's roots. */
-  caBundle?: string;
-}
 
 export interface Webhook {
   /** Unique per webhook: configuration name and index (reinvocation bookkeeping). */
@@ -59,26 +56,6 @@ function selector(v: unknown): LabelSelectorSpec {
   return out;
 }
 
-/** PEM text of a base64 caBundle (the field is []byte on the wire). */
-function caBundle(v: unknown): string | undefined {
-  if (typeof v !== 'string' || v === '') return undefined;
-  const text = Buffer.from(v, 'base64').toString('utf8');
-  return text.includes('-----BEGIN') ? text : undefined;
-}
-
-function clientConfig(v: unknown): ClientConfig {
-  if (!isRecord(v)) return {};
-  const out: ClientConfig = {};
-  const ca = caBundle(v.caBundle);
-  if (ca) out.caBundle = ca;
-  if (typeof v.url === 'string') out.url = v.url;
-  else if (isRecord(v.service)) {
-    const s = v.service;
-    out.service = { namespace: str(s.namespace), name: str(s.name), path: str(s.path), port: typeof s.port === 'number' ? s.port : 443 };
-  }
-  return out;
-}
-
 export function webhooksOf(cfg: Readonly<KubeObject>, mutating: boolean): Webhook[] {
   const list = Array.isArray(cfg.webhooks) ? cfg.webhooks.filter(isRecord) : [];
   const configurationName = cfg.metadata.name ?? '';
@@ -102,7 +79,7 @@ export function webhooksOf(cfg: Readonly<KubeObject>, mutating: boolean): Webhoo
     sideEffects: str(h.sideEffects),
     timeoutSeconds: typeof h.timeoutSeconds === 'number' && h.timeoutSeconds >= 1 && h.timeoutSeconds <= 30 ? h.timeoutSeconds : 10,
     reinvocationPolicy: h.reinvocationPolicy === 'IfNeeded' ? 'IfNeeded' : 'Never',
-    clientConfig: clientConfig(h.clientConfig),
+    clientConfig: readClientConfig(h.clientConfig),
     admissionReviewVersions: strs(h.admissionReviewVersions),
   }));
 }

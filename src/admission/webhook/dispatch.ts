@@ -16,8 +16,8 @@ import type { AdmissionReader } from '../reader.js';
 import { webhooksOf, type Webhook } from './config.js';
 import { shouldCall, type Invocation, type MatchDeps } from './matcher.js';
 import { isExemptAdmissionConfiguration } from './rules.js';
-import { resolveTarget, ResolveError } from './resolve.js';
-import { CallError, postJson } from './client.js';
+import { resolveTarget, ResolveError } from '../../webhook/resolve.js';
+import { CallError, postJson } from '../../webhook/client.js';
 import { buildReview, InvalidResponse, verifyResponse, type ReviewObjects, type VerifiedResponse } from './review.js';
 import { CallingWebhookError, callFailureStatus, denialStatus, dryRunUnsupported } from './status.js';
 

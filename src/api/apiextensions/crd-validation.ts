@@ -3,6 +3,8 @@
 import { isRecord, type KubeObject } from '../object.js';
 import { field, type FieldError } from '../status.js';
 import { isDNS1035Label, isDNS1123Subdomain } from '../validation/names.js';
+import { goStringSlice } from '../validation/go-format.js';
+import { validateWebhookService, validateWebhookURL } from '../validation/webhook-client.js';
 import { structuralErrors } from './structural.js';
 import { simpleJsonPathError } from './json-path.js';
 
@@ -190,48 +192,53 @@ function validateVersion(v: Record<string, unknown>, path: string): FieldError[]
   return out;
 }
 
+/**
+ * spec.conversion, as kube-apiserver checks it after reading v1 into its internal form: the paths name the internal
+ * fields (`spec.conversion.webhookClientConfig`, `spec.conversion.conversionReviewVersions`), as its texts do.
+ */
 function validateConversion(c: Record<string, unknown>, versionCount: number): FieldError[] {
-  const out: FieldError[] = [];
-  const strategy = c['strategy'];
-  if (strategy !== 'None' && strategy !== 'Webhook') {
-    out.push(field.notSupported('spec.conversion.strategy', strategy, ['None', 'Webhook']));
-    return out;
-  }
-  if (strategy === 'None') {
-    if (c['webhook'] !== undefined) out.push(field.forbidden('spec.conversion.webhook', 'should not be set when strategy is not set to Webhook'));
-    return out;
-  }
-  const webhook = c['webhook'];
-  if (!isRecord(webhook)) {
-    out.push(field.required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
-    return out;
-  }
-  const reviewVersions = list(webhook['conversionReviewVersions']).map(str);
-  if (reviewVersions.length === 0) out.push(field.required('spec.conversion.webhook.conversionReviewVersions', 'must include at least one of v1, v1beta1'));
-  else if (!reviewVersions.includes('v1') && !reviewVersions.includes('v1beta1')) {
-    out.push(field.invalid('spec.conversion.webhook.conversionReviewVersions', reviewVersions, 'must include at least one of v1, v1beta1'));
-  }
-  const cc = webhook['clientConfig'];
-  if (!isRecord(cc)) out.push(field.required('spec.conversion.webhook.clientConfig', 'required when strategy is set to Webhook'));
-  else {
-    const hasUrl = typeof cc['url'] === 'string';
-    const hasService = isRecord(cc['service']);
-    if (hasUrl === hasService) out.push(field.required('spec.conversion.webhook.clientConfig', 'exactly one of url or service is required'));
-    if (hasUrl) {
-      let u: URL | undefined;
-      try {
-        u = new URL(String(cc['url']));
-      } catch {
-        out.push(field.invalid('spec.conversion.webhook.clientConfig.url', cc['url'], 'host must be specified'));
-      }
-      if (u && u.protocol !== 'https:') out.push(field.invalid('spec.conversion.webhook.clientConfig.url', cc['url'], "'https' is the only allowed URL scheme"));
-    }
-    if (hasService) {
-      const svc = rec(cc['service']);
-      if (str(svc['name']) === '') out.push(field.required('spec.conversion.webhook.clientConfig.service.name', 'service name is required'));
-      if (str(svc['namespace']) === '') out.push(field.required('spec.conversion.webhook.clientConfig.service.namespace', 'service namespace is required'));
-    }
-  }
   void versionCount;
+  const out: FieldError[] = [];
+  const path = 'spec.conversion';
+  const strategy = str(c['strategy']);
+  if (strategy === '') out.push(field.required(`${path}.strategy`));
+  else if (strategy !== 'None' && strategy !== 'Webhook') out.push(field.notSupported(`${path}.strategy`, strategy, ['None', 'Webhook']));
+  const webhook = isRecord(c['webhook']) ? c['webhook'] : undefined;
+  const cc = webhook && isRecord(webhook['clientConfig']) ? webhook['clientConfig'] : undefined;
+  const reviewVersions = list(webhook?.['conversionReviewVersions']);
+  if (strategy !== 'Webhook') {
+    if (cc) out.push(field.forbidden(`${path}.webhookClientConfig`, 'should not be set when strategy is not set to Webhook'));
+    if (reviewVersions.length > 0) out.push(field.forbidden(`${path}.conversionReviewVersions`, 'should not be set when strategy is not set to Webhook'));
+    return out;
+  }
+  if (!cc) out.push(field.required(`${path}.webhookClientConfig`, 'required when strategy is set to Webhook'));
+  else {
+    const hasUrl = cc['url'] !== undefined && cc['url'] !== null;
+    const hasService = isRecord(cc['service']);
+    if (hasUrl === hasService) out.push(field.required(`${path}.webhookClientConfig`, 'exactly one of url or service is required'));
+    else if (hasUrl) out.push(...validateWebhookURL(str(cc['url']), `${path}.webhookClientConfig.url`));
+    else out.push(...validateWebhookService(rec(cc['service']), `${path}.webhookClientConfig.service`));
+    const ca = cc['caBundle'];
+    if (typeof ca === 'string' && ca !== '' && !Buffer.from(ca, 'base64').toString('utf8').includes('-----BEGIN CERTIFICATE-----')) {
+      out.push(field.invalid(`${path}.webhookClientConfig.caBundle`, '', 'unable to load root certificates: unable to parse bytes as PEM block'));
+    }
+  }
+  const versionsPath = `${path}.conversionReviewVersions`;
+  if (reviewVersions.length === 0) out.push(field.required(versionsPath, ''));
+  else {
+    const seen = new Set<string>();
+    let accepted = false;
+    reviewVersions.forEach((raw, i) => {
+      const v = str(raw);
+      if (seen.has(v)) {
+        out.push(field.invalid(`${versionsPath}[${i}]`, v, 'duplicate version'));
+        return;
+      }
+      seen.add(v);
+      for (const msg of isDNS1035Label(v)) out.push(field.invalid(`${versionsPath}[${i}]`, v, msg));
+      if (v === 'v1' || v === 'v1beta1') accepted = true;
+    });
+    if (!accepted) out.push({ ...field.invalid(versionsPath, reviewVersions, 'must include at least one of v1, v1beta1'), renderedValue: goStringSlice(reviewVersions.map(str)) });
+  }
   return out;
 }

@@ -15,6 +15,8 @@ import type { Strategy } from '../../registry/strategy.js';
 import type { Store } from '../../registry/store.js';
 import type { StoreRegistry } from '../stores.js';
 import { serialQueue } from '../serial-queue.js';
+import { webhookConverter } from './conversion-webhook.js';
+import type { ObjectConverter } from '../../registry/store-types.js';
 
 export interface CrdControllerDeps {
   registry: ResourceRegistry;
@@ -37,6 +39,23 @@ export function startCrdController(deps: CrdControllerDeps): CrdController {
   let store: Store | undefined;
 
   deps.stores.setStrategyProvider((resource) => strategyOf(resource));
+  deps.stores.setConverterProvider((resource) => converterOf(resource));
+
+  // one converter per CRD and conversion spec (the stores of a CRD are dropped when its spec changes)
+  const converters = new Map<string, { spec: string; converter: ObjectConverter | undefined }>();
+  function converterOf(resource: ResourceInfo): { converter: ObjectConverter; storage: ResourceInfo } | undefined {
+    const crd = resource.crd !== undefined ? current.get(resource.crd) : undefined;
+    if (!crd || resource.storageVersion === undefined) return undefined;
+    const storage = deps.registry.owned(resource.crd ?? '').find((r) => r.version === resource.storageVersion);
+    if (!storage) return undefined;
+    const spec = JSON.stringify(crd.spec.conversion ?? null);
+    let entry = converters.get(resource.crd ?? '');
+    if (entry?.spec !== spec) {
+      entry = { spec, converter: webhookConverter(crd, deps.stores.reader) };
+      converters.set(resource.crd ?? '', entry);
+    }
+    return entry.converter ? { converter: entry.converter, storage } : undefined;
+  }
 
   function strategyOf(resource: ResourceInfo): Strategy | undefined {
     const crd = resource.crd !== undefined ? current.get(resource.crd) : undefined;
@@ -135,6 +154,7 @@ export function startCrdController(deps: CrdControllerDeps): CrdController {
       forgetDefinitions(r);
     }
     specSeen.delete(name);
+    converters.delete(name);
     deps.registry.remove(name);
   }
 

@@ -1,10 +1,23 @@
-// Where a webhook is called: its `url`, or its Service resolved to a ready endpoint (the Service's port → the
-// EndpointSlice port of the same name → a ready address), as kube-apiserver does with endpoint routing. a-kube's
-// API server runs on the node and reaches pod addresses on the node's bridge directly. The certificate must name
-// the Service (`<name>.<namespace>.svc`), whatever address is dialled.
-import type { AdmissionReader } from '../reader.js';
-import type { ClientConfig } from './config.js';
+// Where a webhook is called (admission webhooks, CRD conversion webhooks): its `url`, or its Service resolved to a
+// ready endpoint (the Service's port → the EndpointSlice port of the same name → a ready address), as kube-apiserver
+// does with endpoint routing. a-kube's API server runs on the node and reaches pod addresses on the node's bridge
+// directly. The certificate must name the Service (`<name>.<namespace>.svc`), whatever address is dialled.
+import type { KubeObject } from '../api/object.js';
 import type { Target } from './client.js';
+
+/** Where a webhook is: a URL or a Service port (with a path), and the CA bundle that signs its certificate. */
+export interface ClientConfig {
+  url?: string;
+  service?: { namespace: string; name: string; path: string; port: number };
+  /** PEM text of the CA bundle; undefined: the system's roots. */
+  caBundle?: string;
+}
+
+/** Reads Services and EndpointSlices (the API server's own stores). */
+export interface ObjectReader {
+  list(gr: { group: string; resource: string }, namespace: string): Promise<readonly Readonly<KubeObject>[]>;
+  get(gr: { group: string; resource: string }, namespace: string, name: string): Promise<Readonly<KubeObject> | undefined>;
+}
 
 export class ResolveError extends Error {
   override name = 'ResolveError';
@@ -14,7 +27,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter(isRecord) : []);
 
 /** host:port of a ready endpoint of the Service's port `port`. */
-export async function resolveServiceEndpoint(reader: AdmissionReader, namespace: string, name: string, port: number): Promise<{ host: string; port: number }> {
+export async function resolveServiceEndpoint(reader: ObjectReader, namespace: string, name: string, port: number): Promise<{ host: string; port: number }> {
   const svc = await reader.get({ group: '', resource: 'services' }, namespace, name);
   if (!svc) throw new ResolveError(`service "${name}" not found`);
   const spec = isRecord(svc.spec) ? svc.spec : {};
@@ -39,14 +52,37 @@ export async function resolveServiceEndpoint(reader: AdmissionReader, namespace:
   throw new ResolveError(`no endpoints available for service "${name}"`);
 }
 
+/** PEM text of a base64 caBundle (the field is []byte on the wire). */
+function caBundle(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  const text = Buffer.from(v, 'base64').toString('utf8');
+  return text.includes('-----BEGIN') ? text : undefined;
+}
+
+/** A stored clientConfig (webhook configurations, CRD conversion) read into its typed shape; the port defaults to 443. */
+export function readClientConfig(v: unknown): ClientConfig {
+  if (!isRecord(v)) return {};
+  const out: ClientConfig = {};
+  const ca = caBundle(v.caBundle);
+  if (ca) out.caBundle = ca;
+  if (typeof v.url === 'string') out.url = v.url;
+  else if (isRecord(v.service)) {
+    const s = v.service;
+    const str = (x: unknown) => (typeof x === 'string' ? x : '');
+    out.service = { namespace: str(s.namespace), name: str(s.name), path: str(s.path), port: typeof s.port === 'number' ? s.port : 443 };
+  }
+  return out;
+}
+
 function withTimeout(u: URL, timeoutSeconds: number): URL {
+  // the Go REST client adds the request's timeout to the query
   const out = new URL(u.toString());
   out.searchParams.set('timeout', `${timeoutSeconds}s`);
   return out;
 }
 
 /** The call target of a webhook's clientConfig; throws ResolveError when a Service has nowhere to go. */
-export async function resolveTarget(cc: ClientConfig, timeoutSeconds: number, reader: AdmissionReader): Promise<Target> {
+export async function resolveTarget(cc: ClientConfig, timeoutSeconds: number, reader: ObjectReader): Promise<Target> {
   if (cc.url !== undefined) {
     let u: URL;
     try {

@@ -1,7 +1,7 @@
-// One AdmissionReview POST over HTTPS: the CA bundle of the configuration (else the system's roots), the
-// server name of the URL or of the Service (`<name>.<namespace>.svc`), a deadline for the whole exchange and a
-// bounded response. Failures come back as the Go client's texts (`Post "<url>": <why>`), which kube-apiserver
-// puts after `failed calling webhook "<name>": failed to call webhook: `.
+// One webhook POST over HTTPS (AdmissionReview, ConversionReview): the CA bundle of the configuration (else the
+// system's roots), the server name of the URL or of the Service (`<name>.<namespace>.svc`), a deadline for the whole
+// exchange and a bounded response. Failures come back as the Go client's texts (`Post "<url>": <why>`), which
+// kube-apiserver wraps in its own words (`failed calling webhook "<name>": …`, `conversion webhook for … failed: …`).
 import { request as httpsRequest } from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 
