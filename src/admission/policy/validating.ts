@@ -2,8 +2,10 @@
 // policy's matchConstraints, then the binding's matchResources, then the policy's CEL matchConditions); its
 // parameters are read (paramRef by name or selector, from the API server's caches); each validation is a CEL
 // expression over object, oldObject, request, params and namespaceObject. A failed validation refuses the request
-// (Deny), becomes a warning (Warn), or is only recorded (Audit). Evaluation errors follow the policy's
-// failurePolicy. Configuration objects of admissionregistration are never checked.
+// (Deny), becomes a warning (Warn), or is recorded in the audit log (Audit: the
+// `validation.policy.admission.k8s.io/validation_failure` annotation); spec.auditAnnotations add `<policy>/<key>`
+// annotations. Evaluation errors follow the policy's failurePolicy. Configuration objects of admissionregistration
+// are never checked.
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import { labelSelectorFromSpec, matchesLabels, type LabelSelectorSpec } from '../../api/selectors/index.js';
@@ -105,23 +107,30 @@ async function paramsFor(policy: Obj, binding: Obj, req: AdmissionRequest, deps:
   return { params: found };
 }
 
-/** The validations of one policy with one param: failed ones, evaluation errors. */
-function validate(policy: Obj, activation: Record<string, unknown>): { failures: Failure[]; errors: string[] } {
-  const failures: Failure[] = [];
-  const errs: string[] = [];
-  for (const v of objs(asObj(policy.spec)?.validations)) {
+interface Decision extends Failure {
+  /** The validation's index in spec.validations. */
+  index: number;
+}
+
+/**
+ * The validations of one policy with one param, as deny decisions: failed validations, and evaluation errors
+ * unless the failure policy is Ignore (kube-apiserver then admits).
+ */
+function validate(policy: Obj, activation: Record<string, unknown>, ignoreErrors: boolean): Decision[] {
+  const out: Decision[] = [];
+  objs(asObj(policy.spec)?.validations).forEach((v, index) => {
     const expression = str(v.expression);
     let result: unknown;
     try {
       result = evaluate('policy', expression, activation);
     } catch (e) {
-      errs.push(`expression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`);
-      continue;
+      if (!ignoreErrors) out.push({ index, message: `expression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`, reason: 'Invalid' });
+      return;
     }
-    if (result === true) continue;
+    if (result === true) return;
     if (result !== false) {
-      errs.push(`expression '${expression}' resulted in error: no such overload`);
-      continue;
+      if (!ignoreErrors) out.push({ index, message: `expression '${expression}' resulted in error: no such overload`, reason: 'Invalid' });
+      return;
     }
     let message = str(v.message);
     const me = str(v.messageExpression);
@@ -134,10 +143,51 @@ function validate(policy: Obj, activation: Record<string, unknown>): { failures:
       }
     }
     if (message === '') message = `failed expression: ${expression}`;
-    failures.push({ message, reason: reasonOf(v.reason) });
-  }
-  return { failures, errors: errs };
+    out.push({ index, message, reason: reasonOf(v.reason) });
+  });
+  return out;
 }
+
+/** kube-apiserver cuts an audit annotation's value at 10 KiB. */
+const maxAuditAnnotationValueLength = 10 * 1024;
+
+/**
+ * spec.auditAnnotations with one param: each valueExpression gives a string (published), null (left out) or an
+ * error (a denial unless the failure policy is Ignore).
+ */
+function auditAnnotations(policy: Obj, activation: Record<string, unknown>, ignoreErrors: boolean): { values: [string, string][]; errors: string[] } {
+  const values: [string, string][] = [];
+  const errs: string[] = [];
+  for (const a of objs(asObj(policy.spec)?.auditAnnotations)) {
+    const expression = str(a.valueExpression);
+    let v: unknown;
+    try {
+      v = evaluate('policy', expression, activation);
+    } catch (e) {
+      if (!ignoreErrors) errs.push(`valueExpression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`);
+      continue;
+    }
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'string') {
+      if (!ignoreErrors) errs.push(`valueExpression '${expression}' resulted in unsupported return type: ${celTypeName(v)}. Return type must be either string or null.`);
+      continue;
+    }
+    values.push([str(a.key), v.length > maxAuditAnnotationValueLength ? v.slice(0, maxAuditAnnotationValueLength) : v]);
+  }
+  return { values, errors: errs };
+}
+
+function celTypeName(v: unknown): string {
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'double';
+  if (typeof v === 'bigint') return 'int';
+  if (Array.isArray(v)) return 'list';
+  if (typeof v === 'object') return 'map';
+  return typeof v;
+}
+
+/** The audit annotation kube-apiserver writes for a failed validation of a binding with the Audit action. */
+export const validationFailureAnnotation = 'validation.policy.admission.k8s.io/validation_failure';
 
 function conditionsMatch(policy: Obj, activation: Record<string, unknown>): { match: boolean; error?: string } {
   const errs: string[] = [];
@@ -187,6 +237,10 @@ export function validatingAdmissionPolicyAdmission(deps: PolicyDeps): AdmissionP
         const ns = await deps.reader.get({ group: '', resource: 'namespaces' }, '', req.namespace);
         namespaceObject = ns ? toCelValue(ns) : null;
       }
+      // the first denial is returned once every binding was evaluated (their audit annotations are kept)
+      let denial: StatusError | undefined;
+      // per policy: audit annotation key → the distinct values its bindings gave
+      const published = new Map<string, Map<string, string[]>>();
       for (const binding of bindings) {
         const bspec = asObj(binding.spec) ?? {};
         const policy = await deps.reader.get(gr('validatingadmissionpolicies'), '', str(bspec.policyName));
@@ -200,8 +254,21 @@ export function validatingAdmissionPolicyAdmission(deps: PolicyDeps): AdmissionP
         const bindingName = binding.metadata.name ?? '';
         const ignore = pspec.failurePolicy === 'Ignore';
         const actions = strs(bspec.validationActions);
+        const deny = (f: Failure) => {
+          denial ??= denied(req, policyName, bindingName, f);
+        };
+        const decide = (d: Decision) => {
+          for (const action of actions) {
+            if (action === 'Deny') deny(d);
+            else if (action === 'Warn') req.warn?.(`Validation failed for ValidatingAdmissionPolicy '${policyName}' with binding '${bindingName}': ${d.message}`);
+            else if (action === 'Audit') {
+              // one failure per request is recorded under this key (the first; later ones cannot replace it)
+              req.annotate?.(validationFailureAnnotation, JSON.stringify([{ message: d.message, policy: policyName, binding: bindingName, expressionIndex: d.index, validationActions: actions }]));
+            }
+          }
+        };
         const failWith = (f: Failure) => {
-          if (actions.includes('Deny')) throw denied(req, policyName, bindingName, f);
+          if (actions.includes('Deny')) deny(f);
           if (actions.includes('Warn')) req.warn?.(`Validation failed for ValidatingAdmissionPolicy '${policyName}' with binding '${bindingName}': ${f.message}`);
         };
         const params = await paramsFor(policy as Obj, binding as Obj, req, deps);
@@ -213,6 +280,8 @@ export function validatingAdmissionPolicyAdmission(deps: PolicyDeps): AdmissionP
           if (params.notFound === 'Deny') failWith({ message: 'no params found for policy binding with `Deny` parameterNotFoundAction', reason: 'Invalid' });
           continue;
         }
+        let annotations = published.get(policyName);
+        if (!annotations) published.set(policyName, (annotations = new Map()));
         for (const param of params.params) {
           const variables: Record<string, unknown> = {};
           const activation = celActivation(object, oldObject, request, { params: param === null ? null : toCelValue(param), namespaceObject, variables });
@@ -223,11 +292,21 @@ export function validatingAdmissionPolicyAdmission(deps: PolicyDeps): AdmissionP
             if (!ignore) failWith({ message: cond.error, reason: 'Invalid' });
             continue;
           }
-          const r = validate(policy as Obj, activation);
-          if (r.errors.length > 0 && !ignore) failWith({ message: r.errors[0]!, reason: 'Invalid' });
-          for (const f of r.failures) failWith(f);
+          for (const d of validate(policy as Obj, activation, ignore)) decide(d);
+          const audit = auditAnnotations(policy as Obj, activation, ignore);
+          for (const [key, value] of audit.values) {
+            const seen = annotations.get(key) ?? [];
+            if (!seen.includes(value)) seen.push(value);
+            annotations.set(key, seen);
+          }
+          // an annotation that fails to evaluate refuses the request (failurePolicy Fail), whatever the actions
+          for (const message of audit.errors) deny({ message, reason: 'Invalid' });
         }
       }
+      for (const [policyName, annotations] of published) {
+        for (const [key, values] of annotations) req.annotate?.(`${policyName}/${key}`, values.join(', '));
+      }
+      if (denial) throw denial;
     },
   };
 }

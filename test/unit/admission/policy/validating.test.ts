@@ -109,3 +109,56 @@ test('variables are computed in order and read by validations', async () => {
   );
   assert.match((await refusal(p.validate!(configMapRequest()))).status.message ?? '', /denied request: has 1 keys$/);
 });
+
+function annotated() {
+  const annotations: Record<string, string> = {};
+  const warnings: string[] = [];
+  const req = { ...configMapRequest({}, warnings), annotate: (k: string, v: string) => void (k in annotations || Object.defineProperty(annotations, k, { value: v, enumerable: true })) };
+  return { req, annotations, warnings };
+}
+
+test('Audit records the failed validation as the validation_failure audit annotation (kube-apiserver JSON) and admits', async () => {
+  const p = plugin(
+    [policy('audited', { validations: [{ expression: 'true' }, { expression: "has(object.data.missing)", message: 'missing is required' }] })],
+    [binding('audited-b', 'audited', { validationActions: ['Audit', 'Warn'] })],
+  );
+  const { req, annotations, warnings } = annotated();
+  await p.validate!(req);
+  assert.deepEqual({ ...annotations }, {
+    'validation.policy.admission.k8s.io/validation_failure': '[{"message":"missing is required","policy":"audited","binding":"audited-b","expressionIndex":1,"validationActions":["Audit","Warn"]}]',
+  });
+  assert.deepEqual(warnings, ["Validation failed for ValidatingAdmissionPolicy 'audited' with binding 'audited-b': missing is required"]);
+});
+
+test('Deny with Audit refuses and still records the annotation', async () => {
+  const p = plugin([policy('both', { validations: [{ expression: 'false', message: 'no' }] })], [binding('both-b', 'both', { validationActions: ['Deny', 'Audit'] })]);
+  const { req, annotations } = annotated();
+  const e = await refusal(p.validate!(req));
+  assert.equal(e.status.message, "configmaps \"cm\" is forbidden: ValidatingAdmissionPolicy 'both' with binding 'both-b' denied request: no");
+  assert.match(annotations['validation.policy.admission.k8s.io/validation_failure'] ?? '', /"expressionIndex":0,"validationActions":\["Deny","Audit"\]/);
+});
+
+test('auditAnnotations publish <policy>/<key> once per distinct value; null leaves the key out; errors deny under Fail', async () => {
+  const cms = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p1', namespace: 'ns', labels: { param: 'yes' } }, data: { tier: 'gold' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p2', namespace: 'ns', labels: { param: 'yes' } }, data: { tier: 'silver' } },
+  ] as KubeObject[];
+  const spec = {
+    paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+    auditAnnotations: [
+      { key: 'tier', valueExpression: "'tier ' + params.data.tier" },
+      { key: 'name', valueExpression: 'object.metadata.name' },
+      { key: 'skipped', valueExpression: 'null' },
+    ],
+  };
+  const p = plugin([policy('annotated', spec)], [binding('annotated-b', 'annotated', { paramRef: { selector: { matchLabels: { param: 'yes' } }, namespace: 'ns' } })], cms);
+  const { req, annotations } = annotated();
+  await p.validate!({ ...req, namespace: 'ns' });
+  assert.deepEqual({ ...annotations }, { 'annotated/tier': 'tier gold, tier silver', 'annotated/name': 'cm' });
+
+  const broken = plugin([policy('broken', { auditAnnotations: [{ key: 'k', valueExpression: '1' }] })], [binding('broken-b', 'broken')]);
+  const e = await refusal(broken.validate!(annotated().req));
+  assert.equal(e.status.message, "configmaps \"cm\" is forbidden: ValidatingAdmissionPolicy 'broken' with binding 'broken-b' denied request: valueExpression '1' resulted in unsupported return type: int. Return type must be either string or null.");
+  const ignored = plugin([policy('broken', { failurePolicy: 'Ignore', auditAnnotations: [{ key: 'k', valueExpression: '1' }] })], [binding('broken-b', 'broken')]);
+  await ignored.validate!(annotated().req);
+});
