@@ -19,6 +19,7 @@ import { createRouter, handlerKey, type CustomHandler } from './router.js';
 import { StoreRegistry } from './stores.js';
 import { ResourceRegistry } from '../api/resource-registry.js';
 import { startCrdController } from './apiextensions/crd-controller.js';
+import { startPolicyStatusController } from './admission-policy-status.js';
 import { startAggregator, type AggregatorDeps } from './aggregator/controller.js';
 import type { ApiRequest, ApiResponse, Handler } from './types.js';
 import { encodedJson } from '../storage/index.js';
@@ -83,6 +84,8 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
   // APIServices: the local ones for what is served here, the remote ones proxied to their backends
   const aggregator = startAggregator({ registry, stores, now, ...cfg.aggregator });
   await aggregator.ready;
+  // ValidatingAdmissionPolicies' status: observedGeneration and typeChecking
+  const policyStatus = startPolicyStatusController({ registry, stores });
   const subresources = new Map<string, CustomHandler>();
   const resources = new Map<string, CustomHandler>();
   const healthChecks: HealthCheck[] = cfg.healthChecks ?? [
@@ -142,6 +145,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
       crds.stop();
       flowControl?.close();
       aggregator.stop();
+      policyStatus.stop();
       compactor.stop();
       metrics.stop();
       await stores.close();
