@@ -3,7 +3,13 @@
 import type { KubeObject } from '../api/object.js';
 import type { UserInfo } from '../auth/types.js';
 
-export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+/**
+ * The plugins that look at CONNECT requests (pods/exec, pods/attach, pods/portforward, whose object is the
+ * connect options): the dynamic ones. The built-in plugins check stored objects only.
+ */
+export const connectPlugins: ReadonlySet<string> = new Set(['MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook']);
 
 export interface AdmissionRequest {
   operation: AdmissionOperation;

@@ -24,6 +24,8 @@ export interface CustomScope {
   now: () => Date;
   /** The Store of a stored resource (for subresources: the parent's). */
   store(): Promise<import('../registry/store.js').Store>;
+  /** The admission plugins (CONNECT subresources run the dynamic ones, see admission.ts admitConnect). */
+  admission?: readonly import('../admission/types.js').AdmissionPlugin[];
 }
 
 export type CustomHandler = (scope: CustomScope) => Promise<ApiResponse>;
@@ -68,6 +70,7 @@ export function createRouter(deps: RouterDeps): Handler {
       resource,
       now: deps.now,
       store: () => deps.stores.storeFor(resource),
+      ...(deps.admission ? { admission: deps.admission } : {}),
     };
     if (info.subresource) {
       const sub = (resource.subresources ?? []).find((x) => x.name === info.subresource);

@@ -12,9 +12,18 @@ export interface ReviewObjects {
   oldObject: KubeObject | null;
 }
 
-function operationOptions(req: AdmissionRequest): Record<string, unknown> {
+function operationOptions(req: AdmissionRequest): Record<string, unknown> | null {
+  // a CONNECT's options are its object (PodExecOptions...): there are no operation options
+  if (req.operation === 'CONNECT') return null;
   const kind = req.operation === 'CREATE' ? 'CreateOptions' : req.operation === 'UPDATE' ? 'UpdateOptions' : 'DeleteOptions';
   return { kind, apiVersion: 'meta.k8s.io/v1', ...(req.dryRun ? { dryRun: ['All'] } : {}) };
+}
+
+/** Connect options carry no ObjectMeta on the wire. */
+function withoutMetadata(obj: KubeObject): Record<string, unknown> {
+  const { metadata: _metadata, ...rest } = obj;
+  void _metadata;
+  return rest;
 }
 
 export function buildReview(req: AdmissionRequest, inv: Invocation, objs: ReviewObjects): { uid: string; review: Record<string, unknown> } {
@@ -35,7 +44,7 @@ export function buildReview(req: AdmissionRequest, inv: Invocation, objs: Review
     ...(req.namespace ? { namespace: req.namespace } : {}),
     operation: req.operation,
     userInfo,
-    object: objs.object,
+    object: req.operation === 'CONNECT' && objs.object ? withoutMetadata(objs.object) : objs.object,
     oldObject: objs.oldObject,
     dryRun: req.dryRun,
     options: operationOptions(req),

@@ -11,6 +11,7 @@ import { forbiddenError } from '../forbidden.js';
 import { isTrue } from '../request-info.js';
 import type { ApiServer } from '../api-server.js';
 import type { CustomHandler, CustomScope } from '../router.js';
+import { admitConnect } from '../admission.js';
 import { errors, field, type FieldError } from '../../api/status.js';
 import type { ApiResponse } from '../types.js';
 import { dialKubelet, getFromKubelet, hostPort, kubeletEndpoint, type KubeletClientConfig, type KubeletEndpoint } from './kubelet-connection.js';
@@ -142,6 +143,19 @@ export function podLogHandler(deps: PodStreamDeps): CustomHandler {
 
 type StreamKind = 'exec' | 'attach' | 'portforward';
 
+/** The connect options object admission sees (v1 PodExecOptions, PodAttachOptions, PodPortForwardOptions), fields as the API serialises them. */
+function connectOptions(kind: StreamKind, q: URLSearchParams, container: string): Record<string, unknown> {
+  if (kind === 'portforward') {
+    const ports = q.getAll('ports').flatMap((p) => p.split(',')).map((p) => Number(p)).filter((n) => Number.isInteger(n));
+    return { kind: 'PodPortForwardOptions', apiVersion: 'v1', ...(ports.length > 0 ? { ports } : {}) };
+  }
+  const out: Record<string, unknown> = { kind: kind === 'exec' ? 'PodExecOptions' : 'PodAttachOptions', apiVersion: 'v1' };
+  for (const f of ['stdin', 'stdout', 'stderr', 'tty']) if (isTrue(q.get(f))) out[f] = true;
+  if (container !== '') out['container'] = container;
+  if (kind === 'exec') out['command'] = q.getAll('command');
+  return out;
+}
+
 /** pods/exec, pods/attach, pods/portforward: the Upgrade request relayed to the node agent. */
 export function podStreamHandler(kind: StreamKind, deps: PodStreamDeps): CustomHandler {
   return async function podStream(s): Promise<ApiResponse> {
@@ -173,6 +187,7 @@ export function podStreamHandler(kind: StreamKind, deps: PodStreamDeps): CustomH
       if (isTrue(q.get('tty'))) params.set('tty', '1');
       path = `/${kind}/${ns}/${name}/${segment(container)}`;
     }
+    await admitConnect(s, kind, connectOptions(kind, q, q.get('container') ?? ''));
     const query = params.toString();
     const target = `${path}${query ? `?${query}` : ''}`;
     const upgrade = s.req.upgrade;
