@@ -183,3 +183,50 @@ webhooks:
   assert.deepEqual(configurationReviews, [], 'configuration objects are never sent to webhooks');
   ok(await run(['create', 'configmap', 'after-lockout', '-n', 'default']), 'writes pass again');
 });
+
+test('kubectl exec (1.32 over WebSocket, 1.27 over SPDY): a webhook on CONNECT pods/exec sees PodExecOptions and refuses', { skip }, async () => {
+  server.answer = (r, path) => {
+    if (path !== '/exec') return { body: allow(r) };
+    const cmd = (r.request.object?.command ?? []) as string[];
+    return { body: cmd.includes('rm') ? deny(r, { code: 403, reason: 'Forbidden', message: 'no rm in pods' }) : allow(r) };
+  };
+  ok(await run(['create', '-f', '-'], `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: exec-guard
+webhooks:
+- name: exec.example.com
+  admissionReviewVersions: ["v1"]
+  sideEffects: None
+  timeoutSeconds: 3
+  clientConfig:
+    url: ${server.url('/exec')}
+    caBundle: ${server.caBundle}
+  rules:
+  - operations: ["CONNECT"]
+    apiGroups: [""]
+    apiVersions: ["v1"]
+    resources: ["pods/exec"]
+`), 'create exec webhook');
+  ok(await run(['run', 'shell', '--image=nginx']), 'run pod');
+  for (let i = 0; i < 150; i++) {
+    if ((await run(['get', 'pod', 'shell', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running') break;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  const k127 = kubectlBinary('1.27');
+  for (const binary of [undefined, ...(k127 ? [k127] : [])]) {
+    server.received.length = 0;
+    const denied = await run(['exec', 'shell', '--', 'rm', '-rf', '/tmp/x'], undefined, binary);
+    assert.notEqual(denied.status, 0);
+    assert.match(denied.stderr, /admission webhook "exec\.example\.com" denied the request: no rm in pods/);
+    const review = server.received.find((r) => r.request?.operation === 'CONNECT');
+    assert.ok(review, 'the webhook saw the CONNECT');
+    assert.deepEqual(review.request.kind, { group: '', version: 'v1', kind: 'PodExecOptions' });
+    assert.equal(review.request.subResource, 'exec');
+    assert.deepEqual(review.request.object.command, ['rm', '-rf', '/tmp/x']);
+    // allowed by the webhook: the exec reaches the (simulated) node, which says it runs nothing
+    const allowed = await run(['exec', 'shell', '--', 'true'], undefined, binary);
+    assert.doesNotMatch(allowed.stderr, /denied the request/);
+  }
+  ok(await run(['delete', 'validatingwebhookconfiguration', 'exec-guard']), 'delete webhook');
+});
