@@ -5,13 +5,13 @@
 #                 better-sqlite3 needs (its prebuilt binary cannot be downloaded everywhere, so npm compiles it)
 #   --for-tests:  the clients and tools the test suite drives (python3-kubernetes, curl, debootstrap, busybox-static
 #                 for the streaming tests' tiny image, etcd-server and etcd-client: the etcd storage tests start
-#                 their own etcd on free loopback ports, …)
+#                 their own etcd on free loopback ports, chromium for the web console's browser tests, …)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(openssl ca-certificates containerd runc containernetworking-plugins iptables iproute2 python3 make g++)
 if [ "${1:-}" = "--for-tests" ]; then
-  want+=(python3-kubernetes curl debootstrap busybox-static docker-registry skopeo etcd-server etcd-client)
+  want+=(python3-kubernetes curl chromium debootstrap busybox-static docker-registry skopeo etcd-server etcd-client)
 fi
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

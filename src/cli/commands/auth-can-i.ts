@@ -9,8 +9,8 @@ import { createRestClient } from '../../client/rest.js';
 import type { Command, CommandContext } from '../command.js';
 import { CliError, errorText, ExitError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
-import { explainDenial } from './auth-explain.js';
-import { fetchRbac, nonResourceAttributes, resourceAttributes } from './auth-rbac-data.js';
+import { explainDenial } from '../../auth/analysis/explain.js';
+import { fetchRbac, nonResourceAttributes, resourceAttributes } from '../../auth/analysis/rbac-data.js';
 import { goList, selfSubjectReview, userInfoOf } from './auth-whoami.js';
 
 const resourceVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'use', 'bind', 'impersonate', '*', 'approve', 'sign', 'escalate', 'attest'];

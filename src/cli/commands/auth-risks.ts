@@ -8,7 +8,7 @@ import type { Attributes, UserInfo } from '../../auth/types.js';
 import type { Command } from '../command.js';
 import { CliError, ExitError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
-import { describeGrant, fetchRbac, grants, resourceAttributes, subjectMatches, type Grant, type RbacData } from './auth-rbac-data.js';
+import { describeGrant, fetchRbac, grants, resourceAttributes, subjectMatches, type Grant, type RbacData } from '../../auth/analysis/rbac-data.js';
 import type { Subject } from '../../auth/authz/rbac-types.js';
 
 export type Severity = 'critical' | 'high' | 'medium';

@@ -1,10 +1,10 @@
 // RBAC as a client sees it: the four kinds listed from the API server, and every grant (binding → role → rule)
-// evaluated with the server's own matching functions (src/auth/authz/rbac-rules.ts, pure).
+// evaluated with the server's own matching functions (src/auth/authz/rbac-rules.ts, pure). Shared by a-kubectl's
+// auth commands and the web console, which list the objects with the caller's own credentials.
 import type { KubeObject } from '../../api/object.js';
-import type { Attributes, UserInfo } from '../../auth/types.js';
-import { ruleAllows } from '../../auth/authz/rbac-rules.js';
-import { toBinding, toRole, type BindingLike, type PolicyRule, type RoleLike, type Subject } from '../../auth/authz/rbac-types.js';
-import type { RestClient } from '../../client/rest.js';
+import type { Attributes, UserInfo } from '../types.js';
+import { ruleAllows } from '../authz/rbac-rules.js';
+import { toBinding, toRole, type BindingLike, type PolicyRule, type RoleLike, type Subject } from '../authz/rbac-types.js';
 
 const rbac = '/apis/rbac.authorization.k8s.io/v1';
 
@@ -16,9 +16,14 @@ export interface RbacData {
   roleBindings: BindingLike[];
 }
 
+/** Lists a collection as the caller (a REST client's list, the console's request as the signed-in person). */
+export interface CollectionLister {
+  list(path: string, opts: { signal: AbortSignal }): Promise<{ items: KubeObject[] }>;
+}
+
 /** `namespace`: "" for cluster-wide objects only, "*" for the roles and bindings of every namespace. */
-export async function fetchRbac(client: RestClient, namespace: string, signal: AbortSignal): Promise<RbacData> {
-  const list = async (path: string) => (await client.list<KubeObject>(path, { signal })).items;
+export async function fetchRbac(client: CollectionLister, namespace: string, signal: AbortSignal): Promise<RbacData> {
+  const list = async (path: string) => (await client.list(path, { signal })).items;
   const ns = namespace && namespace !== '*' ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   const [cr, crb, r, rb] = await Promise.all([
     list(`${rbac}/clusterroles`),

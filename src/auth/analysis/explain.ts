@@ -1,9 +1,9 @@
-// `auth can-i … --explain` when the answer is no: the grants that came closest (ranked by how little they miss),
+// `auth can-i … --explain` (and the console's "why") when the answer is no: the grants that came closest (ranked by how little they miss),
 // what each misses, and the smallest fix as commands to run.
-import { apiGroupMatches, compactString, nonResourceURLMatches, resourceMatches, resourceNameMatches, ruleAllows, verbMatches } from '../../auth/authz/rbac-rules.js';
-import type { Attributes, UserInfo } from '../../auth/types.js';
-import type { PolicyRule } from '../../auth/authz/rbac-types.js';
-import { appliesTo, describeGrant, describeSubject, grants, type Grant, type RbacData } from './auth-rbac-data.js';
+import { apiGroupMatches, compactString, nonResourceURLMatches, resourceMatches, resourceNameMatches, ruleAllows, verbMatches } from '../authz/rbac-rules.js';
+import type { Attributes, UserInfo } from '../types.js';
+import type { PolicyRule } from '../authz/rbac-types.js';
+import { appliesTo, describeGrant, describeSubject, grants, type Grant, type RbacData } from './rbac-data.js';
 
 export interface NearMiss {
   grant: Grant;
