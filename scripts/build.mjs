@@ -1,5 +1,6 @@
 // Bundles the two executables into dist/ and copies the generated API data beside them.
 import { build } from 'esbuild';
+import { bundleConsole } from './console-bundle.mjs';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -27,3 +28,5 @@ mkdirSync(join(root, 'dist/cri'), { recursive: true });
 cpSync(join(root, 'src/kubelet/cri/runtime-v1.proto'), join(root, 'dist/cri/runtime-v1.proto'));
 // etcd's protos, loaded at run time by the etcd storage client.
 cpSync(join(root, 'src/storage/etcd/proto'), join(root, 'dist/etcd'), { recursive: true });
+// The web console's browser bundle (preact, htm, cytoscape, dagre), served by `a-kube up` and `a-kube console`.
+await bundleConsole(root);

@@ -53,6 +53,11 @@ export interface RunningApiServer {
   api: ApiServer;
   /** Same as api.handle: one request through the whole pipeline, no socket. */
   handler: (req: ApiRequest) => Promise<ApiResponse>;
+  /**
+   * Serve the paths under `prefix` ("/console/", and "/console" itself) with another handler, outside the API's
+   * pipeline (the web console, which asks the API server as each signed-in person).
+   */
+  mount(prefix: string, handler: (req: ApiRequest) => Promise<ApiResponse>): void;
   close(): Promise<void>;
 }
 
@@ -178,6 +183,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     settings: { maxConcurrentStreams: maxStreamsPerConnection },
   });
   closeIdleConnections(server, opts.idleConnectionTimeoutMs);
+  const mounts: { prefix: string; handler: (req: ApiRequest) => Promise<ApiResponse> }[] = [];
+  const mountFor = (url: string) => mounts.find((m) => url.startsWith(m.prefix) || url.split('?', 1)[0] === m.prefix.replace(/\/$/, ''));
 
   server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
     const ac = new AbortController();
@@ -192,8 +199,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     };
     const certs = peerCertificates(req.socket as TLSSocket);
     if (certs) apiReq.peerCertificates = certs;
-    api
-      .handle(apiReq)
+    const mounted = mountFor(req.url);
+    // HTTP/2 names the host in :authority, which the plain headers leave out
+    if (mounted && getOwn(apiReq.headers, 'host') === undefined && req.authority) setOwn(apiReq.headers, 'host', req.authority);
+    (mounted ? mounted.handler(apiReq) : api.handle(apiReq))
       .then((r) => writeResponse(res, r, ac.signal))
       .catch((e: unknown) => {
         console.error('apiserver: failed to write a response:', e);
@@ -273,6 +282,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     url: `https://${hostForUrl}:${port}`,
     api,
     handler: (req) => api.handle(req),
+    mount: (prefix, handler) => void mounts.push({ prefix, handler }),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const l of extraListeners) l.close();

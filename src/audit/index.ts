@@ -4,5 +4,7 @@ export { defaultPolicy, defaultPolicyText } from './default-policy.js';
 export { LogBackend, type LogBackendOptions } from './log-backend.js';
 export { parsePolicy, evaluatePolicy, PolicyError } from './policy.js';
 export { acceptableAuditId, microTime, RequestAudit, type RequestFacts } from './record.js';
+export { matchesFilter, RecentTimeline, timelineEntry, type TimelineEntry, type TimelineFilter, type TimelineSource } from './timeline.js';
+export { LogFileTimeline } from './timeline-file.js';
 export { WebhookBackend, type WebhookBackendOptions } from './webhook-backend.js';
 export * from './types.js';

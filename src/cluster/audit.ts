@@ -1,7 +1,7 @@
 // The audit log `a-kube up` keeps: DATA_DIR/audit.log with the default policy unless told otherwise.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAuditor, defaultPolicy, LogBackend, parsePolicy, WebhookBackend, type AuditBackend, type Auditor } from '../audit/index.js';
+import { createAuditor, defaultPolicy, LogBackend, parsePolicy, RecentTimeline, WebhookBackend, type AuditBackend, type Auditor } from '../audit/index.js';
 import { loadKubeconfig, resolveConfig } from '../client/kubeconfig.js';
 import { createRestClient } from '../client/rest.js';
 
@@ -24,6 +24,8 @@ export interface ClusterAudit {
   auditor: Auditor;
   /** Where the log goes, for the start-up message ("" when there is none). */
   logPath: string;
+  /** The last requests' timeline entries (the web console's audit view), when anything is audited. */
+  timeline: RecentTimeline | undefined;
 }
 
 export async function setUpAudit(dataDir: string, o: AuditOptions, say: (line: string) => void): Promise<ClusterAudit> {
@@ -58,5 +60,8 @@ export async function setUpAudit(dataDir: string, o: AuditOptions, say: (line: s
       log,
     }));
   }
-  return { auditor: createAuditor(policy, backends), logPath };
+  // the console's timeline sees what the policy records, and only when something is recorded at all
+  const timeline = backends.length > 0 ? new RecentTimeline() : undefined;
+  if (timeline) backends.push(timeline);
+  return { auditor: createAuditor(policy, backends), logPath, timeline };
 }

@@ -63,6 +63,9 @@ import type { KubeletEndpoint } from '../apiserver/node-proxy/kubelet-connection
 import { kubeletServingCertificate } from '../pki/index.js';
 import { createPrivateFile, securePermissions, takeDataDir } from './data-dir.js';
 import { setUpAudit, type AuditOptions } from './audit.js';
+import { consolePrefix, createConsoleHandler } from '../console/handler.js';
+import { loadAssets } from '../console/assets.js';
+import { inProcessUpstream } from '../console/upstream.js';
 
 export interface ClusterOptions {
   dataDir: string;
@@ -101,6 +104,8 @@ export interface ClusterOptions {
   priorityAndFairness?: boolean;
   /** The audit log and its policy (default: DATA_DIR/audit.log with the built-in policy). */
   audit?: AuditOptions;
+  /** Serve the web console at /console/ on the API server's port (default: true). */
+  console?: boolean;
   /**
    * 'all' (default, `a-kube up`): API server, controllers, scheduler and nodes. 'apiserver' (`a-kube server`): the
    * API server with what belongs to it (bootstrap policy, system namespaces, the kubernetes Service), no control loops.
@@ -239,6 +244,10 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const host = opts.listen === '0.0.0.0' || opts.listen === '::' ? '127.0.0.1' : opts.listen;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${apiserver.port}`;
   say(`API server listening on ${url}`);
+  if (opts.console !== false) {
+    apiserver.mount(consolePrefix, createConsoleHandler({ upstream: inProcessUpstream(apiserver.api), assets: loadAssets(), ...(audit.timeline ? { timeline: audit.timeline } : {}) }));
+    say(`web console: ${url}${consolePrefix}`);
+  }
   const stop = new AbortController();
   // Every component and informer listens for shutdown on this one signal.
   setMaxListeners(0, stop.signal);

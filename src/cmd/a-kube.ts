@@ -20,6 +20,7 @@ Usage:
   a-kube token CMD         Create, list and delete bootstrap tokens for nodes that join.
   a-kube image CMD         Import (archives), list and remove the local node's images.
   a-kube storage CMD       Migrate objects between SQLite and etcd; back up and restore a store.
+  a-kube console [options] Serve the web console for a cluster a kubeconfig names (a-kube up serves its own).
   a-kube audit default-policy
                            Print the built-in audit policy (a starting point for --audit-policy-file).
   a-kube version           Print the version.
@@ -99,6 +100,8 @@ Options:
                           tainted unreachable (default: 40s)
   --reset-state           Start with an empty database although DIR holds a cluster's certificates (an existing
                           state.db is moved aside to state.db.reset-TIME)
+  --console BOOL          Serve the web console at https://ADDRESS:PORT/console/ (default: true); people sign in
+                          with their own token or client certificate and see what RBAC lets them see
   -h, --help              Show this help
 
 Examples:
@@ -121,6 +124,8 @@ Options:
   --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N,
   --enable-priority-and-fairness BOOL, --audit-* flags,
   --encryption-provider-config FILE, --reset-state
+  --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N, --audit-* flags,
+  --encryption-provider-config FILE, --reset-state, --console BOOL
                           As for "a-kube up" (see "a-kube up --help")
   -h, --help              Show this help
 
@@ -282,6 +287,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       'audit-webhook-config-file': { type: 'string' },
       'audit-webhook-batch-max-size': { type: 'string' },
       'audit-webhook-batch-max-wait': { type: 'string' },
+      console: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
   } as const;
   const allowed: Partial<typeof options> = { ...options };
@@ -338,6 +344,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     ...(advertiseAddress ? { advertiseAddress } : {}),
     ...(clusterSigningDurationMs ? { clusterSigningDurationMs } : {}),
     ...(nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs } : {}),
+    console: parseBool('console', values.console, true),
     maxInFlight: { readOnly: parseLimit('max-requests-inflight', str('max-requests-inflight'), 400), mutating: parseLimit('max-mutating-requests-inflight', str('max-mutating-requests-inflight'), 200) },
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
@@ -383,6 +390,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./token-command.js')).tokenCommand(rest);
     case 'image':
       return (await import('../kubelet/images/command.js')).imageCommand(rest);
+    case 'console':
+      return (await import('../console/command.js')).consoleCommand(rest);
     case 'audit':
       if (rest[0] === 'default-policy' && rest.length === 1) {
         process.stdout.write((await import('../audit/default-policy.js')).defaultPolicyText);
@@ -403,6 +412,7 @@ async function main(argv: string[]): Promise<void> {
       else if (rest[0] === 'node') process.stdout.write((await import('../kubelet/node-command.js')).nodeUsage);
       else if (rest[0] === 'token') process.stdout.write((await import('./token-command.js')).tokenUsage);
       else if (rest[0] === 'image') process.stdout.write((await import('../kubelet/images/command.js')).imageUsage);
+      else if (rest[0] === 'console') process.stdout.write((await import('../console/command.js')).consoleUsage);
       else process.stdout.write(usage);
       return;
     default:
