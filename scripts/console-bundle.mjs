@@ -1,5 +1,6 @@
 // Bundles the web console for browsers (src/console/ui → dist/console/): one script and one stylesheet named by
-// content hash, and an index.html that loads them (no inline script or style, so a strict CSP holds).
+// content hash, and an index.html that loads them (no inline script or style, so a strict CSP holds). Cytoscape adds
+// a <style> element unless one with its id exists: the stylesheet link carries that id and the rule it would add.
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ export async function bundleConsole(root) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>a-kube console</title>
-<link rel="stylesheet" href="assets/${css}">
+<link rel="stylesheet" id="__________cytoscape_stylesheet" href="assets/${css}">
 <script type="module" src="assets/${js}"></script>
 </head>
 <body><div id="app"></div></body>
