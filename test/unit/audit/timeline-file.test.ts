@@ -1,0 +1,32 @@
+// The audit timeline read from a log file another process writes: only whole new lines, final stages only, a
+// rotated (shorter) file read again from its start.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LogFileTimeline } from '../../../src/audit/timeline-file.js';
+
+const line = (user: string, stage = 'ResponseComplete', code = 200) =>
+  `${JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', stage, auditID: user, verb: 'get', requestURI: '/api/v1/pods', user: { username: user }, responseStatus: { code }, stageTimestamp: '2026-01-01T00:00:00Z', annotations: { 'authorization.k8s.io/decision': 'allow' } })}\n`;
+
+test('new lines are read on each call, partial lines wait, rotation starts over', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akube-timeline-'));
+  try {
+    const path = join(dir, 'audit.log');
+    const t = new LogFileTimeline(path);
+    assert.deepEqual(await t.read(0, 10), [], 'no file yet');
+    writeFileSync(path, line('a', 'RequestReceived') + line('a') + 'not json\n' + line('b', 'ResponseComplete', 403));
+    const first = await t.read(0, 10);
+    assert.deepEqual(first.map((e) => [e.user, e.code, e.decision]), [['a', 200, 'allow'], ['b', 403, 'allow']]);
+    const half = line('c');
+    appendFileSync(path, half.slice(0, 20));
+    assert.deepEqual(await t.read(first.at(-1)!.seq, 10), []);
+    appendFileSync(path, half.slice(20));
+    assert.deepEqual((await t.read(first.at(-1)!.seq, 10)).map((e) => e.user), ['c']);
+    writeFileSync(path, line('d'));
+    assert.deepEqual((await t.read(first.at(-1)!.seq + 1, 10)).map((e) => e.user), ['d']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
