@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { akubectl, kubectl, hasKubectl, startCluster, type Cluster } from './harness.js';
+import { spawn } from 'node:child_process';
+import { akubectl, entry, kubectl, hasKubectl, repoRoot, startCluster, type Cluster } from './harness.js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -196,7 +197,7 @@ test('the audit timeline: the seed\'s 403 then 200 with RBAC\'s reasons, live, f
   await shot(page, '5-audit-timeline');
   // live: a new request appears without reloading
   assert.equal(await asServiceAccount('/api/v1/namespaces/ns-1/pods?live=1', 'seed-live-check'), 200);
-  await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-live-check' }).waitFor({ timeout: 15_000 });
+  await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-live-check' }).waitFor({ timeout: 45_000 });
   // filter by decision
   await page.selectOption('select[name=decision]', 'forbid');
   await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-before' }).waitFor();
@@ -217,6 +218,45 @@ test('the audit timeline rule: get on /console/api/audit lets the service accoun
   await tab(page, 'Audit timeline');
   await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-before' }).first().waitFor();
   await context.close();
+});
+
+test('a-kube console --kubeconfig ADMIN: the signed-in token is used, never the admin certificate of the kubeconfig', { skip }, async () => {
+  const child = spawn(process.execPath, [...entry('a-kube'), 'console', '--kubeconfig', cluster.kubeconfig, '--port', '0', '--audit-log-path', join(cluster.dataDir, 'audit.log')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`a-kube console did not start:\n${out}`)), 60_000);
+      const onData = (c: Buffer) => {
+        out += c.toString();
+        const m = /at (https:\/\/\S+\/console\/)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('exit', (code) => reject(new Error(`a-kube console exited (${code}):\n${out}`)));
+    });
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1500, height: 950 } });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url);
+    assert.equal(await page.locator('#use-certificate').count(), 0, 'no certificate sign-in away from the API server');
+    await signInWithToken(page, saToken);
+    assert.equal(await page.locator('[data-testid=who]').innerText(), 'system:serviceaccount:ns-1:k-sa-1');
+    await page.locator('.view .error').waitFor();
+    assert.match(await page.locator('.view .error').innerText(), /User "system:serviceaccount:ns-1:k-sa-1" cannot list resource "clusterroles"/);
+    // the audit-reader binding of the previous test lets it read the timeline from the log file
+    await tab(page, 'Audit timeline');
+    await page.fill('input[name=user]', 'k-sa-1');
+    await page.fill('input[name=resource]', 'pods');
+    await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-before' }).first().waitFor({ timeout: 45_000 });
+    await shot(page, '6-standalone-console');
+    await context.close();
+  } finally {
+    child.kill('SIGTERM');
+  }
 });
 
 test('no page broke the Content-Security-Policy or threw', { skip }, () => {
