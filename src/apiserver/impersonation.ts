@@ -1,6 +1,7 @@
 // Stage: Impersonate-User/-Group/-Uid/-Extra-* headers, each allowed by the `impersonate` verb
 // on users/groups/serviceaccounts/uids/userextras (k8s filters/impersonation.go).
 import { setOwn } from '../api/own.js';
+import { impersonatedUser } from '../auth/impersonated-user.js';
 import { splitServiceAccountUsername } from '../auth/serviceaccount/claims.js';
 import type { Attributes, Authorizer, UserInfo } from '../auth/types.js';
 import { forbiddenError } from './forbidden.js';
@@ -72,14 +73,9 @@ export function withImpersonation(next: Handler, authorizer: Authorizer): Handle
       return errorResponse(errors.badRequest(`requested ${JSON.stringify({ groups: want.groups, uid: want.uid ?? '', extra: want.extra })} without impersonating a user`));
     }
     const checks: Attributes[] = [];
-    const groups = [...want.groups];
     const serviceAccount = splitServiceAccountUsername(want.userName);
-    if (serviceAccount) {
-      checks.push(impersonateAttrs(actor, 'serviceaccounts', serviceAccount.name, { namespace: serviceAccount.namespace }));
-      if (groups.length === 0) groups.push('system:serviceaccounts', `system:serviceaccounts:${serviceAccount.namespace}`);
-    } else {
-      checks.push(impersonateAttrs(actor, 'users', want.userName));
-    }
+    if (serviceAccount) checks.push(impersonateAttrs(actor, 'serviceaccounts', serviceAccount.name, { namespace: serviceAccount.namespace }));
+    else checks.push(impersonateAttrs(actor, 'users', want.userName));
     for (const g of want.groups) checks.push(impersonateAttrs(actor, 'groups', g));
     if (want.uid !== undefined) checks.push(impersonateAttrs(actor, 'uids', want.uid, { group: 'authentication.k8s.io' }));
     for (const [key, values] of Object.entries(want.extra)) {
@@ -89,12 +85,7 @@ export function withImpersonation(next: Handler, authorizer: Authorizer): Handle
       const d = await authorizer.authorize(attrs);
       if (d.decision !== 'allow') return errorResponse(forbiddenError(attrs, d.reason));
     }
-    if (want.userName === 'system:anonymous') {
-      if (!groups.includes('system:unauthenticated')) groups.push('system:unauthenticated');
-    } else if (!groups.includes('system:authenticated')) {
-      groups.push('system:authenticated');
-    }
-    const user: UserInfo = { name: want.userName, groups, ...(want.uid !== undefined ? { uid: want.uid } : {}), ...(Object.keys(want.extra).length ? { extra: want.extra } : {}) };
+    const user: UserInfo = impersonatedUser(want.userName, want.groups, want.uid, want.extra);
     ctx.impersonator = actor;
     ctx.user = user;
     return next({ ...req, headers: withoutImpersonationHeaders(req.headers) }, ctx);

@@ -14,20 +14,15 @@ import { x509Authenticator } from './authn/x509.js';
 import { bearerAuthenticator, unionTokenAuthenticator, type TokenAuthenticator } from './authn/token.js';
 import { loadTokenFile } from './authn/token-file.js';
 import { bootstrapTokenAuthenticator } from './authn/bootstrap-token.js';
-import { privilegedGroupsAuthorizer, unionAuthorizer } from './authz/always-allow.js';
-import { bootstrapClusterRoles } from './authz/bootstrap-policy.js';
+import { clusterAuthorizer, clusterRulesResolvers } from './authz/cluster-authorizer.js';
 import { rbacEscalationPlugin } from './authz/escalation.js';
-import { nodeAuthorizer } from './authz/node.js';
 import { NodeGraph, nodeGraphSinks } from './authz/node-graph.js';
 import { feedFromCache } from './cache-feed.js';
-import { rbacAuthorizer } from './authz/rbac.js';
 import { RbacIndex, type RbacKind } from './authz/rbac-index.js';
 import { runRbacInformer, type RbacSource } from './authz/rbac-informer.js';
-import { rulesFor } from './authz/rbac-resolver.js';
-import { rulesOf, type PolicyRule } from './authz/rbac-types.js';
 import { issuerDiscovery, jwksPath, openidConfigurationPath } from './discovery.js';
 import type { LookupKind, ObjectLookup } from './lookup.js';
-import { localSubjectAccessReviewHandler, selfSubjectAccessReviewHandler, selfSubjectRulesReviewHandler, subjectAccessReviewHandler, type RulesResolver } from './reviews/access-reviews.js';
+import { localSubjectAccessReviewHandler, selfSubjectAccessReviewHandler, selfSubjectRulesReviewHandler, subjectAccessReviewHandler } from './reviews/access-reviews.js';
 import { selfSubjectReviewHandler, tokenReviewHandler } from './reviews/authn-reviews.js';
 import { tokenRequestHandler } from './reviews/token-request.js';
 import { defaultIssuer } from './serviceaccount/claims.js';
@@ -59,10 +54,6 @@ export interface ClusterAuth {
   install(api: ApiServer, opts: { serverUrl: string; signal: AbortSignal }): Promise<void>;
 }
 
-const fullAuthority: PolicyRule[] = [
-  { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
-  { verbs: ['*'], nonResourceURLs: ['*'] },
-];
 
 const lookupResources: Record<LookupKind, string> = { ServiceAccount: 'serviceaccounts', Secret: 'secrets', Pod: 'pods', Node: 'nodes' };
 
@@ -100,16 +91,8 @@ export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
   const authenticator = unionAuthenticator([x509Authenticator(opts.clientCA, now), bearerAuthenticator(tokens)], { anonymous: opts.anonymous });
 
   const index = new RbacIndex();
-  const nodeRole = bootstrapClusterRoles().find((r) => r.metadata.name === 'system:node');
-  const authorizer = unionAuthorizer([
-    privilegedGroupsAuthorizer(['system:masters']),
-    nodeAuthorizer({ nodeRules: nodeRole ? rulesOf(nodeRole) : [], graph }),
-    rbacAuthorizer(index),
-  ]);
-  const rulesResolvers: RulesResolver[] = [
-    { rulesFor: (user) => ({ rules: user.groups.includes('system:masters') ? fullAuthority : [], errors: [] }) },
-    { rulesFor: (user, namespace) => rulesFor(index, user, namespace) },
-  ];
+  const authorizer = clusterAuthorizer(index, graph);
+  const rulesResolvers = clusterRulesResolvers(index);
 
   async function install(api: ApiServer, o: { serverUrl: string; signal: AbortSignal }): Promise<void> {
     lookup = storeLookup(api);

@@ -12,7 +12,6 @@ import { describeStorageSpec, openStorageSpec, type StorageSpec } from '../stora
 import { startApiServer, type RunningApiServer } from '../apiserver/server.js';
 import { createClusterAuth } from '../auth/cluster-auth.js';
 import { ensureBootstrapPolicy, ensureNamespacedPolicy } from '../auth/authz/bootstrap-policy.js';
-import { nodeBootstrapPolicy } from '../auth/authz/node-bootstrap-policy.js';
 import { publishClusterInfo } from './cluster-info.js';
 import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
@@ -25,7 +24,9 @@ import { ensureDefaultStorageClass, ensureSystemNamespaces, ensureSystemPriority
 import { publishExtensionAuthentication } from './aggregation-auth.js';
 import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
-import { controllerNamespacedPolicy, controllerPolicy } from '../controllers/policy.js';
+import { controllerNamespacedPolicy } from '../controllers/policy.js';
+import { componentPolicy } from './rbac-policy.js';
+import { nodeBootstrapPolicy } from '../auth/authz/node-bootstrap-policy.js';
 import { runKubernetesServiceController } from '../controllers/kubernetes-service.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
@@ -37,7 +38,7 @@ const cniBinDir = '/usr/lib/cni';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
 import { ServiceProxy } from '../kubelet/network/proxy/proxier.js';
 import { PolicyAgent } from '../kubelet/network/policy/agent.js';
-import { policyAgentRbac, policyAgentUser } from '../kubelet/network/policy/rbac.js';
+import { policyAgentUser } from '../kubelet/network/policy/rbac.js';
 import { createEventRecorder } from '../client/control/events.js';
 import { installHttpProxies } from '../apiserver/node-proxy/http-proxy.js';
 import { removeNodeNetworkSync } from '../kubelet/network/cleanup.js';
@@ -131,6 +132,9 @@ function firstExternalIPv4(): string | undefined {
   return undefined;
 }
 
+/** The identity of the API server's own client (kube-apiserver's loopback user). */
+export const loopbackUser = 'system:apiserver';
+
 export interface RunningCluster {
   url: string;
   /** The URL published to joining nodes (kube-public/cluster-info). */
@@ -138,6 +142,7 @@ export interface RunningCluster {
   kubeconfigPath: string;
   pki: ClusterPki;
   apiserver: RunningApiServer;
+  /** The API server's own client: system:apiserver in system:masters (every permission, left out of audit reads). */
   adminClient: RestClient;
   /** The pod network when this machine runs real pods (see ClusterOptions.podNetwork). */
   podNetwork?: PodNetwork;
@@ -264,20 +269,22 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
-  const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(pki.admin.cert), keyData: Buffer.from(pki.admin.key), userAgent: componentUserAgent('bootstrap') });
+  // The server's own start-up work and loops run as kube-apiserver's loopback identity (system:apiserver in
+  // system:masters), not as the person holding admin.kubeconfig: the audit log tells them apart, and the default
+  // audit policy leaves this identity's reads out as it does the other components'.
+  const loopback = await componentCertificate(pki, 'apiserver-loopback', loopbackUser, ['system:masters']);
+  const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(loopback.cert), keyData: Buffer.from(loopback.key), userAgent: componentUserAgent('bootstrap') });
   await ensureSystemNamespaces(adminClient);
   // extension API servers read how to trust a-kube as their front proxy from kube-system
   await publishExtensionAuthentication(adminClient, pki.ca.cert, pki.frontProxyCa.cert);
   await ensureDefaultStorageClass(adminClient);
   await ensureSystemPriorityClasses(adminClient);
-  const controllers = controllerPolicy();
-  const agentRbac = policyAgentRbac();
-  const joinPolicy = nodeBootstrapPolicy();
-  const policy = await ensureBootstrapPolicy(adminClient, stop.signal, { clusterRoles: [...controllers.clusterRoles, ...agentRbac.clusterRoles, ...joinPolicy.clusterRoles], clusterRoleBindings: [...controllers.clusterRoleBindings, ...agentRbac.clusterRoleBindings, ...joinPolicy.clusterRoleBindings] });
+  const policy = await ensureBootstrapPolicy(adminClient, stop.signal, componentPolicy());
   if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
   // Nodes on other machines join with bootstrap tokens: kubeadm's bindings (above), the controllers' namespaced
   // Roles and the cluster-info ConfigMap they discover the server and CA from.
   const namespaced = controllerNamespacedPolicy();
+  const joinPolicy = nodeBootstrapPolicy();
   await ensureNamespacedPolicy(adminClient, { roles: [...namespaced.roles, ...joinPolicy.roles], roleBindings: [...namespaced.roleBindings, ...joinPolicy.roleBindings] }, stop.signal);
   const publishedUrl = `https://${advertiseAddress.includes(':') ? `[${advertiseAddress}]` : advertiseAddress}:${apiserver.port}`;
   await publishClusterInfo(adminClient, publishedUrl, pki.ca.cert);

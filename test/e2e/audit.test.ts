@@ -108,6 +108,20 @@ test('the seed\'s requests are in the default audit log with the decision and th
   assert.equal(JSON.stringify(events(log)).includes(token), false, 'an issued token never appears');
 });
 
+test('a-kube\'s own start-up work is audited as system:apiserver, its reads not at all; nothing runs as kubernetes-admin', { skip }, async () => {
+  const log = join(cluster.dataDir, 'audit.log');
+  ok(cluster, ['get', 'namespaces']);
+  await delay(500);
+  const all = events(log);
+  const own = all.filter((e) => e.user.username === 'system:apiserver');
+  assert.ok(own.some((e) => e.verb === 'create' && e.objectRef?.resource === 'clusterroles'), 'the bootstrap policy\'s creates are recorded');
+  assert.deepEqual(own.filter((e) => ['get', 'list', 'watch'].includes(e.verb)).map((e) => `${e.verb} ${e.requestURI}`), [], 'the default policy leaves its reads out');
+  assert.ok(own.every((e) => e.user.groups?.includes('system:masters')));
+  const admin = all.filter((e) => e.user.username === 'kubernetes-admin');
+  assert.ok(admin.length > 0);
+  assert.deepEqual(admin.filter((e) => !/^kubectl/.test(e.userAgent ?? '')).map((e) => `${e.verb} ${e.requestURI} ${e.userAgent}`), [], 'only the test\'s kubectl acts as kubernetes-admin');
+});
+
 test('a Secret\'s data never appears in the default audit log; a watch has ResponseStarted and ResponseComplete', { skip }, async () => {
   const log = join(cluster.dataDir, 'audit.log');
   const marker = 'hunter2-the-secret-value';

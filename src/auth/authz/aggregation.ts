@@ -20,6 +20,28 @@ export function aggregatedRules(role: RoleLike, all: readonly RoleLike[]): Polic
   return rules;
 }
 
+/**
+ * The ClusterRoles as the aggregation controller leaves them once it has settled: every aggregated role holds the
+ * rules its selectors pick, also from roles that are aggregated themselves (admin ← edit ← view). The controller
+ * gets there by passes triggered by its own writes; here the passes repeat until nothing changes, at most once
+ * per aggregated role plus one (a longer chain than that would need a cycle, which settles no further).
+ */
+export function settleAggregation(roles: readonly RoleLike[]): RoleLike[] {
+  const current = roles.map((r) => ({ ...r }));
+  const aggregated = current.filter((r) => r.aggregationSelectors);
+  for (let pass = 0; pass <= aggregated.length; pass++) {
+    let changed = false;
+    for (const role of aggregated) {
+      const want = aggregatedRules(role, current);
+      if (deepEqual(role.rules, want)) continue;
+      role.rules = want;
+      changed = true;
+    }
+    if (!changed) break;
+  }
+  return current;
+}
+
 /** Writes the aggregated rules of one ClusterRole when they differ from what it holds. */
 export async function syncAggregatedRole(name: string, index: RbacIndex, client: RestClient, signal?: AbortSignal): Promise<boolean> {
   const role = index.getClusterRole(name);

@@ -129,15 +129,20 @@ export function selfSubjectRulesReviewHandler(resolvers: RulesResolver[]): Custo
     if (!namespace) throw errors.badRequest('no namespace on request');
     const user = s.ctx.user;
     if (!user) throw errors.internal(new Error('no user found for request'));
-    const rules: PolicyRule[] = [];
-    const errs: string[] = [];
-    for (const r of resolvers) {
-      const got = r.rulesFor(user, namespace);
-      rules.push(...got.rules);
-      errs.push(...got.errors);
-    }
-    const status: Record<string, unknown> = { ...reviewRules(rules), incomplete: errs.length > 0 };
-    if (errs.length > 0) status['evaluationError'] = errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`;
-    return reviewResponse(obj, status);
+    return reviewResponse(obj, rulesReviewStatus(resolvers, user, namespace));
   };
+}
+
+/** A rules review's status: every resolver's rules for the user in the namespace, and their errors. */
+export function rulesReviewStatus(resolvers: readonly RulesResolver[], user: UserInfo, namespace: string): Record<string, unknown> {
+  const rules: PolicyRule[] = [];
+  const errs: string[] = [];
+  for (const r of resolvers) {
+    const got = r.rulesFor(user, namespace);
+    rules.push(...got.rules);
+    errs.push(...got.errors);
+  }
+  const status: Record<string, unknown> = { ...reviewRules(rules), incomplete: errs.length > 0 };
+  if (errs.length > 0) status['evaluationError'] = errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`;
+  return status;
 }

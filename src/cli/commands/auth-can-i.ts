@@ -11,6 +11,10 @@ import { CliError, errorText, ExitError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
 import { explainDenial } from '../../auth/analysis/explain.js';
 import { fetchRbac, nonResourceAttributes, resourceAttributes } from '../../auth/analysis/rbac-data.js';
+import { isOffline, loadOfflinePolicy, type OfflinePolicy, offlineFlags, offlineNamespace, offlineRbacData, offlineUser } from './auth-offline.js';
+import { catalogMapper } from '../offline-mapper.js';
+import { clusterRulesResolvers } from '../../auth/authz/cluster-authorizer.js';
+import { rulesReviewStatus } from '../../auth/reviews/access-reviews.js';
 import { goList, selfSubjectReview, userInfoOf } from './auth-whoami.js';
 
 const resourceVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'use', 'bind', 'impersonate', '*', 'approve', 'sign', 'escalate', 'attest'];
@@ -99,6 +103,36 @@ function combineResourceGroup(resources: readonly string[], groups: readonly str
   return out;
 }
 
+/**
+ * can-i without a cluster: the -f objects plus the start-up policy, decided by the API server's authorizer chain for
+ * the user --as names (with the groups impersonation would give them). Prints and exits as the online command.
+ */
+async function canIOffline(
+  ctx: CommandContext,
+  o: { policy: OfflinePolicy; namespace: string; query: { verb: string; url: string } | { verb: string; target: ResolvedResource; name: string; subresource: string } | undefined; explain: boolean; out: { write(s: string): unknown }; noHeaders: boolean },
+): Promise<void> {
+  const user = offlineUser(ctx);
+  const policy = o.policy;
+    if (!o.query) {
+    // the server answers a rules review for a namespace only; -A is refused above, as online
+    ctx.io.stdout.write(accessTable(rulesReviewStatus(clusterRulesResolvers(policy.index), user, o.namespace), o.noHeaders));
+    return;
+  }
+  const q = o.query;
+  const attrs = 'url' in q
+    ? nonResourceAttributes(q.verb, q.url, user)
+    : resourceAttributes({ verb: q.verb, group: q.target.group, resource: q.target.resource, subresource: q.subresource, name: q.name, namespace: o.namespace }, user);
+  const d = await policy.authorizer.authorize(attrs);
+  const allowed = d.decision === 'allow';
+  if (allowed) o.out.write('yes\n');
+  else o.out.write(`no${d.reason ? ` - ${d.reason}` : ''}\n`);
+  if (o.explain) {
+    if (allowed) o.out.write(d.reason ? `${d.reason}\n` : 'Allowed without RBAC: members of system:masters may do everything.\n');
+    else o.out.write(explainDenial(attrs, offlineRbacData(policy, '*'), { namespaced: 'url' in q ? false : q.target.namespaced }));
+  }
+  if (!allowed) throw new ExitError(1);
+}
+
 export const command: Command = {
   name: 'can-i',
   short: 'Check whether an action is allowed',
@@ -149,11 +183,14 @@ export const command: Command = {
     { name: 'no-headers', kind: 'bool', usage: 'If true, prints allowed actions without headers' },
     { name: 'quiet', short: 'q', kind: 'bool', usage: 'If true, suppress output and just return the exit code.' },
     { name: 'subresource', kind: 'string', usage: 'SubResource such as pod/log or deployment/scale' },
+    ...offlineFlags,
   ],
   async run(ctx, args) {
     const f = args.flags;
     const pos = args.positionals;
     const list = f.bool('list');
+    const offline = isOffline(f);
+    const policy = offline ? await loadOfflinePolicy(ctx, f.list('filename')) : undefined;
     const quiet = f.bool('quiet');
     const subresource = f.string('subresource');
     const out = quiet && !list ? { write: () => true } : ctx.io.stdout;
@@ -170,17 +207,17 @@ export const command: Command = {
       if (what.startsWith('/')) url = what;
       else {
         const slash = what.indexOf('/');
-        target = resolveCanIResource(ctx, await ctx.factory.mapper(), slash < 0 ? what : what.slice(0, slash));
+        target = resolveCanIResource(ctx, policy ? catalogMapper(policy.customResources) : await ctx.factory.mapper(), slash < 0 ? what : what.slice(0, slash));
         if (slash >= 0) name = what.slice(slash + 1);
       }
     }
     const all = f.bool('all-namespaces');
-    const namespace = all ? '' : (await ctx.factory.namespace()).namespace;
-    const client = await ctx.factory.client();
-    const signal = ctx.factory.signal;
-
+    const namespace = all ? '' : offline ? offlineNamespace(ctx) : (await ctx.factory.namespace()).namespace;
     if (list) {
       if (quiet || all || subresource) throw new CliError("list option can't be specified with neither quiet, all-namespaces nor subresource options");
+      if (offline) return canIOffline(ctx, { policy: policy!, namespace, query: undefined, explain: false, out, noHeaders: f.bool('no-headers') });
+      const client = await ctx.factory.client();
+      const signal = ctx.factory.signal;
       const body = { kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec: { namespace }, status: { resourceRules: null, nonResourceRules: null, incomplete: false } };
       const review = await client.create<KubeObject>('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', body, { signal });
       const status = isRecord(review.status) ? review.status : {};
@@ -196,6 +233,12 @@ export const command: Command = {
       if (!resourceVerbs.includes(verb)) warn(ctx, `verb '${verb}' is not a known verb\n`);
     }
     if (f.bool('no-headers')) throw new CliError('--no-headers cannot be set without --list specified');
+    if (offline) {
+      const query = url ? { verb, url } : { verb, target: target!, name, subresource };
+      return canIOffline(ctx, { policy: policy!, namespace, query, explain: f.bool('explain') && !quiet, out, noHeaders: false });
+    }
+    const client = await ctx.factory.client();
+    const signal = ctx.factory.signal;
 
     const resourceAttrs = { ...(namespace ? { namespace } : {}), verb, ...(target?.group ? { group: target.group } : {}), resource: target?.resource ?? '', ...(subresource ? { subresource } : {}), ...(name ? { name } : {}) };
     const spec = url ? { nonResourceAttributes: { path: url, verb } } : { resourceAttributes: resourceAttrs };

@@ -10,6 +10,7 @@ import { CliError, ExitError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
 import { describeGrant, fetchRbac, grants, resourceAttributes, subjectMatches, type Grant, type RbacData } from '../../auth/analysis/rbac-data.js';
 import type { Subject } from '../../auth/authz/rbac-types.js';
+import { isOffline, loadOfflinePolicy, offlineFlags, offlineRbacData } from './auth-offline.js';
 
 export type Severity = 'critical' | 'high' | 'medium';
 const severities: Severity[] = ['critical', 'high', 'medium'];
@@ -193,19 +194,32 @@ export const command: Command = {
   flags: [
     { name: 'fail-on', kind: 'string', default: 'high', usage: 'Exit with status 1 when a risk of this severity or worse is found: critical, high, medium or none.' },
     { name: 'no-headers', kind: 'bool', usage: 'If true, print the risks without headers.' },
+    ...offlineFlags,
   ],
   async run(ctx, args) {
     const f = args.flags;
     const failOn = f.string('fail-on') || 'high';
     if (failOn !== 'none' && !severities.includes(failOn as Severity)) throw new CliError(`--fail-on "${failOn}": use critical, high, medium or none`);
     if (args.positionals.length > 0) throw new CliError(`unexpected arguments: ${args.positionals.join(' ')}`);
-    const client = await ctx.factory.client();
-    const signal = ctx.factory.signal;
-    const data = await fetchRbac(client, '*', signal);
+    let data: RbacData;
+    let clusterRoleBindings: KubeObject[];
+    let roleBindings: KubeObject[];
+    if (isOffline(f)) {
+      const policy = await loadOfflinePolicy(ctx, f.list('filename'));
+      data = offlineRbacData(policy, '*');
+      clusterRoleBindings = policy.objects.ClusterRoleBinding;
+      roleBindings = policy.objects.RoleBinding;
+    } else {
+      const client = await ctx.factory.client();
+      const signal = ctx.factory.signal;
+      data = await fetchRbac(client, '*', signal);
+      clusterRoleBindings = (await client.list<KubeObject>('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { signal })).items;
+      roleBindings = (await client.list<KubeObject>('/apis/rbac.authorization.k8s.io/v1/rolebindings', { signal })).items;
+    }
     const bootstrap = new Set<string>();
     const autoupdate = (o: KubeObject) => o.metadata.annotations?.['rbac.authorization.kubernetes.io/autoupdate'] === 'true';
-    for (const o of (await client.list<KubeObject>('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { signal })).items) if (autoupdate(o)) bootstrap.add(`ClusterRoleBinding//${o.metadata.name}`);
-    for (const o of (await client.list<KubeObject>('/apis/rbac.authorization.k8s.io/v1/rolebindings', { signal })).items) if (autoupdate(o)) bootstrap.add(`RoleBinding/${o.metadata.namespace}/${o.metadata.name}`);
+    for (const o of clusterRoleBindings) if (autoupdate(o)) bootstrap.add(`ClusterRoleBinding//${o.metadata.name}`);
+    for (const o of roleBindings) if (autoupdate(o)) bootstrap.add(`RoleBinding/${o.metadata.namespace}/${o.metadata.name}`);
     const risks = findRisks(data, bootstrap);
     if (risks.length === 0) {
       ctx.io.stdout.write('No risks found.\n');

@@ -7,6 +7,8 @@ import { resolveCanIResource } from './auth-can-i.js';
 import { fetchRbac, nonResourceAttributes, resourceAttributes } from '../../auth/analysis/rbac-data.js';
 import { whoCan } from '../../auth/analysis/who-can.js';
 import type { Attributes } from '../../auth/types.js';
+import { isOffline, loadOfflinePolicy, offlineFlags, offlineNamespace, offlineRbacData } from './auth-offline.js';
+import { catalogMapper } from '../offline-mapper.js';
 
 export const command: Command = {
   name: 'who-can',
@@ -35,13 +37,13 @@ export const command: Command = {
     { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'If true, consider the role bindings of every namespace.' },
     { name: 'no-headers', kind: 'bool', usage: 'If true, print the subjects without headers.' },
     { name: 'subresource', kind: 'string', usage: 'SubResource such as pod/log or deployment/scale' },
+    ...offlineFlags,
   ],
   async run(ctx, args) {
     const f = args.flags;
     const [verb, what, extraName, ...rest] = args.positionals;
     if (!verb || !what || rest.length > 0) throw new CliError("you must specify a verb and a resource: VERB TYPE [NAME], VERB TYPE/NAME or VERB /path.\nSee 'a-kubectl auth who-can -h' for help and examples.");
-    const client = await ctx.factory.client();
-    const signal = ctx.factory.signal;
+    const policy = isOffline(f) ? await loadOfflinePolicy(ctx, f.list('filename')) : undefined;
     let attrs: Attributes;
     let namespace = '';
     if (what.startsWith('/')) {
@@ -49,12 +51,13 @@ export const command: Command = {
       attrs = nonResourceAttributes(verb, what);
     } else {
       const slash = what.indexOf('/');
-      const target = resolveCanIResource(ctx, await ctx.factory.mapper(), slash < 0 ? what : what.slice(0, slash));
+      const target = resolveCanIResource(ctx, policy ? catalogMapper(policy.customResources) : await ctx.factory.mapper(), slash < 0 ? what : what.slice(0, slash));
       const name = slash >= 0 ? what.slice(slash + 1) : extraName ?? '';
-      if (target.namespaced) namespace = f.bool('all-namespaces') ? '*' : (await ctx.factory.namespace()).namespace;
+      if (target.namespaced) namespace = f.bool('all-namespaces') ? '*' : policy ? offlineNamespace(ctx) : (await ctx.factory.namespace()).namespace;
       attrs = resourceAttributes({ verb, group: target.group, resource: target.resource, subresource: f.string('subresource'), name, namespace });
     }
-    const rows = whoCan(attrs, await fetchRbac(client, namespace, signal));
+    const data = policy ? offlineRbacData(policy, namespace) : await fetchRbac(await ctx.factory.client(), namespace, ctx.factory.signal);
+    const rows = whoCan(attrs, data);
     if (rows.length === 0) {
       ctx.io.stderr.write('No subjects found.\n');
       return;
