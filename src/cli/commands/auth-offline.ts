@@ -256,8 +256,10 @@ export function buildOfflinePolicy(located: readonly Located[], defaultNamespace
 
   const index = new RbacIndex();
   const objects: Record<RbacKind, KubeObject[]> = { Role: [], ClusterRole: [], RoleBinding: [], ClusterRoleBinding: [] };
+  // in the order a server lists them: by namespace, then name (byte order)
+  const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}\u0000${o.metadata.name ?? ''}`;
   for (const kind of Object.keys(byKey) as RbacKind[]) {
-    for (const o of byKey[kind].values()) {
+    for (const o of [...byKey[kind].values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))) {
       index.upsert(kind, o);
       objects[kind].push(o);
     }
