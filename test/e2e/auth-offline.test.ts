@@ -240,7 +240,7 @@ before(async () => {
     mkdirSync(join(dir, name, '..'), { recursive: true });
     writeFileSync(join(dir, name), text);
   }
-  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'fake'], timeoutMs: 60_000 });
+  cluster = await startCluster({ args: ['--storage', 'memory', '--runtime', 'fake'], timeoutMs: 120_000 });
   const r = kubectl(cluster, ['apply', '-R', '-f', dir], kubectl132 ? { binary: kubectl132 } : {});
   assert.equal(r.status, 0, r.stderr);
   // the aggregation controller fills monitoring, view, edit and admin (admin ← edit ← view: several passes); the CRD is served before kubectl can name widgets
