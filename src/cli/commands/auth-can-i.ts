@@ -142,6 +142,8 @@ export const command: Command = {
     " VERB is a logical Kubernetes API verb like 'get', 'list', 'watch', 'delete', etc. TYPE is a Kubernetes resource. Shortcuts and groups will be resolved. NONRESOURCEURL is a partial URL that starts with \"/\". NAME is the name of a particular Kubernetes resource. This command pairs nicely with impersonation. See --as global flag.",
     '',
     ' With --explain (an a-kubectl addition), an allowed answer names the binding that allows it; a denied one lists the rules that came closest (in any namespace) and what they miss, then the commands that would allow exactly this request.',
+    '',
+    ' With --offline (an a-kubectl addition) no cluster is asked: the RBAC objects in the -f files, on top of the policy a new a-kube cluster starts with, are decided by the same code the API server runs, for the user --as names (service accounts get their groups as impersonation gives them). The answer and the exit status are those the server would give once the files are applied.',
   ].join('\n'),
   examples: [
     '  # Check to see if I can create pods in any namespace',
@@ -174,6 +176,9 @@ export const command: Command = {
     '  ',
     '  # Why may (or may not) service account "k-sa-1" of namespace "ns-1" list pods there?',
     '  a-kubectl auth can-i list pods -n ns-1 --as=system:serviceaccount:ns-1:k-sa-1 --explain',
+    '  ',
+    '  # In CI, without a cluster: may any service account of the chart read secrets in "prod"?',
+    '  a-kubectl auth can-i get secrets -n prod --as=system:serviceaccount:prod:default --offline -f chart/templates/'
   ].join('\n'),
   usage: 'auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]',
   flags: [

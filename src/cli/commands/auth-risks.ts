@@ -187,9 +187,9 @@ export const command: Command = {
     '',
     ' Each risk names the bindings it goes through. The cluster\'s own bootstrap bindings are left out unless they',
     ' open access to everyone. The exit status is 1 when a risk at or above --fail-on is found, so a CI job can run it.',
-    ' Needs permission to list roles, cluster roles and their bindings in every namespace.',
+    ' Needs permission to list roles, cluster roles and their bindings in every namespace; with --offline the -f files plus the policy a new a-kube cluster starts with are checked instead, with no cluster.',
   ].join('\n'),
-  examples: ['  # Everything, most severe first', '  a-kubectl auth risks', '  ', '  # Fail a pipeline only on critical risks', '  a-kubectl auth risks --fail-on=critical'].join('\n'),
+  examples: ['  # Everything, most severe first', '  a-kubectl auth risks', '  ', '  # Fail a pipeline only on critical risks', '  a-kubectl auth risks --fail-on=critical', '  ', '  # Check a chart\'s manifests before they reach a cluster', '  a-kubectl auth risks --offline -f chart/rendered/'].join('\n'),
   usage: 'auth risks [--fail-on=critical|high|medium|none] [--no-headers]',
   flags: [
     { name: 'fail-on', kind: 'string', default: 'high', usage: 'Exit with status 1 when a risk of this severity or worse is found: critical, high, medium or none.' },

@@ -17,7 +17,7 @@ export const command: Command = {
     'List every subject (user, group or service account) that RBAC allows to perform an action, with the binding and the role that grant it.',
     '',
     ' VERB, TYPE, NAME and NONRESOURCEURL are read as by "auth can-i". Members of system:masters are always allowed and are not listed unless a binding names them.',
-    ' Needs permission to list roles, cluster roles and their bindings.',
+    ' Needs permission to list roles, cluster roles and their bindings; with --offline, nothing: the -f files plus the policy a new a-kube cluster starts with are read instead (aggregated cluster roles filled in as the cluster would).',
   ].join('\n'),
   examples: [
     '  # Who can list pods in namespace ns-1?',
@@ -31,6 +31,9 @@ export const command: Command = {
     '  ',
     '  # Who can read /healthz?',
     '  a-kubectl auth who-can get /healthz',
+    '  ',
+    '  # Who could list secrets in "prod" once these manifests are applied?',
+    '  a-kubectl auth who-can list secrets -n prod --offline -f deploy/'
   ].join('\n'),
   usage: 'auth who-can VERB (TYPE [NAME] | TYPE/NAME | NONRESOURCEURL) [options]',
   flags: [
