@@ -123,8 +123,6 @@ Options:
   --etcd-certfile FILE, --etcd-keyfile FILE, --anonymous-auth BOOL, --token-auth-file FILE,
   --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N,
   --enable-priority-and-fairness BOOL, --audit-* flags,
-  --encryption-provider-config FILE, --reset-state
-  --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N, --audit-* flags,
   --encryption-provider-config FILE, --reset-state, --console BOOL
                           As for "a-kube up" (see "a-kube up --help")
   -h, --help              Show this help
