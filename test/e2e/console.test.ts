@@ -185,8 +185,13 @@ test('the audit timeline: the seed\'s 403 then 200 with RBAC\'s reasons, live, f
   await page.fill('input[name=resource]', 'pods');
   const rows = page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-' });
   await rows.nth(1).waitFor();
+  // The timeline re-renders on every poll: read the rows again until a settled table shows both.
+  let texts: string[] = [];
+  for (const end = Date.now() + 30_000; Date.now() < end; await page.waitForTimeout(250)) {
+    texts = await rows.allInnerTexts();
+    if (texts.length === 2) break;
+  }
   // newest first: the 200 after the binding, then the 403 before it
-  const texts = await rows.allInnerTexts();
   assert.equal(texts.length, 2, texts.join('\n'));
   assert.match(texts[0]!, /system:serviceaccount:ns-1:k-sa-1\s+list\s+pods\s+ns-1\s+200\s+allow\s+RBAC: allowed by RoleBinding "pod-lister-binding\/ns-1" of Role "pod-lister" to ServiceAccount "k-sa-1\/ns-1"/);
   assert.match(texts[1]!, /system:serviceaccount:ns-1:k-sa-1\s+list\s+pods\s+ns-1\s+403\s+forbid\s*\s/);

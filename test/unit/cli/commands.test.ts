@@ -171,9 +171,10 @@ test('delete waits for the object and reports each deletion', async () => {
 });
 
 test('edit sends back what the editor changed; an untouched file cancels', async () => {
-  await ok('create', 'configmap', 'e1', '--from-literal=a=bee', '-n', 'ns-1');
-  assert.equal((await h.run(['edit', 'cm', 'e1', '-n', 'ns-1'], { env: { KUBE_EDITOR: 'sed -i s/bee/cee/' } })).stdout, 'configmap/e1 edited\n');
-  assert.equal(await ok('get', 'cm', 'e1', '-n', 'ns-1', '-o', 'jsonpath={.data.a}'), 'cee');
+  // The value has letters no UID or timestamp can hold, so the editor changes nothing else ("bee" once matched a UID).
+  await ok('create', 'configmap', 'e1', '--from-literal=a=bumblebee', '-n', 'ns-1');
+  assert.equal((await h.run(['edit', 'cm', 'e1', '-n', 'ns-1'], { env: { KUBE_EDITOR: 'sed -i s/bumblebee/honeybee/' } })).stdout, 'configmap/e1 edited\n');
+  assert.equal(await ok('get', 'cm', 'e1', '-n', 'ns-1', '-o', 'jsonpath={.data.a}'), 'honeybee');
   assert.deepEqual(await h.run(['edit', 'cm/e1', '-n', 'ns-1'], { env: { KUBE_EDITOR: 'true' } }), { code: 0, stdout: '', stderr: 'Edit cancelled, no changes made.\n' });
 });
 
