@@ -209,8 +209,9 @@ for (const r of catalog) {
   if (!r.definition) continue;
   // Read-only kinds (the metrics API) take no request bodies, so they need no message.
   if (!r.verbs.some((v) => v === 'create' || v === 'update' || v === 'patch')) continue;
-  // The reference holds k8s.io/api and apimachinery only; apiextensions' kinds (CRDs) are served in JSON/YAML.
-  if (r.definition.startsWith('io.k8s.apiextensions-apiserver.')) continue;
+  // The reference holds k8s.io/api and apimachinery only; apiextensions' kinds (CRDs) and kube-aggregator's
+  // (APIService) are served in JSON/YAML.
+  if (r.definition.startsWith('io.k8s.apiextensions-apiserver.') || r.definition.startsWith('io.k8s.kube-aggregator.')) continue;
   addKind(r.group ? `${r.group}/${r.version}` : r.version, r.kind, messageNameOf(r.definition));
 }
 for (const [apiVersion, kind, message] of EXTRA_KINDS) addKind(apiVersion, kind, message);

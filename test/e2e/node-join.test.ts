@@ -17,7 +17,7 @@ function aKube(args: string[], env: Record<string, string> = {}): { status: numb
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-async function eventually<T>(what: string, fn: () => T | undefined, timeoutMs = 120_000): Promise<T> {
+async function eventually<T>(what: string | (() => string), fn: () => T | undefined, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -27,7 +27,7 @@ async function eventually<T>(what: string, fn: () => T | undefined, timeoutMs = 
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -69,8 +69,15 @@ test('a node joins with a bootstrap token, runs pods, is held to its own objects
   const nodeDir = join(work, 'node');
   let nodeLog = '';
   joined = spawn(process.execPath, [...entry('a-kube'), 'node', 'join', '--server', server!, '--token', token!, '--discovery-token-ca-cert-hash', hash!, '--name', 'worker-1', '--data-dir', nodeDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  joined.stdout?.on('data', (c: Buffer) => (nodeLog += c.toString()));
   joined.stderr?.on('data', (c: Buffer) => (nodeLog += c.toString()));
-  await eventually(`worker-1 Ready (node log:\n${nodeLog})`, () => (/^worker-1\s+Ready\s/m.test(k(['get', 'nodes', '--no-headers']).stdout) ? true : undefined), 240_000);
+  let exited: string | undefined;
+  joined.on('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
+  const state = await eventually(() => `worker-1 Ready (node log:\n${nodeLog}\nkubectl get csr,nodes:\n${k(['get', 'csr,nodes', '-o', 'wide']).stdout})`, () => {
+    if (exited) return exited;
+    return /^worker-1\s+Ready\s/m.test(k(['get', 'nodes', '--no-headers']).stdout) ? 'Ready' : undefined;
+  }, 240_000);
+  assert.equal(state, 'Ready', `a-kube node join ${state}:\n${nodeLog}`);
   const csrs = ok2(k(['get', 'csr']));
   assert.match(csrs, new RegExp(`node-csr-\\S+\\s+\\S+\\s+kubernetes\\.io/kube-apiserver-client-kubelet\\s+system:bootstrap:${token!.slice(0, 6)}\\s+<none>\\s+Approved,Issued`));
   const csrName = /(node-csr-\S+)/.exec(csrs)![1]!;
