@@ -1,6 +1,7 @@
 // The a-kube executable: runs the cluster's processes (`up` today; `server` and `node` as later issues add them).
 import './disable-proto.js';
 import './open-files.js';
+import './regexp-fallback.js';
 import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';

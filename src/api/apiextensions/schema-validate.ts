@@ -5,6 +5,7 @@
 import { isRecord } from '../object.js';
 import { field, type FieldError } from '../status.js';
 import type { JSONSchemaProps } from './types.js';
+import { goRegexpError, goRegexpMatches } from '../go-regexp.js';
 
 const maxErrors = 100;
 
@@ -118,14 +119,8 @@ function stringRules(v: string, s: JSONSchemaProps, at: string, inBody: string, 
   const length = [...v].length;
   if (typeof s.maxLength === 'number' && length > s.maxLength) out.push({ type: 'TooLong', field: at, value: v, detail: `may not be longer than ${s.maxLength}` });
   if (typeof s.minLength === 'number' && length < s.minLength) out.push(field.invalid(at, v, `${inBody} should be at least ${s.minLength} chars long`));
-  if (typeof s.pattern === 'string') {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(s.pattern, 'u');
-    } catch {
-      re = undefined;
-    }
-    if (re && !re.test(v)) out.push(field.invalid(at, v, `${inBody} should match '${s.pattern}'`));
+  if (typeof s.pattern === 'string' && goRegexpError(s.pattern) === undefined && !goRegexpMatches(s.pattern, v)) {
+    out.push(field.invalid(at, v, `${inBody} should match '${s.pattern}'`));
   }
   if (typeof s.format === 'string' && Object.hasOwn(formats, s.format) && s.type === 'string') {
     const check = formats[s.format];

@@ -4,6 +4,7 @@
 import { isRecord } from '../object.js';
 import { field, type FieldError } from '../status.js';
 import { ruleCompileError } from './cel-rules.js';
+import { goRegexpError } from '../go-regexp.js';
 
 const types = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
 const listTypes = ['atomic', 'map', 'set'];
@@ -79,11 +80,8 @@ function node(s: unknown, path: string, level: Level, out: FieldError[]): void {
   const mapType = s['x-kubernetes-map-type'];
   if (mapType !== undefined && (typeof mapType !== 'string' || !mapTypes.includes(mapType))) out.push(field.notSupported(`${path}.x-kubernetes-map-type`, mapType, mapTypes));
   if (s['pattern'] !== undefined) {
-    try {
-      new RegExp(String(s['pattern']), 'u');
-    } catch {
-      out.push(field.invalid(`${path}.pattern`, s['pattern'], 'must be a valid regular expression'));
-    }
+    const error = goRegexpError(String(s['pattern']));
+    if (error !== undefined) out.push(field.invalid(`${path}.pattern`, s['pattern'], `must be a valid regular expression, but isn't: ${error}`));
   }
   const rules = s['x-kubernetes-validations'];
   if (rules !== undefined) {
