@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { akubectl, startCluster, type Cluster } from './harness.js';
+import { akubectl, kubectl, startCluster, type Cluster } from './harness.js';
 
 let cluster: Cluster;
 const asSA = '--as=system:serviceaccount:ns-1:k-sa-1';
@@ -159,6 +159,14 @@ test('auth risks: nothing for ordinary grants; a planted chain (create pods wher
   assert.match(r.stdout, /^CRITICAL +ServiceAccount team-a\/creator +can create pods in namespace team-a that run as ServiceAccount team-a\/deployer, which can do anything anywhere \(cluster-admin\) +RoleBinding "creator-pods\/team-a" of Role "pod-creator"; ClusterRoleBinding "deployer-admin" of ClusterRole "cluster-admin"$/m);
   assert.match(r.stdout, /^CRITICAL +ServiceAccount team-a\/deployer +can do anything anywhere \(cluster-admin\) +ClusterRoleBinding "deployer-admin" of ClusterRole "cluster-admin"$/m);
   assert.equal(akubectl(cluster, ['auth', 'risks', '--fail-on=none']).status, 0);
+  // who-can names the same route for a permission the creator lacks, as kubectl 1.32's own check confirms it lacks.
+  const lacks = kubectl(cluster, ['auth', 'can-i', 'list', 'secrets', '-n', 'kube-system', '--as=system:serviceaccount:team-a:creator']);
+  assert.equal(lacks.stdout.trim(), 'no');
+  r = akubectl(cluster, ['auth', 'who-can', 'list', 'secrets', '-n', 'kube-system']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^ServiceAccount +team-a\/deployer +ClusterRoleBinding\/deployer-admin +ClusterRole\/cluster-admin$/m);
+  assert.match(r.stdout, /^KIND +SUBJECT +CAN ALLOW ITSELF BY +VIA$/m);
+  assert.match(r.stdout, /^ServiceAccount +team-a\/creator +creates pods in namespace team-a that run as ServiceAccount "team-a\/deployer" +RoleBinding "creator-pods\/team-a" of Role "pod-creator"$/m);
   const anon = akubectl(cluster, ['create', 'rolebinding', 'anon-secrets', '--clusterrole=view', '--group=system:unauthenticated', '--namespace=team-a']);
   assert.equal(anon.status, 0, anon.stderr);
   const secrets = akubectl(cluster, ['create', 'role', 'secret-reader', '--verb=get', '--resource=secrets', '--namespace=team-a']);

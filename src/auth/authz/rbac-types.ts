@@ -41,6 +41,8 @@ export interface BindingLike {
   namespace: string;
   roleRef: RoleRef;
   subjects: Subject[];
+  /** One of the bootstrap policy's own bindings (annotated rbac.authorization.kubernetes.io/autoupdate: "true"). */
+  bootstrap?: true;
 }
 
 function stringList(v: unknown): string[] | undefined {
@@ -118,6 +120,7 @@ export function toBinding(obj: Readonly<KubeObject>): BindingLike {
       ...(str(s, 'apiGroup') ? { apiGroup: str(s, 'apiGroup') } : {}),
       ...(str(s, 'namespace') ? { namespace: str(s, 'namespace') } : {}),
     })),
+    ...(getOwn(obj.metadata.annotations ?? {}, 'rbac.authorization.kubernetes.io/autoupdate') === 'true' ? { bootstrap: true as const } : {}),
   };
 }
 

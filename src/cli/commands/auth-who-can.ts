@@ -4,8 +4,10 @@ import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
 import { resolveCanIResource } from './auth-can-i.js';
-import { fetchRbac, nonResourceAttributes, resourceAttributes } from '../../auth/analysis/rbac-data.js';
+import { fetchRbac, nonResourceAttributes, resourceAttributes, type RbacData } from '../../auth/analysis/rbac-data.js';
+import { ApiError } from '../../client/api-error.js';
 import { whoCan } from '../../auth/analysis/who-can.js';
+import { whoCanIndirectly } from '../../auth/analysis/who-can-indirect.js';
 import type { Attributes } from '../../auth/types.js';
 import { isOffline, loadOfflinePolicy, offlineFlags, offlineNamespace, offlineRbacData } from './auth-offline.js';
 import { catalogMapper } from '../offline-mapper.js';
@@ -17,6 +19,7 @@ export const command: Command = {
     'List every subject (user, group or service account) that RBAC allows to perform an action, with the binding and the role that grant it.',
     '',
     ' VERB, TYPE, NAME and NONRESOURCEURL are read as by "auth can-i". Members of system:masters are always allowed and are not listed unless a binding names them.',
+    ' A second table lists the subjects that are not allowed but can allow themselves in one step: by impersonating someone who is, binding a role that grants it (bind), adding the rule to a role they are bound to (escalate), or running a pod as, or minting a token for, a service account that is. The cluster\'s own bootstrap subjects are left out of it, and it is not computed with --all-namespaces.',
     ' Needs permission to list roles, cluster roles and their bindings; with --offline, nothing: the -f files plus the policy a new a-kube cluster starts with are read instead (aggregated cluster roles filled in as the cluster would).',
   ].join('\n'),
   examples: [
@@ -59,13 +62,32 @@ export const command: Command = {
       if (target.namespaced) namespace = f.bool('all-namespaces') ? '*' : policy ? offlineNamespace(ctx) : (await ctx.factory.namespace()).namespace;
       attrs = resourceAttributes({ verb, group: target.group, resource: target.resource, subresource: f.string('subresource'), name, namespace });
     }
-    const data = policy ? offlineRbacData(policy, namespace) : await fetchRbac(await ctx.factory.client(), namespace, ctx.factory.signal);
-    const rows = whoCan(attrs, data);
-    if (rows.length === 0) {
-      ctx.io.stderr.write('No subjects found.\n');
-      return;
+    // Every namespace's bindings: a route to a namespace's permission may start in another one (a pod run there as
+    // a service account bound cluster-wide). Direct grants are matched to the request's namespace either way.
+    let data: RbacData;
+    if (policy) data = offlineRbacData(policy, namespace === '' ? '' : '*');
+    else {
+      const client = await ctx.factory.client();
+      try {
+        data = await fetchRbac(client, namespace === '' ? '' : '*', ctx.factory.signal);
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 403) || namespace === '' || namespace === '*') throw e;
+        data = await fetchRbac(client, namespace, ctx.factory.signal);
+        ctx.io.stderr.write(`Warning: routes that start in other namespaces are not shown: ${e.message}\n`);
+      }
     }
-    const table = rows.map((r) => [r.kind, r.subject, r.binding, r.role]);
-    ctx.io.stdout.write(tabulate(f.bool('no-headers') ? table : [['KIND', 'SUBJECT', 'BINDING', 'ROLE'], ...table]));
+    const rows = whoCan(attrs, data);
+    const indirect = whoCanIndirectly(attrs, data);
+    const headers = !f.bool('no-headers');
+    if (rows.length === 0) ctx.io.stderr.write('No subjects found.\n');
+    else {
+      const table = rows.map((r) => [r.kind, r.subject, r.binding, r.role]);
+      ctx.io.stdout.write(tabulate(headers ? [['KIND', 'SUBJECT', 'BINDING', 'ROLE'], ...table] : table));
+    }
+    if (indirect.length > 0) {
+      const table = indirect.map((r) => [r.kind, r.subject, r.how, r.via.join('; ')]);
+      if (rows.length > 0) ctx.io.stdout.write('\n');
+      ctx.io.stdout.write(tabulate(headers ? [['KIND', 'SUBJECT', 'CAN ALLOW ITSELF BY', 'VIA'], ...table] : table));
+    }
   },
 };

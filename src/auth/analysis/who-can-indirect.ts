@@ -1,0 +1,169 @@
+// The subjects that are not allowed a request but can give it to themselves in one step, and how (`auth who-can`'s
+// second table): impersonating an identity that has it, binding a role that grants it, adding the rule to a role
+// they are bound to (escalate), running a pod as a service account that has it, or minting that service account a
+// token. Each route is checked against the same rules the API server applies to that step, so a route is listed only
+// when every request it takes would be allowed. The bootstrap policy's own subjects (the cluster's components) are
+// left out, as in `auth risks`.
+import type { Attributes } from '../types.js';
+import { ruleAllows } from '../authz/rbac-rules.js';
+import type { PolicyRule, Subject } from '../authz/rbac-types.js';
+import { allowedBy, asUser, GrantIndex, workloads, type Identity } from './grant-index.js';
+import { allowingRule, describeGrant, grants, resourceAttributes, type Grant, type RbacData } from './rbac-data.js';
+
+export interface IndirectRow {
+  kind: string;
+  /** As who-can prints subjects: a service account as namespace/name. */
+  subject: string;
+  how: string;
+  via: string[];
+}
+
+const rbacGroup = 'rbac.authorization.k8s.io';
+const masters = 'system:masters';
+
+type Target = { kind: 'User'; name: string } | { kind: 'Group'; name: string } | { kind: 'ServiceAccount'; name: string; namespace: string };
+
+const step = (who: Identity, verb: string, group: string, resource: string, name: string, namespace: string, subresource = '') =>
+  allowedBy(who, resourceAttributes({ verb, group, resource, subresource, name, namespace }));
+
+const via = (gs: Grant[]) => [...new Set(gs.map(describeGrant))];
+
+const grantsImpersonationOfSomeone = (r: PolicyRule) =>
+  r.verbs.some((v) => v === '*' || v === 'impersonate') && (r.apiGroups ?? []).some((g) => g === '*' || g === '') && (r.resources ?? []).some((x) => x === '*' || x === 'users' || x === 'serviceaccounts');
+
+/** Who holds the request directly, as impersonation and pod routes can reach them. */
+function holders(attrs: Attributes, data: RbacData): Target[] {
+  const out = new Map<string, Target>();
+  for (const g of grants(data)) {
+    if (!allowingRule(g, attrs)) continue;
+    for (const s of g.binding.subjects) {
+      const t: Target = s.kind === 'ServiceAccount' ? { kind: 'ServiceAccount', name: s.name, namespace: s.namespace || g.binding.namespace } : s.kind === 'Group' ? { kind: 'Group', name: s.name } : { kind: 'User', name: s.name };
+      out.set(`${t.kind}/${'namespace' in t ? `${t.namespace}/` : ''}${t.name}`, t);
+    }
+  }
+  return [...out.values()];
+}
+
+function impersonationRoute(who: Identity, targets: Target[]): Omit<IndirectRow, 'kind' | 'subject'> | undefined {
+  const someUser = who.grants.filter((g) => g.role!.rules.some(grantsImpersonationOfSomeone));
+  // A group can only be impersonated together with a user (or service account).
+  const group = (name: string) => {
+    const gs = step(who, 'impersonate', '', 'groups', name, '');
+    return gs.length > 0 && someUser.length > 0 ? [...gs, ...someUser] : [];
+  };
+  const tries: [string, () => Grant[]][] = [[`impersonates Group "${masters}"`, () => group(masters)]];
+  for (const t of targets) {
+    if (t.kind === 'User') tries.push([`impersonates User "${t.name}"`, () => step(who, 'impersonate', '', 'users', t.name, '')]);
+    else if (t.kind === 'Group') tries.push([`impersonates Group "${t.name}"`, () => group(t.name)]);
+    else tries.push([`impersonates ServiceAccount "${t.namespace}/${t.name}"`, () => [...step(who, 'impersonate', '', 'serviceaccounts', t.name, t.namespace), ...step(who, 'impersonate', '', 'users', `system:serviceaccount:${t.namespace}:${t.name}`, '')]]);
+  }
+  for (const [how, find] of tries) {
+    const gs = find();
+    if (gs.length > 0) return { how, via: via(gs) };
+  }
+  return undefined;
+}
+
+/** Creating a binding to a role that grants the request: allowed with `bind` on that role (kube-apiserver's check). */
+function bindRoute(who: Identity, attrs: Attributes, data: RbacData): Omit<IndirectRow, 'kind' | 'subject'> | undefined {
+  const ns = attrs.namespace;
+  const grantsIt = (rules: PolicyRule[]) => rules.some((r) => ruleAllows(attrs, r));
+  const clusterRoles = data.clusterRoles.filter((r) => grantsIt(r.rules)).map((r) => r.name);
+  if (ns !== '') {
+    const createRB = step(who, 'create', rbacGroup, 'rolebindings', '', ns);
+    if (createRB.length > 0) {
+      for (const r of data.roles.filter((x) => x.namespace === ns && grantsIt(x.rules))) {
+        const bind = step(who, 'bind', rbacGroup, 'roles', r.name, ns);
+        if (bind.length > 0) return { how: `binds Role "${r.name}" to itself in namespace ${ns} (create rolebindings, bind)`, via: via([...createRB, ...bind]) };
+      }
+      for (const name of clusterRoles) {
+        const bind = step(who, 'bind', rbacGroup, 'clusterroles', name, ns);
+        if (bind.length > 0) return { how: `binds ClusterRole "${name}" to itself in namespace ${ns} (create rolebindings, bind)`, via: via([...createRB, ...bind]) };
+      }
+    }
+  }
+  const createCRB = step(who, 'create', rbacGroup, 'clusterrolebindings', '', '');
+  if (createCRB.length === 0) return undefined;
+  for (const name of clusterRoles) {
+    const bind = step(who, 'bind', rbacGroup, 'clusterroles', name, '');
+    if (bind.length > 0) return { how: `binds ClusterRole "${name}" to itself cluster-wide (create clusterrolebindings, bind)`, via: via([...createCRB, ...bind]) };
+  }
+  return undefined;
+}
+
+/** Adding the rule to a role the subject is already bound to where it applies: `escalate` plus update or patch. */
+function escalateRoute(who: Identity, attrs: Attributes, data: RbacData): Omit<IndirectRow, 'kind' | 'subject'> | undefined {
+  for (const g of who.grants) {
+    const applies = g.bindingKind === 'ClusterRoleBinding' || (attrs.namespace !== '' && g.binding.namespace === attrs.namespace);
+    if (!applies || !attrs.resourceRequest && g.bindingKind === 'RoleBinding') continue;
+    const cluster = g.binding.roleRef.kind === 'ClusterRole';
+    // An aggregated ClusterRole's rules are rewritten by its aggregation: an added rule would not stay.
+    if (cluster && data.clusterRoles.find((r) => r.name === g.binding.roleRef.name)?.aggregationSelectors) continue;
+    const resource = cluster ? 'clusterroles' : 'roles';
+    const ns = cluster ? '' : g.binding.namespace;
+    const name = g.binding.roleRef.name;
+    const escalate = step(who, 'escalate', rbacGroup, resource, name, ns);
+    const write = [...step(who, 'update', rbacGroup, resource, name, ns), ...step(who, 'patch', rbacGroup, resource, name, ns)];
+    if (escalate.length > 0 && write.length > 0) return { how: `adds the rule to ${g.binding.roleRef.kind} "${name}" it is bound to (escalate, update)`, via: via([escalate[0]!, write[0]!, g]) };
+  }
+  return undefined;
+}
+
+/** Running code as a service account that holds the request: creating a workload in its namespace, or a token for it. */
+function serviceAccountRoutes(who: Identity, targets: Target[]): Omit<IndirectRow, 'kind' | 'subject'>[] {
+  const out: Omit<IndirectRow, 'kind' | 'subject'>[] = [];
+  const creator = (ns: string) => {
+    for (const [group, resource] of workloads) {
+      const gs = step(who, 'create', group, resource, '', ns);
+      if (gs.length > 0) return { resource, gs };
+    }
+    return undefined;
+  };
+  let pods: Omit<IndirectRow, 'kind' | 'subject'> | undefined;
+  let token: Omit<IndirectRow, 'kind' | 'subject'> | undefined;
+  for (const t of targets) {
+    if (t.kind === 'ServiceAccount') {
+      const c = pods ? undefined : creator(t.namespace);
+      if (c) pods = { how: `creates ${c.resource} in namespace ${t.namespace} that run as ServiceAccount "${t.namespace}/${t.name}"`, via: via(c.gs) };
+      const tk = token ? [] : step(who, 'create', '', 'serviceaccounts', t.name, t.namespace, 'token');
+      if (tk.length > 0) token = { how: `mints a token for ServiceAccount "${t.namespace}/${t.name}"`, via: via(tk) };
+    } else if (t.kind === 'Group' && !pods) {
+      // Every service account of a namespace (its "default" one always exists) is in these groups.
+      const m = /^system:serviceaccounts:(.+)$/.exec(t.name);
+      if (m) {
+        const c = creator(m[1]!);
+        if (c) pods = { how: `creates ${c.resource} in namespace ${m[1]} that run as its service accounts (Group "${t.name}")`, via: via(c.gs) };
+      }
+    }
+  }
+  if (pods) out.push(pods);
+  if (token) out.push(token);
+  return out;
+}
+
+/**
+ * One row per route for each subject of a binding that cannot make the request itself. `attrs.namespace` is one
+ * namespace or "" (cluster-scoped and non-resource requests); "*" (every namespace) is not answered.
+ */
+export function whoCanIndirectly(attrs: Attributes, data: RbacData): IndirectRow[] {
+  if (attrs.namespace === '*') return [];
+  const index = new GrantIndex(data);
+  const targets = holders(attrs, data);
+  const seen = new Set<string>();
+  const rows: IndirectRow[] = [];
+  for (const g of grants(data)) {
+    if (g.binding.bootstrap) continue;
+    for (const s of g.binding.subjects) {
+      if (s.kind === 'Group' && s.name === masters) continue;
+      const subject = s.kind === 'ServiceAccount' ? `${s.namespace || g.binding.namespace}/${s.name}` : s.name;
+      const key = `${s.kind}/${subject}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const who = index.identity(asUser(s as Subject, g.binding.namespace));
+      if (allowedBy(who, attrs).length > 0) continue;
+      const routes = [impersonationRoute(who, targets), bindRoute(who, attrs, data), escalateRoute(who, attrs, data), ...serviceAccountRoutes(who, targets)];
+      for (const r of routes) if (r) rows.push({ kind: s.kind, subject, ...r });
+    }
+  }
+  return rows;
+}
