@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { toBinding, toRole } from '../src/auth/authz/rbac-types.js';
 import { allowingRule, grants, resourceAttributes, type RbacData } from '../src/auth/analysis/rbac-data.js';
 import { whoCan } from '../src/auth/analysis/who-can.js';
+import { whoCanIndirectly } from '../src/auth/analysis/who-can-indirect.js';
 import { findRisks } from '../src/auth/analysis/risks.js';
 import { explainDenial } from '../src/auth/analysis/explain.js';
 import { median } from './lib/stats.js';
@@ -55,6 +56,7 @@ const denied = resourceAttributes({ verb: 'delete', group: '', resource: 'pods',
 const rows = [
   ['one scan of every grant (baseline)', fmt(time(() => grants(data).filter((g) => allowingRule(g, { ...attrs, namespace: g.binding.namespace || 'ns-1' })).length))],
   ['who-can list pods -A', fmt(time(() => whoCan(attrs, data)))],
+  ['who-can list pods -n ns-7: routes of one step', fmt(time(() => whoCanIndirectly({ ...attrs, namespace: 'ns-7' }, data)))],
   ['can-i delete pods --explain (denied)', fmt(time(() => explainDenial(denied, data)))],
   ['risks', fmt(time(() => findRisks(data)))],
 ];

@@ -112,12 +112,20 @@ function escalateRoute(who: Identity, attrs: Attributes, data: RbacData): Omit<I
 /** Running code as a service account that holds the request: creating a workload in its namespace, or a token for it. */
 function serviceAccountRoutes(who: Identity, targets: Target[]): Omit<IndirectRow, 'kind' | 'subject'>[] {
   const out: Omit<IndirectRow, 'kind' | 'subject'>[] = [];
+  const creators = new Map<string, { resource: string; gs: Grant[] } | undefined>();
   const creator = (ns: string) => {
-    for (const [group, resource] of workloads) {
-      const gs = step(who, 'create', group, resource, '', ns);
-      if (gs.length > 0) return { resource, gs };
+    if (!creators.has(ns)) {
+      let found: { resource: string; gs: Grant[] } | undefined;
+      for (const [group, resource] of workloads) {
+        const gs = step(who, 'create', group, resource, '', ns);
+        if (gs.length > 0) {
+          found = { resource, gs };
+          break;
+        }
+      }
+      creators.set(ns, found);
     }
-    return undefined;
+    return creators.get(ns);
   };
   let pods: Omit<IndirectRow, 'kind' | 'subject'> | undefined;
   let token: Omit<IndirectRow, 'kind' | 'subject'> | undefined;
@@ -161,7 +169,15 @@ export function whoCanIndirectly(attrs: Attributes, data: RbacData): IndirectRow
       seen.add(key);
       const who = index.identity(asUser(s as Subject, g.binding.namespace));
       if (allowedBy(who, attrs).length > 0) continue;
-      const routes = [impersonationRoute(who, targets), bindRoute(who, attrs, data), escalateRoute(who, attrs, data), ...serviceAccountRoutes(who, targets)];
+      // Most subjects hold none of the verbs a route needs: skip those routes without evaluating them.
+      const verbs = new Set(who.grants.flatMap((x) => x.role!.rules.flatMap((r) => r.verbs)));
+      const has = (v: string) => verbs.has(v) || verbs.has('*');
+      const routes = [
+        has('impersonate') ? impersonationRoute(who, targets) : undefined,
+        has('bind') ? bindRoute(who, attrs, data) : undefined,
+        has('escalate') ? escalateRoute(who, attrs, data) : undefined,
+        ...(has('create') ? serviceAccountRoutes(who, targets) : []),
+      ];
       for (const r of routes) if (r) rows.push({ kind: s.kind, subject, ...r });
     }
   }
