@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadKubeconfig, resolveConfig } from '../client/kubeconfig.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { startFakeNodes } from './fake-nodes.js';
+import { holdOpen } from './hold-open.js';
 
 export const nodeUsage = `Run node agents that join a cluster through a kubeconfig.
 With the simulated runtime, one process can run many nodes: pods bound to them go Running with IPs,
@@ -75,6 +76,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
   const config = resolveConfig(await loadKubeconfig({ explicitPath: kubeconfig }), {});
   const client: RestClient = createRestClient({ ...config.client, userAgent: `kubelet/v1.32.0 (${process.platform}/${process.arch}) a-kube` });
   const stop = new AbortController();
+  holdOpen(stop.signal);
   const agents = await startFakeNodes({
     count,
     firstIndex,

@@ -16,6 +16,7 @@ import { SwappableRestClient } from '../../client/swappable.js';
 import { pathFor, R } from '../../client/control/resources.js';
 import { parseCaHash, type KeyPairPem } from '../../pki/index.js';
 import { startNodeAgent } from '../agent.js';
+import { holdOpen } from '../hold-open.js';
 import { nodeObject } from '../node-status.js';
 import { FakeRuntime } from '../runtime/fake.js';
 import { requestNodeClientCertificate } from './client-certificate.js';
@@ -184,6 +185,7 @@ export async function joinCommand(args: string[]): Promise<void> {
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
+    const release = holdOpen(stop.signal);
 
     let creds = loadNodeCredentials(dataDir);
     if (creds) {
@@ -231,6 +233,7 @@ export async function joinCommand(args: string[]): Promise<void> {
       log,
     });
     await agent.done;
+    release();
   } catch (e) {
     if (e instanceof JoinError || e instanceof DiscoveryError || (e instanceof Error && e.name === 'CertificateRequestError') || (e instanceof TypeError && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`error: ${e.message}\n`);
