@@ -24,9 +24,7 @@ import { ensureDefaultStorageClass, ensureSystemNamespaces, ensureSystemPriority
 import { publishExtensionAuthentication } from './aggregation-auth.js';
 import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
-import { controllerNamespacedPolicy } from '../controllers/policy.js';
-import { componentPolicy } from './rbac-policy.js';
-import { nodeBootstrapPolicy } from '../auth/authz/node-bootstrap-policy.js';
+import { componentPolicy, namespacedStartPolicy } from './rbac-policy.js';
 import { runKubernetesServiceController } from '../controllers/kubernetes-service.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
@@ -283,9 +281,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   if (policy.created.length + policy.updated.length > 0) say(`RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated`);
   // Nodes on other machines join with bootstrap tokens: kubeadm's bindings (above), the controllers' namespaced
   // Roles and the cluster-info ConfigMap they discover the server and CA from.
-  const namespaced = controllerNamespacedPolicy();
-  const joinPolicy = nodeBootstrapPolicy();
-  await ensureNamespacedPolicy(adminClient, { roles: [...namespaced.roles, ...joinPolicy.roles], roleBindings: [...namespaced.roleBindings, ...joinPolicy.roleBindings] }, stop.signal);
+  await ensureNamespacedPolicy(adminClient, namespacedStartPolicy(), stop.signal);
   const publishedUrl = `https://${advertiseAddress.includes(':') ? `[${advertiseAddress}]` : advertiseAddress}:${apiserver.port}`;
   await publishClusterInfo(adminClient, publishedUrl, pki.ca.cert);
   startAggregationController({ index: auth.index, client: adminClient, signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });

@@ -230,6 +230,11 @@ const table: [boolean, string, string[]][] = [
   [false, sa('kube-system', 'replicaset-controller'), ['create', 'deployments.apps', '-n', 'team-a']],
   [true, 'system:a-kube:network-policy-agent', ['list', 'networkpolicies.networking.k8s.io', '-A']],
   [true, 'system:kube-controller-manager', ['get', 'secrets', '-n', 'kube-system']],
+  // The start-up Roles of kube-system and kube-public.
+  [true, sa('kube-system', 'bootstrap-signer'), ['update', 'configmaps/cluster-info', '-n', 'kube-public']],
+  [false, sa('kube-system', 'bootstrap-signer'), ['update', 'configmaps/other', '-n', 'kube-public']],
+  [true, sa('kube-system', 'token-cleaner'), ['delete', 'secrets', '-n', 'kube-system']],
+  [false, sa('kube-system', 'token-cleaner'), ['delete', 'secrets', '-n', 'default']],
 ];
 
 before(async () => {

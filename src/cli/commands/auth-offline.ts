@@ -193,6 +193,8 @@ export function buildOfflinePolicy(located: readonly Located[], defaultNamespace
   const start = clusterStartPolicy();
   for (const o of start.clusterRoles) byKey.ClusterRole.set(o.metadata.name ?? '', o);
   for (const o of start.clusterRoleBindings) byKey.ClusterRoleBinding.set(o.metadata.name ?? '', o);
+  for (const o of start.roles) byKey.Role.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
+  for (const o of start.roleBindings) byKey.RoleBinding.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
   const namespaces = new Set(systemNamespaces);
   const serviceAccounts = new Map<string, Set<string>>();
   const customResources: DiscoveredResource[] = [];
