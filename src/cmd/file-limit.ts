@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 
 /** Enough for thousands of watches and connections; more is not needed. */
 const wanted = 1_048_576;
+/** At or above this the limit is left alone (no prlimit run at start). */
+const ample = 65_536;
 /** Below this a-kube warns at start. */
 const comfortable = 8192;
 
@@ -41,12 +43,17 @@ function systemCeiling(): number {
   }
 }
 
+/** Whether to run prlimit at all: not when the limit is already ample or at the system's ceiling. */
+export function worthRaising(limit: FileLimit, ceiling: number): boolean {
+  return limit.soft < Math.min(ample, ceiling);
+}
+
 /** Lifts soft and hard limits as far as allowed; returns a line to print when the result is still low. */
 export function raiseOpenFileLimit(): string | undefined {
   const before = readFileLimit();
   if (!before) return undefined;
   const target = systemCeiling();
-  if (before.soft < target && process.getuid?.() === 0) {
+  if (worthRaising(before, target) && process.getuid?.() === 0) {
     const hard = Math.max(target, before.hard === Infinity ? target : before.hard);
     try {
       execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${target}:${hard}`], { stdio: 'ignore', timeout: 5000 });

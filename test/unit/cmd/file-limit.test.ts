@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileLimit } from '../../../src/cmd/file-limit.js';
+import { readFileLimit, worthRaising } from '../../../src/cmd/file-limit.js';
 
 const sample = `Limit                     Soft Limit           Hard Limit           Units
 Max processes             127405               127405               processes
@@ -17,13 +17,27 @@ test('readFileLimit reads the soft and hard open-file limits', () => {
   assert.equal(readFileLimit('nothing here'), undefined);
 });
 
-test('a process started with a low limit gets it raised (as root) or a warning that says how to raise it', { skip: process.platform !== 'linux' }, () => {
-  const script = `import { raiseOpenFileLimit, readFileLimit } from ${JSON.stringify(join(import.meta.dirname, '../../../src/cmd/file-limit.ts'))};
+const script = `import { raiseOpenFileLimit, readFileLimit } from ${JSON.stringify(join(import.meta.dirname, '../../../src/cmd/file-limit.ts'))};
 const w = raiseOpenFileLimit(); console.log(JSON.stringify({ w: w ?? null, soft: readFileLimit()?.soft }));`;
-  const r = spawnSync('prlimit', ['--nofile=512:4096', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
-  if (r.error) return; // no prlimit on this machine: nothing to start the child with
+
+/** Runs raiseOpenFileLimit in a child started with the given limits; undefined when there is no prlimit to do that. */
+function startedWith(nofile: string): { w: string | null; soft: number } | undefined {
+  const r = spawnSync('prlimit', [`--nofile=${nofile}`, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  if (r.error) return undefined;
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { w: string | null; soft: number };
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { w: string | null; soft: number };
+}
+
+test('prlimit is run only for a limit below 65536 that the system would let grow', () => {
+  assert.equal(worthRaising({ soft: 70_000, hard: 70_000 }, 1_048_576), false);
+  assert.equal(worthRaising({ soft: 65_536, hard: 65_536 }, 1_048_576), false);
+  assert.equal(worthRaising({ soft: 20_000, hard: 20_000 }, 1_048_576), true);
+  assert.equal(worthRaising({ soft: 4096, hard: 4096 }, 4096), false, 'already at the ceiling');
+});
+
+test('a process started with a low limit gets it raised (as root) or a warning that says how to raise it', { skip: process.platform !== 'linux' }, () => {
+  const out = startedWith('512:4096');
+  if (!out) return; // no prlimit on this machine: nothing to start the child with
   if (out.soft >= 8192) {
     assert.equal(out.w, null); // raised: root with the right to lift the hard limit
   } else {
