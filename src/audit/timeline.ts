@@ -2,29 +2,9 @@
 // access needs — who, what, the answer and RBAC's decision and reason — and never an object's content.
 import { isRecord } from '../api/object.js';
 import type { AuditBackend, AuditEvent } from './types.js';
+import type { TimelineEntry } from './timeline-entry.js';
 
-export interface TimelineEntry {
-  /** Position in the feed: entries after a cursor have larger ones. */
-  seq: number;
-  auditID: string;
-  time: string;
-  user: string;
-  /** The user acted as through impersonation, when there was one. */
-  impersonatedUser?: string;
-  verb: string;
-  /** "pods", "pods/log", "deployments.apps"; empty for a non-resource URL. */
-  resource: string;
-  namespace: string;
-  name: string;
-  /** The path without the query (non-resource URLs and resource paths alike). */
-  path: string;
-  code: number;
-  /** authorization.k8s.io/decision: allow, forbid, or "" when the request was not authorized (a 401). */
-  decision: string;
-  reason: string;
-  userAgent: string;
-  sourceIP: string;
-}
+export type { TimelineEntry } from './timeline-entry.js';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 

@@ -8,7 +8,8 @@ import type { UserInfo } from '../auth/types.js';
 import type { Assets } from './assets.js';
 import { certificateFingerprint, clearedSessionCookie, cookieValue, csrfMatches, sessionCookie, sessionCookieName, SessionStore, type Credential, type Session } from './session.js';
 import { personalClient, UpstreamError, type ForwardedCredential, type Upstream } from './upstream.js';
-import { accessMatrix, graphData, listRbac, namespaces, why, type WhyQuestion } from './views.js';
+import { accessMatrix, graphData, listRbac, namespaces, why } from './views.js';
+import type { WhyQuestion } from './api-types.js';
 
 export const consolePrefix = '/console/';
 /** Who may read the audit timeline: `get` on this non-resource URL. */

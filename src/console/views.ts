@@ -3,6 +3,7 @@
 import { isRecord, type KubeObject } from '../api/object.js';
 import { compactString } from '../auth/authz/rbac-rules.js';
 import type { BindingLike, PolicyRule, RoleLike } from '../auth/authz/rbac-types.js';
+import type { GraphBinding, GraphData, GraphRole, GraphRule, Matrix, MatrixRow, WhyAnswer, WhyQuestion } from './api-types.js';
 import { explainDenial, fixCommands } from '../auth/analysis/explain.js';
 import { fetchRbac, nonResourceAttributes, resourceAttributes, type CollectionLister, type RbacData } from '../auth/analysis/rbac-data.js';
 import { whoCan } from '../auth/analysis/who-can.js';
@@ -52,35 +53,6 @@ export async function listRbac(client: PersonalClient, namespace: string, signal
   return { data, labels, forbidden };
 }
 
-export interface GraphRule {
-  text: string;
-  rule: PolicyRule;
-}
-
-export interface GraphRole {
-  kind: 'ClusterRole' | 'Role';
-  name: string;
-  namespace: string;
-  labels: Record<string, string>;
-  rules: GraphRule[];
-}
-
-export interface GraphBinding {
-  kind: 'ClusterRoleBinding' | 'RoleBinding';
-  name: string;
-  namespace: string;
-  labels: Record<string, string>;
-  roleRef: BindingLike['roleRef'];
-  subjects: BindingLike['subjects'];
-}
-
-export interface GraphData {
-  namespace: string;
-  roles: GraphRole[];
-  bindings: GraphBinding[];
-  forbidden: string[];
-}
-
 export async function graphData(client: PersonalClient, namespace: string, signal: AbortSignal): Promise<GraphData> {
   const { data, labels, forbidden } = await listRbac(client, namespace, signal);
   const role = (kind: GraphRole['kind'], r: RoleLike): GraphRole => ({
@@ -127,22 +99,6 @@ export function splitResource(text: string): { group: string; resource: string; 
   return subDot < 0 ? { group, resource, subresource: rest } : { group: group || rest.slice(subDot + 1), resource, subresource: rest.slice(0, subDot) };
 }
 
-export interface MatrixRow {
-  kind: string;
-  /** "ns/name" for service accounts. */
-  subject: string;
-  /** resource → verbs allowed. */
-  cells: Record<string, string[]>;
-}
-
-export interface Matrix {
-  namespace: string;
-  resources: string[];
-  verbs: string[];
-  rows: MatrixRow[];
-  forbidden: string[];
-}
-
 /** Resources named in the namespace's own rules, besides the fixed list (no wildcards). */
 function resourcesInRules(data: RbacData): string[] {
   const out: string[] = [];
@@ -175,28 +131,6 @@ export function accessMatrix(namespace: string, listed: ListedRbac): Matrix {
   }
   const sorted = [...rows.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject));
   return { namespace, resources, verbs: matrixVerbs, rows: sorted, forbidden: listed.forbidden };
-}
-
-export interface WhyQuestion {
-  user: string;
-  groups: string[];
-  verb: string;
-  /** "pods", "deployments.apps", "pods/log"; empty with `path` for a non-resource URL. */
-  resource: string;
-  name: string;
-  namespace: string;
-  path: string;
-}
-
-export interface WhyAnswer {
-  allowed: boolean;
-  /** The server's reason (from the SubjectAccessReview). */
-  reason: string;
-  evaluationError: string;
-  /** explainDenial's text (as `a-kubectl auth can-i --explain` prints it) when denied. */
-  explanation: string;
-  /** The commands that would allow exactly this request. */
-  fix: string[];
 }
 
 /** Whether a resource lives in namespaces, from discovery as the person (namespaced when unknown). */
