@@ -57,6 +57,14 @@ export function nodeObject(o: NodeSpecOptions): KubeObject {
   };
 }
 
+/** The addresses the node reports: its IP, and its name as host name. */
+export function nodeAddresses(o: Pick<NodeSpecOptions, 'name' | 'hostIP'>): { type: string; address: string }[] {
+  return [
+    { type: 'InternalIP', address: o.hostIP },
+    { type: 'Hostname', address: o.name },
+  ];
+}
+
 function id(name: string, salt: string): string {
   return createHash('sha256').update(`${salt}:${name}`).digest('hex').slice(0, 32);
 }
@@ -69,10 +77,7 @@ export function nodeStatus(o: NodeSpecOptions, now: number, readySince: number, 
   const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: beat, lastTransitionTime: since, reason, message });
   const uuid = id(o.name, 'system');
   return {
-    addresses: [
-      { type: 'InternalIP', address: o.hostIP },
-      { type: 'Hostname', address: o.name },
-    ],
+    addresses: nodeAddresses(o),
     allocatable,
     capacity: resources,
     conditions: [

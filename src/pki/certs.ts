@@ -167,12 +167,14 @@ export async function signRequest(ca: KeyPairPem, req: RequestToSign, opts: { us
 
 /**
  * A new EC P-256 key and a PKCS#10 certificate request for it (what a joining node sends as a
- * CertificateSigningRequest); the key never leaves the caller. Returns PEM for both and the key's DER
+ * CertificateSigningRequest), with subject alternative names when given; the key never leaves the caller. Returns PEM for both and the key's DER
  * SubjectPublicKeyInfo.
  */
-export async function createCertificateRequest(commonName: string, organizations: string[] = []): Promise<{ csr: string; key: string; publicKeyDer: Buffer }> {
+export async function createCertificateRequest(commonName: string, organizations: string[] = [], alternativeNames: { dnsNames?: string[]; ipAddresses?: string[] } = {}): Promise<{ csr: string; key: string; publicKeyDer: Buffer }> {
   const keys = await crypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: dn(commonName, organizations), keys, signingAlgorithm });
+  const names = [...(alternativeNames.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })), ...(alternativeNames.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value }))];
+  const extensions = names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names, false)] : [];
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: dn(commonName, organizations), keys, signingAlgorithm, extensions });
   const publicKeyDer = Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey));
   return { csr: csr.toString('pem') + '\n', key: await exportKey(keys.privateKey), publicKeyDer };
 }

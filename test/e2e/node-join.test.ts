@@ -1,5 +1,6 @@
 // A node on "another machine" (a second process with its own data dir) joins with a bootstrap token: discovery
-// through kube-public/cluster-info, a client certificate through the CSR flow, Node Ready, pods running there;
+// through kube-public/cluster-info, a client certificate through the CSR flow, Node Ready, pods running there,
+// its serving certificate through a kubelet-serving CSR so that kubectl logs/exec reach it through the API server;
 // its certificate is a node's (the Node authorizer refuses it a secret only a pod elsewhere uses); SIGKILL makes
 // it NotReady and its Deployment pods move to the other node. Simulated runtime; real kubectl 1.32.
 import { test } from 'node:test';
@@ -68,7 +69,7 @@ test('a node joins with a bootstrap token, runs pods, is held to its own objects
   // Join.
   const nodeDir = join(work, 'node');
   let nodeLog = '';
-  joined = spawn(process.execPath, [...entry('a-kube'), 'node', 'join', '--server', server!, '--token', token!, '--discovery-token-ca-cert-hash', hash!, '--name', 'worker-1', '--data-dir', nodeDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  joined = spawn(process.execPath, [...entry('a-kube'), 'node', 'join', '--server', server!, '--token', token!, '--discovery-token-ca-cert-hash', hash!, '--name', 'worker-1', '--data-dir', nodeDir, '--kubelet-port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   joined.stdout?.on('data', (c: Buffer) => (nodeLog += c.toString()));
   joined.stderr?.on('data', (c: Buffer) => (nodeLog += c.toString()));
   let exited: string | undefined;
@@ -123,6 +124,34 @@ spec:
   });
   assert.equal(onWorker.length, 2);
   ok2(k(['uncordon', local]));
+
+  // The node's serving certificate: its own kubelet-serving request, approved because it names the Node's own
+  // addresses, issued by the cluster CA; the API server reaches the node's port through it (TLS verified against
+  // the cluster CA), so kubectl logs and exec work for pods there.
+  await eventually('kubelet-serving CSR of worker-1 issued', () => (/^csr-\S+\s+\S+\s+kubernetes\.io\/kubelet-serving\s+system:node:worker-1\s+<none>\s+Approved,Issued$/m.test(k(['get', 'csr']).stdout) ? true : undefined));
+  const servingCsr = /^(csr-\S+)\s+\S+\s+kubernetes\.io\/kubelet-serving/m.exec(k(['get', 'csr']).stdout)![1]!;
+  const servingApproved = JSON.parse(ok2(k(['get', 'csr', servingCsr, '-o', 'json']))) as { spec: { usages: string[] }; status: { conditions: { type: string; reason: string; message: string }[] } };
+  assert.deepEqual(servingApproved.spec.usages, ['digital signature', 'server auth']);
+  assert.deepEqual(servingApproved.status.conditions.map((c) => [c.type, c.reason, c.message]), [['Approved', 'AutoApproved', "Auto approving kubelet serving certificate: its names are the node's own addresses."]]);
+  const endpoint = JSON.parse(ok2(k(['get', 'node', 'worker-1', '-o', 'jsonpath={.status}']))) as { addresses: { type: string; address: string }[]; daemonEndpoints: { kubeletEndpoint: { Port: number } } };
+  const nodeIP = endpoint.addresses.find((a) => a.type === 'InternalIP')!.address;
+  const port = endpoint.daemonEndpoints.kubeletEndpoint.Port;
+  assert.ok(port > 0, `worker-1 advertises port ${port}`);
+  const servedCert = join(nodeDir, 'pki', 'kubelet-server-current.pem');
+  const san = spawnSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-issuer', '-in', servedCert], { encoding: 'utf8' }).stdout;
+  assert.match(san, new RegExp(`DNS:worker-1, IP Address:${nodeIP.replace(/\./g, '\\.')}`));
+  assert.match(san, /issuer=CN ?= ?a-kube-ca/);
+  // curl trusts only the cluster CA: the handshake succeeds for the node's IP, and the node asks for credentials.
+  const curl = spawnSync('curl', ['-sS', '--cacert', join(cluster.dataDir, 'pki', 'ca.crt'), `https://${nodeIP}:${port}/healthz`], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(curl.status, 0, curl.stderr);
+  assert.equal(curl.stdout, 'Unauthorized\n');
+  const webPod = onWorker[0]!.split(/\s+/)[0]!;
+  const logs = k(['logs', webPod]);
+  assert.equal(logs.status, 0, logs.stderr);
+  assert.match(logs.stdout, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z a-kube fake runtime: started c \\(docker\\.io/library/busybox:latest\\)\n$`));
+  const exec = k(['exec', webPod, '--', 'true']);
+  assert.notEqual(exec.status, 0);
+  assert.match(exec.stderr, /exec is not supported by the container runtime "fake" of node "worker-1": its containers run no processes/);
 
   // The Node authorizer: worker-1 reads the secret its pods use, not the one only a pod on the other node uses.
   assert.equal(asNode(['get', 'secret', 'for-worker', '-o', 'name']).stdout, 'secret/for-worker\n');

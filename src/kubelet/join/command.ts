@@ -1,8 +1,9 @@
 // `a-kube node join`: a node on another machine joins a cluster with a bootstrap token, as `kubeadm join` and the
 // kubelet's TLS bootstrap do it together — discovery of the server and CA (cluster-info, JWS, CA pin), a client
 // certificate for system:node:<name> through a CertificateSigningRequest made with the token, the node's own
-// kubeconfig under its data dir — then registers the Node and runs the node agent, renewing its certificate
-// before it expires. A restart with the data dir finds the stored credentials and skips the token.
+// kubeconfig under its data dir — then registers the Node and runs the node agent and its HTTPS server (logs, exec,
+// attach, port-forward for the API server) with a serving certificate it also gets through a CSR, renewing both
+// certificates before they expire. A restart with the data dir finds the stored credentials and skips the token.
 import { parseArgs } from 'node:util';
 import { homedir, hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,12 +18,14 @@ import { pathFor, R } from '../../client/control/resources.js';
 import { parseCaHash, type KeyPairPem } from '../../pki/index.js';
 import { startNodeAgent } from '../agent.js';
 import { holdOpen } from '../hold-open.js';
-import { nodeObject } from '../node-status.js';
+import { nodeAddresses, nodeObject } from '../node-status.js';
 import { FakeRuntime } from '../runtime/fake.js';
+import { startLocalNodeServer } from '../server/index.js';
 import { requestNodeClientCertificate } from './client-certificate.js';
 import { certificateInfo, loadNodeCredentials, nodeKubeconfigPath, storeNodeCredentials, type NodeCredentials } from './credentials.js';
 import { discoverCluster, DiscoveryError } from './discovery.js';
 import { runCertificateRotation } from './rotation.js';
+import { runServingCertificate } from './serving.js';
 
 export const joinUsage = `Join a cluster from this machine and run a node there.
 
@@ -31,6 +34,9 @@ it without trusting the server yet, checks that it is signed with the token and 
 public-key hash, then asks the cluster for its own client certificate (system:node:NAME) with the token.
 The cluster approves that request automatically; the node stores its credentials in DIR (DIR/kubelet.kubeconfig,
 DIR/pki/), registers its Node and runs pods bound to it, and renews its certificate before it expires.
+The node serves the API server (kubectl logs, exec, attach, port-forward) on --kubelet-port with a serving
+certificate it asks the cluster for in the same way, naming its host name and --node-ip; the cluster approves
+that request when the names are the Node's own addresses.
 Get the command with the token and hash on the control-plane machine: a-kube token create --print-join-command
 
 Usage:
@@ -51,6 +57,7 @@ Options:
   --data-dir DIR          Where the node keeps its credentials and state (default: ~/.a-kube-node)
   --runtime KIND          fake (simulated pods: Running with addresses, no processes) (default: fake)
   --node-ip ADDRESS       The node's address (default: this machine's first non-loopback IPv4 address)
+  --kubelet-port N        The port of the node's HTTPS server on every address; 0 picks a free one (default: 10250)
   --cpu QUANTITY          Allocatable CPU (default: 8)
   --memory QUANTITY       Allocatable memory (default: 32Gi)
   --max-pods N            Pods the node accepts (default: 110)
@@ -150,6 +157,7 @@ export async function joinCommand(args: string[]): Promise<void> {
         cpu: { type: 'string' },
         memory: { type: 'string' },
         'max-pods': { type: 'string' },
+        'kubelet-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -159,9 +167,9 @@ export async function joinCommand(args: string[]): Promise<void> {
       process.stdout.write(joinUsage);
       return;
     }
-    const runtime = values.runtime ?? 'fake';
-    if (runtime === 'containerd') throw new JoinError('--runtime containerd is not available for joined nodes yet (pods of a joined node would need routes between the machines\' pod networks): use --runtime fake');
-    if (runtime !== 'fake') throw new JoinError(`invalid --runtime "${runtime}": use fake`);
+    const runtimeKind = values.runtime ?? 'fake';
+    if (runtimeKind === 'containerd') throw new JoinError('--runtime containerd is not available for joined nodes yet (pods of a joined node would need routes between the machines\' pod networks): use --runtime fake');
+    if (runtimeKind !== 'fake') throw new JoinError(`invalid --runtime "${runtimeKind}": use fake`);
     const name = (values.name ?? hostname()).toLowerCase();
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) || name.length > 253) throw new JoinError(`invalid --name "${name}": a node name is a DNS subdomain (lower-case letters, digits, '-' and '.')`);
     const hashes: string[] = [];
@@ -174,6 +182,8 @@ export async function joinCommand(args: string[]): Promise<void> {
     if (parseIPv4(nodeIP) === undefined) throw new JoinError(`invalid --node-ip "${nodeIP}": use an IPv4 address`);
     const maxPods = Number(values['max-pods'] ?? '110');
     if (!Number.isInteger(maxPods) || maxPods < 1) throw new JoinError(`invalid --max-pods "${values['max-pods']}": use a positive number`);
+    const kubeletPort = Number(values['kubelet-port'] ?? '10250');
+    if (!/^\d+$/.test(values['kubelet-port'] ?? '10250') || kubeletPort > 65535) throw new JoinError(`invalid --kubelet-port "${values['kubelet-port']}": use a port number (0 for any free port)`);
     const dataDir = resolve(values['data-dir'] ?? join(homedir(), '.a-kube-node'));
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
@@ -206,6 +216,10 @@ export async function joinCommand(args: string[]): Promise<void> {
     const stored = creds;
     const client = new SwappableRestClient(nodeClient(stored, stored.pair));
     const podCIDR = await podCidrFor(client, name, stop.signal);
+    const runtime = new FakeRuntime({ podCIDR });
+    // Listening before the Node registers, so that it reports the port; the certificate comes once it has.
+    const server = await startLocalNodeServer({ nodeName: name, client, runtime, runtimeName: 'fake', tls: { clientCA: stored.caPem }, host: '0.0.0.0', port: kubeletPort, log });
+    stop.signal.addEventListener('abort', () => void server.close(), { once: true });
     const agent = startNodeAgent({
       name,
       hostIP: nodeIP,
@@ -214,17 +228,18 @@ export async function joinCommand(args: string[]): Promise<void> {
       memory: values.memory ?? '32Gi',
       maxPods,
       client,
-      runtime: new FakeRuntime({ podCIDR }),
-      kubeletPort: 0,
+      runtime,
+      kubeletPort: server.port,
       signal: stop.signal,
       log,
     });
     await agent.ready;
-    log(`node ${name} registered with ${stored.server} (pods ${podCIDR}, runtime fake)`);
+    log(`node ${name} registered with ${stored.server} (pods ${podCIDR}, runtime fake, serving on port ${server.port})`);
+    void runServingCertificate({ nodeName: name, addresses: nodeAddresses({ name, hostIP: nodeIP }), dataDir, client, use: (pair) => server.setServingCertificate(pair), signal: stop.signal, log });
     void runCertificateRotation({
-      nodeName: name,
+      what: 'client certificate',
       current: stored.pair,
-      client,
+      request: (signal) => requestNodeClientCertificate(client, { nodeName: name, naming: 'generate', signal, log }),
       install: (pair) => {
         storeNodeCredentials(dataDir, { ...stored, pair });
         client.swap(nodeClient(stored, pair));

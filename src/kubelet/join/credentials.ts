@@ -1,7 +1,8 @@
 // Where a joined node keeps its identity, laid out as the kubelet keeps it: DIR/pki/kubelet-client-<time>.pem
 // (certificate and key in one file, 0600) with kubelet-client-current.pem pointing at the newest, the cluster CA
 // in DIR/pki/ca.crt, and DIR/kubelet.kubeconfig naming the server, the CA and the current pem file — so kubectl
-// with that kubeconfig acts as the node, and sees each rotated certificate without being rewritten.
+// with that kubeconfig acts as the node, and sees each rotated certificate without being rewritten. The serving
+// certificate is kept the same way as kubelet-server-<time>.pem and kubelet-server-current.pem.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -16,7 +17,6 @@ export interface NodeCredentials {
 }
 
 export const nodeKubeconfigName = 'kubelet.kubeconfig';
-const currentName = 'kubelet-client-current.pem';
 
 export function nodeKubeconfigPath(dataDir: string): string {
   return join(dataDir, nodeKubeconfigName);
@@ -26,21 +26,43 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/\.\d+Z$/, '').replace(/[T:]/g, '-');
 }
 
-/** Writes a new certificate (and, the first time, the CA and kubeconfig); older pem files but the previous go. */
-export function storeNodeCredentials(dataDir: string, c: NodeCredentials, now = new Date()): void {
-  const pki = join(dataDir, 'pki');
-  mkdirSync(pki, { recursive: true, mode: 0o700 });
-  const file = `kubelet-client-${stamp(now)}.pem`;
-  writeFileSync(join(pki, file), `${c.pair.cert.trimEnd()}\n${c.pair.key.trimEnd()}\n`, { mode: 0o600 });
-  const tmp = join(pki, `${currentName}.tmp`);
+/** Writes a certificate and its key as PREFIX-<time>.pem and points PREFIX-current.pem at it; older files but the previous go. */
+export function storeCertificatePair(pkiDir: string, prefix: string, pair: KeyPairPem, now = new Date()): string {
+  mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
+  const file = `${prefix}-${stamp(now)}.pem`;
+  const current = `${prefix}-current.pem`;
+  writeFileSync(join(pkiDir, file), `${pair.cert.trimEnd()}\n${pair.key.trimEnd()}\n`, { mode: 0o600 });
+  const tmp = join(pkiDir, `${current}.tmp`);
   rmSync(tmp, { force: true });
   symlinkSync(file, tmp);
-  renameSync(tmp, join(pki, currentName));
-  const kept = new Set([file, currentName]);
-  const older = readdirSync(pki).filter((f) => /^kubelet-client-\d.*\.pem$/.test(f) && !kept.has(f)).sort();
-  for (const f of older.slice(0, -1)) rmSync(join(pki, f), { force: true });
+  renameSync(tmp, join(pkiDir, current));
+  const older = readdirSync(pkiDir).filter((f) => f.startsWith(`${prefix}-`) && /^\d/.test(f.slice(prefix.length + 1)) && f.endsWith('.pem') && f !== file).sort();
+  for (const f of older.slice(0, -1)) rmSync(join(pkiDir, f), { force: true });
+  return join(pkiDir, current);
+}
+
+/** The certificate and key PREFIX-current.pem holds, or undefined. */
+export function loadCertificatePair(pkiDir: string, prefix: string): KeyPairPem | undefined {
+  const pem = join(pkiDir, `${prefix}-current.pem`);
+  if (!existsSync(pem)) return undefined;
+  try {
+    const text = readFileSync(pem, 'utf8');
+    const cert = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/.exec(text)?.[0];
+    const key = /-----BEGIN (?:EC )?PRIVATE KEY-----[\s\S]*?-----END (?:EC )?PRIVATE KEY-----\n?/.exec(text)?.[0];
+    return cert && key ? { cert, key } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const clientPemPrefix = 'kubelet-client';
+export const servingPemPrefix = 'kubelet-server';
+
+/** Writes a new client certificate (and, the first time, the CA and kubeconfig). */
+export function storeNodeCredentials(dataDir: string, c: NodeCredentials, now = new Date()): void {
+  const pki = join(dataDir, 'pki');
+  const current = storeCertificatePair(pki, clientPemPrefix, c.pair, now);
   writeFileSync(join(pki, 'ca.crt'), c.caPem, { mode: 0o644 });
-  const current = join(pki, currentName);
   const kubeconfig = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -58,8 +80,9 @@ export function storeNodeCredentials(dataDir: string, c: NodeCredentials, now = 
 /** The node's stored credentials, or undefined when there are none (or they cannot be read). */
 export function loadNodeCredentials(dataDir: string): NodeCredentials | undefined {
   const path = nodeKubeconfigPath(dataDir);
-  const pem = join(dataDir, 'pki', currentName);
-  if (!existsSync(path) || !existsSync(pem)) return undefined;
+  if (!existsSync(path)) return undefined;
+  const pair = loadCertificatePair(join(dataDir, 'pki'), clientPemPrefix);
+  if (!pair) return undefined;
   try {
     const doc: unknown = parseYaml(readFileSync(path, 'utf8'));
     const clusters = isRecord(doc) && Array.isArray(doc['clusters']) ? doc['clusters'] : [];
@@ -67,11 +90,7 @@ export function loadNodeCredentials(dataDir: string): NodeCredentials | undefine
     const server = cluster?.['server'];
     const ca = cluster?.['certificate-authority-data'];
     if (typeof server !== 'string' || typeof ca !== 'string') return undefined;
-    const text = readFileSync(pem, 'utf8');
-    const cert = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/.exec(text)?.[0];
-    const key = /-----BEGIN (?:EC )?PRIVATE KEY-----[\s\S]*?-----END (?:EC )?PRIVATE KEY-----\n?/.exec(text)?.[0];
-    if (!cert || !key) return undefined;
-    return { server, caPem: Buffer.from(ca, 'base64').toString('utf8'), pair: { cert, key } };
+    return { server, caPem: Buffer.from(ca, 'base64').toString('utf8'), pair };
   } catch {
     return undefined;
   }

@@ -1,12 +1,10 @@
-// Client certificate rotation, as the kubelet's certificate manager does it: at a random point between 70% and
-// 90% of the certificate's lifetime the node asks for a new one (a new key, a CertificateSigningRequest made with
-// its current certificate, which the approver grants through selfnodeclient), stores it and moves every
-// connection to it. A failure is retried every 10 s, up to expiry and beyond (an expired certificate cannot renew
-// itself; the node then needs to join again).
-import type { RestClient } from '../../client/rest.js';
+// Certificate rotation, as the kubelet's certificate manager does it for its client and serving certificates: at
+// a random point between 70% and 90% of the certificate's lifetime the node asks for a new one (a new key, a
+// CertificateSigningRequest made with its current client certificate), installs it and carries on with it. With
+// no certificate yet, it asks at once. A failure is retried every 10 s, up to expiry and beyond (an expired client
+// certificate cannot renew itself; the node then needs to join again).
 import type { KeyPairPem } from '../../pki/index.js';
 import { certificateInfo } from './credentials.js';
-import { requestNodeClientCertificate } from './client-certificate.js';
 
 /** When to renew a certificate valid from notBefore to notAfter: notBefore + (70..90% of its lifetime). */
 export function rotationDeadline(notBefore: number, notAfter: number, random: () => number = Math.random): number {
@@ -15,11 +13,13 @@ export function rotationDeadline(notBefore: number, notAfter: number, random: ()
 }
 
 export interface RotationOptions {
-  nodeName: string;
-  current: KeyPairPem;
-  /** The client every component of the node uses (requests go out with the current certificate). */
-  client: Pick<RestClient, 'create' | 'get'>;
-  /** Stores the new certificate and moves the node's connections to it. */
+  /** What is rotated, for the log ("client certificate", "serving certificate"). */
+  what: string;
+  /** The certificate in use; none: one is requested at once. */
+  current?: KeyPairPem;
+  /** Asks for a new certificate (a new key) and waits until it is issued. */
+  request(signal: AbortSignal): Promise<KeyPairPem & { requestName: string }>;
+  /** Stores the new certificate and puts it to use. */
   install(pair: KeyPairPem): Promise<void> | void;
   signal: AbortSignal;
   log?: (line: string) => void;
@@ -43,20 +43,22 @@ export async function runCertificateRotation(o: RotationOptions): Promise<void> 
   const sleep = o.sleep ?? realSleep;
   let current = o.current;
   while (!o.signal.aborted) {
-    const { notBefore, notAfter } = certificateInfo(current.cert);
-    const deadline = rotationDeadline(notBefore, notAfter, o.random);
-    o.log?.(`client certificate valid until ${new Date(notAfter).toISOString()}; renewing at ${new Date(deadline).toISOString()}`);
-    while (!o.signal.aborted && now() < deadline) await sleep(deadline - now(), o.signal);
+    if (current) {
+      const { notBefore, notAfter } = certificateInfo(current.cert);
+      const deadline = rotationDeadline(notBefore, notAfter, o.random);
+      o.log?.(`${o.what} valid until ${new Date(notAfter).toISOString()}; renewing at ${new Date(deadline).toISOString()}`);
+      while (!o.signal.aborted && now() < deadline) await sleep(deadline - now(), o.signal);
+    }
     while (!o.signal.aborted) {
       try {
-        const next = await requestNodeClientCertificate(o.client, { nodeName: o.nodeName, naming: 'generate', signal: o.signal, ...(o.log ? { log: o.log } : {}) });
+        const next = await o.request(o.signal);
         await o.install(next);
+        o.log?.(`${o.what} ${current ? 'rotated' : 'issued'} through ${next.requestName}`);
         current = next;
-        o.log?.(`client certificate rotated through ${next.requestName}`);
         break;
       } catch (e) {
         if (o.signal.aborted) return;
-        o.log?.(`client certificate rotation failed: ${e instanceof Error ? e.message : String(e)} (retrying in ${Math.round((o.retryMs ?? 10_000) / 1000)} s)`);
+        o.log?.(`${o.what} ${current ? 'rotation' : 'request'} failed: ${e instanceof Error ? e.message : String(e)} (retrying in ${Math.round((o.retryMs ?? 10_000) / 1000)} s)`);
         await sleep(o.retryMs ?? 10_000, o.signal);
       }
     }

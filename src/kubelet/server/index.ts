@@ -20,7 +20,7 @@ export interface LocalNodeServerOptions {
   runtimeName: string;
   streaming?: StreamingService;
   logPath?: (containerId: string) => Promise<string | undefined>;
-  tls: { cert: string; key: string; clientCA: string };
+  tls: { cert?: string; key?: string; clientCA: string };
   host: string;
   port?: number;
   logDirectory?: string;
@@ -52,6 +52,7 @@ export async function startLocalNodeServer(o: LocalNodeServerOptions): Promise<R
   collector.start(stop.signal);
   return {
     port: server.port,
+    setServingCertificate: (pair) => server.setServingCertificate(pair),
     close: async () => {
       stop.abort();
       await server.close();

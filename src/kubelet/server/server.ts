@@ -19,7 +19,8 @@ import type { NodeServerBackend, StreamOptions } from './types.js';
 
 export interface NodeServerOptions {
   nodeName: string;
-  tls: { cert: string; key: string; clientCA: string };
+  /** Without a certificate yet, handshakes fail until setServingCertificate gives one (as the kubelet's do). */
+  tls: { cert?: string; key?: string; clientCA: string };
   auth: NodeAuth;
   backend: NodeServerBackend;
   host: string;
@@ -32,6 +33,8 @@ export interface NodeServerOptions {
 
 export interface RunningNodeServer {
   port: number;
+  /** Serves new connections with this certificate from now on (a rotated one); open connections keep theirs. */
+  setServingCertificate(pair: { cert: string; key: string }): void;
   close(): Promise<void>;
 }
 
@@ -90,7 +93,8 @@ function logOptions(q: URLSearchParams, signal: AbortSignal): LogReadOptions {
 
 export async function startNodeServer(o: NodeServerOptions): Promise<RunningNodeServer> {
   const log = o.log ?? (() => {});
-  const server: Server = createServer({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false });
+  const serving = o.tls.cert && o.tls.key ? { cert: o.tls.cert, key: o.tls.key } : {};
+  const server: Server = createServer({ ...serving, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false });
   const b = o.backend;
 
   /** Authenticates and authorises; throws an answer for the client otherwise. */
@@ -254,6 +258,9 @@ export async function startNodeServer(o: NodeServerOptions): Promise<RunningNode
   const port = typeof address === 'object' && address ? address.port : o.port;
   return {
     port,
+    setServingCertificate(pair) {
+      server.setSecureContext({ cert: pair.cert, key: pair.key, ca: o.tls.clientCA });
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sockets) s.destroy();

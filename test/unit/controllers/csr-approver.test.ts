@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
-import { reconcileApproval, isKubeletClientRequest } from '../../../src/controllers/certificates/approver.js';
+import { reconcileApproval, isKubeletClientRequest, isKubeletServingRequest } from '../../../src/controllers/certificates/approver.js';
 import { createCertificateRequest, parseCertificateRequest } from '../../../src/pki/index.js';
 import { FakeApi } from './fake-client.js';
 
@@ -24,8 +24,8 @@ class ReviewingApi extends FakeApi {
   }
 }
 
-async function csr(name: string, o: { cn?: string; orgs?: string[]; user: string; groups: string[]; usages?: string[]; signer?: string }): Promise<KubeObject> {
-  const req = await createCertificateRequest(o.cn ?? 'system:node:worker-1', o.orgs ?? ['system:nodes']);
+async function csr(name: string, o: { cn?: string; orgs?: string[]; user: string; groups: string[]; usages?: string[]; signer?: string; dnsNames?: string[]; ipAddresses?: string[] }): Promise<KubeObject> {
+  const req = await createCertificateRequest(o.cn ?? 'system:node:worker-1', o.orgs ?? ['system:nodes'], { dnsNames: o.dnsNames ?? [], ipAddresses: o.ipAddresses ?? [] });
   return {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
@@ -38,7 +38,8 @@ function approvals(api: FakeApi) {
   return api.writes('update').map((a) => [a.path.replace(`${csrs}/`, ''), ((a.body as KubeObject)['status'] as { conditions: unknown[] }).conditions]);
 }
 
-const deps = (api: FakeApi) => ({ client: api, csrs: api.indexer(csrs), parse: parseCertificateRequest });
+const nodes = '/api/v1/nodes';
+const deps = (api: FakeApi) => ({ client: api, csrs: api.indexer(csrs), nodes: api.indexer(nodes), parse: parseCertificateRequest });
 
 test('a bootstrap token\'s kubelet client request is approved after a nodeclient review', async () => {
   const api = new ReviewingApi(['system:bootstrappers:kubeadm:default-node-token|nodeclient']);
@@ -85,4 +86,56 @@ test('kubelet client usages: digital signature + client auth, key encipherment a
   assert.equal(isKubeletClientRequest(names, ['key encipherment', 'client auth', 'digital signature']), true);
   assert.equal(isKubeletClientRequest(names, ['client auth']), false);
   assert.equal(isKubeletClientRequest({ ...names, dnsNames: ['n'] }, ['client auth', 'digital signature']), false);
+});
+
+function node(name: string, addresses: [string, string][]): KubeObject {
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { addresses: addresses.map(([type, address]) => ({ type, address })) } };
+}
+
+const serving = { signer: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'] };
+const worker1 = { user: 'system:node:worker-1', groups: ['system:nodes', 'system:authenticated'] };
+
+test('a node\'s own serving request naming its own addresses is approved; no SubjectAccessReview is asked', async () => {
+  const api = new ReviewingApi([]);
+  api.seed(nodes, node('worker-1', [['InternalIP', '10.0.0.5'], ['ExternalIP', '192.0.2.5'], ['Hostname', 'worker-1'], ['InternalDNS', 'worker-1.lan']]));
+  api.seed(csrs, await csr('csr-s1', { ...worker1, ...serving, dnsNames: ['worker-1', 'worker-1.lan'], ipAddresses: ['10.0.0.5', '192.0.2.5'] }));
+  api.seed(csrs, await csr('csr-s2', { ...worker1, ...serving, usages: ['digital signature', 'key encipherment', 'server auth'], ipAddresses: ['10.0.0.5'] }));
+  await reconcileApproval('csr-s1', deps(api));
+  await reconcileApproval('csr-s2', deps(api));
+  assert.deepEqual(approvals(api), [
+    ['csr-s1/approval', [{ type: 'Approved', status: 'True', reason: 'AutoApproved', message: "Auto approving kubelet serving certificate: its names are the node's own addresses." }]],
+    ['csr-s2/approval', [{ type: 'Approved', status: 'True', reason: 'AutoApproved', message: "Auto approving kubelet serving certificate: its names are the node's own addresses." }]],
+  ]);
+  assert.deepEqual(api.reviews, []);
+});
+
+test('serving requests with a foreign name, another requester, another node or wrong usages stay pending', async () => {
+  const api = new ReviewingApi(['system:nodes|selfnodeclient', 'system:masters|nodeclient']);
+  api.seed(nodes, node('worker-1', [['InternalIP', '10.0.0.5'], ['Hostname', 'worker-1']]), node('worker-2', [['InternalIP', '10.0.0.6'], ['Hostname', 'worker-2']]));
+  const cases: [string, Parameters<typeof csr>[1]][] = [
+    ['other-ip', { ...worker1, ...serving, ipAddresses: ['10.0.0.6'] }],
+    ['ip-as-dns', { ...worker1, ...serving, dnsNames: ['10.0.0.5'] }],
+    ['host-as-ip-type', { ...worker1, ...serving, dnsNames: ['worker-1', 'kubernetes.default'] }],
+    ['for-other-node', { ...worker1, ...serving, cn: 'system:node:worker-2', ipAddresses: ['10.0.0.6'] }],
+    ['by-admin', { user: 'admin', groups: ['system:masters'], ...serving, ipAddresses: ['10.0.0.5'] }],
+    ['not-in-nodes-group', { user: 'system:node:worker-1', groups: ['system:authenticated'], ...serving, ipAddresses: ['10.0.0.5'] }],
+    ['client-usage', { ...worker1, ...serving, usages: ['digital signature', 'server auth', 'client auth'], ipAddresses: ['10.0.0.5'] }],
+    ['no-names', { ...worker1, ...serving }],
+    ['unknown-node', { user: 'system:node:worker-9', groups: ['system:nodes'], cn: 'system:node:worker-9', ...serving, ipAddresses: ['10.0.0.9'] }],
+  ];
+  for (const [name, o] of cases) api.seed(csrs, await csr(name, o));
+  for (const [name] of cases) await reconcileApproval(name, deps(api));
+  assert.deepEqual(approvals(api), []);
+  assert.deepEqual(api.reviews, []);
+});
+
+test('kubelet serving usages: server auth with digital signature and key encipherment allowed; a name is needed', () => {
+  const names = { commonName: 'system:node:n', organizations: ['system:nodes'], dnsNames: ['n'], ipAddresses: [], emailAddresses: [], uris: [] };
+  assert.equal(isKubeletServingRequest(names, ['digital signature', 'server auth']), true);
+  assert.equal(isKubeletServingRequest(names, ['key encipherment', 'digital signature', 'server auth']), true);
+  assert.equal(isKubeletServingRequest(names, ['digital signature']), false);
+  assert.equal(isKubeletServingRequest(names, ['server auth', 'client auth']), false);
+  assert.equal(isKubeletServingRequest({ ...names, dnsNames: [] }, ['server auth']), false);
+  assert.equal(isKubeletServingRequest({ ...names, uris: ['spiffe://x'] }, ['server auth']), false);
+  assert.equal(isKubeletServingRequest({ ...names, organizations: ['system:nodes', 'x'] }, ['server auth']), false);
 });

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCertificateAuthority, signRequest } from '../../../../src/pki/certs.js';
 import { createCertificateRequest, parseCertificateRequest } from '../../../../src/pki/index.js';
+import { signingApi } from './signing-api.js';
 import { rotationDeadline, runCertificateRotation } from '../../../../src/kubelet/join/rotation.js';
 import { certificateInfo, loadNodeCredentials, storeNodeCredentials } from '../../../../src/kubelet/join/credentials.js';
 import { digestedRequestName, requestNodeClientCertificate } from '../../../../src/kubelet/join/client-certificate.js';
@@ -14,33 +14,6 @@ test('renewal falls between 70% and 90% of the lifetime', () => {
   assert.equal(rotationDeadline(1000, 2000, () => 1), 1900);
   assert.equal(rotationDeadline(1000, 2000, () => 0.5), 1800);
 });
-
-/** A CSR API that signs with a real CA what it is sent (approval assumed), recording the requests. */
-async function signingApi(ttlMs: number) {
-  const ca = await createCertificateAuthority('test-ca');
-  const csrs = new Map<string, Record<string, unknown>>();
-  let n = 0;
-  const api = {
-    created: [] as Record<string, unknown>[],
-    async create<T>(_path: string, body: unknown): Promise<T> {
-      const o = structuredClone(body) as { metadata: { name?: string; generateName?: string }; spec: { request: string; usages: string[] } };
-      const name = o.metadata.name ?? `${o.metadata.generateName}${++n}`;
-      o.metadata.name = name;
-      api.created.push(o as unknown as Record<string, unknown>);
-      const req = parseCertificateRequest(Buffer.from(o.spec.request, 'base64').toString('latin1'));
-      const now = Date.now();
-      const cert = await signRequest(ca, req, { usages: o.spec.usages, notBefore: new Date(now - 1000), notAfter: new Date(now + ttlMs) });
-      csrs.set(name, { ...o, status: { conditions: [{ type: 'Approved', status: 'True' }], certificate: Buffer.from(cert).toString('base64') } });
-      return structuredClone(o) as T;
-    },
-    async get<T>(path: string): Promise<T> {
-      const o = csrs.get(path.split('/').pop() ?? '');
-      if (!o) throw new Error(`no ${path}`);
-      return structuredClone(o) as T;
-    },
-  };
-  return { api, ca };
-}
 
 test('a bootstrap request is named node-csr-<digest>, asks for a kubelet client certificate and returns it with its key', async () => {
   const { api } = await signingApi(3600_000);
@@ -69,9 +42,9 @@ test('rotation: at the deadline a new key and csr- request, stored and installed
     const stop = new AbortController();
     const installed: string[] = [];
     await runCertificateRotation({
-      nodeName: 'worker-1',
+      what: 'client certificate',
       current: first,
-      client: api,
+      request: (signal) => requestNodeClientCertificate(api, { nodeName: 'worker-1', naming: 'generate', signal }),
       install: (pair) => {
         storeNodeCredentials(dir, { server: 'https://x:1', caPem: 'CA\n', pair }, new Date('2026-01-01T00:01:00Z'));
         installed.push(pair.cert);

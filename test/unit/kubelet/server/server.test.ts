@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { request } from 'node:https';
 import { connect } from 'node:tls';
 import { ensureClusterPki, componentCertificate, kubeletServingCertificate } from '../../../../src/pki/index.js';
+import { issueCertificate } from '../../../../src/pki/certs.js';
 import type { RestClient } from '../../../../src/client/rest.js';
 import { FakeRuntime } from '../../../../src/kubelet/runtime/fake.js';
 import { createNodeAuth, runtimeBackend, startNodeServer } from '../../../../src/kubelet/server/index.js';
@@ -101,4 +102,37 @@ test('node server: client certificates, SubjectAccessReview, container logs, and
   assert.equal(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)).message, 'exec is not supported by the container runtime "fake" of node "n1": its containers run no processes');
   const refusedPf = await upgrade('/portForward/ns-1/p1', apiserver);
   assert.match(refusedPf, /port-forward is not supported by the container runtime \\"fake\\"/);
+});
+
+test('node server without a certificate refuses handshakes until one is given, then serves with each one given', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'akube-nodesrv-cert-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pki = await ensureClusterPki(dir);
+  const client = { async create() { return { status: { allowed: true } }; } } as unknown as RestClient;
+  const server = await startNodeServer({
+    nodeName: 'n2',
+    tls: { clientCA: pki.ca.cert },
+    auth: createNodeAuth({ nodeName: 'n2', client }),
+    backend: runtimeBackend({ runtime: new FakeRuntime({ podCIDR: '10.244.1.0/24' }), runtimeName: 'fake' }),
+    host: '127.0.0.1',
+    port: 0,
+  });
+  t.after(() => server.close());
+  /** The serving certificate's serial number, from a handshake verified against the cluster CA. */
+  const served = () =>
+    new Promise<string>((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port: server.port, ca: pki.ca.cert, ...pki.kubeletClient }, () => {
+        const serial = s.getPeerCertificate().serialNumber;
+        s.end();
+        resolve(serial);
+      });
+      s.on('error', reject);
+    });
+  await assert.rejects(served(), /handshake failure|alert/);
+  const issue = () => issueCertificate(pki.ca, { commonName: 'system:node:n2', organizations: ['system:nodes'], ipAddresses: ['127.0.0.1'], usage: 'server', validDays: 1 });
+  server.setServingCertificate(await issue());
+  const firstSerial = await served();
+  server.setServingCertificate(await issue());
+  const secondSerial = await served();
+  assert.notEqual(secondSerial, firstSerial);
 });
