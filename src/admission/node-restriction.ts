@@ -2,8 +2,8 @@
 // A node may create only mirror pods bound to and controlled by its own Node that reference no other object, may
 // delete and evict only pods bound to itself, may change only the status of pods bound to itself (not their labels),
 // may create, change and delete only its own Node — never its taints, node-restriction.kubernetes.io labels or
-// kubernetes.io/k8s.io labels other than the ones a kubelet sets — may write only its own Lease in kube-node-lease,
-// may ask for client and serving certificates only in its own name, and may ask for service-account tokens only when
+// kubernetes.io/k8s.io labels other than the ones a kubelet sets — may write only its own Lease in kube-node-lease
+// and only the CSINode named after it, may ask for client and serving certificates only in its own name, and may ask for service-account tokens only when
 // they are bound to a pod scheduled on it (that part is checked by the TokenRequest handler,
 // auth/reviews/token-request.ts). Without these limits a node could schedule a pod with a powerful service account
 // onto itself and mint that account's token, lift its own taints or relabel itself to attract workloads meant for
@@ -23,6 +23,7 @@ const podsGR = { group: '', resource: 'pods' };
 const nodesGR = { group: '', resource: 'nodes' };
 const leasesGR = { group: 'coordination.k8s.io', resource: 'leases' };
 const csrGR = { group: 'certificates.k8s.io', resource: 'certificatesigningrequests' };
+const csiNodesGR = { group: 'storage.k8s.io', resource: 'csinodes' };
 
 function forbidden(gr: { group: string; resource: string }, name: string, message: string): Error {
   return errors.forbidden(gr, name, message);
@@ -178,12 +179,19 @@ function admitLease(node: string, req: AdmissionRequest): void {
   if (leaseName !== node) throw forbidden(leasesGR, req.name, 'can only access node lease with the same name as the requesting node');
 }
 
-type Kind = 'pods' | 'nodes' | 'leases' | 'csrs';
+/** The CSINode a node writes is the one named after it (on create the name comes from the object). */
+function admitCSINode(node: string, req: AdmissionRequest): void {
+  const name = req.operation === 'CREATE' ? (req.object.metadata.name ?? '') : req.name;
+  if (name !== node) throw forbidden(csiNodesGR, req.name, 'can only access CSINode with the same name as the requesting node');
+}
+
+type Kind = 'pods' | 'nodes' | 'leases' | 'csrs' | 'csinodes';
 
 function kindOf(resource: { group: string; resource: string }): Kind | undefined {
   if (resource.group === '' && (resource.resource === 'pods' || resource.resource === 'nodes')) return resource.resource;
   if (resource.group === leasesGR.group && resource.resource === 'leases') return 'leases';
   if (resource.group === csrGR.group && resource.resource === csrGR.resource) return 'csrs';
+  if (resource.group === csiNodesGR.group && resource.resource === csiNodesGR.resource) return 'csinodes';
   return undefined;
 }
 
@@ -203,6 +211,7 @@ export function nodeRestrictionAdmission(opts: NodeRestrictionOptions = {}): Adm
       if (kind === 'pods') return admitPod(node, req, opts.lookup);
       if (kind === 'nodes') return admitNode(node, req);
       if (kind === 'csrs') return admitCSR(node, req);
+      if (kind === 'csinodes') return admitCSINode(node, req);
       return admitLease(node, req);
     },
   };

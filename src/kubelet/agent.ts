@@ -1,5 +1,5 @@
-// The node agent: registers its Node, renews its Lease in kube-node-lease, watches the pods bound to it
-// (fieldSelector spec.nodeName=<node>) and syncs each through the container runtime.
+// The node agent: registers its Node, keeps its CSINode, renews its Lease in kube-node-lease, watches the pods
+// bound to it (fieldSelector spec.nodeName=<node>) and syncs each through the container runtime.
 import { setMaxListeners } from 'node:events';
 import type { KubeObject } from '../api/object.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/api-error.js';
@@ -11,6 +11,7 @@ import { createEventRecorder } from '../client/control/events.js';
 import { pathFor, R } from '../client/control/resources.js';
 import { runController } from '../client/control/run.js';
 import { adoptPods } from './adopt.js';
+import { ensureCSINode } from './csi-node.js';
 import { nodeObject, nodeStatus, type NodeReadiness, type NodeSpecOptions } from './node-status.js';
 import { syncPod, type PodRecord, type RealNodeContext } from './pod-sync.js';
 import type { RuntimeService } from './runtime/types.js';
@@ -141,6 +142,11 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
     }
     if (!node) return;
     const registered = node;
+    const keepCSINode = (n: KubeObject) =>
+      ensureCSINode(o.client, n).catch((e: unknown) => {
+        if (!o.signal.aborted) log(`node ${o.name}: CSINode: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    await keepCSINode(registered);
     const heartbeat = (async () => {
       let lastStatus = clock.now();
       let readySince = clock.now();
@@ -160,6 +166,8 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
             const cur = await o.client.get<KubeObject>(pathFor(R.nodes, undefined, o.name));
             await o.client.update(pathFor(R.nodes, undefined, o.name, 'status'), { ...cur, status: nodeStatus(spec, clock.now(), readySince, readiness) });
             lastStatus = clock.now();
+            // With each full report, the CSINode is checked again (it is recreated if something removed it).
+            await keepCSINode(cur);
           }
         } catch (e) {
           if (!o.signal.aborted) log(`node ${o.name}: heartbeat: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,6 +1,7 @@
 // A node on "another machine" (a second process with its own data dir) joins with a bootstrap token: discovery
 // through kube-public/cluster-info, a client certificate through the CSR flow, Node Ready, pods running there,
-// its serving certificate through a kubelet-serving CSR so that kubectl logs/exec reach it through the API server;
+// its serving certificate through a kubelet-serving CSR so that kubectl logs/exec reach it through the API server,
+// its CSINode (its own only, gone with its Node);
 // its certificate is a node's (the Node authorizer refuses it a secret only a pod elsewhere uses); SIGKILL makes
 // it NotReady and its Deployment pods move to the other node. Simulated runtime; real kubectl 1.32.
 import { test } from 'node:test';
@@ -102,6 +103,14 @@ spec:
   containers:
   - {name: c, image: busybox, env: [{name: S, valueFrom: {secretKeyRef: {name: local-only, key: k}}}]}
 `));
+  ok2(k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: worker-pod}
+spec:
+  nodeName: worker-1
+  containers:
+  - {name: c, image: busybox}
+`));
   ok2(k(['cordon', local]));
   ok2(k(['apply', '-f', '-'], `apiVersion: apps/v1
 kind: Deployment
@@ -145,11 +154,11 @@ spec:
   const curl = spawnSync('curl', ['-sS', '--cacert', join(cluster.dataDir, 'pki', 'ca.crt'), `https://${nodeIP}:${port}/healthz`], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(curl.status, 0, curl.stderr);
   assert.equal(curl.stdout, 'Unauthorized\n');
-  const webPod = onWorker[0]!.split(/\s+/)[0]!;
-  const logs = k(['logs', webPod]);
+  await eventually('worker-pod Running', () => (k(['get', 'pod', 'worker-pod', '-o', 'jsonpath={.status.phase}']).stdout === 'Running' ? true : undefined));
+  const logs = k(['logs', 'worker-pod']);
   assert.equal(logs.status, 0, logs.stderr);
   assert.match(logs.stdout, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z a-kube fake runtime: started c \\(docker\\.io/library/busybox:latest\\)\n$`));
-  const exec = k(['exec', webPod, '--', 'true']);
+  const exec = k(['exec', 'worker-pod', '--', 'true']);
   assert.notEqual(exec.status, 0);
   assert.match(exec.stderr, /exec is not supported by the container runtime "fake" of node "worker-1": its containers run no processes/);
 
@@ -160,6 +169,20 @@ spec:
   assert.match(denied.stderr, /Error from server \(Forbidden\): secrets "local-only" is forbidden: User "system:node:worker-1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node 'worker-1' and this object/);
   const otherNode = asNode(['label', 'node', local, 'x=y']);
   assert.notEqual(otherNode.status, 0);
+
+  // CSINode: every node agent keeps its own, owned by its Node, with no drivers; a node reaches only its own.
+  await eventually('CSINodes of both nodes', () => {
+    const rows = k(['get', 'csinode', '--no-headers']).stdout;
+    return new RegExp(`^worker-1\\s+0\\s`, 'm').test(rows) && new RegExp(`^${local.replace(/\./g, '\\.')}\\s+0\\s`, 'm').test(rows) ? rows : undefined;
+  });
+  const workerUid = ok2(k(['get', 'node', 'worker-1', '-o', 'jsonpath={.metadata.uid}']));
+  const csiNode = JSON.parse(ok2(k(['get', 'csinode', 'worker-1', '-o', 'json']))) as { metadata: { ownerReferences: unknown[] }; spec: { drivers: unknown[] } };
+  assert.deepEqual(csiNode.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Node', name: 'worker-1', uid: workerUid }]);
+  assert.deepEqual(csiNode.spec.drivers, []);
+  assert.equal(asNode(['get', 'csinode', 'worker-1', '-o', 'name']).stdout, 'csinode.storage.k8s.io/worker-1\n');
+  const otherCsi = asNode(['get', 'csinode', local]);
+  assert.notEqual(otherCsi.status, 0);
+  assert.match(otherCsi.stderr, new RegExp(`csinodes.storage.k8s.io "${local.replace(/\./g, '\\.')}" is forbidden: User "system:node:worker-1" cannot get resource "csinodes" in API group "storage.k8s.io" at the cluster scope: can only access CSINode with the same name as the requesting node`));
 
   // SIGKILL: NotReady after the grace period, and the Deployment's pods come back on the other node.
   joined.kill('SIGKILL');
@@ -173,4 +196,8 @@ spec:
     return rows.filter((r) => new RegExp(`\\sRunning\\s.*\\s${local}\\s`).test(r)).length === 2 ? rows : undefined;
   }, 180_000);
   for (const r of moved.filter((row) => /\sworker-1\s/.test(row))) assert.match(r, /\sTerminating\s/);
+
+  // The CSINode goes with its Node (garbage collection through the owner reference).
+  ok2(k(['delete', 'node', 'worker-1']));
+  await eventually('CSINode worker-1 deleted with its Node', () => (k(['get', 'csinode', 'worker-1']).stderr.includes('csinodes.storage.k8s.io "worker-1" not found') ? true : undefined));
 });

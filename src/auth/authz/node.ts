@@ -1,7 +1,8 @@
 // The Node authorizer (plugin/pkg/auth/authorizer/node): a kubelet (user system:node:<name> in group system:nodes)
 // gets the system:node role's rules, except that what it reads of secrets, configmaps, volume claims, volumes and
 // volume attachments, and the service accounts it asks tokens for, must be related to a pod bound to it (the
-// graph, node-graph.ts); its Lease is its own one in kube-node-lease, and it writes only its own Node.
+// graph, node-graph.ts); its Lease is its own one in kube-node-lease, its CSINode the one named after it, and it
+// writes only its own Node.
 import { nodeLeaseNamespace, nodeNameOfUser } from '../node-identity.js';
 import type { Attributes, Authorizer, Decision } from '../types.js';
 import type { GraphKind } from './node-graph.js';
@@ -61,10 +62,21 @@ function authorizeLease(node: string, attrs: Attributes): Decision {
   return allow;
 }
 
+const csiNodeVerbs = new Set(['get', 'create', 'update', 'patch', 'delete']);
+
+/** A node reaches only the CSINode named after it; on create the name is not known yet (NodeRestriction checks it). */
+function authorizeCSINode(node: string, attrs: Attributes): Decision {
+  if (!csiNodeVerbs.has(attrs.verb)) return deny('can only get, create, update, patch, or delete a CSINode');
+  if (attrs.subresource !== '') return deny('cannot authorize CSINode subresources');
+  if (attrs.verb !== 'create' && attrs.name !== node) return deny('can only access CSINode with the same name as the requesting node');
+  return allow;
+}
+
 /** The graph's answer for the resources it decides, or undefined for the rest (left to the node rules). */
 function decideByGraph(graph: NodeRelations, node: string, attrs: Attributes): Decision | undefined {
   if (attrs.apiGroup === 'coordination.k8s.io' && attrs.resource === 'leases') return authorizeLease(node, attrs);
   if (attrs.apiGroup === 'storage.k8s.io' && attrs.resource === 'volumeattachments') return authorizeGet(graph, node, 'volumeattachments', attrs);
+  if (attrs.apiGroup === 'storage.k8s.io' && attrs.resource === 'csinodes') return authorizeCSINode(node, attrs);
   if (attrs.apiGroup !== '') return undefined;
   switch (attrs.resource) {
     case 'secrets':

@@ -32,6 +32,7 @@ export const R = {
   persistentvolumes: gvr('', 'v1', 'persistentvolumes'),
   persistentvolumeclaims: gvr('', 'v1', 'persistentvolumeclaims'),
   storageclasses: gvr('storage.k8s.io', 'v1', 'storageclasses'),
+  csinodes: gvr('storage.k8s.io', 'v1', 'csinodes'),
   poddisruptionbudgets: gvr('policy', 'v1', 'poddisruptionbudgets'),
   priorityclasses: gvr('scheduling.k8s.io', 'v1', 'priorityclasses'),
   runtimeclasses: gvr('node.k8s.io', 'v1', 'runtimeclasses'),

@@ -14,6 +14,8 @@ const admin: UserInfo = { name: 'admin', groups: ['system:masters'] };
 const pods = { group: '', version: 'v1', resource: 'pods', kind: 'Pod' };
 const nodes = { group: '', version: 'v1', resource: 'nodes', kind: 'Node' };
 const leases = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease' };
+const csinodes = { group: 'storage.k8s.io', version: 'v1', resource: 'csinodes', kind: 'CSINode' };
+const csiNode = (name: string): KubeObject => ({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name }, spec: { drivers: [] } });
 
 const pod = (name: string, nodeName: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns-1' }, spec: { nodeName, containers: [] } });
 const lease = (name: string, namespace = 'kube-node-lease'): KubeObject => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace } });
@@ -52,6 +54,12 @@ const cases: { name: string; run: () => Promise<void> | undefined; want: string 
   { name: 'create a Lease named for another node', run: () => plugin.validate?.(write('CREATE', leases, lease('n2'))), want: '403 leases.coordination.k8s.io "n2" is forbidden: can only access node lease with the same name as the requesting node' },
   { name: 'create a Lease in another namespace', run: () => plugin.validate?.(write('CREATE', leases, lease('n1', 'kube-system'))), want: '403 leases.coordination.k8s.io "n1" is forbidden: can only access leases in the "kube-node-lease" system namespace' },
   { name: 'update its own Lease', run: () => plugin.validate?.(write('UPDATE', leases, lease('n1'))), want: 'allowed' },
+  { name: 'create its own CSINode', run: () => plugin.validate?.(write('CREATE', csinodes, csiNode('n1'), { name: '' })), want: 'allowed' },
+  { name: 'create a CSINode named for another node', run: () => plugin.validate?.(write('CREATE', csinodes, csiNode('n2'), { name: '' })), want: '403 csinodes.storage.k8s.io is forbidden: can only access CSINode with the same name as the requesting node' },
+  { name: 'update its own CSINode', run: () => plugin.validate?.(write('UPDATE', csinodes, csiNode('n1'))), want: 'allowed' },
+  { name: 'update another node\'s CSINode', run: () => plugin.validate?.(write('UPDATE', csinodes, csiNode('n2'))), want: '403 csinodes.storage.k8s.io "n2" is forbidden: can only access CSINode with the same name as the requesting node' },
+  { name: 'delete another node\'s CSINode', run: () => plugin.validate?.(del(csinodes, csiNode('n2'))), want: '403 csinodes.storage.k8s.io "n2" is forbidden: can only access CSINode with the same name as the requesting node' },
+  { name: 'an administrator deletes any CSINode', run: () => plugin.validate?.(del(csinodes, csiNode('n2'), admin)), want: 'allowed' },
   { name: 'update another node\'s Lease', run: () => plugin.validate?.(write('UPDATE', leases, lease('n2'))), want: '403 leases.coordination.k8s.io "n2" is forbidden: can only access node lease with the same name as the requesting node' },
   { name: 'evict a pod bound to itself', run: () => plugin.validate?.(write('CREATE', pods, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'mine', namespace: 'ns-1' } }, { subresource: 'eviction' })), want: 'allowed' },
   { name: 'evict a pod bound to another node', run: () => plugin.validate?.(write('CREATE', pods, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'theirs', namespace: 'ns-1' } }, { subresource: 'eviction' })), want: '403 pods "theirs" is forbidden: node n1 can only evict pods with spec.nodeName set to itself' },

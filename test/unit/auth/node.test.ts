@@ -42,6 +42,12 @@ const cases: { name: string; attrs: Attributes; allowed: boolean }[] = [
   { name: 'delete another node\'s lease', attrs: res('delete', 'leases', 'n2', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' }), allowed: false },
   { name: 'list leases', attrs: res('list', 'leases', '', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' }), allowed: false },
   { name: 'a lease outside kube-node-lease', attrs: res('get', 'leases', 'n1', { apiGroup: 'coordination.k8s.io', namespace: 'kube-system' }), allowed: false },
+  { name: 'get its own CSINode', attrs: res('get', 'csinodes', 'n1', { apiGroup: 'storage.k8s.io', namespace: '' }), allowed: true },
+  { name: 'update its own CSINode', attrs: res('update', 'csinodes', 'n1', { apiGroup: 'storage.k8s.io', namespace: '' }), allowed: true },
+  { name: 'create a CSINode (NodeRestriction checks the name)', attrs: res('create', 'csinodes', '', { apiGroup: 'storage.k8s.io', namespace: '' }), allowed: true },
+  { name: 'get another node\'s CSINode', attrs: res('get', 'csinodes', 'n2', { apiGroup: 'storage.k8s.io', namespace: '' }), allowed: false },
+  { name: 'delete another node\'s CSINode', attrs: res('delete', 'csinodes', 'n2', { apiGroup: 'storage.k8s.io', namespace: '' }), allowed: false },
+  { name: 'list CSINodes', attrs: res('list', 'csinodes', '', { apiGroup: 'storage.k8s.io', namespace: '' }), allowed: false },
   { name: 'not a node', attrs: { ...res('get', 'secrets', 'web-tls'), user: { name: 'system:node:n1', groups: ['system:authenticated'] } }, allowed: false },
 ];
 for (const c of cases) {
@@ -49,3 +55,10 @@ for (const c of cases) {
     assert.equal((await authz.authorize(c.attrs)).decision === 'allow', c.allowed);
   });
 }
+
+test('node authorizer: the reasons for refused CSINode requests are upstream\'s', async () => {
+  const csi = (verb: string, name: string, subresource = '') => res(verb, 'csinodes', name, { apiGroup: 'storage.k8s.io', namespace: '', subresource });
+  assert.deepEqual(await authz.authorize(csi('get', 'n2')), { decision: 'no-opinion', reason: 'can only access CSINode with the same name as the requesting node' });
+  assert.deepEqual(await authz.authorize(csi('watch', 'n1')), { decision: 'no-opinion', reason: 'can only get, create, update, patch, or delete a CSINode' });
+  assert.deepEqual(await authz.authorize(csi('get', 'n1', 'status')), { decision: 'no-opinion', reason: 'cannot authorize CSINode subresources' });
+});
