@@ -9,9 +9,9 @@
 // (O=system:nodes only, CN=system:node:<name>, DNS or IP subjectAltNames and no others, usages among digital
 // signature, key encipherment and server auth with server auth), the node asks for itself (the requester is
 // system:node:<name> in system:nodes), and every name in it is one of that Node's addresses: IPs among its
-// InternalIP/ExternalIP addresses, DNS names among its Hostname/InternalDNS/ExternalDNS ones. A node reports its
-// own addresses, so this trusts a node not to claim another's address; a cluster that does not want that
-// approves serving requests by hand. Anything else is left for a person (`kubectl certificate approve`).
+// InternalIP/ExternalIP addresses, DNS names among its Hostname/InternalDNS/ExternalDNS ones (else it stays
+// pending, and a change of that Node looks again). A node reports its own addresses, so this trusts a node not
+// to claim another's address. Anything else is left for a person (`kubectl certificate approve`).
 import type { KubeObject } from '../../api/object.js';
 import { isConflict, isNotFound } from '../../client/api-error.js';
 import { objectKey, type Indexer } from '../../client/informer.js';
@@ -52,15 +52,14 @@ export function isKubeletServingRequest(names: RequestNames, usages: string[]): 
   return usages.includes('server auth') && usages.every((u) => allowed.has(u));
 }
 
-/** Why the request's names are not all the Node's own addresses, or undefined when they are. */
-export function servingNamesOutsideNode(node: Readonly<KubeObject> | undefined, names: RequestNames): string | undefined {
-  if (!node) return `node "${names.commonName.slice(nodeUserPrefix.length)}" not found`;
+/** Whether every name of the request is one of the Node's addresses of the matching kind. */
+function namesAreNodeAddresses(node: Readonly<KubeObject> | undefined, names: RequestNames): boolean {
+  if (!node) return false;
   const addresses = objects(get(node, 'status', 'addresses'));
   const of = (types: string[]) => new Set(addresses.filter((a) => types.includes(str(a['type']))).map((a) => str(a['address'])));
   const ips = of(['InternalIP', 'ExternalIP']);
   const hosts = of(['Hostname', 'InternalDNS', 'ExternalDNS']);
-  const foreign = [...names.ipAddresses.filter((ip) => !ips.has(ip)), ...names.dnsNames.filter((d) => !hosts.has(d))];
-  return foreign.length > 0 ? `not addresses of node "${node.metadata.name ?? ''}": ${foreign.join(', ')}` : undefined;
+  return names.ipAddresses.every((ip) => ips.has(ip)) && names.dnsNames.every((d) => hosts.has(d));
 }
 
 const isNodeClient = (csr: KubeObject, names: RequestNames) => str(get(csr, 'spec', 'signerName')) === kubeletClientSigner && isKubeletClientRequest(names, strings(get(csr, 'spec', 'usages')));
@@ -121,7 +120,7 @@ async function approve(d: ApproverDeps, csr: KubeObject, message: string): Promi
 async function reconcileServing(csr: KubeObject, names: RequestNames, d: ApproverDeps): Promise<void> {
   if (!isKubeletServingRequest(names, strings(get(csr, 'spec', 'usages')))) return;
   if (str(get(csr, 'spec', 'username')) !== names.commonName || !strings(get(csr, 'spec', 'groups')).includes('system:nodes')) return;
-  if (servingNamesOutsideNode(d.nodes.get(names.commonName.slice(nodeUserPrefix.length)), names) !== undefined) return;
+  if (!namesAreNodeAddresses(d.nodes.get(names.commonName.slice(nodeUserPrefix.length)), names)) return;
   await approve(d, csr, "Auto approving kubelet serving certificate: its names are the node's own addresses.");
 }
 
@@ -146,7 +145,7 @@ export async function reconcileApproval(key: string, d: ApproverDeps): Promise<v
 }
 
 /** The pending serving requests of a node (what to look at again when its Node changes). */
-function pendingServingRequests(csrs: Indexer, nodeName: string, parse: (pem: string) => RequestNames): string[] {
+export function pendingServingRequests(csrs: Indexer, nodeName: string, parse: (pem: string) => RequestNames): string[] {
   const keys: string[] = [];
   for (const csr of csrs.list()) {
     if (str(get(csr, 'spec', 'signerName')) !== kubeletServingSigner || decided(csr) || str(get(csr, 'status', 'certificate')) !== '') continue;

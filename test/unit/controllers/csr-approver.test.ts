@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
-import { reconcileApproval, isKubeletClientRequest, isKubeletServingRequest } from '../../../src/controllers/certificates/approver.js';
+import { pendingServingRequests, reconcileApproval, isKubeletClientRequest, isKubeletServingRequest } from '../../../src/controllers/certificates/approver.js';
 import { createCertificateRequest, parseCertificateRequest } from '../../../src/pki/index.js';
 import { FakeApi } from './fake-client.js';
 
@@ -138,4 +138,19 @@ test('kubelet serving usages: server auth with digital signature and key enciphe
   assert.equal(isKubeletServingRequest({ ...names, dnsNames: [] }, ['server auth']), false);
   assert.equal(isKubeletServingRequest({ ...names, uris: ['spiffe://x'] }, ['server auth']), false);
   assert.equal(isKubeletServingRequest({ ...names, organizations: ['system:nodes', 'x'] }, ['server auth']), false);
+});
+
+test('a serving request made before its Node reported the address is approved once the Node is looked at again', async () => {
+  const api = new ReviewingApi([]);
+  api.seed(nodes, node('worker-1', [['Hostname', 'worker-1']]));
+  api.seed(csrs, await csr('csr-early', { ...worker1, ...serving, dnsNames: ['worker-1'], ipAddresses: ['10.0.0.5'] }));
+  api.seed(csrs, await csr('csr-client', worker1));
+  api.seed(csrs, await csr('csr-other', { user: 'system:node:worker-2', groups: ['system:nodes'], cn: 'system:node:worker-2', ...serving, ipAddresses: ['10.0.0.6'] }));
+  await reconcileApproval('csr-early', deps(api));
+  assert.deepEqual(approvals(api), []);
+  // The Node's change enqueues the node's own pending serving requests only.
+  assert.deepEqual(pendingServingRequests(api.indexer(csrs), 'worker-1', parseCertificateRequest), ['csr-early']);
+  api.seed(nodes, node('worker-1', [['InternalIP', '10.0.0.5'], ['Hostname', 'worker-1']]));
+  await reconcileApproval('csr-early', deps(api));
+  assert.deepEqual(approvals(api).map(([path]) => path), ['csr-early/approval']);
 });
