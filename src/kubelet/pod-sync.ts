@@ -91,6 +91,11 @@ async function runtimeHandlerOf(d: Pick<PodSyncDeps, 'client'>, pod: KubeObject)
   }
 }
 
+/** Whether any container of the pod (init, regular, ephemeral) is privileged: then its sandbox must be too. */
+function hasPrivilegedContainer(spec: Record<string, unknown>): boolean {
+  return ['initContainers', 'containers', 'ephemeralContainers'].some((list) => arr(spec[list]).some((c) => (c['securityContext'] as { privileged?: unknown } | undefined)?.privileged === true));
+}
+
 export function podSandboxConfig(pod: KubeObject, d: Pick<PodSyncDeps, 'real'>): PodSandboxConfig {
   const spec = specOf(pod);
   const ns = pod.metadata.namespace ?? '';
@@ -118,6 +123,8 @@ export function podSandboxConfig(pod: KubeObject, d: Pick<PodSyncDeps, 'real'>):
           linux: {
             security_context: {
               namespace_options: { network: hostNetwork ? 'NODE' : 'POD', pid: spec['hostPID'] === true ? 'NODE' : 'CONTAINER', ipc: spec['hostIPC'] === true ? 'NODE' : 'POD' },
+              // containerd refuses a privileged container in a sandbox that is not ("no privileged container allowed in sandbox")
+              ...(hasPrivilegedContainer(spec) ? { privileged: true } : {}),
               ...(typeof sc['runAsUser'] === 'number' ? { run_as_user: { value: String(sc['runAsUser']) } } : {}),
               ...(typeof sc['runAsGroup'] === 'number' ? { run_as_group: { value: String(sc['runAsGroup']) } } : {}),
             },

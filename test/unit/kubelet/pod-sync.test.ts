@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
 import { FakeClock } from '../../../src/client/workqueue.js';
 import { IpAllocator } from '../../../src/kubelet/ip-allocator.js';
-import { syncPod, type PodRecord, type PodSyncDeps } from '../../../src/kubelet/pod-sync.js';
+import { podSandboxConfig, syncPod, type PodRecord, type PodSyncDeps } from '../../../src/kubelet/pod-sync.js';
 import { FakeRuntime, normalizeImage } from '../../../src/kubelet/runtime/fake.js';
 import { FakeApi, RecordingRecorder } from '../controllers/fake-client.js';
 
@@ -161,4 +161,15 @@ test("a pod's RuntimeClass picks the runtime handler; a missing class or a handl
   await syncPod('ns/web', h.deps());
   assert.equal(h.status()['phase'], 'Running');
   assert.equal([...h.records.values()][0]?.sandboxConfig.runtimeHandler, 'runc');
+});
+
+test('a pod with a privileged container (init, regular or ephemeral) gets a privileged sandbox, as the kubelet asks', () => {
+  const real = { real: { dataDir: '/d' } } as unknown as Pick<PodSyncDeps, 'real'>;
+  const withContainers = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n', uid: 'u' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'i' }], ...spec } });
+  const privileged = (o: KubeObject) => podSandboxConfig(o, real).linux?.security_context?.privileged;
+  assert.equal(privileged(withContainers({})), undefined);
+  assert.equal(privileged(withContainers({ containers: [{ name: 'c', image: 'i', securityContext: { privileged: false } }] })), undefined);
+  assert.equal(privileged(withContainers({ containers: [{ name: 'c', image: 'i', securityContext: { privileged: true } }] })), true);
+  assert.equal(privileged(withContainers({ initContainers: [{ name: 'i', image: 'i', securityContext: { privileged: true } }] })), true);
+  assert.equal(privileged(withContainers({ ephemeralContainers: [{ name: 'e', image: 'i', securityContext: { privileged: true } }] })), true);
 });
