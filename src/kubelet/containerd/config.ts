@@ -41,6 +41,20 @@ export interface ContainerdConfigOptions {
   streamPort: number;
 }
 
+/**
+ * The CRI runtime handlers a RuntimeClass may name on this node. Both run runc through the v2 shim:
+ * - runc (the default, also for pods without a RuntimeClass): each container joins a new session keyring of its
+ *   own (`_ses.<container id>`), as runc does by default.
+ * - runc-nokeyring: runc with `--no-new-keyring` (the shim's NoNewKeyring option): containers keep the session
+ *   keyring they inherit instead of getting one each. For kernels whose key quota (kernel.keys.maxkeys,
+ *   maxbytes) runs out with many containers, or workloads that manage keys themselves; it isolates less, as
+ *   containers of the node then share the shim's session keyring.
+ */
+export const runtimeHandlers = {
+  runc: { NoNewKeyring: false },
+  'runc-nokeyring': { NoNewKeyring: true },
+} as const;
+
 /** TOML basic string. */
 function q(s: string): string {
   return JSON.stringify(s);
@@ -76,10 +90,13 @@ export function renderContainerdConfig(o: ContainerdConfigOptions): string {
     `  [plugins."io.containerd.grpc.v1.cri".containerd]`,
     `    snapshotter = ${q(o.snapshotter)}`,
     '    default_runtime_name = "runc"',
-    '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
-    '      runtime_type = "io.containerd.runc.v2"',
-    '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
-    '        SystemdCgroup = false',
+    ...Object.entries(runtimeHandlers).flatMap(([name, options]) => [
+      `    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${name}]`,
+      '      runtime_type = "io.containerd.runc.v2"',
+      `      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${name}.options]`,
+      '        SystemdCgroup = false',
+      ...(options.NoNewKeyring ? ['        NoNewKeyring = true'] : []),
+    ]),
     `  [plugins."io.containerd.grpc.v1.cri".registry]`,
     `    config_path = ${q(o.paths.registryConfig)}`,
     `  [plugins."io.containerd.grpc.v1.cri".cni]`,

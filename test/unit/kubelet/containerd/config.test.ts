@@ -16,3 +16,11 @@ test('containerd config: every path under the data dir, the CRI plugin pointed a
   assert.match(toml, /bin_dir = "\/usr\/lib\/cni"\n {4}conf_dir = "\/data dir\/cni\/net.d"/);
   assert.equal(paths.log, '/data dir/containerd.log');
 });
+
+test('containerd config: two runc handlers, the second without a new session keyring per container', () => {
+  const toml = renderContainerdConfig({ paths: containerdPaths('/d'), sandboxImage: 'p', snapshotter: 'native', cniBinDir: '/c', cniConfDir: '/n', streamPort: 1 });
+  assert.match(toml, /default_runtime_name = "runc"\n/);
+  const handler = (name: string) => new RegExp(`\\[plugins\\."io\\.containerd\\.grpc\\.v1\\.cri"\\.containerd\\.runtimes\\.${name}\\]\\n {6}runtime_type = "io\\.containerd\\.runc\\.v2"\\n {6}\\[plugins\\."io\\.containerd\\.grpc\\.v1\\.cri"\\.containerd\\.runtimes\\.${name}\\.options\\]\\n((?: {8}.*\\n)*)`);
+  assert.equal(handler('runc').exec(toml)?.[1], '        SystemdCgroup = false\n');
+  assert.equal(handler('runc-nokeyring').exec(toml)?.[1], '        SystemdCgroup = false\n        NoNewKeyring = true\n');
+});
