@@ -3,9 +3,9 @@
 // delete and evict only pods bound to itself, may change only the status of pods bound to itself (not their labels),
 // may create, change and delete only its own Node — never its taints, node-restriction.kubernetes.io labels or
 // kubernetes.io/k8s.io labels other than the ones a kubelet sets — may write only its own Lease in kube-node-lease
-// and only the CSINode named after it, may ask for client and serving certificates only in its own name, and may ask for service-account tokens only when
-// they are bound to a pod scheduled on it (that part is checked by the TokenRequest handler,
-// auth/reviews/token-request.ts). Without these limits a node could schedule a pod with a powerful service account
+// and only the CSINode named after it, may ask for client and serving certificates only in its own name, and may
+// ask for service-account tokens only when they are bound to a pod scheduled on it (checked by the TokenRequest
+// handler, auth/reviews/token-request.ts). Without these limits a node could schedule a pod with a powerful service account
 // onto itself and mint that account's token, lift its own taints or relabel itself to attract workloads meant for
 // other nodes, or delete the pods and leases of other nodes.
 import { isDeepStrictEqual } from 'node:util';

@@ -167,8 +167,8 @@ export async function signRequest(ca: KeyPairPem, req: RequestToSign, opts: { us
 
 /**
  * A new EC P-256 key and a PKCS#10 certificate request for it (what a joining node sends as a
- * CertificateSigningRequest), with subject alternative names when given; the key never leaves the caller. Returns PEM for both and the key's DER
- * SubjectPublicKeyInfo.
+ * CertificateSigningRequest), with subject alternative names when given; the key never leaves the caller.
+ * Returns PEM for both and the key's DER SubjectPublicKeyInfo.
  */
 export async function createCertificateRequest(commonName: string, organizations: string[] = [], alternativeNames: { dnsNames?: string[]; ipAddresses?: string[] } = {}): Promise<{ csr: string; key: string; publicKeyDer: Buffer }> {
   const keys = await crypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);

@@ -48,7 +48,7 @@ export interface ContainerdConfigOptions {
  * - runc-nokeyring: runc with `--no-new-keyring` (the shim's NoNewKeyring option): containers keep the session
  *   keyring they inherit instead of getting one each. For kernels whose key quota (kernel.keys.maxkeys,
  *   maxbytes) runs out with many containers, or workloads that manage keys themselves; it isolates less, as
- *   containers of the node then share the shim's session keyring.
+ *   such containers share the session keyring containerd runs with.
  */
 export const runtimeHandlers = {
   runc: { NoNewKeyring: false },
