@@ -65,7 +65,7 @@ export function installAdmission(api: ApiServer, authorizer: Authorizer): void {
   api.registerAdmission(certificateSubjectRestrictionAdmission(parseCertificateRequest));
   api.registerAdmission(priorityAdmission(reader));
   api.registerAdmission(resourceQuotaAdmission(quotaAccess(api)));
-  const webhookDeps = webhookAccess(api, reader);
+  const webhookDeps = webhookAccess(api, reader, authorizer);
   api.registerAdmission(mutatingWebhookAdmission(webhookDeps));
   api.registerAdmission(validatingWebhookAdmission(webhookDeps));
   api.registerAdmission(validatingAdmissionPolicyAdmission(policyAccess(api, webhookDeps)));
@@ -76,6 +76,7 @@ export function policyAccess(api: ApiServer, webhook: WebhookDeps): PolicyDeps {
   return {
     reader: webhook.reader,
     namespaceLabels: (name) => webhook.namespaceLabels(name),
+    authorizer: webhook.authorizer,
     paramSource(apiVersion, kind) {
       const info = api.resources.findByKind(apiVersion, kind);
       if (!info) return undefined;
@@ -94,10 +95,14 @@ export function policyAccess(api: ApiServer, webhook: WebhookDeps): PolicyDeps {
   };
 }
 
-/** What the webhook plugins read: configurations and namespaces from the caches, served versions, conversions. */
-export function webhookAccess(api: ApiServer, reader: AdmissionReader): WebhookDeps {
+/**
+ * What the webhook plugins read: configurations and namespaces from the caches, served versions, conversions; the
+ * authorizer their CEL conditions ask.
+ */
+export function webhookAccess(api: ApiServer, reader: AdmissionReader, authorizer: Authorizer): WebhookDeps {
   return {
     reader,
+    authorizer,
     async namespaceLabels(name) {
       const ns = await reader.get({ group: '', resource: 'namespaces' }, '', name);
       return ns ? { ...(ns.metadata.labels ?? {}) } : undefined;

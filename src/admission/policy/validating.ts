@@ -1,7 +1,8 @@
 // The ValidatingAdmissionPolicy plugin: every binding whose policy exists is checked against the request (the
 // policy's matchConstraints, then the binding's matchResources, then the policy's CEL matchConditions); its
 // parameters are read (paramRef by name or selector, from the API server's caches); each validation is a CEL
-// expression over object, oldObject, request, params and namespaceObject. A failed validation refuses the request
+// expression over object, oldObject, request, params, namespaceObject, variables and authorizer (checks against
+// the API server's authorizer for the request's user). A failed validation refuses the request
 // (Deny), becomes a warning (Warn), or is recorded in the audit log (Audit: the
 // `validation.policy.admission.k8s.io/validation_failure` annotation); spec.auditAnnotations add `<policy>/<key>`
 // annotations. Evaluation errors follow the policy's failurePolicy. Configuration objects of admissionregistration
@@ -14,7 +15,8 @@ import { evaluate, toCelValue } from '../../api/cel/admission.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../types.js';
 import type { AdmissionReader } from '../reader.js';
 import { requestObjectName } from '../errors.js';
-import { celActivation, celRequest } from '../webhook/cel-input.js';
+import { celActivation, celAuthorizer, celRequest } from '../webhook/cel-input.js';
+import type { Authorizer } from '../../auth/types.js';
 import { isExemptAdmissionConfiguration, ruleMatches } from '../webhook/rules.js';
 import type { WebhookRule } from '../webhook/config.js';
 
@@ -24,6 +26,8 @@ export interface PolicyDeps {
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
   /** Where the objects of a paramKind (a built-in kind or a custom resource) are read, when it is served. */
   paramSource(apiVersion: string, kind: string): ParamSource | undefined;
+  /** What the `authorizer` variable asks. */
+  authorizer: Authorizer;
 }
 
 export interface ParamSource {
@@ -116,27 +120,27 @@ interface Decision extends Failure {
  * The validations of one policy with one param, as deny decisions: failed validations, and evaluation errors
  * unless the failure policy is Ignore (kube-apiserver then admits).
  */
-function validate(policy: Obj, activation: Record<string, unknown>, ignoreErrors: boolean): Decision[] {
+async function validate(policy: Obj, activation: Record<string, unknown>, ignoreErrors: boolean): Promise<Decision[]> {
   const out: Decision[] = [];
-  objs(asObj(policy.spec)?.validations).forEach((v, index) => {
+  for (const [index, v] of objs(asObj(policy.spec)?.validations).entries()) {
     const expression = str(v.expression);
     let result: unknown;
     try {
-      result = evaluate('policy', expression, activation);
+      result = await evaluate('policy', expression, activation);
     } catch (e) {
       if (!ignoreErrors) out.push({ index, message: `expression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`, reason: 'Invalid' });
-      return;
+      continue;
     }
-    if (result === true) return;
+    if (result === true) continue;
     if (result !== false) {
       if (!ignoreErrors) out.push({ index, message: `expression '${expression}' resulted in error: no such overload`, reason: 'Invalid' });
-      return;
+      continue;
     }
     let message = str(v.message);
     const me = str(v.messageExpression);
     if (me.trim() !== '') {
       try {
-        const m = evaluate('policy', me, activation);
+        const m = await evaluate('policy', me, activation);
         if (typeof m === 'string' && m.trim() !== '' && !/[\r\n]/.test(m)) message = m.trim().slice(0, 5000);
       } catch {
         // a failing messageExpression falls back to message (kube-apiserver only logs it)
@@ -144,7 +148,7 @@ function validate(policy: Obj, activation: Record<string, unknown>, ignoreErrors
     }
     if (message === '') message = `failed expression: ${expression}`;
     out.push({ index, message, reason: reasonOf(v.reason) });
-  });
+  }
   return out;
 }
 
@@ -155,14 +159,14 @@ const maxAuditAnnotationValueLength = 10 * 1024;
  * spec.auditAnnotations with one param: each valueExpression gives a string (published), null (left out) or an
  * error (a denial unless the failure policy is Ignore).
  */
-function auditAnnotations(policy: Obj, activation: Record<string, unknown>, ignoreErrors: boolean): { values: [string, string][]; errors: string[] } {
+async function auditAnnotations(policy: Obj, activation: Record<string, unknown>, ignoreErrors: boolean): Promise<{ values: [string, string][]; errors: string[] }> {
   const values: [string, string][] = [];
   const errs: string[] = [];
   for (const a of objs(asObj(policy.spec)?.auditAnnotations)) {
     const expression = str(a.valueExpression);
     let v: unknown;
     try {
-      v = evaluate('policy', expression, activation);
+      v = await evaluate('policy', expression, activation);
     } catch (e) {
       if (!ignoreErrors) errs.push(`valueExpression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`);
       continue;
@@ -189,12 +193,12 @@ function celTypeName(v: unknown): string {
 /** The audit annotation kube-apiserver writes for a failed validation of a binding with the Audit action. */
 export const validationFailureAnnotation = 'validation.policy.admission.k8s.io/validation_failure';
 
-function conditionsMatch(policy: Obj, activation: Record<string, unknown>): { match: boolean; error?: string } {
+async function conditionsMatch(policy: Obj, activation: Record<string, unknown>): Promise<{ match: boolean; error?: string }> {
   const errs: string[] = [];
   for (const c of objs(asObj(policy.spec)?.matchConditions)) {
     const expression = str(c.expression);
     try {
-      const r = evaluate('policy', expression, activation);
+      const r = await evaluate('policy', expression, activation);
       if (r === false) return { match: false };
       if (r !== true) errs.push(`expression '${expression}' resulted in error: no such overload`);
     } catch (e) {
@@ -205,12 +209,12 @@ function conditionsMatch(policy: Obj, activation: Record<string, unknown>): { ma
 }
 
 /** spec.variables in order, each seeing the ones before it; one that fails to evaluate stays unset (reading it errors). */
-function bindVariables(policy: Obj, activation: Record<string, unknown>, into: Record<string, unknown>): void {
+async function bindVariables(policy: Obj, activation: Record<string, unknown>, into: Record<string, unknown>): Promise<void> {
   for (const v of objs(asObj(policy.spec)?.variables)) {
     const name = str(v.name);
     if (name === '' || name === '__proto__') continue;
     try {
-      Object.defineProperty(into, name, { value: evaluate('policy', str(v.expression), activation), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(into, name, { value: await evaluate('policy', str(v.expression), activation), enumerable: true, writable: true, configurable: true });
     } catch {
       // left unset: validations that read it report the evaluation error under the failure policy
     }
@@ -232,6 +236,7 @@ export function validatingAdmissionPolicyAdmission(deps: PolicyDeps): AdmissionP
       const object = req.operation === 'DELETE' ? null : req.object;
       const oldObject = req.oldObject ? (structuredClone(req.oldObject) as KubeObject) : null;
       const request = celRequest(req);
+      const authorizer = celAuthorizer(req, deps.authorizer, req.resource.version);
       let namespaceObject: unknown = null;
       if (req.namespace !== '') {
         const ns = await deps.reader.get({ group: '', resource: 'namespaces' }, '', req.namespace);
@@ -284,16 +289,16 @@ export function validatingAdmissionPolicyAdmission(deps: PolicyDeps): AdmissionP
         if (!annotations) published.set(policyName, (annotations = new Map()));
         for (const param of params.params) {
           const variables: Record<string, unknown> = {};
-          const activation = celActivation(object, oldObject, request, { params: param === null ? null : toCelValue(param), namespaceObject, variables });
-          bindVariables(policy as Obj, activation, variables);
-          const cond = conditionsMatch(policy as Obj, activation);
+          const activation = celActivation(object, oldObject, request, { params: param === null ? null : toCelValue(param), namespaceObject, variables, authorizer });
+          await bindVariables(policy as Obj, activation, variables);
+          const cond = await conditionsMatch(policy as Obj, activation);
           if (!cond.match) continue;
           if (cond.error) {
             if (!ignore) failWith({ message: cond.error, reason: 'Invalid' });
             continue;
           }
-          for (const d of validate(policy as Obj, activation, ignore)) decide(d);
-          const audit = auditAnnotations(policy as Obj, activation, ignore);
+          for (const d of await validate(policy as Obj, activation, ignore)) decide(d);
+          const audit = await auditAnnotations(policy as Obj, activation, ignore);
           for (const [key, value] of audit.values) {
             const seen = annotations.get(key) ?? [];
             if (!seen.includes(value)) seen.push(value);

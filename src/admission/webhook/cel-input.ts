@@ -1,8 +1,16 @@
-// The CEL view of an admission request (the `request` variable of match conditions and policies) and the
-// activation built from it. Values are converted once per call; objects keep only their own keys.
+// The CEL view of an admission request (the `request` and `authorizer` variables of match conditions and
+// policies) and the activation built from it. Values are converted once per call; objects keep only their own keys.
 import type { KubeObject } from '../../api/object.js';
 import { toCelValue } from '../../api/cel/admission.js';
+import { authorizerFor, type Authorizer as CelAuthorizer } from '../../api/cel/authz.js';
+import type { Authorizer } from '../../auth/types.js';
 import type { AdmissionRequest } from '../types.js';
+
+/** The `authorizer` of a request: checks for its user; `requestResource` is its resource in `version`. */
+export function celAuthorizer(req: AdmissionRequest, authorizer: Authorizer, version: string): CelAuthorizer {
+  const resource = { group: req.resource.group, version, resource: req.resource.resource, subresource: req.subresource, namespace: req.namespace, name: req.name };
+  return authorizerFor((attrs) => authorizer.authorize(attrs), req.user, resource);
+}
 
 export function celRequest(req: AdmissionRequest): Record<string, unknown> {
   return {

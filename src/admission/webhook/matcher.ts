@@ -8,7 +8,8 @@ import { evaluate } from '../../api/cel/admission.js';
 import type { AdmissionRequest } from '../types.js';
 import type { LabelSelectorSpec, Webhook } from './config.js';
 import { anyRuleMatches, type RuleAttributes } from './rules.js';
-import { celRequest, celActivation } from './cel-input.js';
+import { celActivation, celAuthorizer, celRequest } from './cel-input.js';
+import type { Authorizer } from '../../auth/types.js';
 import { CallingWebhookError } from './status.js';
 
 /** The group-version-resource-kind a webhook is called with. */
@@ -26,6 +27,8 @@ export interface MatchDeps {
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
   /** The other served versions of a resource, with their kinds (for matchPolicy Equivalent). */
   servedVersions(group: string, resource: string): { version: string; kind: string }[];
+  /** What the `authorizer` variable of matchConditions asks. */
+  authorizer: Authorizer;
 }
 
 
@@ -69,15 +72,18 @@ function matchingVersion(hook: Webhook, req: AdmissionRequest, deps: MatchDeps):
   return undefined;
 }
 
-/** matchConditions: any false skips the webhook; errors follow failurePolicy (Fail refuses, Ignore skips). */
-function conditionsMatch(hook: Webhook, req: AdmissionRequest, object: KubeObject | null, oldObject: KubeObject | null): boolean {
+/**
+ * matchConditions: any false skips the webhook; errors follow failurePolicy (Fail refuses, Ignore skips). The
+ * `authorizer` checks for the request's user; its `requestResource` is in the version the webhook is called with.
+ */
+async function conditionsMatch(hook: Webhook, req: AdmissionRequest, version: string, object: KubeObject | null, oldObject: KubeObject | null, authorizer: Authorizer): Promise<boolean> {
   if (hook.matchConditions.length === 0) return true;
-  const activation = celActivation(object, oldObject, celRequest(req));
+  const activation = celActivation(object, oldObject, celRequest(req), { authorizer: celAuthorizer(req, authorizer, version) });
   const failures: string[] = [];
   for (const c of hook.matchConditions) {
     let result: unknown;
     try {
-      result = evaluate('webhook', c.expression, activation);
+      result = await evaluate('webhook', c.expression, activation);
     } catch (e) {
       failures.push(`expression '${c.expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`);
       continue;
@@ -103,7 +109,7 @@ export async function shouldCall(
   if (!(await namespaceMatches(hook, req, deps))) return undefined;
   if (!objectMatches(hook, req)) return undefined;
   const o = objects(v.version);
-  if (!conditionsMatch(hook, req, o.object, o.oldObject)) return undefined;
+  if (!(await conditionsMatch(hook, req, v.version, o.object, o.oldObject, deps.authorizer))) return undefined;
   return { webhook: hook, group: req.resource.group, version: v.version, resource: req.resource.resource, kind: v.kind, subresource: req.subresource };
 }
 

@@ -1,9 +1,11 @@
 // CEL for admission: the expressions of webhooks' matchConditions and of ValidatingAdmissionPolicies. One
-// environment per use (webhook match conditions see object, oldObject and request; policies also params,
-// namespaceObject and variables), compiled programs cached by text, JSON values turned into CEL values
-// (integers become int). The engine is @marcbachmann/cel-js, as for CustomResourceDefinitions' rules.
+// environment per use (webhook match conditions see object, oldObject, request and authorizer; policies also
+// params, namespaceObject and variables), compiled programs cached by text, JSON values turned into CEL values
+// (integers become int). The engine is @marcbachmann/cel-js, as for CustomResourceDefinitions' rules; the
+// authorizer's checks are asynchronous, so evaluation is too.
 import { Environment } from '@marcbachmann/cel-js';
 import { isRecord } from '../object.js';
+import { withAuthzLibrary } from './authz.js';
 
 export type AdmissionCelEnv = 'webhook' | 'policy';
 
@@ -12,7 +14,7 @@ const limits = { maxAstNodes: 10000, maxDepth: 100, maxListElements: 1000, maxMa
 function makeEnv(names: string[]): Environment {
   let env = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false, enableOptionalTypes: true, limits });
   for (const n of names) env = env.registerVariable(n, 'dyn');
-  return env;
+  return withAuthzLibrary(env);
 }
 
 const envs: Record<AdmissionCelEnv, Environment> = {
@@ -76,11 +78,11 @@ export function toCelValue(v: unknown, depth = 0): unknown {
 }
 
 /** Runs a compiled expression; a thrown evaluation error becomes an Error with the engine's first line. */
-export function evaluate(envName: AdmissionCelEnv, expression: string, activation: Record<string, unknown>): unknown {
+export async function evaluate(envName: AdmissionCelEnv, expression: string, activation: Record<string, unknown>): Promise<unknown> {
   const c = compileAdmissionExpression(envName, expression);
   if (!c.program) throw new Error(c.error ?? 'compilation failed');
   try {
-    return c.program(activation);
+    return await c.program(activation);
   } catch (e) {
     throw new Error(firstLine(e instanceof Error ? e.message : String(e)));
   }

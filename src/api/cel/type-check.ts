@@ -5,6 +5,7 @@
 // followed by the expression line and a caret line); other type errors are left to evaluation.
 import { Environment } from '@marcbachmann/cel-js';
 import { definition, refTarget } from '../openapi/definitions.js';
+import { withAuthzLibrary } from './authz.js';
 
 type Schema = Record<string, unknown>;
 
@@ -25,7 +26,8 @@ class TypedEnvironment {
     this.#env = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false, enableOptionalTypes: true, limits: { maxAstNodes: 10000, maxDepth: 100 } });
     const type = this.#definitionType(root);
     for (const v of ['object', 'oldObject']) this.#env = this.#env.registerVariable(v, type);
-    for (const v of ['request', 'params', 'namespaceObject', 'variables', 'authorizer']) this.#env = this.#env.registerVariable(v, 'dyn');
+    for (const v of ['request', 'params', 'namespaceObject', 'variables']) this.#env = this.#env.registerVariable(v, 'dyn');
+    this.#env = withAuthzLibrary(this.#env);
   }
 
   get env(): Environment {

@@ -7,7 +7,8 @@ import { validatingAdmissionPolicyAdmission } from '../../../../src/admission/po
 import { staticReader } from '../../../../src/admission/reader.js';
 import type { KubeObject } from '../../../../src/api/object.js';
 import { StatusError } from '../../../../src/api/status.js';
-import { configMapRequest } from '../webhook/fixture.js';
+import { configMapRequest, recordingAuthorizer } from '../webhook/fixture.js';
+import type { Authorizer } from '../../../../src/auth/types.js';
 
 const policy = (name: string, spec: Record<string, unknown>): KubeObject => ({
   apiVersion: 'admissionregistration.k8s.io/v1',
@@ -26,7 +27,7 @@ const binding = (name: string, policyName: string, spec: Record<string, unknown>
   spec: { policyName, validationActions: ['Deny'], ...spec },
 });
 
-function plugin(policies: KubeObject[], bindings: KubeObject[], configmaps: KubeObject[] = []) {
+function plugin(policies: KubeObject[], bindings: KubeObject[], configmaps: KubeObject[] = [], authorizer: Authorizer = recordingAuthorizer()) {
   const reader = staticReader({
     'validatingadmissionpolicies.admissionregistration.k8s.io': policies,
     'validatingadmissionpolicybindings.admissionregistration.k8s.io': bindings,
@@ -40,6 +41,7 @@ function plugin(policies: KubeObject[], bindings: KubeObject[], configmaps: Kube
       apiVersion === 'v1' && kind === 'ConfigMap'
         ? { namespaced: true, get: (ns, name) => reader.get({ group: '', resource: 'configmaps' }, ns, name), list: (ns) => reader.list({ group: '', resource: 'configmaps' }, ns) }
         : undefined,
+    authorizer,
   });
 }
 
@@ -161,4 +163,33 @@ test('auditAnnotations publish <policy>/<key> once per distinct value; null leav
   assert.equal(e.status.message, "configmaps \"cm\" is forbidden: ValidatingAdmissionPolicy 'broken' with binding 'broken-b' denied request: valueExpression '1' resulted in unsupported return type: int. Return type must be either string or null.");
   const ignored = plugin([policy('broken', { failurePolicy: 'Ignore', auditAnnotations: [{ key: 'k', valueExpression: '1' }] })], [binding('broken-b', 'broken')]);
   await ignored.validate!(annotated().req);
+});
+
+test('validations ask the authorizer for the request user: resources, the request resource, service accounts, errors', async () => {
+  const authz = recordingAuthorizer((a) => {
+    if (a.verb === 'explode') throw new Error('authorizer unavailable');
+    return (a.user.name === 'alice' && a.verb === 'approve' && a.resource === 'configmaps' && a.apiGroup === 'example.com') || a.user.name === 'system:serviceaccount:ns:builder';
+  });
+  const check = (validations: unknown[], req = configMapRequest()) =>
+    plugin([policy('authz', { validations })], [binding('authz-b', 'authz')], [], authz).validate!(req);
+  const approve = { expression: 'authorizer.group("example.com").resource("configmaps").namespace(object.metadata.namespace).name(object.metadata.name).check("approve").allowed()', messageExpression: '"user " + request.userInfo.username + " may not approve: " + authorizer.group("example.com").resource("configmaps").namespace(object.metadata.namespace).name(object.metadata.name).check("approve").reason()', reason: 'Forbidden' };
+  await check([approve]);
+  assert.deepEqual(authz.asked.at(-1), { user: { name: 'alice', groups: ['system:authenticated'] }, verb: 'approve', resourceRequest: true, namespace: 'ns', apiGroup: 'example.com', apiVersion: '*', resource: 'configmaps', subresource: '', name: 'cm', path: '' });
+  // the message expression repeats the validation's check: asked once per request
+  const before = authz.asked.length;
+  const e = await refusal(check([approve], configMapRequest({ user: { name: 'bob', groups: [] } })));
+  assert.equal(authz.asked.length, before + 1);
+  assert.equal(e.status.code, 403);
+  assert.equal(e.status.message, `configmaps "cm" is forbidden: ValidatingAdmissionPolicy 'authz' with binding 'authz-b' denied request: user bob may not approve: bob may not approve`);
+  await check([{ expression: 'authorizer.serviceAccount("ns", "builder").group("").resource("pods").subresource("exec").check("create").allowed()' }]);
+  assert.equal(authz.asked.at(-1)?.subresource, 'exec');
+  assert.deepEqual(authz.asked.at(-1)?.user.groups, ['system:serviceaccounts', 'system:serviceaccounts:ns']);
+  await refusal(check([{ expression: 'authorizer.requestResource.check("create").allowed()' }]));
+  assert.equal(authz.asked.at(-1)?.apiVersion, 'v1');
+  assert.equal(authz.asked.at(-1)?.name, 'cm');
+  await check([{ expression: 'authorizer.requestResource.check("explode").errored() && authorizer.requestResource.check("explode").error() == "authorizer unavailable" && !authorizer.requestResource.check("explode").allowed()' }]);
+  // variables and match conditions see the authorizer too
+  const withVariable = plugin([policy('authz-v', { variables: [{ name: 'mayApprove', expression: 'authorizer.group("example.com").resource("configmaps").check("approve").allowed()' }], matchConditions: [{ name: 'not-system', expression: '!authorizer.path("/healthz").check("get").allowed()' }], validations: [{ expression: 'variables.mayApprove' }] })], [binding('authz-v-b', 'authz-v')], [], authz);
+  await withVariable.validate!(configMapRequest());
+  await refusal(withVariable.validate!(configMapRequest({ user: { name: 'bob', groups: [] } })));
 });

@@ -11,7 +11,7 @@ import { admitConnect } from '../../../../src/apiserver/admission.js';
 import { findResource } from '../../../../src/api/catalog.js';
 import { StatusError } from '../../../../src/api/status.js';
 import type { AdmissionPlugin } from '../../../../src/admission/types.js';
-import { allow, configuration, deny, deps, hook, startWebhookServer, type WebhookServer } from './fixture.js';
+import { allow, configuration, deny, deps, hook, recordingAuthorizer, startWebhookServer, type WebhookServer } from './fixture.js';
 
 let server: WebhookServer;
 before(async () => {
@@ -71,7 +71,7 @@ test('a ValidatingAdmissionPolicy on CONNECT reads the exec command; built-in pl
     'validatingadmissionpolicybindings.admissionregistration.k8s.io': [{ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'no-rm-b' }, spec: { policyName: 'no-rm', validationActions: ['Deny'] } }],
     namespaces: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } }],
   });
-  const vap = validatingAdmissionPolicyAdmission({ reader, namespaceLabels: async () => ({}), paramSource: () => undefined });
+  const vap = validatingAdmissionPolicyAdmission({ reader, namespaceLabels: async () => ({}), paramSource: () => undefined, authorizer: recordingAuthorizer() });
   let builtinCalled = false;
   const builtin: AdmissionPlugin = { name: 'LimitRanger', handles: () => true, validate: async () => void (builtinCalled = true) };
   await admitConnect(scope([vap, builtin]), 'exec', { kind: 'PodExecOptions', apiVersion: 'v1', command: ['ls'] });

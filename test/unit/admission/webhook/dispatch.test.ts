@@ -5,7 +5,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mutatingWebhookAdmission, validatingWebhookAdmission } from '../../../../src/admission/webhook/dispatch.js';
 import { StatusError } from '../../../../src/api/status.js';
-import { allow, configMapRequest, configuration, deny, deps, hook, jsonPatch, startWebhookServer, type WebhookServer } from './fixture.js';
+import { allow, configMapRequest, configuration, deny, deps, hook, jsonPatch, recordingAuthorizer, startWebhookServer, type WebhookServer } from './fixture.js';
 
 let server: WebhookServer;
 before(async () => {
@@ -154,6 +154,25 @@ test('rules, scope, object and namespace selectors and match conditions decide w
   const e = await refusal(validating(base({ matchConditions: [{ name: 'bad', expression: 'object.spec.missing == 1' }] })).validate!(configMapRequest()));
   assert.match(e.status.message ?? '', /failed calling webhook "sel.example.com": failed to evaluate match conditions/);
   assert.equal(await calls(base({ failurePolicy: 'Ignore', matchConditions: [{ name: 'bad', expression: 'object.spec.missing == 1' }] })), 0);
+});
+
+test('match conditions ask the authorizer for the request user; requestResource is the resource in the called version', async () => {
+  const authz = recordingAuthorizer((a) => a.user.name === 'alice' && a.verb === 'get' && a.resource === 'secrets');
+  const validatingAs = (expression: string) => validatingWebhookAdmission({ ...deps({ validating: [configuration('ValidatingWebhookConfiguration', 'cfg', [hook('authz.example.com', server.url(), server.caBundle, { matchConditions: [{ name: 'authz', expression }] })])] }), authorizer: authz });
+  const calls = async (expression: string, req = configMapRequest()) => {
+    server.received.length = 0;
+    await validatingAs(expression).validate!(req);
+    return server.received.length;
+  };
+  const mayReadSecrets = '!authorizer.group("").resource("secrets").namespace(request.namespace).check("get").allowed()';
+  assert.equal(await calls(mayReadSecrets), 0);
+  assert.deepEqual(authz.asked.at(-1), { user: { name: 'alice', groups: ['system:authenticated'] }, verb: 'get', resourceRequest: true, namespace: 'ns', apiGroup: '', apiVersion: '*', resource: 'secrets', subresource: '', name: '', path: '' });
+  assert.equal(await calls(mayReadSecrets, configMapRequest({ user: { name: 'bob', groups: ['system:authenticated'] } })), 1);
+  assert.equal(await calls('authorizer.requestResource.check("update").reason() == "alice may not update"'), 1);
+  assert.deepEqual(authz.asked.at(-1), { user: { name: 'alice', groups: ['system:authenticated'] }, verb: 'update', resourceRequest: true, namespace: 'ns', apiGroup: '', apiVersion: 'v1', resource: 'configmaps', subresource: '', name: 'cm', path: '' });
+  assert.equal(await calls('authorizer.path("/metrics").check("get").allowed()'), 0);
+  assert.equal(authz.asked.at(-1)?.path, '/metrics');
+  assert.equal(authz.asked.at(-1)?.resourceRequest, false);
 });
 
 test('webhook configuration objects are never sent to webhooks', async () => {

@@ -7,6 +7,19 @@ import type { KubeObject } from '../../../../src/api/object.js';
 import { staticReader } from '../../../../src/admission/reader.js';
 import type { WebhookDeps } from '../../../../src/admission/webhook/dispatch.js';
 import type { AdmissionRequest } from '../../../../src/admission/types.js';
+import type { Attributes, Authorizer } from '../../../../src/auth/types.js';
+
+/** An authorizer that allows what `allows` accepts (denying the rest, with a reason) and records what it was asked. */
+export function recordingAuthorizer(allows: (a: Attributes) => boolean = () => false): Authorizer & { asked: Attributes[] } {
+  const asked: Attributes[] = [];
+  return {
+    asked,
+    async authorize(a) {
+      asked.push(a);
+      return allows(a) ? { decision: 'allow', reason: `allowed ${a.verb}` } : { decision: 'no-opinion', reason: `${a.user.name} may not ${a.verb}` };
+    },
+  };
+}
 
 export type Answer = (review: Record<string, any>, path: string) => { status?: number; body: unknown; delayMs?: number } | undefined;
 
@@ -84,7 +97,7 @@ export function configuration(kind: 'MutatingWebhookConfiguration' | 'Validating
   return { apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name }, webhooks };
 }
 
-export function deps(objects: { mutating?: KubeObject[]; validating?: KubeObject[]; namespaces?: KubeObject[]; services?: KubeObject[]; slices?: KubeObject[] }): WebhookDeps {
+export function deps(objects: { mutating?: KubeObject[]; validating?: KubeObject[]; namespaces?: KubeObject[]; services?: KubeObject[]; slices?: KubeObject[]; authorizer?: Authorizer }): WebhookDeps {
   const reader = staticReader({
     'mutatingwebhookconfigurations.admissionregistration.k8s.io': objects.mutating ?? [],
     'validatingwebhookconfigurations.admissionregistration.k8s.io': objects.validating ?? [],
@@ -99,6 +112,7 @@ export function deps(objects: { mutating?: KubeObject[]; validating?: KubeObject
     },
     servedVersions: () => [],
     convert: (o) => o,
+    authorizer: objects.authorizer ?? recordingAuthorizer(),
   };
 }
 
