@@ -204,7 +204,9 @@ export async function reconcileHpa(key: string, d: HpaDeps): Promise<ReconcileRe
   const metricSpecs = objects(spec.metrics);
   const statusWith = (current: number, desired: number, currentMetrics: unknown, lastScaleTime: unknown): Obj => {
     const s: Obj = {};
-    if (old.observedGeneration !== undefined) s.observedGeneration = old.observedGeneration;
+    // the generation this sync read (newer kube-controller-managers write it too; HPAs here track generation)
+    const generation = hpa.metadata.generation ?? num(old.observedGeneration);
+    if (generation !== undefined) s.observedGeneration = generation;
     if (lastScaleTime !== undefined) s.lastScaleTime = lastScaleTime;
     if (current !== 0) s.currentReplicas = current;
     s.desiredReplicas = desired;

@@ -179,6 +179,35 @@ test('behavior policies limit the rate of a scale-up', async () => {
   assert.deepEqual(fake.scaleWrites, [2, 3]);
 });
 
+test('status.observedGeneration is the generation the sync read, on success and on failure', async () => {
+  const clock = new FakeClock();
+  const old = clock.now() - 600_000;
+  const pods = [pod('p1', old), pod('p2', old)];
+  const h = hpa();
+  h.metadata.generation = 3;
+  (h['status'] as Record<string, unknown>)['observedGeneration'] = 2;
+  const fake = new Fake(2);
+  await reconcileHpa('default/web', deps(fake, h, pods, usage({ p1: 90, p2: 90 }, clock.now()), clock));
+  assert.equal(fake.statuses.at(-1)?.['observedGeneration'], 3);
+  const broken = hpa({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Nope', name: 'web' } });
+  broken.metadata.generation = 4;
+  const failing = new Fake(1);
+  await assert.rejects(reconcileHpa('default/web', deps(failing, broken, [], usage({}, 0), clock)));
+  assert.equal(failing.statuses.at(-1)?.['observedGeneration'], 4);
+  // the status is written once the generation moves, even when nothing else changed
+  const steady = hpa();
+  steady.metadata.generation = 5;
+  const first = new Fake(2);
+  await reconcileHpa('default/web', deps(first, steady, pods, usage({ p1: 54, p2: 54 }, clock.now()), clock));
+  const settled = { ...steady, status: first.statuses.at(-1) };
+  const again = new Fake(2);
+  await reconcileHpa('default/web', deps(again, settled, pods, usage({ p1: 54, p2: 54 }, clock.now()), clock));
+  assert.equal(again.statuses.length, 0);
+  const bumped = new Fake(2);
+  await reconcileHpa('default/web', deps(bumped, { ...settled, metadata: { ...settled.metadata, generation: 6 } }, pods, usage({ p1: 54, p2: 54 }, clock.now()), clock));
+  assert.equal(bumped.statuses.at(-1)?.['observedGeneration'], 6);
+});
+
 test('a missing target: AbleToScale False FailedGetScale', async () => {
   const clock = new FakeClock();
   const fake = new Fake(1);

@@ -91,11 +91,12 @@ test('CronJob: creates <name>-<minutes> at the due time, and looks again at the 
 
 test('StatefulSet: ordered creation waits for the predecessor to be ready; scale-down removes the highest ordinal', async () => {
   const api = new FakeApi();
-  const set: KubeObject = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'ns', uid: 'sts-uid' }, spec: { replicas: 3, serviceName: 'db', template: { metadata: { labels: { app: 'db' } }, spec: { containers: [] } } } };
+  const set: KubeObject = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'ns', uid: 'sts-uid', generation: 2 }, spec: { replicas: 3, serviceName: 'db', template: { metadata: { labels: { app: 'db' } }, spec: { containers: [] } } } };
   api.seed('/apis/apps/v1/namespaces/ns/statefulsets', set);
   const deps = () => ({ client: api, statefulSets: api.indexer('/apis/apps/v1/namespaces/ns/statefulsets'), pods: api.indexer(podPath, idx), recorder: new RecordingRecorder(), clock: new FakeClock() });
   await reconcileStatefulSet('ns/db', deps());
   assert.deepEqual(api.writes('create').map((a) => (a.body as KubeObject).metadata.name), ['db-0']);
+  assert.equal(((api.objects.get('/apis/apps/v1/namespaces/ns/statefulsets/db') as KubeObject)['status'] as Record<string, number>)['observedGeneration'], 2);
   const pod0 = api.writes('create')[0]?.body as KubeObject;
   assert.equal((pod0['spec'] as Record<string, unknown>)['hostname'], 'db-0');
   assert.equal((pod0['spec'] as Record<string, unknown>)['subdomain'], 'db');
@@ -141,7 +142,7 @@ test('StatefulSet: volumeClaimTemplates give each ordinal its own claim, created
 
 test('DaemonSet: one pod per eligible node, pinned by node affinity; tainted nodes skipped', async () => {
   const api = new FakeApi();
-  api.seed('/apis/apps/v1/namespaces/ns/daemonsets', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ns', uid: 'ds-uid' }, spec: { template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [] } } } });
+  api.seed('/apis/apps/v1/namespaces/ns/daemonsets', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ns', uid: 'ds-uid', generation: 3 }, spec: { template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [] } } } });
   const node = (name: string, taints?: unknown[]) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: taints ? { taints } : {} });
   api.seed('/api/v1/nodes', node('a'), node('b'), node('cp', [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]));
   await reconcileDaemonSet('ns/agent', { client: api, daemonSets: api.indexer('/apis/apps/v1/namespaces/ns/daemonsets'), pods: api.indexer(podPath, idx), nodes: api.indexer('/api/v1/nodes'), recorder: new RecordingRecorder(), clock: new FakeClock() });
@@ -149,4 +150,5 @@ test('DaemonSet: one pod per eligible node, pinned by node affinity; tainted nod
   assert.deepEqual(targets, ['a', 'b']);
   const st = (api.objects.get('/apis/apps/v1/namespaces/ns/daemonsets/agent') as KubeObject)['status'] as Record<string, number>;
   assert.equal(st['desiredNumberScheduled'], 2);
+  assert.equal(st['observedGeneration'], 3);
 });
