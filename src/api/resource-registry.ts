@@ -17,6 +17,8 @@ export interface RemoteGroupVersion {
   resources: readonly ResourceInfo[];
   /** The backend did not answer its last discovery request: aggregated discovery says "Stale". */
   stale: boolean;
+  /** The backend's /openapi/v2 document as last read (merged into this server's), when it served one. */
+  openapiV2?: unknown;
 }
 
 const gvKey = (group: string, version: string) => `${group}/${version}`;
@@ -74,7 +76,8 @@ export class ResourceRegistry {
     const key = gvKey(gv.group, gv.version);
     const before = this.#remote.get(key);
     const same = before && before.stale === gv.stale && before.groupPriorityMinimum === gv.groupPriorityMinimum &&
-      before.versionPriority === gv.versionPriority && resourceFingerprint(before.resources) === resourceFingerprint(gv.resources);
+      before.versionPriority === gv.versionPriority && resourceFingerprint(before.resources) === resourceFingerprint(gv.resources) &&
+      before.openapiV2 === gv.openapiV2;
     if (same) return;
     this.#remote.set(key, gv);
     this.#changed();

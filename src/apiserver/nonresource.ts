@@ -1,7 +1,7 @@
 // Non-resource endpoints: /version, health checks, discovery (legacy and aggregated) and OpenAPI.
 // Documents are built once and kept as encoded text.
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType } from '../api/discovery.js';
-import { openapiV2Json, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Root } from '../api/openapi/index.js';
+import { encodeOpenapiV2Protobuf, mergeOpenapiV2, openapiV2Json, openapiV3GroupVersion, openapiV3Root } from '../api/openapi/index.js';
 import { accepts } from './negotiation.js';
 import { createHash } from 'node:crypto';
 import type { ResourceRegistry } from '../api/resource-registry.js';
@@ -69,11 +69,13 @@ export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiReques
   let generation = -1;
   const texts = new Map<string, string | null>();
   let v2ProtoBytes: Buffer | undefined;
+  let v2Doc: Record<string, unknown> | undefined;
   const fresh = () => {
     if (generation === reg.generation) return;
     generation = reg.generation;
     texts.clear();
     v2ProtoBytes = undefined;
+    v2Doc = undefined;
   };
   function cached(key: string, build: () => unknown): string | null {
     fresh();
@@ -101,10 +103,22 @@ export function createNonResourceHandler(deps: NonResourceDeps): (req: ApiReques
     return { status: 200, headers, body };
   }
   const apisText = () => cached('apis', () => apiGroupList(reg)) ?? '';
-  const v2Json = () => cached('openapi/v2', () => openapiV2Json(reg.local())) ?? '';
+  // this server's document with what aggregated backends serve merged in (kube-aggregator's order: group priority,
+  // then version priority, both highest first)
+  const v2Merged = () => {
+    fresh();
+    if (v2Doc) return v2Doc;
+    const backends = reg.remotes()
+      .filter((gv) => gv.openapiV2 !== undefined)
+      .sort((a, b) => b.groupPriorityMinimum - a.groupPriorityMinimum || b.versionPriority - a.versionPriority || (a.group + a.version < b.group + b.version ? -1 : 1))
+      .map((gv) => ({ group: gv.group, version: gv.version, spec: gv.openapiV2 }));
+    v2Doc = mergeOpenapiV2(openapiV2Json(reg.local()) as Record<string, unknown>, backends);
+    return v2Doc;
+  };
+  const v2Json = () => cached('openapi/v2', v2Merged) ?? '';
   const v2Proto = () => {
     fresh();
-    v2ProtoBytes ??= openapiV2Protobuf(reg.local());
+    v2ProtoBytes ??= encodeOpenapiV2Protobuf(v2Merged());
     return v2ProtoBytes;
   };
   const v3Root = () => cached('openapi/v3', () => {

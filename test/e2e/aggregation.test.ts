@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { hasKubectl, startCluster, type Cluster, type RunResult } from './harness.js';
+import { hasKubectl, kubectlBinary, startCluster, type Cluster, type RunResult } from './harness.js';
 import { startTestBackend, type TestBackend } from '../unit/apiserver/aggregator/test-backend.js';
 import { createCertificateAuthority, issueCertificate, type KeyPairPem } from '../../src/pki/certs.js';
 
@@ -21,9 +21,9 @@ let servingCa: KeyPairPem;
 let serving: KeyPairPem;
 let frontProxyCa = '';
 
-function run(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+function run(args: string[], env: Record<string, string> = {}, binary = 'kubectl'): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', args, { env: { ...process.env, HOME: cluster.dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { env: { ...process.env, HOME: cluster.dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -146,6 +146,13 @@ test('a remote APIService: discovery, kubectl get through it, RBAC first, 503 wh
   assert.notEqual(denied.status, 0);
   assert.match(denied.stderr, /flunders\.wardle\.example\.com is forbidden: User "alice" cannot list resource "flunders" in API group "wardle\.example\.com" in the namespace "default"/);
   assert.equal(backend.seen.filter((s) => s.user === 'alice').length, 0);
+
+  // kubectl explain of the aggregated kind from /openapi/v2 (the backend's document merged into a-kube's)
+  const explainV2 = await ok(admin(['explain', 'flunders.spec', '--output=plaintext-openapiv2']), 'explain (openapi v2)');
+  assert.match(explainV2, /^KIND:\s+Flunder\nVERSION:\s+wardle\.example\.com\/v1alpha1\n/);
+  assert.match(explainV2, /reference\s+<string>\n\s+The name of the fischer this flunder refers to\./);
+  const old = kubectlBinary('1.27');
+  if (old) assert.match(await ok(run(['--kubeconfig', cluster.kubeconfig, 'explain', 'flunders', '--output=plaintext-openapiv2'], {}, old), 'explain (kubectl 1.27, openapi v2)'), /^KIND:\s+Flunder\n/);
 
   // the backend stops: requests get 503, the APIService turns False (FailedDiscoveryCheck)
   await backend.close();

@@ -25,8 +25,8 @@ function transportError(url: string, hostPort: string, e: unknown): string {
   return `failing or missing response from ${url}: Get ${JSON.stringify(url)}: ${detail}`;
 }
 
-/** GET /apis/<group>/<version> on the backend as system:kube-aggregator (system:masters), bounded in time and size. */
-function fetchDiscovery(host: string, port: number, serverName: string, path: string, agent: Agent, timeoutMs: number): Promise<{ status: number; text: string }> {
+/** A GET on the backend as system:kube-aggregator (system:masters), bounded in time and size. */
+export function backendGet(host: string, port: number, serverName: string, path: string, agent: Agent, timeoutMs: number, maxBytes = maxDiscoveryBytes): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest({
       host, port, servername: serverName, agent, method: 'GET', path,
@@ -37,7 +37,7 @@ function fetchDiscovery(host: string, port: number, serverName: string, path: st
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > maxDiscoveryBytes) res.destroy(new Error(`discovery document larger than ${maxDiscoveryBytes} bytes`));
+        if (size > maxBytes) res.destroy(new Error(`${path} answered more than ${maxBytes} bytes`));
         else chunks.push(c);
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -61,7 +61,7 @@ export async function checkAvailability(s: Readonly<APIService>, lookup: Service
   const path = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
   const url = `https://${hostPort}${path}`;
   try {
-    const res = await fetchDiscovery(where.host, where.port, where.serverName, path, agent, timeoutMs);
+    const res = await backendGet(where.host, where.port, where.serverName, path, agent, timeoutMs);
     if (res.status < 200 || res.status >= 300) return { status: 'False', reason: 'FailedDiscoveryCheck', message: `failing or missing response from ${url}: bad status from ${url}: ${res.status}` };
     let discovery: unknown;
     try {

@@ -1,7 +1,7 @@
 // The API server's aggregation loops (kube-apiserver's kube-aggregator): registers the local APIServices, checks
 // every APIService's availability (Available condition with upstream's reasons), publishes what remote backends
-// serve in the ResourceRegistry (their discovery, re-read on every check) and answers which requests go to a
-// backend. Remote APIServices are checked when they, their Service or its Endpoints change, every interval, and at
+// serve in the ResourceRegistry (their discovery and /openapi/v2 document, re-read on every check while they are
+// available) and answers which requests go to a backend. Remote APIServices are checked when they, their Service or its Endpoints change, every interval, and at
 // once when a proxied request could not reach the backend.
 import type { Agent } from 'node:https';
 import type { KubeObject } from '../../api/object.js';
@@ -16,6 +16,7 @@ import type { Handler } from '../types.js';
 import { checkAvailability, type CheckResult } from './availability.js';
 import { backendAgent, resolveBackend, type ProxyClientCertificate, type ServiceLookup } from './backend.js';
 import { resourcesFromDiscovery } from './discovery.js';
+import { fetchOpenapiV2 } from './openapi-v2.js';
 import { desiredLocalAPIServices, localAPIServiceObject, localSpecDiffers } from './local-apiservices.js';
 import { plainError, proxyToBackend } from './proxy.js';
 import { serialQueue } from '../serial-queue.js';
@@ -48,6 +49,8 @@ interface Backend {
   version: string;
   available: boolean;
   resources: readonly ResourceInfo[];
+  /** The backend's /openapi/v2 document and a digest of it (kept while the backend answers the same). */
+  openapiV2?: { doc: unknown; digest: string };
   agent: Agent | undefined;
   /** The TLS settings the agent was made for. */
   agentKey: string;
@@ -102,6 +105,7 @@ export function startAggregator(deps: AggregatorDeps): Aggregator {
         // until the first check, what the stored condition says
         available: b?.available ?? conditionOf(s, availableCondition)?.status === 'True',
         resources: b?.resources ?? [],
+        ...(b?.openapiV2 ? { openapiV2: b.openapiV2 } : {}),
         agent: backendAgent(s, deps.proxyClient),
         agentKey: key,
         tls: { ...(ca ? { ca } : {}), rejectUnauthorized: s.spec?.insecureSkipTLSVerify !== true },
@@ -138,12 +142,19 @@ export function startAggregator(deps: AggregatorDeps): Aggregator {
     const b = backendFor(name, s);
     const priorities = { groupPriorityMinimum: s.spec?.groupPriorityMinimum ?? 0, versionPriority: s.spec?.versionPriority ?? 0 };
     // the group/version is the backend's from now on, answered or not
-    deps.registry.setRemote({ group, version, ...priorities, resources: b.resources, stale: !b.available });
+    const published = () => ({ group, version, ...priorities, resources: b.resources, stale: !b.available, ...(b.openapiV2 ? { openapiV2: b.openapiV2.doc } : {}) });
+    deps.registry.setRemote(published());
     const result = await checkAvailability(s, lookup, b.agent, deps.checkTimeoutMs ?? 5000);
     if (current.get(name) !== s) return; // changed meanwhile: the newer version is queued
     b.available = result.status === 'True';
     if (b.available) b.resources = resourcesFromDiscovery(result.discovery, group, version, name) ?? b.resources;
-    deps.registry.setRemote({ group, version, ...priorities, resources: b.resources, stale: !b.available });
+    // the OpenAPI document of an available backend is merged into /openapi/v2; an unavailable one's is dropped
+    if (b.available && b.agent) {
+      const fetched = await fetchOpenapiV2(s, lookup, b.agent, deps.checkTimeoutMs ?? 5000);
+      if (current.get(name) !== s) return;
+      if (fetched && b.openapiV2?.digest !== fetched.digest) b.openapiV2 = fetched;
+    } else delete b.openapiV2;
+    deps.registry.setRemote(published());
     await writeCondition(s, result);
   }
 

@@ -149,6 +149,23 @@ test('a remote APIService: ServiceNotFound, then MissingEndpoints, then proxied 
   assert.equal(v3['apis/wardle.example.com/v1alpha1']?.serverRelativeURL, '/openapi/v3/apis/wardle.example.com/v1alpha1');
   assert.ok(v3['apis/apps/v1']);
   assert.equal(((await call('GET', '/openapi/v3/apis/wardle.example.com/v1alpha1')).json()['info'] as { title: string }).title, 'wardle');
+  // OpenAPI v2: the backend's paths of its group/version and what they reach are merged in, the rest is not
+  const v2 = await until('the backend in /openapi/v2', async () => {
+    const doc = (await call('GET', '/openapi/v2')).json() as { paths: Record<string, unknown>; definitions: Record<string, { description?: string }>; parameters?: Record<string, unknown> };
+    return doc.paths['/apis/wardle.example.com/v1alpha1/namespaces/{namespace}/flunders/{name}'] ? doc : undefined;
+  });
+  const flunderDef = v2.definitions['com.example.wardle.v1alpha1.Flunder'] as { properties: { metadata: { $ref: string } } };
+  // the backend's ObjectMeta differs from this server's: it joins under another name, and its reference follows
+  assert.equal(flunderDef.properties.metadata.$ref, '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta_v2');
+  assert.equal(v2.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta_v2']?.description, 'ObjectMeta as the extension server knows it.');
+  assert.notEqual(v2.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']?.description, 'ObjectMeta as the extension server knows it.');
+  assert.notEqual(v2.definitions['io.k8s.api.core.v1.PodList']?.description, "not the API server's");
+  assert.equal(v2.definitions['io.k8s.api.core.v1.PodList_v2'], undefined);
+  assert.ok(v2.parameters?.['name-flunder']);
+  assert.equal((v2.paths['/api/v1/namespaces/{namespace}/pods'] as { get: { operationId: string } }).get.operationId, 'listCoreV1NamespacedPod');
+  // the protobuf form kubectl reads carries the same
+  const proto = await call('GET', '/openapi/v2', undefined, { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
+  assert.ok(proto.text.includes('com.example.wardle.v1alpha1.Flunder'));
   // the group/version's own discovery is the backend's
   const gv = await call('GET', '/apis/wardle.example.com/v1alpha1');
   assert.equal(gv.json()['groupVersion'], 'wardle.example.com/v1alpha1');

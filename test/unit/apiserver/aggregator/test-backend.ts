@@ -36,6 +36,48 @@ export const discovery = {
   ],
 };
 
+const gvk = [{ group: 'wardle.example.com', version: 'v1alpha1', kind: 'Flunder' }];
+const flunderSchema = (metaRef: string) => ({
+  description: 'Flunder is a test kind served by the extension server.',
+  type: 'object',
+  properties: {
+    apiVersion: { description: 'APIVersion of the flunder.', type: 'string' },
+    kind: { description: 'Kind of the flunder.', type: 'string' },
+    metadata: { $ref: metaRef },
+    spec: { description: 'What the flunder should be.', type: 'object', properties: { reference: { description: 'The name of the fischer this flunder refers to.', type: 'string' } } },
+  },
+  'x-kubernetes-group-version-kind': gvk,
+});
+
+/**
+ * The backend's /openapi/v2: its own path and definition, an ObjectMeta that differs from the API server's (as an
+ * older apimachinery's would), and a path outside its group/version that must not be merged.
+ */
+export const openapiV2 = {
+  swagger: '2.0',
+  info: { title: 'wardle', version: 'v1alpha1' },
+  paths: {
+    '/apis/wardle.example.com/v1alpha1/namespaces/{namespace}/flunders/{name}': {
+      get: { operationId: 'readWardleV1alpha1NamespacedFlunder', responses: { '200': { description: 'OK', schema: { $ref: '#/definitions/com.example.wardle.v1alpha1.Flunder' } } }, 'x-kubernetes-action': 'get', 'x-kubernetes-group-version-kind': gvk[0] },
+      parameters: [{ $ref: '#/parameters/name-flunder' }],
+    },
+    '/api/v1/namespaces/{namespace}/pods': { get: { operationId: 'hijackPods', responses: { '200': { description: 'OK', schema: { $ref: '#/definitions/io.k8s.api.core.v1.PodList' } } } } },
+  },
+  parameters: { 'name-flunder': { description: 'name of the Flunder', in: 'path', name: 'name', required: true, type: 'string', uniqueItems: true } },
+  definitions: {
+    'com.example.wardle.v1alpha1.Flunder': flunderSchema('#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'),
+    'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': { description: 'ObjectMeta as the extension server knows it.', type: 'object', properties: { name: { type: 'string' } } },
+    'io.k8s.api.core.v1.PodList': { description: 'not the API server\'s', type: 'object' },
+  },
+};
+
+const openapiV3 = {
+  openapi: '3.0.0',
+  info: { title: 'wardle', version: 'v1alpha1' },
+  paths: {},
+  components: { schemas: { 'com.example.wardle.v1alpha1.Flunder': flunderSchema('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'), 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': openapiV2.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'] } },
+};
+
 export const flunder = (name: string) => ({ apiVersion: 'wardle.example.com/v1alpha1', kind: 'Flunder', metadata: { name, namespace: 'default', resourceVersion: '1' } });
 
 export async function makeCerts(serviceName = 'api', namespace = 'default'): Promise<{ ca: KeyPairPem; serving: KeyPairPem; frontProxyCa: KeyPairPem; frontProxyClient: KeyPairPem }> {
@@ -67,7 +109,8 @@ export async function startTestBackend(certs: { ca: KeyPairPem; serving: KeyPair
     const cn = seen.at(-1)?.clientCN;
     if (!req.headers['x-remote-user'] || cn === undefined || !allowedNames.includes(cn)) return json(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 });
     if (url.pathname === '/apis/wardle.example.com/v1alpha1') return json(200, discovery);
-    if (url.pathname === '/openapi/v3/apis/wardle.example.com/v1alpha1') return json(200, { openapi: '3.0.0', info: { title: 'wardle', version: 'v1alpha1' }, paths: {}, components: { schemas: {} } });
+    if (url.pathname === '/openapi/v3/apis/wardle.example.com/v1alpha1') return json(200, openapiV3);
+    if (url.pathname === '/openapi/v2') return json(200, openapiV2);
     if (url.pathname === '/apis/wardle.example.com/v1alpha1/namespaces/default/flunders') {
       if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
         res.writeHead(200, { 'content-type': 'application/json' });
