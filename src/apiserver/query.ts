@@ -7,7 +7,8 @@ import type { Strategy } from '../registry/strategy.js';
 import { errors } from '../api/status.js';
 import { isTrue } from './request-info.js';
 
-const filterCache = new Map<string, Filter | null>();
+/** Compiled filters by resource version and selector texts, each for the strategy it was made with. */
+const filterCache = new Map<string, { strategy: Strategy; filter: Filter }>();
 const maxCachedFilters = 2000;
 
 function supportedFieldLabels(strategy: Strategy): Set<string> {
@@ -26,9 +27,12 @@ export function selectionFilter(strategy: Strategy, labelSelector: string | null
   const ls = labelSelector?.trim() ?? '';
   const fs = fieldSelector?.trim() ?? '';
   if (!ls && !fs) return undefined;
-  const cacheKey = `${strategy.resource.group}/${strategy.resource.resource}\u0000${ls}\u0000${fs}`;
+  // versions of a resource may select on different fields (a CRD's selectableFields), and a CRD made again is
+  // another strategy: a filter is reused only for the strategy it was compiled with
+  const r = strategy.resource;
+  const cacheKey = `${r.group}/${r.version}/${r.resource}\u0000${ls}\u0000${fs}`;
   const hit = filterCache.get(cacheKey);
-  if (hit !== undefined) return hit ?? undefined;
+  if (hit?.strategy === strategy) return hit.filter;
 
   let labels: ReturnType<typeof parseLabelSelector> | undefined;
   let fields: ReturnType<typeof parseFieldSelector> | undefined;
@@ -56,7 +60,7 @@ export function selectionFilter(strategy: Strategy, labelSelector: string | null
     return true;
   };
   if (filterCache.size >= maxCachedFilters) filterCache.clear();
-  filterCache.set(cacheKey, filter);
+  filterCache.set(cacheKey, { strategy, filter });
   return filter;
 }
 

@@ -3,10 +3,14 @@
 // reads, list pages and watch batches on the way out (one conversion call per read, page or batch), the
 // object being written on the way in, the current object of a write on the way back. The version's own strategy
 // (schema, defaults, validation, tables) works on objects of this version, as in kube-apiserver.
-// Selectors of lists and watches are evaluated on the stored form (labels, names and namespaces are the same in
-// every version unless the converter changes labels).
+// Selectors of lists and watches are evaluated on the converted objects, in the requested version (a
+// selectableField may have another path in each version, and a converter may change labels): lists read the
+// storage version unfiltered, page by page at one revision, until a page of `limit` matching objects is full;
+// watches take every event and turn it, as the cache does for a filtered watcher, into ADDED when the converted
+// object starts matching and DELETED when it stops.
 import type { KubeObject } from '../api/object.js';
 import { groupVersion } from '../api/resource-info.js';
+import { eventForFilter } from '../storage/index.js';
 import { Store } from './store.js';
 import type { ListOptions, ListResult, ObjectConverter, StoreOptions, StoreWatchEvent, WatchOptions } from './store-types.js';
 
@@ -42,13 +46,31 @@ export class ConvertingStore extends Store {
   }
 
   override async list(namespace: string, o: ListOptions = {}): Promise<ListResult> {
-    const result = await super.list(namespace, o);
-    if (result.items.length === 0) return result;
-    return { ...result, items: await this.#toServed(result.items) };
+    const { filter, ...unfiltered } = o;
+    let page = await super.list(namespace, unfiltered);
+    if (!filter) return page.items.length === 0 ? page : { ...page, items: await this.#toServed(page.items) };
+    const limit = o.limit ?? 0;
+    const items: KubeObject[] = [];
+    for (;;) {
+      const converted = page.items.length === 0 ? [] : await this.#toServed(page.items);
+      for (const [i, obj] of converted.entries()) {
+        if (!filter(obj)) continue;
+        items.push(obj);
+        if (limit && items.length === limit) {
+          const more = i < converted.length - 1 || page.nextKey !== undefined;
+          const last = page.items[i]!;
+          return more ? { items, revision: page.revision, nextKey: this.keyFor(last.metadata.namespace ?? '', last.metadata.name ?? '') } : { items, revision: page.revision };
+        }
+      }
+      if (page.nextKey === undefined) return { items, revision: page.revision };
+      // the next page of the same snapshot
+      page = await super.list(namespace, { ...(o.limit ? { limit: o.limit } : {}), continueFrom: { key: page.nextKey, revision: page.revision } });
+    }
   }
 
   override async *watch(namespace: string, o: WatchOptions): AsyncGenerator<StoreWatchEvent[]> {
-    for await (const batch of super.watch(namespace, o)) {
+    const { filter, ...unfiltered } = o;
+    for await (const batch of super.watch(namespace, unfiltered)) {
       // every object of the batch (and the previous states some events carry) in one conversion call
       const objs: Readonly<KubeObject>[] = [];
       for (const e of batch) {
@@ -62,12 +84,18 @@ export class ConvertingStore extends Store {
       }
       const converted = await this.#toServed(objs);
       let i = 0;
-      yield batch.map((e) => {
-        if (e.type === 'INITIAL_END') return e;
+      const out: StoreWatchEvent[] = [];
+      for (const e of batch) {
+        if (e.type === 'INITIAL_END') {
+          out.push(e);
+          continue;
+        }
         const object = converted[i++]!;
-        if (!e.prevObject) return { ...e, object };
-        return { ...e, object, prevObject: converted[i++]! };
-      });
+        const event = e.prevObject ? { ...e, object, prevObject: converted[i++]! } : { ...e, object };
+        const seen = eventForFilter(event, filter);
+        if (seen) out.push(seen);
+      }
+      if (out.length > 0) yield out;
     }
   }
 }

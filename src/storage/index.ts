@@ -8,3 +8,4 @@ export type { SqliteStorageOptions } from './sqlite.js';
 export { createResourceCache } from './cacher.js';
 export type { ResourceCacheOptions } from './cacher.js';
 export { encodedJson } from './cache/encoded-json.js';
+export { eventForFilter } from './cache/cache-watcher.js';

@@ -253,3 +253,65 @@ test('spec.conversion is validated with kube-apiserver texts', async () => {
   assert.match(await bad({ strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { service: { name: 'svc' } } } }), /spec\.conversion\.webhookClientConfig\.service\.namespace: Required value: service namespace is required/);
   assert.match(await bad({ strategy: 'None', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'https://x.example.com/' } } }), /spec\.conversion\.webhookClientConfig: Forbidden: should not be set when strategy is not set to Webhook/);
 });
+
+test('selectors of lists and watches are evaluated on the object in the requested version', async () => {
+  const base = crd(hook.url('/convert'), hook.caBundle);
+  const versions = base.spec.versions.map((v) => ({ ...v, selectableFields: [{ jsonPath: v.name === 'v1' ? '.spec.cronSpec' : '.spec.schedule' }] }));
+  const r = await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { ...base, metadata: { name: 'crontabs.sel.example.com' }, spec: { ...base.spec, group: 'sel.example.com', versions } });
+  assert.equal(r.status, 201, r.text);
+  const deadline = Date.now() + 3000;
+  while ((await s.call('GET', '/apis/sel.example.com/v2')).status !== 200) {
+    assert.ok(Date.now() < deadline, 'sel.example.com/v2 is served');
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  const sv1 = '/apis/sel.example.com/v1/namespaces/default/crontabs';
+  const sv2 = '/apis/sel.example.com/v2/namespaces/default/crontabs';
+  // the converter labels what it gives in v2
+  hook.answer = (rv) => ({ body: converted(rv, (objs) => { for (const o of objs) if (String(o.apiVersion).endsWith('/v2')) o.metadata.labels = { ...(o.metadata.labels ?? {}), form: 'v2' }; }) });
+  for (const [name, cron] of [['s1', 'hourly'], ['s2', 'daily'], ['s3', 'hourly'], ['s4', 'weekly'], ['s5', 'hourly']] as const) {
+    assert.equal((await s.call('POST', sv1, { apiVersion: 'sel.example.com/v1', kind: 'CronTab', metadata: { name }, spec: { cronSpec: cron } })).status, 201);
+  }
+  const names = (body: Record<string, unknown>) => (body['items'] as { metadata: { name: string } }[]).map((i) => i.metadata.name);
+  // a field of v2 (spec.schedule) selects in v2; it is not a field of v1
+  assert.deepEqual(names((await s.call('GET', `${sv2}?fieldSelector=spec.schedule%3Dhourly`)).json()), ['s1', 's3', 's5']);
+  const notInV1 = await s.call('GET', `${sv1}?fieldSelector=spec.schedule%3Dhourly`);
+  assert.equal(notInV1.status, 400, notInV1.text);
+  assert.deepEqual(names((await s.call('GET', `${sv1}?fieldSelector=spec.cronSpec%3Dhourly`)).json()), ['s1', 's3', 's5']);
+  // labels the converter sets are the labels selected on
+  assert.deepEqual(names((await s.call('GET', `${sv2}?labelSelector=form%3Dv2`)).json()), ['s1', 's2', 's3', 's4', 's5']);
+  assert.deepEqual(names((await s.call('GET', `${sv1}?labelSelector=form%3Dv2`)).json()), []);
+  // pages of `limit` matching objects, continued at the same snapshot
+  const seen: string[] = [];
+  let next = '';
+  for (let i = 0; i < 5; i++) {
+    const page = (await s.call('GET', `${sv2}?fieldSelector=spec.schedule%3Dhourly&limit=2${next ? `&continue=${encodeURIComponent(next)}` : ''}`)).json();
+    seen.push(...names(page));
+    next = String((page['metadata'] as { continue?: string }).continue ?? '');
+    if (!next) break;
+  }
+  assert.deepEqual(seen, ['s1', 's3', 's5']);
+
+  // a watch in v2: an object entering the selection is ADDED, one leaving it DELETED
+  const ac = new AbortController();
+  const from = String(((await s.call('GET', sv2)).json()['metadata'] as { resourceVersion: string }).resourceVersion);
+  const res = await s.api.handle({ method: 'GET', url: `${sv2}?watch=1&resourceVersion=${from}&fieldSelector=spec.schedule%3Dmonthly`, headers: { authorization: 'Bearer test-token' }, signal: ac.signal } as never);
+  assert.equal(res.status, 200);
+  const it = (res.body as AsyncIterable<string | Uint8Array>)[Symbol.asyncIterator]();
+  let text = '';
+  const nextEvents = async (n: number) => {
+    while (text.split('\n').filter((l) => l !== '').length < n) {
+      const c = await it.next();
+      if (c.done) break;
+      text += typeof c.value === 'string' ? c.value : Buffer.from(c.value).toString('utf8');
+    }
+    return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string }; spec: Record<string, string> } });
+  };
+  const merge = { 'content-type': 'application/merge-patch+json' };
+  assert.equal((await s.call('PATCH', `${sv1}/s2`, { spec: { cronSpec: 'monthly' } }, merge)).status, 200);
+  assert.equal((await s.call('PATCH', `${sv1}/s4`, { spec: { cronSpec: 'yearly' } }, merge)).status, 200);
+  assert.equal((await s.call('PATCH', `${sv1}/s2`, { spec: { cronSpec: 'never' } }, merge)).status, 200);
+  const events = await nextEvents(2);
+  ac.abort();
+  await it.return?.(undefined);
+  assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name, e.object.spec['schedule']]), [['ADDED', 's2', 'monthly'], ['DELETED', 's2', 'never']]);
+});
