@@ -23,7 +23,7 @@ export const admissionOrder = [
   'ClusterTrustBundleAttest',
   'CertificateSubjectRestriction',
   'DefaultIngressClass',
-  // Webhooks and policies would sit here; quota charges last, once every other plugin has had its say.
+  // the dynamic plugins (webhooks and policies); quota charges last, once every other plugin has had its say
   'MutatingAdmissionWebhook',
   'ValidatingAdmissionPolicy',
   'ValidatingAdmissionWebhook',
