@@ -147,10 +147,13 @@ test('a remote APIService: discovery, kubectl get through it, RBAC first, 503 wh
   assert.match(denied.stderr, /flunders\.wardle\.example\.com is forbidden: User "alice" cannot list resource "flunders" in API group "wardle\.example\.com" in the namespace "default"/);
   assert.equal(backend.seen.filter((s) => s.user === 'alice').length, 0);
 
-  // kubectl explain of the aggregated kind from /openapi/v2 (the backend's document merged into a-kube's)
+  // kubectl explain of the aggregated kind: from /openapi/v2 (the backend's document merged into a-kube's) and
+  // from v3 (the backend's document of its group/version, through a-kube)
   const explainV2 = await ok(admin(['explain', 'flunders.spec', '--output=plaintext-openapiv2']), 'explain (openapi v2)');
   assert.match(explainV2, /^KIND:\s+Flunder\nVERSION:\s+wardle\.example\.com\/v1alpha1\n/);
   assert.match(explainV2, /reference\s+<string>\n\s+The name of the fischer this flunder refers to\./);
+  const explainV3 = await ok(admin(['explain', 'flunders']), 'explain (openapi v3)');
+  assert.match(explainV3, /Flunder is a test kind served by the extension server\./);
   const old = kubectlBinary('1.27');
   if (old) assert.match(await ok(run(['--kubeconfig', cluster.kubeconfig, 'explain', 'flunders', '--output=plaintext-openapiv2'], {}, old), 'explain (kubectl 1.27, openapi v2)'), /^KIND:\s+Flunder\n/);
 

@@ -74,7 +74,11 @@ export const openapiV2 = {
 const openapiV3 = {
   openapi: '3.0.0',
   info: { title: 'wardle', version: 'v1alpha1' },
-  paths: {},
+  paths: {
+    '/apis/wardle.example.com/v1alpha1/namespaces/{namespace}/flunders/{name}': {
+      get: { operationId: 'readWardleV1alpha1NamespacedFlunder', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/com.example.wardle.v1alpha1.Flunder' } } } } }, 'x-kubernetes-action': 'get', 'x-kubernetes-group-version-kind': gvk[0] },
+    },
+  },
   components: { schemas: { 'com.example.wardle.v1alpha1.Flunder': flunderSchema('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'), 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': openapiV2.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'] } },
 };
 
