@@ -72,8 +72,11 @@ export async function newAndOld(s: SyncState, rsList: KubeObject[], createIfMiss
     const ann = existing.metadata.annotations ?? {};
     const oldRevision = ann[revisionAnnotation];
     const minReady = num(specOf(s.d)['minReadySeconds']);
-    if (Number(oldRevision ?? '0') < Number(newRevision) || num(specOf(existing)['minReadySeconds']) !== minReady) {
-      const next: Record<string, string> = { ...ann };
+    // the Deployment's own annotations (kubernetes.io/change-cause, …) follow onto its current ReplicaSet
+    const copied = copiedAnnotations(s.d);
+    const annotationsBehind = Object.entries(copied).some(([k, v]) => !Object.hasOwn(ann, k) || ann[k] !== v);
+    if (annotationsBehind || Number(oldRevision ?? '0') < Number(newRevision) || num(specOf(existing)['minReadySeconds']) !== minReady) {
+      const next: Record<string, string> = { ...ann, ...copied };
       if (Number(oldRevision ?? '0') < Number(newRevision)) {
         next[revisionAnnotation] = newRevision;
         if (oldRevision) next[revisionHistoryAnnotation] = ann[revisionHistoryAnnotation] ? `${ann[revisionHistoryAnnotation]},${oldRevision}` : oldRevision;

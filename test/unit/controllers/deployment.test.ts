@@ -110,6 +110,22 @@ test('a new Deployment gets ReplicaSet <name>-<hash> with labels, selector, anno
   ]);
 });
 
+test("the Deployment's annotations follow onto its current ReplicaSet; old ones keep theirs (rollout history)", async () => {
+  const h = harness(deployment(1, 'nginx:1'));
+  await h.step();
+  h.dep().metadata.annotations = { ...h.dep().metadata.annotations, 'kubernetes.io/change-cause': 'scaled', 'example.com/team': 'a' };
+  await h.step();
+  const [first] = h.replicaSets();
+  assert.equal(first?.metadata.annotations?.['kubernetes.io/change-cause'], 'scaled');
+  assert.equal(first?.metadata.annotations?.['example.com/team'], 'a');
+  assert.equal(first?.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
+  h.setSpec({ template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } });
+  h.dep().metadata.annotations = { ...h.dep().metadata.annotations, 'kubernetes.io/change-cause': 'image 2' };
+  for (let i = 0; i < 4; i++) await h.step();
+  const causes = h.replicaSets().map((rs) => [rs.metadata.annotations?.['deployment.kubernetes.io/revision'], rs.metadata.annotations?.['kubernetes.io/change-cause']]);
+  assert.deepEqual(causes, [['1', 'scaled'], ['2', 'image 2']]);
+});
+
 test('a rolling update keeps availability within maxUnavailable and pods within maxSurge, and ends on the new ReplicaSet', async () => {
   const h = harness(deployment(4, 'nginx:1'));
   for (let i = 0; i < 4; i++) await h.step();
