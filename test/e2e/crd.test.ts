@@ -1,7 +1,8 @@
 // CustomResourceDefinitions against a real `a-kube up`, driven by the real kubectl (1.32 and 1.27) and
 // @kubernetes/client-node: apply a CRD with a schema, a status subresource and printer columns; create, get
 // (columns), patch, watch and delete custom resources; validation errors and defaults as Kubernetes words them;
-// `kubectl explain`; RBAC on a custom resource; deleting the CRD removes its resources.
+// `kubectl explain`; RBAC on a custom resource; deleting the CRD removes its resources; an operator written with
+// client-node's informer that keeps a custom resource's status with server-side apply.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -201,4 +202,59 @@ test('@kubernetes/client-node: create, get, list, watch, patch, delete a custom 
   await core.deleteNamespace({ name: 'cr-ns' });
   await waitFor('namespace cr-ns gone', () => kubectl(cluster, ['get', 'ns', 'cr-ns']).status !== 0, 30_000);
   await ext.deleteCustomResourceDefinition({ name: `crontabs.${group}` });
+});
+
+test('@kubernetes/client-node: an operator (informer + server-side apply of the custom resource status) reconciles', { skip }, async () => {
+  const group = 'operator.example.com';
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  await ext.createCustomResourceDefinition({ body: k8s.loadYaml<k8s.V1CustomResourceDefinition>(crdYaml(group)) });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const crd = await ext.readCustomResourceDefinition({ name: `crontabs.${group}` });
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+    if (Date.now() > deadline) throw new Error('not established');
+    await delay(50);
+  }
+  type CronTab = k8s.KubernetesObject & { spec: { replicas: number }; status?: { replicas?: number } };
+  const path = `/apis/${group}/v1/namespaces/default/crontabs`;
+  const informer = k8s.makeInformer<CronTab>(kc, path, () => custom.listNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs' }) as Promise<k8s.KubernetesListObject<CronTab>>);
+  // the reconcile: status.replicas follows spec.replicas, written with server-side apply as the controller's manager
+  const errors: unknown[] = [];
+  const reconcile = (obj: CronTab) => {
+    if (obj.status?.replicas === obj.spec.replicas) return;
+    custom.patchNamespacedCustomObjectStatus(
+      { group, version: 'v1', namespace: 'default', plural: 'crontabs', name: obj.metadata?.name ?? '', fieldManager: 'crontab-operator', force: true, body: { apiVersion: `${group}/v1`, kind: 'CronTab', metadata: { name: obj.metadata?.name }, status: { replicas: obj.spec.replicas } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
+    ).catch((e: unknown) => errors.push(e));
+  };
+  informer.on('add', reconcile);
+  informer.on('update', reconcile);
+  informer.on('error', (e) => errors.push(e));
+  await informer.start();
+  try {
+    await custom.createNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs', body: { apiVersion: `${group}/v1`, kind: 'CronTab', metadata: { name: 'op' }, spec: { cronSpec: '* * * * *', replicas: 2 } } });
+    const statusIs = async (n: number) => {
+      const end = Date.now() + 15_000;
+      for (;;) {
+        const cached = informer.get('op', 'default');
+        if (cached?.status?.replicas === n) return cached;
+        assert.deepEqual(errors, []);
+        if (Date.now() > end) throw new Error(`status.replicas never became ${n}: ${JSON.stringify(cached?.status)}`);
+        await delay(100);
+      }
+    };
+    await statusIs(2);
+    await custom.patchNamespacedCustomObject({ group, version: 'v1', namespace: 'default', plural: 'crontabs', name: 'op', body: { spec: { replicas: 5 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    const settled = await statusIs(5);
+    const entry = settled.metadata?.managedFields?.find((e) => e.manager === 'crontab-operator');
+    assert.equal(entry?.operation, 'Apply');
+    assert.equal(entry?.subresource, 'status');
+    assert.deepEqual(entry?.fieldsV1, { 'f:status': { 'f:replicas': {} } });
+  } finally {
+    await informer.stop();
+    await ext.deleteCustomResourceDefinition({ name: `crontabs.${group}` });
+  }
 });
