@@ -6,6 +6,7 @@ import { isRecord } from '../object.js';
 import { field, type FieldError } from '../status.js';
 import type { JSONSchemaProps } from './types.js';
 import { goRegexpError, goRegexpMatches } from '../go-regexp.js';
+import { validateEmbeddedResource } from './embedded-resource.js';
 
 const maxErrors = 100;
 
@@ -73,6 +74,7 @@ function walk(v: unknown, s: JSONSchemaProps, path: string, out: FieldError[], r
     if (isRecord(s.items)) v.forEach((item, i) => walk(item, s.items as JSONSchemaProps, `${at}[${i}]`, out));
   }
   if (isRecord(v)) {
+    if (!root && s['x-kubernetes-embedded-resource'] === true) out.push(...validateEmbeddedResource(v, at));
     const keys = Object.keys(v);
     if (typeof s.maxProperties === 'number' && keys.length > s.maxProperties) out.push({ type: 'TooMany', field: at, value: keys.length, detail: `must have at most ${s.maxProperties} items` });
     if (typeof s.minProperties === 'number' && keys.length < s.minProperties) out.push(field.invalid(at, keys.length, `${inBody} should have at least ${s.minProperties} properties`));
@@ -82,7 +84,7 @@ function walk(v: unknown, s: JSONSchemaProps, path: string, out: FieldError[], r
     const props = isRecord(s.properties) ? s.properties : {};
     for (const k of keys) {
       const child = Object.hasOwn(props, k) ? props[k] : isRecord(s.additionalProperties) ? s.additionalProperties : undefined;
-      // metadata, apiVersion and kind of the root and of embedded resources are checked by the API machinery
+      // metadata, apiVersion and kind: of the root, by the API machinery; of embedded resources, by embedded-resource.ts
       if ((root || s['x-kubernetes-embedded-resource'] === true) && (k === 'metadata' || k === 'apiVersion' || k === 'kind') && !Object.hasOwn(props, k)) continue;
       if (root && k === 'metadata') continue;
       if (child) walk(v[k], child, join(at, k), out);
