@@ -113,7 +113,8 @@ function embed(node: unknown, depth: number): unknown {
     const props = isRecord(out['properties']) ? { ...out['properties'] } : {};
     props['apiVersion'] ??= { type: 'string' };
     props['kind'] ??= { type: 'string' };
-    props['metadata'] ??= { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+    // ObjectMeta, as kube-apiserver publishes it: unknown fields of an embedded object's metadata are pruned
+    props['metadata'] ??= { $ref: objectMetaRef };
     out['properties'] = props;
   }
   return out;

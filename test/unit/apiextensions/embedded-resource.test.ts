@@ -43,3 +43,13 @@ test('metadata is ObjectMeta under the embedded path; in lists too', () => {
   const inList = validateAgainstSchema({ spec: { items: [{ apiVersion: 'v1', kind: 'Pod' }, { kind: 'Pod' }] } }, schema).map((e) => e.field);
   assert.deepEqual(inList, ['spec.items[1].apiVersion']);
 });
+
+test('the published schema gives an embedded resource apiVersion, kind and ObjectMeta metadata', async () => {
+  const { publishedSchema } = await import('../../../src/api/apiextensions/crd-resources.js');
+  const version = { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema } };
+  const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'boxes.ex.com' }, spec: { group: 'ex.com', scope: 'Cluster', names: { plural: 'boxes', kind: 'Box' }, versions: [version] } };
+  const published = publishedSchema(crd as never, version as never, 'Box') as { properties: { spec: { properties: { template: { properties: Record<string, unknown> } } } } };
+  const template = published.properties.spec.properties.template.properties;
+  assert.deepEqual(template['metadata'], { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
+  assert.deepEqual(template['kind'], { type: 'string' });
+});
