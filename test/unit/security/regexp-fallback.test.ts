@@ -14,8 +14,9 @@ function run(): { status: number | null; stdout: string } {
     await import(${src('cmd/regexp-fallback.ts')});
     const { evaluate } = await import(${src('api/cel/admission.ts')});
     const name = 'a'.repeat(40) + '!';
-    const results = ['^(a|a)*$', '^([a-z]+-?)*$'].map((p) => evaluate('policy', "object.metadata.name.matches('" + p + "')", { object: { metadata: { name } } }));
-    results.push(evaluate('policy', "object.metadata.name.matches('^([a-z]+-?)*$')", { object: { metadata: { name: 'web-a' } } }));
+    const results = [];
+    for (const p of ['^(a|a)*$', '^([a-z]+-?)*$']) results.push(await evaluate('policy', "object.metadata.name.matches('" + p + "')", { object: { metadata: { name } } }));
+    results.push(await evaluate('policy', "object.metadata.name.matches('^([a-z]+-?)*$')", { object: { metadata: { name: 'web-a' } } }));
     process.stdout.write(JSON.stringify(results));`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout };
