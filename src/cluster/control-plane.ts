@@ -192,7 +192,17 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // One server per data dir, and no silent empty start over a cluster whose database is missing.
   const spec = storageSpec(opts);
   // The missing-database check is about the data dir's own state.db; other files and etcd are the user's to point at.
-  const dataDirLock = takeDataDir(opts.dataDir, { sqlite: spec.kind === 'sqlite' && spec.path === undefined, resetState: opts.resetState ?? false, say });
+  // API servers alone on one etcd share the data dir (its CA, serving certificates and service-account keys);
+  // everything else has it alone, and a second writer of one SQLite file is refused.
+  const apiServerOnly = opts.components === 'apiserver';
+  const dataDirLock = takeDataDir(opts.dataDir, {
+    sqlite: spec.kind === 'sqlite' && spec.path === undefined,
+    resetState: opts.resetState ?? false,
+    say,
+    ...(apiServerOnly && spec.kind === 'etcd' ? { shared: `etcd ${spec.prefix ?? '/registry'}` } : {}),
+    ...(apiServerOnly && spec.kind === 'sqlite' ? { refusalHint: 'SQLite has one writer: to run several API servers on one data dir, keep the cluster in etcd (--storage etcd://HOST:PORT)' } : {}),
+  });
+  if (dataDirLock.joined) say(`sharing the data dir with the API servers already running on it`);
   // The pod bridge comes first: the API server binds its gateway address, where pods reach it.
   const clusterCidr = opts.clusterCidr ?? defaultClusterCidr;
   let podNetwork: PodNetwork | undefined;
@@ -229,7 +239,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     anonymous: opts.anonymousAuth,
     ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
   });
-  const audit = await setUpAudit(opts.dataDir, opts.audit ?? {}, say).catch(closeOnFailure);
+  // API servers sharing a data dir each keep their own audit log (rotation renames the file it writes).
+  const auditOptions = dataDirLock.joined && opts.audit?.logPath === undefined ? { ...opts.audit, logPath: join(opts.dataDir, `audit-${opts.port || process.pid}.log`) } : opts.audit ?? {};
+  const audit = await setUpAudit(opts.dataDir, auditOptions, say).catch(closeOnFailure);
   if (audit.logPath) say(`audit log: ${audit.logPath}`);
   const apiserver = await startApiServer({
     storage,
@@ -266,7 +278,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   installComponentStatus(apiserver.api, storageHealthCheck(storage));
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
-  writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
+  // The first API server on a data dir writes its admin kubeconfig; the ones that join leave it pointing there.
+  if (!dataDirLock.joined || !existsSync(kubeconfigPath)) writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
   // The server's own start-up work and loops run as kube-apiserver's loopback identity (system:apiserver in
   // system:masters), not as the person holding admin.kubeconfig: the audit log tells them apart, and the default
   // audit policy leaves this identity's reads out as it does the other components'.
@@ -300,7 +313,6 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
-  const apiServerOnly = opts.components === 'apiserver';
   if (!apiServerOnly) void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), ...(opts.clusterSigningDurationMs ? { clusterSigningDurationMs: opts.clusterSigningDurationMs } : {}), ...(opts.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs } : {}), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
   if (!apiServerOnly) void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.

@@ -1,4 +1,4 @@
-// The data directory of `a-kube up`: one server at a time, private file modes, and no silent fresh start when the
+// The data directory of `a-kube up` and `a-kube server`: one server at a time (or several API servers on one etcd), private file modes, and no silent fresh start when the
 // database of an existing cluster is missing.
 import { chmodSync, closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ export class DataDirError extends Error {
 
 export interface DataDirLock {
   readonly path: string;
+  /** Other processes (API servers on the same etcd) held the data dir when we took it. */
+  readonly joined: boolean;
   release(): void;
 }
 
@@ -27,16 +29,23 @@ function startTicks(pid: number): string | undefined {
   }
 }
 
+/** One process holding the data dir: exclusive, or shared by API servers on the same etcd (`key`). */
 interface Holder {
   pid: number;
   ticks?: string;
+  shared?: string;
 }
 
-function parseHolder(text: string): Holder | undefined {
-  const [pid, ticks] = text.trim().split(/\s+/);
+function parseHolder(line: string): Holder | undefined {
+  const [pid, ticks, mode, key] = line.trim().split(/\s+/);
   const n = Number(pid);
   if (!Number.isSafeInteger(n) || n <= 0) return undefined;
-  return { pid: n, ...(ticks ? { ticks } : {}) };
+  const shared = mode === 'shared' && key ? decodeURIComponent(key) : undefined;
+  return { pid: n, ...(ticks ? { ticks } : {}), ...(shared !== undefined ? { shared } : {}) };
+}
+
+function formatHolder(h: Holder): string {
+  return `${h.pid}${h.ticks ? ` ${h.ticks}` : ''}${h.shared !== undefined ? ` shared ${encodeURIComponent(h.shared)}` : ''}\n`;
 }
 
 /** Is the process that wrote the lock still running (and not a later process that got its pid)? */
@@ -51,58 +60,132 @@ function running(h: Holder): boolean {
   return now === undefined || now === h.ticks;
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 /**
- * Takes the data directory for this process: DIR/a-kube.lock names our pid (and start time). A lock whose process
- * is gone is stale and taken over; a live one refuses. The lock is removed on release() and at process exit.
+ * Runs `fn` while holding DIR/a-kube.lock.mutex, a file created whole by a hard link: the lock file's readers and
+ * writers take turns. A mutex left by a process that is gone is taken over; a live one is waited for (a few seconds).
  */
-export function lockDataDir(dir: string): DataDirLock {
-  const path = join(dir, lockFileName);
-  const ticks = startTicks(process.pid);
-  const mine = `${process.pid}${ticks ? ` ${ticks}` : ''}\n`;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    // Written beside the lock, then linked to its name: the lock appears whole or not at all.
-    const tmp = `${path}.${process.pid}`;
-    writeFileSync(tmp, mine, { mode: 0o600 });
+function withMutex<T>(path: string, mine: Holder, fn: () => T): T {
+  const mutex = `${path}.mutex`;
+  const tmp = `${mutex}.${process.pid}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    writeFileSync(tmp, formatHolder(mine), { mode: 0o600 });
     try {
-      linkSync(tmp, path);
+      linkSync(tmp, mutex);
       unlinkSync(tmp);
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        process.off('exit', release);
-        try {
-          if (readFileSync(path, 'utf8') === mine) unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      };
-      process.on('exit', release);
-      return { path, release };
+      break;
     } catch (e) {
       unlinkSync(tmp);
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let text: string;
+    let holder: Holder | undefined;
     try {
-      text = readFileSync(path, 'utf8');
+      holder = parseHolder(readFileSync(mutex, 'utf8'));
     } catch {
       continue; // released meanwhile
     }
-    const holder = parseHolder(text);
-    if (holder && running(holder)) {
-      throw new DataDirError(`the data directory ${dir} is in use by another a-kube (pid ${holder.pid}); stop it first, or give this one another --data-dir`);
+    if (!holder || !running(holder)) {
+      const aside = `${mutex}.stale.${process.pid}`;
+      try {
+        renameSync(mutex, aside);
+        unlinkSync(aside);
+      } catch {
+        // another process took it first
+      }
+      continue;
     }
-    // Stale: move it aside (only one of several racing processes succeeds), then try again.
-    const aside = `${path}.stale.${process.pid}`;
+    if (Date.now() > deadline) throw new DataDirError(`could not take the lock ${path}: ${mutex} is held by pid ${holder.pid}`);
+    Atomics.wait(pause, 0, 0, 20);
+  }
+  try {
+    return fn();
+  } finally {
     try {
-      renameSync(path, aside);
-      unlinkSync(aside);
+      unlinkSync(mutex);
     } catch {
-      // another process took it first
+      // already gone
     }
   }
-  throw new DataDirError(`could not take the lock ${path}`);
+}
+
+function readHolders(path: string): Holder[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').map(parseHolder).filter((h): h is Holder => h !== undefined);
+}
+
+function writeHolders(path: string, holders: Holder[]): void {
+  if (holders.length === 0) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+    return;
+  }
+  // Written beside the lock, then renamed over it: readers see the old list or the new one, never half of one.
+  const tmp = `${path}.${process.pid}`;
+  writeFileSync(tmp, holders.map(formatHolder).join(''), { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+export interface LockOptions {
+  /**
+   * Share the data dir with other processes that give the same key (API servers on one etcd: its endpoints and
+   * prefix); without it the lock is exclusive.
+   */
+  shared?: string;
+  /** Added to the refusal when another process holds the data dir. */
+  refusalHint?: string;
+}
+
+/**
+ * Takes the data directory for this process: DIR/a-kube.lock lists the pid (and start time) of each holder. One
+ * holder has it alone, or several share it with the same key; holders that are gone are dropped. A live holder
+ * that cannot share refuses. Our line is removed on release() and at process exit.
+ */
+export function lockDataDir(dir: string, opts: LockOptions = {}): DataDirLock {
+  const path = join(dir, lockFileName);
+  const ticks = startTicks(process.pid);
+  const mine: Holder = { pid: process.pid, ...(ticks ? { ticks } : {}), ...(opts.shared !== undefined ? { shared: opts.shared } : {}) };
+  const same = (h: Holder) => h.pid === mine.pid && h.ticks === mine.ticks;
+  const joined = withMutex(path, mine, () => {
+    const live = readHolders(path).filter(running);
+    const other = live.find((h) => opts.shared === undefined || h.shared !== opts.shared);
+    if (other) {
+      const why =
+        opts.shared !== undefined && other.shared !== undefined
+          ? `the data directory ${dir} is in use by an a-kube API server (pid ${other.pid}) on other storage (${other.shared}); API servers that share a data dir must share one etcd (the same --storage and --etcd-prefix)`
+          : `the data directory ${dir} is in use by another a-kube (pid ${other.pid}); stop it first, or give this one another --data-dir`;
+      throw new DataDirError(opts.refusalHint ? `${why}. ${opts.refusalHint}` : why);
+    }
+    writeHolders(path, [...live, mine]);
+    return live.length > 0;
+  });
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    try {
+      withMutex(path, mine, () => {
+        const holders = readHolders(path).filter(running);
+        const i = holders.findIndex((h) => same(h) && h.shared === mine.shared);
+        if (i >= 0) holders.splice(i, 1);
+        writeHolders(path, holders);
+      });
+    } catch {
+      // the next holder drops our line: we are gone
+    }
+  };
+  process.on('exit', release);
+  return { path, joined, release };
 }
 
 /**
@@ -131,8 +214,8 @@ export function checkDatabase(dir: string, opts: { resetState: boolean; now?: ()
 }
 
 /** Locks the data dir and checks its database; the lock is released again if the check refuses. */
-export function takeDataDir(dir: string, opts: { sqlite: boolean; resetState: boolean; say?: (line: string) => void }): DataDirLock {
-  const lock = lockDataDir(dir);
+export function takeDataDir(dir: string, opts: { sqlite: boolean; resetState: boolean; say?: (line: string) => void } & LockOptions): DataDirLock {
+  const lock = lockDataDir(dir, { ...(opts.shared !== undefined ? { shared: opts.shared } : {}), ...(opts.refusalHint ? { refusalHint: opts.refusalHint } : {}) });
   try {
     if (opts.sqlite) {
       const { movedAside } = checkDatabase(dir, { resetState: opts.resetState });

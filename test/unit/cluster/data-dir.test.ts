@@ -35,6 +35,34 @@ test('a second lock on the same data dir is refused with the holder named; relea
   lockDataDir(dir).release();
 }));
 
+test('API servers on one etcd share the data dir; other storage, an exclusive holder and SQLite are refused', withDir((dir) => {
+  const first = lockDataDir(dir, { shared: 'etcd /registry' });
+  assert.equal(first.joined, false);
+  const second = lockDataDir(dir, { shared: 'etcd /registry' });
+  assert.equal(second.joined, true);
+  assert.throws(() => lockDataDir(dir, { shared: 'etcd /other' }), (e: unknown) => e instanceof DataDirError && e.message.includes('on other storage (etcd /registry); API servers that share a data dir must share one etcd'));
+  assert.throws(
+    () => lockDataDir(dir, { refusalHint: 'SQLite has one writer' }),
+    (e: unknown) => e instanceof DataDirError && e.message === `the data directory ${dir} is in use by another a-kube (pid ${process.pid}); stop it first, or give this one another --data-dir. SQLite has one writer`,
+  );
+  // The first one leaving does not free the dir while the second runs.
+  first.release();
+  assert.throws(() => lockDataDir(dir), DataDirError);
+  second.release();
+  assert.equal(existsSync(join(dir, lockFileName)), false);
+  const exclusive = lockDataDir(dir);
+  assert.throws(() => lockDataDir(dir, { shared: 'etcd /registry' }), DataDirError);
+  exclusive.release();
+}));
+
+test('shared holders that are gone are dropped from the lock', withDir((dir) => {
+  writeFileSync(join(dir, lockFileName), `${deadPid()} 1 shared etcd%20%2Fregistry\n`);
+  const lock = lockDataDir(dir);
+  assert.equal(lock.joined, false);
+  assert.equal(readFileSync(join(dir, lockFileName), 'utf8').split('\n').filter(Boolean).length, 1);
+  lock.release();
+}));
+
 test('a lock left by a process that is gone is taken over', withDir((dir) => {
   writeFileSync(join(dir, lockFileName), `${deadPid()}\n`);
   const lock = lockDataDir(dir);
