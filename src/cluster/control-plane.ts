@@ -25,7 +25,7 @@ import { publishExtensionAuthentication } from './aggregation-auth.js';
 import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
 import { componentPolicy, namespacedStartPolicy } from './rbac-policy.js';
-import { runKubernetesServiceController } from '../controllers/kubernetes-service.js';
+import { runApiServerIdentity } from '../controllers/apiserver-identity.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
 import type { ContainerdNode } from '../kubelet/containerd-node.js';
@@ -309,7 +309,9 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   };
   const logComponent = (line: string) => say(line);
   await removeLegacyControllerManagerRole(adminClient);
-  void runKubernetesServiceController({ client: adminClient, address: nodeIP ?? host, port: apiserver.port, signal: stop.signal, log: logComponent });
+  // This server's identity Lease; the kubernetes Service lists every API server whose Lease is current. Pods reach
+  // this one at --advertise-address, else the node's address (the pod bridge's gateway), else where it listens.
+  const identityDone = runApiServerIdentity({ client: adminClient, hostname: hostname().toLowerCase(), endpoint: { address: opts.advertiseAddress ?? nodeIP ?? host, port: apiserver.port }, signal: stop.signal, log: logComponent });
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
@@ -409,6 +411,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       await policyAgent?.stop();
       await serviceProxy?.stop();
       await clusterDns?.close();
+      // Out of the kubernetes Service while this server still answers.
+      await identityDone;
       adminClient.close();
       for (const c of componentClients) c.close();
       await apiserver.close();

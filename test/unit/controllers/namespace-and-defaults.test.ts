@@ -71,7 +71,7 @@ test('the root CA ConfigMap is created, and repaired when its data changes', asy
 
 test('the kubernetes Service, Endpoints and EndpointSlice point at the API server', async () => {
   const api = new FakeApi();
-  await reconcileKubernetesService({ client: api, address: '127.0.0.1', port: 34567 });
+  await reconcileKubernetesService({ client: api, endpoints: [{ address: '127.0.0.1', port: 34567 }] });
   const svc = api.objects.get('/api/v1/namespaces/default/services/kubernetes') as KubeObject;
   assert.deepEqual(svc.metadata.labels, { component: 'apiserver', provider: 'kubernetes' });
   assert.deepEqual((svc['spec'] as Record<string, unknown>)['clusterIP'], '10.96.0.1');
@@ -80,6 +80,6 @@ test('the kubernetes Service, Endpoints and EndpointSlice point at the API serve
   assert.deepEqual(ep['subsets'], [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: 34567, protocol: 'TCP' }] }]);
   const slice = api.objects.get('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes') as KubeObject;
   assert.equal(slice.metadata.labels?.['kubernetes.io/service-name'], 'kubernetes');
-  await reconcileKubernetesService({ client: api, address: '127.0.0.1', port: 34567 });
+  await reconcileKubernetesService({ client: api, endpoints: [{ address: '127.0.0.1', port: 34567 }] });
   assert.equal(api.writes().length, 3, 'a second pass changes nothing');
 });

@@ -1,0 +1,94 @@
+// The API servers' identity Leases and the lease-based endpoint reconciler of the kubernetes Service: every server
+// with a current Lease is listed (one Endpoints subset and one EndpointSlice per port), an expired Lease drops out
+// and is deleted, and a server that leaves takes itself out at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../../src/api/object.js';
+import { ApiServerIdentity, apiServerLeaseName, endpointAnnotation, identityLabel, leaseEndpoint } from '../../../src/controllers/apiserver-identity.js';
+import { FakeClock } from '../../../src/client/workqueue.js';
+import { FakeApi } from './fake-client.js';
+
+const leases = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases';
+const endpointsPath = '/api/v1/namespaces/default/endpoints/kubernetes';
+const slices = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
+
+function server(api: FakeApi, clock: FakeClock, address: string, port: number): ApiServerIdentity {
+  return new ApiServerIdentity({ client: api, hostname: 'host-a', endpoint: { address, port }, signal: new AbortController().signal, clock });
+}
+
+test('the Lease is named and labelled as kube-apiserver names its own, and says where the server answers', async () => {
+  const api = new FakeApi();
+  const clock = new FakeClock();
+  const a = server(api, clock, '10.0.0.1', 6443);
+  assert.match(a.name, /^apiserver-[a-z2-7]{26}$/);
+  assert.equal(a.name, apiServerLeaseName('host-a', { address: '10.0.0.1', port: 6443 }));
+  assert.notEqual(a.name, apiServerLeaseName('host-a', { address: '10.0.0.1', port: 6444 }), 'two servers on one host have two Leases');
+  await a.renew();
+  const lease = api.objects.get(`${leases}/${a.name}`) as KubeObject;
+  assert.equal(lease.metadata.labels?.[identityLabel], 'kube-apiserver');
+  assert.equal(lease.metadata.labels?.['kubernetes.io/hostname'], 'host-a');
+  assert.deepEqual(leaseEndpoint(lease), { address: '10.0.0.1', port: 6443 });
+  const spec = lease['spec'] as Record<string, unknown>;
+  assert.equal(spec['holderIdentity'], a.holderIdentity);
+  assert.match(a.holderIdentity, new RegExp(`^${a.name}_[0-9a-f-]{36}$`));
+  assert.equal(spec['leaseDurationSeconds'], 15);
+  clock.advance(10_000);
+  await a.renew();
+  const renewed = (api.objects.get(`${leases}/${a.name}`) as KubeObject)['spec'] as Record<string, unknown>;
+  assert.equal(renewed['acquireTime'], spec['acquireTime']);
+  assert.notEqual(renewed['renewTime'], spec['renewTime']);
+});
+
+test('every server with a current Lease is in the kubernetes Service; an expired one drops out and its Lease goes', async () => {
+  const api = new FakeApi();
+  const clock = new FakeClock();
+  const a = server(api, clock, '127.0.0.1', 7001);
+  const b = server(api, clock, '127.0.0.1', 7002);
+  const c = server(api, clock, '10.0.0.3', 7001);
+  for (const s of [a, b, c]) await s.renew();
+  await a.reconcile();
+  const ep = api.objects.get(endpointsPath) as KubeObject;
+  assert.deepEqual(ep['subsets'], [
+    { addresses: [{ ip: '10.0.0.3' }, { ip: '127.0.0.1' }], ports: [{ name: 'https', port: 7001, protocol: 'TCP' }] },
+    { addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: 7002, protocol: 'TCP' }] },
+  ]);
+  assert.deepEqual(api.under(slices).map((s) => [s.metadata.name, (s['endpoints'] as { addresses: string[] }[]).map((e) => e.addresses[0]), (s['ports'] as { port: number }[])[0]?.port]), [
+    ['kubernetes', ['10.0.0.3', '127.0.0.1'], 7001],
+    ['kubernetes-7002', ['127.0.0.1'], 7002],
+  ]);
+  const svc = api.objects.get('/api/v1/namespaces/default/services/kubernetes') as KubeObject;
+  assert.deepEqual((svc['spec'] as Record<string, unknown>)['ports'], [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 7001 }]);
+
+  // b stops renewing (killed); a and c go on. Past b's 15 s it is out, and its Lease is deleted.
+  clock.advance(10_000);
+  await a.renew();
+  await c.renew();
+  await a.reconcile();
+  assert.equal((api.objects.get(endpointsPath)?.['subsets'] as unknown[]).length, 2, 'b is still current 10 s after its renewal');
+  clock.advance(10_000);
+  await a.renew();
+  await c.renew();
+  await c.reconcile();
+  assert.deepEqual(api.objects.get(endpointsPath)?.['subsets'], [{ addresses: [{ ip: '10.0.0.3' }, { ip: '127.0.0.1' }], ports: [{ name: 'https', port: 7001, protocol: 'TCP' }] }]);
+  assert.equal(api.objects.has(`${leases}/${b.name}`), false);
+  assert.deepEqual(api.under(slices).map((s) => s.metadata.name), ['kubernetes']);
+  const writes = api.writes().length;
+  await c.reconcile();
+  assert.equal(api.writes().length, writes, 'a pass with nothing new writes nothing');
+
+  // a stops cleanly: out at once, without waiting for its Lease to expire.
+  await a.leave();
+  assert.equal(api.objects.has(`${leases}/${a.name}`), false);
+  assert.deepEqual(api.objects.get(endpointsPath)?.['subsets'], [{ addresses: [{ ip: '10.0.0.3' }], ports: [{ name: 'https', port: 7001, protocol: 'TCP' }] }]);
+  // the last one leaving leaves the Service without endpoints (and its targetPort as it was)
+  await c.leave();
+  assert.deepEqual(api.objects.get(endpointsPath)?.['subsets'], []);
+  assert.deepEqual((api.objects.get(`${slices}/kubernetes`) as KubeObject)['endpoints'], []);
+  assert.equal(((svc['spec'] as Record<string, unknown>)['ports'] as { targetPort: number }[])[0]?.targetPort, 7001);
+});
+
+test('a Lease with a garbled endpoint annotation is not published', () => {
+  const lease = (value: string): KubeObject => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x', annotations: { [endpointAnnotation]: value } } });
+  for (const bad of ['', '10.0.0.1', '10.0.0.1:0', '10.0.0.1:65536', '300.0.0.1:6443', 'host:6443', '10.0.0.1:6443\n']) assert.equal(leaseEndpoint(lease(bad)), undefined, bad);
+  assert.deepEqual(leaseEndpoint(lease('192.168.1.2:443')), { address: '192.168.1.2', port: 443 });
+});
