@@ -19,7 +19,7 @@ export const globalFlags: FlagSpec[] = [
   { name: 'namespace', short: 'n', kind: 'string', usage: 'Namespace to work in instead of the context\'s' },
   { name: 'password', kind: 'string', usage: 'Password for HTTP basic authentication' },
   { name: 'request-timeout', kind: 'string', default: '0', usage: "Give up on any single request to the server after this long (e.g. 30s, 2m; a bare number means seconds); 0 never gives up." },
-  { name: 'server', short: 's', kind: 'string', usage: 'URL of the API server, e.g. https://127.0.0.1:6443' },
+  { name: 'server', short: 's', kind: 'stringArray', usage: 'URL of the API server, e.g. https://127.0.0.1:6443; given several times, the servers of one cluster, each tried in turn when the one in use cannot be reached' },
   { name: 'tls-server-name', kind: 'string', usage: 'Name the server\'s certificate must carry, when it differs from the host in the server URL' },
   { name: 'token', kind: 'string', usage: 'Bearer token to log in with' },
   { name: 'user', kind: 'string', usage: 'Kubeconfig user entry to use' },
@@ -38,7 +38,11 @@ export function configOverrides(flags: FlagValues): ConfigOverrides {
   assign('cluster', s('cluster'));
   assign('user', s('user'));
   assign('namespace', s('namespace'));
-  assign('server', s('server'));
+  const servers = flags.has('server') ? flags.list('server') : [];
+  if (servers.length > 0) {
+    o.server = servers[0] as string;
+    if (servers.length > 1) o.fallbackServers = servers.slice(1);
+  }
   assign('token', s('token'));
   assign('username', s('username'));
   assign('password', s('password'));

@@ -9,6 +9,12 @@ export interface Impersonation {
 export interface ClientConfig {
   /** e.g. "https://127.0.0.1:34567" (a path prefix is allowed) */
   server: string;
+  /**
+   * More API servers of the same cluster (the same CA and credentials): when the current one cannot be reached the
+   * client moves to the next, round the list, and stays there (--server repeated, or the kubeconfig cluster
+   * extension a-kube.io/servers).
+   */
+  fallbackServers?: string[];
   caData?: Buffer;
   insecureSkipTLSVerify?: boolean;
   tlsServerName?: string;

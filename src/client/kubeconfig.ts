@@ -113,6 +113,8 @@ export interface ConfigOverrides {
   user?: string;
   namespace?: string;
   server?: string;
+  /** More servers of the same cluster (--server given several times): tried in turn when one cannot be reached. */
+  fallbackServers?: string[];
   token?: string;
   username?: string;
   password?: string;
@@ -180,6 +182,27 @@ export function parseTimeout(text: string): number {
   return total;
 }
 
+/** The cluster extension that lists more servers of one cluster: `extensions: [{name: a-kube.io/servers, extension: {servers: [URL…]}}]`. */
+export const serversExtension = 'a-kube.io/servers';
+const maxServers = 16;
+
+/** The further servers a kubeconfig cluster entry lists in its a-kube.io/servers extension. */
+export function clusterServers(cluster: Record<string, unknown> | undefined): string[] {
+  const extensions = cluster?.['extensions'];
+  if (!Array.isArray(extensions)) return [];
+  for (const ext of extensions) {
+    if (!isRecord(ext) || ext['name'] !== serversExtension || !isRecord(ext['extension'])) continue;
+    const servers = ext['extension']['servers'];
+    if (!Array.isArray(servers)) throw new KubeconfigError(`cluster extension ${serversExtension}: "servers" must be a list of URLs`);
+    if (servers.length > maxServers) throw new KubeconfigError(`cluster extension ${serversExtension}: at most ${maxServers} servers`);
+    return servers.map((s) => {
+      if (typeof s !== 'string' || !URL.canParse(/^[a-z]+:\/\//.test(s) ? s : `https://${s}`)) throw new KubeconfigError(`cluster extension ${serversExtension}: ${JSON.stringify(s)} is not a server URL`);
+      return s;
+    });
+  }
+  return [];
+}
+
 /** Picks context, cluster and user, applies the flags over them, and reads the credentials. */
 export function resolveConfig(kc: Kubeconfig, o: ConfigOverrides = {}): ResolvedConfig {
   const contextName = o.context ?? kc.currentContext;
@@ -194,7 +217,10 @@ export function resolveConfig(kc: Kubeconfig, o: ConfigOverrides = {}): Resolved
 
   const server = o.server ?? str(cluster, 'server') ?? 'http://localhost:8080';
   const insecure = o.insecureSkipTLSVerify ?? cluster?.['insecure-skip-tls-verify'] === true;
-  const client: ClientConfig = { server: /^[a-z]+:\/\//.test(server) ? server : `https://${server}` };
+  const withScheme = (s: string) => (/^[a-z]+:\/\//.test(s) ? s : `https://${s}`);
+  const client: ClientConfig = { server: withScheme(server) };
+  const fallbackServers = o.server !== undefined ? o.fallbackServers ?? [] : clusterServers(cluster);
+  if (fallbackServers.length > 0) client.fallbackServers = fallbackServers.map(withScheme);
   if (insecure) client.insecureSkipTLSVerify = true;
   else {
     const ca = readFileFlag(o.certificateAuthority) ?? dataOrFile(cluster, 'certificate-authority-data', 'certificate-authority', 'certificate-authority');

@@ -1,5 +1,6 @@
 // The REST client every a-kube component uses to talk to the API server: one keep-alive agent,
-// an AbortSignal on every call, JSON in and out, ApiError for every non-2xx answer.
+// an AbortSignal on every call, JSON in and out, ApiError for every non-2xx answer; with several servers of one
+// cluster it moves to the next when the current one cannot be reached.
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -67,10 +68,30 @@ export interface RestClient {
   close(): void;
 }
 
+/** Errors that mean the connection was never made: the request did not reach the server, so any may be retried. */
+const notConnected = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Errors after which a request may or may not have been served: only reads are retried elsewhere. */
+const connectionLost = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+interface Target {
+  protocol: string;
+  hostname: string;
+  port: string | number;
+  host: string;
+  basePath: string;
+}
+
+function target(server: string, secure: boolean): Target {
+  const url = new URL(server);
+  if ((url.protocol === 'https:') !== secure) throw new Error(`${server}: every server of one client must use the same scheme`);
+  return { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (secure ? 443 : 80), host: url.host, basePath: url.pathname.replace(/\/+$/, '') };
+}
+
 export function createRestClient(config: ClientConfig): RestClient {
-  const base = new URL(config.server);
-  const secure = base.protocol === 'https:';
-  const basePath = base.pathname.replace(/\/+$/, '');
+  const secure = new URL(config.server).protocol === 'https:';
+  const targets = [config.server, ...(config.fallbackServers ?? [])].map((s) => target(s, secure));
+  /** The server requests go to; it moves on when one cannot be reached. */
+  let current = 0;
   const agent = secure
     ? new HttpsAgent({
         keepAlive: true,
@@ -92,22 +113,15 @@ export function createRestClient(config: ClientConfig): RestClient {
     return h;
   }
 
-  function open(opts: RequestOptions): Promise<IncomingMessage> {
-    let body: Buffer | undefined;
-    if (opts.body !== undefined) {
-      body = Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
-    }
-    const headers = headersFor(opts, body);
-    const signals = [opts.signal, config.timeoutMs ? AbortSignal.timeout(config.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  function openOn(t: Target, opts: RequestOptions, body: Buffer | undefined, headers: Record<string, string | string[]>, signal: AbortSignal | undefined): Promise<IncomingMessage> {
     const send = secure ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send({
-        protocol: base.protocol,
-        hostname: base.hostname.replace(/^\[|\]$/g, ''),
-        port: base.port || (secure ? 443 : 80),
+        protocol: t.protocol,
+        hostname: t.hostname,
+        port: t.port,
         method: opts.method,
-        path: basePath + opts.path + encodeQuery(opts.query),
+        path: t.basePath + opts.path + encodeQuery(opts.query),
         headers,
         agent,
         ...(signal ? { signal } : {}),
@@ -115,10 +129,34 @@ export function createRestClient(config: ClientConfig): RestClient {
       req.on('response', resolve);
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e.name === 'AbortError') reject(signal?.reason instanceof Error ? signal.reason : e);
-        else reject(new ConnectionError(e.message, base.host, { cause: e }));
+        else reject(new ConnectionError(e.message, t.host, { cause: e }));
       });
       req.end(body);
     });
+  }
+
+  async function open(opts: RequestOptions): Promise<IncomingMessage> {
+    let body: Buffer | undefined;
+    if (opts.body !== undefined) {
+      body = Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
+    }
+    const headers = headersFor(opts, body);
+    const signals = [opts.signal, config.timeoutMs ? AbortSignal.timeout(config.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const read = opts.method === 'GET' || opts.method === 'HEAD';
+    // Each server at most once, starting from the current one.
+    for (let tried = 1; ; tried++) {
+      const index = current;
+      try {
+        return await openOn(targets[index] as Target, opts, body, headers, signal);
+      } catch (e) {
+        const code = e instanceof ConnectionError ? (e.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+        const unreachable = code !== undefined && (notConnected.has(code) || connectionLost.has(code));
+        if (!unreachable || targets.length === 1) throw e;
+        if (current === index) current = (index + 1) % targets.length;
+        if (tried >= targets.length || (!notConnected.has(code) && !read)) throw e;
+      }
+    }
   }
 
   async function request(opts: RequestOptions): Promise<RawResponse> {
