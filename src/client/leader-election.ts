@@ -23,8 +23,27 @@ export interface LeaderElectionOptions {
   onStartedLeading(leaderSignal: AbortSignal): void | Promise<void>;
   onStoppedLeading?(): void;
   onNewLeader?(identity: string): void;
+  /** Failed attempts to read or write the Lease. */
+  log?: (line: string) => void;
   /** Give the Lease up (empty holder) when the signal aborts, so another candidate takes over at once. */
   releaseOnCancel?: boolean;
+}
+
+/** How long a Lease lasts, how long a leader keeps trying to renew it, and how often candidates try. */
+export interface LeaderElectionTiming {
+  leaseDurationSeconds: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+/** kube-controller-manager's and kube-scheduler's defaults (15 s, 10 s, 2 s). */
+export const defaultLeaderElection: LeaderElectionTiming = { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+
+/** Why a timing cannot work (kube-controller-manager's checks), or undefined. */
+export function leaderElectionProblem(t: LeaderElectionTiming): string | undefined {
+  if (t.leaseDurationSeconds * 1000 <= t.renewDeadlineMs) return '--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline';
+  if (t.renewDeadlineMs <= t.retryPeriodMs * 1.2) return '--leader-elect-renew-deadline must be longer than 1.2 × --leader-elect-retry-period';
+  return undefined;
 }
 
 export interface LeaseRecord {
@@ -145,7 +164,8 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<vo
   const attempt = async (): Promise<boolean> => {
     try {
       return await lock.tryAcquireOrRenew(opts.signal);
-    } catch {
+    } catch (e) {
+      if (!opts.signal.aborted) opts.log?.(`leader election: ${opts.namespace}/${opts.name}: ${e instanceof Error ? e.message : String(e)}`);
       return false;
     }
   };

@@ -26,6 +26,7 @@ import { clusterCsrSigner, componentCertificate } from '../pki/index.js';
 import { removeLegacyControllerManagerRole, runControllerManager } from '../controllers/manager.js';
 import { componentPolicy, namespacedStartPolicy } from './rbac-policy.js';
 import { runApiServerIdentity } from '../controllers/apiserver-identity.js';
+import { componentUserAgent } from './component-user-agent.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
 import type { ContainerdNode } from '../kubelet/containerd-node.js';
@@ -423,13 +424,4 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       dataDirLock.release();
     },
   };
-}
-
-/**
- * The User-Agent of each component's client: its product name is the field manager the API server records for
- * the component's writes, so it is the name Kubernetes' own component would have.
- */
-function componentUserAgent(file: string): string {
-  const name = file === 'controller-manager' ? 'kube-controller-manager' : file === 'scheduler' ? 'kube-scheduler' : file === 'bootstrap' ? 'kube-apiserver' : file.startsWith('node-') ? 'kubelet' : file;
-  return `${name}/v1.32.0 (${process.platform}/${process.arch}) a-kube`;
 }

@@ -15,6 +15,10 @@ const usage = `a-kube runs a Kubernetes-compatible cluster.
 Usage:
   a-kube up [options]      Start a whole cluster in one process (API server with embedded SQLite).
   a-kube server [options]  Run only the API server (no controllers, scheduler or nodes), e.g. on etcd.
+  a-kube controller-manager [options]
+                           Run the controllers alone, leader-elected, against API servers (e.g. several on etcd).
+  a-kube scheduler [options]
+                           Run the scheduler alone, leader-elected, against API servers.
   a-kube node [options]    Run node agents (simulated: --runtime fake --nodes N) against a cluster.
   a-kube node join [options]
                            Join a cluster from another machine with a bootstrap token, then run the node.
@@ -381,6 +385,9 @@ async function main(argv: string[]): Promise<void> {
       return up(rest);
     case 'server':
       return up(rest, 'server');
+    case 'controller-manager':
+    case 'scheduler':
+      return (await import('./component-command.js')).componentCommand(command, rest);
     case 'storage':
       return (await import('./storage-command.js')).storageCommand(rest);
     case 'node':
@@ -407,6 +414,8 @@ async function main(argv: string[]): Promise<void> {
     case '--help':
       if (rest[0] === 'up') process.stdout.write(upUsage);
       else if (rest[0] === 'server') process.stdout.write(serverUsage);
+      else if (rest[0] === 'controller-manager') process.stdout.write((await import('./component-command.js')).controllerManagerUsage);
+      else if (rest[0] === 'scheduler') process.stdout.write((await import('./component-command.js')).schedulerUsage);
       else if (rest[0] === 'storage') process.stdout.write((await import('./storage-command.js')).storageUsage);
       else if (rest[0] === 'node') process.stdout.write((await import('../kubelet/node-command.js')).nodeUsage);
       else if (rest[0] === 'token') process.stdout.write((await import('./token-command.js')).tokenUsage);

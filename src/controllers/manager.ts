@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { isNotFound } from '../client/api-error.js';
 import { SharedInformerFactory } from '../client/informer.js';
-import { runLeaderElection } from '../client/leader-election.js';
+import { defaultLeaderElection, runLeaderElection, type LeaderElectionTiming } from '../client/leader-election.js';
 import type { RestClient } from '../client/rest.js';
 import { realClock, type Clock } from '../client/workqueue.js';
 import { startDeploymentController } from './deployment/controller.js';
@@ -43,6 +43,8 @@ export interface ControllerManagerOptions {
   /** Campaign for the kube-system/kube-controller-manager Lease first (default true). */
   leaderElect?: boolean;
   identity?: string;
+  /** --leader-elect-lease-duration/-renew-deadline/-retry-period (defaults 15 s, 10 s, 2 s). */
+  leaderElection?: LeaderElectionTiming;
   /** Signs approved CertificateSigningRequests of the built-in signers with the cluster CA (without it, no csrsigning). */
   csrSigner?: CsrSigner;
   /** --cluster-cidr: pod addresses, a /24 per node (default 10.244.0.0/16). */
@@ -119,11 +121,11 @@ export async function runControllerManager(o: ControllerManagerOptions): Promise
     namespace: 'kube-system',
     name: 'kube-controller-manager',
     identity: o.identity ?? `${hostname()}_${process.pid}_${Math.random().toString(16).slice(2, 10)}`,
-    leaseDurationSeconds: 15,
-    renewDeadlineMs: 10_000,
-    retryPeriodMs: 2_000,
+    ...defaultLeaderElection,
+    ...o.leaderElection,
     releaseOnCancel: true,
     signal: o.signal,
+    ...(o.log ? { log: o.log } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     onStartedLeading: async (leading) => {
       await runAll(o, leading);

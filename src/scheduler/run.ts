@@ -2,7 +2,7 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { SharedInformerFactory } from '../client/informer.js';
-import { runLeaderElection } from '../client/leader-election.js';
+import { defaultLeaderElection, runLeaderElection, type LeaderElectionTiming } from '../client/leader-election.js';
 import type { RestClient } from '../client/rest.js';
 import { realClock, type Clock } from '../client/workqueue.js';
 import { createEventRecorder } from '../client/control/events.js';
@@ -15,6 +15,8 @@ export interface SchedulerOptions {
   clock?: Clock;
   leaderElect?: boolean;
   identity?: string;
+  /** --leader-elect-lease-duration/-renew-deadline/-retry-period (defaults 15 s, 10 s, 2 s). */
+  leaderElection?: LeaderElectionTiming;
 }
 
 function schedule(o: SchedulerOptions, signal: AbortSignal): Promise<void> {
@@ -34,9 +36,13 @@ export async function runScheduler(o: SchedulerOptions): Promise<void> {
     namespace: 'kube-system',
     name: 'kube-scheduler',
     identity: o.identity ?? `${hostname()}_${process.pid}_${Math.random().toString(16).slice(2, 10)}`,
+    ...defaultLeaderElection,
+    ...o.leaderElection,
     releaseOnCancel: true,
     signal: o.signal,
+    ...(o.log ? { log: o.log } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     onStartedLeading: (leading) => schedule(o, leading),
+    onNewLeader: (id) => o.log?.(`scheduler: leader is ${id}`),
   });
 }
