@@ -1,4 +1,4 @@
-// The a-kube executable: runs the cluster's processes (`up` today; `server` and `node` as later issues add them).
+// The a-kube executable: runs the cluster's processes (`up`, or `server`, `controller-manager`, `scheduler` and `node` apart).
 import './disable-proto.js';
 import './open-files.js';
 import './regexp-fallback.js';
@@ -47,8 +47,9 @@ Options:
   --listen ADDRESS        Address to listen on (default: 127.0.0.1; 0.0.0.0 for nodes on other machines)
   --advertise-address ADDRESS
                           The address other machines reach the API server at: published to joining nodes in
-                          kube-public/cluster-info and put in the serving certificate (default: the --listen
-                          address; with 0.0.0.0, this machine's first non-loopback IPv4 address)
+                          kube-public/cluster-info, put in the serving certificate and, when given, in the
+                          kubernetes Service for pods (default: the --listen address; with 0.0.0.0, this
+                          machine's first non-loopback IPv4 address; pods then use the node's address)
   --storage URL           Where the cluster's objects live:
                             sqlite://PATH   an SQLite file (default: DIR/state.db, also written "sqlite")
                             memory://       this process's memory, gone on exit (also "memory")
@@ -120,11 +121,16 @@ const serverUsage = `Run the API server alone: the same API, certificates, authe
 audit as "a-kube up", but without the controllers, the scheduler and the node agents. Its data dir holds the
 cluster CA, serving certificates, service-account keys and admin kubeconfig (created on first start, as up does).
 
+On etcd, several servers may share one data dir (each on its own port): they serve the same cluster, each holds
+a Lease kube-system/apiserver-<hash>, and the kubernetes Service lists every server whose Lease is current. Run
+the control loops with "a-kube controller-manager" and "a-kube scheduler". On SQLite a data dir has one server.
+
 Usage:
   a-kube server [options]
 
 Options:
-  --data-dir DIR, --port PORT, --listen ADDRESS, --storage URL, --etcd-prefix PREFIX, --etcd-cafile FILE,
+  --data-dir DIR, --port PORT, --listen ADDRESS, --advertise-address ADDRESS (also the address published in
+  the kubernetes Service), --storage URL, --etcd-prefix PREFIX, --etcd-cafile FILE,
   --etcd-certfile FILE, --etcd-keyfile FILE, --anonymous-auth BOOL, --token-auth-file FILE,
   --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N,
   --enable-priority-and-fairness BOOL, --audit-* flags,
@@ -134,6 +140,7 @@ Options:
 
 Examples:
   a-kube server --storage etcd://127.0.0.1:2379 --data-dir /var/lib/a-kube --port 6443
+  a-kube server --storage etcd://127.0.0.1:2379 --data-dir /var/lib/a-kube --port 6444   # a second one
 `;
 
 /** Options of \`up\` that run nodes; \`server\` has none of them. */

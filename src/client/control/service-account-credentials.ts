@@ -144,6 +144,7 @@ export function serviceAccountCredentials(o: ServiceAccountCredentialsOptions): 
       // The server and its CA only: a client certificate would authenticate as the manager instead.
       const client = createRestClient({
         server: rootConfig.server,
+        ...(rootConfig.fallbackServers ? { fallbackServers: rootConfig.fallbackServers } : {}),
         ...(rootConfig.caData ? { caData: rootConfig.caData } : {}),
         ...(rootConfig.tlsServerName ? { tlsServerName: rootConfig.tlsServerName } : {}),
         ...(rootConfig.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
