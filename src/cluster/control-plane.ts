@@ -312,7 +312,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   await removeLegacyControllerManagerRole(adminClient);
   // This server's identity Lease; the kubernetes Service lists every API server whose Lease is current. Pods reach
   // this one at --advertise-address, else the node's address (the pod bridge's gateway), else where it listens.
-  const identityDone = runApiServerIdentity({ client: adminClient, hostname: hostname().toLowerCase(), endpoint: { address: opts.advertiseAddress ?? nodeIP ?? host, port: apiserver.port }, signal: stop.signal, log: logComponent });
+  const identityDone = runApiServerIdentity({ client: adminClient, hostname: hostname().toLowerCase(), endpoint: { address: opts.advertiseAddress ?? nodeIP ?? host, port: apiserver.port }, dataDir: opts.dataDir, soleServerOfDataDir: !dataDirLock.joined, signal: stop.signal, log: logComponent });
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);

@@ -20,6 +20,8 @@ import { reconcileKubernetesService, type ApiServerEndpoint } from './kubernetes
 export const identityLabel = 'apiserver.kubernetes.io/identity';
 /** Where an identity Lease says its server answers ("ADDRESS:PORT"): the address published in the kubernetes Service. */
 export const endpointAnnotation = 'a-kube.io/endpoint';
+/** Which data dir on which host the server runs from ("HOST:DIR"). */
+export const originAnnotation = 'a-kube.io/origin';
 const leases = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases';
 
 /** RFC 4648 base32 without padding, lower case (how kube-apiserver spells the hash in its Lease name). */
@@ -83,6 +85,13 @@ export interface ApiServerIdentityOptions {
   leaseDurationSeconds?: number;
   /** The kubernetes Service's ClusterIP (default 10.96.0.1). */
   serviceIP?: string;
+  /** The data dir the server runs from, recorded in the Lease (annotation a-kube.io/origin, with the host name). */
+  dataDir?: string;
+  /**
+   * No other server ran from our data dir when we took it (we hold its lock alone): on the first pass, Leases from
+   * it are of servers that died (a restart on another port), deleted at once instead of lingering until they expire.
+   */
+  soleServerOfDataDir?: boolean;
 }
 
 export class ApiServerIdentity {
@@ -90,12 +99,19 @@ export class ApiServerIdentity {
   readonly holderIdentity: string;
   readonly #o: ApiServerIdentityOptions;
   readonly #clock: Clock;
+  /** Until the first pass is done: servers that join our data dir later are not predecessors. */
+  #predecessorsLeft: boolean;
 
   constructor(o: ApiServerIdentityOptions) {
     this.#o = o;
     this.#clock = o.clock ?? realClock;
     this.name = apiServerLeaseName(o.hostname, o.endpoint);
     this.holderIdentity = `${this.name}_${randomUUID()}`;
+    this.#predecessorsLeft = o.soleServerOfDataDir === true && this.#origin !== undefined;
+  }
+
+  get #origin(): string | undefined {
+    return this.#o.dataDir ? `${this.#o.hostname}:${this.#o.dataDir}` : undefined;
   }
 
   get #path(): string {
@@ -109,7 +125,7 @@ export class ApiServerIdentity {
       name: this.name,
       namespace: 'kube-system',
       labels: { [identityLabel]: 'kube-apiserver', 'kubernetes.io/hostname': this.#o.hostname },
-      annotations: { [endpointAnnotation]: `${this.#o.endpoint.address}:${this.#o.endpoint.port}` },
+      annotations: { [endpointAnnotation]: `${this.#o.endpoint.address}:${this.#o.endpoint.port}`, ...(this.#origin ? { [originAnnotation]: this.#origin } : {}) },
     };
     const spec = { holderIdentity: this.holderIdentity, leaseDurationSeconds: this.#o.leaseDurationSeconds ?? 15, renewTime: now };
     let cur: KubeObject;
@@ -139,20 +155,23 @@ export class ApiServerIdentity {
     for (const lease of list.items) {
       if (lease.metadata.labels?.[identityLabel] !== 'kube-apiserver' || lease.metadata.name === this.name) continue;
       const until = expiresAt(lease);
-      if (until !== undefined && until > now) {
+      const predecessor = this.#predecessorsLeft && lease.metadata.annotations?.[originAnnotation] === this.#origin;
+      if (until !== undefined && until > now && !predecessor) {
         const endpoint = leaseEndpoint(lease);
         if (endpoint) live.push(endpoint);
         continue;
       }
-      // Expired: deleted only as we saw it, so a renewal that came meanwhile keeps it.
+      // Expired (or left by a dead server of our data dir): deleted only as we saw it, so a renewal that came
+      // meanwhile keeps it.
       try {
         await this.#o.client.delete(`${leases}/${lease.metadata.name ?? ''}`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: lease.metadata.resourceVersion } } });
-        this.#o.log?.(`apiserver identity: the Lease ${lease.metadata.name} expired; its server is out of the kubernetes Service`);
+        this.#o.log?.(`apiserver identity: the Lease ${lease.metadata.name} ${predecessor ? 'is of an earlier server on this data dir' : 'expired'}; its server is out of the kubernetes Service`);
       } catch (e) {
         if (!isNotFound(e) && !isConflict(e)) throw e;
       }
     }
     await reconcileKubernetesService({ client: this.#o.client, endpoints: live, ...(this.#o.serviceIP ? { serviceIP: this.#o.serviceIP } : {}) });
+    this.#predecessorsLeft = false;
     return live;
   }
 

@@ -92,3 +92,22 @@ test('a Lease with a garbled endpoint annotation is not published', () => {
   for (const bad of ['', '10.0.0.1', '10.0.0.1:0', '10.0.0.1:65536', '300.0.0.1:6443', 'host:6443', '10.0.0.1:6443\n']) assert.equal(leaseEndpoint(lease(bad)), undefined, bad);
   assert.deepEqual(leaseEndpoint(lease('192.168.1.2:443')), { address: '192.168.1.2', port: 443 });
 });
+
+test('a server alone on its data dir drops the Leases an earlier server of that dir left, once; later joiners stay', async () => {
+  const api = new FakeApi();
+  const clock = new FakeClock();
+  const of = (port: number, sole: boolean) => new ApiServerIdentity({ client: api, hostname: 'host-a', endpoint: { address: '127.0.0.1', port }, dataDir: '/var/lib/a-kube', soleServerOfDataDir: sole, signal: new AbortController().signal, clock });
+  const other = new ApiServerIdentity({ client: api, hostname: 'host-a', endpoint: { address: '127.0.0.1', port: 7100 }, dataDir: '/srv/other', signal: new AbortController().signal, clock });
+  const crashed = of(7001, true);
+  await crashed.renew();
+  await other.renew();
+  // Restarted on another port (the earlier process was killed): its Lease would count for 15 s more.
+  const restarted = of(7002, true);
+  await restarted.renew();
+  assert.deepEqual((await restarted.reconcile()).map((e) => e.port).sort(), [7002, 7100]);
+  assert.equal(api.objects.has(`${leases}/${crashed.name}`), false);
+  assert.equal(api.objects.has(`${leases}/${other.name}`), true, 'a server of another data dir is no predecessor');
+  const joined = of(7003, false);
+  await joined.renew();
+  assert.deepEqual((await restarted.reconcile()).map((e) => e.port).sort(), [7002, 7003, 7100]);
+});
