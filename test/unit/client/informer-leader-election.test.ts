@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
 import { ApiError } from '../../../src/client/api-error.js';
-import { LeaseLock, runLeaderElection, type LeaderElectionOptions } from '../../../src/client/leader-election.js';
+import { defaultLeaderElection, leaderElectionProblem, LeaseLock, runLeaderElection, type LeaderElectionOptions } from '../../../src/client/leader-election.js';
 import { FakeClock } from '../../../src/client/workqueue.js';
 
 const status = (code: number, reason: string) => new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason, code });
@@ -96,4 +96,10 @@ test('runLeaderElection leads, and stops leading when renewals fail past the ren
   assert.equal(leaderSignal?.aborted, true);
   ac.abort();
   await done;
+});
+
+test('leader-election timings are checked as kube-controller-manager checks them', () => {
+  assert.equal(leaderElectionProblem(defaultLeaderElection), undefined);
+  assert.equal(leaderElectionProblem({ leaseDurationSeconds: 10, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 }), '--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline');
+  assert.equal(leaderElectionProblem({ leaseDurationSeconds: 15, renewDeadlineMs: 2_400, retryPeriodMs: 2_000 }), '--leader-elect-renew-deadline must be longer than 1.2 × --leader-elect-retry-period');
 });
