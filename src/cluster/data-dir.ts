@@ -1,5 +1,5 @@
-// The data directory of `a-kube up` and `a-kube server`: one server at a time (or several API servers on one etcd), private file modes, and no silent fresh start when the
-// database of an existing cluster is missing.
+// The data directory of `a-kube up` and `a-kube server`: one server at a time (or several API servers on one
+// etcd), private file modes, and no silent fresh start when the database of an existing cluster is missing.
 import { chmodSync, closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -47,8 +47,9 @@ ${common}  --cluster-cidr CIDR     Pod addresses, a /24 per node (default: 10.24
   --node-monitor-grace-period DURATION
                           How long a node may go without renewing its Lease before it is NotReady (default: 40s)
 
-With --data-dir the controllers also sign legacy service-account tokens (pki/sa.key) and approved
-CertificateSigningRequests (pki/ca.key); with only a kubeconfig those two controllers do not run.
+With a data dir (alone, or beside --kubeconfig for the keys only) the controllers also sign legacy
+service-account tokens (pki/sa.key) and approved CertificateSigningRequests (pki/ca.key); with only a kubeconfig
+those two controllers do not run.
 
 Examples:
   a-kube controller-manager --data-dir /var/lib/a-kube --server https://10.0.0.1:6443 --server https://10.0.0.2:6443
@@ -84,17 +85,22 @@ function duration(name: string, v: string | undefined): number | undefined {
 
 /** The connection: a kubeconfig, or the data dir's CA with the component's own certificate. */
 async function clientConfig(component: Component, values: { kubeconfig?: string; 'data-dir'?: string; server?: string[] }): Promise<{ config: ClientConfig; dataDir?: string; pki?: ClusterPki; caPem?: string }> {
-  const servers = values.server ?? [];
+  const servers = (values.server ?? []).map((s) => (/^[a-z]+:\/\//.test(s) ? s : `https://${s}`));
   const { loadKubeconfig, resolveConfig } = await import('../client/kubeconfig.js');
   const overrides = servers.length > 0 ? { server: servers[0] as string, fallbackServers: servers.slice(1) } : {};
+  const loadPki = async (dataDir: string): Promise<ClusterPki> => {
+    if (!existsSync(join(dataDir, 'pki', 'ca.key'))) fail(`${dataDir} holds no cluster CA (pki/ca.key): give the data dir of "a-kube server", or --kubeconfig`);
+    return (await import('../pki/index.js')).ensureClusterPki(dataDir);
+  };
   if (values.kubeconfig !== undefined) {
     const resolved = resolveConfig(await loadKubeconfig({ explicitPath: resolve(values.kubeconfig), env: {} }), overrides);
-    return { config: resolved.client, ...(resolved.client.caData ? { caPem: resolved.client.caData.toString() } : {}) };
+    // A data dir given as well supplies the signing keys only.
+    const keys = values['data-dir'] !== undefined ? { dataDir: resolve(values['data-dir']), pki: await loadPki(resolve(values['data-dir'])) } : {};
+    return { config: resolved.client, ...keys, ...(resolved.client.caData ? { caPem: resolved.client.caData.toString() } : {}) };
   }
   const dataDir = resolve(values['data-dir'] ?? join(homedir(), '.a-kube'));
-  if (!existsSync(join(dataDir, 'pki', 'ca.key'))) fail(`${dataDir} holds no cluster CA (pki/ca.key): give the data dir of "a-kube server", or --kubeconfig`);
-  const { ensureClusterPki, componentCertificate } = await import('../pki/index.js');
-  const pki = await ensureClusterPki(dataDir);
+  const pki = await loadPki(dataDir);
+  const { componentCertificate } = await import('../pki/index.js');
   const pair = component === 'controller-manager' ? await componentCertificate(pki, 'controller-manager', 'system:kube-controller-manager') : await componentCertificate(pki, 'scheduler', 'system:kube-scheduler');
   let server = overrides;
   if (servers.length === 0) {
