@@ -2,7 +2,8 @@
 // sharing one data dir, two leader-elected `a-kube controller-manager`s, driven by the real kubectl. A write through
 // one server is seen by a watch on the other; both are in the kubernetes Endpoints; killing (SIGKILL) one API
 // server and one etcd member leaves the cluster serving once etcd has a leader again; the controller-manager
-// leader's death hands over; nothing acknowledged is lost. Every check after a kill retries until a deadline.
+// leader's death hands over; a leader-elected scheduler keeps its Lease through the surviving server; nothing
+// acknowledged is lost. Every check after a kill retries until a deadline.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -211,6 +212,8 @@ test('killing an API server, an etcd member and the controller-manager leader le
     return h && ids.has(h) ? h : undefined;
   });
   const leader = ids.get(leaderId) as Proc;
+  const scheduler = await startProc('scheduler', ['scheduler', '--data-dir', dataDir, ...servers], /identity (\S+)/);
+  await eventually('the scheduler to lead', () => (leaseHolder(b, 'kube-scheduler') === identityOf(scheduler) ? true : undefined));
   const follower = leader === cm1 ? cm2 : cm1;
   // The leader acts: a Deployment gets its ReplicaSet.
   ok(kc(a, ['create', 'deployment', 'before', '-n', 'ha', '--image', 'registry.k8s.io/pause:3.10']), 'create deployment');
@@ -273,6 +276,14 @@ test('killing an API server, an etcd member and the controller-manager leader le
   });
   ok(kc(b, ['create', 'deployment', 'after', '-n', 'ha', '--image', 'registry.k8s.io/pause:3.10']), 'create deployment after');
   await eventually('the ReplicaSet of deployment after', () => (ok(kc(b, ['get', 'replicasets', '-n', 'ha', '-l', 'app=after', '-o', 'name']), 'get rs').trim() !== '' ? true : undefined));
+
+  // The scheduler moved to B with the rest and still holds its Lease (renewed through B).
+  const renewedAt = () => kc(b, ['get', 'lease', 'kube-scheduler', '-n', 'kube-system', '-o', 'jsonpath={.spec.holderIdentity} {.spec.renewTime}']).stdout;
+  const seen = renewedAt();
+  await eventually('the scheduler to renew its Lease through B', () => {
+    const now = renewedAt();
+    return now !== seen && now.startsWith(`${identityOf(scheduler)} `) ? true : undefined;
+  });
 
   // Nothing acknowledged is lost.
   const names = new Set<string>(JSON.parse(ok(kc(b, ['get', 'configmaps', '-n', 'ha', '-o', 'json']), 'list')).items.map((i: { metadata: { name: string } }) => i.metadata.name));
