@@ -1,6 +1,7 @@
-// Services whose one endpoint is a-kube itself (the `kubernetes` Service → the API server, `kube-dns` → the DNS
-// server): no selector, so the endpoints controller leaves them alone and these objects are kept in place here —
-// the Service's ports, the Endpoints and the EndpointSlice — as kube-apiserver keeps its `kubernetes` Service.
+// Services whose one endpoint is a-kube itself (`kube-dns` → the DNS server): no selector, so the endpoints
+// controller leaves them alone and these objects are kept in place here — the Service's ports, the Endpoints and
+// the EndpointSlice — as kube-apiserver keeps its `kubernetes` Service. ensureObject also serves the `kubernetes`
+// Service (kubernetes-service.ts), whose endpoints are every live API server.
 import type { KubeObject } from '../api/object.js';
 import { deepEqual } from '../api/deep-equal.js';
 import { isAlreadyExists, isNotFound } from '../client/api-error.js';
