@@ -7,7 +7,7 @@ import { groupVersion } from '../api/resource-info.js';
 import type { Strategy } from '../registry/strategy.js';
 import type { OutputKind } from './negotiation.js';
 import { jsonContentType, jsonText } from './responses.js';
-import { buildTable, partialObjectMetadata, type IncludeObject } from './table.js';
+import { partialObjectMetadata, tableHeadJson, tableRowJson, tableTailJson, type IncludeObject } from './table.js';
 import type { ApiResponse } from './types.js';
 
 type TextLookup = (obj: object) => string | undefined;
@@ -51,7 +51,7 @@ export function objectResponse(status: number, obj: Readonly<KubeObject>, e: Enc
     case 'yaml':
       return yamlResponse(status, obj);
     case 'table':
-      return jsonText(status, JSON.stringify(buildTable(e.strategy, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }, { version: e.output.version, includeObject: e.includeObject, now: e.now() })));
+      return jsonText(status, oneRowTable(obj, e, e.output.version, false));
     case 'partial':
       return jsonText(status, JSON.stringify(partialObjectMetadata(obj, e.output.version)));
     default: {
@@ -61,26 +61,29 @@ export function objectResponse(status: number, obj: Readonly<KubeObject>, e: Enc
   }
 }
 
+/** A Table of one object (a GET, a watch event: after the first event, without the column definitions). */
+function oneRowTable(obj: Readonly<KubeObject>, e: EncodeContext, version: 'v1' | 'v1beta1', noHeaders: boolean): string {
+  const o = { version, includeObject: e.includeObject, now: e.now(), noHeaders };
+  return tableHeadJson(e.strategy, { resourceVersion: obj.metadata.resourceVersion ?? '' }, o) + tableRowJson(e.strategy, obj, o, objectJson) + tableTailJson;
+}
+
 export function listResponse(resource: ResourceInfo, items: readonly Readonly<KubeObject>[], meta: ListMeta, e: EncodeContext): ApiResponse {
   switch (e.output.kind) {
     case 'json': {
       const head = `{"kind":${JSON.stringify(resource.listKind)},"apiVersion":${JSON.stringify(groupVersion(resource))},"metadata":${listMetaJson(meta)},"items":[`;
-      if (items.length <= streamedListThreshold) return jsonText(200, head + items.map(objectJson).join(',') + ']}');
-      // A large list is written in slices as the client reads it, so concurrent large lists do not each hold
-      // their whole answer in memory at once.
-      return { status: 200, headers: { 'content-type': jsonContentType }, body: listInSlices(head, items) };
+      return jsonList(head, items, objectJson, ']}');
     }
     case 'yaml':
-      return yamlResponse(200, { kind: resource.listKind, apiVersion: groupVersion(resource), metadata: meta, items });
-    case 'table':
-      return jsonText(200, JSON.stringify(buildTable(e.strategy, items, meta, { version: e.output.version, includeObject: e.includeObject, now: e.now() })));
-    case 'partial':
-      return jsonText(200, JSON.stringify({
-        kind: 'PartialObjectMetadataList',
-        apiVersion: `meta.k8s.io/${e.output.version}`,
-        metadata: meta,
-        items: items.map((i) => partialObjectMetadata(i, e.output.kind === 'partial' ? e.output.version : 'v1')),
-      }));
+      return yamlList({ kind: resource.listKind, apiVersion: groupVersion(resource), metadata: meta }, items);
+    case 'table': {
+      const o = { version: e.output.version, includeObject: e.includeObject, now: e.now() };
+      return jsonList(tableHeadJson(e.strategy, meta, o), items, (obj) => tableRowJson(e.strategy, obj, o, objectJson), tableTailJson);
+    }
+    case 'partial': {
+      const version = e.output.version;
+      const head = `{"kind":"PartialObjectMetadataList","apiVersion":${JSON.stringify(`meta.k8s.io/${version}`)},"metadata":${listMetaJson(meta)},"items":[`;
+      return jsonList(head, items, (obj) => JSON.stringify(partialObjectMetadata(obj, version)), ']}');
+    }
     default: {
       const no: never = e.output;
       throw new Error(String(no));
@@ -88,15 +91,43 @@ export function listResponse(resource: ResourceInfo, items: readonly Readonly<Ku
   }
 }
 
+/**
+ * Lists longer than this are written item by item as the client reads them (the transport waits for the socket to
+ * drain between chunks), so a large list, or many at once, never holds its whole answer in memory: only the chunk
+ * in flight. Shorter lists are one string.
+ */
 const streamedListThreshold = 500;
-const listSliceSize = 250;
+/** A streamed list's chunks are cut after this many characters (or one item, when an item is larger). */
+const listChunkChars = 64 * 1024;
 
-async function* listInSlices(head: string, items: readonly Readonly<KubeObject>[]): AsyncGenerator<string> {
-  yield head;
-  for (let i = 0; i < items.length; i += listSliceSize) {
-    yield (i === 0 ? '' : ',') + items.slice(i, i + listSliceSize).map(objectJson).join(',');
+type ItemText = (obj: Readonly<KubeObject>) => string;
+
+function jsonList(head: string, items: readonly Readonly<KubeObject>[], itemText: ItemText, tail: string): ApiResponse {
+  if (items.length <= streamedListThreshold) return jsonText(200, head + items.map(itemText).join(',') + tail);
+  return { status: 200, headers: { 'content-type': jsonContentType }, body: inChunks(head, items, (obj, i) => (i === 0 ? '' : ',') + itemText(obj), `${tail}\n`) };
+}
+
+async function* inChunks(head: string, items: readonly Readonly<KubeObject>[], itemText: (obj: Readonly<KubeObject>, index: number) => string, tail: string): AsyncGenerator<string> {
+  let chunk = head;
+  for (let i = 0; i < items.length; i++) {
+    chunk += itemText(items[i]!, i);
+    if (chunk.length >= listChunkChars) {
+      yield chunk;
+      chunk = '';
+    }
   }
-  yield ']}\n';
+  yield chunk + tail;
+}
+
+/**
+ * A YAML list. A long one is written item by item: each item is formatted as the only element of `items`, which
+ * the writer indents and folds exactly as it does that item inside the whole list.
+ */
+function yamlList(head: { kind: string; apiVersion: string; metadata: ListMeta }, items: readonly Readonly<KubeObject>[]): ApiResponse {
+  if (items.length <= streamedListThreshold || items.some((i) => exceedsDepth(i, maxYamlWriterDepth))) return yamlResponse(200, { ...head, items });
+  const itemsKey = 'items:\n';
+  const itemYaml = (obj: Readonly<KubeObject>): string => toYaml({ items: [obj] }, { version: '1.1' }).slice(itemsKey.length);
+  return { status: 200, headers: { 'content-type': 'application/yaml' }, body: inChunks(toYaml(head, { version: '1.1' }) + itemsKey, items, itemYaml, '') };
 }
 
 /** One watch event's `object` as JSON text, in the negotiated form. */
@@ -106,7 +137,7 @@ export function watchObjectJson(obj: Readonly<KubeObject>, e: EncodeContext, fir
     case 'yaml':
       return objectJson(obj);
     case 'table':
-      return JSON.stringify(buildTable(e.strategy, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }, { version: e.output.version, includeObject: e.includeObject, now: e.now(), noHeaders: !first }));
+      return oneRowTable(obj, e, e.output.version, !first);
     case 'partial':
       return JSON.stringify(partialObjectMetadata(obj, e.output.version));
     default: {

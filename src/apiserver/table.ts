@@ -36,21 +36,23 @@ export interface TableOptions {
   noHeaders?: boolean;
 }
 
-export function buildTable(strategy: Strategy, items: readonly Readonly<KubeObject>[], listMeta: ListMeta, o: TableOptions): Record<string, unknown> {
-  const printer = printerFor(strategy);
-  const rows = items.map((obj) => {
-    const row: Record<string, unknown> = { cells: printer.cells(obj as KubeObject, o.now) };
-    const conditions = rowConditions(strategy, obj);
-    if (conditions) row['conditions'] = conditions;
-    if (o.includeObject === 'Metadata') row['object'] = partialObjectMetadata(obj, o.version);
-    else if (o.includeObject === 'Object') row['object'] = obj;
-    return row;
-  });
-  return {
-    kind: 'Table',
-    apiVersion: `meta.k8s.io/${o.version}`,
-    metadata: listMeta,
-    columnDefinitions: o.noHeaders ? [] : printer.columns,
-    rows,
-  };
+/** A Table's fields before its rows, as JSON text without the closing: `{…,"rows":[`. */
+export function tableHeadJson(strategy: Strategy, listMeta: ListMeta, o: TableOptions): string {
+  const columns = o.noHeaders ? [] : printerFor(strategy).columns;
+  return `{"kind":"Table","apiVersion":${JSON.stringify(`meta.k8s.io/${o.version}`)},"metadata":${JSON.stringify(listMeta)},"columnDefinitions":${JSON.stringify(columns)},"rows":[`;
 }
+
+/**
+ * One Table row as JSON text. `objectJson` gives an object's JSON text (the cached text, for includeObject=Object),
+ * so a row never copies the object it carries.
+ */
+export function tableRowJson(strategy: Strategy, obj: Readonly<KubeObject>, o: TableOptions, objectJson: (obj: Readonly<KubeObject>) => string): string {
+  let row = `{"cells":${JSON.stringify(printerFor(strategy).cells(obj as KubeObject, o.now))}`;
+  const conditions = rowConditions(strategy, obj);
+  if (conditions) row += `,"conditions":${JSON.stringify(conditions)}`;
+  if (o.includeObject === 'Metadata') row += `,"object":${JSON.stringify(partialObjectMetadata(obj, o.version))}`;
+  else if (o.includeObject === 'Object') row += `,"object":${objectJson(obj)}`;
+  return `${row}}`;
+}
+
+export const tableTailJson = ']}';
