@@ -27,6 +27,9 @@ import { removeLegacyControllerManagerRole, runControllerManager } from '../cont
 import { componentPolicy, namespacedStartPolicy } from './rbac-policy.js';
 import { runApiServerIdentity } from '../controllers/apiserver-identity.js';
 import { componentUserAgent } from './component-user-agent.js';
+import { controllerNamespace, type ControllerAccount } from '../controllers/policy.js';
+import { serviceAccountCredentials } from '../client/control/service-account-credentials.js';
+import { realClock } from '../client/workqueue.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
 import type { ContainerdNode } from '../kubelet/containerd-node.js';
@@ -43,7 +46,7 @@ import { installHttpProxies } from '../apiserver/node-proxy/http-proxy.js';
 import { removeNodeNetworkSync } from '../kubelet/network/cleanup.js';
 import { startClusterDns } from '../kubelet/network/dns/cluster-dns.js';
 import type { RunningDnsServer } from '../kubelet/network/dns/server.js';
-import { clusterDnsServiceIP, runClusterDnsServiceController } from '../controllers/cluster-dns-service.js';
+import { clusterDnsServiceIdentity, clusterDnsServiceIP, runClusterDnsServiceController } from '../controllers/cluster-dns-service.js';
 import { defaultClusterCidr } from '../controllers/node-ipam.js';
 import { formatCidr, nthSubnet, parseCidr } from '../api/ipv4.js';
 
@@ -298,7 +301,6 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   await ensureNamespacedPolicy(adminClient, namespacedStartPolicy(), stop.signal);
   const publishedUrl = `https://${advertiseAddress.includes(':') ? `[${advertiseAddress}]` : advertiseAddress}:${apiserver.port}`;
   await publishClusterInfo(adminClient, publishedUrl, pki.ca.cert);
-  startAggregationController({ index: auth.index, client: adminClient, signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });
 
   // Controllers, scheduler and nodes talk to the API server over loopback HTTPS with their own certificates.
   const componentClients: RestClient[] = [];
@@ -309,6 +311,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     return c;
   };
   const logComponent = (line: string) => say(line);
+  const controllerManagerClient = await clientAs('controller-manager', 'system:kube-controller-manager');
+  // ClusterRole aggregation reads the authorizer's own index, so it runs here (also with --components apiserver),
+  // but writes as kube-controller-manager's controller would: as kube-system/clusterrole-aggregation-controller,
+  // whose token the manager's identity requests.
+  const aggregationCredentials = serviceAccountCredentials({ root: controllerManagerClient, namespace: controllerNamespace, clock: realClock, signal: stop.signal, log: logComponent });
+  startAggregationController({ index: auth.index, client: aggregationCredentials.clientFor('clusterrole-aggregation-controller' satisfies ControllerAccount), signal: stop.signal, onError: (e) => say(`clusterrole aggregation: ${e instanceof Error ? e.message : String(e)}`) });
   await removeLegacyControllerManagerRole(adminClient);
   // This server's identity Lease; the kubernetes Service lists every API server whose Lease is current. Pods reach
   // this one at --advertise-address, else the node's address (the pod bridge's gateway), else where it listens.
@@ -316,7 +324,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
-  if (!apiServerOnly) void runControllerManager({ client: await clientAs('controller-manager', 'system:kube-controller-manager'), caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), ...(opts.clusterSigningDurationMs ? { clusterSigningDurationMs: opts.clusterSigningDurationMs } : {}), ...(opts.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs } : {}), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
+  if (!apiServerOnly) void runControllerManager({ client: controllerManagerClient, caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), ...(opts.clusterSigningDurationMs ? { clusterSigningDurationMs: opts.clusterSigningDurationMs } : {}), ...(opts.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs } : {}), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
   if (!apiServerOnly) void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;
@@ -340,7 +348,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     say(policyAgent.bridgeNetfilter?.enabled === false ? 'network policies: enforced for traffic that leaves the node or reaches it, NOT between pods on this node (see the warning above)' : 'network policies: iptables rules in sync');
     try {
       clusterDns = await startClusterDns({ client: await clientAs('kube-proxy', 'system:kube-proxy'), host: podNetwork.gateway, ownAddresses: [clusterDnsServiceIP], signal: stop.signal, log: logComponent });
-      void runClusterDnsServiceController({ client: adminClient, address: podNetwork.gateway, signal: stop.signal, log: logComponent });
+      void runClusterDnsServiceController({ client: await clientAs('kube-dns-service-controller', clusterDnsServiceIdentity.user), address: podNetwork.gateway, signal: stop.signal, log: logComponent });
       say(`cluster DNS on ${podNetwork.gateway}:53 (Service kube-system/kube-dns ${clusterDnsServiceIP})`);
     } catch (e) {
       say(`cluster DNS not started: ${e instanceof Error ? e.message : String(e)}`);

@@ -6,6 +6,8 @@ import { bootstrapClusterRoleBindings, bootstrapClusterRoles, type ExtraPolicy, 
 import { controllerNamespacedPolicy, controllerPolicy } from '../controllers/policy.js';
 import { policyAgentRbac } from '../kubelet/network/policy/rbac.js';
 import { nodeBootstrapPolicy } from '../auth/authz/node-bootstrap-policy.js';
+import { selfServicePolicy } from '../controllers/self-service-policy.js';
+import { clusterDnsServiceIdentity } from '../controllers/cluster-dns-service.js';
 
 /** What a-kube adds beside Kubernetes' bootstrap policy. */
 export function componentPolicy(): ExtraPolicy {
@@ -15,11 +17,12 @@ export function componentPolicy(): ExtraPolicy {
   return { clusterRoles: [...controllers.clusterRoles, ...agent.clusterRoles, ...join.clusterRoles], clusterRoleBindings: [...controllers.clusterRoleBindings, ...agent.clusterRoleBindings, ...join.clusterRoleBindings] };
 }
 
-/** The Roles and RoleBindings of the system namespaces: the controllers' and those nodes join with. */
+/** The Roles and RoleBindings of the system namespaces: the controllers', those nodes join with, the kube-dns loop's. */
 export function namespacedStartPolicy(): NamespacedPolicy {
   const controllers = controllerNamespacedPolicy();
   const join = nodeBootstrapPolicy();
-  return { roles: [...controllers.roles, ...join.roles], roleBindings: [...controllers.roleBindings, ...join.roleBindings] };
+  const selfServices = selfServicePolicy([clusterDnsServiceIdentity]);
+  return { roles: [...controllers.roles, ...join.roles, ...selfServices.roles], roleBindings: [...controllers.roleBindings, ...join.roleBindings, ...selfServices.roleBindings] };
 }
 
 /** The whole start-up policy, as new objects (callers may change them). */

@@ -3,8 +3,12 @@
 // no selector: its endpoint is a-kube itself, kept in place like the kubernetes Service's.
 import type { ControllerClient } from '../client/control/types.js';
 import { keepInPlace, reconcileSelfService, type LoopOptions } from './self-service.js';
+import type { SelfServiceIdentity } from './self-service-policy.js';
 
 export const clusterDnsServiceIP = '10.96.0.10';
+
+/** The loop's own identity: it may touch only kube-system/kube-dns (self-service-policy.ts). */
+export const clusterDnsServiceIdentity: SelfServiceIdentity = { user: 'system:a-kube:kube-dns-service-controller', namespace: 'kube-system', name: 'kube-dns' };
 
 export interface ClusterDnsServiceOptions {
   client: ControllerClient;
@@ -19,8 +23,8 @@ const labels = { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true',
 export async function reconcileClusterDnsService(o: ClusterDnsServiceOptions): Promise<void> {
   const port = o.port ?? 53;
   await reconcileSelfService(o.client, {
-    namespace: 'kube-system',
-    name: 'kube-dns',
+    namespace: clusterDnsServiceIdentity.namespace,
+    name: clusterDnsServiceIdentity.name,
     clusterIP: o.serviceIP ?? clusterDnsServiceIP,
     labels,
     annotations: { 'prometheus.io/scrape': 'false' },

@@ -85,15 +85,24 @@ export interface LoopOptions {
   log?: (line: string) => void;
 }
 
-/** Runs `reconcile` now and then every interval (10 s by default) until the signal; failures are logged and retried. */
+/**
+ * Runs `reconcile` now and then every interval (10 s by default) until the signal. A failure is logged and tried
+ * again sooner: after 1 s, doubling up to the interval (at start, the loop's own role may not be in force yet).
+ */
 export async function keepInPlace(what: string, reconcile: () => Promise<void>, o: LoopOptions): Promise<void> {
   const clock = o.clock ?? realClock;
+  const interval = o.intervalMs ?? 10_000;
+  let retry = Math.min(1_000, interval);
   while (!o.signal.aborted) {
+    let wait = interval;
     try {
       await reconcile();
+      retry = Math.min(1_000, interval);
     } catch (e) {
       if (!o.signal.aborted) o.log?.(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      wait = retry;
+      retry = Math.min(retry * 2, interval);
     }
-    await sleep(clock, o.intervalMs ?? 10_000, o.signal);
+    await sleep(clock, wait, o.signal);
   }
 }

@@ -85,3 +85,45 @@ test('the replica set controller acts as its own account: without its binding it
   await until('two ready replicas', () => ready() === '2');
   await until('both pods in the endpoint slice', () => ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[*].endpoints[*].addresses[0]}']).split(' ').filter(Boolean).length === 2);
 });
+
+test('the kubernetes and kube-dns Service loops act as their own users, limited to their own objects', opts, () => {
+  const can = (who: string, ...what: string[]) => run(['auth', 'can-i', '--as', who, ...what]).stdout.trim();
+  const k = 'system:a-kube:kubernetes-service-controller';
+  assert.equal(can(k, 'update', 'services/kubernetes', '-n', 'default'), 'yes');
+  assert.equal(can(k, 'update', 'endpointslices.discovery.k8s.io/kubernetes', '-n', 'default'), 'yes');
+  assert.equal(can(k, 'update', 'services/web', '-n', 'default'), 'no');
+  assert.equal(can(k, 'delete', 'services/kubernetes', '-n', 'default'), 'no');
+  assert.equal(can(k, 'get', 'secrets', '-n', 'default'), 'no');
+  assert.equal(can(k, 'update', 'services/kube-dns', '-n', 'kube-system'), 'no');
+  const dns = 'system:a-kube:kube-dns-service-controller';
+  assert.equal(can(dns, 'update', 'services/kube-dns', '-n', 'kube-system'), 'yes');
+  assert.equal(can(dns, 'update', 'services/kubernetes', '-n', 'default'), 'no');
+  assert.equal(can(dns, 'list', 'secrets', '-n', 'kube-system'), 'no');
+  // The loop that keeps the kubernetes Service holds it in place as that user.
+  assert.equal(ok(['get', 'endpointslice', 'kubernetes', '-o', 'jsonpath={.endpoints[0].conditions.ready}']), 'true');
+});
+
+test('ClusterRole aggregation writes as kube-system/clusterrole-aggregation-controller: without its binding it stops, with it back it goes on', opts, async () => {
+  const sa = 'system:serviceaccount:kube-system:clusterrole-aggregation-controller';
+  const can = (...what: string[]) => run(['auth', 'can-i', '--as', sa, ...what]).stdout.trim();
+  assert.equal(can('escalate', 'clusterroles'), 'yes');
+  assert.equal(can('update', 'clusterroles'), 'yes');
+  assert.equal(can('create', 'clusterrolebindings'), 'no');
+  assert.equal(can('get', 'secrets', '-A'), 'no');
+  const viewHas = (resource: string) => ok(['get', 'clusterrole', 'view', '-o', 'jsonpath={.rules[*].resources}']).includes(`"${resource}"`);
+  const aggregated = (name: string, resource: string) =>
+    JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }, rules: [{ apiGroups: ['example.com'], resources: [resource], verbs: ['get'] }] });
+  ok(['create', '-f', '-'], aggregated('aggregate-widgets', 'widgets'));
+  await until('view aggregates widgets', () => viewHas('widgets'));
+
+  const binding = ok(['get', 'clusterrolebinding', 'system:controller:clusterrole-aggregation-controller', '-o', 'json']);
+  ok(['delete', 'clusterrolebinding', 'system:controller:clusterrole-aggregation-controller']);
+  ok(['create', '-f', '-'], aggregated('aggregate-gadgets', 'gadgets'));
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(viewHas('gadgets'), false, 'the controller may not update view without its binding');
+
+  const { metadata, ...rest } = JSON.parse(binding) as { metadata: Record<string, unknown> };
+  ok(['create', '-f', '-'], JSON.stringify({ ...rest, metadata: { name: metadata['name'], labels: metadata['labels'], annotations: metadata['annotations'] } }));
+  await until('view aggregates gadgets once the binding is back', () => viewHas('gadgets'), 60_000);
+  ok(['delete', 'clusterrole', 'aggregate-widgets', 'aggregate-gadgets']);
+});

@@ -1,7 +1,7 @@
 // ClusterRole aggregation (pkg/controller/clusterroleaggregation): a ClusterRole with
 // aggregationRule.clusterRoleSelectors gets the rules of every ClusterRole its selectors match.
 import type { KubeObject } from '../../api/object.js';
-import type { RestClient } from '../../client/rest.js';
+import type { ControllerClient } from '../../client/control/types.js';
 import { isConflict, isNotFound } from '../../client/api-error.js';
 import { deepEqual } from '../../api/deep-equal.js';
 import type { RbacIndex } from './rbac-index.js';
@@ -43,7 +43,7 @@ export function settleAggregation(roles: readonly RoleLike[]): RoleLike[] {
 }
 
 /** Writes the aggregated rules of one ClusterRole when they differ from what it holds. */
-export async function syncAggregatedRole(name: string, index: RbacIndex, client: RestClient, signal?: AbortSignal): Promise<boolean> {
+export async function syncAggregatedRole(name: string, index: RbacIndex, client: Pick<ControllerClient, 'get' | 'update'>, signal?: AbortSignal): Promise<boolean> {
   const role = index.getClusterRole(name);
   if (!role?.aggregationSelectors) return false;
   const want = aggregatedRules(role, index.clusterRoles());
@@ -62,23 +62,36 @@ export async function syncAggregatedRole(name: string, index: RbacIndex, client:
   }
 }
 
+/** A failed pass is tried again after this long, doubling up to the maximum, until a pass succeeds. */
+const retryMs = { first: 500, max: 30_000 };
+
 /**
  * Keeps every aggregated ClusterRole in sync while `signal` is open: any ClusterRole change schedules one
- * pass over the aggregated roles (changes during a pass collapse into one more pass).
+ * pass over the aggregated roles (changes during a pass collapse into one more pass); a pass with a failed write
+ * (a conflict storm, the controller's own credentials not yet accepted) is retried with back-off.
+ * `client` is the controller's own identity (system:controller:clusterrole-aggregation-controller may only read,
+ * update and escalate ClusterRoles), never the server's.
  */
-export function startAggregationController(opts: { index: RbacIndex; client: RestClient; signal: AbortSignal; onError?: (e: unknown) => void }): { idle(): Promise<void> } {
+export function startAggregationController(opts: { index: RbacIndex; client: Pick<ControllerClient, 'get' | 'update'>; signal: AbortSignal; onError?: (e: unknown) => void }): { idle(): Promise<void> } {
   let running: Promise<void> | undefined;
   let again = false;
-  const pass = async () => {
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let delay = retryMs.first;
+  /** True when every aggregated role was written or already right. */
+  const pass = async (): Promise<boolean> => {
+    let ok = true;
     for (const role of opts.index.clusterRoles()) {
-      if (opts.signal.aborted) return;
+      if (opts.signal.aborted) return true;
       if (!role.aggregationSelectors) continue;
       try {
         await syncAggregatedRole(role.name, opts.index, opts.client, opts.signal);
       } catch (e) {
-        if (!opts.signal.aborted) opts.onError?.(e);
+        if (opts.signal.aborted) return true;
+        ok = false;
+        opts.onError?.(e);
       }
     }
+    return ok;
   };
   const schedule = () => {
     if (opts.signal.aborted) return;
@@ -87,17 +100,30 @@ export function startAggregationController(opts: { index: RbacIndex; client: Res
       return;
     }
     running = (async () => {
+      let ok = true;
       do {
         again = false;
-        await pass();
+        ok = await pass();
       } while (again && !opts.signal.aborted);
       running = undefined;
+      if (ok) {
+        delay = retryMs.first;
+      } else if (!opts.signal.aborted && retry === undefined) {
+        retry = setTimeout(() => {
+          retry = undefined;
+          schedule();
+        }, delay);
+        delay = Math.min(delay * 2, retryMs.max);
+      }
     })();
   };
   const off = opts.index.onChange((kind) => {
     if (kind === 'ClusterRole') schedule();
   });
-  opts.signal.addEventListener('abort', off, { once: true });
+  opts.signal.addEventListener('abort', () => {
+    off();
+    clearTimeout(retry);
+  }, { once: true });
   schedule();
   return {
     async idle() {
