@@ -122,6 +122,8 @@ export interface ClusterOptions {
   advertiseAddress?: string;
   /** --cluster-signing-duration: the longest certificate the CSR signer issues (default one year). */
   clusterSigningDurationMs?: number;
+  /** --terminated-pod-gc-threshold: terminated pods kept before podgc deletes the oldest (default 12500). */
+  terminatedPodGcThreshold?: number;
   /** --node-monitor-grace-period: how long a node may miss Lease renewals before it is NotReady (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
 }
@@ -324,7 +326,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // A stable leader-election identity per data dir: after a crash, the restarted process takes its own Lease back
   // at once instead of waiting for it to expire.
   const identity = leaderIdentity(opts.dataDir);
-  if (!apiServerOnly) void runControllerManager({ client: controllerManagerClient, caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), ...(opts.clusterSigningDurationMs ? { clusterSigningDurationMs: opts.clusterSigningDurationMs } : {}), ...(opts.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs } : {}), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
+  if (!apiServerOnly) void runControllerManager({ client: controllerManagerClient, caPem: pki.ca.cert, signLegacyToken: (ns, sa, secret) => auth.signer.signLegacy(ns, sa, secret), csrSigner: clusterCsrSigner(pki.ca), ...(opts.clusterSigningDurationMs ? { clusterSigningDurationMs: opts.clusterSigningDurationMs } : {}), ...(opts.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs } : {}), ...(opts.terminatedPodGcThreshold !== undefined ? { terminatedPodGcThreshold: opts.terminatedPodGcThreshold } : {}), signal: stop.signal, log: logComponent, identity, clusterCidr, useServiceAccountCredentials: true, localPathDir: join(opts.dataDir, 'local-path') });
   if (!apiServerOnly) void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;

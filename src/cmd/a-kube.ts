@@ -104,6 +104,9 @@ Options:
   --node-monitor-grace-period DURATION
                           How long a node may go without renewing its Lease before it is marked NotReady and
                           tainted unreachable (default: 40s)
+  --terminated-pod-gc-threshold N
+                          Succeeded and Failed pods kept; beyond N the oldest are deleted, evicted ones first
+                          (default: 12500; 0 or less keeps them all)
   --reset-state           Start with an empty database although DIR holds a cluster's certificates (an existing
                           state.db is moved aside to state.db.reset-TIME)
   --console BOOL          Serve the web console at https://ADDRESS:PORT/console/ (default: true); people sign in
@@ -144,7 +147,7 @@ Examples:
 `;
 
 /** Options of \`up\` that run nodes; \`server\` has none of them. */
-const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'nodes', 'cluster-cidr', 'node-ip', 'cluster-signing-duration', 'node-monitor-grace-period'] as const;
+const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'nodes', 'cluster-cidr', 'node-ip', 'cluster-signing-duration', 'node-monitor-grace-period', 'terminated-pod-gc-threshold'] as const;
 
 export const version = '0.1.0';
 
@@ -175,6 +178,13 @@ function parseLimit(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) fail(`invalid --${name} "${v}": use a whole number (0: no limit)`);
+  return n;
+}
+
+function parseThreshold(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || Math.abs(n) > 2 ** 31 - 1) fail(`invalid --${name} "${v}": use a whole number (0 or less: no limit)`);
   return n;
 }
 
@@ -284,6 +294,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       'advertise-address': { type: 'string' },
       'cluster-signing-duration': { type: 'string' },
       'node-monitor-grace-period': { type: 'string' },
+      'terminated-pod-gc-threshold': { type: 'string' },
       'reset-state': { type: 'boolean' },
       'encryption-provider-config': { type: 'string' },
       'max-requests-inflight': { type: 'string' },
@@ -327,6 +338,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
   if (advertiseAddress !== undefined && parseIPv4(advertiseAddress) === undefined) fail(`invalid --advertise-address "${advertiseAddress}": use an IPv4 address`);
   const clusterSigningDurationMs = parseDurationFlag('cluster-signing-duration', str('cluster-signing-duration'));
   const nodeMonitorGracePeriodMs = parseDurationFlag('node-monitor-grace-period', str('node-monitor-grace-period'));
+  const terminatedPodGcThreshold = parseThreshold('terminated-pod-gc-threshold', str('terminated-pod-gc-threshold'));
 
   const started = performance.now();
   const { startCluster } = await import('../cluster/control-plane.js');
@@ -354,6 +366,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     ...(advertiseAddress ? { advertiseAddress } : {}),
     ...(clusterSigningDurationMs ? { clusterSigningDurationMs } : {}),
     ...(nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs } : {}),
+    ...(terminatedPodGcThreshold !== undefined ? { terminatedPodGcThreshold } : {}),
     console: parseBool('console', values.console, true),
     maxInFlight: { readOnly: parseLimit('max-requests-inflight', str('max-requests-inflight'), 400), mutating: parseLimit('max-mutating-requests-inflight', str('max-mutating-requests-inflight'), 200) },
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),

@@ -20,6 +20,7 @@ import { startTokenCleaner } from './bootstrap/token-cleaner.js';
 import { startNamespaceController } from './namespace.js';
 import { startNodeIpamController } from './node-ipam.js';
 import { startNodeLifecycleController } from './node-lifecycle.js';
+import { startPodGcController } from './podgc.js';
 import { replicationControllerKind, startReplicaSetController } from './replicaset.js';
 import { startResourceQuotaController } from './resourcequota.js';
 import { startRootCAPublisher } from './root-ca-publisher.js';
@@ -62,6 +63,8 @@ export interface ControllerManagerOptions {
   clusterSigningDurationMs?: number;
   /** How long a node may go without renewing its Lease before it counts as unreachable (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** --terminated-pod-gc-threshold: terminated pods kept before the oldest are deleted (default 12500; 0 or less keeps all). */
+  terminatedPodGcThreshold?: number;
 }
 
 function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unknown> {
@@ -97,6 +100,7 @@ function runAll(o: ControllerManagerOptions, signal: AbortSignal): Promise<unkno
     startDisruptionController(ctx('controllermanager', 'disruption-controller')),
     startNodeIpamController(ctx('node-ipam-controller', 'node-controller'), o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
     startNodeLifecycleController(ctx('node-lifecycle-controller', 'node-controller'), o.nodeMonitorGracePeriodMs !== undefined ? { gracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),
+    startPodGcController(ctx('pod-garbage-collector', 'pod-garbage-collector'), o.terminatedPodGcThreshold !== undefined ? { terminatedPodThreshold: o.terminatedPodGcThreshold } : {}),
     ...startWorkloadControllers(ctx),
     ...startVolumeControllers(ctx, o.localPathDir ? { localPathDir: o.localPathDir } : {}),
     startHpaController(ctx('horizontal-pod-autoscaler', 'horizontal-pod-autoscaler')),
