@@ -26,6 +26,9 @@ cpSync(join(root, 'src/api/generated'), join(root, 'dist/generated'), { recursiv
 // The CRI proto, loaded at run time by the node agent's gRPC client.
 mkdirSync(join(root, 'dist/cri'), { recursive: true });
 cpSync(join(root, 'src/kubelet/cri/runtime-v1.proto'), join(root, 'dist/cri/runtime-v1.proto'));
+// The KMS plugin API v2, loaded at run time by the KMS v2 encryption provider.
+mkdirSync(join(root, 'dist/kms'), { recursive: true });
+cpSync(join(root, 'src/storage/encryption/kms/kms-v2.proto'), join(root, 'dist/kms/kms-v2.proto'));
 // etcd's protos, loaded at run time by the etcd storage client.
 cpSync(join(root, 'src/storage/etcd/proto'), join(root, 'dist/etcd'), { recursive: true });
 // The web console's browser bundle (preact, htm, cytoscape, dagre), served by `a-kube up` and `a-kube console`.

@@ -17,8 +17,9 @@ import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/api-error.js';
-import { describeEncryption, loadEncryptionConfig } from '../storage/encryption/config.js';
-import { encryptingStorage, type TransformerLookup } from '../storage/encryption/storage.js';
+import { describeEncryption, kmsProviders, loadEncryptionConfig, type ResourceEncryption } from '../storage/encryption/config.js';
+import { encryptingStorage } from '../storage/encryption/storage.js';
+import { openKmsPlugins } from '../storage/encryption/kms/provider.js';
 import { transformerLookup } from '../storage/encryption/transformers.js';
 import { ensureDefaultStorageClass, ensureSystemNamespaces, ensureSystemPriorityClasses } from './bootstrap.js';
 import { publishExtensionAuthentication } from './aggregation-auth.js';
@@ -159,10 +160,17 @@ function storageSpec(opts: ClusterOptions): StorageSpec {
   return typeof opts.storage === 'string' ? { kind: opts.storage } : opts.storage;
 }
 
-async function openStorage(spec: StorageSpec, dataDir: string, encryption: TransformerLookup | undefined, say: (line: string) => void): Promise<Storage> {
-  if (spec.kind === 'sqlite') createPrivateFile(spec.path ?? join(dataDir, 'state.db'));
-  const plain = await openStorageSpec(spec, join(dataDir, 'state.db'), { log: (line) => say(`storage: ${line}`) });
-  return encryption ? encryptingStorage(plain, encryption) : plain;
+async function openStorage(spec: StorageSpec, dataDir: string, encryption: ResourceEncryption[] | undefined, say: (line: string) => void): Promise<Storage> {
+  // Every KMS plugin must answer its Status before anything is read or written.
+  const kms = encryption ? await openKmsPlugins(kmsProviders(encryption)) : undefined;
+  try {
+    if (spec.kind === 'sqlite') createPrivateFile(spec.path ?? join(dataDir, 'state.db'));
+    const plain = await openStorageSpec(spec, join(dataDir, 'state.db'), { log: (line) => say(`storage: ${line}`) });
+    return encryption ? encryptingStorage(plain, transformerLookup(encryption, kms?.plugins), kms?.close) : plain;
+  } catch (e) {
+    kms?.close();
+    throw e;
+  }
 }
 
 async function waitForDefaultServiceAccount(client: RestClient, signal: AbortSignal, say: (line: string) => void): Promise<void> {
@@ -237,7 +245,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const pki = await ensureClusterPki(opts.dataDir, { extraHosts: [opts.listen, advertiseAddress, ...(nodeIP ? [nodeIP] : [])] }).catch(closeOnFailure);
   say(`storage: ${describeStorageSpec(spec, join(opts.dataDir, 'state.db'))}`);
   if (encryptionConfig) say(`encryption at rest: ${describeEncryption(encryptionConfig)}`);
-  const storage = await openStorage(spec, opts.dataDir, encryptionConfig ? transformerLookup(encryptionConfig) : undefined, say).catch(closeOnFailure);
+  const storage = await openStorage(spec, opts.dataDir, encryptionConfig, say).catch(closeOnFailure);
 
   const auth = createClusterAuth({
     clientCA: pki.ca.cert,

@@ -96,8 +96,9 @@ Options:
                           Longest wait before a partial batch is sent, e.g. 5s (default: 30s)
   --encryption-provider-config FILE
                           Encrypt resources at rest as the EncryptionConfiguration (apiserver.config.k8s.io/v1) in FILE
-                          says: providers aesgcm, aescbc, secretbox or identity; the first provider's first key writes,
-                          every listed key decrypts. Without it nothing is encrypted (see README: key rotation)
+                          says: providers aesgcm, aescbc, secretbox, identity or kms (apiVersion v2, a plugin on a
+                          unix socket); the first provider's first key writes, every listed key decrypts. Without it
+                          nothing is encrypted (see README: key rotation)
   --cluster-signing-duration DURATION
                           Longest validity of certificates signed for CertificateSigningRequests, such as joined
                           nodes' client certificates, which they renew at 70-90% of it (default: 8760h)

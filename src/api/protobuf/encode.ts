@@ -3,37 +3,7 @@
 // For tests and tools; the API server only decodes. Messages absent from the JSON are left out.
 import { ProtobufDecodeError } from './errors.js';
 import { isScalarType, messageForKind, messageInfo, type MessageInfo, type ScalarType } from './table.js';
-import { WireType } from './wire.js';
-
-class WireWriter {
-  private readonly chunks: Uint8Array[] = [];
-
-  varint(value: bigint): this {
-    let v = BigInt.asUintN(64, value);
-    const bytes: number[] = [];
-    while (v >= 0x80n) {
-      bytes.push(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
-    }
-    bytes.push(Number(v));
-    this.chunks.push(Uint8Array.from(bytes));
-    return this;
-  }
-
-  tag(fieldNumber: number, wireType: WireType): this {
-    return this.varint(BigInt((fieldNumber << 3) | wireType));
-  }
-
-  bytes(fieldNumber: number, data: Uint8Array): this {
-    this.tag(fieldNumber, WireType.lengthDelimited).varint(BigInt(data.length));
-    this.chunks.push(data);
-    return this;
-  }
-
-  finish(): Uint8Array {
-    return Buffer.concat(this.chunks);
-  }
-}
+import { WireType, WireWriter } from './wire.js';
 
 const utf8 = new TextEncoder();
 

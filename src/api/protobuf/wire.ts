@@ -1,4 +1,4 @@
-// A minimal protobuf wire-format reader: just what Kubernetes' generated.proto messages use.
+// A minimal protobuf wire format: a reader and a writer, just what Kubernetes' generated.proto messages use.
 import { ProtobufDecodeError } from './errors.js';
 
 export const WireType = { varint: 0, fixed64: 1, lengthDelimited: 2, startGroup: 3, endGroup: 4, fixed32: 5 } as const;
@@ -115,3 +115,33 @@ export class WireReader {
   }
 }
 
+/** Writes fields in the order they are given; `finish` joins them. */
+export class WireWriter {
+  private readonly chunks: Uint8Array[] = [];
+
+  varint(value: bigint): this {
+    let v = BigInt.asUintN(64, value);
+    const bytes: number[] = [];
+    while (v >= 0x80n) {
+      bytes.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    bytes.push(Number(v));
+    this.chunks.push(Uint8Array.from(bytes));
+    return this;
+  }
+
+  tag(fieldNumber: number, wireType: WireType): this {
+    return this.varint(BigInt((fieldNumber << 3) | wireType));
+  }
+
+  bytes(fieldNumber: number, data: Uint8Array): this {
+    this.tag(fieldNumber, WireType.lengthDelimited).varint(BigInt(data.length));
+    this.chunks.push(data);
+    return this;
+  }
+
+  finish(): Uint8Array {
+    return Buffer.concat(this.chunks);
+  }
+}

@@ -16,13 +16,23 @@ function transformerFor(lookup: TransformerLookup, key: string): ResourceTransfo
   return lookup(group, parts[3] ?? '');
 }
 
-export function encryptingStorage(inner: Storage, lookup: TransformerLookup): Storage {
-  const seal = (key: string, value: string) => transformerFor(lookup, key)?.seal(value, key) ?? value;
-  const open = (kv: KeyValue): KeyValue => {
+/** Values opened at once by a range (a KMS provider may ask its plugin for each one's key). */
+const openBatch = 64;
+
+async function openAll(kvs: readonly KeyValue[], open: (kv: KeyValue) => Promise<KeyValue>): Promise<KeyValue[]> {
+  const out: KeyValue[] = [];
+  for (let i = 0; i < kvs.length; i += openBatch) out.push(...(await Promise.all(kvs.slice(i, i + openBatch).map(open))));
+  return out;
+}
+
+/** `release` is called when the storage closes (the KMS plugins' connections). */
+export function encryptingStorage(inner: Storage, lookup: TransformerLookup, release?: () => void): Storage {
+  const seal = async (key: string, value: string) => (await transformerFor(lookup, key)?.seal(value, key)) ?? value;
+  const open = async (kv: KeyValue): Promise<KeyValue> => {
     const t = transformerFor(lookup, kv.key);
     if (!t) return kv;
     try {
-      const { value, stale } = t.open(kv.value, kv.key);
+      const { value, stale } = await t.open(kv.value, kv.key);
       return stale ? { ...kv, value, stale: true } : { ...kv, value };
     } catch (e) {
       if (e instanceof DecryptionError) throw new DecryptionError(`cannot decrypt ${kv.key}: ${e.message}`, { cause: e });
@@ -33,9 +43,9 @@ export function encryptingStorage(inner: Storage, lookup: TransformerLookup): St
   // would leave every list of it waiting). It is said once per value and passed on still encrypted, so the cache
   // skips it as undecodable; a point read (get, update, delete) of that object fails with the DecryptionError.
   const reported = new Set<string>();
-  const openOrPass = (kv: KeyValue): KeyValue => {
+  const openOrPass = async (kv: KeyValue): Promise<KeyValue> => {
     try {
-      return open(kv);
+      return await open(kv);
     } catch (e) {
       if (!(e instanceof DecryptionError)) throw e;
       const note = `${kv.key}@${kv.modRevision}`;
@@ -47,10 +57,10 @@ export function encryptingStorage(inner: Storage, lookup: TransformerLookup): St
       return kv;
     }
   };
-  const openEvent = (ev: StoreEvent): StoreEvent =>
+  const openEvent = async (ev: StoreEvent): Promise<StoreEvent> =>
     ev.type === 'put'
-      ? { type: 'put', kv: openOrPass(ev.kv), ...(ev.prev ? { prev: openOrPass(ev.prev) } : {}) }
-      : { type: 'delete', key: ev.key, revision: ev.revision, prev: openOrPass(ev.prev) };
+      ? { type: 'put', kv: await openOrPass(ev.kv), ...(ev.prev ? { prev: await openOrPass(ev.prev) } : {}) }
+      : { type: 'delete', key: ev.key, revision: ev.revision, prev: await openOrPass(ev.prev) };
 
   const wrapped: Storage = {
     currentRevision: () => inner.currentRevision(),
@@ -60,20 +70,30 @@ export function encryptingStorage(inner: Storage, lookup: TransformerLookup): St
     },
     async range(prefix: string, opts?: RangeOptions): Promise<RangeResult> {
       const r = await inner.range(prefix, opts);
-      return { ...r, kvs: r.kvs.map(openOrPass) };
+      return { ...r, kvs: await openAll(r.kvs, openOrPass) };
     },
-    create: (key, value) => inner.create(key, seal(key, value)),
-    update: (key, value, expected) => inner.update(key, seal(key, value), expected),
+    create: async (key, value) => inner.create(key, await seal(key, value)),
+    update: async (key, value, expected) => inner.update(key, await seal(key, value), expected),
     async delete(key, expected) {
       const r = await inner.delete(key, expected);
-      return { revision: r.revision, prev: open(r.prev) };
+      return { revision: r.revision, prev: await open(r.prev) };
     },
     async *watch(opts: WatchOptions) {
-      for await (const batch of inner.watch(opts)) yield batch.map(openEvent);
+      for await (const batch of inner.watch(opts)) {
+        const events: StoreEvent[] = [];
+        for (const ev of batch) events.push(await openEvent(ev));
+        yield events;
+      }
     },
     compact: (revision) => inner.compact(revision),
     compactedRevision: () => inner.compactedRevision(),
-    close: () => inner.close(),
+    async close() {
+      try {
+        await inner.close();
+      } finally {
+        release?.();
+      }
+    },
   };
   if (inner.probe) wrapped.probe = () => inner.probe!();
   if (inner.sizeBytes) wrapped.sizeBytes = () => inner.sizeBytes!();

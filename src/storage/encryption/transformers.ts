@@ -1,9 +1,11 @@
 // Value transformers for encryption at rest, as kube-apiserver stores them: a value written by a provider starts with
-// `k8s:enc:<provider>:v1:<key name>:`, then the encrypted bytes (here in base64, since the storage holds text);
+// `k8s:enc:<provider>:v1:<key name>:` (KMS v2: `k8s:enc:kms:v2:<provider name>:`, kms/provider.ts), then the
+// encrypted bytes (here in base64, since the storage holds text);
 // identity writes the value as it is. The first provider's first key writes; every key of every provider may read
 // a value whose prefix is its own; identity reads anything that is not encrypted.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { ProviderConfig, ProviderKey, ResourceEncryption } from './config.js';
+import { kmsV2Transformer, type KmsPlugin } from './kms/provider.js';
 import { secretboxNonceBytes, secretboxOpen, secretboxSeal, secretboxTagBytes } from './secretbox.js';
 
 export const encryptedPrefix = 'k8s:enc:';
@@ -15,10 +17,12 @@ export class DecryptionError extends Error {
 export interface ValueTransformer {
   /** '' for identity. */
   prefix: string;
-  /** The stored form (prefix included); `context` is the storage key (authenticated by aesgcm). */
-  seal(plain: string, context: string): string;
+  /** The stored form (prefix included); `context` is the storage key (authenticated by aesgcm and KMS v2). */
+  seal(plain: string, context: string): string | Promise<string>;
   /** The plain value from what follows the prefix; throws when it cannot. */
-  open(rest: string, context: string): string;
+  open(rest: string, context: string): string | Promise<string>;
+  /** A value this transformer reads but would now write differently (KMS v2: written under an older key). */
+  stale?(rest: string): boolean;
 }
 
 const identity: ValueTransformer = {
@@ -87,7 +91,7 @@ function secretbox(key: ProviderKey): ValueTransformer {
   };
 }
 
-function transformersOf(p: ProviderConfig): ValueTransformer[] {
+function transformersOf(p: ProviderConfig, kms: ReadonlyMap<string, KmsPlugin>): ValueTransformer[] {
   switch (p.kind) {
     case 'identity':
       return [identity];
@@ -97,6 +101,11 @@ function transformersOf(p: ProviderConfig): ValueTransformer[] {
       return p.keys.map(aesgcm);
     case 'secretbox':
       return p.keys.map(secretbox);
+    case 'kms': {
+      const plugin = kms.get(p.name);
+      if (!plugin) throw new Error(`kms provider ${p.name} is not connected`);
+      return [kmsV2Transformer(p.name, plugin)];
+    }
     default: {
       const no: never = p;
       throw new Error(`unknown provider ${JSON.stringify(no)}`);
@@ -108,19 +117,21 @@ function transformersOf(p: ProviderConfig): ValueTransformer[] {
 export class ResourceTransformer {
   constructor(readonly transformers: readonly ValueTransformer[]) {}
 
-  seal(plain: string, context: string): string {
+  async seal(plain: string, context: string): Promise<string> {
     const first = this.transformers[0];
     if (!first) throw new Error('no transformer');
     return first.seal(plain, context);
   }
 
   /** The plain value, and whether it was written by other than the writing transformer (an update rewrites it). */
-  open(stored: string, context: string): { value: string; stale: boolean } {
+  async open(stored: string, context: string): Promise<{ value: string; stale: boolean }> {
     const errors: string[] = [];
     for (const [i, t] of this.transformers.entries()) {
       if (!stored.startsWith(t.prefix)) continue;
       try {
-        return { value: t.open(stored.slice(t.prefix.length), context), stale: i !== 0 };
+        const rest = stored.slice(t.prefix.length);
+        const value = await t.open(rest, context);
+        return { value, stale: i !== 0 || (t.stale?.(rest) ?? false) };
       } catch (e) {
         // identity failing on encrypted data leaves the value to the keys listed after it
         if (t.prefix === '') continue;
@@ -128,7 +139,7 @@ export class ResourceTransformer {
       }
     }
     if (errors.length > 0) throw new DecryptionError(`failed to decrypt with ${errors.join('; ')}`);
-    const written = /^k8s:enc:[^:]*:v1:[^:]*:/.exec(stored)?.[0];
+    const written = /^k8s:enc:[^:]*:v[12]:[^:]*:/.exec(stored)?.[0];
     throw new DecryptionError(written ? `no matching prefix found: no key in the encryption configuration reads "${written}"` : 'no matching prefix found: the value is not encrypted and the configuration lists no identity provider');
   }
 }
@@ -141,9 +152,12 @@ function matches(pattern: string, group: string, resource: string): boolean {
   return (res === '*' || res === resource) && (grp === '*' || grp === group);
 }
 
-/** Picks the transformer of each resource from the configuration: the first entry that names it wins. */
-export function transformerLookup(config: ResourceEncryption[]): (group: string, resource: string) => ResourceTransformer | undefined {
-  const entries = config.map((e) => ({ resources: e.resources, transformer: new ResourceTransformer(e.providers.flatMap((p) => transformersOf(p))) }));
+/**
+ * Picks the transformer of each resource from the configuration: the first entry that names it wins. KMS providers
+ * use the plugins `kms` holds by provider name (kms/provider.ts openKmsPlugins).
+ */
+export function transformerLookup(config: ResourceEncryption[], kms: ReadonlyMap<string, KmsPlugin> = new Map()): (group: string, resource: string) => ResourceTransformer | undefined {
+  const entries = config.map((e) => ({ resources: e.resources, transformer: new ResourceTransformer(e.providers.flatMap((p) => transformersOf(p, kms))) }));
   const cache = new Map<string, ResourceTransformer | undefined>();
   return (group, resource) => {
     const k = `${group}/${resource}`;
