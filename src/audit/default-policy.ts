@@ -12,7 +12,7 @@ omitManagedFields: true
 rules:
 # The cluster's own components reading and watching: frequent, and about nothing a person did.
 - level: None
-  users: [system:apiserver, system:kube-controller-manager, system:kube-scheduler, system:kube-proxy, system:a-kube:kubernetes-service-controller, system:a-kube:kube-dns-service-controller]
+  users: [system:apiserver, system:kube-controller-manager, system:kube-scheduler, system:kube-proxy, system:a-kube:kube-dns-service-controller]
   verbs: [get, list, watch]
 - level: None
   userGroups: [system:nodes, system:serviceaccounts:kube-system]
