@@ -63,6 +63,9 @@ before(async () => {
   cluster.on('GET', `${rbac}/namespaces/ns-1/rolebindings`, list('RoleBinding', [binding('RoleBinding', 'pod-lister-binding', 'ns-1', 'Role', 'pod-lister', [{ kind: 'ServiceAccount', name: 'k-sa-1' }])]));
   cluster.on('GET', `${rbac}/namespaces/default/roles`, list('Role', []));
   cluster.on('GET', `${rbac}/namespaces/default/rolebindings`, list('RoleBinding', []));
+  // Every namespace's (who-can reads them all: a route to one namespace's permission may start in another).
+  cluster.on('GET', `${rbac}/roles`, list('Role', [role('pod-lister', 'ns-1', [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }])]));
+  cluster.on('GET', `${rbac}/rolebindings`, list('RoleBinding', [binding('RoleBinding', 'pod-lister-binding', 'ns-1', 'Role', 'pod-lister', [{ kind: 'ServiceAccount', name: 'k-sa-1' }])]));
 });
 after(() => cluster.close());
 
@@ -149,7 +152,8 @@ test('can-i --explain: the allowing binding, or the closest rules and what they 
   const rbacReads = cluster.calls().filter((c) => c.path.startsWith(rbac));
   assert.ok(rbacReads.length > 0 && rbacReads.every((c) => c.headers['impersonate-user'] === undefined), 'RBAC objects are read as the caller');
   r = await runA(cluster, ['auth', 'can-i', 'list', 'pods', '-n', 'default', asSA, '--explain']);
-  assert.match(r.stdout, /^no\nNo rule for resources in namespace "default" is granted to User "system:serviceaccount:ns-1:k-sa-1" \(groups=\[.*\]\)\.\nTo allow exactly this request:\n  a-kubectl create role pod-lister --verb=list --resource=pods --namespace=default\n  a-kubectl create rolebinding pod-lister-binding --role=pod-lister --serviceaccount=ns-1:k-sa-1 --namespace=default\n$/);
+  // With every namespace's bindings readable, the same grant in ns-1 is the closest miss.
+  assert.match(r.stdout, /^no\nClosest rules for User "system:serviceaccount:ns-1:k-sa-1" \(groups=\[.*\]\):\n  RoleBinding "pod-lister-binding\/ns-1" of Role "pod-lister" to ServiceAccount "k-sa-1\/ns-1":\n    \{APIGroups:\[""\], Resources:\["pods"\], Verbs:\["list"\]\}\n    missing: namespace "default" \(the RoleBinding grants in "ns-1" only\)\nTo allow exactly this request:\n  a-kubectl create role pod-lister --verb=list --resource=pods --namespace=default\n  a-kubectl create rolebinding pod-lister-binding --role=pod-lister --serviceaccount=ns-1:k-sa-1 --namespace=default\n$/);
   r = await runA(cluster, ['auth', 'can-i', 'post', '/healthz', asSA, '--explain']);
   assert.match(r.stdout, /^no\nClosest rules .*\n  ClusterRoleBinding "public" of ClusterRole "public" to Group "system:authenticated":\n    \{NonResourceURLs:\["\/healthz"\], Verbs:\["get"\]\}\n    missing: verb "post"\nTo allow exactly this request:\n  a-kubectl create clusterrole url-healthz-poster --verb=post --non-resource-url=\/healthz\n  a-kubectl create clusterrolebinding url-healthz-poster-binding --clusterrole=url-healthz-poster --serviceaccount=ns-1:k-sa-1\n$/);
 });
@@ -198,6 +202,23 @@ test('who-can: every subject with the binding and role that grant it', async () 
   assert.equal(r.stdout, 'Group   system:masters         ClusterRoleBinding/cluster-admin   ClusterRole/cluster-admin\nGroup   system:authenticated   ClusterRoleBinding/public          ClusterRole/public\n');
   r = await runA(cluster, ['auth', 'who-can', 'list', 'pods', '-n', 'default']);
   assert.doesNotMatch(r.stdout, /k-sa-1/);
+});
+
+test('who-can without the right to list every namespace\'s bindings answers from the namespace\'s own, and says so', async () => {
+  const c = await startFakeCluster();
+  try {
+    for (const path of [`${rbac}/roles`, `${rbac}/rolebindings`]) c.on('GET', path, status(403, 'Forbidden', 'rolebindings.rbac.authorization.k8s.io is forbidden: User "u" cannot list resource "rolebindings" in API group "rbac.authorization.k8s.io" at the cluster scope'));
+    c.on('GET', `${rbac}/clusterroles`, list('ClusterRole', []));
+    c.on('GET', `${rbac}/clusterrolebindings`, list('ClusterRoleBinding', []));
+    c.on('GET', `${rbac}/namespaces/ns-1/roles`, list('Role', [role('pod-lister', 'ns-1', [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }])]));
+    c.on('GET', `${rbac}/namespaces/ns-1/rolebindings`, list('RoleBinding', [binding('RoleBinding', 'pod-lister-binding', 'ns-1', 'Role', 'pod-lister', [{ kind: 'ServiceAccount', name: 'k-sa-1' }])]));
+    const r = await runA(c, ['auth', 'who-can', 'list', 'pods', '-n', 'ns-1', '--no-headers']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'ServiceAccount   ns-1/k-sa-1   RoleBinding/ns-1/pod-lister-binding   Role/pod-lister\n');
+    assert.match(r.stderr, /^Warning: routes that start in other namespaces are not shown: rolebindings\.rbac\.authorization\.k8s\.io is forbidden/);
+  } finally {
+    await c.close();
+  }
 });
 
 test('reconcile: rules and subjects merged, extras removed on request', () => {
