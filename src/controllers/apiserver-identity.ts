@@ -7,6 +7,7 @@
 //
 // kube-apiserver keeps endpoint liveness in separate 15 s etcd leases and gives its identity Lease an hour; a-kube
 // uses the identity Lease for both, so its duration is the 15 s.
+import { base32 } from '../api/base32.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
@@ -24,23 +25,6 @@ export const endpointAnnotation = 'a-kube.io/endpoint';
 export const originAnnotation = 'a-kube.io/origin';
 const leases = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases';
 
-/** RFC 4648 base32 without padding, lower case (how kube-apiserver spells the hash in its Lease name). */
-function base32(bytes: Uint8Array): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  return out;
-}
 
 /**
  * kube-apiserver names its Lease after a hash of the host name; several a-kube API servers may run on one host, so
@@ -48,7 +32,7 @@ function base32(bytes: Uint8Array): string {
  */
 export function apiServerLeaseName(host: string, endpoint: ApiServerEndpoint): string {
   const hash = createHash('sha256').update(`${host}/${endpoint.address}:${endpoint.port}`).digest();
-  return `apiserver-${base32(hash.subarray(0, 16))}`;
+  return `apiserver-${base32(hash.subarray(0, 16)).toLowerCase()}`;
 }
 
 /** "ADDRESS:PORT" of an identity Lease, when its annotation holds a valid one. */
