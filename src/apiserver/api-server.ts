@@ -35,6 +35,8 @@ export interface ApiServerConfig {
   now?: () => Date;
   watch?: Partial<WatchSettings>;
   healthChecks?: HealthCheck[];
+  /** Checks added to the defaults (or to `healthChecks`) on /healthz, /livez and /readyz. */
+  extraHealthChecks?: HealthCheck[];
   /** Requests in flight (default 400 read-only, 200 mutating; 0 = unlimited). */
   maxInFlight?: Partial<InFlightLimits>;
   /**
@@ -92,7 +94,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
     { name: 'ping', check: async () => undefined },
     { name: 'log', check: async () => undefined },
     storageHealthCheck(cfg.storage),
-  ];
+  ].concat(cfg.extraHealthChecks ?? []);
   const nonResource = createNonResourceHandler({
     version: { ...defaultVersion, ...cfg.version },
     serverAddress: cfg.serverAddress ?? (() => '127.0.0.1:443'),

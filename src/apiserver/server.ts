@@ -44,6 +44,8 @@ export interface ApiServerOptions {
   idleConnectionTimeoutMs?: number;
   /** API aggregation settings (the front-proxy client certificate). */
   aggregator?: ApiServerConfig['aggregator'];
+  /** Health checks beside the built-in ones (the KMS plugins'). */
+  extraHealthChecks?: ApiServerConfig['extraHealthChecks'];
 }
 
 export interface RunningApiServer {
@@ -170,6 +172,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     ...(opts.priorityAndFairness !== undefined ? { priorityAndFairness: opts.priorityAndFairness } : {}),
     ...(opts.auditor ? { auditor: opts.auditor } : {}),
     ...(opts.aggregator ? { aggregator: opts.aggregator } : {}),
+    ...(opts.extraHealthChecks ? { extraHealthChecks: opts.extraHealthChecks } : {}),
     serverAddress: () => `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
   });
   const server = createSecureServer({

@@ -160,13 +160,15 @@ function storageSpec(opts: ClusterOptions): StorageSpec {
   return typeof opts.storage === 'string' ? { kind: opts.storage } : opts.storage;
 }
 
-async function openStorage(spec: StorageSpec, dataDir: string, encryption: ResourceEncryption[] | undefined, say: (line: string) => void): Promise<Storage> {
+/** The storage, and the `kms-providers` health check when KMS plugins encrypt it. */
+async function openStorage(spec: StorageSpec, dataDir: string, encryption: ResourceEncryption[] | undefined, say: (line: string) => void): Promise<{ storage: Storage; kmsHealth?: () => Promise<void> }> {
   // Every KMS plugin must answer its Status before anything is read or written.
   const kms = encryption ? await openKmsPlugins(kmsProviders(encryption)) : undefined;
   try {
     if (spec.kind === 'sqlite') createPrivateFile(spec.path ?? join(dataDir, 'state.db'));
     const plain = await openStorageSpec(spec, join(dataDir, 'state.db'), { log: (line) => say(`storage: ${line}`) });
-    return encryption ? encryptingStorage(plain, transformerLookup(encryption, kms?.plugins), kms?.close) : plain;
+    if (!encryption) return { storage: plain };
+    return { storage: encryptingStorage(plain, transformerLookup(encryption, kms?.plugins), kms?.close), ...(kms && kms.plugins.size > 0 ? { kmsHealth: kms.health } : {}) };
   } catch (e) {
     kms?.close();
     throw e;
@@ -245,7 +247,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const pki = await ensureClusterPki(opts.dataDir, { extraHosts: [opts.listen, advertiseAddress, ...(nodeIP ? [nodeIP] : [])] }).catch(closeOnFailure);
   say(`storage: ${describeStorageSpec(spec, join(opts.dataDir, 'state.db'))}`);
   if (encryptionConfig) say(`encryption at rest: ${describeEncryption(encryptionConfig)}`);
-  const storage = await openStorage(spec, opts.dataDir, encryptionConfig, say).catch(closeOnFailure);
+  const { storage, kmsHealth } = await openStorage(spec, opts.dataDir, encryptionConfig, say).catch(closeOnFailure);
 
   const auth = createClusterAuth({
     clientCA: pki.ca.cert,
@@ -269,6 +271,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
     ...(opts.priorityAndFairness !== undefined ? { priorityAndFairness: opts.priorityAndFairness } : {}),
     aggregator: { proxyClient: pki.frontProxyClient },
+    ...(kmsHealth ? { extraHealthChecks: [{ name: 'kms-providers', check: kmsHealth }] } : {}),
   }).catch(closeOnFailure);
   const host = opts.listen === '0.0.0.0' || opts.listen === '::' ? '127.0.0.1' : opts.listen;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${apiserver.port}`;

@@ -1,7 +1,9 @@
 // The KMS v2 provider against a KMS plugin written here: a gRPC server of kms-v2.proto on a temporary unix socket
 // that encrypts DEKs with its own key-encryption key. What lands in storage is `k8s:enc:kms:v2:<name>:` and an
-// EncryptedObject; secrets read back through the API server; a plugin key rotation makes old values stale; a plugin
-// that does not answer, or is unhealthy, stops the start; altered data is refused.
+// EncryptedObject in seed mode (one Encrypt for many writes, a derived key per write, decryptable by the scheme's
+// definition written out here); secrets read back through the API server; a plugin key rotation, or three minutes
+// without a Status, makes a new seed; values under an old key or a plain DEK read and are stale; a plugin that does
+// not answer, or is unhealthy, stops the start and fails the `kms-providers` health check; altered data is refused.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
@@ -9,11 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { createHmac } from 'node:crypto';
 import { createApiServer } from '../../../src/apiserver/api-server.js';
 import { encryptionConfigFrom, kmsProviders } from '../../../src/storage/encryption/config.js';
 import { kmsV2Service } from '../../../src/storage/encryption/kms/client.js';
-import { decodeEncryptedObject, encodeEncryptedObject } from '../../../src/storage/encryption/kms/encrypted-object.js';
-import { openKmsPlugins } from '../../../src/storage/encryption/kms/provider.js';
+import { decodeEncryptedObject, DekSourceType, encodeEncryptedObject } from '../../../src/storage/encryption/kms/encrypted-object.js';
+import { kmsProvidersHealth, openKmsPlugins, writeSeedTtlMs } from '../../../src/storage/encryption/kms/provider.js';
 import { encryptingStorage } from '../../../src/storage/encryption/storage.js';
 import { transformerLookup } from '../../../src/storage/encryption/transformers.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
@@ -33,6 +36,21 @@ class TestPlugin {
   readonly uids = new Set<string>();
   private server: grpc.Server | undefined;
 
+  /** What Encrypt answers, without the call. */
+  encryptDirect(plaintext: Buffer): Buffer {
+    const nonce = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.keks.get(this.keyId)!, nonce) as CipherGCM;
+    const body = Buffer.concat([c.update(plaintext), c.final()]);
+    return Buffer.concat([nonce, body, c.getAuthTag()]);
+  }
+
+  /** What Decrypt answers, without the call. */
+  decryptDirect(data: Buffer, keyId: string): Buffer {
+    const d = createDecipheriv('aes-256-gcm', this.keks.get(keyId)!, data.subarray(0, 12)) as DecipherGCM;
+    d.setAuthTag(data.subarray(data.length - 16));
+    return Buffer.concat([d.update(data.subarray(12, data.length - 16)), d.final()]);
+  }
+
   rotate(keyId: string): void {
     this.keks.set(keyId, randomBytes(32));
     this.keyId = keyId;
@@ -49,20 +67,14 @@ class TestPlugin {
       Encrypt: (call: Call<{ plaintext: Buffer; uid: string }>, cb: grpc.sendUnaryData<object>) => {
         this.calls.Encrypt++;
         this.uids.add(call.request.uid);
-        const nonce = randomBytes(12);
-        const c = createCipheriv('aes-256-gcm', this.keks.get(this.keyId)!, nonce) as CipherGCM;
-        const body = Buffer.concat([c.update(call.request.plaintext), c.final()]);
-        cb(null, { ciphertext: Buffer.concat([nonce, body, c.getAuthTag()]), key_id: this.keyId, annotations: { 'version.kms.example.com': Buffer.from('1') } });
+        cb(null, { ciphertext: this.encryptDirect(call.request.plaintext), key_id: this.keyId, annotations: { 'version.kms.example.com': Buffer.from('1') } });
       },
       Decrypt: (call: Call<{ ciphertext: Buffer; key_id: string; annotations: Record<string, Buffer> }>, cb: grpc.sendUnaryData<object>) => {
         this.calls.Decrypt++;
         const kek = this.keks.get(call.request.key_id);
         if (!kek) return cb({ code: grpc.status.NOT_FOUND, details: `unknown key ${call.request.key_id}` });
         if (call.request.annotations['version.kms.example.com']?.toString() !== '1') return cb({ code: grpc.status.INVALID_ARGUMENT, details: 'annotations lost' });
-        const data = call.request.ciphertext;
-        const d = createDecipheriv('aes-256-gcm', kek, data.subarray(0, 12)) as DecipherGCM;
-        d.setAuthTag(data.subarray(data.length - 16));
-        cb(null, { plaintext: Buffer.concat([d.update(data.subarray(12, data.length - 16)), d.final()]) });
+        cb(null, { plaintext: this.decryptDirect(call.request.ciphertext, call.request.key_id) });
       },
     });
     await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
@@ -90,11 +102,13 @@ async function setUp(plugin = new TestPlugin()) {
   const kms = await openKmsPlugins(kmsProviders(config));
   const inner = createMemoryStorage();
   const storage = encryptingStorage(inner, transformerLookup(config, kms.plugins), kms.close);
-  const api = await createApiServer({ storage, authenticator: { authenticate: async () => ({ kind: 'ok', user: { name: 'admin', groups: ['system:masters'] } }) }, authorizer: { authorize: async () => ({ decision: 'allow', reason: '' }) } });
+  const api = await createApiServer({ storage, extraHealthChecks: [{ name: 'kms-providers', check: kms.health }], authenticator: { authenticate: async () => ({ kind: 'ok', user: { name: 'admin', groups: ['system:masters'] } }) }, authorizer: { authorize: async () => ({ decision: 'allow', reason: '' }) } });
   const call = async (method: string, url: string, body?: unknown) => collect(await api.handle({ method, url, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }));
   assert.equal((await call('POST', '/api/v1/namespaces', { metadata: { name: 'default' } })).status, 201);
   return {
     plugin,
+    socket,
+    kms,
     inner,
     storage,
     call,
@@ -110,33 +124,137 @@ const secret = (name: string, password: string) => ({ apiVersion: 'v1', kind: 'S
 const stored = async (s: Storage, name: string) => (await s.get(`/registry/core/secrets/default/${name}`))!.value;
 const prefix = 'k8s:enc:kms:v2:test-plugin:';
 
-test('each write is sealed with a fresh DEK the plugin encrypts; storage holds the EncryptedObject, the API reads the secret back', async () => {
+/** The seed-mode scheme by its definition: key = HKDF-Expand(SHA-256, seed, info), one HMAC block; AES-256-GCM. */
+function openBySpec(seed: Buffer, encryptedData: Buffer, context: string): string {
+  const info = encryptedData.subarray(0, 32);
+  const key = createHmac('sha256', seed).update(info).update(Buffer.of(1)).digest();
+  const rest = encryptedData.subarray(32);
+  const d = createDecipheriv('aes-256-gcm', key, rest.subarray(0, 12)) as DecipherGCM;
+  d.setAAD(Buffer.from(context));
+  d.setAuthTag(rest.subarray(rest.length - 16));
+  return Buffer.concat([d.update(rest.subarray(12, rest.length - 16)), d.final()]).toString();
+}
+
+test('writes share one seed the plugin encrypted once, each sealed with its own derived key; the API reads the secrets back', async () => {
   const t = await setUp();
   try {
     assert.equal(t.plugin.calls.Status, 1, 'the plugin is asked for its status at start');
     assert.equal((await t.call('POST', '/api/v1/namespaces/default/secrets', secret('a', 'hunter2-password'))).status, 201);
     assert.equal((await t.call('POST', '/api/v1/namespaces/default/secrets', secret('b', 'other-password'))).status, 201);
-    assert.equal(t.plugin.calls.Encrypt, 2);
-    assert.equal(t.plugin.uids.size, 2, 'every request has its own uid');
+    assert.equal(t.plugin.calls.Encrypt, 1, 'one Encrypt for the seed, none per write');
     const [a, b] = [await stored(t.inner, 'a'), await stored(t.inner, 'b')];
     assert.ok(a.startsWith(prefix) && b.startsWith(prefix), a.slice(0, 40));
     assert.ok(!a.includes(Buffer.from('hunter2-password').toString('base64')) && !a.includes('hunter2'));
     const oa = decodeEncryptedObject(Buffer.from(a.slice(prefix.length), 'base64'));
     const ob = decodeEncryptedObject(Buffer.from(b.slice(prefix.length), 'base64'));
     assert.equal(oa.keyId, 'kek-1');
+    assert.equal(oa.dekSourceType, DekSourceType.hkdfSha256XnonceAesGcmSeed);
     assert.deepEqual(Object.keys(oa.annotations), ['version.kms.example.com']);
-    assert.notDeepEqual(oa.encryptedDek, ob.encryptedDek, 'one DEK per write');
+    assert.deepEqual(oa.encryptedDek, ob.encryptedDek, 'one seed');
+    assert.notDeepEqual(oa.encryptedData.subarray(0, 32), ob.encryptedData.subarray(0, 32), 'a fresh info, so a fresh key, per write');
+    // The stored bytes follow the scheme: the seed the plugin holds opens them with the storage key as additional data.
+    const seed = t.plugin.decryptDirect(oa.encryptedDek, oa.keyId);
+    const body = JSON.parse(openBySpec(seed, oa.encryptedData, '/registry/core/secrets/default/a')) as { data: { password: string } };
+    assert.equal(Buffer.from(body.data.password, 'base64').toString(), 'hunter2-password');
+    assert.throws(() => openBySpec(seed, oa.encryptedData, '/registry/core/secrets/default/b'), /auth/);
     // ConfigMaps are not configured: stored as they are.
     assert.equal((await t.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'c' }, data: { k: 'plain' } })).status, 201);
     assert.ok((await t.inner.get('/registry/core/configmaps/default/c'))!.value.includes('plain'));
 
     const got = await t.call('GET', '/api/v1/namespaces/default/secrets/a');
     assert.equal(Buffer.from((JSON.parse(got.text) as { data: { password: string } }).data.password, 'base64').toString(), 'hunter2-password');
-    // Each DEK is decrypted by the plugin once, then found in the cache.
-    const decrypts = t.plugin.calls.Decrypt;
-    await t.storage.get('/registry/core/secrets/default/a');
-    await t.storage.get('/registry/core/secrets/default/a');
-    assert.ok(t.plugin.calls.Decrypt - decrypts <= 1, `${t.plugin.calls.Decrypt - decrypts} Decrypt calls for two reads`);
+    assert.equal(t.plugin.calls.Decrypt, 0, 'the seed written here is known without asking the plugin');
+    assert.equal((await t.storage.get('/registry/core/secrets/default/a'))?.stale, undefined);
+  } finally {
+    await t.close();
+  }
+});
+
+test('another server reading the same storage asks the plugin for the seed once', async () => {
+  const t = await setUp();
+  try {
+    for (const name of ['a', 'b', 'c']) assert.equal((await t.call('POST', '/api/v1/namespaces/default/secrets', secret(name, `pw-${name}`))).status, 201);
+    const other = encryptingStorage(t.inner, transformerLookup(configFor(t.socket), t.kms.plugins));
+    for (const name of ['a', 'b', 'c']) assert.ok((await other.get(`/registry/core/secrets/default/${name}`))?.value.includes(Buffer.from(`pw-${name}`).toString('base64')));
+    assert.equal(t.plugin.calls.Decrypt, 1);
+  } finally {
+    await t.close();
+  }
+});
+
+test('without a Status confirming the key for three minutes the next write makes a new seed; a Status in time keeps it', async () => {
+  const t = await setUp();
+  try {
+    assert.equal((await t.call('POST', '/api/v1/namespaces/default/secrets', secret('a', 'p1'))).status, 201);
+    const plugin = t.kms.plugins.get('test-plugin')!;
+    const first = plugin.writeSeed!;
+    // A health check's Status moves the deadline forward.
+    plugin.writeSeed!.expiresAt = Date.now() + 1000;
+    await t.kms.health();
+    assert.ok(plugin.writeSeed!.expiresAt > Date.now() + writeSeedTtlMs - 60_000);
+    assert.equal((await t.call('POST', '/api/v1/namespaces/default/secrets', secret('b', 'p2'))).status, 201);
+    assert.equal(t.plugin.calls.Encrypt, 1);
+    plugin.writeSeed!.expiresAt = Date.now() - 1;
+    assert.equal((await t.call('POST', '/api/v1/namespaces/default/secrets', secret('c', 'p3'))).status, 201);
+    assert.equal(t.plugin.calls.Encrypt, 2);
+    assert.notEqual(plugin.writeSeed, first);
+    // An expired seed with the plugin gone: the write fails rather than use a key nobody confirms.
+    plugin.writeSeed!.expiresAt = Date.now() - 1;
+    t.plugin.stop();
+    const refused = await t.call('POST', '/api/v1/namespaces/default/secrets', secret('d', 'p4'));
+    assert.equal(refused.status, 500, refused.text);
+    assert.match(refused.text, /kms provider test-plugin: Encrypt: UNAVAILABLE/);
+  } finally {
+    await t.close();
+  }
+});
+
+test('a value sealed with a plain DEK (AES_GCM_KEY) reads, is stale, and is rewritten in seed mode', async () => {
+  const t = await setUp();
+  try {
+    assert.equal((await t.call('POST', '/api/v1/namespaces/default/secrets', secret('legacy', 'placeholder'))).status, 201);
+    const key = '/registry/core/secrets/default/legacy';
+    const plain = (await t.storage.get(key))!.value.replace(Buffer.from('placeholder').toString('base64'), Buffer.from('sealed-with-a-dek').toString('base64'));
+    const dek = randomBytes(32);
+    const nonce = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', dek, nonce) as CipherGCM;
+    c.setAAD(Buffer.from(key));
+    const body = Buffer.concat([c.update(plain), c.final()]);
+    const encryptedDek = t.plugin.encryptDirect(dek);
+    const legacy = prefix + encodeEncryptedObject({ encryptedData: Buffer.concat([nonce, body, c.getAuthTag()]), keyId: 'kek-1', encryptedDek, annotations: { 'version.kms.example.com': Buffer.from('1') }, dekSourceType: DekSourceType.aesGcmKey }).toString('base64');
+    await t.inner.update(key, legacy, (await t.inner.get(key))!.modRevision);
+    const read = await t.storage.get(key);
+    assert.equal(read?.stale, true);
+    assert.ok(read?.value.includes(Buffer.from('sealed-with-a-dek').toString('base64')));
+    const cur = JSON.parse((await t.call('GET', '/api/v1/namespaces/default/secrets/legacy')).text) as Record<string, unknown>;
+    assert.equal((await t.call('PUT', '/api/v1/namespaces/default/secrets/legacy', cur)).status, 200);
+    assert.equal(decodeEncryptedObject(Buffer.from((await stored(t.inner, 'legacy')).slice(prefix.length), 'base64')).dekSourceType, DekSourceType.hkdfSha256XnonceAesGcmSeed);
+  } finally {
+    await t.close();
+  }
+});
+
+test('the kms-providers health check: ok on /readyz, failing with the plugin named while it is unhealthy, answers reused for a while', async () => {
+  const t = await setUp();
+  try {
+    const ready = await t.call('GET', '/readyz?verbose');
+    assert.equal(ready.status, 200);
+    assert.match(ready.text, /\[\+\]kms-providers ok/);
+    let clock = 1_000_000;
+    const health = kmsProvidersHealth(t.kms.plugins, () => clock);
+    await health();
+    const statuses = t.plugin.calls.Status;
+    t.plugin.healthz = 'kek unreachable';
+    clock += 19_000;
+    await health();
+    assert.equal(t.plugin.calls.Status, statuses, 'a healthy answer is reused for 20 s');
+    clock += 2_000;
+    await assert.rejects(health(), /^KmsError: kms-provider-0: kms provider test-plugin: the plugin is not healthy: kek unreachable$/);
+    t.plugin.healthz = 'ok';
+    clock += 2_000;
+    await assert.rejects(health(), /not healthy/, 'a failure is reused for 3 s');
+    clock += 1_001;
+    await health();
   } finally {
     await t.close();
   }
@@ -147,6 +265,8 @@ test('after the plugin rotates its key, values under the old key still read, are
   try {
     assert.equal((await t.call('POST', '/api/v1/namespaces/default/secrets', secret('old', 'before-rotation'))).status, 201);
     t.plugin.rotate('kek-2');
+    // The plugin's Status (the minute's poll, or a health check) tells of the new key; the next write makes a seed under it.
+    await t.kms.health();
     assert.equal((await t.call('POST', '/api/v1/namespaces/default/secrets', secret('new', 'after-rotation'))).status, 201);
     assert.equal(decodeEncryptedObject(Buffer.from((await stored(t.inner, 'new')).slice(prefix.length), 'base64')).keyId, 'kek-2');
     const old = await t.storage.get('/registry/core/secrets/default/old');
@@ -180,8 +300,12 @@ test('altered stored data and an EncryptedObject moved to another key are refuse
     const put = async (value: string) => t.inner.update('/registry/core/secrets/default/a', value, (await t.inner.get('/registry/core/secrets/default/a'))!.modRevision);
     await put(`${prefix}AAAA`);
     await assert.rejects(t.storage.get('/registry/core/secrets/default/a'), /the stored value is not an EncryptedObject: invalid field number 0/);
-    await put(prefix + encodeEncryptedObject({ encryptedData: Buffer.alloc(40), keyId: '', encryptedDek: Buffer.alloc(32), annotations: {} }).toString('base64'));
+    await put(prefix + encodeEncryptedObject({ encryptedData: Buffer.alloc(40), keyId: '', encryptedDek: Buffer.alloc(32), annotations: {}, dekSourceType: DekSourceType.aesGcmKey }).toString('base64'));
     await assert.rejects(t.storage.get('/registry/core/secrets/default/a'), /the stored EncryptedObject is not valid: keyID is empty/);
+    await put(prefix + encodeEncryptedObject({ encryptedData: Buffer.alloc(40), keyId: 'kek-1', encryptedDek: Buffer.alloc(32), annotations: {}, dekSourceType: 7 as DekSourceType }).toString('base64'));
+    await assert.rejects(t.storage.get('/registry/core/secrets/default/a'), /the stored EncryptedObject is not valid: unknown encryptedDEKSourceType: 7/);
+    await put(prefix + encodeEncryptedObject({ encryptedData: Buffer.alloc(0), keyId: 'kek-1', encryptedDek: Buffer.alloc(32), annotations: {}, dekSourceType: DekSourceType.hkdfSha256XnonceAesGcmSeed }).toString('base64'));
+    await assert.rejects(t.storage.get('/registry/core/secrets/default/a'), /the stored EncryptedObject is not valid: encrypted data is empty/);
   } finally {
     await t.close();
   }
