@@ -6,15 +6,12 @@
 // not answer, or is unhealthy, stops the start and fails the `kms-providers` health check; altered data is refused.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { createHmac } from 'node:crypto';
 import { createApiServer } from '../../../src/apiserver/api-server.js';
 import { encryptionConfigFrom, kmsProviders } from '../../../src/storage/encryption/config.js';
-import { kmsV2Service } from '../../../src/storage/encryption/kms/client.js';
 import { decodeEncryptedObject, DekSourceType, encodeEncryptedObject } from '../../../src/storage/encryption/kms/encrypted-object.js';
 import { kmsProvidersHealth, openKmsPlugins, writeSeedTtlMs } from '../../../src/storage/encryption/kms/provider.js';
 import { encryptingStorage } from '../../../src/storage/encryption/storage.js';
@@ -22,69 +19,10 @@ import { transformerLookup } from '../../../src/storage/encryption/transformers.
 import { createMemoryStorage } from '../../../src/storage/memory.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { collect } from '../apiserver/helpers.js';
+import { TestPlugin } from '../../support/kms-plugin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'a-kube-kms-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A KMS v2 plugin: AES-GCM under a key-encryption key per key ID; counts its calls. */
-class TestPlugin {
-  readonly keks = new Map<string, Buffer>([['kek-1', randomBytes(32)]]);
-  keyId = 'kek-1';
-  healthz = 'ok';
-  version = 'v2';
-  readonly calls = { Status: 0, Encrypt: 0, Decrypt: 0 };
-  readonly uids = new Set<string>();
-  private server: grpc.Server | undefined;
-
-  /** What Encrypt answers, without the call. */
-  encryptDirect(plaintext: Buffer): Buffer {
-    const nonce = randomBytes(12);
-    const c = createCipheriv('aes-256-gcm', this.keks.get(this.keyId)!, nonce) as CipherGCM;
-    const body = Buffer.concat([c.update(plaintext), c.final()]);
-    return Buffer.concat([nonce, body, c.getAuthTag()]);
-  }
-
-  /** What Decrypt answers, without the call. */
-  decryptDirect(data: Buffer, keyId: string): Buffer {
-    const d = createDecipheriv('aes-256-gcm', this.keks.get(keyId)!, data.subarray(0, 12)) as DecipherGCM;
-    d.setAuthTag(data.subarray(data.length - 16));
-    return Buffer.concat([d.update(data.subarray(12, data.length - 16)), d.final()]);
-  }
-
-  rotate(keyId: string): void {
-    this.keks.set(keyId, randomBytes(32));
-    this.keyId = keyId;
-  }
-
-  async listen(socket: string): Promise<void> {
-    const server = new grpc.Server();
-    type Call<T> = grpc.ServerUnaryCall<T, unknown>;
-    server.addService(kmsV2Service().service, {
-      Status: (_call: Call<object>, cb: grpc.sendUnaryData<object>) => {
-        this.calls.Status++;
-        cb(null, { version: this.version, healthz: this.healthz, key_id: this.keyId });
-      },
-      Encrypt: (call: Call<{ plaintext: Buffer; uid: string }>, cb: grpc.sendUnaryData<object>) => {
-        this.calls.Encrypt++;
-        this.uids.add(call.request.uid);
-        cb(null, { ciphertext: this.encryptDirect(call.request.plaintext), key_id: this.keyId, annotations: { 'version.kms.example.com': Buffer.from('1') } });
-      },
-      Decrypt: (call: Call<{ ciphertext: Buffer; key_id: string; annotations: Record<string, Buffer> }>, cb: grpc.sendUnaryData<object>) => {
-        this.calls.Decrypt++;
-        const kek = this.keks.get(call.request.key_id);
-        if (!kek) return cb({ code: grpc.status.NOT_FOUND, details: `unknown key ${call.request.key_id}` });
-        if (call.request.annotations['version.kms.example.com']?.toString() !== '1') return cb({ code: grpc.status.INVALID_ARGUMENT, details: 'annotations lost' });
-        cb(null, { plaintext: this.decryptDirect(call.request.ciphertext, call.request.key_id) });
-      },
-    });
-    await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
-    this.server = server;
-  }
-
-  stop(): void {
-    this.server?.forceShutdown();
-  }
-}
 
 let n = 0;
 function configFor(socket: string, resources = ['secrets']) {
