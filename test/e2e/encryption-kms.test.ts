@@ -69,7 +69,7 @@ test('secrets written through kubectl are sealed from one seed the plugin encryp
   const seeds = new Set<string>();
   for (const name of ['one', 'two', 'three']) {
     const value = storedSecret(`/registry/core/secrets/kms/${name}`);
-    assert.ok(value?.startsWith(prefix), value?.slice(0, 40));
+    if (!value?.startsWith(prefix)) assert.fail(`stored as ${value?.slice(0, 40)}`);
     assert.ok(!value.includes('kms-e2e-'));
     const o = decodeEncryptedObject(Buffer.from(value.slice(prefix.length), 'base64'));
     assert.equal(o.dekSourceType, DekSourceType.hkdfSha256XnonceAesGcmSeed);
