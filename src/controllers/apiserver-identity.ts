@@ -5,6 +5,11 @@
 // Lease is deleted (kube-apiserver's apiserver-lease garbage collector). A server that stops cleanly deletes its own
 // Lease and takes itself out at once.
 //
+// Servers may run on machines whose clocks disagree, so a Lease's times are trusted only until it has been seen to
+// change: from then on it is current while this server, by its own clock, has seen it renewed within its duration.
+// A Lease is deleted only after this server watched it stay unchanged for its duration, so a peer whose clock runs
+// behind is at worst left out of the Service until its next renewal is seen, never deleted.
+//
 // kube-apiserver keeps endpoint liveness in separate 15 s etcd leases and gives its identity Lease an hour; a-kube
 // uses the identity Lease for both, so its duration is the 15 s.
 import { base32 } from '../api/base32.js';
@@ -85,6 +90,8 @@ export class ApiServerIdentity {
   readonly #clock: Clock;
   /** Until the first pass is done: servers that join our data dir later are not predecessors. */
   #predecessorsLeft: boolean;
+  /** Other servers' Leases as last seen: their renewal and when (our clock) it was first seen; `renewed` once it changed. */
+  readonly #seen = new Map<string, { renewal: string; at: number; renewed: boolean }>();
 
   constructor(o: ApiServerIdentityOptions) {
     this.#o = o;
@@ -136,27 +143,58 @@ export class ApiServerIdentity {
     const now = this.#clock.now();
     const list = await this.#o.client.list(leases, { query: { labelSelector: `${identityLabel}=kube-apiserver` } });
     const live: ApiServerEndpoint[] = leaving ? [] : [this.#o.endpoint];
+    const listed = new Set<string>();
     for (const lease of list.items) {
-      if (lease.metadata.labels?.[identityLabel] !== 'kube-apiserver' || lease.metadata.name === this.name) continue;
-      const until = expiresAt(lease);
+      const name = lease.metadata.name ?? '';
+      if (lease.metadata.labels?.[identityLabel] !== 'kube-apiserver' || name === this.name) continue;
+      listed.add(name);
       const predecessor = this.#predecessorsLeft && lease.metadata.annotations?.[originAnnotation] === this.#origin;
-      if (until !== undefined && until > now && !predecessor) {
+      const { current, expired } = this.#observe(name, lease, now);
+      if (current && !predecessor) {
         const endpoint = leaseEndpoint(lease);
         if (endpoint) live.push(endpoint);
         continue;
       }
+      if (!expired && !predecessor) continue;
       // Expired (or left by a dead server of our data dir): deleted only as we saw it, so a renewal that came
       // meanwhile keeps it.
       try {
-        await this.#o.client.delete(`${leases}/${lease.metadata.name ?? ''}`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: lease.metadata.resourceVersion } } });
-        this.#o.log?.(`apiserver identity: the Lease ${lease.metadata.name} ${predecessor ? 'is of an earlier server on this data dir' : 'expired'}; its server is out of the kubernetes Service`);
+        await this.#o.client.delete(`${leases}/${name}`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: lease.metadata.resourceVersion } } });
+        this.#seen.delete(name);
+        this.#o.log?.(`apiserver identity: the Lease ${name} ${predecessor ? 'is of an earlier server on this data dir' : 'expired'}; its server is out of the kubernetes Service`);
       } catch (e) {
         if (!isNotFound(e) && !isConflict(e)) throw e;
       }
     }
+    for (const name of this.#seen.keys()) if (!listed.has(name)) this.#seen.delete(name);
     await reconcileKubernetesService({ client: this.#o.client, endpoints: live, ...(this.#o.serviceIP ? { serviceIP: this.#o.serviceIP } : {}) });
     this.#predecessorsLeft = false;
     return live;
+  }
+
+  /**
+   * Whether another server's Lease counts (`current`) and whether it may be deleted (`expired`). Until it is seen
+   * to change, its own renewTime and duration say whether it counts; after that, our clock since the last change
+   * seen. Deletion always waits for our own clock to pass a duration without a change.
+   */
+  #observe(name: string, lease: KubeObject, now: number): { current: boolean; expired: boolean } {
+    const spec = isRecord(lease['spec']) ? lease['spec'] : {};
+    const renewal = `${String(spec['holderIdentity'])}/${String(spec['renewTime'])}`;
+    const duration = typeof spec['leaseDurationSeconds'] === 'number' ? spec['leaseDurationSeconds'] * 1000 : 0;
+    let seen = this.#seen.get(name);
+    if (!seen) {
+      seen = { renewal, at: now, renewed: false };
+      this.#seen.set(name, seen);
+    } else if (seen.renewal !== renewal) {
+      seen.renewal = renewal;
+      seen.at = now;
+      seen.renewed = true;
+    }
+    const unchangedFor = now - seen.at;
+    if (duration <= 0) return { current: false, expired: true };
+    if (seen.renewed) return { current: unchangedFor < duration, expired: unchangedFor >= duration };
+    const until = expiresAt(lease);
+    return { current: until !== undefined && until > now, expired: unchangedFor >= duration };
   }
 
   /** Deletes our Lease and takes our address out of the kubernetes Service. */

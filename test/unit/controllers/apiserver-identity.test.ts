@@ -1,6 +1,7 @@
 // The API servers' identity Leases and the lease-based endpoint reconciler of the kubernetes Service: every server
 // with a current Lease is listed (one Endpoints subset and one EndpointSlice per port), an expired Lease drops out
-// and is deleted, and a server that leaves takes itself out at once.
+// and is deleted, and a server that leaves takes itself out at once; peers' clocks that disagree neither keep a dead
+// server listed nor get a live one deleted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/object.js';
@@ -68,8 +69,13 @@ test('every server with a current Lease is in the kubernetes Service; an expired
   clock.advance(10_000);
   await a.renew();
   await c.renew();
+  // c sees b's Lease for the first time: past its renewTime and duration, so out of the Service, but c has not
+  // watched it go unrenewed for a duration itself, so the Lease stays.
   await c.reconcile();
   assert.deepEqual(api.objects.get(endpointsPath)?.['subsets'], [{ addresses: [{ ip: '10.0.0.3' }, { ip: '127.0.0.1' }], ports: [{ name: 'https', port: 7001, protocol: 'TCP' }] }]);
+  assert.equal(api.objects.has(`${leases}/${b.name}`), true);
+  // a has watched it since the start: deleted.
+  await a.reconcile();
   assert.equal(api.objects.has(`${leases}/${b.name}`), false);
   assert.deepEqual(api.under(slices).map((s) => s.metadata.name), ['kubernetes']);
   const writes = api.writes().length;
@@ -110,4 +116,38 @@ test('a server alone on its data dir drops the Leases an earlier server of that 
   const joined = of(7003, false);
   await joined.renew();
   assert.deepEqual((await restarted.reconcile()).map((e) => e.port).sort(), [7002, 7003, 7100]);
+});
+
+test('clocks that disagree: a peer running behind is listed once seen renewing and never deleted; one running ahead drops out when it stops', async () => {
+  const api = new FakeApi();
+  const clock = new FakeClock();
+  const behindClock = new FakeClock(clock.now() - 60_000);
+  const aheadClock = new FakeClock(clock.now() + 3_600_000);
+  const a = server(api, clock, '10.0.0.1', 6443);
+  const behind = server(api, behindClock, '10.0.0.2', 6443);
+  const ahead = server(api, aheadClock, '10.0.0.3', 6443);
+  const listed = () => ((api.objects.get(endpointsPath)?.['subsets'] as { addresses: { ip: string }[] }[])[0]?.addresses ?? []).map((x) => x.ip);
+  const tick = async (ms: number, renewing: ApiServerIdentity[]) => {
+    for (const c of [clock, behindClock, aheadClock]) c.advance(ms);
+    for (const s of renewing) await s.renew();
+    await a.reconcile();
+  };
+  await a.renew();
+  await behind.renew();
+  await ahead.renew();
+  await a.reconcile();
+  // Its renewTime says a minute ago: not listed yet, but not deleted either.
+  assert.deepEqual(listed(), ['10.0.0.1', '10.0.0.3']);
+  for (let i = 0; i < 6; i++) {
+    await tick(10_000, [a, behind, ahead]);
+    assert.deepEqual(listed(), ['10.0.0.1', '10.0.0.2', '10.0.0.3'], `pass ${i}`);
+    assert.equal(api.objects.has(`${leases}/${behind.name}`), true);
+  }
+  // Both stop. The one whose renewTime lies an hour ahead is out 15 s after its last renewal was seen, not an hour.
+  await tick(10_000, [a]);
+  assert.deepEqual(listed(), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+  await tick(10_000, [a]);
+  assert.deepEqual(listed(), ['10.0.0.1']);
+  assert.equal(api.objects.has(`${leases}/${ahead.name}`), false);
+  assert.equal(api.objects.has(`${leases}/${behind.name}`), false);
 });
