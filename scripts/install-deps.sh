@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a-kube and its test suite need on a Debian machine: system packages (when missing) and npm packages.
 # Usage: scripts/install-deps.sh [--for-tests]
-#   always:       the node's runtime (containerd, runc, CNI plugins, iptables, iproute2) and the compiler toolchain
+#   always:       the node's runtime (containerd, runc, CNI plugins, iptables, ipset, iproute2) and the compiler toolchain
 #                 better-sqlite3 needs (its prebuilt binary cannot be downloaded everywhere, so npm compiles it)
 #   --for-tests:  the clients and tools the test suite drives (python3-kubernetes, curl, debootstrap, busybox-static
 #                 for the streaming tests' tiny image, etcd-server and etcd-client: the etcd storage tests start
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(openssl ca-certificates containerd runc containernetworking-plugins iptables iproute2 python3 make g++)
+want=(openssl ca-certificates containerd runc containernetworking-plugins iptables ipset iproute2 python3 make g++)
 if [ "${1:-}" = "--for-tests" ]; then
   want+=(python3-kubernetes curl chromium debootstrap busybox-static docker-registry skopeo etcd-server etcd-client)
 fi

@@ -40,7 +40,7 @@ import { checkRuntimeDeps } from '../kubelet/containerd/deps.js';
 const cniBinDir = '/usr/lib/cni';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../kubelet/network/pod-network.js';
 import { ServiceProxy } from '../kubelet/network/proxy/proxier.js';
-import { PolicyAgent } from '../kubelet/network/policy/agent.js';
+import { ipsetInstallHint, PolicyAgent } from '../kubelet/network/policy/agent.js';
 import { policyAgentUser } from '../kubelet/network/policy/rbac.js';
 import { createEventRecorder } from '../client/control/events.js';
 import { installHttpProxies } from '../apiserver/node-proxy/http-proxy.js';
@@ -359,6 +359,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     });
     await policyAgent.start(stop.signal);
     say(policyAgent.bridgeNetfilter?.enabled === false ? 'network policies: enforced for traffic that leaves the node or reaches it, NOT between pods on this node (see the warning above)' : 'network policies: iptables rules in sync');
+    if (policyAgent.ipsetProblem) say(`network policies: ipset does not work here (${policyAgent.ipsetProblem}), so the rules hold one line per pod address and grow with pods × peers; ${ipsetInstallHint}`);
     try {
       clusterDns = await startClusterDns({ client: await clientAs('kube-proxy', 'system:kube-proxy'), host: podNetwork.gateway, ownAddresses: [clusterDnsServiceIP], signal: stop.signal, log: logComponent });
       void runClusterDnsServiceController({ client: await clientAs('kube-dns-service-controller', clusterDnsServiceIdentity.user), address: podNetwork.gateway, signal: stop.signal, log: logComponent });

@@ -1,16 +1,22 @@
 // The last-resort clean-up when the process exits before its orderly shutdown finished (the shutdown timer's
 // process.exit): only synchronous calls work in an 'exit' handler, so iptables-save/-restore and ip run with
-// spawnSync. It removes the network-policy rules, the service proxy's rules, the pod network's rules and the bridge.
+// spawnSync. It removes the network-policy rules and IP sets, the service proxy's rules, the pod network's rules and
+// the bridge.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { defaultNetworkLock, podNetworkRemovalText } from './pod-network.js';
-import { policyRemovalText } from './policy/rules.js';
+import { setDestroyText, setsOf } from './ipset.js';
+import { isPolicySet, policyRemovalText } from './policy/rules.js';
 import { proxyRemovalText } from './proxy/proxier.js';
 
 export function removeNodeNetworkSync(bridge: string | undefined, lockPath: string | undefined = defaultNetworkLock): void {
   const filter = spawnSync('iptables-save', ['-t', 'filter'], { encoding: 'utf8' });
   const policy = filter.status === 0 ? policyRemovalText(filter.stdout) : undefined;
   if (policy) spawnSync('iptables-restore', ['--noflush', '--wait'], { input: policy });
+  // The sets once no rule names them (no ipset on the host: there are none).
+  const sets = spawnSync('ipset', ['save'], { encoding: 'utf8' });
+  const destroy = sets.status === 0 ? setDestroyText(setsOf(sets.stdout, isPolicySet).keys()) : undefined;
+  if (destroy) spawnSync('ipset', ['-exist', 'restore'], { input: destroy });
   for (const table of ['filter', 'nat'] as const) {
     const saved = spawnSync('iptables-save', ['-t', table], { encoding: 'utf8' });
     if (saved.status !== 0) continue;

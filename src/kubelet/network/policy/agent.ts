@@ -1,8 +1,12 @@
-// The network-policy agent: NetworkPolicies, Pods and Namespaces from informers, resolved for this node's pods
-// (model.ts), written as the filter-table chains of rules.ts in one `iptables-restore --noflush` per sync that
-// names only our chains, paced by a SyncLimiter (at most one sync per minSyncPeriod, a full resync every
-// syncPeriod). Each sync also keeps the jumps from FORWARD and INPUT first in their chains. stop() takes every
-// rule and chain back out.
+// The network-policy agent: NetworkPolicies, Pods and Namespaces from informers, resolved against this node's
+// pods (model.ts), written as the IP sets and filter-table chains of rules.ts, paced by a SyncLimiter (at most
+// one sync per minSyncPeriod, a full resync every syncPeriod). A sync first brings the sets' members up to date
+// (one `ipset restore` of the differences), then rewrites only the chains whose rules changed (one
+// `iptables-restore --noflush` naming only our chains), then destroys the sets no rule names any more, and keeps
+// the jumps from FORWARD and INPUT first in their chains. A pod coming or going therefore changes set members,
+// not rules. Resolving yields to the event loop in slices, so a large cluster does not stall the process.
+// Without a working ipset the sets are expanded into one rule per member, and the agent says so once.
+// stop() takes every rule, chain and set back out.
 import { isRecord, type KubeObject } from '../../../api/object.js';
 import { Informer, restListerWatcher } from '../../../client/informer.js';
 import type { EventRecorder } from '../../../client/control/types.js';
@@ -10,9 +14,10 @@ import type { RestClient } from '../../../client/rest.js';
 import { ensureBridgeNetfilter, type BridgeNetfilter } from '../bridge-netfilter.js';
 import { runCommand, type Runner } from '../command.js';
 import { chainsOf, hostIptables, type Iptables } from '../iptables.js';
+import { hostIpset, ipsetProblem, setDestroyText, setsOf, type Ipset } from '../ipset.js';
 import { SyncLimiter } from '../sync-limiter.js';
-import { clusterDnsPeer, podInfo, podPolicies, type PodInfo, type PodPolicy } from './model.js';
-import { buildPolicyRules, policyChainPrefixes, policyJumpRepairText, policyRemovalText, policyRestoreText } from './rules.js';
+import { clusterDnsPeer, podInfo, resolvePolicies, TimeSlice, type PodInfo, type ResolvedPolicy } from './model.js';
+import { buildPolicyRules, expandSets, isPolicySet, policyChainPrefixes, policyJumpRepairText, policyRemovalText, policyRestoreText, selfChain, setUpdateText } from './rules.js';
 
 export interface PolicyAgentOptions {
   client: Pick<RestClient, 'list' | 'watch'>;
@@ -22,6 +27,8 @@ export interface PolicyAgentOptions {
   /** Where a-kube's cluster DNS answers (the bridge gateway): egress rules to kube-dns pods reach it there. */
   clusterDnsIP?: string;
   iptables?: Iptables;
+  /** IP sets (default: the host's ipset); false writes one rule per member instead, as when ipset does not work. */
+  ipset?: Ipset | false;
   /** Runs modprobe and sysctl for the bridge-netfilter check. */
   run?: Runner;
   /** Told (a Warning Event on the Node) when same-node pod traffic cannot be filtered. */
@@ -31,8 +38,8 @@ export interface PolicyAgentOptions {
   /** A full resync at least this often (default 30 s). */
   syncPeriodMs?: number;
   log?: (line: string) => void;
-  /** Told after each successful sync with the pods that have policies (tests wait on it). */
-  onSync?: (pods: PodPolicy[], ms: number) => void;
+  /** Told after each successful sync with the resolved policies (tests wait on it). */
+  onSync?: (policies: ResolvedPolicy[], ms: number) => void;
 }
 
 /** The Event reason on the Node when bridged traffic bypasses iptables. */
@@ -47,8 +54,13 @@ export class PolicyAgent {
   readonly #limiter: SyncLimiter;
   /** Our chains on the host after the last sync (or found at start): the ones a sync no longer writes go. */
   #previous = new Set<string>();
-  /** The last restore text applied; a change-triggered sync with the same text writes nothing. */
-  #written: string | undefined;
+  /** Each chain's rules as last written; undefined: unknown (first sync, after a failure), so all are written. */
+  #written: Map<string, string> | undefined;
+  /** Undefined until start; false when ipset does not work here. */
+  #ipset: Ipset | false | undefined;
+  #ipsetProblem: string | undefined;
+  /** Our sets on the host and their members as last written; undefined: read them from the host first. */
+  #setsOnHost: Map<string, Set<string>> | undefined;
   #bridgeNetfilter: BridgeNetfilter | undefined;
   #ac = new AbortController();
 
@@ -66,6 +78,7 @@ export class PolicyAgent {
       resyncMs: o.syncPeriodMs ?? 30_000,
       onError: (e) => {
         this.#written = undefined;
+        this.#setsOnHost = undefined;
         o.log?.(`network policy: iptables-restore failed: ${e instanceof Error ? e.message : String(e)}`);
       },
     });
@@ -82,6 +95,11 @@ export class PolicyAgent {
     return this.#bridgeNetfilter;
   }
 
+  /** Why IP sets cannot be used here (rules are then written per address), or undefined when they are. */
+  get ipsetProblem(): string | undefined {
+    return this.#ipsetProblem;
+  }
+
   /** Checks bridge netfilter, starts the informers and resolves after the first sync. */
   async start(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => this.#ac.abort(), { once: true });
@@ -93,15 +111,22 @@ export class PolicyAgent {
       this.#o.log?.(`network policy: traffic between pods on this node is NOT filtered: ${problem}`);
       this.#o.recorder?.event(nodeRef(this.#o.nodeName), 'Warning', notEnforcedReason, `NetworkPolicies do not apply to traffic between pods on this node: ${problem}`);
     }
-    // Chains a crashed run left behind are deleted by the first sync.
-    this.#previous = new Set([...chainsOf(await this.#ipt.save('filter'))].filter((c) => policyChainPrefixes.some((p) => c.startsWith(p))));
+    if (this.#o.ipset === false) this.#ipset = false;
+    else {
+      const ipset = this.#o.ipset ?? hostIpset(this.#o.run ?? runCommand);
+      this.#ipsetProblem = await ipsetProblem(ipset);
+      this.#ipset = this.#ipsetProblem ? false : ipset;
+      if (this.#ipsetProblem) this.#o.log?.(`network policy: ipset does not work here (${this.#ipsetProblem}): writing one rule per pod address instead, which grows with pods × peers; ${ipsetInstallHint}`);
+    }
+    // Chains and sets a crashed run left behind are deleted by the first sync.
+    this.#previous = new Set([...chainsOf(await this.#ipt.save('filter'))].filter((c) => c === selfChain || policyChainPrefixes.some((p) => c.startsWith(p))));
     for (const inf of [this.#policies, this.#pods, this.#namespaces]) void inf.run(this.#ac.signal);
     for (const inf of [this.#policies, this.#pods, this.#namespaces]) if (!(await inf.waitForSync(this.#ac.signal))) return;
     await this.syncNow();
   }
 
-  /** Every local pod's resolved policy, from the current caches. */
-  desired(): PodPolicy[] {
+  /** Every policy resolved against the current caches (policies by namespace/name). */
+  desired(slice = new TimeSlice()): Promise<ResolvedPolicy[]> {
     const pods: PodInfo[] = [];
     const local = new Set<string>();
     for (const pod of this.#pods.store.list()) {
@@ -114,7 +139,7 @@ export class PolicyAgent {
     const namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
     for (const ns of this.#namespaces.store.list()) namespaceLabels.set(ns.metadata.name ?? '', ns.metadata.labels ?? {});
     const policies = [...this.#policies.store.list()].sort((a, b) => key(a).localeCompare(key(b)));
-    return podPolicies(policies, { pods, namespaceLabels }, (p) => local.has(`${p.namespace}/${p.name}`));
+    return resolvePolicies(policies, { pods, namespaceLabels }, (p) => local.has(`${p.namespace}/${p.name}`), slice);
   }
 
   /** Asks for a sync (rate-limited); ignored until the caches have synced. */
@@ -130,32 +155,59 @@ export class PolicyAgent {
 
   async #sync(reason: 'change' | 'resync'): Promise<void> {
     const started = performance.now();
-    const pods = this.desired();
-    const rules = buildPolicyRules(pods);
-    const text = policyRestoreText(rules, this.#previous);
-    if (reason === 'resync' || text !== this.#written) {
-      await this.#ipt.restore(text);
-      this.#written = text;
+    const slice = new TimeSlice();
+    const policies = await this.desired(slice);
+    const ipset = this.#ipset;
+    const rules = ipset ? buildPolicyRules(policies) : await expandSets(buildPolicyRules(policies), slice);
+    // Sets before rules: a rule cannot name a set that does not exist.
+    let onHost = this.#setsOnHost;
+    if (ipset) {
+      if (reason === 'resync' || !onHost) onHost = setsOf(await ipset.save(), isPolicySet);
+      const update = setUpdateText(rules.sets, onHost);
+      if (update) await ipset.restore(update);
+      for (const [name, set] of rules.sets) onHost.set(name, new Set(set.members));
+      this.#setsOnHost = onHost;
+    }
+    const texts = new Map([...rules.chains].map(([c, lines]) => [c, lines.join('\n')]));
+    const written = reason === 'resync' ? undefined : this.#written;
+    const changed = new Set([...texts.keys()].filter((c) => written?.get(c) !== texts.get(c)));
+    const stale = [...this.#previous].some((c) => !texts.has(c));
+    if (changed.size > 0 || stale) {
+      await this.#ipt.restore(policyRestoreText(rules, this.#previous, changed));
       this.#previous = new Set(rules.chains.keys());
+    }
+    this.#written = texts;
+    // After the rules that named them are gone.
+    if (ipset && onHost) {
+      const unused = [...onHost.keys()].filter((n) => !rules.sets.has(n));
+      const destroy = setDestroyText(unused);
+      if (destroy) await ipset.restore(destroy);
+      for (const n of unused) onHost.delete(n);
     }
     // After the chains exist: a jump to a missing chain is refused.
     const repair = policyJumpRepairText(await this.#ipt.save('filter'), this.#o.bridge);
     if (repair) await this.#ipt.restore(repair);
-    this.#o.onSync?.(pods, performance.now() - started);
+    this.#o.onSync?.(policies, performance.now() - started);
   }
 
   /** Stops syncing and removes every rule and chain the agent owns. */
   async stop(): Promise<void> {
     this.#ac.abort();
     await this.#limiter.stop();
-    await removePolicyRules(this.#ipt);
+    await removePolicyRules(this.#ipt, this.#ipset || undefined);
   }
 }
 
-/** Takes out the jumps into the policy chains and deletes the chains (also what a crashed run left). */
-export async function removePolicyRules(ipt: Iptables): Promise<void> {
+/** What to do when ipset is missing. */
+export const ipsetInstallHint = 'to fix it, run scripts/install-deps.sh, or: apt-get install ipset';
+
+/** Takes out the jumps into the policy chains, deletes the chains, then the sets (also what a crashed run left). */
+export async function removePolicyRules(ipt: Iptables, ipset?: Ipset): Promise<void> {
   const text = policyRemovalText(await ipt.save('filter'));
   if (text) await ipt.restore(text);
+  if (!ipset) return;
+  const destroy = setDestroyText(setsOf(await ipset.save(), isPolicySet).keys());
+  if (destroy) await ipset.restore(destroy);
 }
 
 /** What the model reads of a pod, as one comparable string. */

@@ -1,8 +1,10 @@
-// NetworkPolicy semantics resolved against the cluster's pods and namespaces: for each pod on this node that a
-// policy selects, the sources it admits (ingress) and the destinations it may reach (egress), each as an IP
-// or CIDR (with exceptions) plus the ports they apply to. Pure: the rules are written from this (rules.ts).
+// NetworkPolicy semantics resolved against the cluster's pods and namespaces, per policy: which of this node's
+// pods it selects, and for each ingress (egress) rule the sources it admits (destinations it lets pods reach) —
+// the pod IPs its selectors name, its ipBlocks (with exceptions), or every address — and the ports, named ports
+// resolved on the pods that receive the traffic. No I/O: the rules and sets are written from this (rules.ts).
 import type { KubeObject } from '../../../api/object.js';
 import { isRecord } from '../../../api/object.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { selectorMatcher } from '../../../api/selectors/spec-match.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -14,21 +16,36 @@ export interface PortMatch {
   endPort?: number;
 }
 
-export type Peer = { kind: 'ip'; ip: string } | { kind: 'cidr'; cidr: string; except: string[] };
-
-/** One allow: traffic with any of the peers (none = every address) on any of the ports (none = every port). */
-export interface Allow {
-  peers: Peer[] | 'any';
-  ports: PortMatch[] | 'any';
+/** An ipBlock peer. */
+export interface CidrPeer {
+  cidr: string;
+  except: string[];
 }
 
-export interface PodPolicy {
+/** A port by name, resolved on one receiving pod. */
+export interface NamedPortMember {
+  ip: string;
+  protocol: Protocol;
+  port: number;
+}
+
+/** One rule of a policy: traffic with any of its peers on any of its ports. */
+export interface RuleAllow {
+  /** 'any': every address. Else the pod IPs its selectors name (absent: the rule has no selector peer) and its ipBlocks. */
+  peers: 'any' | { pods?: string[]; blocks: CidrPeer[] };
+  /** 'any': every port. Else numbered ports, and (when the rule names ports) those names on the receiving pods. */
+  ports: 'any' | { numbered: PortMatch[]; named?: NamedPortMember[] };
+}
+
+/** A policy as the rules need it. */
+export interface ResolvedPolicy {
   namespace: string;
   name: string;
-  ip: string;
-  /** Undefined: no policy selects the pod for this direction (all allowed); [] with a policy: deny all. */
-  ingress?: Allow[];
-  egress?: Allow[];
+  /** This node's pods the policy selects (their IPs, sorted). */
+  selected: string[];
+  /** Undefined: not an ingress (egress) policy; [] with it: deny all in that direction. */
+  ingress?: RuleAllow[];
+  egress?: RuleAllow[];
 }
 
 export interface PodInfo {
@@ -68,27 +85,7 @@ function policyTypes(spec: Record<string, unknown>): { ingress: boolean; egress:
   return { ingress: true, egress: Array.isArray(spec['egress']) && spec['egress'].length > 0 };
 }
 
-/**
- * The ports of one rule, for traffic to `target` (named ports resolve on the pod that receives the traffic:
- * the selected pod for ingress, the peer pod for egress). Undefined: a named port the target does not have.
- */
-function portsFor(rule: Record<string, unknown>, target: PodInfo | undefined): PortMatch[] | 'any' | undefined {
-  const ports = list(rule['ports']);
-  if (!Array.isArray(rule['ports']) || ports.length === 0) return 'any';
-  const out: PortMatch[] = [];
-  for (const p of ports) {
-    const protocol = protocolOf(p['protocol']);
-    const port = p['port'];
-    if (port === undefined || port === null) out.push({ protocol });
-    else if (typeof port === 'number') out.push({ protocol, port, ...(typeof p['endPort'] === 'number' ? { endPort: p['endPort'] } : {}) });
-    else if (typeof port === 'string') {
-      for (const np of target?.namedPorts.get(port) ?? []) if (np.protocol === protocol) out.push({ protocol, port: np.port });
-    }
-  }
-  return out.length ? out : undefined;
-}
-
-interface Context {
+export interface Context {
   pods: readonly PodInfo[];
   namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
@@ -107,94 +104,83 @@ function peerPods(peer: Record<string, unknown>, policyNs: string, ctx: Context)
   return ctx.pods.filter((p) => inNamespace(p.namespace) && (podSel ? podSel(p.labels) : true));
 }
 
-/** One rule with its peers resolved: every address or an ipBlock or the pods a selector names, per peer. */
-interface ResolvedRule {
-  rule: Record<string, unknown>;
-  peers: 'any' | ({ kind: 'block'; peer: Peer } | { kind: 'pods'; pods: PodInfo[] })[];
-  /**
-   * An egress rule to every address with named ports: a name means the port of that name on whichever pod the
-   * traffic goes to, so each pod that has one becomes a peer of its own (this rule, named ports only).
-   */
-  named?: { rule: Record<string, unknown>; pods: PodInfo[] };
-}
-
 const namedPortsOf = (rule: Record<string, unknown>) => list(rule['ports']).filter((p) => typeof p['port'] === 'string');
 
-/** Resolves a policy's rules once; the pods it selects then share the result. */
-function resolveRules(rules: Record<string, unknown>[], peerKey: 'from' | 'to', policyNs: string, ctx: Context): ResolvedRule[] {
-  return rules.map((rule) => {
-    if (!Array.isArray(rule[peerKey]) || list(rule[peerKey]).length === 0) {
-      const named = peerKey === 'to' ? namedPortsOf(rule) : [];
-      if (named.length === 0) return { rule, peers: 'any' };
-      const names = new Set(named.map((p) => p['port']));
-      return { rule, peers: 'any', named: { rule: { ports: named }, pods: ctx.pods.filter((p) => [...p.namedPorts.keys()].some((n) => names.has(n))) } };
-    }
-    return {
-      rule,
-      peers: list(rule[peerKey]).map((peer) => {
-        const block = rec(peer['ipBlock']);
-        if (typeof block['cidr'] === 'string') {
-          const except = Array.isArray(block['except']) ? block['except'].filter((e): e is string => typeof e === 'string') : [];
-          return { kind: 'block' as const, peer: { kind: 'cidr' as const, cidr: block['cidr'], except } };
-        }
-        return { kind: 'pods' as const, pods: peerPods(peer, policyNs, ctx) };
-      }),
-    };
-  });
-}
-
-function allowsOf(rules: readonly ResolvedRule[], peerKey: 'from' | 'to', selected: PodInfo): Allow[] {
-  const out: Allow[] = [];
-  for (const { rule, peers, named } of rules) {
-    if (peers === 'any') {
-      const ports = portsFor(rule, peerKey === 'from' ? selected : undefined);
-      if (ports) out.push({ peers: 'any', ports });
-      if (named) {
-        for (const p of named.pods) {
-          const ports = portsFor(named.rule, p);
-          if (ports) out.push({ peers: [{ kind: 'ip', ip: p.ip }], ports });
-        }
-      }
-      continue;
-    }
-    for (const peer of peers) {
-      if (peer.kind === 'block') {
-        const ports = portsFor(rule, peerKey === 'from' ? selected : undefined);
-        if (ports) out.push({ peers: [peer.peer], ports });
-        continue;
-      }
-      // Pod peers: named ports resolve per receiving pod, so egress rules are grouped per peer pod.
-      for (const p of peer.pods) {
-        const ports = portsFor(rule, peerKey === 'from' ? selected : p);
-        if (ports) out.push({ peers: [{ kind: 'ip', ip: p.ip }], ports });
-      }
+/**
+ * The ports of one rule: numbered ones as matches, and — when the rule names ports — the receiving pods' ports
+ * of those names as address/port members (the selected pods for ingress, every pod for egress, where the name
+ * means the port of that name on whichever pod the traffic goes to).
+ */
+function portsOf(rule: Record<string, unknown>, receivers: readonly PodInfo[]): RuleAllow['ports'] {
+  if (!Array.isArray(rule['ports']) || list(rule['ports']).length === 0) return 'any';
+  const numbered: PortMatch[] = [];
+  for (const p of list(rule['ports'])) {
+    const protocol = protocolOf(p['protocol']);
+    const port = p['port'];
+    if (port === undefined || port === null) numbered.push({ protocol });
+    else if (typeof port === 'number') numbered.push({ protocol, port, ...(typeof p['endPort'] === 'number' ? { endPort: p['endPort'] } : {}) });
+  }
+  const names = namedPortsOf(rule).map((p) => ({ name: String(p['port']), protocol: protocolOf(p['protocol']) }));
+  if (names.length === 0) return { numbered };
+  const named = new Map<string, NamedPortMember>();
+  for (const pod of receivers) {
+    for (const { name, protocol } of names) {
+      for (const np of pod.namedPorts.get(name) ?? []) if (np.protocol === protocol) named.set(`${pod.ip},${protocol}:${np.port}`, { ip: pod.ip, protocol, port: np.port });
     }
   }
-  return out;
+  return { numbered, named: [...named.values()] };
 }
 
-/** Every local pod's policy: the union of what each selecting policy allows, per direction. */
-export function podPolicies(policies: readonly Readonly<KubeObject>[], ctx: Context, isLocal: (p: PodInfo) => boolean): PodPolicy[] {
-  const out = new Map<string, PodPolicy>();
+/** One rule's peers: every address, or the pods its selectors name (one group) and its ipBlocks. */
+function peersOf(rule: Record<string, unknown>, peerKey: 'from' | 'to', policyNs: string, ctx: Context): RuleAllow['peers'] {
+  const peers = list(rule[peerKey]);
+  if (!Array.isArray(rule[peerKey]) || peers.length === 0) return 'any';
+  const blocks: CidrPeer[] = [];
+  let pods: Set<string> | undefined;
+  for (const peer of peers) {
+    const block = rec(peer['ipBlock']);
+    if (typeof block['cidr'] === 'string') {
+      const except = Array.isArray(block['except']) ? block['except'].filter((e): e is string => typeof e === 'string') : [];
+      blocks.push({ cidr: block['cidr'], except });
+      continue;
+    }
+    pods ??= new Set();
+    for (const p of peerPods(peer, policyNs, ctx)) pods.add(p.ip);
+  }
+  return { ...(pods ? { pods: [...pods].sort() } : {}), blocks };
+}
+
+/** Gives the event loop a turn whenever the work since the last turn took longer than `sliceMs`. */
+export class TimeSlice {
+  #since = performance.now();
+  constructor(readonly sliceMs = 10) {}
+  async pause(): Promise<void> {
+    if (performance.now() - this.#since < this.sliceMs) return;
+    await yieldToEventLoop();
+    this.#since = performance.now();
+  }
+}
+
+/**
+ * Every policy resolved against the cluster's pods: the local pods it selects, and per rule its peers and ports.
+ * Policies come out in the order given. The work yields to the event loop between policies (`slice`), so a
+ * large cluster never holds the process for long.
+ */
+export async function resolvePolicies(policies: readonly Readonly<KubeObject>[], ctx: Context, isLocal: (p: PodInfo) => boolean, slice = new TimeSlice()): Promise<ResolvedPolicy[]> {
+  const out: ResolvedPolicy[] = [];
   for (const pol of policies) {
     const spec = rec(pol['spec']);
     const ns = pol.metadata.namespace ?? '';
     const selects = selectorMatcher(spec['podSelector'] ?? {});
     const selected = ctx.pods.filter((pod) => pod.namespace === ns && isLocal(pod) && selects(pod.labels));
-    if (selected.length === 0) continue;
     const types = policyTypes(spec);
-    const ingress = types.ingress ? resolveRules(list(spec['ingress']), 'from', ns, ctx) : [];
-    const egress = types.egress ? resolveRules(list(spec['egress']), 'to', ns, ctx) : [];
-    for (const pod of selected) {
-      const key = `${pod.namespace}/${pod.name}`;
-      const entry = out.get(key) ?? { namespace: pod.namespace, name: pod.name, ip: pod.ip };
-      // concat, not push(...): a rule may name more peers than a call takes arguments.
-      if (types.ingress) entry.ingress = (entry.ingress ?? []).concat(allowsOf(ingress, 'from', pod));
-      if (types.egress) entry.egress = (entry.egress ?? []).concat(allowsOf(egress, 'to', pod));
-      out.set(key, entry);
-    }
+    const resolved: ResolvedPolicy = { namespace: ns, name: pol.metadata.name ?? '', selected: selected.map((p) => p.ip).sort() };
+    if (types.ingress) resolved.ingress = list(spec['ingress']).map((rule) => ({ peers: peersOf(rule, 'from', ns, ctx), ports: portsOf(rule, selected) }));
+    if (types.egress) resolved.egress = list(spec['egress']).map((rule) => ({ peers: peersOf(rule, 'to', ns, ctx), ports: portsOf(rule, ctx.pods) }));
+    out.push(resolved);
+    await slice.pause();
   }
-  return [...out.values()].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  return out;
 }
 
 /**

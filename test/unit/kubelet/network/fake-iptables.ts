@@ -1,6 +1,7 @@
 // An in-memory iptables for unit tests: iptables-save output and `iptables-restore --noflush` input with the
 // semantics the node's rule writers rely on (declaring a chain creates or flushes it, -A/-I/-D/-F/-X, a table
-// applied all or nothing, a jump to a missing chain or the deletion of a chain still jumped to refused).
+// applied all or nothing, a jump to a missing chain, a match on a missing IP set (when linked to a FakeIpset) or
+// the deletion of a chain still jumped to refused).
 // Every restore text is kept for the test to read.
 import type { Iptables, Table } from '../../../../src/kubelet/network/iptables.js';
 
@@ -18,6 +19,14 @@ export class FakeIptables implements Iptables {
   readonly restores: string[] = [];
   readonly saves: Table[] = [];
   readonly #tables = new Map<Table, Chains>();
+  /** The IP sets rules may name (set by FakeIpset.link): a rule naming another is refused. */
+  sets: { has(name: string): boolean } | undefined;
+
+  /** Whether any rule matches on the IP set `name`. */
+  namesSet(name: string): boolean {
+    for (const chains of this.#tables.values()) for (const rules of chains.values()) if (rules.some((r) => r.includes(`--match-set ${name} `))) return true;
+    return false;
+  }
 
   constructor() {
     for (const t of Object.keys(builtins) as Table[]) this.#tables.set(t, new Map(builtins[t].map((c) => [c, []])));
@@ -56,6 +65,8 @@ export class FakeIptables implements Iptables {
           for (const r of rules) {
             const target = / -j (\S+)/.exec(` ${r}`)?.[1];
             if (target && !verdicts.has(target) && !work.has(target)) throw new Error(`iptables-restore: ${name} jumps to missing chain ${target}`);
+            const set = / --match-set (\S+) /.exec(` ${r}`)?.[1];
+            if (set && this.sets && !this.sets.has(set)) throw new Error(`iptables-restore: Set ${set} doesn't exist.`);
           }
         }
         this.#tables.set(table, work);
