@@ -1,7 +1,8 @@
 // The network-policy agent enforcing for real, inside network namespaces: a "host" namespace with the pod
-// bridge, its own iptables and bridge netfilter, pods attached by the CNI plugins, the API fed by a fake. Pod to
-// pod across the bridge is denied and allowed by policy, a DNS server on the gateway answers through the
-// kube-dns carve-out, and nothing of the agent is left after it stops.
+// bridge, its own iptables, IP sets and bridge netfilter, pods attached by the CNI plugins, the API fed by a fake.
+// Pod to pod across the bridge is denied and allowed by policy, a pod under default deny still reaches itself
+// through a Service address (hairpin, DNAT and masquerade as the service proxy writes them), a DNS server on the
+// gateway answers through the kube-dns carve-out, and nothing of the agent (rules or sets) is left after it stops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../../../src/api/object.js';
@@ -32,7 +33,7 @@ const udpEchoScript = (host: string, port: number) =>
 
 const skip = netnsUnavailable();
 
-test('ingress deny, allow by pod and by namespace, egress deny with the kube-dns carve-out, removal on stop', { skip, timeout: 120_000 }, async (t) => {
+test('ingress deny, self through a Service, allow by pod and by namespace, egress deny with the kube-dns carve-out, removal on stop', { skip, timeout: 120_000 }, async (t) => {
   const lab = new NetLab();
   t.after(() => lab.cleanup());
   const host = await lab.netns('host');
@@ -49,6 +50,8 @@ test('ingress deny, allow by pod and by namespace, egress deny with the kube-dns
   const otherIP = await ipOf(other);
   await lab.serve(server, echoServerScript('server', 8080));
   await lab.serve(host, udpEchoScript('10.244.0.1', 53));
+  // A Service address for the server, with the service proxy's hairpin masquerade.
+  await ipt.restore(`*nat\n-A PREROUTING -d 10.96.0.50/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination ${serverIP}:8080\n-A POSTROUTING -s ${serverIP}/32 -d ${serverIP}/32 -j MASQUERADE\nCOMMIT\n`);
 
   const feed = new FakeFeed();
   for (const ns of ['kube-system', 'web', 'ops']) feed.put(namespacesPath, namespace(ns));
@@ -92,8 +95,12 @@ test('ingress deny, allow by pod and by namespace, egress deny with the kube-dns
   assert.equal(await get(client), `server ${clientIP}`);
   assert.equal(await get(other), `server ${otherIP}`);
 
+  assert.equal(await httpGetFrom(lab, server, '10.96.0.50', 80, 1500), 'server 10.244.0.1');
   await apply(() => feed.put(policiesPath, policy('web', 'deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] })));
   await assert.rejects(get(client), /timeout/);
+  // A pod cannot block access to itself: the server still reaches itself through the Service address.
+  assert.equal(await httpGetFrom(lab, server, '10.96.0.50', 80, 1500), 'server 10.244.0.1');
+  assert.match(await lab.exec(host, 'ipset', ['list', 'AKUBE-INGRESS-ISOLATED']).then((r) => r.stdout), new RegExp(`^${serverIP.replace(/\./g, '\\.')}$`, 'm'));
 
   await apply(() => feed.put(policiesPath, policy('web', 'allow-client', { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ port: 8080 }] }] })));
   assert.equal(await get(client), `server ${clientIP}`);
@@ -126,4 +133,5 @@ test('ingress deny, allow by pod and by namespace, egress deny with the kube-dns
   stopped = true;
   await agent.stop();
   assert.doesNotMatch(await ipt.save('filter'), /AKUBE-(POLICY|PI-|PE-|IPB-)/);
+  assert.equal((await lab.exec(host, 'ipset', ['list', '-n'])).stdout, '', 'every set is destroyed');
 });

@@ -1,15 +1,18 @@
-// The network-policy agent's sync against an in-memory iptables: informers fed by a fake API, the restore text
-// it writes (only its own chains, --noflush semantics), the jumps kept first in FORWARD and INPUT, stale chains
-// deleted, changes batched by the minimum sync period, the cluster-DNS stand-in for kube-dns egress rules, the
-// bridge-netfilter check (module loaded, sysctl set, or a Warning Event when it cannot be), and removal on stop.
+// The network-policy agent's sync against an in-memory iptables and ipset: informers fed by a fake API, the
+// restore text it writes (only its own chains, only the changed ones, --noflush semantics), set members updated
+// by difference when pods come and go, the jumps kept first in FORWARD and INPUT, stale chains and sets deleted,
+// changes batched by the minimum sync period, the cluster-DNS stand-in for kube-dns egress rules, the
+// bridge-netfilter check (module loaded, sysctl set, or a Warning Event when it cannot be), the per-address
+// fallback when ipset does not work, and removal on stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../../../src/api/object.js';
 import { chainHash } from '../../../../../src/kubelet/network/chain-name.js';
 import { CommandError, type Runner } from '../../../../../src/kubelet/network/command.js';
 import { notEnforcedReason, PolicyAgent } from '../../../../../src/kubelet/network/policy/agent.js';
-import type { PodPolicy } from '../../../../../src/kubelet/network/policy/model.js';
+import type { ResolvedPolicy } from '../../../../../src/kubelet/network/policy/model.js';
 import { FakeFeed } from '../fake-feed.js';
+import { FakeIpset } from '../fake-ipset.js';
 import { FakeIptables } from '../fake-iptables.js';
 
 const policiesPath = '/apis/networking.k8s.io/v1/networkpolicies';
@@ -54,32 +57,35 @@ function fakeHost(o: { loaded: boolean; value?: string; modprobe?: boolean }): {
 interface Harness {
   feed: FakeFeed;
   ipt: FakeIptables;
+  sets: FakeIpset;
   agent: PolicyAgent;
   events: { type: string; reason: string; message: string; kind: string; name: string }[];
   logs: string[];
   calls: string[];
-  /** Resolves with the pods of the next sync. */
-  nextSync(): Promise<PodPolicy[]>;
+  /** Resolves with the policies of the next sync. */
+  nextSync(): Promise<ResolvedPolicy[]>;
   syncs: number;
 }
 
-async function start(t: { after(fn: () => unknown): void }, host = fakeHost({ loaded: true, value: '1' }), seed?: (feed: FakeFeed, ipt: FakeIptables) => Promise<void>): Promise<Harness> {
+async function start(t: { after(fn: () => unknown): void }, host = fakeHost({ loaded: true, value: '1' }), seed?: (feed: FakeFeed, ipt: FakeIptables, sets: FakeIpset) => Promise<void>, ipset?: false): Promise<Harness> {
   const feed = new FakeFeed();
   const ipt = new FakeIptables();
+  const sets = new FakeIpset().link(ipt);
   // What the pod network and service proxy put in FORWARD before the agent starts.
   await ipt.restore('*filter\n:KUBE-FORWARD - [0:0]\n:AKUBE-POD-FORWARD - [0:0]\n-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD\n-A FORWARD -m comment --comment "a-kube pod network" -j AKUBE-POD-FORWARD\n-A INPUT -j ACCEPT\nCOMMIT\n');
   for (const ns of ['default', 'kube-system', 'web', 'ops']) feed.put(namespacesPath, namespace(ns, ns === 'ops' ? { team: 'ops' } : {}));
-  await seed?.(feed, ipt);
+  await seed?.(feed, ipt, sets);
   const events: Harness['events'] = [];
   const logs: string[] = [];
-  let waiters: ((p: PodPolicy[]) => void)[] = [];
-  const h: Partial<Harness> = { feed, ipt, events, logs, calls: host.calls, syncs: 0 };
+  let waiters: ((p: ResolvedPolicy[]) => void)[] = [];
+  const h: Partial<Harness> = { feed, ipt, sets, events, logs, calls: host.calls, syncs: 0 };
   const agent = new PolicyAgent({
     client: feed,
     nodeName: 'node-1',
     bridge: 'akube0',
     clusterDnsIP: '10.244.0.1',
     iptables: ipt,
+    ipset: ipset ?? sets,
     run: host.run,
     minSyncPeriodMs: 100,
     recorder: { event: (obj, type, reason, message) => events.push({ type, reason, message, kind: obj.kind ?? '', name: obj.metadata.name ?? '' }) },
@@ -110,11 +116,23 @@ async function start(t: { after(fn: () => unknown): void }, host = fakeHost({ lo
 
 const pi = (id: string) => `AKUBE-PI-${chainHash(`ingress ${id}`)}`;
 const pe = (id: string) => `AKUBE-PE-${chainHash(`egress ${id}`)}`;
+const sel = (id: string) => `AKUBE-SEL-${chainHash(id)}`;
+const peer = (rule: string) => `AKUBE-PEER-${chainHash(rule)}`;
+const nport = (rule: string) => `AKUBE-NPORT-${chainHash(rule)}`;
+const entryHead = [
+  '-A AKUBE-POLICY -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN',
+  '-A AKUBE-POLICY -m set --match-set AKUBE-INGRESS-ISOLATED dst -j AKUBE-POLICY-SELF',
+];
+const entryTail = [
+  '-A AKUBE-POLICY -m set --match-set AKUBE-INGRESS-ISOLATED dst -m mark ! --mark 0x10000/0x10000 -m comment --comment "ingress denied by network policy" -j DROP',
+  '-A AKUBE-POLICY -m set --match-set AKUBE-EGRESS-ISOLATED src -m mark ! --mark 0x20000/0x20000 -m comment --comment "egress denied by network policy" -j DROP',
+];
 
-test('the first sync: AKUBE-POLICY written alone (no built-in chain, no other table), jumps put first in FORWARD and INPUT', async (t) => {
+test('the first sync: the sets, then AKUBE-POLICY written alone (no built-in chain, no other table), jumps put first in FORWARD and INPUT', async (t) => {
   const h = await start(t);
+  assert.deepEqual(h.sets.restores, ['create AKUBE-INGRESS-ISOLATED hash:ip family inet\ncreate AKUBE-EGRESS-ISOLATED hash:ip family inet\n']);
   const first = h.ipt.restores[1]!;
-  assert.equal(first, '*filter\n:AKUBE-POLICY - [0:0]\n-A AKUBE-POLICY -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\nCOMMIT\n');
+  assert.equal(first, ['*filter', ':AKUBE-POLICY-SELF - [0:0]', ':AKUBE-POLICY - [0:0]', ...entryHead, ...entryTail, 'COMMIT', ''].join('\n'));
   assert.deepEqual(h.ipt.chain('filter', 'FORWARD'), [
     '-A FORWARD -m comment --comment "a-kube network policies" -j AKUBE-POLICY',
     '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
@@ -126,14 +144,15 @@ test('the first sync: AKUBE-POLICY written alone (no built-in chain, no other ta
     assert.doesNotMatch(text, /^\*(nat|mangle|raw)/m);
     assert.doesNotMatch(text, /^:(INPUT|FORWARD|OUTPUT|KUBE-|AKUBE-POD)/m);
   }
-  // A resync with the jumps in place adds none.
+  // A resync with the jumps in place rewrites the chains once and adds no jump; the sets already hold what they should.
   const before = h.ipt.restores.length;
   await h.agent.syncNow();
-  assert.equal(h.ipt.restores.length, before + 1, 'a resync rewrites the chains once and leaves the jumps');
+  assert.equal(h.ipt.restores.length, before + 1);
+  assert.equal(h.sets.restores.length, 1);
   assert.equal(h.ipt.chain('filter', 'FORWARD')?.filter((l) => l.endsWith('-j AKUBE-POLICY')).length, 1);
 });
 
-test('policies for this node\'s pods only; an allow by label, by namespace; label changes and deletions follow; stale chains go', async (t) => {
+test('policies for this node\'s pods only; an allow by label, by namespace; pods coming and going change set members, not rules; stale chains and sets go', async (t) => {
   const h = await start(t, undefined, async (feed) => {
     feed.put(podsPath, pod('web', 'server', '10.244.0.10', { app: 'server' }));
     feed.put(podsPath, pod('web', 'client', '10.244.0.11', { app: 'client' }));
@@ -142,13 +161,13 @@ test('policies for this node\'s pods only; an allow by label, by namespace; labe
   });
   let synced = h.nextSync();
   h.feed.put(policiesPath, policy('web', 'deny', { podSelector: { matchLabels: { app: 'server' } }, policyTypes: ['Ingress'] }));
-  let pods = await synced;
-  assert.deepEqual(pods.map((p) => [`${p.namespace}/${p.name}`, p.ingress, p.egress]), [['web/server', [], undefined]], 'the pod on node-2 is not this agent\'s');
-  assert.deepEqual(h.ipt.chain('filter', pi('web/server')), [
-    `-A ${pi('web/server')} -m mark --mark 0x10000/0x10000 -j RETURN`,
-    `-A ${pi('web/server')} -m comment --comment "web/server ingress denied by network policy" -j DROP`,
-  ]);
-  assert.ok(h.ipt.chain('filter', 'AKUBE-POLICY')?.includes(`-A AKUBE-POLICY -d 10.244.0.10/32 -m comment --comment "web/server ingress" -j ${pi('web/server')}`));
+  const policies = await synced;
+  assert.deepEqual(policies.map((p) => [`${p.namespace}/${p.name}`, p.selected, p.ingress, p.egress]), [['web/deny', ['10.244.0.10'], [], undefined]], 'the pod on node-2 is not this agent\'s');
+  assert.deepEqual(h.ipt.chain('filter', pi('web/deny')), []);
+  assert.deepEqual(h.ipt.chain('filter', 'AKUBE-POLICY'), [...entryHead, `-A AKUBE-POLICY -m mark ! --mark 0x10000/0x10000 -m set --match-set ${sel('web/deny')} dst -m comment --comment "web/deny ingress" -j ${pi('web/deny')}`, ...entryTail]);
+  assert.deepEqual(h.sets.members(sel('web/deny')), ['10.244.0.10']);
+  assert.deepEqual(h.sets.members('AKUBE-INGRESS-ISOLATED'), ['10.244.0.10']);
+  assert.deepEqual(h.ipt.chain('filter', 'AKUBE-POLICY-SELF'), ['-A AKUBE-POLICY-SELF -s 10.244.0.10/32 -d 10.244.0.10/32 -m comment --comment "a pod reaching itself" -j MARK --set-xmark 0x10000/0x10000']);
 
   synced = h.nextSync();
   h.feed.put(policiesPath, policy('web', 'allow', {
@@ -156,25 +175,33 @@ test('policies for this node\'s pods only; an allow by label, by namespace; labe
     ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }, { namespaceSelector: { matchLabels: { team: 'ops' } } }], ports: [{ port: 'http' }] }],
   }));
   await synced;
-  assert.deepEqual(h.ipt.chain('filter', pi('web/server'))?.slice(0, 2), [
-    `-A ${pi('web/server')} -s 10.244.0.11/32 -p tcp -m tcp --dport 80 -j MARK --set-xmark 0x10000/0x10000`,
-    `-A ${pi('web/server')} -s 10.244.0.20/32 -p tcp -m tcp --dport 80 -j MARK --set-xmark 0x10000/0x10000`,
-  ]);
+  assert.deepEqual(h.ipt.chain('filter', pi('web/allow')), [`-A ${pi('web/allow')} -m set --match-set ${peer('ingress web/allow 0')} src -m set --match-set ${nport('ingress web/allow 0')} dst,dst -j MARK --set-xmark 0x10000/0x10000`]);
+  assert.deepEqual(h.sets.members(peer('ingress web/allow 0')), ['10.244.0.11', '10.244.0.20']);
+  assert.deepEqual(h.sets.members(nport('ingress web/allow 0')), ['10.244.0.10,tcp:80']);
+  // The new policy's chain and the entry chain were written; the deny policy's chain was not.
+  assert.doesNotMatch(h.ipt.restores.at(-1)!, new RegExp(`^:${pi('web/deny')} `, 'm'));
+  assert.match(h.ipt.restores.at(-1)!, new RegExp(`^:${pi('web/allow')} `, 'm'));
 
-  // The client loses its label: it is no longer allowed.
+  // The client loses its label; a new client appears: set members change, no rule is written.
+  const ruleWrites = h.ipt.restores.length;
   synced = h.nextSync();
   h.feed.put(podsPath, pod('web', 'client', '10.244.0.11', { app: 'other' }));
+  h.feed.put(podsPath, pod('web', 'client-2', '10.244.0.12', { app: 'client' }));
   await synced;
-  assert.ok(!h.ipt.chain('filter', pi('web/server'))?.some((l) => l.includes('10.244.0.11')));
+  assert.deepEqual(h.sets.members(peer('ingress web/allow 0')), ['10.244.0.12', '10.244.0.20']);
+  assert.equal(h.sets.restores.at(-1), `add ${peer('ingress web/allow 0')} 10.244.0.12\ndel ${peer('ingress web/allow 0')} 10.244.0.11\n`);
+  assert.equal(h.ipt.restores.length, ruleWrites, 'no iptables-restore for a membership change (the jump check only reads)');
 
-  // Both policies go: the pod's chain is deleted in the same restore that rewrites the entry chain.
+  // Both policies go: their chains are deleted in the same restore that rewrites the entry chain, then their sets.
   synced = h.nextSync();
   h.feed.remove(policiesPath, 'web', 'deny');
   h.feed.remove(policiesPath, 'web', 'allow');
   await synced;
-  assert.equal(h.ipt.chain('filter', pi('web/server')), undefined);
-  assert.match(h.ipt.restores.at(-1)!, new RegExp(`^-X ${pi('web/server')}$`, 'm'));
-  assert.deepEqual(h.ipt.chain('filter', 'AKUBE-POLICY'), ['-A AKUBE-POLICY -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN']);
+  assert.equal(h.ipt.chain('filter', pi('web/allow')), undefined);
+  assert.match(h.ipt.restores.at(-1)!, new RegExp(`^-X ${pi('web/allow')}$`, 'm'));
+  assert.deepEqual(h.ipt.chain('filter', 'AKUBE-POLICY'), [...entryHead, ...entryTail]);
+  assert.deepEqual(h.sets.names(), ['AKUBE-EGRESS-ISOLATED', 'AKUBE-INGRESS-ISOLATED']);
+  assert.deepEqual(h.sets.members('AKUBE-INGRESS-ISOLATED'), []);
 });
 
 test('changes within the minimum sync period share one restore; a pod change policies do not read syncs nothing, one that alters no rule writes nothing', async (t) => {
@@ -190,6 +217,7 @@ test('changes within the minimum sync period share one restore; a pod change pol
   assert.ok(chainWrites.length <= 2, `five changes took ${chainWrites.length} restores`);
   // A pod status change the model does not read: no sync at all. A label change: a sync.
   const before = h.ipt.restores.length;
+  const setWrites = h.sets.restores.length;
   const syncs = h.syncs;
   h.feed.put(podsPath, { ...pod('web', 'server', '10.244.0.10', { app: 'server' }), status: { phase: 'Running', podIP: '10.244.0.10', conditions: [{ type: 'Ready', status: 'True' }] } });
   await new Promise((r) => setTimeout(r, 250));
@@ -198,8 +226,9 @@ test('changes within the minimum sync period share one restore; a pod change pol
   const again = h.nextSync();
   h.feed.put(podsPath, pod('web', 'server', '10.244.0.10', { app: 'server', tier: 'web' }));
   await again;
-  // The rules read by the sync did not change (the label is not selected on): nothing is written.
+  // Neither rules nor members read by the sync changed (the label is not selected on): nothing is written.
   assert.equal(h.ipt.restores.length, before);
+  assert.equal(h.sets.restores.length, setWrites);
 });
 
 test('egress: a rule to kube-dns pods reaches a-kube\'s DNS on the gateway; other egress stays denied', async (t) => {
@@ -216,17 +245,55 @@ test('egress: a rule to kube-dns pods reaches a-kube\'s DNS on the gateway; othe
     }],
   }));
   await synced;
-  assert.deepEqual(h.ipt.chain('filter', pe('web/client')), [
-    `-A ${pe('web/client')} -d 10.244.0.1/32 -p udp -m udp --dport 53 -j MARK --set-xmark 0x20000/0x20000`,
-    `-A ${pe('web/client')} -d 10.244.0.1/32 -p tcp -m tcp --dport 53 -j MARK --set-xmark 0x20000/0x20000`,
-    `-A ${pe('web/client')} -m mark --mark 0x20000/0x20000 -j RETURN`,
-    `-A ${pe('web/client')} -m comment --comment "web/client egress denied by network policy" -j DROP`,
+  const rule = 'egress web/egress 0';
+  assert.deepEqual(h.ipt.chain('filter', pe('web/egress')), [
+    `-A ${pe('web/egress')} -m set --match-set ${peer(rule)} dst -p udp -m udp --dport 53 -j MARK --set-xmark 0x20000/0x20000`,
+    `-A ${pe('web/egress')} -m set --match-set ${peer(rule)} dst -m set --match-set ${nport(rule)} dst,dst -j MARK --set-xmark 0x20000/0x20000`,
   ]);
-  // The stand-in is a peer only: a policy selecting every pod in kube-system gives it no chain.
+  assert.deepEqual(h.sets.members(peer(rule)), ['10.244.0.1']);
+  assert.deepEqual(h.sets.members(nport(rule)), ['10.244.0.1,tcp:53']);
+  assert.deepEqual(h.sets.members('AKUBE-EGRESS-ISOLATED'), ['10.244.0.11']);
+  // The stand-in is a peer only: a policy selecting every pod in kube-system selects none of it.
   const again = h.nextSync();
   h.feed.put(policiesPath, policy('kube-system', 'deny', { podSelector: {}, policyTypes: ['Ingress'] }));
-  const pods = await again;
-  assert.deepEqual(pods.map((p) => p.name), ['client']);
+  const policies = await again;
+  assert.deepEqual(policies.map((p) => [p.name, p.selected]), [['deny', []], ['egress', ['10.244.0.11']]]);
+});
+
+test('ipset not usable: the agent says so once and writes one rule per address instead', async (t) => {
+  const h = await start(t, undefined, async (feed) => {
+    feed.put(podsPath, pod('web', 'server', '10.244.0.10', { app: 'server' }));
+    feed.put(podsPath, pod('web', 'client', '10.244.0.11', { app: 'client' }));
+  }, false);
+  assert.equal(h.agent.ipsetProblem, undefined, 'turned off by option, not found broken');
+  const synced = h.nextSync();
+  h.feed.put(policiesPath, policy('web', 'allow', { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ port: 80 }] }] }));
+  await synced;
+  assert.deepEqual(h.ipt.chain('filter', pi('web/allow')), [`-A ${pi('web/allow')} -s 10.244.0.11/32 -p tcp -m tcp --dport 80 -j MARK --set-xmark 0x10000/0x10000`]);
+  assert.ok(h.ipt.chain('filter', 'AKUBE-POLICY')?.includes('-A AKUBE-POLICY -d 10.244.0.10/32 -m mark ! --mark 0x10000/0x10000 -m comment --comment "ingress denied by network policy" -j DROP'));
+  assert.deepEqual(h.sets.restores, []);
+  assert.ok(!(await h.ipt.save('filter')).includes('--match-set'));
+});
+
+test('ipset missing on the host: logged with what to install, rules still written per address', async (t) => {
+  const host = fakeHost({ loaded: true, value: '1' });
+  const run: Runner = async (file, args, input) => {
+    if (file === 'ipset') throw new CommandError('ipset save', null, 'spawn ipset ENOENT');
+    return host.run(file, args, input);
+  };
+  const feed = new FakeFeed();
+  const ipt = new FakeIptables();
+  const logs: string[] = [];
+  const agent = new PolicyAgent({ client: feed, nodeName: 'node-1', bridge: 'akube0', iptables: ipt, run, log: (l) => logs.push(l) });
+  const stop = new AbortController();
+  t.after(async () => {
+    stop.abort();
+    await agent.stop();
+  });
+  await agent.start(stop.signal);
+  assert.equal(agent.ipsetProblem, 'ipset save: spawn ipset ENOENT');
+  assert.deepEqual(logs.filter((l) => l.includes('ipset')), ['network policy: ipset does not work here (ipset save: spawn ipset ENOENT): writing one rule per pod address instead, which grows with pods × peers; to fix it, run scripts/install-deps.sh, or: apt-get install ipset']);
+  assert.deepEqual(ipt.chain('filter', 'AKUBE-POLICY'), ['-A AKUBE-POLICY -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN']);
 });
 
 test('br_netfilter missing: the agent loads it and sets bridge-nf-call-iptables', async (t) => {
@@ -249,12 +316,16 @@ test('br_netfilter cannot be loaded: one log line and one Warning Event on the N
   assert.ok(h.ipt.chain('filter', 'AKUBE-POLICY'));
 });
 
-test('chains a crashed run left are deleted by the first sync; a jump pushed down is moved back first; stop removes everything', async (t) => {
+test('chains and sets a crashed run left are deleted by the first sync; a jump pushed down is moved back first; stop removes everything', async (t) => {
   const leftover = `AKUBE-PI-${chainHash('ingress gone/pod')}`;
-  const h = await start(t, undefined, async (_feed, ipt) => {
-    await ipt.restore(`*filter\n:AKUBE-POLICY - [0:0]\n:${leftover} - [0:0]\n-A ${leftover} -j DROP\n-A AKUBE-POLICY -d 10.244.0.99/32 -j ${leftover}\n-A FORWARD -m comment --comment "a-kube network policies" -j AKUBE-POLICY\nCOMMIT\n`);
+  const leftoverSet = sel('gone/pod');
+  const h = await start(t, undefined, async (_feed, ipt, sets) => {
+    await sets.restore(`create ${leftoverSet} hash:ip family inet\nadd ${leftoverSet} 10.244.0.99\ncreate AKUBE-INGRESS-ISOLATED hash:ip family inet\nadd AKUBE-INGRESS-ISOLATED 10.244.0.99\ncreate OTHER-SET hash:ip family inet\n`);
+    await ipt.restore(`*filter\n:AKUBE-POLICY - [0:0]\n:${leftover} - [0:0]\n-A ${leftover} -j DROP\n-A AKUBE-POLICY -m set --match-set ${leftoverSet} dst -j ${leftover}\n-A FORWARD -m comment --comment "a-kube network policies" -j AKUBE-POLICY\nCOMMIT\n`);
   });
   assert.equal(h.ipt.chain('filter', leftover), undefined);
+  assert.deepEqual(h.sets.names(), ['AKUBE-EGRESS-ISOLATED', 'AKUBE-INGRESS-ISOLATED', 'OTHER-SET']);
+  assert.deepEqual(h.sets.members('AKUBE-INGRESS-ISOLATED'), []);
   assert.equal(h.ipt.chain('filter', 'FORWARD')?.filter((l) => l.endsWith('-j AKUBE-POLICY')).length, 1);
 
   // Something inserts itself ahead of the jump: the next sync puts the jump first again.
@@ -270,6 +341,7 @@ test('chains a crashed run left are deleted by the first sync; a jump pushed dow
   await h.agent.stop();
   const saved = await h.ipt.save('filter');
   assert.doesNotMatch(saved, /AKUBE-(POLICY|PI-|PE-|IPB-)/);
+  assert.deepEqual(h.sets.names(), ['OTHER-SET'], 'our sets are destroyed, others\' stay');
   // What others own stays.
   assert.match(saved, /-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD/);
   assert.match(saved, /-A FORWARD -m comment --comment "a-kube pod network" -j AKUBE-POD-FORWARD/);
