@@ -1,20 +1,24 @@
 // `npm run bench -- network-policy [--quick] [--runs N]`: what enforcing NetworkPolicy costs, in network
 // namespaces of the benchmark's own (nothing on the host changes):
-//  1. a policy sync for S and 4×S local pods (10 namespaces, a default deny and 20 allow policies in each, peers
-//     by pod and namespace selectors, named ports): resolving + building the rules, and one iptables-restore of
-//     them, against the floor: one restore of the same number of plain ACCEPT rules in one chain. Growth ratio
-//     S → 4×S (4.0 is linear).
+//  1. the policy agent's first sync for S and 4×S local pods (10 namespaces, a default deny and 20 allow policies
+//     in each, peers by pod and namespace selectors, named ports), with IP sets against the baseline in the same
+//     run: the same agent writing one rule per address (as on a host without ipset). Per mode: rules written, set
+//     members, sync time split into compute (resolve + build, on the event loop) and iptables-restore/ipset
+//     restore, the longest the event loop was held during the sync, and growth S → 4×S (4.0 is linear). Then the
+//     cost of one pod joining at 4×S: the sync time and the bytes each tool was given.
 //  2. the per-connection cost: pod → pod HTTP round trip (new connection each) with no policy (the floor)
-//     against the same with the server policied, its entry rule behind every other pod's in AKUBE-POLICY.
+//     against the same with the server policied.
 // Medians over the runs. Needs root.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { KubeObject } from '../src/api/object.js';
 import { cniConfList } from '../src/kubelet/network/cni-config.js';
-import { hostIptables } from '../src/kubelet/network/iptables.js';
+import type { Runner } from '../src/kubelet/network/command.js';
+import { hostIptables, type Iptables } from '../src/kubelet/network/iptables.js';
+import { hostIpset, setsOf, type Ipset } from '../src/kubelet/network/ipset.js';
 import { setUpPodNetwork } from '../src/kubelet/network/pod-network.js';
 import { PolicyAgent } from '../src/kubelet/network/policy/agent.js';
-import { podInfo, podPolicies, type PodInfo } from '../src/kubelet/network/policy/model.js';
-import { buildPolicyRules, policyRestoreText } from '../src/kubelet/network/policy/rules.js';
+import { isPolicySet } from '../src/kubelet/network/policy/rules.js';
 import { FakeFeed } from '../test/unit/kubelet/network/fake-feed.js';
 import { NetLab, echoServerScript, netnsUnavailable } from '../test/unit/kubelet/network/netlab.js';
 
@@ -64,30 +68,102 @@ function policyObjects(): KubeObject[] {
   return out;
 }
 
-interface SyncFigures {
-  resolve: number;
-  restore: number;
-  floor: number;
-  rules: number;
+const policiesPath = '/apis/networking.k8s.io/v1/networkpolicies';
+
+/** A feed with the namespaces, `count` pods on this node and the policies. */
+function clusterFeed(count: number): FakeFeed {
+  const feed = new FakeFeed();
+  namespaces.forEach((n, i) => feed.put('/api/v1/namespaces', nsObject(n, i)));
+  for (let i = 0; i < count; i++) feed.put('/api/v1/pods', podObject(i));
+  for (const p of policyObjects()) feed.put(policiesPath, p);
+  return feed;
 }
 
-async function syncCost(lab: NetLab, count: number, run: number): Promise<SyncFigures> {
-  const pods = Array.from({ length: count }, (_, i) => podInfo(podObject(i))).filter((p): p is PodInfo => p !== undefined);
-  const ctx = { pods, namespaceLabels: new Map(namespaces.map((n, i) => [n, nsObject(n, i).metadata.labels ?? {}])) };
-  let t = performance.now();
-  const text = policyRestoreText(buildPolicyRules(podPolicies(policyObjects(), ctx, () => true)));
-  const resolve = performance.now() - t;
-  const rules = text.split('\n').filter((l) => l.startsWith('-A ')).length;
-  const ns = await lab.netns(`s${count}r${run}`);
-  t = performance.now();
-  await lab.exec(ns, 'iptables-restore', ['--noflush'], text);
-  const restore = performance.now() - t;
-  const floorNs = await lab.netns(`f${count}r${run}`);
-  const plain = ['*filter', ':BENCH-FLOOR - [0:0]', ...Array.from({ length: rules }, (_, i) => `-A BENCH-FLOOR -s 10.${Math.floor(i / 65536) % 256}.${Math.floor(i / 256) % 256}.${i % 256}/32 -j ACCEPT`), 'COMMIT', ''].join('\n');
-  t = performance.now();
-  await lab.exec(floorNs, 'iptables-restore', ['--noflush'], plain);
-  const floor = performance.now() - t;
-  return { resolve, restore, floor, rules };
+/** Time spent in a tool (saves and restores), and bytes given to its restores. */
+interface Io {
+  ms: number;
+  bytes: number;
+}
+
+async function timed<T>(io: Io, f: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await f();
+  } finally {
+    io.ms += performance.now() - t;
+  }
+}
+
+const timedIptables = (inner: Iptables, io: Io): Iptables => ({
+  save: (t) => timed(io, () => inner.save(t)),
+  restore: (text) => ((io.bytes += text.length), timed(io, () => inner.restore(text))),
+});
+const timedIpset = (inner: Ipset, io: Io): Ipset => ({
+  save: () => timed(io, () => inner.save()),
+  restore: (text) => ((io.bytes += text.length), timed(io, () => inner.restore(text))),
+});
+
+type Mode = 'sets' | 'per-address';
+const modes: Mode[] = ['sets', 'per-address'];
+interface SyncFigures {
+  total: number;
+  compute: number;
+  iptables: number;
+  ipset: number;
+  /** The longest the event loop was held during the sync (ms). */
+  blocked: number;
+  rules: number;
+  members: number;
+  /** One pod joining: sync time and bytes given to iptables-restore / ipset restore. */
+  joinMs: number;
+  joinIptablesBytes: number;
+  joinIpsetBytes: number;
+}
+
+/**
+ * The agent starts on a cluster without policies; then every policy arrives at once and one sync writes them
+ * (the figure), and then one more client pod arrives (the join figure).
+ */
+async function syncCost(lab: NetLab, count: number, mode: Mode, run: number): Promise<SyncFigures> {
+  const ns = await lab.netns(`${mode === 'sets' ? 's' : 'a'}${count}r${run}`);
+  const runner = lab.runner(ns);
+  const ipt: Io = { ms: 0, bytes: 0 };
+  const set: Io = { ms: 0, bytes: 0 };
+  const feed = new FakeFeed();
+  namespaces.forEach((n, i) => feed.put('/api/v1/namespaces', nsObject(n, i)));
+  for (let i = 0; i < count; i++) feed.put('/api/v1/pods', podObject(i));
+  let synced: ((ms: number) => void) | undefined;
+  const nextSync = () => new Promise<number>((r) => (synced = r));
+  const agent = new PolicyAgent({
+    client: feed,
+    nodeName: 'node',
+    bridge: 'aktp0',
+    iptables: timedIptables(hostIptables(runner), ipt),
+    ipset: mode === 'sets' ? timedIpset(hostIpset(runner), set) : false,
+    run: runner,
+    minSyncPeriodMs: 10,
+    onSync: (_p, ms) => synced?.(ms),
+  });
+  const stop = new AbortController();
+  lab.defer(() => stop.abort());
+  await agent.start(stop.signal);
+  lab.defer(() => agent.stop());
+  ipt.ms = set.ms = 0;
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  let next = nextSync();
+  for (const p of policyObjects()) feed.put(policiesPath, p);
+  // The puts above are the benchmark's own work; the sync starts after the minimum sync period.
+  delay.enable();
+  const total = await next;
+  delay.disable();
+  const figures = { total, iptables: ipt.ms, ipset: set.ms, compute: total - ipt.ms - set.ms, blocked: delay.max / 1e6 };
+  const rules = (await lab.exec(ns, 'iptables-save', ['-t', 'filter'])).stdout.split('\n').filter((l) => l.startsWith('-A AKUBE-')).length;
+  const members = mode === 'sets' ? [...setsOf((await lab.exec(ns, 'ipset', ['save'])).stdout, isPolicySet).values()].reduce((n, m) => n + m.size, 0) : 0;
+  ipt.bytes = set.bytes = 0;
+  next = nextSync();
+  feed.put('/api/v1/pods', { ...podObject(count + 1), metadata: { namespace: 'ns-1', name: 'joining', labels: { app: 'app-1', role: 'client' } } });
+  const joinMs = await next;
+  return { ...figures, rules, members, joinMs, joinIptablesBytes: ipt.bytes, joinIpsetBytes: set.bytes };
 }
 
 const httpScript = (target: string, port: number, total: number) => `
@@ -98,15 +174,14 @@ one();`;
 async function main(): Promise<void> {
   const lab = new NetLab();
   try {
-    const sync: Record<number, { resolve: number[]; restore: number[]; floor: number[]; rules: number }> = {};
+    const sync = new Map<string, SyncFigures[]>();
     for (let r = 0; r < runs; r++) {
       for (const count of sizes) {
-        const m = await syncCost(lab, count, r);
-        const s = (sync[count] ??= { resolve: [], restore: [], floor: [], rules: m.rules });
-        s.resolve.push(m.resolve);
-        s.restore.push(m.restore);
-        s.floor.push(m.floor);
-        say(`policy sync ${count} pods run ${r + 1}: resolve+build ${m.resolve.toFixed(0)} ms, restore ${m.restore.toFixed(0)} ms, floor ${m.floor.toFixed(0)} ms (${m.rules} rules)`);
+        for (const mode of modes) {
+          const m = await syncCost(lab, count, mode, r);
+          sync.set(`${mode} ${count}`, [...(sync.get(`${mode} ${count}`) ?? []), m]);
+          say(`${mode} ${count} pods run ${r + 1}: sync ${m.total.toFixed(0)} ms (compute ${m.compute.toFixed(0)}, iptables ${m.iptables.toFixed(0)}, ipset ${m.ipset.toFixed(0)}), event loop held ≤ ${m.blocked.toFixed(1)} ms, ${m.rules} rules, ${m.members} set members; a pod joins: ${m.joinMs.toFixed(0)} ms`);
+        }
       }
     }
 
@@ -131,7 +206,7 @@ async function main(): Promise<void> {
     namespaces.forEach((n, i) => feed.put('/api/v1/namespaces', nsObject(n, i)));
     feed.put('/api/v1/namespaces', nsObject('zz', 0));
     for (let i = 0; i < sizes[1]!; i++) feed.put('/api/v1/pods', podObject(i));
-    for (const p of policyObjects()) feed.put('/apis/networking.k8s.io/v1/networkpolicies', p);
+    for (const p of policyObjects()) feed.put(policiesPath, p);
     const real = (name: string, ip: string, labels: Record<string, string>): KubeObject => ({ ...podObject(0), metadata: { namespace: 'zz', name, labels }, status: { phase: 'Running', podIP: ip } });
     feed.put('/api/v1/pods', real('zz-client', clientIP, { app: 'client' }));
     feed.put('/api/v1/pods', real('zz-server', serverIP, { app: 'server' }));
@@ -145,18 +220,23 @@ async function main(): Promise<void> {
     for (let r = 0; r < runs; r++) policied.push((JSON.parse((await lab.exec(client, process.execPath, ['-e', httpScript(serverIP, 8080, total)])).stdout) as { p50: number }).p50);
 
     const fmt = (n: number) => (Number.isNaN(n) ? 'not measured' : n.toFixed(n < 10 ? 2 : 0));
+    const med = (mode: Mode, n: number, k: keyof SyncFigures) => median((sync.get(`${mode} ${n}`) ?? []).map((f) => f[k]));
     const [a = 0, b = 0] = sizes;
-    console.log('\nNetwork-policy sync (10 namespaces × (default deny + 20 allows); median of runs):');
-    console.log('  pods   rules    resolve+build ms  one restore ms  floor: restore of as many plain rules ms  restore / floor');
+    console.log('\nNetwork-policy sync, every policy written at once (10 namespaces × (default deny + 20 allows); median of runs):');
+    console.log('  mode         pods   rules   set members  sync ms  compute ms  iptables ms  ipset ms  event loop held ms');
     for (const n of sizes) {
-      const s = sync[n]!;
-      console.log(`  ${String(n).padEnd(6)} ${String(s.rules).padEnd(8)} ${fmt(median(s.resolve)).padEnd(17)} ${fmt(median(s.restore)).padEnd(15)} ${fmt(median(s.floor)).padEnd(40)} ×${fmt(median(s.restore) / median(s.floor))}`);
+      for (const mode of modes) {
+        const row = [mode.padEnd(12), String(n).padEnd(6), fmt(med(mode, n, 'rules')).padEnd(7), fmt(med(mode, n, 'members')).padEnd(12), fmt(med(mode, n, 'total')).padEnd(8), fmt(med(mode, n, 'compute')).padEnd(11), fmt(med(mode, n, 'iptables')).padEnd(12), fmt(med(mode, n, 'ipset')).padEnd(9), fmt(med(mode, n, 'blocked'))];
+        console.log(`  ${row.join(' ')}`);
+      }
+      console.log(`  ${n} pods, per-address / sets: rules ×${fmt(med('per-address', n, 'rules') / med('sets', n, 'rules'))}, sync ×${fmt(med('per-address', n, 'total') / med('sets', n, 'total'))}, event loop held ×${fmt(med('per-address', n, 'blocked') / med('sets', n, 'blocked'))}`);
     }
-    const g = (k: 'resolve' | 'restore' | 'floor') => fmt(median(sync[b]![k]) / median(sync[a]![k]));
-    console.log(`  growth ${a} → ${b} pods (×4): resolve+build ×${g('resolve')}, restore ×${g('restore')}, floor ×${g('floor')}`);
+    for (const mode of modes) console.log(`  growth ${a} → ${b} pods (×4), ${mode}: rules ×${fmt(med(mode, b, 'rules') / med(mode, a, 'rules'))}, sync ×${fmt(med(mode, b, 'total') / med(mode, a, 'total'))}`);
+    console.log(`\nOne pod joining at ${b} pods (median of runs):`);
+    for (const mode of modes) console.log(`  ${mode.padEnd(12)} sync ${fmt(med(mode, b, 'joinMs'))} ms, iptables-restore given ${fmt(med(mode, b, 'joinIptablesBytes'))} bytes, ipset restore given ${fmt(med(mode, b, 'joinIpsetBytes'))} bytes`);
     console.log(`\nHTTP round trip pod → pod, new connection each (median of ${runs} runs of ${total}):`);
     console.log(`  no policy (floor)                                  ${fmt(median(floor))} ms`);
-    console.log(`  server policied, ${entries} AKUBE-POLICY entries ahead   ${fmt(median(policied))} ms`);
+    console.log(`  server policied (sets), ${entries} AKUBE-POLICY rules   ${fmt(median(policied))} ms`);
     console.log(`  ratio ×${(median(policied) / median(floor)).toFixed(2)}`);
   } finally {
     await lab.cleanup();

@@ -1,11 +1,12 @@
 // NetworkPolicy enforced on real pods (`a-kube up` with its containerd node and pod network), driven by the real
 // kubectl: a server pod and a client in namespace np-a, a client with the same labels in np-b. Before any policy
-// both reach the server; a default-deny ingress policy stops both; an allow by podSelector lets np-a's client in
+// both reach the server; a default-deny ingress policy stops both, while the server still reaches itself through
+// its own Service (a pod cannot block access to itself); an allow by podSelector lets np-a's client in
 // but not np-b's, until a namespaceSelector rule admits np-b; an egress deny on the client blocks its connections
 // and DNS, and the usual DNS carve-out (egress to kube-dns pods on port 53) brings DNS back — a-kube's DNS on the
 // bridge gateway stands for those pods — while other egress stays blocked; deleting the policies restores access;
-// after a-kube stops no policy rule is left on the host. Connects time out after 2 s (denied packets are dropped).
-// Needs root, containerd, runc, iptables, the CNI plugins and busybox-static; run under flock /tmp/akube-realpods.lock.
+// after a-kube stops no policy rule or IP set is left on the host. Connects time out after 2 s (denied packets are dropped).
+// Needs root, containerd, runc, iptables, ipset, the CNI plugins and busybox-static; run under flock /tmp/akube-realpods.lock.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ function unavailable(): string | undefined {
   if (deps.problem) return `containers cannot run here: ${deps.problem}`;
   if (!busyboxAvailable()) return 'busybox-static is not installed (apt-get install busybox-static)';
   if (spawnSync('sh', ['-c', 'command -v kubectl']).status !== 0) return 'kubectl is not on the PATH';
+  if (spawnSync('sh', ['-c', 'command -v ipset']).status !== 0) return 'ipset is not installed (apt-get install ipset)';
   if (existsSync('/run/a-kube/pod-network.lock')) {
     const pid = Number(spawnSync('head', ['-1', '/run/a-kube/pod-network.lock'], { encoding: 'utf8' }).stdout.trim());
     if (pid > 0 && spawnSync('kill', ['-0', String(pid)]).status === 0) return `another a-kube (pid ${pid}) owns this machine's pod network`;
@@ -125,6 +127,10 @@ test('default-deny ingress cuts both clients off; an allow by podSelector lets n
   apply(policy('np-a', 'default-deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] }));
   expectAccess('np-a', 'client', false);
   expectAccess('np-b', 'client', false);
+  // Hairpin: the server's own Service leads back to it, which its namespace's default deny does not block.
+  assert.equal(fetchFrom('np-a', 'server', serviceIP), 'hello-from-server\n');
+  // The policy's selected pods are an IP set the rules match on.
+  assert.match(spawnSync('ipset', ['list', 'AKUBE-INGRESS-ISOLATED'], { encoding: 'utf8' }).stdout, new RegExp(`^${serverIP.replace(/\./g, '\\.')}$`, 'm'));
 
   apply(policy('np-a', 'allow-clients', { podSelector: { matchLabels: { app: 'server' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ protocol: 'TCP', port: 'http' }] }] }));
   expectAccess('np-a', 'client', true);
@@ -165,10 +171,12 @@ test('deleting the policies restores access for both clients', opts, () => {
   assert.equal(resolveFrom('np-a', 'client'), serviceIP);
   const rules = spawnSync('iptables-save', ['-t', 'filter'], { encoding: 'utf8' }).stdout;
   assert.doesNotMatch(rules, /AKUBE-P[IE]-/);
+  assert.doesNotMatch(spawnSync('ipset', ['list', '-n'], { encoding: 'utf8' }).stdout, /^AKUBE-(SEL|PEER|NPORT)-/m);
 });
 
 test('after a-kube stops no network-policy rule or jump is left on the host', opts, async () => {
   assert.match(spawnSync('iptables-save', ['-t', 'filter'], { encoding: 'utf8' }).stdout, /-A FORWARD .*-j AKUBE-POLICY/);
   await cluster.stop();
   assert.doesNotMatch(spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout, /AKUBE-(POLICY|PI-|PE-|IPB-)/);
+  assert.doesNotMatch(spawnSync('ipset', ['list', '-n'], { encoding: 'utf8' }).stdout, /^AKUBE-/m);
 });

@@ -17,7 +17,7 @@ import { chainsOf, hostIptables, type Iptables } from '../iptables.js';
 import { hostIpset, ipsetProblem, setDestroyText, setsOf, type Ipset } from '../ipset.js';
 import { SyncLimiter } from '../sync-limiter.js';
 import { clusterDnsPeer, podInfo, resolvePolicies, TimeSlice, type PodInfo, type ResolvedPolicy } from './model.js';
-import { buildPolicyRules, expandSets, isPolicySet, policyChainPrefixes, policyJumpRepairText, policyRemovalText, policyRestoreText, selfChain, setUpdateText } from './rules.js';
+import { buildPolicyRules, expandSets, isPolicySet, policyChainPrefixes, policyJumpRepairText, policyRemovalText, policyRestoreText, selfChain, setUpdateText, unorderedChainEdits } from './rules.js';
 
 export interface PolicyAgentOptions {
   client: Pick<RestClient, 'list' | 'watch'>;
@@ -55,7 +55,7 @@ export class PolicyAgent {
   /** Our chains on the host after the last sync (or found at start): the ones a sync no longer writes go. */
   #previous = new Set<string>();
   /** Each chain's rules as last written; undefined: unknown (first sync, after a failure), so all are written. */
-  #written: Map<string, string> | undefined;
+  #written: ReadonlyMap<string, readonly string[]> | undefined;
   /** Undefined until start; false when ipset does not work here. */
   #ipset: Ipset | false | undefined;
   #ipsetProblem: string | undefined;
@@ -168,15 +168,17 @@ export class PolicyAgent {
       for (const [name, set] of rules.sets) onHost.set(name, new Set(set.members));
       this.#setsOnHost = onHost;
     }
-    const texts = new Map([...rules.chains].map(([c, lines]) => [c, lines.join('\n')]));
     const written = reason === 'resync' ? undefined : this.#written;
-    const changed = new Set([...texts.keys()].filter((c) => written?.get(c) !== texts.get(c)));
-    const stale = [...this.#previous].some((c) => !texts.has(c));
-    if (changed.size > 0 || stale) {
-      await this.#ipt.restore(policyRestoreText(rules, this.#previous, changed));
+    const changed = new Set([...rules.chains.keys()].filter((c) => !sameLines(written?.get(c), rules.chains.get(c))));
+    // The self chain is edited rule by rule once it is known, so pods coming and going do not rewrite it.
+    const selfBefore = written?.get(selfChain);
+    const edits = selfBefore && changed.delete(selfChain) ? unorderedChainEdits(selfBefore, rules.chains.get(selfChain) ?? []) : [];
+    const stale = [...this.#previous].some((c) => !rules.chains.has(c));
+    if (changed.size > 0 || edits.length > 0 || stale) {
+      await this.#ipt.restore(policyRestoreText(rules, this.#previous, changed, edits));
       this.#previous = new Set(rules.chains.keys());
     }
-    this.#written = texts;
+    this.#written = rules.chains;
     // After the rules that named them are gone.
     if (ipset && onHost) {
       const unused = [...onHost.keys()].filter((n) => !rules.sets.has(n));
@@ -208,6 +210,10 @@ export async function removePolicyRules(ipt: Iptables, ipset?: Ipset): Promise<v
   if (!ipset) return;
   const destroy = setDestroyText(setsOf(await ipset.save(), isPolicySet).keys());
   if (destroy) await ipset.restore(destroy);
+}
+
+function sameLines(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((l, i) => l === b[i]);
 }
 
 /** What the model reads of a pod, as one comparable string. */

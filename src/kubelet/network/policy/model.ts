@@ -90,18 +90,25 @@ export interface Context {
   namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
+/** The pods of each namespace. */
+type PodsByNamespace = ReadonlyMap<string, readonly PodInfo[]>;
+
+function byNamespace(pods: readonly PodInfo[]): PodsByNamespace {
+  const out = new Map<string, PodInfo[]>();
+  for (const p of pods) (out.get(p.namespace) ?? out.set(p.namespace, []).get(p.namespace)!).push(p);
+  return out;
+}
+
 /** The pods a peer (podSelector and/or namespaceSelector) names, relative to the policy's namespace. */
-function peerPods(peer: Record<string, unknown>, policyNs: string, ctx: Context): PodInfo[] {
+function peerPods(peer: Record<string, unknown>, policyNs: string, ctx: Context, index: PodsByNamespace): PodInfo[] {
   const podSel = peer['podSelector'] !== undefined && peer['podSelector'] !== null ? selectorMatcher(peer['podSelector']) : undefined;
   const nsSel = peer['namespaceSelector'] !== undefined && peer['namespaceSelector'] !== null ? selectorMatcher(peer['namespaceSelector']) : undefined;
-  const nsMatch = new Map<string, boolean>();
-  const inNamespace = (ns: string) => {
-    if (!nsSel) return ns === policyNs;
-    let hit = nsMatch.get(ns);
-    if (hit === undefined) nsMatch.set(ns, (hit = nsSel(ctx.namespaceLabels.get(ns) ?? {})));
-    return hit;
-  };
-  return ctx.pods.filter((p) => inNamespace(p.namespace) && (podSel ? podSel(p.labels) : true));
+  const out: PodInfo[] = [];
+  for (const [ns, pods] of index) {
+    if (nsSel ? !nsSel(ctx.namespaceLabels.get(ns) ?? {}) : ns !== policyNs) continue;
+    for (const p of pods) if (!podSel || podSel(p.labels)) out.push(p);
+  }
+  return out;
 }
 
 const namedPortsOf = (rule: Record<string, unknown>) => list(rule['ports']).filter((p) => typeof p['port'] === 'string');
@@ -132,7 +139,7 @@ function portsOf(rule: Record<string, unknown>, receivers: readonly PodInfo[]): 
 }
 
 /** One rule's peers: every address, or the pods its selectors name (one group) and its ipBlocks. */
-function peersOf(rule: Record<string, unknown>, peerKey: 'from' | 'to', policyNs: string, ctx: Context): RuleAllow['peers'] {
+function peersOf(rule: Record<string, unknown>, peerKey: 'from' | 'to', policyNs: string, ctx: Context, index: PodsByNamespace): RuleAllow['peers'] {
   const peers = list(rule[peerKey]);
   if (!Array.isArray(rule[peerKey]) || peers.length === 0) return 'any';
   const blocks: CidrPeer[] = [];
@@ -145,7 +152,7 @@ function peersOf(rule: Record<string, unknown>, peerKey: 'from' | 'to', policyNs
       continue;
     }
     pods ??= new Set();
-    for (const p of peerPods(peer, policyNs, ctx)) pods.add(p.ip);
+    for (const p of peerPods(peer, policyNs, ctx, index)) pods.add(p.ip);
   }
   return { ...(pods ? { pods: [...pods].sort() } : {}), blocks };
 }
@@ -168,15 +175,16 @@ export class TimeSlice {
  */
 export async function resolvePolicies(policies: readonly Readonly<KubeObject>[], ctx: Context, isLocal: (p: PodInfo) => boolean, slice = new TimeSlice()): Promise<ResolvedPolicy[]> {
   const out: ResolvedPolicy[] = [];
+  const index = byNamespace(ctx.pods);
   for (const pol of policies) {
     const spec = rec(pol['spec']);
     const ns = pol.metadata.namespace ?? '';
     const selects = selectorMatcher(spec['podSelector'] ?? {});
-    const selected = ctx.pods.filter((pod) => pod.namespace === ns && isLocal(pod) && selects(pod.labels));
+    const selected = (index.get(ns) ?? []).filter((pod) => isLocal(pod) && selects(pod.labels));
     const types = policyTypes(spec);
     const resolved: ResolvedPolicy = { namespace: ns, name: pol.metadata.name ?? '', selected: selected.map((p) => p.ip).sort() };
-    if (types.ingress) resolved.ingress = list(spec['ingress']).map((rule) => ({ peers: peersOf(rule, 'from', ns, ctx), ports: portsOf(rule, selected) }));
-    if (types.egress) resolved.egress = list(spec['egress']).map((rule) => ({ peers: peersOf(rule, 'to', ns, ctx), ports: portsOf(rule, ctx.pods) }));
+    if (types.ingress) resolved.ingress = list(spec['ingress']).map((rule) => ({ peers: peersOf(rule, 'from', ns, ctx, index), ports: portsOf(rule, selected) }));
+    if (types.egress) resolved.egress = list(spec['egress']).map((rule) => ({ peers: peersOf(rule, 'to', ns, ctx, index), ports: portsOf(rule, ctx.pods) }));
     out.push(resolved);
     await slice.pause();
   }

@@ -176,20 +176,33 @@ export async function expandSets(rules: PolicyRules, slice: TimeSlice): Promise<
 
 /**
  * One iptables-restore text for the filter table: the chains given flushed and rewritten (`changed`, default all),
- * stale policy chains deleted. Chains not named keep their rules (--noflush).
+ * `edits` (-A/-D lines for chains not flushed) applied, stale policy chains deleted. Chains not named keep their
+ * rules (--noflush).
  */
-export function policyRestoreText(rules: PolicyRules, previous: ReadonlySet<string> = new Set(), changed: ReadonlySet<string> | undefined = undefined): string {
+export function policyRestoreText(rules: PolicyRules, previous: ReadonlySet<string> = new Set(), changed?: ReadonlySet<string>, edits: readonly string[] = []): string {
   const names = [...rules.chains.keys()].filter((c) => !changed || changed.has(c));
   const stale = [...previous].filter((c) => !rules.chains.has(c) && ourChain(c) && c !== policyEntryChain).sort();
   return [
     '*filter',
     ...names.map((c) => `:${c} - [0:0]`),
     ...stale.map((c) => `:${c} - [0:0]`),
+    ...edits,
     ...names.flatMap((c) => rules.chains.get(c) ?? []),
     ...stale.map((c) => `-X ${c}`),
     'COMMIT',
     '',
   ].join('\n');
+}
+
+/**
+ * The edits that turn a chain whose rules do not depend on their order (the self chain: one rule per pod, none
+ * overlapping) from `before` into `after`: -D for each rule gone, -A for each new one. A pod coming or going
+ * then costs one line, not a rewrite of the chain.
+ */
+export function unorderedChainEdits(before: readonly string[], after: readonly string[]): string[] {
+  const had = new Set(before);
+  const has = new Set(after);
+  return [...before.filter((l) => !has.has(l)).map((l) => l.replace(/^-A /, '-D ')), ...after.filter((l) => !had.has(l))];
 }
 
 /**

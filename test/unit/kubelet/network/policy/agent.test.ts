@@ -192,6 +192,22 @@ test('policies for this node\'s pods only; an allow by label, by namespace; pods
   assert.equal(h.sets.restores.at(-1), `add ${peer('ingress web/allow 0')} 10.244.0.12\ndel ${peer('ingress web/allow 0')} 10.244.0.11\n`);
   assert.equal(h.ipt.restores.length, ruleWrites, 'no iptables-restore for a membership change (the jump check only reads)');
 
+  // A second server: it joins the sets, and its rule to reach itself is added on its own (no chain rewritten); it goes the same way.
+  const selfRule = (ip: string) => `-A AKUBE-POLICY-SELF -s ${ip}/32 -d ${ip}/32 -m comment --comment "a pod reaching itself" -j MARK --set-xmark 0x10000/0x10000`;
+  synced = h.nextSync();
+  h.feed.put(podsPath, pod('web', 'server-2', '10.244.0.13', { app: 'server' }));
+  await synced;
+  assert.equal(h.ipt.restores.at(-1), `*filter\n${selfRule('10.244.0.13')}\nCOMMIT\n`);
+  assert.deepEqual(h.ipt.chain('filter', 'AKUBE-POLICY-SELF'), [selfRule('10.244.0.10'), selfRule('10.244.0.13')]);
+  assert.deepEqual(h.sets.members('AKUBE-INGRESS-ISOLATED'), ['10.244.0.10', '10.244.0.13']);
+  assert.deepEqual(h.sets.members(nport('ingress web/allow 0')), ['10.244.0.10,tcp:80', '10.244.0.13,tcp:80']);
+  synced = h.nextSync();
+  h.feed.remove(podsPath, 'web', 'server-2');
+  await synced;
+  assert.equal(h.ipt.restores.at(-1), `*filter\n${selfRule('10.244.0.13').replace('-A ', '-D ')}\nCOMMIT\n`);
+  assert.deepEqual(h.ipt.chain('filter', 'AKUBE-POLICY-SELF'), [selfRule('10.244.0.10')]);
+  assert.deepEqual(h.sets.members('AKUBE-INGRESS-ISOLATED'), ['10.244.0.10']);
+
   // Both policies go: their chains are deleted in the same restore that rewrites the entry chain, then their sets.
   synced = h.nextSync();
   h.feed.remove(policiesPath, 'web', 'deny');
