@@ -16,7 +16,8 @@ import { runCommand, type Runner } from '../command.js';
 import { chainsOf, hostIptables, type Iptables } from '../iptables.js';
 import { hostIpset, ipsetProblem, setDestroyText, setsOf, type Ipset } from '../ipset.js';
 import { SyncLimiter } from '../sync-limiter.js';
-import { clusterDnsPeer, podInfo, resolvePolicies, TimeSlice, type PodInfo, type ResolvedPolicy } from './model.js';
+import { clusterDnsPeer, podInfo, resolvePolicies, type PodInfo, type ResolvedPolicy } from './model.js';
+import { TimeSlice } from './time-slice.js';
 import { buildPolicyRules, expandSets, isPolicySet, policyChainPrefixes, policyJumpRepairText, policyRemovalText, policyRestoreText, selfChain, setUpdateText, unorderedChainEdits } from './rules.js';
 
 export interface PolicyAgentOptions {
@@ -158,7 +159,8 @@ export class PolicyAgent {
     const slice = new TimeSlice();
     const policies = await this.desired(slice);
     const ipset = this.#ipset;
-    const rules = ipset ? buildPolicyRules(policies) : await expandSets(buildPolicyRules(policies), slice);
+    const built = await buildPolicyRules(policies, slice);
+    const rules = ipset ? built : await expandSets(built, slice);
     // Sets before rules: a rule cannot name a set that does not exist.
     let onHost = this.#setsOnHost;
     if (ipset) {

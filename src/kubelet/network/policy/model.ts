@@ -4,8 +4,8 @@
 // resolved on the pods that receive the traffic. No I/O: the rules and sets are written from this (rules.ts).
 import type { KubeObject } from '../../../api/object.js';
 import { isRecord } from '../../../api/object.js';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { selectorMatcher } from '../../../api/selectors/spec-match.js';
+import { TimeSlice } from './time-slice.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -155,17 +155,6 @@ function peersOf(rule: Record<string, unknown>, peerKey: 'from' | 'to', policyNs
     for (const p of peerPods(peer, policyNs, ctx, index)) pods.add(p.ip);
   }
   return { ...(pods ? { pods: [...pods].sort() } : {}), blocks };
-}
-
-/** Gives the event loop a turn whenever the work since the last turn took longer than `sliceMs`. */
-export class TimeSlice {
-  #since = performance.now();
-  constructor(readonly sliceMs = 10) {}
-  async pause(): Promise<void> {
-    if (performance.now() - this.#since < this.sliceMs) return;
-    await yieldToEventLoop();
-    this.#since = performance.now();
-  }
 }
 
 /**

@@ -8,11 +8,12 @@
 // marks what it admits: pod peers are a set (AKUBE-PEER-<hash>), named ports an address,port set of the
 // receiving pods (AKUBE-NPORT-<hash>); ipBlocks with exceptions get a chain (AKUBE-IPB-<hash>) so an exception
 // steps out before the block marks. Without ipset, expandSets() turns each set match into one rule per member.
-// Pure: same input, same text.
+// No I/O: same input, same text (the builders yield to the event loop between policies and chains).
 import { chainHash } from '../chain-name.js';
 import { chainsOf } from '../iptables.js';
 import type { SetType } from '../ipset.js';
-import type { CidrPeer, PortMatch, ResolvedPolicy, RuleAllow, TimeSlice } from './model.js';
+import type { CidrPeer, PortMatch, ResolvedPolicy, RuleAllow } from './model.js';
+import { TimeSlice } from './time-slice.js';
 
 export const policyEntryChain = 'AKUBE-POLICY';
 /** Marks traffic from a pod to itself (a Service hairpin) as admitted: a pod cannot block access to itself. */
@@ -107,8 +108,11 @@ function ruleLines(chain: string, ruleId: string, allow: RuleAllow, dir: 'in' | 
   return out;
 }
 
-/** The chains and sets for the resolved policies (in the order given: each policy's place in AKUBE-POLICY). */
-export function buildPolicyRules(policies: readonly ResolvedPolicy[]): PolicyRules {
+/**
+ * The chains and sets for the resolved policies (in the order given: each policy's place in AKUBE-POLICY).
+ * Yields to the event loop between policies when the slice is used up.
+ */
+export async function buildPolicyRules(policies: readonly ResolvedPolicy[], slice = new TimeSlice()): Promise<PolicyRules> {
   const rules: PolicyRules = { chains: new Map(), sets: new Map() };
   const entry: string[] = [`-A ${policyEntryChain} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN`];
   const ingressIsolated: string[] = [];
@@ -128,6 +132,7 @@ export function buildPolicyRules(policies: readonly ResolvedPolicy[]): PolicyRul
       // A packet another policy already admitted skips the rest (policies add up).
       entry.push(`-A ${policyEntryChain} -m mark ! --mark ${mark}/${mark} ${matchSet(selected, flag)} -m comment --comment "${id} ${word}" -j ${chain}`);
     }
+    await slice.pause();
   }
   entry.push(`-A ${policyEntryChain} ${matchSet(ingressIsolatedSet, 'dst')} -m mark ! --mark ${ingressMark}/${ingressMark} -m comment --comment "ingress denied by network policy" -j DROP`);
   entry.push(`-A ${policyEntryChain} ${matchSet(egressIsolatedSet, 'src')} -m mark ! --mark ${egressMark}/${egressMark} -m comment --comment "egress denied by network policy" -j DROP`);
@@ -155,7 +160,7 @@ function memberArgs(member: string, flags: string): string {
  * The same rules without IP sets (for a host without ipset): each line that matches on a set becomes one line
  * per member (per pair of members for two sets), an empty set none. Yields to the event loop between chains.
  */
-export async function expandSets(rules: PolicyRules, slice: TimeSlice): Promise<PolicyRules> {
+export async function expandSets(rules: PolicyRules, slice = new TimeSlice()): Promise<PolicyRules> {
   const chains = new Map<string, string[]>();
   const expand = (line: string): string[] => {
     const m = setMatch.exec(line);

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../../../src/api/object.js';
-import { podInfo, resolvePolicies, TimeSlice, type PodInfo } from '../../../../../src/kubelet/network/policy/model.js';
+import { podInfo, resolvePolicies, type PodInfo } from '../../../../../src/kubelet/network/policy/model.js';
+import { TimeSlice } from '../../../../../src/kubelet/network/policy/time-slice.js';
 import { buildPolicyRules, expandSets, policyRestoreText, setUpdateText } from '../../../../../src/kubelet/network/policy/rules.js';
 import { chainHash } from '../../../../../src/kubelet/network/chain-name.js';
 
@@ -38,7 +39,7 @@ const self = (ip: string) => `-A AKUBE-POLICY-SELF -s ${ip}/32 -d ${ip}/32 -m co
 test('default deny ingress for a namespace: both pods isolated, an empty policy chain, each pod may reach itself', async () => {
   const out = await resolvePolicies([policy('web', 'deny', { podSelector: {}, policyTypes: ['Ingress'] })], ctx, all);
   assert.deepEqual(out, [{ namespace: 'web', name: 'deny', selected: ['10.244.0.10', '10.244.0.11'], ingress: [] }]);
-  const rules = buildPolicyRules(out);
+  const rules = await buildPolicyRules(out);
   const pi = `AKUBE-PI-${chainHash('ingress web/deny')}`;
   const sel = `AKUBE-SEL-${chainHash('web/deny')}`;
   assert.deepEqual(rules.chains.get(pi), []);
@@ -73,7 +74,7 @@ test('selectors, named ports resolved on the receiving pod, ipBlock with except,
     { peers: 'any', ports: { numbered: [{ protocol: 'UDP', port: 53 }] } },
   ]);
 
-  const rules = buildPolicyRules(out);
+  const rules = await buildPolicyRules(out);
   const text = policyRestoreText(rules);
   const pi = `AKUBE-PI-${chainHash('ingress web/front-in')}`;
   const pe = `AKUBE-PE-${chainHash('egress web/front-in')}`;
@@ -122,8 +123,8 @@ test('the rules do not grow with pods: 10 or 1,000 pods selected and peered give
     policy('web', 'deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
     policy('web', 'allow', { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ port: 80 }] }] }),
   ];
-  const small = buildPolicyRules(await resolvePolicies(pols, { pods: many(10), namespaceLabels }, all));
-  const large = buildPolicyRules(await resolvePolicies(pols, { pods: many(1000), namespaceLabels }, all));
+  const small = await buildPolicyRules(await resolvePolicies(pols, { pods: many(10), namespaceLabels }, all));
+  const large = await buildPolicyRules(await resolvePolicies(pols, { pods: many(1000), namespaceLabels }, all));
   const withoutSelf = (r: typeof small) => [...r.chains].filter(([c]) => c !== 'AKUBE-POLICY-SELF');
   assert.deepEqual(withoutSelf(large), withoutSelf(small));
   assert.equal(large.chains.get('AKUBE-POLICY-SELF')?.length, 1000, 'one self rule per ingress-isolated pod');
@@ -139,7 +140,7 @@ test('allow-all rules, policies that add up, a named port no pod has, and stale 
   ], ctx, all);
   assert.deepEqual(out.find((p) => p.name === 'allow-back')?.ingress, [{ peers: 'any', ports: 'any' }]);
   assert.deepEqual(out.find((p) => p.name === 'nothing')?.ingress, [{ peers: 'any', ports: { numbered: [], named: [] } }]);
-  const rules = buildPolicyRules(out);
+  const rules = await buildPolicyRules(out);
   assert.deepEqual(rules.chains.get(`AKUBE-PI-${chainHash('ingress web/allow-back')}`), [`-A AKUBE-PI-${chainHash('ingress web/allow-back')} -j MARK --set-xmark 0x10000/0x10000`]);
   // Every policy has its place in the entry chain, in the order given.
   assert.deepEqual(rules.chains.get('AKUBE-POLICY')?.filter((l) => l.includes('--comment "web/')).map((l) => /"(.*)"/.exec(l)?.[1]), ['web/deny ingress', 'web/allow-back ingress', 'web/nothing ingress']);
@@ -165,7 +166,7 @@ test('egress to every address by a named port: the set holds each pod\'s port of
   ], ctx, all);
   assert.deepEqual(out[0]?.egress, [{ peers: 'any', ports: { numbered: [{ protocol: 'UDP', port: 53 }], named: [{ ip: '10.244.0.10', protocol: 'TCP', port: 8080 }, { ip: '10.244.0.20', protocol: 'TCP', port: 9090 }] } }]);
   const pe = `AKUBE-PE-${chainHash('egress web/named-egress')}`;
-  assert.deepEqual(buildPolicyRules(out).chains.get(pe), [
+  assert.deepEqual((await buildPolicyRules(out)).chains.get(pe), [
     `-A ${pe} -p udp -m udp --dport 53 -j MARK --set-xmark 0x20000/0x20000`,
     `-A ${pe} -m set --match-set AKUBE-NPORT-${chainHash('egress web/named-egress 0')} dst,dst -j MARK --set-xmark 0x20000/0x20000`,
   ]);
@@ -176,7 +177,7 @@ test('without ipset: each set match becomes one rule per member (pairs for two s
     policy('web', 'front-in', { podSelector: { matchLabels: { app: 'front' } }, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 'http' }] }] }),
     policy('web', 'none', { podSelector: { matchLabels: { app: 'nobody' } }, policyTypes: ['Ingress'] }),
   ], ctx, all);
-  const expanded = await expandSets(buildPolicyRules(out), new TimeSlice());
+  const expanded = await expandSets(await buildPolicyRules(out), new TimeSlice());
   assert.equal(expanded.sets.size, 0);
   const pi = `AKUBE-PI-${chainHash('ingress web/front-in')}`;
   assert.deepEqual(expanded.chains.get(pi), ['10.244.0.10', '10.244.0.11', '10.244.0.20'].map((ip) => `-A ${pi} -s ${ip}/32 -d 10.244.0.10/32 -p tcp -m tcp --dport 8080 -j MARK --set-xmark 0x10000/0x10000`));
