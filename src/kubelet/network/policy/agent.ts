@@ -80,7 +80,7 @@ export class PolicyAgent {
       onError: (e) => {
         this.#written = undefined;
         this.#setsOnHost = undefined;
-        o.log?.(`network policy: iptables-restore failed: ${e instanceof Error ? e.message : String(e)}`);
+        o.log?.(`network policy: sync failed: ${e instanceof Error ? e.message : String(e)}`);
       },
     });
     const changed = () => this.requestSync();
@@ -165,9 +165,12 @@ export class PolicyAgent {
     let onHost = this.#setsOnHost;
     if (ipset) {
       if (reason === 'resync' || !onHost) onHost = setsOf(await ipset.save(), isPolicySet);
-      const update = setUpdateText(rules.sets, onHost);
+      const update = await setUpdateText(rules.sets, onHost, slice);
       if (update) await ipset.restore(update);
-      for (const [name, set] of rules.sets) onHost.set(name, new Set(set.members));
+      for (const [name, set] of rules.sets) {
+        onHost.set(name, new Set(set.members));
+        await slice.pause();
+      }
       this.#setsOnHost = onHost;
     }
     const written = reason === 'resync' ? undefined : this.#written;

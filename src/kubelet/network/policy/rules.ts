@@ -239,10 +239,14 @@ export function policyRemovalText(saved: string): string | undefined {
   return ['*filter', ...jumps, ...ours.map((c) => `-F ${c}`), ...ours.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n');
 }
 
-/** `ipset restore` text that brings the host's policy sets (`onHost`: name → members) to `want`; destroys come separately, after the rules. */
-export function setUpdateText(want: ReadonlyMap<string, PolicySet>, onHost: ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
+/**
+ * `ipset restore` text that brings the host's policy sets (`onHost`: name → members) to `want`; destroys come
+ * separately, after the rules. Yields to the event loop between sets.
+ */
+export async function setUpdateText(want: ReadonlyMap<string, PolicySet>, onHost: ReadonlyMap<string, ReadonlySet<string>>, slice = new TimeSlice()): Promise<string | undefined> {
   const lines: string[] = [];
   for (const [name, set] of want) {
+    await slice.pause();
     const have = onHost.get(name);
     if (!have) lines.push(`create ${name} ${set.type} family inet`);
     const wanted = new Set(set.members);

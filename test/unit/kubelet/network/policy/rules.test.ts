@@ -190,13 +190,13 @@ test('without ipset: each set match becomes one rule per member (pairs for two s
   assert.ok(![...expanded.chains.values()].flat().some((l) => l.includes('--match-set')));
 });
 
-test('set updates: new sets created and filled, members added and removed, unchanged sets untouched', () => {
+test('set updates: new sets created and filled, members added and removed, unchanged sets untouched', async () => {
   const want = new Map([
     ['AKUBE-SEL-A', { type: 'hash:ip' as const, members: ['10.0.0.1', '10.0.0.2'] }],
     ['AKUBE-NPORT-B', { type: 'hash:ip,port' as const, members: ['10.0.0.1,tcp:80'] }],
     ['AKUBE-PEER-C', { type: 'hash:ip' as const, members: ['10.0.0.9'] }],
   ]);
   const onHost = new Map([['AKUBE-SEL-A', new Set(['10.0.0.1', '10.0.0.3'])], ['AKUBE-PEER-C', new Set(['10.0.0.9'])], ['AKUBE-PEER-OLD', new Set(['10.0.0.7'])]]);
-  assert.equal(setUpdateText(want, onHost), 'add AKUBE-SEL-A 10.0.0.2\ndel AKUBE-SEL-A 10.0.0.3\ncreate AKUBE-NPORT-B hash:ip,port family inet\nadd AKUBE-NPORT-B 10.0.0.1,tcp:80\n');
-  assert.equal(setUpdateText(new Map([['AKUBE-PEER-C', { type: 'hash:ip' as const, members: ['10.0.0.9'] }]]), onHost), undefined);
+  assert.equal(await setUpdateText(want, onHost), 'add AKUBE-SEL-A 10.0.0.2\ndel AKUBE-SEL-A 10.0.0.3\ncreate AKUBE-NPORT-B hash:ip,port family inet\nadd AKUBE-NPORT-B 10.0.0.1,tcp:80\n');
+  assert.equal(await setUpdateText(new Map([['AKUBE-PEER-C', { type: 'hash:ip' as const, members: ['10.0.0.9'] }]]), onHost), undefined);
 });
