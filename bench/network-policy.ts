@@ -1,11 +1,11 @@
 // `npm run bench -- network-policy [--quick] [--runs N]`: what enforcing NetworkPolicy costs, in network
 // namespaces of the benchmark's own (nothing on the host changes):
-//  1. the policy agent's sync that writes every policy at once, for S and 4×S local pods (10 namespaces, a default deny and 20 allow policies
-//     in each, peers by pod and namespace selectors, named ports), with IP sets against the baseline in the same
-//     run: the same agent writing one rule per address (as on a host without ipset). Per mode: rules written, set
-//     members, sync time split into compute (resolve + build, in slices on the event loop) and iptables/ipset
-//     restore, the longest the event loop was held during the sync, and growth S → 4×S (4.0 is linear). Then the
-//     cost of one pod joining at 4×S: the sync time and the bytes each tool was given.
+//  1. the policy agent's sync that writes every policy at once, for S and 4×S local pods (10 namespaces, a default
+//     deny and 20 allow policies in each, peers by pod and namespace selectors, named ports), with IP sets against
+//     the baseline in the same run: the same agent writing one rule per address (as on a host without ipset). Per
+//     mode: rules written, set members, sync time split into compute (resolve + build, in slices on the event
+//     loop) and iptables/ipset, the longest the event loop was held during the sync, and growth S → 4×S (4.0 is
+//     linear). Then the cost of one pod joining at 4×S: the sync time and the bytes each tool was given.
 //  2. the per-connection cost: pod → pod HTTP round trip (new connection each) with no policy (the floor)
 //     against the same with the server policied.
 // Medians over the runs. Needs root.
