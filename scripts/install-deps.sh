@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a-kube and its test suite need on a Debian machine: system packages (when missing) and npm packages.
 # Usage: scripts/install-deps.sh [--for-tests]
-#   always:       the node's runtime (containerd, runc, CNI plugins, iptables, ipset, iproute2) and the compiler toolchain
-#                 better-sqlite3 needs (its prebuilt binary cannot be downloaded everywhere, so npm compiles it)
+#   always:       the node's runtime (containerd, runc, CNI plugins, iptables, ipset, iproute2) and the compiler
+#                 toolchain better-sqlite3 needs (its prebuilt binary cannot be downloaded everywhere, so npm compiles it)
 #   --for-tests:  the clients and tools the test suite drives (python3-kubernetes, curl, debootstrap, busybox-static
 #                 for the streaming tests' tiny image, etcd-server and etcd-client: the etcd storage tests start
 #                 their own etcd on free loopback ports, chromium for the web console's browser tests, …)
