@@ -7,12 +7,12 @@ import { getOwn, setOwn } from '../api/own.js';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import type { Authenticator, Authorizer } from '../auth/types.js';
 import type { Storage } from '../storage/types.js';
 import { createApiServer, type ApiServer, type ApiServerConfig } from './api-server.js';
+import { writeResponse } from './write-response.js';
 import { maxBodyBytes } from './body.js';
 import type { WatchSettings } from './handlers/watch.js';
 import type { VersionInfo } from './nonresource.js';
@@ -125,37 +125,6 @@ function plainHeaders(req: { headers: IncomingMessage['headers']; rawHeaders: st
     setOwn(out, name, [...(Array.isArray(have) ? have : []), req.rawHeaders[i + 1]!]);
   }
   return out;
-}
-
-async function writeResponse(res: Http2ServerResponse, r: ApiResponse, signal: AbortSignal): Promise<void> {
-  if (r.hijacked) return;
-  const headers: OutgoingHttpHeaders = { ...r.headers };
-  const body = r.body;
-  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
-    const buf = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body) : body;
-    headers['content-length'] = String(buf?.byteLength ?? 0);
-    res.writeHead(r.status, headers);
-    if (buf) res.end(buf);
-    else res.end();
-    return;
-  }
-  res.writeHead(r.status, headers);
-  // A watch may have nothing to say for a while: clients wait for the headers before they read events.
-  // (HTTP/1.1 responses have flushHeaders; the HTTP/2 compatibility response sends headers with writeHead.)
-  (res as unknown as { flushHeaders?: () => void }).flushHeaders?.();
-  for await (const chunk of body) {
-    if (signal.aborted) break;
-    if (!res.write(chunk)) await new Promise<void>((resolve) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
-  }
-  res.end();
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {

@@ -1,7 +1,8 @@
 // The audit timeline read from a log file another process writes (`a-kube console --audit-log-path`): new lines are
-// read on each request, a file that shrank (rotated) is read again from its start.
+// read on each request and, while someone follows the timeline live, every `tailMs`; a file that shrank (rotated)
+// is read again from its start.
 import { open, stat } from 'node:fs/promises';
-import { RecentTimeline, timelineEntry, type TimelineEntry, type TimelineSource } from './timeline.js';
+import { RecentTimeline, timelineEntry, type TimelineEntry, type TimelineRead, type TimelineSource } from './timeline.js';
 
 /** Bytes read per call at most, so a huge backlog is taken in steps. */
 const maxReadBytes = 8 * 1024 * 1024;
@@ -10,15 +11,29 @@ export class LogFileTimeline implements TimelineSource {
   private offset = 0;
   private seq = 0;
   private readonly recent: RecentTimeline;
+  /** The read in progress: reads of the file never overlap (two would take the same lines). */
+  private reading: Promise<void> | undefined;
+  private followers = 0;
+  private tail: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly path: string,
     capacity = 5000,
+    private readonly tailMs = 250,
   ) {
     this.recent = new RecentTimeline(capacity);
   }
 
-  private async catchUp(): Promise<void> {
+  get epoch(): string {
+    return this.recent.epoch;
+  }
+
+  private catchUp(): Promise<void> {
+    this.reading ??= this.readNewLines().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async readNewLines(): Promise<void> {
     let size: number;
     try {
       size = (await stat(this.path)).size;
@@ -36,6 +51,7 @@ export class LogFileTimeline implements TimelineSource {
       const end = text.lastIndexOf(0x0a);
       if (end < 0) return; // a partial line: wait for its end
       this.offset += end + 1;
+      const added: TimelineEntry[] = [];
       for (const line of text.subarray(0, end).toString('utf8').split('\n')) {
         if (!line.trim()) continue;
         let event: unknown;
@@ -47,8 +63,9 @@ export class LogFileTimeline implements TimelineSource {
         const t = timelineEntry(event, this.seq + 1);
         if (!t) continue;
         this.seq++;
-        this.recent.push(t);
+        added.push(t);
       }
+      this.recent.pushAll(added);
     } finally {
       await fh.close();
     }
@@ -57,5 +74,26 @@ export class LogFileTimeline implements TimelineSource {
   async read(after: number, limit: number): Promise<TimelineEntry[]> {
     await this.catchUp();
     return this.recent.read(after, limit);
+  }
+
+  async readAfter(after: number, limit: number): Promise<TimelineRead> {
+    await this.catchUp();
+    return this.recent.readAfter(after, limit);
+  }
+
+  /** While anyone listens, the file is checked every `tailMs` (new entries notify through the kept timeline). */
+  subscribe(listener: () => void): () => void {
+    const off = this.recent.subscribe(listener);
+    if (this.followers++ === 0) {
+      this.tail = setInterval(() => void this.catchUp().catch(() => {}), this.tailMs);
+      this.tail.unref();
+    }
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      off();
+      if (--this.followers === 0) clearInterval(this.tail);
+    };
   }
 }

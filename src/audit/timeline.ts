@@ -1,5 +1,6 @@
 // The audit timeline: the final event of each request (ResponseComplete, Panic) reduced to what a person reviewing
 // access needs — who, what, the answer and RBAC's decision and reason — and never an object's content.
+import { randomBytes } from 'node:crypto';
 import { isRecord } from '../api/object.js';
 import type { AuditBackend, AuditEvent } from './types.js';
 import type { TimelineEntry } from './timeline-entry.js';
@@ -56,34 +57,71 @@ export function matchesFilter(t: TimelineEntry, f: TimelineFilter): boolean {
 }
 
 export interface TimelineSource {
+  /** Different for every source instance: a cursor from another one (a restarted server) means nothing here. */
+  readonly epoch: string;
   /** Entries with seq greater than `after`, oldest first, at most `limit` (the newest ones when more). */
   read(after: number, limit: number): Promise<TimelineEntry[]>;
+  /**
+   * Entries with seq greater than `after`, oldest first, at most `limit` (the oldest ones when more), and how many
+   * entries past `after` are no longer kept (pushed out before the reader came back).
+   */
+  readAfter(after: number, limit: number): Promise<TimelineRead>;
+  /** `listener` is called (with nothing queued) whenever new entries may have arrived; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+}
+
+export interface TimelineRead {
+  entries: TimelineEntry[];
+  /** Entries between the cursor and the first one returned that are gone. */
+  missed: number;
+  /** The newest seq kept (0 when none yet). */
+  latest: number;
 }
 
 /** An audit backend that keeps the last `capacity` requests' timeline entries in memory. */
 export class RecentTimeline implements AuditBackend, TimelineSource {
   readonly name = 'timeline';
+  readonly epoch = randomBytes(6).toString('hex');
   private readonly entries: TimelineEntry[] = [];
+  private readonly listeners = new Set<() => void>();
   private seq = 0;
 
   constructor(private readonly capacity = 5000) {}
 
   process(events: readonly AuditEvent[]): void {
+    const before = this.seq;
     for (const e of events) {
       const t = timelineEntry(e, this.seq + 1);
-      if (t) this.push(t);
+      if (t) this.add(t);
     }
+    if (this.seq !== before) this.notify();
   }
 
-  /** Adds an entry made elsewhere (its seq must be past the last one). */
-  push(t: TimelineEntry): void {
+  /** Adds entries made elsewhere (their seqs past the last one, ascending) and tells the listeners once. */
+  pushAll(ts: readonly TimelineEntry[]): void {
+    for (const t of ts) this.add(t);
+    if (ts.length > 0) this.notify();
+  }
+
+  private add(t: TimelineEntry): void {
     this.seq = t.seq;
     this.entries.push(t);
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
   }
 
-  async read(after: number, limit: number): Promise<TimelineEntry[]> {
-    // entries are in seq order: find the first one past the cursor
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  subscribe(listener: () => void): () => void {
+    // a fresh function per subscription, so the same listener twice needs two unsubscribes
+    const own = () => listener();
+    this.listeners.add(own);
+    return () => void this.listeners.delete(own);
+  }
+
+  /** Index of the first entry past the cursor (entries are in seq order). */
+  private firstAfter(after: number): number {
     let lo = 0;
     let hi = this.entries.length;
     while (lo < hi) {
@@ -91,8 +129,19 @@ export class RecentTimeline implements AuditBackend, TimelineSource {
       if (this.entries[mid]!.seq <= after) lo = mid + 1;
       else hi = mid;
     }
-    const rest = this.entries.slice(lo);
+    return lo;
+  }
+
+  async read(after: number, limit: number): Promise<TimelineEntry[]> {
+    const rest = this.entries.slice(this.firstAfter(after));
     return rest.length > limit ? rest.slice(rest.length - limit) : rest;
+  }
+
+  async readAfter(after: number, limit: number): Promise<TimelineRead> {
+    const i = this.firstAfter(after);
+    const entries = this.entries.slice(i, i + Math.max(0, limit));
+    const first = this.entries[i];
+    return { entries, missed: first && after < this.seq ? Math.max(0, first.seq - after - 1) : 0, latest: this.seq };
   }
 
   async flush(): Promise<void> {}

@@ -7,6 +7,7 @@ import { matchesFilter, type TimelineFilter, type TimelineSource } from '../audi
 import type { UserInfo } from '../auth/types.js';
 import type { Assets } from './assets.js';
 import { certificateFingerprint, clearedSessionCookie, cookieValue, csrfMatches, sessionCookie, sessionCookieName, SessionStore, type Credential, type Session } from './session.js';
+import { auditEventStream } from './audit-stream.js';
 import { personalClient, UpstreamError, type ForwardedCredential, type Upstream } from './upstream.js';
 import { accessMatrix, graphData, listRbac, namespaces, why } from './views.js';
 import type { WhyQuestion } from './api-types.js';
@@ -26,6 +27,17 @@ export interface ConsoleDeps {
 export type ConsoleHandler = (req: ApiRequest) => Promise<ApiResponse>;
 
 const maxBodyBytes = 64 * 1024;
+const maxStreamsPerSession = 4;
+const maxStreams = 256;
+
+function timelineFilter(query: URLSearchParams): TimelineFilter {
+  const filter: TimelineFilter = {};
+  for (const k of ['user', 'verb', 'resource', 'decision'] as const) {
+    const v = (query.get(k) ?? '').slice(0, 253);
+    if (v) filter[k] = v;
+  }
+  return filter;
+}
 
 /** No inline script or style, nothing from elsewhere, never framed. */
 export const contentSecurityPolicy =
@@ -108,6 +120,9 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
   const cookiePath = consolePrefix.replace(/\/$/, '');
   // audit timeline access answers, per session, for a short while (a poll every few seconds need not ask each time)
   const auditAccess = new Map<string, { allowed: boolean; reason: string; until: number }>();
+  // live audit timelines open, per session and in all (each holds a connection and a subscription)
+  const streamsOpen = new Map<string, number>();
+  let totalStreams = 0;
 
   function forwarded(session: Session, req: ApiRequest): ForwardedCredential | undefined {
     const c = session.credential;
@@ -174,6 +189,17 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
     return answer;
   }
 
+  function auditForbiddenMessage(session: Session, reason: string): string {
+    return `User "${session.user.name}" cannot get path "${auditTimelinePath}": reading the audit timeline needs a ClusterRole with verbs ["get"] on nonResourceURLs ["${auditTimelinePath}"]${reason ? ` (${reason})` : ''}.`;
+  }
+
+  /** Why this person may not read the audit timeline here, as the answer to send; undefined when they may. */
+  async function auditDenied(session: Session, credential: ForwardedCredential, req: ApiRequest, signal: AbortSignal): Promise<ApiResponse | undefined> {
+    if (!deps.timeline) return problem(404, 'No audit timeline here: start the console with --audit-log-path FILE, or use the console of a-kube up.');
+    const access = await mayReadAudit(session, credential, req, signal);
+    return access.allowed ? undefined : problem(403, auditForbiddenMessage(session, access.reason), 'Forbidden');
+  }
+
   async function api(req: ApiRequest, route: string, query: URLSearchParams, signal: AbortSignal): Promise<ApiResponse> {
     const method = req.method.toUpperCase();
     const session = sessions.get(cookieValue(headerValue(req.headers, 'cookie'), sessionCookieName));
@@ -224,22 +250,50 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
         return json(200, await why(client, q, signal));
       }
       case 'GET audit': {
-        if (!deps.timeline) return problem(404, 'No audit timeline here: start the console with --audit-log-path FILE, or use the console of a-kube up.');
-        const access = await mayReadAudit(session, credential, req, signal);
-        if (!access.allowed) {
-          return problem(403, `User "${session.user.name}" cannot get path "${auditTimelinePath}": reading the audit timeline needs a ClusterRole with verbs ["get"] on nonResourceURLs ["${auditTimelinePath}"]${access.reason ? ` (${access.reason})` : ''}.`, 'Forbidden');
-        }
+        const denied = await auditDenied(session, credential, req, signal);
+        if (denied) return denied;
         const after = Math.max(0, Math.floor(Number(query.get('after') ?? '0')) || 0);
         const limit = Math.min(2000, Math.max(1, Math.floor(Number(query.get('limit') ?? '500')) || 500));
-        const filter: TimelineFilter = {};
-        for (const k of ['user', 'verb', 'resource', 'decision'] as const) {
-          const v = (query.get(k) ?? '').slice(0, 253);
-          if (v) filter[k] = v;
-        }
-        const read = await deps.timeline.read(after, 5000);
+        const filter = timelineFilter(query);
+        const read = await deps.timeline!.read(after, 5000);
         const cursor = read.length > 0 ? read[read.length - 1]!.seq : after;
         const entries = read.filter((t) => matchesFilter(t, filter));
         return json(200, { entries: entries.slice(Math.max(0, entries.length - limit)), cursor });
+      }
+      case 'GET audit/stream': {
+        const denied = await auditDenied(session, credential, req, signal);
+        if (denied) return denied;
+        const open = streamsOpen.get(session.id) ?? 0;
+        if (open >= maxStreamsPerSession || totalStreams >= maxStreams) return problem(429, 'Too many live audit timelines are open: close some of this console\'s tabs.', 'TooManyRequests');
+        streamsOpen.set(session.id, open + 1);
+        totalStreams++;
+        const lastEventId = (headerValue(req.headers, 'last-event-id') ?? query.get('lastEventId') ?? undefined)?.slice(0, 64);
+        const sessionId = session.id;
+        const stream = auditEventStream({
+          source: deps.timeline!,
+          filter: timelineFilter(query),
+          lastEventId,
+          signal,
+          // the session must still be live and may still read the timeline (asked again every 10 s)
+          check: async () => {
+            const s = sessions.get(sessionId);
+            if (!s) return 'The session ended: sign in again.';
+            const access = await mayReadAudit(s, credential, req, signal).catch(() => undefined);
+            if (!access) return undefined; // the API server did not answer: keep going, ask again later
+            return access.allowed ? undefined : auditForbiddenMessage(s, access.reason);
+          },
+        });
+        async function* counted(): AsyncGenerator<string, void, undefined> {
+          try {
+            yield* stream;
+          } finally {
+            const n = (streamsOpen.get(sessionId) ?? 1) - 1;
+            if (n > 0) streamsOpen.set(sessionId, n);
+            else streamsOpen.delete(sessionId);
+            totalStreams--;
+          }
+        }
+        return { status: 200, headers: { ...securityHeaders, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' }, body: counted() };
       }
       default:
         return problem(404, `No such console request: ${method} ${consolePrefix}api/${route}`);

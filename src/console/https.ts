@@ -2,6 +2,7 @@
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { getOwn, setOwn } from '../api/own.js';
 import type { ApiRequest, HeaderMap } from '../apiserver/types.js';
+import { writeResponse } from '../apiserver/write-response.js';
 import type { ConsoleHandler } from './handler.js';
 
 const maxBody = 64 * 1024;
@@ -41,12 +42,7 @@ export async function serveConsole(handler: ConsoleHandler, opts: { host: string
       });
     const apiReq: ApiRequest = { method: req.method, url: req.url, headers: headersOf(req), body, signal: ac.signal, ...(req.socket?.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) };
     handler(apiReq)
-      .then((r) => {
-        const b = r.body === undefined ? undefined : typeof r.body === 'string' ? Buffer.from(r.body) : r.body instanceof Uint8Array ? Buffer.from(r.body) : undefined;
-        res.writeHead(r.status, { ...r.headers, 'content-length': String(b?.byteLength ?? 0), 'strict-transport-security': 'max-age=31536000' });
-        if (b) res.end(b);
-        else res.end();
-      })
+      .then((r) => writeResponse(res, { ...r, headers: { ...r.headers, 'strict-transport-security': 'max-age=31536000' } }, ac.signal))
       .catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();

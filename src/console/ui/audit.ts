@@ -1,12 +1,12 @@
 // View 4: the audit timeline — each request's user, verb, resource, answer, and RBAC's decision and reason —
-// filtered by user, verb, resource and decision, and polled every two seconds for what is new.
+// filtered by user, verb, resource and decision on the server, which pushes new entries as they are written
+// (Server-Sent Events; the browser reconnects by itself and resumes after the last entry it saw).
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, errorMessage } from './api.js';
 import type { TimelineEntry } from './types.js';
 
 const keep = 1000;
-const pollMs = 2000;
 
 export function AuditView() {
   const [user, setUser] = useState('');
@@ -16,34 +16,75 @@ export function AuditView() {
   const [paused, setPaused] = useState(false);
   const [entries, setEntries] = useState<TimelineEntry[]>([]);
   const [error, setError] = useState('');
-  const cursor = useRef(0);
+  const [state, setState] = useState<'connecting' | 'live' | 'paused' | 'reconnecting' | 'closed'>('connecting');
+  const [missed, setMissed] = useState(0);
+  // the last event id seen for the current filter: a pause resumes after it
+  const lastId = useRef('');
+  const filterKey = `${user}\u0000${verb}\u0000${resource}\u0000${decision}`;
+  const shownFilter = useRef(filterKey);
 
   useEffect(() => {
-    // a new filter starts from the beginning of what the server keeps
-    cursor.current = 0;
-    setEntries([]);
-    let live = true;
-    let timer: number | undefined;
-    const poll = async () => {
-      const q = new URLSearchParams({ after: String(cursor.current), user, verb, resource, decision });
-      try {
-        const r = await call<{ entries: TimelineEntry[]; cursor: number }>('GET', `audit?${q.toString()}`);
-        if (!live) return;
-        setError('');
-        cursor.current = r.cursor;
-        if (r.entries.length > 0) setEntries((old) => [...r.entries.slice().reverse(), ...old].slice(0, keep));
-      } catch (e) {
-        if (!live) return;
-        setError(errorMessage(e));
+    if (shownFilter.current !== filterKey) {
+      // a new filter starts from what the server keeps
+      shownFilter.current = filterKey;
+      lastId.current = '';
+      setEntries([]);
+      setMissed(0);
+    }
+    if (paused) {
+      setState('paused');
+      return;
+    }
+    setState('connecting');
+    const q = new URLSearchParams({ user, verb, resource, decision });
+    if (lastId.current) q.set('lastEventId', lastId.current);
+    const source = new EventSource(`/console/api/audit/stream?${q.toString()}`);
+    // entries arrive in bursts: render once per animation frame
+    let pending: TimelineEntry[] = [];
+    let frame: number | undefined;
+    const flush = () => {
+      frame = undefined;
+      const batch = pending.reverse();
+      pending = [];
+      setEntries((old) => [...batch, ...old].slice(0, keep));
+    };
+    source.onopen = () => {
+      setState('live');
+      setError('');
+    };
+    source.addEventListener('entry', (e: MessageEvent<string>) => {
+      lastId.current = e.lastEventId;
+      pending.push(JSON.parse(e.data) as TimelineEntry);
+      if (pending.length > keep) pending.splice(0, pending.length - keep);
+      frame ??= window.requestAnimationFrame(flush);
+    });
+    source.addEventListener('gap', (e: MessageEvent<string>) => {
+      const g = JSON.parse(e.data) as { missed: number };
+      setMissed((m) => m + g.missed);
+    });
+    source.addEventListener('end', (e: MessageEvent<string>) => {
+      source.close();
+      setState('closed');
+      setError((JSON.parse(e.data) as { message: string }).message);
+    });
+    source.onerror = () => {
+      if (source.readyState === EventSource.CONNECTING) {
+        setState('reconnecting');
+        return;
       }
-      if (live && !paused) timer = window.setTimeout(poll, pollMs);
+      // refused outright (not signed in, forbidden, no timeline here): ask once more for the server's words
+      setState('closed');
+      call('GET', 'audit?limit=1').then(
+        () => setError('The live timeline closed; change a filter or reload to reconnect.'),
+        (err: unknown) => setError(errorMessage(err)),
+      );
     };
-    void poll();
     return () => {
-      live = false;
-      if (timer !== undefined) window.clearTimeout(timer);
+      source.close();
+      if (frame !== undefined) window.cancelAnimationFrame(frame);
+      if (pending.length > 0) flush();
     };
-  }, [user, verb, resource, decision, paused]);
+  }, [filterKey, paused]);
 
   const text = (set: (v: string) => void) => (e: Event) => set((e.target as HTMLInputElement).value);
   return html`
@@ -58,8 +99,9 @@ export function AuditView() {
           <option value="">any</option><option value="allow">allow</option><option value="forbid">forbid</option>
         </select></label>
         <label><input type="checkbox" checked=${paused} onChange=${(e: Event) => setPaused((e.target as HTMLInputElement).checked)} /> pause</label>
-        <span class="muted">${paused ? 'paused' : 'live'} · ${entries.length} shown</span>
+        <span class="muted" data-testid="timeline-state">${state} · ${entries.length} shown</span>
       </div>
+      ${missed > 0 && html`<p class="warning">${missed} entries went by while this page was not reading (the server keeps a bounded buffer).</p>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
       <table class="timeline" data-testid="timeline">
         <thead><tr><th>Time</th><th>User</th><th>Verb</th><th>Resource</th><th>Namespace/name</th><th>Code</th><th>Decision</th><th>Reason</th><th>User agent</th></tr></thead>
