@@ -44,10 +44,15 @@ export interface MatrixRow {
 
 export interface Matrix {
   namespace: string;
+  /** The namespaced resources the cluster serves (discovery), subresources included. */
   resources: string[];
+  /** resource → the matrix verbs it serves. */
+  resourceVerbs: Record<string, string[]>;
   verbs: string[];
   rows: MatrixRow[];
   forbidden: string[];
+  /** Some resources or subjects were left out (more than the console shows). */
+  truncated: boolean;
 }
 
 export interface WhyQuestion {

@@ -9,6 +9,7 @@ import type { Assets } from './assets.js';
 import { certificateFingerprint, clearedSessionCookie, cookieValue, csrfMatches, sessionCookie, sessionCookieName, SessionStore, type Credential, type Session } from './session.js';
 import { auditEventStream } from './audit-stream.js';
 import { personalClient, UpstreamError, type ForwardedCredential, type Upstream } from './upstream.js';
+import { servedResources } from './discovery.js';
 import { accessMatrix, graphData, listRbac, namespaces, why } from './views.js';
 import type { WhyQuestion } from './api-types.js';
 
@@ -231,7 +232,10 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
         return json(200, await graphData(client, namespace, signal));
       case 'GET matrix':
         if (!namespace || namespace === '*') return problem(400, 'Choose a namespace for the access matrix.');
-        return json(200, accessMatrix(namespace, await listRbac(client, namespace, signal)));
+      {
+        const [listed, served] = await Promise.all([listRbac(client, namespace, signal), servedResources(client, signal)]);
+        return json(200, accessMatrix(namespace, listed, served));
+      }
       case 'POST why': {
         const body = await readJson(req);
         const q: WhyQuestion = {

@@ -16,6 +16,8 @@ export interface UpstreamRequest {
   /** Path and query, e.g. "/api/v1/namespaces". */
   path: string;
   body?: unknown;
+  /** The Accept header (default application/json). */
+  accept?: string;
   credential: ForwardedCredential;
   /** The browser's address, for the audit log's sourceIPs (in-process only). */
   remoteAddress?: string;
@@ -61,7 +63,7 @@ export function inProcessUpstream(api: Pick<ApiServer, 'handle'>): Upstream {
   return {
     forwardsCertificates: true,
     async request(r) {
-      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': consoleUserAgent };
+      const headers: Record<string, string> = { accept: r.accept ?? 'application/json', 'user-agent': consoleUserAgent };
       if (r.credential.kind === 'token') headers.authorization = `Bearer ${r.credential.token}`;
       const body = r.body === undefined ? undefined : JSON.stringify(r.body);
       if (body !== undefined) headers['content-type'] = 'application/json';
@@ -91,6 +93,7 @@ export function httpUpstream(server: Pick<ClientConfig, 'server' | 'caData' | 'i
         method: r.method,
         path: r.path,
         ...(r.body !== undefined ? { body: r.body } : {}),
+        ...(r.accept ? { accept: r.accept } : {}),
         headers: { Authorization: `Bearer ${r.credential.token}` },
         signal: r.signal,
       });
@@ -121,18 +124,18 @@ function failure(res: UpstreamResponse): UpstreamError {
 
 /** The API as one person: lists and creates with their credential; a non-2xx answer throws UpstreamError. */
 export interface PersonalClient extends CollectionLister {
-  get(path: string, opts: { signal: AbortSignal }): Promise<unknown>;
+  get(path: string, opts: { signal: AbortSignal; accept?: string }): Promise<unknown>;
   create(path: string, body: unknown, opts: { signal: AbortSignal }): Promise<unknown>;
 }
 
 export function personalClient(upstream: Upstream, credential: ForwardedCredential, remoteAddress?: string): PersonalClient {
-  const call = async (method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal): Promise<unknown> => {
-    const res = await upstream.request({ method, path, ...(body !== undefined ? { body } : {}), credential, ...(remoteAddress ? { remoteAddress } : {}), signal });
+  const call = async (method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal, accept?: string): Promise<unknown> => {
+    const res = await upstream.request({ method, path, ...(body !== undefined ? { body } : {}), ...(accept ? { accept } : {}), credential, ...(remoteAddress ? { remoteAddress } : {}), signal });
     if (res.status < 200 || res.status > 299) throw failure(res);
     return res.body;
   };
   return {
-    get: (path, o) => call('GET', path, undefined, o.signal),
+    get: (path, o) => call('GET', path, undefined, o.signal, o.accept),
     create: (path, body, o) => call('POST', path, body, o.signal),
     async list(path, o) {
       const body = await call('GET', path, undefined, o.signal);

@@ -1,12 +1,12 @@
 // What the console's views show, computed as the signed-in person: RBAC objects listed with their credential and
 // evaluated with the shared analysis code (src/auth/analysis), the same as a-kubectl auth who-can / can-i --explain.
 import { isRecord, type KubeObject } from '../api/object.js';
-import { compactString } from '../auth/authz/rbac-rules.js';
-import type { BindingLike, PolicyRule, RoleLike } from '../auth/authz/rbac-types.js';
+import { apiGroupMatches, compactString, resourceMatches, ruleAllows } from '../auth/authz/rbac-rules.js';
+import type { BindingLike, RoleLike } from '../auth/authz/rbac-types.js';
 import type { GraphBinding, GraphData, GraphRole, GraphRule, Matrix, MatrixRow, WhyAnswer, WhyQuestion } from './api-types.js';
 import { explainDenial, fixCommands } from '../auth/analysis/explain.js';
-import { fetchRbac, nonResourceAttributes, resourceAttributes, type CollectionLister, type RbacData } from '../auth/analysis/rbac-data.js';
-import { whoCan } from '../auth/analysis/who-can.js';
+import { fetchRbac, grants, nonResourceAttributes, resourceAttributes, type CollectionLister, type RbacData } from '../auth/analysis/rbac-data.js';
+import type { ServedResource, ServedResources } from './discovery.js';
 import type { Attributes, UserInfo } from '../auth/types.js';
 import { UpstreamError, type PersonalClient } from './upstream.js';
 
@@ -78,13 +78,9 @@ export async function graphData(client: PersonalClient, namespace: string, signa
   };
 }
 
-/** The namespaced resources every matrix shows (rakkess shows all; these are the ones people grant most). */
-export const matrixResources = [
-  'pods', 'pods/log', 'pods/exec', 'services', 'endpoints', 'configmaps', 'secrets', 'serviceaccounts', 'persistentvolumeclaims', 'events',
-  'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'daemonsets.apps', 'jobs.batch', 'cronjobs.batch',
-  'ingresses.networking.k8s.io', 'networkpolicies.networking.k8s.io', 'roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io',
-];
 export const matrixVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+/** Subjects (rows) a matrix shows at most. */
+export const maxMatrixRows = 2000;
 
 /** "deployments.apps" → group apps, resource deployments; "pods/log" → subresource log. */
 export function splitResource(text: string): { group: string; resource: string; subresource: string } {
@@ -99,38 +95,81 @@ export function splitResource(text: string): { group: string; resource: string; 
   return subDot < 0 ? { group, resource, subresource: rest } : { group: group || rest.slice(subDot + 1), resource, subresource: rest.slice(0, subDot) };
 }
 
-/** Resources named in the namespace's own rules, besides the fixed list (no wildcards). */
-function resourcesInRules(data: RbacData): string[] {
-  const out: string[] = [];
-  for (const r of data.roles) {
-    for (const rule of r.rules) {
-      for (const res of rule.resources ?? []) {
-        if (res.includes('*')) continue;
-        for (const g of rule.apiGroups ?? []) if (g !== '*') out.push(g ? `${res.includes('/') ? res.replace('/', `.${g}/`) : `${res}.${g}`}` : res);
-      }
-    }
+/** The matrix's columns: the namespaced resources discovered, each with the matrix verbs it serves. */
+function columns(served: readonly ServedResource[]): { resource: ServedResource; verbs: string[] }[] {
+  const out: { resource: ServedResource; verbs: string[] }[] = [];
+  const seen = new Set<string>();
+  for (const r of served) {
+    if (!r.namespaced || seen.has(r.name)) continue;
+    const verbs = matrixVerbs.filter((v) => r.verbs.includes(v));
+    if (verbs.length === 0) continue;
+    seen.add(r.name);
+    out.push({ resource: r, verbs });
   }
   return out;
 }
 
-/** Subjects × resources × verbs for a namespace: who-can for every cell, over the RBAC objects the person may list. */
-export function accessMatrix(namespace: string, listed: ListedRbac): Matrix {
-  const resources = [...new Set([...matrixResources, ...resourcesInRules(listed.data)])];
+/**
+ * Subjects × resources × verbs for a namespace over the RBAC objects the person may list and the resources the
+ * cluster serves. Each role is evaluated once (its rules against every column, with the server's rule matching);
+ * its bindings' subjects share the answer.
+ */
+export function accessMatrix(namespace: string, listed: ListedRbac, served: ServedResources): Matrix {
+  const cols = columns(served.resources);
+  const byRole = new Map<RoleLike, Map<string, string[]>>();
+  const cellsOf = (role: RoleLike): Map<string, string[]> => {
+    let cells = byRole.get(role);
+    if (cells) return cells;
+    cells = new Map();
+    for (const rule of role.rules) {
+      for (const { resource: r, verbs } of cols) {
+        // group and resource first: most rules name few resources
+        if (!apiGroupMatches(rule, r.group) || !resourceMatches(rule, r.subresource ? `${r.resource}/${r.subresource}` : r.resource, r.subresource)) continue;
+        for (const verb of verbs) {
+          if (!ruleAllows(resourceAttributes({ verb, group: r.group, resource: r.resource, subresource: r.subresource, name: '', namespace }), rule)) continue;
+          const have = cells.get(r.name) ?? [];
+          if (!have.includes(verb)) have.push(verb);
+          cells.set(r.name, have);
+        }
+      }
+    }
+    byRole.set(role, cells);
+    return cells;
+  };
   const rows = new Map<string, MatrixRow>();
-  for (const res of resources) {
-    const { group, resource, subresource } = splitResource(res);
-    for (const verb of matrixVerbs) {
-      for (const w of whoCan(resourceAttributes({ verb, group, resource, subresource, name: '', namespace }), listed.data)) {
-        const key = `${w.kind}\u0000${w.subject}`;
-        let row = rows.get(key);
-        if (!row) rows.set(key, (row = { kind: w.kind, subject: w.subject, cells: {} }));
+  let truncated = served.truncated;
+  for (const g of grants(listed.data)) {
+    if (!g.role || (g.bindingKind === 'RoleBinding' && g.binding.namespace !== namespace)) continue;
+    const cells = cellsOf(g.role);
+    if (cells.size === 0) continue;
+    for (const s of g.binding.subjects) {
+      const subject = s.kind === 'ServiceAccount' ? `${s.namespace || g.binding.namespace}/${s.name}` : s.name;
+      const key = `${s.kind}\u0000${subject}`;
+      let row = rows.get(key);
+      if (!row) {
+        if (rows.size >= maxMatrixRows) {
+          truncated = true;
+          continue;
+        }
+        rows.set(key, (row = { kind: s.kind, subject, cells: {} }));
+      }
+      for (const [res, verbs] of cells) {
         const cell = Object.hasOwn(row.cells, res) ? row.cells[res]! : (row.cells[res] = []);
-        if (!cell.includes(verb)) cell.push(verb);
+        for (const v of verbs) if (!cell.includes(v)) cell.push(v);
       }
     }
   }
+  for (const row of rows.values()) for (const res of Object.keys(row.cells)) row.cells[res]!.sort((a, b) => matrixVerbs.indexOf(a) - matrixVerbs.indexOf(b));
   const sorted = [...rows.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject));
-  return { namespace, resources, verbs: matrixVerbs, rows: sorted, forbidden: listed.forbidden };
+  return {
+    namespace,
+    resources: cols.map((c) => c.resource.name),
+    resourceVerbs: Object.fromEntries(cols.map((c) => [c.resource.name, c.verbs])),
+    verbs: matrixVerbs,
+    rows: sorted,
+    forbidden: listed.forbidden,
+    truncated,
+  };
 }
 
 /** Whether a resource lives in namespaces, from discovery as the person (namespaced when unknown). */

@@ -1,5 +1,6 @@
 // View 2: the access matrix of a namespace — subjects × resources × verbs, each cell the verbs RBAC allows, computed
-// on the server with who-can over the roles and bindings the signed-in person may list.
+// on the server over the roles and bindings the signed-in person may list and the resources the cluster serves
+// (discovery: built-in, CRDs, aggregated APIs).
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, errorMessage } from './api.js';
@@ -45,6 +46,7 @@ export function MatrixView(props: { namespace: string }) {
       </div>
       ${error && html`<p class="error" role="alert">${error}</p>`}
       ${matrix?.forbidden.map((f) => html`<p class="warning">Not counted (forbidden): ${f}</p>`)}
+      ${matrix?.truncated && html`<p class="warning">The cluster serves more resources or this namespace has more subjects than the matrix shows; some are left out.</p>`}
       ${matrix && html`
         <div class="matrix-scroll">
           <table class="matrix" data-testid="matrix">
@@ -54,7 +56,7 @@ export function MatrixView(props: { namespace: string }) {
                 <th class="subject" title=${row.kind}>${row.kind === 'ServiceAccount' ? 'SA' : row.kind} ${row.subject}</th>
                 ${resources.map((res) => {
                   const verbs = row.cells[res] ?? [];
-                  const all = matrix.verbs.every((v) => verbs.includes(v));
+                  const all = (matrix.resourceVerbs[res] ?? matrix.verbs).every((v) => verbs.includes(v));
                   return html`<td class=${all ? 'all' : verbs.length ? 'some' : 'none'} title=${verbs.join(', ')} data-resource=${res}>${all ? 'all' : verbs.map((v) => short[v] ?? v).join('')}</td>`;
                 })}
               </tr>`)}

@@ -1,8 +1,9 @@
-// The console's views over listed RBAC objects: the access matrix is who-can per cell; resource words split as
+// The console's views over listed RBAC objects: the access matrix over discovered resources, evaluated per role; resource words split as
 // a-kubectl reads them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessMatrix, splitResource, whyAttributes } from '../../../src/console/views.js';
+import { accessMatrix, maxMatrixRows, splitResource, whyAttributes } from '../../../src/console/views.js';
+import { fromAggregated, fromResourceList } from '../../../src/console/discovery.js';
 import type { RbacData } from '../../../src/auth/analysis/rbac-data.js';
 
 test('resource words: group after the dot, subresource after the slash', () => {
@@ -30,15 +31,56 @@ const data: RbacData = {
   ],
 };
 
-test('the access matrix: each subject with the verbs its bindings allow per resource, including resources the roles name', () => {
-  const m = accessMatrix('ns-1', { data, labels: new Map(), forbidden: [] });
-  assert.ok(m.resources.includes('widgets.example.com') && m.resources.includes('widgets.example.com/status'), m.resources.join(' '));
+// what discovery answers: core and CRD resources with subresources and verbs, one cluster-scoped resource
+const discovered = fromAggregated({
+  kind: 'APIGroupDiscoveryList',
+  apiVersion: 'apidiscovery.k8s.io/v2',
+  items: [
+    { metadata: {}, versions: [{ version: 'v1', resources: [
+      { resource: 'pods', scope: 'Namespaced', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], subresources: [{ subresource: 'log', verbs: ['get'] }] },
+      { resource: 'nodes', scope: 'Cluster', verbs: ['get', 'list'] },
+    ] }] },
+    { metadata: { name: 'example.com' }, versions: [
+      { version: 'v2', resources: [{ resource: 'widgets', scope: 'Namespaced', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: [{ subresource: 'status', verbs: ['get', 'patch', 'update'] }] }] },
+      { version: 'v1', resources: [{ resource: 'oldwidgets', scope: 'Namespaced', verbs: ['get'] }] },
+    ] },
+  ],
+})!;
+
+test('discovery: resources with their subresources and verbs from the preferred version of each group', () => {
+  assert.deepEqual(discovered.map((r) => `${r.name} ${r.namespaced ? 'ns' : 'cluster'} ${r.verbs.join(',')}`), [
+    'pods ns create,delete,deletecollection,get,list,patch,update,watch',
+    'pods/log ns get',
+    'nodes cluster get,list',
+    'widgets.example.com ns create,delete,get,list,patch,update,watch',
+    'widgets.example.com/status ns get,patch,update',
+  ]);
+  assert.equal(fromAggregated({ kind: 'APIGroupList', groups: [] }), undefined, 'the legacy form is not read as aggregated');
+  assert.deepEqual(fromResourceList({ resources: [{ name: 'deployments', namespaced: true, verbs: ['get'] }, { name: 'deployments/scale', namespaced: true, verbs: ['get', 'update'] }] }, 'apps').map((r) => r.name), ['deployments.apps', 'deployments.apps/scale']);
+});
+
+test('the access matrix: discovered namespaced resources as columns, each subject with the verbs its bindings allow', () => {
+  const m = accessMatrix('ns-1', { data, labels: new Map(), forbidden: [] }, { resources: discovered, truncated: false });
+  assert.deepEqual(m.resources, ['pods', 'pods/log', 'widgets.example.com', 'widgets.example.com/status']);
+  assert.deepEqual(m.resourceVerbs['widgets.example.com/status'], ['get', 'update', 'patch']);
   const rows = Object.fromEntries(m.rows.map((r) => [`${r.kind} ${r.subject}`, r.cells]));
   assert.deepEqual(rows['ServiceAccount ns-1/k-sa-1'], { pods: ['list'] });
   assert.deepEqual(rows['Group viewers'], { pods: ['get', 'list', 'watch'] });
-  assert.deepEqual(rows['User alice'], { 'widgets.example.com': m.verbs, 'widgets.example.com/status': m.verbs });
+  // the wildcard verb covers exactly the verbs each resource serves
+  assert.deepEqual(rows['User alice'], { 'widgets.example.com': m.verbs, 'widgets.example.com/status': ['get', 'update', 'patch'] });
+  assert.equal(m.truncated, false);
   // another namespace: RoleBindings of ns-1 count for nothing there
-  assert.deepEqual(accessMatrix('ns-2', { data, labels: new Map(), forbidden: [] }).rows, []);
+  assert.deepEqual(accessMatrix('ns-2', { data, labels: new Map(), forbidden: [] }, { resources: discovered, truncated: false }).rows, []);
+});
+
+test('the access matrix is bounded: at most maxMatrixRows subjects, marked truncated', () => {
+  const many: RbacData = {
+    ...data,
+    roleBindings: [{ name: 'crowd', namespace: 'ns-1', roleRef: { kind: 'ClusterRole', name: 'view-pods', apiGroup: 'rbac.authorization.k8s.io' }, subjects: Array.from({ length: maxMatrixRows + 5 }, (_, i) => ({ kind: 'User', name: `u${i}`, apiGroup: 'rbac.authorization.k8s.io' })) }],
+  };
+  const m = accessMatrix('ns-1', { data: many, labels: new Map(), forbidden: [] }, { resources: discovered, truncated: false });
+  assert.equal(m.rows.length, maxMatrixRows);
+  assert.equal(m.truncated, true);
 });
 
 test('why: a question becomes the attributes can-i --explain evaluates', () => {
