@@ -30,3 +30,35 @@ test('new lines are read on each call, partial lines wait, rotation starts over'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('while followed, lines written to the file reach the listeners without a read; unsubscribing stops the tail', async () => {
+  let alive: NodeJS.Timeout | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'akube-timeline-'));
+  try {
+    const path = join(dir, 'audit.log');
+    writeFileSync(path, line('a'));
+    const t = new LogFileTimeline(path, 100, 10);
+    alive = setInterval(() => {}, 1000); // the tail's timer does not hold the process open by itself
+    let calls = 0;
+    let arrived: () => void = () => {};
+    const off = t.subscribe(() => {
+      calls++;
+      arrived();
+    });
+    await new Promise<void>((resolve) => (arrived = resolve)); // the existing line, read by the tail
+    appendFileSync(path, line('b') + line('c'));
+    await new Promise<void>((resolve) => (arrived = resolve));
+    const read = await t.readAfter(0, 10);
+    assert.deepEqual(read.entries.map((e) => e.user), ['a', 'b', 'c']);
+    assert.equal(read.latest, 3);
+    off();
+    off(); // twice is harmless
+    const before = calls;
+    appendFileSync(path, line('d'));
+    assert.deepEqual((await t.readAfter(3, 10)).entries.map((e) => e.user), ['d'], 'a read still catches up');
+    assert.equal(calls, before, 'no listener any more');
+  } finally {
+    clearInterval(alive);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -205,6 +205,57 @@ test('the audit timeline needs get on the non-resource URL, filters, follows a c
   assert.deepEqual((await timeline.read(0, 10)).map((e) => e.user), ['carol', 'dave', 'erin']);
 });
 
+test('the live audit timeline: 403 without the right, an event stream with Last-Event-ID, at most four per session, ended by logout', async () => {
+  const timeline = new RecentTimeline(10);
+  timeline.process([event('ResponseComplete', 'alice', 403, 'forbid'), event('ResponseComplete', 'bob', 200, 'allow')]);
+  const denied = fakeUpstream({ auditAllowed: false });
+  const h1 = createConsoleHandler({ upstream: denied.upstream, assets: assetsFrom({}), timeline });
+  const s1 = await signIn(h1);
+  const no = await h1(request('GET', '/console/api/audit/stream', { cookie: s1.cookie }));
+  assert.equal(no.status, 403);
+  assert.ok(String(body(no).message).includes(auditTimelinePath));
+  assert.equal((await h1(request('GET', '/console/api/audit/stream'))).status, 401);
+
+  const h2 = createConsoleHandler({ upstream: fakeUpstream({ auditAllowed: true }).upstream, assets: assetsFrom({}), timeline });
+  const s2 = await signIn(h2);
+  const controllers: AbortController[] = [];
+  const open = async (url: string, headers: Record<string, string> = {}) => {
+    const ac = new AbortController();
+    controllers.push(ac);
+    return h2({ ...request('GET', url, { cookie: s2.cookie, headers }), signal: ac.signal });
+  };
+  const res = await open('/console/api/audit/stream?decision=allow');
+  assert.equal(res.status, 200);
+  assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8');
+  assert.equal(res.headers['content-security-policy'], contentSecurityPolicy);
+  const it = (res.body as AsyncIterable<string>)[Symbol.asyncIterator]();
+  let text = '';
+  while (!text.includes('"user":"bob"')) text += String((await it.next()).value);
+  assert.ok(!text.includes('"user":"alice"'), 'the filter applies');
+  assert.ok(!text.includes('c2VjcmV0'), 'no object content');
+
+  // resuming after bob's entry gives only what came later
+  const resumed = await open('/console/api/audit/stream', { 'last-event-id': `${timeline.epoch}:2` });
+  timeline.process([event('ResponseComplete', 'carol', 200, 'allow')]);
+  const rit = (resumed.body as AsyncIterable<string>)[Symbol.asyncIterator]();
+  let rtext = '';
+  while (!rtext.includes('"user":"carol"')) rtext += String((await rit.next()).value);
+  assert.ok(!rtext.includes('"user":"bob"') && !rtext.includes('"user":"alice"'), rtext);
+
+  // two open, two more allowed, the fifth refused
+  for (let i = 0; i < 2; i++) assert.equal((await open('/console/api/audit/stream')).status, 200);
+  const fifth = await open('/console/api/audit/stream');
+  assert.equal(fifth.status, 429);
+
+  // signing out ends the open streams at their next wake-up
+  await h2(request('POST', '/console/api/logout', { cookie: s2.cookie, csrf: s2.csrf, body: {} }));
+  timeline.process([event('ResponseComplete', 'dave', 200, 'allow')]);
+  let rest = '';
+  for (let r = await it.next(); !r.done; r = await it.next()) rest += String(r.value);
+  assert.match(rest, /event: end\ndata: \{"message":"The session ended: sign in again."\}/);
+  for (const ac of controllers) ac.abort();
+});
+
 test('pages and bundles: strict CSP, content types, immutable bundles, 304 on a matching ETag, 503 when not built', async () => {
   const { upstream } = fakeUpstream();
   const handler = createConsoleHandler({ upstream, assets: assetsFrom({ 'index.html': '<!doctype html>', 'app-ABCDEFGH.js': 'x()', 'style-ABCDEFGH.css': 'a{}' }) });
