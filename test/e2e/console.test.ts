@@ -1,7 +1,8 @@
 // The web console in a real browser: headless Chromium (Debian's, driven by playwright-core) against `a-kube up
 // --runtime fake`. People sign in with the seed's service-account token and with the admin's client certificate;
-// the test reads what the page shows — the graph, the matrix, "why" with its fix, the live audit timeline — and
-// writes screenshots to a temporary directory (printed).
+// the test reads what the page shows — the graph, the matrix (a CRD's resource among its columns), "why" with its
+// fix, the audit timeline pushed live over an event stream — and writes screenshots to a temporary directory
+// (printed).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -150,6 +151,42 @@ test('the admin (client certificate): the graph shows k-sa-1 → pod-lister-bind
   await context.close();
 });
 
+test('the access matrix follows discovery: a CustomResourceDefinition\'s resource and subresource are columns', { skip }, async () => {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+  // a rule over the whole group: no fixed list and no resource named in a rule can put widgets in the matrix
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'example-editor', namespace: 'ns-1' }, rules: [{ apiGroups: ['example.com'], resources: ['*'], verbs: ['get', 'list', 'update'] }] };
+  const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'example-editor', namespace: 'ns-1' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'example-editor' }, subjects: [{ kind: 'User', name: 'widget-wrangler', apiGroup: 'rbac.authorization.k8s.io' }] };
+  for (const o of [crd, role, binding]) {
+    const r = kubectl(cluster, ['apply', '-f', '-'], { input: JSON.stringify(o) });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const established = kubectl(cluster, ['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=60s']);
+  assert.equal(established.status, 0, established.stderr);
+  const { context, page } = await newPage({ certificate: true });
+  await page.click('#use-certificate');
+  await page.waitForSelector('[data-testid=who]');
+  await page.selectOption('header select', 'ns-1');
+  await tab(page, 'Access matrix');
+  const row = page.locator('[data-testid=matrix] tbody tr', { hasText: 'widget-wrangler' });
+  await row.waitFor();
+  assert.equal(await row.locator('td[data-resource="widgets.example.com"]').innerText(), 'glu');
+  assert.equal(await row.locator('td[data-resource="widgets.example.com/status"]').innerText(), 'gu');
+  const headers = await page.locator('[data-testid=matrix] thead th.res').allInnerTexts();
+  assert.ok(headers.includes('widgets.example.com') && headers.includes('widgets.example.com/status'), headers.join(' '));
+  await shot(page, '3b-matrix-crd');
+  await context.close();
+});
+
 test('why: the console gives the same answer and fix as a-kubectl auth can-i --explain, and the fix works', { skip }, async () => {
   const cli = akubectl(cluster, ['auth', 'can-i', 'get', 'pods', '--namespace=ns-1', '--as=system:serviceaccount:ns-1:k-sa-1', '--explain']);
   assert.equal(cli.status, 1, cli.stderr);
@@ -184,6 +221,10 @@ test('why: the console gives the same answer and fix as a-kubectl auth can-i --e
 test('the audit timeline: the seed\'s 403 then 200 with RBAC\'s reasons, live, filterable, and a hostile user agent shown as text', { skip }, async () => {
   assert.equal(await asServiceAccount('/api/v1/namespaces/ns-1/pods', `seed-after ${xss}`), 200);
   const { context, page } = await newPage({ certificate: true });
+  const polls: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/console/api/audit') polls.push(r.url());
+  });
   await page.click('#use-certificate');
   await page.waitForSelector('[data-testid=who]');
   await tab(page, 'Audit timeline');
@@ -206,9 +247,21 @@ test('the audit timeline: the seed\'s 403 then 200 with RBAC\'s reasons, live, f
   assert.equal(await page.locator('[data-testid=timeline] script, [data-testid=timeline] img').count(), 0);
   assert.equal(await page.evaluate("window.__xss"), undefined);
   await shot(page, '5-audit-timeline');
-  // live: a new request appears without reloading
+  // live: a new request appears without reloading, pushed by the server over the open event stream
+  await page.locator('[data-testid=timeline-state]', { hasText: 'live' }).waitFor();
+  await page.evaluate('window.__samePage = true');
   assert.equal(await asServiceAccount('/api/v1/namespaces/ns-1/pods?live=1', 'seed-live-check'), 200);
   await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-live-check' }).waitFor({ timeout: 45_000 });
+  assert.equal(await page.evaluate('window.__samePage'), true, 'no reload');
+  assert.deepEqual(polls, [], 'no polling: entries come over /console/api/audit/stream');
+  // a dropped connection resumes after the last entry seen (Last-Event-ID): nothing twice, nothing lost
+  const pause = page.locator('label', { hasText: 'pause' }).locator('input[type=checkbox]');
+  await pause.check();
+  await page.locator('[data-testid=timeline-state]', { hasText: 'paused' }).waitFor();
+  assert.equal(await asServiceAccount('/api/v1/namespaces/ns-1/pods?live=2', 'seed-while-paused'), 200);
+  await pause.uncheck();
+  await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-while-paused' }).waitFor({ timeout: 45_000 });
+  assert.equal(await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-live-check' }).count(), 1);
   // filter by decision
   await page.selectOption('select[name=decision]', 'forbid');
   await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-before' }).waitFor();
@@ -263,6 +316,10 @@ test('a-kube console --kubeconfig ADMIN: the signed-in token is used, never the 
     await page.fill('input[name=user]', 'k-sa-1');
     await page.fill('input[name=resource]', 'pods');
     await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-before' }).first().waitFor({ timeout: 45_000 });
+    // the console tails the log file the server writes: a new request shows up without a reload
+    await page.locator('[data-testid=timeline-state]', { hasText: 'live' }).waitFor();
+    assert.equal(await asServiceAccount('/api/v1/namespaces/ns-1/pods?tail=1', 'seed-from-the-log-file'), 200);
+    await page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-from-the-log-file' }).waitFor({ timeout: 45_000 });
     await shot(page, '6-standalone-console');
     await context.close();
   } finally {
