@@ -43,8 +43,12 @@ export interface Grant {
 
 /** Cluster role bindings first, then the namespace's role bindings, as the RBAC resolver visits them. */
 export function grants(data: RbacData): Grant[] {
-  const roleFor = (b: BindingLike): RoleLike | undefined =>
-    b.roleRef.kind === 'ClusterRole' ? data.clusterRoles.find((r) => r.name === b.roleRef.name) : data.roles.find((r) => r.name === b.roleRef.name && r.namespace === b.namespace);
+  // roles by name, the first of a name winning as a scan in list order would
+  const clusterRoles = new Map<string, RoleLike>();
+  for (const r of data.clusterRoles) if (!clusterRoles.has(r.name)) clusterRoles.set(r.name, r);
+  const roles = new Map<string, RoleLike>();
+  for (const r of data.roles) if (!roles.has(`${r.namespace}/${r.name}`)) roles.set(`${r.namespace}/${r.name}`, r);
+  const roleFor = (b: BindingLike): RoleLike | undefined => (b.roleRef.kind === 'ClusterRole' ? clusterRoles.get(b.roleRef.name) : roles.get(`${b.namespace}/${b.roleRef.name}`));
   return [
     ...data.clusterRoleBindings.map((binding) => ({ binding, bindingKind: 'ClusterRoleBinding' as const, role: roleFor(binding) })),
     ...data.roleBindings.map((binding) => ({ binding, bindingKind: 'RoleBinding' as const, role: roleFor(binding) })),

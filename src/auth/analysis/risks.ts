@@ -3,7 +3,7 @@
 // cluster's own components and are left out, unless they name everyone (anonymous, unauthenticated or
 // authenticated users).
 import { ruleAllows } from '../authz/rbac-rules.js';
-import { allowedBy, asUser, GrantIndex, subjectText, workloads, type Identity } from './grant-index.js';
+import { asUser, GrantIndex, subjectText, workloads, type Identity } from './grant-index.js';
 import { describeGrant, grants, resourceAttributes, type Grant, type RbacData } from './rbac-data.js';
 import type { Subject } from '../authz/rbac-types.js';
 
@@ -20,28 +20,81 @@ export interface Risk {
 
 const everyone = new Set(['system:anonymous', 'system:unauthenticated', 'system:authenticated']);
 
-const can = (who: Identity, verb: string, group: string, resource: string, namespace: string, subresource = '') =>
-  allowedBy(who, resourceAttributes({ verb, group, resource, subresource, name: '', namespace }));
+/** One finding: what it says, and the requests (any of them) that make it. */
+interface Check {
+  severity: Severity;
+  risk: string;
+  asks: readonly (readonly [verb: string, group: string, resource: string, subresource?: string])[];
+}
+
+const clusterChecks: readonly Check[] = [
+  { severity: 'critical', risk: 'can do anything anywhere (cluster-admin)', asks: [['*', '*', '*']] },
+  { severity: 'critical', risk: 'can grant itself any permission (escalate or bind on ClusterRoles)', asks: [['escalate', 'rbac.authorization.k8s.io', 'clusterroles'], ['bind', 'rbac.authorization.k8s.io', 'clusterroles']] },
+  { severity: 'critical', risk: 'can impersonate any user, group or service account', asks: [['impersonate', '', 'users'], ['impersonate', '', 'groups'], ['impersonate', '', 'serviceaccounts']] },
+  { severity: 'high', risk: 'can read every Secret (credentials, service-account tokens)', asks: [['get', '', 'secrets'], ['list', '', 'secrets']] },
+  { severity: 'high', risk: 'can mint tokens for any service account', asks: [['create', '', 'serviceaccounts', 'token']] },
+  { severity: 'high', risk: 'can run commands on nodes through the kubelet (nodes/proxy)', asks: [['get', '', 'nodes', 'proxy'], ['create', '', 'nodes', 'proxy']] },
+];
+
+/** Namespaced findings; `risk` is followed by the namespace's name. */
+const namespaceChecks: readonly (Check & { after?: string })[] = [
+  { severity: 'high', risk: 'can do anything in namespace', asks: [['*', '*', '*']] },
+  { severity: 'high', risk: 'can grant itself any permission in namespace', after: ' (escalate or bind on Roles)', asks: [['escalate', 'rbac.authorization.k8s.io', 'roles'], ['bind', 'rbac.authorization.k8s.io', 'roles']] },
+  { severity: 'medium', risk: 'can read the Secrets of namespace', asks: [['get', '', 'secrets'], ['list', '', 'secrets']] },
+  { severity: 'medium', risk: 'can mint tokens for the service accounts of namespace', asks: [['create', '', 'serviceaccounts', 'token']] },
+];
+
+/**
+ * What a grant allows of the checks, worked out once per grant: a ClusterRoleBinding answers the cluster-wide
+ * checks, a RoleBinding the namespaced ones in its own namespace (where alone it applies). Many identities share
+ * grants (groups, a role bound to many), so this is most of the work saved.
+ */
+class GrantChecks {
+  private readonly memo = new Map<Grant, boolean[][]>();
+  private readonly creates = new Map<Grant, boolean[]>();
+
+  allows(g: Grant): boolean[][] {
+    let a = this.memo.get(g);
+    if (!a) {
+      const cluster = g.bindingKind === 'ClusterRoleBinding';
+      const namespace = cluster ? '' : g.binding.namespace;
+      a = (cluster ? clusterChecks : namespaceChecks).map((c) =>
+        c.asks.map(([verb, group, resource, subresource = '']) => g.role!.rules.some((r) => ruleAllows(resourceAttributes({ verb, group, resource, subresource, name: '', namespace }), r))),
+      );
+      this.memo.set(g, a);
+    }
+    return a;
+  }
+
+  /** Per entry of `workloads`: whether the grant lets its subjects create it (where the binding applies). */
+  createsWorkloads(g: Grant): boolean[] {
+    let a = this.creates.get(g);
+    if (!a) {
+      const namespace = g.binding.namespace || 'any';
+      a = workloads.map(([group, resource]) => g.role!.rules.some((r) => ruleAllows(resourceAttributes({ verb: 'create', group, resource, subresource: '', name: '', namespace }), r)));
+      this.creates.set(g, a);
+    }
+    return a;
+  }
+}
 
 /** What one identity can do that amounts to more than its grants say. */
-function directRisks(who: Identity): { severity: Severity; risk: string; via: Grant[] }[] {
+function directRisks(who: Identity, checks: GrantChecks): { severity: Severity; risk: string; via: Grant[] }[] {
   const out: { severity: Severity; risk: string; via: Grant[] }[] = [];
-  const add = (severity: Severity, risk: string, via: Grant[]) => {
-    if (via.length > 0) out.push({ severity, risk, via });
-  };
-  add('critical', 'can do anything anywhere (cluster-admin)', can(who, '*', '*', '*', ''));
-  add('critical', 'can grant itself any permission (escalate or bind on ClusterRoles)', [...can(who, 'escalate', 'rbac.authorization.k8s.io', 'clusterroles', ''), ...can(who, 'bind', 'rbac.authorization.k8s.io', 'clusterroles', '')]);
-  add('critical', 'can impersonate any user, group or service account', [...can(who, 'impersonate', '', 'users', ''), ...can(who, 'impersonate', '', 'groups', ''), ...can(who, 'impersonate', '', 'serviceaccounts', '')]);
-  add('high', 'can read every Secret (credentials, service-account tokens)', [...can(who, 'get', '', 'secrets', ''), ...can(who, 'list', '', 'secrets', '')]);
-  add('high', 'can mint tokens for any service account', can(who, 'create', '', 'serviceaccounts', '', 'token'));
-  add('high', 'can run commands on nodes through the kubelet (nodes/proxy)', [...can(who, 'get', '', 'nodes', '', 'proxy'), ...can(who, 'create', '', 'nodes', '', 'proxy')]);
+  const via = (c: number, ask: number, gs: readonly Grant[]) => gs.filter((g) => checks.allows(g)[c]![ask]);
+  const cluster = who.grants.filter((g) => g.bindingKind === 'ClusterRoleBinding');
+  clusterChecks.forEach((c, i) => {
+    const gs = c.asks.flatMap((_, ask) => via(i, ask, cluster));
+    if (gs.length > 0) out.push({ severity: c.severity, risk: c.risk, via: gs });
+  });
   // Namespaced findings come from RoleBindings, so only the namespaces where this identity has one.
   const namespaces = [...new Set(who.grants.filter((g) => g.bindingKind === 'RoleBinding').map((g) => g.binding.namespace))].sort();
   for (const ns of namespaces) {
-    add('high', `can do anything in namespace ${ns}`, can(who, '*', '*', '*', ns).filter((g) => g.bindingKind === 'RoleBinding'));
-    add('high', `can grant itself any permission in namespace ${ns} (escalate or bind on Roles)`, [...can(who, 'escalate', 'rbac.authorization.k8s.io', 'roles', ns), ...can(who, 'bind', 'rbac.authorization.k8s.io', 'roles', ns)].filter((g) => g.bindingKind === 'RoleBinding'));
-    add('medium', `can read the Secrets of namespace ${ns}`, [...can(who, 'get', '', 'secrets', ns), ...can(who, 'list', '', 'secrets', ns)].filter((g) => g.bindingKind === 'RoleBinding'));
-    add('medium', `can mint tokens for the service accounts of namespace ${ns}`, can(who, 'create', '', 'serviceaccounts', ns, 'token').filter((g) => g.bindingKind === 'RoleBinding'));
+    const here = who.grants.filter((g) => g.bindingKind === 'RoleBinding' && g.binding.namespace === ns);
+    namespaceChecks.forEach((c, i) => {
+      const gs = c.asks.flatMap((_, ask) => via(i, ask, here));
+      if (gs.length > 0) out.push({ severity: c.severity, risk: `${c.risk} ${ns}${c.after ?? ''}`, via: gs });
+    });
   }
   return out;
 }
@@ -63,47 +116,48 @@ export function findRisks(data: RbacData): Risk[] {
     }
   }
   const index = new GrantIndex(data);
+  const checks = new GrantChecks();
   const risks: Risk[] = [];
-  // Service accounts worth running as: those with a critical or high risk of their own.
-  const powerfulSAs = new Map<string, { text: string; risk: string; via: Grant[] }[]>();
-  const saRisk = (ns: string, name: string) => {
-    const key = `${ns}/${name}`;
-    if (!powerfulSAs.has(key)) {
-      const user = asUser({ kind: 'ServiceAccount', name, namespace: ns }, ns);
-      powerfulSAs.set(key, directRisks(index.identity(user)).filter((r) => r.severity !== 'medium').map((r) => ({ text: `ServiceAccount ${key}`, risk: r.risk, via: r.via })));
+  // Service accounts worth running as: those with a critical or high risk of their own, found once per namespace
+  // (every subject that can create workloads there shares the answer).
+  const powerfulIn = new Map<string, { name: string; text: string; risk: string; via: Grant[] }[]>();
+  const powerfulServiceAccounts = (ns: string) => {
+    let list = powerfulIn.get(ns);
+    if (!list) {
+      list = [];
+      for (const name of [...(index.serviceAccounts.get(ns) ?? [])].sort()) {
+        const user = asUser({ kind: 'ServiceAccount', name, namespace: ns }, ns);
+        for (const r of directRisks(index.identity(user), checks)) if (r.severity !== 'medium') list.push({ name, text: `ServiceAccount ${ns}/${name}`, risk: r.risk, via: r.via });
+      }
+      powerfulIn.set(ns, list);
     }
-    return powerfulSAs.get(key)!;
+    return list;
   };
   const saNamespaces = [...index.serviceAccounts.keys()].sort();
-  const serviceAccountsIn = (ns: string) => [...(index.serviceAccounts.get(ns) ?? [])].sort();
 
   for (const [text, { subject, namespace }] of subjects) {
     const user = asUser(subject, namespace);
     const who = index.identity(user);
-    for (const r of directRisks(who)) {
+    for (const r of directRisks(who, checks)) {
       const open = subject.kind !== 'ServiceAccount' && everyone.has(subject.name);
       risks.push({ severity: open ? 'critical' : r.severity, subject: text, risk: open ? `everyone (${subject.name}) ${r.risk}` : r.risk, via: uniqueVia(r.via) });
     }
     // Chains: creating a workload in a namespace runs code as any of that namespace's service accounts.
     // The grants that let it create some workload, each where it applies: a cluster-wide one everywhere.
-    const workloadGrants = workloads.flatMap(([group, resource]) =>
-      who.grants.filter((g) => g.role!.rules.some((r) => ruleAllows({ ...resourceAttributes({ verb: 'create', group, resource, subresource: '', name: '', namespace: g.binding.namespace || 'any' }), user }, r))).map((g) => ({ g, resource })),
-    );
+    const workloadGrants = workloads.flatMap(([, resource], w) => who.grants.filter((g) => checks.createsWorkloads(g)[w]).map((g) => ({ g, resource })));
     if (workloadGrants.length === 0) continue;
     const reach = workloadGrants.some(({ g }) => g.bindingKind === 'ClusterRoleBinding') ? saNamespaces : [...new Set(workloadGrants.map(({ g }) => g.binding.namespace))].filter((ns) => index.serviceAccounts.has(ns));
     for (const ns of reach) {
       const creators = workloadGrants.filter(({ g }) => g.bindingKind === 'ClusterRoleBinding' || g.binding.namespace === ns);
       if (creators.length === 0) continue;
-      for (const sa of serviceAccountsIn(ns)) {
-        if (subject.kind === 'ServiceAccount' && (subject.namespace || namespace) === ns && subject.name === sa) continue;
-        for (const p of saRisk(ns, sa)) {
-          risks.push({
-            severity: 'critical',
-            subject: text,
-            risk: `can create ${creators[0]!.resource} in namespace ${ns} that run as ${p.text}, which ${p.risk}`,
-            via: [...uniqueVia([creators[0]!.g]), ...uniqueVia(p.via)],
-          });
-        }
+      for (const p of powerfulServiceAccounts(ns)) {
+        if (subject.kind === 'ServiceAccount' && (subject.namespace || namespace) === ns && subject.name === p.name) continue;
+        risks.push({
+          severity: 'critical',
+          subject: text,
+          risk: `can create ${creators[0]!.resource} in namespace ${ns} that run as ${p.text}, which ${p.risk}`,
+          via: [...uniqueVia([creators[0]!.g]), ...uniqueVia(p.via)],
+        });
       }
     }
   }
