@@ -26,8 +26,9 @@ Options:
   --tls-cert-file FILE    Serving certificate (PEM); without it a self-signed one is made at start
   --tls-private-key-file FILE
                           Its private key (PEM)
-  --audit-log-path FILE   The cluster's audit log (JSON lines), for the audit timeline; reading it there needs
-                          "get" on the non-resource URL ${consolePrefix}api/audit
+  --audit-log-path FILE   The cluster's audit log (JSON lines), followed live for the audit timeline; the console
+                          must run where the API server writes it. Reading the timeline needs "get" on the
+                          non-resource URL ${consolePrefix}api/audit
   -h, --help              Show this help
 
 Examples:

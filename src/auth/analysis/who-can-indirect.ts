@@ -28,6 +28,10 @@ const step = (who: Identity, verb: string, group: string, resource: string, name
 
 const via = (gs: Grant[]) => [...new Set(gs.map(describeGrant))];
 
+/** How a route starts: impersonation lends an identity for one request only, so it cannot be followed by another. */
+type RouteKind = 'impersonate' | 'bind' | 'escalate' | 'pod' | 'token';
+type Route = Omit<IndirectRow, 'kind' | 'subject'> & { by: RouteKind };
+
 const grantsImpersonationOfSomeone = (r: PolicyRule) =>
   r.verbs.some((v) => v === '*' || v === 'impersonate') && (r.apiGroups ?? []).some((g) => g === '*' || g === '') && (r.resources ?? []).some((x) => x === '*' || x === 'users' || x === 'serviceaccounts');
 
@@ -44,7 +48,7 @@ function holders(attrs: Attributes, data: RbacData): Target[] {
   return [...out.values()];
 }
 
-function impersonationRoute(who: Identity, targets: Target[]): Omit<IndirectRow, 'kind' | 'subject'> | undefined {
+function impersonationRoute(who: Identity, targets: Target[]): Route | undefined {
   const someUser = who.grants.filter((g) => g.role!.rules.some(grantsImpersonationOfSomeone));
   // A group can only be impersonated together with a user (or service account).
   const group = (name: string) => {
@@ -59,13 +63,13 @@ function impersonationRoute(who: Identity, targets: Target[]): Omit<IndirectRow,
   }
   for (const [how, find] of tries) {
     const gs = find();
-    if (gs.length > 0) return { how, via: via(gs) };
+    if (gs.length > 0) return { how, via: via(gs), by: 'impersonate' };
   }
   return undefined;
 }
 
 /** Creating a binding to a role that grants the request: allowed with `bind` on that role (kube-apiserver's check). */
-function bindRoute(who: Identity, attrs: Attributes, data: RbacData): Omit<IndirectRow, 'kind' | 'subject'> | undefined {
+function bindRoute(who: Identity, attrs: Attributes, data: RbacData): Route | undefined {
   const ns = attrs.namespace;
   const grantsIt = (rules: PolicyRule[]) => rules.some((r) => ruleAllows(attrs, r));
   const clusterRoles = data.clusterRoles.filter((r) => grantsIt(r.rules)).map((r) => r.name);
@@ -74,11 +78,11 @@ function bindRoute(who: Identity, attrs: Attributes, data: RbacData): Omit<Indir
     if (createRB.length > 0) {
       for (const r of data.roles.filter((x) => x.namespace === ns && grantsIt(x.rules))) {
         const bind = step(who, 'bind', rbacGroup, 'roles', r.name, ns);
-        if (bind.length > 0) return { how: `binds Role "${r.name}" to itself in namespace ${ns} (create rolebindings, bind)`, via: via([...createRB, ...bind]) };
+        if (bind.length > 0) return { how: `binds Role "${r.name}" to itself in namespace ${ns} (create rolebindings, bind)`, via: via([...createRB, ...bind]), by: 'bind' };
       }
       for (const name of clusterRoles) {
         const bind = step(who, 'bind', rbacGroup, 'clusterroles', name, ns);
-        if (bind.length > 0) return { how: `binds ClusterRole "${name}" to itself in namespace ${ns} (create rolebindings, bind)`, via: via([...createRB, ...bind]) };
+        if (bind.length > 0) return { how: `binds ClusterRole "${name}" to itself in namespace ${ns} (create rolebindings, bind)`, via: via([...createRB, ...bind]), by: 'bind' };
       }
     }
   }
@@ -86,13 +90,13 @@ function bindRoute(who: Identity, attrs: Attributes, data: RbacData): Omit<Indir
   if (createCRB.length === 0) return undefined;
   for (const name of clusterRoles) {
     const bind = step(who, 'bind', rbacGroup, 'clusterroles', name, '');
-    if (bind.length > 0) return { how: `binds ClusterRole "${name}" to itself cluster-wide (create clusterrolebindings, bind)`, via: via([...createCRB, ...bind]) };
+    if (bind.length > 0) return { how: `binds ClusterRole "${name}" to itself cluster-wide (create clusterrolebindings, bind)`, via: via([...createCRB, ...bind]), by: 'bind' };
   }
   return undefined;
 }
 
 /** Adding the rule to a role the subject is already bound to where it applies: `escalate` plus update or patch. */
-function escalateRoute(who: Identity, attrs: Attributes, data: RbacData): Omit<IndirectRow, 'kind' | 'subject'> | undefined {
+function escalateRoute(who: Identity, attrs: Attributes, data: RbacData): Route | undefined {
   for (const g of who.grants) {
     const applies = g.bindingKind === 'ClusterRoleBinding' || (attrs.namespace !== '' && g.binding.namespace === attrs.namespace);
     if (!applies || !attrs.resourceRequest && g.bindingKind === 'RoleBinding') continue;
@@ -104,14 +108,14 @@ function escalateRoute(who: Identity, attrs: Attributes, data: RbacData): Omit<I
     const name = g.binding.roleRef.name;
     const escalate = step(who, 'escalate', rbacGroup, resource, name, ns);
     const write = [...step(who, 'update', rbacGroup, resource, name, ns), ...step(who, 'patch', rbacGroup, resource, name, ns)];
-    if (escalate.length > 0 && write.length > 0) return { how: `adds the rule to ${g.binding.roleRef.kind} "${name}" it is bound to (escalate, update)`, via: via([escalate[0]!, write[0]!, g]) };
+    if (escalate.length > 0 && write.length > 0) return { how: `adds the rule to ${g.binding.roleRef.kind} "${name}" it is bound to (escalate, update)`, via: via([escalate[0]!, write[0]!, g]), by: 'escalate' };
   }
   return undefined;
 }
 
 /** Running code as a service account that holds the request: creating a workload in its namespace, or a token for it. */
-function serviceAccountRoutes(who: Identity, targets: Target[]): Omit<IndirectRow, 'kind' | 'subject'>[] {
-  const out: Omit<IndirectRow, 'kind' | 'subject'>[] = [];
+function serviceAccountRoutes(who: Identity, targets: Target[]): Route[] {
+  const out: Route[] = [];
   const creators = new Map<string, { resource: string; gs: Grant[] } | undefined>();
   const creator = (ns: string) => {
     if (!creators.has(ns)) {
@@ -127,20 +131,20 @@ function serviceAccountRoutes(who: Identity, targets: Target[]): Omit<IndirectRo
     }
     return creators.get(ns);
   };
-  let pods: Omit<IndirectRow, 'kind' | 'subject'> | undefined;
-  let token: Omit<IndirectRow, 'kind' | 'subject'> | undefined;
+  let pods: Route | undefined;
+  let token: Route | undefined;
   for (const t of targets) {
     if (t.kind === 'ServiceAccount') {
       const c = pods ? undefined : creator(t.namespace);
-      if (c) pods = { how: `creates ${c.resource} in namespace ${t.namespace} that run as ServiceAccount "${t.namespace}/${t.name}"`, via: via(c.gs) };
+      if (c) pods = { how: `creates ${c.resource} in namespace ${t.namespace} that run as ServiceAccount "${t.namespace}/${t.name}"`, via: via(c.gs), by: 'pod' };
       const tk = token ? [] : step(who, 'create', '', 'serviceaccounts', t.name, t.namespace, 'token');
-      if (tk.length > 0) token = { how: `mints a token for ServiceAccount "${t.namespace}/${t.name}"`, via: via(tk) };
+      if (tk.length > 0) token = { how: `mints a token for ServiceAccount "${t.namespace}/${t.name}"`, via: via(tk), by: 'token' };
     } else if (t.kind === 'Group' && !pods) {
       // Every service account of a namespace (its "default" one always exists) is in these groups.
       const m = /^system:serviceaccounts:(.+)$/.exec(t.name);
       if (m) {
         const c = creator(m[1]!);
-        if (c) pods = { how: `creates ${c.resource} in namespace ${m[1]} that run as its service accounts (Group "${t.name}")`, via: via(c.gs) };
+        if (c) pods = { how: `creates ${c.resource} in namespace ${m[1]} that run as its service accounts (Group "${t.name}")`, via: via(c.gs), by: 'pod' };
       }
     }
   }
@@ -149,16 +153,31 @@ function serviceAccountRoutes(who: Identity, targets: Target[]): Omit<IndirectRo
   return out;
 }
 
+/** Intermediates a two-step search tries at most (the subjects with a one-step route). */
+export const maxIntermediates = 200;
+
+const targetOf = (s: Subject, bindingNamespace: string): Target =>
+  s.kind === 'ServiceAccount' ? { kind: 'ServiceAccount', name: s.name, namespace: s.namespace || bindingNamespace } : s.kind === 'Group' ? { kind: 'Group', name: s.name } : { kind: 'User', name: s.name };
+
+const targetText = (t: Target) => (t.kind === 'ServiceAccount' ? `ServiceAccount "${t.namespace}/${t.name}"` : `${t.kind} "${t.name}"`);
+
 /**
- * One row per route for each subject of a binding that cannot make the request itself. `attrs.namespace` is one
- * namespace or "" (cluster-scoped and non-resource requests); "*" (every namespace) is not answered.
+ * One row per route for each subject of a binding that cannot make the request itself: one-step routes, then
+ * (with `twoSteps`) routes that first become a subject with a one-step route — impersonating it, or running as it
+ * (a pod or a token for a service account) — and then take that subject's route. Every step is checked as the one
+ * taking it. Impersonation lends an identity for one request, so an impersonated subject's own impersonation route
+ * is not followed. `attrs.namespace` is one namespace or "" (cluster-scoped and non-resource requests); "*" (every
+ * namespace) is not answered.
  */
-export function whoCanIndirectly(attrs: Attributes, data: RbacData): IndirectRow[] {
+export function whoCanIndirectly(attrs: Attributes, data: RbacData, opts: { twoSteps?: boolean } = {}): IndirectRow[] {
   if (attrs.namespace === '*') return [];
   const index = new GrantIndex(data);
   const targets = holders(attrs, data);
   const seen = new Set<string>();
   const rows: IndirectRow[] = [];
+  // for the second pass: who has a one-step route (and which), who has none
+  const oneStep: { target: Target; route: Route }[] = [];
+  const rest: { kind: string; subject: string; who: Identity; has: (v: string) => boolean; reaches: (namespace: string) => boolean }[] = [];
   for (const g of grants(data)) {
     if (g.binding.bootstrap) continue;
     for (const s of g.binding.subjects) {
@@ -177,8 +196,28 @@ export function whoCanIndirectly(attrs: Attributes, data: RbacData): IndirectRow
         has('bind') ? bindRoute(who, attrs, data) : undefined,
         has('escalate') ? escalateRoute(who, attrs, data) : undefined,
         ...(has('create') ? serviceAccountRoutes(who, targets) : []),
-      ];
-      for (const r of routes) if (r) rows.push({ kind: s.kind, subject, ...r });
+      ].filter((r): r is Route => r !== undefined);
+      for (const { by: _, ...r } of routes) rows.push({ kind: s.kind, subject, ...r });
+      if (routes.length > 0) oneStep.push({ target: targetOf(s as Subject, g.binding.namespace), route: routes[0]! });
+      else if (has('impersonate') || has('create')) {
+        // a grant applies in a namespace when cluster-wide or bound there: no grant there, no pod or token there
+        const cluster = who.grants.some((x) => x.bindingKind === 'ClusterRoleBinding');
+        const bound = new Set(who.grants.map((x) => x.binding.namespace));
+        rest.push({ kind: s.kind, subject, who, has, reaches: (ns) => cluster || bound.has(ns) });
+      }
+    }
+  }
+  if (!opts.twoSteps) return rows;
+  const intermediates = oneStep.slice(0, maxIntermediates);
+  for (const r of rest) {
+    for (const { target, route } of intermediates) {
+      const first = [
+        r.has('impersonate') && route.by !== 'impersonate' ? impersonationRoute(r.who, [target]) : undefined,
+        ...(r.has('create') && target.kind !== 'User' && r.reaches(target.kind === 'ServiceAccount' ? target.namespace : target.name.slice('system:serviceaccounts:'.length)) ? serviceAccountRoutes(r.who, [target]) : []),
+      ].find((x): x is Route => x !== undefined);
+      if (!first) continue;
+      rows.push({ kind: r.kind, subject: r.subject, how: `${first.how}; as ${targetText(target)}: ${route.how}`, via: [...new Set([...first.via, ...route.via])] });
+      break;
     }
   }
   return rows;

@@ -88,3 +88,48 @@ test('another namespace: only cluster-wide routes remain', () => {
   assert.deepEqual(rows.map((r) => r.subject).sort(), ['ivan', 'mallory']);
   assert.deepEqual(whoCanIndirectly(resourceAttributes({ verb: 'get', group: '', resource: 'secrets', subresource: '', name: '', namespace: '*' }), data), []);
 });
+
+test('two steps: becoming someone with a one-step route, every step checked, impersonation never chained', () => {
+  const two: RbacData = {
+    clusterRoles: [
+      ...data.clusterRoles,
+      role('impersonate-ben', '', [core(['impersonate'], ['users'], ['ben'])]),
+      role('impersonate-ivan', '', [core(['impersonate'], ['users'], ['ivan'])]),
+      role('impersonate-tokener', '', [core(['impersonate'], ['serviceaccounts'], ['tokener'])]),
+    ],
+    clusterRoleBindings: [
+      ...data.clusterRoleBindings,
+      binding('tina-ben', '', ['ClusterRole', 'impersonate-ben'], [user('tina')]),
+      binding('ivy-ivan', '', ['ClusterRole', 'impersonate-ivan'], [user('ivy')]),
+    ],
+    roles: [
+      ...data.roles,
+      role('pod-maker', 'ns-2', [core(['create'], ['pods'])]),
+      role('pod-maker', 'ns-3', [core(['create'], ['pods'])]),
+      role('tokens', 'ns-2', [core(['create'], ['serviceaccounts/token'], ['reader'])]),
+    ],
+    roleBindings: [
+      ...data.roleBindings,
+      // tokener, a service account of ns-2, may mint tokens for ns-1/reader: its one-step route
+      binding('tokener-tokens', 'ns-1', ['Role', 'tokens'], [sa('tokener', 'ns-2')]),
+      binding('paul-pods', 'ns-2', ['Role', 'pod-maker'], [user('paul')]),
+      binding('carl-pods', 'ns-3', ['Role', 'pod-maker'], [user('carl')]),
+      binding('sam-imp', 'ns-2', ['ClusterRole', 'impersonate-tokener'], [user('sam')]),
+    ],
+  };
+  const attrs = resourceAttributes({ verb: 'get', group: '', resource: 'secrets', subresource: '', name: '', namespace: 'ns-1' });
+  const oneStep = new Set(whoCanIndirectly(attrs, two).map((r) => r.subject));
+  const rows = whoCanIndirectly(attrs, two, { twoSteps: true });
+  const twoStep = Object.fromEntries(rows.filter((r) => !oneStep.has(r.subject)).map((r) => [r.subject, `${r.how} | ${r.via.join('; ')}`]));
+  assert.ok(oneStep.has('ns-2/tokener'), 'the intermediate has a one-step route');
+  assert.deepEqual(Object.keys(twoStep).sort(), ['paul', 'sam', 'tina']);
+  assert.equal(twoStep['tina'], 'impersonates User "ben"; as User "ben": binds ClusterRole "secret-reader" to itself in namespace ns-1 (create rolebindings, bind) | ClusterRoleBinding "tina-ben" of ClusterRole "impersonate-ben"; RoleBinding "ben-binds/ns-1" of ClusterRole "binder"');
+  assert.equal(twoStep['paul'], 'creates pods in namespace ns-2 that run as ServiceAccount "ns-2/tokener"; as ServiceAccount "ns-2/tokener": mints a token for ServiceAccount "ns-1/reader" | RoleBinding "paul-pods/ns-2" of Role "pod-maker"; RoleBinding "tokener-tokens/ns-1" of Role "tokens"');
+  // impersonating a service account is asked in its namespace, so a RoleBinding there is enough
+  assert.equal(twoStep['sam'], 'impersonates ServiceAccount "ns-2/tokener"; as ServiceAccount "ns-2/tokener": mints a token for ServiceAccount "ns-1/reader" | RoleBinding "sam-imp/ns-2" of ClusterRole "impersonate-tokener"; RoleBinding "tokener-tokens/ns-1" of Role "tokens"');
+  // ivy may impersonate ivan, whose own route is impersonation: one request cannot carry two impersonations.
+  // carl creates pods only in ns-3, where no intermediate lives.
+  for (const s of ['ivy', 'carl']) assert.ok(!(s in twoStep), s);
+  // the one-step rows are the same with or without the second pass
+  assert.deepEqual(rows.filter((r) => oneStep.has(r.subject)), whoCanIndirectly(attrs, two));
+});
