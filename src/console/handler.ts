@@ -230,9 +230,8 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
         return json(200, { namespaces: await namespaces(client, signal) });
       case 'GET graph':
         return json(200, await graphData(client, namespace, signal));
-      case 'GET matrix':
+      case 'GET matrix': {
         if (!namespace || namespace === '*') return problem(400, 'Choose a namespace for the access matrix.');
-      {
         const [listed, served] = await Promise.all([listRbac(client, namespace, signal), servedResources(client, signal)]);
         return json(200, accessMatrix(namespace, listed, served));
       }
