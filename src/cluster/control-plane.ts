@@ -45,10 +45,11 @@ import { policyAgentUser } from '../kubelet/network/policy/rbac.js';
 import { createEventRecorder } from '../client/control/events.js';
 import { installHttpProxies } from '../apiserver/node-proxy/http-proxy.js';
 import { removeNodeNetworkSync } from '../kubelet/network/cleanup.js';
+import { PodRoutes } from '../kubelet/network/routes.js';
 import { startClusterDns } from '../kubelet/network/dns/cluster-dns.js';
 import type { RunningDnsServer } from '../kubelet/network/dns/server.js';
 import { clusterDnsServiceIdentity, clusterDnsServiceIP, runClusterDnsServiceController } from '../controllers/cluster-dns-service.js';
-import { defaultClusterCidr } from '../controllers/node-ipam.js';
+import { defaultClusterCidr } from '../api/cluster-network.js';
 import { formatCidr, nthSubnet, parseCidr } from '../api/ipv4.js';
 
 /** The local node's pod block: the cluster CIDR's first /24. */
@@ -341,12 +342,16 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   if (!apiServerOnly) void runScheduler({ client: await clientAs('scheduler', 'system:kube-scheduler'), signal: stop.signal, log: logComponent, identity });
   // The service proxy programs this machine's iptables only where pods are real.
   let serviceProxy: ServiceProxy | undefined;
+  let podRoutes: PodRoutes | undefined;
   let policyAgent: PolicyAgent | undefined;
   let clusterDns: RunningDnsServer | undefined;
   if (podNetwork) {
     serviceProxy = new ServiceProxy({ client: await clientAs('kube-proxy', 'system:kube-proxy'), nodeName: hostname().toLowerCase(), clusterCidr, log: logComponent });
     await serviceProxy.start(stop.signal);
     say('service proxy: iptables rules in sync');
+    // Nodes that join from other machines get a route to their pods, via their InternalIP.
+    podRoutes = new PodRoutes({ client: await clientAs('kube-proxy', 'system:kube-proxy'), nodeName: hostname().toLowerCase(), log: logComponent });
+    await podRoutes.start(stop.signal);
     const policyClient = await clientAs('network-policy-agent', policyAgentUser);
     const nodeName = hostname().toLowerCase();
     policyAgent = new PolicyAgent({
@@ -433,6 +438,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       await Promise.all(nodeServers.map((s) => s.close()));
       await policyAgent?.stop();
       await serviceProxy?.stop();
+      await podRoutes?.stop();
       await clusterDns?.close();
       // Out of the kubernetes Service while this server still answers.
       await identityDone;

@@ -6,11 +6,11 @@ import { isNotFound } from '../client/api-error.js';
 import { objectKey, type Indexer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { cidrSize, formatCidr, nthSubnet, parseCidr, type Cidr } from '../api/ipv4.js';
+import { defaultClusterCidr } from '../api/cluster-network.js';
 import { pathFor, R } from '../client/control/resources.js';
 import { runController } from '../client/control/run.js';
 import type { ControllerClient, ControllerContext, ReconcileResult } from '../client/control/types.js';
 
-export const defaultClusterCidr = '10.244.0.0/16';
 export const defaultNodeCidrMaskSize = 24;
 
 export interface NodeIpamDeps {

@@ -5,6 +5,9 @@
 //   kubelet client requests approved (…:nodeclient) and look up Nodes (kubeadm:get-nodes, to refuse a name that a
 //   Ready node already has);
 // - nodes may have the renewal of their own client certificate approved (…:selfnodeclient).
+// Beside kubeadm's, one binding of a-kube's own: a node runs its service proxy and pod routes inside the node agent,
+// with the node's credentials, so nodes hold kube-proxy's role (system:node-proxier: list and watch Services,
+// EndpointSlices and Nodes) — kubeadm binds that role to the kube-proxy DaemonSet's ServiceAccount instead.
 import type { KubeObject } from '../../api/object.js';
 import { clusterInfoName, clusterInfoNamespace, defaultNodeTokenGroup } from '../../api/bootstrap-token.js';
 
@@ -16,6 +19,7 @@ function clusterRoleBinding(name: string, role: string, group: string): KubeObje
 }
 
 export const clusterInfoRoleName = 'kubeadm:bootstrap-signer-clusterinfo';
+export const nodeProxierBindingName = 'a-kube:node-proxier';
 
 export function nodeBootstrapPolicy(): { clusterRoles: KubeObject[]; clusterRoleBindings: KubeObject[]; roles: KubeObject[]; roleBindings: KubeObject[] } {
   return {
@@ -25,6 +29,7 @@ export function nodeBootstrapPolicy(): { clusterRoles: KubeObject[]; clusterRole
       clusterRoleBinding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', defaultNodeTokenGroup),
       clusterRoleBinding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', defaultNodeTokenGroup),
       clusterRoleBinding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'),
+      clusterRoleBinding(nodeProxierBindingName, 'system:node-proxier', 'system:nodes'),
     ],
     roles: [{ apiVersion: v1, kind: 'Role', metadata: { name: clusterInfoRoleName, namespace: clusterInfoNamespace }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: [clusterInfoName] }] }],
     roleBindings: [

@@ -10,13 +10,15 @@ import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { parseBootstrapToken } from '../../api/bootstrap-token.js';
 import { isRecord, type KubeObject } from '../../api/object.js';
-import { parseIPv4 } from '../../api/ipv4.js';
+import { formatCidr, parseCidr, parseIPv4 } from '../../api/ipv4.js';
+import { defaultClusterCidr } from '../../api/cluster-network.js';
 import { isAlreadyExists, isNotFound } from '../../client/api-error.js';
 import { createRestClient, type RestClient } from '../../client/rest.js';
 import { SwappableRestClient } from '../../client/swappable.js';
 import { pathFor, R } from '../../client/control/resources.js';
 import { parseCaHash, type KeyPairPem } from '../../pki/index.js';
-import { startNodeAgent } from '../agent.js';
+import { startNodeAgent, type RunningNodeAgent } from '../agent.js';
+import { startJoinedContainerdNode } from './containerd-join.js';
 import { holdOpen } from '../hold-open.js';
 import { nodeAddresses, nodeObject } from '../node-status.js';
 import { FakeRuntime } from '../runtime/fake.js';
@@ -34,6 +36,9 @@ it without trusting the server yet, checks that it is signed with the token and 
 public-key hash, then asks the cluster for its own client certificate (system:node:NAME) with the token.
 The cluster approves that request automatically; the node stores its credentials in DIR (DIR/kubelet.kubeconfig,
 DIR/pki/), registers its Node and runs pods bound to it, and renews its certificate before it expires.
+Pods on different nodes reach each other directly: each node routes every other node's pod CIDR to that node's
+InternalIP, so the machines must share a link (as with flannel's host-gw backend); start the control plane with
+--node-ip set to its address on that link.
 The node serves the API server (kubectl logs, exec, attach, port-forward) on --kubelet-port with a serving
 certificate it asks the cluster for in the same way, naming its host name and --node-ip; the cluster approves
 that request when the names are the Node's own addresses.
@@ -55,8 +60,16 @@ Options:
                           How long to keep trying to reach the server and find the token's signature (default: 5m)
   --name NAME             The node's name (default: this machine's host name)
   --data-dir DIR          Where the node keeps its credentials and state (default: ~/.a-kube-node)
-  --runtime KIND          fake (simulated pods: Running with addresses, no processes) (default: fake)
-  --node-ip ADDRESS       The node's address (default: this machine's first non-loopback IPv4 address)
+  --runtime KIND          containerd (real containers: a containerd of the node's own under DIR, the pod bridge
+                          akube0 from the Node's pod CIDR, routes to the other nodes' pod CIDRs and the
+                          Service rules; needs root, containerd, runc and the CNI plugins, else the node is
+                          NotReady and says what is missing) or fake (simulated pods: Running with addresses,
+                          no processes) (default: containerd)
+  --cluster-cidr CIDR     The cluster's pod range, as given to a-kube up: traffic between pods inside it is
+                          routed unchanged, traffic leaving it is masqueraded (default: 10.244.0.0/16)
+  --node-ip ADDRESS       The node's address (default: this machine's first non-loopback IPv4 address). With
+                          --runtime containerd the other nodes route this node's pods to it, so it must be on
+                          a link they share
   --kubelet-port N        The port of the node's HTTPS server on every address; 0 picks a free one (default: 10250)
   --cpu QUANTITY          Allocatable CPU (default: 8)
   --memory QUANTITY       Allocatable memory (default: 32Gi)
@@ -153,6 +166,7 @@ export async function joinCommand(args: string[]): Promise<void> {
         name: { type: 'string' },
         'data-dir': { type: 'string' },
         runtime: { type: 'string' },
+        'cluster-cidr': { type: 'string' },
         'node-ip': { type: 'string' },
         cpu: { type: 'string' },
         memory: { type: 'string' },
@@ -167,9 +181,11 @@ export async function joinCommand(args: string[]): Promise<void> {
       process.stdout.write(joinUsage);
       return;
     }
-    const runtimeKind = values.runtime ?? 'fake';
-    if (runtimeKind === 'containerd') throw new JoinError('--runtime containerd is not available for joined nodes yet (pods of a joined node would need routes between the machines\' pod networks): use --runtime fake');
-    if (runtimeKind !== 'fake') throw new JoinError(`invalid --runtime "${runtimeKind}": use fake`);
+    const runtimeKind = values.runtime ?? 'containerd';
+    if (runtimeKind !== 'containerd' && runtimeKind !== 'fake') throw new JoinError(`invalid --runtime "${runtimeKind}": use containerd or fake`);
+    const clusterCidr = values['cluster-cidr'] ?? defaultClusterCidr;
+    const parsedClusterCidr = parseCidr(clusterCidr);
+    if (!parsedClusterCidr) throw new JoinError(`invalid --cluster-cidr "${clusterCidr}": use an IPv4 CIDR such as 10.244.0.0/16`);
     const name = (values.name ?? hostname()).toLowerCase();
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) || name.length > 253) throw new JoinError(`invalid --name "${name}": a node name is a DNS subdomain (lower-case letters, digits, '-' and '.')`);
     const hashes: string[] = [];
@@ -191,7 +207,11 @@ export async function joinCommand(args: string[]): Promise<void> {
     const shutdown = (signal: string) => {
       log(`${signal}: shutting down`);
       stop.abort();
-      setTimeout(() => process.exit(0), 2000).unref();
+      // Real pods get their termination grace period (30 s by default) before containerd goes.
+      setTimeout(() => {
+        if (runtimeKind === 'containerd') log('shutdown did not finish within 35 s; exiting');
+        process.exit(runtimeKind === 'containerd' ? 1 : 0);
+      }, runtimeKind === 'containerd' ? 35_000 : 2000).unref();
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -216,25 +236,28 @@ export async function joinCommand(args: string[]): Promise<void> {
     const stored = creds;
     const client = new SwappableRestClient(nodeClient(stored, stored.pair));
     const podCIDR = await podCidrFor(client, name, stop.signal);
-    const runtime = new FakeRuntime({ podCIDR });
-    // Listening before the Node registers, so that it reports the port; the certificate comes once it has.
-    const server = await startLocalNodeServer({ nodeName: name, client, runtime, runtimeName: 'fake', tls: { clientCA: stored.caPem }, host: '0.0.0.0', port: kubeletPort, log });
-    stop.signal.addEventListener('abort', () => void server.close(), { once: true });
-    const agent = startNodeAgent({
-      name,
-      hostIP: nodeIP,
-      podCIDR,
-      cpu: values.cpu ?? '8',
-      memory: values.memory ?? '32Gi',
-      maxPods,
-      client,
-      runtime,
-      kubeletPort: server.port,
-      signal: stop.signal,
-      log,
-    });
+    let closeNode: () => Promise<void>;
+    let agent: RunningNodeAgent;
+    let server: { port: number; setServingCertificate(pair: KeyPairPem): void };
+    if (runtimeKind === 'containerd') {
+      const real = await startJoinedContainerdNode({ name, dataDir, client, nodeIP, podCIDR, clusterCidr: formatCidr(parsedClusterCidr), caPem: stored.caPem, kubeletPort, signal: stop.signal, log });
+      ({ agent } = real.node);
+      server = real.server;
+      closeNode = () => real.close();
+      if (real.node.problem) log(`node ${name} is NotReady: ${real.node.problem}`);
+    } else {
+      const runtime = new FakeRuntime({ podCIDR });
+      // Listening before the Node registers, so that it reports the port; the certificate comes once it has.
+      const fakeServer = await startLocalNodeServer({ nodeName: name, client, runtime, runtimeName: 'fake', tls: { clientCA: stored.caPem }, host: '0.0.0.0', port: kubeletPort, log });
+      server = fakeServer;
+      agent = startNodeAgent({ name, hostIP: nodeIP, podCIDR, cpu: values.cpu ?? '8', memory: values.memory ?? '32Gi', maxPods, client, runtime, kubeletPort: fakeServer.port, signal: stop.signal, log });
+      closeNode = async () => {
+        await agent.done;
+        await fakeServer.close();
+      };
+    }
     await agent.ready;
-    log(`node ${name} registered with ${stored.server} (pods ${podCIDR}, runtime fake, serving on port ${server.port})`);
+    log(`node ${name} registered with ${stored.server} (pods ${podCIDR}, runtime ${runtimeKind}, serving on port ${server.port})`);
     void runServingCertificate({ nodeName: name, addresses: nodeAddresses({ name, hostIP: nodeIP }), dataDir, client, use: (pair) => server.setServingCertificate(pair), signal: stop.signal, log });
     void runCertificateRotation({
       what: 'client certificate',
@@ -247,7 +270,7 @@ export async function joinCommand(args: string[]): Promise<void> {
       signal: stop.signal,
       log,
     });
-    await agent.done;
+    await closeNode();
     release();
   } catch (e) {
     if (e instanceof JoinError || e instanceof DiscoveryError || (e instanceof Error && e.name === 'CertificateRequestError') || (e instanceof TypeError && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {

@@ -2,7 +2,7 @@
 // its gateway address, and reused by the CNI bridge plugin), IP forwarding, and the iptables rules that let pod
 // traffic through FORWARD and masquerade it when it leaves the cluster CIDR (so `apt-get` in a pod reaches the
 // outside). Everything set up here is undone by teardown().
-import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatCidr, gatewayOf, parseCidr, type Cidr } from '../../api/ipv4.js';
 import { CommandError, runCommand, type Runner } from './command.js';
@@ -22,8 +22,8 @@ export interface PodNetworkOptions {
   run?: Runner;
   iptables?: Iptables;
   /**
-   * A machine has one pod network: this file (default /run/a-kube/pod-network.lock) names the process that
-   * owns it, and a second a-kube is refused while that process lives. null: no lock (a test's own namespace).
+   * A network namespace has one pod network: this file (default: networkLockPath()) names the process that owns
+   * it, and a second a-kube is refused while that process lives. null: no lock (a test's own namespace).
    */
   lockPath?: string | null;
   /** Shown to a second a-kube that finds the lock taken (e.g. the data dir). */
@@ -31,6 +31,25 @@ export interface PodNetworkOptions {
 }
 
 export const defaultNetworkLock = '/run/a-kube/pod-network.lock';
+
+/**
+ * The pod-network lock of the network namespace this process runs in: defaultNetworkLock in the machine's own
+ * (that of pid 1), pod-network-net<inode>.lock in another one, so that a node agent started in a namespace of its
+ * own (another "machine", e.g. under `nsenter --net`) has its own bridge, rules and lock beside the host's.
+ */
+export function networkLockPath(): string {
+  const ns = (pid: string) => {
+    try {
+      return readlinkSync(`/proc/${pid}/ns/net`);
+    } catch {
+      return undefined;
+    }
+  };
+  const own = ns('self');
+  const inode = own ? /^net:\[(\d+)\]$/.exec(own)?.[1] : undefined;
+  if (!inode || own === ns('1')) return defaultNetworkLock;
+  return `/run/a-kube/pod-network-net${inode}.lock`;
+}
 
 export class PodNetworkBusyError extends Error {
   override readonly name = 'PodNetworkBusyError';
@@ -70,7 +89,7 @@ function takeLock(path: string, owner: string): () => void {
       const [pidText = '', holder = ''] = text.split('\n');
       const pid = Number(pidText);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new PodNetworkBusyError(`the pod network on this machine (bridge, service rules, DNS) belongs to another a-kube (pid ${pid}${holder ? `, ${holder}` : ''}); stop it first, or run this one with --runtime fake`);
+        throw new PodNetworkBusyError(`the pod network of this network namespace (bridge, service rules, DNS) belongs to another a-kube (pid ${pid}${holder ? `, ${holder}` : ''}); stop it first, or run this one with --runtime fake`);
       }
       // The holder is gone (a crash): take over.
       rmSync(path, { force: true });
@@ -139,7 +158,7 @@ export async function setUpPodNetwork(o: PodNetworkOptions): Promise<PodNetwork>
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(o.bridge)) throw new Error(`invalid bridge name ${JSON.stringify(o.bridge)}`);
   const gateway = gatewayOf(block);
   const clusterText = formatCidr(cluster);
-  const lockPath = o.lockPath === undefined ? defaultNetworkLock : o.lockPath;
+  const lockPath = o.lockPath === undefined ? networkLockPath() : o.lockPath;
   const unlock = lockPath ? takeLock(lockPath, o.owner ?? '') : () => {};
   try {
     return await setUp(o, run, ipt, block, clusterText, gateway, unlock, lockPath !== null);
