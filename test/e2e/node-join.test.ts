@@ -70,7 +70,7 @@ test('a node joins with a bootstrap token, runs pods, is held to its own objects
   // Join.
   const nodeDir = join(work, 'node');
   let nodeLog = '';
-  joined = spawn(process.execPath, [...entry('a-kube'), 'node', 'join', '--server', server!, '--token', token!, '--discovery-token-ca-cert-hash', hash!, '--name', 'worker-1', '--data-dir', nodeDir, '--kubelet-port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  joined = spawn(process.execPath, [...entry('a-kube'), 'node', 'join', '--server', server!, '--token', token!, '--discovery-token-ca-cert-hash', hash!, '--name', 'worker-1', '--data-dir', nodeDir, '--kubelet-port', '0', '--runtime', 'fake'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   joined.stdout?.on('data', (c: Buffer) => (nodeLog += c.toString()));
   joined.stderr?.on('data', (c: Buffer) => (nodeLog += c.toString()));
   let exited: string | undefined;
