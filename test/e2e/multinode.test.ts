@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,9 @@ test('a node joined from another network namespace runs real pods that reach the
     assert.equal(nodeImport.status, 0, nodeImport.stderr);
   }
 
+  // The joined node holds the pod-network lock of its own namespace, beside the host's.
+  assert.ok(existsSync(`/run/a-kube/pod-network-netns-${ns}.lock`), `the lock of ${ns}: ${readdirSync('/run/a-kube').join(', ')}`);
+  assert.ok(existsSync('/run/a-kube/pod-network.lock'));
   // The bridge of the joined node lives in its namespace, with its own block; the routes go both ways.
   const node2Cidr = k(['get', 'node', 'akt-node2', '-o', 'jsonpath={.spec.podCIDR}']).stdout;
   const node1Cidr = k(['get', 'node', hostname().toLowerCase(), '-o', 'jsonpath={.spec.podCIDR}']).stdout;
@@ -216,6 +219,8 @@ test('a node joined from another network namespace runs real pods that reach the
   assert.deepEqual(mountsUnder(nodeDir), []);
   assert.deepEqual(processesWith(nodeDir), []);
   assert.deepEqual(processesWith('akt-node2'), []);
+  // Its pod-network lock (one per network namespace) went with it.
+  assert.deepEqual(readdirSync('/run/a-kube').filter((f) => f.includes(ns)), []);
   assert.equal(k(['delete', 'node', 'akt-node2']).status, 0);
   await eventually(() => `the host's route to ${node2Cidr} gone: ${inNs(undefined, 'ip', ['route'])}`, () => (inNs(undefined, 'ip', ['-4', 'route', 'show', 'proto', '212']).includes(node2Cidr) ? undefined : true));
 

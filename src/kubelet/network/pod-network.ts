@@ -2,8 +2,8 @@
 // its gateway address, and reused by the CNI bridge plugin), IP forwarding, and the iptables rules that let pod
 // traffic through FORWARD and masquerade it when it leaves the cluster CIDR (so `apt-get` in a pod reaches the
 // outside). Everything set up here is undone by teardown().
-import { mkdirSync, readFileSync, readlinkSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { formatCidr, gatewayOf, parseCidr, type Cidr } from '../../api/ipv4.js';
 import { CommandError, runCommand, type Runner } from './command.js';
 import { chainsOf, hostIptables, jumpsTo, type Iptables } from './iptables.js';
@@ -33,22 +33,30 @@ export interface PodNetworkOptions {
 export const defaultNetworkLock = '/run/a-kube/pod-network.lock';
 
 /**
- * The pod-network lock of the network namespace this process runs in: defaultNetworkLock in the machine's own
- * (that of pid 1), pod-network-net<inode>.lock in another one, so that a node agent started in a namespace of its
- * own (another "machine", e.g. under `nsenter --net`) has its own bridge, rules and lock beside the host's.
+ * The pod-network lock of the network namespace this process runs in: in a namespace made with `ip netns add NAME`
+ * (bind-mounted at /run/netns/NAME) pod-network-netns-NAME.lock, so that a node agent started there (another
+ * "machine", e.g. under `nsenter --net=/run/netns/NAME`) has its own bridge, rules and lock beside the host's;
+ * anywhere else defaultNetworkLock. (The namespace of pid 1 cannot serve as the reference: reading it needs ptrace
+ * access to pid 1, which sandboxed machines refuse even to root.)
  */
-export function networkLockPath(): string {
-  const ns = (pid: string) => {
+export function networkLockPath(netnsDir = '/run/netns'): string {
+  let own: Stats;
+  let names: string[];
+  try {
+    own = statSync('/proc/self/ns/net');
+    names = readdirSync(netnsDir);
+  } catch {
+    return defaultNetworkLock;
+  }
+  for (const name of names) {
     try {
-      return readlinkSync(`/proc/${pid}/ns/net`);
+      const s = statSync(join(netnsDir, name));
+      if (s.ino === own.ino && s.dev === own.dev) return `/run/a-kube/pod-network-netns-${name}.lock`;
     } catch {
-      return undefined;
+      // gone meanwhile
     }
-  };
-  const own = ns('self');
-  const inode = own ? /^net:\[(\d+)\]$/.exec(own)?.[1] : undefined;
-  if (!inode || own === ns('1')) return defaultNetworkLock;
-  return `/run/a-kube/pod-network-net${inode}.lock`;
+  }
+  return defaultNetworkLock;
 }
 
 export class PodNetworkBusyError extends Error {
