@@ -6,7 +6,7 @@
 // nothing masquerades between pod CIDRs), by a Service whose only endpoint is on the other node, by name through
 // cluster DNS; a joined pod resolves kubernetes.default.svc.cluster.local and reaches the API server through the
 // kubernetes Service (curl, verifying the certificate with the mounted CA); kubectl logs and exec reach the joined
-// node's pod. After each process stops: no routes, rules,
+// node's pod; a NetworkPolicy for the joined pod is enforced on its node. After each process stops: no routes, rules,
 // bridges, mounts, sandbox namespaces or processes of its own remain, and the test's namespace and veth go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -211,6 +211,16 @@ test('a node joined from another network namespace runs real pods that reach the
     return out.status === 0 ? (JSON.parse(out.stdout) as { gitVersion?: string }) : undefined;
   }, 60_000);
   assert.match(version.gitVersion ?? '', /^v1\./);
+
+  // A NetworkPolicy is enforced on the joined node for its pod: ingress to pod-b only from app=friend pods.
+  const deny = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'b-friends-only', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'b' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'friend' } } }] }] } };
+  const applied = akubectl(c, ['apply', '-f', '-'], { input: JSON.stringify(deny) });
+  assert.equal(applied.status, 0, applied.stderr);
+  await eventually(() => `pod-a cut off from pod-b: ${JSON.stringify(get('pod-a', `http://${ipB}:8080/`))}`, () => (get('pod-a', `http://${ipB}:8080/`).status !== 0 ? true : undefined), 60_000);
+  assert.notEqual(get('pod-a', `http://${ipB}:8080/`).status, 0, 'pod-a reached pod-b again under the policy');
+  assert.equal(await fetch('pod-b', `http://${ipA}:8080/`), 'pod-a');
+  assert.equal(a(['delete', 'networkpolicy', 'b-friends-only']).status, 0);
+  assert.equal(await fetch('pod-a', `http://${ipB}:8080/`), 'pod-b');
 
   // The joined node stops: its pods, containerd, rules, routes and bridge go; the host's route to its pods too.
   await stopJoined();

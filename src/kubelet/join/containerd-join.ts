@@ -1,7 +1,7 @@
 // A joined node with real containers: what `a-kube up` sets up for its local node, here in the joined machine's
 // own network namespace and data dir — the pod bridge from the Node's spec.podCIDR with forwarding and egress
 // masquerade (pod-network.ts), routes to every other node's pod CIDR (routes.ts), the service proxy's iptables
-// rules for ClusterIP and NodePort Services, and containerd run as a child with its config, root, state and
+// rules for ClusterIP and NodePort Services, the network-policy agent for this node's pods, and containerd run as a child with its config, root, state and
 // sockets under the data dir (containerd-node.ts). Pods resolve names through the cluster's kube-dns Service: the
 // proxy on this node sends 10.96.0.10 to the DNS server on the control-plane node's bridge, over the pod routes.
 // Without root or the runtime's packages the node still registers, NotReady with the reason, and the machine's
@@ -15,7 +15,9 @@ import { checkRuntimeDeps } from '../containerd/deps.js';
 import { removeNodeNetworkSync } from '../network/cleanup.js';
 import type { ClusterDnsSettings } from '../network/dns-config.js';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../network/pod-network.js';
+import { PolicyAgent } from '../network/policy/agent.js';
 import { ServiceProxy } from '../network/proxy/proxier.js';
+import { createEventRecorder } from '../../client/control/events.js';
 import { PodRoutes } from '../network/routes.js';
 import type { RunningNodeServer } from '../server/index.js';
 import { startLocalNodeServer } from '../server/index.js';
@@ -42,6 +44,17 @@ export interface JoinedContainerdNode {
   close(): Promise<void>;
 }
 
+/** Where the cluster's DNS server answers (the kube-dns endpoint), for policies that allow DNS by kube-dns's labels. */
+async function clusterDnsEndpoint(client: RestClient): Promise<string | undefined> {
+  const ep = await client.get<KubeObject>('/api/v1/namespaces/kube-system/endpoints/kube-dns').catch(() => undefined);
+  const subsets = ep && Array.isArray(ep['subsets']) ? (ep['subsets'] as unknown[]) : [];
+  for (const subset of subsets) {
+    const addresses = isRecord(subset) && Array.isArray(subset['addresses']) ? subset['addresses'] : [];
+    for (const a of addresses) if (isRecord(a) && typeof a['ip'] === 'string') return a['ip'];
+  }
+  return undefined;
+}
+
 /** The cluster DNS settings for pods, from the kube-dns Service when the cluster has one. */
 async function clusterDnsOf(client: RestClient, log: (line: string) => void): Promise<ClusterDnsSettings | undefined> {
   try {
@@ -60,8 +73,10 @@ export async function startJoinedContainerdNode(o: JoinedContainerdNodeOptions):
   let network: PodNetwork | undefined;
   let routes: PodRoutes | undefined;
   let proxy: ServiceProxy | undefined;
+  let policy: PolicyAgent | undefined;
   let lastResort: (() => void) | undefined;
   const undoNetwork = async () => {
+    await policy?.stop().catch((e: unknown) => o.log(`network policy: ${String(e)}`));
     await proxy?.stop().catch((e: unknown) => o.log(`service proxy: ${String(e)}`));
     await routes?.stop();
     await network?.teardown();
@@ -80,6 +95,17 @@ export async function startJoinedContainerdNode(o: JoinedContainerdNodeOptions):
       proxy = new ServiceProxy({ client: o.client, nodeName: o.name, clusterCidr: o.clusterCidr, log: o.log });
       await proxy.start(o.signal);
       o.log('service proxy: iptables rules in sync');
+      const dnsIP = await clusterDnsEndpoint(o.client);
+      policy = new PolicyAgent({
+        client: o.client,
+        nodeName: o.name,
+        bridge: network.bridge,
+        ...(dnsIP ? { clusterDnsIP: dnsIP } : {}),
+        recorder: createEventRecorder({ client: o.client, component: 'a-kube-network-policy', host: o.name, log: o.log }),
+        log: o.log,
+      });
+      await policy.start(o.signal);
+      o.log(policy.bridgeNetfilter?.enabled === false ? 'network policies: enforced for traffic that leaves the node or reaches it, NOT between pods on this node' : 'network policies: iptables rules in sync');
     } catch (e) {
       await undoNetwork();
       throw e;

@@ -1,8 +1,12 @@
 // The network-policy agent's identity and the least it may do: read NetworkPolicies, Pods and Namespaces
 // cluster-wide (a policy's peers may be anywhere) and write Events. Reconciled with the bootstrap policy.
+// `a-kube up`'s node runs the agent as its own user; a node that joined runs it inside its node agent with the
+// node's credentials, so the role is bound to the group system:nodes too (as the agents of Calico or Cilium read
+// every policy, pod and namespace on every node).
 import type { KubeObject } from '../../../api/object.js';
 
 export const policyAgentUser = 'system:a-kube:network-policy-agent';
+export const nodePolicyAgentBinding = 'a-kube:node-network-policy-agent';
 
 const meta = {
   name: policyAgentUser,
@@ -28,6 +32,12 @@ export function policyAgentRbac(): { clusterRoles: KubeObject[]; clusterRoleBind
       metadata: structuredClone(meta),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: policyAgentUser },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: policyAgentUser }],
+    }, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: nodePolicyAgentBinding },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: policyAgentUser },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:nodes' }],
     }],
   };
 }
