@@ -105,7 +105,7 @@ export class PodRoutes {
   readonly #nodes: Informer;
   readonly #limiter: SyncLimiter;
   readonly #ac = new AbortController();
-  /** Failures already reported, by their command line (reported again only after a success in between). */
+  /** Failures of the last sync already reported, by their command line (not repeated while they persist). */
   readonly #reported = new Set<string>();
 
   constructor(o: PodRoutesOptions) {
@@ -137,6 +137,7 @@ export class PodRoutes {
 
   async #sync(): Promise<void> {
     const shown = await this.#run('ip', ['-4', 'route', 'show', 'proto', podRouteProtocol]);
+    const failing = new Set<string>();
     for (const args of routeChanges(parseInstalledRoutes(shown.stdout), this.desired())) {
       const line = `ip ${args.join(' ')}`;
       try {
@@ -148,8 +149,11 @@ export class PodRoutes {
           this.#reported.add(line);
           this.#o.log?.(`pod routes: ${line} failed (${message.trim()}): is the node's InternalIP reachable on a local link from this node?`);
         }
+        failing.add(line);
       }
     }
+    // A route no longer wanted is forgotten, so that the set stays as small as the failures of the moment.
+    for (const line of this.#reported) if (!failing.has(line)) this.#reported.delete(line);
   }
 
   /** Stops watching and removes every pod route. */
@@ -160,7 +164,7 @@ export class PodRoutes {
   }
 }
 
-export async function removePodRoutes(run: Runner = runCommand): Promise<void> {
+async function removePodRoutes(run: Runner): Promise<void> {
   await run('ip', ['-4', 'route', 'flush', 'proto', podRouteProtocol]).catch(() => undefined);
 }
 
