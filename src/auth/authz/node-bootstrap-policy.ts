@@ -19,7 +19,7 @@ function clusterRoleBinding(name: string, role: string, group: string): KubeObje
 }
 
 export const clusterInfoRoleName = 'kubeadm:bootstrap-signer-clusterinfo';
-export const nodeProxierBindingName = 'a-kube:node-proxier';
+const nodeProxierBindingName = 'a-kube:node-proxier';
 
 export function nodeBootstrapPolicy(): { clusterRoles: KubeObject[]; clusterRoleBindings: KubeObject[]; roles: KubeObject[]; roleBindings: KubeObject[] } {
   return {

@@ -6,7 +6,7 @@
 import type { KubeObject } from '../../../api/object.js';
 
 export const policyAgentUser = 'system:a-kube:network-policy-agent';
-export const nodePolicyAgentBinding = 'a-kube:node-network-policy-agent';
+const nodePolicyAgentBinding = 'a-kube:node-network-policy-agent';
 
 const meta = {
   name: policyAgentUser,
