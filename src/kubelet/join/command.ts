@@ -61,10 +61,10 @@ Options:
   --name NAME             The node's name (default: this machine's host name)
   --data-dir DIR          Where the node keeps its credentials and state (default: ~/.a-kube-node)
   --runtime KIND          containerd (real containers: a containerd of the node's own under DIR, the pod bridge
-                          akube0 from the Node's pod CIDR, routes to the other nodes' pod CIDRs, the
-                          Service and NetworkPolicy rules; needs root, containerd, runc and the CNI plugins, else the node is
-                          NotReady and says what is missing) or fake (simulated pods: Running with addresses,
-                          no processes) (default: containerd)
+                          akube0 from the Node's pod CIDR, routes to the other nodes' pod CIDRs, the Service
+                          and NetworkPolicy rules; needs root, containerd, runc and the CNI plugins, else the
+                          node is NotReady and says what is missing) or fake (simulated pods: Running with
+                          addresses, no processes) (default: containerd)
   --cluster-cidr CIDR     The cluster's pod range, as given to a-kube up: traffic between pods inside it is
                           routed unchanged, traffic leaving it is masqueraded (default: 10.244.0.0/16)
   --node-ip ADDRESS       The node's address (default: this machine's first non-loopback IPv4 address). With
