@@ -1,20 +1,22 @@
 // x-kubernetes-validations: CEL rules on schema nodes, evaluated with `self` (the node's value) and, on updates,
 // `oldSelf` (the same node in the old object; rules that read oldSelf are transition rules and are skipped on
 // create or where the old value is absent). The CEL engine is @marcbachmann/cel-js (see docs/design.md).
-// Parse-time limits bound each expression; values are the request's own, already bounded in size and depth.
+// Parse-time limits bound each expression's size; at run time each evaluation has Kubernetes' per-call cost limit
+// and all evaluations for one object share its cost budget (api/cel/cost.ts).
 import { Environment } from '@marcbachmann/cel-js';
+import { costLimitExceededMessage, evaluateMetered, meterEnvironment, outOfBudgetMessage, perCallLimit, runtimeCelCostBudget } from '../cel/cost.js';
 import { isRecord } from '../object.js';
 import { field, type FieldError } from '../status.js';
 import type { JSONSchemaProps, ValidationRule } from './types.js';
 
-const env = new Environment({
+const env = meterEnvironment(new Environment({
   unlistedVariablesAreDyn: false,
   homogeneousAggregateLiterals: false,
   enableOptionalTypes: true,
   limits: { maxAstNodes: 10000, maxDepth: 100, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 },
 })
   .registerVariable('self', 'dyn')
-  .registerVariable('oldSelf', 'dyn');
+  .registerVariable('oldSelf', 'dyn'));
 
 type Program = (ctx: Record<string, unknown>) => unknown;
 const programs = new Map<string, Program | Error>();
@@ -41,10 +43,15 @@ export function ruleCompileError(rule: string): string | undefined {
 
 const readsOldSelf = (rule: string) => /\boldSelf\b/.test(rule);
 
-/** Every failed rule in the object, in document order. */
-export function celErrors(obj: unknown, old: unknown, schema: JSONSchemaProps): FieldError[] {
+/** The cost left for the object's evaluations; negative once evaluation stopped (no further rules run). */
+interface Budget {
+  remaining: number;
+}
+
+/** Every failed rule in the object, in document order, until the object's cost budget runs out. */
+export function celErrors(obj: unknown, old: unknown, schema: JSONSchemaProps, costBudget = runtimeCelCostBudget): FieldError[] {
   const out: FieldError[] = [];
-  walk(obj, old, schema, '', out, 0);
+  walk(obj, old, schema, '', out, 0, { remaining: costBudget });
   return out;
 }
 
@@ -55,17 +62,25 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function walk(v: unknown, old: unknown, s: JSONSchemaProps, path: string, out: FieldError[], depth: number): void {
-  if (!isRecord(s) || v === undefined || depth > 200 || out.length > 100) return;
+function walk(v: unknown, old: unknown, s: JSONSchemaProps, path: string, out: FieldError[], depth: number, budget: Budget): void {
+  if (!isRecord(s) || v === undefined || depth > 200 || out.length > 100 || budget.remaining < 0) return;
   const rules = Array.isArray(s['x-kubernetes-validations']) ? s['x-kubernetes-validations'] : [];
-  for (const r of rules) evaluate(r, v, old, s, path, out);
+  if (rules.length > 0 && v !== null && budget.remaining === 0) {
+    out.push(field.invalid(path === '' ? '<nil>' : path, typeName(v), outOfBudgetMessage));
+    budget.remaining = -1;
+    return;
+  }
+  for (const r of rules) {
+    evaluate(r, v, old, s, path, out, budget);
+    if (budget.remaining < 0) return;
+  }
   if (isRecord(v) && !Array.isArray(v)) {
     const props = isRecord(s.properties) ? s.properties : {};
     for (const [k, child] of Object.entries(v)) {
       const cs = Object.hasOwn(props, k) ? props[k] : isRecord(s.additionalProperties) ? s.additionalProperties : undefined;
       if (!cs) continue;
       const oldChild = isRecord(old) && Object.hasOwn(old, k) ? old[k] : undefined;
-      walk(child, oldChild, cs, path === '' ? k : `${path}.${k}`, out, depth + 1);
+      walk(child, oldChild, cs, path === '' ? k : `${path}.${k}`, out, depth + 1, budget);
     }
   } else if (Array.isArray(v) && isRecord(s.items)) {
     // old items are matched by position only for atomic lists, by key for map lists
@@ -73,25 +88,41 @@ function walk(v: unknown, old: unknown, s: JSONSchemaProps, path: string, out: F
     v.forEach((item, i) => {
       let oldItem: unknown;
       if (Array.isArray(old) && keys && isRecord(item)) oldItem = old.find((o) => isRecord(o) && keys.every((k) => JSON.stringify(o[k]) === JSON.stringify(item[k])));
-      walk(item, oldItem, s.items as JSONSchemaProps, `${path}[${i}]`, out, depth + 1);
+      walk(item, oldItem, s.items as JSONSchemaProps, `${path}[${i}]`, out, depth + 1, budget);
     });
   }
 }
 
-function evaluate(r: ValidationRule, v: unknown, old: unknown, s: JSONSchemaProps, path: string, out: FieldError[]): void {
+/** The rule as Kubernetes names it in errors: its message when it has one, else its text. */
+function ruleErrorString(r: ValidationRule): string {
+  return typeof r.message === 'string' && r.message.trim() !== '' ? r.message.trim() : r.rule.trim();
+}
+
+function evaluate(r: ValidationRule, v: unknown, old: unknown, s: JSONSchemaProps, path: string, out: FieldError[], budget: Budget): void {
   if (!isRecord(r) || typeof r.rule !== 'string') return;
   const transition = readsOldSelf(r.rule);
   if (transition && old === undefined && r.optionalOldSelf !== true) return;
   const program = compile(r.rule);
   if (program instanceof Error) return;
   const fieldPath = path === '' ? '<nil>' : path;
-  let result: unknown;
-  try {
-    result = program({ self: toCel(v, s, 0), ...(transition ? { oldSelf: old === undefined ? null : toCel(old, s, 0) } : {}) });
-  } catch (e) {
-    out.push(field.invalid(fieldPath, typeName(v), `${e instanceof Error ? e.message : String(e)} evaluating rule: ${r.rule}`));
+  const activation = { self: toCel(v, s, 0), ...(transition ? { oldSelf: old === undefined ? null : toCel(old, s, 0) } : {}) };
+  const run = evaluateMetered(program, activation, perCallLimit);
+  if (run.cost > budget.remaining) {
+    out.push(field.invalid(fieldPath, typeName(v), outOfBudgetMessage));
+    budget.remaining = -1;
     return;
   }
+  budget.remaining -= run.cost;
+  if (!run.ok) {
+    if (run.error.message === costLimitExceededMessage) {
+      out.push(field.invalid(fieldPath, typeName(v), `'${costLimitExceededMessage}': no further validation rules will be run due to call cost exceeds limit for rule: ${ruleErrorString(r)}`));
+      budget.remaining = -1;
+    } else {
+      out.push(field.invalid(fieldPath, typeName(v), `${run.error.message} evaluating rule: ${ruleErrorString(r)}`));
+    }
+    return;
+  }
+  const result = run.value;
   if (result === true) return;
   const message = typeof r.message === 'string' && r.message !== '' ? r.message : `failed rule: ${r.rule}`;
   const target = typeof r.fieldPath === 'string' && r.fieldPath !== '' ? (path === '' ? r.fieldPath.replace(/^\./, '') : `${path}${r.fieldPath}`) : fieldPath;
