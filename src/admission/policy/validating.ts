@@ -11,7 +11,8 @@ import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
 import { labelSelectorFromSpec, matchesLabels, type LabelSelectorSpec } from '../../api/selectors/index.js';
 import { errors, StatusError, statusCodes, type StatusReason } from '../../api/status.js';
-import { evaluate, toCelValue } from '../../api/cel/admission.js';
+import { evaluate, OutOfBudgetError, toCelValue, type CostBudget } from '../../api/cel/admission.js';
+import { runtimeCelCostBudget, runtimeCelCostBudgetMatchConditions } from '../../api/cel/cost.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../types.js';
 import type { AdmissionReader } from '../reader.js';
 import { requestObjectName } from '../errors.js';
@@ -118,16 +119,18 @@ interface Decision extends Failure {
 
 /**
  * The validations of one policy with one param, as deny decisions: failed validations, and evaluation errors
- * unless the failure policy is Ignore (kube-apiserver then admits).
+ * unless the failure policy is Ignore (kube-apiserver then admits). They draw on the binding's cost budget; when
+ * it runs out, that is the one decision.
  */
-async function validate(policy: Obj, activation: Record<string, unknown>, ignoreErrors: boolean): Promise<Decision[]> {
+async function validate(policy: Obj, activation: Record<string, unknown>, ignoreErrors: boolean, budget: CostBudget): Promise<Decision[]> {
   const out: Decision[] = [];
   for (const [index, v] of objs(asObj(policy.spec)?.validations).entries()) {
     const expression = str(v.expression);
     let result: unknown;
     try {
-      result = await evaluate('policy', expression, activation);
+      result = await evaluate('policy', expression, activation, budget);
     } catch (e) {
+      if (e instanceof OutOfBudgetError) return ignoreErrors ? [] : [{ index: 0, message: e.message, reason: 'Invalid' }];
       if (!ignoreErrors) out.push({ index, message: `expression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`, reason: 'Invalid' });
       continue;
     }
@@ -140,10 +143,14 @@ async function validate(policy: Obj, activation: Record<string, unknown>, ignore
     const me = str(v.messageExpression);
     if (me.trim() !== '') {
       try {
-        const m = await evaluate('policy', me, activation);
+        const m = await evaluate('policy', me, activation, budget);
         if (typeof m === 'string' && m.trim() !== '' && !/[\r\n]/.test(m)) message = m.trim().slice(0, 5000);
-      } catch {
-        // a failing messageExpression falls back to message (kube-apiserver only logs it)
+      } catch (e) {
+        // a failing messageExpression falls back to message (kube-apiserver only logs it), unless the budget ran out
+        if (e instanceof OutOfBudgetError) {
+          if (!ignoreErrors) out.push({ index, message: `failed messageExpression: ${e.message}`, reason: 'Invalid' });
+          return out;
+        }
       }
     }
     if (message === '') message = `failed expression: ${expression}`;
@@ -162,12 +169,14 @@ const maxAuditAnnotationValueLength = 10 * 1024;
 async function auditAnnotations(policy: Obj, activation: Record<string, unknown>, ignoreErrors: boolean): Promise<{ values: [string, string][]; errors: string[] }> {
   const values: [string, string][] = [];
   const errs: string[] = [];
+  const budget: CostBudget = { remaining: runtimeCelCostBudget };
   for (const a of objs(asObj(policy.spec)?.auditAnnotations)) {
     const expression = str(a.valueExpression);
     let v: unknown;
     try {
-      v = await evaluate('policy', expression, activation);
+      v = await evaluate('policy', expression, activation, budget);
     } catch (e) {
+      if (e instanceof OutOfBudgetError) return { values, errors: ignoreErrors ? [] : [e.message] };
       if (!ignoreErrors) errs.push(`valueExpression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }
@@ -195,26 +204,31 @@ export const validationFailureAnnotation = 'validation.policy.admission.k8s.io/v
 
 async function conditionsMatch(policy: Obj, activation: Record<string, unknown>): Promise<{ match: boolean; error?: string }> {
   const errs: string[] = [];
+  const budget: CostBudget = { remaining: runtimeCelCostBudgetMatchConditions };
   for (const c of objs(asObj(policy.spec)?.matchConditions)) {
     const expression = str(c.expression);
     try {
-      const r = await evaluate('policy', expression, activation);
+      const r = await evaluate('policy', expression, activation, budget);
       if (r === false) return { match: false };
       if (r !== true) errs.push(`expression '${expression}' resulted in error: no such overload`);
     } catch (e) {
+      if (e instanceof OutOfBudgetError) return { match: true, error: e.message };
       errs.push(`expression '${expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   return errs.length > 0 ? { match: true, error: errs.join(', ') } : { match: true };
 }
 
-/** spec.variables in order, each seeing the ones before it; one that fails to evaluate stays unset (reading it errors). */
-async function bindVariables(policy: Obj, activation: Record<string, unknown>, into: Record<string, unknown>): Promise<void> {
+/**
+ * spec.variables in order, each seeing the ones before it; one that fails to evaluate stays unset (reading it
+ * errors). Their cost is charged to the validations' budget, as kube-apiserver charges composited variables.
+ */
+async function bindVariables(policy: Obj, activation: Record<string, unknown>, into: Record<string, unknown>, budget: CostBudget): Promise<void> {
   for (const v of objs(asObj(policy.spec)?.variables)) {
     const name = str(v.name);
     if (name === '' || name === '__proto__') continue;
     try {
-      Object.defineProperty(into, name, { value: await evaluate('policy', str(v.expression), activation), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(into, name, { value: await evaluate('policy', str(v.expression), activation, budget), enumerable: true, writable: true, configurable: true });
     } catch {
       // left unset: validations that read it report the evaluation error under the failure policy
     }
@@ -290,14 +304,15 @@ export function validatingAdmissionPolicyAdmission(deps: PolicyDeps): AdmissionP
         for (const param of params.params) {
           const variables: Record<string, unknown> = {};
           const activation = celActivation(object, oldObject, request, { params: param === null ? null : toCelValue(param), namespaceObject, variables, authorizer });
-          await bindVariables(policy as Obj, activation, variables);
+          const budget: CostBudget = { remaining: runtimeCelCostBudget };
+          await bindVariables(policy as Obj, activation, variables, budget);
           const cond = await conditionsMatch(policy as Obj, activation);
           if (!cond.match) continue;
           if (cond.error) {
             if (!ignore) failWith({ message: cond.error, reason: 'Invalid' });
             continue;
           }
-          for (const d of await validate(policy as Obj, activation, ignore)) decide(d);
+          for (const d of await validate(policy as Obj, activation, ignore, budget)) decide(d);
           const audit = await auditAnnotations(policy as Obj, activation, ignore);
           for (const [key, value] of audit.values) {
             const seen = annotations.get(key) ?? [];

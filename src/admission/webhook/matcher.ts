@@ -4,7 +4,8 @@
 import type { KubeObject } from '../../api/object.js';
 import { labelSelectorFromSpec, matchesLabels } from '../../api/selectors/index.js';
 import { errors } from '../../api/status.js';
-import { evaluate } from '../../api/cel/admission.js';
+import { evaluate, OutOfBudgetError, type CostBudget } from '../../api/cel/admission.js';
+import { runtimeCelCostBudgetMatchConditions } from '../../api/cel/cost.js';
 import type { AdmissionRequest } from '../types.js';
 import type { LabelSelectorSpec, Webhook } from './config.js';
 import { anyRuleMatches, type RuleAttributes } from './rules.js';
@@ -80,11 +81,16 @@ async function conditionsMatch(hook: Webhook, req: AdmissionRequest, version: st
   if (hook.matchConditions.length === 0) return true;
   const activation = celActivation(object, oldObject, celRequest(req), { authorizer: celAuthorizer(req, authorizer, version) });
   const failures: string[] = [];
+  const budget: CostBudget = { remaining: runtimeCelCostBudgetMatchConditions };
   for (const c of hook.matchConditions) {
     let result: unknown;
     try {
-      result = await evaluate('webhook', c.expression, activation);
+      result = await evaluate('webhook', c.expression, activation, budget);
     } catch (e) {
+      if (e instanceof OutOfBudgetError) {
+        failures.splice(0, failures.length, e.message);
+        break;
+      }
       failures.push(`expression '${c.expression}' resulted in error: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }

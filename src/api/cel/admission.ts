@@ -2,10 +2,12 @@
 // environment per use (webhook match conditions see object, oldObject, request and authorizer; policies also
 // params, namespaceObject and variables), compiled programs cached by text, JSON values turned into CEL values
 // (integers become int). The engine is @marcbachmann/cel-js, as for CustomResourceDefinitions' rules; the
-// authorizer's checks are asynchronous, so evaluation is too.
+// authorizer's checks are asynchronous, so evaluation is too. Each evaluation has Kubernetes' per-call cost
+// limit and may draw on a budget shared with the other expressions of the same webhook or binding (cost.ts).
 import { Environment } from '@marcbachmann/cel-js';
 import { isRecord } from '../object.js';
 import { withAuthzLibrary } from './authz.js';
+import { evaluateMeteredAsync, meterEnvironment, outOfBudgetMessage, perCallLimit } from './cost.js';
 
 export type AdmissionCelEnv = 'webhook' | 'policy';
 
@@ -14,7 +16,7 @@ const limits = { maxAstNodes: 10000, maxDepth: 100, maxListElements: 1000, maxMa
 function makeEnv(names: string[]): Environment {
   let env = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false, enableOptionalTypes: true, limits });
   for (const n of names) env = env.registerVariable(n, 'dyn');
-  return withAuthzLibrary(env);
+  return meterEnvironment(withAuthzLibrary(env));
 }
 
 const envs: Record<AdmissionCelEnv, Environment> = {
@@ -77,13 +79,36 @@ export function toCelValue(v: unknown, depth = 0): unknown {
   return v;
 }
 
-/** Runs a compiled expression; a thrown evaluation error becomes an Error with the engine's first line. */
-export async function evaluate(envName: AdmissionCelEnv, expression: string, activation: Record<string, unknown>): Promise<unknown> {
+/** The cost left to the expressions of one webhook's match conditions, or one binding's validations. */
+export interface CostBudget {
+  remaining: number;
+}
+
+/** The budget ran out: no further expression of this webhook or binding is evaluated. */
+export class OutOfBudgetError extends Error {
+  override name = 'OutOfBudgetError';
+  constructor() {
+    super(outOfBudgetMessage);
+  }
+}
+
+/**
+ * Runs a compiled expression under the per-call cost limit, charging its cost to the budget when one is given
+ * (OutOfBudgetError once the budget cannot pay it); an evaluation error becomes an Error with the engine's first
+ * line (cel-go's `operation cancelled: actual cost limit exceeded` past the per-call limit).
+ */
+export async function evaluate(envName: AdmissionCelEnv, expression: string, activation: Record<string, unknown>, budget?: CostBudget): Promise<unknown> {
   const c = compileAdmissionExpression(envName, expression);
   if (!c.program) throw new Error(c.error ?? 'compilation failed');
-  try {
-    return await c.program(activation);
-  } catch (e) {
-    throw new Error(firstLine(e instanceof Error ? e.message : String(e)));
+  if (budget && budget.remaining <= 0) throw new OutOfBudgetError();
+  const run = await evaluateMeteredAsync(c.program, activation, perCallLimit);
+  if (budget) {
+    if (run.cost > budget.remaining) {
+      budget.remaining = -1;
+      throw new OutOfBudgetError();
+    }
+    budget.remaining -= run.cost;
   }
+  if (!run.ok) throw new Error(firstLine(run.error.message));
+  return run.value;
 }

@@ -193,3 +193,20 @@ test('validations ask the authorizer for the request user: resources, the reques
   await withVariable.validate!(configMapRequest());
   await refusal(withVariable.validate!(configMapRequest({ user: { name: 'bob', groups: [] } })));
 });
+
+test('runtime cost: an expression past the per-call limit errors; validations past the binding budget stop', async () => {
+  const keys = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, 'v']));
+  const big = configMapRequest({ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data: keys } });
+  // 300³ steps: far past the per-call limit of 1e6
+  const cubic = 'object.data.all(a, object.data.all(b, object.data.all(c, a + b + c != "")))';
+  const e = await refusal(plugin([policy('cubic', { validations: [{ expression: cubic }] })], [binding('cubic-b', 'cubic')]).validate!(big));
+  assert.equal(e.status.message, `configmaps "cm" is forbidden: ValidatingAdmissionPolicy 'cubic' with binding 'cubic-b' denied request: expression '${cubic}' resulted in error: operation cancelled: actual cost limit exceeded`);
+  // each validation costs about 9e5 (under the per-call limit); twelve of them pass the budget of 1e7
+  const square = 'object.data.all(a, object.data.all(b, a + b != ""))';
+  const many = Array.from({ length: 12 }, () => ({ expression: square }));
+  const b = await refusal(plugin([policy('many', { validations: many })], [binding('many-b', 'many')]).validate!(big));
+  assert.equal(b.status.message, `configmaps "cm" is forbidden: ValidatingAdmissionPolicy 'many' with binding 'many-b' denied request: validation failed due to running out of cost budget, no further validation rules will be run`);
+  await plugin([policy('many', { failurePolicy: 'Ignore', validations: many })], [binding('many-b', 'many')]).validate!(big);
+  // one at a time they pass
+  await plugin([policy('one', { validations: [{ expression: square }] })], [binding('one-b', 'one')]).validate!(big);
+});

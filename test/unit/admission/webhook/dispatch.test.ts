@@ -156,6 +156,22 @@ test('rules, scope, object and namespace selectors and match conditions decide w
   assert.equal(await calls(base({ failurePolicy: 'Ignore', matchConditions: [{ name: 'bad', expression: 'object.spec.missing == 1' }] })), 0);
 });
 
+test('match conditions share a cost budget of 2.5e6 per webhook; past it the failure policy decides', async () => {
+  const base = (extra: Record<string, unknown>) => hook('cost.example.com', server.url(), server.caBundle, extra);
+  const data = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, 'v']));
+  const req = () => configMapRequest({ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data } });
+  // each condition costs about 9e5, under the per-call limit; three of them pass the budget
+  const square = 'object.data.all(a, object.data.all(b, a + b != ""))';
+  const conditions = ['a', 'b', 'c'].map((name) => ({ name, expression: square }));
+  const e = await refusal(validating(base({ matchConditions: conditions })).validate!(req()));
+  assert.match(e.status.message ?? '', /failed calling webhook "cost.example.com": failed to evaluate match conditions: validation failed due to running out of cost budget, no further validation rules will be run$/);
+  server.received.length = 0;
+  await validating(base({ failurePolicy: 'Ignore', matchConditions: conditions })).validate!(req());
+  assert.equal(server.received.length, 0);
+  await validating(base({ matchConditions: conditions.slice(0, 2) })).validate!(req());
+  assert.equal(server.received.length, 1);
+});
+
 test('match conditions ask the authorizer for the request user; requestResource is the resource in the called version', async () => {
   const authz = recordingAuthorizer((a) => a.user.name === 'alice' && a.verb === 'get' && a.resource === 'secrets');
   const validatingAs = (expression: string) => validatingWebhookAdmission({ ...deps({ validating: [configuration('ValidatingWebhookConfiguration', 'cfg', [hook('authz.example.com', server.url(), server.caBundle, { matchConditions: [{ name: 'authz', expression }] })])] }), authorizer: authz });
