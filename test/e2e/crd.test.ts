@@ -140,6 +140,43 @@ test('kubectl 1.32 and 1.27: CRD apply, custom resources with columns, defaults,
   }
 });
 
+test('kubectl 1.32: a CEL rule past the per-call cost limit refuses the custom resource with kube-apiserver\'s text', { skip }, async () => {
+  const rule = 'self.all(x, self.all(y, self.all(z, x + y + z >= 0)))';
+  const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: sums.cost.example.com
+spec:
+  group: cost.example.com
+  scope: Namespaced
+  names: {plural: sums, singular: sum, kind: Sum}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              xs:
+                type: array
+                items: {type: integer}
+                x-kubernetes-validations:
+                - rule: "${rule}"
+`;
+  ok(kubectl(cluster, ['apply', '-f', '-'], { input: crd }), 'apply crd');
+  ok(kubectl(cluster, ['wait', '--for=condition=Established', 'crd/sums.cost.example.com', '--timeout=10s']), 'wait');
+  const cr = (name: string, n: number) => `apiVersion: cost.example.com/v1\nkind: Sum\nmetadata: {name: ${name}, namespace: default}\nspec:\n  xs: [${Array.from({ length: n }, (_, i) => i).join(', ')}]\n`;
+  assert.match(ok(kubectl(cluster, ['apply', '-f', '-'], { input: cr('small', 20) }), 'small'), /sum.cost.example.com\/small created/);
+  const heavy = kubectl(cluster, ['apply', '-f', '-'], { input: cr('heavy', 200) });
+  assert.notEqual(heavy.status, 0);
+  assert.equal(heavy.stderr.trim(), `The Sum "heavy" is invalid: spec.xs: Invalid value: "array": 'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: ${rule}`);
+  ok(kubectl(cluster, ['delete', 'crd', 'sums.cost.example.com']), 'delete crd');
+});
+
 test('RBAC on a custom resource: an aggregated ClusterRole and kubectl auth can-i', { skip }, async () => {
   const group = 'rbac.example.com';
   const crdFile = join(cluster.dataDir, 'crd-rbac.yaml');
