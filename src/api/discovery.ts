@@ -186,7 +186,12 @@ function resourceDiscovery(r: ResourceInfo): APIResourceDiscovery {
 /** GET /api or /apis answered in the aggregated form (Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList). */
 export function aggregatedDiscovery(root: 'api' | 'apis', version: DiscoveryVersion, reg: ResourceRegistry = builtinRegistry): APIGroupDiscoveryList {
   const items: APIGroupDiscovery[] = [];
-  for (const [group, versions] of reg.servedGroups()) {
+  // groups by their highest groupPriorityMinimum, ties by name (the aggregated discovery manager's order; the
+  // legacy list breaks ties by APIService name instead); versions as servedGroups orders them
+  const top = (group: string, versions: string[]) => Math.max(...versions.map((v) => reg.priority(group, v).groupPriorityMinimum));
+  const groups = [...reg.servedGroups()].map(([group, versions]) => ({ group, versions, priority: top(group, versions) }));
+  groups.sort((a, b) => b.priority - a.priority || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  for (const { group, versions } of groups) {
     if ((root === 'api') !== (group === '')) continue;
     items.push({
       metadata: { ...(group !== '' ? { name: group } : {}), creationTimestamp: null },

@@ -1,6 +1,7 @@
 // The resources served right now: the built-in catalog plus sets added at run time (one per
 // CustomResourceDefinition), with a generation that changes on every change and listeners told of it.
 // Discovery, OpenAPI, routing, the stores and RBAC read this, never the static catalog directly.
+import { builtinPriorities, crdPriority } from './apiregistration/types.js';
 import { catalog } from './catalog.js';
 import { groupVersion, resourceFingerprint, type ResourceInfo } from './resource-info.js';
 import { compareVersionPriority } from './version-priority.js';
@@ -23,6 +24,12 @@ export interface RemoteGroupVersion {
 
 const gvKey = (group: string, version: string) => `${group}/${version}`;
 
+/** An APIService's ordering fields: groups by the first, highest first; versions within a group by the second. */
+export interface APIPriority {
+  groupPriorityMinimum: number;
+  versionPriority: number;
+}
+
 export class ResourceRegistry {
   readonly #builtins: readonly ResourceInfo[];
   /** Run-time sets by owner (e.g. "crontabs.stable.example.com"). */
@@ -30,6 +37,8 @@ export class ResourceRegistry {
   readonly #listeners = new Set<RegistryListener>();
   /** Group/versions delegated to other servers; they hide what is served here for the same group/version. */
   readonly #remote = new Map<string, RemoteGroupVersion>();
+  /** The priorities the local APIServices say (a user may change them); absent ones use the defaults. */
+  readonly #localPriorities = new Map<string, APIPriority>();
   #all: readonly ResourceInfo[] | undefined;
   #index: Map<string, ResourceInfo> | undefined;
   #groups: Map<string, string[]> | undefined;
@@ -109,33 +118,60 @@ export class ResourceRegistry {
   }
 
   /**
-   * Group → served versions, preferred first. Built-in groups keep the catalog's order; a group served only by
-   * run-time sets orders its versions by Kubernetes' version priority (v2 before v1 before v1beta1 …).
+   * Group → served versions, preferred first, in kube-aggregator's order: group/versions sorted by their
+   * APIService's groupPriorityMinimum (highest first, then APIService name), a group placed where its first
+   * group/version falls; versions within a group by versionPriority (highest first, then Kubernetes' version
+   * order).
    */
   servedGroups(): Map<string, string[]> {
     if (this.#groups) return this.#groups;
-    const out = new Map<string, string[]>();
-    const builtinGroups = new Set(this.#builtins.map((r) => r.group));
+    const gvs = new Map<string, { group: string; version: string; p: APIPriority }>();
     const add = (group: string, version: string) => {
-      const versions = out.get(group) ?? [];
-      if (!versions.includes(version)) versions.push(version);
-      out.set(group, versions);
+      const key = gvKey(group, version);
+      if (!gvs.has(key)) gvs.set(key, { group, version, p: this.priority(group, version) });
     };
     for (const r of this.all()) add(r.group, r.version);
     // a remote group/version is listed before its backend has answered (clients then see it unavailable)
     for (const gv of this.#remote.values()) add(gv.group, gv.version);
+    const name = (x: { group: string; version: string }) => (x.group === '' ? x.version : `${x.version}.${x.group}`);
+    const sorted = [...gvs.values()].sort((a, b) => b.p.groupPriorityMinimum - a.p.groupPriorityMinimum || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+    const out = new Map<string, string[]>();
+    for (const gv of sorted) out.set(gv.group, [...(out.get(gv.group) ?? []), gv.version]);
     for (const [group, versions] of out) {
-      const remote = versions.some((v) => this.#remote.has(gvKey(group, v)));
-      if (remote) versions.sort((a, b) => this.#versionPriority(group, b) - this.#versionPriority(group, a) || compareVersionPriority(a, b));
-      else if (!builtinGroups.has(group)) versions.sort(compareVersionPriority);
+      const vp = (v: string) => gvs.get(gvKey(group, v))?.p.versionPriority ?? 0;
+      versions.sort((a, b) => vp(b) - vp(a) || compareVersionPriority(a, b));
     }
     this.#groups = out;
     return out;
   }
 
-  /** An APIService's versionPriority for remote versions; local versions of a mixed group count as CRDs' 100. */
-  #versionPriority(group: string, version: string): number {
-    return this.#remote.get(gvKey(group, version))?.versionPriority ?? 100;
+  /**
+   * The priorities of a group/version: its remote APIService's, else what its local APIService says, else what
+   * kube-apiserver gives it (the built-in table; custom resources' 1000/100).
+   */
+  priority(group: string, version: string): APIPriority {
+    const key = gvKey(group, version);
+    const remote = this.#remote.get(key);
+    if (remote) return { groupPriorityMinimum: remote.groupPriorityMinimum, versionPriority: remote.versionPriority };
+    const local = this.#localPriorities.get(key);
+    if (local) return local;
+    const builtin = builtinPriorities[group === '' ? version : key];
+    if (builtin && this.#builtins.some((r) => r.group === group && r.version === version)) return { groupPriorityMinimum: builtin.group, versionPriority: builtin.version };
+    return { groupPriorityMinimum: crdPriority.group, versionPriority: crdPriority.version };
+  }
+
+  /** Records what a local APIService says about its group/version's priorities (undefined: back to the default). */
+  setLocalPriority(group: string, version: string, p: APIPriority | undefined): void {
+    const key = gvKey(group, version);
+    const before = this.#localPriorities.get(key);
+    if (p === undefined) {
+      if (!before) return;
+      this.#localPriorities.delete(key);
+    } else {
+      if (before && before.groupPriorityMinimum === p.groupPriorityMinimum && before.versionPriority === p.versionPriority) return;
+      this.#localPriorities.set(key, { groupPriorityMinimum: p.groupPriorityMinimum, versionPriority: p.versionPriority });
+    }
+    this.#changed();
   }
 
   /** Whether aggregated discovery should call this group/version "Stale" (its backend stopped answering). */

@@ -84,6 +84,8 @@ export function startAggregator(deps: AggregatorDeps): Aggregator {
   const enqueue = serialQueue(reconcile, stop.signal, log);
   const current = new Map<string, APIService>();
   const backends = new Map<string, Backend>();
+  /** Local APIService name → the group/version whose priorities it set in the registry. */
+  const localPriorities = new Map<string, { group: string; version: string }>();
   let apiservices: Store | undefined;
   let services: Store | undefined;
   let endpoints: Store | undefined;
@@ -124,10 +126,25 @@ export function startAggregator(deps: AggregatorDeps): Aggregator {
     deps.registry.removeRemote(b.group, b.version);
   }
 
+  /** A local APIService orders its group/version in discovery by its own priorities (a user may change them). */
+  function setLocalPriority(name: string, s: APIService | undefined): void {
+    const before = localPriorities.get(name);
+    if (before && (!s || before.group !== s.spec?.group || before.version !== s.spec?.version)) {
+      deps.registry.setLocalPriority(before.group, before.version, undefined);
+      localPriorities.delete(name);
+    }
+    if (!s) return;
+    const group = s.spec?.group ?? '';
+    const version = s.spec?.version ?? '';
+    localPriorities.set(name, { group, version });
+    deps.registry.setLocalPriority(group, version, { groupPriorityMinimum: s.spec?.groupPriorityMinimum ?? 0, versionPriority: s.spec?.versionPriority ?? 0 });
+  }
+
   async function reconcile(name: string): Promise<void> {
     const s = current.get(name);
     if (!s) {
       forget(name);
+      setLocalPriority(name, undefined);
       return;
     }
     const group = s.spec?.group ?? '';
@@ -136,9 +153,11 @@ export function startAggregator(deps: AggregatorDeps): Aggregator {
     if (!ref || group === '') {
       // served here: whatever was delegated before comes back to the local handlers
       forget(name);
+      setLocalPriority(name, s);
       await writeCondition(s, { status: 'True', reason: 'Local', message: 'Local APIServices are always available' });
       return;
     }
+    setLocalPriority(name, undefined);
     const b = backendFor(name, s);
     const priorities = { groupPriorityMinimum: s.spec?.groupPriorityMinimum ?? 0, versionPriority: s.spec?.versionPriority ?? 0 };
     // the group/version is the backend's from now on, answered or not

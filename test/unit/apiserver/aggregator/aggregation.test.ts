@@ -251,3 +251,48 @@ test('a CustomResourceDefinition\'s group/version gets its local APIService, kep
   await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.toys.example.com');
   await until('APIService of the deleted CRD gone', async () => ((await call('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1.toys.example.com')).status === 404 ? true : undefined));
 });
+
+test('/apis is ordered by the APIServices\' priorities, as kube-aggregator orders it; a changed local priority moves its group', async () => {
+  const names = async (accept?: string) => {
+    const r = await call('GET', '/apis', undefined, accept ? { accept } : {});
+    const body = r.json() as { groups?: { name: string }[]; items?: { metadata: { name: string } }[] };
+    return body.groups ? body.groups.map((g) => g.name) : (body.items ?? []).map((i) => i.metadata.name);
+  };
+  const builtins = ['apiregistration.k8s.io', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'flowcontrol.apiserver.k8s.io'];
+  const aggregated = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+  // a custom resource group (1000) comes after the built-ins and before metrics.k8s.io (100)
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.order.example.com' },
+    spec: { group: 'order.example.com', scope: 'Namespaced', names: { plural: 'widgets', singular: 'widget', kind: 'Widget' }, versions: ['v1beta1', 'v1', 'v2alpha1'].map((name) => ({ name, served: true, storage: name === 'v1', schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } })) },
+  };
+  assert.equal((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
+  await available('v1.order.example.com', 'True', 'Local');
+  const withCrd = await until('order.example.com served', async () => {
+    const n = await names();
+    return n.includes('order.example.com') ? n : undefined;
+  });
+  assert.deepEqual(withCrd.filter((g) => !g.endsWith('.example.com') || g === 'order.example.com'), [...builtins, 'order.example.com', 'metrics.k8s.io']);
+  assert.deepEqual((await names(aggregated)).filter((g) => !g.endsWith('.example.com') || g === 'order.example.com'), [...builtins, 'order.example.com', 'metrics.k8s.io']);
+  // equal versionPriority (100): Kubernetes' version order picks the preferred version
+  const group = (await call('GET', '/apis/order.example.com')).json() as { versions: { version: string }[]; preferredVersion: { version: string } };
+  assert.deepEqual(group.versions.map((v) => v.version), ['v1', 'v1beta1', 'v2alpha1']);
+  // a user raising the local APIService's priorities moves the group to the front and v2alpha1 first within it
+  const raise = async (name: string, spec: Record<string, number>) => {
+    const s = (await call('GET', `/apis/apiregistration.k8s.io/v1/apiservices/${name}`)).json() as Record<string, unknown> & { spec: Record<string, unknown>; metadata: Record<string, unknown> };
+    s.metadata = { ...s.metadata, labels: {} }; // no longer managed: the CRD registration leaves it alone
+    s.spec = { ...s.spec, ...spec };
+    assert.equal((await call('PUT', `/apis/apiregistration.k8s.io/v1/apiservices/${name}`, s)).status, 200);
+  };
+  await raise('v2alpha1.order.example.com', { groupPriorityMinimum: 19000, versionPriority: 200 });
+  const moved = await until('order.example.com first', async () => {
+    const n = await names();
+    return n[0] === 'order.example.com' ? n : undefined;
+  });
+  assert.equal(moved[1], 'apiregistration.k8s.io');
+  assert.equal((await names(aggregated))[0], 'order.example.com');
+  const after = (await call('GET', '/apis/order.example.com')).json() as { versions: { version: string }[]; preferredVersion: { version: string } };
+  assert.deepEqual(after.versions.map((v) => v.version), ['v2alpha1', 'v1', 'v1beta1']);
+  assert.equal(after.preferredVersion.version, 'v2alpha1');
+  await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.order.example.com');
+  await call('DELETE', '/apis/apiregistration.k8s.io/v1/apiservices/v2alpha1.order.example.com');
+});
