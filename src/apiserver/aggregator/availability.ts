@@ -1,6 +1,8 @@
 // Whether an APIService can be served, with kube-apiserver's reasons: Local ones always are; a remote one needs its
 // Service (and, for Services with endpoints, an endpoint on the port's name) and a 2xx answer to its discovery
 // document, which is read here too so that one request both checks the backend and refreshes its discovery.
+// As kube-aggregator, several attempts run at once (each picking an endpoint anew): one answer is enough, and
+// only when all fail is the APIService FailedDiscoveryCheck, with the last failure's message.
 import { request as httpsRequest, type Agent } from 'node:https';
 import type { APIService } from '../../api/apiregistration/types.js';
 import { resolveBackend, type ServiceLookup } from './backend.js';
@@ -12,6 +14,9 @@ export interface CheckResult {
   /** The parsed discovery document when the backend answered one. */
   discovery?: unknown;
 }
+
+/** Concurrent discovery attempts per check (kube-aggregator's remote availability controller makes 5). */
+export const discoveryAttempts = 5;
 
 /** At most this many bytes of a discovery document are read. */
 export const maxDiscoveryBytes = 4 << 20;
@@ -25,8 +30,11 @@ function transportError(url: string, hostPort: string, e: unknown): string {
   return `failing or missing response from ${url}: Get ${JSON.stringify(url)}: ${detail}`;
 }
 
-/** A GET on the backend as system:kube-aggregator (system:masters), bounded in time and size. */
-export function backendGet(host: string, port: number, serverName: string, path: string, agent: Agent, timeoutMs: number, maxBytes = maxDiscoveryBytes): Promise<{ status: number; text: string }> {
+/**
+ * A GET on the backend as system:kube-aggregator (system:masters), bounded in time and size. A kept-alive
+ * connection the backend had already closed is retried once on a new one (as Go's transport retries).
+ */
+export function backendGet(host: string, port: number, serverName: string, path: string, agent: Agent, timeoutMs: number, maxBytes = maxDiscoveryBytes, retried = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest({
       host, port, servername: serverName, agent, method: 'GET', path,
@@ -43,7 +51,10 @@ export function backendGet(host: string, port: number, serverName: string, path:
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (e: Error & { code?: string }) => {
+      if (!retried && req.reusedSocket && e.code === 'ECONNRESET') resolve(backendGet(host, port, serverName, path, agent, timeoutMs, maxBytes, true));
+      else reject(e);
+    });
     req.end();
   });
 }
@@ -55,6 +66,35 @@ export async function checkAvailability(s: Readonly<APIService>, lookup: Service
     return { status: 'False', reason: where.reason, message: where.message };
   }
   if (!agent) return { status: 'False', reason: 'FailedDiscoveryCheck', message: 'no connection settings for the backend' };
+  const a = agent;
+  // the first attempt uses the address resolved above; the others resolve again (another endpoint, maybe)
+  const attempt = async (first: boolean): Promise<CheckResult> => {
+    try {
+      const w = first ? where : await resolveBackend(s, lookup);
+      if (w.kind === 'fail') return { status: 'False', reason: 'FailedDiscoveryCheck', message: w.message };
+      return await discoveryAttempt(s, w, a, timeoutMs);
+    } catch (e) {
+      return { status: 'False', reason: 'FailedDiscoveryCheck', message: e instanceof Error ? e.message : String(e) };
+    }
+  };
+  return firstSuccess(Array.from({ length: discoveryAttempts }, (_, i) => attempt(i === 0)));
+}
+
+/** The first passing result, or the failure that settled last when none passes. */
+function firstSuccess(attempts: Promise<CheckResult>[]): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    let pending = attempts.length;
+    for (const a of attempts) {
+      void a.then((r) => {
+        pending--;
+        if (r.status === 'True' || pending === 0) resolve(r);
+      });
+    }
+  });
+}
+
+/** One GET of the group/version's discovery document on one backend address; never rejects. */
+async function discoveryAttempt(s: Readonly<APIService>, where: { host: string; port: number; serverName: string }, agent: Agent, timeoutMs: number): Promise<CheckResult> {
   const group = s.spec?.group ?? '';
   const version = s.spec?.version ?? '';
   const hostPort = `${where.host.includes(':') ? `[${where.host}]` : where.host}:${where.port}`;
