@@ -1,5 +1,8 @@
 // Unknown-field detection as kube-apiserver's strict JSON decoding (sigs.k8s.io/json) reports it for
-// fieldValidation=Strict (400 BadRequest) and Warn (one Warning header per field).
+// fieldValidation=Strict (400 BadRequest) and Warn (one Warning header per field). For custom resources this is
+// the pruning of apiextensions-apiserver: under `x-kubernetes-preserve-unknown-fields` unknown fields stay, but the
+// node's declared properties (and additionalProperties) are still pruned by their own schemas — among them the
+// metadata of embedded resources, published as ObjectMeta, whose unknown fields kube-apiserver drops.
 import { isRecord } from '../object.js';
 import { refTo } from '../openapi/definitions.js';
 import { resolveNode } from './shape.js';
@@ -25,6 +28,7 @@ function join(path: string, key: string): string {
 
 function walk(node: Schema, value: unknown, path: string, out: string[]): void {
   if (out.length >= maxReported) return;
+  if (node['x-kubernetes-preserve-unknown-fields'] === true) return preserving(node, value, path, out);
   const { shape } = resolveNode(node);
   switch (shape.kind) {
     case 'struct':
@@ -45,6 +49,22 @@ function walk(node: Schema, value: unknown, path: string, out: string[]): void {
       return;
     default:
       return;
+  }
+}
+
+/** A preserve-unknown-fields node (apiextensions' skipPrune): only what its schema declares is walked. */
+function preserving(node: Schema, value: unknown, path: string, out: string[]): void {
+  if (isRecord(value)) {
+    const properties = isRecord(node['properties']) ? (node['properties'] as Record<string, Schema>) : undefined;
+    const values = isRecord(node['additionalProperties']) ? (node['additionalProperties'] as Schema) : undefined;
+    for (const [key, child] of Object.entries(value)) {
+      const property = properties && Object.hasOwn(properties, key) ? properties[key] : undefined;
+      if (property) walk(property, child, join(path, key), out);
+      else if (values) walk(values, child, join(path, key), out);
+    }
+  } else if (Array.isArray(value) && isRecord(node['items'])) {
+    const items = node['items'] as Schema;
+    value.forEach((child, i) => preserving(items, child, `${path}[${i}]`, out));
   }
 }
 

@@ -193,3 +193,46 @@ test('several versions with conversion None: stored in the storage version, serv
     await s.close();
   }
 });
+
+test('pruning under x-kubernetes-preserve-unknown-fields: unknown fields stay, declared properties and embedded metadata are pruned', async () => {
+  const s = await testServer();
+  try {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'boxes.prune.example.com' },
+      spec: {
+        group: 'prune.example.com', scope: 'Namespaced', names: { plural: 'boxes', singular: 'box', kind: 'Box' },
+        versions: [{
+          name: 'v1', served: true, storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: {
+            template: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
+            templates: { type: 'array', items: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true } },
+            loose: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { known: { type: 'object', properties: { a: { type: 'string' } } } } },
+          } } } } },
+        }],
+      },
+    };
+    assert.equal((await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
+    await established(s, 'boxes.prune.example.com');
+    await s.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
+    const pod = (extra: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { app: 'x' }, ...extra }, spec: { anything: [1, 2], nested: { kept: true } } });
+    const box = {
+      apiVersion: 'prune.example.com/v1', kind: 'Box', metadata: { name: 'b' },
+      spec: { template: pod({ bogus: 1 }), templates: [pod({ other: 'x', ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'o', uid: 'u', extra: 1 }] })], loose: { free: 1, known: { a: 'ok', b: 'gone' } } },
+    };
+    const r = await s.call('POST', '/apis/prune.example.com/v1/namespaces/default/boxes', box);
+    assert.equal(r.status, 201, r.text);
+    const spec = r.json()['spec'] as Record<string, Record<string, unknown>>;
+    assert.deepEqual(spec['template'], pod({}));
+    assert.deepEqual(spec['templates'], [pod({ ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'o', uid: 'u' }] })]);
+    assert.deepEqual(spec['loose'], { free: 1, known: { a: 'ok' } });
+    const warnings = String(r.headers['warning']);
+    for (const path of ['spec.template.metadata.bogus', 'spec.templates[0].metadata.other', 'spec.templates[0].metadata.ownerReferences[0].extra', 'spec.loose.known.b']) assert.ok(warnings.includes(`unknown field \\"${path}\\"`), `${path} in ${warnings}`);
+    assert.ok(!warnings.includes('spec.template.spec'), warnings);
+    // Strict refuses them
+    const strict = await s.call('POST', '/apis/prune.example.com/v1/namespaces/default/boxes?fieldValidation=Strict', { ...box, metadata: { name: 'c' } });
+    assert.equal(strict.status, 400);
+    assert.match(String(strict.json()['message']), /strict decoding error: unknown field "spec.template.metadata.bogus"/);
+  } finally {
+    await s.close();
+  }
+});
