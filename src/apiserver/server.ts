@@ -111,10 +111,10 @@ function bodyReader(stream: Readable): () => Promise<Uint8Array> {
 
 /** Headers whose repeated lines are separate values (Node joins unknown repeated headers with ", "). */
 function isListHeader(name: string): boolean {
-  return name === 'impersonate-group' || name.startsWith('impersonate-extra-');
+  return name === 'impersonate-group' || name.startsWith('impersonate-extra-') || name.startsWith('x-remote-');
 }
 
-/** The request's headers as own keys; repeated impersonation headers stay one value per line. */
+/** The request's headers as own keys; repeated impersonation and front-proxy headers stay one value per line. */
 function plainHeaders(req: { headers: IncomingMessage['headers']; rawHeaders: string[] }): HeaderMap {
   const out: HeaderMap = {};
   for (const [k, v] of Object.entries(req.headers)) if (!k.startsWith(':') && !isListHeader(k)) setOwn(out, k, v);

@@ -11,6 +11,7 @@ import { nodeRestrictionAdmission } from '../admission/node-restriction.js';
 import { serviceAccountAdmission } from '../admission/serviceaccount.js';
 import { unionAuthenticator } from './authn/union.js';
 import { x509Authenticator } from './authn/x509.js';
+import { requestHeaderAuthenticator, type RequestHeaderOptions } from './authn/request-header.js';
 import { bearerAuthenticator, unionTokenAuthenticator, type TokenAuthenticator } from './authn/token.js';
 import { loadTokenFile } from './authn/token-file.js';
 import { bootstrapTokenAuthenticator } from './authn/bootstrap-token.js';
@@ -32,6 +33,8 @@ import type { Authenticator, Authorizer } from './types.js';
 
 export interface ClusterAuthOptions {
   clientCA: string;
+  /** Request-header authentication of front proxies (the --requestheader-* flags); absent: off. */
+  requestHeader?: Omit<RequestHeaderOptions, 'now'>;
   serviceAccountKey: { privateKey: string; publicKey: string };
   /** Requests without credentials are system:anonymous (--anonymous-auth, default true). */
   anonymous: boolean;
@@ -88,7 +91,12 @@ export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
   // Joining nodes present bootstrap tokens (Secrets in kube-system) until they hold their own certificate.
   tokenList.push(bootstrapTokenAuthenticator({ lookup: lateLookup, apiAudiences, now }));
   const tokens = unionTokenAuthenticator(tokenList);
-  const authenticator = unionAuthenticator([x509Authenticator(opts.clientCA, now), bearerAuthenticator(tokens)], { anonymous: opts.anonymous });
+  // kube-apiserver's order: request headers (front proxies), client certificates, bearer tokens
+  const authenticator = unionAuthenticator([
+    ...(opts.requestHeader ? [requestHeaderAuthenticator({ ...opts.requestHeader, now })] : []),
+    x509Authenticator(opts.clientCA, now),
+    bearerAuthenticator(tokens),
+  ], { anonymous: opts.anonymous });
 
   const index = new RbacIndex();
   const authorizer = clusterAuthorizer(index, graph);

@@ -11,6 +11,7 @@ import type { Storage } from '../storage/types.js';
 import { describeStorageSpec, openStorageSpec, type StorageSpec } from '../storage/spec.js';
 import { startApiServer, type RunningApiServer } from '../apiserver/server.js';
 import { createClusterAuth } from '../auth/cluster-auth.js';
+import { defaultRequestHeaderNames } from '../auth/authn/request-header.js';
 import { ensureBootstrapPolicy, ensureNamespacedPolicy } from '../auth/authz/bootstrap-policy.js';
 import { publishClusterInfo } from './cluster-info.js';
 import { alwaysAllow } from '../auth/authz/always-allow.js';
@@ -252,6 +253,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
 
   const auth = createClusterAuth({
     clientCA: pki.ca.cert,
+    // front proxies (kubeadm's settings): clients of the front-proxy CA named front-proxy-client
+    requestHeader: { clientCA: pki.frontProxyCa.cert, ...defaultRequestHeaderNames },
     serviceAccountKey: pki.serviceAccount,
     anonymous: opts.anonymousAuth,
     ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
@@ -263,7 +266,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const apiserver = await startApiServer({
     storage,
     auditor: audit.auditor,
-    tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, clientCA: pki.ca.cert },
+    // client certificates of either CA are asked for: users' and nodes', and front proxies'
+    tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, clientCA: `${pki.ca.cert.trimEnd()}\n${pki.frontProxyCa.cert}` },
     authenticator: auth.authenticator,
     authorizer: opts.authorizationMode === 'AlwaysAllow' ? alwaysAllow : auth.authorizer,
     host: opts.listen,

@@ -109,6 +109,32 @@ test('extension-apiserver-authentication names the front proxy as kube-apiserver
   assert.equal(cm.data['requestheader-extra-headers-prefix'], '["X-Remote-Extra-"]');
 });
 
+test('a-kube believes a front proxy as kube-apiserver does: the front-proxy client certificate and X-Remote-* headers', { skip }, async () => {
+  const pki = join(cluster.dataDir, 'pki');
+  const curl = (cert: string, headers: string[]) => new Promise<RunResult>((resolve, reject) => {
+    const args = ['-sS', '--cacert', join(pki, 'ca.crt'), '--cert', join(pki, `${cert}.crt`), '--key', join(pki, `${cert}.key`), '-X', 'POST', '-H', 'Content-Type: application/json',
+      ...headers.flatMap((h) => ['-H', h]), '--data', '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}', `${cluster.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`];
+    const child = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+  const r = await curl('front-proxy-client', ['X-Remote-User: bob', 'X-Remote-Group: team-a', 'X-Remote-Group: team-b', 'X-Remote-Extra-Example.com%2fScopes: read']);
+  assert.equal(r.status, 0, r.stderr);
+  const review = JSON.parse(r.stdout) as { status?: { userInfo?: Record<string, unknown> } };
+  assert.deepEqual(review.status?.userInfo, { username: 'bob', groups: ['team-a', 'team-b', 'system:authenticated'], extra: { 'example.com/scopes': ['read'] } });
+  // the proxy's certificate without the username header is no user: 401
+  const none = await curl('front-proxy-client', []);
+  assert.match(none.stdout, /"reason":"Unauthorized"/);
+  // a user's own certificate is that user, whatever headers it sends
+  const own = await curl('apiserver-kubelet-client', ['X-Remote-User: bob']);
+  const ownReview = JSON.parse(own.stdout) as { status?: { userInfo?: { username?: string } } };
+  assert.equal(ownReview.status?.userInfo?.username, 'kube-apiserver-kubelet-client');
+});
+
 test('kubectl get apiservice lists the local ones', { skip }, async () => {
   await until('v1.apps Local True', async () => /^v1\.apps\s+Local\s+True\s+\S+$/m.test((await admin(['get', 'apiservice'])).stdout));
   const out = await ok(admin(['get', 'apiservice']), 'get apiservice');
