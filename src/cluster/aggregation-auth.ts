@@ -6,14 +6,25 @@ import { isAlreadyExists } from '../client/api-error.js';
 
 export const extensionAuthConfigMap = 'extension-apiserver-authentication';
 
-export function extensionAuthData(clientCaPem: string, frontProxyCaPem: string): Record<string, string> {
+/** The request-header settings this API server authenticates front proxies with (it publishes its own). */
+export interface PublishedRequestHeader {
+  clientCA: string;
+  allowedNames: readonly string[];
+  usernameHeaders: readonly string[];
+  groupHeaders: readonly string[];
+  extraHeaderPrefixes: readonly string[];
+  uidHeaders?: readonly string[];
+}
+
+export function extensionAuthData(clientCaPem: string, rh: PublishedRequestHeader): Record<string, string> {
   return {
     'client-ca-file': clientCaPem,
-    'requestheader-client-ca-file': frontProxyCaPem,
-    'requestheader-allowed-names': JSON.stringify(['front-proxy-client']),
-    'requestheader-username-headers': JSON.stringify(['X-Remote-User']),
-    'requestheader-group-headers': JSON.stringify(['X-Remote-Group']),
-    'requestheader-extra-headers-prefix': JSON.stringify(['X-Remote-Extra-']),
+    'requestheader-client-ca-file': rh.clientCA,
+    'requestheader-allowed-names': JSON.stringify(rh.allowedNames),
+    'requestheader-username-headers': JSON.stringify(rh.usernameHeaders),
+    'requestheader-group-headers': JSON.stringify(rh.groupHeaders),
+    'requestheader-extra-headers-prefix': JSON.stringify(rh.extraHeaderPrefixes),
+    ...(rh.uidHeaders?.length ? { 'requestheader-uid-headers': JSON.stringify(rh.uidHeaders) } : {}),
   };
 }
 
@@ -27,12 +38,12 @@ async function createOrReplace(client: RestClient, collection: string, obj: { me
 }
 
 /** Writes (or brings back in step) the ConfigMap and the reader Role in kube-system. */
-export async function publishExtensionAuthentication(client: RestClient, clientCaPem: string, frontProxyCaPem: string, signal?: AbortSignal): Promise<void> {
+export async function publishExtensionAuthentication(client: RestClient, clientCaPem: string, requestHeader: PublishedRequestHeader, signal?: AbortSignal): Promise<void> {
   await createOrReplace(client, '/api/v1/namespaces/kube-system/configmaps', {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: extensionAuthConfigMap, namespace: 'kube-system' },
-    data: extensionAuthData(clientCaPem, frontProxyCaPem),
+    data: extensionAuthData(clientCaPem, requestHeader),
   }, signal);
   await createOrReplace(client, '/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles', {
     apiVersion: 'rbac.authorization.k8s.io/v1',

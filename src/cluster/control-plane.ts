@@ -82,6 +82,11 @@ export interface ClusterOptions {
   anonymousAuth: boolean;
   /** --token-auth-file: CSV of static bearer tokens (token,user,uid,"group1,group2"). */
   tokenAuthFile?: string;
+  /**
+   * --requestheader-*: which front proxies are believed (default: the front-proxy CA, the name front-proxy-client,
+   * no UID header); the user, group and extra headers are kubeadm's X-Remote-User, X-Remote-Group, X-Remote-Extra-.
+   */
+  requestHeader?: { clientCA?: string; allowedNames?: string[]; uidHeaders?: string[] };
   /** --authorization-mode: RBAC (default; with the node authorizer and system:masters) or AlwaysAllow (no authorization). */
   authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** Progress lines for people waiting ("generating certificates…"). */
@@ -251,10 +256,16 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   if (encryptionConfig) say(`encryption at rest: ${describeEncryption(encryptionConfig)}`);
   const { storage, kmsHealth } = await openStorage(spec, opts.dataDir, encryptionConfig, say).catch(closeOnFailure);
 
+  // front proxies (kubeadm's settings unless told otherwise): clients of the front-proxy CA named front-proxy-client
+  const requestHeader = {
+    ...defaultRequestHeaderNames,
+    clientCA: opts.requestHeader?.clientCA ?? pki.frontProxyCa.cert,
+    ...(opts.requestHeader?.allowedNames ? { allowedNames: opts.requestHeader.allowedNames } : {}),
+    ...(opts.requestHeader?.uidHeaders?.length ? { uidHeaders: opts.requestHeader.uidHeaders } : {}),
+  };
   const auth = createClusterAuth({
     clientCA: pki.ca.cert,
-    // front proxies (kubeadm's settings): clients of the front-proxy CA named front-proxy-client
-    requestHeader: { clientCA: pki.frontProxyCa.cert, ...defaultRequestHeaderNames },
+    requestHeader,
     serviceAccountKey: pki.serviceAccount,
     anonymous: opts.anonymousAuth,
     ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
@@ -267,7 +278,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     storage,
     auditor: audit.auditor,
     // client certificates of either CA are asked for: users' and nodes', and front proxies'
-    tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, clientCA: `${pki.ca.cert.trimEnd()}\n${pki.frontProxyCa.cert}` },
+    tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, clientCA: `${pki.ca.cert.trimEnd()}\n${requestHeader.clientCA}` },
     authenticator: auth.authenticator,
     authorizer: opts.authorizationMode === 'AlwaysAllow' ? alwaysAllow : auth.authorizer,
     host: opts.listen,
@@ -309,7 +320,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const adminClient = createRestClient({ server: url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(loopback.cert), keyData: Buffer.from(loopback.key), userAgent: componentUserAgent('bootstrap') });
   await ensureSystemNamespaces(adminClient);
   // extension API servers read how to trust a-kube as their front proxy from kube-system
-  await publishExtensionAuthentication(adminClient, pki.ca.cert, pki.frontProxyCa.cert);
+  await publishExtensionAuthentication(adminClient, pki.ca.cert, requestHeader);
   await ensureDefaultStorageClass(adminClient);
   await ensureSystemPriorityClasses(adminClient);
   const policy = await ensureBootstrapPolicy(adminClient, stop.signal, componentPolicy());

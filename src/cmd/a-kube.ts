@@ -3,6 +3,8 @@ import './disable-proto.js';
 import './open-files.js';
 import './regexp-fallback.js';
 import { parseArgs } from 'node:util';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatCidr, parseCidr, parseIPv4 } from '../api/ipv4.js';
@@ -62,6 +64,14 @@ Options:
   --etcd-keyfile FILE     Private key (PEM) of --etcd-certfile
   --anonymous-auth BOOL   Treat requests without credentials as system:anonymous (default: true)
   --token-auth-file FILE  Static bearer tokens, CSV lines token,user,uid,"group1,group2"
+  --requestheader-client-ca-file FILE
+                          CA of the front proxies whose X-Remote-User/-Group/-Extra- headers are believed
+                          (default: DIR/pki/front-proxy-ca.crt, the CA of a-kube's own front-proxy client)
+  --requestheader-allowed-names LIST
+                          Common names such a proxy's certificate may have, comma-separated; empty allows any
+                          (default: front-proxy-client)
+  --requestheader-uid-headers LIST
+                          Headers carrying the user's UID, comma-separated, e.g. X-Remote-Uid (default: none)
   --authorization-mode M  RBAC (default) or AlwaysAllow (every authenticated or anonymous request is allowed)
   --runtime KIND          Local node runtime: containerd (default: real containers, needs root, containerd,
                           runc and the CNI plugins), fake (simulated nodes) or none (no node)
@@ -135,7 +145,7 @@ Usage:
 Options:
   --data-dir DIR, --port PORT, --listen ADDRESS, --advertise-address ADDRESS (also the address published in
   the kubernetes Service), --storage URL, --etcd-prefix PREFIX, --etcd-cafile FILE,
-  --etcd-certfile FILE, --etcd-keyfile FILE, --anonymous-auth BOOL, --token-auth-file FILE,
+  --etcd-certfile FILE, --etcd-keyfile FILE, --anonymous-auth BOOL, --token-auth-file FILE, --requestheader-* flags,
   --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N,
   --enable-priority-and-fairness BOOL, --audit-* flags,
   --encryption-provider-config FILE, --reset-state, --console BOOL
@@ -155,6 +165,22 @@ export const version = '0.1.0';
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n`);
   process.exit(1);
+}
+
+/** --requestheader-*: a CA file read now (a bad file stops start-up with its reason) and comma lists. */
+function parseRequestHeaderFlags(caFile: string | undefined, names: string | undefined, uids: string | undefined): { clientCA?: string; allowedNames?: string[]; uidHeaders?: string[] } | undefined {
+  if (caFile === undefined && names === undefined && uids === undefined) return undefined;
+  const list = (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  let clientCA: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      clientCA = readFileSync(resolve(caFile), 'utf8');
+      new X509Certificate(clientCA);
+    } catch (e) {
+      fail(`invalid --requestheader-client-ca-file "${caFile}": ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { ...(clientCA !== undefined ? { clientCA } : {}), ...(names !== undefined ? { allowedNames: list(names) } : {}), ...(uids !== undefined ? { uidHeaders: list(uids) } : {}) };
 }
 
 function parseBool(name: string, v: string | boolean | undefined, dflt: boolean): boolean {
@@ -285,6 +311,9 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       'etcd-keyfile': { type: 'string' },
       'anonymous-auth': { type: 'string' },
       'token-auth-file': { type: 'string' },
+      'requestheader-client-ca-file': { type: 'string' },
+      'requestheader-allowed-names': { type: 'string' },
+      'requestheader-uid-headers': { type: 'string' },
       'authorization-mode': { type: 'string' },
       runtime: { type: 'string' },
       'container-runtime-endpoint': { type: 'string' },
@@ -331,6 +360,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
   const dataDir = resolve(str('data-dir') ?? join(homedir(), '.a-kube'));
   const runtime = command === 'server' ? 'none' : parseRuntime(str('runtime'));
   const tokenAuthFile = str('token-auth-file');
+  const requestHeader = parseRequestHeaderFlags(str('requestheader-client-ca-file'), str('requestheader-allowed-names'), str('requestheader-uid-headers'));
   const runtimeEndpoint = str('container-runtime-endpoint');
   const clusterCidr = str('cluster-cidr');
   const nodeIP = str('node-ip');
@@ -350,6 +380,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     storage,
     anonymousAuth: parseBool('anonymous-auth', values['anonymous-auth'], true),
     ...(tokenAuthFile ? { tokenAuthFile: resolve(tokenAuthFile) } : {}),
+    ...(requestHeader ? { requestHeader } : {}),
     authorizationMode: parseAuthorizationMode(str('authorization-mode')),
     runtime,
     ...(command === 'server' ? { components: 'apiserver' as const } : {}),

@@ -109,19 +109,24 @@ test('extension-apiserver-authentication names the front proxy as kube-apiserver
   assert.equal(cm.data['requestheader-extra-headers-prefix'], '["X-Remote-Extra-"]');
 });
 
-test('a-kube believes a front proxy as kube-apiserver does: the front-proxy client certificate and X-Remote-* headers', { skip }, async () => {
-  const pki = join(cluster.dataDir, 'pki');
-  const curl = (cert: string, headers: string[]) => new Promise<RunResult>((resolve, reject) => {
-    const args = ['-sS', '--cacert', join(pki, 'ca.crt'), '--cert', join(pki, `${cert}.crt`), '--key', join(pki, `${cert}.key`), '-X', 'POST', '-H', 'Content-Type: application/json',
-      ...headers.flatMap((h) => ['-H', h]), '--data', '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}', `${cluster.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`];
+/** POST a SelfSubjectReview with curl, presenting a client certificate and extra headers. */
+function selfSubjectReview(c: Cluster, certFile: string, keyFile: string, headers: string[]): Promise<RunResult> {
+  return new Promise<RunResult>((resolve, reject) => {
+    const args = ['-sS', '--cacert', join(c.dataDir, 'pki', 'ca.crt'), '--cert', certFile, '--key', keyFile, '-X', 'POST', '-H', 'Content-Type: application/json',
+      ...headers.flatMap((h) => ['-H', h]), '--data', '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}', `${c.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`];
     const child = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
   });
+}
+
+test('a-kube believes a front proxy as kube-apiserver does: the front-proxy client certificate and X-Remote-* headers', { skip }, async () => {
+  const pki = join(cluster.dataDir, 'pki');
+  const curl = (cert: string, headers: string[]) => selfSubjectReview(cluster, join(pki, `${cert}.crt`), join(pki, `${cert}.key`), headers);
   const r = await curl('front-proxy-client', ['X-Remote-User: bob', 'X-Remote-Group: team-a', 'X-Remote-Group: team-b', 'X-Remote-Extra-Example.com%2fScopes: read']);
   assert.equal(r.status, 0, r.stderr);
   const review = JSON.parse(r.stdout) as { status?: { userInfo?: Record<string, unknown> } };
@@ -133,6 +138,32 @@ test('a-kube believes a front proxy as kube-apiserver does: the front-proxy clie
   const own = await curl('apiserver-kubelet-client', ['X-Remote-User: bob']);
   const ownReview = JSON.parse(own.stdout) as { status?: { userInfo?: { username?: string } } };
   assert.equal(ownReview.status?.userInfo?.username, 'kube-apiserver-kubelet-client');
+});
+
+test('--requestheader-client-ca-file, --requestheader-allowed-names and --requestheader-uid-headers choose whom to believe, and are published', { skip }, async () => {
+  const proxyCa = await createCertificateAuthority('my-proxy-ca');
+  const proxy = await issueCertificate(proxyCa, { commonName: 'my-proxy', usage: 'client', validDays: 1 });
+  const files = mkdtempSync(join(tmpdir(), 'akube-requestheader-'));
+  writeFileSync(join(files, 'ca.crt'), proxyCa.cert);
+  writeFileSync(join(files, 'proxy.crt'), proxy.cert);
+  writeFileSync(join(files, 'proxy.key'), proxy.key);
+  const own = await startCluster({ args: ['--storage', 'memory', '--runtime', 'none', '--requestheader-client-ca-file', join(files, 'ca.crt'), '--requestheader-allowed-names', 'my-proxy', '--requestheader-uid-headers', 'X-Remote-Uid'], timeoutMs: 60_000 });
+  try {
+    const r = await selfSubjectReview(own, join(files, 'proxy.crt'), join(files, 'proxy.key'), ['X-Remote-User: carol', 'X-Remote-Uid: 1234', 'X-Remote-Group: g']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { status?: { userInfo?: unknown } }).status?.userInfo, { username: 'carol', uid: '1234', groups: ['g', 'system:authenticated'] });
+    // the front-proxy CA of the data dir is not believed any more
+    const pki = join(own.dataDir, 'pki');
+    const old = await selfSubjectReview(own, join(pki, 'front-proxy-client.crt'), join(pki, 'front-proxy-client.key'), ['X-Remote-User: carol']);
+    assert.match(old.stdout, /"reason":"Unauthorized"/);
+    const cm = JSON.parse(await ok(run(['--kubeconfig', own.kubeconfig, 'get', 'configmap', 'extension-apiserver-authentication', '-n', 'kube-system', '-o', 'json']), 'configmap')) as { data: Record<string, string> };
+    assert.equal(cm.data['requestheader-client-ca-file'], proxyCa.cert);
+    assert.equal(cm.data['requestheader-allowed-names'], '["my-proxy"]');
+    assert.equal(cm.data['requestheader-uid-headers'], '["X-Remote-Uid"]');
+  } finally {
+    await own.cleanup();
+    rmSync(files, { recursive: true, force: true });
+  }
 });
 
 test('kubectl get apiservice lists the local ones', { skip }, async () => {
