@@ -6,8 +6,9 @@
 // each step costs 1, and operators and functions that traverse strings, bytes or lists are charged by the size
 // of what they traverse (0.1 per character or byte, 1 per element), the shape of cel-go's runtime cost model.
 // The meter of an evaluation travels in its activation under a symbol (evaluation may be asynchronous, so a
-// module-wide "current meter" could not tell concurrent evaluations apart); the evaluation context hands it to
-// every step.
+// module-wide "current meter" alone could not tell concurrent evaluations apart): a step started from outside any
+// other step (the first, or a continuation after an await) reads it from its context and makes it current for the
+// steps it runs synchronously.
 //
 // A step over the limit throws; the evaluator swallows some errors (`||`, `&&`, `exists`), so the meter also
 // remembers that it ran out and the evaluation is failed afterwards whatever it returned.
@@ -74,6 +75,7 @@ function traversal(v: unknown): number {
 
 // Operators whose work grows with their operands; `in` only when its right side is a list (a map lookup is O(1)).
 const traversingOperators = new Set(['==', '!=', '+', '<', '<=', '>', '>=', 'in']);
+const meteredOps = new Set([...traversingOperators, 'call', 'rcall']);
 // Functions that read a fixed part of their arguments whatever their size.
 const constantFunctions = new Set(['size', 'int', 'uint', 'double', 'bool', 'dyn', 'type', 'duration', 'timestamp', 'hasValue', 'value', 'or', 'orValue', 'of', 'none', 'at', 'allowed', 'reason', 'errored', 'error']);
 
@@ -92,14 +94,23 @@ function meterHandle(node: EvalNode, handle: Handle): Handle {
     const name = Array.isArray(node.args) ? node.args[0] : undefined;
     if (typeof name === 'string' && constantFunctions.has(name)) return handle;
     // call: handle(args, node, ev); rcall: handle(receiverAndArgs, ev, node)
+    const chargeArgs = (m: CostMeter, list: unknown) => {
+      if (!Array.isArray(list)) return;
+      let n = 0;
+      for (const v of list) n += traversal(v);
+      if (n > 0) charge(m, n);
+    };
     wrapped = function meteredCall(args: unknown, a: unknown, b: unknown) {
       const m = current;
       if (!m) return handle(args, a, b);
-      const run = (list: unknown) => {
-        if (Array.isArray(list)) charge(m, list.reduce((n: number, v) => n + traversal(v), 0));
-        return handle(list, a, b);
-      };
-      return args instanceof Promise ? args.then(run) : run(args);
+      if (args instanceof Promise) {
+        return args.then((list: unknown) => {
+          chargeArgs(m, list);
+          return handle(list, a, b);
+        });
+      }
+      chargeArgs(m, args);
+      return handle(args, a, b);
     };
   } else {
     const isIn = node.op === 'in';
@@ -117,19 +128,22 @@ function meterHandle(node: EvalNode, handle: Handle): Handle {
 }
 
 function meteredRun(this: unknown, node: EvalNode, ctx: EvalContext): unknown {
-  const m = ctx.getValue(meterKey) as CostMeter | undefined;
+  // Inside a step `current` is that evaluation's meter: microtasks (the continuations of asynchronous
+  // evaluations) never run while a step is on the stack. Outside any step, the context knows the meter.
+  const outer = current;
+  const m = outer ?? (ctx.getValue(meterKey) as CostMeter | undefined);
   if (m === undefined) return node.evaluate(this, node, ctx);
   charge(m, 1);
-  const h = node.handle;
-  if (typeof h === 'function' && !metered.has(h as Handle) && (traversingOperators.has(node.op) || node.op === 'call' || node.op === 'rcall')) {
-    node.handle = meterHandle(node, h as Handle);
+  if (meteredOps.has(node.op)) {
+    const h = node.handle;
+    if (typeof h === 'function' && !metered.has(h as Handle)) node.handle = meterHandle(node, h as Handle);
   }
-  const prev = current;
+  if (outer === m) return node.evaluate(this, node, ctx);
   current = m;
   try {
     return node.evaluate(this, node, ctx);
   } finally {
-    current = prev;
+    current = outer;
   }
 }
 
