@@ -184,6 +184,24 @@ function failed(e: unknown, meter: CostMeter): MeteredResult {
 }
 
 /**
+ * Starts a metered evaluation: the root step costs 1 like any other, and its operator is metered too (the
+ * engine evaluates the root without `run`; its handle exists once the program was type-checked, at its first
+ * evaluation, so only a program's very first evaluation leaves the root operator's traversal uncharged).
+ */
+function runRoot(program: (activation: Record<string, unknown>) => unknown, activation: Record<string, unknown>, meter: CostMeter): unknown {
+  const root = (program as { ast?: unknown }).ast as EvalNode | undefined;
+  if (root && meteredOps.has(root.op) && typeof root.handle === 'function' && !metered.has(root.handle as Handle)) root.handle = meterHandle(root, root.handle as Handle);
+  charge(meter, 1);
+  const outer = current;
+  current = meter;
+  try {
+    return program(withMeter(activation, meter));
+  } finally {
+    current = outer;
+  }
+}
+
+/**
  * Runs a program under a per-call limit. Passing the limit fails the evaluation with cel-go's error, even when
  * the evaluator swallowed it on its way out.
  */
@@ -191,7 +209,7 @@ export function evaluateMetered(program: (activation: Record<string, unknown>) =
   const meter = newMeter(limit);
   let value: unknown;
   try {
-    value = program(withMeter(activation, meter));
+    value = runRoot(program, activation, meter);
   } catch (e) {
     return failed(e, meter);
   }
@@ -204,7 +222,7 @@ export async function evaluateMeteredAsync(program: (activation: Record<string, 
   const meter = newMeter(limit);
   let value: unknown;
   try {
-    value = await program(withMeter(activation, meter));
+    value = await runRoot(program, activation, meter);
   } catch (e) {
     return failed(e, meter);
   }
