@@ -166,12 +166,12 @@ export function meterEnvironment<E extends Environment>(env: E): E {
 }
 
 /** A fresh meter with the given limit. */
-export function newMeter(limit: number): CostMeter {
+function newMeter(limit: number): CostMeter {
   return { cost: 0, limit, exceeded: false };
 }
 
 /** The activation with a meter attached (the activation itself is not changed). */
-export function withMeter(activation: Record<string, unknown>, meter: CostMeter): Record<string, unknown> {
+function withMeter(activation: Record<string, unknown>, meter: CostMeter): Record<string, unknown> {
   return Object.create(activation, { [meterKey]: { value: meter } }) as Record<string, unknown>;
 }
 

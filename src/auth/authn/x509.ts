@@ -1,5 +1,6 @@
 // x509 client certificates signed by the cluster CA, directly or through intermediates the client sends:
-// user = CN, groups = O values.
+// user = CN, groups = O values. The chain verification is shared with request-header authentication (front
+// proxies' certificates are verified against their own CA).
 import { X509Certificate, createHash } from 'node:crypto';
 import type { Authenticator, AuthnRequest, AuthnResult } from '../types.js';
 import { certificateSubject } from '../../pki/subject.js';
