@@ -1,5 +1,6 @@
-// `npm run bench -- storage [--objects N] [--clients C] [--rounds R] [--quick]`: the API server on SQLite and on
-// etcd, with each backend's own throughput measured in the same run as the limit.
+// `npm run bench -- storage [--objects N] [--clients C] [--rounds R] [--quick] [--only ha]`: the API server on
+// SQLite and on etcd, with each backend's own throughput measured in the same run as the limit. `--only ha` runs
+// just the etcd part that compares two API servers on one etcd with one (its baseline, in the same rounds).
 //
 // For each backend, every round:
 //   raw store    N creates (C writers), N gets, full lists of the N keys, and a watch that follows N more creates
@@ -27,16 +28,18 @@ import { median, summarizeLatencies } from './lib/stats.js';
 import { fmt, fmtRatio, formatTable } from './lib/table.js';
 
 const { values } = parseArgs({
-  options: { objects: { type: 'string' }, clients: { type: 'string' }, rounds: { type: 'string' }, lists: { type: 'string' }, quick: { type: 'boolean' } },
+  options: { objects: { type: 'string' }, clients: { type: 'string' }, rounds: { type: 'string' }, lists: { type: 'string' }, quick: { type: 'boolean' }, only: { type: 'string' } },
   strict: true,
 });
 const objects = Number(values.objects ?? (values.quick ? '300' : '1000'));
 const clients = Number(values.clients ?? '16');
 const rounds = Number(values.rounds ?? (values.quick ? '1' : '3'));
 const lists = Number(values.lists ?? '20');
-if (![objects, clients, rounds, lists].every((n) => Number.isInteger(n) && n > 0)) {
-  throw new Error('usage: storage [--objects N] [--clients C] [--rounds R] [--lists L] [--quick]');
+if (![objects, clients, rounds, lists].every((n) => Number.isInteger(n) && n > 0) || (values.only !== undefined && values.only !== 'ha')) {
+  throw new Error('usage: storage [--objects N] [--clients C] [--rounds R] [--lists L] [--quick] [--only ha]');
 }
+/** Only one API server on etcd against two (no SQLite, no raw stores). */
+const haOnly = values.only === 'ha';
 
 interface Figure {
   perSecond: number;
@@ -199,6 +202,7 @@ function medianResult(results: Result[]): Result {
 }
 
 const missing = etcdMissing();
+if (missing && haOnly) throw new Error(`--only ha needs etcd: ${missing}`);
 if (missing) say(`etcd left out: ${missing}`);
 const dir = mkdtempSync(join(tmpdir(), 'a-kube-bench-storage-'));
 let etcd: RunningEtcd | undefined;
@@ -218,8 +222,8 @@ try {
     collected.set(label, [...(collected.get(label) ?? []), r]);
   };
   for (let round = 0; round < rounds; round++) {
-    say(`round ${round + 1}/${rounds}: SQLite`);
-    {
+    if (!haOnly) {
+      say(`round ${round + 1}/${rounds}: SQLite`);
       const raw = openSqliteStorage(join(dir, `raw-${round}.db`));
       add('SQLite store', await rawRound(raw, `r${round}`));
       await raw.close();
@@ -232,9 +236,11 @@ try {
     if (etcd) {
       say(`round ${round + 1}/${rounds}: etcd`);
       const endpoints = etcd.endpoints;
-      const raw = openEtcdStorage({ endpoints, prefix: `/raw${round}` });
-      add('etcd store', await rawRound(raw, `r${round}`));
-      await raw.close();
+      if (!haOnly) {
+        const raw = openEtcdStorage({ endpoints, prefix: `/raw${round}` });
+        add('etcd store', await rawRound(raw, `r${round}`));
+        await raw.close();
+      }
       const store = openEtcdStorage({ endpoints, prefix: `/api${round}` });
       const api = await createApiServer({ storage: store, authenticator, authorizer });
       add('etcd API server', await apiRound([api], api, `a${round}`));

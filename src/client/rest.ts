@@ -8,6 +8,7 @@ import type { KubeList, KubeObject } from '../api/object.js';
 import type { ClientConfig } from './config-types.js';
 import { ConnectionError, errorFromResponse } from './api-error.js';
 import { credentialHeaders } from './credential-headers.js';
+import { connectionErrorCode, notConnectedCodes } from './server-fail-over.js';
 import type { Query } from './paths.js';
 import { encodeQuery } from './paths.js';
 import type { WatchEvent } from './watch.js';
@@ -68,8 +69,6 @@ export interface RestClient {
   close(): void;
 }
 
-/** Errors that mean the connection was never made: the request did not reach the server, so any may be retried. */
-const notConnected = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
 /** Errors after which a request may or may not have been served: only reads are retried elsewhere. */
 const connectionLost = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
@@ -150,11 +149,11 @@ export function createRestClient(config: ClientConfig): RestClient {
       try {
         return await openOn(targets[index] as Target, opts, body, headers, signal);
       } catch (e) {
-        const code = e instanceof ConnectionError ? (e.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
-        const unreachable = code !== undefined && (notConnected.has(code) || connectionLost.has(code));
+        const code = connectionErrorCode(e);
+        const unreachable = code !== undefined && (notConnectedCodes.has(code) || connectionLost.has(code));
         if (!unreachable || targets.length === 1) throw e;
         if (current === index) current = (index + 1) % targets.length;
-        if (tried >= targets.length || (!notConnected.has(code) && !read)) throw e;
+        if (tried >= targets.length || (!notConnectedCodes.has(code) && !read)) throw e;
       }
     }
   }

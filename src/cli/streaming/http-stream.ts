@@ -5,9 +5,17 @@ import type { ClientConfig } from '../../client/config-types.js';
 import { ConnectionError, errorFromResponse } from '../../client/api-error.js';
 import { encodeQuery, type Query } from '../../client/paths.js';
 import { headersFor } from './request-headers.js';
+import { onFirstReachableServer } from '../../client/server-fail-over.js';
 
-/** Resolves with the response once its status is 2xx; otherwise rejects with the server's error. */
+/**
+ * Resolves with the response once its status is 2xx; otherwise rejects with the server's error. With several
+ * servers, the first that can be reached answers.
+ */
 export function openStream(config: ClientConfig, path: string, query: Query, signal: AbortSignal): Promise<IncomingMessage> {
+  return onFirstReachableServer(config, (one) => openOn(one, path, query, signal));
+}
+
+function openOn(config: ClientConfig, path: string, query: Query, signal: AbortSignal): Promise<IncomingMessage> {
   const base = new URL(config.server);
   const secure = base.protocol === 'https:';
   const send = secure ? httpsRequest : httpRequest;

@@ -8,6 +8,7 @@ import type { ClientConfig } from '../../client/config-types.js';
 import { ApiError, ConnectionError, errorFromResponse, isApiStatus } from '../../client/api-error.js';
 import type { ApiStatus } from '../../client/api-error.js';
 import { headersFor } from './request-headers.js';
+import { onFirstReachableServer } from '../../client/server-fail-over.js';
 
 export const streamProtocolV5 = 'v5.channel.k8s.io';
 
@@ -62,8 +63,15 @@ function frame(channel: number, payload: Buffer | string): Buffer {
   return Buffer.concat([Buffer.from([channel]), data]);
 }
 
-/** Runs one exec/attach session; resolves to the remote exit code. */
+/**
+ * Runs one exec/attach session; resolves to the remote exit code. With several servers, one that cannot be
+ * reached passes the session to the next before anything is sent.
+ */
 export function runRemoteCommand(o: RemoteCommandOptions): Promise<number> {
+  return onFirstReachableServer(o.config, (config) => runOnServer({ ...o, config }));
+}
+
+function runOnServer(o: RemoteCommandOptions): Promise<number> {
   const config = o.config;
   const ws = new WebSocket(streamUrl(config, o.path, o.query), [streamProtocolV5], {
     headers: headersFor(config),

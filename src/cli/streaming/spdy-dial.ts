@@ -5,6 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { ClientConfig } from '../../client/config-types.js';
 import { ConnectionError, errorFromResponse } from '../../client/api-error.js';
 import { headersFor } from './request-headers.js';
+import { onFirstReachableServer } from '../../client/server-fail-over.js';
 
 export interface Upgraded {
   socket: Socket;
@@ -13,7 +14,12 @@ export interface Upgraded {
   protocol: string;
 }
 
+/** Dials the first of the config's servers that can be reached (see onFirstReachableServer). */
 export function dialSpdy(config: ClientConfig, path: string, protocols: string[], signal: AbortSignal): Promise<Upgraded> {
+  return onFirstReachableServer(config, (one) => dialOne(one, path, protocols, signal));
+}
+
+function dialOne(config: ClientConfig, path: string, protocols: string[], signal: AbortSignal): Promise<Upgraded> {
   const base = new URL(config.server);
   const secure = base.protocol === 'https:';
   const host = base.hostname.replace(/^\[|\]$/g, '');
