@@ -184,7 +184,7 @@ export function parseTimeout(text: string): number {
 
 /** The cluster extension that lists more servers of one cluster: `extensions: [{name: a-kube.io/servers, extension: {servers: [URL…]}}]`. */
 export const serversExtension = 'a-kube.io/servers';
-const maxServers = 16;
+export const maxServers = 16;
 
 /** The further servers a kubeconfig cluster entry lists in its a-kube.io/servers extension. */
 export function clusterServers(cluster: Record<string, unknown> | undefined): string[] {

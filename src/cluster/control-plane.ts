@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { hostname, networkInterfaces } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { ensureClusterPki, writeKubeconfig, type ClusterPki } from '../pki/index.js';
+import { ensureClusterPki, type ClusterPki } from '../pki/index.js';
+import { editKubeconfigServers, writeAdminKubeconfig } from './admin-kubeconfig.js';
 import type { Storage } from '../storage/types.js';
 import { describeStorageSpec, openStorageSpec, type StorageSpec } from '../storage/spec.js';
 import { startApiServer, type RunningApiServer } from '../apiserver/server.js';
@@ -311,8 +312,13 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   installComponentStatus(apiserver.api, storageHealthCheck(storage));
 
   const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
-  // The first API server on a data dir writes its admin kubeconfig; the ones that join leave it pointing there.
-  if (!dataDirLock.joined || !existsSync(kubeconfigPath)) writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
+  // The first API server on a data dir writes its admin kubeconfig; the ones that join add their URL to its list of
+  // servers (a-kubectl and the components move along it when one cannot be reached).
+  if (!dataDirLock.joined || !existsSync(kubeconfigPath)) writeAdminKubeconfig(kubeconfigPath, { server: url, caCert: pki.ca.cert, client: pki.admin });
+  else {
+    const listed = editKubeconfigServers(kubeconfigPath, { add: [url] });
+    say(listed.kind === 'refused' ? `${kubeconfigPath} left as it is: ${listed.reason}` : `${kubeconfigPath} lists ${listed.servers.join(', ')}`);
+  }
   // The server's own start-up work and loops run as kube-apiserver's loopback identity (system:apiserver in
   // system:masters), not as the person holding admin.kubeconfig: the audit log tells them apart, and the default
   // audit policy leaves this identity's reads out as it does the other components'.

@@ -110,6 +110,12 @@ function withMutex<T>(path: string, mine: Holder, fn: () => T): T {
   }
 }
 
+/** Runs `fn` while holding PATH.mutex (see withMutex): one process at a time reads and rewrites PATH. */
+export function withFileMutex<T>(path: string, fn: () => T): T {
+  const ticks = startTicks(process.pid);
+  return withMutex(path, { pid: process.pid, ...(ticks ? { ticks } : {}) }, fn);
+}
+
 function readHolders(path: string): Holder[] {
   let text: string;
   try {
