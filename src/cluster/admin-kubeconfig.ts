@@ -31,7 +31,7 @@ export function writeAdminKubeconfig(path: string, spec: KubeconfigSpec): void {
 }
 
 export interface ServersEdit {
-  /** Make this the cluster's `server` (the one every client tries first); the one it replaces joins the list. */
+  /** Make this the cluster's `server` (the one every client tries first); the one it replaces heads the list. */
   primary?: string;
   /** Servers to list in the a-kube.io/servers extension, each once. */
   add?: string[];
@@ -99,7 +99,7 @@ export function editKubeconfigServers(path: string, edit: ServersEdit): ServersE
     const server = cluster.get('server');
     const oldPrimary = typeof server === 'string' ? server : undefined;
     const primary = edit.primary ?? oldPrimary;
-    const wanted = [...list.urls, ...(edit.primary && oldPrimary ? [oldPrimary] : []), ...(edit.add ?? [])];
+    const wanted = [...(edit.primary && oldPrimary ? [oldPrimary] : []), ...list.urls, ...(edit.add ?? [])];
     const urls: string[] = [];
     for (const u of wanted) if (u !== primary && !urls.includes(u)) urls.push(u);
     if (urls.length > maxServers) return { kind: 'refused', reason: `the ${serversExtension} extension of ${path} would list more than ${maxServers} servers` };

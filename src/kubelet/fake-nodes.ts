@@ -13,6 +13,11 @@ export interface FakeNodesOptions {
   prefix?: string;
   /** The name of the only node when count is 1 (e.g. the host name for `up`). */
   name?: string;
+  /**
+   * The address of every node, where their servers listen (each on a port of its own): for API servers in other
+   * processes, which reach a node agent at its InternalIP (default: simulated addresses, reached only in-process).
+   */
+  hostIP?: string;
   /** The first node's index (for several `a-kube node` processes side by side). */
   firstIndex?: number;
   clientFor(nodeName: string): Promise<RestClient> | RestClient;
@@ -45,7 +50,9 @@ export async function startFakeNodes(o: FakeNodesOptions): Promise<RunningNodeAg
   for (let n = 0; n < o.count; n++) {
     const i = first + n;
     const name = o.count === 1 && o.name ? o.name : `${o.prefix ?? 'fake-node-'}${i}`;
-    const { hostIP, podCIDR } = fakeNodeAddress(i);
+    const simulated = fakeNodeAddress(i);
+    const podCIDR = simulated.podCIDR;
+    const hostIP = o.hostIP ?? simulated.hostIP;
     const memory = toQuantity(o.memory ?? '32Gi');
     const runtime = new FakeRuntime({ podCIDR, ...(memory ? { memoryBytes: quantityNumber(memory) } : {}) });
     const client = await o.clientFor(name);

@@ -45,11 +45,11 @@ test('a joining server is listed once; the first server is never listed twice', 
   assert.deepEqual(readdirSync(dir).sort(), ['admin.kubeconfig']);
 }));
 
-test('a new primary (a balancer) goes first and the server it replaces joins the list', withKubeconfig(async (path) => {
+test('a new primary (a balancer) goes first and the server it replaces heads the list', withKubeconfig(async (path) => {
   editKubeconfigServers(path, { add: ['https://127.0.0.1:6444'] });
   const r = editKubeconfigServers(path, { primary: 'https://127.0.0.1:6440', add: ['https://127.0.0.1:6444', 'https://127.0.0.1:6445'] });
-  assert.deepEqual(r, { kind: 'changed', servers: ['https://127.0.0.1:6440', 'https://127.0.0.1:6444', 'https://127.0.0.1:6443', 'https://127.0.0.1:6445'] });
-  assert.deepEqual(await servers(path), ['https://127.0.0.1:6440', 'https://127.0.0.1:6444', 'https://127.0.0.1:6443', 'https://127.0.0.1:6445']);
+  assert.deepEqual(r, { kind: 'changed', servers: ['https://127.0.0.1:6440', 'https://127.0.0.1:6443', 'https://127.0.0.1:6444', 'https://127.0.0.1:6445'] });
+  assert.deepEqual(await servers(path), ['https://127.0.0.1:6440', 'https://127.0.0.1:6443', 'https://127.0.0.1:6444', 'https://127.0.0.1:6445']);
   // a server starting alone writes the file afresh, with itself only
   writeAdminKubeconfig(path, { server: 'https://127.0.0.1:6443', caCert: pair.cert, client: pair });
   assert.deepEqual(await servers(path), ['https://127.0.0.1:6443']);
