@@ -151,7 +151,7 @@ test('killing an API server: kubectl through the balancer and a-kubectl along th
 test('SIGTERM stops every process it started', { skip, timeout: 120_000 }, async () => {
   const child = supervisor as ChildProcess;
   const restarted = [...out.matchAll(/started again \(pid (\d+)\)/g)].map((m) => Number(m[1]));
-  const etcdPids = spawnSync('pgrep', ['-f', `--data-dir=${join(dataDir, 'etcd')}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  const etcdPids = spawnSync('pgrep', ['-f', `data-dir=${join(dataDir, 'etcd')}/m`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
   assert.equal(etcdPids.length, 3, 'three etcd members');
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
