@@ -3,14 +3,10 @@ import './disable-proto.js';
 import './open-files.js';
 import './regexp-fallback.js';
 import { parseArgs } from 'node:util';
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { formatCidr, parseCidr, parseIPv4 } from '../api/ipv4.js';
-import type { AuditOptions } from '../cluster/audit.js';
-import { parseStorageSpec, type StorageSpec } from '../storage/spec.js';
-import { parseGoDuration } from '../api/go-duration.js';
+import { parseIPv4 } from '../api/ipv4.js';
+import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodeIP, parseNodes, parseRequestHeaderFlags, parseRuntime, parseThreshold, storageFlags } from './up-flags.js';
 
 const usage = `a-kube runs a Kubernetes-compatible cluster.
 
@@ -171,150 +167,13 @@ Examples:
   a-kube server --storage etcd://127.0.0.1:2379 --data-dir /var/lib/a-kube --port 6444   # a second one
 `;
 
-/** Options of \`up\` for a highly available control plane (--ha); \`server\` has none of them. */
+/** Options of `up` for a highly available control plane (--ha); `server` has none of them. */
 const haOptions = ['ha', 'api-servers', 'etcd-binary'] as const;
 
-/** Options of \`up\` that run nodes; \`server\` has none of them. */
+/** Options of `up` that run nodes; `server` has none of them. */
 const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'nodes', 'cluster-cidr', 'node-ip', 'cluster-signing-duration', 'node-monitor-grace-period', 'terminated-pod-gc-threshold'] as const;
 
 export const version = '0.1.0';
-
-function fail(message: string): never {
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(1);
-}
-
-/** --requestheader-*: a CA file read now (a bad file stops start-up with its reason) and comma lists. */
-function parseRequestHeaderFlags(caFile: string | undefined, names: string | undefined, uids: string | undefined): { clientCA?: string; allowedNames?: string[]; uidHeaders?: string[] } | undefined {
-  if (caFile === undefined && names === undefined && uids === undefined) return undefined;
-  const list = (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
-  let clientCA: string | undefined;
-  if (caFile !== undefined) {
-    try {
-      clientCA = readFileSync(resolve(caFile), 'utf8');
-      new X509Certificate(clientCA);
-    } catch (e) {
-      fail(`invalid --requestheader-client-ca-file "${caFile}": ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  return { ...(clientCA !== undefined ? { clientCA } : {}), ...(names !== undefined ? { allowedNames: list(names) } : {}), ...(uids !== undefined ? { uidHeaders: list(uids) } : {}) };
-}
-
-function parseBool(name: string, v: string | boolean | undefined, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  fail(`invalid value "${v}" for --${name}: use true or false`);
-}
-
-function parseRuntime(v: string | undefined): 'containerd' | 'fake' | 'none' {
-  if (v === undefined || v === 'containerd' || v === 'fake' || v === 'none') return v ?? 'containerd';
-  fail(`invalid --runtime "${v}": use containerd, fake or none`);
-}
-
-function parseAuthorizationMode(v: string | undefined): 'RBAC' | 'AlwaysAllow' {
-  if (v === undefined || v === 'RBAC' || v === 'AlwaysAllow') return v ?? 'RBAC';
-  fail(`invalid --authorization-mode "${v}": use RBAC or AlwaysAllow`);
-}
-
-function parseLimit(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) fail(`invalid --${name} "${v}": use a whole number (0: no limit)`);
-  return n;
-}
-
-function parseThreshold(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || Math.abs(n) > 2 ** 31 - 1) fail(`invalid --${name} "${v}": use a whole number (0 or less: no limit)`);
-  return n;
-}
-
-function parseNodes(v: string | undefined): number {
-  const n = Number(v ?? '1');
-  if (!Number.isInteger(n) || n < 1) fail(`invalid --nodes "${v}": use a positive number`);
-  return n;
-}
-
-function parseClusterCidr(v: string): string {
-  const c = parseCidr(v);
-  if (!c || c.prefix > 24) fail(`invalid --cluster-cidr "${v}": use an IPv4 block of /24 or larger, e.g. 10.244.0.0/16`);
-  return formatCidr(c);
-}
-
-function parseNodeIP(v: string): string {
-  if (parseIPv4(v) === undefined) fail(`invalid --node-ip "${v}": use an IPv4 address`);
-  return v;
-}
-
-/** A Go duration flag (30s, 5m, 1h30m) in milliseconds; undefined when the flag is absent. */
-function parseDurationFlag(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  let ms: number;
-  try {
-    ms = parseGoDuration(v);
-  } catch (e) {
-    fail(`invalid --${name} "${v}": ${(e as Error).message}; use a duration such as 40s, 5m or 8760h`);
-  }
-  if (!(ms > 0)) fail(`invalid --${name} "${v}": use a duration above zero`);
-  return ms;
-}
-
-function parseCount(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) fail(`invalid --${name} "${v}": use a whole number`);
-  return n;
-}
-
-function parseAuditFlags(values: Record<string, string | boolean | undefined>): AuditOptions {
-  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  const o: AuditOptions = {};
-  const logPath = str('audit-log-path');
-  if (logPath !== undefined) o.logPath = logPath === '' || logPath === '-' ? logPath : resolve(logPath);
-  const policy = str('audit-policy-file');
-  if (policy) o.policyFile = resolve(policy);
-  const webhook = str('audit-webhook-config-file');
-  if (webhook) o.webhookConfigFile = resolve(webhook);
-  const counts = [['audit-log-maxsize', 'maxSizeMB'], ['audit-log-maxbackup', 'maxBackups'], ['audit-log-maxage', 'maxAgeDays'], ['audit-webhook-batch-max-size', 'webhookBatchMaxSize']] as const;
-  for (const [flag, key] of counts) {
-    const n = parseCount(flag, str(flag));
-    if (n !== undefined) o[key] = n;
-  }
-  const wait = str('audit-webhook-batch-max-wait');
-  if (wait !== undefined) {
-    const m = /^(\d+)(ms|s|m)$/.exec(wait);
-    if (!m) fail(`invalid --audit-webhook-batch-max-wait "${wait}": use a duration such as 500ms, 5s or 1m`);
-    o.webhookBatchMaxWaitMs = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
-  }
-  return o;
-}
-
-/** --storage and the --etcd-* flags (shared by the commands that open the cluster's storage). */
-export function storageFlags(values: Record<string, string | boolean | undefined>): StorageSpec {
-  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  let spec: StorageSpec;
-  try {
-    spec = parseStorageSpec(str('storage') ?? 'sqlite');
-  } catch (e) {
-    fail(e instanceof Error ? e.message : String(e));
-  }
-  const etcdOnly = ['etcd-prefix', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile'].filter((k) => str(k) !== undefined);
-  if (spec.kind !== 'etcd') {
-    if (etcdOnly.length > 0) fail(`--${etcdOnly[0]} applies to etcd storage only: add --storage etcd://HOST:PORT`);
-    return spec;
-  }
-  const prefix = str('etcd-prefix');
-  if (prefix !== undefined && !/^\/[^\s]*$/.test(prefix)) fail(`invalid --etcd-prefix "${prefix}": use a path such as /registry`);
-  const caFile = str('etcd-cafile');
-  const certFile = str('etcd-certfile');
-  const keyFile = str('etcd-keyfile');
-  if (Boolean(certFile) !== Boolean(keyFile)) fail('--etcd-certfile and --etcd-keyfile go together (a client certificate and its key)');
-  const tls = caFile || certFile ? { ...(caFile ? { caFile: resolve(caFile) } : {}), ...(certFile ? { certFile: resolve(certFile) } : {}), ...(keyFile ? { keyFile: resolve(keyFile) } : {}) } : undefined;
-  return { ...spec, ...(prefix ? { prefix } : {}), ...(tls ? { tls } : {}) };
-}
 
 async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void> {
   const options = {
@@ -374,7 +233,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     return;
   }
   const str = (k: keyof typeof options): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  if (values.ha === true) return upHa(values);
+  if (values.ha === true) return (await import('./up-ha-command.js')).upHa(values);
   const haOnly = haOptions.find((k) => values[k] !== undefined);
   if (haOnly) fail(`--${haOnly} applies to "a-kube up --ha" only`);
   const port = Number(str('port') ?? '6443');
@@ -445,127 +304,6 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       () => process.exit(0),
       (e: unknown) => {
         process.stderr.write(`a-kube: shutdown: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-}
-
-/** Options of \`up\` that \`up --ha\` passes on to each \`a-kube server\` as they are. */
-const haServerFlags = ['advertise-address', 'anonymous-auth', 'token-auth-file', 'authorization-mode', 'max-requests-inflight', 'max-mutating-requests-inflight', 'enable-priority-and-fairness', 'audit-policy-file', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-webhook-config-file', 'audit-webhook-batch-max-size', 'audit-webhook-batch-max-wait', 'encryption-provider-config', 'console'] as const;
-/** ... and to each \`a-kube controller-manager\`. */
-const haControllerManagerFlags = ['cluster-cidr', 'cluster-signing-duration', 'node-monitor-grace-period'] as const;
-/** Options of \`up\` that \`up --ha\` has no use for, with the reason. */
-const haRefused: Record<string, string> = {
-  'container-runtime-endpoint': 'the local node of --ha is simulated (--runtime fake)',
-  'keep-pods': 'the local node of --ha is simulated (--runtime fake)',
-  'node-ip': 'the local node of --ha is simulated (--runtime fake)',
-  'terminated-pod-gc-threshold': 'the controller-managers of --ha run with its default',
-  'reset-state': 'it applies to SQLite, and --ha keeps the cluster in etcd',
-  'audit-log-path': 'each API server of --ha writes its own audit log (DIR/audit.log for the first, DIR/audit-PORT.log for the others)',
-};
-
-/** \`a-kube up --ha\`: checks the flags, starts the processes (cluster/ha/up.ts), and stops them on a signal. */
-async function upHa(values: Record<string, string | boolean | undefined>): Promise<void> {
-  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  for (const [flag, why] of Object.entries(haRefused)) if (values[flag] !== undefined) fail(`--${flag} does not apply to --ha: ${why}`);
-  const port = Number(str('port') ?? '6443');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port "${str('port')}": use a number from 0 to 65535`);
-  const apiServers = Number(str('api-servers') ?? '3');
-  if (!Number.isInteger(apiServers) || apiServers < 2 || apiServers > 9) fail(`invalid --api-servers "${str('api-servers')}": use a number from 2 to 9`);
-  const runtime = str('runtime') ?? 'fake';
-  if (runtime === 'containerd') fail('--runtime containerd does not apply to --ha: its local node is simulated (--runtime fake, the default) or absent (--runtime none); real pods need the node in the API server\'s process, as "a-kube up" runs it');
-  if (runtime !== 'fake' && runtime !== 'none') fail(`invalid --runtime "${runtime}": use fake or none with --ha`);
-  const spec = str('storage') !== undefined ? storageFlags(values) : undefined;
-  if (spec && spec.kind !== 'etcd') fail('--ha keeps the cluster in etcd: leave --storage out (three etcd members are started) or give --storage etcd://HOST:PORT[,HOST:PORT...]');
-  if (!spec) {
-    const etcdOnly = ['etcd-prefix', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile'].find((k) => values[k] !== undefined);
-    if (etcdOnly) fail(`--${etcdOnly} applies to an etcd given with --storage etcd://HOST:PORT (the etcd --ha starts needs none)`);
-  }
-  if (spec && values['etcd-binary'] !== undefined) fail('--etcd-binary applies when --ha starts its own etcd (no --storage)');
-  const listen = str('listen') ?? '127.0.0.1';
-  // Checked here as the processes would check them, so that a mistake stops the start before anything runs.
-  const advertiseAddress = str('advertise-address');
-  if (advertiseAddress !== undefined && parseIPv4(advertiseAddress) === undefined) fail(`invalid --advertise-address "${advertiseAddress}": use an IPv4 address`);
-  parseBool('anonymous-auth', values['anonymous-auth'], true);
-  parseBool('enable-priority-and-fairness', values['enable-priority-and-fairness'], true);
-  parseBool('console', values['console'], true);
-  parseAuthorizationMode(str('authorization-mode'));
-  parseLimit('max-requests-inflight', str('max-requests-inflight'), 400);
-  parseLimit('max-mutating-requests-inflight', str('max-mutating-requests-inflight'), 200);
-  parseAuditFlags(values);
-  const clusterCidr = str('cluster-cidr');
-  if (clusterCidr !== undefined) parseClusterCidr(clusterCidr);
-  parseDurationFlag('cluster-signing-duration', str('cluster-signing-duration'));
-  parseDurationFlag('node-monitor-grace-period', str('node-monitor-grace-period'));
-  const nodes = parseNodes(str('nodes'));
-  if (runtime === 'none' && values['nodes'] !== undefined) fail('--nodes needs --runtime fake');
-
-  const passOn = (names: readonly string[]) => names.flatMap((k) => (str(k) !== undefined ? [`--${k}`, str(k) as string] : []));
-  const etcdFlags = spec ? passOn(['storage', 'etcd-prefix', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile']) : undefined;
-  const dataDir = resolve(str('data-dir') ?? join(homedir(), '.a-kube'));
-  const say = (line: string) => process.stderr.write(`a-kube: ${line}\n`);
-  const started = performance.now();
-  // A signal while starting ends the process; the children started so far are killed on the way out.
-  const early = (signal: NodeJS.Signals) => {
-    say(`${signal} while starting: stopping`);
-    process.exit(1);
-  };
-  process.once('SIGINT', early);
-  process.once('SIGTERM', early);
-  const { startHa } = await import('../cluster/ha/up.js');
-  const ha = await startHa({
-    dataDir,
-    listen,
-    port,
-    apiServers,
-    ...(etcdFlags ? { etcdFlags } : {}),
-    etcdBinary: resolve(str('etcd-binary') ?? '/usr/bin/etcd'),
-    serverFlags: passOn(haServerFlags),
-    controllerManagerFlags: passOn(haControllerManagerFlags),
-    runtime,
-    nodes,
-    self: { command: process.execPath, args: [...process.execArgv, process.argv[1] as string] },
-    say,
-  });
-  process.off('SIGINT', early);
-  process.off('SIGTERM', early);
-  say(`ready in ${Math.round(performance.now() - started)} ms`);
-  const pid = (p: number | undefined) => (p === undefined ? '' : ` (pid ${p})`);
-  const first = ha.servers[0];
-  process.stdout.write(
-    [
-      `a-kube is up (highly available) at ${ha.balancerUrl}, a TCP balancer in front of ${ha.servers.length} API servers:`,
-      ...ha.servers.map((s) => `  API server ${s.url}${pid(s.child.pid)}`),
-      `  etcd: ${ha.etcd ? `${ha.etcd.endpoints.length} members ${ha.etcd.endpoints.join(', ')} (data in ${ha.etcd.dataDir})` : 'as --storage names it'}`,
-      ...ha.components.map((c) => `  ${c.name}${pid(c.child.pid)}, leader-elected`),
-      `  ${ha.nodeNames.length > 0 ? `node${ha.nodeNames.length === 1 ? '' : 's'} ${ha.nodeNames.join(', ')} (simulated)` : 'no node (--runtime none)'}`,
-      `  logs in ${ha.logDir}`,
-      `  export KUBECONFIG=${ha.kubeconfigPath}`,
-      '  a-kubectl get namespaces',
-      `admin.kubeconfig names the balancer and lists every API server, so a-kubectl also moves between them itself.`,
-      `To try a fail-over, kill an API server and keep using the cluster (a-kube starts it again after a second):`,
-      `  kill -9 ${first?.child.pid ?? 'PID'}    # ${first?.url ?? 'an API server'}`,
-      `  a-kubectl get endpoints kubernetes       # the servers alive (a dead one drops out after 15-25 s)`,
-      `  a-kubectl get leases -n kube-system      # who leads the controllers and the scheduler`,
-      '',
-    ].join('\n'),
-  );
-
-  const { armShutdownTimer, startWatchdog } = await import('./watchdog.js');
-  startWatchdog();
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    say(`${signal}: shutting down`);
-    armShutdownTimer();
-    ha.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        say(`shutdown: ${e instanceof Error ? e.message : String(e)}`);
         process.exit(1);
       },
     );

@@ -76,7 +76,7 @@ function freePort(host: string): Promise<number> {
 /** The balancer's port and the API servers' after it. */
 async function pickPorts(o: HaOptions): Promise<number[]> {
   if (o.port !== 0) {
-    if (o.port + o.apiServers > 65535) throw new Error(`--port ${o.port} leaves no room for ${o.apiServers} API servers after it`);
+    if (o.port + o.apiServers > 65535) throw new Error(`port ${o.port} leaves no room for ${o.apiServers} API servers after it`);
     return Array.from({ length: o.apiServers + 1 }, (_, i) => o.port + i);
   }
   const ports: number[] = [];
@@ -102,7 +102,7 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
   const nodeServers: RunningNodeServer[] = [];
   let etcd: RunningEtcdMembers | undefined;
   let balancer: RunningBalancer | undefined;
-  const nodeLog = createWriteStream(join(logDir, 'node.log'), { flags: 'a', mode: 0o600 });
+  const nodeLog = o.runtime === 'fake' ? createWriteStream(join(logDir, 'node.log'), { flags: 'a', mode: 0o600 }) : undefined;
 
   const close = async (): Promise<void> => {
     stop.abort();
@@ -115,7 +115,7 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
     await Promise.all(servers.map((c) => c.stop()));
     await etcd?.stop();
     await balancer?.close();
-    await new Promise<void>((r) => nodeLog.end(r));
+    if (nodeLog) await new Promise<void>((r) => nodeLog.end(r));
   };
 
   try {
@@ -183,7 +183,7 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
       const name = hostname().toLowerCase();
       const serving = await kubeletServingCertificate(pki, name, [host]);
       const log = (line: string) => {
-        if (!nodeLog.writableEnded) nodeLog.write(`${line}\n`);
+        if (nodeLog && !nodeLog.writableEnded) nodeLog.write(`${line}\n`);
       };
       const agents = await startFakeNodes({
         count: o.nodes,
