@@ -3,11 +3,11 @@
 // DIR/etcd/m0, m1, m2. The ports are picked on the first start and kept in DIR/etcd/members.json, so that a
 // restart finds the same cluster (peer URLs are part of its membership).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { EtcdClient } from '../../storage/etcd/client.js';
 import { SupervisedChild } from './child.js';
+import { freePort } from './free-port.js';
 
 export const defaultEtcdBinary = '/usr/bin/etcd';
 
@@ -28,18 +28,6 @@ export interface RunningEtcdMembers {
   members: SupervisedChild[];
   dataDir: string;
   stop(): Promise<void>;
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function isPort(n: unknown): n is number {

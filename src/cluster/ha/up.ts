@@ -3,8 +3,7 @@
 // consecutive ports sharing the data dir, two leader-elected `a-kube controller-manager`s and two schedulers; in
 // its own process the TCP balancer on --port and the simulated local node(s), which reach the API servers through
 // the client's fail-over. admin.kubeconfig names the balancer first and lists every API server after it.
-import { mkdirSync, createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
@@ -16,6 +15,7 @@ import { createRestClient, type RestClient } from '../../client/rest.js';
 import { startFakeNodes } from '../../kubelet/fake-nodes.js';
 import { startLocalNodeServer, type RunningNodeServer } from '../../kubelet/server/index.js';
 import { SupervisedChild } from './child.js';
+import { freePort } from './free-port.js';
 import { startEtcdMembers, type RunningEtcdMembers } from './etcd-members.js';
 import { startBalancer, type RunningBalancer } from './balancer.js';
 
@@ -50,7 +50,6 @@ export interface RunningHa {
   servers: { url: string; child: SupervisedChild }[];
   components: HaComponent[];
   etcd?: RunningEtcdMembers;
-  etcdEndpoints?: string[];
   nodeNames: string[];
   kubeconfigPath: string;
   logDir: string;
@@ -60,18 +59,6 @@ export interface RunningHa {
 const etcdMembers = 3;
 const replicas = 2;
 const serverStartMs = 180_000;
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The balancer's port and the API servers' after it. */
 async function pickPorts(o: HaOptions): Promise<number[]> {
@@ -95,7 +82,9 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const host = o.listen === '0.0.0.0' || o.listen === '::' ? '127.0.0.1' : o.listen;
   const urlOf = (port: number) => `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const children: SupervisedChild[] = [];
+  /** The API servers, and the control loops (stopped first). */
+  const serverChildren: SupervisedChild[] = [];
+  const loopChildren: SupervisedChild[] = [];
   const stop = new AbortController();
   setMaxListeners(0, stop.signal);
   const nodeClients: RestClient[] = [];
@@ -110,9 +99,8 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
     for (const c of nodeClients) c.close();
     // Control loops first (they give up their Leases), then the API servers (they leave the kubernetes
     // Service), then etcd.
-    const [servers, others] = [children.filter((c) => c.spec.name.startsWith('API server')), children.filter((c) => !c.spec.name.startsWith('API server'))];
-    await Promise.all(others.map((c) => c.stop()));
-    await Promise.all(servers.map((c) => c.stop()));
+    await Promise.all(loopChildren.map((c) => c.stop()));
+    await Promise.all(serverChildren.map((c) => c.stop()));
     await etcd?.stop();
     await balancer?.close();
     if (nodeLog) await new Promise<void>((r) => nodeLog.end(r));
@@ -121,11 +109,10 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
   try {
     const [balancerPort, ...serverPorts] = await pickPorts(o);
     let storageFlags = o.etcdFlags;
-    let etcdEndpoints: string[] | undefined;
+    if (existsSync(join(o.dataDir, 'state.db'))) o.say(`${join(o.dataDir, 'state.db')} (the SQLite store of "a-kube up" on this data dir) is not used by --ha; "a-kube storage migrate" moves its objects to etcd`);
     if (!storageFlags) {
       o.say(`etcd: starting ${etcdMembers} members (${o.etcdBinary}), data in ${join(o.dataDir, 'etcd')}`);
       etcd = await startEtcdMembers({ dataDir: o.dataDir, binary: o.etcdBinary, count: etcdMembers, logDir, say: o.say });
-      etcdEndpoints = etcd.endpoints;
       storageFlags = ['--storage', `etcd://${etcd.endpoints.join(',')}`];
       o.say(`etcd: ${etcd.endpoints.join(', ')}`);
     }
@@ -139,7 +126,7 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
         logFile: join(logDir, `server-${port}.log`),
         say: o.say,
       });
-      children.push(child);
+      serverChildren.push(child);
       return child;
     };
     const startServer = async (child: SupervisedChild): Promise<{ url: string; child: SupervisedChild }> => {
@@ -171,7 +158,7 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
           logFile: join(logDir, `${kind}-${i}.log`),
           say: o.say,
         });
-        children.push(child);
+        loopChildren.push(child);
         child.start();
         components.push({ name, child });
       }
@@ -207,7 +194,7 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
       });
       await Promise.all(agents.map((a) => a.ready));
     }
-    return { balancerUrl, servers, components, ...(etcd ? { etcd } : {}), ...(etcdEndpoints ? { etcdEndpoints } : {}), nodeNames, kubeconfigPath, logDir, close };
+    return { balancerUrl, servers, components, ...(etcd ? { etcd } : {}), nodeNames, kubeconfigPath, logDir, close };
   } catch (e) {
     await close();
     throw e;
