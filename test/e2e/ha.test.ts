@@ -153,6 +153,10 @@ after(async () => {
 test('two API servers on one data dir and one etcd: a write through one is seen by a watch on the other; both are in the kubernetes Endpoints', { skip }, async () => {
   const [a, b] = ports as [number, number];
   assert.match(serverB.log(), /sharing the data dir with the API servers already running on it/);
+  // B joined admin.kubeconfig's list of servers; A stays its server.
+  const admin = readFileSync(join(dataDir, 'admin.kubeconfig'), 'utf8');
+  assert.match(admin, new RegExp(`server: https://127\\.0\\.0\\.1:${a}\n`));
+  assert.match(admin, new RegExp(`- name: a-kube\\.io/servers\n\\s+extension:\n\\s+servers:\n\\s+- https://127\\.0\\.0\\.1:${b}\n`));
   ok(kc(a, ['create', 'namespace', 'ha']), 'create namespace through A');
   ok(kc(a, ['create', 'configmap', 'marker', '-n', 'ha']), 'create marker through A');
   acknowledged.add('marker');
@@ -264,6 +268,10 @@ test('killing an API server, an etcd member and the controller-manager leader le
   // a-kubectl given both servers moves past the dead one.
   const akubectl = spawnSync(process.execPath, [...entry('a-kubectl'), '--kubeconfig', join(dataDir, 'admin.kubeconfig'), ...servers, 'get', 'configmap', 'post-1', '-n', 'ha', '-o', 'name'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: dataDir } });
   assert.equal(akubectl.stdout.trim(), 'configmap/post-1', akubectl.stderr);
+  // ... and so does a-kubectl given only admin.kubeconfig: A is its server, and the servers that joined are listed
+  // (C, stopped earlier, refuses; B answers).
+  const listed = spawnSync(process.execPath, [...entry('a-kubectl'), '--kubeconfig', join(dataDir, 'admin.kubeconfig'), 'get', 'configmap', 'post-1', '-n', 'ha', '-o', 'name'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: dataDir } });
+  assert.equal(listed.stdout.trim(), 'configmap/post-1', listed.stderr);
 
   // The dead server's Lease expires and it leaves the kubernetes Endpoints.
   await eventually('server A out of the kubernetes Endpoints', () => (endpointsOf(b).join(',') === `127.0.0.1:${b}` ? true : undefined));
