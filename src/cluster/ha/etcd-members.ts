@@ -37,7 +37,12 @@ function isPort(n: unknown): n is number {
 /** DIR/etcd/members.json as written by an earlier start, when it is whole; undefined when there is none. */
 function readClusterFile(path: string, count: number): ClusterFile | undefined {
   if (!existsSync(path)) return undefined;
-  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path} cannot be read (${e instanceof Error ? e.message : String(e)}): move it away to start a new etcd cluster`);
+  }
   const o = parsed as Partial<ClusterFile> | null;
   const members = Array.isArray(o?.members) ? o.members : [];
   const whole = typeof o?.token === 'string' && members.every((m: Partial<MemberPorts>) => typeof m?.name === 'string' && /^m\d$/.test(m.name) && isPort(m.client) && isPort(m.peer));
