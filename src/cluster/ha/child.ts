@@ -1,8 +1,10 @@
 // One supervised child process of `a-kube up --ha` (an etcd member, an API server, a controller-manager or a
 // scheduler): its output goes to a log file of its own, it is started again when it exits unexpectedly (after
 // 1 s, doubling to 30 s while it keeps failing within a minute), and stop() ends it with SIGTERM, then SIGKILL.
+// Where util-linux's setpriv is (Debian: always), the child is started through it with a parent-death signal, so
+// that it gets SIGTERM also when the supervisor is killed outright.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 
 export interface ChildSpec {
   /** How people see it, e.g. "API server https://127.0.0.1:6444". */
@@ -19,6 +21,7 @@ const maxBackoffMs = 30_000;
 /** A run this long counts as healthy: the next failure waits the first back-off again. */
 const healthyRunMs = 60_000;
 const stopGraceMs = 10_000;
+const setpriv = '/usr/bin/setpriv';
 
 /** Children still running: killed when the supervisor exits without stopping them (an error, a second signal). */
 const running = new Set<ChildProcess>();
@@ -57,7 +60,9 @@ export class SupervisedChild {
   }
 
   start(): void {
-    const child = spawn(this.spec.command, this.spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // setpriv sets the signal and executes the command in its own place (same pid).
+    const [command, args] = existsSync(setpriv) ? [setpriv, ['--pdeathsig', 'TERM', '--', this.spec.command, ...this.spec.args]] : [this.spec.command, this.spec.args];
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     track(child);
     this.tail = '';

@@ -1,10 +1,13 @@
 // A supervised child of `a-kube up --ha`: its output goes to its log file, waitFor finds a line of the current
-// run, an unexpected exit is followed by a new start, and stop() ends it for good.
+// run, an unexpected exit is followed by a new start, stop() ends it for good, and a supervisor that is killed
+// outright takes its children with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SupervisedChild } from '../../../../src/cluster/ha/child.js';
 
 test('a child that dies is started again; stop() ends it without a restart', async (t) => {
@@ -42,4 +45,27 @@ test('waitFor rejects when the child exits before the line comes', async (t) => 
   child.start();
   await assert.rejects(child.waitFor(/never/, 30_000), /quitter exited while starting:\nbye/);
   await child.stop();
+});
+
+test('a supervisor killed outright takes its children with it (parent-death signal)', { skip: existsSync('/usr/bin/setpriv') ? false : '/usr/bin/setpriv (util-linux) is not installed' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'akube-child-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const module = fileURLToPath(new URL('../../../../src/cluster/ha/child.ts', import.meta.url));
+  const script = `const { SupervisedChild } = await import(${JSON.stringify(module)}); const c = new SupervisedChild({ name: 'sleeper', command: process.execPath, args: ['-e', 'console.log("up"); setInterval(() => {}, 1000)'], logFile: ${JSON.stringify(join(dir, 's.log'))}, say: () => {} }); c.start(); await c.waitFor(/up/, 30000); console.log(c.pid); setInterval(() => {}, 1000);`;
+  const supervisor = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = await new Promise<number>((resolve) => supervisor.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  assert.ok(pid > 0);
+  supervisor.kill('SIGKILL');
+  // gone, or a zombie waiting for init to reap it (state Z after the command name in /proc/PID/stat)
+  const ended = (): boolean => {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return true;
+    }
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  };
+  for (let i = 0; i < 200 && !ended(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(ended(), true, `child ${pid} outlived its supervisor`);
 });
