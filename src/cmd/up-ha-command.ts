@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseIPv4 } from '../api/ipv4.js';
+import { defaultEtcdBinary } from '../cluster/ha/etcd-members.js';
 import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodes, storageFlags } from './up-flags.js';
 
 /** Options of `up` that `up --ha` passes on to each `a-kube server` as they are. */
@@ -75,7 +76,7 @@ export async function upHa(values: Record<string, string | boolean | undefined>)
     port,
     apiServers,
     ...(etcdFlags ? { etcdFlags } : {}),
-    etcdBinary: resolve(str('etcd-binary') ?? '/usr/bin/etcd'),
+    etcdBinary: resolve(str('etcd-binary') ?? defaultEtcdBinary),
     serverFlags: passOn(haServerFlags),
     controllerManagerFlags: passOn(haControllerManagerFlags),
     runtime,
@@ -92,7 +93,7 @@ export async function upHa(values: Record<string, string | boolean | undefined>)
     [
       `a-kube is up (highly available) at ${ha.balancerUrl}, a TCP balancer in front of ${ha.servers.length} API servers:`,
       ...ha.servers.map((s) => `  API server ${s.url}${pid(s.child.pid)}`),
-      `  etcd: ${ha.etcd ? `${ha.etcd.endpoints.length} members ${ha.etcd.endpoints.join(', ')} (data in ${ha.etcd.dataDir})` : 'as --storage names it'}`,
+      ...(ha.etcd ? [`  etcd, data in ${ha.etcd.dataDir}:`, ...ha.etcd.endpoints.map((e, i) => `    member ${e}${pid(ha.etcd?.members[i]?.pid)}`)] : ['  etcd: as --storage names it']),
       ...ha.components.map((c) => `  ${c.name}${pid(c.child.pid)}, leader-elected`),
       `  ${ha.nodeNames.length > 0 ? `node${ha.nodeNames.length === 1 ? '' : 's'} ${ha.nodeNames.join(', ')} (simulated)` : 'no node (--runtime none)'}`,
       `  logs in ${ha.logDir}`,
@@ -101,8 +102,9 @@ export async function upHa(values: Record<string, string | boolean | undefined>)
       `admin.kubeconfig names the balancer and lists every API server, so a-kubectl also moves between them itself.`,
       `To try a fail-over, kill an API server and keep using the cluster (a-kube starts it again after a second):`,
       `  kill -9 ${first?.child.pid ?? 'PID'}    # ${first?.url ?? 'an API server'}`,
-      `  a-kubectl get endpoints kubernetes       # the servers alive (a dead one drops out after 15-25 s)`,
+      `  a-kubectl get endpoints kubernetes       # the API servers whose Lease is current`,
       `  a-kubectl get leases -n kube-system      # who leads the controllers and the scheduler`,
+      ...(ha.etcd ? ['An etcd member may go too (two of three keep a quorum).'] : []),
       '',
     ].join('\n'),
   );
