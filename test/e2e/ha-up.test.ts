@@ -1,7 +1,8 @@
 // `a-kube up --ha`: three etcd members, two API servers, two controller-managers and two schedulers as supervised
 // children, a TCP balancer and a simulated node, driven by kubectl 1.32 and a-kubectl. Killing (SIGKILL) an API
 // server leaves the cluster serving through the kubeconfig (kubectl through the balancer, a-kubectl along the
-// a-kube.io/servers list, exec included), the supervisor starts the server again, and SIGTERM stops every process.
+// a-kube.io/servers list, exec included), the supervisor starts the server again; so with an etcd member; and
+// SIGTERM stops every process.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ let out = '';
 let balancerUrl = '';
 const servers: { url: string; pid: number }[] = [];
 const childPids: number[] = [];
+const etcdMembers: { endpoint: string; pid: number }[] = [];
 
 interface Run {
   status: number | null;
@@ -88,6 +90,7 @@ before(async () => {
   balancerUrl = /a-kube is up \(highly available\) at (\S+), a TCP balancer/.exec(out)?.[1] ?? '';
   for (const m of out.matchAll(/^ {2}API server (\S+) \(pid (\d+)\)$/gm)) servers.push({ url: m[1] as string, pid: Number(m[2]) });
   for (const m of out.matchAll(/^ {2}\S+ \d \(pid (\d+)\), leader-elected$/gm)) childPids.push(Number(m[1]));
+  for (const m of out.matchAll(/^ {4}member (\S+) \(pid (\d+)\)$/gm)) etcdMembers.push({ endpoint: m[1] as string, pid: Number(m[2]) });
 });
 
 after(async () => {
@@ -146,6 +149,21 @@ test('killing an API server: kubectl through the balancer and a-kubectl along th
   await eventually('the killed server to answer', () => (kubectl(['--server', victim.url, 'get', 'configmap', 'after-kill-0', '-o', 'name']).status === 0 ? true : undefined), 180_000);
   const text = readFileSync(kubeconfig, 'utf8');
   assert.equal(text.split(victim.url).length - 1, 1, text);
+});
+
+test('killing an etcd member: two of three keep serving, and the member is started again', { skip, timeout: 300_000 }, async () => {
+  assert.equal(etcdMembers.length, 3, out);
+  const victim = etcdMembers[0] as { endpoint: string; pid: number };
+  process.kill(victim.pid, 'SIGKILL');
+  // Writes resume once the two members left agree on a leader (at once when the leader was another member).
+  await eventually('a write with one etcd member down', () => {
+    const r = kubectl(['create', 'configmap', 'etcd-down']);
+    if (r.status === 0 || /AlreadyExists/.test(r.stderr)) return true;
+    throw new Error(r.stderr);
+  });
+  await eventually('the member to start again', () => (new RegExp(`etcd member m0 \\(${victim.endpoint.replace(/\./g, '\\.')}\\) started again`).test(out) ? true : undefined));
+  ok(kubectl(['create', 'configmap', 'etcd-back']), 'a write with the member back');
+  assert.equal(ok(kubectl(['get', 'configmaps', '-o', 'name']), 'list').match(/configmap\/etcd-(down|back)/g)?.length, 2);
 });
 
 test('SIGTERM stops every process it started', { skip, timeout: 120_000 }, async () => {
