@@ -70,6 +70,7 @@ export async function upHa(values: Record<string, string | boolean | undefined>)
   process.once('SIGINT', early);
   process.once('SIGTERM', early);
   const { startHa } = await import('../cluster/ha/up.js');
+  const { armShutdownTimer, startWatchdog } = await import('./watchdog.js');
   const ha = await startHa({
     dataDir,
     listen,
@@ -84,6 +85,24 @@ export async function upHa(values: Record<string, string | boolean | undefined>)
     self: { command: process.execPath, args: [...process.execArgv, process.argv[1] as string] },
     say,
   });
+  // The orderly shutdown takes over from the early exit with no gap between them.
+  startWatchdog();
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    say(`${signal}: shutting down`);
+    armShutdownTimer();
+    ha.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        say(`shutdown: ${e instanceof Error ? e.message : String(e)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   process.off('SIGINT', early);
   process.off('SIGTERM', early);
   say(`ready in ${Math.round(performance.now() - started)} ms`);
@@ -108,23 +127,4 @@ export async function upHa(values: Record<string, string | boolean | undefined>)
       '',
     ].join('\n'),
   );
-
-  const { armShutdownTimer, startWatchdog } = await import('./watchdog.js');
-  startWatchdog();
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    say(`${signal}: shutting down`);
-    armShutdownTimer();
-    ha.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        say(`shutdown: ${e instanceof Error ? e.message : String(e)}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
