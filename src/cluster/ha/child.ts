@@ -68,7 +68,8 @@ export class SupervisedChild {
     this.tail = '';
     const startedAt = Date.now();
     const onData = (d: Buffer): void => {
-      this.log.write(d);
+      // output may still come after exit, once stop() has closed the log
+      if (!this.log.writableEnded) this.log.write(d);
       const text = d.toString();
       this.tail = (this.tail + text).slice(-4000);
       for (const l of this.listeners) l(this.tail);
@@ -133,7 +134,8 @@ export class SupervisedChild {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
+      // 'close' comes after 'exit' once its output has been read too
+      const exited = new Promise((r) => child.once('close', r));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
       await exited;
