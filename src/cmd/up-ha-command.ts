@@ -4,10 +4,10 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseIPv4 } from '../api/ipv4.js';
 import { defaultEtcdBinary } from '../cluster/ha/etcd-members.js';
-import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodes, storageFlags } from './up-flags.js';
+import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodes, parseRequestHeaderFlags, storageFlags } from './up-flags.js';
 
 /** Options of `up` that `up --ha` passes on to each `a-kube server` as they are. */
-const haServerFlags = ['advertise-address', 'anonymous-auth', 'token-auth-file', 'authorization-mode', 'max-requests-inflight', 'max-mutating-requests-inflight', 'enable-priority-and-fairness', 'audit-policy-file', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-webhook-config-file', 'audit-webhook-batch-max-size', 'audit-webhook-batch-max-wait', 'encryption-provider-config', 'console'] as const;
+const haServerFlags = ['advertise-address', 'anonymous-auth', 'token-auth-file', 'authorization-mode', 'max-requests-inflight', 'max-mutating-requests-inflight', 'enable-priority-and-fairness', 'audit-policy-file', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-webhook-config-file', 'audit-webhook-batch-max-size', 'audit-webhook-batch-max-wait', 'encryption-provider-config', 'console', 'requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-uid-headers'] as const;
 /** ... and to each `a-kube controller-manager`. */
 const haControllerManagerFlags = ['cluster-cidr', 'cluster-signing-duration', 'node-monitor-grace-period'] as const;
 /** Options of `up` that `up --ha` has no use for, with the reason. */
@@ -50,6 +50,7 @@ export async function upHa(values: Record<string, string | boolean | undefined>)
   parseLimit('max-requests-inflight', str('max-requests-inflight'), 400);
   parseLimit('max-mutating-requests-inflight', str('max-mutating-requests-inflight'), 200);
   parseAuditFlags(values);
+  parseRequestHeaderFlags(str('requestheader-client-ca-file'), str('requestheader-allowed-names'), str('requestheader-uid-headers'));
   const clusterCidr = str('cluster-cidr');
   if (clusterCidr !== undefined) parseClusterCidr(clusterCidr);
   parseDurationFlag('cluster-signing-duration', str('cluster-signing-duration'));
