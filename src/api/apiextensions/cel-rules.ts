@@ -4,7 +4,7 @@
 // Parse-time limits bound each expression's size; at run time each evaluation has Kubernetes' per-call cost limit
 // and all evaluations for one object share its cost budget (api/cel/cost.ts).
 import { Environment } from '@marcbachmann/cel-js';
-import { costLimitExceededMessage, evaluateMetered, meterEnvironment, outOfBudgetMessage, perCallLimit, runtimeCelCostBudget } from '../cel/cost.js';
+import { costLimitExceededMessage, evaluateMetered, meterEnvironment, outOfBudgetMessage, parseMetered, perCallLimit, runtimeCelCostBudget } from '../cel/cost.js';
 import { isRecord } from '../object.js';
 import { field, type FieldError } from '../status.js';
 import type { JSONSchemaProps, ValidationRule } from './types.js';
@@ -25,7 +25,7 @@ function compile(rule: string): Program | Error {
   let p = programs.get(rule);
   if (!p) {
     try {
-      p = env.parse(rule) as unknown as Program;
+      p = parseMetered(env, rule) as unknown as Program;
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));
     }

@@ -7,7 +7,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { isRecord } from '../object.js';
 import { withAuthzLibrary } from './authz.js';
-import { evaluateMeteredAsync, meterEnvironment, outOfBudgetMessage, perCallLimit } from './cost.js';
+import { evaluateMeteredAsync, meterEnvironment, outOfBudgetMessage, parseMetered, perCallLimit } from './cost.js';
 
 export type AdmissionCelEnv = 'webhook' | 'policy';
 
@@ -43,7 +43,7 @@ export function compileAdmissionExpression(envName: AdmissionCelEnv, expression:
   const env = envs[envName];
   let out: Compiled;
   try {
-    const program = env.parse(expression) as unknown as CelProgram;
+    const program = parseMetered(env, expression) as unknown as CelProgram;
     const checked = env.check(expression) as { valid: boolean; type?: string; error?: { message?: string } };
     out = checked.valid ? { program, type: String(checked.type ?? 'dyn') } : { error: `compilation failed: ERROR: <input>: ${firstLine(checked.error?.message ?? 'type error')}` };
   } catch (e) {

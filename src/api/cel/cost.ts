@@ -13,6 +13,7 @@
 // A step over the limit throws; the evaluator swallows some errors (`||`, `&&`, `exists`), so the meter also
 // remembers that it ran out and the evaluation is failed afterwards whatever it returned.
 import type { Environment } from '@marcbachmann/cel-js';
+import { goMatchesHandle } from './regex.js';
 
 /** Cost limit of one expression evaluation (k8s.io/apiserver/pkg/apis/cel PerCallLimit). */
 export const perCallLimit = 1_000_000;
@@ -93,6 +94,8 @@ function meterHandle(node: EvalNode, handle: Handle): Handle {
   if (node.op === 'call' || node.op === 'rcall') {
     const name = Array.isArray(node.args) ? node.args[0] : undefined;
     if (typeof name === 'string' && constantFunctions.has(name)) return handle;
+    // matches() runs on Go's regular expressions (regex.ts) rather than the library's V8 RegExp.
+    if (name === 'matches') handle = goMatchesHandle(handle);
     // call: handle(args, node, ev); rcall: handle(receiverAndArgs, ev, node)
     const chargeArgs = (m: CostMeter, list: unknown) => {
       if (!Array.isArray(list)) return;
@@ -128,23 +131,43 @@ function meterHandle(node: EvalNode, handle: Handle): Handle {
 }
 
 function meteredRun(this: unknown, node: EvalNode, ctx: EvalContext): unknown {
+  return meteredStep(node.evaluate, this, node, ctx);
+}
+
+/** One metered step: `evaluate` is the node's own evaluation (the root's as it was before `parseMetered`). */
+function meteredStep(evaluate: EvalNode['evaluate'], ev: unknown, node: EvalNode, ctx: EvalContext): unknown {
   // Inside a step `current` is that evaluation's meter: microtasks (the continuations of asynchronous
   // evaluations) never run while a step is on the stack. Outside any step, the context knows the meter.
   const outer = current;
   const m = outer ?? (ctx.getValue(meterKey) as CostMeter | undefined);
-  if (m === undefined) return node.evaluate(this, node, ctx);
+  if (m === undefined) return evaluate.call(node, ev, node, ctx);
   charge(m, 1);
   if (meteredOps.has(node.op)) {
     const h = node.handle;
     if (typeof h === 'function' && !metered.has(h as Handle)) node.handle = meterHandle(node, h as Handle);
   }
-  if (outer === m) return node.evaluate(this, node, ctx);
+  if (outer === m) return evaluate.call(node, ev, node, ctx);
   current = m;
   try {
-    return node.evaluate(this, node, ctx);
+    return evaluate.call(node, ev, node, ctx);
   } finally {
     current = outer;
   }
+}
+
+/**
+ * Parses an expression of a metered environment. The library evaluates a program's root node itself rather than
+ * through the evaluator's `run`, so the root's evaluation is wrapped here to be metered (and its handles replaced)
+ * like every other step.
+ */
+export function parseMetered(env: Environment, expression: string): ReturnType<Environment['parse']> {
+  const program = env.parse(expression);
+  const root = program.ast as unknown as EvalNode;
+  const evaluate = root.evaluate;
+  root.evaluate = function meteredRoot(ev: unknown, node: EvalNode, ctx: EvalContext) {
+    return meteredStep(evaluate, ev, node, ctx);
+  };
+  return program;
 }
 
 /**
