@@ -2,19 +2,13 @@
 // the ConfigMap kube-system/extension-apiserver-authentication (the client CA, the front-proxy CA, the allowed
 // client names and the identity header names) and the Role that lets such servers read it.
 import type { RestClient } from '../client/rest.js';
+import type { RequestHeaderOptions } from '../auth/authn/request-header.js';
 import { isAlreadyExists } from '../client/api-error.js';
 
 export const extensionAuthConfigMap = 'extension-apiserver-authentication';
 
 /** The request-header settings this API server authenticates front proxies with (it publishes its own). */
-export interface PublishedRequestHeader {
-  clientCA: string;
-  allowedNames: readonly string[];
-  usernameHeaders: readonly string[];
-  groupHeaders: readonly string[];
-  extraHeaderPrefixes: readonly string[];
-  uidHeaders?: readonly string[];
-}
+export type PublishedRequestHeader = Omit<RequestHeaderOptions, 'now'>;
 
 export function extensionAuthData(clientCaPem: string, rh: PublishedRequestHeader): Record<string, string> {
   return {
