@@ -1,6 +1,8 @@
 // Where the store's keys sit in etcd. Inside a-kube a key is "/registry/<group or core>/<resource>/<ns>/<name>"
-// (src/registry/storage-codec.ts); in etcd it is laid out as kube-apiserver does: "<prefix>/<resource>/<ns>/<name>"
-// for the core group and "<prefix>/<group>/<resource>/…" for the others (prefix "/registry" unless configured).
+// (src/registry/storage-codec.ts); in etcd it is "<prefix>/<resource>/<ns>/<name>" for the core group, as
+// kube-apiserver keeps it, and "<prefix>/<group>/<resource>/…" for the others (prefix "/registry" unless
+// configured). kube-apiserver keeps CRDs' resources that way too, but its other built-in groups under the resource
+// alone, with special prefixes for some; those keys differ here.
 // Keys outside that scheme (tests, tools) go below "<prefix>/-/", a segment no resource or group can be.
 // The mapping is one-to-one, and within one resource it keeps the order of keys, so ranges and
 // continuations work unchanged; a range or watch must name at least a whole resource (or a non-registry prefix).

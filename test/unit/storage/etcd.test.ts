@@ -36,7 +36,7 @@ if (missing && process.env['CI'] === 'true') {
 }
 
 describe('etcd storage', { skip: missing ? `skipped: ${missing}` : false, timeout: 90_000 }, () => {
-  test('keys sit in etcd as kube-apiserver lays them out, below the configured prefix', async () => {
+  test('keys sit in etcd below the configured prefix: core resources as kube-apiserver keeps them, other groups under their group', async () => {
     const s = open({ prefix: '/kube' });
     try {
       await s.create('/registry/core/pods/default/web', '{"kind":"Pod"}');
