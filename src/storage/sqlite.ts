@@ -4,6 +4,7 @@
 // A local commit nudges the poller at once; writes by other processes on the same file are picked up
 // every pollIntervalMs.
 import { compactLog } from './sqlite/compact.js';
+import { CorruptionLatch } from './sqlite/corruption.js';
 import { GroupCommit } from './sqlite/group-commit.js';
 import type { CommitStats } from './sqlite/group-commit.js';
 import { SqliteLog } from './sqlite/log.js';
@@ -15,6 +16,14 @@ import type { KeyValue, RangeOptions, RangeResult, Storage, StoreEvent, WatchOpt
 import { WatchHub } from './watch-hub.js';
 
 const rowsPerPoll = 500;
+/**
+ * Rows each probe reads on its sweep through the log. No PRAGMA quick_check: it reads every page of the file
+ * synchronously, blocking the event loop for a time that grows with the database (seconds at hundreds of MB),
+ * and its argument bounds the errors it reports, not the pages it reads. The sweep is bounded per probe and
+ * still reaches every row of the log over time; what it misses (index pages, long values) is caught by the
+ * first request that reads it, which marks the store damaged for every later probe.
+ */
+const rowsPerScrub = 256;
 
 export interface SqliteStorageOptions {
   /** How often to look for writes made by other processes (default 500 ms). */
@@ -49,43 +58,42 @@ class SqliteStore implements SqliteStorage {
   #pollScheduled = false;
   #closed = false;
   #compaction: Promise<void> = Promise.resolve();
+  readonly #corruption: CorruptionLatch;
+  #scrubbedTo = 0;
 
   readonly #path: string;
 
   constructor(path: string, opts: SqliteStorageOptions) {
     this.#path = path;
-    this.#db = openDatabase(path);
+    this.#corruption = new CorruptionLatch(path);
+    this.#db = this.#corruption.run(() => openDatabase(path));
     this.#log = new SqliteLog(this.#db);
-    this.#position = this.#log.currentRevision();
+    this.#position = this.#corruption.run(() => this.#log.currentRevision());
     this.#commits =
       opts.groupCommit === false ? undefined : new GroupCommit(this.#db, { maxBatchWrites: opts.maxBatchWrites, onCommitted: () => this.#nudge() });
     this.#hub = new WatchHub({
       position: () => this.#position,
-      compactedRevision: () => this.#log.compactedRevision(),
-      readHistory: (prefix, after, upTo, limit) => this.#log.events(after, upTo, limit, prefix),
+      compactedRevision: () => this.#read(() => this.#log.compactedRevision()),
+      readHistory: (prefix, after, upTo, limit) => this.#read(() => this.#log.events(after, upTo, limit, prefix)),
     });
     // Not unref'd: an open store keeps the process alive until close(), as an open connection would.
-    this.#timer = setInterval(() => this.#poll(), opts.pollIntervalMs ?? 500);
+    this.#timer = setInterval(() => this.#pollOrEndWatches(), opts.pollIntervalMs ?? 500);
   }
 
   async currentRevision(): Promise<number> {
-    this.#assertOpen();
-    return this.#log.currentRevision();
+    return this.#read(() => this.#log.currentRevision());
   }
 
   async compactedRevision(): Promise<number> {
-    this.#assertOpen();
-    return this.#log.compactedRevision();
+    return this.#read(() => this.#log.compactedRevision());
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
-    this.#assertOpen();
-    return this.#log.get(key);
+    return this.#read(() => this.#log.get(key));
   }
 
   async range(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
-    this.#assertOpen();
-    return this.#log.range(prefix, opts);
+    return this.#read(() => this.#log.range(prefix, opts));
   }
 
   async create(key: string, value: string): Promise<number> {
@@ -101,17 +109,19 @@ class SqliteStore implements SqliteStorage {
   }
 
   sizeBytes(): number {
-    this.#assertOpen();
-    return databaseBytes(this.#db, () => {
-      try {
-        return statSync(`${this.#path}-wal`).size;
-      } catch {
-        return 0;
-      }
-    });
+    return this.#read(() =>
+      databaseBytes(this.#db, () => {
+        try {
+          return statSync(`${this.#path}-wal`).size;
+        } catch {
+          return 0;
+        }
+      }),
+    );
   }
 
   async probe(): Promise<void> {
+    this.#corruption.check();
     // Through group commit like every write: a stalled or failing commit path fails the probe too.
     const stamp = Date.now();
     const read = await this.#write(() => {
@@ -119,12 +129,23 @@ class SqliteStore implements SqliteStorage {
       return this.#log.meta('probe');
     });
     if (read !== stamp) throw new Error('the storage probe read back a different value than it wrote');
-    this.#log.currentRevision();
+    try {
+      this.#read(() => {
+        this.#log.currentRevision();
+        this.#scrubbedTo = this.#log.scrub(this.#scrubbedTo, rowsPerScrub);
+      });
+    } finally {
+      // A read that found damage fails this probe with the latch's advice rather than SQLite's bare message.
+      this.#corruption.check();
+    }
   }
 
   async backup(path: string): Promise<void> {
     this.#assertOpen();
-    await this.#db.backup(path);
+    await this.#db.backup(path).catch((e: unknown) => {
+      this.#corruption.note(e);
+      throw e;
+    });
   }
 
   commitStats(): CommitStats {
@@ -147,6 +168,7 @@ class SqliteStore implements SqliteStorage {
       await compactLog(this.#db, this.#log, revision);
       await reclaimFreePages(this.#db, () => !this.#closed);
     });
+    run.catch((e: unknown) => this.#corruption.note(e));
     this.#compaction = run.catch(() => undefined);
     return run;
   }
@@ -162,12 +184,24 @@ class SqliteStore implements SqliteStorage {
     this.#db.close();
   }
 
+  /** A synchronous read of the open store; damage it reports is remembered. */
+  #read<T>(query: () => T): T {
+    this.#assertOpen();
+    return this.#corruption.run(query);
+  }
+
   async #write<T>(write: () => T): Promise<T> {
     this.#assertOpen();
-    if (this.#commits) return this.#commits.submit(write);
-    const result = write();
-    this.#nudge();
-    return result;
+    if (!this.#commits) {
+      const result = this.#corruption.run(write);
+      this.#nudge();
+      return result;
+    }
+    // The write itself, or the commit of the transaction holding it, may be what meets the damage.
+    return this.#commits.submit(() => this.#corruption.run(write)).catch((e: unknown) => {
+      this.#corruption.note(e);
+      throw e;
+    });
   }
 
   #nudge(): void {
@@ -175,8 +209,17 @@ class SqliteStore implements SqliteStorage {
     this.#pollScheduled = true;
     setImmediate(() => {
       this.#pollScheduled = false;
-      this.#poll();
+      this.#pollOrEndWatches();
     });
+  }
+
+  /** A poll from a timer: a failing read (damage, I/O) ends the watches with its error instead of escaping. */
+  #pollOrEndWatches(): void {
+    try {
+      this.#corruption.run(() => this.#poll());
+    } catch (e) {
+      this.#hub.endAll(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   #poll(): void {

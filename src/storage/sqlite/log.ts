@@ -118,6 +118,15 @@ export class SqliteLog {
     });
   }
 
+  /**
+   * Reads the rows after `after` (at most limit) without their values, so every B-tree page holding them is
+   * loaded and checked; returns where the next call goes on, 0 after the last row.
+   */
+  scrub(after: number, limit: number): number {
+    const rows = this.#stmt('SELECT id, prev_revision FROM kine WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as { id: number }[];
+    return rows.length < limit ? 0 : (rows[rows.length - 1]?.id ?? 0);
+  }
+
   /** Runs body in an IMMEDIATE transaction, or in a savepoint when a transaction (a group commit) is open. */
   #write<T>(key: string, onUniqueViolation: 'KeyExists' | 'Conflict', body: () => T): T {
     try {
