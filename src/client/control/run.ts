@@ -5,6 +5,9 @@
 //   is not reconciled: it is reported once per resourceVersion (Warning event + log) and skipped;
 // - a reconcile still running after `overrunMs` is reported and its key requeued with backoff, so the key's
 //   other work goes on (the overrunning call is left to finish on its own).
+// A reconcile that throws is requeued with backoff and reported: a log line on its first tries and every tenth,
+// and a Warning event (ReconcileError) at most once per key per `errorEventIntervalMs`, so a key failing in a hot
+// loop cannot flood the events.
 import type { KubeObject } from '../../api/object.js';
 import { findResource } from '../../api/catalog.js';
 import { decodeError } from '../../api/schema/index.js';
@@ -16,6 +19,10 @@ import type { EventRecorder, ReconcileResult } from './types.js';
 
 /** How long one reconcile may run before it counts as overrun. */
 export const defaultOverrunMs = 120_000;
+/** At most one ReconcileError event per key in this time. */
+export const errorEventIntervalMs = 60_000;
+/** Keys whose last ReconcileError time is remembered; beyond it the oldest are forgotten. */
+const maxErrorKeys = 4096;
 
 export interface RunControllerOptions {
   name: string;
@@ -42,6 +49,7 @@ export async function runController(o: RunControllerOptions): Promise<void> {
   const clock = o.clock ?? realClock;
   const log = o.log ?? (() => {});
   const invalid = invalidObjectCheck(o);
+  const mayReportError = oncePerInterval(clock, errorEventIntervalMs, maxErrorKeys);
   // The reconcile against its deadline and the stop (a stop does not wait for a reconcile that would not end).
   // Each call listens on the signal only while it runs: nothing accumulates on a long-lived promise.
   const withDeadline = (key: string) =>
@@ -89,7 +97,12 @@ export async function runController(o: RunControllerOptions): Promise<void> {
           if (o.signal.aborted) return;
           const tries = o.queue.numRequeues(key);
           // Conflicts are routine (a newer version is on its way through the informer): retry quietly.
-          if (!isConflict(e) && (tries < 3 || tries % 10 === 0)) log(`${o.name}: ${key}: ${e instanceof Error ? e.message : String(e)}`);
+          if (!isConflict(e)) {
+            const message = e instanceof Error ? e.message : String(e);
+            if (tries < 3 || tries % 10 === 0) log(`${o.name}: ${key}: ${message}`);
+            const obj = o.primary?.informer.store.get(key);
+            if (obj && o.recorder && mayReportError(key)) o.recorder.event(obj, 'Warning', 'ReconcileError', `${o.name} controller: ${message}; retrying with backoff`);
+          }
           o.queue.addRateLimited(key);
         } finally {
           o.queue.done(key);
@@ -100,6 +113,23 @@ export async function runController(o: RunControllerOptions): Promise<void> {
   } finally {
     o.signal.removeEventListener('abort', stop);
   }
+}
+
+/** Returns a predicate that is true for a key at most once per intervalMs, remembering at most maxKeys keys. */
+function oncePerInterval(clock: Clock, intervalMs: number, maxKeys: number): (key: string) => boolean {
+  const last = new Map<string, number>(); // in the order of their last report, oldest first
+  return (key) => {
+    const now = clock.now();
+    const at = last.get(key);
+    if (at !== undefined && now - at < intervalMs) return false;
+    last.delete(key);
+    last.set(key, now);
+    for (const [oldest] of last) {
+      if (last.size <= maxKeys) break;
+      last.delete(oldest);
+    }
+    return true;
+  };
 }
 
 /** Returns a predicate: is the primary object behind this key one its kind's types cannot hold? Reports each once. */

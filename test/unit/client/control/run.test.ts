@@ -1,5 +1,6 @@
 // The controller loop's guards: wrongly typed stored objects are skipped with an event, an overrunning reconcile
-// is reported and requeued, and pod creation counts that are not whole numbers cannot spin the event loop.
+// is reported and requeued, a throwing one is requeued, logged and reported by a rate-limited event, and pod
+// creation counts that are not whole numbers cannot spin the event loop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -10,6 +11,7 @@ import { Expectations } from '../../../../src/controllers/expectations.js';
 import { reconcileReplicaSet, slowStartBatch } from '../../../../src/controllers/replicaset.js';
 import { R } from '../../../../src/client/control/resources.js';
 import { runController } from '../../../../src/client/control/run.js';
+import { ApiError } from '../../../../src/client/api-error.js';
 import { FakeApi, RecordingRecorder } from '../../controllers/fake-client.js';
 
 const replicaSet = (name: string, replicas: unknown, rv = '5'): KubeObject => ({
@@ -108,6 +110,51 @@ test('a reconcile that overruns is reported and its key requeued with backoff', 
   clock.advance(60_000);
   for (let i = 0; i < 20 && calls < 2; i++) await turn();
   assert.equal(calls, 2);
+  stop.abort();
+  await running;
+});
+
+test('a reconcile that throws is requeued with backoff and reported by log and a rate-limited Warning event', async () => {
+  const store = new Indexer();
+  store.upsert(replicaSet('broken', 1));
+  store.upsert(replicaSet('racing', 1));
+  const clock = new FakeClock();
+  const queue = new WorkQueue<string>({ clock });
+  const recorder = new RecordingRecorder();
+  const logs: string[] = [];
+  const calls = new Map<string, number>();
+  const stop = new AbortController();
+  const running = runController({
+    name: 'replicaset', informers: [fakeInformer(store)], queue, workers: 1, signal: stop.signal, log: (l) => logs.push(l), recorder, clock,
+    primary: { informer: fakeInformer(store), resource: R.replicasets },
+    reconcile: async (key) => {
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+      if (key === 'ns/racing') throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 409, reason: 'Conflict', message: 'the object has been modified' });
+      throw new Error('pods "broken-x" is forbidden: exceeded quota');
+    },
+  });
+  const callsOf = (key: string) => calls.get(key) ?? 0;
+  const until = async (done: () => boolean) => {
+    for (let i = 0; i < 50 && !done(); i++) await turn();
+  };
+  queue.add('ns/broken');
+  queue.add('ns/racing');
+  await until(() => callsOf('ns/broken') >= 1 && callsOf('ns/racing') >= 1);
+  // Six failures in quick succession (backoff 5 ms, 10 ms, 20 ms…): each one requeued, one event.
+  for (let n = 2; n <= 6; n++) {
+    clock.advance(2 ** (n - 2) * 5);
+    await until(() => callsOf('ns/broken') >= n);
+    assert.equal(callsOf('ns/broken'), n);
+  }
+  const event = 'Warning ReconcileError broken: replicaset controller: pods "broken-x" is forbidden: exceeded quota; retrying with backoff';
+  assert.deepEqual(recorder.events, [event]);
+  assert.equal(queue.numRequeues('ns/broken'), 6);
+  // Logged on the first three tries only; a conflict is retried quietly, neither logged nor reported.
+  assert.deepEqual(logs, Array(3).fill('replicaset: ns/broken: pods "broken-x" is forbidden: exceeded quota'));
+  // A minute later the next failure is reported again.
+  clock.advance(60_000);
+  await until(() => callsOf('ns/broken') >= 7);
+  assert.deepEqual(recorder.events, [event, event]);
   stop.abort();
   await running;
 });
