@@ -1,4 +1,4 @@
-// Bounded resources at the API server: the in-flight limit (429 + Retry-After), storage compaction on a timer
+// Bounded resources at the API server: the in-flight limits, read-only and mutating (429 + Retry-After), storage compaction on a timer
 // with space given back, and /metrics reporting them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,6 +44,47 @@ test('one request over the read-only limit is answered 429 with Retry-After; mas
   release();
   assert.equal((await slow).status, 200);
   assert.equal((await as('user', '/version')).status, 200);
+  await api.close();
+});
+
+test('one request over the mutating limit is answered 429 with Retry-After; reads and masters are not limited by it', async () => {
+  const api = await createApiServer({ storage: createMemoryStorage(), authenticator: users, authorizer: allowAll, maxInFlight: { readOnly: 1, mutating: 1 }, priorityAndFairness: false, compactionIntervalMs: 0 });
+  const as = (token: string, method: string, url: string, body?: unknown) =>
+    api.handle({ method, url, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const cms = '/api/v1/namespaces/default/configmaps';
+  const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } });
+  assert.equal((await as('admin', 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } })).status, 201);
+  // A slow mutating webhook holds the first ConfigMap create in flight.
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  let admitted = 0;
+  api.registerAdmission({
+    name: 'MutatingAdmissionWebhook',
+    handles: (req) => req.operation === 'CREATE' && req.resource.resource === 'configmaps',
+    async admit() {
+      admitted++;
+      await held;
+    },
+  });
+  const slow = as('user', 'POST', cms, configMap('a'));
+  for (let i = 0; i < 50 && admitted < 1; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(admitted, 1);
+  for (const [method, url, body] of [['POST', cms, configMap('b')], ['DELETE', `${cms}/x`, undefined], ['PATCH', `${cms}/x`, undefined]] as const) {
+    const refused = await collect(await as('user', method, url, body));
+    assert.equal(refused.status, 429, `${method}: ${refused.text}`);
+    assert.equal(refused.headers['retry-after'], '1');
+    assert.equal(refused.text, 'Too many requests, please try again later.\n');
+  }
+  assert.equal(admitted, 1, 'refused before admission');
+  // reads have their own budget; masters are not counted
+  assert.equal((await as('user', 'GET', `${cms}/x`)).status, 404);
+  assert.equal((await as('admin', 'DELETE', `${cms}/x`)).status, 404);
+  const metrics = await collect(await as('admin', 'GET', '/metrics'));
+  assert.match(metrics.text, /^apiserver_current_inflight_requests\{request_kind="mutating"\} 1$/m);
+  assert.match(metrics.text, /^akube_inflight_requests_rejected_total 3$/m);
+  release();
+  assert.equal((await slow).status, 201);
+  assert.equal((await as('user', 'POST', cms, configMap('b'))).status, 201);
   await api.close();
 });
 
