@@ -66,9 +66,9 @@ class SqliteStore implements SqliteStorage {
   constructor(path: string, opts: SqliteStorageOptions) {
     this.#path = path;
     this.#corruption = new CorruptionLatch(path);
-    this.#db = this.#corruption.run(() => openDatabase(path));
+    this.#db = openDatabase(path);
     this.#log = new SqliteLog(this.#db);
-    this.#position = this.#corruption.run(() => this.#log.currentRevision());
+    this.#position = this.#log.currentRevision();
     this.#commits =
       opts.groupCommit === false ? undefined : new GroupCommit(this.#db, { maxBatchWrites: opts.maxBatchWrites, onCommitted: () => this.#nudge() });
     this.#hub = new WatchHub({
@@ -192,16 +192,16 @@ class SqliteStore implements SqliteStorage {
 
   async #write<T>(write: () => T): Promise<T> {
     this.#assertOpen();
-    if (!this.#commits) {
-      const result = this.#corruption.run(write);
+    try {
+      // The write itself, or the commit of the transaction holding it, may be what meets the damage.
+      if (this.#commits) return await this.#commits.submit(write);
+      const result = write();
       this.#nudge();
       return result;
-    }
-    // The write itself, or the commit of the transaction holding it, may be what meets the damage.
-    return this.#commits.submit(() => this.#corruption.run(write)).catch((e: unknown) => {
+    } catch (e) {
       this.#corruption.note(e);
       throw e;
-    });
+    }
   }
 
   #nudge(): void {
