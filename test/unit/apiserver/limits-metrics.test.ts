@@ -1,5 +1,5 @@
-// Bounded resources at the API server: the in-flight limits, read-only and mutating (429 + Retry-After), storage compaction on a timer
-// with space given back, and /metrics reporting them.
+// Bounded resources at the API server: the in-flight limits, read-only and mutating (429 + Retry-After),
+// storage compaction on a timer with space given back, and /metrics reporting them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
