@@ -19,6 +19,9 @@ export const dryRunFlag: FlagSpec = {
   usage: 'none (default) makes the change; client prints what would be sent without sending it; server sends it with dryRun=All so the server checks it but stores nothing.',
 };
 
+/** --local of the commands that can change objects read from -f without a cluster. */
+export const localFlag: FlagSpec = { name: 'local', kind: 'bool', usage: 'Change the -f objects on the client only and print the result; nothing is sent to the API server.' };
+
 export const validateFlag: FlagSpec = {
   name: 'validate',
   kind: 'string',

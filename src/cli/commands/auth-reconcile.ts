@@ -112,26 +112,22 @@ function report(ctx: CommandContext, r: ReconcileResult, removeExtraRules: boole
 
 export const command: Command = {
   name: 'reconcile',
-  short: 'Reconciles rules for RBAC role, role binding, cluster role, and cluster role binding objects',
+  short: 'Merge RBAC roles and bindings from files into the cluster',
   long: [
-    'Reconciles rules for RBAC role, role binding, cluster role, and cluster role binding objects.',
+    'Bring the Roles, ClusterRoles, RoleBindings and ClusterRoleBindings in the given files into the cluster by merging rather than replacing.',
     '',
-    ' Missing objects are created, and the containing namespace is created for namespaced objects, if required.',
+    ' An object that does not exist yet is created (with its namespace, when that is missing too). An existing role gains the rules it lacks and an existing binding the subjects it lacks; rules and subjects the files do not mention are kept unless --remove-extra-permissions or --remove-extra-subjects asks for them to go. A binding whose roleRef differs is deleted and created again, since roleRef cannot change. Objects annotated rbac.authorization.kubernetes.io/autoupdate=false are reported and left alone.',
     '',
-    ' Existing roles are updated to include the permissions in the input objects, and remove extra permissions if --remove-extra-permissions is specified.',
-    '',
-    ' Existing bindings are updated to include the subjects in the input objects, and remove extra subjects if --remove-extra-subjects is specified.',
-    '',
-    " This is preferred to 'apply' for RBAC resources so that semantically-aware merging of rules and subjects is done.",
+    " Prefer this to 'apply' for RBAC objects: it compares rules and subjects by meaning, not as lists.",
   ].join('\n'),
-  examples: '  # Reconcile RBAC resources from a file\n  kubectl auth reconcile -f my-rbac-rules.yaml',
+  examples: '  # Add what rbac.yaml grants to the cluster, keeping anything else already granted\n  a-kubectl auth reconcile -f rbac.yaml\n  \n  # The same, and also drop the rules and subjects rbac.yaml does not list\n  a-kubectl auth reconcile -f rbac.yaml --remove-extra-permissions --remove-extra-subjects',
   usage: 'auth reconcile -f FILENAME [options]',
   flags: [
     ...outputFlags(),
     dryRunFlag,
     ...filenameFlags('identifying the resource to reconcile.'),
-    { name: 'remove-extra-permissions', kind: 'bool', usage: 'If true, removes extra permissions added to roles' },
-    { name: 'remove-extra-subjects', kind: 'bool', usage: 'If true, removes extra subjects added to rolebindings' },
+    { name: 'remove-extra-permissions', kind: 'bool', usage: 'Also remove rules an existing role has that the files do not grant.' },
+    { name: 'remove-extra-subjects', kind: 'bool', usage: 'Also remove subjects an existing binding has that the files do not name.' },
   ],
   async run(ctx, args) {
     const f = args.flags;

@@ -62,15 +62,13 @@ export function whoamiTable(ui: UserInfo): string {
 
 export const command: Command = {
   name: 'whoami',
-  short: 'Experimental: Check self subject attributes',
+  short: 'Show the user the API server sees you as',
   long: [
-    'Experimental: Check who you are and your attributes (groups, extra).',
+    'Show the user the API server authenticated you as: user name, UID, groups and extra attributes, as a SelfSubjectReview reports them.',
     '',
-    '        This command is helpful to get yourself aware of the current user attributes,',
-    '        especially when dynamic authentication, e.g., token webhook, auth proxy, or OIDC provider,',
-    '        is enabled in the Kubernetes cluster.',
+    ' Useful when the credential in use is not obviously tied to a name: a token, a client certificate, an authenticating proxy or an OIDC login. --as and --as-group show the impersonated user instead.',
   ].join('\n'),
-  examples: ['  # Get your subject attributes', '  kubectl auth whoami', '  ', '  # Get your subject attributes in JSON format', '  kubectl auth whoami -o json'].join('\n'),
+  examples: ['  # Which user am I?', '  a-kubectl auth whoami', '  ', '  # The whole SelfSubjectReview, as YAML', '  a-kubectl auth whoami -o yaml'].join('\n'),
   usage: 'auth whoami [options]',
   flags: outputFlags(),
   async run(ctx, args) {

@@ -5,7 +5,7 @@ import { singularQualified } from '../../client/rest-mapper.js';
 import type { FlagSpec, ParsedCommandLine } from '../args.js';
 import type { CommandContext } from '../command.js';
 import { CliError, errorText, ExitError, programName } from '../errors.js';
-import { dryRunFlag, dryRunOf, dryRunSuffix, filenameFlags, outputFlags, selectorFlag } from '../flag-sets.js';
+import { dryRunFlag, dryRunOf, dryRunSuffix, filenameFlags, localFlag, outputFlags, selectorFlag } from '../flag-sets.js';
 import { readManifests, toInfos } from '../manifests.js';
 import { isChangeArg, metadataPatch, overwriteConflicts, parseChanges } from '../metadata-edit.js';
 import { printObjects } from '../output.js';
@@ -22,7 +22,7 @@ export function metadataFlags(what: string): FlagSpec[] {
     { name: 'all-namespaces', short: 'A', kind: 'bool', usage: 'Work on the matching objects of every namespace.' },
     { name: 'field-manager', kind: 'string', default: `kubectl-${what === 'labels' ? 'label' : 'annotate'}`, usage: 'Manager name recorded in managedFields for the fields this command sets.' },
     { name: 'field-selector', kind: 'string', usage: "Field selector, e.g. status.phase=Running,spec.nodeName!=worker-1 (=, == and != only; each type allows a few fields)." },
-    { name: 'local', kind: 'bool', usage: `If true, ${what === 'labels' ? 'label' : 'annotation'} will NOT contact api-server but run locally.` },
+    localFlag,
     { name: 'overwrite', kind: 'bool', usage: `Allow changing ${what} that already have a value (without it such a change fails).` },
     { name: 'resource-version', kind: 'string', usage: `Change the ${what} only if the object is still at this resourceVersion (one object only).` },
   ];

@@ -36,21 +36,24 @@ export function parsePortSpec(spec: string): { local: string; remote: string } {
 
 export const command: Command = {
   name: 'port-forward',
-  short: 'Forward one or more local ports to a pod',
-  long: 'Forward one or more local ports to a pod.\n\n Use resource type/name such as deployment/mydeployment to select a pod. Resource type defaults to \'pod\' if omitted.\n\n If there are multiple pods matching the criteria, a pod will be selected automatically. The forwarding session ends when the selected pod terminates, and a rerun of the command is needed to resume forwarding.',
+  short: 'Relay local TCP ports to ports of a pod',
+  long: 'Listen on local TCP ports and relay each connection, through the API server, to a port of a running pod.\n\n TYPE/NAME may name a pod directly (TYPE defaults to pod) or an object with a pod selector, such as deploy/web or svc/web, in which case one of its pods is chosen; for a Service, the remote port is read as a Service port and mapped to its target port. Ports may be numbers or container port names; LOCAL_PORT:REMOTE_PORT listens on a different local port, and :REMOTE_PORT on one the system picks.\n\n The command runs until interrupted or until the pod goes away; it does not follow the workload to another pod.',
   examples: [
-    '  # Listen on ports 5000 and 6000 locally, forwarding data to/from ports 5000 and 6000 in the pod',
-    '  kubectl port-forward pod/mypod 5000 6000',
+    '  # Relay local ports 8080 and 9090 to the same ports of pod "web-0"',
+    '  a-kubectl port-forward pod/web-0 8080 9090',
     '  ',
-    '  # Listen on port 8888 locally, forwarding to 5000 in the pod',
-    '  kubectl port-forward pod/mypod 8888:5000',
+    '  # Reach port 5432 of a pod of Deployment "db" on local port 15432',
+    '  a-kubectl port-forward deploy/db 15432:5432',
     '  ',
-    '  # Listen on a random port locally, forwarding to 5000 in the pod',
-    '  kubectl port-forward pod/mypod :5000',
+    '  # Reach Service "web" port 80 on a local port the system picks',
+    '  a-kubectl port-forward svc/web :80',
+    '  ',
+    '  # Listen on every local interface, not only loopback',
+    '  a-kubectl port-forward pod/web-0 8080 --address 0.0.0.0',
   ].join('\n'),
   usage: 'port-forward TYPE/NAME [options] [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]',
   flags: [
-    { name: 'address', kind: 'string', default: 'localhost', usage: 'Addresses to listen on (comma separated). Only accepts IP addresses or localhost as a value. When localhost is supplied, kubectl will try to bind on both 127.0.0.1 and ::1 and will fail if neither of these addresses are available to bind.' },
+    { name: 'address', kind: 'string', default: 'localhost', usage: 'Comma-separated local IP addresses to listen on; localhost means 127.0.0.1, and ::1 too where the machine has it.' },
   ],
   async run(ctx, args) {
     const [target, ...specs] = args.positionals;

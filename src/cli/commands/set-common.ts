@@ -5,14 +5,14 @@ import type { FlagSpec, ParsedCommandLine } from '../args.js';
 import type { CommandContext } from '../command.js';
 import { CliError } from '../errors.js';
 import { resourcesRequired } from '../resource-args.js';
-import { dryRunFlag, dryRunOf, fieldManagerFlag, filenameFlags, outputFlags, selectorFlag } from '../flag-sets.js';
+import { dryRunFlag, dryRunOf, fieldManagerFlag, filenameFlags, localFlag, outputFlags, selectorFlag } from '../flag-sets.js';
 import { readManifests, toInfos } from '../manifests.js';
 import { printResult } from '../output.js';
 import { definitionFor, isEmptyPatch } from './pod-templates.js';
 import { resolveTargets, targetPath, type Target } from './targets.js';
 import { singularQualified } from '../../client/rest-mapper.js';
 
-export function setFlags(what: string): FlagSpec[] {
+export function setFlags(): FlagSpec[] {
   return [
     ...outputFlags(),
     ...filenameFlags(`with the objects to act on`),
@@ -20,7 +20,7 @@ export function setFlags(what: string): FlagSpec[] {
     dryRunFlag,
     fieldManagerFlag('kubectl-set'),
     { name: 'all', kind: 'bool', usage: 'Act on every object of the given types in the namespace' },
-    { name: 'local', kind: 'bool', usage: `If true, set ${what} will NOT contact api-server but run locally.` },
+    localFlag,
   ];
 }
 

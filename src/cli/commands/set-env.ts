@@ -112,7 +112,7 @@ export const command: Command = {
   ].join('\n'),
   usage: 'set env RESOURCE/NAME KEY_1=VAL_1 ... KEY_N=VAL_N [options]',
   flags: [
-    ...setFlags('env'),
+    ...setFlags(),
     { name: 'containers', short: 'c', kind: 'string', default: '*', usage: 'Containers to change, by name; * and other shell-style wildcards are allowed' },
     { name: 'env', short: 'e', kind: 'stringArray', usage: 'Variable to set in each chosen container, as NAME=value (repeatable).' },
     { name: 'list', kind: 'bool', usage: 'Print the containers\' environment instead of changing it.' },

@@ -39,7 +39,7 @@ export const command: Command = {
     '  a-kubectl set image -f api.yaml api=registry.example.org/api:2.2 --local -o yaml',
   ].join('\n'),
   usage: 'set image (-f FILENAME | TYPE NAME) CONTAINER_NAME_1=CONTAINER_IMAGE_1 ... CONTAINER_NAME_N=CONTAINER_IMAGE_N [options]',
-  flags: setFlags('image'),
+  flags: setFlags(),
   async run(ctx, args) {
     const resourceArgs = args.positionals.filter((a) => !a.includes('='));
     const images = new Map<string, string>();
