@@ -1,6 +1,8 @@
 // The webhook backend: events are sent in batches (an audit.k8s.io/v1 EventList per POST) to the server a
 // kubeconfig file names, as kube-apiserver's --audit-webhook-config-file does. Sending never blocks requests:
-// a full buffer drops events (counted, and said once), a failed batch is retried with a growing pause.
+// a full buffer drops events (counted, and said once), a failed batch stays queued and is retried with a growing
+// pause, and a POST the webhook does not answer in time counts as failed (so a hung webhook neither holds a batch
+// nor shutdown up for ever).
 import type { RestClient } from '../client/rest.js';
 import type { AuditBackend, AuditEvent } from './types.js';
 
@@ -12,8 +14,10 @@ export interface WebhookBackendOptions {
   maxBatchWaitMs?: number;
   /** Events held at most (default 10,000). */
   bufferSize?: number;
-  /** First pause after a failed POST; doubles up to a minute (default 10 s). */
+  /** First pause after a failed POST; doubles up to a minute, or stays, when longer (default 10 s). */
   initialBackoffMs?: number;
+  /** Longest wait for the webhook's answer to one POST (default 30 s). */
+  requestTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -28,7 +32,7 @@ export class WebhookBackend implements AuditBackend {
   private readonly o: Required<WebhookBackendOptions>;
 
   constructor(opts: WebhookBackendOptions) {
-    this.o = { maxBatchSize: 400, maxBatchWaitMs: 30_000, bufferSize: 10_000, initialBackoffMs: 10_000, log: (l) => process.stderr.write(`audit: ${l}\n`), ...opts };
+    this.o = { maxBatchSize: 400, maxBatchWaitMs: 30_000, bufferSize: 10_000, initialBackoffMs: 10_000, requestTimeoutMs: 30_000, log: (l) => process.stderr.write(`audit: ${l}\n`), ...opts };
   }
 
   process(events: readonly AuditEvent[]): void {
@@ -40,8 +44,14 @@ export class WebhookBackend implements AuditBackend {
       }
       this.queue.push(e);
     }
-    if (this.queue.length >= this.o.maxBatchSize) this.kick();
-    else if (!this.timer && this.queue.length > 0) this.timer = setTimeout(() => this.kick(), this.o.maxBatchWaitMs).unref();
+    this.schedule();
+  }
+
+  /** Sends a full batch now; otherwise waits for more events, or out the pause after a failure. */
+  private schedule(): void {
+    if (this.queue.length === 0 || this.sending) return;
+    if (this.backoffMs === 0 && (this.queue.length >= this.o.maxBatchSize || this.closed)) this.kick();
+    else if (!this.closed) this.timer ??= setTimeout(() => this.kick(), Math.max(this.backoffMs, this.o.maxBatchWaitMs)).unref();
   }
 
   private kick(): void {
@@ -49,8 +59,7 @@ export class WebhookBackend implements AuditBackend {
     this.timer = undefined;
     this.sending ??= this.send().finally(() => {
       this.sending = undefined;
-      if (this.queue.length >= this.o.maxBatchSize || (this.closed && this.queue.length > 0 && this.backoffMs === 0)) this.kick();
-      else if (this.queue.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), Math.max(this.backoffMs, this.o.maxBatchWaitMs)).unref();
+      this.schedule();
     });
   }
 
@@ -63,6 +72,7 @@ export class WebhookBackend implements AuditBackend {
         path: '',
         body: { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: batch },
         contentType: 'application/json',
+        signal: AbortSignal.timeout(this.o.requestTimeoutMs),
       });
       if (r.status < 200 || r.status > 299) throw new Error(`the webhook answered ${r.status}`);
       this.queue.splice(0, batch.length);
@@ -70,22 +80,30 @@ export class WebhookBackend implements AuditBackend {
       this.backoffMs = 0;
       this.dropped = 0;
     } catch (e) {
-      this.backoffMs = this.backoffMs === 0 ? this.o.initialBackoffMs : Math.min(this.backoffMs * 2, 60_000);
+      this.backoffMs = this.backoffMs === 0 ? this.o.initialBackoffMs : Math.min(this.backoffMs * 2, Math.max(60_000, this.o.initialBackoffMs));
       this.o.log(`sending ${batch.length} audit events failed: ${e instanceof Error ? e.message : String(e)}; retrying in ${Math.round(this.backoffMs / 1000)} s`);
     }
   }
 
+  /** Sends what is queued now, a batch at a time, until a batch fails (the retry then keeps its pause). */
   async flush(): Promise<void> {
-    if (this.queue.length > 0) this.kick();
-    while (this.sending) await this.sending;
+    for (;;) {
+      if (!this.sending) {
+        if (this.queue.length === 0) return;
+        this.kick();
+      }
+      const queued = this.queue.length;
+      while (this.sending) await this.sending;
+      if (this.backoffMs > 0 || this.queue.length >= queued) return;
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    // One last attempt for what is queued; a dead webhook does not hold shutdown up.
-    if (this.queue.length > 0 && !this.sending) this.kick();
-    await this.sending;
+    // One last attempt for what is queued; a failing webhook does not hold shutdown up.
+    await this.flush();
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     this.o.client.close();
   }
 }
