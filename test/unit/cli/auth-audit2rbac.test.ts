@@ -1,0 +1,142 @@
+// `auth audit2rbac --user NAME`: the least RBAC for what one user did, read from an audit log this test writes.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { runA } from './fake-cluster.js';
+
+let dir: string;
+let log: string;
+
+interface Line {
+  stage?: string;
+  verb: string;
+  uri: string;
+  user: string;
+  as?: string;
+  ref?: { resource: string; subresource?: string; namespace?: string; apiGroup?: string; name?: string };
+}
+
+function event(l: Line, n: number): string {
+  return JSON.stringify({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: `id-${n}`,
+    stage: l.stage ?? 'ResponseComplete',
+    requestURI: l.uri,
+    verb: l.verb,
+    user: { username: l.user, groups: ['system:authenticated'] },
+    ...(l.as ? { impersonatedUser: { username: l.as } } : {}),
+    ...(l.ref ? { objectRef: { apiVersion: 'v1', ...l.ref } } : {}),
+    responseStatus: { metadata: {}, code: 200 },
+    requestReceivedTimestamp: '2026-01-01T00:00:00.000000Z',
+    stageTimestamp: '2026-01-01T00:00:00.000000Z',
+  });
+}
+
+const lines: Line[] = [
+  // alice, directly
+  { verb: 'list', uri: '/api/v1/namespaces/web/pods', user: 'alice', ref: { resource: 'pods', namespace: 'web' } },
+  { verb: 'get', uri: '/api/v1/namespaces/web/pods/p1/log', user: 'alice', ref: { resource: 'pods', subresource: 'log', namespace: 'web', name: 'p1' } },
+  { verb: 'patch', uri: '/apis/apps/v1/namespaces/web/deployments/front', user: 'alice', ref: { resource: 'deployments', apiGroup: 'apps', namespace: 'web', name: 'front' } },
+  { verb: 'get', uri: '/apis/apps/v1/namespaces/web/deployments/front', user: 'alice', ref: { resource: 'deployments', apiGroup: 'apps', namespace: 'web', name: 'front' } },
+  { verb: 'list', uri: '/api/v1/namespaces', user: 'alice', ref: { resource: 'namespaces' } },
+  { verb: 'get', uri: '/healthz?verbose=1', user: 'alice' },
+  // the same request's earlier stage is not a second request
+  { stage: 'RequestReceived', verb: 'delete', uri: '/api/v1/namespaces/web/secrets/s', user: 'alice', ref: { resource: 'secrets', namespace: 'web', name: 's' } },
+  // an administrator acting as alice counts for alice
+  { verb: 'create', uri: '/api/v1/namespaces/jobs/configmaps', user: 'admin', as: 'alice', ref: { resource: 'configmaps', namespace: 'jobs' } },
+  // alice acting as bob, and bob himself, do not
+  { verb: 'delete', uri: '/api/v1/namespaces/web/pods/p1', user: 'alice', as: 'bob', ref: { resource: 'pods', namespace: 'web', name: 'p1' } },
+  { verb: 'list', uri: '/api/v1/nodes', user: 'bob', ref: { resource: 'nodes' } },
+  // a user whose name only starts like alice's
+  { verb: 'list', uri: '/api/v1/namespaces/web/secrets', user: 'alice2', ref: { resource: 'secrets', namespace: 'web' } },
+];
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'akube-audit2rbac-'));
+  log = join(dir, 'audit.log');
+  writeFileSync(log, [...lines.map(event), 'not json: skipped', ''].join('\n'));
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('--user NAME: a ClusterRole for cluster-scoped resources and URLs, a Role per namespace, each bound to the User', async () => {
+  const r = await runA(undefined, ['auth', 'audit2rbac', '--user', 'alice', '--audit-log', log]);
+  assert.equal(r.code, 0, r.stderr);
+  const objects = parseAllDocuments(r.stdout).map((d) => d.toJS() as Record<string, any>);
+  const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' }];
+  const labels = { 'a-kube.io/generated-by': 'audit2rbac' };
+  assert.deepEqual(objects, [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'audit2rbac:alice', labels },
+      rules: [
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['list'] },
+        { nonResourceURLs: ['/healthz'], verbs: ['get'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'audit2rbac:alice', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'audit2rbac:alice' },
+      subjects,
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'audit2rbac:alice', namespace: 'jobs', labels },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'audit2rbac:alice', namespace: 'jobs', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'audit2rbac:alice' },
+      subjects,
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'audit2rbac:alice', namespace: 'web', labels },
+      rules: [
+        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+        { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'audit2rbac:alice', namespace: 'web', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'audit2rbac:alice' },
+      subjects,
+    },
+  ]);
+});
+
+test('--user: another user\'s requests are their own; nothing recorded for a user is an error', async () => {
+  const r = await runA(undefined, ['auth', 'audit2rbac', '--user', 'bob', '--audit-log', log]);
+  assert.equal(r.code, 0, r.stderr);
+  const objects = parseAllDocuments(r.stdout).map((d) => d.toJS() as Record<string, any>);
+  assert.deepEqual(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`), ['ClusterRole /audit2rbac:bob', 'ClusterRoleBinding /audit2rbac:bob', 'Role web/audit2rbac:bob', 'RoleBinding web/audit2rbac:bob']);
+  assert.deepEqual(objects[0]?.rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }]);
+  assert.deepEqual(objects[2]?.rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['delete'] }]);
+  const none = await runA(undefined, ['auth', 'audit2rbac', '--user', 'carol', '--audit-log', log]);
+  assert.equal(none.code, 1);
+  assert.equal(none.stdout, '');
+  assert.equal(none.stderr, `error: no requests by carol in ${log}\n`);
+});
+
+test('--user and --serviceaccount together, or neither, are refused', async () => {
+  for (const args of [['--user', 'alice', '--serviceaccount', 'web:builder'], []]) {
+    const r = await runA(undefined, ['auth', 'audit2rbac', ...args, '--audit-log', log]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'error: name exactly one subject: --serviceaccount NAMESPACE:NAME or --user NAME\n');
+  }
+});
