@@ -139,7 +139,7 @@ export const command: Command = {
   long: [
     'Ask the API server whether the current user may perform an action; prints yes or no and exits 0 or 1.',
     '',
-    ' VERB is an API verb (get, list, watch, create, update, patch, delete, or a special one such as use, bind, escalate, impersonate or approve). TYPE names a resource by plural, singular, short name or kind, with .GROUP when ambiguous, and may end in /NAME for one object. A path starting with "/" asks about a non-resource URL instead. Combine with --as to ask on behalf of another user or service account.',
+    ' VERB is an API verb (get, list, watch, create, update, patch, delete, or a special one such as use, bind, escalate, impersonate or approve). TYPE names a resource by plural, singular or short name, with .GROUP when ambiguous (a type the server does not list is asked about as written, with a warning), and may end in /NAME for one object. A path starting with "/" asks about a non-resource URL instead. Combine with --as to ask on behalf of another user or service account.',
     '',
     ' With --list, every rule the user holds in the namespace is printed as a table instead.',
     '',
