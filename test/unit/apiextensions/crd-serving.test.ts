@@ -2,7 +2,8 @@
 // are validated, defaulted, pruned and printed as kube-apiserver does; deleting the CRD removes them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testServer, type TestServer } from '../apiserver/helpers.js';
+import { testServer } from '../apiserver/helpers.js';
+import { established } from './helpers.js';
 
 export const cronTabCrd = (group = 'stable.example.com') => ({
   apiVersion: 'apiextensions.k8s.io/v1',
@@ -47,18 +48,6 @@ export const cronTabCrd = (group = 'stable.example.com') => ({
     }],
   },
 });
-
-async function established(s: TestServer, name: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    const r = await s.call('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-    const crd = r.json();
-    const conds = ((crd['status'] as Record<string, unknown> | undefined)?.['conditions'] ?? []) as Array<Record<string, string>>;
-    if (conds.some((c) => c['type'] === 'Established' && c['status'] === 'True')) return crd;
-    if (Date.now() > deadline) throw new Error(`not established: ${r.text}`);
-    await new Promise((res) => setTimeout(res, 10));
-  }
-}
 
 test('a CRD is established and its custom resources are served with schema, defaults, pruning and columns', async () => {
   const s = await testServer();
