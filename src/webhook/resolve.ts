@@ -21,6 +21,12 @@ export interface ObjectReader {
 
 export class ResolveError extends Error {
   override name = 'ResolveError';
+  /** The URL being called when a Service had no address to dial (the Go client resolves it while dialling). */
+  readonly url: string | undefined;
+  constructor(message: string, url?: string) {
+    super(message);
+    this.url = url;
+  }
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,9 +103,16 @@ export async function resolveTarget(cc: ClientConfig, timeoutSeconds: number, re
   if (!svc) throw new ResolveError('neither service nor url specified');
   const serverName = `${svc.name}.${svc.namespace}.svc`;
   const path = svc.path === '' ? '/' : svc.path;
-  const shown = withTimeout(new URL(`https://${serverName}:${svc.port}${path}`), timeoutSeconds);
-  const ep = await resolveServiceEndpoint(reader, svc.namespace, svc.name, svc.port);
+  // the Go client's host always carries the port, 443 included (a WHATWG URL would drop it)
+  const shownTail = withTimeout(new URL(`https://${serverName}:${svc.port}${path}`), timeoutSeconds);
+  const shown = `https://${serverName}:${svc.port}${shownTail.pathname}${shownTail.search}`;
+  let ep: { host: string; port: number };
+  try {
+    ep = await resolveServiceEndpoint(reader, svc.namespace, svc.name, svc.port);
+  } catch (e) {
+    throw e instanceof ResolveError ? new ResolveError(e.message, shown) : e;
+  }
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
   const url = withTimeout(new URL(`https://${host}:${ep.port}${path}`), timeoutSeconds);
-  return { url, serverName, shownUrl: shown.toString(), ...(cc.caBundle ? { caBundle: cc.caBundle } : {}) };
+  return { url, serverName, shownUrl: shown, ...(cc.caBundle ? { caBundle: cc.caBundle } : {}) };
 }

@@ -79,6 +79,8 @@ export async function convertThroughReview(
     const res = await review.post(body);
     answer = decodeAnswer(res.statusCode, res.body);
   } catch (e) {
+    // a Service without an address fails while dialling, so the Go client's text names the request
+    if (e instanceof ResolveError && e.url !== undefined) throw conversionError(`conversion webhook for ${gvk} failed: Post ${JSON.stringify(e.url)}: ${e.message}`);
     if (e instanceof CallError || e instanceof ResolveError || e instanceof AnswerError) throw conversionError(`conversion webhook for ${gvk} failed: ${e.message}`);
     throw e;
   }

@@ -29,7 +29,7 @@ test('JSON patch, deletecollection, metadata.namespace selector, default columns
     ], jp);
     assert.equal(patched.status, 200, patched.text);
     assert.deepEqual(patched.json()['spec'], { n: 2, tags: ['x', 'y'] });
-    assert.equal(patched.json()['metadata']['generation'], 2);
+    assert.equal((patched.json()['metadata'] as Obj)['generation'], 2);
     const failed = await s.call('PATCH', '/apis/verbs.example.com/v1/namespaces/a/things/t1', [{ op: 'test', path: '/spec/n', value: 1 }], jp);
     assert.equal(failed.status, 422, failed.text);
     assert.equal(failed.json()['reason'], 'Invalid');
