@@ -22,7 +22,6 @@ test('a cluster-scoped custom resource is created, read, listed, watched and del
     assert.equal(created.status, 201, created.text);
     const meta = created.json()['metadata'] as Obj;
     assert.equal(meta['namespace'], undefined, 'a cluster-scoped object has no namespace');
-    assert.equal(meta['selfLink'], undefined);
 
     const got = await s.call('GET', `${base}/w1`);
     assert.equal(got.status, 200, got.text);
@@ -41,6 +40,7 @@ test('a cluster-scoped custom resource is created, read, listed, watched and del
       const r = await s.call(method, url, body);
       assert.equal(r.status, 404, `${method} ${url}: ${r.text}`);
       assert.equal(r.json()['reason'], 'NotFound', r.text);
+      assert.equal(r.json()['message'], 'the server could not find the requested resource');
     }
     assert.equal((await s.call('GET', `${base}/w1`)).status, 200, 'the namespaced DELETE did not touch it');
 

@@ -2,12 +2,12 @@
 // group (and Established False for a CRD never accepted), and Terminating while its custom resources are deleted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testServer } from '../apiserver/helpers.js';
+import { testServer, type TestServer } from '../apiserver/helpers.js';
 import { established, eventually, simpleCrd, type Obj } from './helpers.js';
 
 const crdUrl = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 const conditions = (crd: Obj) => ((crd['status']?.['conditions'] ?? []) as Obj[]).map((c) => [c['type'], c['status'], c['reason'], c['message']]);
-const getCrd = (s: Awaited<ReturnType<typeof testServer>>, name: string) => async () => (await s.call('GET', `${crdUrl}/${name}`)).json() as Obj;
+const getCrd = (s: TestServer, name: string) => async () => (await s.call('GET', `${crdUrl}/${name}`)).json() as Obj;
 
 test('names claimed by another CRD of the group are not accepted, with kube-apiserver\'s reasons', async () => {
   const s = await testServer();
