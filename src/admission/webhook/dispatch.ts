@@ -63,6 +63,8 @@ async function call(hook: Webhook, inv: Invocation, req: AdmissionRequest, objs:
   try {
     target = await resolveTarget(hook.clientConfig, hook.timeoutSeconds, deps.reader);
   } catch (e) {
+    // a Service without an address fails while the Go client dials; a bad URL while it builds its client
+    if (e instanceof ResolveError && e.url !== undefined) throw new CallingWebhookError(hook.name, `failed to call webhook: Post ${JSON.stringify(e.url)}: ${e.message}`);
     if (e instanceof ResolveError) throw new CallingWebhookError(hook.name, `could not get REST client: ${e.message}`);
     throw e;
   }

@@ -274,5 +274,5 @@ test('a Service reference resolves to a ready endpoint and the certificate must 
   assert.equal(e.status.message, 'admission webhook "svc.example.com" denied the request: via service');
   const missing = validatingWebhookAdmission(deps({ validating: [configuration('ValidatingWebhookConfiguration', 'cfg', [h])] }));
   const m = await refusal(missing.validate!(configMapRequest()));
-  assert.equal(m.status.message, 'Internal error occurred: failed calling webhook "svc.example.com": could not get REST client: service "hook" not found');
+  assert.equal(m.status.message, 'Internal error occurred: failed calling webhook "svc.example.com": failed to call webhook: Post "https://hook.webhooks.svc:443/validate?timeout=2s": service "hook" not found');
 });
