@@ -2,6 +2,7 @@
 // etcd), private file modes, and no silent fresh start when the database of an existing cluster is missing.
 import { chmodSync, closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../process/alive.js';
 
 export const lockFileName = 'a-kube.lock';
 const databaseFiles = ['state.db', 'state.db-wal', 'state.db-shm'];
@@ -50,11 +51,7 @@ function formatHolder(h: Holder): string {
 
 /** Is the process that wrote the lock still running (and not a later process that got its pid)? */
 function running(h: Holder): boolean {
-  try {
-    process.kill(h.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!processAlive(h.pid)) return false;
   if (h.ticks === undefined) return true;
   const now = startTicks(h.pid);
   return now === undefined || now === h.ticks;

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { EtcdClient } from '../../storage/etcd/client.js';
-import { SupervisedChild } from './child.js';
+import { SupervisedChild } from '../../process/supervised-child.js';
 import { freePort } from './free-port.js';
 
 export const defaultEtcdBinary = '/usr/bin/etcd';

@@ -14,7 +14,7 @@ import { componentCertificate, ensureClusterPki, kubeletServingCertificate } fro
 import { createRestClient, type RestClient } from '../../client/rest.js';
 import { startFakeNodes } from '../../kubelet/fake-nodes.js';
 import { startLocalNodeServer, type RunningNodeServer } from '../../kubelet/server/index.js';
-import { SupervisedChild } from './child.js';
+import { SupervisedChild } from '../../process/supervised-child.js';
 import { freePort } from './free-port.js';
 import { startEtcdMembers, type RunningEtcdMembers } from './etcd-members.js';
 import { startBalancer, type RunningBalancer } from './balancer.js';

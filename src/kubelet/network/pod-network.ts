@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { formatCidr, gatewayOf, parseCidr, type Cidr } from '../../api/ipv4.js';
 import { CommandError, runCommand, type Runner } from './command.js';
 import { chainsOf, hostIptables, jumpsTo, type Iptables } from './iptables.js';
+import { processAlive } from '../../process/alive.js';
 
 export const defaultBridgeName = 'akube0';
 export const egressChain = 'AKUBE-POD-EGRESS';
@@ -63,15 +64,6 @@ export class PodNetworkBusyError extends Error {
   override readonly name = 'PodNetworkBusyError';
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes the machine's pod-network lock, or throws PodNetworkBusyError naming the live holder. */
 function takeLock(path: string, owner: string): () => void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
@@ -96,7 +88,7 @@ function takeLock(path: string, owner: string): () => void {
       }
       const [pidText = '', holder = ''] = text.split('\n');
       const pid = Number(pidText);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
         throw new PodNetworkBusyError(`the pod network of this network namespace (bridge, service rules, DNS) belongs to another a-kube (pid ${pid}${holder ? `, ${holder}` : ''}); stop it first, or run this one with --runtime fake`);
       }
       // The holder is gone (a crash): take over.

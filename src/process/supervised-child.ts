@@ -1,10 +1,10 @@
-// One supervised child process of `a-kube up --ha` (an etcd member, an API server, a controller-manager or a
-// scheduler): its output goes to a log file of its own, it is started again when it exits unexpectedly (after
+// One supervised child process (containerd for the node agent; an etcd member, an API server, a controller-manager
+// or a scheduler for `a-kube up --ha`): its output goes to a log file of its own, it is started again when it exits unexpectedly (after
 // 1 s, doubling to 30 s while it keeps failing within a minute), and stop() ends it with SIGTERM, then SIGKILL.
 // Where util-linux's setpriv is (Debian: always), the child is started through it with a parent-death signal, so
 // that it gets SIGTERM also when the supervisor is killed outright.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 
 export interface ChildSpec {
   /** How people see it, e.g. "API server https://127.0.0.1:6444". */
@@ -12,6 +12,8 @@ export interface ChildSpec {
   command: string;
   args: string[];
   logFile: string;
+  /** Where the running process's pid is kept (written at each start, removed by stop()), if anywhere. */
+  pidFile?: string;
   /** Lifecycle lines (started, exited, restarting) for the supervisor's own output. */
   say: (line: string) => void;
 }
@@ -65,6 +67,7 @@ export class SupervisedChild {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     track(child);
+    if (child.pid && this.spec.pidFile) writeFileSync(this.spec.pidFile, `${child.pid}\n`);
     this.tail = '';
     const startedAt = Date.now();
     const onData = (d: Buffer): void => {
@@ -141,6 +144,7 @@ export class SupervisedChild {
       await exited;
       clearTimeout(timer);
     }
+    if (this.spec.pidFile) rmSync(this.spec.pidFile, { force: true });
     await new Promise<void>((r) => this.log.end(r));
   }
 }

@@ -1,4 +1,4 @@
-// A supervised child of `a-kube up --ha`: its output goes to its log file, waitFor finds a line of the current
+// A supervised child (a member of `a-kube up --ha`, or containerd): its output goes to its log file, waitFor finds a line of the current
 // run, an unexpected exit is followed by a new start, stop() ends it for good, and a supervisor that is killed
 // outright takes its children with it.
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SupervisedChild } from '../../../../src/cluster/ha/child.js';
+import { SupervisedChild } from '../../../src/process/supervised-child.js';
 
 test('a child that dies is started again; stop() ends it without a restart', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'akube-child-'));
@@ -50,7 +50,7 @@ test('waitFor rejects when the child exits before the line comes', async (t) => 
 test('a supervisor killed outright takes its children with it (parent-death signal)', { skip: existsSync('/usr/bin/setpriv') ? false : '/usr/bin/setpriv (util-linux) is not installed' }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'akube-child-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const module = fileURLToPath(new URL('../../../../src/cluster/ha/child.ts', import.meta.url));
+  const module = fileURLToPath(new URL('../../../src/process/supervised-child.ts', import.meta.url));
   const script = `const { SupervisedChild } = await import(${JSON.stringify(module)}); const c = new SupervisedChild({ name: 'sleeper', command: process.execPath, args: ['-e', 'console.log("up"); setInterval(() => {}, 1000)'], logFile: ${JSON.stringify(join(dir, 's.log'))}, say: () => {} }); c.start(); await c.waitFor(/up/, 30000); console.log(c.pid); setInterval(() => {}, 1000);`;
   const supervisor = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const pid = await new Promise<number>((resolve) => supervisor.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
