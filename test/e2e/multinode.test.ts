@@ -15,23 +15,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { akubectl, entry, hasKubectl, kubectl, repoRoot, startCluster, type Cluster } from './harness.js';
-import { busyboxAvailable, busyboxImage, writeBusyboxArchive } from './test-images.js';
+import { akubectl, entry, kubectl, repoRoot, startCluster, type Cluster } from './harness.js';
+import { busyboxImage, writeBusyboxArchive } from './test-images.js';
+import { realPodsUnavailable } from './real-pods.js';
 
-function unavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (containerd, network namespaces, iptables, routes)';
-  for (const tool of ['containerd', 'runc', 'iptables-restore', 'nsenter', 'debootstrap']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is missing`;
-  if (!existsSync('/usr/lib/cni/bridge')) return 'the CNI plugins are missing';
-  if (!busyboxAvailable()) return 'busybox-static is missing';
-  if (!hasKubectl) return 'kubectl is not installed';
-  if (existsSync('/run/a-kube/pod-network.lock')) {
-    const pid = Number(readFileSync('/run/a-kube/pod-network.lock', 'utf8').split('\n')[0]);
-    if (pid > 0 && spawnSync('kill', ['-0', String(pid)]).status === 0) return `another a-kube (pid ${pid}) owns this machine's pod network`;
-  }
-  return undefined;
-}
 
-const skip = unavailable();
+const skip = realPodsUnavailable({ tools: ['iptables-restore', 'nsenter', 'debootstrap'] });
 const curlImage = 'localhost/a-kube/nginx-curl:latest';
 
 function sh(file: string, args: string[]): string {

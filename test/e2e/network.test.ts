@@ -10,21 +10,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { akubectl, entry, repoRoot, startCluster, type Cluster } from './harness.js';
+import { realPodsUnavailable, waitUntil } from './real-pods.js';
 
 const image = 'localhost/a-kube/nginx-curl:latest';
 
-function unavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (containerd, bridge, iptables)';
-  for (const tool of ['containerd', 'runc', 'iptables-restore', 'debootstrap']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is missing`;
-  if (!existsSync('/usr/lib/cni/bridge')) return 'the CNI plugins are missing';
-  if (existsSync('/run/a-kube/pod-network.lock')) {
-    const pid = Number(spawnSync('head', ['-1', '/run/a-kube/pod-network.lock'], { encoding: 'utf8' }).stdout.trim());
-    if (pid > 0 && spawnSync('kill', ['-0', String(pid)]).status === 0) return `another a-kube (pid ${pid}) owns this machine's pod network`;
-  }
-  return undefined;
-}
 
-const skip = unavailable();
+const skip = realPodsUnavailable({ tools: ['iptables-restore', 'debootstrap'], busybox: false, kubectl: false });
 const opts = { skip: skip ?? false, timeout: 600_000 };
 let cluster: Cluster | undefined;
 let work = '';
@@ -40,14 +31,8 @@ function exec(ns: string, pod: string, cmd: string[]): { status: number; stdout:
   return akubectl(cluster!, ['exec', '-n', ns, pod, '--', ...cmd]);
 }
 
-function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): T {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${cluster?.log().slice(-3000) ?? ''}`);
-    spawnSync('sleep', ['1']);
-  }
+function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs?: number): T {
+  return waitUntil(what, probe, timeoutMs, () => cluster?.log().slice(-3000) ?? '');
 }
 
 function waitRunning(ns: string, pod: string): void {

@@ -6,26 +6,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entry, kubectl, repoRoot, startCluster, type Cluster } from './harness.js';
-import { busyboxAvailable, busyboxImage, writeBusyboxArchive } from './test-images.js';
-import { checkRuntimeDeps } from '../../src/kubelet/containerd/deps.js';
+import { busyboxImage, writeBusyboxArchive } from './test-images.js';
+import { realPodsUnavailable, waitUntil } from './real-pods.js';
 
-function unavailable(): string | undefined {
-  const deps = checkRuntimeDeps('/usr/lib/cni');
-  if (deps.problem) return `containers cannot run here: ${deps.problem}`;
-  if (!busyboxAvailable()) return 'busybox-static is not installed (apt-get install busybox-static)';
-  if (spawnSync('sh', ['-c', 'command -v kubectl']).status !== 0) return 'kubectl is not on the PATH';
-  if (existsSync('/run/a-kube/pod-network.lock')) {
-    const pid = Number(spawnSync('head', ['-1', '/run/a-kube/pod-network.lock'], { encoding: 'utf8' }).stdout.trim());
-    if (pid > 0 && spawnSync('kill', ['-0', String(pid)]).status === 0) return `another a-kube (pid ${pid}) owns this machine's pod network`;
-  }
-  return undefined;
-}
 
-const skip = unavailable() ?? false;
+const skip = realPodsUnavailable() ?? false;
 const ns = 'handlers';
 let cluster: Cluster;
 let work = '';
@@ -36,14 +25,8 @@ function ok(args: string[], input?: string): string {
   return r.stdout;
 }
 
-function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): T {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${cluster.log().slice(-3000)}`);
-    spawnSync('sleep', ['1']);
-  }
+function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs?: number): T {
+  return waitUntil(what, probe, timeoutMs, () => cluster.log().slice(-3000));
 }
 
 /** A privileged pod (so /proc/keys is not masked) that prints its keys and stays. */
