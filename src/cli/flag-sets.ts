@@ -30,6 +30,16 @@ export const validateFlag: FlagSpec = {
   usage: 'How the server treats unknown or duplicate fields: strict (or true, default) rejects them, warn accepts them with a warning, ignore (or false) drops them silently.',
 };
 
+/** -c of the commands that reach one container of a pod. */
+export const containerFlag: FlagSpec = { name: 'container', short: 'c', kind: 'string', usage: 'Which container to use. Without it, the one named by the pod\'s kubectl.kubernetes.io/default-container annotation, else the pod\'s first container.' };
+
+/** The terminal flags of exec and attach. */
+export const streamFlags: FlagSpec[] = [
+  { name: 'quiet', short: 'q', kind: 'bool', usage: 'Print only what the container writes, no status lines of a-kubectl.' },
+  { name: 'stdin', short: 'i', kind: 'bool', usage: 'Send this terminal\'s input to the container.' },
+  { name: 'tty', short: 't', kind: 'bool', usage: 'Give the container a terminal; with -i, keys go to it as typed.' },
+];
+
 export function fieldManagerFlag(defaultName: string): FlagSpec {
   return { name: 'field-manager', kind: 'string', default: defaultName, usage: 'Manager name recorded in managedFields for the fields this command sets.' };
 }

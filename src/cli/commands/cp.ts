@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { resourcePath } from '../../client/paths.js';
+import { containerFlag } from '../flag-sets.js';
 import type { Command, CommandContext } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { runRemoteCommand, RemoteCommandError } from '../streaming/remote-command.js';
@@ -79,7 +80,7 @@ export const command: Command = {
   ].join('\n'),
   usage: 'cp <file-spec-src> <file-spec-dest> [options]',
   flags: [
-    { name: 'container', short: 'c', kind: 'string', usage: 'Which container to use. Without it, the one named by the pod\'s kubectl.kubernetes.io/default-container annotation, else the pod\'s first container.' },
+    containerFlag,
     { name: 'no-preserve', kind: 'bool', usage: 'Do not carry owner and mode bits over to the copy' },
   ],
   async run(ctx, args) {

@@ -1,5 +1,6 @@
 // `exec (POD | TYPE/NAME) [-c CONTAINER] [-i] [-t] -- COMMAND [args...]` over WebSocket (v5.channel.k8s.io).
 import { isRecord } from '../../api/object.js';
+import { containerFlag, streamFlags } from '../flag-sets.js';
 import type { Command } from '../command.js';
 import { CliError, ExitError, UsageError } from '../errors.js';
 import { rawModeOf, runPodSession } from '../streaming/pod-session.js';
@@ -24,10 +25,8 @@ export const command: Command = {
   ].join('\n'),
   usage: 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...] [options]',
   flags: [
-    { name: 'container', short: 'c', kind: 'string', usage: 'Which container to use. Without it, the one named by the pod\'s kubectl.kubernetes.io/default-container annotation, else the pod\'s first container.' },
-    { name: 'quiet', short: 'q', kind: 'bool', usage: 'Print only what the container writes, no status lines of a-kubectl.' },
-    { name: 'stdin', short: 'i', kind: 'bool', usage: 'Send this terminal\'s input to the container.' },
-    { name: 'tty', short: 't', kind: 'bool', usage: 'Stdin is a TTY' },
+    containerFlag,
+    ...streamFlags,
   ],
   async run(ctx, args) {
     const f = args.flags;
