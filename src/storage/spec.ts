@@ -64,7 +64,8 @@ function readPem(flag: string, path: string | undefined): Buffer | undefined {
 
 /**
  * Opens the backend. For etcd it first makes sure a member answers, so a wrong address fails at start with
- * a message saying what to check, not later on the first request.
+ * a message saying what to check, not later on the first request; then it moves objects that a-kube's earlier
+ * key layout left in etcd to kube-apiserver's layout (etcd/earlier-layout.ts).
  */
 export async function openStorageSpec(spec: StorageSpec, defaultSqlitePath: string, o: { log?: (line: string) => void } = {}): Promise<Storage> {
   // Backends load on demand: parsing the flag must not load SQLite's native module or gRPC.
@@ -86,6 +87,14 @@ export async function openStorageSpec(spec: StorageSpec, defaultSqlitePath: stri
     throw new StorageSpecError(
       `cannot reach etcd at ${spec.endpoints.join(', ')}: ${why}. Check that etcd runs there, and for a TLS etcd give --etcd-cafile (and --etcd-certfile/--etcd-keyfile when it asks for client certificates)`,
     );
+  }
+  try {
+    const { describeEarlierLayoutReport, moveEarlierLayout } = await import('./etcd/earlier-layout.js');
+    const log = o.log ?? ((line: string) => process.stderr.write(`storage: ${line}\n`));
+    for (const line of describeEarlierLayoutReport(await moveEarlierLayout(store))) log(line);
+  } catch (e) {
+    await store.close();
+    throw e;
   }
   return store;
 }

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { createApiServer } from '../../../src/apiserver/api-server.js';
 import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { openEtcdStorage, type EtcdStorage } from '../../../src/storage/etcd/store.js';
+import { openStorageSpec } from '../../../src/storage/spec.js';
 import { etcdMissing, startEtcd, type RunningEtcd } from '../../support/etcd.js';
 import { storageConformance } from './conformance.suite.js';
 
@@ -36,7 +37,7 @@ if (missing && process.env['CI'] === 'true') {
 }
 
 describe('etcd storage', { skip: missing ? `skipped: ${missing}` : false, timeout: 90_000 }, () => {
-  test('keys sit in etcd below the configured prefix: core resources as kube-apiserver keeps them, other groups under their group', async () => {
+  test('keys sit in etcd below the configured prefix where kube-apiserver keeps them', async () => {
     const s = open({ prefix: '/kube' });
     try {
       await s.create('/registry/core/pods/default/web', '{"kind":"Pod"}');
@@ -49,12 +50,68 @@ describe('etcd storage', { skip: missing ? `skipped: ${missing}` : false, timeou
       })
         .split('\n')
         .filter(Boolean);
-      assert.deepEqual(keys, ['/kube/apps/deployments/default/web', '/kube/example.com/widgets/ns/w', '/kube/namespaces/default', '/kube/pods/default/web']);
+      assert.deepEqual(keys, ['/kube/deployments/default/web', '/kube/example.com/widgets/ns/w', '/kube/namespaces/default', '/kube/pods/default/web']);
       assert.deepEqual((await s.range('/registry/core/pods/')).kvs.map((kv) => kv.key), ['/registry/core/pods/default/web']);
       assert.deepEqual((await s.range('/registry/apps/deployments/default/')).kvs.map((kv) => kv.key), ['/registry/apps/deployments/default/web']);
       await assert.rejects(s.range('/registry/'), /does not name one resource/);
     } finally {
       await s.close();
+    }
+  });
+
+  test('objects under the earlier key layout move to kube-apiserver\'s when the store opens, in their old order, once', async () => {
+    const raw = open({ prefix: '/mig' });
+    const put = (key: string, value: string) => raw.client.put({ key: Buffer.from(`/mig/${key}`), value: Buffer.from(value) });
+    const lines: string[] = [];
+    const spec = { kind: 'etcd' as const, endpoints: (etcd as RunningEtcd).endpoints, prefix: '/mig' };
+    try {
+      await put('apps/deployments/default/web', 'deployment');
+      await put('pods/default/p', 'pod'); // already where kube-apiserver keeps it
+      await put('services/default/svc', 'service');
+      await put('services/specs/x', 'service x in namespace specs');
+      await put('nodes/n1', 'node');
+      await put('rbac.authorization.k8s.io/clusterroles/admin', 'role');
+      await put('deployments/default/dup', 'new');
+      await put('apps/deployments/default/dup', 'old');
+      await put('ranges/serviceips', 'not ours');
+      const s = await openStorageSpec(spec, '', { log: (l) => lines.push(l) });
+      try {
+        assert.deepEqual(lines, [
+          "moved 5 objects from a-kube's earlier etcd key layout to kube-apiserver's (apps/deployments → deployments: 1, services → services/specs: 2, nodes → minions: 1, rbac.authorization.k8s.io/clusterroles → clusterroles: 1); each has a new resourceVersion, in the old order",
+          'left 1 key of the earlier layout in place because the object exists at its new key too: /mig/apps/deployments/default/dup',
+        ]);
+        const kvs = (await raw.client.range({ key: Buffer.from('/mig/'), range_end: Buffer.from('/mig0') })).kvs;
+        const byKey = new Map(kvs.map((kv) => [kv.key.toString(), { value: kv.value.toString(), rev: Number(kv.mod_revision) }]));
+        assert.deepEqual([...byKey.keys()].sort(), [
+          '/mig/apps/deployments/default/dup',
+          '/mig/clusterroles/admin',
+          '/mig/deployments/default/dup',
+          '/mig/deployments/default/web',
+          '/mig/minions/n1',
+          '/mig/pods/default/p',
+          '/mig/ranges/serviceips',
+          '/mig/services/specs/default/svc',
+          '/mig/services/specs/specs/x',
+        ]);
+        const order = ['/mig/deployments/default/web', '/mig/services/specs/default/svc', '/mig/services/specs/specs/x', '/mig/minions/n1', '/mig/clusterroles/admin'];
+        const revs = order.map((k) => byKey.get(k)?.rev ?? 0);
+        assert.deepEqual([...revs].sort((a, b) => a - b), revs);
+        assert.ok((byKey.get('/mig/pods/default/p')?.rev ?? 0) < (revs[0] ?? 0));
+        assert.equal(byKey.get('/mig/services/specs/specs/x')?.value, 'service x in namespace specs');
+        assert.equal((await s.get('/registry/apps/deployments/default/web'))?.value, 'deployment');
+        assert.equal((await s.get('/registry/core/nodes/n1'))?.value, 'node');
+        assert.equal((await s.get('/registry/apps/deployments/default/dup'))?.value, 'new');
+        assert.deepEqual((await s.range('/registry/core/services/')).kvs.map((kv) => kv.key), ['/registry/core/services/default/svc', '/registry/core/services/specs/x']);
+      } finally {
+        await s.close();
+      }
+      const again: string[] = [];
+      const head = Number((await raw.client.range({ key: Buffer.from('/mig/x'), count_only: true })).header.revision);
+      await (await openStorageSpec(spec, '', { log: (l) => again.push(l) })).close();
+      assert.deepEqual(again, ['left 1 key of the earlier layout in place because the object exists at its new key too: /mig/apps/deployments/default/dup']);
+      assert.equal(Number((await raw.client.range({ key: Buffer.from('/mig/x'), count_only: true })).header.revision), head);
+    } finally {
+      await raw.close();
     }
   });
 
