@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEtcd, type RunningEtcd } from '../support/etcd.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -31,7 +32,40 @@ export function entry(name: 'a-kube' | 'a-kubectl'): string[] {
   return ['--disable-proto=delete', '--import', 'tsx', join(repoRoot, `src/cmd/${name}.ts`)];
 }
 
+/**
+ * The storage the API suite runs on: AKUBE_E2E_STORAGE=etcd moves every cluster that would run on memory or the
+ * default SQLite file onto an etcd started for it (test/support/etcd.ts); an explicit sqlite:// or etcd:// stays.
+ */
+export const e2eStorage = process.env['AKUBE_E2E_STORAGE'] === 'etcd' ? 'etcd' : 'default';
+
+function storageIndex(args: readonly string[]): number {
+  return args.findIndex((a) => a === '--storage' || a.startsWith('--storage='));
+}
+
+function wantsEtcdInstead(args: readonly string[]): boolean {
+  if (e2eStorage !== 'etcd') return false;
+  const i = storageIndex(args);
+  if (i < 0) return true;
+  const value = args[i]?.startsWith('--storage=') ? args[i]?.slice('--storage='.length) : args[i + 1];
+  return value === 'memory' || value === 'memory://';
+}
+
+function withStorage(args: readonly string[], value: string): string[] {
+  const i = storageIndex(args);
+  if (i < 0) return [...args, '--storage', value];
+  const out = [...args];
+  if (out[i]?.startsWith('--storage=')) out[i] = `--storage=${value}`;
+  else out[i + 1] = value;
+  return out;
+}
+
 export async function startCluster(opts: { args?: string[]; dataDir?: string; timeoutMs?: number } = {}): Promise<Cluster> {
+  let etcd: RunningEtcd | undefined;
+  let args = opts.args ?? [];
+  if (wantsEtcdInstead(args)) {
+    etcd = await startEtcd();
+    args = withStorage(args, `etcd://${etcd.endpoints.join(',')}`);
+  }
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'akube-e2e-'));
   let child!: ChildProcess;
   let output = '';
@@ -39,7 +73,7 @@ export async function startCluster(opts: { args?: string[]; dataDir?: string; ti
 
   async function launch(): Promise<void> {
     output = '';
-    child = spawn(process.execPath, [...entry('a-kube'), 'up', '--data-dir', dataDir, '--port', '0', ...(opts.args ?? [])], {
+    child = spawn(process.execPath, [...entry('a-kube'), 'up', '--data-dir', dataDir, '--port', '0', ...args], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HOME: dataDir },
@@ -77,6 +111,7 @@ export async function startCluster(opts: { args?: string[]; dataDir?: string; ti
     // Nothing is left behind by a start that failed: the process and a data dir made here go.
     await stop('SIGKILL');
     if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await etcd?.stop();
     throw e;
   }
   const cluster: Cluster = {
@@ -97,6 +132,7 @@ export async function startCluster(opts: { args?: string[]; dataDir?: string; ti
     async cleanup() {
       await stop();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await etcd?.stop();
     },
   };
   return cluster;
