@@ -8,7 +8,7 @@ import type { KubeList, KubeObject } from '../api/object.js';
 import type { ClientConfig } from './config-types.js';
 import { ConnectionError, errorFromResponse } from './api-error.js';
 import { credentialHeaders } from './credential-headers.js';
-import { connectionErrorCode, notConnectedCodes } from './server-fail-over.js';
+import { connectionErrorCode, notConnectedCodes, noteReached, preferredServerIndex } from './server-fail-over.js';
 import type { Query } from './paths.js';
 import { encodeQuery } from './paths.js';
 import type { WatchEvent } from './watch.js';
@@ -88,9 +88,10 @@ function target(server: string, secure: boolean): Target {
 
 export function createRestClient(config: ClientConfig): RestClient {
   const secure = new URL(config.server).protocol === 'https:';
-  const targets = [config.server, ...(config.fallbackServers ?? [])].map((s) => target(s, secure));
-  /** The server requests go to; it moves on when one cannot be reached. */
-  let current = 0;
+  const servers = [config.server, ...(config.fallbackServers ?? [])];
+  const targets = servers.map((s) => target(s, secure));
+  /** The server requests go to (first the one that last answered in this process); it moves on when one cannot be reached. */
+  let current = preferredServerIndex(config);
   const agent = secure
     ? new HttpsAgent({
         keepAlive: true,
@@ -147,7 +148,9 @@ export function createRestClient(config: ClientConfig): RestClient {
     for (let tried = 1; ; tried++) {
       const index = current;
       try {
-        return await openOn(targets[index] as Target, opts, body, headers, signal);
+        const res = await openOn(targets[index] as Target, opts, body, headers, signal);
+        if (targets.length > 1) noteReached(config, servers[index] as string);
+        return res;
       } catch (e) {
         const code = connectionErrorCode(e);
         const unreachable = code !== undefined && (notConnectedCodes.has(code) || connectionLost.has(code));

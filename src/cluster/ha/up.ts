@@ -3,7 +3,7 @@
 // consecutive ports sharing the data dir, two leader-elected `a-kube controller-manager`s and two schedulers; in
 // its own process the TCP balancer on --port and the simulated local node(s), which reach the API servers through
 // the client's fail-over. admin.kubeconfig names the balancer first and lists every API server after it.
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
@@ -18,6 +18,7 @@ import { SupervisedChild } from '../../process/supervised-child.js';
 import { freePort } from './free-port.js';
 import { startEtcdMembers, type RunningEtcdMembers } from './etcd-members.js';
 import { startBalancer, type RunningBalancer } from './balancer.js';
+import { readyzProbe } from './readyz-probe.js';
 
 export interface HaOptions {
   dataDir: string;
@@ -116,7 +117,10 @@ export async function startHa(o: HaOptions): Promise<RunningHa> {
       storageFlags = ['--storage', `etcd://${etcd.endpoints.join(',')}`];
       o.say(`etcd: ${etcd.endpoints.join(', ')}`);
     }
-    balancer = await startBalancer({ host: o.listen, port: balancerPort as number, backends: serverPorts.map((port) => ({ host, port })) });
+    const caFile = join(o.dataDir, 'pki', 'ca.crt');
+    let ca: Buffer | undefined; // made by the first API server
+    const probe = readyzProbe({ ca: () => (ca ??= existsSync(caFile) ? readFileSync(caFile) : undefined) });
+    balancer = await startBalancer({ host: o.listen, port: balancerPort as number, backends: serverPorts.map((port) => ({ host, port })), probe });
 
     const serverChild = (port: number) => {
       const child = new SupervisedChild({

@@ -1,6 +1,7 @@
 // The streaming clients (exec/attach/cp over WebSocket, port-forward over SPDY, logs --follow) given several
 // servers: a server that refuses the connection passes the session to the next one before anything is sent; an
-// answer (an error Status) or a connection lost once the session runs is final.
+// answer (an error Status) or a connection lost once the session runs is final. The next stream starts on the
+// server that answered last.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -12,6 +13,7 @@ import { neverConnected, onFirstReachableServer, perServerConfigs } from '../../
 import { runRemoteCommand } from '../../../src/cli/streaming/remote-command.js';
 import { openStream } from '../../../src/cli/streaming/http-stream.js';
 import { dialSpdy } from '../../../src/cli/streaming/spdy-dial.js';
+import { createRestClient } from '../../../src/client/rest.js';
 
 interface Fake {
   url: string;
@@ -119,6 +121,41 @@ test('port-forward dials and logs --follow open on the first server that can be 
   for await (const c of res) text += String(c);
   assert.equal(text, 'log line\n');
   assert.deepEqual(live.seen, ['UPGRADE /api/v1/namespaces/default/pods/p/portforward', 'GET /api/v1/namespaces/default/pods/p/log?follow=true']);
+});
+
+test('the next stream starts on the server that answered last, also when a REST request found it', async (t) => {
+  const dead = await refusing();
+  const live = await fake();
+  t.after(() => live.server.close());
+  const config = { server: dead, fallbackServers: [live.url] };
+  const read = async (c: typeof config) => {
+    let text = '';
+    for await (const chunk of await openStream(c, '/api/v1/namespaces/default/pods/p/log', {}, new AbortController().signal)) text += String(chunk);
+    return text;
+  };
+  assert.equal(await read(config), 'log line\n');
+  // The first server comes back: the next stream still goes where the last one went, without trying it first.
+  const back = await fake();
+  await new Promise<void>((r) => back.server.close(() => back.server.listen(Number(new URL(dead).port), '127.0.0.1', r)));
+  t.after(() => back.server.close());
+  assert.equal(await read(config), 'log line\n');
+  assert.deepEqual(back.seen, []);
+  assert.deepEqual(live.seen, ['GET /api/v1/namespaces/default/pods/p/log', 'GET /api/v1/namespaces/default/pods/p/log']);
+
+  // A REST client of other servers that moved past a refusing one hands that knowledge to the streams.
+  const dead2 = await refusing();
+  const live2 = await fake();
+  t.after(() => live2.server.close());
+  const config2 = { server: dead2, fallbackServers: [live2.url] };
+  const rest = createRestClient(config2);
+  t.after(() => rest.close());
+  await rest.request({ method: 'GET', path: '/version' });
+  const back2 = await fake();
+  await new Promise<void>((r) => back2.server.close(() => back2.server.listen(Number(new URL(dead2).port), '127.0.0.1', r)));
+  t.after(() => back2.server.close());
+  assert.equal(await read(config2), 'log line\n');
+  assert.deepEqual(back2.seen, []);
+  assert.deepEqual(live2.seen, ['GET /version', 'GET /api/v1/namespaces/default/pods/p/log']);
 });
 
 test('every server refusing: the error names the last one tried', async () => {
