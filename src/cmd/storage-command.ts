@@ -142,7 +142,7 @@ async function runMigrate(from: StorageSpec, to: StorageSpec, force: boolean): P
 async function runBackup(from: StorageSpec, file: string): Promise<void> {
   if (existsSync(file)) throw new Error(`${file} exists already: choose a new file name (a backup never overwrites)`);
   if (from.kind === 'sqlite' && !existsSync(from.path as string)) throw new Error(`--storage ${from.path}: no such file`);
-  const store = await openStorageSpec(from, '');
+  const store = await openStorageSpec(from, '', { moveEarlierLayout: false });
   const part = `${file}.part`;
   try {
     if (from.kind === 'sqlite') {

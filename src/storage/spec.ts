@@ -62,12 +62,18 @@ function readPem(flag: string, path: string | undefined): Buffer | undefined {
   }
 }
 
+export interface OpenStorageOptions {
+  log?: (line: string) => void;
+  /** false: leave keys of a-kube's earlier etcd layout where they are (a backup reads, it never writes). */
+  moveEarlierLayout?: boolean;
+}
+
 /**
  * Opens the backend. For etcd it first makes sure a member answers, so a wrong address fails at start with
- * a message saying what to check, not later on the first request; then it moves objects that a-kube's earlier
- * key layout left in etcd to kube-apiserver's layout (etcd/earlier-layout.ts).
+ * a message saying what to check, not later on the first request; then, unless told not to, it moves objects
+ * that a-kube's earlier key layout left in etcd to kube-apiserver's layout (etcd/earlier-layout.ts).
  */
-export async function openStorageSpec(spec: StorageSpec, defaultSqlitePath: string, o: { log?: (line: string) => void } = {}): Promise<Storage> {
+export async function openStorageSpec(spec: StorageSpec, defaultSqlitePath: string, o: OpenStorageOptions = {}): Promise<Storage> {
   // Backends load on demand: parsing the flag must not load SQLite's native module or gRPC.
   if (spec.kind === 'memory') return (await import('./memory.js')).createMemoryStorage();
   if (spec.kind === 'sqlite') return (await import('./sqlite.js')).openSqliteStorage(spec.path ?? defaultSqlitePath);
@@ -88,6 +94,7 @@ export async function openStorageSpec(spec: StorageSpec, defaultSqlitePath: stri
       `cannot reach etcd at ${spec.endpoints.join(', ')}: ${why}. Check that etcd runs there, and for a TLS etcd give --etcd-cafile (and --etcd-certfile/--etcd-keyfile when it asks for client certificates)`,
     );
   }
+  if (o.moveEarlierLayout === false) return store;
   try {
     const { describeEarlierLayoutReport, moveEarlierLayout } = await import('./etcd/earlier-layout.js');
     const log = o.log ?? ((line: string) => process.stderr.write(`storage: ${line}\n`));
