@@ -20,6 +20,8 @@ export interface EarlierLayoutReport {
   moved: Map<string, number>;
   /** Old keys left in place because their new key exists. */
   kept: string[];
+  /** Old keys that changed under every attempt to move them (written meanwhile); the next start moves them. */
+  busy: string[];
 }
 
 interface OldKey {
@@ -63,8 +65,11 @@ async function oldKeys(store: EtcdStorage): Promise<OldKey[]> {
   return found.sort((a, b) => a.modRevision - b.modRevision);
 }
 
-/** Moves one object; 'moved', 'gone' (another server moved or deleted it) or 'kept' (its new key exists). */
-async function moveOne(store: EtcdStorage, k: OldKey): Promise<'moved' | 'gone' | 'kept'> {
+/**
+ * Moves one object: 'moved', 'gone' (another server moved or deleted it), 'kept' (its new key exists) or 'busy'
+ * (it changed between each read and its transaction).
+ */
+async function moveOne(store: EtcdStorage, k: OldKey): Promise<'moved' | 'gone' | 'kept' | 'busy'> {
   const oldKey = Buffer.from(k.oldKey, 'utf8');
   const newKey = Buffer.from(k.newKey, 'utf8');
   for (let i = 0; i < attempts; i++) {
@@ -82,15 +87,16 @@ async function moveOne(store: EtcdStorage, k: OldKey): Promise<'moved' | 'gone' 
     if (Number(res.responses[0]?.response_range?.count ?? 0) > 0) return 'kept';
     // the old key changed between the read and the transaction: read it again
   }
-  return 'kept';
+  return 'busy';
 }
 
 export async function moveEarlierLayout(store: EtcdStorage): Promise<EarlierLayoutReport> {
-  const report: EarlierLayoutReport = { moved: new Map(), kept: [] };
+  const report: EarlierLayoutReport = { moved: new Map(), kept: [], busy: [] };
   for (const k of await oldKeys(store)) {
     const outcome = await moveOne(store, k);
     if (outcome === 'moved') report.moved.set(k.move, (report.moved.get(k.move) ?? 0) + 1);
     else if (outcome === 'kept') report.kept.push(k.oldKey);
+    else if (outcome === 'busy') report.busy.push(k.oldKey);
   }
   return report;
 }
@@ -103,9 +109,12 @@ export function describeEarlierLayoutReport(r: EarlierLayoutReport): string[] {
     const parts = [...r.moved].map(([move, n]) => `${move}: ${n}`).join(', ');
     lines.push(`moved ${total} object${total === 1 ? '' : 's'} from a-kube's earlier etcd key layout to kube-apiserver's (${parts}); each has a new resourceVersion, in the old order`);
   }
+  const shown = (keys: string[]) => `${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`;
   if (r.kept.length > 0) {
-    const shown = r.kept.slice(0, 5).join(', ');
-    lines.push(`left ${r.kept.length} key${r.kept.length === 1 ? '' : 's'} of the earlier layout in place because the object exists at its new key too: ${shown}${r.kept.length > 5 ? ', …' : ''}`);
+    lines.push(`left ${r.kept.length} key${r.kept.length === 1 ? '' : 's'} of the earlier layout in place because the object exists at its new key too: ${shown(r.kept)}`);
+  }
+  if (r.busy.length > 0) {
+    lines.push(`left ${r.busy.length} key${r.busy.length === 1 ? '' : 's'} of the earlier layout in place because ${r.busy.length === 1 ? 'it' : 'they'} kept changing while being moved (the next start moves them): ${shown(r.busy)}`);
   }
   return lines;
 }
