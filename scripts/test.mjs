@@ -23,8 +23,8 @@ function find(dir) {
 }
 
 let status = 0;
+const etcdBinary = process.env.AKUBE_ETCD ?? '/usr/bin/etcd';
 for (const kind of which) {
-  const etcdBinary = process.env.AKUBE_ETCD ?? '/usr/bin/etcd';
   if (kind === 'e2e-etcd' && !existsSync(etcdBinary) && process.env.CI !== 'true') {
     console.log(`# e2e-etcd skipped: ${etcdBinary} is not installed (Debian: apt-get install etcd-server etcd-client)`);
     continue;

@@ -28,7 +28,7 @@ export function perServerConfigs(config: ClientConfig): ClientConfig[] {
   return [config.server, ...(fallbackServers ?? [])].map((server) => ({ ...one, server }));
 }
 
-/** Per list of servers, the one that last answered in this process (the most recently used lists, at most 64). */
+/** Per list of servers, the one that last answered in this process (at most 64 lists; the one noted longest ago goes first). */
 const lastReached = new Map<string, string>();
 const rememberedLists = 64;
 

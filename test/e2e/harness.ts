@@ -36,7 +36,7 @@ export function entry(name: 'a-kube' | 'a-kubectl'): string[] {
  * The storage the API suite runs on: AKUBE_E2E_STORAGE=etcd moves every cluster that would run on memory or the
  * default SQLite file onto an etcd started for it (test/support/etcd.ts); an explicit sqlite:// or etcd:// stays.
  */
-export const e2eStorage = process.env['AKUBE_E2E_STORAGE'] === 'etcd' ? 'etcd' : 'default';
+const e2eStorage = process.env['AKUBE_E2E_STORAGE'] === 'etcd' ? 'etcd' : 'default';
 
 function storageIndex(args: readonly string[]): number {
   return args.findIndex((a) => a === '--storage' || a.startsWith('--storage='));
