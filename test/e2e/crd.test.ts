@@ -163,6 +163,7 @@ spec:
             properties:
               xs:
                 type: array
+                maxItems: 100
                 items: {type: integer}
                 x-kubernetes-validations:
                 - rule: "${rule}"
@@ -171,10 +172,57 @@ spec:
   ok(kubectl(cluster, ['wait', '--for=condition=Established', 'crd/sums.cost.example.com', '--timeout=10s']), 'wait');
   const cr = (name: string, n: number) => `apiVersion: cost.example.com/v1\nkind: Sum\nmetadata: {name: ${name}, namespace: default}\nspec:\n  xs: [${Array.from({ length: n }, (_, i) => i).join(', ')}]\n`;
   assert.match(ok(kubectl(cluster, ['apply', '-f', '-'], { input: cr('small', 20) }), 'small'), /sum.cost.example.com\/small created/);
-  const heavy = kubectl(cluster, ['apply', '-f', '-'], { input: cr('heavy', 200) });
+  const heavy = kubectl(cluster, ['apply', '-f', '-'], { input: cr('heavy', 100) });
   assert.notEqual(heavy.status, 0);
   assert.equal(heavy.stderr.trim(), `The Sum "heavy" is invalid: spec.xs: Invalid value: "array": 'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: ${rule}`);
   ok(kubectl(cluster, ['delete', 'crd', 'sums.cost.example.com']), 'delete crd');
+});
+
+test('kubectl 1.32: a CRD whose rule\'s estimated cost passes the limit is refused; bounded by maxItems/maxLength it is served', { skip }, async () => {
+  const crd = (bounds: string, itemBounds: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: tags.estimate.example.com
+spec:
+  group: estimate.example.com
+  scope: Namespaced
+  names: {plural: tags, singular: tag, kind: Tag}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              names:
+                type: array${bounds}
+                items: {type: string${itemBounds}}
+                x-kubernetes-validations:
+                - rule: "self.all(x, x.matches('^[a-z]+$'))"
+                  message: names must be lower case
+`;
+  const refused = kubectl(cluster, ['apply', '-f', '-'], { input: crd('', '') });
+  assert.notEqual(refused.status, 0);
+  const hint = '(try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)';
+  const rule = 'spec.validation.openAPIV3Schema.properties[spec].properties[names].x-kubernetes-validations[0].rule';
+  assert.equal(refused.stderr.trim(), [
+    'The CustomResourceDefinition "tags.estimate.example.com" is invalid: ',
+    `* ${rule}: Forbidden: estimated rule cost exceeds budget by factor of more than 100x ${hint}`,
+    `* ${rule}: Forbidden: contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema`,
+    `* spec.validation.openAPIV3Schema: Forbidden: x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema exceeds budget by factor of more than 100x ${hint}`,
+  ].join('\n'));
+  assert.notEqual(kubectl(cluster, ['get', 'crd', 'tags.estimate.example.com']).status, 0, 'nothing was stored');
+  ok(kubectl(cluster, ['apply', '-f', '-'], { input: crd('\n                maxItems: 16', ', maxLength: 63') }), 'bounded crd');
+  ok(kubectl(cluster, ['wait', '--for=condition=Established', 'crd/tags.estimate.example.com', '--timeout=10s']), 'wait');
+  const tag = (name: string, names: string) => `apiVersion: estimate.example.com/v1\nkind: Tag\nmetadata: {name: ${name}, namespace: default}\nspec: {names: [${names}]}\n`;
+  assert.match(ok(kubectl(cluster, ['apply', '-f', '-'], { input: tag('ok', 'a, bc') }), 'ok tag'), /tag.estimate.example.com\/ok created/);
+  const bad = kubectl(cluster, ['apply', '-f', '-'], { input: tag('bad', 'a, B') });
+  assert.equal(bad.stderr.trim(), 'The Tag "bad" is invalid: spec.names: Invalid value: "array": names must be lower case');
+  ok(kubectl(cluster, ['delete', 'crd', 'tags.estimate.example.com']), 'delete crd');
 });
 
 test('RBAC on a custom resource: an aggregated ClusterRole and kubectl auth can-i', { skip }, async () => {

@@ -5,7 +5,9 @@ import { field, type FieldError } from '../status.js';
 import { isDNS1035Label, isDNS1123Subdomain } from '../validation/names.js';
 import { goStringSlice } from '../validation/go-format.js';
 import { validateWebhookService, validateWebhookURL } from '../validation/webhook-client.js';
+import { deepEqual } from '../deep-equal.js';
 import { structuralErrors } from './structural.js';
+import { celCostErrors } from './cel-cost-budget.js';
 import { simpleJsonPathError } from './json-path.js';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -35,7 +37,7 @@ export function defaultCrd(obj: KubeObject): void {
   }
 }
 
-export function validateCrd(obj: KubeObject): FieldError[] {
+export function validateCrd(obj: KubeObject, old?: KubeObject): FieldError[] {
   const spec = rec(obj['spec']);
   const names = rec(spec['names']);
   const group = str(spec['group']);
@@ -59,6 +61,11 @@ export function validateCrd(obj: KubeObject): FieldError[] {
   let storage = 0;
   const seen = new Set<string>();
   let unique = true;
+  // kube-apiserver validates its internal form, where a schema every version shares is spec.validation
+  const shared = sharedSchema(versions);
+  const statusEnabled = versions.some((v) => rec(rec(v)['subresources'])['status'] !== undefined);
+  const oldSchemas = old ? schemasByVersion(old) : undefined;
+  if (shared !== undefined) out.push(...validateSchema(shared, 'spec.validation.openAPIV3Schema', statusEnabled, oldSchemas !== undefined && [...oldSchemas.values()].every((o) => deepEqual(o, shared)) && oldSchemas.size > 0));
   versions.forEach((raw, i) => {
     const v = rec(raw);
     const path = `spec.versions[${i}]`;
@@ -68,6 +75,12 @@ export function validateCrd(obj: KubeObject): FieldError[] {
     seen.add(name);
     const errs = isDNS1035Label(name);
     if (errs.length > 0) out.push(field.invalid(`${path}.name`, name, errs.join(',')));
+    if (shared === undefined) {
+      const schema = rec(v['schema'])['openAPIV3Schema'];
+      const unchanged = oldSchemas?.has(name) === true && deepEqual(oldSchemas.get(name), schema);
+      if (schema === undefined) out.push(field.required(`${path}.schema.openAPIV3Schema`, 'schemas are required'));
+      else out.push(...validateSchema(schema, `${path}.schema.openAPIV3Schema`, rec(v['subresources'])['status'] !== undefined, unchanged));
+    }
     out.push(...validateVersion(v, path));
   });
   if (!unique) out.push(field.invalid('spec.versions', '', 'must contain unique version names'));
@@ -86,7 +99,7 @@ export function validateCrd(obj: KubeObject): FieldError[] {
 export function validateCrdUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   const spec = rec(obj['spec']);
   const oldSpec = rec(old['spec']);
-  const out = validateCrd(obj);
+  const out = validateCrd(obj, old);
   const established = list(rec(old['status'])['conditions']).some((c) => isRecord(c) && c['type'] === 'Established' && c['status'] === 'True');
   const immutable = (path: string, a: unknown, b: unknown) => {
     if (a !== b) out.push(field.invalid(path, a, 'field is immutable'));
@@ -142,17 +155,38 @@ function validateNames(names: Record<string, unknown>, path: string): FieldError
 const columnTypes = ['integer', 'number', 'string', 'boolean', 'date'];
 const columnFormats = ['int32', 'int64', 'float', 'double', 'byte', 'date', 'date-time', 'password'];
 
+/** The openAPIV3Schema every version has (deep-equal), or undefined when they differ or none has one. */
+function sharedSchema(versions: unknown[]): unknown {
+  const first = rec(rec(versions[0])['schema'])['openAPIV3Schema'];
+  if (first === undefined) return undefined;
+  return versions.every((v) => deepEqual(rec(rec(v)['schema'])['openAPIV3Schema'], first)) ? first : undefined;
+}
+
+function schemasByVersion(crd: KubeObject): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const v of list(rec(crd['spec'])['versions'])) out.set(str(rec(v)['name']), rec(rec(v)['schema'])['openAPIV3Schema']);
+  return out;
+}
+
+/**
+ * One openAPIV3Schema at `path`: its structural rules, the root's limits under a status subresource, and (only for
+ * a structurally valid schema, as kube-apiserver) the estimated cost of its CEL rules; `unchanged` when an update
+ * left it as it was, which lifts the per-rule cost limit.
+ */
+function validateSchema(schema: unknown, path: string, statusEnabled: boolean, unchanged: boolean): FieldError[] {
+  if (!isRecord(schema)) return [field.invalid(path, schema, 'must be an object')];
+  const out = structuralErrors(schema, path);
+  if (statusEnabled) {
+    const extra = Object.keys(schema).filter((k) => !['properties', 'required', 'type', 'description', 'x-kubernetes-validations', 'x-kubernetes-preserve-unknown-fields'].includes(k));
+    if (extra.length > 0) out.push(field.invalid(path, '', 'must only have "properties", "required" or "description" at the root if the status subresource is enabled'));
+  }
+  if (out.length === 0) out.push(...celCostErrors(schema, path, unchanged));
+  return out;
+}
+
 function validateVersion(v: Record<string, unknown>, path: string): FieldError[] {
   const out: FieldError[] = [];
-  const schema = rec(v['schema'])['openAPIV3Schema'];
-  if (schema === undefined) out.push(field.required(`${path}.schema.openAPIV3Schema`, 'schemas are required'));
-  else if (!isRecord(schema)) out.push(field.invalid(`${path}.schema.openAPIV3Schema`, schema, 'must be an object'));
-  else out.push(...structuralErrors(schema, `${path}.schema.openAPIV3Schema`));
   const sub = rec(v['subresources']);
-  if (isRecord(schema) && sub['status'] !== undefined) {
-    const extra = Object.keys(schema).filter((k) => !['properties', 'required', 'type', 'description', 'x-kubernetes-validations', 'x-kubernetes-preserve-unknown-fields'].includes(k));
-    if (extra.length > 0) out.push(field.invalid(`${path}.schema.openAPIV3Schema`, '', 'must only have "properties", "required" or "description" at the root if the status subresource is enabled'));
-  }
   const scale = sub['scale'];
   if (scale !== undefined) {
     const s = rec(scale);
