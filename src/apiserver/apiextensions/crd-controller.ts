@@ -155,7 +155,24 @@ export function startCrdController(deps: CrdControllerDeps): CrdController {
     }
     specSeen.delete(name);
     converters.delete(name);
+    clearTimeout(passes.get(name)?.timer);
+    passes.delete(name);
     deps.registry.remove(name);
+  }
+
+  // A terminating CRD's pass over its instances, as kube-apiserver's finalizer controller runs it: Terminating
+  // InstanceDeletionInProgress, delete them all, then poll every second for a minute until none is left. A pass
+  // that times out reports InstanceDeletionCheck and is retried after the work queue's per-item back-off (5 ms
+  // doubling to 1000 s), when a new pass starts with InstanceDeletionInProgress again.
+  const passes = new Map<string, { startedMs?: number; failures: number; timer?: NodeJS.Timeout }>();
+
+  /** Runs the CRD's finalizer again after `ms`, once: a pass has at most one wake-up pending. */
+  function wakeAfter(pass: { timer?: NodeJS.Timeout }, name: string, ms: number): void {
+    if (pass.timer) return;
+    pass.timer = setTimeout(() => {
+      pass.timer = undefined;
+      enqueue(name);
+    }, ms).unref();
   }
 
   /** Deletes every custom resource of a terminating CRD, then releases the cleanup finalizer. */
@@ -171,25 +188,33 @@ export function startCrdController(deps: CrdControllerDeps): CrdController {
     };
     const resources = deps.registry.owned(name);
     const storageResource = resources.find((r) => r.storageVersion === undefined) ?? resources[0];
-    let remaining = 0;
     if (storageResource) {
-      await setTerminating('InstanceDeletionInProgress', 'CustomResource deletion is in progress');
       const crs = await deps.stores.storeFor(storageResource);
-      const listed = await crs.list('', {});
-      for (const item of listed.items) {
-        try {
-          await crs.delete(item.metadata.namespace ?? '', item.metadata.name ?? '', {});
-        } catch (e) {
-          if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
+      let pass = passes.get(name);
+      if (pass === undefined) passes.set(name, (pass = { failures: 0 }));
+      if (pass.startedMs === undefined) {
+        pass.startedMs = deps.now().getTime();
+        await setTerminating('InstanceDeletionInProgress', 'CustomResource deletion is in progress');
+        for (const item of (await crs.list('', {})).items) {
+          try {
+            await crs.delete(item.metadata.namespace ?? '', item.metadata.name ?? '', {});
+          } catch (e) {
+            if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
+          }
         }
       }
-      remaining = (await crs.list('', {})).items.length;
+      if ((await crs.list('', {})).items.length > 0) {
+        if (deps.now().getTime() - pass.startedMs < instanceDeletionTimeoutMs) return wakeAfter(pass, name, instancePollMs);
+        await setTerminating('InstanceDeletionCheck', 'could not confirm zero CustomResources remaining: context deadline exceeded');
+        pass.startedMs = undefined;
+        pass.failures++;
+        clearTimeout(pass.timer);
+        pass.timer = undefined;
+        return wakeAfter(pass, name, Math.min(5 * 2 ** (pass.failures - 1), 1_000_000));
+      }
     }
-    if (remaining > 0) {
-      await setTerminating('InstanceDeletionInProgress', `CustomResource deletion is in progress`);
-      setTimeout(() => enqueue(name), 500).unref();
-      return;
-    }
+    clearTimeout(passes.get(name)?.timer);
+    passes.delete(name);
     if (!store) return;
     await store.update('', name, (cur) => {
       if (!cur) throw errors.notFound({ group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' }, name);
@@ -239,6 +264,10 @@ export function startCrdController(deps: CrdControllerDeps): CrdController {
     stop: () => stop.abort(),
   };
 }
+
+/** How long one pass waits for a terminating CRD's instances to go, and how often it looks. */
+const instanceDeletionTimeoutMs = 60_000;
+const instancePollMs = 1000;
 
 function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');

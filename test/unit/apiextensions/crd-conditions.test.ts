@@ -66,3 +66,35 @@ test('a deleted CRD is Terminating while its custom resources are being deleted,
     await s.close();
   }
 });
+
+test('instances that stay past the finalizer\'s minute turn Terminating to InstanceDeletionCheck, and a new pass follows', async () => {
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const s = await testServer({ now: () => new Date(clock) });
+  try {
+    const name = 'stuck.term.example.com';
+    assert.equal((await s.call('POST', crdUrl, simpleCrd('term.example.com', 'stuck', 'Stuck', 'Namespaced'))).status, 201);
+    await established(s, name);
+    await s.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
+    const cr = '/apis/term.example.com/v1/namespaces/default/stuck';
+    assert.equal((await s.call('POST', cr, { apiVersion: 'term.example.com/v1', kind: 'Stuck', metadata: { name: 'held', finalizers: ['example.com/hold'] } })).status, 201);
+    assert.equal((await s.call('DELETE', `${crdUrl}/${name}`)).status, 200);
+    const inProgress = await eventually(getCrd(s, name), (c) => conditions(c).some((x) => x[2] === 'InstanceDeletionInProgress'), 'no InstanceDeletionInProgress');
+
+    // past the finalizer's minute the pass gives up with kube-apiserver's reason and message; the retry starts a
+    // new pass (every write is in the watch)
+    clock += 61_000;
+    const w = await s.call('GET', `${crdUrl}?watch=1&fieldSelector=metadata.name%3D${name}&resourceVersion=${inProgress['metadata']['resourceVersion']}&timeoutSeconds=2`);
+    const events = w.text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Obj);
+    const terminating = events.map((e) => conditions(e['object']).find((x) => x[0] === 'Terminating')).filter((c) => c !== undefined);
+    const check = terminating.findIndex((c) => c[2] === 'InstanceDeletionCheck');
+    assert.ok(check >= 0, JSON.stringify(terminating));
+    assert.deepEqual(terminating[check], ['Terminating', 'True', 'InstanceDeletionCheck', 'could not confirm zero CustomResources remaining: context deadline exceeded']);
+    assert.deepEqual(terminating[check + 1], ['Terminating', 'True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress']);
+
+    const released = await s.call('PATCH', `${cr}/held`, { metadata: { finalizers: null } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(released.status, 200, released.text);
+    await eventually(async () => (await s.call('GET', `${crdUrl}/${name}`)).status, (st) => st === 404, 'the CRD is still there');
+  } finally {
+    await s.close();
+  }
+});
