@@ -11,23 +11,35 @@ import type { Schema } from '../openapi/definitions.js';
 /** sigs.k8s.io/json stops collecting strict errors after this many. */
 const maxReported = 100;
 
+/** One step of a path: a property or map key, or a list index. */
+export type PathStep = string | number;
+
 /**
- * Paths of the fields in `obj` that the schema of `definition` does not know, in document order:
- * "spec.containers[0].imagee", "metadata.foo", "foo" (top level). Map values are entered with ".<key>".
- * Values of the wrong JSON type are not entered (typeErrors reports those).
+ * The fields in `obj` that the schema of `definition` does not know, in document order, as steps (a map key that
+ * contains dots is one step). Values of the wrong JSON type are not entered (typeErrors reports those).
+ */
+export function unknownFieldPaths(definition: string, obj: unknown): PathStep[][] {
+  const out: PathStep[][] = [];
+  walk(refTo(definition), obj, [], out);
+  return out;
+}
+
+/**
+ * The same as sigs.k8s.io/json words them: "spec.containers[0].imagee", "metadata.foo", "foo" (top level); map
+ * values are entered with ".<key>". Repeats are reported once.
  */
 export function unknownFields(definition: string, obj: unknown): string[] {
-  const out: string[] = [];
-  walk(refTo(definition), obj, '', out);
-  return [...new Set(out)].slice(0, maxReported);
+  return [...new Set(unknownFieldPaths(definition, obj).map(formatPath))].slice(0, maxReported);
 }
 
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
+export function formatPath(steps: readonly PathStep[]): string {
+  let out = '';
+  for (const s of steps) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
+  return out;
 }
 
-function walk(node: Schema, value: unknown, path: string, out: string[]): void {
-  if (out.length >= maxReported) return;
+// Every unknown field is collected (they are all pruned); the walk is bounded by the decoded body's size and depth.
+function walk(node: Schema, value: unknown, path: PathStep[], out: PathStep[][]): void {
   if (node['x-kubernetes-preserve-unknown-fields'] === true) return preserving(node, value, path, out);
   const { shape } = resolveNode(node);
   switch (shape.kind) {
@@ -35,17 +47,17 @@ function walk(node: Schema, value: unknown, path: string, out: string[]): void {
       if (!isRecord(value)) return;
       for (const [key, child] of Object.entries(value)) {
         const property = Object.hasOwn(shape.properties, key) ? shape.properties[key] : undefined;
-        if (property) walk(property, child, join(path, key), out);
-        else out.push(join(path, key));
+        if (property) walk(property, child, [...path, key], out);
+        else out.push([...path, key]);
       }
       return;
     case 'map':
       if (!isRecord(value)) return;
-      for (const [key, child] of Object.entries(value)) walk(shape.values, child, join(path, key), out);
+      for (const [key, child] of Object.entries(value)) walk(shape.values, child, [...path, key], out);
       return;
     case 'array':
       if (!Array.isArray(value)) return;
-      value.forEach((child, i) => walk(shape.items, child, `${path}[${i}]`, out));
+      value.forEach((child, i) => walk(shape.items, child, [...path, i], out));
       return;
     default:
       return;
@@ -53,18 +65,18 @@ function walk(node: Schema, value: unknown, path: string, out: string[]): void {
 }
 
 /** A preserve-unknown-fields node (apiextensions' skipPrune): only what its schema declares is walked. */
-function preserving(node: Schema, value: unknown, path: string, out: string[]): void {
+function preserving(node: Schema, value: unknown, path: PathStep[], out: PathStep[][]): void {
   if (isRecord(value)) {
     const properties = isRecord(node['properties']) ? (node['properties'] as Record<string, Schema>) : undefined;
     const values = isRecord(node['additionalProperties']) ? (node['additionalProperties'] as Schema) : undefined;
     for (const [key, child] of Object.entries(value)) {
       const property = properties && Object.hasOwn(properties, key) ? properties[key] : undefined;
-      if (property) walk(property, child, join(path, key), out);
-      else if (values) walk(values, child, join(path, key), out);
+      if (property) walk(property, child, [...path, key], out);
+      else if (values) walk(values, child, [...path, key], out);
     }
   } else if (Array.isArray(value) && isRecord(node['items'])) {
     const items = node['items'] as Schema;
-    value.forEach((child, i) => preserving(items, child, `${path}[${i}]`, out));
+    value.forEach((child, i) => preserving(items, child, [...path, i], out));
   }
 }
 

@@ -4,7 +4,7 @@ import { getOwn } from '../../api/own.js';
 import { yamlDuplicateKeys } from '../../api/yaml-duplicates.js';
 import type { KubeObject } from '../../api/object.js';
 import { isRecord } from '../../api/object.js';
-import { unknownFields } from '../../api/schema/index.js';
+import { formatPath, unknownFieldPaths, type PathStep } from '../../api/schema/index.js';
 import { errors } from '../../api/status.js';
 import type { RequestContext } from '../types.js';
 
@@ -19,11 +19,13 @@ export function parseFieldValidation(query: URLSearchParams): FieldValidation {
 
 /** Applies the directive; unknown fields are removed from obj (as Kubernetes' typed decoding drops them). */
 export function checkUnknownFields(obj: KubeObject, definition: string, mode: FieldValidation, ctx: RequestContext): void {
-  const unknown = unknownFields(definition, obj);
-  if (unknown.length === 0) return;
+  const paths = unknownFieldPaths(definition, obj);
+  if (paths.length === 0) return;
+  // sigs.k8s.io/json reports each path once, at most 100
+  const unknown = [...new Set(paths.map(formatPath))].slice(0, 100);
   if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.map((p) => `unknown field ${JSON.stringify(p)}`).join(', ')}`);
   if (mode === 'Warn') for (const p of unknown) ctx.warnings.push(`unknown field ${JSON.stringify(p)}`);
-  for (const p of unknown) removePath(obj, p);
+  for (const p of paths) removePath(obj, p);
 }
 
 /**
@@ -47,10 +49,8 @@ export function checkDuplicateFields(body: Uint8Array, type: 'application/json' 
   for (const p of duplicates) ctx.warnings.push(duplicateFieldMessage(p));
 }
 
-/** "spec.containers[0].imagee" → delete that field. */
-export function removePath(root: unknown, path: string): void {
-  const steps: (string | number)[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) steps.push(m[2] !== undefined ? Number(m[2]) : (m[1] ?? ''));
+/** Deletes the field at `steps` (keys and list indices; a key may contain dots or brackets). */
+export function removePath(root: unknown, steps: readonly PathStep[]): void {
   let node: unknown = root;
   for (let i = 0; i < steps.length - 1; i++) {
     const s = steps[i]!;
@@ -59,5 +59,5 @@ export function removePath(root: unknown, path: string): void {
     if (node === undefined) return;
   }
   const last = steps[steps.length - 1];
-  if (typeof last === 'string' && isRecord(node)) delete node[last];
+  if (typeof last === 'string' && isRecord(node) && Object.hasOwn(node, last)) delete node[last];
 }

@@ -225,3 +225,38 @@ test('pruning under x-kubernetes-preserve-unknown-fields: unknown fields stay, d
     await s.close();
   }
 });
+
+test('pruning follows path steps: unknown fields under map keys with dots and slashes are removed', async () => {
+  const s = await testServer();
+  try {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'notes.prune.example.com' },
+      spec: {
+        group: 'prune.example.com', scope: 'Namespaced', names: { plural: 'notes', singular: 'note', kind: 'Note' },
+        versions: [{
+          name: 'v1', served: true, storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: {
+            owners: { type: 'object', additionalProperties: { type: 'object', properties: { team: { type: 'string' }, tags: { type: 'array', items: { type: 'object', properties: { k: { type: 'string' } } } } } } },
+          } } } } },
+        }],
+      },
+    };
+    assert.equal((await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
+    await established(s, 'notes.prune.example.com');
+    await s.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
+    const note = {
+      apiVersion: 'prune.example.com/v1', kind: 'Note', metadata: { name: 'n' },
+      spec: { owners: { 'example.com/x': { team: 'a', junk: 1, tags: [{ k: 'v', extra: true }] }, 'a.b[0]': { team: 'b', other: 'x' }, plain: { team: 'c', more: 2 } } },
+    };
+    const r = await s.call('POST', '/apis/prune.example.com/v1/namespaces/default/notes', note);
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(r.json()['spec'], { owners: { 'example.com/x': { team: 'a', tags: [{ k: 'v' }] }, 'a.b[0]': { team: 'b' }, plain: { team: 'c' } } });
+    const warnings = String(r.headers['warning']);
+    for (const path of ['spec.owners.example.com/x.junk', 'spec.owners.example.com/x.tags[0].extra', 'spec.owners.a.b[0].other', 'spec.owners.plain.more']) assert.ok(warnings.includes(`unknown field \\"${path}\\"`), `${path} in ${warnings}`);
+    // what is stored is pruned too
+    const got = await s.call('GET', '/apis/prune.example.com/v1/namespaces/default/notes/n');
+    assert.deepEqual(got.json()['spec'], r.json()['spec']);
+  } finally {
+    await s.close();
+  }
+});
