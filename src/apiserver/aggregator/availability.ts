@@ -30,15 +30,22 @@ function transportError(url: string, hostPort: string, e: unknown): string {
   return `failing or missing response from ${url}: Get ${JSON.stringify(url)}: ${detail}`;
 }
 
+/** What a GET on a backend may ask for: the Accept header (JSON by default) and the most bytes read. */
+export interface BackendGetOptions {
+  accept?: string;
+  maxBytes?: number;
+}
+
 /**
  * A GET on the backend as system:kube-aggregator (system:masters), bounded in time and size. A kept-alive
  * connection the backend had already closed is retried once on a new one (as Go's transport retries).
  */
-export function backendGet(host: string, port: number, serverName: string, path: string, agent: Agent, timeoutMs: number, maxBytes = maxDiscoveryBytes, retried = false): Promise<{ status: number; text: string }> {
+export function backendGet(host: string, port: number, serverName: string, path: string, agent: Agent, timeoutMs: number, opts: BackendGetOptions = {}, retried = false): Promise<{ status: number; text: string; contentType: string }> {
+  const maxBytes = opts.maxBytes ?? maxDiscoveryBytes;
   return new Promise((resolve, reject) => {
     const req = httpsRequest({
       host, port, servername: serverName, agent, method: 'GET', path,
-      headers: { accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters', 'user-agent': 'kube-aggregator/a-kube' },
+      headers: { accept: opts.accept ?? 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters', 'user-agent': 'kube-aggregator/a-kube' },
       signal: AbortSignal.timeout(timeoutMs),
     }, (res) => {
       const chunks: Buffer[] = [];
@@ -48,11 +55,11 @@ export function backendGet(host: string, port: number, serverName: string, path:
         if (size > maxBytes) res.destroy(new Error(`${path} answered more than ${maxBytes} bytes`));
         else chunks.push(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), contentType: String(res.headers['content-type'] ?? '') }));
       res.on('error', reject);
     });
     req.on('error', (e: Error & { code?: string }) => {
-      if (!retried && req.reusedSocket && e.code === 'ECONNRESET') resolve(backendGet(host, port, serverName, path, agent, timeoutMs, maxBytes, true));
+      if (!retried && req.reusedSocket && e.code === 'ECONNRESET') resolve(backendGet(host, port, serverName, path, agent, timeoutMs, opts, true));
       else reject(e);
     });
     req.end();

@@ -15,7 +15,8 @@ import type { StoreRegistry } from '../stores.js';
 import type { Handler } from '../types.js';
 import { checkAvailability, type CheckResult } from './availability.js';
 import { backendAgent, resolveBackend, type ProxyClientCertificate, type ServiceLookup } from './backend.js';
-import { resourcesFromDiscovery } from './discovery.js';
+import { resourcesFromAggregatedDiscovery, resourcesFromDiscovery } from './discovery.js';
+import { fetchAggregatedDiscovery } from './aggregated-discovery.js';
 import { fetchOpenapiV2 } from './openapi-v2.js';
 import { desiredLocalAPIServices, localAPIServiceObject, localSpecDiffers } from './local-apiservices.js';
 import { plainError, proxyToBackend } from './proxy.js';
@@ -166,7 +167,12 @@ export function startAggregator(deps: AggregatorDeps): Aggregator {
     const result = await checkAvailability(s, lookup, b.agent, deps.checkTimeoutMs ?? 5000);
     if (current.get(name) !== s) return; // changed meanwhile: the newer version is queued
     b.available = result.status === 'True';
-    if (b.available) b.resources = resourcesFromDiscovery(result.discovery, group, version, name) ?? b.resources;
+    if (b.available) {
+      // the backend's aggregated discovery when it serves one, else the legacy document the check just read
+      const aggregated = b.agent ? await fetchAggregatedDiscovery(s, lookup, b.agent, deps.checkTimeoutMs ?? 5000) : undefined;
+      if (current.get(name) !== s) return;
+      b.resources = resourcesFromAggregatedDiscovery(aggregated, group, version, name) ?? resourcesFromDiscovery(result.discovery, group, version, name) ?? b.resources;
+    }
     // the OpenAPI document of an available backend is merged into /openapi/v2; an unavailable one's is dropped
     if (b.available && b.agent) {
       const fetched = await fetchOpenapiV2(s, lookup, b.agent, deps.checkTimeoutMs ?? 5000);

@@ -15,7 +15,7 @@ export async function fetchOpenapiV2(s: Readonly<APIService>, lookup: ServiceLoo
   const where = await resolveBackend(s, lookup);
   if (where.kind === 'fail') return undefined;
   try {
-    const res = await backendGet(where.host, where.port, where.serverName, '/openapi/v2', agent, timeoutMs, maxOpenapiBytes);
+    const res = await backendGet(where.host, where.port, where.serverName, '/openapi/v2', agent, timeoutMs, { maxBytes: maxOpenapiBytes });
     if (res.status !== 200) return undefined;
     return { doc: JSON.parse(res.text) as unknown, digest: createHash('sha256').update(res.text).digest('hex') };
   } catch {

@@ -22,6 +22,8 @@ export interface TestBackend {
   seen: SeenRequest[];
   /** Sends one more watch event to every open watch. */
   pushWatchEvent(name: string): void;
+  /** The APIGroupDiscoveryList /apis answers to a client asking for aggregated discovery, or none (legacy only). */
+  setAggregated(doc: unknown): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function makeCerts(serviceName = 'api', namespace = 'default'): Pro
 export async function startTestBackend(certs: { ca: KeyPairPem; serving: KeyPairPem; frontProxyCa: Pick<KeyPairPem, 'cert'> }, port = 0, allowedNames = ['front-proxy-client']): Promise<TestBackend> {
   const seen: SeenRequest[] = [];
   const watches = new Set<ServerResponse>();
+  let aggregated: unknown;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const peer = (req.socket as TLSSocket).getPeerCertificate?.();
     const groups = req.headersDistinct['x-remote-group'] ?? [];
@@ -113,6 +116,13 @@ export async function startTestBackend(certs: { ca: KeyPairPem; serving: KeyPair
     const cn = seen.at(-1)?.clientCN;
     if (!req.headers['x-remote-user'] || cn === undefined || !allowedNames.includes(cn)) return json(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 });
     if (url.pathname === '/apis/wardle.example.com/v1alpha1') return json(200, discovery);
+    if (url.pathname === '/apis') {
+      if (aggregated !== undefined && /as=APIGroupDiscoveryList/.test(String(req.headers.accept))) {
+        res.writeHead(200, { 'content-type': 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' });
+        return void res.end(JSON.stringify(aggregated));
+      }
+      return json(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'wardle.example.com', versions: [{ groupVersion: 'wardle.example.com/v1alpha1', version: 'v1alpha1' }], preferredVersion: { groupVersion: 'wardle.example.com/v1alpha1', version: 'v1alpha1' } }] });
+    }
     if (url.pathname === '/openapi/v3/apis/wardle.example.com/v1alpha1') return json(200, openapiV3);
     if (url.pathname === '/openapi/v2') return json(200, openapiV2);
     if (url.pathname === '/apis/wardle.example.com/v1alpha1/namespaces/default/flunders') {
@@ -146,6 +156,9 @@ export async function startTestBackend(certs: { ca: KeyPairPem; serving: KeyPair
     seen,
     pushWatchEvent(name) {
       for (const w of watches) w.write(`${JSON.stringify({ type: 'ADDED', object: flunder(name) })}\n`);
+    },
+    setAggregated(doc) {
+      aggregated = doc;
     },
     close: () => new Promise<void>((r) => {
       for (const w of watches) w.destroy();
