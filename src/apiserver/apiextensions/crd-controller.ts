@@ -193,14 +193,21 @@ export function startCrdController(deps: CrdControllerDeps): CrdController {
       let pass = passes.get(name);
       if (pass === undefined) passes.set(name, (pass = { failures: 0 }));
       if (pass.startedMs === undefined) {
+        // the pass's minute starts before its condition is written; a pass that fails to issue its deletes is
+        // started anew when the queue retries
         pass.startedMs = deps.now().getTime();
-        await setTerminating('InstanceDeletionInProgress', 'CustomResource deletion is in progress');
-        for (const item of (await crs.list('', {})).items) {
-          try {
-            await crs.delete(item.metadata.namespace ?? '', item.metadata.name ?? '', {});
-          } catch (e) {
-            if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
+        try {
+          await setTerminating('InstanceDeletionInProgress', 'CustomResource deletion is in progress');
+          for (const item of (await crs.list('', {})).items) {
+            try {
+              await crs.delete(item.metadata.namespace ?? '', item.metadata.name ?? '', {});
+            } catch (e) {
+              if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
+            }
           }
+        } catch (e) {
+          pass.startedMs = undefined;
+          throw e;
         }
       }
       if ((await crs.list('', {})).items.length > 0) {
