@@ -1,5 +1,5 @@
 // Field validation against the OpenAPI schema, as kube-apiserver's decoder does it (fieldValidation, type errors).
-export { unknownFields, unknownFieldPaths, formatPath, strictDecodingMessage, unknownFieldMessage, type PathStep } from './unknown-fields.js';
+export { unknownFields, visitUnknownFields, strictDecodingMessage, unknownFieldMessage } from './unknown-fields.js';
 export { typeErrors, quantityError, quantityFormatMessage, quantitySuffixMessage } from './type-errors.js';
 export { unstructuredError } from './unstructured-errors.js';
 export { parseJson, numberText } from './number-literals.js';

@@ -15,69 +15,98 @@ const maxReported = 100;
 export type PathStep = string | number;
 
 /**
- * The fields in `obj` that the schema of `definition` does not know, in document order, as steps (a map key that
- * contains dots is one step). Values of the wrong JSON type are not entered (typeErrors reports those).
+ * Called for each field of `obj` the schema of `definition` does not know, in document order: the object holding
+ * it, its key, and its path as steps (a map key that contains dots is one step; the array is reused, copy it to
+ * keep it). Removing `parent[key]` from the visitor is safe. Returning false stops the walk. Values of the wrong
+ * JSON type are not entered (typeErrors reports those). The walk is bounded by the decoded body's size and depth.
  */
-export function unknownFieldPaths(definition: string, obj: unknown): PathStep[][] {
-  const out: PathStep[][] = [];
-  walk(refTo(definition), obj, [], out);
-  return out;
+export type UnknownFieldVisitor = (parent: Record<string, unknown>, key: string, path: readonly PathStep[]) => boolean | void;
+
+export function visitUnknownFields(definition: string, obj: unknown, visit: UnknownFieldVisitor): void {
+  walk(refTo(definition), obj, [], visit);
 }
 
 /**
- * The same as sigs.k8s.io/json words them: "spec.containers[0].imagee", "metadata.foo", "foo" (top level); map
- * values are entered with ".<key>". Repeats are reported once.
+ * The unknown fields as sigs.k8s.io/json words them: "spec.containers[0].imagee", "metadata.foo", "foo" (top
+ * level); map values are entered with ".<key>". Each path once, at most 100.
  */
 export function unknownFields(definition: string, obj: unknown): string[] {
-  return [...new Set(unknownFieldPaths(definition, obj).map(formatPath))].slice(0, maxReported);
+  const out = new Set<string>();
+  visitUnknownFields(definition, obj, (_parent, _key, path) => {
+    out.add(formatPath(path));
+    return out.size < maxReported;
+  });
+  return [...out];
 }
 
-export function formatPath(steps: readonly PathStep[]): string {
+function formatPath(steps: readonly PathStep[]): string {
   let out = '';
   for (const s of steps) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
   return out;
 }
 
-// Every unknown field is collected (they are all pruned); the walk is bounded by the decoded body's size and depth.
-function walk(node: Schema, value: unknown, path: PathStep[], out: PathStep[][]): void {
-  if (node['x-kubernetes-preserve-unknown-fields'] === true) return preserving(node, value, path, out);
+/** Walks one node; false once the visitor asked to stop. `path` is one stack shared by the whole walk. */
+function walk(node: Schema, value: unknown, path: PathStep[], visit: UnknownFieldVisitor): boolean {
+  if (node['x-kubernetes-preserve-unknown-fields'] === true) return preserving(node, value, path, visit);
   const { shape } = resolveNode(node);
   switch (shape.kind) {
     case 'struct':
-      if (!isRecord(value)) return;
+      if (!isRecord(value)) return true;
       for (const [key, child] of Object.entries(value)) {
         const property = Object.hasOwn(shape.properties, key) ? shape.properties[key] : undefined;
-        if (property) walk(property, child, [...path, key], out);
-        else out.push([...path, key]);
+        path.push(key);
+        const go = property ? walk(property, child, path, visit) : visit(value, key, path) !== false;
+        path.pop();
+        if (!go) return false;
       }
-      return;
+      return true;
     case 'map':
-      if (!isRecord(value)) return;
-      for (const [key, child] of Object.entries(value)) walk(shape.values, child, [...path, key], out);
-      return;
+      if (!isRecord(value)) return true;
+      for (const [key, child] of Object.entries(value)) {
+        path.push(key);
+        const go = walk(shape.values, child, path, visit);
+        path.pop();
+        if (!go) return false;
+      }
+      return true;
     case 'array':
-      if (!Array.isArray(value)) return;
-      value.forEach((child, i) => walk(shape.items, child, [...path, i], out));
-      return;
+      if (!Array.isArray(value)) return true;
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        const go = walk(shape.items, value[i], path, visit);
+        path.pop();
+        if (!go) return false;
+      }
+      return true;
     default:
-      return;
+      return true;
   }
 }
 
 /** A preserve-unknown-fields node (apiextensions' skipPrune): only what its schema declares is walked. */
-function preserving(node: Schema, value: unknown, path: PathStep[], out: PathStep[][]): void {
+function preserving(node: Schema, value: unknown, path: PathStep[], visit: UnknownFieldVisitor): boolean {
   if (isRecord(value)) {
     const properties = isRecord(node['properties']) ? (node['properties'] as Record<string, Schema>) : undefined;
     const values = isRecord(node['additionalProperties']) ? (node['additionalProperties'] as Schema) : undefined;
     for (const [key, child] of Object.entries(value)) {
       const property = properties && Object.hasOwn(properties, key) ? properties[key] : undefined;
-      if (property) walk(property, child, [...path, key], out);
-      else if (values) walk(values, child, [...path, key], out);
+      const schema = property ?? values;
+      if (!schema) continue;
+      path.push(key);
+      const go = walk(schema, child, path, visit);
+      path.pop();
+      if (!go) return false;
     }
   } else if (Array.isArray(value) && isRecord(node['items'])) {
     const items = node['items'] as Schema;
-    value.forEach((child, i) => preserving(items, child, [...path, i], out));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      const go = preserving(items, value[i], path, visit);
+      path.pop();
+      if (!go) return false;
+    }
   }
+  return true;
 }
 
 /**

@@ -1,10 +1,8 @@
 // fieldValidation=Strict|Warn|Ignore: unknown and duplicate fields are an error, a warning, or silently dropped.
 import { duplicateFieldMessage, duplicateFields } from '../../api/json-duplicates.js';
-import { getOwn } from '../../api/own.js';
 import { yamlDuplicateKeys } from '../../api/yaml-duplicates.js';
 import type { KubeObject } from '../../api/object.js';
-import { isRecord } from '../../api/object.js';
-import { formatPath, unknownFieldPaths, type PathStep } from '../../api/schema/index.js';
+import { unknownFields, visitUnknownFields } from '../../api/schema/index.js';
 import { errors } from '../../api/status.js';
 import type { RequestContext } from '../types.js';
 
@@ -17,15 +15,19 @@ export function parseFieldValidation(query: URLSearchParams): FieldValidation {
   throw errors.badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(v)}: supported values: "Ignore", "Strict", "Warn"`);
 }
 
-/** Applies the directive; unknown fields are removed from obj (as Kubernetes' typed decoding drops them). */
+/**
+ * Applies the directive; unknown fields are removed from obj (as Kubernetes' typed decoding drops them), each by
+ * its holder and key, so map keys with dots or brackets are no obstacle.
+ */
 export function checkUnknownFields(obj: KubeObject, definition: string, mode: FieldValidation, ctx: RequestContext): void {
-  const paths = unknownFieldPaths(definition, obj);
-  if (paths.length === 0) return;
-  // sigs.k8s.io/json reports each path once, at most 100
-  const unknown = [...new Set(paths.map(formatPath))].slice(0, 100);
-  if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.map((p) => `unknown field ${JSON.stringify(p)}`).join(', ')}`);
-  if (mode === 'Warn') for (const p of unknown) ctx.warnings.push(`unknown field ${JSON.stringify(p)}`);
-  for (const p of paths) removePath(obj, p);
+  if (mode !== 'Ignore') {
+    const unknown = unknownFields(definition, obj);
+    if (unknown.length > 0 && mode === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.map((p) => `unknown field ${JSON.stringify(p)}`).join(', ')}`);
+    for (const p of unknown) ctx.warnings.push(`unknown field ${JSON.stringify(p)}`);
+  }
+  visitUnknownFields(definition, obj, (parent, key) => {
+    delete parent[key];
+  });
 }
 
 /**
@@ -47,17 +49,4 @@ export function checkDuplicateFields(body: Uint8Array, type: 'application/json' 
   if (duplicates.length === 0) return;
   if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${duplicates.map(duplicateFieldMessage).join(', ')}`);
   for (const p of duplicates) ctx.warnings.push(duplicateFieldMessage(p));
-}
-
-/** Deletes the field at `steps` (keys and list indices; a key may contain dots or brackets). */
-export function removePath(root: unknown, steps: readonly PathStep[]): void {
-  let node: unknown = root;
-  for (let i = 0; i < steps.length - 1; i++) {
-    const s = steps[i]!;
-    if (typeof s === 'number') node = Array.isArray(node) ? node[s] : undefined;
-    else node = isRecord(node) ? getOwn(node, s) : undefined;
-    if (node === undefined) return;
-  }
-  const last = steps[steps.length - 1];
-  if (typeof last === 'string' && isRecord(node) && Object.hasOwn(node, last)) delete node[last];
 }

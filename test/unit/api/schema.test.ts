@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { quantityError, quantityFormatMessage, quantitySuffixMessage, strictDecodingMessage, typeErrors, unknownFieldMessage, unknownFields } from '../../../src/api/schema/index.js';
+import { quantityError, quantityFormatMessage, quantitySuffixMessage, strictDecodingMessage, typeErrors, unknownFieldMessage, unknownFields, visitUnknownFields } from '../../../src/api/schema/index.js';
 
 const pod = 'io.k8s.api.core.v1.Pod';
 const deployment = 'io.k8s.api.apps.v1.Deployment';
@@ -26,6 +26,19 @@ for (const c of unknownCases) {
 test('unknownFields reports at most 100, like sigs.k8s.io/json', () => {
   const labels = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`f${i}`, i]));
   assert.equal(unknownFields(pod, { spec: labels }).length, 100);
+});
+
+test('pruning reaches every unknown field, past the 100 reported, by holder and key', () => {
+  const extra = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`f${i}`, i]));
+  const obj = { metadata: { name: 'p', annotations: { 'example.com/a.b': 'kept' } }, spec: { ...extra, containers: [{ name: 'c', 'x.y': 1 }] } };
+  const seen: string[] = [];
+  visitUnknownFields(pod, obj, (parent, key, path) => {
+    seen.push(JSON.stringify(path));
+    delete parent[key];
+  });
+  assert.equal(seen.length, 151);
+  assert.ok(seen.includes(JSON.stringify(['spec', 'containers', 0, 'x.y'])), seen.at(-1));
+  assert.deepEqual(obj, { metadata: { name: 'p', annotations: { 'example.com/a.b': 'kept' } }, spec: { containers: [{ name: 'c' }] } });
 });
 
 test('unknownFields for a served version the 1.35 definitions dropped (authentication v1beta1)', () => {
