@@ -7,7 +7,7 @@ import { getOwn, setOwn } from '../api/own.js';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import { DEFAULT_CIPHERS, type TLSSocket } from 'node:tls';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import type { Authenticator, Authorizer } from '../auth/types.js';
 import type { Storage } from '../storage/types.js';
@@ -127,6 +127,16 @@ function plainHeaders(req: { headers: IncomingMessage['headers']; rawHeaders: st
   return out;
 }
 
+/**
+ * Node's cipher list, with OpenSSL's security level 0. A TLS 1.2 client that sends no signature_algorithms
+ * extension (busybox's wget, without openssl to hand its TLS to) leaves the server to sign the key exchange with
+ * SHA-1 (RFC 5246 7.4.1.4.1), which OpenSSL 3 refuses from level 1 up, so the handshake ended in a
+ * handshake_failure alert; kube-apiserver (Go's crypto/tls) accepts such clients. Clients that name their
+ * algorithms still get the strongest shared one; the cipher list itself (no NULL, export, DES, RC4 or MD5 suites)
+ * and the minimum version (TLS 1.2) are unchanged.
+ */
+export const servingCiphers = `${DEFAULT_CIPHERS}:@SECLEVEL=0`;
+
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   let port = opts.port;
   const api = await createApiServer({
@@ -151,6 +161,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     allowHTTP1: true,
     requestCert: true,
     rejectUnauthorized: false,
+    ciphers: servingCiphers,
     // Streams one HTTP/2 connection may have open at once (kube-apiserver's --http2-max-streams-per-connection).
     settings: { maxConcurrentStreams: maxStreamsPerConnection },
   });
