@@ -3,19 +3,23 @@
 // with the service-account token, after a Role and RoleBinding, for another namespace, and --cacert), a Service
 // in another namespace by name, a headless Service by getent, a NodePort from the host, egress to Debian's
 // archive (apt-get update), a deleted Service's rules gone, and nothing left on the host after a-kube stops.
+// A busybox pod behind a readiness probe adds: endpoints following the probe (EndpointSlice condition, kubectl get
+// endpoints, the Service's reachability), SRV lookups by busybox's resolver, a hostPort on the node address, busybox
+// wget to the API server, and `kubectl proxy` to Services.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { akubectl, entry, repoRoot, startCluster, type Cluster } from './harness.js';
+import { akubectl, entry, kubectl, repoRoot, startCluster, type Cluster } from './harness.js';
 import { realPodsUnavailable, waitUntil } from './real-pods.js';
+import { busyboxImage, writeBusyboxArchive } from './test-images.js';
 
 const image = 'localhost/a-kube/nginx-curl:latest';
 
-
-const skip = realPodsUnavailable({ tools: ['iptables-restore', 'debootstrap'], busybox: false, kubectl: false });
+const skip = realPodsUnavailable({ tools: ['iptables-restore', 'debootstrap'] });
+const flipHostPort = 30880;
 const opts = { skip: skip ?? false, timeout: 600_000 };
 let cluster: Cluster | undefined;
 let work = '';
@@ -48,8 +52,11 @@ before(async () => {
   const built = spawnSync('bash', [join(repoRoot, 'scripts/build-walkthrough-image.sh'), '--with-curl', archive], { encoding: 'utf8', timeout: 900_000 });
   assert.equal(built.status, 0, `building the test image: ${built.stderr}`);
   cluster = await startCluster({ timeoutMs: 180_000 });
-  const imported = spawnSync(process.execPath, [...entry('a-kube'), 'image', 'import', '--data-dir', cluster.dataDir, archive], { encoding: 'utf8', cwd: repoRoot });
-  assert.equal(imported.status, 0, imported.stderr);
+  const dataDir = cluster.dataDir;
+  for (const file of [archive, writeBusyboxArchive(work)]) {
+    const imported = spawnSync(process.execPath, [...entry('a-kube'), 'image', 'import', '--data-dir', dataDir, file], { encoding: 'utf8', cwd: repoRoot });
+    assert.equal(imported.status, 0, imported.stderr);
+  }
   const pod = (ns: string, name: string, labels: Record<string, string>, extra: Record<string, unknown> = {}) => ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -64,10 +71,32 @@ before(async () => {
     pod('ns-2', 'web-0', { app: 'web' }, { hostname: 'web-0', subdomain: 'web-headless' }),
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'ns-2' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] } },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-headless', namespace: 'ns-2' }, spec: { clusterIP: 'None', selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } },
+    // busybox httpd on 8080 (also a hostPort), ready while /www/ready exists.
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'flip', namespace: 'ns-2', labels: { app: 'flip' } },
+      spec: {
+        // httpd runs as the container's process 1, which SIGTERM does not stop: a short grace period.
+        terminationGracePeriodSeconds: 2,
+        containers: [
+          {
+            name: 'main',
+            image: busyboxImage,
+            imagePullPolicy: 'Never',
+            command: ['sh', '-c', 'mkdir -p /www && echo flip-page > /www/index.html && exec httpd -f -p 8080 -h /www'],
+            ports: [{ name: 'http', containerPort: 8080, hostPort: flipHostPort }],
+            readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+          },
+        ],
+      },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'flip', namespace: 'ns-2' }, spec: { selector: { app: 'flip' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
   ];
   ok(['apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n---\n'));
   waitRunning('ns-1', 'client');
   waitRunning('ns-2', 'web-0');
+  waitRunning('ns-2', 'flip');
 });
 
 after(async () => {
@@ -172,6 +201,132 @@ test('hairpin: a pod reaches itself through its own Service\'s ClusterIP, masque
   for (const line of seen) assert.match(line, /^10\.244\.0\.1 /, line);
   const ports = spawnSync('sh', ['-c', 'cat /sys/class/net/akube0/brif/*/hairpin_mode'], { encoding: 'utf8' }).stdout.trim().split('\n');
   assert.ok(ports.length > 0 && ports.every((m) => m === '1'), `every pod's bridge port has hairpin_mode on: ${ports.join(',')}`);
+});
+
+/** The EndpointSlice condition of flip's one endpoint, and what `kubectl get endpoints` shows for it. */
+function flipEndpoints(): { ready: string; table: string } {
+  const ready = kubectl(cluster!, ['get', 'endpointslices', '-n', 'ns-2', '-l', 'kubernetes.io/service-name=flip', '-o', 'jsonpath={.items[*].endpoints[*].conditions.ready}']).stdout;
+  const table = kubectl(cluster!, ['get', 'endpoints', 'flip', '-n', 'ns-2']).stdout;
+  return { ready, table };
+}
+
+test('endpoints follow a readiness probe: the EndpointSlice condition, kubectl get endpoints and the Service\'s traffic', opts, () => {
+  const flipIP = akubectl(cluster!, ['get', 'pod', '-n', 'ns-2', 'flip', '-o', 'jsonpath={.status.podIP}']).stdout;
+  assert.match(flipIP, /^10\.244\.0\.\d+$/);
+  const row = new RegExp(`^flip\\s+${flipIP.replace(/\./g, '\\.')}:8080\\s`, 'm');
+  // /www/ready does not exist yet: the probe answers 404, the pod runs but is not ready.
+  const unready = waitFor('flip\'s endpoint as not ready', () => {
+    const e = flipEndpoints();
+    return e.ready === 'false' ? e : undefined;
+  });
+  assert.match(unready.table, /^NAME\s+ENDPOINTS\s+AGE$/m);
+  assert.match(unready.table, /^flip\s+<none>\s/m);
+  assert.equal(kubectl(cluster!, ['get', 'pod', '-n', 'ns-2', 'flip', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout, 'False');
+  assert.notEqual(exec('ns-1', 'client', ['curl', '-sS', '-m', '5', 'http://flip.ns-2/']).status, 0);
+
+  assert.equal(exec('ns-2', 'flip', ['touch', '/www/ready']).status, 0);
+  const ready = waitFor('flip\'s endpoint to be ready', () => {
+    const e = flipEndpoints();
+    return e.ready === 'true' && row.test(e.table) ? e : undefined;
+  });
+  assert.match(ready.table, row);
+  const page = waitFor('the Service to pass traffic to flip', () => {
+    const r = exec('ns-1', 'client', ['curl', '-sS', '-m', '5', 'http://flip.ns-2/']);
+    return r.status === 0 ? r.stdout : undefined;
+  }, 30_000);
+  assert.equal(page, 'flip-page\n');
+
+  // The probe fails again: the endpoint turns not ready, the Service rejects new connections.
+  assert.equal(exec('ns-2', 'flip', ['rm', '/www/ready']).status, 0);
+  waitFor('flip\'s endpoint to turn not ready', () => (flipEndpoints().ready === 'false' ? true : undefined));
+  assert.match(flipEndpoints().table, /^flip\s+<none>\s/m);
+  const refused = waitFor('the Service to stop passing traffic to flip', () => {
+    const r = exec('ns-1', 'client', ['curl', '-sS', '-m', '5', 'http://flip.ns-2/']);
+    return r.status !== 0 ? r : undefined;
+  }, 30_000);
+  assert.match(refused.stderr, /Connection refused|Couldn't connect/);
+  // The pod itself still answers on its address: only the Service's endpoints changed.
+  assert.equal(exec('ns-1', 'client', ['curl', '-sS', '-m', '5', `http://${flipIP}:8080/`]).stdout, 'flip-page\n');
+});
+
+test('SRV records from inside a pod (busybox nslookup): a named port of a ClusterIP Service, a headless Service\'s endpoints', opts, () => {
+  const srv = exec('ns-2', 'flip', ['nslookup', '-type=srv', '_http._tcp.web.ns-2.svc.cluster.local']);
+  assert.equal(srv.status, 0, `${srv.stdout}\n${srv.stderr}`);
+  assert.match(srv.stdout, /^_http\._tcp\.web\.ns-2\.svc\.cluster\.local\s+service = 0 100 8080 web\.ns-2\.svc\.cluster\.local$/m);
+  const headless = exec('ns-2', 'flip', ['nslookup', '-type=srv', '_http._tcp.web-headless.ns-2.svc.cluster.local']);
+  assert.equal(headless.status, 0, `${headless.stdout}\n${headless.stderr}`);
+  assert.match(headless.stdout, /^_http\._tcp\.web-headless\.ns-2\.svc\.cluster\.local\s+service = 0 100 80 web-0\.web-headless\.ns-2\.svc\.cluster\.local$/m);
+  // A port name the Service does not have: no such name.
+  const none = exec('ns-2', 'flip', ['nslookup', '-type=srv', '_metrics._tcp.web.ns-2.svc.cluster.local']);
+  assert.match(`${none.stdout}${none.stderr}`, /NXDOMAIN/);
+});
+
+test('hostPort: the pod\'s port on the node address, from the host and from another pod (portmap)', opts, () => {
+  const fromHost = spawnSync('curl', ['-sS', '-m', '10', `http://10.244.0.1:${flipHostPort}/`], { encoding: 'utf8' });
+  assert.equal(fromHost.status, 0, fromHost.stderr);
+  assert.equal(fromHost.stdout, 'flip-page\n');
+  const fromPod = exec('ns-1', 'client', ['curl', '-sS', '-m', '10', `http://10.244.0.1:${flipHostPort}/`]);
+  assert.equal(fromPod.status, 0, fromPod.stderr);
+  assert.equal(fromPod.stdout, 'flip-page\n');
+});
+
+test('busybox wget from a pod to the API server by its Service name', opts, () => {
+  const r = exec('ns-2', 'flip', ['wget', '-q', '-O', '-', '--no-check-certificate', 'https://kubernetes.default.svc/version']);
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /"gitVersion"/);
+});
+
+/** Starts the real `kubectl proxy` on a free port of 127.0.0.1; returns its address and how to stop it. */
+async function kubectlProxy(): Promise<{ base: string; stop: () => void }> {
+  const child = spawn('kubectl', ['--kubeconfig', cluster!.kubeconfig, 'proxy', '--port=0'], { env: { ...process.env, HOME: cluster!.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`kubectl proxy did not start: ${out}`)), 30_000);
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = /Starting to serve on (127\.0\.0\.1:\d+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(`http://${m[1]}`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`kubectl proxy exited (${code}): ${out}`)));
+  });
+  return { base, stop: () => child.kill() };
+}
+
+test('kubectl proxy to a Service: …/services/NAME:PORT/proxy/PATH reaches a pod serving HTTP', opts, async () => {
+  const proxy = await kubectlProxy();
+  try {
+    const curl = (path: string) => spawnSync('curl', ['-sS', '-m', '10', '-w', '\n%{http_code}', `${proxy.base}${path}`], { encoding: 'utf8' });
+    for (const id of ['web:http', 'web:8080', 'http:web:http']) {
+      const r = curl(`/api/v1/namespaces/ns-2/services/${id}/proxy/`);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /nginx/i, id);
+      assert.match(r.stdout, /\n200$/, id);
+    }
+    // The answer's own status passed through.
+    assert.match(curl('/api/v1/namespaces/ns-2/services/web:http/proxy/no-such-page').stdout, /404 Not Found[\s\S]*\n404$/);
+    // flip is not ready (the test before took its readiness away): no endpoint to proxy to.
+    const unready = curl('/api/v1/namespaces/ns-2/services/flip:http/proxy/');
+    assert.match(unready.stdout, /"reason":"ServiceUnavailable"/);
+    assert.match(unready.stdout, /no endpoints available for service \\"flip:http\\"/);
+    assert.match(unready.stdout, /\n503$/);
+    assert.equal(exec('ns-2', 'flip', ['touch', '/www/ready']).status, 0);
+    const page = waitFor('flip to be proxied to', () => {
+      const r = curl('/api/v1/namespaces/ns-2/services/flip:http/proxy/');
+      return r.stdout.endsWith('\n200') ? r.stdout : undefined;
+    });
+    assert.equal(page, 'flip-page\n\n200');
+    // A path below the proxy.
+    assert.equal(curl('/api/v1/namespaces/ns-2/services/flip:http/proxy/index.html').stdout, 'flip-page\n\n200');
+    // The pod itself, by its named port.
+    assert.equal(curl('/api/v1/namespaces/ns-2/pods/flip:http/proxy/').stdout, 'flip-page\n\n200');
+  } finally {
+    proxy.stop();
+  }
 });
 
 test('a NodePort from the host on the node address; egress to Debian\'s archive; a deleted Service\'s rules go', opts, () => {

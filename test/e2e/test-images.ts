@@ -5,7 +5,7 @@ import { dockerArchive } from '../../src/kubelet/images/archive.js';
 
 export const busyboxImage = 'localhost/a-kube/busybox:test';
 
-const applets = ['sh', 'httpd', 'timeout', 'head', 'sleep', 'cat', 'ls', 'echo', 'true', 'false', 'id', 'env', 'ps', 'kill', 'hostname', 'wget', 'nc', 'nslookup', 'ip', 'test', 'grep', 'mkdir', 'touch', 'date', 'stat', 'readlink'];
+const applets = ['sh', 'httpd', 'timeout', 'head', 'sleep', 'cat', 'ls', 'echo', 'true', 'false', 'id', 'env', 'ps', 'kill', 'hostname', 'wget', 'nc', 'nslookup', 'ip', 'test', 'grep', 'mkdir', 'touch', 'rm', 'date', 'stat', 'readlink'];
 
 export function busyboxAvailable(): boolean {
   return existsSync('/bin/busybox');
