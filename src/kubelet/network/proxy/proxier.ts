@@ -1,6 +1,7 @@
-// The service proxy: Services and EndpointSlices from informers, the whole rule set rebuilt in memory and
-// handed to one `iptables-restore --noflush` per sync, paced by a SyncLimiter: at most one sync per
-// minSyncPeriod (changes arriving meanwhile share the next one) and a full resync every syncPeriod.
+// The service proxy: Services and EndpointSlices from informers, the whole rule set rebuilt in memory (in slices,
+// giving the event loop turns) and handed to one `iptables-restore --noflush` per sync, paced by a SyncLimiter:
+// at most one sync per minSyncPeriod (changes arriving meanwhile share the next one) and a full resync every
+// syncPeriod.
 // stop() takes every rule back out.
 import type { KubeObject } from '../../../api/object.js';
 import { Informer, restListerWatcher } from '../../../client/informer.js';
@@ -8,7 +9,7 @@ import type { RestClient } from '../../../client/rest.js';
 import { chainsOf, hostIptables, type Iptables } from '../iptables.js';
 import { SyncLimiter } from '../sync-limiter.js';
 import { servicePorts, type ServicePort } from './model.js';
-import { buildRules, dynamicPrefixes, filterChains, jumpRules, natChains, restoreBatches, type ChainContents, type Rules } from './rules.js';
+import { buildRulesInSlices, dynamicPrefixes, filterChains, jumpRules, natChains, restoreText, type ChainContents, type Rules } from './rules.js';
 
 export interface ServiceProxyOptions {
   client: Pick<RestClient, 'list' | 'watch'>;
@@ -19,8 +20,6 @@ export interface ServiceProxyOptions {
   minSyncPeriodMs?: number;
   /** A full resync at least this often, repairing rules changed behind the proxy's back (default 30 s). */
   syncPeriodMs?: number;
-  /** Per-service chains per iptables-restore when a sync changes many (default 1000; see restoreBatches). */
-  maxChainsPerRestore?: number;
   log?: (line: string) => void;
   /** Told after each successful sync (tests and benchmarks wait on it). */
   onSync?: (r: Rules, ms: number) => void;
@@ -98,11 +97,11 @@ export class ServiceProxy {
 
   async #sync(): Promise<void> {
     const started = performance.now();
-    const rules = buildRules(this.desired(), { clusterCidr: this.#o.clusterCidr, previous: this.#previous });
-    // After the first sync only changed chains are written; a failure makes the next sync write everything.
-    const texts = restoreBatches(rules.contents, this.#written, this.#previous, this.#o.maxChainsPerRestore ?? 1000);
+    // Built in slices (the API server may share this process), written in one restore: after the first sync only
+    // the changed chains; a failure makes the next sync write everything.
+    const rules = await buildRulesInSlices(this.desired(), { clusterCidr: this.#o.clusterCidr, previous: this.#previous });
     try {
-      for (const text of texts) await this.#ipt.restore(text);
+      await this.#ipt.restore(restoreText(rules.contents, this.#written, this.#previous));
     } catch (e) {
       // The limiter reports it and syncs again; that sync writes everything.
       this.#written = undefined;

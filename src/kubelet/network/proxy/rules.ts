@@ -55,130 +55,191 @@ export function probability(n: number): string {
   return (1 / n).toFixed(10);
 }
 
-export function buildRules(ports: readonly ServicePort[], o: RuleOptions): Rules {
-  const nat: string[] = [];
-  const filter: string[] = [];
-  const natDecl = new Set<string>(natChains);
-  const filterDecl = new Set<string>(filterChains);
-  const services: string[] = []; // KUBE-SERVICES (nat), kept apart so the NodePort jump stays last
-  const nodePorts: string[] = [];
-  const filterServices: string[] = [];
-  const filterExternal: string[] = [];
-  let endpointChains = 0;
-
-  nat.push(
-    `-A KUBE-POSTROUTING -m mark ! --mark ${masqMark}/${masqMark} -j RETURN`,
-    `-A KUBE-POSTROUTING -j MARK --xor-mark ${masqMark}`,
-    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
-    `-A KUBE-MARK-MASQ -j MARK --or-mark ${masqMark}`,
-  );
-  filter.push(
-    '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
-    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${masqMark}/${masqMark} -j ACCEPT`,
-    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-  );
-
-  const sorted = [...ports].sort((a, b) => (servicePortName(a) < servicePortName(b) ? -1 : servicePortName(a) > servicePortName(b) ? 1 : a.protocol < b.protocol ? -1 : 1));
-  for (const sp of sorted) {
-    const spn = servicePortName(sp);
-    const proto = sp.protocol.toLowerCase();
-    const match = `-m ${proto} -p ${proto}`;
-    const hash = chainHash(spn + proto);
-    const svc = `KUBE-SVC-${hash}`;
-    const svl = `KUBE-SVL-${hash}`;
-    const ext = `KUBE-EXT-${hash}`;
-    const cluster = usableEndpoints(sp.endpoints);
-    const local = usableEndpoints(sp.endpoints.filter((e) => e.local));
-    const internal = sp.internalPolicyLocal ? local : cluster;
-    const hasExternal = sp.nodePort !== undefined || sp.externalIPs.length > 0;
-    const usesSvl = sp.internalPolicyLocal || (hasExternal && sp.externalPolicyLocal);
-    const usesSvc = !sp.internalPolicyLocal || hasExternal;
-    const external = sp.externalPolicyLocal ? local : cluster;
-
-    // Endpoint chains, shared by the cluster-wide and the node-local chain.
-    const sepOf = new Map<Endpoint, string>();
-    for (const e of new Set([...(usesSvc ? cluster : []), ...(usesSvl ? local : [])])) {
-      const sep = `KUBE-SEP-${chainHash(`${spn}${proto}${e.ip}:${e.port}`)}`;
-      sepOf.set(e, sep);
-      natDecl.add(sep);
-      endpointChains++;
-      nat.push(`-A ${sep} -m comment --comment ${q(spn)} -s ${e.ip}/32 -j KUBE-MARK-MASQ`);
-      const affinity = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
-      nat.push(`-A ${sep} -m comment --comment ${q(spn)}${affinity} ${match} -j DNAT --to-destination ${e.ip}:${e.port}`);
-    }
-    const spread = (chain: string, eps: readonly Endpoint[]) => {
-      if (sp.affinitySeconds) {
-        for (const e of eps) nat.push(`-A ${chain} -m comment --comment ${q(`${spn} -> ${e.ip}:${e.port}`)} -m recent --name ${sepOf.get(e) ?? ''} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepOf.get(e) ?? ''}`);
-      }
-      eps.forEach((e, i) => {
-        const stat = i < eps.length - 1 ? ` -m statistic --mode random --probability ${probability(eps.length - i)}` : '';
-        nat.push(`-A ${chain} -m comment --comment ${q(`${spn} -> ${e.ip}:${e.port}`)}${stat} -j ${sepOf.get(e) ?? ''}`);
-      });
-    };
-
-    if (usesSvc && cluster.length > 0) {
-      natDecl.add(svc);
-      if (!sp.internalPolicyLocal) {
-        for (const ip of sp.clusterIPs) nat.push(`-A ${svc} -m comment --comment ${q(`${spn} cluster IP`)} ${match} -d ${ip}/32 --dport ${sp.port} ! -s ${o.clusterCidr} -j KUBE-MARK-MASQ`);
-      }
-      spread(svc, cluster);
-    }
-    if (usesSvl && local.length > 0) {
-      natDecl.add(svl);
-      spread(svl, local);
-    }
-
-    // Cluster IPs.
-    for (const ip of sp.clusterIPs) {
-      if (internal.length > 0) services.push(`-A KUBE-SERVICES -m comment --comment ${q(`${spn} cluster IP`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${sp.internalPolicyLocal ? svl : svc}`);
-      else {
-        const why = sp.internalPolicyLocal && cluster.length > 0 ? 'has no local endpoints' : 'has no endpoints';
-        filterServices.push(`-A KUBE-SERVICES -m comment --comment ${q(`${spn} ${why}`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${why === 'has no endpoints' ? 'REJECT --reject-with icmp-port-unreachable' : 'DROP'}`);
-      }
-    }
-
-    // NodePorts and external IPs.
-    if (hasExternal) {
-      if (external.length > 0 || (sp.externalPolicyLocal && cluster.length > 0)) {
-        natDecl.add(ext);
-        if (!sp.externalPolicyLocal) {
-          nat.push(`-A ${ext} -m comment --comment ${q(`masquerade traffic for ${spn} external destinations`)} -j KUBE-MARK-MASQ`);
-          nat.push(`-A ${ext} -j ${svc}`);
-        } else {
-          // Pods and the node itself may use any endpoint; only traffic from outside must stay on this node.
-          nat.push(`-A ${ext} -s ${o.clusterCidr} -m comment --comment ${q(`pod traffic for ${spn} external destinations`)} -j ${svc}`);
-          nat.push(`-A ${ext} -m comment --comment ${q(`masquerade LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
-          nat.push(`-A ${ext} -m comment --comment ${q(`route LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${svc}`);
-          if (local.length > 0) nat.push(`-A ${ext} -j ${svl}`);
-        }
-        if (sp.nodePort !== undefined) nodePorts.push(`-A KUBE-NODEPORTS -m comment --comment ${q(spn)} ${match} --dport ${sp.nodePort} -j ${ext}`);
-        for (const ip of sp.externalIPs) services.push(`-A KUBE-SERVICES -m comment --comment ${q(`${spn} external IP`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${ext}`);
-      }
-      if (external.length === 0) {
-        const why = cluster.length > 0 ? 'has no local endpoints' : 'has no endpoints';
-        const verdict = why === 'has no endpoints' ? 'REJECT --reject-with icmp-port-unreachable' : 'DROP';
-        if (sp.nodePort !== undefined) filterExternal.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${spn} ${why}`)} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j ${verdict}`);
-        for (const ip of sp.externalIPs) filterExternal.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${spn} ${why}`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${verdict}`);
-      }
-    }
-  }
-  services.push('-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
-
-  const contents: ChainContents = { nat: new Map([...natDecl].map((c) => [c, []])), filter: new Map([...filterDecl].map((c) => [c, []])) };
-  for (const [table, lines] of [['nat', [...services, ...nodePorts, ...nat]], ['filter', [...filterServices, ...filterExternal, ...filter]]] as const) {
-    const m = contents[table];
-    for (const l of lines) m.get(l.slice(3, l.indexOf(' ', 3)))?.push(l);
-  }
-  const text = restoreText(contents, undefined, o.previous);
-  const rules = [...contents.nat.values(), ...contents.filter.values()].reduce((n, l) => n + l.length, 0);
-  return { text, chains: { nat: natDecl, filter: filterDecl }, contents, counts: { servicePorts: sorted.length, endpointChains, rules } };
+/** The rule lists of one sync while they are being built. */
+interface Builder {
+  nat: string[];
+  filter: string[];
+  natDecl: Set<string>;
+  filterDecl: Set<string>;
+  /** KUBE-SERVICES (nat), kept apart so the NodePort jump stays last. */
+  services: string[];
+  nodePorts: string[];
+  filterServices: string[];
+  filterExternal: string[];
+  endpointChains: number;
 }
+
+function newBuilder(): Builder {
+  return {
+    nat: [
+      `-A KUBE-POSTROUTING -m mark ! --mark ${masqMark}/${masqMark} -j RETURN`,
+      `-A KUBE-POSTROUTING -j MARK --xor-mark ${masqMark}`,
+      '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+      `-A KUBE-MARK-MASQ -j MARK --or-mark ${masqMark}`,
+    ],
+    filter: [
+      '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
+      `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${masqMark}/${masqMark} -j ACCEPT`,
+      '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    ],
+    natDecl: new Set<string>(natChains),
+    filterDecl: new Set<string>(filterChains),
+    services: [],
+    nodePorts: [],
+    filterServices: [],
+    filterExternal: [],
+    endpointChains: 0,
+  };
+}
+
+function sortedPorts(ports: readonly ServicePort[]): ServicePort[] {
+  const named = ports.map((sp) => ({ sp, key: servicePortName(sp) }));
+  named.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.sp.protocol < b.sp.protocol ? -1 : a.sp.protocol > b.sp.protocol ? 1 : 0));
+  return named.map((n) => n.sp);
+}
+
+export function buildRules(ports: readonly ServicePort[], o: RuleOptions): Rules {
+  const b = newBuilder();
+  const sorted = sortedPorts(ports);
+  for (const sp of sorted) addServicePort(b, sp, o);
+  return finish(b, sorted.length, o);
+}
+
+/**
+ * buildRules in slices of `slice` service ports with a turn of the event loop between them: at 5,000 Services
+ * the whole build takes seconds, which the API server sharing the process must not wait out.
+ */
+export async function buildRulesInSlices(ports: readonly ServicePort[], o: RuleOptions, slice = 50): Promise<Rules> {
+  const b = newBuilder();
+  const sorted = sortedPorts(ports);
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && i % slice === 0) await yieldToEventLoop();
+    addServicePort(b, sorted[i]!, o);
+  }
+  return finish(b, sorted.length, o);
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function addServicePort(b: Builder, sp: ServicePort, o: RuleOptions): void {
+  const { nat, natDecl, services, nodePorts, filterServices, filterExternal } = b;
+  const spn = servicePortName(sp);
+  const proto = sp.protocol.toLowerCase();
+  const match = `-m ${proto} -p ${proto}`;
+  const hash = chainHash(spn + proto);
+  const svc = `KUBE-SVC-${hash}`;
+  const svl = `KUBE-SVL-${hash}`;
+  const ext = `KUBE-EXT-${hash}`;
+  const cluster = usableEndpoints(sp.endpoints);
+  const local = usableEndpoints(sp.endpoints.filter((e) => e.local));
+  const internal = sp.internalPolicyLocal ? local : cluster;
+  const hasExternal = sp.nodePort !== undefined || sp.externalIPs.length > 0;
+  const usesSvl = sp.internalPolicyLocal || (hasExternal && sp.externalPolicyLocal);
+  const usesSvc = !sp.internalPolicyLocal || hasExternal;
+  const external = sp.externalPolicyLocal ? local : cluster;
+
+  // Endpoint chains, shared by the cluster-wide and the node-local chain.
+  const sepOf = new Map<Endpoint, string>();
+  for (const e of new Set([...(usesSvc ? cluster : []), ...(usesSvl ? local : [])])) {
+    const sep = `KUBE-SEP-${chainHash(`${spn}${proto}${e.ip}:${e.port}`)}`;
+    sepOf.set(e, sep);
+    natDecl.add(sep);
+    b.endpointChains++;
+    nat.push(`-A ${sep} -m comment --comment ${q(spn)} -s ${e.ip}/32 -j KUBE-MARK-MASQ`);
+    const affinity = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
+    nat.push(`-A ${sep} -m comment --comment ${q(spn)}${affinity} ${match} -j DNAT --to-destination ${e.ip}:${e.port}`);
+  }
+  const spread = (chain: string, eps: readonly Endpoint[]) => {
+    if (sp.affinitySeconds) {
+      for (const e of eps) nat.push(`-A ${chain} -m comment --comment ${q(`${spn} -> ${e.ip}:${e.port}`)} -m recent --name ${sepOf.get(e) ?? ''} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepOf.get(e) ?? ''}`);
+    }
+    eps.forEach((e, i) => {
+      const stat = i < eps.length - 1 ? ` -m statistic --mode random --probability ${probability(eps.length - i)}` : '';
+      nat.push(`-A ${chain} -m comment --comment ${q(`${spn} -> ${e.ip}:${e.port}`)}${stat} -j ${sepOf.get(e) ?? ''}`);
+    });
+  };
+
+  if (usesSvc && cluster.length > 0) {
+    natDecl.add(svc);
+    if (!sp.internalPolicyLocal) {
+      for (const ip of sp.clusterIPs) nat.push(`-A ${svc} -m comment --comment ${q(`${spn} cluster IP`)} ${match} -d ${ip}/32 --dport ${sp.port} ! -s ${o.clusterCidr} -j KUBE-MARK-MASQ`);
+    }
+    spread(svc, cluster);
+  }
+  if (usesSvl && local.length > 0) {
+    natDecl.add(svl);
+    spread(svl, local);
+  }
+
+  // Cluster IPs.
+  for (const ip of sp.clusterIPs) {
+    if (internal.length > 0) services.push(`-A KUBE-SERVICES -m comment --comment ${q(`${spn} cluster IP`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${sp.internalPolicyLocal ? svl : svc}`);
+    else {
+      const why = sp.internalPolicyLocal && cluster.length > 0 ? 'has no local endpoints' : 'has no endpoints';
+      filterServices.push(`-A KUBE-SERVICES -m comment --comment ${q(`${spn} ${why}`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${why === 'has no endpoints' ? 'REJECT --reject-with icmp-port-unreachable' : 'DROP'}`);
+    }
+  }
+
+  // NodePorts and external IPs.
+  if (hasExternal) {
+    if (external.length > 0 || (sp.externalPolicyLocal && cluster.length > 0)) {
+      natDecl.add(ext);
+      if (!sp.externalPolicyLocal) {
+        nat.push(`-A ${ext} -m comment --comment ${q(`masquerade traffic for ${spn} external destinations`)} -j KUBE-MARK-MASQ`);
+        nat.push(`-A ${ext} -j ${svc}`);
+      } else {
+        // Pods and the node itself may use any endpoint; only traffic from outside must stay on this node.
+        nat.push(`-A ${ext} -s ${o.clusterCidr} -m comment --comment ${q(`pod traffic for ${spn} external destinations`)} -j ${svc}`);
+        nat.push(`-A ${ext} -m comment --comment ${q(`masquerade LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
+        nat.push(`-A ${ext} -m comment --comment ${q(`route LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${svc}`);
+        if (local.length > 0) nat.push(`-A ${ext} -j ${svl}`);
+      }
+      if (sp.nodePort !== undefined) nodePorts.push(`-A KUBE-NODEPORTS -m comment --comment ${q(spn)} ${match} --dport ${sp.nodePort} -j ${ext}`);
+      for (const ip of sp.externalIPs) services.push(`-A KUBE-SERVICES -m comment --comment ${q(`${spn} external IP`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${ext}`);
+    }
+    if (external.length === 0) {
+      const why = cluster.length > 0 ? 'has no local endpoints' : 'has no endpoints';
+      const verdict = why === 'has no endpoints' ? 'REJECT --reject-with icmp-port-unreachable' : 'DROP';
+      if (sp.nodePort !== undefined) filterExternal.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${spn} ${why}`)} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j ${verdict}`);
+      for (const ip of sp.externalIPs) filterExternal.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${q(`${spn} ${why}`)} ${match} -d ${ip}/32 --dport ${sp.port} -j ${verdict}`);
+    }
+  }
+}
+
+function finish(b: Builder, servicePorts: number, o: RuleOptions): Rules {
+  const services = [...b.services, '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS'];
+  const contents: ChainContents = { nat: new Map([...b.natDecl].map((c) => [c, []])), filter: new Map([...b.filterDecl].map((c) => [c, []])) };
+  for (const [table, lines] of [['nat', [services, b.nodePorts, b.nat]], ['filter', [b.filterServices, b.filterExternal, b.filter]]] as const) {
+    const m = contents[table];
+    for (const list of lines) for (const l of list) m.get(l.slice(3, l.indexOf(' ', 3)))?.push(l);
+  }
+  const rules = [...contents.nat.values(), ...contents.filter.values()].reduce((n, l) => n + l.length, 0);
+  return {
+    get text() {
+      return restoreText(contents, undefined, o.previous);
+    },
+    chains: { nat: b.natDecl, filter: b.filterDecl },
+    contents,
+    counts: { servicePorts, endpointChains: b.endpointChains, rules },
+  };
+}
+
+/**
+ * From this many chains named in one table, a restore starts that table with `-S`. iptables-nft (1.8.9, Debian 12)
+ * keeps the names of the chains a restore's commands mention in a sorted linked list (cache_chain_list_insert),
+ * so a restore naming n chains makes O(n²) string comparisons: 10 s for the first sync of 1,000 Services, minutes
+ * for 5,000. A command that names no chain makes it load the whole table's chains in one dump instead and skip
+ * that list; `-S` is the one such command that changes nothing (it lists the table, before the changes, on
+ * stdout). iptables-legacy reads it the same way. Below this count the list costs less than the listing.
+ */
+export const wholeTableCacheFrom = 1000;
 
 /**
  * Restore text for `next`: with `last` (what the previous successful sync wrote), only the chains whose rules
  * changed are declared (which flushes them) and rewritten; chains in `previous` that are gone are deleted.
  * Unchanged chains are not mentioned, so iptables-restore --noflush leaves them alone: on the nft backend a
- * restore costs in proportion to what it names, and most syncs change a handful of chains.
+ * restore costs in proportion to what it names, and most syncs change a handful of chains. Whatever the size,
+ * it is one restore, which the kernel applies as one transaction per table.
  */
 export function restoreText(next: ChainContents, last: ChainContents | undefined, previous?: { nat: ReadonlySet<string>; filter: ReadonlySet<string> }): string {
   const out: string[] = [];
@@ -187,47 +248,14 @@ export function restoreText(next: ChainContents, last: ChainContents | undefined
     const before = last?.[table];
     const changed = [...now.keys()].filter((c) => !before || !sameLines(before.get(c), now.get(c)));
     const stale = [...(previous?.[table] ?? [])].filter((c) => !now.has(c) && dynamicPrefixes.some((p) => c.startsWith(p))).sort();
-    out.push(`*${table}`, ...changed.map((c) => `:${c} - [0:0]`), ...stale.map((c) => `:${c} - [0:0]`));
+    out.push(`*${table}`);
+    if (changed.length + stale.length >= wholeTableCacheFrom) out.push('-S');
+    out.push(...changed.map((c) => `:${c} - [0:0]`), ...stale.map((c) => `:${c} - [0:0]`));
     for (const c of changed) out.push(...(now.get(c) ?? []));
     out.push(...stale.map((c) => `-X ${c}`), 'COMMIT');
   }
   out.push('');
   return out.join('\n');
-}
-
-/** Order of writing in batches: endpoint chains before the chains that jump to them, the entry chains last. */
-function batchRank(chain: string): number {
-  if (chain === 'KUBE-MARK-MASQ') return -1;
-  if (chain.startsWith('KUBE-SEP-')) return 0;
-  if (chain.startsWith('KUBE-SVC-') || chain.startsWith('KUBE-SVL-')) return 1;
-  if (chain.startsWith('KUBE-EXT-')) return 2;
-  return 3;
-}
-
-/**
- * The same change as restoreText, cut into several restores of at most `maxChains` per-service chains each,
- * written in an order that keeps every step consistent: the marking chain and endpoint chains first, then the service chains that
- * jump to them, and last the entry chains (KUBE-SERVICES, KUBE-NODEPORTS, …) with the deletions of stale chains.
- * A new chain is unreachable until the last restore names it, so what traffic sees still changes at once. The
- * nft backend's cost per restore grows faster than linearly with its size, so a large first sync is far cheaper
- * in pieces.
- */
-export function restoreBatches(next: ChainContents, last: ChainContents | undefined, previous: { nat: ReadonlySet<string>; filter: ReadonlySet<string> } | undefined, maxChains: number): string[] {
-  const changedNat = [...next.nat.keys()].filter((c) => !last || !sameLines(last.nat.get(c), next.nat.get(c)));
-  const perService = changedNat.filter((c) => batchRank(c) < 3).sort((a, b) => batchRank(a) - batchRank(b));
-  if (perService.length <= maxChains) return [restoreText(next, last, previous)];
-  const out: string[] = [];
-  for (let i = 0; i < perService.length; i += maxChains) {
-    const part = perService.slice(i, i + maxChains);
-    const lines = ['*nat', ...part.map((c) => `:${c} - [0:0]`)];
-    for (const c of part) lines.push(...(next.nat.get(c) ?? []));
-    out.push([...lines, 'COMMIT', ''].join('\n'));
-  }
-  // The rest: everything not written yet, compared with what is now in place.
-  const written: ChainContents = { nat: new Map(last?.nat ?? []), filter: new Map(last?.filter ?? []) };
-  for (const c of perService) written.nat.set(c, next.nat.get(c) ?? []);
-  out.push(restoreText(next, written, previous));
-  return out;
 }
 
 function sameLines(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../../../../src/api/object.js';
 import { servicePorts, usableEndpoints, type Endpoint, type ServicePort } from '../../../../../src/kubelet/network/proxy/model.js';
 import { chainHash } from '../../../../../src/kubelet/network/chain-name.js';
-import { buildRules, probability, restoreBatches, restoreText } from '../../../../../src/kubelet/network/proxy/rules.js';
+import { buildRules, buildRulesInSlices, probability, restoreText, wholeTableCacheFrom } from '../../../../../src/kubelet/network/proxy/rules.js';
 
 const ep = (ip: string, port: number, extra: Partial<Endpoint> = {}): Endpoint => ({ ip, port, ready: true, serving: true, terminating: false, local: true, ...extra });
 const port = (o: Partial<ServicePort> & Pick<ServicePort, 'name' | 'endpoints'>): ServicePort => ({ namespace: 'ns', portName: '', protocol: 'TCP', clusterIPs: ['10.96.0.50'], port: 80, externalIPs: [], externalPolicyLocal: false, internalPolicyLocal: false, ...o });
@@ -117,24 +117,20 @@ test('after the first sync only changed chains are written; a replaced endpoint\
   assert.equal(restoreText(second.contents, second.contents, second.chains), '*filter\nCOMMIT\n*nat\nCOMMIT\n');
 });
 
-test('a large sync in batches: marking and endpoint chains first, service chains next, entry chains and deletions last', () => {
-  const ports = Array.from({ length: 6 }, (_, i) => port({ name: `s${i}`, clusterIPs: [`10.96.0.${60 + i}`], endpoints: [ep(`10.244.0.${10 + i}`, 80), ep(`10.244.0.${30 + i}`, 80)] }));
+test('a restore naming many chains of a table starts that table with -S (iptables-nft then loads the whole table at once); one restore whatever the size', async () => {
+  const ports = Array.from({ length: 120 }, (_, i) => port({ name: `s${i}`, clusterIPs: [`10.96.1.${i + 1}`], endpoints: Array.from({ length: 10 }, (_, e) => ep(`10.244.${i}.${e + 2}`, 80)) }));
   const r = buildRules(ports, opts);
-  const batches = restoreBatches(r.contents, undefined, undefined, 5);
-  assert.ok(batches.length > 2);
-  const declared = batches.map((b) => b.split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0] ?? ''));
-  const firstSeen = new Map<string, number>();
-  declared.forEach((names, i) => names.forEach((n) => firstSeen.has(n) || firstSeen.set(n, i)));
-  // Every jump target is declared in the same or an earlier batch than the chain that jumps to it.
-  batches.forEach((b, i) => {
-    for (const l of b.split('\n').filter((x) => x.startsWith('-A '))) {
-      const target = / -j (KUBE-\S+)/.exec(l)?.[1];
-      if (target) assert.ok((firstSeen.get(target) ?? 99) <= i, `${l} in batch ${i} before ${target} exists`);
-    }
-  });
-  assert.ok(declared[0]?.includes('KUBE-MARK-MASQ'));
-  assert.ok(declared[batches.length - 1]?.includes('KUBE-SERVICES'));
-  assert.ok(!declared.slice(0, -1).some((names) => names.includes('KUBE-SERVICES')));
-  // Small changes stay one restore.
-  assert.deepEqual(restoreBatches(r.contents, r.contents, r.chains, 5), [restoreText(r.contents, r.contents, r.chains)]);
+  assert.ok(r.contents.nat.size >= wholeTableCacheFrom);
+  const full = restoreText(r.contents, undefined, undefined);
+  const nat = full.slice(full.indexOf('*nat\n'));
+  assert.ok(nat.startsWith('*nat\n-S\n:'), nat.slice(0, 40));
+  assert.equal(full.split('\n').filter((l) => l === '-S').length, 1, 'the filter table names few chains: no listing there');
+  assert.equal(full.split('\n').filter((l) => l === 'COMMIT').length, 2);
+  // A small change names few chains: no listing.
+  const changed = buildRules([{ ...ports[0]!, endpoints: [ep('10.244.200.2', 80)] }, ...ports.slice(1)], { ...opts, previous: r.chains });
+  assert.ok(!restoreText(changed.contents, r.contents, r.chains).split('\n').includes('-S'));
+  // Built in slices, the rules are the same.
+  const sliced = await buildRulesInSlices(ports, opts, 7);
+  assert.equal(sliced.text, r.text);
+  assert.deepEqual(sliced.counts, r.counts);
 });
