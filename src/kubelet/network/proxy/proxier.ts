@@ -9,7 +9,7 @@ import type { RestClient } from '../../../client/rest.js';
 import { chainsOf, hostIptables, type Iptables } from '../iptables.js';
 import { SyncLimiter } from '../sync-limiter.js';
 import { servicePorts, type ServicePort } from './model.js';
-import { buildRulesInSlices, dynamicPrefixes, filterChains, jumpRules, natChains, restoreText, type ChainContents, type Rules } from './rules.js';
+import { buildRulesInSlices, dynamicPrefixes, filterChains, jumpRules, natChains, restoreTextInSlices, type ChainContents, type Rules } from './rules.js';
 
 export interface ServiceProxyOptions {
   client: Pick<RestClient, 'list' | 'watch'>;
@@ -101,7 +101,7 @@ export class ServiceProxy {
     // the changed chains; a failure makes the next sync write everything.
     const rules = await buildRulesInSlices(this.desired(), { clusterCidr: this.#o.clusterCidr, previous: this.#previous });
     try {
-      await this.#ipt.restore(restoreText(rules.contents, this.#written, this.#previous));
+      await this.#ipt.restore(await restoreTextInSlices(rules.contents, this.#written, this.#previous));
     } catch (e) {
       // The limiter reports it and syncs again; that sync writes everything.
       this.#written = undefined;

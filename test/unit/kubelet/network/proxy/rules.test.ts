@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../../../../src/api/object.js';
 import { servicePorts, usableEndpoints, type Endpoint, type ServicePort } from '../../../../../src/kubelet/network/proxy/model.js';
 import { chainHash } from '../../../../../src/kubelet/network/chain-name.js';
-import { buildRules, buildRulesInSlices, probability, restoreText, wholeTableCacheFrom } from '../../../../../src/kubelet/network/proxy/rules.js';
+import { buildRules, buildRulesInSlices, probability, restoreText, restoreTextInSlices, wholeTableCacheFrom } from '../../../../../src/kubelet/network/proxy/rules.js';
 
 const ep = (ip: string, port: number, extra: Partial<Endpoint> = {}): Endpoint => ({ ip, port, ready: true, serving: true, terminating: false, local: true, ...extra });
 const port = (o: Partial<ServicePort> & Pick<ServicePort, 'name' | 'endpoints'>): ServicePort => ({ namespace: 'ns', portName: '', protocol: 'TCP', clusterIPs: ['10.96.0.50'], port: 80, externalIPs: [], externalPolicyLocal: false, internalPolicyLocal: false, ...o });
@@ -129,8 +129,10 @@ test('a restore naming many chains of a table starts that table with -S (iptable
   // A small change names few chains: no listing.
   const changed = buildRules([{ ...ports[0]!, endpoints: [ep('10.244.200.2', 80)] }, ...ports.slice(1)], { ...opts, previous: r.chains });
   assert.ok(!restoreText(changed.contents, r.contents, r.chains).split('\n').includes('-S'));
-  // Built in slices, the rules are the same.
+  // Built and written out in slices, the rules and the text are the same.
   const sliced = await buildRulesInSlices(ports, opts, 7);
   assert.equal(sliced.text, r.text);
   assert.deepEqual(sliced.counts, r.counts);
+  assert.equal(await restoreTextInSlices(r.contents, undefined, undefined, 100), full);
+  assert.equal(await restoreTextInSlices(changed.contents, r.contents, r.chains, 3), restoreText(changed.contents, r.contents, r.chains));
 });
