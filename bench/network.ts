@@ -1,11 +1,15 @@
 // `npm run bench -- network [--quick] [--runs N]`: the pod network's costs, measured in network namespaces of
 // the benchmark's own (nothing on the host changes):
-//  1. service-proxy sync: building the rules and one iptables-restore for 1,000 Services × 10 endpoints, then
-//     5,000 × 10 (growth ratio; 5.0 is linear), full first sync and a steady-state sync after one change;
+//  1. service-proxy sync: building the rules (whole, and in slices as the proxy does, with the longest event-loop
+//     stall) and one iptables-restore for 1,000 Services × 10 endpoints, then 5,000 × 10 (growth ratio; 5.0 is
+//     linear): the first sync, the same without its leading -S (1,000 only), and a steady-state sync after one
+//     change, against the legacy backend restoring the same text;
 //  2. cluster DNS from inside a pod through the kube-dns Service IP, against a bare UDP responder on the same
-//     node address answering a fixed reply (the floor of any resolver here): queries/s and p99;
+//     node address answering a fixed reply (the floor of any resolver here) and, when installed, Debian's
+//     dnsmasq answering the same name from its own table: queries/s and p99;
 //  3. pod → Service HTTP round trip (new connection each, through DNAT) against pod → pod IP (the floor).
 // Medians over the runs. Needs root.
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import * as dnsPacket from 'dns-packet';
 import type { KubeObject } from '../src/api/object.js';
@@ -14,7 +18,7 @@ import { hostIptables } from '../src/kubelet/network/iptables.js';
 import { setUpPodNetwork } from '../src/kubelet/network/pod-network.js';
 import type { ServicePort } from '../src/kubelet/network/proxy/model.js';
 import { ServiceProxy } from '../src/kubelet/network/proxy/proxier.js';
-import { buildRules, restoreBatches, restoreText } from '../src/kubelet/network/proxy/rules.js';
+import { buildRules, buildRulesInSlices, restoreText } from '../src/kubelet/network/proxy/rules.js';
 import { fileURLToPath } from 'node:url';
 import { FakeFeed } from '../test/unit/kubelet/network/fake-feed.js';
 import { NetLab, echoServerScript, netnsUnavailable } from '../test/unit/kubelet/network/netlab.js';
@@ -22,9 +26,8 @@ import { NetLab, echoServerScript, netnsUnavailable } from '../test/unit/kubelet
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, runs: { type: 'string' }, sizes: { type: 'string' } }, strict: true });
 const quick = flags.quick ?? false;
 const runs = Number(flags.runs ?? (quick ? 1 : 3));
-// Service counts for the sync figures (10 endpoints each). The nft backend's first load grows faster than
-// linearly, so 5,000 takes many minutes: ask for it with --sizes 1000,5000.
-const sizes = (flags.sizes ?? (quick ? '250,500' : '1000,2000')).split(',').map(Number);
+// Service counts for the sync figures (10 endpoints each).
+const sizes = (flags.sizes ?? (quick ? '250,500' : '1000,5000')).split(',').map(Number);
 if (sizes.length !== 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--sizes takes two counts, e.g. 1000,5000');
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -57,34 +60,61 @@ function servicePortsFor(count: number, endpoints: number, salt = 0): ServicePor
   return out;
 }
 
-async function proxySync(lab: NetLab, count: number): Promise<{ build: number; first: number; batched: number; steady: number; legacy: number; rules: number }> {
-  const host = await lab.netns(`p${count}`);
+interface SyncFigures {
+  build: number;
+  sliced: number;
+  stall: number;
+  first: number;
+  unlisted: number;
+  steady: number;
+  legacy: number;
+  rules: number;
+}
+
+async function proxySync(lab: NetLab, count: number, run: number): Promise<SyncFigures> {
+  const host = await lab.netns(`p${count}r${run}`);
   const ipt = hostIptables(lab.runner(host));
   const ports = servicePortsFor(count, 10);
   let t = performance.now();
   const first = buildRules(ports, { clusterCidr: '10.244.0.0/16' });
   const build = performance.now() - t;
-  // One restore of everything: above 2,000 Services it takes far too long on the nft backend (not measured).
+  // The proxy's build: in slices, with the longest the event loop waited meanwhile.
+  let last = performance.now();
+  let stall = 0;
+  const tick = setInterval(() => {
+    stall = Math.max(stall, performance.now() - last);
+    last = performance.now();
+  }, 1);
   t = performance.now();
-  if (count <= 2000) await ipt.restore(first.text);
-  else for (const text of restoreBatches(first.contents, undefined, undefined, 1000)) await ipt.restore(text);
-  const firstMs = count <= 2000 ? performance.now() - t : NaN;
+  await buildRulesInSlices(ports, { clusterCidr: '10.244.0.0/16' });
+  const sliced = performance.now() - t;
+  clearInterval(tick);
+  stall = Math.max(stall, performance.now() - last);
+  // The first sync as the proxy writes it: everything in one iptables-restore (with -S, see wholeTableCacheFrom).
+  const text = restoreText(first.contents, undefined, undefined);
+  t = performance.now();
+  await ipt.restore(text);
+  const firstMs = performance.now() - t;
   // Steady state as the proxy syncs: one endpoint of one Service changed, only the changed chains written.
   const changed = buildRules(servicePortsFor(count, 10, 1), { clusterCidr: '10.244.0.0/16', previous: first.chains });
   t = performance.now();
   await ipt.restore(restoreText(changed.contents, first.contents, first.chains));
   const steady = performance.now() - t;
-  // The first sync as the proxy does it: in restores of at most 1,000 per-service chains.
-  const batchedNs = await lab.netns(`b${count}`);
-  t = performance.now();
-  for (const text of restoreBatches(first.contents, undefined, undefined, 1000)) await lab.exec(batchedNs, 'iptables-restore', ['--noflush'], text);
-  const batched = performance.now() - t;
+  // The same first sync without the leading -S (iptables-nft's chain-name list, quadratic): only up to
+  // 1,000 Services, beyond that it takes minutes.
+  let unlisted = NaN;
+  if (count <= 1000) {
+    const ns = await lab.netns(`u${count}r${run}`);
+    t = performance.now();
+    await lab.exec(ns, 'iptables-restore', ['--noflush'], text.replace('*nat\n-S\n', '*nat\n'));
+    unlisted = performance.now() - t;
+  }
   // Baseline: the same full text through the legacy (x_tables) backend, in a namespace of its own.
-  const legacyNs = await lab.netns(`l${count}`);
+  const legacyNs = await lab.netns(`l${count}r${run}`);
   t = performance.now();
-  await lab.exec(legacyNs, 'iptables-legacy-restore', ['--noflush'], first.text);
+  await lab.exec(legacyNs, 'iptables-legacy-restore', ['--noflush'], text);
   const legacy = performance.now() - t;
-  return { build, first: firstMs, batched, steady, legacy, rules: first.counts.rules };
+  return { build, sliced, stall, first: firstMs, unlisted, steady, legacy, rules: first.counts.rules };
 }
 
 // A fixed A question for web.ns-1.svc.cluster.local (id 0, RD).
@@ -109,6 +139,10 @@ function report() { const s = lat.sort((a, b) => a - b); const secs = (performan
 for (let i = 0; i < ${concurrency}; i++) one();
 `;
 
+function dnsmasqVersion(): string {
+  return /version (\S+)/.exec(spawnSync('dnsmasq', ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? '';
+}
+
 async function inPod(lab: NetLab, ns: string, script: string): Promise<{ qps: number; p50: number; p99: number; errors: number }> {
   return JSON.parse((await lab.exec(ns, process.execPath, ['-e', script])).stdout) as { qps: number; p50: number; p99: number; errors: number };
 }
@@ -117,17 +151,15 @@ async function main(): Promise<void> {
   const lab = new NetLab();
   try {
     // 1. Proxy sync.
-    const sync: Record<number, { build: number[]; first: number[]; batched: number[]; steady: number[]; legacy: number[]; rules: number }> = {};
+    const keys = ['build', 'sliced', 'stall', 'first', 'unlisted', 'steady', 'legacy'] as const;
+    type Key = (typeof keys)[number];
+    const sync: Record<number, Record<Key, number[]> & { rules: number }> = {};
     for (let r = 0; r < runs; r++) {
       for (const count of sizes) {
-        const m = await proxySync(lab, count);
-        const s = (sync[count] ??= { build: [], first: [], batched: [], steady: [], legacy: [], rules: m.rules });
-        s.build.push(m.build);
-        s.first.push(m.first);
-        s.batched.push(m.batched);
-        s.steady.push(m.steady);
-        s.legacy.push(m.legacy);
-        say(`proxy sync ${count} services run ${r + 1}: build ${m.build.toFixed(0)} ms, one restore ${m.first.toFixed(0)} ms, batched ${m.batched.toFixed(0)} ms, one change ${m.steady.toFixed(0)} ms, legacy backend ${m.legacy.toFixed(0)} ms`);
+        const m = await proxySync(lab, count, r);
+        const s = (sync[count] ??= { build: [], sliced: [], stall: [], first: [], unlisted: [], steady: [], legacy: [], rules: m.rules });
+        for (const k of keys) s[k].push(m[k]);
+        say(`proxy sync ${count} services run ${r + 1}: build ${m.build.toFixed(0)} ms (sliced ${m.sliced.toFixed(0)} ms, longest stall ${m.stall.toFixed(0)} ms), one restore ${m.first.toFixed(0)} ms, without -S ${m.unlisted.toFixed(0)} ms, one change ${m.steady.toFixed(0)} ms, legacy backend ${m.legacy.toFixed(0)} ms`);
       }
     }
 
@@ -160,13 +192,21 @@ async function main(): Promise<void> {
     await lab.serve(host, `require('node:dgram').createSocket('udp4').on('message', function (m, r) { const b = Buffer.from(m); b[2] |= 0x80; this.send(b, r.port, r.address); }).bind(5353, '10.244.0.1', () => console.log('ready'))`);
     // The DNS server runs inside the node namespace (a socket belongs to the namespace of its process).
     await lab.serveNode(host, ['--import', 'tsx', fileURLToPath(new URL('./lib/dns-in-namespace.ts', import.meta.url)), '10.244.0.1', String(1000)]);
+    // A real resolver for the same name, when Debian's dnsmasq (dnsmasq-base) is installed: answering from its
+    // own table (--host-record), no upstream, on the node address like the floor.
+    const dnsmasq = spawnSync('sh', ['-c', 'command -v dnsmasq']).status === 0;
+    if (dnsmasq) {
+      const args = ['--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--bind-interfaces', '--listen-address=10.244.0.1', '--port=5354', '--host-record=web.ns-1.svc.cluster.local,10.96.0.20', '--user=root', '--pid-file=', '--log-facility=-'];
+      await lab.start(host, 'dnsmasq', args, 'started');
+    } else say('dnsmasq is not installed (apt-get install dnsmasq-base): no real-resolver comparison');
 
     const total = quick ? 2000 : 10_000;
-    const dns: { cluster: { qps: number; p99: number }[]; floor: { qps: number; p99: number }[] } = { cluster: [], floor: [] };
+    const dns: Record<'cluster' | 'floor' | 'dnsmasq', { qps: number; p99: number }[]> = { cluster: [], floor: [], dnsmasq: [] };
     const http: { service: number[]; pod: number[] } = { service: [], pod: [] };
     for (let r = 0; r < runs; r++) {
       dns.floor.push(await inPod(lab, client, loadScript('dns', '10.244.0.1', 5353, total, 16)));
       dns.cluster.push(await inPod(lab, client, loadScript('dns', '10.96.0.10', 53, total, 16)));
+      if (dnsmasq) dns.dnsmasq.push(await inPod(lab, client, loadScript('dns', '10.244.0.1', 5354, total, 16)));
       http.pod.push((await inPod(lab, client, loadScript('http', serverIP, 8080, total / 10, 1))).p50);
       http.service.push((await inPod(lab, client, loadScript('http', '10.96.0.20', 80, total / 10, 1))).p50);
       say(`dns/http run ${r + 1} done`);
@@ -176,12 +216,16 @@ async function main(): Promise<void> {
     const [small = 0, large = 0] = sizes;
     const s1 = sync[small]!;
     const s5 = sync[large]!;
-    console.log('\nService proxy sync (10 endpoints per Service; one iptables-restore --noflush; median of runs):');
-    console.log(`  services  rules    build ms  one full restore ms  batched first sync ms  one change ms  legacy full ms (baseline)`);
-    for (const [n, s] of [[small, s1], [large, s5]] as const) console.log(`  ${String(n).padEnd(9)} ${String(s.rules).padEnd(8)} ${fmt(median(s.build)).padEnd(9)} ${fmt(median(s.first)).padEnd(20)} ${fmt(median(s.batched)).padEnd(22)} ${fmt(median(s.steady)).padEnd(14)} ${fmt(median(s.legacy))}`);
-    const g = (k: 'build' | 'first' | 'batched' | 'steady' | 'legacy') => fmt(median(s5[k]) / median(s1[k]));
-    console.log(`  growth ${small} → ${large} (×${(large / small).toFixed(2)} services): build ×${g('build')}, one full restore ×${g('first')}, batched ×${g('batched')}, one change ×${g('steady')}, legacy ×${g('legacy')}`);
-    console.log(`  nft first sync (batched) / legacy full restore: ×${fmt(median(s1.batched) / median(s1.legacy))} at ${small}, ×${fmt(median(s5.batched) / median(s5.legacy))} at ${large}`);
+    console.log('\nService proxy sync (10 endpoints per Service; one iptables-restore --noflush per sync; median of runs):');
+    console.log('  services  rules    build ms  sliced build ms (longest stall)  first sync ms  first sync without -S ms  one change ms  legacy full ms (baseline)');
+    for (const [n, s] of [[small, s1], [large, s5]] as const) {
+      const sliced = `${fmt(median(s.sliced))} (${fmt(median(s.stall))})`;
+      console.log(`  ${String(n).padEnd(9)} ${String(s.rules).padEnd(8)} ${fmt(median(s.build)).padEnd(9)} ${sliced.padEnd(32)} ${fmt(median(s.first)).padEnd(14)} ${fmt(median(s.unlisted)).padEnd(25)} ${fmt(median(s.steady)).padEnd(14)} ${fmt(median(s.legacy))}`);
+    }
+    const g = (k: Key) => fmt(median(s5[k]) / median(s1[k]));
+    console.log(`  growth ${small} → ${large} (×${(large / small).toFixed(2)} services): build ×${g('build')}, first sync ×${g('first')}, one change ×${g('steady')}, legacy ×${g('legacy')}`);
+    console.log(`  first sync, nft / legacy: ×${fmt(median(s1.first) / median(s1.legacy))} at ${small}, ×${fmt(median(s5.first) / median(s5.legacy))} at ${large}`);
+    if (!Number.isNaN(median(s1.unlisted))) console.log(`  first sync at ${small} without / with -S: ×${fmt(median(s1.unlisted) / median(s1.first))}`);
     const q = (xs: { qps: number; p99: number }[]) => ({ qps: median(xs.map((x) => x.qps)), p99: median(xs.map((x) => x.p99)) });
     const c = q(dns.cluster);
     const f = q(dns.floor);
@@ -189,6 +233,11 @@ async function main(): Promise<void> {
     console.log(`  cluster DNS via 10.96.0.10   ${fmt(c.qps)} queries/s   p99 ${fmt(c.p99)} ms`);
     console.log(`  bare UDP responder (floor)   ${fmt(f.qps)} queries/s   p99 ${fmt(f.p99)} ms`);
     console.log(`  ratio: ${(c.qps / f.qps).toFixed(2)} of the floor's rate, p99 ×${(c.p99 / f.p99).toFixed(2)}`);
+    if (dnsmasq) {
+      const d = q(dns.dnsmasq);
+      console.log(`  dnsmasq ${dnsmasqVersion()} (same name, its own table)   ${fmt(d.qps)} queries/s   p99 ${fmt(d.p99)} ms`);
+      console.log(`  ratio: ${(c.qps / d.qps).toFixed(2)} of dnsmasq's rate, p99 ×${(c.p99 / d.p99).toFixed(2)}`);
+    }
     console.log('\nHTTP round trip from a pod, new connection each (median):');
     console.log(`  pod → Service IP  ${fmt(median(http.service))} ms`);
     console.log(`  pod → pod IP      ${fmt(median(http.pod))} ms (floor)`);

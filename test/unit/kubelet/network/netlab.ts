@@ -66,18 +66,23 @@ export class NetLab {
   }
 
   /** Starts `node ...args` inside `ns` and resolves once it prints a line containing `ready`. */
-  async serveNode(ns: string, args: readonly string[]): Promise<ChildProcess> {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  serveNode(ns: string, args: readonly string[]): Promise<ChildProcess> {
+    return this.start(ns, process.execPath, args, 'ready');
+  }
+
+  /** Starts a program inside `ns` and resolves once its output (either stream) contains `readyText`. */
+  async start(ns: string, file: string, args: readonly string[], readyText: string): Promise<ChildProcess> {
+    const child = spawn('ip', ['netns', 'exec', ns, file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#children.push(child);
     await new Promise<void>((resolve, reject) => {
       let out = '';
-      child.stdout?.on('data', (c: Buffer) => {
+      const onData = (c: Buffer) => {
         out += c.toString();
-        if (out.includes('ready')) resolve();
-      });
-      let err = '';
-      child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-      child.on('exit', (code) => reject(new Error(`server in ${ns} exited (${String(code)}): ${err}`)));
+        if (out.includes(readyText)) resolve();
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.on('exit', (code) => reject(new Error(`${file} in ${ns} exited (${String(code)}): ${out}`)));
     });
     return child;
   }
