@@ -36,6 +36,7 @@ import { realClock } from '../client/workqueue.js';
 import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
 import type { ContainerdNode } from '../kubelet/containerd-node.js';
+import type { LogRotationPolicy } from '../kubelet/logs/policy.js';
 import { checkRuntimeDeps } from '../kubelet/containerd/deps.js';
 
 /** Where Debian's containernetworking-plugins are. */
@@ -98,6 +99,8 @@ export interface ClusterOptions {
   containerRuntimeEndpoint?: string;
   /** --keep-pods: leave containers running on shutdown (the next start adopts them). */
   keepPods?: boolean;
+  /** --container-log-max-size / --container-log-max-files of the containerd node (default 10Mi, 5 files). */
+  logRotation?: LogRotationPolicy;
   /** How many simulated nodes (--nodes, default 1). */
   nodes?: number;
   /** Set up the pod network on this machine (bridge, forwarding, masquerade): for a runtime with real pods. */
@@ -410,6 +413,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       ...(clusterDns ? { clusterDns: { clusterDns: [clusterDnsServiceIP], clusterDomain: 'cluster.local' } } : {}),
       ...(opts.containerRuntimeEndpoint ? { endpoint: opts.containerRuntimeEndpoint } : {}),
       ...(opts.keepPods ? { keepPods: true } : {}),
+      ...(opts.logRotation ? { logRotation: opts.logRotation } : {}),
       serve: async (nodeName, runtime, client, streaming, logDirectory) => {
         const server = await startLocalNodeServer({ nodeName, client, runtime, runtimeName: 'containerd', streaming, logDirectory, logPath: async (id) => (await runtime.containerStatus(id).catch(() => undefined))?.logPath, tls: { ...serving, clientCA: pki.ca.cert }, host, log: logComponent });
         nodeServers.push(server);

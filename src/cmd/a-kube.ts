@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseIPv4 } from '../api/ipv4.js';
+import { parseLogRotationFlags } from '../kubelet/logs/policy.js';
 import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodeIP, parseNodes, parseRequestHeaderFlags, parseRuntime, parseThreshold, storageFlags } from './up-flags.js';
 
 const usage = `a-kube runs a Kubernetes-compatible cluster.
@@ -75,6 +76,11 @@ Options:
   --container-runtime-endpoint unix:///PATH
                           Use this containerd's CRI socket instead of starting one under DIR/containerd
   --keep-pods             Leave the pods' containers running on shutdown; the next start adopts them
+  --container-log-max-size SIZE
+                          Rotate a running container's log file once it reaches this size, checked every 10 s
+                          (default: 10Mi); the runtime then writes a new file and older ones are gzip-compressed
+  --container-log-max-files N
+                          Log files kept per container, the one being written included (default: 5; at least 2)
   --nodes N               How many simulated nodes to run (--runtime fake; default: 1)
   --cluster-cidr CIDR     Pod addresses, a /24 per node (default: 10.244.0.0/16)
   --node-ip ADDRESS       The node's address for pods and the kubernetes Service (default: the pod bridge's
@@ -171,7 +177,7 @@ Examples:
 const haOptions = ['ha', 'api-servers', 'etcd-binary'] as const;
 
 /** Options of `up` that run nodes; `server` has none of them. */
-const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'nodes', 'cluster-cidr', 'node-ip', 'cluster-signing-duration', 'node-monitor-grace-period', 'terminated-pod-gc-threshold'] as const;
+const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'container-log-max-size', 'container-log-max-files', 'nodes', 'cluster-cidr', 'node-ip', 'cluster-signing-duration', 'node-monitor-grace-period', 'terminated-pod-gc-threshold'] as const;
 
 export const version = '0.1.0';
 
@@ -194,6 +200,8 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       runtime: { type: 'string' },
       'container-runtime-endpoint': { type: 'string' },
       'keep-pods': { type: 'boolean' },
+      'container-log-max-size': { type: 'string' },
+      'container-log-max-files': { type: 'string' },
       nodes: { type: 'string' },
       'cluster-cidr': { type: 'string' },
       'node-ip': { type: 'string' },
@@ -246,6 +254,8 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
   const runtimeEndpoint = str('container-runtime-endpoint');
   const clusterCidr = str('cluster-cidr');
   const nodeIP = str('node-ip');
+  const logRotation = parseLogRotationFlags(str('container-log-max-size'), str('container-log-max-files'));
+  if ('error' in logRotation) fail(logRotation.error);
 
   const advertiseAddress = str('advertise-address');
   if (advertiseAddress !== undefined && parseIPv4(advertiseAddress) === undefined) fail(`invalid --advertise-address "${advertiseAddress}": use an IPv4 address`);
@@ -268,6 +278,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     ...(command === 'server' ? { components: 'apiserver' as const } : {}),
     ...(runtimeEndpoint ? { containerRuntimeEndpoint: runtimeEndpoint } : {}),
     ...(values['keep-pods'] === true ? { keepPods: true } : {}),
+    logRotation,
     nodes: parseNodes(str('nodes')),
     ...(clusterCidr ? { clusterCidr: parseClusterCidr(clusterCidr) } : {}),
     ...(nodeIP ? { nodeIP: parseNodeIP(nodeIP) } : {}),

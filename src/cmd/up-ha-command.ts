@@ -14,6 +14,8 @@ const haControllerManagerFlags = ['cluster-cidr', 'cluster-signing-duration', 'n
 const haRefused: Record<string, string> = {
   'container-runtime-endpoint': 'the local node of --ha is simulated (--runtime fake)',
   'keep-pods': 'the local node of --ha is simulated (--runtime fake)',
+  'container-log-max-size': 'the local node of --ha is simulated (--runtime fake) and writes no container logs',
+  'container-log-max-files': 'the local node of --ha is simulated (--runtime fake) and writes no container logs',
   'node-ip': 'the local node of --ha is simulated (--runtime fake)',
   'terminated-pod-gc-threshold': 'the controller-managers of --ha run with its default',
   'reset-state': 'it applies to SQLite, and --ha keeps the cluster in etcd',

@@ -16,6 +16,8 @@ import { ContainerdSupervisor, waitForCri } from './containerd/supervisor.js';
 import type { DnsConfig } from './cri/types.js';
 import { importImageArchive } from './images/import.js';
 import { buildPauseArchive, pauseImage } from './images/pause.js';
+import { runContainerLogManager } from './logs/manager.js';
+import { defaultLogRotationPolicy, type LogRotationPolicy } from './logs/policy.js';
 import { machineResources } from './machine.js';
 import { writeCniConfig } from './network/cni-config.js';
 import { podResolvConf, type ClusterDnsSettings } from './network/dns-config.js';
@@ -34,6 +36,8 @@ export interface ContainerdNodeOptions {
   /** unix:///… of a containerd to use instead of starting one. */
   endpoint?: string;
   keepPods?: boolean;
+  /** --container-log-max-size / --container-log-max-files (default 10Mi and 5). */
+  logRotation?: LogRotationPolicy;
   podCIDR?: string;
   /** The pods' resolver (cluster DNS); the host's nameservers when absent. */
   dns?: DnsConfig;
@@ -180,6 +184,8 @@ export async function startContainerdNode(o: ContainerdNodeOptions): Promise<Con
     ...(o.keepPods ? { keepPods: true } : {}),
     ...(problem ? { runtimeProblem: problem } : {}),
   });
+  // Container logs are rotated by size while the node runs (CRI ReopenContainerLog).
+  const logManager = problem ? Promise.resolve() : runContainerLogManager({ runtime, policy: o.logRotation ?? defaultLogRotationPolicy, clock: realClock, log: o.log }, o.signal);
   return {
     agent,
     runtime,
@@ -187,6 +193,7 @@ export async function startContainerdNode(o: ContainerdNodeOptions): Promise<Con
     ...(problem ? { problem } : {}),
     async close() {
       await agent.done.catch(() => undefined);
+      await logManager;
       runtime.close();
       await supervisor?.stop();
     },

@@ -20,6 +20,7 @@ import { parseCaHash, type KeyPairPem } from '../../pki/index.js';
 import { startNodeAgent, type RunningNodeAgent } from '../agent.js';
 import { startJoinedContainerdNode } from './containerd-join.js';
 import { holdOpen } from '../hold-open.js';
+import { parseLogRotationFlags } from '../logs/policy.js';
 import { nodeAddresses, nodeObject } from '../node-status.js';
 import { FakeRuntime } from '../runtime/fake.js';
 import { startLocalNodeServer } from '../server/index.js';
@@ -71,6 +72,11 @@ Options:
                           --runtime containerd the other nodes route this node's pods to it, so it must be on
                           a link they share
   --kubelet-port N        The port of the node's HTTPS server on every address; 0 picks a free one (default: 10250)
+  --container-log-max-size SIZE
+                          Rotate a running container's log file once it reaches this size, checked every 10 s
+                          (default: 10Mi); the runtime then writes a new file and older ones are gzip-compressed
+  --container-log-max-files N
+                          Log files kept per container, the one being written included (default: 5; at least 2)
   --cpu QUANTITY          Allocatable CPU (default: 8)
   --memory QUANTITY       Allocatable memory (default: 32Gi)
   --max-pods N            Pods the node accepts (default: 110)
@@ -172,6 +178,8 @@ export async function joinCommand(args: string[]): Promise<void> {
         memory: { type: 'string' },
         'max-pods': { type: 'string' },
         'kubelet-port': { type: 'string' },
+        'container-log-max-size': { type: 'string' },
+        'container-log-max-files': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -200,6 +208,8 @@ export async function joinCommand(args: string[]): Promise<void> {
     if (!Number.isInteger(maxPods) || maxPods < 1) throw new JoinError(`invalid --max-pods "${values['max-pods']}": use a positive number`);
     const kubeletPort = Number(values['kubelet-port'] ?? '10250');
     if (!/^\d+$/.test(values['kubelet-port'] ?? '10250') || kubeletPort > 65535) throw new JoinError(`invalid --kubelet-port "${values['kubelet-port']}": use a port number (0 for any free port)`);
+    const logRotation = parseLogRotationFlags(values['container-log-max-size'], values['container-log-max-files']);
+    if ('error' in logRotation) throw new JoinError(logRotation.error);
     const dataDir = resolve(values['data-dir'] ?? join(homedir(), '.a-kube-node'));
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
@@ -240,7 +250,7 @@ export async function joinCommand(args: string[]): Promise<void> {
     let agent: RunningNodeAgent;
     let server: { port: number; setServingCertificate(pair: KeyPairPem): void };
     if (runtimeKind === 'containerd') {
-      const real = await startJoinedContainerdNode({ name, dataDir, client, nodeIP, podCIDR, clusterCidr: formatCidr(parsedClusterCidr), caPem: stored.caPem, kubeletPort, signal: stop.signal, log });
+      const real = await startJoinedContainerdNode({ name, dataDir, client, nodeIP, podCIDR, clusterCidr: formatCidr(parsedClusterCidr), caPem: stored.caPem, kubeletPort, logRotation, signal: stop.signal, log });
       ({ agent } = real.node);
       server = real.server;
       closeNode = () => real.close();

@@ -12,6 +12,7 @@ import { isNotFound } from '../../client/api-error.js';
 import type { RestClient } from '../../client/rest.js';
 import { cniBinDir, startContainerdNode, type ContainerdNode } from '../containerd-node.js';
 import { checkRuntimeDeps } from '../containerd/deps.js';
+import type { LogRotationPolicy } from '../logs/policy.js';
 import { removeNodeNetworkSync } from '../network/cleanup.js';
 import type { ClusterDnsSettings } from '../network/dns-config.js';
 import { defaultBridgeName, setUpPodNetwork, type PodNetwork } from '../network/pod-network.js';
@@ -33,6 +34,7 @@ export interface JoinedContainerdNodeOptions {
   clusterCidr: string;
   caPem: string;
   kubeletPort: number;
+  logRotation?: LogRotationPolicy;
   signal: AbortSignal;
   log: (line: string) => void;
 }
@@ -122,6 +124,7 @@ export async function startJoinedContainerdNode(o: JoinedContainerdNodeOptions):
     podCIDR: o.podCIDR,
     hostIP: o.nodeIP,
     ...(clusterDns ? { clusterDns } : {}),
+    ...(o.logRotation ? { logRotation: o.logRotation } : {}),
     // Listening before the Node registers, so that it reports the port; the certificate comes once it has.
     serve: async (nodeName, runtime, client, streaming, logDirectory) => {
       server = await startLocalNodeServer({ nodeName, client, runtime, runtimeName: 'containerd', streaming, logDirectory, logPath: async (id) => (await runtime.containerStatus(id).catch(() => undefined))?.logPath, tls: { clientCA: o.caPem }, host: '0.0.0.0', port: o.kubeletPort, log: o.log });

@@ -1,8 +1,9 @@
 // The container runtime on containerd, through its CRI plugin (runtime.v1 over gRPC). Container state changes
 // are found by relisting every second (as the kubelet's generic PLEG does): containerd 1.6 has no CRI event stream.
-import { open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { CriClient, isCriNotFound } from '../cri/client.js';
 import type * as Cri from '../cri/types.js';
+import { readCriLog } from '../logs/cri-log.js';
 import type { ContainerConfig, ContainerState, ContainerStatus, ContainerUsageSample, ExecStreams, ImageInfo, LogOptions, PodSandboxConfig, PodSandboxStatus, RegistryAuth, RuntimeEvent, RuntimeHealth, RuntimeService } from './types.js';
 
 const relistMs = 1000;
@@ -278,8 +279,14 @@ export class ContainerdRuntime implements RuntimeService {
   /** The container's log lines (text only, CRI framing removed; partial lines joined). */
   async *logs(containerId: string, opts: LogOptions): AsyncIterable<string> {
     const st = await this.containerStatus(containerId);
-    if (!st.logPath) return;
-    yield* readCriLog(st.logPath, opts, async () => (await this.containerStatus(containerId).catch(() => undefined))?.state === 'running');
+    if (!st.logPath || !(await stat(st.logPath).catch(() => undefined))) return;
+    const stillWriting = async () => (await this.containerStatus(containerId).catch(() => undefined))?.state === 'running';
+    yield* readCriLog(st.logPath, { ...opts, stillWriting });
+  }
+
+  /** CRI ReopenContainerLog: containerd closes the container's log file and writes a new one at its path. */
+  reopenContainerLog(containerId: string): Promise<void> {
+    return this.cri.reopenContainerLog(containerId);
   }
 
   subscribe(listener: (e: RuntimeEvent) => void): () => void {
@@ -311,68 +318,5 @@ export class ContainerdRuntime implements RuntimeService {
     for (const [id, prev] of this.#seen) if (!next.has(id)) events.push({ type: 'removed', sandboxId: prev.sandboxId, containerId: id });
     this.#seen = next;
     for (const e of events) for (const l of this.#listeners) l(e);
-  }
-}
-
-/** Parses one CRI log line: `<time> <stream> <P|F> <text>`. */
-export function parseCriLogLine(line: string): { time: string; stream: 'stdout' | 'stderr'; partial: boolean; text: string } | undefined {
-  const a = line.indexOf(' ');
-  const b = line.indexOf(' ', a + 1);
-  const c = line.indexOf(' ', b + 1);
-  if (a < 0 || b < 0) return undefined;
-  const stream = line.slice(a + 1, b);
-  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
-  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
-  return { time: line.slice(0, a), stream, partial: tag.split(':')[0] === 'P', text: c < 0 ? '' : line.slice(c + 1) };
-}
-
-async function* readCriLog(path: string, opts: LogOptions, running: () => Promise<boolean>): AsyncIterable<string> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return;
-  }
-  try {
-    let pos = 0;
-    let rest = '';
-    let pending = '';
-    const lines: string[] = [];
-    const drain = async () => {
-      const buf = Buffer.alloc(64 * 1024);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) break;
-        pos += bytesRead;
-        rest += buf.subarray(0, bytesRead).toString('utf8');
-        let nl;
-        while ((nl = rest.indexOf('\n')) >= 0) {
-          const parsed = parseCriLogLine(rest.slice(0, nl));
-          rest = rest.slice(nl + 1);
-          if (!parsed) continue;
-          pending += parsed.text;
-          if (!parsed.partial) {
-            lines.push(`${pending}\n`);
-            pending = '';
-          }
-        }
-      }
-    };
-    await drain();
-    const first = opts.tailLines !== undefined ? lines.splice(0, lines.length).slice(-opts.tailLines) : lines.splice(0, lines.length);
-    for (const l of first) yield l;
-    if (!opts.follow) return;
-    while (!opts.signal?.aborted) {
-      await new Promise((r) => setTimeout(r, 250));
-      await drain();
-      for (const l of lines.splice(0, lines.length)) yield l;
-      if (lines.length === 0 && !(await running())) {
-        await drain();
-        for (const l of lines.splice(0, lines.length)) yield l;
-        return;
-      }
-    }
-  } finally {
-    await fh.close();
   }
 }

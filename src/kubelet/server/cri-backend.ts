@@ -2,7 +2,7 @@
 // ListContainers (by CRI metadata), logs from the CRI log file ContainerStatus names, exec/attach/port-forward
 // from the URLs the runtime's streaming server hands out.
 import type { CriClient, PodSandbox } from '../cri/index.js';
-import { readCriLog } from './cri-log.js';
+import { readCriLog } from '../logs/cri-log.js';
 import type { LocatedContainer, NodeServerBackend, PodRef, StreamingService } from './types.js';
 
 export function criStreaming(cri: CriClient): StreamingService {

@@ -2,7 +2,7 @@
 // sandbox and container lists (labels as CRI metadata), logs from CRI log files when the runtime has them.
 import { isAbsolute, join } from 'node:path';
 import type { ContainerStatus, RuntimeService } from '../runtime/types.js';
-import { readCriLog, type LogReadOptions } from './cri-log.js';
+import { readCriLog, type LogReadOptions } from '../logs/cri-log.js';
 import type { LocatedContainer, NodeServerBackend, PodRef, StreamingService } from './types.js';
 
 export interface RuntimeBackendOptions {

@@ -12,7 +12,7 @@ import { join, normalize, sep } from 'node:path';
 import { dial, relayUpgrade } from '../../streaming/upgrade-relay.js';
 import { forbiddenText, nodeAttributes, type Caller, type NodeAuth } from './auth.js';
 import { bridgeV5ToSpdy, channelV5, isWebSocketUpgrade, offeredProtocols } from './channel-v5.js';
-import type { LogReadOptions } from './cri-log.js';
+import type { LogReadOptions } from '../logs/cri-log.js';
 import { tunnelledProtocols, tunnelSpdyOverWebSocket } from './spdy-tunnel.js';
 import { parseNodePath, truthy, type NodePath } from './paths.js';
 import type { NodeServerBackend, StreamOptions } from './types.js';

@@ -1,7 +1,7 @@
 // What the node agent's HTTPS server needs from the node: where a pod's containers are, their logs, and the
 // runtime's streaming endpoints (CRI Exec/Attach/PortForward answer a URL on the runtime's own streaming server).
 import type { Summary } from '../../api/stats-summary.js';
-import type { LogReadOptions } from './cri-log.js';
+import type { LogReadOptions } from '../logs/cri-log.js';
 
 export interface PodRef {
   namespace: string;

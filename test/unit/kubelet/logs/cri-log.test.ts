@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatLogTime, parseCriLine, readCriLog, type LogReadOptions } from '../../../../src/kubelet/server/cri-log.js';
+import { formatLogTime, parseCriLine, readCriLog, type LogReadOptions } from '../../../../src/kubelet/logs/cri-log.js';
 
 const sample = [
   '2026-12-02T06:00:00.100000000Z stdout F one',
@@ -77,4 +77,30 @@ test('readCriLog stops following when the signal aborts', async (t) => {
   const reading = read(path, { follow: true, pollMs: 20, signal: ac.signal });
   setTimeout(() => ac.abort(), 50);
   assert.equal(await reading, '');
+});
+
+test('readCriLog follows into the new file after a rotation, reading what reached the old one first', async (t) => {
+  const path = tempLog(t, '2026-12-02T06:00:00Z stdout F before\n');
+  const ac = new AbortController();
+  const got: string[] = [];
+  const reading = (async () => {
+    for await (const s of readCriLog(path, { follow: true, pollMs: 20, tailLines: 1, signal: ac.signal, stillWriting: async () => true })) got.push(s);
+  })();
+  const waitFor = async (n: number) => {
+    for (let i = 0; i < 200 && got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  await waitFor(1);
+  // The log manager renames the file aside; the runtime still writes to it until it has reopened the path.
+  renameSync(path, `${path}.20261202-060001`);
+  appendFileSync(`${path}.20261202-060001`, '2026-12-02T06:00:01Z stdout P late in the \n');
+  await new Promise((r) => setTimeout(r, 60));
+  writeFileSync(path, '2026-12-02T06:00:02Z stdout F first of the new file\n');
+  // A last write to the old file after the new one appeared (the runtime swaps its writer after creating it).
+  appendFileSync(`${path}.20261202-060001`, '2026-12-02T06:00:01Z stdout F old file\n');
+  await waitFor(3);
+  appendFileSync(path, '2026-12-02T06:00:03Z stdout F second of the new file\n');
+  await waitFor(4);
+  ac.abort();
+  await reading;
+  assert.deepEqual(got, ['before\n', 'late in the old file\n', 'first of the new file\n', 'second of the new file\n']);
 });

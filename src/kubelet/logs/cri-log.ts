@@ -1,6 +1,6 @@
 // Reads container logs in the CRI file format the runtime writes ("<RFC3339Nano time> <stdout|stderr> <P|F> <text>"
 // per line; P marks a partial line continued by the next record) and renders them as the kubelet does for
-// GET /containerLogs: tail, since, timestamps, byte limit, follow.
+// GET /containerLogs: tail, since, timestamps, byte limit, follow (across a rotation, into the new file).
 import { open, stat, type FileHandle } from 'node:fs/promises';
 
 export interface LogRecord {
@@ -109,7 +109,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Yields the rendered log of one CRI log file, as the kubelet would answer GET /containerLogs. */
 export async function* readCriLog(path: string, o: LogReadOptions = {}): AsyncGenerator<string> {
-  const fh = await open(path, 'r');
+  let fh = await open(path, 'r');
   try {
     const assembler = new RecordAssembler();
     const decoder = new TextDecoder('utf-8');
@@ -127,7 +127,9 @@ export async function* readCriLog(path: string, o: LogReadOptions = {}): AsyncGe
       }
     };
     // What is in the file now: only the last tailLines records are kept (a ring, so any size of file works).
-    const size = (await fh.stat()).size;
+    const opened = await fh.stat();
+    const size = opened.size;
+    let inode = opened.ino;
     const tail: LogRecord[] = [];
     const limit = o.tailLines !== undefined && o.tailLines >= 0 ? o.tailLines : Infinity;
     while (position < size) {
@@ -149,13 +151,34 @@ export async function* readCriLog(path: string, o: LogReadOptions = {}): AsyncGe
     if (!o.follow || left <= 0) return;
     const pollMs = o.pollMs ?? 200;
     let idle = 0;
+    let rotationSeen = false;
     while (!o.signal?.aborted && left > 0) {
-      const now = (await stat(path).catch(() => undefined))?.size ?? position;
+      const now = (await fh.stat()).size;
       if (now > position) {
         idle = 0;
         const chunk = await readChunk(fh, position, Math.min(256 * 1024, now - position));
         position += chunk.length;
         yield* emit(assembler.push(decoder.decode(chunk, { stream: true })).filter(keep));
+        continue;
+      }
+      // Rotated: the open file was renamed aside and the runtime writes a new one at the path. The old file is read
+      // once more a poll later (the runtime may have written to it while reopening), then the new one from its start.
+      const atPath = await stat(path).catch(() => undefined);
+      if (atPath && atPath.ino !== inode) {
+        if (rotationSeen) {
+          const next = await open(path, 'r').catch(() => undefined);
+          if (next) {
+            await fh.close();
+            fh = next;
+            inode = (await fh.stat()).ino;
+            position = 0;
+            rotationSeen = false;
+            idle = 0;
+            continue;
+          }
+        }
+        rotationSeen = true;
+        await sleep(pollMs, o.signal);
         continue;
       }
       // Nothing new: stop once the writer is gone (checked about once a second, not on every poll).
