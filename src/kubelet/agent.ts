@@ -13,7 +13,7 @@ import { runController } from '../client/control/run.js';
 import { adoptPods } from './adopt.js';
 import { ensureCSINode } from './csi-node.js';
 import { nodeObject, nodeStatus, type NodeReadiness, type NodeSpecOptions } from './node-status.js';
-import { syncPod, type PodRecord, type RealNodeContext } from './pod-sync.js';
+import { removePodFiles, syncPod, type PodRecord, type RealNodeContext } from './pod-sync.js';
 import type { RuntimeService } from './runtime/types.js';
 
 export const nodeLeaseDurationSeconds = 40;
@@ -94,7 +94,10 @@ async function renewLease(o: NodeAgentOptions, node: KubeObject, clock: Clock, l
   }
 }
 
-/** Shutdown: every pod's containers stopped within its grace period (at most 30 s), sandboxes stopped. */
+/**
+ * Shutdown without --keep-pods: every pod's containers stopped within its grace period (at most 30 s), then its
+ * sandbox stopped and removed with its containers, volumes and logs; the next start creates them afresh.
+ */
 async function stopAllPods(o: NodeAgentOptions, records: Map<string, PodRecord>, pods: Informer, log: (line: string) => void): Promise<void> {
   if (records.size === 0) return;
   log(`node ${o.name}: stopping ${records.size} pod${records.size === 1 ? '' : 's'}`);
@@ -106,6 +109,8 @@ async function stopAllPods(o: NodeAgentOptions, records: Map<string, PodRecord>,
         const cs = await o.runtime.listContainers({ sandboxId: rec.sandboxId });
         await Promise.all(cs.filter((c) => c.state === 'running').map((c) => o.runtime.stopContainer(c.id, grace)));
         await o.runtime.stopPodSandbox(rec.sandboxId);
+        await o.runtime.removePodSandbox(rec.sandboxId);
+        removePodFiles(o.real, rec);
       } catch (e) {
         log(`node ${o.name}: stopping ${key}: ${e instanceof Error ? e.message : String(e)}`);
       }

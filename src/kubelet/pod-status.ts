@@ -39,10 +39,12 @@ export interface PodView {
   runtimeName?: string;
 }
 
-function stateOf(c: ContainerView, scheme: string): Record<string, unknown> {
+/** notCreated: the waiting reason of a container not created yet (PodInitializing in a pod with init containers). */
+function stateOf(c: ContainerView, scheme: string, notCreated: string): Record<string, unknown> {
   const cur = c.current;
   if (c.waitingReason) return { waiting: { reason: c.waitingReason, ...(c.waitingMessage ? { message: c.waitingMessage } : {}) } };
-  if (!cur || cur.state === 'created') return { waiting: { reason: 'ContainerCreating' } };
+  if (!cur) return { waiting: { reason: notCreated } };
+  if (cur.state === 'created') return { waiting: { reason: 'ContainerCreating' } };
   if (cur.state === 'running') return { running: { startedAt: timestamp(cur.startedAt ?? cur.createdAt) } };
   return terminated(cur, scheme);
 }
@@ -60,7 +62,7 @@ function terminated(s: ContainerStatus, scheme: string): Record<string, unknown>
   };
 }
 
-function containerStatus(c: ContainerView, isInit: boolean, scheme: string): Record<string, unknown> {
+function containerStatus(c: ContainerView, isInit: boolean, scheme: string, notCreated = 'ContainerCreating'): Record<string, unknown> {
   const cur = c.current;
   const running = cur?.state === 'running' && !c.waitingReason;
   const exitedOk = cur?.state === 'exited' && (cur.exitCode ?? 0) === 0;
@@ -73,7 +75,7 @@ function containerStatus(c: ContainerView, isInit: boolean, scheme: string): Rec
     ready: isInit ? exitedOk : running && c.ready !== false,
     restartCount: c.restartCount,
     started: running && c.started !== false,
-    state: stateOf(c, scheme),
+    state: stateOf(c, scheme, notCreated),
   };
 }
 
@@ -142,9 +144,11 @@ export function buildPodStatus(view: PodView): Record<string, unknown> {
     cond('ContainersReady', ready, finished ? 'PodCompleted' : 'ContainersNotReady'),
     scheduled,
   ];
+  // As the kubelet: in a pod with init containers, whatever has not been created yet waits as PodInitializing.
+  const notCreated = view.initContainers.length ? 'PodInitializing' : 'ContainerCreating';
   const status: Record<string, unknown> = {
     conditions,
-    containerStatuses: view.containers.map((c) => containerStatus(c, false, scheme)),
+    containerStatuses: view.containers.map((c) => containerStatus(c, false, scheme, notCreated)),
     hostIP: view.hostIP,
     hostIPs: [{ ip: view.hostIP }],
     phase,
@@ -152,7 +156,7 @@ export function buildPodStatus(view: PodView): Record<string, unknown> {
     ...(old['qosClass'] ? { qosClass: old['qosClass'] } : {}),
     startTime: timestamp(view.startTime),
   };
-  if (view.initContainers.length) status['initContainerStatuses'] = view.initContainers.map((c) => containerStatus(c, true, scheme));
+  if (view.initContainers.length) status['initContainerStatuses'] = view.initContainers.map((c) => containerStatus(c, true, scheme, notCreated));
   if (view.ephemeralContainers?.length) status['ephemeralContainerStatuses'] = view.ephemeralContainers.map((c) => containerStatus(c, false, scheme));
   return status;
 }

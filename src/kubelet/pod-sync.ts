@@ -154,10 +154,11 @@ async function teardown(d: PodSyncDeps, rec: PodRecord, graceSeconds: number, po
   await d.runtime.stopPodSandbox(rec.sandboxId);
 }
 
-function removeFiles(d: PodSyncDeps, rec: PodRecord): void {
-  if (!d.real) return;
-  d.real.volumes.tearDown(rec.uid);
-  rmSync(podLogDir(d.real.dataDir, rec.sandboxConfig.namespace, rec.sandboxConfig.name, rec.uid), { recursive: true, force: true });
+/** The pod's volumes and log directory, once its sandbox is gone. */
+export function removePodFiles(real: RealNodeContext | undefined, rec: PodRecord): void {
+  if (!real) return;
+  real.volumes.tearDown(rec.uid);
+  rmSync(podLogDir(real.dataDir, rec.sandboxConfig.namespace, rec.sandboxConfig.name, rec.uid), { recursive: true, force: true });
 }
 
 async function views(d: PodSyncDeps, records: Map<string, ContainerRecord>, specs: { name: string; image: string }[], now: number): Promise<ContainerView[]> {
@@ -220,17 +221,22 @@ async function envContext(d: PodSyncDeps, pod: KubeObject, podIP: string): Promi
   return { client: d.client, pod, podIP, nodeAllocatable: d.real?.nodeAllocatable ?? { cpu: 1, memory: 1 }, services: services.items, ...(master ? { masterService: master } : {}) };
 }
 
-/** Starts a container, remembering a failure for the status and retrying after a back-off. */
-/** An exited container whose back-off has passed: remembered as the last state, removed, started again. */
+/**
+ * An exited container whose back-off has passed: remembered as the last state and started again. The exited
+ * container stays in the runtime (its log is what `logs --previous` reads); the one before it is removed, so a
+ * container keeps at most one dead instance, as the kubelet's container garbage collection keeps.
+ */
 async function restartExited(d: PodSyncDeps, ctx: StartContext, c: ContainerSpecView, cr: ContainerRecord, exited: ContainerStatus, now: number): Promise<void> {
+  const older = cr.last;
   cr.last = exited;
   cr.restartCount++;
   cr.backoffUntil = undefined;
-  await d.runtime.removeContainer(exited.id);
+  if (older && older.id !== exited.id) await d.runtime.removeContainer(older.id);
   cr.id = undefined;
   await tryStart(d, ctx, c, cr, now);
 }
 
+/** Starts a container, remembering a failure for the status and retrying after a back-off. */
 async function tryStart(d: PodSyncDeps, ctx: StartContext, c: ContainerSpecView, cr: ContainerRecord, now: number): Promise<void> {
   try {
     cr.id = await startContainer(ctx, c, cr.restartCount);
@@ -250,7 +256,7 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
   if (rec && (!pod || pod.metadata.uid !== rec.uid)) {
     await teardown(d, rec, 0);
     await d.runtime.removePodSandbox(rec.sandboxId);
-    removeFiles(d, rec);
+    removePodFiles(d.real, rec);
     d.records.delete(key);
     rec = undefined;
   }
@@ -274,7 +280,7 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
       });
       await writeStatus(d, pod, final).catch(() => undefined);
       await d.runtime.removePodSandbox(rec.sandboxId);
-      removeFiles(d, rec);
+      removePodFiles(d.real, rec);
       d.records.delete(key);
     }
     try {

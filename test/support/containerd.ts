@@ -41,10 +41,12 @@ function unmountUnder(dir: string): void {
   for (const m of mounts.sort().reverse()) spawnSync('umount', ['-l', m]);
 }
 
-export async function startContainerd(): Promise<ContainerdFixture> {
+/** cniConfDir: where containerd reads its CNI network (default: an empty directory of its own, host network only). */
+export async function startContainerd(o: { cniConfDir?: string } = {}): Promise<ContainerdFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'akube-ctd-'));
   const sock = join(dir, 'containerd.sock');
-  mkdirSync(join(dir, 'cni'));
+  const cniConfDir = o.cniConfDir ?? join(dir, 'cni');
+  mkdirSync(cniConfDir, { recursive: true });
   writeFileSync(join(dir, 'config.toml'), [
     'version = 2',
     `root = "${dir}/root"`,
@@ -61,7 +63,7 @@ export async function startContainerd(): Promise<ContainerdFixture> {
     '  restrict_oom_score_adj = true',
     '  [plugins."io.containerd.grpc.v1.cri".cni]',
     '    bin_dir = "/usr/lib/cni"',
-    `    conf_dir = "${dir}/cni"`,
+    `    conf_dir = "${cniConfDir}"`,
     '',
   ].join('\n'));
   let output = '';

@@ -4,6 +4,7 @@ import type { KubeObject } from '../../../src/api/object.js';
 import { FakeClock } from '../../../src/client/workqueue.js';
 import { IpAllocator } from '../../../src/kubelet/ip-allocator.js';
 import { podSandboxConfig, syncPod, type PodRecord, type PodSyncDeps } from '../../../src/kubelet/pod-sync.js';
+import { buildPodStatus } from '../../../src/kubelet/pod-status.js';
 import { FakeRuntime, normalizeImage } from '../../../src/kubelet/runtime/fake.js';
 import { FakeApi, RecordingRecorder } from '../controllers/fake-client.js';
 
@@ -107,6 +108,35 @@ test('restartPolicy Always: a failing container waits in CrashLoopBackOff, then 
   assert.equal(cs?.['restartCount'], 1);
   assert.equal((cs?.['lastState'] as { terminated: { exitCode: number } }).terminated.exitCode, 2);
   assert.ok('running' in (cs?.['state'] as object));
+  // The exited instance stays in the runtime for `logs --previous`; at the next restart the one before it goes.
+  const firstId = String((cs?.['lastState'] as { terminated: { containerID: string } }).terminated.containerID).replace('fake://', '');
+  assert.deepEqual((await h.runtime.listContainers()).map((c) => c.id).sort(), [firstId, String(cs?.['containerID']).replace('fake://', '')].sort());
+  h.clock.advance(1000);
+  await syncPod('ns/web', h.deps());
+  h.clock.advance(20_000);
+  await syncPod('ns/web', h.deps());
+  const again = h.status().containerStatuses[0];
+  assert.equal(again?.['restartCount'], 2);
+  const kept = (await h.runtime.listContainers()).map((c) => c.id);
+  assert.equal(kept.length, 2);
+  assert.ok(!kept.includes(firstId));
+  assert.ok(kept.includes(String((again?.['lastState'] as { terminated: { containerID: string } }).terminated.containerID).replace('fake://', '')));
+});
+
+test('in a pod with init containers, containers not created yet wait as PodInitializing (else ContainerCreating)', () => {
+  const view = (withInit: boolean) => buildPodStatus({
+    pod: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'main', image: 'x' }] } },
+    hostIP: '10.0.0.1',
+    startTime: 0,
+    sandboxReady: true,
+    initContainers: withInit ? [{ name: 'setup', image: 'x', restartCount: 0 }] : [],
+    containers: [{ name: 'main', image: 'x', restartCount: 0 }],
+    now: 0,
+  });
+  const waiting = (s: Record<string, unknown>, field: string) => ((s[field] as Record<string, any>[])[0]?.['state'] as { waiting: { reason: string } }).waiting.reason;
+  assert.equal(waiting(view(true), 'containerStatuses'), 'PodInitializing');
+  assert.equal(waiting(view(true), 'initContainerStatuses'), 'PodInitializing');
+  assert.equal(waiting(view(false), 'containerStatuses'), 'ContainerCreating');
 });
 
 test('pods bound elsewhere are ignored', async () => {

@@ -6,33 +6,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Clock } from '../../../../src/client/workqueue.js';
+import { FakeClock } from '../../../../src/client/workqueue.js';
 import { rotateContainerLogs, runContainerLogManager, type ContainerLogRuntime } from '../../../../src/kubelet/logs/manager.js';
 import { defaultLogRotationPolicy, parseLogRotationFlags } from '../../../../src/kubelet/logs/policy.js';
 import { rotationStamp } from '../../../../src/kubelet/logs/rotate.js';
 import type { ContainerState, ContainerStatus } from '../../../../src/kubelet/runtime/types.js';
-
-class FakeClock implements Clock {
-  #timers: { at: number; fn: () => void }[] = [];
-  constructor(public t: number) {}
-  now(): number {
-    return this.t;
-  }
-  setTimer(fn: () => void, ms: number): () => void {
-    const timer = { at: this.t + ms, fn };
-    this.#timers.push(timer);
-    return () => {
-      this.#timers = this.#timers.filter((x) => x !== timer);
-    };
-  }
-  /** Moves time on and fires what is due. */
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.#timers.filter((x) => x.at <= this.t);
-    this.#timers = this.#timers.filter((x) => x.at > this.t);
-    for (const x of due) x.fn();
-  }
-}
 
 interface FakeContainer {
   id: string;

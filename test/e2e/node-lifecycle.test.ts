@@ -1,0 +1,234 @@
+// The node agent on a containerd the test started itself (`a-kube up --container-runtime-endpoint unix:///…`, its
+// CNI network read from a-kube's data dir), with a small log size limit (--container-log-max-size 16Ki
+// --container-log-max-files 3), checked with the real kubectl 1.32. One start-up, every pod created at once:
+// a fast writer whose log is rotated while `kubectl logs -f` follows it; init containers in order before two app
+// containers (workingDir, a postStart hook, `logs -c`); failing init containers (Init:CrashLoopBackOff, Init:Error);
+// a container that fails once (`logs --previous`); and, last, SIGTERM without --keep-pods leaving nothing in
+// containerd. Needs root, containerd, runc, the CNI plugins and busybox-static.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { akubectl, kubectl, startCluster, type Cluster } from './harness.js';
+import { busyboxImage, containerdMissing, startContainerd, type ContainerdFixture } from '../support/containerd.js';
+import { checkRuntimeDeps } from '../../src/kubelet/containerd/deps.js';
+
+function unavailable(): string | undefined {
+  const missing = containerdMissing() ?? checkRuntimeDeps('/usr/lib/cni').problem;
+  if (missing) return missing;
+  if (spawnSync('sh', ['-c', 'command -v kubectl']).status !== 0) return 'kubectl is not on the PATH';
+  if (existsSync('/run/a-kube/pod-network.lock')) {
+    const pid = Number(spawnSync('head', ['-1', '/run/a-kube/pod-network.lock'], { encoding: 'utf8' }).stdout.trim());
+    if (pid > 0 && spawnSync('kill', ['-0', String(pid)]).status === 0) return `another a-kube (pid ${pid}) owns this machine's pod network`;
+  }
+  return undefined;
+}
+
+const skip = unavailable();
+const opts = { skip: skip ?? false, timeout: 180_000 };
+const ns = 'lifecycle';
+let fixture: ContainerdFixture | undefined;
+let cluster: Cluster | undefined;
+let dataDir = '';
+let follower: ChildProcess | undefined;
+let followed = '';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${cluster?.log().slice(-3000) ?? ''}`);
+    await sleep(500);
+  }
+}
+
+function k(args: string[]): string {
+  const r = kubectl(cluster!, ['-n', ns, ...args]);
+  assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function podJson(name: string): Record<string, any> {
+  return JSON.parse(k(['get', 'pod', name, '-o', 'json'])) as Record<string, any>;
+}
+
+/** The STATUS column kubectl prints for the pod (the server's table). */
+function statusColumn(name: string): string {
+  return k(['get', 'pod', name, '--no-headers']).trim().split(/\s+/)[2] ?? '';
+}
+
+const box = (name: string, command: string, extra: Record<string, unknown> = {}) => ({ name, image: busyboxImage, imagePullPolicy: 'Never', command: ['sh', '-c', command], ...extra });
+const pod = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { terminationGracePeriodSeconds: 2, ...spec } });
+
+// About 15 KB a second: 20 numbered lines, then a tenth of a second's pause.
+const chattyScript = 'i=0; while :; do j=0; while [ $j -lt 20 ]; do i=$((i+1)); j=$((j+1)); echo "chatty $i ................................................"; done; sleep 0.1; done';
+
+before(async () => {
+  if (skip) return;
+  dataDir = mkdtempSync(join(tmpdir(), 'akube-lifecycle-'));
+  const cniConfDir = join(dataDir, 'cni', 'net.d');
+  mkdirSync(cniConfDir, { recursive: true });
+  fixture = await startContainerd({ cniConfDir });
+  cluster = await startCluster({
+    dataDir,
+    timeoutMs: 180_000,
+    args: ['--container-runtime-endpoint', `unix://${join(fixture.dir, 'containerd.sock')}`, '--container-log-max-size', '16Ki', '--container-log-max-files', '3'],
+  });
+  await until('the node to be Ready', () => (/\bReady\b/.test(kubectl(cluster!, ['get', 'nodes', '--no-headers']).stdout) ? true : undefined));
+  assert.equal(kubectl(cluster, ['create', 'namespace', ns]).status, 0);
+  const shared = [{ name: 'shared', emptyDir: {} }];
+  const objects = [
+    pod('chatty', { containers: [box('main', chattyScript)] }),
+    pod('ordered', {
+      volumes: [...shared, { name: 'work', emptyDir: {} }],
+      initContainers: [box('init-1', 'sleep 1; echo init-1 >> /shared/order', { volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }), box('init-2', 'echo init-2 >> /shared/order', { volumeMounts: [{ name: 'shared', mountPath: '/shared' }] })],
+      containers: [
+        box('main', 'cat /shared/order; pwd; sleep 3600', {
+          workingDir: '/work',
+          volumeMounts: [{ name: 'shared', mountPath: '/shared' }, { name: 'work', mountPath: '/work' }],
+          lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo "postStart in $(pwd)" > hook'] } } },
+        }),
+        box('side', 'echo side says hi; sleep 3600'),
+      ],
+    }),
+    pod('init-fails', { initContainers: [box('setup', 'echo setting up; exit 1')], containers: [box('main', 'sleep 3600')] }),
+    pod('init-fails-never', { restartPolicy: 'Never', initContainers: [box('setup', 'exit 2')], containers: [box('main', 'sleep 3600')] }),
+    pod('restarts', { volumes: shared, containers: [box('main', 'if [ -f /shared/ran ]; then echo second run; sleep 3600; fi; touch /shared/ran; echo first run; exit 1', { volumeMounts: [{ name: 'shared', mountPath: '/shared' }] })] }),
+  ];
+  const r = kubectl(cluster, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
+  assert.equal(r.status, 0, r.stderr);
+  await until('chatty to run', () => (podJson('chatty')['status']?.['phase'] === 'Running' ? true : undefined));
+  // Followed from before the first rotation to after the last one the test waits for.
+  follower = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, '-n', ns, 'logs', '-f', 'chatty'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: dataDir } });
+  follower.stdout?.on('data', (c: Buffer) => (followed += c.toString()));
+});
+
+after(async () => {
+  follower?.kill('SIGKILL');
+  await cluster?.stop('SIGKILL');
+  await fixture?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The numbers of `chatty N` lines, in order. */
+function numbers(text: string): number[] {
+  return [...text.matchAll(/^chatty (\d+) /gm)].map((m) => Number(m[1]));
+}
+
+function contiguous(ns: number[]): boolean {
+  return ns.every((n, i) => i === 0 || n === (ns[i - 1] ?? 0) + 1);
+}
+
+test('a fast writer\'s log is rotated: at most 3 files, older ones compressed, kubectl logs shows the latest lines and -f follows into the new file', opts, async (t) => {
+  const p = podJson('chatty');
+  const dir = join(dataDir, 'pod-logs', `${ns}_chatty_${p['metadata']['uid']}`, 'main');
+  const samples: string[][] = [];
+  // Four rounds of the 10 s log monitor, sampling the directory as it goes.
+  const end = Date.now() + 42_000;
+  while (Date.now() < end) {
+    const names = readdirSync(dir).sort();
+    samples.push(names);
+    assert.ok(names.length <= 3, `more than --container-log-max-files files: ${names.join(' ')}`);
+    await sleep(1000);
+  }
+  t.diagnostic(`sampled at ${new Date().toISOString()}`);
+  const names = readdirSync(dir).sort();
+  assert.ok(names.some((n) => /^0\.log\.\d{8}-\d{6}\.gz$/.test(n)), `a compressed rotated file: ${names.join(' ')}`);
+  assert.ok(names.some((n) => /^0\.log\.\d{8}-\d{6}$/.test(n)), `the newest rotated file, plain: ${names.join(' ')}`);
+  assert.ok(names.includes('0.log'));
+  const onDisk = names.reduce((sum, n) => sum + statSync(join(dir, n)).size, 0);
+  const tail = k(['logs', 'chatty', '--tail=5']);
+  t.diagnostic(`tail at ${new Date().toISOString()}`);
+  const last = numbers(tail);
+  assert.equal(last.length, 5, tail);
+  assert.ok(contiguous(last), tail);
+  // The oldest rotated files were removed: the oldest kept (compressed) one starts well after the first line.
+  const gz = names.find((n) => n.endsWith('.gz')) ?? '';
+  const oldestKept = numbers(gunzipSync(readFileSync(join(dir, gz))).toString().split('\n').map((l) => l.replace(/^\S+ stdout F /, '')).join('\n'));
+  assert.ok((oldestKept[0] ?? 0) > 1, `the first lines are gone from disk (the oldest kept file starts at ${oldestKept[0]})`);
+  // What the runtime wrote in all (CRI lines, measured on the plain rotated file) is more than the directory holds.
+  const plain = readFileSync(join(dir, names.find((n) => /^0\.log\.\d{8}-\d{6}$/.test(n)) ?? ''), 'utf8');
+  const written = (last.at(-1) ?? 0) * (plain.length / plain.split('\n').filter(Boolean).length);
+  assert.ok(onDisk < written, `the log directory holds ${onDisk} bytes of about ${Math.round(written)} written`);
+  // The current file starts after the rotation: the whole log from kubectl is that file only, ending with the tail.
+  const whole = numbers(k(['logs', 'chatty']));
+  t.diagnostic(`whole at ${new Date().toISOString()}`);
+  assert.ok((whole[0] ?? 0) > 1, 'the first lines were rotated away from the current file');
+  assert.ok(contiguous(whole));
+  // The follower started in an earlier file and went on through each rotation since without losing a line.
+  const seen = numbers(followed);
+  assert.ok((seen[0] ?? Infinity) < (whole[0] ?? 0), `the follower started before the current file (at ${seen[0]}, the current file from ${whole[0]})`);
+  assert.ok(contiguous(seen), 'kubectl logs -f skipped or repeated lines across a rotation');
+  assert.ok((seen.at(-1) ?? 0) >= (whole[0] ?? Infinity), `the follower reached the current file (last ${seen.at(-1)}, current file from ${whole[0]})`);
+});
+
+test('init containers run in order before the app containers; workingDir and a postStart hook; kubectl logs -c', opts, async () => {
+  await until('ordered to run', () => (podJson('ordered')['status']?.['phase'] === 'Running' ? true : undefined));
+  assert.equal(k(['logs', 'ordered', '-c', 'main']), 'init-1\ninit-2\n/work\n');
+  assert.equal(k(['logs', 'ordered', '-c', 'side']), 'side says hi\n');
+  const hook = await until('the postStart hook\'s file', () => {
+    const r = kubectl(cluster!, ['-n', ns, 'exec', 'ordered', '-c', 'main', '--', 'cat', '/work/hook']);
+    return r.status === 0 ? r.stdout : undefined;
+  });
+  assert.equal(hook, 'postStart in /work\n');
+  const status = podJson('ordered')['status'];
+  const inits = status['initContainerStatuses'] as Record<string, any>[];
+  assert.deepEqual(inits.map((c) => [c['name'], c['state']['terminated']?.['reason'], c['state']['terminated']?.['exitCode']]), [['init-1', 'Completed', 0], ['init-2', 'Completed', 0]]);
+  assert.equal(status['conditions'].find((c: Record<string, string>) => c['type'] === 'Initialized')?.['status'], 'True');
+  assert.equal(statusColumn('ordered'), 'Running');
+  // Without -c kubectl picks the first container and says so.
+  const r = kubectl(cluster!, ['-n', ns, 'logs', 'ordered']);
+  assert.equal(r.stdout, 'init-1\ninit-2\n/work\n');
+  assert.match(r.stderr, /Defaulted container "main" out of: main, side, init-1 \(init\), init-2 \(init\)/);
+});
+
+test('a failing init container blocks the pod: Init:CrashLoopBackOff, and Init:Error with restartPolicy Never', opts, async () => {
+  await until('Init:CrashLoopBackOff', () => (statusColumn('init-fails') === 'Init:CrashLoopBackOff' ? true : undefined));
+  const st = podJson('init-fails')['status'];
+  assert.equal(st['phase'], 'Pending');
+  assert.equal(st['initContainerStatuses'][0]['state']['waiting']['reason'], 'CrashLoopBackOff');
+  assert.equal(st['initContainerStatuses'][0]['lastState']['terminated']['exitCode'], 1);
+  assert.equal(st['containerStatuses'][0]['state']['waiting']['reason'], 'PodInitializing');
+  assert.equal(k(['logs', 'init-fails', '-c', 'setup']), 'setting up\n');
+  await until('Init:Error', () => (statusColumn('init-fails-never') === 'Init:Error' ? true : undefined));
+  const never = podJson('init-fails-never')['status'];
+  assert.equal(never['phase'], 'Failed');
+  assert.equal(never['initContainerStatuses'][0]['state']['terminated']['exitCode'], 2);
+  assert.equal(never['containerStatuses'][0]['state']['waiting']?.['reason'], 'PodInitializing');
+});
+
+test('kubectl logs --previous shows the instance before the restart (and a-kubectl logs -p)', opts, async () => {
+  await until('restarts to run again', () => {
+    const st = podJson('restarts')['status'];
+    const cs = st?.['containerStatuses']?.[0];
+    return cs?.['restartCount'] === 1 && cs['state']['running'] ? true : undefined;
+  });
+  assert.equal(k(['logs', 'restarts']), 'second run\n');
+  assert.equal(k(['logs', 'restarts', '--previous']), 'first run\n');
+  const a = akubectl(cluster!, ['logs', 'restarts', '-n', ns, '-p']);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(a.stdout, 'first run\n');
+  const none = kubectl(cluster!, ['-n', ns, 'logs', 'chatty', '--previous']);
+  assert.notEqual(none.status, 0);
+  assert.match(none.stderr, /previous terminated container "main" in pod "chatty" not found/);
+});
+
+test('SIGTERM without --keep-pods stops and removes every pod sandbox and container from the runtime', opts, async () => {
+  follower?.kill('SIGKILL');
+  assert.ok((await fixture!.cri.listPodSandbox()).length >= 5);
+  await cluster!.stop('SIGTERM');
+  assert.equal(cluster!.process.exitCode, 0, cluster!.log().slice(-2000));
+  assert.deepEqual((await fixture!.cri.listContainers()).map((c) => c.metadata?.name), []);
+  assert.deepEqual((await fixture!.cri.listPodSandbox()).map((s) => s.metadata?.name), []);
+  assert.match(cluster!.log(), /stopping \d+ pods/);
+  // The containerd is the test's: a-kube left it running.
+  assert.ok((await fixture!.cri.version()).runtime_name);
+});
