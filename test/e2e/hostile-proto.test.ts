@@ -1,5 +1,7 @@
 // Hostile requests against a real `a-kube up`: prototype keys through every verb, patch type and content type,
-// nesting and duplicate-key limits, malformed query integers, and authentication/impersonation edge cases.
+// wrongly typed fields in JSON, YAML and protobuf bodies, nesting and duplicate-key limits, malformed query
+// integers, authentication/impersonation edge cases, and a node's client certificate trying what NodeRestriction
+// and the Node authorizer refuse.
 // Each row states the status kube-apiserver answers (one deliberate exception is marked); after each, the server must still be ready, an
 // anonymous request must still be system:anonymous and a garbage token still a 401.
 // Also the reproduction of the escalation: a service account allowed only get/patch on ConfigMaps sends a
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse as parseYaml } from 'yaml';
 import { encodeKubernetesProtobuf } from '../../src/api/protobuf/index.js';
+import { WireType, WireWriter } from '../../src/api/protobuf/wire.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/certs.js';
 import { signed } from '../fixtures/cert-chain.js';
 import { akubectl, hasKubectl, kubectl, startCluster, type Cluster, ok } from './harness.js';
@@ -26,6 +29,8 @@ let stranger: { cert: string; key: string };
 let saToken: string;
 /** A client certificate issued by an intermediate CA under the cluster CA, sent with that intermediate. */
 let chained: { cert: string; key: string };
+/** Node n1's client certificate (system:node:n1 in system:nodes), issued by the cluster CA as a node's is. */
+let nodeCert: { cert: string; key: string };
 
 interface Reply {
   status: number;
@@ -34,7 +39,7 @@ interface Reply {
   json(): Record<string, unknown>;
 }
 
-type Identity = 'admin' | 'sa' | 'anonymous' | { token: string } | { authorization: string } | 'stranger' | 'stranger+sa' | 'chained';
+type Identity = 'admin' | 'sa' | 'anonymous' | { token: string } | { authorization: string } | 'stranger' | 'stranger+sa' | 'chained' | 'node';
 
 function send(method: string, path: string, opts: { as?: Identity; headers?: Record<string, string | string[]>; body?: string | Uint8Array } = {}): Promise<Reply> {
   const url = new URL(path, cluster.url);
@@ -43,6 +48,7 @@ function send(method: string, path: string, opts: { as?: Identity; headers?: Rec
   const tls: Pick<RequestOptions, 'cert' | 'key'> = {};
   if (as === 'admin') Object.assign(tls, admin);
   else if (as === 'chained') Object.assign(tls, chained);
+  else if (as === 'node') Object.assign(tls, nodeCert);
   else if (as === 'stranger' || as === 'stranger+sa') {
     Object.assign(tls, stranger);
     if (as === 'stranger+sa') headers['authorization'] = `Bearer ${saToken}`;
@@ -79,6 +85,8 @@ before(async () => {
   const intermediate = await signed({ cert: ca, key: readFileSync(join(cluster.dataDir, 'pki', 'ca.key'), 'utf8') }, 'e2e-intermediate-ca', { isCa: true });
   const leaf = await signed(intermediate, 'dave', { isCa: false, ekus: ['1.3.6.1.5.5.7.3.2'], orgs: ['chained'] });
   chained = { cert: leaf.cert + '\n' + intermediate.cert, key: leaf.key };
+  const clusterCa = { cert: ca, key: readFileSync(join(cluster.dataDir, 'pki', 'ca.key'), 'utf8') };
+  nodeCert = await signed(clusterCa, 'system:node:n1', { isCa: false, ekus: ['1.3.6.1.5.5.7.3.2'], orgs: ['system:nodes'] });
 
   ok(kubectl(cluster, ['create', 'namespace', 'team']), 'namespace');
   ok(kubectl(cluster, ['create', 'serviceaccount', 'patcher', '-n', 'team']), 'serviceaccount');
@@ -86,6 +94,9 @@ before(async () => {
   ok(kubectl(cluster, ['create', 'rolebinding', 'cm-patch', '-n', 'team', '--role=cm-patch', '--serviceaccount=team:patcher']), 'rolebinding');
   ok(kubectl(cluster, ['create', 'configmap', 'c', '-n', 'team', '--from-literal=k=v']), 'configmap');
   saToken = ok(kubectl(cluster, ['create', 'token', 'patcher', '-n', 'team']), 'token').trim();
+  ok(kubectl(cluster, ['create', 'secret', 'generic', 's', '-n', 'team', '--from-literal=k=v']), 'secret');
+  for (const n of ['n1', 'n2']) ok(kubectl(cluster, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: n } }) }), `node ${n}`);
+  ok(kubectl(cluster, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n2', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'n2' } }) }), 'lease n2');
 });
 
 after(async () => {
@@ -151,6 +162,36 @@ interface Row {
   check?: (r: Reply) => void | Promise<void>;
 }
 
+const deployments = '/apis/apps/v1/namespaces/team/deployments';
+/** A Deployment's JSON with `replicas` written as the given JSON text. */
+const deploymentJson = (name: string, replicas: string) =>
+  `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"${name}"},"spec":{"replicas":${replicas},"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}}}}`;
+const deploymentYaml = (name: string, replicas: string) =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: nginx}]}\n`;
+const protobuf = { 'content-type': 'application/vnd.kubernetes.protobuf' };
+const utf8 = (s: string) => new TextEncoder().encode(s);
+/** A protobuf body (the "k8s\0" envelope) around a message written field by field. */
+function protobufBody(apiVersion: string, kind: string, raw: Uint8Array): Uint8Array {
+  const typeMeta = new WireWriter().bytes(1, utf8(apiVersion)).bytes(2, utf8(kind)).finish();
+  return Buffer.concat([Uint8Array.from([0x6b, 0x38, 0x73, 0x00]), new WireWriter().bytes(1, typeMeta).bytes(2, raw).finish()]);
+}
+/** Deployment {metadata (1) {name (1)}, spec (2) {replicas (1) as a length-delimited "3"}}: a string where an int32 goes. */
+const deploymentReplicasAsBytes = () =>
+  protobufBody('apps/v1', 'Deployment', new WireWriter().bytes(1, new WireWriter().bytes(1, utf8('pb1')).finish()).bytes(2, new WireWriter().bytes(1, utf8('3')).finish()).finish());
+/** ConfigMap {metadata (1) {name (1), labels (11): an entry whose value (2) is a varint}}: a number where a string goes. */
+const labelValueAsVarint = () => {
+  const entry = new WireWriter().bytes(1, utf8('a')).tag(2, WireType.varint).varint(7n).finish();
+  return protobufBody('v1', 'ConfigMap', new WireWriter().bytes(1, new WireWriter().bytes(1, utf8('pb2')).bytes(11, entry).finish()).finish());
+};
+const cannotUnmarshal = (what: string, field: string, type: string) => (r: Reply) =>
+  assert.ok(String(r.json()['message']).includes(`json: cannot unmarshal ${what} into Go struct field ${field} of type ${type}`), String(r.json()['message']));
+const replicasField = 'DeploymentSpec.spec.replicas';
+const node = { as: 'node' as const };
+const forbidden = (re: RegExp) => (r: Reply) => {
+  assert.equal(r.json()['reason'], 'Forbidden');
+  assert.match(String(r.json()['message']), re);
+};
+
 const userOf = (r: Reply) => (r.json()['status'] as Record<string, Record<string, unknown>>)['userInfo']!;
 
 const rows: Row[] = [
@@ -207,6 +248,42 @@ const rows: Row[] = [
   { name: 'Impersonate-Extra-%ZZ with a user keeps the key as sent', method: 'POST', path: ssr, headers: { 'impersonate-user': 'bob', 'impersonate-extra-%ZZ': 'v' }, body: ssrBody, status: 201, check: (r) => assert.deepEqual(userOf(r)['extra'], { '%zz': ['v'] }) },
   { name: 'Impersonate-User __proto__ with Impersonate-Extra-__proto__', method: 'POST', path: ssr, headers: { 'impersonate-user': '__proto__', 'impersonate-extra-__proto__': 'x' }, body: ssrBody, status: 201, check: (r) => assert.equal(userOf(r)['username'], '__proto__') },
   { name: 'the patch-only service account impersonating system:masters', method: 'GET', path: '/api/v1/namespaces/kube-system/secrets', as: 'sa', headers: { 'impersonate-user': 'x', 'impersonate-group': 'system:masters' }, status: 403 },
+  // Wrong types: refused before anything is stored, with the Go decoder's words.
+  { name: 'JSON replicas "3"', method: 'POST', path: deployments, body: deploymentJson('t1', '"3"'), status: 400, check: cannotUnmarshal('string', replicasField, 'int32') },
+  { name: 'JSON replicas true', method: 'POST', path: deployments, body: deploymentJson('t2', 'true'), status: 400, check: cannotUnmarshal('bool', replicasField, 'int32') },
+  { name: 'JSON replicas 1.5', method: 'POST', path: deployments, body: deploymentJson('t3', '1.5'), status: 400, check: cannotUnmarshal('number 1.5', replicasField, 'int32') },
+  { name: 'JSON replicas 4294967297 (beyond int32)', method: 'POST', path: deployments, body: deploymentJson('t4', '4294967297'), status: 400, check: cannotUnmarshal('number 4294967297', replicasField, 'int32') },
+  { name: 'JSON replicas 1e400 (beyond float64)', method: 'POST', path: deployments, body: deploymentJson('t5', '1e400'), status: 400, check: cannotUnmarshal('number 1e400', replicasField, 'int32') },
+  { name: 'JSON finalizers "x"', method: 'POST', path: cm, body: '{"metadata":{"name":"t6","finalizers":"x"}}', status: 400, check: cannotUnmarshal('string', 'ObjectMeta.metadata.finalizers', '[]string') },
+  { name: 'JSON labels as an array', method: 'POST', path: cm, body: '{"metadata":{"name":"t7","labels":["a","b"]}}', status: 400, check: cannotUnmarshal('array', 'ObjectMeta.metadata.labels', 'map[string]string') },
+  { name: 'YAML replicas "3"', method: 'POST', path: deployments, headers: yaml, body: deploymentYaml('t8', '"3"'), status: 400, check: cannotUnmarshal('string', replicasField, 'int32') },
+  { name: 'YAML replicas 1.5', method: 'POST', path: deployments, headers: yaml, body: deploymentYaml('t9', '1.5'), status: 400, check: cannotUnmarshal('number 1.5', replicasField, 'int32') },
+  { name: 'YAML finalizers: x', method: 'POST', path: cm, headers: yaml, body: 'metadata:\n  name: t10\n  finalizers: x\n', status: 400, check: cannotUnmarshal('string', 'ObjectMeta.metadata.finalizers', '[]string') },
+  { name: 'YAML labels as a sequence', method: 'POST', path: cm, headers: yaml, body: 'metadata:\n  name: t11\n  labels: [a, b]\n', status: 400, check: cannotUnmarshal('array', 'ObjectMeta.metadata.labels', 'map[string]string') },
+  { name: 'merge patch finalizers "x" by the patch-only service account', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: merge, body: '{"metadata":{"finalizers":"x"}}', status: 422, check: cannotUnmarshal('string', 'ObjectMeta.metadata.finalizers', '[]string') },
+  { name: 'merge patch labels as an array', method: 'PATCH', path: `${cm}/c`, as: 'sa', headers: merge, body: '{"metadata":{"labels":["a"]}}', status: 422, check: cannotUnmarshal('array', 'ObjectMeta.metadata.labels', 'map[string]string') },
+  { name: 'protobuf replicas written as bytes', method: 'POST', path: deployments, headers: protobuf, body: deploymentReplicasAsBytes, status: 400 },
+  { name: 'protobuf label value written as a varint', method: 'POST', path: cm, headers: protobuf, body: labelValueAsVarint, status: 400 },
+  {
+    name: 'protobuf replicas 4294967297 keeps the low 32 bits, as Go decodes an int32',
+    method: 'POST',
+    path: deployments,
+    headers: protobuf,
+    body: () => encodeKubernetesProtobuf(JSON.parse(deploymentJson('pb3', '4294967297')) as Record<string, unknown>),
+    status: 201,
+    check: (r) => assert.equal((r.json()['spec'] as Record<string, unknown>)['replicas'], 1),
+  },
+  // A node's credential: only its own Node, Lease and the pods bound to it; no secrets it has no pod for.
+  { name: 'node creates a pod with a service account on itself', method: 'POST', path: '/api/v1/namespaces/team/pods', ...node, body: '{"metadata":{"name":"np"},"spec":{"nodeName":"n1","serviceAccountName":"patcher","containers":[{"name":"c","image":"busybox"}]}}', status: 403, check: forbidden(/pod does not have "kubernetes\.io\/config\.mirror" annotation, node "n1" can only create mirror pods/) },
+  { name: 'node lists every secret', method: 'GET', path: '/api/v1/secrets', ...node, status: 403, check: forbidden(/User "system:node:n1" cannot list resource "secrets"/) },
+  { name: 'node reads a secret no pod of its own references', method: 'GET', path: '/api/v1/namespaces/team/secrets/s', ...node, status: 403, check: forbidden(/no relationship found between node 'n1' and this object/) },
+  { name: 'node mints a token for a service account no pod of its own runs as', method: 'POST', path: '/api/v1/namespaces/team/serviceaccounts/patcher/token', ...node, body: '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"audiences":["x"]}}', status: 403 },
+  { name: "node labels another node", method: 'PATCH', path: '/api/v1/nodes/n2', ...node, headers: merge, body: '{"metadata":{"labels":{"x":"y"}}}', status: 403, check: forbidden(/node .n1. (is not allowed to|cannot) modify node .n2./) },
+  { name: 'node gives itself a node-restriction.kubernetes.io/ label', method: 'PATCH', path: '/api/v1/nodes/n1', ...node, headers: merge, body: '{"metadata":{"labels":{"node-restriction.kubernetes.io/x":"y"}}}', status: 403, check: forbidden(/is not allowed to modify labels: node-restriction\.kubernetes\.io\/x/) },
+  { name: 'node deletes another node', method: 'DELETE', path: '/api/v1/nodes/n2', ...node, status: 403 },
+  { name: "node renews another node's Lease", method: 'PATCH', path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n2', ...node, headers: merge, body: '{"spec":{"holderIdentity":"n1"}}', status: 403 },
+  { name: 'node binds itself to cluster-admin', method: 'POST', path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', ...node, body: '{"metadata":{"name":"own"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"Group","name":"system:nodes","apiGroup":"rbac.authorization.k8s.io"}]}', status: 403 },
+  { name: 'node impersonates the admin', method: 'GET', path: '/api/v1/namespaces/team/secrets/s', ...node, headers: { 'impersonate-user': 'kubernetes-admin', 'impersonate-group': 'system:masters' }, status: 403, check: forbidden(/cannot impersonate resource "users"/) },
 ];
 
 test(`a table of ${rows.length} hostile requests, each answered as kube-apiserver answers it, with the server healthy after each`, { skip }, async () => {
