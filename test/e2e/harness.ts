@@ -59,7 +59,11 @@ function withStorage(args: readonly string[], value: string): string[] {
   return out;
 }
 
-export async function startCluster(opts: { args?: string[]; dataDir?: string; timeoutMs?: number } = {}): Promise<Cluster> {
+/**
+ * Starts `a-kube up` with `args`. `launcher` replaces the Node arguments that run `a-kube up` (a test fixture that
+ * takes `--data-dir DIR --port 0` and prints the same ready line).
+ */
+export async function startCluster(opts: { args?: string[]; dataDir?: string; timeoutMs?: number; launcher?: string[] } = {}): Promise<Cluster> {
   let etcd: RunningEtcd | undefined;
   let args = opts.args ?? [];
   if (wantsEtcdInstead(args)) {
@@ -73,7 +77,7 @@ export async function startCluster(opts: { args?: string[]; dataDir?: string; ti
 
   async function launch(): Promise<void> {
     output = '';
-    child = spawn(process.execPath, [...entry('a-kube'), 'up', '--data-dir', dataDir, '--port', '0', ...args], {
+    child = spawn(process.execPath, [...(opts.launcher ?? [...entry('a-kube'), 'up']), '--data-dir', dataDir, '--port', '0', ...args], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HOME: dataDir },
