@@ -92,42 +92,54 @@ export function listResponse(resource: ResourceInfo, items: readonly Readonly<Ku
 }
 
 /**
- * Lists longer than this are written item by item as the client reads them (the transport waits for the socket to
- * drain between chunks), so a large list, or many at once, never holds its whole answer in memory: only the chunk
- * in flight. Shorter lists are one string.
+ * A list's text is cut into chunks of about this many characters (or one item, when an item is larger). A list whose
+ * text fits in one chunk is answered as one string; a longer one is written chunk by chunk as the client reads it
+ * (the transport waits for the socket to drain between chunks), so neither many items nor large items nor many
+ * concurrent lists make the server hold a whole answer: only the chunk in flight per list.
  */
-const streamedListThreshold = 500;
-/** A streamed list's chunks are cut after this many characters (or one item, when an item is larger). */
 const listChunkChars = 64 * 1024;
 
 type ItemText = (obj: Readonly<KubeObject>) => string;
 
 function jsonList(head: string, items: readonly Readonly<KubeObject>[], itemText: ItemText, tail: string): ApiResponse {
-  if (items.length <= streamedListThreshold) return jsonText(200, head + items.map(itemText).join(',') + tail);
-  return { status: 200, headers: { 'content-type': jsonContentType }, body: inChunks(head, items, (obj, i) => (i === 0 ? '' : ',') + itemText(obj), `${tail}\n`) };
+  const body = listBody(head, items, (obj, i) => (i === 0 ? '' : ',') + itemText(obj), `${tail}\n`);
+  return typeof body === 'string' ? jsonText(200, body) : { status: 200, headers: { 'content-type': jsonContentType }, body };
 }
 
-async function* inChunks(head: string, items: readonly Readonly<KubeObject>[], itemText: (obj: Readonly<KubeObject>, index: number) => string, tail: string): AsyncGenerator<string> {
-  let chunk = head;
-  for (let i = 0; i < items.length; i++) {
-    chunk += itemText(items[i]!, i);
+/** The list's text if it fits in one chunk (its first chunk is encoded now), else its chunks, encoded as they are read. */
+function listBody(head: string, items: readonly Readonly<KubeObject>[], itemText: (obj: Readonly<KubeObject>, index: number) => string, tail: string): string | AsyncGenerator<string> {
+  let first = head;
+  let next = 0;
+  while (next < items.length && first.length < listChunkChars) {
+    first += itemText(items[next]!, next);
+    next++;
+  }
+  if (next === items.length && first.length + tail.length <= listChunkChars) return first + tail;
+  return remainingChunks(first, next, items, itemText, tail);
+}
+
+async function* remainingChunks(first: string, from: number, items: readonly Readonly<KubeObject>[], itemText: (obj: Readonly<KubeObject>, index: number) => string, tail: string): AsyncGenerator<string> {
+  let chunk = first;
+  for (let i = from; i < items.length; i++) {
     if (chunk.length >= listChunkChars) {
       yield chunk;
       chunk = '';
     }
+    chunk += itemText(items[i]!, i);
   }
   yield chunk + tail;
 }
 
 /**
- * A YAML list. A long one is written item by item: each item is formatted as the only element of `items`, which
- * the writer indents and folds exactly as it does that item inside the whole list.
+ * A YAML list, written item by item: each item is formatted as the only element of `items`, which the writer
+ * indents and folds exactly as it does that item inside the whole list. An empty list, or one with an item too deep
+ * for the writer, is formatted whole.
  */
 function yamlList(head: { kind: string; apiVersion: string; metadata: ListMeta }, items: readonly Readonly<KubeObject>[]): ApiResponse {
-  if (items.length <= streamedListThreshold || items.some((i) => exceedsDepth(i, maxYamlWriterDepth))) return yamlResponse(200, { ...head, items });
+  if (items.length === 0 || items.some((i) => exceedsDepth(i, maxYamlWriterDepth))) return yamlResponse(200, { ...head, items });
   const itemsKey = 'items:\n';
   const itemYaml = (obj: Readonly<KubeObject>): string => toYaml({ items: [obj] }, { version: '1.1' }).slice(itemsKey.length);
-  return { status: 200, headers: { 'content-type': 'application/yaml' }, body: inChunks(toYaml(head, { version: '1.1' }) + itemsKey, items, itemYaml, '') };
+  return { status: 200, headers: { 'content-type': 'application/yaml' }, body: listBody(toYaml(head, { version: '1.1' }) + itemsKey, items, itemYaml, '') };
 }
 
 /** One watch event's `object` as JSON text, in the negotiated form. */

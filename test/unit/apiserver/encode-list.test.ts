@@ -77,6 +77,25 @@ for (const c of cases) {
   });
 }
 
+test('a few large items are streamed too: the chunk size, not the item count, decides', async () => {
+  const large = Array.from({ length: 4 }, (_, i) => ({ ...pod(i), metadata: { ...pod(i).metadata, annotations: { big: 'x'.repeat(100 * 1024) } } }) as KubeObject);
+  // Every form that carries the items' metadata (a Table without objects has only its short cells).
+  for (const c of cases.filter((c) => c.includeObject !== 'None')) {
+    const r = listResponse(pods, large, meta, ctx(c.output, c.includeObject));
+    const got = await text(r);
+    assert.ok(got.chunks >= 2, `${c.name}: ${got.chunks} chunks`);
+  }
+  const json = await text(listResponse(pods, large, meta, ctx({ kind: 'json' })));
+  assert.equal(json.text, `${JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: meta, items: large })}\n`);
+});
+
+test('a short YAML list is one body, as the whole list is written', () => {
+  for (const few of [items.slice(0, 3), []]) {
+    const r = listResponse(pods, few, meta, ctx({ kind: 'yaml' }));
+    assert.equal(r.body, toYaml({ kind: 'PodList', apiVersion: 'v1', metadata: meta, items: few }, { version: '1.1' }));
+  }
+});
+
 test('a short list is one body', () => {
   const r = listResponse(pods, items.slice(0, 3), meta, ctx({ kind: 'table', version: 'v1' }));
   assert.equal(typeof r.body, 'string');
@@ -93,10 +112,13 @@ test('a streamed list encodes items only as the reader asks for chunks', async (
     for (const output of [{ kind: 'json' }, { kind: 'table', version: 'v1' }] as const) {
       encoded = 0;
       const it = chunksOf(listResponse(pods, items, meta, ctx(output, 'Object')))[Symbol.asyncIterator]();
-      assert.equal(encoded, 0, 'nothing is encoded before the first read');
+      const beforeRead = encoded;
+      assert.ok(beforeRead > 0 && beforeRead < items.length / 4, `${output.kind}: ${beforeRead} of ${items.length} items encoded before the first read (one chunk)`);
       const first = await it.next();
       assert.ok(!first.done && first.value.length >= 64 * 1024);
-      assert.ok(encoded > 0 && encoded < items.length / 4, `${output.kind}: ${encoded} of ${items.length} items encoded after one chunk`);
+      assert.equal(encoded, beforeRead, `${output.kind}: the first read takes the chunk already encoded`);
+      await it.next();
+      assert.ok(encoded > beforeRead && encoded < items.length / 2, `${output.kind}: ${encoded} of ${items.length} items encoded after two chunks`);
       await it.return?.();
     }
   } finally {
