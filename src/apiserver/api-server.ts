@@ -3,6 +3,7 @@
 import { storageHealthCheck } from './storage-health.js';
 import { defaultInFlightLimits, InFlightGauge, type InFlightLimits } from './max-in-flight.js';
 import { apiServerMetrics, metricsHandler } from './metrics.js';
+import type { Collected } from '../metrics/registry.js';
 import { FlowControl } from './flowcontrol/controller.js';
 import { startCompactor } from '../storage/compactor.js';
 import type { AdmissionPlugin } from '../admission/types.js';
@@ -37,6 +38,8 @@ export interface ApiServerConfig {
   healthChecks?: HealthCheck[];
   /** Checks added to the defaults (or to `healthChecks`) on /healthz, /livez and /readyz. */
   extraHealthChecks?: HealthCheck[];
+  /** Metric families beside the built-in ones on /metrics. */
+  extraMetrics?: readonly Collected[];
   /** Requests in flight (default 400 read-only, 200 mutating; 0 = unlimited). */
   maxInFlight?: Partial<InFlightLimits>;
   /**
@@ -123,7 +126,7 @@ export async function createApiServer(cfg: ApiServerConfig): Promise<ApiServer> 
   const flowControl = cfg.priorityAndFairness === false ? undefined : new FlowControl({ registry, stores, now, serverConcurrencyLimit: limits.readOnly > 0 || limits.mutating > 0 ? limits.readOnly + limits.mutating : 0 });
   await flowControl?.ready;
   const compactor = startCompactor({ storage: cfg.storage, ...(cfg.compactionIntervalMs !== undefined ? { intervalMs: cfg.compactionIntervalMs } : {}), log: (l) => process.stderr.write(`apiserver: ${l}\n`) });
-  const metrics = apiServerMetrics({ storage: cfg.storage, inFlight, compaction: () => compactor.stats(), caches: () => stores.cacheStats(), flowControl: () => flowControl });
+  const metrics = apiServerMetrics({ storage: cfg.storage, inFlight, compaction: () => compactor.stats(), caches: () => stores.cacheStats(), flowControl: () => flowControl, ...(cfg.extraMetrics ? { extra: cfg.extraMetrics } : {}) });
   nonResourcePaths.set('/metrics', metricsHandler(metrics.registry));
   const entry = buildHandlerChain({
     requestMetrics: { metrics: metrics.requests, served: (info) => info.isResourceRequest && registry.find(info.apiGroup, info.apiVersion, info.resource) !== undefined },

@@ -2,7 +2,7 @@
 // requests, objects and watchers per resource, storage size and compaction, requests in flight, and the
 // process's own figures. Names follow kube-apiserver's where it has the metric; a-kube's own carry akube_.
 import { registerProcessMetrics } from '../metrics/process.js';
-import { MetricsRegistry } from '../metrics/registry.js';
+import { MetricsRegistry, type Collected } from '../metrics/registry.js';
 import type { CompactorStats } from '../storage/compactor.js';
 import type { Storage } from '../storage/types.js';
 import type { FlowControl, FlowCounters } from './flowcontrol/controller.js';
@@ -18,6 +18,8 @@ export interface MetricsSources {
   compaction?: () => CompactorStats;
   /** Objects and watchers per resource ("deployments.apps"), from the watch caches. */
   caches?: () => Iterable<{ resource: string; objects: number; watchers: number }>;
+  /** Families read when scraped that other parts of the server own (the encryption config reloads). */
+  extra?: readonly Collected[];
 }
 
 export interface ApiServerMetrics {
@@ -29,6 +31,7 @@ export interface ApiServerMetrics {
 export function apiServerMetrics(s: MetricsSources): ApiServerMetrics {
   const r = new MetricsRegistry();
   const requests = registerRequestMetrics(r);
+  for (const c of s.extra ?? []) r.collect(c);
   const caches = s.caches;
   if (caches) {
     r.collect({

@@ -46,6 +46,8 @@ export interface ApiServerOptions {
   aggregator?: ApiServerConfig['aggregator'];
   /** Health checks beside the built-in ones (the KMS plugins'). */
   extraHealthChecks?: ApiServerConfig['extraHealthChecks'];
+  /** Metric families beside the built-in ones (the encryption config reloads'). */
+  extraMetrics?: ApiServerConfig['extraMetrics'];
 }
 
 export interface RunningApiServer {
@@ -152,6 +154,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     ...(opts.auditor ? { auditor: opts.auditor } : {}),
     ...(opts.aggregator ? { aggregator: opts.aggregator } : {}),
     ...(opts.extraHealthChecks ? { extraHealthChecks: opts.extraHealthChecks } : {}),
+    ...(opts.extraMetrics ? { extraMetrics: opts.extraMetrics } : {}),
     serverAddress: () => `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
   });
   const server = createSecureServer({

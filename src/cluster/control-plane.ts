@@ -19,7 +19,9 @@ import { alwaysAllow } from '../auth/authz/always-allow.js';
 import { startAggregationController } from '../auth/authz/aggregation.js';
 import { createRestClient, type RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/api-error.js';
-import { describeEncryption, kmsProviders, loadEncryptionConfig, type ResourceEncryption } from '../storage/encryption/config.js';
+import { describeEncryption, kmsProviders, parseEncryptionConfig, readEncryptionConfigText, type ResourceEncryption } from '../storage/encryption/config.js';
+import { watchEncryptionConfig, type EncryptionConfigReloader } from '../storage/encryption/reload.js';
+import { reloadMetrics } from '../storage/encryption/reload-metrics.js';
 import { encryptingStorage } from '../storage/encryption/storage.js';
 import { openKmsPlugins } from '../storage/encryption/kms/provider.js';
 import { transformerLookup } from '../storage/encryption/transformers.js';
@@ -113,6 +115,10 @@ export interface ClusterOptions {
   resetState?: boolean;
   /** --encryption-provider-config: an EncryptionConfiguration file; the listed resources are encrypted at rest. */
   encryptionProviderConfig?: string;
+  /** --encryption-provider-config-automatic-reload: read the file again when it changes (see reload.ts). */
+  encryptionProviderConfigAutomaticReload?: boolean;
+  /** How often the file is checked for changes (default: each minute). */
+  encryptionConfigReloadIntervalMs?: number;
   /** --max-requests-inflight / --max-mutating-requests-inflight (defaults 400 / 200; 0 = unlimited). */
   maxInFlight?: { readOnly?: number; mutating?: number };
   /** API Priority and Fairness over the sum of the two limits (default true). */
@@ -171,15 +177,40 @@ function storageSpec(opts: ClusterOptions): StorageSpec {
   return typeof opts.storage === 'string' ? { kind: opts.storage } : opts.storage;
 }
 
-/** The storage, and the `kms-providers` health check when KMS plugins encrypt it. */
-async function openStorage(spec: StorageSpec, dataDir: string, encryption: ResourceEncryption[] | undefined, say: (line: string) => void): Promise<{ storage: Storage; kmsHealth?: () => Promise<void> }> {
+/** How long the KMS plugins of a replaced encryption configuration stay open for the seals and opens in flight. */
+const replacedKmsGraceMs = 30_000;
+
+interface OpenedStorage {
+  storage: Storage;
+  /** The `kms-providers` health check of the configuration in use (none without encryption). */
+  kmsHealth?: () => Promise<void>;
+  /** Whether KMS plugins encrypt the storage now. */
+  usesKms?: () => boolean;
+  /** Puts another encryption configuration in use (after its KMS plugins have answered); throws and changes nothing otherwise. */
+  replaceEncryption?: (config: ResourceEncryption[]) => Promise<void>;
+}
+
+/** The storage, encrypting what the configuration names; its configuration can be replaced while it runs. */
+async function openStorage(spec: StorageSpec, dataDir: string, encryption: ResourceEncryption[] | undefined, say: (line: string) => void): Promise<OpenedStorage> {
   // Every KMS plugin must answer its Status before anything is read or written.
   const kms = encryption ? await openKmsPlugins(kmsProviders(encryption)) : undefined;
   try {
     if (spec.kind === 'sqlite') createPrivateFile(spec.path ?? join(dataDir, 'state.db'));
     const plain = await openStorageSpec(spec, join(dataDir, 'state.db'), { log: (line) => say(`storage: ${line}`) });
-    if (!encryption) return { storage: plain };
-    return { storage: encryptingStorage(plain, transformerLookup(encryption, kms?.plugins), kms?.close), ...(kms && kms.plugins.size > 0 ? { kmsHealth: kms.health } : {}) };
+    if (!encryption || !kms) return { storage: plain };
+    let active = { lookup: transformerLookup(encryption, kms.plugins), kms };
+    const storage = encryptingStorage(plain, (group, resource) => active.lookup(group, resource), () => active.kms.close());
+    return {
+      storage,
+      kmsHealth: () => active.kms.health(),
+      usesKms: () => active.kms.plugins.size > 0,
+      async replaceEncryption(config) {
+        const next = await openKmsPlugins(kmsProviders(config));
+        const previous = active.kms;
+        active = { lookup: transformerLookup(config, next.plugins), kms: next };
+        setTimeout(() => previous.close(), replacedKmsGraceMs).unref();
+      },
+    };
   } catch (e) {
     kms?.close();
     throw e;
@@ -214,7 +245,9 @@ function leaderIdentity(dataDir: string): string {
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
   const say = opts.progress ?? (() => {});
   // Read and checked before anything is made: a bad file stops the start with the field that is wrong.
-  const encryptionConfig = opts.encryptionProviderConfig ? loadEncryptionConfig(opts.encryptionProviderConfig) : undefined;
+  const encryptionFile = opts.encryptionProviderConfig;
+  const encryptionText = encryptionFile ? readEncryptionConfigText(encryptionFile) : undefined;
+  const encryptionConfig = encryptionFile && encryptionText !== undefined ? parseEncryptionConfig(encryptionText, encryptionFile) : undefined;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   // One server per data dir, and no silent empty start over a cluster whose database is missing.
   const spec = storageSpec(opts);
@@ -258,7 +291,22 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const pki = await ensureClusterPki(opts.dataDir, { extraHosts: [opts.listen, advertiseAddress, ...(nodeIP ? [nodeIP] : [])] }).catch(closeOnFailure);
   say(`storage: ${describeStorageSpec(spec, join(opts.dataDir, 'state.db'))}`);
   if (encryptionConfig) say(`encryption at rest: ${describeEncryption(encryptionConfig)}`);
-  const { storage, kmsHealth } = await openStorage(spec, opts.dataDir, encryptionConfig, say).catch(closeOnFailure);
+  const { storage, kmsHealth, usesKms, replaceEncryption } = await openStorage(spec, opts.dataDir, encryptionConfig, say).catch(closeOnFailure);
+  let reloader: EncryptionConfigReloader | undefined;
+  if (opts.encryptionProviderConfigAutomaticReload && encryptionFile && encryptionText !== undefined && replaceEncryption) {
+    reloader = watchEncryptionConfig({
+      file: encryptionFile,
+      loadedText: encryptionText,
+      ...(opts.encryptionConfigReloadIntervalMs ? { intervalMs: opts.encryptionConfigReloadIntervalMs } : {}),
+      apply: async (config) => {
+        await replaceEncryption(config);
+        say(`encryption at rest: ${describeEncryption(config)}`);
+      },
+      log: say,
+    });
+  }
+  // With automatic reload the check stays whatever the file comes to name, as kube-apiserver's single kms-providers check.
+  const kmsCheck = kmsHealth && (reloader || usesKms?.()) ? kmsHealth : undefined;
 
   // front proxies (kubeadm's settings unless told otherwise): clients of the front-proxy CA named front-proxy-client
   const requestHeader = {
@@ -291,7 +339,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
     ...(opts.priorityAndFairness !== undefined ? { priorityAndFairness: opts.priorityAndFairness } : {}),
     aggregator: { proxyClient: pki.frontProxyClient },
-    ...(kmsHealth ? { extraHealthChecks: [{ name: 'kms-providers', check: kmsHealth }] } : {}),
+    ...(kmsCheck ? { extraHealthChecks: [{ name: 'kms-providers', check: kmsCheck }] } : {}),
+    ...(reloader ? { extraMetrics: reloadMetrics(reloader) } : {}),
   }).catch(closeOnFailure);
   const host = opts.listen === '0.0.0.0' || opts.listen === '::' ? '127.0.0.1' : opts.listen;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${apiserver.port}`;
@@ -458,6 +507,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     ...(nodeIP ? { nodeIP } : {}),
     async close() {
       stop.abort();
+      reloader?.stop();
       // The node stops its pods (unless --keep-pods) before containerd and the API server go.
       await containerdNode?.close();
       await Promise.all(nodeServers.map((s) => s.close()));

@@ -112,6 +112,10 @@ Options:
                           says: providers aesgcm, aescbc, secretbox, identity or kms (apiVersion v2, a plugin on a
                           unix socket); the first provider's first key writes, every listed key decrypts. Without it
                           nothing is encrypted (see README: key rotation)
+  --encryption-provider-config-automatic-reload BOOL
+                          Check the --encryption-provider-config file each minute and use it again when it has
+                          changed; a file that does not load leaves the configuration in use and is logged
+                          (default: false)
   --cluster-signing-duration DURATION
                           Longest validity of certificates signed for CertificateSigningRequests, such as joined
                           nodes' client certificates, which they renew at 70-90% of it (default: 8760h)
@@ -164,7 +168,8 @@ Options:
   --etcd-certfile FILE, --etcd-keyfile FILE, --anonymous-auth BOOL, --token-auth-file FILE, --requestheader-* flags,
   --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N,
   --enable-priority-and-fairness BOOL, --audit-* flags,
-  --encryption-provider-config FILE, --reset-state, --console BOOL
+  --encryption-provider-config FILE, --encryption-provider-config-automatic-reload BOOL, --reset-state,
+  --console BOOL
                           As for "a-kube up" (see "a-kube up --help")
   -h, --help              Show this help
 
@@ -211,6 +216,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       'terminated-pod-gc-threshold': { type: 'string' },
       'reset-state': { type: 'boolean' },
       'encryption-provider-config': { type: 'string' },
+      'encryption-provider-config-automatic-reload': { type: 'string' },
       'max-requests-inflight': { type: 'string' },
       'enable-priority-and-fairness': { type: 'string' },
       'max-mutating-requests-inflight': { type: 'string' },
@@ -286,6 +292,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     podNetwork: runtime === 'containerd',
     resetState: values['reset-state'] === true,
     ...(str('encryption-provider-config') ? { encryptionProviderConfig: resolve(str('encryption-provider-config') as string) } : {}),
+    encryptionProviderConfigAutomaticReload: parseBool('encryption-provider-config-automatic-reload', values['encryption-provider-config-automatic-reload'], false),
     audit: parseAuditFlags(values),
     priorityAndFairness: parseBool('enable-priority-and-fairness', values['enable-priority-and-fairness'], true),
     ...(advertiseAddress ? { advertiseAddress } : {}),

@@ -1,5 +1,5 @@
 // The --encryption-provider-config file: Kubernetes' EncryptionConfiguration (apiserver.config.k8s.io/v1), read
-// and checked once at start. Each entry names resources ("secrets", "deployments.apps", "*.apps", "*.*") and an
+// and checked at start (and again when it changes, with --encryption-provider-config-automatic-reload: reload.ts). Each entry names resources ("secrets", "deployments.apps", "*.apps", "*.*") and an
 // ordered list of providers: the first one encrypts what is written, every one of them may decrypt what is read.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -145,14 +145,17 @@ export function kmsProviders(config: readonly ResourceEncryption[]): Extract<Pro
   return [...byName.values()];
 }
 
-/** Reads and checks the file (YAML or JSON). */
-export function loadEncryptionConfig(file: string): ResourceEncryption[] {
-  let text: string;
+/** Reads the file. */
+export function readEncryptionConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new EncryptionConfigError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/** Checks the file's text (YAML or JSON); errors name the file. */
+export function parseEncryptionConfig(text: string, file: string): ResourceEncryption[] {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -165,6 +168,11 @@ export function loadEncryptionConfig(file: string): ResourceEncryption[] {
     if (e instanceof EncryptionConfigError) throw new EncryptionConfigError(`${file}: ${e.message}`);
     throw e;
   }
+}
+
+/** Reads and checks the file (YAML or JSON). */
+export function loadEncryptionConfig(file: string): ResourceEncryption[] {
+  return parseEncryptionConfig(readEncryptionConfigText(file), file);
 }
 
 /** One line for the start-up log: which resources are encrypted, and the provider and key that write them. */
