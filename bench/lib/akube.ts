@@ -66,8 +66,17 @@ async function pollReady(pool: H2Pool, deadlineNs: bigint): Promise<bigint> {
   }
 }
 
-export async function startAKube(entry: AKubeEntry, dataDir: string, cwd: string): Promise<RunningAKube> {
-  const { child, value: url } = await startChild(entry.cmd, [...entry.args, 'up', '--data-dir', dataDir, '--port', '0'], /a-kube is up at (\S+)/, {
+export interface StartOptions {
+  /** `up` (the whole cluster, the default) or `server` (the API server alone). */
+  command?: 'up' | 'server';
+  /** Arguments after the data dir and port. */
+  args?: readonly string[];
+}
+
+/** Starts `a-kube up` (or `server`) on dataDir and a free port. */
+export async function startAKube(entry: AKubeEntry, dataDir: string, cwd: string, opts: StartOptions = {}): Promise<RunningAKube> {
+  const args = [...entry.args, opts.command ?? 'up', '--data-dir', dataDir, '--port', '0', ...(opts.args ?? [])];
+  const { child, value: url } = await startChild(entry.cmd, args, /a-kube is up at (\S+)/, {
     cwd,
     timeoutMs: 120_000,
   });

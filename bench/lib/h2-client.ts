@@ -26,7 +26,11 @@ export interface H2Pool {
   readonly size: number;
   /** Sessions that have ended (closed or reset by the server, or failed). */
   endedSessions(): number;
-  request(req: H2Request, opts?: { keepBody?: boolean; session?: number }): Promise<H2Response>;
+  /**
+   * One request. `readBytesPerSecond` makes a slow reader: after each chunk the stream is paused for as long as that
+   * chunk takes at the rate, so the server meets HTTP/2 flow control once the window is full.
+   */
+  request(req: H2Request, opts?: { keepBody?: boolean; session?: number; readBytesPerSecond?: number }): Promise<H2Response>;
   /** A long-lived stream (a watch): calls onData for each chunk until the stream ends or the pool closes. */
   stream(req: H2Request, onData: (chunk: Buffer) => void, opts?: { session?: number }): Promise<OpenStream>;
   close(): void;
@@ -105,6 +109,11 @@ export async function openH2Pool(url: string, tls: TlsClientOptions, sessions: n
           if (opts?.keepBody || kept < errorSampleBytes) {
             chunks.push(chunk);
             kept += chunk.length;
+          }
+          const rate = opts?.readBytesPerSecond;
+          if (rate !== undefined && rate > 0) {
+            stream.pause();
+            setTimeout(() => stream.resume(), (chunk.length / rate) * 1000);
           }
         });
         stream.on('end', () => {
