@@ -170,11 +170,6 @@ export function parseEncryptionConfig(text: string, file: string): ResourceEncry
   }
 }
 
-/** Reads and checks the file (YAML or JSON). */
-export function loadEncryptionConfig(file: string): ResourceEncryption[] {
-  return parseEncryptionConfig(readEncryptionConfigText(file), file);
-}
-
 /** One line for the start-up log: which resources are encrypted, and the provider and key that write them. */
 export function describeEncryption(config: readonly ResourceEncryption[]): string {
   return config
