@@ -72,15 +72,23 @@ async function pullAuth(ctx: StartContext, image: string): Promise<RegistryAuth 
       const matches = normalized === host || (host === 'docker.io' && (normalized === 'index.docker.io' || normalized === 'registry-1.docker.io'));
       if (!matches) continue;
       const e = rec(entry);
-      const auth: RegistryAuth = { serverAddress: normalized };
-      if (typeof e['username'] === 'string') auth.username = e['username'];
-      if (typeof e['password'] === 'string') auth.password = e['password'];
-      if (typeof e['auth'] === 'string') auth.auth = e['auth'];
-      if (typeof e['identitytoken'] === 'string') auth.identityToken = e['identitytoken'];
-      return auth;
+      // No server address, as the kubelet sends none: the entry already matched the image's registry (and
+      // containerd 1.6 cannot parse a scheme-less host:port there).
+      const auth: RegistryAuth = {};
+      if (typeof e['username'] === 'string' && e['username']) auth.username = e['username'];
+      if (typeof e['password'] === 'string' && e['password']) auth.password = e['password'];
+      if (typeof e['auth'] === 'string' && e['auth']) auth.auth = e['auth'];
+      if (typeof e['identitytoken'] === 'string' && e['identitytoken']) auth.identityToken = e['identitytoken'];
+      if (Object.keys(auth).length > 0) return auth;
     }
   }
   return undefined;
+}
+
+/** Whether a pull failed before any registry answered (no route, no DNS, refused or timed-out connection). */
+export function registryUnreachable(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  return /\bdial tcp\b|no such host|connection refused|network is unreachable|no route to host|i\/o timeout|TLS handshake timeout|server misbehaving/.test(msg);
 }
 
 async function ensureImage(ctx: StartContext, c: ContainerSpecView): Promise<void> {
@@ -104,8 +112,10 @@ async function ensureImage(ctx: StartContext, c: ContainerSpecView): Promise<voi
   try {
     await ctx.runtime.pullImage(c.image, await pullAuth(ctx, c.image));
   } catch (e) {
-    // An image that is present but cannot be refreshed (offline, imported archives) is used as it is.
-    if (policy === 'Always' && (await ctx.runtime.imageStatus(c.image).catch(() => undefined))) {
+    // An image that is present but whose registry cannot be reached (offline, imported archives) is used as it
+    // is. A registry that answers and refuses (401, 403, unknown manifest) is final: policy Always is what keeps
+    // a pod without credentials from running a private image another pod brought onto the node.
+    if (policy === 'Always' && registryUnreachable(e) && (await ctx.runtime.imageStatus(c.image).catch(() => undefined))) {
       ctx.recorder.event(ctx.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
       return;
     }

@@ -63,7 +63,7 @@ export async function imageCommand(args: string[]): Promise<void> {
         if (rest.length === 0) fail('image import needs at least one archive file');
         for (const file of rest) {
           if (!existsSync(file)) fail(`${file}: no such file`);
-          const names = await importImageArchive({ socket, archive: resolve(file) });
+          const names = await importImageArchive({ socket, archive: resolve(file) }).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
           process.stdout.write(names.length ? names.map((n) => `imported ${n}\n`).join('') : `imported ${file}\n`);
         }
         return;
