@@ -36,10 +36,17 @@ export class CriError extends Error {
   constructor(
     readonly method: string,
     readonly code: CriCode,
-    message: string,
+    /** The runtime's own text (the gRPC status details). */
+    readonly details: string,
     options?: { cause?: unknown },
   ) {
-    super(`${method}: ${message}`, options);
+    super(`${method}: ${details}`, options);
+  }
+
+  /** The error as Go's gRPC client prints it, which is how the kubelet quotes runtime failures in events. */
+  get rpcText(): string {
+    const code = this.code === 'OK' ? 'OK' : this.code.toLowerCase().replace(/(^|_)([a-z])/g, (_, _s: string, c: string) => c.toUpperCase());
+    return `rpc error: code = ${code} desc = ${this.details}`;
   }
 }
 

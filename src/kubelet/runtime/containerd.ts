@@ -1,7 +1,7 @@
 // The container runtime on containerd, through its CRI plugin (runtime.v1 over gRPC). Container state changes
 // are found by relisting every second (as the kubelet's generic PLEG does): containerd 1.6 has no CRI event stream.
 import { stat } from 'node:fs/promises';
-import { CriClient, isCriNotFound } from '../cri/client.js';
+import { CriClient, CriError, isCriNotFound } from '../cri/client.js';
 import type * as Cri from '../cri/types.js';
 import { readCriLog } from '../logs/cri-log.js';
 import type { ContainerConfig, ContainerState, ContainerStatus, ContainerUsageSample, ExecStreams, ImageInfo, LogOptions, PodSandboxConfig, PodSandboxStatus, RegistryAuth, RuntimeEvent, RuntimeHealth, RuntimeService } from './types.js';
@@ -149,7 +149,10 @@ export class ContainerdRuntime implements RuntimeService {
           ...(auth.registryToken ? { registry_token: auth.registryToken } : {}),
         }
       : undefined;
-    return this.cri.pullImage(image, a);
+    // The failure reads as the kubelet quotes it in the Failed event: Go's gRPC text of the runtime's status.
+    return this.cri.pullImage(image, a).catch((e: unknown) => {
+      throw e instanceof CriError ? new Error(e.rpcText, { cause: e }) : e;
+    });
   }
 
   createPodSandbox(config: PodSandboxConfig): Promise<string> {

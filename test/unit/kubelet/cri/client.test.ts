@@ -85,6 +85,8 @@ test('CRI client: typed calls, snake_case fields, 64-bit integers as strings, gR
 
   await assert.rejects(cri.containerStatus('nope'), (e: unknown) => e instanceof CriError && e.code === 'NOT_FOUND' && isCriNotFound(e) && /ContainerStatus: .*not found/.test(e.message));
   await assert.rejects(cri.removeContainer('x'), (e: unknown) => e instanceof CriError && e.code === 'UNIMPLEMENTED');
+  await assert.rejects(cri.containerStatus('nope'), (e: unknown) => e instanceof CriError && /^rpc error: code = NotFound desc = .*not found/.test(e.rpcText));
+  assert.equal(new CriError('PullImage', 'DEADLINE_EXCEEDED', 'too slow').rpcText, 'rpc error: code = DeadlineExceeded desc = too slow');
 
   assert.deepEqual(await cri.exec({ container_id: 'c1', cmd: ['true'], stdout: true }), { url: 'http://127.0.0.1:1234/exec/c1' });
   assert.deepEqual(await cri.portForward('sb1', [80]), { url: 'http://127.0.0.1:1234/portforward/sb1' });
