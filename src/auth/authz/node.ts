@@ -88,9 +88,6 @@ function decideByGraph(graph: NodeRelations, node: string, attrs: Attributes): D
       return authorizeGet(graph, node, 'persistentvolumes', attrs);
     case 'serviceaccounts':
       return authorizeCreateToken(graph, node, attrs);
-    case 'nodes':
-      if (attrs.name && attrs.name !== node && !['get', 'list', 'watch'].includes(attrs.verb)) return deny(`node '${node}' cannot modify node '${attrs.name}'`);
-      return undefined;
     default:
       return undefined;
   }
