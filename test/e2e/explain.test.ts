@@ -137,6 +137,35 @@ test('audit2rbac: the least RBAC for what a service account did; applied, the sa
   assert.equal(akubectl(cluster, ['auth', 'can-i', 'list', 'deployments.apps', '--namespace=default', '--as=system:serviceaccount:ns-1:worker']).stdout, 'yes\n');
 });
 
+test('audit2rbac for an OIDC-style user (\'/\' in the name): the objects\' names are valid, the server takes them, and they allow what the user did', async () => {
+  const user = 'https://issuer.example/realms/main#alice';
+  const as = [`--as=${user}`];
+  const requests: string[][] = [['get', 'pods', '--namespace=ns-1'], ['get', 'nodes']];
+  const replay = (): boolean[] => requests.map((args) => /forbidden/i.test(akubectl(cluster, [...as, ...args]).stderr));
+  assert.deepEqual(replay(), [true, true]);
+  const log = join(cluster.dataDir, 'audit.log');
+  let yaml = '';
+  for (let i = 0; i < 100; i++) {
+    const r = akubectl(cluster, ['auth', 'audit2rbac', '--user', user, '--audit-log', log]);
+    if (r.status === 0 && r.stdout.includes('kind: ClusterRole') && r.stdout.includes('namespace: ns-1')) {
+      yaml = r.stdout;
+      break;
+    }
+    await delay(100);
+  }
+  assert.ok(yaml, 'audit2rbac found the requests');
+  const applied = akubectl(cluster, ['apply', '-f', '-'], { input: yaml });
+  assert.equal(applied.status, 0, applied.stderr);
+  const names = akubectl(cluster, ['get', 'clusterrole,clusterrolebinding', '-l', 'a-kube.io/generated-by=audit2rbac', '-o', 'name']).stdout.split('\n').filter((l) => l.includes('https'));
+  assert.equal(names.length, 2, names.join(', '));
+  for (const n of names) assert.match(n, /\/audit2rbac:https:--issuer\.example-realms-main#alice-[0-9a-f]{8}$/);
+  assert.deepEqual(replay(), [false, false], 'no request is refused any more');
+  // the same log gives the same names: applying it again changes nothing
+  const again = akubectl(cluster, ['apply', '-f', '-'], { input: akubectl(cluster, ['auth', 'audit2rbac', '--user', user, '--audit-log', log]).stdout });
+  assert.equal(again.status, 0, again.stderr);
+  assert.doesNotMatch(again.stdout, /created/);
+});
+
 test('auth risks: nothing for ordinary grants; a planted chain (create pods where a cluster-admin service account lives) is found, with its bindings', () => {
   // The grants made above (pod-lister, the audit2rbac roles, …) are no risk.
   let r = akubectl(cluster, ['auth', 'risks', '--fail-on=none']);

@@ -1,9 +1,11 @@
 // `auth audit2rbac --serviceaccount NS:NAME | --user NAME [--audit-log FILE]` (an a-kubectl addition): from what a
 // subject did, as the audit log recorded it, the least RBAC that allows exactly that: a Role and RoleBinding per
 // namespace it worked in, a ClusterRole and ClusterRoleBinding for cluster-scoped resources and non-resource URLs.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isValidPathSegmentName } from '../../api/validation/names.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { toYaml } from '../printers/index.js';
@@ -18,7 +20,7 @@ interface AuditLine {
   objectRef?: { resource?: string; subresource?: string; namespace?: string; apiGroup?: string };
 }
 
-type Subject = { kind: 'ServiceAccount'; name: string; namespace: string } | { kind: 'User'; name: string; apiGroup: string };
+export type Subject = { kind: 'ServiceAccount'; name: string; namespace: string } | { kind: 'User'; name: string; apiGroup: string };
 
 export function subjectUserName(s: Subject): string {
   return s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : s.name;
@@ -95,9 +97,24 @@ function rulesOf(entries: Iterable<{ key: RuleKey; verbs: Set<string> }>): Recor
 
 const rbacV1 = 'rbac.authorization.k8s.io/v1';
 
+/**
+ * The name of the generated objects: audit2rbac:NAME (audit2rbac:NAMESPACE:NAME for a service account) when that
+ * is a valid RBAC object name (a URL path segment); otherwise (OIDC users such as https://issuer#sub) the '/' and
+ * '%' replaced by '-' and the first 8 hex digits of the name's SHA-256 added, so that the same subject always gets
+ * the same name and two subjects that differ only in those characters do not share one.
+ */
+export function objectNameFor(subject: Subject): string {
+  // a service account's namespace is part of its name: ns-1:worker and ns-2:worker need ClusterRoles of their own
+  const id = subject.kind === 'ServiceAccount' ? `${subject.namespace}:${subject.name}` : subject.name;
+  const plain = `audit2rbac:${id}`;
+  if (isValidPathSegmentName(plain).length === 0) return plain;
+  const hash = createHash('sha256').update(id).digest('hex').slice(0, 8);
+  return `audit2rbac:${id.replace(/[/%]/g, '-')}-${hash}`;
+}
+
 /** The Roles, ClusterRole and bindings (as objects to apply) that allow what was observed, and nothing else. */
 export function rbacFor(seen: Observed, subject: Subject): Record<string, unknown>[] {
-  const name = `audit2rbac:${subject.name}`;
+  const name = objectNameFor(subject);
   const subjects = [subject.kind === 'ServiceAccount' ? { kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace } : { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: subject.name }];
   const labels = { 'a-kube.io/generated-by': 'audit2rbac' };
   const out: Record<string, unknown>[] = [];
@@ -132,9 +149,11 @@ export const command: Command = {
     'subject made (allowed or refused), as YAML ready for "a-kubectl apply -f -".',
     '',
     ' Requests in a namespace become a Role and RoleBinding in that namespace; cluster-scoped resources and',
-    ' non-resource URLs a ClusterRole and ClusterRoleBinding. Objects are named audit2rbac:NAME. Run the workload with',
-    ' the subject first, so that the log holds everything it does; the log must record the requests (any level but',
-    ' None: a-kube\'s default policy leaves out only reads by the cluster\'s own components).',
+    ' non-resource URLs a ClusterRole and ClusterRoleBinding. Objects are named audit2rbac:NAME (for a service',
+    ' account audit2rbac:NAMESPACE:NAME; a NAME with \'/\' or \'%\', not allowed in object names, has those replaced',
+    ' by \'-\' and a short hash of the NAME added). Run the workload with the subject first, so that the log holds',
+    ' everything it does; the log must record the requests (any level but None: a-kube\'s default policy leaves out',
+    ' only reads by the cluster\'s own components).',
   ].join('\n'),
   examples: [
     '  # What the service account k-sa-1 in ns-1 needs, from a-kube up\'s audit log in ~/.a-kube',

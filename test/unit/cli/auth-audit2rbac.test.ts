@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runA } from './fake-cluster.js';
+import { objectNameFor } from '../../../src/cli/commands/auth-audit2rbac.js';
+import { isValidPathSegmentName } from '../../../src/api/validation/names.js';
 
 let dir: string;
 let log: string;
@@ -52,6 +54,8 @@ const lines: Line[] = [
   // alice acting as bob, and bob himself, do not
   { verb: 'delete', uri: '/api/v1/namespaces/web/pods/p1', user: 'alice', as: 'bob', ref: { resource: 'pods', namespace: 'web', name: 'p1' } },
   { verb: 'list', uri: '/api/v1/nodes', user: 'bob', ref: { resource: 'nodes' } },
+  // an OIDC user: '/' may not be part of an object name
+  { verb: 'list', uri: '/api/v1/namespaces/web/pods', user: 'https://issuer.example/realms/a#alice', ref: { resource: 'pods', namespace: 'web' } },
   // a user whose name only starts like alice's
   { verb: 'list', uri: '/api/v1/namespaces/web/secrets', user: 'alice2', ref: { resource: 'secrets', namespace: 'web' } },
 ];
@@ -139,4 +143,29 @@ test('--user and --serviceaccount together, or neither, are refused', async () =
     assert.equal(r.code, 1);
     assert.equal(r.stderr, 'error: name exactly one subject: --serviceaccount NAMESPACE:NAME or --user NAME\n');
   }
+});
+
+test('--user with \'/\' in the name (OIDC): valid object names, the same on every run, different for users differing only there', async () => {
+  const user = 'https://issuer.example/realms/a#alice';
+  const r = await runA(undefined, ['auth', 'audit2rbac', '--user', user, '--audit-log', log]);
+  assert.equal(r.code, 0, r.stderr);
+  const objects = parseAllDocuments(r.stdout).map((d) => d.toJS() as Record<string, any>);
+  assert.deepEqual(objects.map((o) => o.kind), ['Role', 'RoleBinding']);
+  const name = objects[0]!.metadata.name as string;
+  assert.match(name, /^audit2rbac:https:--issuer\.example-realms-a#alice-[0-9a-f]{8}$/);
+  assert.deepEqual(isValidPathSegmentName(name), []);
+  assert.equal(objects[1]!.roleRef.name, name);
+  assert.deepEqual(objects[1]!.subjects, [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }]);
+  const again = await runA(undefined, ['auth', 'audit2rbac', '--user', user, '--audit-log', log]);
+  assert.equal(again.stdout, r.stdout);
+  const user2 = (n: string) => objectNameFor({ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: n });
+  assert.notEqual(user2('a/b'), user2('a-b'));
+  assert.notEqual(user2('a/b'), user2('a%b'));
+  assert.equal(user2('a-b'), 'audit2rbac:a-b');
+  for (const n of ['.', '..', '%', '/', 'a/../b']) assert.deepEqual(isValidPathSegmentName(user2(n)), [], n);
+});
+
+test('--serviceaccount: the namespace is part of the objects\' name (two namespaces\' "worker" do not share a ClusterRole)', () => {
+  assert.equal(objectNameFor({ kind: 'ServiceAccount', namespace: 'ns-1', name: 'worker' }), 'audit2rbac:ns-1:worker');
+  assert.notEqual(objectNameFor({ kind: 'ServiceAccount', namespace: 'ns-1', name: 'worker' }), objectNameFor({ kind: 'ServiceAccount', namespace: 'ns-2', name: 'worker' }));
 });
