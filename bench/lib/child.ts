@@ -85,3 +85,14 @@ export function memoryBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   if (!m?.[1]) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(m[1]) * 1024;
 }
+
+/** CPU time a process has used so far (all its threads, user and system), in milliseconds, from /proc (Linux). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // fields after the command name (which may hold spaces, inside parentheses): utime and stime are the 12th and 13th
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const ticksPerSecond = 100;

@@ -65,14 +65,15 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
-// A connection's client certificate does not change: read it once per socket, not once per request.
-const certificatesBySocket = new WeakMap<object, Buffer[] | undefined>();
+// A connection's client certificate does not change: read it once per connection, not once per request. An HTTP/2
+// request's `socket` is a proxy made for its stream, so the connection is known by the stream's session there.
+const certificatesByConnection = new WeakMap<object, Buffer[] | undefined>();
 
-function peerCertificates(socket: TLSSocket | undefined): Buffer[] | undefined {
-  if (!socket) return undefined;
-  if (certificatesBySocket.has(socket)) return certificatesBySocket.get(socket);
+function peerCertificates(socket: TLSSocket | undefined, connection: object | undefined = socket): Buffer[] | undefined {
+  if (!socket || !connection) return undefined;
+  if (certificatesByConnection.has(connection)) return certificatesByConnection.get(connection);
   const certs = readPeerCertificates(socket);
-  certificatesBySocket.set(socket, certs);
+  certificatesByConnection.set(connection, certs);
   return certs;
 }
 
@@ -183,7 +184,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       signal: ac.signal,
       ...(req.socket?.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
     };
-    const certs = peerCertificates(req.socket as TLSSocket);
+    const certs = peerCertificates(req.socket as TLSSocket, req.stream?.session ?? req.socket);
     if (certs) apiReq.peerCertificates = certs;
     const mounted = mountFor(req.url);
     // HTTP/2 names the host in :authority, which the plain headers leave out

@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
 import https from 'node:https';
+import { TLSSocket } from 'node:tls';
 import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { startApiServer, type RunningApiServer } from '../../../src/apiserver/server.js';
 import { createMemoryStorage } from '../../../src/storage/memory.js';
@@ -10,9 +11,10 @@ import { allowAll, testAuthenticator } from './helpers.js';
 
 let server: RunningApiServer;
 let caCert = '';
+let ca: Awaited<ReturnType<typeof createCertificateAuthority>>;
 
 before(async () => {
-  const ca = await createCertificateAuthority('test-ca');
+  ca = await createCertificateAuthority('test-ca');
   caCert = ca.cert;
   const serving = await issueCertificate(ca, { commonName: 'apiserver', ipAddresses: ['127.0.0.1'], usage: 'server', validDays: 1 });
   server = await startApiServer({ storage: createMemoryStorage(), tls: { cert: serving.cert, key: serving.key, clientCA: ca.cert }, authenticator: testAuthenticator, authorizer: allowAll, host: '127.0.0.1', port: 0 });
@@ -84,4 +86,37 @@ test('HTTP/1.1 upgrade requests reach a registered subresource handler after aut
     req.end();
   });
   assert.deepEqual(res, { status: 101, user: 'tester' });
+});
+
+test('HTTP/2: a connection\'s client certificate is read once, not once per request on it', async () => {
+  const client = await issueCertificate(ca, { commonName: 'someone', usage: 'client', validDays: 1 });
+  const original = TLSSocket.prototype.getPeerCertificate;
+  let reads = 0;
+  TLSSocket.prototype.getPeerCertificate = function counted(this: TLSSocket, ...args: Parameters<typeof original>) {
+    reads++;
+    return original.apply(this, args);
+  } as typeof original;
+  const session = connect(server.url, { ca: caCert, cert: client.cert, key: client.key });
+  try {
+    const readsAfter: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = session.request({ ':path': '/version' });
+        let code = 0;
+        req.on('response', (h) => (code = Number(h[':status'])));
+        req.on('error', reject);
+        req.resume();
+        req.on('end', () => resolve(code));
+        req.end();
+      });
+      assert.equal(status, 200);
+      readsAfter.push(reads);
+    }
+    // the client checks the server's certificate and the server reads the client's, both at the first request
+    assert.ok(readsAfter[0]! > 0);
+    assert.deepEqual(readsAfter, [readsAfter[0], readsAfter[0], readsAfter[0]], 'no more reads for later requests');
+  } finally {
+    TLSSocket.prototype.getPeerCertificate = original;
+    session.close();
+  }
 });
