@@ -18,6 +18,8 @@ export interface AuditOptions {
   webhookConfigFile?: string;
   webhookBatchMaxSize?: number;
   webhookBatchMaxWaitMs?: number;
+  /** --audit-webhook-initial-backoff: the pause before a failed batch is sent again (default 10 s, doubling). */
+  webhookInitialBackoffMs?: number;
 }
 
 export interface ClusterAudit {
@@ -57,6 +59,7 @@ export async function setUpAudit(dataDir: string, o: AuditOptions, say: (line: s
       client: createRestClient({ ...resolved.client, userAgent: 'a-kube/audit' }),
       ...(o.webhookBatchMaxSize ? { maxBatchSize: o.webhookBatchMaxSize } : {}),
       ...(o.webhookBatchMaxWaitMs !== undefined ? { maxBatchWaitMs: o.webhookBatchMaxWaitMs } : {}),
+      ...(o.webhookInitialBackoffMs !== undefined ? { initialBackoffMs: o.webhookInitialBackoffMs } : {}),
       log,
     }));
   }

@@ -107,6 +107,9 @@ Options:
                           Events per webhook request (default: 400)
   --audit-webhook-batch-max-wait DURATION
                           Longest wait before a partial batch is sent, e.g. 5s (default: 30s)
+  --audit-webhook-initial-backoff DURATION
+                          Pause before a batch the webhook refused or did not take is sent again; each further
+                          failure doubles it, up to a minute (default: 10s)
   --encryption-provider-config FILE
                           Encrypt resources at rest as the EncryptionConfiguration (apiserver.config.k8s.io/v1) in FILE
                           says: providers aesgcm, aescbc, secretbox, identity or kms (apiVersion v2, a plugin on a
@@ -228,6 +231,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       'audit-webhook-config-file': { type: 'string' },
       'audit-webhook-batch-max-size': { type: 'string' },
       'audit-webhook-batch-max-wait': { type: 'string' },
+      'audit-webhook-initial-backoff': { type: 'string' },
       console: { type: 'string' },
       ha: { type: 'boolean' },
       'api-servers': { type: 'string' },

@@ -102,6 +102,8 @@ export function parseAuditFlags(values: Record<string, string | boolean | undefi
     if (!m) fail(`invalid --audit-webhook-batch-max-wait "${wait}": use a duration such as 500ms, 5s or 1m`);
     o.webhookBatchMaxWaitMs = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
   }
+  const backoff = parseDurationFlag('audit-webhook-initial-backoff', str('audit-webhook-initial-backoff'));
+  if (backoff !== undefined) o.webhookInitialBackoffMs = backoff;
   return o;
 }
 

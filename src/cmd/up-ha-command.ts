@@ -7,7 +7,7 @@ import { defaultEtcdBinary } from '../cluster/ha/etcd-members.js';
 import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodes, parseRequestHeaderFlags, storageFlags } from './up-flags.js';
 
 /** Options of `up` that `up --ha` passes on to each `a-kube server` as they are. */
-const haServerFlags = ['advertise-address', 'anonymous-auth', 'token-auth-file', 'authorization-mode', 'max-requests-inflight', 'max-mutating-requests-inflight', 'enable-priority-and-fairness', 'audit-policy-file', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-webhook-config-file', 'audit-webhook-batch-max-size', 'audit-webhook-batch-max-wait', 'encryption-provider-config', 'console', 'requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-uid-headers'] as const;
+const haServerFlags = ['advertise-address', 'anonymous-auth', 'token-auth-file', 'authorization-mode', 'max-requests-inflight', 'max-mutating-requests-inflight', 'enable-priority-and-fairness', 'audit-policy-file', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-webhook-config-file', 'audit-webhook-batch-max-size', 'audit-webhook-batch-max-wait', 'audit-webhook-initial-backoff', 'encryption-provider-config', 'console', 'requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-uid-headers'] as const;
 /** ... and to each `a-kube controller-manager`. */
 const haControllerManagerFlags = ['cluster-cidr', 'cluster-signing-duration', 'node-monitor-grace-period'] as const;
 /** Options of `up` that `up --ha` has no use for, with the reason. */

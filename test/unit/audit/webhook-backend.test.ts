@@ -148,6 +148,31 @@ test('--audit-webhook-batch-max-wait: a partial batch goes out by itself once th
   }
 });
 
+test('--audit-webhook-initial-backoff: the pause after a failed batch, and the batch is sent again after it', async () => {
+  answer = (n) => (n === 1 ? 503 : 200);
+  const said: string[] = [];
+  // a one-hour batch wait: only the backoff can bring the retry about (the first batch is full at once)
+  const slow = await setUpAudit(dir, { logPath: '', webhookConfigFile: kubeconfig, webhookBatchMaxSize: 1, webhookBatchMaxWaitMs: 3_600_000, webhookInitialBackoffMs: 7_000 }, (l) => said.push(l));
+  try {
+    slow.auditor.emit(event(1));
+    await received(1);
+    await slow.auditor.flush();
+    assert.deepEqual(said, ['audit: sending 1 audit events failed: the webhook answered 503; retrying in 7 s']);
+  } finally {
+    await slow.auditor.close();
+  }
+  answer = (n) => (n === 1 ? 503 : 200);
+  posts = [];
+  const quick = await setUpAudit(dir, { logPath: '', webhookConfigFile: kubeconfig, webhookBatchMaxSize: 1, webhookBatchMaxWaitMs: 1, webhookInitialBackoffMs: 20 }, () => {});
+  try {
+    quick.auditor.emit(event(1));
+    await received(2);
+    assert.deepEqual(posts.map(ids), [idsOf(1), idsOf(1)]);
+  } finally {
+    await quick.auditor.close();
+  }
+});
+
 test('a failing receiver: the batch stays queued and is sent again, unchanged, once the receiver accepts it', async () => {
   const log: string[] = [];
   answer = (n) => (n <= 2 ? 503 : 200);
@@ -211,7 +236,7 @@ test('a failing receiver never blocks process(): the buffer is bounded, the exce
 test('a receiver that never answers: the POST times out as a failure and close() still returns', async () => {
   const log: string[] = [];
   answer = () => undefined;
-  const b = await backend({ maxBatchSize: 1, maxBatchWaitMs: 3_600_000, initialBackoffMs: 3_600_000, requestTimeoutMs: 50 }, log);
+  const b = await backend({ maxBatchSize: 1, maxBatchWaitMs: 3_600_000, initialBackoffMs: 3_600_000, requestTimeoutMs: 1500 }, log);
   b.process([event(1)]);
   await b.flush();
   assert.equal(posts.length, 1);
