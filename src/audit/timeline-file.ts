@@ -1,6 +1,7 @@
 // The audit timeline read from a log file another process writes (`a-kube console --audit-log-path`): new lines are
 // read on each request and, while someone follows the timeline live, every `tailMs`; a file that shrank (rotated)
-// is read again from its start.
+// is read again from its start. A file that cannot be read is said once in the log and reported to the timeline's
+// readers (`problem()`) until a read works again; what was read before stays.
 import { open, stat } from 'node:fs/promises';
 import { RecentTimeline, timelineEntry, type TimelineEntry, type TimelineRead, type TimelineSource } from './timeline.js';
 
@@ -15,13 +16,20 @@ export class LogFileTimeline implements TimelineSource {
   private reading: Promise<void> | undefined;
   private followers = 0;
   private tail: NodeJS.Timeout | undefined;
+  private failure: string | undefined;
 
   constructor(
     private readonly path: string,
     capacity = 5000,
     private readonly tailMs = 250,
+    private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
   ) {
     this.recent = new RecentTimeline(capacity);
+  }
+
+  /** Why the file cannot be read now, or undefined when it can (or does not exist yet). */
+  problem(): string | undefined {
+    return this.failure;
   }
 
   get epoch(): string {
@@ -29,16 +37,28 @@ export class LogFileTimeline implements TimelineSource {
   }
 
   private catchUp(): Promise<void> {
-    this.reading ??= this.readNewLines().finally(() => (this.reading = undefined));
+    this.reading ??= this.readNewLines()
+      .then(() => this.setFailure(undefined), (e: unknown) => this.setFailure(`cannot read the audit log ${this.path}: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => (this.reading = undefined));
     return this.reading;
+  }
+
+  private setFailure(message: string | undefined): void {
+    if (message === this.failure) return;
+    if (message !== undefined) this.log(`audit timeline: ${message}; the timeline shows what was read before`);
+    else this.log(`audit timeline: reading ${this.path} works again`);
+    this.failure = message;
+    // readers learn of it (and of its end) as of new entries
+    this.recent.notify();
   }
 
   private async readNewLines(): Promise<void> {
     let size: number;
     try {
       size = (await stat(this.path)).size;
-    } catch {
-      return; // not written yet
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // not written yet
+      throw e;
     }
     if (size < this.offset) this.offset = 0;
     if (size === this.offset) return;
@@ -85,7 +105,8 @@ export class LogFileTimeline implements TimelineSource {
   subscribe(listener: () => void): () => void {
     const off = this.recent.subscribe(listener);
     if (this.followers++ === 0) {
-      this.tail = setInterval(() => void this.catchUp().catch(() => {}), this.tailMs);
+      // catchUp never rejects: a failure is kept as problem() and logged
+      this.tail = setInterval(() => void this.catchUp(), this.tailMs);
       this.tail.unref();
     }
     let done = false;

@@ -68,6 +68,8 @@ export interface TimelineSource {
   readAfter(after: number, limit: number): Promise<TimelineRead>;
   /** `listener` is called (with nothing queued) whenever new entries may have arrived; returns the unsubscribe. */
   subscribe(listener: () => void): () => void;
+  /** Why new entries cannot be read now (the source is a file that fails), or undefined; listeners hear of changes. */
+  problem?(): string | undefined;
 }
 
 export interface TimelineRead {
@@ -109,7 +111,8 @@ export class RecentTimeline implements AuditBackend, TimelineSource {
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
   }
 
-  private notify(): void {
+  /** Tells the listeners to look again. */
+  notify(): void {
     for (const l of this.listeners) l();
   }
 

@@ -2,7 +2,8 @@
 // cursor into the timeline's own bounded buffer, never a queue: it reads the next batch when the transport asks
 // for more (a slow browser stops being asked), and what the buffer dropped meanwhile is reported as a gap.
 //
-// Events: `entry` (data: a TimelineEntry, id: "<epoch>:<seq>"), `gap` (data: {"missed": N}), `end` (data:
+// Events: `entry` (data: a TimelineEntry, id: "<epoch>:<seq>"), `gap` (data: {"missed": N}), `problem` (data:
+// {"message": …}: new entries cannot be read now, the source says why; "" when that is over), `end` (data:
 // {"message": …}, the stream stops: the session ended or reading the timeline is no longer allowed). A bare `id:`
 // line moves the browser's Last-Event-ID past entries the filter left out; `: …` comments keep proxies from
 // closing a quiet stream.
@@ -73,6 +74,15 @@ export async function* auditEventStream(o: AuditStreamOptions): AsyncGenerator<s
       if (backlog.at(-1)?.seq !== cursor) yield `id: ${epoch}:${cursor}\n\n`;
     }
     let lastSent = cursor;
+    let problem: string | undefined;
+    const problemChanged = (): string | undefined => {
+      const now = source.problem?.();
+      if (now === problem) return undefined;
+      problem = now;
+      return eventText('problem', { message: now ?? '' });
+    };
+    const atStart = problemChanged();
+    if (atStart) yield atStart;
     while (!signal.aborted) {
       if (!dirty) {
         await new Promise<void>((resolve) => {
@@ -113,6 +123,8 @@ export async function* auditEventStream(o: AuditStreamOptions): AsyncGenerator<s
         }
         if (page.entries.length < batch || signal.aborted) break;
       }
+      const changed = problemChanged();
+      if (changed) yield changed;
       if (lastSent !== cursor) {
         // move the browser's Last-Event-ID past what the filter left out
         lastSent = cursor;

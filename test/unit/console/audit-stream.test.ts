@@ -3,7 +3,10 @@
 // missed instead of the server queueing for it, and a revoked permission ends the stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
+import { LogFileTimeline, RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { auditEventStream, resumePoint, type AuditStreamOptions } from '../../../src/console/audit-stream.js';
 
 function event(user: string, verb = 'get', decision = 'allow'): AuditEvent {
@@ -162,4 +165,30 @@ test('closing the connection ends the stream and its subscription', async () => 
   s.ac.abort();
   assert.equal((await waiting).done, true);
   assert.equal(subscribed, 0);
+});
+
+test('a log file that cannot be read: a problem event with the reason, the stream stays open, and an empty one once reading works', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akube-stream-'));
+  const logged: string[] = [];
+  try {
+    const path = join(dir, 'audit.log');
+    mkdirSync(path); // reading a directory fails (EISDIR), even as root
+    const source = new LogFileTimeline(path, 100, 10, (l) => logged.push(l));
+    const s = open(new RecentTimeline(1), { source });
+    const failed = await s.take((e) => e.some((x) => x.type === 'problem'));
+    const problem = failed.find((x) => x.type === 'problem')!.data as { message: string };
+    assert.match(problem.message, new RegExp(`^cannot read the audit log ${path}: EISDIR`));
+    assert.equal(source.problem(), problem.message);
+    assert.deepEqual(logged, [`audit timeline: ${problem.message}; the timeline shows what was read before`]);
+    const recovered = s.take((e) => users(e).length >= 1 && e.some((x) => x.type === 'problem'));
+    rmSync(path, { recursive: true });
+    writeFileSync(path, `${JSON.stringify(event('after'))}\n`);
+    const got = await recovered;
+    assert.deepEqual(users(got), ['after']);
+    assert.deepEqual(got.find((x) => x.type === 'problem')!.data, { message: '' });
+    assert.equal(logged.at(-1), `audit timeline: reading ${path} works again`);
+    await s.it.return();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
