@@ -6,7 +6,7 @@ import type { BindingLike, RoleLike } from '../auth/authz/rbac-types.js';
 import type { GraphBinding, GraphData, GraphRole, GraphRule, Matrix, MatrixRow, WhyAnswer, WhyQuestion } from './api-types.js';
 import { explainDenial, fixCommands } from '../auth/analysis/explain.js';
 import { fetchRbac, grants, nonResourceAttributes, resourceAttributes, type CollectionLister, type RbacData } from '../auth/analysis/rbac-data.js';
-import type { ServedResource, ServedResources } from './discovery.js';
+import { servedResources, type ServedResource, type ServedResources } from './discovery.js';
 import type { Attributes, UserInfo } from '../auth/types.js';
 import { UpstreamError, type PersonalClient } from './upstream.js';
 
@@ -172,19 +172,11 @@ export function accessMatrix(namespace: string, listed: ListedRbac, served: Serv
   };
 }
 
-/** Whether a resource lives in namespaces, from discovery as the person (namespaced when unknown). */
+/** Whether a resource lives in namespaces, from the discovery the matrix uses, as the person (namespaced when unknown). */
 async function isNamespaced(client: PersonalClient, group: string, resource: string, signal: AbortSignal): Promise<boolean> {
   try {
-    let path = '/api/v1';
-    if (group) {
-      const g = await client.get(`/apis/${encodeURIComponent(group)}`, { signal });
-      const preferred = isRecord(g) && isRecord(g.preferredVersion) && typeof g.preferredVersion.groupVersion === 'string' ? g.preferredVersion.groupVersion : '';
-      if (!preferred) return true;
-      path = `/apis/${preferred.split('/').map(encodeURIComponent).join('/')}`;
-    }
-    const list = await client.get(path, { signal });
-    const found = isRecord(list) && Array.isArray(list.resources) ? list.resources.find((r) => isRecord(r) && r.name === resource) : undefined;
-    return isRecord(found) ? found.namespaced === true : true;
+    const found = (await servedResources(client, signal)).resources.find((r) => r.group === group && r.resource === resource && r.subresource === '');
+    return found ? found.namespaced : true;
   } catch {
     return true;
   }

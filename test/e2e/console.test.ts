@@ -222,13 +222,24 @@ test('the audit timeline: the seed\'s 403 then 200 with RBAC\'s reasons, live, f
   assert.equal(await asServiceAccount('/api/v1/namespaces/ns-1/pods', `seed-after ${xss}`), 200);
   const { context, page } = await newPage({ certificate: true });
   const polls: string[] = [];
+  const streams: string[] = [];
   page.on('request', (r) => {
-    if (new URL(r.url()).pathname === '/console/api/audit') polls.push(r.url());
+    const path = new URL(r.url()).pathname;
+    if (path === '/console/api/audit') polls.push(r.url());
+    if (path === '/console/api/audit/stream') streams.push(r.url());
   });
   await page.click('#use-certificate');
   await page.waitForSelector('[data-testid=who]');
   await tab(page, 'Audit timeline');
-  await page.fill('input[name=user]', 'k-sa-1');
+  await page.locator('[data-testid=timeline-state]', { hasText: 'live' }).waitFor();
+  const before = streams.length;
+  // typing opens one stream for what was typed, not one per key
+  await page.locator('input[name=user]').pressSequentially('k-sa-1');
+  const userOf = (url: string | undefined) => (url ? new URL(url).searchParams.get('user') : null);
+  for (const end = Date.now() + 30_000; Date.now() < end && userOf(streams.at(-1)) !== 'k-sa-1'; ) await page.waitForTimeout(100);
+  const typed = streams.slice(before);
+  assert.ok(typed.length >= 1 && typed.length <= 2, typed.join('\n'));
+  assert.equal(userOf(typed.at(-1)), 'k-sa-1');
   await page.fill('input[name=resource]', 'pods');
   const rows = page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-' });
   await rows.nth(1).waitFor();

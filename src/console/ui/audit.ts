@@ -7,6 +7,18 @@ import { call, errorMessage } from './api.js';
 import type { TimelineEntry } from './types.js';
 
 const keep = 1000;
+/** Typing in a text filter reopens the stream only once the typing pauses this long. */
+const typingPauseMs = 300;
+
+/** `value`, once it has stayed the same for `ms`. */
+function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value, ms]);
+  return settled;
+}
 
 export function AuditView() {
   const [user, setUser] = useState('');
@@ -18,9 +30,13 @@ export function AuditView() {
   const [error, setError] = useState('');
   const [state, setState] = useState<'connecting' | 'live' | 'paused' | 'reconnecting' | 'closed'>('connecting');
   const [missed, setMissed] = useState(0);
+  const [problem, setProblem] = useState('');
   // the last event id seen for the current filter: a pause resumes after it
   const lastId = useRef('');
-  const filterKey = `${user}\u0000${verb}\u0000${resource}\u0000${decision}`;
+  // the text fields apply once typing pauses; the stream of the previous filter is closed when the next one opens
+  const userFilter = useSettled(user, typingPauseMs);
+  const resourceFilter = useSettled(resource, typingPauseMs);
+  const filterKey = `${userFilter}\u0000${verb}\u0000${resourceFilter}\u0000${decision}`;
   const shownFilter = useRef(filterKey);
 
   useEffect(() => {
@@ -36,7 +52,7 @@ export function AuditView() {
       return;
     }
     setState('connecting');
-    const q = new URLSearchParams({ user, verb, resource, decision });
+    const q = new URLSearchParams({ user: userFilter, verb, resource: resourceFilter, decision });
     if (lastId.current) q.set('lastEventId', lastId.current);
     const source = new EventSource(`/console/api/audit/stream?${q.toString()}`);
     // entries arrive in bursts: render once per animation frame
@@ -61,6 +77,9 @@ export function AuditView() {
     source.addEventListener('gap', (e: MessageEvent<string>) => {
       const g = JSON.parse(e.data) as { missed: number };
       setMissed((m) => m + g.missed);
+    });
+    source.addEventListener('problem', (e: MessageEvent<string>) => {
+      setProblem((JSON.parse(e.data) as { message: string }).message);
     });
     source.addEventListener('end', (e: MessageEvent<string>) => {
       source.close();
@@ -103,6 +122,7 @@ export function AuditView() {
       </div>
       ${missed > 0 && html`<p class="warning">${missed} entries went by while this page was not reading (the server keeps a bounded buffer).</p>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
+      ${problem && html`<p class="error" role="alert" data-testid="timeline-problem">No new entries: ${problem}</p>`}
       <table class="timeline" data-testid="timeline">
         <thead><tr><th>Time</th><th>User</th><th>Verb</th><th>Resource</th><th>Namespace/name</th><th>Code</th><th>Decision</th><th>Reason</th><th>User agent</th></tr></thead>
         <tbody>
