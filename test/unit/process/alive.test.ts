@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
 import { processAlive, waitForExit } from '../../../src/process/alive.js';
 
 test('a running child is alive until it is ended; waitForExit sees the end', async () => {
@@ -18,9 +21,12 @@ test('a running child is alive until it is ended; waitForExit sees the end', asy
 });
 
 test('a process of another user counts as alive (EPERM)', { skip: process.getuid?.() === 0 ? false : 'needs root to run a probe as nobody' }, async () => {
-  // run as nobody, the signal check on pid 1 (root's) fails with EPERM
-  const module = new URL('../../../src/process/alive.ts', import.meta.url).pathname;
-  const probe = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '-e', `import(${JSON.stringify(module)}).then((m) => process.exit(m.processAlive(1) ? 0 : 1))`], { stdio: 'inherit' });
-  const code = await new Promise((r) => probe.once('exit', r));
-  assert.equal(code, 0, 'pid 1 is alive as seen by nobody');
+  // Run as nobody, the signal check on pid 1 (root's) fails with EPERM. nobody may not be able to read this checkout
+  // (a temporary directory is owner-only), so the module goes to it on stdin, compiled to JavaScript here.
+  const source = readFileSync(fileURLToPath(new URL('../../../src/process/alive.ts', import.meta.url)), 'utf8');
+  const { code } = transformSync(source, { loader: 'ts', format: 'esm' });
+  const probe = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-'], { stdio: ['pipe', 'inherit', 'inherit'], cwd: '/' });
+  probe.stdin.end(`${code}\nprocess.exit(processAlive(1) ? 0 : 1);\n`);
+  const status = await new Promise((r) => probe.once('exit', r));
+  assert.equal(status, 0, 'pid 1 is alive as seen by nobody');
 });
