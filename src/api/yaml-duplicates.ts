@@ -2,11 +2,15 @@
 // conversion does); its strict conversion reports each repeat the way go-yaml words it, which fieldValidation
 // turns into a warning or, under Strict, a 400.
 import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { maxJsonDepth } from './json-depth.js';
+import { yamlMayNestDeeperThan } from './yaml-depth.js';
 
 /** `line 4: key "k" already set in map`, one per repeated key, in line order. */
 export function yamlDuplicateKeys(text: string): string[] {
   const lines = new LineCounter();
   const found: { line: number; text: string }[] = [];
+  // only bodies the decoder accepted come here; the bound keeps the parser's recursion safe for any other caller
+  if (yamlMayNestDeeperThan(text, maxJsonDepth)) return [];
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter: lines });
   visit(doc, {
     Map(_key, map) {

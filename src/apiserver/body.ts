@@ -1,7 +1,8 @@
 // Request bodies: read with the 3 MiB limit, decode JSON / YAML / protobuf, check kind and apiVersion.
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../api/object.js';
-import { exceededMaxDepth, exceedsDepth } from '../api/json-depth.js';
+import { exceededMaxDepth, exceedsDepth, maxJsonDepth } from '../api/json-depth.js';
+import { yamlMayNestDeeperThan } from '../api/yaml-depth.js';
 import { isRecord } from '../api/object.js';
 import { decodeKubernetesProtobuf, isProtobufContentType } from '../api/protobuf/index.js';
 import { parseJson } from '../api/schema/index.js';
@@ -49,6 +50,7 @@ export function parseStructured(bytes: Uint8Array, type: string, expectedKind: s
   let value: unknown;
   try {
     // Repeated YAML keys: the last one wins, as in Kubernetes; fieldValidation reports them (checkDuplicateFields).
+    if (type === 'application/yaml' && yamlMayNestDeeperThan(text, maxJsonDepth)) throw new Error(exceededMaxDepth);
     value = type === 'application/yaml' ? parseYaml(text, { version: '1.1', uniqueKeys: false }) : parseJson(text);
   } catch (e) {
     throw unrecognized(expectedKind, e instanceof Error ? e.message : String(e), bytes);

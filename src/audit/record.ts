@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { decodeKubernetesProtobuf, isProtobufContentType } from '../api/protobuf/index.js';
 import type { UserInfo } from '../auth/types.js';
 import { levelAtLeast, type AuditEvent, type ObjectReference, type PolicyAttributes, type RequestAuditConfig, type ResponseStatus, type Stage } from './types.js';
+import { maxJsonDepth } from '../api/json-depth.js';
+import { yamlMayNestDeeperThan } from '../api/yaml-depth.js';
 
 /** RFC 3339 with microseconds, as audit events carry them (metav1.MicroTime). */
 export function microTime(): string {
@@ -72,7 +74,10 @@ export class RequestAudit {
         const d = decodeKubernetesProtobuf(bytes);
         this.requestObjectMemo = { ...d.object, apiVersion: d.apiVersion, kind: d.kind };
       } else if (type.endsWith('yaml')) {
-        this.requestObjectMemo = parseYaml(Buffer.from(bytes).toString('utf8'), { maxAliasCount: 100 });
+        const text = Buffer.from(bytes).toString('utf8');
+        // a body the decoder refuses as too deep is not parsed here either (the parser recurses per level)
+        if (yamlMayNestDeeperThan(text, maxJsonDepth)) return undefined;
+        this.requestObjectMemo = parseYaml(text, { maxAliasCount: 100 });
       } else {
         this.requestObjectMemo = JSON.parse(Buffer.from(bytes).toString('utf8'));
       }
