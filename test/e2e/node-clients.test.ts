@@ -271,14 +271,15 @@ test('@kubernetes/client-node Cp into and out of the pod', opts, async () => {
   mkdirSync(join(local, 'tree/sub'), { recursive: true });
   writeFileSync(join(local, 'tree/sub/nested.txt'), 'nested\n');
   writeFileSync(join(local, 'tree/top.txt'), 'top\n');
-  ok(kubectl(cluster, ['exec', '-n', ns, 'box', '--', 'mkdir', '-p', '/tmp/up']), 'mkdir');
+  // /cp-target is a path inside the pod's own fresh container filesystem, not on this machine
+  ok(kubectl(cluster, ['exec', '-n', ns, 'box', '--', 'mkdir', '-p', '/cp-target']), 'mkdir');
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(cluster.kubeconfig);
   // cpToPod resolves once the upload has started: the files are read back until they are there.
-  await new k8s.Cp(kc).cpToPod(ns, 'box', 'main', join(local, 'tree'), '/tmp/up');
+  await new k8s.Cp(kc).cpToPod(ns, 'box', 'main', join(local, 'tree'), '/cp-target');
   const cat = (f: string) => kubectl(cluster, ['exec', '-n', ns, 'box', '--', 'cat', f]).stdout;
-  await until('the upload', () => (cat('/tmp/up/sub/nested.txt') === 'nested\n' ? true : undefined), 30_000);
-  assert.equal(cat('/tmp/up/top.txt'), 'top\n');
+  await until('the upload', () => (cat('/cp-target/sub/nested.txt') === 'nested\n' ? true : undefined), 30_000);
+  assert.equal(cat('/cp-target/top.txt'), 'top\n');
   // 1.4.0's cpFromPod asks the pod for `tar zcf -` but unpacks without gunzip (kubernetes-client/javascript#2663,
   // fixed after 1.4.0 by asking for a plain tar): its Exec is given the command the fixed client sends.
   class PlainTarExec extends k8s.Exec {
@@ -289,9 +290,9 @@ test('@kubernetes/client-node Cp into and out of the pod', opts, async () => {
   }
   const back = join(local, 'back');
   mkdirSync(back);
-  await new k8s.Cp(kc, new PlainTarExec(kc)).cpFromPod(ns, 'box', 'main', 'up', back, '/tmp');
-  await until('the download', () => (existsSync(join(back, 'up/top.txt')) && readFileSync(join(back, 'up/sub/nested.txt'), 'utf8') === 'nested\n' ? true : undefined), 30_000);
-  assert.equal(readFileSync(join(back, 'up/top.txt'), 'utf8'), 'top\n');
+  await new k8s.Cp(kc, new PlainTarExec(kc)).cpFromPod(ns, 'box', 'main', 'cp-target', back, '/');
+  await until('the download', () => (existsSync(join(back, 'cp-target/top.txt')) && readFileSync(join(back, 'cp-target/sub/nested.txt'), 'utf8') === 'nested\n' ? true : undefined), 30_000);
+  assert.equal(readFileSync(join(back, 'cp-target/top.txt'), 'utf8'), 'top\n');
 });
 
 /**
