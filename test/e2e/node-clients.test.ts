@@ -13,20 +13,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { akubectl, entry, kubectl, kubectlBinary, ok, repoRoot, startCluster, type Cluster, type RunResult } from './harness.js';
-import { busyboxAvailable, busyboxImage, writeBusyboxArchive } from './test-images.js';
+import { busyboxImage, writeBusyboxArchive } from './test-images.js';
 import { buildBusyboxImage } from '../support/busybox-image.js';
 import { readImageArchive, startRegistry, type TestRegistry } from '../support/oci-registry.js';
-import { checkRuntimeDeps } from '../../src/kubelet/containerd/deps.js';
+import { realPodsUnavailable, untilResolved } from './real-pods.js';
 
-function unavailable(): string | undefined {
-  const deps = checkRuntimeDeps('/usr/lib/cni');
-  if (deps.problem) return `containers cannot run here: ${deps.problem}`;
-  if (!busyboxAvailable()) return 'busybox-static is not installed (apt-get install busybox-static)';
-  if (spawnSync('sh', ['-c', 'command -v kubectl']).status !== 0) return 'kubectl is not on the PATH';
-  return undefined;
-}
-
-const skip = unavailable() ?? false;
+const skip = realPodsUnavailable() ?? false;
 const opts = { skip, timeout: 300_000 };
 const ns = 'clients';
 /** The OCI-layout archive imported at start (every busybox applet, tar among them): the streaming pod's image. */
@@ -36,18 +28,8 @@ let cluster: Cluster;
 let registry: TestRegistry | undefined;
 let work = '';
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${cluster.log().slice(-3000)}`);
-    await sleep(500);
-  }
+function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  return untilResolved(what, probe, timeoutMs, () => cluster.log().slice(-3000));
 }
 
 function image(args: string[]): RunResult {

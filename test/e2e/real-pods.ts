@@ -45,3 +45,14 @@ export function waitUntil<T>(what: string, probe: () => T | undefined, timeoutMs
     spawnSync('sleep', ['1']);
   }
 }
+
+/** waitUntil for probes that are asynchronous: polls every 500 ms without blocking the event loop. */
+export async function untilResolved<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000, context?: () => string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
