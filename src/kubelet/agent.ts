@@ -26,6 +26,11 @@ export interface NodeAgentOptions extends Omit<NodeSpecOptions, 'kubeletVersion'
   signal: AbortSignal;
   clock?: Clock;
   log?: (line: string) => void;
+  /**
+   * Pods synced at once. A real node defaults to its pod capacity: like the kubelet's per-pod workers, pods start side
+   * by side, since one sync holds its worker through the sandbox, the pull and the container start (seconds each).
+   * Simulated nodes, many to a process, default to 4.
+   */
   workers?: number;
   /** Per-pod events (Pulled/Created/Started); on by default. */
   podEvents?: boolean;
@@ -218,7 +223,7 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
         if (!readiness.ready && !o.runtime.simulated) return { requeueAfterMs: 5000 };
         return syncPod(key, { client: o.client, pods: pods.store, runtime: o.runtime, records, nodeName: o.name, hostIP: o.hostIP, recorder, clock, runtimeName, ...(o.real ? { real: o.real } : {}) });
       },
-      workers: o.workers ?? 4,
+      workers: o.workers ?? (o.runtime.simulated ? 4 : Math.max(1, o.maxPods)),
       signal: o.signal,
       log,
     });
