@@ -4,10 +4,10 @@ import type { KubeObject } from '../api/object.js';
 import { arr, rec, specOf, str } from '../api/pod-util.js';
 import type { ControllerClient, EventRecorder } from '../client/control/types.js';
 import { containerEnv, containerMounts, ContainerConfigError, expandVars, linuxContainerConfig, readOnlyVolumes, type EnvContext } from './container-config.js';
-import { isNotFound } from '../client/api-error.js';
 import { containerLogRelPath } from './log-paths.js';
 import { runProbe } from './prober.js';
-import type { PodSandboxConfig, RegistryAuth, RuntimeService } from './runtime/types.js';
+import { credentialsFor, podPullSecrets } from './pull-secrets.js';
+import type { PodSandboxConfig, RuntimeService } from './runtime/types.js';
 
 /** Why a container could not start, as the waiting reason the kubelet reports. */
 export class StartError extends Error {
@@ -46,49 +46,39 @@ function pullPolicy(c: ContainerSpecView): string {
   return tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
-/** Credentials for the image's registry from the pod's imagePullSecrets (kubernetes.io/dockerconfigjson or dockercfg). */
-async function pullAuth(ctx: StartContext, image: string): Promise<RegistryAuth | undefined> {
-  const host = image.includes('/') && /[.:]|^localhost$/.test(image.split('/')[0] ?? '') ? (image.split('/')[0] ?? '') : 'docker.io';
-  for (const ref of arr(specOf(ctx.pod)['imagePullSecrets'])) {
-    let secret: KubeObject;
-    try {
-      secret = await ctx.client.get<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(ctx.pod.metadata.namespace ?? '')}/secrets/${encodeURIComponent(str(ref['name']))}`);
-    } catch (e) {
-      if (isNotFound(e)) continue;
-      throw e;
-    }
-    const data = rec(secret['data']);
-    const raw = typeof data['.dockerconfigjson'] === 'string' ? data['.dockerconfigjson'] : typeof data['.dockercfg'] === 'string' ? data['.dockercfg'] : undefined;
-    if (!raw) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
-    } catch {
-      continue;
-    }
-    const auths = rec(rec(parsed)['auths'] ?? parsed);
-    for (const [server, entry] of Object.entries(auths)) {
-      const normalized = server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-      const matches = normalized === host || (host === 'docker.io' && (normalized === 'index.docker.io' || normalized === 'registry-1.docker.io'));
-      if (!matches) continue;
-      const e = rec(entry);
-      // No server address, as the kubelet sends none: the entry already matched the image's registry (and
-      // containerd 1.6 cannot parse a scheme-less host:port there).
-      const auth: RegistryAuth = {};
-      if (typeof e['username'] === 'string' && e['username']) auth.username = e['username'];
-      if (typeof e['password'] === 'string' && e['password']) auth.password = e['password'];
-      if (typeof e['auth'] === 'string' && e['auth']) auth.auth = e['auth'];
-      if (typeof e['identitytoken'] === 'string' && e['identitytoken']) auth.identityToken = e['identitytoken'];
-      if (Object.keys(auth).length > 0) return auth;
-    }
-  }
-  return undefined;
-}
-
 /** Whether a pull failed before any registry answered (no route, no DNS, refused or timed-out connection). */
 export function registryUnreachable(e: unknown): boolean {
   const msg = e instanceof Error ? e.message : String(e);
   return /\bdial tcp\b|no such host|connection refused|network is unreachable|no route to host|i\/o timeout|TLS handshake timeout|server misbehaving/.test(msg);
+}
+
+/** Error texts joined as the kubelet's aggregate error joins them: one as it is, several distinct ones in brackets. */
+function aggregateMessage(errors: unknown[]): string {
+  const texts = [...new Set(errors.map((e) => (e instanceof Error ? e.message : String(e))))];
+  return texts.length === 1 ? (texts[0] as string) : `[${texts.join(', ')}]`;
+}
+
+/**
+ * Pulls the image with each credential the pod's pull secrets hold for it in turn until one pull succeeds (none:
+ * one pull without). Credentials go without a server address, as the kubelet sends them: the keyring already
+ * matched them to the image (and containerd 1.6 cannot parse a scheme-less host:port there).
+ */
+async function pullWithCredentials(ctx: StartContext, image: string): Promise<void> {
+  const credentials = credentialsFor(await podPullSecrets(ctx.client, ctx.recorder, ctx.pod), image);
+  if (credentials.length === 0) {
+    await ctx.runtime.pullImage(image);
+    return;
+  }
+  const errors: unknown[] = [];
+  for (const cred of credentials) {
+    try {
+      await ctx.runtime.pullImage(image, { username: cred.username, password: cred.password });
+      return;
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  throw new Error(aggregateMessage(errors), { cause: errors[0] });
 }
 
 async function ensureImage(ctx: StartContext, c: ContainerSpecView): Promise<void> {
@@ -110,7 +100,7 @@ async function ensureImage(ctx: StartContext, c: ContainerSpecView): Promise<voi
   ctx.recorder.event(ctx.pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
   const started = ctx.now();
   try {
-    await ctx.runtime.pullImage(c.image, await pullAuth(ctx, c.image));
+    await pullWithCredentials(ctx, c.image);
   } catch (e) {
     // An image that is present but whose registry cannot be reached (offline, imported archives) is used as it
     // is. A registry that answers and refuses (401, 403, unknown manifest) is final: policy Always is what keeps

@@ -81,21 +81,49 @@ test('policies IfNotPresent and Never with and without the image', async () => {
   assert.deepEqual(never.recorder.events, [`Warning ErrImageNeverPull web: Container image "${image}" is not present with pull policy of Never`]);
 });
 
-test('credentials come from the first pull secret with an entry for the image\'s registry, without a server address', async () => {
+test('each matching credential of the pod\'s pull secrets is tried in turn until a pull succeeds, without a server address', async () => {
   const secrets = [
     dockerConfig('other', 'kubernetes.io/dockerconfigjson', '.dockerconfigjson', { auths: { 'other.example': { username: 'x', password: 'y' } } }),
-    dockerConfig('mine', 'kubernetes.io/dockerconfigjson', '.dockerconfigjson', { auths: { 'https://registry.example:5000': { username: 'u', password: 'p', auth: Buffer.from('u:p').toString('base64') } } }),
+    dockerConfig('wrong', 'kubernetes.io/dockerconfigjson', '.dockerconfigjson', { auths: { 'https://registry.example:5000': { username: 'u', password: 'bad' } } }),
     dockerConfig('legacy', 'kubernetes.io/dockercfg', '.dockercfg', { 'registry.example:5000': { auth: Buffer.from('old:pw').toString('base64') } }),
+    dockerConfig('team', 'kubernetes.io/dockerconfigjson', '.dockerconfigjson', { auths: { 'registry.example:5000/team': { auth: Buffer.from('t:pw').toString('base64') } } }),
   ];
-  const h = setup({ present: false, pull: async () => 'sha256:abc', secrets });
-  await h.run(pod('Always', ['missing', 'other', 'mine', 'legacy']));
-  assert.deepEqual(h.pulls, [{ image, auth: { username: 'u', password: 'p', auth: Buffer.from('u:p').toString('base64') } }]);
-  const legacy = setup({ present: false, pull: async () => 'sha256:abc', secrets });
-  await legacy.run(pod('Always', ['legacy']));
-  assert.deepEqual(legacy.pulls, [{ image, auth: { auth: Buffer.from('old:pw').toString('base64') } }]);
+  // Only old:pw opens the registry: the more specific key (…/team) first, then the host's entries in the pod's order.
+  const pull = async (_img: string, auth?: RegistryAuth) => (auth?.username === 'old' ? 'sha256:abc' : refused());
+  const h = setup({ present: false, pull, secrets });
+  await h.run(pod('Always', ['missing', 'other', 'wrong', 'legacy', 'team']));
+  assert.deepEqual(h.pulls, [
+    { image, auth: { username: 't', password: 'pw' } },
+    { image, auth: { username: 'u', password: 'bad' } },
+    { image, auth: { username: 'old', password: 'pw' } },
+  ]);
+  assert.ok(h.recorder.events.includes('Warning FailedToRetrieveImagePullSecret web: Unable to retrieve some image pull secrets (missing); attempting to pull the image may not succeed.'), h.recorder.events.join('\n'));
+  assert.ok(h.recorder.events.includes(`Normal Pulled web: Successfully pulled image "${image}" in 0.000s`), h.recorder.events.join('\n'));
   const none = setup({ present: false, pull: async () => 'sha256:abc', secrets });
   await none.run(pod(undefined, ['other']));
   assert.deepEqual(none.pulls, [{ image }]);
+});
+
+test('when every credential fails, the pull fails with their errors, each distinct one once', async () => {
+  const secrets = [
+    dockerConfig('a', 'kubernetes.io/dockerconfigjson', '.dockerconfigjson', { auths: { 'registry.example:5000': { username: 'a', password: '1' } } }),
+    dockerConfig('b', 'kubernetes.io/dockerconfigjson', '.dockerconfigjson', { auths: { 'registry.example:5000': { username: 'b', password: '2' } } }),
+  ];
+  const same = setup({ present: false, pull: refused, secrets });
+  const one = (await refused().catch((e: Error) => e)).message;
+  await assert.rejects(same.run(pod('Always', ['a', 'b'])), (e: unknown) => e instanceof StartError && e.reason === 'ErrImagePull' && e.message === `Failed to pull image "${image}": ${one}`);
+  assert.equal(same.pulls.length, 2);
+  const differ = setup({ present: false, pull: (_i, auth) => Promise.reject(new Error(`denied to ${auth?.username}`)), secrets });
+  await assert.rejects(differ.run(pod('Always', ['a', 'b'])), (e: unknown) => e instanceof StartError && e.message === `Failed to pull image "${image}": [denied to a, denied to b]`);
+});
+
+test('a pull secret that is not a docker config fails the pull after Pulling, as ErrImagePull', async () => {
+  const broken = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'broken', namespace: 'ns' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from('{oops').toString('base64') } } as KubeObject;
+  const h = setup({ present: false, pull: async () => 'sha256:abc', secrets: [broken] });
+  await assert.rejects(h.run(pod('Always', ['broken'])), (e: unknown) => e instanceof StartError && e.reason === 'ErrImagePull' && /secret "broken" \.dockerconfigjson: /.test(e.message));
+  assert.equal(h.pulls.length, 0);
+  assert.equal(h.recorder.events[0], `Normal Pulling web: Pulling image "${image}"`);
+  assert.match(h.recorder.events[1] ?? '', /^Warning Failed web: Failed to pull image "registry\.example:5000\/team\/app:v1": secret "broken"/);
 });
 
 test('registryUnreachable tells a failed connection from a registry\'s answer', () => {
