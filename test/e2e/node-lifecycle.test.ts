@@ -7,27 +7,17 @@
 // containerd. Needs root, containerd, runc, the CNI plugins and busybox-static.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { akubectl, kubectl, startCluster, type Cluster } from './harness.js';
-import { busyboxImage, containerdMissing, startContainerd, type ContainerdFixture } from '../support/containerd.js';
-import { checkRuntimeDeps } from '../../src/kubelet/containerd/deps.js';
+import { busyboxImage, startContainerd, type ContainerdFixture } from '../support/containerd.js';
+import { realPodsUnavailable, untilResolved } from './real-pods.js';
 
-function unavailable(): string | undefined {
-  const missing = containerdMissing() ?? checkRuntimeDeps('/usr/lib/cni').problem;
-  if (missing) return missing;
-  if (spawnSync('sh', ['-c', 'command -v kubectl']).status !== 0) return 'kubectl is not on the PATH';
-  if (existsSync('/run/a-kube/pod-network.lock')) {
-    const pid = Number(spawnSync('head', ['-1', '/run/a-kube/pod-network.lock'], { encoding: 'utf8' }).stdout.trim());
-    if (pid > 0 && spawnSync('kill', ['-0', String(pid)]).status === 0) return `another a-kube (pid ${pid}) owns this machine's pod network`;
-  }
-  return undefined;
-}
-
-const skip = unavailable();
+const skip = realPodsUnavailable();
 const opts = { skip: skip ?? false, timeout: 180_000 };
 const ns = 'lifecycle';
 let fixture: ContainerdFixture | undefined;
@@ -36,18 +26,8 @@ let dataDir = '';
 let follower: ChildProcess | undefined;
 let followed = '';
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${cluster?.log().slice(-3000) ?? ''}`);
-    await sleep(500);
-  }
+function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  return untilResolved(what, fn, timeoutMs, () => cluster?.log().slice(-3000) ?? '');
 }
 
 function k(args: string[]): string {
