@@ -1,6 +1,7 @@
 // Real clients against `a-kube up`'s own node agent and containerd (one cluster for the file): `a-kube image
 // import|ls|rm` through the command; pulls from a registry that wants HTTP Basic credentials (test/support's
 // registry) with and without imagePullSecrets, from the pod and from its ServiceAccount, under each pull policy;
+// from Debian's docker-registry (images pushed with skopeo; behind htpasswd, a wrong pull secret before the right);
 // one pod driven by kubectl 1.27 and 1.32 (exec, port-forward), @kubernetes/client-node (Exec, Cp both ways),
 // python3-kubernetes' stream and `kubectl debug -it` on a pseudo-terminal.
 // Needs root, containerd, runc and the CNI plugins; run under flock /tmp/akube-realpods.lock.
@@ -16,6 +17,7 @@ import { akubectl, entry, kubectl, kubectlBinary, ok, repoRoot, startCluster, ty
 import { busyboxImage, writeBusyboxArchive } from './test-images.js';
 import { buildBusyboxImage } from '../support/busybox-image.js';
 import { readImageArchive, startRegistry, type TestRegistry } from '../support/oci-registry.js';
+import { dockerRegistryMissing, skopeoPush, startDockerRegistry, type DockerRegistry } from '../support/docker-registry.js';
 import { realPodsUnavailable, untilResolved } from './real-pods.js';
 
 const skip = realPodsUnavailable() ?? false;
@@ -26,6 +28,7 @@ const ociImage = 'docker.io/library/akube-oci:import';
 const credentials = { username: 'puller', password: 'pull-secret-pw' };
 let cluster: Cluster;
 let registry: TestRegistry | undefined;
+const dockerRegistries: DockerRegistry[] = [];
 let work = '';
 
 function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
@@ -87,6 +90,7 @@ before(async () => {
 
 after(async () => {
   await registry?.close();
+  for (const r of dockerRegistries) await r.close();
   if (work) rmSync(work, { recursive: true, force: true });
   if (skip || !cluster) return;
   akubectl(cluster, ['delete', 'namespace', ns, '--wait=false']);
@@ -169,6 +173,47 @@ test('imagePullSecrets against a registry that wants Basic credentials; pull pol
   assert.notEqual(podJson('nosecret')?.['status']?.['phase'], 'Running');
   assert.match(podJson('nosecret')?.['status']?.['containerStatuses']?.[0]?.['state']?.['waiting']?.['reason'] ?? '', /^(ErrImagePull|ImagePullBackOff)$/);
   for (const p of ['nosecret', 'never', 'withsecret', 'viasa', 'cached']) akubectl(cluster, ['delete', 'pod', p, '-n', ns, '--wait=false']);
+});
+
+test('Debian\'s docker-registry on loopback: a pod pulls what skopeo pushed by its 127.0.0.1:PORT reference; behind htpasswd, a wrong pull secret is tried before the right one', { ...opts, skip: skip || (dockerRegistryMissing() ?? false) }, async () => {
+  const open = await startDockerRegistry();
+  dockerRegistries.push(open);
+  const locked = await startDockerRegistry({ auth: true });
+  dockerRegistries.push(locked);
+  const creds = locked.credentials;
+  assert.ok(creds, 'the registry provisioned a user');
+  const openRef = `${open.host}/e2e/busybox:v1`;
+  const lockedRef = `${locked.host}/e2e/private:v1`;
+  // Images of their own (another default command each): containerd reports an image by the first name it has
+  // for it, and the other tests' registry serves the same content.
+  const archives = { open: join(work, 'registry-open.tar'), locked: join(work, 'registry-locked.tar') };
+  buildBusyboxImage(archives.open, 'docker.io/library/registry-open:v1', ['/bin/sh', '-c', 'echo open']);
+  buildBusyboxImage(archives.locked, 'docker.io/library/registry-locked:v1', ['/bin/sh', '-c', 'echo locked']);
+  const openDigest = skopeoPush(`oci-archive:${archives.open}`, openRef, work);
+  const lockedDigest = skopeoPush(`oci-archive:${archives.locked}`, lockedRef, work, creds);
+  for (const [name, user, password] of [['dr-wrong', 'intruder', 'not-the-password'], ['dr-right', creds.username, creds.password]] as const) {
+    ok(kubectl(cluster, ['create', 'secret', 'docker-registry', name, '-n', ns, `--docker-server=${locked.host}`, `--docker-username=${user}`, `--docker-password=${password}`]), `create secret ${name}`);
+  }
+  apply(
+    pod('fromregistry', openRef, { policy: 'Always' }),
+    pod('twosecrets', lockedRef, { policy: 'Always', spec: { imagePullSecrets: [{ name: 'dr-wrong' }, { name: 'dr-right' }] } }),
+  );
+
+  const fromRegistry = await running('fromregistry');
+  assert.equal(fromRegistry['status']['containerStatuses'][0]['imageID'], `${open.host}/e2e/busybox@${openDigest}`);
+  assert.match(events('fromregistry'), new RegExp(`Normal +Pulled +Successfully pulled image "${escape(openRef)}" in [0-9.]+s`));
+  assert.match(ok(image(['ls']), 'image ls'), new RegExp(`^${escape(open.host)}/e2e/busybox +v1 +[0-9a-f]{13} `, 'm'));
+
+  const twoSecrets = await running('twosecrets');
+  assert.equal(twoSecrets['status']['containerStatuses'][0]['imageID'], `${locked.host}/e2e/private@${lockedDigest}`);
+  assert.match(events('twosecrets'), new RegExp(`Normal +Pulled +Successfully pulled image "${escape(lockedRef)}" in [0-9.]+s`));
+  // The registry turned the first credential away and let the second in, in that order.
+  const log = locked.log();
+  const refusedAt = log.indexOf('error authenticating user \\"intruder\\"');
+  const admittedAt = log.search(/msg="authorized request".*uri=\/v2\/e2e\/private\/manifests\/v1 .*useragent="?containerd/);
+  assert.ok(refusedAt >= 0, `the wrong secret was tried:\n${log.slice(-3000)}`);
+  assert.ok(admittedAt > refusedAt, `the right secret was let in after the wrong one was refused:\n${log.slice(-3000)}`);
+  for (const p of ['fromregistry', 'twosecrets']) akubectl(cluster, ['delete', 'pod', p, '-n', ns, '--wait=false']);
 });
 
 interface Session {

@@ -5,8 +5,11 @@
 //   [a-z]    one character of a class; [^a-z] one outside it; several ranges or characters may follow each other
 //   \c       the character c itself
 // A malformed pattern (an unclosed or empty class, a trailing backslash, a range missing an end) matches nothing.
-// Matching is linear in the label for each star (the greedy two-pointer method), so a pattern of many stars
-// cannot make it backtrack without end.
+// Matching takes at most pattern × label steps (the greedy two-pointer method), so a pattern of many stars
+// cannot make it backtrack without end; a pattern or label longer than a whole host name may be (253 characters)
+// names no host and matches nothing, which bounds that product for patterns and images from the API.
+
+const maxHostName = 253;
 
 type Token = { kind: 'star' } | { kind: 'one' } | { kind: 'char'; c: string } | { kind: 'class'; negated: boolean; ranges: [string, string][] };
 
@@ -90,6 +93,7 @@ function matchesOne(t: Exclude<Token, { kind: 'star' }>, c: string): boolean {
 
 /** Whether `label` matches `pattern` as a whole (false for a malformed pattern). */
 export function globMatch(pattern: string, label: string): boolean {
+  if (pattern.length > maxHostName || label.length > maxHostName) return false;
   const tokens = tokenize(pattern);
   if (!tokens) return false;
   const s = Array.from(label);
