@@ -42,6 +42,8 @@ export interface ClusterAuthOptions {
   tokenAuthFile?: string;
   /** --service-account-issuer (default https://kubernetes.default.svc.cluster.local). */
   issuer?: string;
+  /** --service-account-max-token-expiration in seconds: the longest lifetime TokenRequest gives (absent: no cap). */
+  maxTokenExpirationSeconds?: number;
   now?: () => Date;
 }
 
@@ -131,7 +133,7 @@ export function createClusterAuth(opts: ClusterAuthOptions): ClusterAuth {
     api.registerResource('authorization.k8s.io', 'selfsubjectrulesreviews', selfSubjectRulesReviewHandler(rulesResolvers));
     api.registerResource('authentication.k8s.io', 'tokenreviews', tokenReviewHandler(tokens));
     api.registerResource('authentication.k8s.io', 'selfsubjectreviews', selfSubjectReviewHandler);
-    api.registerSubresource('', 'serviceaccounts', 'token', tokenRequestHandler({ signer, apiAudiences, lookup: lateLookup, now }));
+    api.registerSubresource('', 'serviceaccounts', 'token', tokenRequestHandler({ signer, apiAudiences, lookup: lateLookup, now, ...(opts.maxTokenExpirationSeconds ? { maxExpirationSeconds: opts.maxTokenExpirationSeconds } : {}) }));
 
     const discovery = issuerDiscovery({ issuer, jwksUri: `${o.serverUrl}${jwksPath}`, publicKeys: [opts.serviceAccountKey.publicKey] });
     api.registerNonResource(openidConfigurationPath, async () => discovery.openidConfiguration());

@@ -39,6 +39,7 @@ import { runScheduler } from '../scheduler/run.js';
 import { startFakeNodes } from '../kubelet/fake-nodes.js';
 import type { ContainerdNode } from '../kubelet/containerd-node.js';
 import type { LogRotationPolicy } from '../kubelet/logs/policy.js';
+import type { ShutdownGracePeriods } from '../kubelet/shutdown-periods.js';
 import { checkRuntimeDeps } from '../kubelet/containerd/deps.js';
 
 /** Where Debian's containernetworking-plugins are. */
@@ -91,6 +92,11 @@ export interface ClusterOptions {
    * no UID header); the user, group and extra headers are kubeadm's X-Remote-User, X-Remote-Group, X-Remote-Extra-.
    */
   requestHeader?: { clientCA?: string; allowedNames?: string[]; uidHeaders?: string[] };
+  /**
+   * --service-account-max-token-expiration in seconds: TokenRequests for longer get this lifetime. Below Kubernetes'
+   * 1 hour minimum only for development and tests (pod tokens then rotate within seconds).
+   */
+  serviceAccountMaxTokenExpirationSeconds?: number;
   /** --authorization-mode: RBAC (default; with the node authorizer and system:masters) or AlwaysAllow (no authorization). */
   authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** Progress lines for people waiting ("generating certificates…"). */
@@ -101,6 +107,8 @@ export interface ClusterOptions {
   containerRuntimeEndpoint?: string;
   /** --keep-pods: leave containers running on shutdown (the next start adopts them). */
   keepPods?: boolean;
+  /** --shutdown-grace-period / --shutdown-grace-period-critical-pods of the containerd node (default 30 s / 10 s). */
+  shutdownGracePeriods?: ShutdownGracePeriods;
   /** --container-log-max-size / --container-log-max-files of the containerd node (default 10Mi, 5 files). */
   logRotation?: LogRotationPolicy;
   /** How many simulated nodes (--nodes, default 1). */
@@ -321,6 +329,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     serviceAccountKey: pki.serviceAccount,
     anonymous: opts.anonymousAuth,
     ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
+    ...(opts.serviceAccountMaxTokenExpirationSeconds ? { maxTokenExpirationSeconds: opts.serviceAccountMaxTokenExpirationSeconds } : {}),
   });
   // API servers sharing a data dir each keep their own audit log (rotation renames the file it writes).
   const auditOptions = dataDirLock.joined && opts.audit?.logPath === undefined ? { ...opts.audit, logPath: join(opts.dataDir, `audit-${opts.port || process.pid}.log`) } : opts.audit ?? {};
@@ -462,6 +471,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       ...(clusterDns ? { clusterDns: { clusterDns: [clusterDnsServiceIP], clusterDomain: 'cluster.local' } } : {}),
       ...(opts.containerRuntimeEndpoint ? { endpoint: opts.containerRuntimeEndpoint } : {}),
       ...(opts.keepPods ? { keepPods: true } : {}),
+      ...(opts.shutdownGracePeriods ? { shutdownGracePeriods: opts.shutdownGracePeriods } : {}),
       ...(opts.logRotation ? { logRotation: opts.logRotation } : {}),
       serve: async (nodeName, runtime, client, streaming, logDirectory) => {
         const server = await startLocalNodeServer({ nodeName, client, runtime, runtimeName: 'containerd', streaming, logDirectory, logPath: async (id) => (await runtime.containerStatus(id).catch(() => undefined))?.logPath, tls: { ...serving, clientCA: pki.ca.cert }, host, log: logComponent });

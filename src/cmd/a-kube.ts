@@ -7,7 +7,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseIPv4 } from '../api/ipv4.js';
 import { parseLogRotationFlags } from '../kubelet/logs/policy.js';
-import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodeIP, parseNodes, parseRequestHeaderFlags, parseRuntime, parseThreshold, storageFlags } from './up-flags.js';
+import { parseShutdownGracePeriodFlags, shutdownBoundMs } from '../kubelet/shutdown-periods.js';
+import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodeIP, parseNodes, parseRequestHeaderFlags, parseRuntime, parseThreshold, parseTokenExpirationCap, storageFlags } from './up-flags.js';
 
 const usage = `a-kube runs a Kubernetes-compatible cluster.
 
@@ -62,6 +63,11 @@ Options:
   --etcd-keyfile FILE     Private key (PEM) of --etcd-certfile
   --anonymous-auth BOOL   Treat requests without credentials as system:anonymous (default: true)
   --token-auth-file FILE  Static bearer tokens, CSV lines token,user,uid,"group1,group2"
+  --service-account-max-token-expiration DURATION
+                          The longest lifetime a TokenRequest gets: longer requests (such as the node's 3607 s
+                          pod tokens) are given this instead (default: no cap). Kubernetes accepts 1h or more;
+                          a-kube also takes down to 10s, for development and tests only: pods' projected tokens
+                          then expire within seconds and the node renews them at 80% of that
   --requestheader-client-ca-file FILE
                           CA of the front proxies whose X-Remote-User/-Group/-Extra- headers are believed
                           (default: DIR/pki/front-proxy-ca.crt, the CA of a-kube's own front-proxy client)
@@ -76,6 +82,14 @@ Options:
   --container-runtime-endpoint unix:///PATH
                           Use this containerd's CRI socket instead of starting one under DIR/containerd
   --keep-pods             Leave the pods' containers running on shutdown; the next start adopts them
+  --shutdown-grace-period DURATION
+                          On shutdown (SIGINT/SIGTERM, without --keep-pods), the time the node's pods get to stop
+                          (default: 30s): regular pods first, each within its terminationGracePeriodSeconds but
+                          no longer than this less the critical pods' part, then critical pods (priority
+                          system-cluster-critical and above); what still runs is killed, then every sandbox,
+                          volume and log directory is removed before a-kube exits
+  --shutdown-grace-period-critical-pods DURATION
+                          The last part of --shutdown-grace-period, kept for critical pods (default: a third of it)
   --container-log-max-size SIZE
                           Rotate a running container's log file once it reaches this size, checked every 10 s
                           (default: 10Mi); the runtime then writes a new file and older ones are gzip-compressed
@@ -168,7 +182,8 @@ Usage:
 Options:
   --data-dir DIR, --port PORT, --listen ADDRESS, --advertise-address ADDRESS (also the address published in
   the kubernetes Service), --storage URL, --etcd-prefix PREFIX, --etcd-cafile FILE,
-  --etcd-certfile FILE, --etcd-keyfile FILE, --anonymous-auth BOOL, --token-auth-file FILE, --requestheader-* flags,
+  --etcd-certfile FILE, --etcd-keyfile FILE, --anonymous-auth BOOL, --token-auth-file FILE,
+  --service-account-max-token-expiration DURATION, --requestheader-* flags,
   --authorization-mode M, --max-requests-inflight N, --max-mutating-requests-inflight N,
   --enable-priority-and-fairness BOOL, --audit-* flags,
   --encryption-provider-config FILE, --encryption-provider-config-automatic-reload BOOL, --reset-state,
@@ -185,7 +200,7 @@ Examples:
 const haOptions = ['ha', 'api-servers', 'etcd-binary'] as const;
 
 /** Options of `up` that run nodes; `server` has none of them. */
-const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'container-log-max-size', 'container-log-max-files', 'nodes', 'cluster-cidr', 'node-ip', 'cluster-signing-duration', 'node-monitor-grace-period', 'terminated-pod-gc-threshold'] as const;
+const nodeOptions = ['runtime', 'container-runtime-endpoint', 'keep-pods', 'shutdown-grace-period', 'shutdown-grace-period-critical-pods', 'container-log-max-size', 'container-log-max-files', 'nodes', 'cluster-cidr', 'node-ip', 'cluster-signing-duration', 'node-monitor-grace-period', 'terminated-pod-gc-threshold'] as const;
 
 export const version = '0.1.0';
 
@@ -201,6 +216,7 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       'etcd-keyfile': { type: 'string' },
       'anonymous-auth': { type: 'string' },
       'token-auth-file': { type: 'string' },
+      'service-account-max-token-expiration': { type: 'string' },
       'requestheader-client-ca-file': { type: 'string' },
       'requestheader-allowed-names': { type: 'string' },
       'requestheader-uid-headers': { type: 'string' },
@@ -208,6 +224,8 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
       runtime: { type: 'string' },
       'container-runtime-endpoint': { type: 'string' },
       'keep-pods': { type: 'boolean' },
+      'shutdown-grace-period': { type: 'string' },
+      'shutdown-grace-period-critical-pods': { type: 'string' },
       'container-log-max-size': { type: 'string' },
       'container-log-max-files': { type: 'string' },
       nodes: { type: 'string' },
@@ -266,11 +284,14 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
   const nodeIP = str('node-ip');
   const logRotation = parseLogRotationFlags(str('container-log-max-size'), str('container-log-max-files'));
   if ('error' in logRotation) fail(logRotation.error);
+  const shutdownGracePeriods = parseShutdownGracePeriodFlags(str('shutdown-grace-period'), str('shutdown-grace-period-critical-pods'));
+  if ('error' in shutdownGracePeriods) fail(shutdownGracePeriods.error);
 
   const advertiseAddress = str('advertise-address');
   if (advertiseAddress !== undefined && parseIPv4(advertiseAddress) === undefined) fail(`invalid --advertise-address "${advertiseAddress}": use an IPv4 address`);
   const clusterSigningDurationMs = parseDurationFlag('cluster-signing-duration', str('cluster-signing-duration'));
   const nodeMonitorGracePeriodMs = parseDurationFlag('node-monitor-grace-period', str('node-monitor-grace-period'));
+  const tokenCap = parseTokenExpirationCap(str('service-account-max-token-expiration'));
   const terminatedPodGcThreshold = parseThreshold('terminated-pod-gc-threshold', str('terminated-pod-gc-threshold'));
 
   const started = performance.now();
@@ -283,11 +304,13 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     anonymousAuth: parseBool('anonymous-auth', values['anonymous-auth'], true),
     ...(tokenAuthFile ? { tokenAuthFile: resolve(tokenAuthFile) } : {}),
     ...(requestHeader ? { requestHeader } : {}),
+    ...(tokenCap ? { serviceAccountMaxTokenExpirationSeconds: tokenCap } : {}),
     authorizationMode: parseAuthorizationMode(str('authorization-mode')),
     runtime,
     ...(command === 'server' ? { components: 'apiserver' as const } : {}),
     ...(runtimeEndpoint ? { containerRuntimeEndpoint: runtimeEndpoint } : {}),
     ...(values['keep-pods'] === true ? { keepPods: true } : {}),
+    shutdownGracePeriods,
     logRotation,
     nodes: parseNodes(str('nodes')),
     ...(clusterCidr ? { clusterCidr: parseClusterCidr(clusterCidr) } : {}),
@@ -314,14 +337,17 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     process.stdout.write(`To join a node from another machine (it must reach ${cluster.publishedUrl}), print the command to run there:\n  a-kube token create --print-join-command${dirFlag}\n`);
   }
 
-  const { armShutdownTimer, startWatchdog } = await import('./watchdog.js');
+  const { armShutdownTimer, shutdownGraceMs, startWatchdog } = await import('./watchdog.js');
   startWatchdog();
+  // Stopping real pods has its own bound (their budget, then the clean-up); the rest of the close comes after it.
+  const stopsPods = runtime === 'containerd' && values['keep-pods'] !== true;
+  const exitAfterMs = (stopsPods ? shutdownBoundMs(shutdownGracePeriods) : 0) + shutdownGraceMs;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
     process.stderr.write(`a-kube: ${signal}: shutting down\n`);
-    armShutdownTimer();
+    armShutdownTimer(exitAfterMs);
     cluster.close().then(
       () => process.exit(0),
       (e: unknown) => {

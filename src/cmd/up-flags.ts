@@ -146,3 +146,14 @@ export function parseRequestHeaderFlags(caFile: string | undefined, names: strin
   }
   return { ...(clientCA !== undefined ? { clientCA } : {}), ...(names !== undefined ? { allowedNames: list(names) } : {}), ...(uids !== undefined ? { uidHeaders: list(uids) } : {}) };
 }
+
+/**
+ * --service-account-max-token-expiration in whole seconds; undefined when absent. Kubernetes' own floor is 1 hour;
+ * shorter caps, down to 10 s, are for development and tests (watching pod tokens rotate).
+ */
+export function parseTokenExpirationCap(v: string | undefined): number | undefined {
+  const ms = parseDurationFlag('service-account-max-token-expiration', v);
+  if (ms === undefined) return undefined;
+  if (ms % 1000 !== 0 || ms < 10_000 || ms > 2 ** 32 * 1000) fail(`invalid --service-account-max-token-expiration "${v}": use whole seconds from 10s to 2^32 seconds`);
+  return ms / 1000;
+}

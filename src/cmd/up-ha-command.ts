@@ -7,13 +7,15 @@ import { defaultEtcdBinary } from '../cluster/ha/etcd-members.js';
 import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodes, parseRequestHeaderFlags, storageFlags } from './up-flags.js';
 
 /** Options of `up` that `up --ha` passes on to each `a-kube server` as they are. */
-const haServerFlags = ['advertise-address', 'anonymous-auth', 'token-auth-file', 'authorization-mode', 'max-requests-inflight', 'max-mutating-requests-inflight', 'enable-priority-and-fairness', 'audit-policy-file', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-webhook-config-file', 'audit-webhook-batch-max-size', 'audit-webhook-batch-max-wait', 'audit-webhook-initial-backoff', 'encryption-provider-config', 'console', 'requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-uid-headers'] as const;
+const haServerFlags = ['advertise-address', 'anonymous-auth', 'token-auth-file', 'service-account-max-token-expiration', 'authorization-mode', 'max-requests-inflight', 'max-mutating-requests-inflight', 'enable-priority-and-fairness', 'audit-policy-file', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-webhook-config-file', 'audit-webhook-batch-max-size', 'audit-webhook-batch-max-wait', 'audit-webhook-initial-backoff', 'encryption-provider-config', 'console', 'requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-uid-headers'] as const;
 /** ... and to each `a-kube controller-manager`. */
 const haControllerManagerFlags = ['cluster-cidr', 'cluster-signing-duration', 'node-monitor-grace-period'] as const;
 /** Options of `up` that `up --ha` has no use for, with the reason. */
 const haRefused: Record<string, string> = {
   'container-runtime-endpoint': 'the local node of --ha is simulated (--runtime fake)',
   'keep-pods': 'the local node of --ha is simulated (--runtime fake)',
+  'shutdown-grace-period': 'the local node of --ha is simulated (--runtime fake) and has no processes to stop',
+  'shutdown-grace-period-critical-pods': 'the local node of --ha is simulated (--runtime fake) and has no processes to stop',
   'container-log-max-size': 'the local node of --ha is simulated (--runtime fake) and writes no container logs',
   'container-log-max-files': 'the local node of --ha is simulated (--runtime fake) and writes no container logs',
   'node-ip': 'the local node of --ha is simulated (--runtime fake)',

@@ -13,7 +13,9 @@ import { runController } from '../client/control/run.js';
 import { adoptPods } from './adopt.js';
 import { ensureCSINode } from './csi-node.js';
 import { nodeObject, nodeStatus, type NodeReadiness, type NodeSpecOptions } from './node-status.js';
-import { removePodFiles, syncPod, type PodRecord, type RealNodeContext } from './pod-sync.js';
+import { shutDownNode } from './node-shutdown.js';
+import { defaultShutdownGracePeriods, type ShutdownGracePeriods } from './shutdown-periods.js';
+import { removePodFiles, stopPodContainers, syncPod, type PodRecord, type PodSyncDeps, type RealNodeContext } from './pod-sync.js';
 import type { RuntimeService } from './runtime/types.js';
 
 export const nodeLeaseDurationSeconds = 40;
@@ -40,6 +42,8 @@ export interface NodeAgentOptions extends Omit<NodeSpecOptions, 'kubeletVersion'
   real?: RealNodeContext;
   /** On shutdown, stop the pods' containers (default) or leave them running for the next start to adopt. */
   keepPods?: boolean;
+  /** How long pods get to stop on shutdown, critical ones last (default 30 s, 10 s of it for critical pods). */
+  shutdownGracePeriods?: ShutdownGracePeriods;
   /** Why the runtime cannot work at all (missing binaries, not root): the node registers NotReady with it. */
   runtimeProblem?: string;
 }
@@ -97,30 +101,6 @@ async function renewLease(o: NodeAgentOptions, node: KubeObject, clock: Clock, l
       return renewLease(o, node, clock, undefined);
     }
   }
-}
-
-/**
- * Shutdown without --keep-pods: every pod's containers stopped within its grace period (at most 30 s), then its
- * sandbox stopped and removed with its containers, volumes and logs; the next start creates them afresh.
- */
-async function stopAllPods(o: NodeAgentOptions, records: Map<string, PodRecord>, pods: Informer, log: (line: string) => void): Promise<void> {
-  if (records.size === 0) return;
-  log(`node ${o.name}: stopping ${records.size} pod${records.size === 1 ? '' : 's'}`);
-  await Promise.all(
-    [...records].map(async ([key, rec]) => {
-      const pod = pods.store.get(key);
-      const grace = Math.min(30, Number((pod?.['spec'] as { terminationGracePeriodSeconds?: number } | undefined)?.terminationGracePeriodSeconds ?? 30));
-      try {
-        const cs = await o.runtime.listContainers({ sandboxId: rec.sandboxId });
-        await Promise.all(cs.filter((c) => c.state === 'running').map((c) => o.runtime.stopContainer(c.id, grace)));
-        await o.runtime.stopPodSandbox(rec.sandboxId);
-        await o.runtime.removePodSandbox(rec.sandboxId);
-        removePodFiles(o.real, rec);
-      } catch (e) {
-        log(`node ${o.name}: stopping ${key}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }),
-  );
 }
 
 export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
@@ -214,6 +194,7 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
     }
     if (synced) markReady();
     const runtimeName = (await o.runtime.version().catch(() => ({ runtimeName: o.runtime.simulated ? 'fake' : 'containerd' }))).runtimeName;
+    const syncDeps: PodSyncDeps = { client: o.client, pods: pods.store, runtime: o.runtime, records, nodeName: o.name, hostIP: o.hostIP, recorder, clock, runtimeName, ...(o.real ? { real: o.real } : {}) };
     await runController({
       name: `kubelet ${o.name}`,
       informers: [pods],
@@ -221,14 +202,28 @@ export function startNodeAgent(o: NodeAgentOptions): RunningNodeAgent {
       reconcile: async (key) => {
         // Nothing starts on a node whose runtime is not ready; look again shortly.
         if (!readiness.ready && !o.runtime.simulated) return { requeueAfterMs: 5000 };
-        return syncPod(key, { client: o.client, pods: pods.store, runtime: o.runtime, records, nodeName: o.name, hostIP: o.hostIP, recorder, clock, runtimeName, ...(o.real ? { real: o.real } : {}) });
+        return syncPod(key, syncDeps);
       },
       workers: o.workers ?? (o.runtime.simulated ? 4 : Math.max(1, o.maxPods)),
       signal: o.signal,
       log,
     });
     unsubscribe();
-    if (!o.runtime.simulated && !o.keepPods && !o.runtimeProblem) await stopAllPods(o, records, pods, log);
+    if (!o.runtime.simulated && !o.keepPods && !o.runtimeProblem) {
+      await shutDownNode(
+        {
+          nodeName: o.name,
+          runtime: o.runtime,
+          records,
+          pods: pods.store,
+          stopContainers: (rec, grace, pod) => stopPodContainers(syncDeps, rec, grace, pod),
+          removeFiles: (pod) => removePodFiles(o.real, pod),
+          clock,
+          log,
+        },
+        o.shutdownGracePeriods ?? defaultShutdownGracePeriods,
+      );
+    }
     await Promise.all([heartbeat, informerDone]);
   })();
   done.catch(markFailed);

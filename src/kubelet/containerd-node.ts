@@ -19,6 +19,7 @@ import { buildPauseArchive, pauseImage } from './images/pause.js';
 import { runContainerLogManager } from './logs/manager.js';
 import { defaultLogRotationPolicy, type LogRotationPolicy } from './logs/policy.js';
 import { machineResources } from './machine.js';
+import type { ShutdownGracePeriods } from './shutdown-periods.js';
 import { writeCniConfig } from './network/cni-config.js';
 import { podResolvConf, type ClusterDnsSettings } from './network/dns-config.js';
 import type { StreamingService } from './server/types.js';
@@ -36,6 +37,8 @@ export interface ContainerdNodeOptions {
   /** unix:///… of a containerd to use instead of starting one. */
   endpoint?: string;
   keepPods?: boolean;
+  /** --shutdown-grace-period / --shutdown-grace-period-critical-pods (default 30 s, 10 s of it for critical pods). */
+  shutdownGracePeriods?: ShutdownGracePeriods;
   /** --container-log-max-size / --container-log-max-files (default 10Mi and 5). */
   logRotation?: LogRotationPolicy;
   podCIDR?: string;
@@ -182,6 +185,7 @@ export async function startContainerdNode(o: ContainerdNodeOptions): Promise<Con
     log: o.log,
     real: { dataDir: o.dataDir, volumes, nodeAllocatable: { cpu: Number(m.cpu), memory: quantityValue(m.machine.allocatableMemory) }, dns: o.dns ?? hostDns(), ...(o.clusterDns ? { podDns: clusterPodDns(o.clusterDns) } : {}) },
     ...(o.keepPods ? { keepPods: true } : {}),
+    ...(o.shutdownGracePeriods ? { shutdownGracePeriods: o.shutdownGracePeriods } : {}),
     ...(problem ? { runtimeProblem: problem } : {}),
   });
   // Container logs are rotated by size while the node runs (CRI ReopenContainerLog).

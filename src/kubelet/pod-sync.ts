@@ -148,17 +148,26 @@ async function containerStopGrace(d: PodSyncDeps, pod: KubeObject | undefined, c
   await d.runtime.stopContainer(c.id, left);
 }
 
-async function teardown(d: PodSyncDeps, rec: PodRecord, graceSeconds: number, pod?: KubeObject): Promise<void> {
+/** Stops the pod's running containers within graceSeconds each: preStop hook, the stop signal, SIGKILL at the end. */
+export async function stopPodContainers(d: PodSyncDeps, rec: PodRecord, graceSeconds: number, pod?: KubeObject): Promise<void> {
   const running = (await d.runtime.listContainers({ sandboxId: rec.sandboxId })).filter((c) => c.state === 'running' || c.state === 'created');
   await Promise.all(running.map((c) => containerStopGrace(d, pod, c, graceSeconds)));
+}
+
+async function teardown(d: PodSyncDeps, rec: PodRecord, graceSeconds: number, pod?: KubeObject): Promise<void> {
+  await stopPodContainers(d, rec, graceSeconds, pod);
   await d.runtime.stopPodSandbox(rec.sandboxId);
 }
 
 /** The pod's volumes and log directory, once its sandbox is gone. */
-export function removePodFiles(real: RealNodeContext | undefined, rec: PodRecord): void {
+export function removePodFiles(real: RealNodeContext | undefined, pod: { uid: string; namespace: string; name: string }): void {
   if (!real) return;
-  real.volumes.tearDown(rec.uid);
-  rmSync(podLogDir(real.dataDir, rec.sandboxConfig.namespace, rec.sandboxConfig.name, rec.uid), { recursive: true, force: true });
+  real.volumes.tearDown(pod.uid);
+  rmSync(podLogDir(real.dataDir, pod.namespace, pod.name, pod.uid), { recursive: true, force: true });
+}
+
+function filesOf(rec: PodRecord): { uid: string; namespace: string; name: string } {
+  return { uid: rec.uid, namespace: rec.sandboxConfig.namespace, name: rec.sandboxConfig.name };
 }
 
 async function views(d: PodSyncDeps, records: Map<string, ContainerRecord>, specs: { name: string; image: string }[], now: number): Promise<ContainerView[]> {
@@ -256,7 +265,7 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
   if (rec && (!pod || pod.metadata.uid !== rec.uid)) {
     await teardown(d, rec, 0);
     await d.runtime.removePodSandbox(rec.sandboxId);
-    removePodFiles(d.real, rec);
+    removePodFiles(d.real, filesOf(rec));
     d.records.delete(key);
     rec = undefined;
   }
@@ -280,7 +289,7 @@ export async function syncPod(key: string, d: PodSyncDeps): Promise<ReconcileRes
       });
       await writeStatus(d, pod, final).catch(() => undefined);
       await d.runtime.removePodSandbox(rec.sandboxId);
-      removePodFiles(d.real, rec);
+      removePodFiles(d.real, filesOf(rec));
       d.records.delete(key);
     }
     try {

@@ -3,12 +3,14 @@
 // --container-log-max-files 3), checked with the real kubectl 1.32. One start-up, every pod created at once:
 // a fast writer whose log is rotated while `kubectl logs -f` follows it; init containers in order before two app
 // containers (workingDir, a postStart hook, `logs -c`); failing init containers (Init:CrashLoopBackOff, Init:Error);
-// a container that fails once (`logs --previous`); and, last, SIGTERM without --keep-pods leaving nothing in
+// a container that fails once (`logs --previous`); a pod's service-account token rotated in place (tokens capped
+// at 30 s by --service-account-max-token-expiration); and, last, SIGTERM without --keep-pods, with a pod whose
+// PID 1 ignores SIGTERM, stopping within the shutdown budget (--shutdown-grace-period 6s) and leaving nothing in
 // containerd. Needs root, containerd, runc, the CNI plugins and busybox-static.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { akubectl, kubectl, startCluster, type Cluster } from './harness.js';
 import { busyboxImage, startContainerd, type ContainerdFixture } from '../support/containerd.js';
 import { realPodsUnavailable, untilResolved } from './real-pods.js';
+import { shutdownBoundMs } from '../../src/kubelet/shutdown-periods.js';
 
 const skip = realPodsUnavailable();
 const opts = { skip: skip ?? false, timeout: 180_000 };
@@ -48,6 +51,11 @@ function statusColumn(name: string): string {
 const box = (name: string, command: string, extra: Record<string, unknown> = {}) => ({ name, image: busyboxImage, imagePullPolicy: 'Never', command: ['sh', '-c', command], ...extra });
 const pod = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { terminationGracePeriodSeconds: 2, ...spec } });
 
+// The shutdown budget: 4 s for regular pods, 2 s kept for critical ones.
+const budget = { totalSeconds: 6, criticalPodsSeconds: 2 };
+const budgetFlags = ['--shutdown-grace-period', `${budget.totalSeconds}s`, '--shutdown-grace-period-critical-pods', `${budget.criticalPodsSeconds}s`];
+const tokenLifetimeSeconds = 30;
+
 // About 15 KB a second: 20 numbered lines, then a tenth of a second's pause.
 const chattyScript = 'i=0; while :; do j=0; while [ $j -lt 20 ]; do i=$((i+1)); j=$((j+1)); echo "chatty $i ................................................"; done; sleep 0.1; done';
 
@@ -60,7 +68,12 @@ before(async () => {
   cluster = await startCluster({
     dataDir,
     timeoutMs: 180_000,
-    args: ['--container-runtime-endpoint', `unix://${join(fixture.dir, 'containerd.sock')}`, '--container-log-max-size', '16Ki', '--container-log-max-files', '3'],
+    args: [
+      '--container-runtime-endpoint', `unix://${join(fixture.dir, 'containerd.sock')}`,
+      '--container-log-max-size', '16Ki', '--container-log-max-files', '3',
+      ...budgetFlags,
+      '--service-account-max-token-expiration', `${tokenLifetimeSeconds}s`,
+    ],
   });
   await until('the node to be Ready', () => (/\bReady\b/.test(kubectl(cluster!, ['get', 'nodes', '--no-headers']).stdout) ? true : undefined));
   assert.equal(kubectl(cluster, ['create', 'namespace', ns]).status, 0);
@@ -81,6 +94,9 @@ before(async () => {
     }),
     pod('init-fails', { initContainers: [box('setup', 'echo setting up; exit 1')], containers: [box('main', 'sleep 3600')] }),
     pod('init-fails-never', { restartPolicy: 'Never', initContainers: [box('setup', 'exit 2')], containers: [box('main', 'sleep 3600')] }),
+    pod('token', { containers: [box('main', 'sleep 3600')] }),
+    // PID 1 ignores SIGTERM, with the default grace period of 30 s: only the shutdown budget limits its stop.
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stubborn', namespace: ns }, spec: { containers: [box('main', 'trap "" TERM; echo ignoring TERM; while :; do sleep 1; done')] } },
     pod('restarts', { volumes: shared, containers: [box('main', 'if [ -f /shared/ran ]; then echo second run; sleep 3600; fi; touch /shared/ran; echo first run; exit 1', { volumeMounts: [{ name: 'shared', mountPath: '/shared' }] })] }),
   ];
   const r = kubectl(cluster, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
@@ -199,14 +215,84 @@ test('kubectl logs --previous shows the instance before the restart (and a-kubec
   assert.match(none.stderr, /previous terminated container "main" in pod "chatty" not found/);
 });
 
-test('SIGTERM without --keep-pods stops and removes every pod sandbox and container from the runtime', opts, async () => {
+/** The JWT's claims (its middle part). */
+function claims(jwt: string): Record<string, any> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, any>;
+}
+
+/** Command lines of the machine's processes that contain every one of the words. */
+function processesWith(words: string[]): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (words.every((w) => cmd.includes(w))) out.push(`${pid} ${cmd}`);
+  }
+  return out;
+}
+
+const saDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The token file and where its ..data link points, read inside the container. */
+function tokenInPod(): { data: string; token: string } {
+  const out = k(['exec', 'token', '--', 'sh', '-c', `readlink ${saDir}/..data; cat ${saDir}/token`]);
+  const [data = '', token = ''] = out.split('\n');
+  return { data, token };
+}
+
+test('the projected service-account token is rotated in the running pod before it expires (..data swapped, new token valid)', opts, async () => {
+  await until('token to run', () => (podJson('token')['status']?.['phase'] === 'Running' ? true : undefined));
+  const first = tokenInPod();
+  const c1 = claims(first.token);
+  // The kubelet asks for 3607 s; the server's cap gives 30 s.
+  assert.equal(c1['exp'] - c1['iat'], tokenLifetimeSeconds, JSON.stringify(c1));
+  assert.equal(c1['sub'], `system:serviceaccount:${ns}:default`);
+  const second = await until('the token file to change', () => {
+    const now = tokenInPod();
+    return now.token !== first.token && now.token !== '' ? now : undefined;
+  }, 2 * tokenLifetimeSeconds * 1000);
+  const c2 = claims(second.token);
+  assert.equal(c2['sub'], c1['sub']);
+  assert.equal(c2['kubernetes.io']['pod']['name'], 'token');
+  assert.ok(c2['exp'] > c1['exp'], `later expiry: ${c1['exp']} then ${c2['exp']}`);
+  // Renewed once 80% of the lifetime had passed, before the first token expired.
+  assert.ok(c2['iat'] >= c1['iat'] + 0.8 * tokenLifetimeSeconds - 1 && c2['iat'] < c1['exp'], `renewed at ${c2['iat'] - c1['iat']} s of ${tokenLifetimeSeconds}`);
+  assert.notEqual(second.data, first.data, 'the ..data link points to a new timestamped directory');
+  assert.match(second.data, /^\.\.\d{4}_\d{2}_\d{2}T/);
+  // The new token authenticates as the pod's service account.
+  const r = kubectl(cluster!, ['create', '-o', 'json', '-f', '-'], { input: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: second.token } }) });
+  assert.equal(r.status, 0, r.stderr);
+  const status = (JSON.parse(r.stdout) as Record<string, any>)['status'];
+  assert.equal(status['authenticated'], true, JSON.stringify(status));
+  assert.equal(status['user']['username'], `system:serviceaccount:${ns}:default`);
+  assert.deepEqual(status['user']['extra']['authentication.kubernetes.io/pod-name'], ['token']);
+});
+
+test('SIGTERM without --keep-pods stops every pod within the shutdown budget, a SIGTERM-ignoring one too, and removes every sandbox, container and shim', opts, async () => {
   follower?.kill('SIGKILL');
-  assert.ok((await fixture!.cri.listPodSandbox()).length >= 5);
+  assert.ok((await fixture!.cri.listPodSandbox()).length >= 7);
+  await until('stubborn to run', () => (podJson('stubborn')['status']?.['phase'] === 'Running' ? true : undefined));
+  assert.equal(k(['logs', 'stubborn']), 'ignoring TERM\n');
+  const sock = join(fixture!.dir, 'containerd.sock');
+  const shims = () => processesWith(['containerd-shim', sock]);
+  assert.ok(shims().length > 0, 'the pods have shims');
+  const started = Date.now();
   await cluster!.stop('SIGTERM');
+  const took = Date.now() - started;
   assert.equal(cluster!.process.exitCode, 0, cluster!.log().slice(-2000));
+  assert.ok(took < shutdownBoundMs(budget), `stopped in ${took} ms, within the budget's bound of ${shutdownBoundMs(budget)} ms`);
   assert.deepEqual((await fixture!.cri.listContainers()).map((c) => c.metadata?.name), []);
   assert.deepEqual((await fixture!.cri.listPodSandbox()).map((s) => s.metadata?.name), []);
-  assert.match(cluster!.log(), /stopping \d+ pods/);
+  assert.deepEqual(shims(), []);
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(`${fixture!.dir}/`) || l.includes(`${dataDir}/pods/`));
+  assert.deepEqual(mounts, []);
+  assert.deepEqual(readdirSync(join(dataDir, 'pod-logs')), []);
+  if (existsSync(join(dataDir, 'pods'))) assert.deepEqual(readdirSync(join(dataDir, 'pods')), []);
+  assert.match(cluster!.log(), /stopping \d+ pods \(\d+ pods within 4s; budget 6s\)/);
   // The containerd is the test's: a-kube left it running.
   assert.ok((await fixture!.cri.version()).runtime_name);
 });

@@ -21,6 +21,8 @@ export interface TokenRequestDeps {
   now: () => Date;
   /** Give kubelet's 3607 s pod tokens a year with a warning after 3607 s (--service-account-extend-token-expiration). */
   extendExpiration?: boolean;
+  /** --service-account-max-token-expiration: longer requests get this lifetime instead (0 or absent: no cap). */
+  maxExpirationSeconds?: number;
 }
 
 function secondsTimestamp(d: Date): string {
@@ -35,10 +37,13 @@ export function tokenRequestHandler(deps: TokenRequestDeps): CustomHandler {
     const saName = s.info.urlName;
     const spec = specOf(req);
     const requested = spec['expirationSeconds'];
-    const expirationSeconds = typeof requested === 'number' && requested !== 0 ? requested : defaultExpirationSeconds;
+    const asked = typeof requested === 'number' && requested !== 0 ? requested : defaultExpirationSeconds;
     const gk = { group: 'authentication.k8s.io', kind: 'TokenRequest' };
-    if (expirationSeconds < minExpirationSeconds) throw errors.invalid(gk, req.metadata.name ?? '', [field.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration less than 10 minutes')]);
-    if (expirationSeconds > maxExpirationSeconds) throw errors.invalid(gk, req.metadata.name ?? '', [field.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration larger than 2^32 seconds')]);
+    if (asked < minExpirationSeconds) throw errors.invalid(gk, req.metadata.name ?? '', [field.invalid('spec.expirationSeconds', asked, 'may not specify a duration less than 10 minutes')]);
+    if (asked > maxExpirationSeconds) throw errors.invalid(gk, req.metadata.name ?? '', [field.invalid('spec.expirationSeconds', asked, 'may not specify a duration larger than 2^32 seconds')]);
+    // The server's cap applies after validation: the answer's spec.expirationSeconds says what was given.
+    const cap = deps.maxExpirationSeconds ?? 0;
+    const expirationSeconds = cap > 0 && asked > cap ? cap : asked;
 
     const store = await s.store();
     const sa = await store.get(namespace, saName);

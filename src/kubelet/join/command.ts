@@ -21,6 +21,7 @@ import { startNodeAgent, type RunningNodeAgent } from '../agent.js';
 import { startJoinedContainerdNode } from './containerd-join.js';
 import { holdOpen } from '../hold-open.js';
 import { parseLogRotationFlags } from '../logs/policy.js';
+import { parseShutdownGracePeriodFlags, shutdownBoundMs } from '../shutdown-periods.js';
 import { nodeAddresses, nodeObject } from '../node-status.js';
 import { FakeRuntime } from '../runtime/fake.js';
 import { startLocalNodeServer } from '../server/index.js';
@@ -77,6 +78,12 @@ Options:
                           (default: 10Mi); the runtime then writes a new file and older ones are gzip-compressed
   --container-log-max-files N
                           Log files kept per container, the one being written included (default: 5; at least 2)
+  --shutdown-grace-period DURATION
+                          On SIGINT/SIGTERM (--runtime containerd), the time the node's pods get to stop
+                          (default: 30s), critical pods last; then every sandbox, volume and log directory is
+                          removed before the node exits
+  --shutdown-grace-period-critical-pods DURATION
+                          The last part of --shutdown-grace-period, kept for critical pods (default: a third of it)
   --cpu QUANTITY          Allocatable CPU (default: 8)
   --memory QUANTITY       Allocatable memory (default: 32Gi)
   --max-pods N            Pods the node accepts (default: 110)
@@ -180,6 +187,8 @@ export async function joinCommand(args: string[]): Promise<void> {
         'kubelet-port': { type: 'string' },
         'container-log-max-size': { type: 'string' },
         'container-log-max-files': { type: 'string' },
+        'shutdown-grace-period': { type: 'string' },
+        'shutdown-grace-period-critical-pods': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -210,18 +219,21 @@ export async function joinCommand(args: string[]): Promise<void> {
     if (!/^\d+$/.test(values['kubelet-port'] ?? '10250') || kubeletPort > 65535) throw new JoinError(`invalid --kubelet-port "${values['kubelet-port']}": use a port number (0 for any free port)`);
     const logRotation = parseLogRotationFlags(values['container-log-max-size'], values['container-log-max-files']);
     if ('error' in logRotation) throw new JoinError(logRotation.error);
+    const shutdownGracePeriods = parseShutdownGracePeriodFlags(values['shutdown-grace-period'], values['shutdown-grace-period-critical-pods']);
+    if ('error' in shutdownGracePeriods) throw new JoinError(shutdownGracePeriods.error);
     const dataDir = resolve(values['data-dir'] ?? join(homedir(), '.a-kube-node'));
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
     const stop = new AbortController();
+    // Real pods get their shutdown budget and the clean-up after it (shutdownBoundMs), then the node's network goes.
+    const exitAfterMs = runtimeKind === 'containerd' ? shutdownBoundMs(shutdownGracePeriods) + 5000 : 2000;
     const shutdown = (signal: string) => {
       log(`${signal}: shutting down`);
       stop.abort();
-      // Real pods get their termination grace period (30 s by default) before containerd goes.
       setTimeout(() => {
-        if (runtimeKind === 'containerd') log('shutdown did not finish within 35 s; exiting');
+        if (runtimeKind === 'containerd') log(`shutdown did not finish within ${exitAfterMs / 1000} s; exiting`);
         process.exit(runtimeKind === 'containerd' ? 1 : 0);
-      }, runtimeKind === 'containerd' ? 35_000 : 2000).unref();
+      }, exitAfterMs).unref();
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -250,7 +262,7 @@ export async function joinCommand(args: string[]): Promise<void> {
     let agent: RunningNodeAgent;
     let server: { port: number; setServingCertificate(pair: KeyPairPem): void };
     if (runtimeKind === 'containerd') {
-      const real = await startJoinedContainerdNode({ name, dataDir, client, nodeIP, podCIDR, clusterCidr: formatCidr(parsedClusterCidr), caPem: stored.caPem, kubeletPort, logRotation, signal: stop.signal, log });
+      const real = await startJoinedContainerdNode({ name, dataDir, client, nodeIP, podCIDR, clusterCidr: formatCidr(parsedClusterCidr), caPem: stored.caPem, kubeletPort, logRotation, shutdownGracePeriods, signal: stop.signal, log });
       ({ agent } = real.node);
       server = real.server;
       closeNode = () => real.close();

@@ -20,6 +20,7 @@ import { PolicyAgent } from '../network/policy/agent.js';
 import { ServiceProxy } from '../network/proxy/proxier.js';
 import { createEventRecorder } from '../../client/control/events.js';
 import { PodRoutes } from '../network/routes.js';
+import type { ShutdownGracePeriods } from '../shutdown-periods.js';
 import type { RunningNodeServer } from '../server/index.js';
 import { startLocalNodeServer } from '../server/index.js';
 
@@ -35,6 +36,7 @@ export interface JoinedContainerdNodeOptions {
   caPem: string;
   kubeletPort: number;
   logRotation?: LogRotationPolicy;
+  shutdownGracePeriods?: ShutdownGracePeriods;
   signal: AbortSignal;
   log: (line: string) => void;
 }
@@ -125,6 +127,7 @@ export async function startJoinedContainerdNode(o: JoinedContainerdNodeOptions):
     hostIP: o.nodeIP,
     ...(clusterDns ? { clusterDns } : {}),
     ...(o.logRotation ? { logRotation: o.logRotation } : {}),
+    ...(o.shutdownGracePeriods ? { shutdownGracePeriods: o.shutdownGracePeriods } : {}),
     // Listening before the Node registers, so that it reports the port; the certificate comes once it has.
     serve: async (nodeName, runtime, client, streaming, logDirectory) => {
       server = await startLocalNodeServer({ nodeName, client, runtime, runtimeName: 'containerd', streaming, logDirectory, logPath: async (id) => (await runtime.containerStatus(id).catch(() => undefined))?.logPath, tls: { clientCA: o.caPem }, host: '0.0.0.0', port: o.kubeletPort, log: o.log });
