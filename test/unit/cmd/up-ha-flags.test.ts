@@ -1,5 +1,5 @@
 // `a-kube up --ha` refuses what it cannot do before anything starts, with the reason; `a-kube server` and plain
-// `up` do not take its options.
+// `up` do not take its options; bad values of other flags are refused before anything starts too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -20,6 +20,12 @@ const cases: { args: string[]; error: string }[] = [
   { args: ['server', '--container-log-max-files', '3'], error: "error: Unknown option '--container-log-max-files'" },
   { args: ['up', '--container-log-max-files', '1'], error: 'error: invalid --container-log-max-files "1": use a whole number of 2 or more' },
   { args: ['up', '--container-log-max-size', '10Mx'], error: 'error: invalid --container-log-max-size "10Mx": use a size in bytes such as 10Mi' },
+  { args: ['up', '--shutdown-grace-period', '10s', '--shutdown-grace-period-critical-pods', '20s'], error: 'error: invalid --shutdown-grace-period-critical-pods "20s": it is part of --shutdown-grace-period (10s) and may not be longer' },
+  { args: ['up', '--shutdown-grace-period', '2.5s'], error: 'error: invalid --shutdown-grace-period "2.5s": use whole seconds from 0s to 24h' },
+  { args: ['server', '--shutdown-grace-period', '10s'], error: "error: Unknown option '--shutdown-grace-period'" },
+  { args: ['up', '--ha', '--shutdown-grace-period', '10s'], error: 'error: --shutdown-grace-period does not apply to --ha: the local node of --ha is simulated (--runtime fake) and has no processes to stop' },
+  { args: ['up', '--service-account-max-token-expiration', '5s'], error: 'error: invalid --service-account-max-token-expiration "5s": use whole seconds from 10s to 2^32 seconds' },
+  { args: ['server', '--service-account-max-token-expiration', 'soon'], error: 'error: invalid --service-account-max-token-expiration "soon": time: invalid duration "soon"' },
   { args: ['up', '--ha', '--audit-log-path', 'x.log'], error: 'error: --audit-log-path does not apply to --ha: each API server of --ha writes its own audit log' },
   { args: ['up', '--ha', '--api-servers', '10'], error: 'error: invalid --api-servers "10": use a number from 2 to 9' },
   { args: ['up', '--ha', '--etcd-prefix', '/x'], error: 'error: --etcd-prefix applies to an etcd given with --storage etcd://HOST:PORT' },
