@@ -1,7 +1,9 @@
-// exec, attach, logs and port-forward end to end on real containers: kubectl (1.32 and 1.27), a-kubectl,
-// @kubernetes/client-node and python3-kubernetes → API server → node agent server → containerd's streaming server.
-// The cluster runs in this process without a node of its own; the test's containerd runs the pods (host network)
-// and a node agent server on it answers for a Node object that names it.
+// The streaming matrix on `a-kube up`'s own node (containerd, the pod network), one cluster for the file: exec
+// (exit codes, stdin to its end, a terminal with resize, output of megabytes), attach, logs and their flags,
+// port-forward over SPDY and through the WebSocket tunnel, cp both ways — with kubectl 1.27, 1.32 and 1.33,
+// a-kubectl, @kubernetes/client-node and python3-kubernetes, each through the API server to the node agent's server
+// and on to containerd's streaming server.
+// Needs root, containerd, runc and the CNI plugins; run under flock /tmp/akube-realpods.lock.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,35 +12,27 @@ import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
-import { startCluster as startInProcess, type RunningCluster } from '../../src/cluster/control-plane.js';
-import { componentCertificate, kubeletServingCertificate } from '../../src/pki/index.js';
-import { createRestClient, type RestClient } from '../../src/client/rest.js';
-import { createNodeAuth, criBackend, startNodeServer, type RunningNodeServer } from '../../src/kubelet/server/index.js';
 import { loadKubeconfig, resolveConfig } from '../../src/client/kubeconfig.js';
 import { runRemoteCommand } from '../../src/cli/streaming/remote-command.js';
-import { containerdMissing, startContainerd, busyboxImage, type ContainerdFixture } from '../support/containerd.js';
-import { entry, kubectlBinary, repoRoot } from './harness.js';
+import { buildBusyboxImage } from '../support/busybox-image.js';
+import { akubectl as akubectlSync, entry, kubectlBinary, ok, repoRoot, startCluster, type Cluster, type RunResult } from './harness.js';
+import { realPodsUnavailable, untilResolved } from './real-pods.js';
 
-const missing = containerdMissing() ?? (spawnSync('sh', ['-c', 'command -v kubectl']).status === 0 ? undefined : 'kubectl is not on the PATH');
-const opts = { skip: missing ?? false, timeout: 120_000 };
-const nodeName = 'ctd-node';
+const skip = realPodsUnavailable() ?? false;
+const opts = { skip, timeout: 120_000 };
+/** Every busybox applet (tar, stty, tr, wc among them), imported through `a-kube image import`. */
+const image = 'docker.io/library/akube-streaming:test';
+const k127 = kubectlBinary('1.27');
+const k133 = kubectlBinary('1.33');
+const bigSize = 300_000;
 
-let fixture: ContainerdFixture | undefined;
-let cluster: RunningCluster | undefined;
-let server: RunningNodeServer | undefined;
-let nodeClient: RestClient | undefined;
-let dataDir = '';
+let cluster: Cluster;
+let work = '';
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a client in a child process (asynchronously: the API server answering it runs in this process). */
-function run(cmd: string, args: string[], input = '', timeoutMs = 60_000): Promise<Run> {
+/** Runs a client in a child process without blocking this one (port-forward and fetch run beside it). */
+function run(cmd: string, args: string[], input = '', timeoutMs = 60_000, env: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, HOME: dataDir, KUBECONFIG: cluster?.kubeconfigPath ?? '' } });
+    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, HOME: cluster.dataDir, KUBECONFIG: cluster.kubeconfig, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -55,68 +49,86 @@ function run(cmd: string, args: string[], input = '', timeoutMs = 60_000): Promi
 const kubectl = (args: string[], input = '', binary = 'kubectl', timeoutMs?: number) => run(binary, args, input, timeoutMs);
 const akubectl = (args: string[], input = '', timeoutMs?: number) => run(process.execPath, [...entry('a-kubectl'), ...args], input, timeoutMs);
 
-async function createPod(name: string, command: string[], o: { stdin?: boolean; tty?: boolean } = {}): Promise<void> {
-  const client = cluster!.adminClient;
-  const pod = await client.create<{ metadata: { uid: string } }>('/api/v1/namespaces/default/pods', {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    spec: { nodeName, containers: [{ name: 'main', image: busyboxImage, command, ...(o.stdin ? { stdin: true } : {}), ...(o.tty ? { tty: true } : {}) }] },
-  });
-  await fixture!.runPod({ namespace: 'default', name, uid: pod.metadata.uid, container: 'main', command, ...o });
-  // No node agent syncs these pods: report them running as one would (kubectl port-forward checks the phase).
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  await client.update(`/api/v1/namespaces/default/pods/${name}/status`, {
-    ...pod,
-    status: { phase: 'Running', startTime: now, containerStatuses: [{ name: 'main', ready: true, restartCount: 0, image: busyboxImage, imageID: '', started: true, state: { running: { startedAt: now } } }] },
+function podJson(name: string): Record<string, any> | undefined {
+  const r = akubectlSync(cluster, ['get', 'pod', name, '-o', 'json']);
+  return r.status === 0 ? (JSON.parse(r.stdout) as Record<string, any>) : undefined;
+}
+
+function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  return untilResolved(what, probe, timeoutMs, () => `status: ${JSON.stringify(podJson('box')?.['status'])}\n${cluster.log().slice(-3000)}`);
+}
+
+/** The pod once the named container runs (restarted at least `restarts` times). */
+function running(pod: string, container = 'main', restarts = 0): Promise<Record<string, any>> {
+  return until(`${pod}/${container} running`, () => {
+    const p = podJson(pod);
+    const s = (p?.['status']?.['containerStatuses'] as Record<string, any>[] | undefined)?.find((c) => c['name'] === container);
+    return p?.['status']?.['phase'] === 'Running' && s?.['state']?.['running'] && s['restartCount'] >= restarts ? p : undefined;
   });
 }
 
+const webRoot = `mkdir -p /cp /www && echo hello through port-forward > /www/index.html && head -c ${bigSize} /dev/zero | tr '\\0' x > /www/big && httpd -p 8080 -h /www`;
+/** box: a web server on 8080 and a line a second on stdout. */
+const box = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'box' },
+  spec: {
+    terminationGracePeriodSeconds: 1,
+    containers: [{ name: 'main', image, imagePullPolicy: 'Never', command: ['sh', '-c', `echo started; ${webRoot}; i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done`] }],
+  },
+};
+/**
+ * talker: `main` answers the lines on its stdin (for attach); `crash` fails its first run and sleeps in its second
+ * (for `logs --previous`), the marker kept in an emptyDir across the restart.
+ */
+const talker = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'talker', annotations: { 'kubectl.kubernetes.io/default-container': 'main' } },
+  spec: {
+    terminationGracePeriodSeconds: 1,
+    volumes: [{ name: 'data', emptyDir: {} }],
+    containers: [
+      { name: 'main', image, imagePullPolicy: 'Never', stdin: true, command: ['sh', '-c', 'while read line; do echo "heard: $line"; done; echo bye; exec sleep 3600'] },
+      { name: 'crash', image, imagePullPolicy: 'Never', volumeMounts: [{ name: 'data', mountPath: '/data' }], command: ['sh', '-c', 'if [ -e /data/ran ]; then echo second run; exec sleep 3600; fi; touch /data/ran; echo first run; exit 1'] },
+    ],
+  },
+};
+
 before(async () => {
-  if (missing) return;
-  fixture = await startContainerd();
-  dataDir = mkdtempSync(join(tmpdir(), 'akube-stream-'));
-  cluster = await startInProcess({ dataDir, port: 0, listen: '127.0.0.1', storage: 'memory', anonymousAuth: false, runtime: 'none' });
-  const pki = cluster.pki;
-  const cert = await componentCertificate(pki, `node-${nodeName}`, `system:node:${nodeName}`, ['system:nodes']);
-  nodeClient = createRestClient({ server: cluster.url, caData: Buffer.from(pki.ca.cert), certData: Buffer.from(cert.cert), keyData: Buffer.from(cert.key) });
-  const serving = await kubeletServingCertificate(pki, nodeName, ['127.0.0.1']);
-  server = await startNodeServer({ nodeName, tls: { ...serving, clientCA: pki.ca.cert }, auth: createNodeAuth({ nodeName, client: nodeClient }), backend: criBackend(fixture.cri), host: '127.0.0.1', port: 0 });
-  const node = await cluster.adminClient.create<Record<string, unknown>>('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
-  await cluster.adminClient.update(`/api/v1/nodes/${nodeName}/status`, {
-    ...node,
-    status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: nodeName }], daemonEndpoints: { kubeletEndpoint: { Port: server.port } } },
-  });
-  await createPod('box', ['/bin/sh', '-c', 'echo started; i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done']);
+  if (skip) return;
+  work = mkdtempSync(join(tmpdir(), 'akube-streaming-e2e-'));
+  cluster = await startCluster({ timeoutMs: 180_000 });
+  const archive = join(work, 'image.tar');
+  buildBusyboxImage(archive, image, ['/bin/sh']);
+  const imported = spawnSync(process.execPath, [...entry('a-kube'), 'image', 'import', archive, '--data-dir', cluster.dataDir], { encoding: 'utf8', cwd: repoRoot, timeout: 120_000 });
+  assert.equal(imported.stdout, `imported ${image}\n`, imported.stderr);
+  ok(akubectlSync(cluster, ['apply', '-f', '-'], { input: [box, talker].map((o) => JSON.stringify(o)).join('\n---\n') }), 'apply');
+  await running('box');
+  await running('talker');
 });
 
 after(async () => {
-  await server?.close();
-  nodeClient?.close();
-  await cluster?.close();
-  await fixture?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
+  if (skip || !cluster) return;
+  await cluster.cleanup();
 });
 
 const script = 'echo out; echo err >&2; exit 3';
 
-test('kubectl 1.32 exec: output, stderr and the exit code', opts, async () => {
-  const r = await kubectl(['exec', 'box', '--', 'sh', '-c', script]);
-  assert.equal(r.stdout, 'out\n');
-  assert.match(r.stderr, /^err\ncommand terminated with exit code 3\n$/);
-  assert.equal(r.status, 3);
-  assert.equal((await kubectl(['exec', 'box', '--', 'true'])).status, 0);
-});
-
-test('kubectl 1.27 exec (SPDY/3.1 relayed to containerd)', { ...opts, skip: opts.skip || (kubectlBinary('1.27') ? false : 'kubectl.1.27 is missing') }, async () => {
-  const k127 = kubectlBinary('1.27') ?? '';
-  const r = await kubectl(['exec', 'box', '--', 'sh', '-c', script], '', k127);
-  assert.equal(r.stdout, 'out\n');
-  assert.match(r.stderr, /^err\ncommand terminated with exit code 3\n$/);
-  assert.equal(r.status, 3);
-  const piped = await kubectl(['exec', '-i', 'box', '--', 'cat'], 'through stdin\n', k127);
-  assert.equal(piped.stdout, 'through stdin\n');
-  assert.equal(piped.status, 0);
+test('kubectl 1.32, 1.33 and 1.27 exec: output, stderr, the exit code; stdin piped in', opts, async () => {
+  for (const binary of ['kubectl', k133, k127].filter((b): b is string => !!b)) {
+    const r = await kubectl(['exec', 'box', '--', 'sh', '-c', script], '', binary);
+    assert.equal(r.stdout, 'out\n', binary);
+    assert.equal(r.stderr, 'err\ncommand terminated with exit code 3\n', binary);
+    assert.equal(r.status, 3, binary);
+    assert.equal((await kubectl(['exec', 'box', '--', 'true'], '', binary)).status, 0, binary);
+    const piped = await kubectl(['exec', '-i', 'box', '--', 'cat'], 'through stdin\n', binary);
+    assert.equal(piped.stdout, 'through stdin\n', `${binary}: ${piped.stderr}`);
+    assert.equal(piped.status, 0, binary);
+  }
+  assert.ok(k127 && k133, 'kubectl.1.27 and kubectl.1.33 are beside kubectl');
 });
 
 test('a-kubectl exec, with and without --, and a shell reading stdin', opts, async () => {
@@ -135,7 +147,7 @@ test('a-kubectl exec, with and without --, and a shell reading stdin', opts, asy
 });
 
 test('a-kubectl exec with a terminal: raw TTY, the size it sends, resize', opts, async () => {
-  const loaded = resolveConfig(await loadKubeconfig({ explicitPath: cluster!.kubeconfigPath }), {});
+  const loaded = resolveConfig(await loadKubeconfig({ explicitPath: cluster.kubeconfig }), {});
   let out = '';
   const stdin = new PassThrough();
   let size = { width: 100, height: 30 };
@@ -155,38 +167,21 @@ test('a-kubectl exec with a terminal: raw TTY, the size it sends, resize', opts,
     },
     signal: new AbortController().signal,
   });
-  const waitFor = async (re: RegExp) => {
-    for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.match(out, re);
-  };
-  stdin.write('stty size\n');
+  const waitFor = (re: RegExp) => until(`${re} on the terminal (so far: ${JSON.stringify(out)})`, () => (re.test(out) ? true : undefined), 20_000);
+  stdin.write('stty size; tty\n');
   await waitFor(/30 100/);
+  assert.match(out, /\/dev\/pts\/\d+/);
   size = { width: 120, height: 40 };
   resized();
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 300));
   stdin.write('stty size; exit 5\n');
   await waitFor(/40 120/);
   assert.equal(await session, 5);
 });
 
-test('logs: all, --tail, --timestamps, -f; kubectl and a-kubectl', opts, async () => {
-  await new Promise((r) => setTimeout(r, 1500));
-  const all = await kubectl(['logs', 'box']);
-  assert.equal(all.status, 0, all.stderr);
-  assert.match(all.stdout, /^started\ntick 1\n/);
-  assert.match((await akubectl(['logs', 'box', '--tail=1'])).stdout, /^tick \d+\n$/);
-  assert.match((await kubectl(['logs', 'box', '--tail=1', '--timestamps'])).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z tick \d+\n$/);
-  const follow = await kubectl(['logs', '-f', 'box', '--tail=0'], '', 'kubectl', 2500);
-  assert.match(follow.stdout, /^tick \d+\n/, 'lines written after the request arrive while following');
-  assert.match((await kubectl(['logs', 'box', '--previous'])).stderr, /previous terminated container "main" in pod "box" not found/);
-  assert.match((await kubectl(['logs', 'box', '--since=1h'])).stdout, /^started\ntick 1\n/);
-  assert.equal((await kubectl(['logs', 'box', '--limit-bytes=10'])).stdout, 'started\nti');
-  assert.match((await akubectl(['logs', 'box', '--all-containers', '--prefix', '--tail=1'])).stdout, /^\[pod\/box\/main\] tick \d+\n$/);
-});
-
 test('@kubernetes/client-node Exec (WebSocket v4.channel.k8s.io)', opts, async () => {
   const kc = new k8s.KubeConfig();
-  kc.loadFromFile(cluster!.kubeconfigPath);
+  kc.loadFromFile(cluster.kubeconfig);
   let out = '';
   let err = '';
   const collect = (f: (s: string) => void) => new Writable({ write(chunk: Buffer, _e, cb) { f(chunk.toString()); cb(); } });
@@ -205,9 +200,8 @@ test('python3-kubernetes stream(connect_get_namespaced_pod_exec)', { ...opts, sk
     'import sys',
     'from kubernetes import client, config',
     'from kubernetes.stream import stream',
-    `config.load_kube_config(config_file=${JSON.stringify(cluster!.kubeconfigPath)})`,
-    'api = client.CoreV1Api()',
-    "out = stream(api.connect_get_namespaced_pod_exec, 'box', 'default', command=['sh', '-c', 'echo from python; echo e >&2'], stderr=True, stdin=False, stdout=True, tty=False)",
+    `config.load_kube_config(config_file=${JSON.stringify(cluster.kubeconfig)})`,
+    "out = stream(client.CoreV1Api().connect_get_namespaced_pod_exec, 'box', 'default', command=['sh', '-c', 'echo from python; echo e >&2'], stderr=True, stdin=False, stdout=True, tty=False)",
     'sys.stdout.write(out)',
   ].join('\n');
   const r = await run('/usr/bin/python3', ['-c', py]);
@@ -215,140 +209,162 @@ test('python3-kubernetes stream(connect_get_namespaced_pod_exec)', { ...opts, sk
   assert.match(r.stdout, /from python/);
 });
 
-/** Runs `kubectl port-forward` until the callback is done with the local port. */
-async function withPortForward(binary: string, target: string, remotePort: number, use: (localPort: number, output: () => string) => Promise<void>, o: { args?: string[]; env?: Record<string, string> } = {}): Promise<void> {
-  const child = spawn(binary, ['port-forward', target, `:${remotePort}`, ...(o.args ?? [])], { env: { ...process.env, HOME: dataDir, KUBECONFIG: cluster!.kubeconfigPath, ...o.env } });
+test('stdin reaches its end: kubectl 1.32, 1.27 and a-kubectl', opts, async () => {
+  for (const binary of ['kubectl', k127].filter((b): b is string => !!b)) {
+    const k = await kubectl(['exec', '-i', 'box', '--', 'sh', '-c', 'cat; echo done'], 'line one\nline two\n', binary, 20_000);
+    assert.equal(k.stdout, 'line one\nline two\ndone\n', `${binary}: ${k.stderr}`);
+    assert.equal(k.status, 0, binary);
+  }
+  const a = await akubectl(['exec', '-i', 'box', '--', 'wc', '-c'], 'x'.repeat(200_000), 20_000);
+  assert.equal(a.stdout.trim(), '200000', a.stderr);
+  assert.equal(a.status, 0);
+});
+
+test('large output arrives whole, to its last byte (kubectl 1.32, 1.27 and a-kubectl)', opts, async () => {
+  const cmd = ['exec', 'box', '--', 'sh', '-c', 'head -c 3000000 /dev/zero | tr "\\0" a; echo; echo last'];
+  for (let i = 0; i < 2; i++) {
+    const runs: [string, RunResult][] = [['kubectl', await kubectl(cmd)], ['a-kubectl', await akubectl(cmd)], ...(k127 ? ([['kubectl 1.27', await kubectl(cmd, '', k127)]] as [string, RunResult][]) : [])];
+    for (const [name, r] of runs) {
+      assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+      assert.equal(r.stdout.length, 3_000_000 + 6, name);
+      assert.ok(r.stdout.endsWith('a\nlast\n'), name);
+    }
+  }
+});
+
+test('logs: all, --tail, --timestamps, -f, --since, --limit-bytes, --all-containers, -c, --previous; kubectl and a-kubectl', opts, async () => {
+  const all = await kubectl(['logs', 'box']);
+  assert.equal(all.status, 0, all.stderr);
+  assert.match(all.stdout, /^started\ntick 1\n/);
+  assert.match((await akubectl(['logs', 'box', '--tail=1'])).stdout, /^tick \d+\n$/);
+  assert.match((await kubectl(['logs', 'box', '--tail=1', '--timestamps'])).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z tick \d+\n$/);
+  const follow = await kubectl(['logs', '-f', 'box', '--tail=0'], '', 'kubectl', 2500);
+  assert.match(follow.stdout, /^tick \d+\n/, 'lines written after the request arrive while following');
+  const afollow = await akubectl(['logs', '-f', 'box', '--tail=1'], '', 3500);
+  assert.match(afollow.stdout, /^tick (\d+)\ntick \d+\n/, 'a-kubectl follows too');
+  assert.match((await kubectl(['logs', 'box', '--since=1h'])).stdout, /^started\ntick 1\n/);
+  assert.equal((await kubectl(['logs', 'box', '--limit-bytes=10'])).stdout, 'started\nti');
+  assert.match((await akubectl(['logs', 'box', '--all-containers', '--prefix', '--tail=1'])).stdout, /^\[pod\/box\/main\] tick \d+\n$/);
+  const none = await kubectl(['logs', 'box', '--previous']);
+  assert.equal(none.status, 1);
+  assert.match(none.stderr, /previous terminated container "main" in pod "box" not found/);
+
+  await running('talker', 'crash', 1);
+  for (const [name, cli] of [['kubectl', kubectl], ['a-kubectl', akubectl]] as const) {
+    assert.equal((await cli(['logs', 'talker', '-c', 'crash'])).stdout, 'second run\n', name);
+    const previous = await cli(['logs', 'talker', '-c', 'crash', '--previous']);
+    assert.equal(previous.stdout, 'first run\n', `${name}: ${previous.stderr}`);
+    assert.equal((await cli(['logs', 'talker', '--all-containers', '--prefix'])).stdout.split('\n').filter((l) => l.startsWith('[pod/talker/crash]')).join('\n'), '[pod/talker/crash] second run', name);
+  }
+});
+
+/** Runs a port-forward (kubectl of any version, or a-kubectl) to box's 8080 until `use` is done with the local port. */
+async function withPortForward(command: string[], use: (localPort: number, output: () => string) => Promise<void>, o: { args?: string[]; env?: Record<string, string> } = {}): Promise<void> {
+  const [cmd = '', ...pre] = command;
+  const child = spawn(cmd, [...pre, 'port-forward', 'pod/box', ':8080', ...(o.args ?? [])], { cwd: repoRoot, env: { ...process.env, HOME: cluster.dataDir, KUBECONFIG: cluster.kubeconfig, ...o.env } });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   try {
-    let local = 0;
-    for (let i = 0; i < 200 && !local; i++) {
-      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) local = Number(m[1]);
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(local, `port-forward did not start:\n${out}`);
-    await use(local, () => out);
+    const local = await until(`${command.join(' ')} port-forward (so far: ${out})`, () => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1], 30_000);
+    await use(Number(local), () => out);
   } finally {
     child.kill('SIGINT');
   }
 }
 
-test('port-forward with kubectl 1.32 and 1.27 to a server in the pod', opts, async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  await createPod('web', ['/bin/sh', '-c', `mkdir -p /www && echo hello through port-forward > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www`]);
-  await new Promise((r) => setTimeout(r, 500));
-  for (const binary of ['kubectl', kubectlBinary('1.27')].filter((b): b is string => !!b)) {
-    await withPortForward(binary, 'pod/web', port, async (local) => {
-      for (let i = 0; i < 2; i++) {
-        const res = await fetch(`http://127.0.0.1:${local}/`);
-        assert.equal(await res.text(), 'hello through port-forward\n', binary);
-      }
-    });
+test('port-forward over SPDY: kubectl 1.32 (WebSockets turned off), kubectl 1.27 and a-kubectl', opts, async () => {
+  const clients: [string, string[], Record<string, string>][] = [
+    ['kubectl', ['kubectl', '-v=7'], { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }],
+    ...(k127 ? ([['kubectl 1.27', [k127], {}]] as [string, string[], Record<string, string>][]) : []),
+    ['a-kubectl', [process.execPath, ...entry('a-kubectl')], {}],
+  ];
+  for (const [name, command, env] of clients) {
+    await withPortForward(command, async (local, output) => {
+      for (let i = 0; i < 2; i++) assert.equal(await (await fetch(`http://127.0.0.1:${local}/`)).text(), 'hello through port-forward\n', name);
+      assert.equal((await (await fetch(`http://127.0.0.1:${local}/big`)).text()).length, bigSize, name);
+      assert.doesNotMatch(output(), /tunneling connection (read|write)/i, `${name}: SPDY straight away`);
+      if (name === 'a-kubectl') assert.match(output(), new RegExp(`Handling connection for ${local}`));
+    }, { env });
   }
 });
 
-test('port-forward through the WebSocket tunnel (SPDY/3.1+portforward.k8s.io) with kubectl 1.32 and 1.33; KUBECTL_PORT_FORWARD_WEBSOCKETS=false still works', opts, async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const big = 'x'.repeat(300_000);
-  await createPod('web-ws', ['/bin/sh', '-c', `mkdir -p /www && echo hello through the tunnel > /www/index.html && head -c ${big.length} /dev/zero | tr '\\0' x > /www/big && exec httpd -f -p 127.0.0.1:${port} -h /www`]);
-  await new Promise((r) => setTimeout(r, 500));
+test('port-forward through the WebSocket tunnel: kubectl 1.33 by default, 1.32 with KUBECTL_PORT_FORWARD_WEBSOCKETS=true', opts, async () => {
   // At -v=7 client-go's tunnelling connection logs its reads and writes: proof the WebSocket path carried the data.
   const tunnelled = /tunneling connection (read|write)/i;
-  for (const binary of ['kubectl', kubectlBinary('1.33')].filter((b): b is string => !!b)) {
-    await withPortForward(binary, 'pod/web-ws', port, async (local, output) => {
+  const clients: [string, Record<string, string>][] = [...(k133 ? ([[k133, {}]] as [string, Record<string, string>][]) : []), ['kubectl', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'true' }]];
+  for (const [binary, env] of clients) {
+    await withPortForward([binary], async (local, output) => {
       const [a, b] = await Promise.all([fetch(`http://127.0.0.1:${local}/`), fetch(`http://127.0.0.1:${local}/big`)]).catch((e: unknown) => {
         throw new Error(`${binary}: ${String(e)} ${String((e as { cause?: unknown }).cause ?? '')}\n${output()}`);
       });
-      assert.equal(await a.text(), 'hello through the tunnel\n', binary);
-      assert.equal(await b.text(), big, `${binary}: a 300 kB answer arrives whole`);
+      assert.equal(await a.text(), 'hello through port-forward\n', binary);
+      assert.equal(await b.text(), 'x'.repeat(bigSize), `${binary}: a 300 kB answer arrives whole`);
       assert.match(output(), tunnelled, `${binary} used the WebSocket tunnel`);
       assert.doesNotMatch(output(), /fallback to secondary dialer/, binary);
-    }, { args: ['-v=7'], env: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'true' } });
+    }, { args: ['-v=7'], env });
   }
-  await withPortForward('kubectl', 'pod/web-ws', port, async (local, output) => {
-    const res = await fetch(`http://127.0.0.1:${local}/`);
-    assert.equal(await res.text(), 'hello through the tunnel\n');
-    assert.doesNotMatch(output(), tunnelled, 'SPDY straight away when WebSockets are turned off');
-  }, { args: ['-v=7'], env: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' } });
+  assert.ok(k133, 'kubectl.1.33 is beside kubectl');
 });
 
-test('attach to a container reading its terminal (kubectl)', opts, async () => {
-  await createPod('talker', ['/bin/sh', '-c', 'while read line; do echo "heard: $line"; done'], { stdin: true });
-  const r = await kubectl(['attach', '-i', 'talker'], 'hello\n', 'kubectl', 5000);
-  assert.match(r.stdout, /heard: hello/);
-});
+/**
+ * Attaches with `command` to talker, sends one line, waits for the container's answer, then ends stdin: the runtime
+ * then ends the session (the container's stdin stays open, as it is not stdinOnce), and the client exits.
+ */
+function attachAndAnswer(command: string[], line: string): Promise<RunResult> {
+  const [cmd = '', ...pre] = command;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...pre, 'attach', '-i', 'talker'], { cwd: repoRoot, env: { ...process.env, HOME: cluster.dataDir, KUBECONFIG: cluster.kubeconfig } });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes(`heard: ${line}\n`)) child.stdin.end();
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? (signal ? -1 : 0), stdout, stderr });
+    });
+    child.stdin.write(`${line}\n`);
+  });
+}
 
-test('stdin reaches its end: kubectl 1.32 and a-kubectl (v5 close signal → SPDY FIN)', opts, async () => {
-  const k = await kubectl(['exec', '-i', 'box', '--', 'sh', '-c', 'cat; echo done'], 'line one\nline two\n', 'kubectl', 20_000);
-  assert.equal(k.stdout, 'line one\nline two\ndone\n');
-  assert.equal(k.status, 0);
-  const a = await akubectl(['exec', '-i', 'box', '--', 'wc', '-c'], 'x'.repeat(200_000), 20_000);
-  assert.equal(a.stdout.trim(), '200000');
-  assert.equal(a.status, 0);
-});
-
-test('large output arrives whole, to its last byte (kubectl 1.32 and a-kubectl, three times each)', opts, async () => {
-  const cmd = ['exec', 'box', '--', 'sh', '-c', 'head -c 3000000 /dev/zero | tr "\\0" a'];
-  for (let i = 0; i < 3; i++) {
-    for (const r of [await kubectl(cmd), await akubectl(cmd)]) {
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout.length, 3_000_000);
-    }
+test('attach to a container reading its stdin: kubectl 1.32, 1.27 and a-kubectl', opts, async () => {
+  const clients: [string, string[]][] = [['kubectl', ['kubectl']], ...(k127 ? ([['kubectl 1.27', [k127]]] as [string, string[]][]) : []), ['a-kubectl', [process.execPath, ...entry('a-kubectl')]]];
+  for (const [name, command] of clients) {
+    const line = `hello from ${name}`;
+    const r = await attachAndAnswer(command, line);
+    assert.match(r.stdout, new RegExp(`heard: ${line}\n`), `${name}: ${r.stderr}`);
+    assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, /If you don't see a command prompt, try pressing enter\./, name);
   }
 });
 
 test('cp both ways: kubectl 1.32, kubectl 1.27 and a-kubectl (tar over exec)', opts, async () => {
-  const local = mkdtempSync(join(tmpdir(), 'akube-cp-'));
-  try {
-    mkdirSync(join(local, 'tree/sub'), { recursive: true });
-    writeFileSync(join(local, 'tree/sub/file.txt'), 'nested\n');
-    writeFileSync(join(local, 'one.txt'), 'single file\n');
-    const k127 = kubectlBinary('1.27');
-    const clients: [string, (args: string[]) => Promise<Run>][] = [
-      ['kubectl', (a) => kubectl(a)],
-      ['a-kubectl', (a) => akubectl(a)],
-      ...(k127 ? ([['kubectl-1.27', (a: string[]) => kubectl(a, '', k127)]] as [string, (args: string[]) => Promise<Run>][]) : []),
-    ];
-    for (const [name, cli] of clients) {
-      const up = await cli(['cp', join(local, 'one.txt'), `box:/tmp/${name}-one.txt`]);
-      assert.equal(up.status, 0, `${name}: ${up.stderr}`);
-      assert.equal((await kubectl(['exec', 'box', '--', 'cat', `/tmp/${name}-one.txt`])).stdout, 'single file\n', name);
-      assert.equal((await cli(['cp', join(local, 'tree'), `default/box:/tmp/${name}-tree`])).status, 0, name);
-      assert.equal((await kubectl(['exec', 'box', '--', 'cat', `/tmp/${name}-tree/sub/file.txt`])).stdout, 'nested\n', name);
-      const down = await cli(['cp', `box:/tmp/${name}-tree`, join(local, `${name}-back`)]);
-      assert.equal(down.status, 0, `${name}: ${down.stderr}`);
-      assert.equal(readFileSync(join(local, `${name}-back/sub/file.txt`), 'utf8'), 'nested\n', name);
-    }
-  } finally {
-    rmSync(local, { recursive: true, force: true });
+  const local = join(work, 'cp');
+  mkdirSync(join(local, 'tree/sub'), { recursive: true });
+  writeFileSync(join(local, 'tree/sub/file.txt'), 'nested\n');
+  writeFileSync(join(local, 'one.txt'), 'single file\n');
+  const clients: [string, (args: string[]) => Promise<RunResult>][] = [
+    ['kubectl', (a) => kubectl(a)],
+    ['a-kubectl', (a) => akubectl(a)],
+    ...(k127 ? ([['kubectl-1.27', (a: string[]) => kubectl(a, '', k127)]] as [string, (args: string[]) => Promise<RunResult>][]) : []),
+  ];
+  // /cp is inside the pod's own container filesystem
+  for (const [name, cli] of clients) {
+    const up = await cli(['cp', join(local, 'one.txt'), `box:/cp/${name}-one.txt`]);
+    assert.equal(up.status, 0, `${name}: ${up.stderr}`);
+    assert.equal((await kubectl(['exec', 'box', '--', 'cat', `/cp/${name}-one.txt`])).stdout, 'single file\n', name);
+    assert.equal((await cli(['cp', join(local, 'tree'), `default/box:/cp/${name}-tree`])).status, 0, name);
+    assert.equal((await kubectl(['exec', 'box', '--', 'cat', `/cp/${name}-tree/sub/file.txt`])).stdout, 'nested\n', name);
+    const down = await cli(['cp', `box:/cp/${name}-tree`, join(local, `${name}-back`)]);
+    assert.equal(down.status, 0, `${name}: ${down.stderr}`);
+    assert.equal(readFileSync(join(local, `${name}-back/sub/file.txt`), 'utf8'), 'nested\n', name);
+    const file = await cli(['cp', `box:/cp/${name}-one.txt`, join(local, `${name}-one.txt`)]);
+    assert.equal(file.status, 0, `${name}: ${file.stderr}`);
+    assert.equal(readFileSync(join(local, `${name}-one.txt`), 'utf8'), 'single file\n', name);
   }
-});
-
-test('a-kubectl port-forward and attach', opts, async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  await createPod('web2', ['/bin/sh', '-c', `mkdir -p /www && echo from a-kubectl > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www`]);
-  await new Promise((r) => setTimeout(r, 500));
-  const child = spawn(process.execPath, [...entry('a-kubectl'), 'port-forward', 'pod/web2', `:${port}`], { cwd: repoRoot, env: { ...process.env, HOME: dataDir, KUBECONFIG: cluster!.kubeconfigPath } });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  try {
-    let local = 0;
-    for (let i = 0; i < 300 && !local; i++) {
-      const m = /Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/.exec(out);
-      if (m) local = Number(m[1]);
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(local, out);
-    for (let i = 0; i < 3; i++) assert.equal(await (await fetch(`http://127.0.0.1:${local}/`)).text(), 'from a-kubectl\n');
-    assert.match(out, new RegExp(`Handling connection for ${local}`));
-  } finally {
-    child.kill('SIGINT');
-  }
-  await createPod('listener', ['/bin/sh', '-c', 'while read line; do echo "got: $line"; done; echo bye'], { stdin: true });
-  const r = await akubectl(['attach', '-i', 'listener'], 'first\nsecond\n', 20_000);
-  assert.match(r.stdout, /got: first\ngot: second\n/);
-  assert.match(r.stderr, /If you don't see a command prompt, try pressing enter\./);
 });
