@@ -131,6 +131,17 @@ test('kubectl 1.32, 1.33 and 1.27 exec: output, stderr, the exit code; stdin pip
   assert.ok(k127 && k133, 'kubectl.1.27 and kubectl.1.33 are beside kubectl');
 });
 
+test('exec failures as kubectl shows them: a killed process, a command the image lacks (kubectl 1.32, 1.27, a-kubectl)', opts, async () => {
+  const clients: [string, (args: string[]) => Promise<RunResult>][] = [['kubectl', (a) => kubectl(a)], ...(k127 ? ([['kubectl 1.27', (a: string[]) => kubectl(a, '', k127)]] as [string, (args: string[]) => Promise<RunResult>][]) : []), ['a-kubectl', (a) => akubectl(a)]];
+  for (const [name, cli] of clients) {
+    const killed = await cli(['exec', 'box', '--', 'sh', '-c', 'kill -9 $$']);
+    assert.deepEqual([killed.status, killed.stderr], [137, 'command terminated with exit code 137\n'], name);
+    const missing = await cli(['exec', 'box', '--', 'no-such-command']);
+    assert.equal(missing.status, 1, name);
+    assert.match(missing.stderr, /^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "no-such-command": executable file not found in \$PATH: unknown\n$/, name);
+  }
+});
+
 test('a-kubectl exec, with and without --, and a shell reading stdin', opts, async () => {
   const r = await akubectl(['exec', 'box', '--', 'sh', '-c', script]);
   assert.equal(r.stdout, 'out\n');
@@ -245,6 +256,10 @@ test('logs: all, --tail, --timestamps, -f, --since, --limit-bytes, --all-contain
   assert.match((await kubectl(['logs', 'box', '--since=1h'])).stdout, /^started\ntick 1\n/);
   assert.equal((await kubectl(['logs', 'box', '--limit-bytes=10'])).stdout, 'started\nti');
   assert.match((await akubectl(['logs', 'box', '--all-containers', '--prefix', '--tail=1'])).stdout, /^\[pod\/box\/main\] tick \d+\n$/);
+  for (const [name, cli] of [['kubectl', kubectl], ['a-kubectl', akubectl]] as const) {
+    const unknown = await cli(['logs', 'box', '-c', 'nope']);
+    assert.deepEqual([unknown.status, unknown.stderr], [1, 'error: container nope is not valid for pod box\n'], name);
+  }
   const none = await kubectl(['logs', 'box', '--previous']);
   assert.equal(none.status, 1);
   assert.match(none.stderr, /previous terminated container "main" in pod "box" not found/);
@@ -286,6 +301,29 @@ test('port-forward over SPDY: kubectl 1.32 (WebSockets turned off), kubectl 1.27
       assert.doesNotMatch(output(), /tunneling connection (read|write)/i, `${name}: SPDY straight away`);
       if (name === 'a-kubectl') assert.match(output(), new RegExp(`Handling connection for ${local}`));
     }, { env });
+  }
+});
+
+test('port-forward to a port nobody listens on: the error, then the session ends as a lost connection (kubectl 1.32, 1.33, 1.27, a-kubectl)', opts, async () => {
+  const clients: [string, string[]][] = [['kubectl', ['kubectl']], ...(k133 ? ([['kubectl 1.33', [k133]]] as [string, string[]][]) : []), ...(k127 ? ([['kubectl 1.27', [k127]]] as [string, string[]][]) : []), ['a-kubectl', [process.execPath, ...entry('a-kubectl')]]];
+  for (const [name, command] of clients) {
+    const [cmd = '', ...pre] = command;
+    const child = spawn(cmd, [...pre, 'port-forward', 'pod/box', ':81'], { cwd: repoRoot, env: { ...process.env, HOME: cluster.dataDir, KUBECONFIG: cluster.kubeconfig } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const local = await until(`${name} port-forward (so far: ${out}${err})`, () => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1], 30_000);
+      await assert.rejects(fetch(`http://127.0.0.1:${local}/`, { signal: AbortSignal.timeout(20_000) }), (e: unknown) => !(e instanceof Error && e.name === 'TimeoutError'), `${name}: the connection fails at once`);
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
+      assert.equal(code, 1, `${name}: ${out}${err}`);
+      assert.match(err, /an error occurred forwarding \d+ -> 81: error forwarding port 81 to pod [0-9a-f]{64}, uid : failed to execute portforward in network namespace .*connection refused/, name);
+      assert.match(err, /\nerror: lost connection to pod\n$/, name);
+    } finally {
+      child.kill('SIGKILL');
+    }
   }
 });
 

@@ -120,6 +120,9 @@ export const command: Command = {
       if (f.bool('all-containers')) containers = [...containerNamesOf(pod, 'initContainers'), ...containerNamesOf(pod, 'containers')];
       else {
         const choice = chooseContainer(pod, requested);
+        // kubectl looks the container up in the pod before asking the server
+        const known = [...containerNamesOf(pod), ...containerNamesOf(pod, 'initContainers'), ...containerNamesOf(pod, 'ephemeralContainers')];
+        if (!known.includes(choice.name)) throw new CliError(`container ${choice.name} is not valid for pod ${pod.metadata.name ?? ''}`);
         if (choice.notice && !selector) ctx.io.stderr.write(choice.notice);
         containers = [choice.name];
       }

@@ -35,7 +35,11 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-/** Forwards until the signal aborts or the connection to the pod is lost (then rejects). */
+/**
+ * Forwards until the signal aborts or the connection to the pod is lost (then rejects). As kubectl does, an error
+ * the pod's side reports for one connection (nothing listening on the port, say) ends the whole session: the error
+ * is printed and the forward ends as a lost connection.
+ */
 export async function forwardPorts(o: ForwardOptions): Promise<void> {
   const upgraded = await dialSpdy(o.config, o.path, [portForwardProtocol], o.signal);
   const session = new SpdyClientSession(upgraded.socket, upgraded.rest);
@@ -43,6 +47,11 @@ export async function forwardPorts(o: ForwardOptions): Promise<void> {
   let requestId = 0;
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
+  // Until the wait below begins, a loss is only noted.
+  let lostEarly = false;
+  let lost: () => void = () => {
+    lostEarly = true;
+  };
 
   const handle = (local: Socket, pair: PortPair) => {
     o.out.write(`Handling connection for ${pair.local}\n`);
@@ -54,7 +63,9 @@ export async function forwardPorts(o: ForwardOptions): Promise<void> {
     error.onData = (d) => errorText.push(d);
     error.onEnd = () => {
       const text = Buffer.concat(errorText).toString('utf8').trim();
-      if (text) o.err.write(`error: an error occurred forwarding ${pair.local} -> ${pair.remote}: ${text}\n`);
+      if (!text) return;
+      o.err.write(`error: an error occurred forwarding ${pair.local} -> ${pair.remote}: ${text}\n`);
+      lost();
     };
     const data = session.openStream({ streamtype: 'data', port: String(pair.remote), requestid: id });
     data.onData = (d) => local.write(d);
@@ -84,7 +95,9 @@ export async function forwardPorts(o: ForwardOptions): Promise<void> {
     }
     await new Promise<void>((resolve, reject) => {
       o.signal.addEventListener('abort', () => resolve(), { once: true });
-      session.onClose = () => reject(new Error('lost connection to pod'));
+      lost = () => reject(new Error('lost connection to pod'));
+      session.onClose = lost;
+      if (lostEarly) lost();
     });
   } finally {
     for (const s of servers) s.close();

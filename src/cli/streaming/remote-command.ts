@@ -46,7 +46,10 @@ export function streamUrl(config: ClientConfig, path: string, query: URLSearchPa
   return `${protocol}//${base.host}${base.pathname.replace(/\/+$/, '')}${path}?${query.toString()}`;
 }
 
-/** The exit code a final Status carries: 0 for Success, N for NonZeroExitCode; other failures throw. */
+/**
+ * The exit code a final Status carries: 0 for Success, N for NonZeroExitCode; other failures throw with the
+ * Status's message as it stands (client-go's v4 error decoder: "Internal error occurred: …" from the runtime).
+ */
 export function exitCodeOf(status: ApiStatus | undefined): number {
   if (!status || status.status === 'Success') return 0;
   if (status.reason === 'NonZeroExitCode') {
@@ -55,7 +58,8 @@ export function exitCodeOf(status: ApiStatus | undefined): number {
     if (Number.isInteger(code)) return code;
     throw new RemoteCommandError(`command terminated with non-zero exit code: ${status.message ?? ''}`);
   }
-  throw new RemoteCommandError(`error executing remote command: ${status.message ?? 'unknown error'}`);
+  if (status.status !== 'Failure') throw new RemoteCommandError('error stream protocol error: unknown error');
+  throw new RemoteCommandError(status.message ?? '');
 }
 
 function frame(channel: number, payload: Buffer | string): Buffer {

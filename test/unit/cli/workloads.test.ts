@@ -126,6 +126,11 @@ test('logs: the pod’s log with kubectl’s query; deployment/NAME picks a pod;
   assert.equal(r.stdout, '[pod/p1/nginx] log of nginx\n[pod/p1/nginx] line 2\n');
   r = await runA(cluster, ['logs', '-l', 'app=web', '-n', 'ns-1']);
   assert.equal(cluster.calls().at(-1)?.query.get('tailLines'), '10');
+  // an unknown container is refused before the server is asked, in kubectl's words
+  const asked = cluster.calls().length;
+  r = await runA(cluster, ['logs', 'p1', '-c', 'nope', '-n', 'ns-1']);
+  assert.deepEqual([r.code, r.stderr], [1, 'error: container nope is not valid for pod p1\n']);
+  assert.equal(cluster.calls().slice(asked).filter((c) => c.path.endsWith('/log')).length, 0);
   r = await runA(cluster, ['logs', '-n', 'ns-1']);
   assert.equal(r.stderr, "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'a-kubectl logs -h' for help and examples\n");
 });
