@@ -190,6 +190,38 @@ test('a-kubectl exec with a terminal: raw TTY, the size it sends, resize', opts,
   assert.equal(await session, 5);
 });
 
+/**
+ * `kubectl exec -it` on a pseudo-terminal (util-linux `script`) of 33 rows and 77 columns: the shell in the pod
+ * reports the size kubectl sent and its terminal, then exits 7.
+ */
+function execOnTerminal(binary: string): Promise<RunResult> {
+  const line = `stty rows 33 cols 77; '${binary}' exec -it box -- sh`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', line, '/dev/null'], { env: { ...process.env, HOME: cluster.dataDir, KUBECONFIG: cluster.kubeconfig, TERM: 'xterm' } });
+    let stdout = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout, stderr: '' });
+    });
+    // typed before the session is up: the terminal holds it until kubectl reads
+    child.stdin.write('echo size-$(stty size | tr " " x); tty; exit 7\n');
+  });
+}
+
+test('kubectl 1.32 and 1.27 exec -it on a terminal: the size it sends, a terminal in the pod, the exit code', { ...opts, skip: opts.skip || (spawnSync('sh', ['-c', 'command -v script']).status === 0 ? false : 'script (util-linux) is not installed') }, async () => {
+  for (const binary of ['kubectl', k127].filter((b): b is string => !!b)) {
+    const r = await execOnTerminal(binary);
+    assert.match(r.stdout, /size-33x77/, `${binary}: ${r.stdout}`);
+    assert.match(r.stdout, /\/dev\/pts\/\d+/, binary);
+    assert.match(r.stdout, /command terminated with exit code 7/, binary);
+    assert.equal(r.status, 7, binary);
+  }
+});
+
 test('@kubernetes/client-node Exec (WebSocket v4.channel.k8s.io)', opts, async () => {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(cluster.kubeconfig);
