@@ -413,6 +413,18 @@ test('attach to a container reading its stdin: kubectl 1.32, 1.27 and a-kubectl'
   }
 });
 
+test('kubectl run -i --rm: a pod with stdinOnce, attached as soon as it runs, its stdin ended, then deleted (kubectl 1.32 and 1.27)', opts, async () => {
+  for (const [name, binary] of [['kubectl', 'kubectl'], ...(k127 ? [['kubectl 1.27', k127]] : [])] as [string, string][]) {
+    const pod = name === 'kubectl' ? 'once' : 'once-127';
+    const r = await kubectl(['run', pod, `--image=${image}`, '--image-pull-policy=Never', '--restart=Never', '-i', '--rm', '--command', '--', 'sh', '-c', 'while read x; do echo "got $x"; done; echo stdin ended'], 'one\ntwo\n', binary, 90_000);
+    assert.equal(r.status, 0, `${name}: ${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /got one\ngot two\nstdin ended\n/, `${name}: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`pod "${pod}" deleted`), name);
+    const left = podJson(pod);
+    assert.ok(!left || left['metadata']['deletionTimestamp'], `${name}: the pod is gone or going`);
+  }
+});
+
 test('cp both ways: kubectl 1.32, kubectl 1.27 and a-kubectl (tar over exec)', opts, async () => {
   const local = join(work, 'cp');
   mkdirSync(join(local, 'tree/sub'), { recursive: true });
