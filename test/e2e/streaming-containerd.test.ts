@@ -191,15 +191,15 @@ test('a-kubectl exec with a terminal: raw TTY, the size it sends, resize', opts,
 });
 
 /**
- * `kubectl exec -it` on a pseudo-terminal (util-linux `script`) of 33 rows and 77 columns: the shell in the pod
- * reports the size kubectl sent and its terminal, then exits 7.
+ * kubectl on a pseudo-terminal (util-linux `script`) of 33 rows and 77 columns, with `typed` typed at once: the
+ * terminal holds it until kubectl reads.
  */
-function execOnTerminal(binary: string): Promise<RunResult> {
-  const line = `stty rows 33 cols 77; '${binary}' exec -it box -- sh`;
+function onTerminal(binary: string, args: string[], typed: string): Promise<RunResult> {
+  const line = `stty rows 33 cols 77; ${[binary, ...args].map((a) => `'${a}'`).join(' ')}`;
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', line, '/dev/null'], { env: { ...process.env, HOME: cluster.dataDir, KUBECONFIG: cluster.kubeconfig, TERM: 'xterm' } });
     let stdout = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
     child.on('error', reject);
@@ -207,18 +207,29 @@ function execOnTerminal(binary: string): Promise<RunResult> {
       clearTimeout(timer);
       resolve({ status: code ?? -1, stdout, stderr: '' });
     });
-    // typed before the session is up: the terminal holds it until kubectl reads
-    child.stdin.write('echo size-$(stty size | tr " " x); tty; exit 7\n');
+    child.stdin.write(typed);
   });
 }
+const sizeAndTty = (exit: number) => `echo size-$(stty size | tr " " x); tty; exit ${exit}\n`;
+const withScript = { ...opts, skip: opts.skip || (spawnSync('sh', ['-c', 'command -v script']).status === 0 ? false : 'script (util-linux) is not installed') };
 
-test('kubectl 1.32 and 1.27 exec -it on a terminal: the size it sends, a terminal in the pod, the exit code', { ...opts, skip: opts.skip || (spawnSync('sh', ['-c', 'command -v script']).status === 0 ? false : 'script (util-linux) is not installed') }, async () => {
+test('kubectl 1.32 and 1.27 exec -it on a terminal: the size it sends, a terminal in the pod, the exit code', withScript, async () => {
   for (const binary of ['kubectl', k127].filter((b): b is string => !!b)) {
-    const r = await execOnTerminal(binary);
+    const r = await onTerminal(binary, ['exec', '-it', 'box', '--', 'sh'], sizeAndTty(7));
     assert.match(r.stdout, /size-33x77/, `${binary}: ${r.stdout}`);
     assert.match(r.stdout, /\/dev\/pts\/\d+/, binary);
     assert.match(r.stdout, /command terminated with exit code 7/, binary);
     assert.equal(r.status, 7, binary);
+  }
+});
+
+test('kubectl 1.32 and 1.27 run -it --rm on a terminal: attach with a terminal (CRI Attach, tty), its size, the pod deleted', withScript, async () => {
+  for (const [binary, pod] of [['kubectl', 'tty'], ...(k127 ? [[k127, 'tty-127']] : [])] as [string, string][]) {
+    const r = await onTerminal(binary, ['run', pod, `--image=${image}`, '--image-pull-policy=Never', '--restart=Never', '-it', '--rm', '--command', '--', 'sh'], sizeAndTty(0));
+    assert.match(r.stdout, /size-33x77/, `${binary}: ${r.stdout}`);
+    assert.match(r.stdout, /\/dev\/pts\/\d+/, binary);
+    assert.match(r.stdout, new RegExp(`pod "${pod}" deleted`), `${binary}: ${r.stdout}`);
+    assert.equal(r.status, 0, `${binary}: ${r.stdout}`);
   }
 });
 
