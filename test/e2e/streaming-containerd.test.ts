@@ -1,5 +1,6 @@
 // The streaming matrix on `a-kube up`'s own node (containerd, the pod network), one cluster for the file: exec
-// (exit codes, stdin to its end, a terminal with resize, output of megabytes), attach, logs and their flags,
+// (exit codes, stdin to its end, a terminal with resize, `exec -it`/`run -it` on a pseudo-terminal, output of
+// megabytes), attach and `run -i --rm`, logs and their flags,
 // port-forward over SPDY and through the WebSocket tunnel, cp both ways — with kubectl 1.27, 1.32 and 1.33,
 // a-kubectl, @kubernetes/client-node and python3-kubernetes, each through the API server to the node agent's server
 // and on to containerd's streaming server.
