@@ -113,8 +113,8 @@ export class StoreRegistry {
   }
 
   /**
-   * The Store serving a resource. A built-in served in several versions has one stored form: its storage
-   * version's Store, and for each other version a VersionedStore over the same storage and cache.
+   * The Store serving a resource. A built-in served in several versions (or groups: Events) has one stored form:
+   * its storage version's Store, and for each other version a VersionedStore over the same storage and cache.
    */
   storeFor(resource: ResourceInfo): Promise<Store> {
     const converted = resource.crd !== undefined && resource.storageVersion !== undefined ? this.#converters?.(resource) : undefined;
@@ -126,15 +126,15 @@ export class StoreRegistry {
       });
     }
     const conversion = resource.crd === undefined ? conversionFor(resource) : undefined;
-    const storageResource = conversion ? findResource(resource.group, conversion.storageVersion, resource.resource) : undefined;
-    if (!conversion || !storageResource || resource.version === conversion.storageVersion) {
+    const storageResource = conversion ? findResource(conversion.storage.group, conversion.storage.version, resource.resource) : undefined;
+    if (!conversion || !storageResource || (resource.group === storageResource.group && resource.version === storageResource.version)) {
       const r = storageResource ?? resource;
       const key = this.#key(r);
       return this.#memo(key, () => this.#create(r, key));
     }
     return this.#memo(`${resourcePrefix(resource)}@${resource.version}`, async () => {
       const base = await this.storeFor(storageResource);
-      return new VersionedStore(this.#options(base.cache, base.strategy), resource, conversion);
+      return new VersionedStore(this.#options(base.cache, base.strategy), resource, conversion, this.#strategy(resource));
     });
   }
 

@@ -114,7 +114,7 @@ export function webhookAccess(api: ApiServer, reader: AdmissionReader, authorize
     },
     convert(obj, group, resource, toVersion) {
       const conversion = conversionFor({ group, resource });
-      return conversion ? conversion.convert(obj, toVersion) : obj;
+      return conversion ? conversion.convert(obj, group === '' ? toVersion : `${group}/${toVersion}`) : obj;
     },
   };
 }

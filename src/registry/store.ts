@@ -45,8 +45,13 @@ export class Store {
     return this.resource.namespaced && namespace ? `${this.prefix}${namespace}/` : this.prefix;
   }
 
+  /** The resource errors name: this store's, or the served one of a store seen through another group (VersionedStore). */
+  protected get errorResource(): ResourceInfo {
+    return this.resource;
+  }
+
   private gr() {
-    return { group: this.resource.group, resource: this.resource.resource };
+    return { group: this.errorResource.group, resource: this.errorResource.resource };
   }
 
   /** Wait until the cache reflects everything storage has committed (a consistent read). */
@@ -149,7 +154,7 @@ export class Store {
 
   async create(namespace: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     const obj = structuredClone(input);
-    const strategy = this.opts.strategy;
+    const strategy = this.strategy;
     obj.apiVersion = this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
     obj.kind = this.resource.kind;
     const meta = obj.metadata;
@@ -236,7 +241,7 @@ export class Store {
   }
 
   private check(obj: KubeObject, errs: FieldError[]): void {
-    if (errs.length > 0) throw errors.invalid({ group: this.resource.group, kind: this.resource.kind }, obj.metadata.name ?? '', errs);
+    if (errs.length > 0) throw errors.invalid({ group: this.errorResource.group, kind: this.errorResource.kind }, obj.metadata.name ?? '', errs);
   }
 
   private async current(key: string): Promise<{ kv: KeyValue; obj: KubeObject } | undefined> {
@@ -265,7 +270,7 @@ export class Store {
    */
   async update(namespace: string, name: string, tryUpdate: UpdateFn, opts: UpdateOptions = {}): Promise<{ object: KubeObject; created: boolean }> {
     const key = this.keyFor(namespace, name);
-    const strategy = this.opts.strategy;
+    const strategy = this.strategy;
     for (;;) {
       const cur = await this.current(key);
       if (!cur) {
@@ -286,7 +291,7 @@ export class Store {
       if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(nameMismatch(meta.name, name));
       const requestedRV = meta.resourceVersion;
       if (!requestedRV && opts.requireResourceVersion && !strategy.allowUnconditionalUpdate) {
-        throw errors.invalid({ group: this.resource.group, kind: this.resource.kind }, name, [
+        throw errors.invalid({ group: this.errorResource.group, kind: this.errorResource.kind }, name, [
           { ...field.invalid('metadata.resourceVersion', 0, 'must be specified for an update'), renderedValue: '0x0' },
         ]);
       }
@@ -336,7 +341,7 @@ export class Store {
 
   private prepareUpdate(obj: KubeObject, old: KubeObject, namespace: string, name: string, opts: UpdateOptions): void {
     const subresource = opts.subresource;
-    const strategy = this.opts.strategy;
+    const strategy = this.strategy;
     obj.apiVersion = old.apiVersion ?? obj.apiVersion;
     obj.kind = old.kind ?? obj.kind;
     const meta = obj.metadata;
@@ -441,7 +446,7 @@ export class Store {
   }
 
   private gracePeriod(obj: KubeObject, opts: DeleteOptions): number {
-    let grace = opts.gracePeriodSeconds ?? this.opts.strategy.gracePeriodSeconds?.(obj) ?? 0;
+    let grace = opts.gracePeriodSeconds ?? this.strategy.gracePeriodSeconds?.(obj) ?? 0;
     if (this.resource.group === '' && this.resource.resource === 'pods') {
       const spec = isRecord(obj['spec']) ? obj['spec'] : {};
       const status = isRecord(obj['status']) ? obj['status'] : {};

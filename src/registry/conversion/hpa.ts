@@ -253,10 +253,10 @@ export function hpaFromV1(obj: Readonly<KubeObject>): KubeObject {
 }
 
 export const hpaConversion: VersionConversion = {
-  storageVersion: 'v2',
-  convert(obj, toVersion) {
-    const from = obj.apiVersion === 'autoscaling/v1' ? 'v1' : 'v2';
-    if (from === toVersion) return structuredClone(obj) as KubeObject;
-    return toVersion === 'v1' ? hpaToV1(obj) : hpaFromV1(obj);
+  storage: { group: 'autoscaling', version: 'v2' },
+  convert(obj, toApiVersion) {
+    const from = obj.apiVersion === 'autoscaling/v1' ? 'autoscaling/v1' : 'autoscaling/v2';
+    if (from === toApiVersion) return structuredClone(obj) as KubeObject;
+    return toApiVersion === 'autoscaling/v1' ? hpaToV1(obj) : hpaFromV1(obj);
   },
 };

@@ -5,7 +5,7 @@
 // Keys outside that scheme (tests, tools) go below "<prefix>/-/", a segment no resource or group can be.
 // The mapping is one-to-one, and within one resource it keeps the order of keys, so ranges and
 // continuations work unchanged; a range or watch must name at least a whole resource (or a non-registry prefix).
-import { kubeResourcePrefixes } from './kube-prefixes.js';
+import { kubeResourcePrefixes, mergedEarlierPrefixes } from './kube-prefixes.js';
 
 const registry = '/registry/';
 const escape = '/-';
@@ -27,6 +27,8 @@ function splitStoreKey(key: string): { resource: string; rest: string } | undefi
 /** The etcd prefix of a store resource, or undefined when it has no place in kube-apiserver's layout. */
 export function etcdPrefixOf(resource: string): string | undefined {
   if (Object.hasOwn(kubeResourcePrefixes, resource)) return kubeResourcePrefixes[resource];
+  // stored as another resource's objects (events.k8s.io Events): its earlier range is no store's
+  if (Object.hasOwn(mergedEarlierPrefixes, resource)) return undefined;
   // a custom resource: CRD groups must contain a dot
   return resource.slice(0, resource.indexOf('/')).includes('.') ? resource : undefined;
 }

@@ -2,7 +2,9 @@
 // (its storage factory's default), with the prefixes compiled into it for a few old core resources and for
 // ingresses (pkg/kubeapiserver/default_storage_factory_builder.go SpecialDefaultResourcePrefixes). CRDs and
 // APIServices come from servers of their own that keep "<group>/<resource>", as custom resources do.
-// Resources served in several versions of one group (autoscaling's HPAs) share one entry.
+// Resources served in several versions of one group (autoscaling's HPAs) share one entry, and so do resources
+// served in two groups as one set of objects: events.k8s.io Events are core Events, stored as such under "events"
+// (kube-apiserver's cohabiting resources), so they have no entry of their own.
 //
 // Keys are "<group or core>/<resource>", as in the store's keys ("/registry/<group or core>/<resource>/…").
 
@@ -40,10 +42,6 @@ export const kubeResourcePrefixes: Readonly<Record<string, string>> = Object.fre
   'certificates.k8s.io/certificatesigningrequests': 'certificatesigningrequests',
   'coordination.k8s.io/leases': 'leases',
   'discovery.k8s.io/endpointslices': 'endpointslices',
-  // kube-apiserver keeps events.k8s.io Events in the core Events' range (cohabiting, stored as core/v1 Events).
-  // a-kube serves the two groups as separate sets of objects in their own schemas, so its events.k8s.io
-  // Events keep a range of their own, in the custom-resource form.
-  'events.k8s.io/events': 'events.k8s.io/events',
   'flowcontrol.apiserver.k8s.io/flowschemas': 'flowschemas',
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': 'prioritylevelconfigurations',
   'networking.k8s.io/ingressclasses': 'ingressclasses',
@@ -61,6 +59,15 @@ export const kubeResourcePrefixes: Readonly<Record<string, string>> = Object.fre
   'storage.k8s.io/csistoragecapacities': 'csistoragecapacities',
   'storage.k8s.io/storageclasses': 'storageclasses',
   'storage.k8s.io/volumeattachments': 'volumeattachments',
+});
+
+/**
+ * Resources a-kube's earlier layout kept apart that are now another resource's objects: the earlier etcd prefix
+ * (below the root) → the store resource whose range they join. Their values need converting on the way
+ * (earlier-layout.ts): events.k8s.io/v1 Events become core/v1 Events.
+ */
+export const mergedEarlierPrefixes: Readonly<Record<string, string>> = Object.freeze({
+  'events.k8s.io/events': 'core/events',
 });
 
 /**
