@@ -10,6 +10,9 @@ import { createApiServer } from '../../../src/apiserver/api-server.js';
 import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { openEtcdStorage, type EtcdStorage } from '../../../src/storage/etcd/store.js';
 import { openStorageSpec } from '../../../src/storage/spec.js';
+import { describeEarlierLayoutReport, moveEarlierLayout } from '../../../src/storage/etcd/earlier-layout.js';
+import { eventsV1ToCoreEvent } from '../../../src/api/event-conversion.js';
+import type { KubeObject } from '../../../src/api/object.js';
 import { etcdMissing, startEtcd, type RunningEtcd } from '../../support/etcd.js';
 import { storageConformance } from './conformance.suite.js';
 
@@ -19,6 +22,20 @@ let stores = 0;
 const open = (o: { prefix?: string } = {}): EtcdStorage => {
   if (!etcd) throw new Error('etcd did not start');
   return openEtcdStorage({ endpoints: etcd.endpoints, prefix: o.prefix ?? `/t${++stores}`, log: () => undefined });
+};
+
+const eventsV1Event: KubeObject = {
+  apiVersion: 'events.k8s.io/v1',
+  kind: 'Event',
+  metadata: { name: 'e1', namespace: 'default', uid: 'u-e1', creationTimestamp: '2026-01-01T00:00:00Z' },
+  eventTime: '2026-01-01T00:00:00.000000Z',
+  regarding: { kind: 'Pod', name: 'p', namespace: 'default' },
+  note: 'pulled',
+  reason: 'Pulled',
+  type: 'Normal',
+  action: 'Pull',
+  reportingController: 'kubelet',
+  reportingInstance: 'node-1',
 };
 
 if (missing && process.env['CI'] === 'true') {
@@ -71,6 +88,8 @@ describe('etcd storage', { skip: missing ? `skipped: ${missing}` : false, timeou
       await put('services/specs/x', 'service x in namespace specs');
       await put('nodes/n1', 'node');
       await put('rbac.authorization.k8s.io/clusterroles/admin', 'role');
+      await put('events.k8s.io/events/default/e1', JSON.stringify(eventsV1Event));
+      await put('events.k8s.io/events/default/enc', 'k8s:enc:aescbc:v1:key1:not JSON');
       await put('deployments/default/dup', 'new');
       await put('apps/deployments/default/dup', 'old');
       await put('ranges/serviceips', 'not ours');
@@ -81,23 +100,27 @@ describe('etcd storage', { skip: missing ? `skipped: ${missing}` : false, timeou
       const s = await openStorageSpec(spec, '', { log: (l) => lines.push(l) });
       try {
         assert.deepEqual(lines, [
-          "moved 5 objects from a-kube's earlier etcd key layout to kube-apiserver's (apps/deployments → deployments: 1, services → services/specs: 2, nodes → minions: 1, rbac.authorization.k8s.io/clusterroles → clusterroles: 1); each has a new resourceVersion, in the old order",
+          "moved 6 objects from a-kube's earlier etcd key layout to kube-apiserver's (apps/deployments → deployments: 1, services → services/specs: 2, nodes → minions: 1, rbac.authorization.k8s.io/clusterroles → clusterroles: 1, events.k8s.io/events → events: 1); each has a new resourceVersion, in the old order",
           'left 1 key of the earlier layout in place because the object exists at its new key too: /mig/apps/deployments/default/dup',
+          'left 1 key of the earlier layout in place because its value is not JSON objects to convert (encrypted?): /mig/events.k8s.io/events/default/enc',
         ]);
         const kvs = (await raw.client.range({ key: Buffer.from('/mig/'), range_end: Buffer.from('/mig0') })).kvs;
         const byKey = new Map(kvs.map((kv) => [kv.key.toString(), { value: kv.value.toString(), rev: Number(kv.mod_revision) }]));
         assert.deepEqual([...byKey.keys()].sort(), [
+          '/mig/a-kube-layout',
           '/mig/apps/deployments/default/dup',
           '/mig/clusterroles/admin',
           '/mig/deployments/default/dup',
           '/mig/deployments/default/web',
+          '/mig/events.k8s.io/events/default/enc',
+          '/mig/events/default/e1',
           '/mig/minions/n1',
           '/mig/pods/default/p',
           '/mig/ranges/serviceips',
           '/mig/services/specs/default/svc',
           '/mig/services/specs/specs/x',
         ]);
-        const order = ['/mig/deployments/default/web', '/mig/services/specs/default/svc', '/mig/services/specs/specs/x', '/mig/minions/n1', '/mig/clusterroles/admin'];
+        const order = ['/mig/deployments/default/web', '/mig/services/specs/default/svc', '/mig/services/specs/specs/x', '/mig/minions/n1', '/mig/clusterroles/admin', '/mig/events/default/e1'];
         const revs = order.map((k) => byKey.get(k)?.rev ?? 0);
         assert.deepEqual([...revs].sort((a, b) => a - b), revs);
         assert.ok((byKey.get('/mig/pods/default/p')?.rev ?? 0) < (revs[0] ?? 0));
@@ -106,14 +129,87 @@ describe('etcd storage', { skip: missing ? `skipped: ${missing}` : false, timeou
         assert.equal((await s.get('/registry/core/nodes/n1'))?.value, 'node');
         assert.equal((await s.get('/registry/apps/deployments/default/dup'))?.value, 'new');
         assert.deepEqual((await s.range('/registry/core/services/')).kvs.map((kv) => kv.key), ['/registry/core/services/default/svc', '/registry/core/services/specs/x']);
+        // the events.k8s.io Event is now a core Event in the core range; the marker is in no resource's range
+        assert.deepEqual(JSON.parse((await s.get('/registry/core/events/default/e1'))?.value ?? '{}'), eventsV1ToCoreEvent(eventsV1Event));
+        assert.equal(byKey.get('/mig/a-kube-layout')?.value, '2');
+        assert.deepEqual((await raw.rangeAll({ limit: 100 })).kvs.filter((kv) => !kv.key.startsWith('/registry/')), []);
       } finally {
         await s.close();
       }
+      // the marker says the layout is current: no scan (nothing read, nothing logged, nothing written)
       const again: string[] = [];
       const head = Number((await raw.client.range({ key: Buffer.from('/mig/x'), count_only: true })).header.revision);
       await (await openStorageSpec(spec, '', { log: (l) => again.push(l) })).close();
-      assert.deepEqual(again, ['left 1 key of the earlier layout in place because the object exists at its new key too: /mig/apps/deployments/default/dup']);
+      assert.deepEqual(again, []);
       assert.equal(Number((await raw.client.range({ key: Buffer.from('/mig/x'), count_only: true })).header.revision), head);
+      // without it, the scan runs again and finds what it left
+      await raw.client.deleteRange({ key: Buffer.from('/mig/a-kube-layout') });
+      const rescan: string[] = [];
+      await (await openStorageSpec(spec, '', { log: (l) => rescan.push(l) })).close();
+      assert.deepEqual(rescan, [
+        'left 1 key of the earlier layout in place because the object exists at its new key too: /mig/apps/deployments/default/dup',
+        'left 1 key of the earlier layout in place because its value is not JSON objects to convert (encrypted?): /mig/events.k8s.io/events/default/enc',
+      ]);
+      assert.equal((await raw.client.range({ key: Buffer.from('/mig/a-kube-layout') })).kvs.length, 1);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  test('an object written between the read and the move moves as written; one that keeps changing stays, and the layout is not marked current', async () => {
+    const raw = open({ prefix: '/busy' });
+    const key = (k: string) => Buffer.from(`/busy/${k}`);
+    const put = (k: string, value: string) => raw.client.put({ key: key(k), value: Buffer.from(value) });
+    const value = async (k: string) => (await raw.client.range({ key: key(k) })).kvs[0]?.value.toString();
+    try {
+      await put('apps/deployments/default/once', 'v1');
+      await put('apps/deployments/default/always', 'a0');
+      let once = 0;
+      let always = 0;
+      // a writer that changes the object right after each read of its value (not the keys-only scan)
+      const client = {
+        async range(req: Record<string, unknown>) {
+          const res = await raw.client.range(req);
+          const k = Buffer.isBuffer(req['key']) ? req['key'].toString() : '';
+          if (req['keys_only'] !== true && k === '/busy/apps/deployments/default/once' && once++ === 0) await put('apps/deployments/default/once', 'v2');
+          if (req['keys_only'] !== true && k === '/busy/apps/deployments/default/always') await put('apps/deployments/default/always', `a${++always}`);
+          return res;
+        },
+        txn: (req: Record<string, unknown>) => raw.client.txn(req),
+      };
+      const report = await moveEarlierLayout({ layout: raw.layout, client });
+      assert.deepEqual([...report.moved], [['apps/deployments → deployments', 1]]);
+      assert.deepEqual(report.busy, ['/busy/apps/deployments/default/always']);
+      assert.equal(await value('deployments/default/once'), 'v2');
+      assert.equal(await value('apps/deployments/default/once'), undefined);
+      assert.equal(await value('apps/deployments/default/always'), 'a3');
+      assert.equal(await value('deployments/default/always'), undefined);
+      assert.equal(await value('a-kube-layout'), undefined);
+      assert.deepEqual(describeEarlierLayoutReport(report).slice(1), [
+        'left 1 key of the earlier layout in place because it kept changing while being moved (the next start moves them): /busy/apps/deployments/default/always',
+      ]);
+      // the next start moves it and marks the layout current
+      const next = await moveEarlierLayout(raw);
+      assert.deepEqual([...next.moved], [['apps/deployments → deployments', 1]]);
+      assert.equal(await value('deployments/default/always'), 'a3');
+      assert.equal(await value('a-kube-layout'), '2');
+      assert.equal((await moveEarlierLayout(raw)).skipped, true);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  test('two servers moving at once leave each object in one place and one marker', async () => {
+    const raw = open({ prefix: '/race' });
+    try {
+      for (let i = 0; i < 40; i++) await raw.client.put({ key: Buffer.from(`/race/nodes/n${i}`), value: Buffer.from(`node ${i}`) });
+      const [a, b] = await Promise.all([moveEarlierLayout(raw), moveEarlierLayout(raw)]);
+      const moved = (r: typeof a) => r.moved.get('nodes → minions') ?? 0;
+      assert.equal(moved(a) + moved(b), 40);
+      assert.deepEqual([...a.kept, ...b.kept, ...a.busy, ...b.busy], []);
+      const keys = (await raw.client.range({ key: Buffer.from('/race/'), range_end: Buffer.from('/race0'), keys_only: true })).kvs.map((kv) => kv.key.toString());
+      assert.equal(keys.filter((k) => k.startsWith('/race/minions/')).length, 40);
+      assert.deepEqual(keys.filter((k) => !k.startsWith('/race/minions/')), ['/race/a-kube-layout']);
     } finally {
       await raw.close();
     }
