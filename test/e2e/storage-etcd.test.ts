@@ -236,6 +236,34 @@ spec:
   );
 });
 
+test('kubectl on etcd: events.k8s.io Events are stored as core Events under /registry/events/NS/NAME', { skip }, () => {
+  ok(k(['create', 'namespace', 'etcd-ev']), 'create ns');
+  const event = `apiVersion: events.k8s.io/v1
+kind: Event
+metadata: {name: d.1, namespace: etcd-ev}
+eventTime: '2026-01-01T00:00:00.000000Z'
+regarding: {kind: Deployment, name: d, namespace: etcd-ev}
+reason: ScalingReplicaSet
+note: scaled up
+type: Normal
+action: Scale
+reportingController: deployment-controller
+reportingInstance: cm-1
+`;
+  ok(k(['create', '-f', '-'], event), 'create events.k8s.io event');
+  ok(k(['create', '-f', '-'], 'apiVersion: v1\nkind: Event\nmetadata: {name: p.1, namespace: etcd-ev}\ninvolvedObject: {kind: Pod, name: p, namespace: etcd-ev}\nreason: Pulled\nmessage: pulled\n'), 'create core event');
+  assert.deepEqual(etcdctl(['get', '--prefix', '--keys-only', '/registry/events/etcd-ev/']).split('\n').filter(Boolean), ['/registry/events/etcd-ev/d.1', '/registry/events/etcd-ev/p.1']);
+  assert.equal(etcdctl(['get', '--prefix', '--keys-only', '/registry/events.k8s.io/']).trim(), '');
+  const stored = JSON.parse(etcdctl(['get', '/registry/events/etcd-ev/d.1', '--print-value-only']));
+  assert.equal(stored.apiVersion, 'v1');
+  assert.equal(stored.message, 'scaled up');
+  assert.deepEqual(stored.involvedObject, { kind: 'Deployment', name: 'd', namespace: 'etcd-ev' });
+  // each group reads both, at the same resourceVersion
+  const rvs = (resource: string) => JSON.parse(ok(k(['get', resource, '-n', 'etcd-ev', '-o', 'json']), `get ${resource}`)).items.map((i: { metadata: { name: string; resourceVersion: string } }) => `${i.metadata.name}@${i.metadata.resourceVersion}`);
+  assert.deepEqual(rvs('events.v1.events.k8s.io'), rvs('events'));
+  assert.equal(rvs('events').length, 2);
+});
+
 test('a continue token from before an etcd compaction is answered 410 Expired through kubectl', { skip }, () => {
   ok(k(['create', 'namespace', 'etcd-gone']), 'create ns');
   for (let i = 0; i < 3; i++) ok(k(['create', 'configmap', `c-${i}`, '-n', 'etcd-gone']), `create c-${i}`);
