@@ -129,3 +129,22 @@ test('kubectl events shows the Events a-kube\'s controllers write', { skip }, as
   // kubectl 1.32 reads them through the core group, selecting by involvedObject
   assert.match(r.stderr, /GET https:\/\/[^ ]+\/api\/v1\/namespaces\/ev\/events\?fieldSelector=[^ ]*involvedObject\.name%3Dweb/, r.stderr);
 });
+
+test('server-side apply through either group keeps one set of managed fields per group version', { skip }, () => {
+  const applied = eventsV1Event.replace('d.1', 'ssa.1');
+  ok(kubectl(cluster, ['apply', '--server-side', '-f', '-'], { input: applied }), 'apply through events.k8s.io');
+  ok(kubectl(cluster, ['apply', '--server-side', '-f', '-'], { input: applied }), 'apply again: no change, no conflict');
+  const core = JSON.parse(ok(kubectl(cluster, ['get', 'events', 'ssa.1', '-n', 'ev', '-o', 'json', '--show-managed-fields']), 'get core'));
+  const entries = core.metadata.managedFields as { manager: string; operation: string; apiVersion: string; fieldsV1: Record<string, unknown> }[];
+  assert.deepEqual(entries.map((e) => `${e.manager} ${e.operation} ${e.apiVersion}`), ['kubectl Apply events.k8s.io/v1']);
+  // recorded in the fields of the group it was applied through
+  assert.ok(Object.hasOwn(entries[0]?.fieldsV1 ?? {}, 'f:note'), JSON.stringify(entries));
+  assert.ok(Object.hasOwn(entries[0]?.fieldsV1 ?? {}, 'f:regarding'), JSON.stringify(entries));
+  // a change of a mutable field through the core group by another manager
+  ok(kubectl(cluster, ['label', 'events', 'ssa.1', '-n', 'ev', 'seen=yes']), 'label through core');
+  const after = JSON.parse(ok(kubectl(cluster, ['get', 'events.v1.events.k8s.io', 'ssa.1', '-n', 'ev', '-o', 'json', '--show-managed-fields']), 'get events.k8s.io'));
+  assert.equal(after.metadata.labels.seen, 'yes');
+  assert.equal(after.note, 'Scaled up replica set d-1 to 1');
+  assert.deepEqual(after.metadata.managedFields.map((e: { manager: string; apiVersion: string }) => `${e.manager} ${e.apiVersion}`), ['kubectl events.k8s.io/v1', 'kubectl-label v1']);
+  ok(kubectl(cluster, ['delete', 'events', 'ssa.1', '-n', 'ev']), 'delete');
+});
