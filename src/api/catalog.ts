@@ -16,6 +16,7 @@ interface Entry {
   categories?: string[];
   subresources?: SubresourceInfo[];
   definition?: string;
+  storedAs?: { group: string; version: string };
 }
 
 function group(groupName: string, version: string, defPrefix: string, entries: Entry[]): ResourceInfo[] {
@@ -32,6 +33,7 @@ function group(groupName: string, version: string, defPrefix: string, entries: E
     ...(e.categories ? { categories: e.categories } : {}),
     ...(e.subresources ? { subresources: e.subresources } : {}),
     definition: e.definition ?? `${defPrefix}.${e.kind}`,
+    ...(e.storedAs ? { storedAs: e.storedAs } : {}),
   }));
 }
 
@@ -101,7 +103,7 @@ export const catalog: readonly ResourceInfo[] = [
     { resource: 'horizontalpodautoscalers', singularName: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: [status('HorizontalPodAutoscaler')] },
   ]),
   ...group('autoscaling', 'v1', 'io.k8s.api.autoscaling.v1', [
-    { resource: 'horizontalpodautoscalers', singularName: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: [status('HorizontalPodAutoscaler')] },
+    { resource: 'horizontalpodautoscalers', singularName: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: [status('HorizontalPodAutoscaler')], storedAs: { group: 'autoscaling', version: 'v2' } },
   ]),
   ...group('batch', 'v1', 'io.k8s.api.batch.v1', [
     { resource: 'cronjobs', singularName: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] },
@@ -117,8 +119,9 @@ export const catalog: readonly ResourceInfo[] = [
   ...group('discovery.k8s.io', 'v1', 'io.k8s.api.discovery.v1', [
     { resource: 'endpointslices', singularName: 'endpointslice', kind: 'EndpointSlice', namespaced: true },
   ]),
+  // Core Events seen through another schema: one set of objects, stored as core/v1 Events.
   ...group('events.k8s.io', 'v1', 'io.k8s.api.events.v1', [
-    { resource: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },
+    { resource: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], storedAs: { group: '', version: 'v1' } },
   ]),
   // Served by the API server itself from the nodes' /stats/summary (apiserver/metrics-api/), where a cluster
   // would aggregate metrics-server; get and list only.

@@ -147,7 +147,7 @@ export function apiResourceList(group: string, version: string, reg: ResourceReg
       ...(r.shortNames ? { shortNames: [...r.shortNames] } : {}),
       ...(r.categories ? { categories: [...r.categories] } : {}),
       // only persisted kinds have one; create-only reviews and bindings are never stored
-      ...(r.verbs.includes('get') ? { storageVersionHash: storageVersionHash(r.group, r.storageVersion ?? r.version, r.kind) } : {}),
+      ...(r.verbs.includes('get') ? { storageVersionHash: storageVersionHash(r.storedAs?.group ?? r.group, r.storedAs?.version ?? r.storageVersion ?? r.version, r.kind) } : {}),
     });
     for (const sub of r.subresources ?? []) {
       resources.push({

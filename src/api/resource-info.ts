@@ -35,6 +35,11 @@ export interface ResourceInfo {
   managedFieldsType?: TypeNode;
   /** The version objects are stored in when it differs from `version` (custom resources with several versions). */
   storageVersion?: string;
+  /**
+   * A built-in stored as another version or group's objects (autoscaling/v1 HPAs as v2, events.k8s.io Events as
+   * core v1): what discovery's storageVersionHash names. The conversion itself is src/registry/conversion/.
+   */
+  storedAs?: { group: string; version: string };
   /** Set for resources a CustomResourceDefinition defines: the CRD's name. */
   crd?: string;
   /** Where a custom resource's scale subresource reads and writes (simple JSON paths, e.g. ".spec.replicas"). */

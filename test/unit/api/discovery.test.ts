@@ -30,6 +30,15 @@ test('storageVersionHash matches kube-apiserver', () => {
   assert.equal(storageVersionHash('apps', 'v1', 'Deployment'), '8aSe+NMegvE=');
 });
 
+test('a resource stored as another version or group\'s objects names that stored form in its storageVersionHash', () => {
+  // Kubernetes' storageversionhashdata: events in both groups are stored as core/v1 Events, HPAs of both versions as v2
+  const hash = (group: string, version: string, resource: string) => apiResourceList(group, version)?.resources.find((r) => r.name === resource)?.storageVersionHash;
+  assert.equal(hash('', 'v1', 'events'), 'r2yiGXH7wu8=');
+  assert.equal(hash('events.k8s.io', 'v1', 'events'), 'r2yiGXH7wu8=');
+  assert.equal(hash('autoscaling', 'v2', 'horizontalpodautoscalers'), 'qwQve8ut294=');
+  assert.equal(hash('autoscaling', 'v1', 'horizontalpodautoscalers'), 'qwQve8ut294=');
+});
+
 test('/api/v1 lists resources and subresources sorted by name', () => {
   const list = apiResourceList('', 'v1');
   assert.ok(list);

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { collect, testServer } from '../apiserver/helpers.js';
 import { coreEventToEventsV1, eventsV1ToCoreEvent } from '../../../src/api/event-conversion.js';
 import type { KubeObject } from '../../../src/api/object.js';
+import { catalog } from '../../../src/api/catalog.js';
+import { conversionFor } from '../../../src/registry/conversion/index.js';
 
 const core = '/api/v1/namespaces/default/events';
 const eventsV1 = '/apis/events.k8s.io/v1/namespaces/default/events';
@@ -184,5 +186,13 @@ test('a watch through one group sees writes through the other, in its own schema
   } finally {
     ac.abort();
     await s.close();
+  }
+});
+
+test('the catalog names the stored form of every resource a conversion serves from another version or group', () => {
+  for (const r of catalog) {
+    const storage = conversionFor(r)?.storage;
+    const stored = storage && !(storage.group === r.group && storage.version === r.version) ? storage : undefined;
+    assert.deepEqual(r.storedAs, stored, `${r.group}/${r.version}/${r.resource}`);
   }
 });
