@@ -52,8 +52,10 @@ export class VersionedStore extends Store {
     }
     const seen = this.#out;
     const { table, fieldLabels, validateUpdate } = own;
+    // what the storage version's strategy says about these is replaced, never mixed in
+    const { table: _t, fieldLabels: _f, validateUpdate: _u, ...keep } = base;
     return {
-      ...base,
+      ...keep,
       validate: (obj) => own.validate(seen(obj)),
       ...(validateUpdate ? { validateUpdate: (obj: KubeObject, old: KubeObject) => validateUpdate(seen(obj), seen(old)) } : {}),
       ...(table ? { table: { columns: table.columns, cells: (obj: KubeObject, now: Date) => table.cells(seen(obj), now) } } : {}),
