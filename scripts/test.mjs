@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const which = process.argv[2] && !process.argv[2].startsWith('-') ? [process.argv[2]] : ['unit', 'e2e', 'e2e-etcd'];
-const etcdFiles = ['apiserver', 'crd', 'server-side-apply', 'workloads'].map((f) => join(root, 'test', 'e2e', `${f}.test.ts`));
+const etcdFiles = ['apiserver', 'crd', 'events', 'server-side-apply', 'workloads'].map((f) => join(root, 'test', 'e2e', `${f}.test.ts`));
 const extra = process.argv.slice(which.length === 1 && process.argv[2] === which[0] ? 3 : 2);
 
 function find(dir) {
