@@ -64,7 +64,10 @@ function readPem(flag: string, path: string | undefined): Buffer | undefined {
 
 export interface OpenStorageOptions {
   log?: (line: string) => void;
-  /** false: leave keys of a-kube's earlier etcd layout where they are (a backup reads, it never writes). */
+  /**
+   * false: leave keys of a-kube's earlier etcd layout, and events.k8s.io Events SQLite kept apart
+   * (merged-resources.ts), where they are (a backup reads, it never writes).
+   */
   moveEarlierLayout?: boolean;
 }
 
@@ -76,7 +79,19 @@ export interface OpenStorageOptions {
 export async function openStorageSpec(spec: StorageSpec, defaultSqlitePath: string, o: OpenStorageOptions = {}): Promise<Storage> {
   // Backends load on demand: parsing the flag must not load SQLite's native module or gRPC.
   if (spec.kind === 'memory') return (await import('./memory.js')).createMemoryStorage();
-  if (spec.kind === 'sqlite') return (await import('./sqlite.js')).openSqliteStorage(spec.path ?? defaultSqlitePath);
+  if (spec.kind === 'sqlite') {
+    const store = (await import('./sqlite.js')).openSqliteStorage(spec.path ?? defaultSqlitePath);
+    if (o.moveEarlierLayout === false) return store;
+    try {
+      const { describeMergedMove, moveMergedResources } = await import('./merged-resources.js');
+      const log = o.log ?? ((line: string) => process.stderr.write(`storage: ${line}\n`));
+      for (const line of describeMergedMove(await moveMergedResources(store))) log(line);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return store;
+  }
   const { openEtcdStorage } = await import('./etcd/store.js');
   if (spec.tls?.certFile && !spec.tls.keyFile) throw new StorageSpecError('--etcd-certfile needs --etcd-keyfile (the client certificate\'s private key)');
   if (spec.tls?.keyFile && !spec.tls.certFile) throw new StorageSpecError('--etcd-keyfile needs --etcd-certfile');
