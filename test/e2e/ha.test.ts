@@ -109,6 +109,14 @@ function endpointsOf(port: number): string[] {
   return out.sort();
 }
 
+/** A Lease's renewTime or acquireTime (MicroTime, read through the server on `port`), in milliseconds since the epoch. */
+function leaseTime(port: number, name: string, field: 'renewTime' | 'acquireTime'): number {
+  const text = ok(kc(port, ['get', 'lease', name, '-n', 'kube-system', '-o', `jsonpath={.spec.${field}}`]), `lease ${name} ${field}`).trim();
+  const ms = Date.parse(text.replace(/(\.\d{3})\d*Z$/, '$1Z'));
+  assert.ok(Number.isFinite(ms), `lease ${name} ${field}: ${JSON.stringify(text)}`);
+  return ms;
+}
+
 function leaseHolder(port: number, name: string): string | undefined {
   const r = kc(port, ['get', 'lease', name, '-n', 'kube-system', '-o', 'jsonpath={.spec.holderIdentity}']);
   return r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : undefined;
@@ -203,7 +211,7 @@ test('a second API server on an SQLite data dir is refused with the reason', { s
   }
 });
 
-test('killing an API server, an etcd member and the controller-manager leader leaves a cluster that serves and acts, with nothing lost', { skip }, async () => {
+test('killing an API server, an etcd member and the controller-manager leader leaves a cluster that serves and acts, with nothing lost', { skip }, async (t) => {
   const [a, b] = ports as [number, number];
   const servers = ['--server', `https://127.0.0.1:${a}`, '--server', `https://127.0.0.1:${b}`];
   const leaderFlags = ['--leader-elect-lease-duration', '15s', '--leader-elect-renew-deadline', '10s', '--leader-elect-retry-period', '2s'];
@@ -230,6 +238,9 @@ test('killing an API server, an etcd member and the controller-manager leader le
     acknowledged.add(name);
   }
 
+  // The leader's last renewal seen before it dies: the follower may take over only once the Lease has run out.
+  const renewedBeforeKill = leaseTime(b, 'kube-controller-manager', 'renewTime');
+  const killedAt = Date.now();
   await kill(serverA);
   await (etcd as RunningEtcd).kill(0);
   await kill(leader);
@@ -241,6 +252,7 @@ test('killing an API server, an etcd member and the controller-manager leader le
     throw new Error(r.stderr);
   });
   acknowledged.add('post-0');
+  t.diagnostic(`writes through B resumed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kills`);
   // A watch on B sees new writes.
   const watch = await eventually('a watch through B that sees a new write', async () => {
     const w = watchConfigMaps(b, 'ha');
@@ -282,6 +294,11 @@ test('killing an API server, an etcd member and the controller-manager leader le
     if (holder === identityOf(follower)) return true;
     throw new Error(`the Lease is held by ${holder}; the follower's log:\n${follower.log().slice(-3000)}`);
   });
+  // The hand-over comes when the Lease runs out (15 s after the last renewal), not long after: the follower retries
+  // every 2 s. The bound leaves room for a loaded machine, where the follower's retry and the renewal read run late.
+  const handover = (leaseTime(b, 'kube-controller-manager', 'acquireTime') - renewedBeforeKill) / 1000;
+  t.diagnostic(`the follower acquired the Lease ${handover.toFixed(1)} s after the leader's last renewal seen`);
+  assert.ok(handover >= 15 - 1 && handover <= 15 + 15, `the Lease changed hands ${handover.toFixed(1)} s after the last renewal (lease duration 15 s)`);
   ok(kc(b, ['create', 'deployment', 'after', '-n', 'ha', '--image', 'registry.k8s.io/pause:3.10']), 'create deployment after');
   await eventually('the ReplicaSet of deployment after', () => (ok(kc(b, ['get', 'replicasets', '-n', 'ha', '-l', 'app=after', '-o', 'name']), 'get rs').trim() !== '' ? true : undefined));
 
