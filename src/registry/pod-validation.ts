@@ -34,8 +34,26 @@ function validateVolumes(volumes: Obj[], path: string): { errs: FieldError[]; na
     const sources = Object.keys(v).filter((k) => k !== 'name');
     if (sources.length === 0) errs.push(field.required(p, 'must specify a volume type'));
     for (const extra of sources.slice(1)) errs.push(field.forbidden(`${p}.${extra}`, 'may not specify more than 1 volume type'));
+    const projected = asObj(v.projected);
+    if (projected) errs.push(...validateProjectedTokens(projected, `${p}.projected`));
   });
   return { errs, names };
+}
+
+/** A projected service-account token lives between 10 minutes and 2^32 seconds, and names its file. */
+function validateProjectedTokens(projected: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  objects(projected.sources).forEach((source, i) => {
+    const token = asObj(source.serviceAccountToken);
+    if (!token) return;
+    const p = `${path}.sources[${i}].serviceAccountToken`;
+    const seconds = num(token.expirationSeconds) ?? 0;
+    if (seconds < 10 * 60) errs.push(field.invalid(`${p}.expirationSeconds`, seconds, 'may not specify a duration less than 10 minutes'));
+    if (seconds > 2 ** 32) errs.push(field.invalid(`${p}.expirationSeconds`, seconds, 'may not specify a duration larger than 2^32 seconds'));
+    // Kubernetes reports a missing path against the projection itself, not the source.
+    if (str(token.path) === '') errs.push(field.required(`${path}.path`));
+  });
+  return errs;
 }
 
 function validatePorts(ports: Obj[], path: string, portNames: Set<string>): FieldError[] {

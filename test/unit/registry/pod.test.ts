@@ -252,3 +252,14 @@ test('probes and lifecycle hooks are validated with Kubernetes\' texts (grpc inc
   assert.deepEqual(errs({}, { readinessProbe: { grpc: { port: 1 } } }), ['spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always']);
   assert.deepEqual(errs({}, { restartPolicy: 'Always', readinessProbe: { grpc: { port: 1 } } }), []);
 });
+
+test('a projected service-account token lives 10 minutes to 2^32 seconds and names its file (Kubernetes\' texts)', () => {
+  const s = strategy('', 'v1', 'pods');
+  const withToken = (token: Record<string, unknown>) =>
+    create(s, { metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'i' }], volumes: [{ name: 't', projected: { sources: [{ serviceAccountToken: token }] } }] } }).errors;
+  assert.deepEqual(withToken({ path: 'token' }), [], 'the default lifetime (3600 s) is valid');
+  assert.deepEqual(withToken({ path: 'token', expirationSeconds: 600 }), []);
+  assert.deepEqual(withToken({ path: 'token', expirationSeconds: 599 }), ['spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes']);
+  assert.deepEqual(withToken({ path: 'token', expirationSeconds: 2 ** 32 + 1 }), ['spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 4294967297: may not specify a duration larger than 2^32 seconds']);
+  assert.deepEqual(withToken({ expirationSeconds: 3600 }), ['spec.volumes[0].projected.path: Required value']);
+});
