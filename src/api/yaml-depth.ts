@@ -7,6 +7,21 @@
 // comments) count one each, and every line adds its block context (open indentation levels and the "- " / "? "
 // indicators that start it). Brackets inside plain or block scalars are counted too, so text made of unmatched
 // brackets can only be refused early, never let through deep.
+//
+// Every YAML text a-kube did not write itself goes through this bound before it is parsed: request bodies
+// (apiserver/body.ts), and the files and answers it reads (audit policy, encryption configuration, kubeconfigs,
+// the cluster-info a joining node fetches, manifests and patches the CLI reads) through refuseDeepYaml.
+import { maxJsonDepth } from './json-depth.js';
+
+/** A YAML text that may nest deeper than maxJsonDepth, refused before a parser saw it. */
+export class YamlTooDeepError extends Error {
+  override name = 'YamlTooDeepError';
+}
+
+/** Throws YamlTooDeepError when `text` may nest more than maxJsonDepth levels; call it before parsing `text`. */
+export function refuseDeepYaml(text: string): void {
+  if (yamlMayNestDeeperThan(text, maxJsonDepth)) throw new YamlTooDeepError(`YAML nested more than ${maxJsonDepth} levels deep`);
+}
 
 /** Whether `text` may nest collections more than `limit` levels deep. Linear time, no recursion. */
 export function yamlMayNestDeeperThan(text: string, limit: number): boolean {

@@ -1,5 +1,6 @@
 // Audit policy files: parsing with clear errors, and the first-matching-rule evaluation kube-apiserver uses.
 import { parse as parseYaml } from 'yaml';
+import { refuseDeepYaml } from '../api/yaml-depth.js';
 import { levels, stages, type GroupResources, type Level, type Policy, type PolicyAttributes, type PolicyRule, type RequestAuditConfig, type Stage } from './types.js';
 
 export class PolicyError extends Error {
@@ -74,6 +75,7 @@ function rule(v: unknown, i: number): PolicyRule {
 export function parsePolicy(text: string, source = 'audit policy'): Policy {
   let doc: unknown;
   try {
+    refuseDeepYaml(text);
     doc = parseYaml(text, { maxAliasCount: 100 });
   } catch (e) {
     throw new PolicyError(`${source}: not valid YAML: ${e instanceof Error ? e.message : String(e)}`);

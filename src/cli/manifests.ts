@@ -4,6 +4,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { KubeObject } from '../api/object.js';
 import { isRecord } from '../api/object.js';
+import { maxJsonDepth } from '../api/json-depth.js';
+import { yamlMayNestDeeperThan } from '../api/yaml-depth.js';
 import type { DiscoveredResource } from '../client/discovery.js';
 import type { RestMapper } from '../client/rest-mapper.js';
 import { NoKindMatchError } from '../client/rest-mapper.js';
@@ -38,6 +40,7 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
 export async function parseManifestText(text: string, source: string): Promise<Manifest[]> {
   const [{ parseAllDocuments }, { kubeYamlOptions }] = await Promise.all([import('yaml'), import('../client/yaml.js')]);
   const out: Manifest[] = [];
+  if (yamlMayNestDeeperThan(text, maxJsonDepth)) throw new CliError(`error parsing ${source}: YAML nested more than ${maxJsonDepth} levels deep`);
   const docs = parseAllDocuments(text, kubeYamlOptions);
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     if (doc.errors.length > 0) throw new CliError(`error parsing ${source}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);

@@ -1,6 +1,7 @@
 // Changing kubeconfig files in place: only the touched keys change; comments and other content stay.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { refuseDeepYaml } from '../api/yaml-depth.js';
 import type { Kubeconfig } from './kubeconfig.js';
 
 type YamlModule = typeof import('yaml');
@@ -13,7 +14,7 @@ async function editFile(file: string, edit: (doc: YamlDocument, yaml: YamlModule
   const doc =
     text.trim() === ''
       ? new yaml.Document({ apiVersion: 'v1', clusters: [], contexts: [], 'current-context': '', kind: 'Config', preferences: {}, users: [] }, { version: '1.1' })
-      : yaml.parseDocument(text, kubeYamlOptions);
+      : (refuseDeepYaml(text), yaml.parseDocument(text, kubeYamlOptions));
   edit(doc, yaml);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, doc.toString({ indentSeq: false }), { mode: 0o600 });

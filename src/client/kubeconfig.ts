@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { isRecord } from '../api/object.js';
+import { refuseDeepYaml } from '../api/yaml-depth.js';
 import type { ClientConfig } from './config-types.js';
 
 export interface NamedEntry {
@@ -74,6 +75,7 @@ export async function loadKubeconfig(src: KubeconfigSources): Promise<Kubeconfig
     const text = readFileSync(file, 'utf8');
     let doc: unknown;
     try {
+      refuseDeepYaml(text);
       doc = text.trim() === '' ? {} : parse(text, kubeYamlOptions);
     } catch (e) {
       throw new KubeconfigError(`error loading config file "${file}": ${e instanceof Error ? e.message : String(e)}`);

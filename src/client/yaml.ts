@@ -1,6 +1,7 @@
 // YAML 1.1 reading as Go's yaml.v2 (sigs.k8s.io/yaml) does it. The `yaml` package's 1.1 schema takes
 // exponent-only words such as "e1" for floats (NaN); Go requires digits before the exponent, so "e1" is a string.
 import type { ParseOptions, DocumentOptions, SchemaOptions, ScalarTag, Tags } from 'yaml';
+import { refuseDeepYaml } from '../api/yaml-depth.js';
 
 type YamlModule = typeof import('yaml');
 
@@ -23,5 +24,6 @@ export async function loadYaml(): Promise<YamlModule> {
 /** One document, parsed as kubectl would. */
 export async function parseKubeYaml(text: string): Promise<unknown> {
   const { parse } = await loadYaml();
+  refuseDeepYaml(text);
   return parse(text, kubeYamlOptions) as unknown;
 }

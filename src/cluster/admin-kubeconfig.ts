@@ -9,6 +9,8 @@ import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap } fr
 import { kubeconfigYaml, type KubeconfigSpec } from '../pki/index.js';
 import { maxServers, serversExtension } from '../client/kubeconfig.js';
 import { withFileMutex } from './data-dir.js';
+import { maxJsonDepth } from '../api/json-depth.js';
+import { yamlMayNestDeeperThan } from '../api/yaml-depth.js';
 
 function writeAtomically(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -90,6 +92,7 @@ export function editKubeconfigServers(path: string, edit: ServersEdit): ServersE
     } catch (e) {
       return { kind: 'refused', reason: `${path} cannot be read: ${(e as Error).message}` };
     }
+    if (yamlMayNestDeeperThan(text, maxJsonDepth)) return { kind: 'refused', reason: `${path} is not YAML: nested more than ${maxJsonDepth} levels deep` };
     const doc = parseDocument(text, { version: '1.1' });
     if (doc.errors.length > 0) return { kind: 'refused', reason: `${path} is not YAML: ${doc.errors[0]?.message ?? ''}` };
     const cluster = currentCluster(doc);

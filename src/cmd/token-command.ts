@@ -26,6 +26,7 @@ import {
   tokenUsages,
 } from '../api/bootstrap-token.js';
 import { parseGoDuration } from '../api/go-duration.js';
+import { refuseDeepYaml } from '../api/yaml-depth.js';
 import { isRecord, type KubeObject } from '../api/object.js';
 import { isAlreadyExists, isNotFound } from '../client/api-error.js';
 import { loadKubeconfig, resolveConfig } from '../client/kubeconfig.js';
@@ -94,7 +95,15 @@ export async function joinCommand(client: Pick<RestClient, 'get'>, token: string
     throw e;
   }
   const text = isRecord(cm['data']) ? cm['data'][kubeconfigKey] : undefined;
-  const doc: unknown = typeof text === 'string' ? parseYaml(text) : undefined;
+  let doc: unknown;
+  if (typeof text === 'string') {
+    try {
+      refuseDeepYaml(text);
+      doc = parseYaml(text);
+    } catch (e) {
+      fail(`${clusterInfoNamespace}/${clusterInfoName} holds no readable kubeconfig: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const cluster = isRecord(doc) && Array.isArray(doc['clusters']) && isRecord(doc['clusters'][0]) && isRecord(doc['clusters'][0]['cluster']) ? doc['clusters'][0]['cluster'] : undefined;
   const server = cluster?.['server'];
   const ca = cluster?.['certificate-authority-data'];

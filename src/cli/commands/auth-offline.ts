@@ -5,6 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isRecord, type KubeObject } from '../../api/object.js';
 import { compareVersionPriority } from '../../api/version-priority.js';
+import { maxJsonDepth } from '../../api/json-depth.js';
+import { yamlMayNestDeeperThan } from '../../api/yaml-depth.js';
 import { settleAggregation } from '../../auth/authz/aggregation.js';
 import { clusterAuthorizer } from '../../auth/authz/cluster-authorizer.js';
 import { NodeGraph } from '../../auth/authz/node-graph.js';
@@ -65,6 +67,7 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
 /** Every object of a YAML or JSON stream, List kinds expanded, each with its place. */
 async function documentsOf(text: string, source: string): Promise<Located[]> {
   const [{ parseAllDocuments }, { kubeYamlOptions }] = await Promise.all([import('yaml'), import('../../client/yaml.js')]);
+  if (yamlMayNestDeeperThan(text, maxJsonDepth)) throw new CliError(`${source}: YAML nested more than ${maxJsonDepth} levels deep`);
   const parsed = parseAllDocuments(text, kubeYamlOptions);
   const docs = Array.isArray(parsed) ? parsed : [parsed];
   const out: Located[] = [];

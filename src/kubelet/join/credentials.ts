@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { stringify, parse as parseYaml } from 'yaml';
+import { refuseDeepYaml } from '../../api/yaml-depth.js';
 import { isRecord } from '../../api/object.js';
 import type { KeyPairPem } from '../../pki/index.js';
 
@@ -84,7 +85,9 @@ export function loadNodeCredentials(dataDir: string): NodeCredentials | undefine
   const pair = loadCertificatePair(join(dataDir, 'pki'), clientPemPrefix);
   if (!pair) return undefined;
   try {
-    const doc: unknown = parseYaml(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    refuseDeepYaml(text);
+    const doc: unknown = parseYaml(text);
     const clusters = isRecord(doc) && Array.isArray(doc['clusters']) ? doc['clusters'] : [];
     const cluster = isRecord(clusters[0]) && isRecord(clusters[0]['cluster']) ? clusters[0]['cluster'] : undefined;
     const server = cluster?.['server'];

@@ -3,6 +3,7 @@
 // signed it), check the CA in it against the pinned public-key hashes, then read it again over TLS verified with
 // that CA and require the same kubeconfig. The result is the server URL and CA to trust from then on.
 import { parse as parseYaml } from 'yaml';
+import { refuseDeepYaml } from '../../api/yaml-depth.js';
 import { clusterInfoName, clusterInfoNamespace, jwsKeyPrefix, kubeconfigKey, type BootstrapToken } from '../../api/bootstrap-token.js';
 import { detachedSignatureValid } from '../../api/detached-jws.js';
 import { isRecord, type KubeObject } from '../../api/object.js';
@@ -39,6 +40,7 @@ function defaultClient(server: string, caPem?: string): RestClient {
 export function clusterOfKubeconfig(text: string): DiscoveredCluster {
   let doc: unknown;
   try {
+    refuseDeepYaml(text);
     doc = parseYaml(text);
   } catch (e) {
     throw new DiscoveryError(`couldn't parse the kubeconfig file in the ${clusterInfoName} ConfigMap: ${(e as Error).message}`);

@@ -3,6 +3,7 @@
 // ordered list of providers: the first one encrypts what is written, every one of them may decrypt what is read.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { refuseDeepYaml } from '../../api/yaml-depth.js';
 import { isRecord } from '../../api/object.js';
 
 export type ProviderKind = 'aescbc' | 'aesgcm' | 'secretbox' | 'identity';
@@ -158,6 +159,7 @@ export function readEncryptionConfigText(file: string): string {
 export function parseEncryptionConfig(text: string, file: string): ResourceEncryption[] {
   let doc: unknown;
   try {
+    refuseDeepYaml(text);
     doc = parse(text);
   } catch (e) {
     throw new EncryptionConfigError(`${file} is not YAML or JSON: ${e instanceof Error ? e.message : String(e)}`);
