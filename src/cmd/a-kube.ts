@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseIPv4 } from '../api/ipv4.js';
+import { startHeapReturn } from './heap-return.js';
 import { parseLogRotationFlags } from '../kubelet/logs/policy.js';
 import { parseShutdownGracePeriodFlags, shutdownBoundMs } from '../kubelet/shutdown-periods.js';
 import { fail, parseAuditFlags, parseAuthorizationMode, parseBool, parseClusterCidr, parseDurationFlag, parseLimit, parseNodeIP, parseNodes, parseRequestHeaderFlags, parseRuntime, parseThreshold, parseTokenExpirationCap, storageFlags } from './up-flags.js';
@@ -360,8 +361,12 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** The commands that run until stopped: they give heap back when they go quiet after a burst (heap-return.ts). */
+const longRunning = new Set(['up', 'server', 'controller-manager', 'scheduler', 'node', 'console']);
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command !== undefined && longRunning.has(command)) startHeapReturn();
   switch (command) {
     case 'up':
       return up(rest);
