@@ -71,11 +71,13 @@ export interface StartOptions {
   command?: 'up' | 'server';
   /** Arguments after the data dir and port. */
   args?: readonly string[];
+  /** Node's own options, before the entry's (e.g. `--inspect=127.0.0.1:PORT`). */
+  nodeArgs?: readonly string[];
 }
 
 /** Starts `a-kube up` (or `server`) on dataDir and a free port. */
 export async function startAKube(entry: AKubeEntry, dataDir: string, cwd: string, opts: StartOptions = {}): Promise<RunningAKube> {
-  const args = [...entry.args, opts.command ?? 'up', '--data-dir', dataDir, '--port', '0', ...(opts.args ?? [])];
+  const args = [...(opts.nodeArgs ?? []), ...entry.args, opts.command ?? 'up', '--data-dir', dataDir, '--port', '0', ...(opts.args ?? [])];
   const { child, value: url } = await startChild(entry.cmd, args, /a-kube is up at (\S+)/, {
     cwd,
     timeoutMs: 120_000,

@@ -27,6 +27,7 @@ export function fmtRatio(value: number): string {
 
 export function fmtBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '-';
+  if (bytes < 0) return `-${fmtBytes(-bytes)}`;
   if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
   if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
   return `${bytes} B`;

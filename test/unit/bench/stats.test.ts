@@ -69,4 +69,5 @@ test('fmtRatio and fmtBytes', () => {
   assert.equal(fmtBytes(512), '512 B');
   assert.equal(fmtBytes(1536), '1.5 KiB');
   assert.equal(fmtBytes(11.5 * 1024 * 1024), '11.5 MiB');
+  assert.equal(fmtBytes(-1581056), '-1.5 MiB');
 });
