@@ -3,9 +3,9 @@
 // behind) the heap stays grown, full of garbage, for as long as the process is quiet: nothing allocates, so nothing
 // collects, and the resident memory stays up. Go's runtime, which kube-apiserver runs on, forces a collection when
 // none has run for two minutes. This does the like, only where it pays: every period, when the V8 heap has grown by
-// more than `growthBytes` since this last collected (or since the start) and the event loop was mostly idle during
-// that period, one full collection runs, and V8 returns the pages it frees. The heap left after it is the new mark,
-// so a heap grown by live objects is collected once, not every period. A busy process is left to V8's own
+// more than `growthBytes` over its smallest size since this last collected (or since the start) and the event loop
+// was mostly idle during that period, one full collection runs, and V8 returns the pages it frees. The heap left
+// after it is the new mark, so a heap grown by live objects is collected once, not every period. A busy process is left to V8's own
 // collections.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
@@ -27,7 +27,7 @@ export interface HeapReturnOptions {
   quietBelow: number;
 }
 
-export const defaultHeapReturnOptions: HeapReturnOptions = { growthBytes: 64 << 20, quietBelow: 0.2 };
+export const defaultHeapReturnOptions: HeapReturnOptions = { growthBytes: 32 << 20, quietBelow: 0.2 };
 
 /** One period's decision, made by check(): collects when the heap grew and the loop was quiet; says whether it did. */
 export function heapReturn(deps: HeapReturnDeps, opts: HeapReturnOptions = defaultHeapReturnOptions): { check(): boolean } {
@@ -35,7 +35,10 @@ export function heapReturn(deps: HeapReturnDeps, opts: HeapReturnOptions = defau
   return {
     check() {
       const busy = deps.busySinceLast();
-      if (deps.heapTotal() - mark <= opts.growthBytes || busy >= opts.quietBelow) return false;
+      const heap = deps.heapTotal();
+      // V8's own collections (or anyone's) may have shrunk the heap since: growth counts from the lowest size seen.
+      mark = Math.min(mark, heap);
+      if (heap - mark <= opts.growthBytes || busy >= opts.quietBelow) return false;
       deps.collect();
       mark = deps.heapTotal();
       return true;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { heapReturn, processHeapDeps, type HeapReturnDeps } from '../../../src/cmd/heap-return.js';
 
 const MiB = 1 << 20;
-const opts = { growthBytes: 64 * MiB, quietBelow: 0.2 };
+const opts = { growthBytes: 32 * MiB, quietBelow: 0.2 };
 
 /** A heap that grows by what the test says and shrinks to `live` when collected. */
 function fakeHeap(start: number) {
@@ -20,7 +20,7 @@ function fakeHeap(start: number) {
 }
 
 const cases: { name: string; steps: { grow: number; live?: number; busy: number; collects: boolean }[] }[] = [
-  { name: 'a quiet process whose heap has not grown is left alone', steps: [{ grow: 0, busy: 0, collects: false }, { grow: 10 * MiB, busy: 0, collects: false }] },
+  { name: 'a quiet process whose heap has not grown is left alone', steps: [{ grow: 0, busy: 0, collects: false }, { grow: 30 * MiB, busy: 0, collects: false }] },
   {
     name: 'after a burst, the first quiet period collects, and only once',
     steps: [
@@ -34,8 +34,16 @@ const cases: { name: string; steps: { grow: number; live?: number; busy: number;
     steps: [
       { grow: 100 * MiB, live: 100 * MiB, busy: 0, collects: true },
       { grow: 0, busy: 0, collects: false },
-      { grow: 60 * MiB, busy: 0, collects: false },
+      { grow: 30 * MiB, busy: 0, collects: false },
       { grow: 10 * MiB, busy: 0, collects: true },
+    ],
+  },
+  {
+    name: 'growth counts from the smallest heap seen: a heap V8 shrank by itself lowers the mark',
+    steps: [
+      { grow: 20 * MiB, busy: 0, collects: false },
+      { grow: -40 * MiB, busy: 0, collects: false },
+      { grow: 35 * MiB, busy: 0, collects: true },
     ],
   },
   { name: 'a busy process is left to V8', steps: [{ grow: 200 * MiB, busy: 0.5, collects: false }, { grow: 0, busy: 0.25, collects: false }] },
