@@ -234,7 +234,7 @@ const rows: Row[] = [
   // Authentication.
   { name: 'Authorization: Bearer garbage extra', method: 'GET', path: `${cm}/c`, as: { authorization: 'Bearer garbage extra' }, status: 401 },
   { name: 'Authorization: Bearer <valid token> extra (the token decides)', method: 'GET', path: `${cm}/c`, as: { authorization: `Bearer ${'TOKEN'} extra` }, status: 200 },
-  { name: 'Authorization: Bearer  <token> (space before the token)', method: 'GET', path: `${cm}/c`, as: { authorization: 'Bearer  TOKEN' }, status: 401 },
+  { name: 'Authorization: Bearer  <token> (space before the token: ignored, so anonymous, who may not read it)', method: 'GET', path: `${cm}/c`, as: { authorization: 'Bearer  TOKEN' }, status: 403 },
   { name: 'untrusted client certificate with a valid token (the token decides)', method: 'POST', path: ssr, as: 'stranger+sa', body: ssrBody, status: 201, check: (r) => assert.equal(userOf(r)['username'], 'system:serviceaccount:team:patcher') },
   { name: 'client certificate issued by an intermediate CA, sent with the intermediate', method: 'POST', path: ssr, as: 'chained', body: ssrBody, status: 201, check: (r) => assert.deepEqual(userOf(r), { username: 'dave', groups: ['chained', 'system:authenticated'], extra: userOf(r)['extra'] }) },
   { name: 'untrusted client certificate alone', method: 'GET', path: `${cm}/c`, as: 'stranger', status: 401 },

@@ -44,7 +44,9 @@ export function bearerAuthenticator(tokens: TokenAuthenticator): Authenticator {
     async authenticate(req: AuthnRequest): Promise<AuthnResult> {
       const token = bearerToken(req.headers);
       if (token === undefined) return { kind: 'skip' };
-      if (token === '') return { kind: 'fail', reason: 'invalid bearer token' };
+      // An empty token (a space before it) is ignored, as kube-apiserver does: the request goes on as if it carried
+      // no Authorization header (anonymous, where allowed).
+      if (token === '') return { kind: 'skip' };
       const r = await tokens.authenticateToken(token);
       if (r.kind === 'ok') return { kind: 'ok', user: r.user };
       if (r.kind === 'fail') return r;
