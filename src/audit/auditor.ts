@@ -1,6 +1,6 @@
 // The auditor: one policy, several backends. The API server asks it what to record for a request and hands it
 // the events; it never waits for a backend.
-import { evaluatePolicy } from './policy.js';
+import { evaluatePolicy, notAudited } from './policy.js';
 import type { AuditBackend, AuditEvent, Policy, PolicyAttributes, RequestAuditConfig } from './types.js';
 
 export interface Auditor {
@@ -12,7 +12,7 @@ export interface Auditor {
 
 export function createAuditor(policy: Policy, backends: readonly AuditBackend[]): Auditor {
   return {
-    evaluate: (a) => (backends.length === 0 ? { level: 'None', omitStages: new Set(), omitManagedFields: false } : evaluatePolicy(policy, a)),
+    evaluate: (a) => (backends.length === 0 ? notAudited : evaluatePolicy(policy, a)),
     emit(event) {
       for (const b of backends) b.process([event]);
     },

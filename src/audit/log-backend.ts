@@ -1,4 +1,5 @@
-// The log backend: one JSON line per event, written in the background and rotated by size, age and count.
+// The log backend: one JSON line per event, written in the background and rotated by size, age and count. Lines
+// are gathered for a moment (batchWaitMs) and written together: a write per request costs more than the event.
 // A write that fails (a full disk) stops auditing with one clear line on stderr, never the server; writing resumes
 // by itself once the disk takes data again.
 import { closeSync, openSync, readdirSync, renameSync, statSync, unlinkSync, write } from 'node:fs';
@@ -18,6 +19,9 @@ export interface LogBackendOptions {
   maxBufferBytes?: number;
   /** How long to wait after a failed write before trying again. */
   retryMs?: number;
+  /** How long lines are gathered before they are written (a full batch, batchMaxBytes, is written at once). */
+  batchWaitMs?: number;
+  batchMaxBytes?: number;
   log?: (line: string) => void;
   now?: () => Date;
 }
@@ -42,7 +46,11 @@ export class LogBackend implements AuditBackend {
   private dropped = 0;
   private failing = false;
   private closing = false;
+  /** flush() calls waiting: the drain writes everything, not one batch. */
+  private flushing = 0;
   private wake: (() => void) | undefined;
+  /** Starts the write that is waiting for more lines now. */
+  private startNow: (() => void) | undefined;
   private readonly opts: Required<Omit<LogBackendOptions, 'path'>> & { path: string };
 
   constructor(opts: LogBackendOptions) {
@@ -52,6 +60,8 @@ export class LogBackend implements AuditBackend {
       maxAgeDays: 0,
       maxBufferBytes: 64 * 1024 * 1024,
       retryMs: 5000,
+      batchWaitMs: 20,
+      batchMaxBytes: 256 * 1024,
       log: (l) => process.stderr.write(`audit: ${l}\n`),
       now: () => new Date(),
       ...opts,
@@ -78,7 +88,22 @@ export class LogBackend implements AuditBackend {
       this.pending.push(line);
       this.pendingBytes += line.length;
     }
-    if (!this.writing && this.pending.length > 0) this.writing = new Promise((resolve) => setImmediate(() => void this.drain().finally(resolve)));
+    if (this.pending.length === 0) return;
+    if (!this.writing) this.writing = this.drainSoon();
+    else if (this.pendingBytes >= this.opts.batchMaxBytes) this.startNow?.();
+  }
+
+  /** Drains after batchWaitMs, or as soon as the batch is full, flush() or close() asks. */
+  private drainSoon(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const go = () => {
+        clearTimeout(timer);
+        this.startNow = undefined;
+        void this.drain().finally(resolve);
+      };
+      const timer = setTimeout(go, this.pendingBytes >= this.opts.batchMaxBytes ? 0 : this.opts.batchWaitMs);
+      this.startNow = go;
+    });
   }
 
   private async drain(): Promise<void> {
@@ -103,23 +128,29 @@ export class LogBackend implements AuditBackend {
           this.wake = undefined;
           continue;
         }
-        const text = this.pending.join('');
-        const bytes = Buffer.from(text);
+        // the batch leaves the queue before the write: lines that come meanwhile queue behind it
+        const batch = this.pending;
+        const batchBytes = this.pendingBytes;
+        this.pending = [];
+        this.pendingBytes = 0;
+        const bytes = Buffer.from(batch.join(''));
         if (this.opts.maxSizeBytes > 0 && this.size > 0 && this.size + bytes.length > this.opts.maxSizeBytes && this.fd !== 1) this.rotate();
         try {
           await writeAll(this.fd, bytes);
         } catch (e) {
+          this.pending = batch.concat(this.pending);
+          this.pendingBytes += batchBytes;
           this.fail(e);
           continue;
         }
-        this.pending = [];
-        this.pendingBytes = 0;
         this.size += bytes.length;
         if (this.failing || this.dropped > 0) {
           this.opts.log(`writing ${this.opts.path} works again${this.dropped > 0 ? `; ${this.dropped} events were dropped meanwhile` : ''}`);
           this.failing = false;
           this.dropped = 0;
         }
+        // lines that came meanwhile wait for their own batch (the finally below), unless flush() or close() waits
+        if (!this.closing && !this.flushing) break;
       }
     } finally {
       this.writing = undefined;
@@ -173,7 +204,15 @@ export class LogBackend implements AuditBackend {
   }
 
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+    this.flushing++;
+    try {
+      while (this.writing) {
+        this.startNow?.();
+        await this.writing;
+      }
+    } finally {
+      this.flushing--;
+    }
   }
 
   async close(): Promise<void> {

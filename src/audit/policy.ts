@@ -7,7 +7,8 @@ export class PolicyError extends Error {
   override name = 'PolicyError';
 }
 
-const none: RequestAuditConfig = { level: 'None', omitStages: new Set(), omitManagedFields: false };
+/** The decision that records nothing (shared: a decision is never changed once made). */
+export const notAudited: RequestAuditConfig = Object.freeze({ level: 'None', omitStages: new Set<never>(), omitManagedFields: false });
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -128,16 +129,27 @@ export function ruleMatches(r: PolicyRule, a: PolicyAttributes): boolean {
   return true;
 }
 
+/** Each rule's decision, made once per policy (evaluation runs for every request; a policy is not changed once in use). */
+const decisions = new WeakMap<Policy, RequestAuditConfig[]>();
+
+function ruleDecisions(policy: Policy): RequestAuditConfig[] {
+  let out = decisions.get(policy);
+  if (!out) {
+    out = policy.rules.map((r) =>
+      r.level === 'None'
+        ? notAudited
+        : Object.freeze({ level: r.level, omitStages: new Set([...(policy.omitStages ?? []), ...(r.omitStages ?? [])]), omitManagedFields: r.omitManagedFields ?? policy.omitManagedFields ?? false }),
+    );
+    decisions.set(policy, out);
+  }
+  return out;
+}
+
 /** The first rule that matches decides; no match means no events. */
 export function evaluatePolicy(policy: Policy, a: PolicyAttributes): RequestAuditConfig {
-  for (const r of policy.rules) {
-    if (!ruleMatches(r, a)) continue;
-    if (r.level === 'None') return none;
-    return {
-      level: r.level,
-      omitStages: new Set([...(policy.omitStages ?? []), ...(r.omitStages ?? [])]),
-      omitManagedFields: r.omitManagedFields ?? policy.omitManagedFields ?? false,
-    };
+  const rules = policy.rules;
+  for (let i = 0; i < rules.length; i++) {
+    if (ruleMatches(rules[i]!, a)) return ruleDecisions(policy)[i]!;
   }
-  return none;
+  return notAudited;
 }

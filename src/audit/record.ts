@@ -5,14 +5,27 @@ import { decodeKubernetesProtobuf, isProtobufContentType } from '../api/protobuf
 import type { UserInfo } from '../auth/types.js';
 import { levelAtLeast, type AuditEvent, type ObjectReference, type PolicyAttributes, type RequestAuditConfig, type ResponseStatus, type Stage } from './types.js';
 import { maxJsonDepth } from '../api/json-depth.js';
+import { notAudited } from './policy.js';
 import { yamlMayNestDeeperThan } from '../api/yaml-depth.js';
+
+/** The formatted date and time up to the second, for the second last asked about (one formatting per second). */
+let secondStart = Number.NaN;
+let secondText = '';
 
 /** RFC 3339 with microseconds, as audit events carry them (metav1.MicroTime). */
 export function microTime(): string {
-  const ms = performance.timeOrigin + performance.now();
-  const whole = Math.floor(ms);
-  const micros = Math.min(999, Math.floor((ms - whole) * 1000));
-  return `${new Date(whole).toISOString().slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
+  return formatMicroTime(performance.timeOrigin + performance.now());
+}
+
+/** `ms` (milliseconds since the epoch, with a fraction) as RFC 3339 with microseconds, in UTC. */
+export function formatMicroTime(ms: number): string {
+  const micros = Math.floor(ms * 1000);
+  const second = Math.floor(micros / 1_000_000) * 1000;
+  if (second !== secondStart) {
+    secondStart = second;
+    secondText = new Date(second).toISOString().slice(0, 19);
+  }
+  return `${secondText}.${String(micros - second * 1000).padStart(6, '0')}Z`;
 }
 
 const auditIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -39,7 +52,7 @@ export interface RequestFacts {
 
 export class RequestAudit {
   readonly receivedAt = microTime();
-  config: RequestAuditConfig = { level: 'None', omitStages: new Set(), omitManagedFields: false };
+  config: RequestAuditConfig = notAudited;
   /** The user who authenticated, and the one acted as when impersonating. */
   user: UserInfo | undefined;
   impersonatedUser: UserInfo | undefined;

@@ -80,15 +80,23 @@ export interface TimelineRead {
   latest: number;
 }
 
-/** An audit backend that keeps the last `capacity` requests' timeline entries in memory. */
+/**
+ * An audit backend that keeps the last `capacity` requests' timeline entries in memory: a ring, so adding an entry
+ * costs the same however full it is (it runs once per audited request).
+ */
 export class RecentTimeline implements AuditBackend, TimelineSource {
   readonly name = 'timeline';
   readonly epoch = randomBytes(6).toString('hex');
-  private readonly entries: TimelineEntry[] = [];
+  private readonly ring: (TimelineEntry | undefined)[];
+  /** Slot of the oldest entry kept, and how many are kept. */
+  private start = 0;
+  private count = 0;
   private readonly listeners = new Set<() => void>();
   private seq = 0;
 
-  constructor(private readonly capacity = 5000) {}
+  constructor(capacity = 5000) {
+    this.ring = new Array<TimelineEntry | undefined>(Math.max(0, capacity));
+  }
 
   process(events: readonly AuditEvent[]): void {
     const before = this.seq;
@@ -107,8 +115,27 @@ export class RecentTimeline implements AuditBackend, TimelineSource {
 
   private add(t: TimelineEntry): void {
     this.seq = t.seq;
-    this.entries.push(t);
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    const size = this.ring.length;
+    if (size === 0) return;
+    if (this.count < size) {
+      this.ring[(this.start + this.count) % size] = t;
+      this.count++;
+    } else {
+      this.ring[this.start] = t;
+      this.start = (this.start + 1) % size;
+    }
+  }
+
+  /** The i-th entry kept, oldest first. */
+  private at(i: number): TimelineEntry {
+    return this.ring[(this.start + i) % this.ring.length]!;
+  }
+
+  /** Entries i (inclusive) to j (exclusive), oldest first. */
+  private slice(i: number, j: number): TimelineEntry[] {
+    const out: TimelineEntry[] = [];
+    for (let k = i; k < j; k++) out.push(this.at(k));
+    return out;
   }
 
   /** Tells the listeners to look again. */
@@ -126,24 +153,24 @@ export class RecentTimeline implements AuditBackend, TimelineSource {
   /** Index of the first entry past the cursor (entries are in seq order). */
   private firstAfter(after: number): number {
     let lo = 0;
-    let hi = this.entries.length;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.entries[mid]!.seq <= after) lo = mid + 1;
+      if (this.at(mid).seq <= after) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   async read(after: number, limit: number): Promise<TimelineEntry[]> {
-    const rest = this.entries.slice(this.firstAfter(after));
-    return rest.length > limit ? rest.slice(rest.length - limit) : rest;
+    const i = this.firstAfter(after);
+    return this.slice(Math.max(i, this.count - Math.max(0, limit)), this.count);
   }
 
   async readAfter(after: number, limit: number): Promise<TimelineRead> {
     const i = this.firstAfter(after);
-    const entries = this.entries.slice(i, i + Math.max(0, limit));
-    const first = this.entries[i];
+    const entries = this.slice(i, Math.min(this.count, i + Math.max(0, limit)));
+    const first = i < this.count ? this.at(i) : undefined;
     return { entries, missed: first && after < this.seq ? Math.max(0, first.seq - after - 1) : 0, latest: this.seq };
   }
 

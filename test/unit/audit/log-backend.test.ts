@@ -35,6 +35,28 @@ test('one JSON line per event, appended to what the file holds', withDir(async (
   assert.deepEqual(lines.map((l) => l.auditID ?? 'earlier'), ['earlier', 'id-1', 'id-2', 'id-3']);
 }));
 
+test('events that come while a batch is being written are written too, in order; a batch waits batchWaitMs', withDir(async (dir) => {
+  const path = join(dir, 'audit.log');
+  const b = new LogBackend({ path, batchWaitMs: 0 });
+  let n = 0;
+  // one event per turn of the event loop, so most arrive while the previous batch's write is in flight
+  for (let round = 0; round < 300; round++) {
+    b.process([event(n++, 2000)]);
+    await new Promise((r) => setImmediate(r));
+  }
+  await b.close();
+  const ids = readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as AuditEvent).auditID);
+  assert.deepEqual(ids, Array.from({ length: n }, (_, i) => `id-${i}`));
+
+  const slow = new LogBackend({ path: join(dir, 'slow.log'), batchWaitMs: 60_000 });
+  slow.process([event(1)]);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(readFileSync(join(dir, 'slow.log'), 'utf8'), '', 'nothing is written before the batch time is up');
+  await slow.flush();
+  assert.equal(readFileSync(join(dir, 'slow.log'), 'utf8').trim().split('\n').length, 1, 'flush() writes the waiting batch at once');
+  await slow.close();
+}));
+
 test('rotation by size keeps at most maxBackups rotated files, named by time', withDir(async (dir) => {
   const path = join(dir, 'audit.log');
   let clock = Date.parse('2026-03-01T10:00:00Z');
