@@ -95,12 +95,17 @@ export function withAuditId(next: Handler, auditor: Auditor): Handler {
       if (audit.active) {
         facts(req, ctx, audit);
         const methods = attemptedMethods(req);
-        auditor.emit(await audit.event('ResponseStarted', { status: { metadata: {}, code: 401, message: `Authentication failed, attempted: ${methods}` } }));
+        auditor.emit(audit.event('ResponseStarted', { status: { metadata: {}, code: 401, message: `Authentication failed, attempted: ${methods}` } }));
       }
     }
     if (res.hijacked) return res;
     return { ...res, headers: { ...res.headers, 'audit-id': audit.id } };
   };
+}
+
+/** Hands the event of one stage to the auditor, unless the policy leaves that stage out. */
+function emit(auditor: Auditor, audit: RequestAudit, stage: Stage, response?: { status: ResponseStatus; object?: unknown }): void {
+  if (!audit.config.omitStages.has(stage)) auditor.emit(audit.event(stage, response));
 }
 
 export function withAudit(next: Handler, auditor: Auditor): Handler {
@@ -115,21 +120,18 @@ export function withAudit(next: Handler, auditor: Auditor): Handler {
     // The body is kept only where an event shows it (or names a created object); the handler still reads it.
     if ((levelAtLeast(audit.config.level, 'Request') || verb === 'create') && typeof req.body === 'function') {
       const read = req.body;
-      req = { ...req, body: () => (audit.requestBody ??= read()) };
+      let reading: Promise<Uint8Array> | undefined;
+      req = { ...req, body: () => (reading ??= read().then((bytes) => (audit.requestBytes = bytes))) };
     } else if (req.body instanceof Uint8Array || typeof req.body === 'string') {
-      audit.requestBody = Promise.resolve(typeof req.body === 'string' ? Buffer.from(req.body) : req.body);
+      audit.requestBytes = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
     }
-    const emit = async (stage: Stage, response?: { status: ResponseStatus; object?: unknown }) => {
-      if (audit.config.omitStages.has(stage)) return;
-      auditor.emit(await audit.event(stage, response));
-    };
-    await emit('RequestReceived');
+    emit(auditor, audit, 'RequestReceived');
     let res: ApiResponse;
     try {
       res = await next(req, ctx);
     } catch (e) {
       if (!(e instanceof Error && e.name === 'StatusError')) {
-        await emit('Panic', { status: { metadata: {}, status: 'Failure', message: `APIServer panic'd: ${e instanceof Error ? e.message : String(e)}`, reason: 'InternalError', code: 500 } });
+        emit(auditor, audit, 'Panic', { status: { metadata: {}, status: 'Failure', message: `APIServer panic'd: ${e instanceof Error ? e.message : String(e)}`, reason: 'InternalError', code: 500 } });
         throw e;
       }
       res = withWarnings(errorResponse(e), ctx);
@@ -141,28 +143,28 @@ export function withAudit(next: Handler, auditor: Auditor): Handler {
     if (res.hijacked) {
       // An upgraded connection (exec, attach, port-forward) is complete when it closes.
       const status: ResponseStatus = { metadata: {}, code: 101 };
-      await emit('ResponseStarted', { status });
+      emit(auditor, audit, 'ResponseStarted', { status });
       const socket = req.upgrade?.socket;
-      if (socket && !socket.destroyed) socket.once('close', () => void emit('ResponseComplete', { status }));
-      else await emit('ResponseComplete', { status });
+      if (socket && !socket.destroyed) socket.once('close', () => emit(auditor, audit, 'ResponseComplete', { status }));
+      else emit(auditor, audit, 'ResponseComplete', { status });
       return res;
     }
     const body = res.body;
     if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
       const status: ResponseStatus = { metadata: {}, code: res.status };
-      await emit('ResponseStarted', { status });
-      return { ...res, body: completeAfter(body, () => emit('ResponseComplete', { status })) };
+      emit(auditor, audit, 'ResponseStarted', { status });
+      return { ...res, body: completeAfter(body, () => emit(auditor, audit, 'ResponseComplete', { status })) };
     }
-    await emit('ResponseComplete', responseOf(res, levelAtLeast(audit.config.level, 'RequestResponse')));
+    emit(auditor, audit, 'ResponseComplete', responseOf(res, levelAtLeast(audit.config.level, 'RequestResponse')));
     return res;
   };
 }
 
 /** A stream that reports when it ends (its consumer finished or went away). */
-async function* completeAfter(body: AsyncIterable<string | Uint8Array>, done: () => Promise<void>): AsyncIterable<string | Uint8Array> {
+async function* completeAfter(body: AsyncIterable<string | Uint8Array>, done: () => void): AsyncIterable<string | Uint8Array> {
   try {
     yield* body;
   } finally {
-    await done();
+    done();
   }
 }

@@ -57,9 +57,10 @@ export class RequestAudit {
   user: UserInfo | undefined;
   impersonatedUser: UserInfo | undefined;
   readonly annotations: Record<string, string> = Object.create(null) as Record<string, string>;
+  private annotated = false;
   facts: RequestFacts | undefined;
-  /** The request body, when the level records it (read by the handler; looked at only when an event is built). */
-  requestBody: Promise<Uint8Array> | undefined;
+  /** The request body, when the level records it (or a create names its object): set once the handler has read it. */
+  requestBytes: Uint8Array | undefined;
   private requestObjectMemo: unknown;
   private requestObjectDone = false;
 
@@ -70,17 +71,19 @@ export class RequestAudit {
   }
 
   annotate(key: string, value: string): void {
-    if (!(key in this.annotations)) this.annotations[key] = value;
+    if (key in this.annotations) return;
+    this.annotations[key] = value;
+    this.annotated = true;
   }
 
   /** The decoded request object (JSON, YAML or protobuf), or undefined when there is none or it does not decode. */
-  async requestObject(): Promise<unknown> {
+  requestObject(): unknown {
     if (this.requestObjectDone) return this.requestObjectMemo;
     // Not read yet (the RequestReceived event comes before the handler reads the body): nothing to show now.
-    if (!this.requestBody || !this.facts) return undefined;
+    const bytes = this.requestBytes;
+    if (!bytes || !this.facts) return undefined;
     this.requestObjectDone = true;
     try {
-      const bytes = await this.requestBody;
       if (bytes.byteLength === 0) return undefined;
       const type = this.facts.contentType;
       if (isProtobufContentType(type)) {
@@ -92,7 +95,7 @@ export class RequestAudit {
         if (yamlMayNestDeeperThan(text, maxJsonDepth)) return undefined;
         this.requestObjectMemo = parseYaml(text, { maxAliasCount: 100 });
       } else {
-        this.requestObjectMemo = JSON.parse(Buffer.from(bytes).toString('utf8'));
+        this.requestObjectMemo = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
       }
     } catch {
       this.requestObjectMemo = undefined;
@@ -101,38 +104,39 @@ export class RequestAudit {
   }
 
   /** The event for one stage. */
-  async event(stage: Stage, response?: { status: ResponseStatus; object?: unknown }): Promise<AuditEvent> {
+  event(stage: Stage, response?: { status: ResponseStatus; object?: unknown }): AuditEvent {
     const f = this.facts!;
     const a = f.attributes;
+    const level = this.config.level;
     const ev: AuditEvent = {
       kind: 'Event',
       apiVersion: 'audit.k8s.io/v1',
-      level: this.config.level,
+      level,
       auditID: this.id,
       stage,
       requestURI: f.requestURI,
       verb: a.verb,
       user: userOf(this.user),
-      ...(this.impersonatedUser ? { impersonatedUser: userOf(this.impersonatedUser) } : {}),
-      ...(f.sourceIPs.length > 0 ? { sourceIPs: f.sourceIPs } : {}),
-      ...(f.userAgent ? { userAgent: f.userAgent } : {}),
       requestReceivedTimestamp: this.receivedAt,
       stageTimestamp: stage === 'RequestReceived' ? this.receivedAt : microTime(),
     };
-    if (a.resourceRequest) ev.objectRef = await this.objectRef();
+    if (this.impersonatedUser) ev.impersonatedUser = userOf(this.impersonatedUser);
+    if (f.sourceIPs.length > 0) ev.sourceIPs = f.sourceIPs;
+    if (f.userAgent) ev.userAgent = f.userAgent;
+    if (a.resourceRequest) ev.objectRef = this.objectRef();
     if (response) ev.responseStatus = response.status;
-    if (levelAtLeast(this.config.level, 'Request') && a.verb !== 'get' && a.verb !== 'list' && a.verb !== 'watch') {
-      const obj = await this.requestObject();
+    if (levelAtLeast(level, 'Request') && a.verb !== 'get' && a.verb !== 'list' && a.verb !== 'watch') {
+      const obj = this.requestObject();
       if (obj !== undefined) ev.requestObject = this.config.omitManagedFields ? withoutManagedFields(obj) : obj;
     }
-    if (response?.object !== undefined && levelAtLeast(this.config.level, 'RequestResponse')) {
+    if (response?.object !== undefined && levelAtLeast(level, 'RequestResponse')) {
       ev.responseObject = this.config.omitManagedFields ? withoutManagedFields(response.object) : response.object;
     }
-    if (Object.keys(this.annotations).length > 0) ev.annotations = { ...this.annotations };
+    if (this.annotated) ev.annotations = { ...this.annotations };
     return ev;
   }
 
-  private async objectRef(): Promise<ObjectReference> {
+  private objectRef(): ObjectReference {
     const f = this.facts!;
     const a = f.attributes;
     const ref: ObjectReference = { resource: a.resource };
@@ -140,7 +144,7 @@ export class RequestAudit {
     let name = a.name;
     // A create names its object in the body; the request object says which.
     if (!name && a.verb === 'create' && !a.subresource) {
-      const meta = metadataOf(await this.requestObject());
+      const meta = metadataOf(this.requestObject());
       if (typeof meta?.name === 'string') name = meta.name;
     }
     if (name) ref.name = name;
