@@ -18,6 +18,10 @@ function policyAttributes(info: RequestInfo, user: UserInfo | undefined): Policy
 
 /** X-Forwarded-For, then X-Real-Ip, then the peer: as kube-apiserver lists a request's source addresses. */
 function sourceIPs(req: ApiRequest): string[] {
+  const remote = req.remoteAddress;
+  const peer = remote?.startsWith('::ffff:') ? remote.slice(7) : remote;
+  // the usual case, a client without a proxy in front
+  if (headerValue(req.headers, 'x-forwarded-for') === undefined && headerValue(req.headers, 'x-real-ip') === undefined) return peer ? [peer] : [];
   const out: string[] = [];
   for (const part of (headerValue(req.headers, 'x-forwarded-for') ?? '').split(',')) {
     const ip = part.trim();
@@ -25,7 +29,6 @@ function sourceIPs(req: ApiRequest): string[] {
   }
   const real = headerValue(req.headers, 'x-real-ip')?.trim();
   if (real && !out.includes(real)) out.push(real);
-  const peer = req.remoteAddress?.replace(/^::ffff:/, '');
   if (peer && out[out.length - 1] !== peer) out.push(peer);
   return out;
 }

@@ -37,7 +37,11 @@ export function acceptableAuditId(v: string | undefined): string | undefined {
 
 function userOf(u: UserInfo | undefined): AuditEvent['user'] {
   if (!u) return {};
-  return { username: u.name, ...(u.uid ? { uid: u.uid } : {}), groups: [...u.groups], ...(u.extra && Object.keys(u.extra).length > 0 ? { extra: u.extra } : {}) };
+  const out: AuditEvent['user'] = { username: u.name };
+  if (u.uid) out.uid = u.uid;
+  out.groups = [...u.groups];
+  if (u.extra && Object.keys(u.extra).length > 0) out.extra = u.extra;
+  return out;
 }
 
 export interface RequestFacts {
