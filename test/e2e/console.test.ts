@@ -5,11 +5,11 @@
 // (printed).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { akubectl, entry, kubectl, hasKubectl, repoRoot, startCluster, type Cluster } from './harness.js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
@@ -295,8 +295,9 @@ test('the audit timeline rule: get on /console/api/audit lets the service accoun
   await context.close();
 });
 
-test('a-kube console --kubeconfig ADMIN: the signed-in token is used, never the admin certificate of the kubeconfig', { skip }, async () => {
-  const child = spawn(process.execPath, [...entry('a-kube'), 'console', '--kubeconfig', cluster.kubeconfig, '--port', '0', '--audit-log-path', join(cluster.dataDir, 'audit.log')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `a-kube console` for the cluster's admin kubeconfig, its timeline read from `logPath`; resolves with its URL. */
+async function startConsole(logPath: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...entry('a-kube'), 'console', '--kubeconfig', cluster.kubeconfig, '--port', '0', '--audit-log-path', logPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -313,6 +314,16 @@ test('a-kube console --kubeconfig ADMIN: the signed-in token is used, never the 
       child.stderr.on('data', onData);
       child.on('exit', (code) => reject(new Error(`a-kube console exited (${code}):\n${out}`)));
     });
+    return { url, child };
+  } catch (e) {
+    child.kill('SIGTERM');
+    throw e;
+  }
+}
+
+test('a-kube console --kubeconfig ADMIN: the signed-in token is used, never the admin certificate of the kubeconfig', { skip }, async () => {
+  const { url, child } = await startConsole(join(cluster.dataDir, 'audit.log'));
+  try {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1500, height: 950 } });
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -335,6 +346,37 @@ test('a-kube console --kubeconfig ADMIN: the signed-in token is used, never the 
     await context.close();
   } finally {
     child.kill('SIGTERM');
+  }
+});
+
+test('a-kube console: a log file it cannot read is said on the timeline until reading works again', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akube-console-log-'));
+  const logPath = join(dir, 'audit.log');
+  copyFileSync(join(cluster.dataDir, 'audit.log'), logPath);
+  const { url, child } = await startConsole(logPath);
+  try {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1500, height: 950 } });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url);
+    await signInWithToken(page, saToken);
+    await tab(page, 'Audit timeline');
+    await page.locator('[data-testid=timeline-state]', { hasText: 'live' }).waitFor();
+    assert.equal(await page.locator('[data-testid=timeline-problem]').count(), 0, 'no problem while the file reads');
+    // the file turns into a directory: the console's reads of it fail
+    rmSync(logPath);
+    mkdirSync(logPath);
+    const problem = page.locator('[data-testid=timeline-problem]');
+    await problem.waitFor({ timeout: 30_000 });
+    assert.match(await problem.innerText(), /^No new entries: cannot read the audit log .*audit\.log: EISDIR/);
+    await shot(page, '7-timeline-problem');
+    rmdirSync(logPath);
+    copyFileSync(join(cluster.dataDir, 'audit.log'), logPath);
+    await problem.waitFor({ state: 'detached', timeout: 30_000 });
+    await context.close();
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
