@@ -70,8 +70,10 @@ function isJson(res: ApiResponse): boolean {
 /** responseStatus (a Status: code always; status, message, reason and details for failures) and the response object. */
 function responseOf(res: ApiResponse, wantObject: boolean): { status: ResponseStatus; object?: unknown } {
   const status: ResponseStatus = { metadata: {}, code: res.status };
+  // a success recorded without its object needs nothing from the body (which may be a large list)
+  if (res.status < 300 && !wantObject) return { status };
   const text = isJson(res) ? bodyText(res) : undefined;
-  if (text === undefined || (res.status < 300 && !wantObject)) return { status };
+  if (text === undefined) return { status };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
