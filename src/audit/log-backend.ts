@@ -1,5 +1,6 @@
 // The log backend: one JSON line per event, written in the background and rotated by size, age and count. Lines
-// are gathered for a moment (batchWaitMs) and written together: a write per request costs more than the event.
+// are gathered for a moment (batchWaitMs) and written together: one write per turn of the event loop cost the
+// server more than building the events.
 // A write that fails (a full disk) stops auditing with one clear line on stderr, never the server; writing resumes
 // by itself once the disk takes data again.
 import { closeSync, openSync, readdirSync, renameSync, statSync, unlinkSync, write } from 'node:fs';
