@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const which = process.argv[2] && !process.argv[2].startsWith('-') ? [process.argv[2]] : ['unit', 'e2e', 'e2e-etcd'];
-const etcdFiles = ['apiserver', 'crd', 'events', 'server-side-apply', 'workloads'].map((f) => join(root, 'test', 'e2e', `${f}.test.ts`));
+// hostile-types is left out: one of its cases plants a wrongly typed object in the SQLite file directly.
+const etcdFiles = ['admission', 'admission-policies', 'aggregation', 'apiserver', 'crd', 'crd-conversion', 'events', 'flowcontrol', 'manifest', 'platform-groups', 'policy-groups', 'rbac', 'server-side-apply', 'webhooks', 'workloads'].map((f) => join(root, 'test', 'e2e', `${f}.test.ts`));
 const extra = process.argv.slice(which.length === 1 && process.argv[2] === which[0] ? 3 : 2);
 
 function find(dir) {
