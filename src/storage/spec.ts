@@ -81,16 +81,10 @@ export async function openStorageSpec(spec: StorageSpec, defaultSqlitePath: stri
   if (spec.kind === 'memory') return (await import('./memory.js')).createMemoryStorage();
   if (spec.kind === 'sqlite') {
     const store = (await import('./sqlite.js')).openSqliteStorage(spec.path ?? defaultSqlitePath);
-    if (o.moveEarlierLayout === false) return store;
-    try {
+    return moveEarlierData(store, o, async () => {
       const { describeMergedMove, moveMergedResources } = await import('./merged-resources.js');
-      const log = o.log ?? ((line: string) => process.stderr.write(`storage: ${line}\n`));
-      for (const line of describeMergedMove(await moveMergedResources(store))) log(line);
-    } catch (e) {
-      await store.close();
-      throw e;
-    }
-    return store;
+      return describeMergedMove(await moveMergedResources(store));
+    });
   }
   const { openEtcdStorage } = await import('./etcd/store.js');
   if (spec.tls?.certFile && !spec.tls.keyFile) throw new StorageSpecError('--etcd-certfile needs --etcd-keyfile (the client certificate\'s private key)');
@@ -109,11 +103,18 @@ export async function openStorageSpec(spec: StorageSpec, defaultSqlitePath: stri
       `cannot reach etcd at ${spec.endpoints.join(', ')}: ${why}. Check that etcd runs there, and for a TLS etcd give --etcd-cafile (and --etcd-certfile/--etcd-keyfile when it asks for client certificates)`,
     );
   }
+  return moveEarlierData(store, o, async () => {
+    const { describeEarlierLayoutReport, moveEarlierLayout } = await import('./etcd/earlier-layout.js');
+    return describeEarlierLayoutReport(await moveEarlierLayout(store));
+  });
+}
+
+/** Runs an opened store's move of data an earlier a-kube wrote (unless told not to), logs its report, closes on failure. */
+async function moveEarlierData(store: Storage, o: OpenStorageOptions, move: () => Promise<string[]>): Promise<Storage> {
   if (o.moveEarlierLayout === false) return store;
   try {
-    const { describeEarlierLayoutReport, moveEarlierLayout } = await import('./etcd/earlier-layout.js');
     const log = o.log ?? ((line: string) => process.stderr.write(`storage: ${line}\n`));
-    for (const line of describeEarlierLayoutReport(await moveEarlierLayout(store))) log(line);
+    for (const line of await move()) log(line);
   } catch (e) {
     await store.close();
     throw e;
