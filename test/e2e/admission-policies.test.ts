@@ -187,14 +187,17 @@ spec:
     await new Promise((res) => setTimeout(res, 200));
   }
   assert.equal(warnings, "/v1, Kind=ConfigMap: ERROR: <input>:1:7: undefined field 'dta'\n | object.dta == null\n | ......^");
-  // bindings take effect once the API server's caches have them: retry until the annotation shows up
+  // bindings take effect once the API server's caches have them: retry until the annotation shows up. The audit log
+  // is written in batches a few milliseconds after the response, so every create made so far is looked for.
   let event: Record<string, any> | undefined;
+  const created = new Set<string>();
   for (let i = 0; i < 20 && !event; i++) {
     const name = `audited-${i}`;
     ok(await run(['create', 'configmap', name, '-n', 'default', '--from-literal=a=1']), 'create configmap (Audit admits)');
-    const log = readFileSync(join(cluster.dataDir, 'audit.log'), 'utf8').split('\n').filter((l) => l.includes(`"${name}"`));
-    event = log.map((l) => JSON.parse(l) as Record<string, any>).find((e) => e.verb === 'create' && e.stage === 'ResponseComplete' && e.objectRef?.name === name && e.annotations?.['validation.policy.admission.k8s.io/validation_failure']);
-    if (!event) await new Promise((res) => setTimeout(res, 300));
+    created.add(name);
+    await new Promise((res) => setTimeout(res, 300));
+    const log = readFileSync(join(cluster.dataDir, 'audit.log'), 'utf8').split('\n').filter((l) => l.includes('"audited-'));
+    event = log.map((l) => JSON.parse(l) as Record<string, any>).find((e) => e.verb === 'create' && e.stage === 'ResponseComplete' && created.has(e.objectRef?.name) && e.annotations?.['validation.policy.admission.k8s.io/validation_failure']);
   }
   assert.ok(event, 'the create carries the validation_failure annotation');
   assert.equal(event.annotations['validation.policy.admission.k8s.io/validation_failure'], '[{"message":"configmaps need an owner key","policy":"audited-configmaps","binding":"audited-configmaps-binding","expressionIndex":0,"validationActions":["Audit"]}]');
