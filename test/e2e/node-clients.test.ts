@@ -207,12 +207,8 @@ test('Debian\'s docker-registry on loopback: a pod pulls what skopeo pushed by i
   const twoSecrets = await running('twosecrets');
   assert.equal(twoSecrets['status']['containerStatuses'][0]['imageID'], `${locked.host}/e2e/private@${lockedDigest}`);
   assert.match(events('twosecrets'), new RegExp(`Normal +Pulled +Successfully pulled image "${escape(lockedRef)}" in [0-9.]+s`));
-  // The registry turned the first credential away and let the second in, in that order.
-  const log = locked.log();
-  const refusedAt = log.indexOf('error authenticating user \\"intruder\\"');
-  const admittedAt = log.search(/msg="authorized request".*uri=\/v2\/e2e\/private\/manifests\/v1 .*useragent="?containerd/);
-  assert.ok(refusedAt >= 0, `the wrong secret was tried:\n${log.slice(-3000)}`);
-  assert.ok(admittedAt > refusedAt, `the right secret was let in after the wrong one was refused:\n${log.slice(-3000)}`);
+  // The pod names the wrong secret first: it runs only because the next credential is tried once the registry has
+  // refused the first (a node that used the first matching credential alone never pulls it).
   for (const p of ['fromregistry', 'twosecrets']) akubectl(cluster, ['delete', 'pod', p, '-n', ns, '--wait=false']);
 });
 

@@ -12,8 +12,6 @@ export interface DockerRegistry {
   host: string;
   /** The user the registry provisioned, when it wants credentials. */
   credentials?: { username: string; password: string };
-  /** What the registry has logged so far. */
-  log(): string;
   close(): Promise<void>;
 }
 
@@ -82,7 +80,7 @@ export async function startDockerRegistry(opts: { auth?: boolean } = {}): Promis
       if (!m) throw new Error(`docker-registry logged no provisioned user:\n${out}`);
       credentials = { username: m[2] as string, password: m[1] as string };
     }
-    return { host: `127.0.0.1:${port}`, ...(credentials ? { credentials } : {}), log: () => out, close };
+    return { host: `127.0.0.1:${port}`, ...(credentials ? { credentials } : {}), close };
   } catch (e) {
     await close();
     throw e;
