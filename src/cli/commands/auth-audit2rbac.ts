@@ -4,9 +4,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isValidPathSegmentName } from '../../api/validation/names.js';
-import type { Command } from '../command.js';
+import { allowingRule, appliesTo, grants, nonResourceAttributes, resourceAttributes, type Grant } from '../../auth/analysis/rbac-data.js';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '../../auth/authz/bootstrap-policy.js';
+import { toBinding, toRole } from '../../auth/authz/rbac-types.js';
+import type { Command, CommandContext } from '../command.js';
 import { CliError } from '../errors.js';
 import { toYaml } from '../printers/index.js';
 
@@ -15,9 +18,9 @@ interface AuditLine {
   stage?: string;
   verb?: string;
   requestURI?: string;
-  user?: { username?: string };
-  impersonatedUser?: { username?: string };
-  objectRef?: { resource?: string; subresource?: string; namespace?: string; apiGroup?: string };
+  user?: { username?: string; groups?: unknown };
+  impersonatedUser?: { username?: string; groups?: unknown };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; apiGroup?: string; name?: string };
 }
 
 export type Subject = { kind: 'ServiceAccount'; name: string; namespace: string } | { kind: 'User'; name: string; apiGroup: string };
@@ -36,6 +39,8 @@ interface Observed {
   namespaced: Map<string, Map<string, { key: RuleKey; verbs: Set<string> }>>;
   cluster: Map<string, { key: RuleKey; verbs: Set<string> }>;
   urls: Map<string, Set<string>>;
+  /** Requests of the user in the log, those left out as already allowed included. */
+  requests: number;
 }
 
 function record(into: Map<string, { key: RuleKey; verbs: Set<string> }>, key: RuleKey, verb: string): void {
@@ -45,9 +50,32 @@ function record(into: Map<string, { key: RuleKey; verbs: Set<string> }>, key: Ru
   into.set(id, have);
 }
 
-/** What the user did: one entry per request (the ResponseComplete or, for failed authentication, ResponseStarted event). */
-export function observe(lines: Iterable<string>, userName: string): Observed {
-  const seen: Observed = { namespaced: new Map(), cluster: new Map(), urls: new Map() };
+/** The groups every user (or every signed-in user, or every service account) is in, whatever RBAC says. */
+const everyoneGroups = new Set(['system:authenticated', 'system:unauthenticated', 'system:serviceaccounts']);
+
+/**
+ * What Kubernetes' bootstrap policy grants to those groups — discovery, access reviews of oneself, the public
+ * information URLs — with each binding's subjects narrowed to them: requests these allow need no rule of their own.
+ */
+export function everyonesGrants(): Grant[] {
+  const bindings = bootstrapClusterRoleBindings()
+    .map(toBinding)
+    .map((b) => ({ ...b, subjects: b.subjects.filter((s) => s.kind === 'Group' && everyoneGroups.has(s.name)) }))
+    .filter((b) => b.subjects.length > 0);
+  return grants({ clusterRoles: bootstrapClusterRoles().map(toRole), clusterRoleBindings: bindings, roles: [], roleBindings: [] });
+}
+
+function stringsOf(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string') : [];
+}
+
+/**
+ * What the user did: one entry per request, from its ResponseComplete event or, for a watch or other stream still
+ * open, its ResponseStarted one (verbs are merged per resource, so a request seen at both stages counts once).
+ * Requests that `alreadyAllowed` grants (to the groups the event records) are left out.
+ */
+export function observe(lines: Iterable<string>, userName: string, alreadyAllowed: readonly Grant[] = []): Observed {
+  const seen: Observed = { namespaced: new Map(), cluster: new Map(), urls: new Map(), requests: 0 };
   for (const line of lines) {
     if (!line.trim()) continue;
     let e: AuditLine;
@@ -56,11 +84,15 @@ export function observe(lines: Iterable<string>, userName: string): Observed {
     } catch {
       continue;
     }
-    if (e.stage !== 'ResponseComplete' || typeof e.verb !== 'string') continue;
-    const who = e.impersonatedUser?.username ?? e.user?.username;
-    if (who !== userName) continue;
+    if ((e.stage !== 'ResponseComplete' && e.stage !== 'ResponseStarted') || typeof e.verb !== 'string') continue;
+    const who = e.impersonatedUser ?? e.user;
+    if (who?.username !== userName) continue;
+    const user = { name: userName, groups: stringsOf(who.groups) };
+    seen.requests++;
     const ref = e.objectRef;
     if (ref && typeof ref.resource === 'string' && ref.resource !== '') {
+      const attrs = resourceAttributes({ verb: e.verb, group: ref.apiGroup ?? '', resource: ref.resource, subresource: ref.subresource ?? '', name: ref.name ?? '', namespace: ref.namespace ?? '' }, user);
+      if (alreadyAllowed.some((g) => appliesTo(g, user) && allowingRule(g, attrs))) continue;
       const key = { apiGroup: ref.apiGroup ?? '', resource: ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource };
       if (ref.namespace) {
         const ns = seen.namespaced.get(ref.namespace) ?? new Map();
@@ -69,6 +101,7 @@ export function observe(lines: Iterable<string>, userName: string): Observed {
       } else record(seen.cluster, key, e.verb);
     } else if (typeof e.requestURI === 'string') {
       const path = e.requestURI.split('?', 1)[0]!;
+      if (alreadyAllowed.some((g) => appliesTo(g, user) && allowingRule(g, nonResourceAttributes(e.verb!, path, user)))) continue;
       const verbs = seen.urls.get(path) ?? new Set<string>();
       verbs.add(e.verb);
       seen.urls.set(path, verbs);
@@ -141,6 +174,14 @@ export function parseSubject(serviceAccount: string, user: string): Subject {
   return { kind: 'ServiceAccount', namespace: m[1]!, name: m[2]! };
 }
 
+/** The audit.log beside the kubeconfig in use (a-kube up writes both into its data directory), else ~/.a-kube's. */
+async function defaultAuditLog(ctx: CommandContext): Promise<string> {
+  const kubeconfig = await ctx.factory.kubeconfig().catch(() => undefined);
+  const first = kubeconfig?.files[0];
+  const beside = first ? join(dirname(first), 'audit.log') : undefined;
+  return beside && existsSync(beside) ? beside : join(ctx.env.HOME || homedir(), '.a-kube', 'audit.log');
+}
+
 export const command: Command = {
   name: 'audit2rbac',
   short: 'Write the least RBAC that allows what a subject did, from the audit log',
@@ -151,12 +192,13 @@ export const command: Command = {
     ' Requests in a namespace become a Role and RoleBinding in that namespace; cluster-scoped resources and',
     ' non-resource URLs a ClusterRole and ClusterRoleBinding. Objects are named audit2rbac:NAME (for a service',
     ' account audit2rbac:NAMESPACE:NAME; a NAME with \'/\' or \'%\', not allowed in object names, has those replaced',
-    ' by \'-\' and a short hash of the NAME added). Run the workload with the subject first, so that the log holds',
-    ' everything it does; the log must record the requests (any level but None: a-kube\'s default policy leaves out',
-    ' only reads by the cluster\'s own components).',
+    ' by \'-\' and a short hash of the NAME added). Requests every user may already make (discovery, reviews of one\'s',
+    ' own access: the bootstrap policy\'s grants to system:authenticated and the like) are left out. Run the workload',
+    ' with the subject first, so that the log holds everything it does; the log must record the requests (any level',
+    ' but None: a-kube\'s default policy leaves out only reads by the cluster\'s own components).',
   ].join('\n'),
   examples: [
-    '  # What the service account k-sa-1 in ns-1 needs, from a-kube up\'s audit log in ~/.a-kube',
+    '  # What the service account k-sa-1 in ns-1 needs, from the audit log of the a-kube up whose kubeconfig is in use',
     '  a-kubectl auth audit2rbac --serviceaccount ns-1:k-sa-1',
     '  ',
     '  # Grant it: review the YAML, then apply it',
@@ -166,17 +208,18 @@ export const command: Command = {
   flags: [
     { name: 'serviceaccount', kind: 'string', usage: 'The service account whose requests to allow, as NAMESPACE:NAME.' },
     { name: 'user', kind: 'string', usage: 'The user whose requests to allow.' },
-    { name: 'audit-log', kind: 'string', usage: 'The audit log to read (JSON lines, audit.k8s.io/v1 events). Default: ~/.a-kube/audit.log.' },
+    { name: 'audit-log', kind: 'string', usage: 'The audit log to read (JSON lines, audit.k8s.io/v1 events). Default: audit.log beside the kubeconfig in use (a-kube up writes both into its data directory), else ~/.a-kube/audit.log.' },
   ],
   async run(ctx, args) {
     const f = args.flags;
     if (args.positionals.length > 0) throw new CliError(`unexpected arguments: ${args.positionals.join(' ')}\nSee 'a-kubectl auth audit2rbac -h' for help and examples.`);
     const subject = parseSubject(f.string('serviceaccount'), f.string('user'));
-    const path = f.string('audit-log') || join(homedir(), '.a-kube', 'audit.log');
+    const path = f.string('audit-log') || (await defaultAuditLog(ctx));
     if (!existsSync(path)) throw new CliError(`no audit log at ${path}: name one with --audit-log FILE (a-kube up writes DATA_DIR/audit.log)`);
-    const seen = observe(readFileSync(path, 'utf8').split('\n'), subjectUserName(subject));
+    const seen = observe(readFileSync(path, 'utf8').split('\n'), subjectUserName(subject), everyonesGrants());
     const objects = rbacFor(seen, subject);
-    if (objects.length === 0) throw new CliError(`no requests by ${subjectUserName(subject)} in ${path}`);
+    if (seen.requests === 0) throw new CliError(`no requests by ${subjectUserName(subject)} in ${path}`);
+    if (objects.length === 0) throw new CliError(`nothing to grant: every request by ${subjectUserName(subject)} in ${path} is one its groups may already make (discovery, reviews of its own access)`);
     ctx.io.stdout.write(objects.map((o) => toYaml(o)).join('---\n'));
   },
 };

@@ -18,6 +18,8 @@ interface Line {
   uri: string;
   user: string;
   as?: string;
+  /** The user's groups as the event records them (default: system:authenticated). */
+  groups?: string[];
   ref?: { resource: string; subresource?: string; namespace?: string; apiGroup?: string; name?: string };
 }
 
@@ -30,8 +32,8 @@ function event(l: Line, n: number): string {
     stage: l.stage ?? 'ResponseComplete',
     requestURI: l.uri,
     verb: l.verb,
-    user: { username: l.user, groups: ['system:authenticated'] },
-    ...(l.as ? { impersonatedUser: { username: l.as } } : {}),
+    user: { username: l.user, groups: l.as ? ['system:masters', 'system:authenticated'] : (l.groups ?? ['system:authenticated']) },
+    ...(l.as ? { impersonatedUser: { username: l.as, groups: l.groups ?? ['system:authenticated'] } } : {}),
     ...(l.ref ? { objectRef: { apiVersion: 'v1', ...l.ref } } : {}),
     responseStatus: { metadata: {}, code: 200 },
     requestReceivedTimestamp: '2026-01-01T00:00:00.000000Z',
@@ -46,7 +48,15 @@ const lines: Line[] = [
   { verb: 'patch', uri: '/apis/apps/v1/namespaces/web/deployments/front', user: 'alice', ref: { resource: 'deployments', apiGroup: 'apps', namespace: 'web', name: 'front' } },
   { verb: 'get', uri: '/apis/apps/v1/namespaces/web/deployments/front', user: 'alice', ref: { resource: 'deployments', apiGroup: 'apps', namespace: 'web', name: 'front' } },
   { verb: 'list', uri: '/api/v1/namespaces', user: 'alice', ref: { resource: 'namespaces' } },
-  { verb: 'get', uri: '/healthz?verbose=1', user: 'alice' },
+  { verb: 'get', uri: '/metrics?x=1', user: 'alice' },
+  // a watch still open when the log is read has only its ResponseStarted event
+  { stage: 'ResponseStarted', verb: 'watch', uri: '/api/v1/namespaces/web/pods?watch=1', user: 'alice', ref: { resource: 'pods', namespace: 'web' } },
+  // what every signed-in user may do already (discovery, reviews of one's own access) needs no rule
+  { verb: 'get', uri: '/apis', user: 'alice' },
+  { verb: 'get', uri: '/healthz', user: 'alice' },
+  { verb: 'create', uri: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', user: 'alice', ref: { resource: 'selfsubjectaccessreviews', apiGroup: 'authorization.k8s.io' } },
+  // ... unless the log says the user is not in the group the grant names
+  { verb: 'get', uri: '/apis', user: 'dave', groups: ['system:unauthenticated'] },
   // the same request's earlier stage is not a second request
   { stage: 'RequestReceived', verb: 'delete', uri: '/api/v1/namespaces/web/secrets/s', user: 'alice', ref: { resource: 'secrets', namespace: 'web', name: 's' } },
   // an administrator acting as alice counts for alice
@@ -81,7 +91,7 @@ test('--user NAME: a ClusterRole for cluster-scoped resources and URLs, a Role p
       metadata: { name: 'audit2rbac:alice', labels },
       rules: [
         { apiGroups: [''], resources: ['namespaces'], verbs: ['list'] },
-        { nonResourceURLs: ['/healthz'], verbs: ['get'] },
+        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
       ],
     },
     {
@@ -109,7 +119,7 @@ test('--user NAME: a ClusterRole for cluster-scoped resources and URLs, a Role p
       kind: 'Role',
       metadata: { name: 'audit2rbac:alice', namespace: 'web', labels },
       rules: [
-        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
         { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] },
       ],
@@ -122,6 +132,35 @@ test('--user NAME: a ClusterRole for cluster-scoped resources and URLs, a Role p
       subjects,
     },
   ]);
+});
+
+test('discovery is left out only where the recorded groups get it from the bootstrap policy; nothing else is, an error', async () => {
+  const dave = await runA(undefined, ['auth', 'audit2rbac', '--user', 'dave', '--audit-log', log]);
+  assert.equal(dave.code, 0, dave.stderr);
+  const objects = parseAllDocuments(dave.stdout).map((d) => d.toJS() as Record<string, any>);
+  assert.deepEqual(objects[0]?.rules, [{ nonResourceURLs: ['/apis'], verbs: ['get'] }]);
+  const only = join(dir, 'only-discovery.log');
+  writeFileSync(only, `${event({ verb: 'get', uri: '/api', user: 'erin' }, 1)}\n`);
+  const erin = await runA(undefined, ['auth', 'audit2rbac', '--user', 'erin', '--audit-log', only]);
+  assert.equal(erin.code, 1);
+  assert.equal(erin.stderr, `error: nothing to grant: every request by erin in ${only} is one its groups may already make (discovery, reviews of its own access)\n`);
+});
+
+test('without --audit-log: the audit.log beside the kubeconfig in use, as a-kube up writes them', async () => {
+  const kubeconfig = join(dir, 'admin.kubeconfig');
+  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+  const r = await runA(undefined, ['--kubeconfig', kubeconfig, 'auth', 'audit2rbac', '--user', 'bob']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /name: audit2rbac:bob/);
+  const elsewhere = mkdtempSync(join(tmpdir(), 'akube-audit2rbac-kubeconfig-'));
+  try {
+    writeFileSync(join(elsewhere, 'config'), 'apiVersion: v1\nkind: Config\n');
+    const none = await runA(undefined, ['--kubeconfig', join(elsewhere, 'config'), 'auth', 'audit2rbac', '--user', 'bob']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^error: no audit log at \/.*\/\.a-kube\/audit\.log: name one with --audit-log FILE/);
+  } finally {
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
 });
 
 test('--user: another user\'s requests are their own; nothing recorded for a user is an error', async () => {
