@@ -71,7 +71,7 @@ export interface WhyAnswer {
   /** The server's reason (from the SubjectAccessReview). */
   reason: string;
   evaluationError: string;
-  /** explainDenial's text (as `a-kubectl auth can-i --explain` prints it) when denied. */
+  /** explainDenial's text (as `a-kubectl auth can-i --explain` prints it) when denied; when allowed without a reason, which authorizer it was. */
   explanation: string;
   /** The commands that would allow exactly this request. */
   fix: string[];

@@ -4,7 +4,7 @@ import { isRecord, type KubeObject } from '../api/object.js';
 import { apiGroupMatches, compactString, resourceMatches, ruleAllows } from '../auth/authz/rbac-rules.js';
 import type { BindingLike, RoleLike } from '../auth/authz/rbac-types.js';
 import type { GraphBinding, GraphData, GraphRole, GraphRule, Matrix, MatrixRow, WhyAnswer, WhyQuestion } from './api-types.js';
-import { explainDenial, fixCommands } from '../auth/analysis/explain.js';
+import { allowedWithoutReason, explainDenial, fixCommands } from '../auth/analysis/explain.js';
 import { fetchRbac, grants, nonResourceAttributes, resourceAttributes, type CollectionLister, type RbacData } from '../auth/analysis/rbac-data.js';
 import { servedResources, type ServedResource, type ServedResources } from './discovery.js';
 import type { Attributes, UserInfo } from '../auth/types.js';
@@ -200,7 +200,7 @@ export async function why(client: PersonalClient, q: WhyQuestion, signal: AbortS
   const allowed = status.allowed === true;
   const reason = typeof status.reason === 'string' ? status.reason : '';
   const evaluationError = typeof status.evaluationError === 'string' ? status.evaluationError : '';
-  if (allowed) return { allowed, reason, evaluationError, explanation: '', fix: [] };
+  if (allowed) return { allowed, reason, evaluationError, explanation: reason ? '' : allowedWithoutReason(attrs.user), fix: [] };
   // every namespace's roles and bindings when the person may read them, else the namespace asked about
   const listed = await listRbac(client, '*', signal).catch(() => listRbac(client, attrs.namespace, signal));
   const namespaced = attrs.resourceRequest ? await isNamespaced(client, attrs.apiGroup, attrs.resource, signal) : false;

@@ -131,6 +131,19 @@ export function clusterRolesAllowing(attrs: Attributes, data: RbacData, limit = 
     .map((r) => r.name);
 }
 
+/**
+ * Why a request was allowed when the server gave no reason: RBAC always names the binding, so another authorizer
+ * allowed it — membership of system:masters, the Node authorizer for a node's own objects, or a webhook. `user` is
+ * who was asked about, when known.
+ */
+export function allowedWithoutReason(user: UserInfo | undefined): string {
+  if (user?.groups.includes('system:masters')) return 'Allowed without RBAC: members of system:masters may do everything.';
+  if (user && user.name.startsWith('system:node:') && user.groups.includes('system:nodes')) {
+    return 'Allowed by the Node authorizer, not RBAC: a node may act on its own Node object, the pods bound to it and what they use, and what every node reads.';
+  }
+  return 'Allowed without an RBAC reason: an authorizer other than RBAC allowed it (membership of system:masters, the Node authorizer, or a webhook).';
+}
+
 export function explainDenial(attrs: Attributes, data: RbacData, fix: FixContext = { namespaced: true }): string {
   const lines: string[] = [];
   const cli = fix.cli ?? 'a-kubectl';

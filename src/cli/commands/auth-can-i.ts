@@ -9,7 +9,7 @@ import { createRestClient } from '../../client/rest.js';
 import type { Command, CommandContext } from '../command.js';
 import { CliError, errorText, ExitError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
-import { explainDenial } from '../../auth/analysis/explain.js';
+import { allowedWithoutReason, explainDenial } from '../../auth/analysis/explain.js';
 import { fetchRbac, nonResourceAttributes, resourceAttributes } from '../../auth/analysis/rbac-data.js';
 import { isOffline, loadOfflinePolicy, type OfflinePolicy, offlineFlags, offlineNamespace, offlineRbacData, offlineUser } from './auth-offline.js';
 import { catalogMapper } from '../offline-mapper.js';
@@ -127,7 +127,7 @@ async function canIOffline(
   if (allowed) o.out.write('yes\n');
   else o.out.write(`no${d.reason ? ` - ${d.reason}` : ''}\n`);
   if (o.explain) {
-    if (allowed) o.out.write(d.reason ? `${d.reason}\n` : 'Allowed without RBAC: members of system:masters may do everything.\n');
+    if (allowed) o.out.write(`${d.reason || allowedWithoutReason(user)}\n`);
     else o.out.write(explainDenial(attrs, offlineRbacData(policy, '*'), { namespaced: 'url' in q ? false : q.target.namespaced }));
   }
   if (!allowed) throw new ExitError(1);
@@ -253,7 +253,7 @@ export const command: Command = {
     else out.write(`no${reason ? ` - ${reason}` : ''}${evaluationError ? ` - ${evaluationError}` : ''}\n`);
 
     if (f.bool('explain') && !quiet) {
-      if (allowed) out.write(reason ? `${reason}\n` : 'The server gave no reason (members of system:masters are allowed everything without RBAC).\n');
+      if (allowed) out.write(`${reason || allowedWithoutReason(await selfSubjectReview(client, signal).then(userInfoOf, () => undefined))}\n`);
       else {
         try {
           const user = userInfoOf(await selfSubjectReview(client, signal));

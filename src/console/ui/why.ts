@@ -72,7 +72,6 @@ export function WhyView(props: { namespace: string }) {
       ${answer && html`
         <div class="why-answer" data-testid="why-answer">
           <p class=${answer.allowed ? 'yes' : 'no'}><strong>${answer.allowed ? 'yes' : 'no'}</strong>${answer.reason ? ` - ${answer.reason}` : ''}${answer.evaluationError ? ` - ${answer.evaluationError}` : ''}</p>
-          ${answer.allowed && !answer.reason && html`<p class="muted">The server gave no reason (members of system:masters are allowed everything without RBAC).</p>`}
           ${answer.explanation && html`<pre class="explanation">${answer.explanation}</pre>`}
           ${answer.fix.length > 0 && html`<h3>Fix</h3><pre class="fix" data-testid="why-fix">${answer.fix.join('\n')}</pre>`}
         </div>

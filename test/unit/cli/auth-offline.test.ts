@@ -96,6 +96,11 @@ test('can-i: the server\'s answers and reasons, exit 0 for yes and 1 for no; ser
   // system:masters as a group: the privileged-groups authorizer, no RBAC reason
   r = await off('auth', 'can-i', '*', '*', '--as=someone', '--as-group=system:masters');
   assert.equal(r.stdout, 'yes\n');
+  r = await off('auth', 'can-i', '*', '*', '--as=someone', '--as-group=system:masters', '--explain');
+  assert.equal(r.stdout, 'yes\nAllowed without RBAC: members of system:masters may do everything.\n');
+  // a node: the Node authorizer, not system:masters
+  r = await off('auth', 'can-i', 'get', 'nodes/n1', '--as=system:node:n1', '--as-group=system:nodes', '--explain');
+  assert.equal(r.stdout, 'yes\nAllowed by the Node authorizer, not RBAC: a node may act on its own Node object, the pods bound to it and what they use, and what every node reads.\n');
   // anonymous: the bootstrap policy's public URLs, nothing else
   assert.equal((await off('auth', 'can-i', 'get', '/version', '--as=system:anonymous')).code, 0);
   assert.equal((await off('auth', 'can-i', 'get', '/metrics', '--as=system:anonymous')).code, 1);

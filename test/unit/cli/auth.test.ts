@@ -25,6 +25,8 @@ function review(req: RecordedRequest) {
   const ra = body.spec.resourceAttributes;
   let allowed = user === undefined;
   let reason = '';
+  // a node's own Node: the Node authorizer allows it, with no reason
+  if (user === 'system:node:n1' && ra?.resource === 'nodes' && ra.name === 'n1') allowed = true;
   if (user === 'system:serviceaccount:ns-1:k-sa-1' && ra?.verb === 'list' && ra.resource === 'pods' && ra.namespace === 'ns-1') {
     allowed = true;
     reason = 'RBAC: allowed by RoleBinding "pod-lister-binding/ns-1" of Role "pod-lister" to ServiceAccount "k-sa-1/ns-1"';
@@ -38,7 +40,7 @@ before(async () => {
   cluster.on('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', review);
   cluster.on('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', (req) => {
     const user = req.headers['impersonate-user'];
-    const userInfo = user ? { username: user, groups: ['system:serviceaccounts', 'system:serviceaccounts:ns-1', 'system:authenticated'] } : { username: 'admin', groups: ['system:masters', 'system:authenticated'], extra: { 'authentication.kubernetes.io/credential-id': ['X509SHA256=ab'] } };
+    const userInfo = user === 'system:node:n1' ? { username: user, groups: ['system:nodes', 'system:authenticated'] } : user ? { username: user, groups: ['system:serviceaccounts', 'system:serviceaccounts:ns-1', 'system:authenticated'] } : { username: 'admin', groups: ['system:masters', 'system:authenticated'], extra: { 'authentication.kubernetes.io/credential-id': ['X509SHA256=ab'] } };
     return { status: 201, body: { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: {}, status: { userInfo } } };
   });
   cluster.on('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
@@ -154,6 +156,11 @@ test('can-i --explain: the allowing binding, or the closest rules and what they 
   r = await runA(cluster, ['auth', 'can-i', 'list', 'pods', '-n', 'default', asSA, '--explain']);
   // With every namespace's bindings readable, the same grant in ns-1 is the closest miss.
   assert.match(r.stdout, /^no\nClosest rules for User "system:serviceaccount:ns-1:k-sa-1" \(groups=\[.*\]\):\n  RoleBinding "pod-lister-binding\/ns-1" of Role "pod-lister" to ServiceAccount "k-sa-1\/ns-1":\n    \{APIGroups:\[""\], Resources:\["pods"\], Verbs:\["list"\]\}\n    missing: namespace "default" \(the RoleBinding grants in "ns-1" only\)\nTo allow exactly this request:\n  a-kubectl create role pod-lister --verb=list --resource=pods --namespace=default\n  a-kubectl create rolebinding pod-lister-binding --role=pod-lister --serviceaccount=ns-1:k-sa-1 --namespace=default\n$/);
+  // allowed with no reason: which authorizer, from who was asked about
+  r = await runA(cluster, ['auth', 'can-i', 'delete', 'nodes', '--explain']);
+  assert.equal(r.stdout, 'yes\nAllowed without RBAC: members of system:masters may do everything.\n');
+  r = await runA(cluster, ['auth', 'can-i', 'get', 'nodes/n1', '--as=system:node:n1', '--as-group=system:nodes', '--explain']);
+  assert.equal(r.stdout, 'yes\nAllowed by the Node authorizer, not RBAC: a node may act on its own Node object, the pods bound to it and what they use, and what every node reads.\n');
   r = await runA(cluster, ['auth', 'can-i', 'post', '/healthz', asSA, '--explain']);
   assert.match(r.stdout, /^no\nClosest rules .*\n  ClusterRoleBinding "public" of ClusterRole "public" to Group "system:authenticated":\n    \{NonResourceURLs:\["\/healthz"\], Verbs:\["get"\]\}\n    missing: verb "post"\nTo allow exactly this request:\n  a-kubectl create clusterrole url-healthz-poster --verb=post --non-resource-url=\/healthz\n  a-kubectl create clusterrolebinding url-healthz-poster-binding --clusterrole=url-healthz-poster --serviceaccount=ns-1:k-sa-1\n$/);
 });

@@ -2,7 +2,7 @@
 // a-kubectl reads them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessMatrix, maxMatrixRows, splitResource, whyAttributes } from '../../../src/console/views.js';
+import { accessMatrix, maxMatrixRows, splitResource, why, whyAttributes } from '../../../src/console/views.js';
 import { fromAggregated, fromResourceList } from '../../../src/console/discovery.js';
 import type { RbacData } from '../../../src/auth/analysis/rbac-data.js';
 
@@ -88,4 +88,27 @@ test('why: a question becomes the attributes can-i --explain evaluates', () => {
   assert.deepEqual([a.resourceRequest, a.apiGroup, a.resource, a.subresource, a.name, a.namespace, a.user.name], [true, '', 'pods', 'log', 'p', 'ns-1', 'system:serviceaccount:ns-1:k-sa-1']);
   const u = whyAttributes({ user: 'alice', groups: [], verb: 'get', resource: '', name: '', namespace: '', path: '/healthz' });
   assert.deepEqual([u.resourceRequest, u.path], [false, '/healthz']);
+});
+
+test('why, allowed: the server\'s reason, or (none given) which authorizer allowed it, as can-i --explain says', async () => {
+  const asked: unknown[] = [];
+  const client = (reason: string) => ({
+    list: async () => ({ items: [] }),
+    get: async () => ({}),
+    create: async (_path: string, body: unknown) => {
+      asked.push(body);
+      return { status: { allowed: true, ...(reason ? { reason } : {}) } };
+    },
+  });
+  const signal = new AbortController().signal;
+  const q = { user: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'], verb: 'get', resource: 'nodes', name: 'n1', namespace: '', path: '' };
+  const node = await why(client(''), q, signal);
+  assert.deepEqual(node, { allowed: true, reason: '', evaluationError: '', explanation: 'Allowed by the Node authorizer, not RBAC: a node may act on its own Node object, the pods bound to it and what they use, and what every node reads.', fix: [] });
+  const admin = await why(client(''), { ...q, user: 'root', groups: ['system:masters'] }, signal);
+  assert.equal(admin.explanation, 'Allowed without RBAC: members of system:masters may do everything.');
+  const other = await why(client(''), { ...q, user: 'alice', groups: ['system:authenticated'] }, signal);
+  assert.match(other.explanation, /^Allowed without an RBAC reason: an authorizer other than RBAC/);
+  const rbac = await why(client('RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to User "alice"'), { ...q, user: 'alice' }, signal);
+  assert.equal(rbac.explanation, '');
+  assert.equal(asked.length, 4);
 });
