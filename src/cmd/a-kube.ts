@@ -36,6 +36,17 @@ Usage:
 Run "a-kube <command> --help" for a command's options.
 `;
 
+const auditUsage = `The audit log a-kube up writes (audit.k8s.io/v1 events, one JSON line each, in DIR/audit.log by default):
+the policy it records with.
+
+Usage:
+  a-kube audit default-policy   Print the built-in audit policy: what a-kube up records unless --audit-policy-file
+                                names another; a starting point for one's own
+
+The log itself is set up with "a-kube up" (--audit-log-path, --audit-policy-file, --audit-log-maxsize,
+--audit-log-maxbackup, --audit-log-maxage, --audit-webhook-config-file; see "a-kube up --help").
+`;
+
 const upUsage = `Start a whole cluster in one process: the API server (HTTPS, HTTP/2) on embedded SQLite (or etcd).
 On first start it creates a cluster CA, serving and admin certificates and a service-account signing key
 in DIR/pki, and writes DIR/admin.kubeconfig; a restart reuses them and the stored data.
@@ -390,7 +401,11 @@ async function main(argv: string[]): Promise<void> {
         process.stdout.write((await import('../audit/default-policy.js')).defaultPolicyText);
         return;
       }
-      fail('usage: a-kube audit default-policy (prints the built-in audit policy)');
+      if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
+        process.stdout.write(auditUsage);
+        return;
+      }
+      fail(`${rest.length === 0 ? 'a command is needed' : `unknown command "${rest.join(' ')}" for "a-kube audit"`}\n\n${auditUsage}`);
     case 'version':
     case '--version':
       process.stdout.write(`a-kube v${version}\n`);
@@ -408,6 +423,7 @@ async function main(argv: string[]): Promise<void> {
       else if (rest[0] === 'token') process.stdout.write((await import('./token-command.js')).tokenUsage);
       else if (rest[0] === 'image') process.stdout.write((await import('../kubelet/images/command.js')).imageUsage);
       else if (rest[0] === 'console') process.stdout.write((await import('../console/command.js')).consoleUsage);
+      else if (rest[0] === 'audit') process.stdout.write(auditUsage);
       else process.stdout.write(usage);
       return;
     default:
