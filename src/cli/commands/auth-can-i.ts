@@ -173,7 +173,8 @@ export const command: Command = {
     '  # Why may (or may not) service account "k-sa-1" of namespace "ns-1" list pods there?',
     '  a-kubectl auth can-i list pods -n ns-1 --as=system:serviceaccount:ns-1:k-sa-1 --explain',
     '  ',
-    '  # In CI, without a cluster: may any service account of the chart read secrets in "prod"?',
+    '  # In CI, without a cluster: once the chart is applied, may the default service account of "prod" read secrets there?',
+    '  # ("a-kubectl auth who-can get secrets -n prod --offline -f chart/templates/" lists every subject that may)',
     '  a-kubectl auth can-i get secrets -n prod --as=system:serviceaccount:prod:default --offline -f chart/templates/'
   ].join('\n'),
   usage: 'auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]',
