@@ -241,6 +241,15 @@ test('the audit timeline: the seed\'s 403 then 200 with RBAC\'s reasons, live, f
   assert.ok(typed.length >= 1 && typed.length <= 2, typed.join('\n'));
   assert.equal(userOf(typed.at(-1)), 'k-sa-1');
   await page.fill('input[name=resource]', 'pods');
+  // the resource filter applies on the server: every row shown becomes one about pods (k-sa-1's discovery, access
+  // reviews and the console's own lists as k-sa-1 go)
+  const resourceCells = page.locator('[data-testid=timeline] tbody tr td:nth-child(4)');
+  let shown: string[] = [];
+  for (const end = Date.now() + 30_000; Date.now() < end; await page.waitForTimeout(250)) {
+    shown = await resourceCells.allInnerTexts();
+    if (shown.length > 0 && shown.every((r) => r.includes('pods'))) break;
+  }
+  assert.ok(shown.length > 0 && shown.every((r) => r.includes('pods')), shown.join(', '));
   const rows = page.locator('[data-testid=timeline] tbody tr', { hasText: 'seed-' });
   await rows.nth(1).waitFor();
   // The timeline re-renders on every poll: read the rows again until a settled table shows both.
