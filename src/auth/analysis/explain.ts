@@ -35,6 +35,17 @@ export function missingFor(attrs: Attributes, rule: PolicyRule): { missing: stri
   return { missing, score };
 }
 
+/**
+ * Whether a rule has anything in common with the request: its verb, or its resource (group and resource) or URL. A
+ * rule that shares neither (system:basic-user's access reviews, asked about listing pods) is no near miss.
+ */
+function related(attrs: Attributes, rule: PolicyRule): boolean {
+  if (verbMatches(rule, attrs.verb)) return true;
+  if (!attrs.resourceRequest) return nonResourceURLMatches(rule, attrs.path);
+  const combined = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
+  return apiGroupMatches(rule, attrs.apiGroup) && resourceMatches(rule, combined, attrs.subresource);
+}
+
 /** The user's rules that come closest to allowing the request, in any namespace (at most `limit`). */
 export function nearMisses(attrs: Attributes, data: RbacData, limit = 3): NearMiss[] {
   const candidates: NearMiss[] = [];
@@ -44,7 +55,7 @@ export function nearMisses(attrs: Attributes, data: RbacData, limit = 3): NearMi
     if (!g.role || !appliesTo(g, attrs.user)) continue;
     const elsewhere = g.bindingKind === 'RoleBinding' && (!attrs.resourceRequest || attrs.namespace !== g.binding.namespace);
     if (elsewhere && !attrs.resourceRequest) continue;
-    for (const rule of g.role.rules.filter(sameKind)) {
+    for (const rule of g.role.rules.filter((r) => sameKind(r) && related(attrs, r))) {
       const m = missingFor(attrs, rule);
       if (elsewhere) {
         m.missing.unshift(attrs.namespace ? `namespace "${attrs.namespace}" (the RoleBinding grants in "${g.binding.namespace}" only)` : `every namespace (the RoleBinding grants in "${g.binding.namespace}" only)`);
@@ -152,8 +163,8 @@ export function explainDenial(attrs: Attributes, data: RbacData, fix: FixContext
   for (const g of mine.filter((x) => !x.role && (x.bindingKind === 'ClusterRoleBinding' || x.binding.namespace === attrs.namespace))) lines.push(`${describeGrant(g)}: the ${g.binding.roleRef.kind} does not exist`);
   const misses = nearMisses(attrs, data);
   if (misses.length === 0) {
-    const where = attrs.resourceRequest ? `resources${attrs.namespace ? ` in namespace "${attrs.namespace}"` : ''}` : 'non-resource URLs';
-    lines.push(mine.length === 0 ? `No binding applies to ${who}.` : `No rule for ${where} is granted to ${who}.`);
+    const what = attrs.resourceRequest ? `the resource "${attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource}"${attrs.apiGroup ? ` in API group "${attrs.apiGroup}"` : ''}` : `the non-resource URL "${attrs.path}"`;
+    lines.push(mine.length === 0 ? `No binding applies to ${who}.` : `No rule granted to ${who} is for the verb "${attrs.verb}" or ${what}.`);
   } else {
     lines.push(`Closest rules for ${who}:`);
     for (const m of misses) {
