@@ -25,11 +25,15 @@ interface Check {
   severity: Severity;
   risk: string;
   asks: readonly (readonly [verb: string, group: string, resource: string, subresource?: string])[];
+  /** Not reported when the identity has the finding of this (earlier) check, which says more. */
+  impliedBy?: number;
 }
 
 const clusterChecks: readonly Check[] = [
   { severity: 'critical', risk: 'can do anything anywhere (cluster-admin)', asks: [['*', '*', '*']] },
   { severity: 'critical', risk: 'can grant itself any permission (escalate or bind on ClusterRoles)', asks: [['escalate', 'rbac.authorization.k8s.io', 'clusterroles'], ['bind', 'rbac.authorization.k8s.io', 'clusterroles']] },
+  // Roles in every namespace, kube-system's included (its Secrets, its service accounts)
+  { severity: 'critical', risk: 'can grant itself any permission in every namespace (escalate or bind on Roles)', asks: [['escalate', 'rbac.authorization.k8s.io', 'roles'], ['bind', 'rbac.authorization.k8s.io', 'roles']], impliedBy: 1 },
   { severity: 'critical', risk: 'can impersonate any user, group or service account', asks: [['impersonate', '', 'users'], ['impersonate', '', 'groups'], ['impersonate', '', 'serviceaccounts']] },
   { severity: 'high', risk: 'can read every Secret (credentials, service-account tokens)', asks: [['get', '', 'secrets'], ['list', '', 'secrets']] },
   { severity: 'high', risk: 'can mint tokens for any service account', asks: [['create', '', 'serviceaccounts', 'token']] },
@@ -83,9 +87,12 @@ function directRisks(who: Identity, checks: GrantChecks): { severity: Severity; 
   const out: { severity: Severity; risk: string; via: Grant[] }[] = [];
   const via = (c: number, ask: number, gs: readonly Grant[]) => gs.filter((g) => checks.allows(g)[c]![ask]);
   const cluster = who.grants.filter((g) => g.bindingKind === 'ClusterRoleBinding');
+  const found = new Set<number>();
   clusterChecks.forEach((c, i) => {
     const gs = c.asks.flatMap((_, ask) => via(i, ask, cluster));
-    if (gs.length > 0) out.push({ severity: c.severity, risk: c.risk, via: gs });
+    if (gs.length === 0 || (c.impliedBy !== undefined && found.has(c.impliedBy))) return;
+    found.add(i);
+    out.push({ severity: c.severity, risk: c.risk, via: gs });
   });
   // Namespaced findings come from RoleBindings, so only the namespaces where this identity has one.
   const namespaces = [...new Set(who.grants.filter((g) => g.bindingKind === 'RoleBinding').map((g) => g.binding.namespace))].sort();

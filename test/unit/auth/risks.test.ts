@@ -72,6 +72,21 @@ test('escalate or bind: on ClusterRoles cluster-wide is critical, on Roles in a 
   assert.deepEqual(of(risks, 'User carol'), []);
 });
 
+test('escalate or bind on Roles granted cluster-wide: every namespace\'s Roles, critical; said once when ClusterRoles are granted too', () => {
+  const risks = findRisks(data({
+    clusterRoles: [
+      role('roles-escalator', [{ verbs: ['escalate', 'update'], apiGroups: [rbacGroup], resources: ['roles'] }]),
+      role('any-rbac', [{ verbs: ['escalate'], apiGroups: [rbacGroup], resources: ['*'] }]),
+    ],
+    clusterRoleBindings: [
+      binding('zed-escalates', { kind: 'ClusterRole', name: 'roles-escalator' }, [user('zed')]),
+      binding('yan-escalates', { kind: 'ClusterRole', name: 'any-rbac' }, [user('yan')]),
+    ],
+  }));
+  assert.deepEqual(of(risks, 'User zed'), [{ finding: 'critical: can grant itself any permission in every namespace (escalate or bind on Roles)', via: ['ClusterRoleBinding "zed-escalates" of ClusterRole "roles-escalator"'] }]);
+  assert.deepEqual(of(risks, 'User yan'), [{ finding: 'critical: can grant itself any permission (escalate or bind on ClusterRoles)', via: ['ClusterRoleBinding "yan-escalates" of ClusterRole "any-rbac"'] }]);
+});
+
 test('nodes/proxy (get or create, or */proxy) is high; plain access to nodes is not, nor nodes/* (RBAC has no such wildcard)', () => {
   const risks = findRisks(data({
     clusterRoles: [
