@@ -1,7 +1,7 @@
 // The subjects that are not allowed a request but can give it to themselves in one step, and how (`auth who-can`'s
 // second table): impersonating an identity that has it, binding a role that grants it, adding the rule to a role
-// they are bound to (escalate), running a pod as a service account that has it, or minting that service account a
-// token. Each route is checked against the same rules the API server applies to that step, so a route is listed only
+// they are bound to (escalate), making a role with the rule and binding it (escalate and bind), running a pod as a
+// service account that has it, or minting that service account a token. Each route is checked against the same rules the API server applies to that step, so a route is listed only
 // when every request it takes would be allowed. The bootstrap policy's own subjects (the cluster's components) are
 // left out, as in `auth risks`.
 import type { Attributes } from '../types.js';
@@ -113,6 +113,27 @@ function escalateRoute(who: Identity, attrs: Attributes, data: RbacData): Route 
   return undefined;
 }
 
+/**
+ * Making a role that grants the request and binding it to oneself, when no existing role serves: `create` and
+ * `escalate` on roles (escalate lets a role hold rules its author lacks), `bind` on it (the same for the binding), and
+ * `create` on bindings where the binding would apply. A Role in the request's namespace, else a ClusterRole (bound
+ * there by a RoleBinding, or cluster-wide).
+ */
+function newRoleRoute(who: Identity, attrs: Attributes): Route | undefined {
+  const ns = attrs.resourceRequest ? attrs.namespace : '';
+  const all = (...steps: Grant[][]) => (steps.every((gs) => gs.length > 0) ? via(steps.map((gs) => gs[0]!)) : undefined);
+  if (ns !== '') {
+    const role = all(step(who, 'create', rbacGroup, 'roles', '', ns), step(who, 'escalate', rbacGroup, 'roles', '', ns), step(who, 'bind', rbacGroup, 'roles', '', ns), step(who, 'create', rbacGroup, 'rolebindings', '', ns));
+    if (role) return { how: `creates a Role with the rule in namespace ${ns} and binds it to itself (create, escalate and bind roles; create rolebindings)`, via: role, by: 'escalate' };
+  }
+  const make = [step(who, 'create', rbacGroup, 'clusterroles', '', ''), step(who, 'escalate', rbacGroup, 'clusterroles', '', ''), step(who, 'bind', rbacGroup, 'clusterroles', '', '')];
+  const here = ns !== '' ? all(...make, step(who, 'create', rbacGroup, 'rolebindings', '', ns)) : undefined;
+  if (here) return { how: `creates a ClusterRole with the rule and binds it to itself in namespace ${ns} (create, escalate and bind clusterroles; create rolebindings)`, via: here, by: 'escalate' };
+  const everywhere = all(...make, step(who, 'create', rbacGroup, 'clusterrolebindings', '', ''));
+  if (everywhere) return { how: 'creates a ClusterRole with the rule and binds it to itself cluster-wide (create, escalate and bind clusterroles; create clusterrolebindings)', via: everywhere, by: 'escalate' };
+  return undefined;
+}
+
 /** Running code as a service account that holds the request: creating a workload in its namespace, or a token for it. */
 function serviceAccountRoutes(who: Identity, targets: Target[]): Route[] {
   const out: Route[] = [];
@@ -191,10 +212,14 @@ export function whoCanIndirectly(attrs: Attributes, data: RbacData, opts: { twoS
       // Most subjects hold none of the verbs a route needs: skip those routes without evaluating them.
       const verbs = new Set(who.grants.flatMap((x) => x.role!.rules.flatMap((r) => r.verbs)));
       const has = (v: string) => verbs.has(v) || verbs.has('*');
+      const bind = has('bind') ? bindRoute(who, attrs, data) : undefined;
+      const escalate = has('escalate') ? escalateRoute(who, attrs, data) : undefined;
       const routes = [
         has('impersonate') ? impersonationRoute(who, targets) : undefined,
-        has('bind') ? bindRoute(who, attrs, data) : undefined,
-        has('escalate') ? escalateRoute(who, attrs, data) : undefined,
+        bind,
+        escalate,
+        // a role of its own only when none it may already bind or extend serves
+        !bind && !escalate && has('escalate') && has('bind') && has('create') ? newRoleRoute(who, attrs) : undefined,
         ...(has('create') ? serviceAccountRoutes(who, targets) : []),
       ].filter((r): r is Route => r !== undefined);
       for (const { by: _, ...r } of routes) rows.push({ kind: s.kind, subject, ...r });

@@ -19,7 +19,7 @@ export const command: Command = {
     'List every subject (user, group or service account) that RBAC allows to perform an action, with the binding and the role that grant it.',
     '',
     ' VERB, TYPE, NAME and NONRESOURCEURL are read as by "auth can-i". Members of system:masters are always allowed and are not listed unless a binding names them.',
-    ' A second table lists the subjects that are not allowed but can allow themselves in one step: by impersonating someone who is, binding a role that grants it (bind), adding the rule to a role they are bound to (escalate), or running a pod as, or minting a token for, a service account that is. It also lists two-step routes: becoming (by impersonation, a pod or a token) a subject that has a one-step route, then taking it. The cluster\'s own bootstrap subjects are left out of it, and it is not computed with --all-namespaces.',
+    ' A second table lists the subjects that are not allowed but can allow themselves in one step: by impersonating someone who is, binding a role that grants it (bind), adding the rule to a role they are bound to (escalate), making a role with the rule and binding it (escalate and bind), or running a pod as, or minting a token for, a service account that is. It also lists two-step routes: becoming (by impersonation, a pod or a token) a subject that has a one-step route, then taking it. The cluster\'s own bootstrap subjects are left out of it, and it is not computed with --all-namespaces.',
     ' Needs permission to list roles, cluster roles and their bindings; with --offline, nothing: the -f files plus the policy a new a-kube cluster starts with are read instead (aggregated cluster roles filled in as the cluster would).',
   ].join('\n'),
   examples: [

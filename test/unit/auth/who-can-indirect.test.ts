@@ -30,6 +30,9 @@ const data: RbacData = {
     role('bind-only', '', [rbacRule(['bind'], ['clusterroles'])]),
     role('escalator-aggregated', '', [rbacRule(['escalate', 'update'], ['clusterroles'], ['aggregated'])]),
     role('system-thing', '', [core(['impersonate'], ['users'])]),
+    role('role-maker', '', [rbacRule(['create', 'escalate', 'bind'], ['roles']), rbacRule(['create'], ['rolebindings'])]),
+    role('role-maker-no-bind', '', [rbacRule(['create', 'escalate'], ['roles']), rbacRule(['create'], ['rolebindings'])]),
+    role('clusterrole-maker', '', [rbacRule(['create', 'escalate', 'bind'], ['clusterroles']), rbacRule(['create'], ['clusterrolebindings'])]),
   ],
   clusterRoleBindings: [
     binding('alice-reads', '', ['ClusterRole', 'secret-reader'], [user('alice')]),
@@ -40,6 +43,7 @@ const data: RbacData = {
     binding('aggr', '', ['ClusterRole', 'aggregated'], [user('agatha')]),
     binding('aggr-esc', '', ['ClusterRole', 'escalator-aggregated'], [user('agatha')]),
     binding('bootstrap-thing', '', ['ClusterRole', 'system-thing'], [user('system:some-component')], { 'rbac.authorization.kubernetes.io/autoupdate': 'true' }),
+    binding('carl-makes', '', ['ClusterRole', 'clusterrole-maker'], [user('carl')]),
   ],
   roles: [
     role('mine', 'ns-1', [core(['get'], ['configmaps'])]),
@@ -59,13 +63,18 @@ const data: RbacData = {
     binding('nora-esc', 'ns-1', ['Role', 'escalate-no-update'], [user('nora')]),
     binding('dora-deploys', 'ns-1', ['Role', 'deployer'], [user('dora')]),
     binding('tom-tokens', 'ns-1', ['Role', 'tokens'], [user('tom')]),
+    binding('rhea-makes', 'ns-1', ['ClusterRole', 'role-maker'], [user('rhea')]),
+    binding('rob-makes', 'ns-1', ['ClusterRole', 'role-maker-no-bind'], [user('rob')]),
   ],
 };
 
 test('each one-step route is found, with the bindings it goes through', () => {
   const rows = whoCanIndirectly(resourceAttributes({ verb: 'get', group: '', resource: 'secrets', subresource: '', name: '', namespace: 'ns-1' }), data);
   const bySubject = Object.fromEntries(rows.map((r) => [r.subject, `${r.how} | ${r.via.join('; ')}`]));
-  assert.deepEqual(Object.keys(bySubject).sort(), ['ben', 'dora', 'eve', 'ivan', 'mallory', 'tom']);
+  assert.deepEqual(Object.keys(bySubject).sort(), ['ben', 'carl', 'dora', 'eve', 'ivan', 'mallory', 'rhea', 'tom']);
+  // a role that already grants it is bound rather than a new one made
+  assert.equal(bySubject['rhea'], 'binds Role "reads-secrets" to itself in namespace ns-1 (create rolebindings, bind) | RoleBinding "rhea-makes/ns-1" of ClusterRole "role-maker"');
+  assert.equal(bySubject['carl'], 'binds ClusterRole "secret-reader" to itself cluster-wide (create clusterrolebindings, bind) | ClusterRoleBinding "carl-makes" of ClusterRole "clusterrole-maker"');
   assert.equal(bySubject['ivan'], 'impersonates User "alice" | ClusterRoleBinding "imp-alice" of ClusterRole "impersonate-alice"');
   assert.equal(bySubject['mallory'], 'impersonates Group "system:masters" | ClusterRoleBinding "imp-all" of ClusterRole "impersonate-all"');
   assert.equal(bySubject['ben'], 'binds ClusterRole "secret-reader" to itself in namespace ns-1 (create rolebindings, bind) | RoleBinding "ben-binds/ns-1" of ClusterRole "binder"');
@@ -74,18 +83,31 @@ test('each one-step route is found, with the bindings it goes through', () => {
   assert.equal(bySubject['tom'], 'mints a token for ServiceAccount "ns-1/reader" | RoleBinding "tom-tokens/ns-1" of Role "tokens"');
 });
 
+test('no role grants it: making one (create, escalate and bind on roles, create on bindings) and binding it is a route', () => {
+  const ask = (namespace: string) => whoCanIndirectly(resourceAttributes({ verb: 'delete', group: '', resource: 'secrets', subresource: '', name: '', namespace }), data);
+  const bySubject = Object.fromEntries(ask('ns-1').map((r) => [r.subject, `${r.how} | ${r.via.join('; ')}`]));
+  assert.equal(bySubject['rhea'], 'creates a Role with the rule in namespace ns-1 and binds it to itself (create, escalate and bind roles; create rolebindings) | RoleBinding "rhea-makes/ns-1" of ClusterRole "role-maker"');
+  assert.equal(bySubject['carl'], 'creates a ClusterRole with the rule and binds it to itself cluster-wide (create, escalate and bind clusterroles; create clusterrolebindings) | ClusterRoleBinding "carl-makes" of ClusterRole "clusterrole-maker"');
+  // rob may make such a role but not bind it; ben may bind only secret-reader, which does not delete
+  for (const s of ['rob', 'ben']) assert.ok(!(s in bySubject), s);
+  // rhea's grants apply in ns-1 only
+  assert.ok(!ask('ns-2').some((r) => r.subject === 'rhea'));
+  assert.ok(ask('ns-2').some((r) => r.subject === 'carl'));
+});
+
 test('half a route is no route: the guards against false positives', () => {
   const rows = whoCanIndirectly(resourceAttributes({ verb: 'get', group: '', resource: 'secrets', subresource: '', name: '', namespace: 'ns-1' }), data);
   const listed = new Set(rows.map((r) => r.subject));
   // zoe may impersonate only someone without the right; gina groups without any user; wendy may bind only another
   // role; otto may bind but not create bindings; nora may escalate but not update; agatha's role is aggregated
   // (its rules are rewritten); the bootstrap subject is the cluster's own; alice and the reader hold it directly.
-  for (const s of ['zoe', 'gina', 'wendy', 'otto', 'nora', 'agatha', 'system:some-component', 'alice', 'ns-1/reader']) assert.ok(!listed.has(s), s);
+  // rob may make a role with any rule but not bind it
+  for (const s of ['zoe', 'gina', 'wendy', 'otto', 'nora', 'agatha', 'rob', 'system:some-component', 'alice', 'ns-1/reader']) assert.ok(!listed.has(s), s);
 });
 
 test('another namespace: only cluster-wide routes remain', () => {
   const rows = whoCanIndirectly(resourceAttributes({ verb: 'get', group: '', resource: 'secrets', subresource: '', name: '', namespace: 'ns-2' }), data);
-  assert.deepEqual(rows.map((r) => r.subject).sort(), ['ivan', 'mallory']);
+  assert.deepEqual(rows.map((r) => r.subject).sort(), ['carl', 'ivan', 'mallory']);
   assert.deepEqual(whoCanIndirectly(resourceAttributes({ verb: 'get', group: '', resource: 'secrets', subresource: '', name: '', namespace: '*' }), data), []);
 });
 
