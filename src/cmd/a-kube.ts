@@ -343,10 +343,12 @@ async function up(args: string[], command: 'up' | 'server' = 'up'): Promise<void
     progress: (line) => process.stderr.write(`a-kube: ${line}\n`),
   });
   process.stderr.write(`a-kube: ready in ${Math.round(performance.now() - started)} ms\n`);
-  process.stdout.write(`a-kube is up at ${cluster.url}\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  a-kubectl get namespaces\n`);
+  // With --audit-log-path -, standard output holds the audit events alone (one JSON line each, for a pipe to read).
+  const say = values['audit-log-path'] === '-' ? process.stderr : process.stdout;
+  say.write(`a-kube is up at ${cluster.url}\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  a-kubectl get namespaces\n`);
   if (command === 'up') {
     const dirFlag = str('data-dir') ? ` --data-dir ${dataDir}` : '';
-    process.stdout.write(`To join a node from another machine (it must reach ${cluster.publishedUrl}), print the command to run there:\n  a-kube token create --print-join-command${dirFlag}\n`);
+    say.write(`To join a node from another machine (it must reach ${cluster.publishedUrl}), print the command to run there:\n  a-kube token create --print-join-command${dirFlag}\n`);
   }
 
   const { armShutdownTimer, shutdownGraceMs, startWatchdog } = await import('./watchdog.js');

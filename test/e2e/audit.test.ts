@@ -1,9 +1,9 @@
 // The audit log of a real `a-kube up`: on by default under the data dir, the seed's 403s and 200 with
 // authorization's decision and reason, Audit-Id on replies, Secrets never above Metadata; a policy file's levels
-// and stages; rotation by size; a bad policy stops the start with the reason.
+// and stages; rotation by size; standard output as the log; a bad policy stops the start with the reason.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,6 +204,31 @@ test('a policy file decides levels and stages; the log rotates by size', { skip 
     assert.equal(existsSync(join(c.dataDir, 'audit.log')), false, '--audit-log-path replaces the default file');
   } finally {
     await c.cleanup();
+  }
+});
+
+test('--audit-log-path -: standard output holds the audit events alone (the start-up lines go to stderr)', { skip }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'akube-audit-stdout-'));
+  const child = spawn(process.execPath, [...entry('a-kube'), 'up', '--storage', 'memory', '--runtime', 'none', '--port', '0', '--data-dir', dataDir, '--audit-log-path', '-'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: dataDir } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  try {
+    for (let i = 0; i < 600 && !/a-kube is up at \S+/.test(stderr) && child.exitCode === null; i++) await delay(100);
+    const url = /a-kube is up at (\S+)/.exec(stderr)?.[1];
+    assert.ok(url, `not up: ${stderr}`);
+    // a request of the admin's, then the events reach standard output
+    const pki = join(dataDir, 'pki');
+    spawnSync('curl', ['-sk', '-o', '/dev/null', '--cert', join(pki, 'admin.crt'), '--key', join(pki, 'admin.key'), `${url}/api/v1/namespaces/default/configmaps?marker=stdout`]);
+    for (let i = 0; i < 100 && !stdout.includes('marker=stdout'); i++) await delay(100);
+    const lines = stdout.split('\n').filter((l) => l !== '');
+    assert.ok(lines.some((l) => l.includes('marker=stdout')), 'the request\'s event is on standard output');
+    for (const l of lines) assert.equal((JSON.parse(l) as AuditEvent).kind, 'Event', l);
+    assert.equal(existsSync(join(dataDir, 'audit.log')), false);
+  } finally {
+    if (child.exitCode === null) await new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); });
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
