@@ -47,11 +47,14 @@ export class WebhookBackend implements AuditBackend {
     this.schedule();
   }
 
-  /** Sends a full batch now; otherwise waits for more events, or out the pause after a failure. */
+  /**
+   * Sends a full batch now; otherwise waits for more events, or out the pause after a failure (the failed batch is
+   * sent again when the pause is over, however long the batch wait).
+   */
   private schedule(): void {
     if (this.queue.length === 0 || this.sending) return;
     if (this.backoffMs === 0 && (this.queue.length >= this.o.maxBatchSize || this.closed)) this.kick();
-    else if (!this.closed) this.timer ??= setTimeout(() => this.kick(), Math.max(this.backoffMs, this.o.maxBatchWaitMs)).unref();
+    else if (!this.closed) this.timer ??= setTimeout(() => this.kick(), this.backoffMs > 0 ? this.backoffMs : this.o.maxBatchWaitMs).unref();
   }
 
   private kick(): void {

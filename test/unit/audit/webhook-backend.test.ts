@@ -173,6 +173,20 @@ test('--audit-webhook-initial-backoff: the pause after a failed batch, and the b
   }
 });
 
+test('after a failure the batch is sent again when the pause is over, not after the (longer) batch wait', async () => {
+  answer = (n) => (n === 1 ? 503 : 200);
+  const log: string[] = [];
+  const b = await backend({ maxBatchSize: 1, maxBatchWaitMs: 3_600_000, initialBackoffMs: 50 }, log);
+  try {
+    b.process([event(1)]);
+    const late = new Promise<string>((r) => setTimeout(() => r('no second POST within 10 s'), 10_000).unref());
+    assert.equal(await Promise.race([received(2).then(() => 'sent again'), late]), 'sent again');
+    assert.deepEqual(posts.map(ids), [idsOf(1), idsOf(1)]);
+  } finally {
+    await b.close();
+  }
+});
+
 test('a failing receiver: the batch stays queued and is sent again, unchanged, once the receiver accepts it', async () => {
   const log: string[] = [];
   answer = (n) => (n <= 2 ? 503 : 200);
