@@ -40,7 +40,7 @@ function openWatch(api: ApiServer, url: string): { bytes: () => number; stop: ()
   const ac = new AbortController();
   let bytes = 0;
   void (async () => {
-    const r = await api.handle({ method: 'GET', url, headers: {}, signal: ac.signal });
+    const r = await api.handle({ method: 'GET', url, headers: {}, lifetime: ac });
     if (!r.body || typeof r.body === 'string' || r.body instanceof Uint8Array) return;
     try {
       for await (const chunk of r.body) bytes += chunk.length;

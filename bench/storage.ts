@@ -149,7 +149,7 @@ async function must(api: ApiServer, method: string, url: string, want: number, b
 
 /** Follows a watch through the API server, reporting each ADDED object's name. */
 async function followApi(api: ApiServer, url: string, onName: (name: string) => void, signal: AbortSignal): Promise<void> {
-  const r = await api.handle({ method: 'GET', url, headers: {}, signal });
+  const r = await api.handle({ method: 'GET', url, headers: {}, lifetime: { signal } });
   if (!r.body || typeof r.body === 'string' || r.body instanceof Uint8Array) throw new Error(`watch ${url}: ${r.status}`);
   let buffered = '';
   try {

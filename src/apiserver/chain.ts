@@ -54,10 +54,15 @@ export function buildHandlerChain(deps: ChainDeps): EntryHandler {
   const first = handler;
 
   return async function requestInfo(req, opts) {
+    const lifetime = req.lifetime;
+    let own: AbortController | undefined;
     const ctx: RequestContext = {
       requestInfo: parseRequestInfo(req.method, req.url),
       warnings: [],
-      signal: req.signal ?? new AbortController().signal,
+      // read by few handlers (watches, streams): made on first use; a caller without a lifetime gets one that never ends
+      get signal() {
+        return lifetime ? lifetime.signal : (own ??= new AbortController()).signal;
+      },
       user: opts?.user,
       impersonator: undefined,
     };

@@ -18,6 +18,7 @@ import type { WatchSettings } from './handlers/watch.js';
 import type { VersionInfo } from './nonresource.js';
 import { errors } from '../api/status.js';
 import type { ApiRequest, ApiResponse, HeaderMap } from './types.js';
+import { ConnectionLifetime } from './lifetime.js';
 
 export const maxStreamsPerConnection = 1000;
 
@@ -174,14 +175,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const mountFor = (url: string) => mounts.find((m) => url.startsWith(m.prefix) || url.split('?', 1)[0] === m.prefix.replace(/\/$/, ''));
 
   server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
-    const ac = new AbortController();
-    res.on('close', () => ac.abort());
+    const lifetime = new ConnectionLifetime();
+    res.on('close', () => lifetime.end());
     const apiReq: ApiRequest = {
       method: req.method,
       url: req.url,
       headers: plainHeaders(req),
       body: bodyReader(req),
-      signal: ac.signal,
+      lifetime,
       ...(req.socket?.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
     };
     const certs = peerCertificates(req.socket as TLSSocket, req.stream?.session ?? req.socket);
@@ -190,7 +191,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     // HTTP/2 names the host in :authority, which the plain headers leave out
     if (mounted && getOwn(apiReq.headers, 'host') === undefined && req.authority) setOwn(apiReq.headers, 'host', req.authority);
     (mounted ? mounted.handler(apiReq) : api.handle(apiReq))
-      .then((r) => writeResponse(res, r, ac.signal))
+      .then((r) => writeResponse(res, r, lifetime))
       .catch((e: unknown) => {
         console.error('apiserver: failed to write a response:', e);
         if (!res.headersSent) res.writeHead(500);
@@ -199,13 +200,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const ac = new AbortController();
-    socket.on('close', () => ac.abort());
+    const lifetime = new ConnectionLifetime();
+    socket.on('close', () => lifetime.end());
     const apiReq: ApiRequest = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: plainHeaders(req),
-      signal: ac.signal,
+      lifetime,
       upgrade: { request: req, socket, head },
       ...(req.socket?.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
     };

@@ -21,10 +21,17 @@ export interface ApiRequest {
   remoteAddress?: string;
   /** DER certificates the TLS peer presented, leaf first. */
   peerCertificates?: Buffer[];
-  /** Aborts when the client goes away (ends watches). */
-  signal?: AbortSignal;
+  /**
+   * The request's lifetime: its signal aborts when the client goes away (ends watches and proxied streams). An
+   * AbortController fits; the HTTP transports pass a ConnectionLifetime, whose signal is made only when read.
+   */
+  lifetime?: RequestLifetime;
   /** An HTTP/1.1 Upgrade request (WebSocket/SPDY for exec, attach, portforward): the raw connection. */
   upgrade?: { request: IncomingMessage; socket: Duplex; head: Buffer };
+}
+
+export interface RequestLifetime {
+  readonly signal: AbortSignal;
 }
 
 export interface ApiResponse {

@@ -3,9 +3,10 @@
 // no more than it takes.
 import type { Http2ServerResponse } from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { ConnectionLifetime } from './lifetime.js';
 import type { ApiResponse } from './types.js';
 
-export async function writeResponse(res: Http2ServerResponse, r: ApiResponse, signal: AbortSignal): Promise<void> {
+export async function writeResponse(res: Http2ServerResponse, r: ApiResponse, lifetime: ConnectionLifetime): Promise<void> {
   if (r.hijacked) return;
   const headers: OutgoingHttpHeaders = { ...r.headers };
   const body = r.body;
@@ -22,7 +23,7 @@ export async function writeResponse(res: Http2ServerResponse, r: ApiResponse, si
   // (HTTP/1.1 responses have flushHeaders; the HTTP/2 compatibility response sends headers with writeHead.)
   (res as unknown as { flushHeaders?: () => void }).flushHeaders?.();
   for await (const chunk of body) {
-    if (signal.aborted) break;
+    if (lifetime.closed) break;
     if (!res.write(chunk)) await new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);

@@ -314,7 +314,7 @@ export function createConsoleHandler(deps: ConsoleDeps): ConsoleHandler {
     const url = new URL(req.url, 'https://console.invalid');
     const path = url.pathname;
     const method = req.method.toUpperCase();
-    const signal = req.signal ?? new AbortController().signal;
+    const signal = req.lifetime?.signal ?? new AbortController().signal;
     if (path === cookiePath) return { status: 301, headers: { ...securityHeaders, location: consolePrefix }, body: '' };
     if (!path.startsWith(consolePrefix)) return problem(404, 'not found');
     const rest = path.slice(consolePrefix.length);

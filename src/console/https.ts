@@ -3,6 +3,7 @@ import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse }
 import { getOwn, setOwn } from '../api/own.js';
 import type { ApiRequest, HeaderMap } from '../apiserver/types.js';
 import { writeResponse } from '../apiserver/write-response.js';
+import { ConnectionLifetime } from '../apiserver/lifetime.js';
 import type { ConsoleHandler } from './handler.js';
 
 const maxBody = 64 * 1024;
@@ -22,8 +23,8 @@ function headersOf(req: Http2ServerRequest): HeaderMap {
 export async function serveConsole(handler: ConsoleHandler, opts: { host: string; port: number; tls: { cert: string; key: string } }): Promise<RunningConsole> {
   const server = createSecureServer({ cert: opts.tls.cert, key: opts.tls.key, allowHTTP1: true });
   server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
-    const ac = new AbortController();
-    res.on('close', () => ac.abort());
+    const lifetime = new ConnectionLifetime();
+    res.on('close', () => lifetime.end());
     const body = () =>
       new Promise<Uint8Array>((resolve, reject) => {
         const chunks: Buffer[] = [];
@@ -40,9 +41,9 @@ export async function serveConsole(handler: ConsoleHandler, opts: { host: string
         req.on('end', () => resolve(Buffer.concat(chunks)));
         req.on('error', reject);
       });
-    const apiReq: ApiRequest = { method: req.method, url: req.url, headers: headersOf(req), body, signal: ac.signal, ...(req.socket?.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) };
+    const apiReq: ApiRequest = { method: req.method, url: req.url, headers: headersOf(req), body, lifetime, ...(req.socket?.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) };
     handler(apiReq)
-      .then((r) => writeResponse(res, { ...r, headers: { ...r.headers, 'strict-transport-security': 'max-age=31536000' } }, ac.signal))
+      .then((r) => writeResponse(res, { ...r, headers: { ...r.headers, 'strict-transport-security': 'max-age=31536000' } }, lifetime))
       .catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();

@@ -74,7 +74,7 @@ export function inProcessUpstream(api: Pick<ApiServer, 'handle'>): Upstream {
         ...(body !== undefined ? { body } : {}),
         ...(r.credential.kind === 'certificate' ? { peerCertificates: r.credential.certificates } : {}),
         ...(r.remoteAddress ? { remoteAddress: r.remoteAddress } : {}),
-        signal: r.signal,
+        lifetime: { signal: r.signal },
       });
       return { status: res.status, body: parseJson(await bodyText(res.body)) };
     },

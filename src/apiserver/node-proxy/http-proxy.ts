@@ -61,7 +61,7 @@ function relay(s: CustomScope, target: { ip: string; port: number }, what: strin
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(s.req.headers)) if (!hopByHop.has(k) && !k.startsWith('impersonate-') && v !== undefined) headers[k] = v;
     void readBody(s).then((body) => {
-      const req = httpRequest({ host: target.ip, port: target.port, method: s.req.method, path: upstreamPath(s), headers, timeout: 30_000, ...(s.req.signal ? { signal: s.req.signal } : {}) }, (res) => {
+      const req = httpRequest({ host: target.ip, port: target.port, method: s.req.method, path: upstreamPath(s), headers, timeout: 30_000, ...(s.req.lifetime ? { signal: s.req.lifetime.signal } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {

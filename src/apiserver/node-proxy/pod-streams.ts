@@ -110,7 +110,7 @@ export function podLogHandler(deps: PodStreamDeps): CustomHandler {
     if (tailLines !== undefined) params.set('tailLines', String(tailLines));
     if (limitBytes !== undefined) params.set('limitBytes', String(limitBytes));
     const path = `/containerLogs/${segment(s.info.namespace)}/${segment(s.info.urlName)}/${segment(container)}?${params.toString()}`;
-    const signal = s.req.signal ?? new AbortController().signal;
+    const signal = s.req.lifetime?.signal ?? new AbortController().signal;
     let res;
     try {
       res = await getFromKubelet(endpoint, deps.kubelet, path, signal);

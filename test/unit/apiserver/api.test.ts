@@ -264,7 +264,7 @@ test('watch: initial events, live events, resume and 410 as an ERROR event', asy
   const ac = new AbortController();
   const first = (await s.call('POST', '/api/v1/namespaces/default/endpoints', { metadata: { name: 'w1' } })).json();
   const rv = String((first['metadata'] as Record<string, unknown>)['resourceVersion']);
-  const res = await s.api.handle({ method: 'GET', url: '/api/v1/namespaces/default/endpoints?watch=1&allowWatchBookmarks=true', headers: { authorization: 'Bearer test-token' }, signal: ac.signal });
+  const res = await s.api.handle({ method: 'GET', url: '/api/v1/namespaces/default/endpoints?watch=1&allowWatchBookmarks=true', headers: { authorization: 'Bearer test-token' }, lifetime: ac });
   assert.equal(res.status, 200);
   assert.equal(res.headers['content-type'], 'application/json');
   const body = res.body as AsyncIterable<string>;
@@ -315,7 +315,7 @@ test('watch: allowWatchBookmarks sends periodic BOOKMARKs with only the resource
   try {
     await t.call('POST', '/api/v1/namespaces', { metadata: { name: 'bm' } });
     const ac = new AbortController();
-    const res = await t.api.handle({ method: 'GET', url: '/api/v1/namespaces?watch=1&allowWatchBookmarks=true', headers: { authorization: 'Bearer test-token' }, signal: ac.signal });
+    const res = await t.api.handle({ method: 'GET', url: '/api/v1/namespaces?watch=1&allowWatchBookmarks=true', headers: { authorization: 'Bearer test-token' }, lifetime: ac });
     const it = (res.body as AsyncIterable<string>)[Symbol.asyncIterator]();
     const events: { type: string; object: Record<string, unknown> }[] = [];
     while (!events.some((e) => e.type === 'BOOKMARK')) {

@@ -222,7 +222,7 @@ test('the live audit timeline: 403 without the right, an event stream with Last-
   const open = async (url: string, headers: Record<string, string> = {}) => {
     const ac = new AbortController();
     controllers.push(ac);
-    return h2({ ...request('GET', url, { cookie: s2.cookie, headers }), signal: ac.signal });
+    return h2({ ...request('GET', url, { cookie: s2.cookie, headers }), lifetime: ac });
   };
   const res = await open('/console/api/audit/stream?decision=allow');
   assert.equal(res.status, 200);

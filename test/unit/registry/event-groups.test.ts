@@ -177,7 +177,7 @@ test('a watch through one group sees writes through the other, in its own schema
     const rv = ((await s.call('GET', eventsV1)).json()['metadata'] as { resourceVersion: string }).resourceVersion;
     assert.equal((await s.call('POST', core, oldStyle)).status, 201);
     assert.equal((await s.call('DELETE', `${core}/old`)).status, 200);
-    const res = await s.api.handle({ method: 'GET', url: `${eventsV1}?watch=1&resourceVersion=${rv}&timeoutSeconds=1`, headers: { authorization: 'Bearer test-token' }, signal: ac.signal });
+    const res = await s.api.handle({ method: 'GET', url: `${eventsV1}?watch=1&resourceVersion=${rv}&timeoutSeconds=1`, headers: { authorization: 'Bearer test-token' }, lifetime: ac });
     const text = (await collect(res)).text;
     const events = text.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: Record<string, unknown> });
     assert.deepEqual(events.map((e) => e.type), ['ADDED', 'DELETED']);

@@ -175,7 +175,7 @@ test('a remote APIService: ServiceNotFound, then MissingEndpoints, then proxied 
 test('a watch streams through as the backend writes it', async () => {
   await available('v1alpha1.wardle.example.com', 'True', 'Passed');
   const ac = new AbortController();
-  const r = await api.handle({ method: 'GET', url: '/apis/wardle.example.com/v1alpha1/namespaces/default/flunders?watch=true', headers: { authorization: 'Bearer admin' }, signal: ac.signal });
+  const r = await api.handle({ method: 'GET', url: '/apis/wardle.example.com/v1alpha1/namespaces/default/flunders?watch=true', headers: { authorization: 'Bearer admin' }, lifetime: ac });
   assert.equal(r.status, 200);
   const body = r.body as AsyncIterable<string | Uint8Array>;
   const it = body[Symbol.asyncIterator]();
