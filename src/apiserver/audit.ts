@@ -1,5 +1,6 @@
-// Stages: the audit log. withAuditId comes first (every reply carries Audit-Id; failed authentication is recorded
-// there, since no later stage runs); withAudit follows authentication, asks the policy what to record for this
+// Stages: the audit log. withAuditId comes first, whether or not anything is audited (every reply carries
+// Audit-Id, as kube-apiserver's do; failed authentication is recorded there, since no later stage runs);
+// withAudit follows authentication, asks the policy what to record for this
 // user and request, and writes the events of its stages (RequestReceived, ResponseStarted for streams and
 // upgrades, ResponseComplete, Panic for unexpected failures).
 import { randomUUID } from 'node:crypto';
@@ -33,12 +34,12 @@ function sourceIPs(req: ApiRequest): string[] {
   return out;
 }
 
-function facts(req: ApiRequest, ctx: RequestContext, audit: RequestAudit): void {
+function facts(req: ApiRequest, ctx: RequestContext, audit: RequestAudit, attributes: PolicyAttributes): void {
   const info = ctx.requestInfo;
   audit.facts = {
     method: req.method,
     requestURI: req.url,
-    attributes: policyAttributes(info, audit.user),
+    attributes,
     apiVersion: info.isResourceRequest ? (info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion) : '',
     sourceIPs: sourceIPs(req),
     userAgent: headerValue(req.headers, 'user-agent'),
@@ -90,15 +91,16 @@ function responseOf(res: ApiResponse, wantObject: boolean): { status: ResponseSt
   return wantObject ? { status, object: parsed } : { status };
 }
 
-export function withAuditId(next: Handler, auditor: Auditor): Handler {
+export function withAuditId(next: Handler, auditor: Auditor | undefined): Handler {
   return async function auditId(req, ctx) {
     const audit = new RequestAudit(acceptableAuditId(headerValue(req.headers, 'audit-id')) ?? randomUUID());
     ctx.audit = audit;
     const res = await next(req, ctx);
-    if (res.status === 401 && ctx.user === undefined) {
-      audit.config = auditor.evaluate(policyAttributes(ctx.requestInfo, undefined));
+    if (auditor && res.status === 401 && ctx.user === undefined) {
+      const attributes = policyAttributes(ctx.requestInfo, undefined);
+      audit.config = auditor.evaluate(attributes);
       if (audit.active) {
-        facts(req, ctx, audit);
+        facts(req, ctx, audit, attributes);
         const methods = attemptedMethods(req);
         auditor.emit(audit.event('ResponseStarted', { status: { metadata: {}, code: 401, message: `Authentication failed, attempted: ${methods}` } }));
       }
@@ -118,9 +120,10 @@ export function withAudit(next: Handler, auditor: Auditor): Handler {
     const audit = ctx.audit;
     if (!audit) return next(req, ctx);
     audit.user = ctx.user;
-    audit.config = auditor.evaluate(policyAttributes(ctx.requestInfo, ctx.user));
+    const attributes = policyAttributes(ctx.requestInfo, ctx.user);
+    audit.config = auditor.evaluate(attributes);
     if (!audit.active) return next(req, ctx);
-    facts(req, ctx, audit);
+    facts(req, ctx, audit, attributes);
     const verb = ctx.requestInfo.verb;
     // The body is kept only where an event shows it (or names a created object); the handler still reads it.
     if ((levelAtLeast(audit.config.level, 'Request') || verb === 'create') && typeof req.body === 'function') {

@@ -37,7 +37,7 @@ export function buildHandlerChain(deps: ChainDeps): EntryHandler {
   const counted = deps.requestMetrics;
   const stages: ((next: Handler) => Handler)[] = [
     (next) => (counted ? withRequestMetrics(next, counted.metrics, counted.served) : next), // every answer, 401s and 429s included
-    (next) => (auditor ? withAuditId(next, auditor) : next), // every reply carries Audit-Id; records failed authentication
+    (next) => withAuditId(next, auditor), // every reply carries Audit-Id; records failed authentication
     (next) => withAuthentication(next, deps.authenticator), // needs nothing but headers and the TLS peer
     (next) => (auditor ? withAudit(next, auditor) : next), // the policy sees the authenticated user
     (next) => withImpersonation(next, deps.authorizer), // needs the authenticated user

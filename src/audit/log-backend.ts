@@ -5,8 +5,9 @@
 // pool's wake-ups and the completion's return to the event loop) for every batch.
 // A write that fails (a full disk) stops auditing with one clear line on stderr, never the server; writing resumes
 // by itself once the disk takes data again.
-import { closeSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { LineBatch } from './line-batch.js';
 import type { AuditBackend, AuditEvent } from './types.js';
 
 export interface LogBackendOptions {
@@ -42,8 +43,7 @@ export class LogBackend implements AuditBackend {
   readonly name = 'log';
   private fd: number | undefined;
   private size = 0;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  private readonly pending = new LineBatch();
   private writing: Promise<void> | undefined;
   private failedAt = 0;
   private dropped = 0;
@@ -83,17 +83,17 @@ export class LogBackend implements AuditBackend {
 
   process(events: readonly AuditEvent[]): void {
     for (const e of events) {
-      const line = `${JSON.stringify(e)}\n`;
-      if (this.pendingBytes + line.length > this.opts.maxBufferBytes) {
+      const json = JSON.stringify(e);
+      // (a line takes at least as many bytes as it has UTF-16 units)
+      if (this.pending.bytes + json.length + 1 > this.opts.maxBufferBytes) {
         this.dropped++;
         continue;
       }
-      this.pending.push(line);
-      this.pendingBytes += line.length;
+      this.pending.add(json);
     }
-    if (this.pending.length === 0) return;
+    if (this.pending.lines === 0) return;
     if (!this.writing) this.writing = this.drainSoon();
-    else if (this.pendingBytes >= this.opts.batchMaxBytes) this.startNow?.();
+    else if (this.pending.bytes >= this.opts.batchMaxBytes) this.startNow?.();
   }
 
   /** Drains after batchWaitMs, or as soon as the batch is full, flush() or close() asks. */
@@ -104,18 +104,17 @@ export class LogBackend implements AuditBackend {
         this.startNow = undefined;
         void this.drain().finally(resolve);
       };
-      const timer = setTimeout(go, this.pendingBytes >= this.opts.batchMaxBytes ? 0 : this.opts.batchWaitMs);
+      const timer = setTimeout(go, this.pending.bytes >= this.opts.batchMaxBytes ? 0 : this.opts.batchWaitMs);
       this.startNow = go;
     });
   }
 
   private async drain(): Promise<void> {
     try {
-      while (this.pending.length > 0 && this.fd !== undefined) {
+      while (this.pending.lines > 0 && this.fd !== undefined) {
         if (this.failing && this.closing) {
-          this.opts.log(`${this.pending.length} audit events not written: ${this.opts.path} still fails at shutdown`);
-          this.pending = [];
-          this.pendingBytes = 0;
+          this.opts.log(`${this.pending.lines} audit events not written: ${this.opts.path} still fails at shutdown`);
+          this.pending.clear();
           break;
         }
         if (this.failing && Date.now() - this.failedAt < this.opts.retryMs) {
@@ -132,21 +131,16 @@ export class LogBackend implements AuditBackend {
           continue;
         }
         // the batch leaves the queue before the write: lines that come meanwhile queue behind it
-        const batch = this.pending;
-        const batchBytes = this.pendingBytes;
-        this.pending = [];
-        this.pendingBytes = 0;
-        const bytes = Buffer.from(batch.join(''));
-        if (this.opts.maxSizeBytes > 0 && this.size > 0 && this.size + bytes.length > this.opts.maxSizeBytes && this.fd !== 1) this.rotate();
+        const batch = this.pending.take();
+        if (this.opts.maxSizeBytes > 0 && this.size > 0 && this.size + batch.bytes > this.opts.maxSizeBytes && this.fd !== 1) this.rotate();
         try {
-          writeAll(this.fd, bytes);
+          writeAll(this.fd, batch.buffers);
         } catch (e) {
-          this.pending = batch.concat(this.pending);
-          this.pendingBytes += batchBytes;
+          this.pending.putBack(batch);
           this.fail(e);
           continue;
         }
-        this.size += bytes.length;
+        this.size += batch.bytes;
         if (this.failing || this.dropped > 0) {
           this.opts.log(`writing ${this.opts.path} works again${this.dropped > 0 ? `; ${this.dropped} events were dropped meanwhile` : ''}`);
           this.failing = false;
@@ -157,7 +151,7 @@ export class LogBackend implements AuditBackend {
       }
     } finally {
       this.writing = undefined;
-      if (this.pending.length > 0 && this.fd !== undefined) this.process([]);
+      if (this.pending.lines > 0 && this.fd !== undefined) this.process([]);
     }
   }
 
@@ -206,6 +200,14 @@ export class LogBackend implements AuditBackend {
     });
   }
 
+  /**
+   * Writes the lines gathered for the next batch now, without waiting for batchWaitMs (the write is synchronous, so
+   * the file holds them when this returns); does nothing while writes fail (they are retried on their own time).
+   */
+  writeHeld(): void {
+    if (!this.failing) this.startNow?.();
+  }
+
   async flush(): Promise<void> {
     this.flushing++;
     try {
@@ -227,7 +229,14 @@ export class LogBackend implements AuditBackend {
   }
 }
 
-/** All of `bytes` (a write may take part of them). */
-function writeAll(fd: number, bytes: Buffer): void {
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+/** All of `buffers`, in order (a write may take part of them). */
+function writeAll(fd: number, buffers: Buffer[]): void {
+  let rest = buffers;
+  while (rest.length > 0) {
+    let written = writevSync(fd, rest);
+    let i = 0;
+    while (i < rest.length && written >= rest[i]!.length) written -= rest[i++]!.length;
+    rest = rest.slice(i);
+    if (written > 0) rest[0] = rest[0]!.subarray(written);
+  }
 }

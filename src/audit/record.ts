@@ -55,13 +55,15 @@ export interface RequestFacts {
 }
 
 export class RequestAudit {
-  readonly receivedAt = microTime();
+  /** When the request arrived (milliseconds since the epoch), formatted only when an event is written. */
+  private readonly receivedMs = performance.timeOrigin + performance.now();
+  private receivedText: string | undefined;
   config: RequestAuditConfig = notAudited;
   /** The user who authenticated, and the one acted as when impersonating. */
   user: UserInfo | undefined;
   impersonatedUser: UserInfo | undefined;
-  readonly annotations: Record<string, string> = Object.create(null) as Record<string, string>;
-  private annotated = false;
+  /** Annotations of the request's events (none kept while the policy records nothing). */
+  private annotations: Record<string, string> | undefined;
   facts: RequestFacts | undefined;
   /** The request body, when the level records it (or a create names its object): set once the handler has read it. */
   requestBytes: Uint8Array | undefined;
@@ -74,10 +76,16 @@ export class RequestAudit {
     return this.config.level !== 'None';
   }
 
+  /** RequestReceived's time, as events write it. */
+  get receivedAt(): string {
+    return (this.receivedText ??= formatMicroTime(this.receivedMs));
+  }
+
+  /** Adds an annotation to this request's events (the first value given for a key stays). */
   annotate(key: string, value: string): void {
-    if (key in this.annotations) return;
-    this.annotations[key] = value;
-    this.annotated = true;
+    if (!this.active) return;
+    const a = (this.annotations ??= Object.create(null) as Record<string, string>);
+    if (!(key in a)) a[key] = value;
   }
 
   /** The decoded request object (JSON, YAML or protobuf), or undefined when there is none or it does not decode. */
@@ -136,7 +144,7 @@ export class RequestAudit {
     if (response?.object !== undefined && levelAtLeast(level, 'RequestResponse')) {
       ev.responseObject = this.config.omitManagedFields ? withoutManagedFields(response.object) : response.object;
     }
-    if (this.annotated) ev.annotations = { ...this.annotations };
+    if (this.annotations) ev.annotations = { ...this.annotations };
     return ev;
   }
 

@@ -1,7 +1,7 @@
 // The audit log `a-kube up` keeps: DATA_DIR/audit.log with the default policy unless told otherwise.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAuditor, defaultPolicy, LogBackend, parsePolicy, RecentTimeline, WebhookBackend, type AuditBackend, type Auditor } from '../audit/index.js';
+import { createAuditor, defaultPolicy, LogBackend, LogFileTimeline, parsePolicy, RecentTimeline, WebhookBackend, type AuditBackend, type Auditor, type TimelineSource } from '../audit/index.js';
 import { loadKubeconfig, resolveConfig } from '../client/kubeconfig.js';
 import { createRestClient } from '../client/rest.js';
 
@@ -27,7 +27,7 @@ export interface ClusterAudit {
   /** Where the log goes, for the start-up message ("" when there is none). */
   logPath: string;
   /** The last requests' timeline entries (the web console's audit view), when anything is audited. */
-  timeline: RecentTimeline | undefined;
+  timeline: TimelineSource | undefined;
 }
 
 export async function setUpAudit(dataDir: string, o: AuditOptions, say: (line: string) => void): Promise<ClusterAudit> {
@@ -44,8 +44,9 @@ export async function setUpAudit(dataDir: string, o: AuditOptions, say: (line: s
   const backends: AuditBackend[] = [];
   const logPath = o.logPath ?? join(dataDir, 'audit.log');
   const log = (line: string) => say(`audit: ${line}`);
+  let logFile: LogBackend | undefined;
   if (logPath !== '') {
-    backends.push(new LogBackend({
+    backends.push(logFile = new LogBackend({
       path: logPath,
       maxSizeBytes: (o.maxSizeMB ?? 100) * 1024 * 1024,
       maxBackups: o.maxBackups ?? 10,
@@ -63,8 +64,16 @@ export async function setUpAudit(dataDir: string, o: AuditOptions, say: (line: s
       log,
     }));
   }
-  // the console's timeline sees what the policy records, and only when something is recorded at all
-  const timeline = backends.length > 0 ? new RecentTimeline() : undefined;
-  if (timeline) backends.push(timeline);
+  // The console's timeline sees what the policy records, and only when something is recorded at all: read back
+  // from the log file when there is one (its lines written before each read), else kept in memory.
+  let timeline: TimelineSource | undefined;
+  if (logFile && logPath !== '-') {
+    const writer = logFile;
+    timeline = new LogFileTimeline(logPath, { log, beforeRead: () => writer.writeHeld() });
+  } else if (backends.length > 0) {
+    const recent = new RecentTimeline();
+    backends.push(recent);
+    timeline = recent;
+  }
   return { auditor: createAuditor(policy, backends), logPath, timeline };
 }

@@ -98,7 +98,7 @@ export async function consoleCommand(args: string[]): Promise<void> {
   const upstream = httpUpstream({ server: cluster.server, ...(cluster.caData ? { caData: cluster.caData } : {}), ...(cluster.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}), ...(cluster.tlsServerName ? { tlsServerName: cluster.tlsServerName } : {}) });
   const assets = loadAssets();
   if (!assets.index) process.stderr.write('a-kube console: the browser bundle was not built; run "npm run build" in the a-kube checkout\n');
-  const handler = createConsoleHandler({ upstream, assets, ...(audit ? { timeline: new LogFileTimeline(audit, undefined, undefined, (l) => process.stderr.write(`a-kube console: ${l}\n`)) } : {}) });
+  const handler = createConsoleHandler({ upstream, assets, ...(audit ? { timeline: new LogFileTimeline(audit, { log: (l) => process.stderr.write(`a-kube console: ${l}\n`) }) } : {}) });
   const running = await serveConsole(handler, { host: listen, port, tls });
   const host = listen.includes(':') ? `[${listen}]` : listen;
   process.stdout.write(`a-kube console for ${cluster.server} at https://${host}:${running.port}${consolePrefix}\n`);

@@ -184,3 +184,13 @@ test('the RequestReceived event comes before the body is read; the later events 
   assert.deepEqual(complete!.requestObject, { metadata: { name: 'c1' } });
   assert.equal(complete!.objectRef?.name, 'c1');
 });
+
+test('every reply carries Audit-Id with no audit configured, as kube-apiserver sends it; annotations are not kept then', async () => {
+  const handle = buildHandlerChain({ authenticator, authorizer, route: ok });
+  const r = await handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer admin' }));
+  assert.match(String(r.headers['audit-id']), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const again = await handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer admin' }));
+  assert.notEqual(again.headers['audit-id'], r.headers['audit-id']);
+  assert.equal((await handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer admin', 'audit-id': 'trace-9' }))).headers['audit-id'], 'trace-9');
+  assert.ok((await handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer nobody' }))).headers['audit-id'], 'a 401 too');
+});

@@ -2,7 +2,7 @@
 // rotated (shorter) file read again from its start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogFileTimeline } from '../../../src/audit/timeline-file.js';
@@ -37,7 +37,7 @@ test('while followed, lines written to the file reach the listeners without a re
   try {
     const path = join(dir, 'audit.log');
     writeFileSync(path, line('a'));
-    const t = new LogFileTimeline(path, 100, 10);
+    const t = new LogFileTimeline(path, { capacity: 100, tailMs: 10 });
     alive = setInterval(() => {}, 1000); // the tail's timer does not hold the process open by itself
     let calls = 0;
     let arrived: () => void = () => {};
@@ -59,6 +59,40 @@ test('while followed, lines written to the file reach the listeners without a re
     assert.equal(calls, before, 'no listener any more');
   } finally {
     clearInterval(alive);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the first read of a large file starts near its end, at a whole line; later reads continue from there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akube-timeline-'));
+  try {
+    const path = join(dir, 'audit.log');
+    // 12 MiB of old lines, then the newest ones: the first read shows the newest, never a torn line
+    const old = line('old').repeat(Math.ceil((12 * 1024 * 1024) / line('old').length));
+    const fd = openSync(path, 'w');
+    writeSync(fd, old);
+    for (let i = 0; i < 5; i++) writeSync(fd, line(`new-${i}`));
+    closeSync(fd);
+    const t = new LogFileTimeline(path, { capacity: 10 });
+    const first = await t.read(0, 10);
+    assert.deepEqual(first.slice(-5).map((e) => e.user), ['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
+    assert.ok(first.every((e) => e.user === 'old' || e.user.startsWith('new-')), 'no entry from a partial line');
+    appendFileSync(path, line('later'));
+    assert.deepEqual((await t.read(first.at(-1)!.seq, 10)).map((e) => e.user), ['later']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('beforeRead runs before each read: a writer in the same process puts its held lines into the file first', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akube-timeline-'));
+  try {
+    const path = join(dir, 'audit.log');
+    const held: string[] = [];
+    const t = new LogFileTimeline(path, { beforeRead: () => appendFileSync(path, held.splice(0).join('')) });
+    held.push(line('x'), line('y'));
+    assert.deepEqual((await t.read(0, 10)).map((e) => e.user), ['x', 'y']);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

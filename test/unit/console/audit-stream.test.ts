@@ -173,7 +173,7 @@ test('a log file that cannot be read: a problem event with the reason, the strea
   try {
     const path = join(dir, 'audit.log');
     mkdirSync(path); // reading a directory fails (EISDIR), even as root
-    const source = new LogFileTimeline(path, 100, 10, (l) => logged.push(l));
+    const source = new LogFileTimeline(path, { capacity: 100, tailMs: 10, log: (l) => logged.push(l) });
     const s = open(new RecentTimeline(1), { source });
     const failed = await s.take((e) => e.some((x) => x.type === 'problem'));
     const problem = failed.find((x) => x.type === 'problem')!.data as { message: string };
