@@ -1,23 +1,24 @@
-// `npm run bench -- audit [--rounds 7] [--requests 1000] [--concurrency 8] [--storage memory|sqlite]`: what the audit
-// log costs per request. Two real `a-kube up --runtime none` processes: one with the default audit policy writing
-// DATA_DIR/audit.log (every request below is recorded at Metadata level), one with `--audit-log-path ''` (no audit).
-// The admin's client certificate GETs one ConfigMap and creates ConfigMaps over HTTP/2 + TLS; the two servers are
-// measured in alternating rounds so the noise of a shared machine falls on both alike, and each round also reads
-// the server's CPU time, the steadier figure when other processes compete for the cores. Memory storage (the
-// default here) leaves out the fsync, so the audit's share of a request is at its largest; `--storage sqlite`
+// `npm run bench -- audit [--rounds 15] [--requests 2000] [--concurrency 8] [--storage memory|sqlite]`: what the
+// audit log costs per request. Two real `a-kube up --runtime none` processes: one with the default audit policy
+// writing DATA_DIR/audit.log (every request below is recorded at Metadata level), one with `--audit-log-path ''`
+// (no audit). The admin's client certificate GETs one ConfigMap and creates ConfigMaps over HTTP/2 + TLS. In each
+// round both servers take the same load at the same time, so the noise of a shared machine falls on both alike, and
+// each round reads both servers' CPU time (every thread's, in nanoseconds, from schedstat); the cost is the median
+// of the rounds' ratios on / off, the steadier figure when other processes compete for the cores. Memory storage
+// (the default here) leaves out the fsync, so the audit's share of a request is at its largest; `--storage sqlite`
 // measures `a-kube up`'s own default (DATA_DIR/state.db, each write committed to disk).
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuMs, startChild, type Child } from './lib/child.js';
+import { cpuNs, startChild, type Child } from './lib/child.js';
 import { openH2Pool, type H2Pool, type H2Request } from './lib/h2-client.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { median } from './lib/stats.js';
 import { fmt, formatTable } from './lib/table.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, storage: { type: 'string', default: 'memory' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, requests: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '8' }, storage: { type: 'string', default: 'memory' } } });
 const rounds = Number(values.rounds);
 const perRound = Number(values.requests);
 const concurrency = Number(values.concurrency);
@@ -54,41 +55,43 @@ const workloads: { label: string; make: () => H2Request; status: number }[] = [
   { label: 'create ConfigMap', make: () => post('/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c-${created++}` }, data: { k: 'v' } }), status: 201 },
 ];
 
-async function measure(s: Server, w: (typeof workloads)[number], count: number): Promise<LoadResult & { cpuMsPerRequest: number }> {
-  const cpuBefore = cpuMs(s.child.pid);
+async function measure(s: Server, w: (typeof workloads)[number], count: number): Promise<LoadResult & { cpuUsPerRequest: number }> {
+  const cpuBefore = cpuNs(s.child.pid);
   const r = await runLoad(s.pool, { concurrency, length: { requests: count }, makeRequest: () => w.make(), expectStatus: w.status });
   if (r.errors > 0) throw new Error(`${s.label} ${w.label}: ${r.errors} failed, first: ${r.firstError ?? ''}`);
-  return { ...r, cpuMsPerRequest: (cpuMs(s.child.pid) - cpuBefore) / count };
+  return { ...r, cpuUsPerRequest: (cpuNs(s.child.pid) - cpuBefore) / count / 1000 };
 }
 
 const servers: Server[] = [];
 try {
   console.log(`audit off (--audit-log-path '') vs on (default policy, DATA_DIR/audit.log): a-kube up --runtime none --storage ${storage},`);
-  console.log(`admin client certificate over HTTP/2 + TLS, ${concurrency} concurrent clients, ${rounds} alternating rounds of ${perRound} requests; medians.\n`);
+  console.log(`admin client certificate over HTTP/2 + TLS, ${concurrency} concurrent clients per server, ${rounds} rounds of ${perRound} requests`);
+  console.log(`with both servers loaded at once; medians.\n`);
   servers.push(await start('off', false), await start('on', true));
-  for (const s of servers) for (const w of workloads) await measure(s, w, 3 * perRound);
+  for (const w of workloads) await Promise.all(servers.map((s) => measure(s, w, 3 * perRound)));
   const rows: string[][] = [];
+  const ratioMedian = (on: number[], off: number[]) => median(on.map((v, i) => v / off[i]!));
   for (const w of workloads) {
     const cells = new Map<string, { rps: number[]; p50: number[]; p99: number[]; cpu: number[] }>(servers.map((s) => [s.label, { rps: [], p50: [], p99: [], cpu: [] }]));
     for (let i = 0; i < rounds; i++) {
-      const order = i % 2 === 0 ? servers : [...servers].reverse();
-      for (const s of order) {
-        const r = await measure(s, w, perRound);
+      const results = await Promise.all(servers.map((s) => measure(s, w, perRound)));
+      servers.forEach((s, k) => {
+        const r = results[k]!;
         const c = cells.get(s.label)!;
         c.rps.push(r.requestsPerSecond);
         c.p50.push(r.p50Ms);
         c.p99.push(r.p99Ms);
-        c.cpu.push(r.cpuMsPerRequest * 1000);
-      }
+        c.cpu.push(r.cpuUsPerRequest);
+      });
     }
     const off = cells.get('off')!;
     const on = cells.get('on')!;
-    const ratio = median(off.rps) / median(on.rps);
-    const cpuRatio = median(on.cpu) / median(off.cpu);
-    rows.push([w.label, fmt(median(off.rps)), fmt(median(on.rps)), `${((ratio - 1) * 100).toFixed(1)}%`, fmt(median(off.cpu)), fmt(median(on.cpu)), `${((cpuRatio - 1) * 100).toFixed(1)}%`, `${fmt(median(off.p50))} / ${fmt(median(off.p99))}`, `${fmt(median(on.p50))} / ${fmt(median(on.p99))}`]);
+    const timeCost = ratioMedian(off.rps, on.rps);
+    const cpuCost = ratioMedian(on.cpu, off.cpu);
+    rows.push([w.label, fmt(median(off.rps)), fmt(median(on.rps)), `${((timeCost - 1) * 100).toFixed(1)}%`, fmt(median(off.cpu)), fmt(median(on.cpu)), `${((cpuCost - 1) * 100).toFixed(1)}%`, `${fmt(median(off.p50))} / ${fmt(median(off.p99))}`, `${fmt(median(on.p50))} / ${fmt(median(on.p99))}`]);
   }
   console.log(formatTable(['request', 'req/s off', 'req/s on', 'cost (time)', 'server CPU µs off', 'CPU µs on', 'cost (CPU)', 'p50/p99 ms off', 'p50/p99 ms on'], rows));
-  console.log(`\ncost (time): how much longer a request takes with audit on (req/s off / on - 1); cost (CPU): how much more CPU\nthe server spends per request (all its threads, from /proc/PID/stat), which the load of other processes on a\nshared machine disturbs far less.`);
+  console.log(`\ncost (time): how much longer a request takes with audit on (the median over rounds of req/s off / on, - 1);\ncost (CPU): how much more CPU the server spends per request (the median over rounds of CPU on / off, - 1; all\nthreads, from schedstat), which the load of other processes on a shared machine disturbs far less.`);
   const on = servers.find((s) => s.label === 'on')!;
   const size = statSync(join(on.dataDir, 'audit.log')).size;
   console.log(`\naudit.log after the run: ${(size / 1048576).toFixed(1)} MiB`);

@@ -1,6 +1,6 @@
 // Child processes for benchmarks: start one, wait for the stdout line that says it is up, read its resident memory, stop it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Child {
   pid: number;
@@ -92,6 +92,22 @@ export function cpuMs(pid: number): number {
   // fields after the command name (which may hold spaces, inside parentheses): utime and stime are the 12th and 13th
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/**
+ * CPU time a process's threads have run so far, in nanoseconds, from each thread's schedstat (Linux): exact where
+ * /proc/PID/stat counts in 10 ms ticks, so short rounds can be compared. A thread that ended is no longer counted.
+ */
+export function cpuNs(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return total;
 }
 
 /** USER_HZ: 100 on every Linux architecture Node runs on. */
