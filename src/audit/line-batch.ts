@@ -11,6 +11,23 @@ export interface Batch {
   lines: number;
 }
 
+/** What is left of a batch once its first `written` bytes are in the file (a line cut there counts as one left). */
+export function rest(batch: Batch, written: number): Batch {
+  const buffers: Buffer[] = [];
+  let skip = written;
+  for (const b of batch.buffers) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    buffers.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  let lines = 0;
+  for (const b of buffers) for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) lines++;
+  return { buffers, bytes: batch.bytes - written, lines };
+}
+
 export class LineBatch {
   private full: Buffer[] = [];
   private chunk: Buffer | undefined;

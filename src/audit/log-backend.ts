@@ -7,7 +7,7 @@
 // by itself once the disk takes data again.
 import { closeSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { LineBatch } from './line-batch.js';
+import { LineBatch, rest } from './line-batch.js';
 import type { AuditBackend, AuditEvent } from './types.js';
 
 export interface LogBackendOptions {
@@ -49,6 +49,9 @@ export class LogBackend implements AuditBackend {
   private dropped = 0;
   private failing = false;
   private closing = false;
+  private closed = false;
+  /** A write stopped inside a line: the file must not rotate before the line's rest is written. */
+  private midLine = false;
   /** flush() calls waiting: the drain writes everything, not one batch. */
   private flushing = 0;
   private wake: (() => void) | undefined;
@@ -111,7 +114,7 @@ export class LogBackend implements AuditBackend {
 
   private async drain(): Promise<void> {
     try {
-      while (this.pending.lines > 0 && this.fd !== undefined) {
+      while (this.pending.lines > 0 && !this.closed) {
         if (this.failing && this.closing) {
           this.opts.log(`${this.pending.lines} audit events not written: ${this.opts.path} still fails at shutdown`);
           this.pending.clear();
@@ -132,15 +135,25 @@ export class LogBackend implements AuditBackend {
         }
         // the batch leaves the queue before the write: lines that come meanwhile queue behind it
         const batch = this.pending.take();
-        if (this.opts.maxSizeBytes > 0 && this.size > 0 && this.size + batch.bytes > this.opts.maxSizeBytes && this.fd !== 1) this.rotate();
+        let written = 0;
+        let error: unknown;
         try {
-          writeAll(this.fd, batch.buffers);
+          // (a failed open or rotation leaves no file open: it is opened again on the next try)
+          if (this.fd === undefined) this.open();
+          else if (this.opts.maxSizeBytes > 0 && this.size > 0 && this.size + batch.bytes > this.opts.maxSizeBytes && this.fd !== 1 && !this.midLine) this.rotate();
+          ({ written, error } = writeAll(this.fd!, batch.buffers));
         } catch (e) {
-          this.pending.putBack(batch);
-          this.fail(e);
+          error = e;
+        }
+        this.size += written;
+        if (error !== undefined) {
+          // what was written stays written (a full disk may take part of a batch): only the rest is tried again
+          if (written > 0) this.midLine = endsMidLine(batch.buffers, written);
+          this.pending.putBack(rest(batch, written));
+          this.fail(error);
           continue;
         }
-        this.size += batch.bytes;
+        this.midLine = false;
         if (this.failing || this.dropped > 0) {
           this.opts.log(`writing ${this.opts.path} works again${this.dropped > 0 ? `; ${this.dropped} events were dropped meanwhile` : ''}`);
           this.failing = false;
@@ -151,7 +164,7 @@ export class LogBackend implements AuditBackend {
       }
     } finally {
       this.writing = undefined;
-      if (this.pending.lines > 0 && this.fd !== undefined) this.process([]);
+      if (this.pending.lines > 0 && !this.closed) this.process([]);
     }
   }
 
@@ -165,10 +178,12 @@ export class LogBackend implements AuditBackend {
     this.failedAt = Date.now();
   }
 
+  /** Closes the file, renames it and opens a new one (which may throw: the caller retries). */
   private rotate(): void {
     if (this.fd === undefined || this.fd === 1) return;
-    closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    closeSync(fd);
     try {
       renameSync(this.opts.path, rotatedName(this.opts.path, this.opts.now()));
     } catch (e) {
@@ -183,7 +198,14 @@ export class LogBackend implements AuditBackend {
     const dir = dirname(this.opts.path);
     const ext = extname(this.opts.path);
     const stem = `${basename(this.opts.path, ext)}-`;
-    const rotated = readdirSync(dir)
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (e) {
+      this.opts.log(`cannot list ${dir} to delete old rotated files: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const rotated = names
       .filter((f) => f.startsWith(stem) && f.endsWith(ext) && /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}$/.test(f.slice(stem.length, f.length - ext.length)))
       .sort()
       .reverse();
@@ -224,19 +246,38 @@ export class LogBackend implements AuditBackend {
     this.closing = true;
     this.wake?.();
     await this.flush();
+    this.closed = true;
     if (this.fd !== undefined && this.fd !== 1) closeSync(this.fd);
     this.fd = undefined;
   }
 }
 
-/** All of `buffers`, in order (a write may take part of them). */
-function writeAll(fd: number, buffers: Buffer[]): void {
-  let rest = buffers;
-  while (rest.length > 0) {
-    let written = writevSync(fd, rest);
+/** Writes all of `buffers` in order (one write may take part of them); says how many bytes went out before an error. */
+function writeAll(fd: number, buffers: Buffer[]): { written: number; error?: unknown } {
+  let left = buffers;
+  let total = 0;
+  while (left.length > 0) {
+    let n: number;
+    try {
+      n = writevSync(fd, left);
+    } catch (error) {
+      return { written: total, error };
+    }
+    total += n;
     let i = 0;
-    while (i < rest.length && written >= rest[i]!.length) written -= rest[i++]!.length;
-    rest = rest.slice(i);
-    if (written > 0) rest[0] = rest[0]!.subarray(written);
+    while (i < left.length && n >= left[i]!.length) n -= left[i++]!.length;
+    left = left.slice(i);
+    if (n > 0) left[0] = left[0]!.subarray(n);
   }
+  return { written: total };
+}
+
+/** Whether the first `written` bytes of the buffers end inside a line. */
+function endsMidLine(buffers: Buffer[], written: number): boolean {
+  let at = written - 1;
+  for (const b of buffers) {
+    if (at < b.length) return b[at] !== 0x0a;
+    at -= b.length;
+  }
+  return false;
 }

@@ -2,7 +2,7 @@
 // boundaries and the characters; a batch put back comes before the lines added since.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineBatch } from '../../../src/audit/line-batch.js';
+import { LineBatch, rest } from '../../../src/audit/line-batch.js';
 
 const text = (b: { buffers: Buffer[] }) => Buffer.concat(b.buffers).toString('utf8');
 
@@ -40,4 +40,14 @@ test('lines added after a take do not overwrite the taken ones; a batch put back
   assert.equal(batch.lines, 0);
   batch.add('six');
   assert.equal(text(batch.take()), 'six\n');
+});
+
+test('rest: what is left after part of a batch was written, a cut line counted as one left', () => {
+  const batch = new LineBatch();
+  for (const l of ['aaaa', 'bbbb', 'cccc']) batch.add(l);
+  const taken = batch.take();
+  const left = rest(taken, 7); // "aaaa\nbb" went out
+  assert.equal(Buffer.concat(left.buffers).toString(), 'bb\ncccc\n');
+  assert.deepEqual([left.bytes, left.lines], [8, 2]);
+  assert.deepEqual([rest(taken, 0).lines, rest(taken, 15).lines, rest(taken, 15).bytes], [3, 0, 0]);
 });

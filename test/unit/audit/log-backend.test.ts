@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogBackend, rotatedName } from '../../../src/audit/log-backend.js';
@@ -99,3 +100,49 @@ test('a full disk: one clear message, the events are kept then dropped, nothing 
   assert.match(lines[0]!, /cannot write \/dev\/full: no space left on device; .*the API server keeps serving/);
   assert.match(lines.at(-1)!, /not written: \/dev\/full still fails at shutdown/);
 });
+
+test('a rotation that cannot open the new file (its directory is gone) keeps the events and writes them once it can', withDir(async (dir) => {
+  const logDir = join(dir, 'logs');
+  mkdirSync(logDir);
+  const path = join(logDir, 'audit.log');
+  const lines: string[] = [];
+  const b = new LogBackend({ path, maxSizeBytes: 2000, retryMs: 20, batchWaitMs: 1, log: (l) => lines.push(l) });
+  b.process([event(0, 1500)]);
+  await b.flush();
+  rmSync(logDir, { recursive: true });
+  b.process([event(1, 1500)]); // past maxSizeBytes: a rotation, whose open fails
+  await new Promise((r) => setTimeout(r, 60));
+  assert.ok(lines.some((l) => l.startsWith(`cannot write ${path}:`)), lines.join('\n'));
+  mkdirSync(logDir);
+  await new Promise((r) => setTimeout(r, 60));
+  await b.close();
+  const written = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditEvent).auditID);
+  assert.deepEqual(written, ['id-1']);
+  assert.ok(lines.some((l) => l.includes('works again')), lines.join('\n'));
+}));
+
+// A small tmpfs stands for a full disk that takes part of a batch (needs root to mount, as CI runs).
+const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
+
+test('a full disk that takes part of a batch: the rest is written once space is free, every event once and every line whole', { skip: !canMount && 'mounting a tmpfs needs root' }, withDir(async (dir) => {
+  const mnt = join(dir, 'small');
+  mkdirSync(mnt);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+  if (mounted.status !== 0) return assert.fail(`mount: ${mounted.stderr.toString()}`);
+  try {
+    writeFileSync(join(mnt, 'filler'), Buffer.alloc(40 * 1024));
+    const path = join(mnt, 'audit.log');
+    const lines: string[] = [];
+    const b = new LogBackend({ path, retryMs: 20, log: (l) => lines.push(l) });
+    for (let i = 0; i < 20; i++) b.process([event(i, 1500)]);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.ok(lines.some((l) => l.includes('no space left on device')), lines.join('\n'));
+    rmSync(join(mnt, 'filler'));
+    await new Promise((r) => setTimeout(r, 80));
+    await b.close();
+    const written = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditEvent).auditID);
+    assert.deepEqual(written, Array.from({ length: 20 }, (_, i) => `id-${i}`));
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
+}));
