@@ -1,11 +1,12 @@
 // Stages: the audit log. withAuditId comes first, whether or not anything is audited (every reply carries
 // Audit-Id, as kube-apiserver's do; failed authentication is recorded there, since no later stage runs);
-// withAudit follows authentication, asks the policy what to record for this
-// user and request, and writes the events of its stages (RequestReceived, ResponseStarted for streams and
-// upgrades, ResponseComplete, Panic for unexpected failures).
+// withAudit follows authentication, asks the policy what to record for this user and request, and writes the
+// events of its stages (RequestReceived, ResponseStarted for long-running requests and upgrades,
+// ResponseComplete, Panic for unexpected failures).
 import { randomUUID } from 'node:crypto';
 import { acceptableAuditId, RequestAudit, type Auditor, type PolicyAttributes, type ResponseStatus, type Stage } from '../audit/index.js';
 import { levelAtLeast } from '../audit/types.js';
+import { isLongRunning } from './max-in-flight.js';
 import type { RequestInfo } from './request-info.js';
 import { mediaType } from './body.js';
 import { errorResponse, withWarnings } from './responses.js';
@@ -163,6 +164,8 @@ export function withAudit(next: Handler, auditor: Auditor): Handler {
       emit(auditor, audit, 'ResponseStarted', { status });
       return { ...res, body: completeAfter(body, () => emit(auditor, audit, 'ResponseComplete', { status })) };
     }
+    // a long-running request (watch, logs, exec, proxy…) has a ResponseStarted however its answer was sent
+    if (isLongRunning(ctx.requestInfo)) emit(auditor, audit, 'ResponseStarted', { status: { metadata: {}, code: res.status } });
     emit(auditor, audit, 'ResponseComplete', responseOf(res, levelAtLeast(audit.config.level, 'RequestResponse')));
     return res;
   };

@@ -194,3 +194,15 @@ test('every reply carries Audit-Id with no audit configured, as kube-apiserver s
   assert.equal((await handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer admin', 'audit-id': 'trace-9' }))).headers['audit-id'], 'trace-9');
   assert.ok((await handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer nobody' }))).headers['audit-id'], 'a 401 too');
 });
+
+test('a long-running request answered with a whole body (logs without follow, a refused watch) has a ResponseStarted too', async () => {
+  const a = setUp(metadataAll, ok);
+  await a.handle(req('/api/v1/namespaces/ns/pods/p/log', { authorization: 'Bearer admin' }));
+  assert.deepEqual(a.events().map((e) => [e.stage, e.responseStatus?.code]), [['RequestReceived', undefined], ['ResponseStarted', 200], ['ResponseComplete', 200]]);
+  const refused = setUp(metadataAll, ok);
+  await refused.handle(req('/api/v1/namespaces/ns/secrets?watch=true', { authorization: 'Bearer alice' }));
+  assert.deepEqual(refused.events().map((e) => [e.stage, e.responseStatus?.code]), [['RequestReceived', undefined], ['ResponseStarted', 403], ['ResponseComplete', 403]]);
+  const plain = setUp(metadataAll, ok);
+  await plain.handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer admin' }));
+  assert.deepEqual(plain.events().map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+});
