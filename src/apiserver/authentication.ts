@@ -17,7 +17,7 @@ export function withAuthentication(next: Handler, authenticator: Authenticator):
   return async function authenticate(req, ctx) {
     // In-process (loopback) callers arrive with their user already set.
     if (ctx.user) return next(req, ctx);
-    const result = await authenticator.authenticate({ headers: req.headers, ...(req.peerCertificates ? { peerCertificates: req.peerCertificates } : {}) });
+    const result = await authenticator.authenticate({ headers: req.headers, ...(req.peerCertificates ? { peerCertificates: req.peerCertificates } : {}), warn: (text) => ctx.warnings.push(text) });
     switch (result.kind) {
       case 'fail':
         return errorResponse(errors.unauthorized());

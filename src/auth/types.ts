@@ -12,6 +12,8 @@ export interface AuthnRequest {
   headers: Record<string, string | string[] | undefined>;
   /** DER bytes of the verified-or-not client certificate chain, leaf first (TLS peer certificate). */
   peerCertificates?: Buffer[];
+  /** Adds a Warning to the reply (a credential ignored for a reason the client should hear of). */
+  warn?: (text: string) => void;
 }
 
 /** skip = not my kind of credential; fail = my kind of credential, and it is bad (→ 401). */

@@ -25,6 +25,16 @@ export function bearerToken(headers: AuthnRequest['headers']): string | undefine
   return parts[1]!;
 }
 
+/** kube-apiserver's Warning for `Bearer  <token>` (the token after two spaces is not read). */
+export const extraSpaceWarning = 'the provided Authorization header contains extra space before the bearer token, and is ignored';
+
+/** `Bearer` and an empty token with more after it: the header split at single spaces has a third part. */
+function hasTokenAfterExtraSpace(headers: AuthnRequest['headers']): boolean {
+  const raw = getOwn(headers, 'authorization');
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? '';
+  return value.split(' ', 3).length === 3;
+}
+
 /** The first token authenticator that recognises the token decides. */
 export function unionTokenAuthenticator(list: TokenAuthenticator[]): TokenAuthenticator {
   return {
@@ -44,9 +54,12 @@ export function bearerAuthenticator(tokens: TokenAuthenticator): Authenticator {
     async authenticate(req: AuthnRequest): Promise<AuthnResult> {
       const token = bearerToken(req.headers);
       if (token === undefined) return { kind: 'skip' };
-      // An empty token (a space before it) is ignored, as kube-apiserver does: the request goes on as if it carried
-      // no Authorization header (anonymous, where allowed).
-      if (token === '') return { kind: 'skip' };
+      // An empty token is ignored, as kube-apiserver does: the request goes on as if it carried no Authorization
+      // header (anonymous, where allowed); when a token follows an extra space, the reply says why it was not used.
+      if (token === '') {
+        if (hasTokenAfterExtraSpace(req.headers)) req.warn?.(extraSpaceWarning);
+        return { kind: 'skip' };
+      }
       const r = await tokens.authenticateToken(token);
       if (r.kind === 'ok') return { kind: 'ok', user: r.user };
       if (r.kind === 'fail') return r;

@@ -51,3 +51,12 @@ test('bearerToken reads only the Bearer scheme', () => {
   assert.equal(bearerToken({ authorization: 'Basic abc' }), undefined);
   assert.equal(bearerToken({}), undefined);
 });
+
+test('a token after an extra space is ignored with kube-apiserver\'s Warning; an empty token alone, silently', async () => {
+  const chain = unionAuthenticator([bearerAuthenticator(tokenFileAuthenticator(parseTokenFile(file), ['api']))], { anonymous: true });
+  for (const [header, warned] of [['Bearer  token2', true], ['Bearer  token2 more', true], ['Bearer ', false], ['Bearer token2', false]] as const) {
+    const warnings: string[] = [];
+    await chain.authenticate({ headers: { authorization: header }, warn: (t) => warnings.push(t) });
+    assert.deepEqual(warnings, warned ? ['the provided Authorization header contains extra space before the bearer token, and is ignored'] : [], header);
+  }
+});
