@@ -67,7 +67,8 @@ export function buildHandlerChain(deps: ChainDeps): EntryHandler {
       impersonator: undefined,
     };
     try {
-      return await first(req, ctx);
+      // every reply carries the warnings given so far, a stage's own answer (a 401, a 403, a 429) too
+      return withWarnings(await first(req, ctx), ctx);
     } catch (e) {
       return withWarnings(errorResponse(e), ctx);
     }

@@ -206,3 +206,11 @@ test('a long-running request answered with a whole body (logs without follow, a 
   await plain.handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer admin' }));
   assert.deepEqual(plain.events().map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
 });
+
+test('warnings given before a stage answers (authentication ignoring a credential) reach a 403 from authorization', async () => {
+  const warner: Authenticator = { async authenticate(r) { r.warn?.('ignored'); return { kind: 'ok', user: { name: 'nobody', groups: [] } }; } };
+  const handle = buildHandlerChain({ authenticator: warner, authorizer, route: ok });
+  const r = await handle(req('/api/v1/namespaces/ns/secrets'));
+  assert.equal(r.status, 403);
+  assert.deepEqual(r.headers['warning'], ['299 - "ignored"']);
+});
