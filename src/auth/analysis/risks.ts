@@ -20,20 +20,47 @@ export interface Risk {
 
 const everyone = new Set(['system:anonymous', 'system:unauthenticated', 'system:authenticated']);
 
+type Ask = readonly [verb: string, group: string, resource: string, subresource?: string];
+
 /** One finding: what it says, and the requests (any of them) that make it. */
 interface Check {
   severity: Severity;
   risk: string;
-  asks: readonly (readonly [verb: string, group: string, resource: string, subresource?: string])[];
-  /** Not reported when the identity has the finding of this (earlier) check, which says more. */
+  /** Text after the namespace's name (namespaced findings). */
+  after?: string;
+  asks: readonly Ask[];
+  /** Not reported when the identity has the finding of this (earlier) check at the same severity or above. */
   impliedBy?: number;
+  /**
+   * For escalate and bind, which only lift RBAC's limit on what one may grant: per ask, the requests that put it to
+   * use (any of them, from any grant where the check applies). Without one the finding is `partial` instead.
+   */
+  uses?: readonly (readonly Ask[])[];
+  partial?: { severity: Severity; risk: string; after?: string };
 }
+
+const rbac = 'rbac.authorization.k8s.io';
 
 const clusterChecks: readonly Check[] = [
   { severity: 'critical', risk: 'can do anything anywhere (cluster-admin)', asks: [['*', '*', '*']] },
-  { severity: 'critical', risk: 'can grant itself any permission (escalate or bind on ClusterRoles)', asks: [['escalate', 'rbac.authorization.k8s.io', 'clusterroles'], ['bind', 'rbac.authorization.k8s.io', 'clusterroles']] },
+  // escalate and update: rules added to a ClusterRole bound to it (system:basic-user's, bound to every user);
+  // bind and create: a binding to cluster-admin
+  {
+    severity: 'critical',
+    risk: 'can grant itself any permission (escalate and update on ClusterRoles, or bind on ClusterRoles and create on ClusterRoleBindings)',
+    asks: [['escalate', rbac, 'clusterroles'], ['bind', rbac, 'clusterroles']],
+    uses: [[['update', rbac, 'clusterroles'], ['patch', rbac, 'clusterroles']], [['create', rbac, 'clusterrolebindings']]],
+    partial: { severity: 'medium', risk: 'holds escalate or bind on ClusterRoles, one grant short of any permission (update on ClusterRoles, or create on ClusterRoleBindings)' },
+  },
   // Roles in every namespace, kube-system's included (its Secrets, its service accounts)
-  { severity: 'critical', risk: 'can grant itself any permission in every namespace (escalate or bind on Roles)', asks: [['escalate', 'rbac.authorization.k8s.io', 'roles'], ['bind', 'rbac.authorization.k8s.io', 'roles']], impliedBy: 1 },
+  {
+    severity: 'critical',
+    risk: 'can grant itself any permission in every namespace (escalate and update on Roles, or bind on Roles and create on RoleBindings)',
+    asks: [['escalate', rbac, 'roles'], ['bind', rbac, 'roles']],
+    uses: [[['update', rbac, 'roles'], ['patch', rbac, 'roles']], [['create', rbac, 'rolebindings']]],
+    partial: { severity: 'medium', risk: 'holds escalate or bind on the Roles of every namespace, one grant short of any permission there (update on Roles, or create on RoleBindings)' },
+    impliedBy: 1,
+  },
   { severity: 'critical', risk: 'can impersonate any user, group or service account', asks: [['impersonate', '', 'users'], ['impersonate', '', 'groups'], ['impersonate', '', 'serviceaccounts']] },
   { severity: 'high', risk: 'can read every Secret (credentials, service-account tokens)', asks: [['get', '', 'secrets'], ['list', '', 'secrets']] },
   { severity: 'high', risk: 'can mint tokens for any service account', asks: [['create', '', 'serviceaccounts', 'token']] },
@@ -41,12 +68,30 @@ const clusterChecks: readonly Check[] = [
 ];
 
 /** Namespaced findings; `risk` is followed by the namespace's name. */
-const namespaceChecks: readonly (Check & { after?: string })[] = [
+const namespaceChecks: readonly Check[] = [
   { severity: 'high', risk: 'can do anything in namespace', asks: [['*', '*', '*']] },
-  { severity: 'high', risk: 'can grant itself any permission in namespace', after: ' (escalate or bind on Roles)', asks: [['escalate', 'rbac.authorization.k8s.io', 'roles'], ['bind', 'rbac.authorization.k8s.io', 'roles']] },
+  {
+    severity: 'high',
+    risk: 'can grant itself any permission in namespace',
+    after: ' (escalate and update on Roles, or bind on Roles and create on RoleBindings)',
+    asks: [['escalate', rbac, 'roles'], ['bind', rbac, 'roles']],
+    uses: [[['update', rbac, 'roles'], ['patch', rbac, 'roles']], [['create', rbac, 'rolebindings']]],
+    partial: { severity: 'medium', risk: 'holds escalate or bind on the Roles of namespace', after: ', one grant short of any permission there (update on Roles, or create on RoleBindings)' },
+  },
   { severity: 'medium', risk: 'can read the Secrets of namespace', asks: [['get', '', 'secrets'], ['list', '', 'secrets']] },
   { severity: 'medium', risk: 'can mint tokens for the service accounts of namespace', asks: [['create', '', 'serviceaccounts', 'token']] },
 ];
+
+/** The checks a grant answers: a ClusterRoleBinding the cluster-wide ones, a RoleBinding the namespaced ones. */
+function checksFor(g: Grant): readonly Check[] {
+  return g.bindingKind === 'ClusterRoleBinding' ? clusterChecks : namespaceChecks;
+}
+
+/** Whether the grant's role allows the request, where its binding applies. */
+function grantAllows(g: Grant, [verb, group, resource, subresource = '']: Ask): boolean {
+  const namespace = g.bindingKind === 'ClusterRoleBinding' ? '' : g.binding.namespace;
+  return g.role!.rules.some((r) => ruleAllows(resourceAttributes({ verb, group, resource, subresource, name: '', namespace }), r));
+}
 
 /**
  * What a grant allows of the checks, worked out once per grant: a ClusterRoleBinding answers the cluster-wide
@@ -55,17 +100,25 @@ const namespaceChecks: readonly (Check & { after?: string })[] = [
  */
 class GrantChecks {
   private readonly memo = new Map<Grant, boolean[][]>();
+  private readonly usesMemo = new Map<Grant, boolean[][]>();
   private readonly creates = new Map<Grant, boolean[]>();
 
+  /** Per check, per ask: whether the grant allows it. */
   allows(g: Grant): boolean[][] {
     let a = this.memo.get(g);
     if (!a) {
-      const cluster = g.bindingKind === 'ClusterRoleBinding';
-      const namespace = cluster ? '' : g.binding.namespace;
-      a = (cluster ? clusterChecks : namespaceChecks).map((c) =>
-        c.asks.map(([verb, group, resource, subresource = '']) => g.role!.rules.some((r) => ruleAllows(resourceAttributes({ verb, group, resource, subresource, name: '', namespace }), r))),
-      );
+      a = checksFor(g).map((c) => c.asks.map((ask) => grantAllows(g, ask)));
       this.memo.set(g, a);
+    }
+    return a;
+  }
+
+  /** Per check, per ask: whether the grant allows one of the requests that put that ask to use. */
+  uses(g: Grant): boolean[][] {
+    let a = this.usesMemo.get(g);
+    if (!a) {
+      a = checksFor(g).map((c) => c.asks.map((_, k) => (c.uses?.[k] ?? []).some((ask) => grantAllows(g, ask))));
+      this.usesMemo.set(g, a);
     }
     return a;
   }
@@ -82,25 +135,43 @@ class GrantChecks {
   }
 }
 
+/**
+ * One check over the grants where it applies: the finding (its partial form when escalate or bind is held without
+ * the request that uses it), or undefined; `via` names the grants of the asks and of their uses.
+ */
+function evaluate(c: Check, i: number, gs: readonly Grant[], checks: GrantChecks): { severity: Severity; risk: string; after: string; via: Grant[] } | undefined {
+  const held = c.asks.map((_, k) => gs.filter((g) => checks.allows(g)[i]![k]));
+  const via = held.flat();
+  if (via.length === 0) return undefined;
+  if (!c.uses) return { severity: c.severity, risk: c.risk, after: c.after ?? '', via };
+  const used = held.map((hs, k) => (hs.length > 0 ? gs.filter((g) => checks.uses(g)[i]![k]) : []));
+  const users = used.flat();
+  if (users.length > 0) return { severity: c.severity, risk: c.risk, after: c.after ?? '', via: [...new Set([...held.filter((_, k) => used[k]!.length > 0).flat(), ...users])] };
+  const partial = c.partial!;
+  return { severity: partial.severity, risk: partial.risk, after: partial.after ?? '', via };
+}
+
 /** What one identity can do that amounts to more than its grants say. */
 function directRisks(who: Identity, checks: GrantChecks): { severity: Severity; risk: string; via: Grant[] }[] {
   const out: { severity: Severity; risk: string; via: Grant[] }[] = [];
-  const via = (c: number, ask: number, gs: readonly Grant[]) => gs.filter((g) => checks.allows(g)[c]![ask]);
   const cluster = who.grants.filter((g) => g.bindingKind === 'ClusterRoleBinding');
-  const found = new Set<number>();
+  const found = new Map<number, Severity>();
+  const atLeast = (a: Severity, b: Severity) => severities.indexOf(a) <= severities.indexOf(b);
   clusterChecks.forEach((c, i) => {
-    const gs = c.asks.flatMap((_, ask) => via(i, ask, cluster));
-    if (gs.length === 0 || (c.impliedBy !== undefined && found.has(c.impliedBy))) return;
-    found.add(i);
-    out.push({ severity: c.severity, risk: c.risk, via: gs });
+    const f = evaluate(c, i, cluster, checks);
+    if (!f) return;
+    const earlier = c.impliedBy === undefined ? undefined : found.get(c.impliedBy);
+    if (earlier !== undefined && atLeast(earlier, f.severity)) return;
+    found.set(i, f.severity);
+    out.push({ severity: f.severity, risk: f.risk, via: f.via });
   });
   // Namespaced findings come from RoleBindings, so only the namespaces where this identity has one.
   const namespaces = [...new Set(who.grants.filter((g) => g.bindingKind === 'RoleBinding').map((g) => g.binding.namespace))].sort();
   for (const ns of namespaces) {
     const here = who.grants.filter((g) => g.bindingKind === 'RoleBinding' && g.binding.namespace === ns);
     namespaceChecks.forEach((c, i) => {
-      const gs = c.asks.flatMap((_, ask) => via(i, ask, here));
-      if (gs.length > 0) out.push({ severity: c.severity, risk: `${c.risk} ${ns}${c.after ?? ''}`, via: gs });
+      const f = evaluate(c, i, here, checks);
+      if (f) out.push({ severity: f.severity, risk: `${f.risk} ${ns}${f.after}`, via: f.via });
     });
   }
   return out;

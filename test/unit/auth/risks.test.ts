@@ -48,43 +48,73 @@ test('impersonation granted to everyone is reported as everyone\'s', () => {
   assert.deepEqual(of(risks, 'Group system:authenticated'), [{ finding: 'critical: everyone (system:authenticated) can impersonate any user, group or service account', via: ['ClusterRoleBinding "open-door" of ClusterRole "impersonator"'] }]);
 });
 
-test('escalate or bind: on ClusterRoles cluster-wide is critical, on Roles in a namespace high; other verbs on roles are not reported', () => {
+test('escalate or bind with the request that uses it: on ClusterRoles critical, on Roles in a namespace high; other verbs on roles are not reported', () => {
   const risks = findRisks(data({
     clusterRoles: [
-      role('role-binder', [{ verbs: ['bind'], apiGroups: [rbacGroup], resources: ['clusterroles'] }]),
-      role('role-escalator', [{ verbs: ['escalate'], apiGroups: [rbacGroup], resources: ['roles', 'clusterroles'] }]),
+      role('admin-binder', [{ verbs: ['bind'], apiGroups: [rbacGroup], resources: ['clusterroles'] }, { verbs: ['create'], apiGroups: [rbacGroup], resources: ['clusterrolebindings'] }]),
+      role('role-rewriter', [{ verbs: ['escalate', 'patch'], apiGroups: [rbacGroup], resources: ['clusterroles'] }]),
+      role('ns-escalator', [{ verbs: ['escalate', 'update'], apiGroups: [rbacGroup], resources: ['roles'] }]),
       role('role-reader', [{ verbs: ['get', 'list', 'watch', 'create', 'update'], apiGroups: [rbacGroup], resources: ['roles', 'clusterroles', 'rolebindings'] }]),
     ],
-    roles: [role('ns-binder', [{ verbs: ['bind'], apiGroups: [rbacGroup], resources: ['roles'] }], 'team-a')],
+    roles: [role('ns-binder', [{ verbs: ['bind'], apiGroups: [rbacGroup], resources: ['roles'] }, { verbs: ['create'], apiGroups: [rbacGroup], resources: ['rolebindings'] }], 'team-a')],
     clusterRoleBindings: [
-      binding('platform-binds', { kind: 'ClusterRole', name: 'role-binder' }, [group('platform')]),
+      binding('platform-binds', { kind: 'ClusterRole', name: 'admin-binder' }, [group('platform')]),
+      binding('ops-rewrites', { kind: 'ClusterRole', name: 'role-rewriter' }, [user('ops')]),
       binding('carol-reads-rbac', { kind: 'ClusterRole', name: 'role-reader' }, [user('carol')]),
     ],
     roleBindings: [
       binding('lead-binds', { kind: 'Role', name: 'ns-binder' }, [user('lead')], 'team-a'),
-      binding('dave-escalates', { kind: 'ClusterRole', name: 'role-escalator' }, [user('dave')], 'team-b'),
+      binding('dave-escalates', { kind: 'ClusterRole', name: 'ns-escalator' }, [user('dave')], 'team-b'),
     ],
   }));
-  assert.deepEqual(of(risks, 'Group platform'), [{ finding: 'critical: can grant itself any permission (escalate or bind on ClusterRoles)', via: ['ClusterRoleBinding "platform-binds" of ClusterRole "role-binder"'] }]);
-  assert.deepEqual(of(risks, 'User lead'), [{ finding: 'high: can grant itself any permission in namespace team-a (escalate or bind on Roles)', via: ['RoleBinding "lead-binds/team-a" of Role "ns-binder"'] }]);
+  const everything = 'can grant itself any permission (escalate and update on ClusterRoles, or bind on ClusterRoles and create on ClusterRoleBindings)';
+  assert.deepEqual(of(risks, 'Group platform'), [{ finding: `critical: ${everything}`, via: ['ClusterRoleBinding "platform-binds" of ClusterRole "admin-binder"'] }]);
+  assert.deepEqual(of(risks, 'User ops'), [{ finding: `critical: ${everything}`, via: ['ClusterRoleBinding "ops-rewrites" of ClusterRole "role-rewriter"'] }]);
+  const inNamespace = (ns: string) => `high: can grant itself any permission in namespace ${ns} (escalate and update on Roles, or bind on Roles and create on RoleBindings)`;
+  assert.deepEqual(of(risks, 'User lead'), [{ finding: inNamespace('team-a'), via: ['RoleBinding "lead-binds/team-a" of Role "ns-binder"'] }]);
   // a ClusterRole bound in one namespace counts only there
-  assert.deepEqual(of(risks, 'User dave'), [{ finding: 'high: can grant itself any permission in namespace team-b (escalate or bind on Roles)', via: ['RoleBinding "dave-escalates/team-b" of ClusterRole "role-escalator"'] }]);
+  assert.deepEqual(of(risks, 'User dave'), [{ finding: inNamespace('team-b'), via: ['RoleBinding "dave-escalates/team-b" of ClusterRole "ns-escalator"'] }]);
   assert.deepEqual(of(risks, 'User carol'), []);
 });
 
-test('escalate or bind on Roles granted cluster-wide: every namespace\'s Roles, critical; said once when ClusterRoles are granted too', () => {
+test('escalate or bind alone (without update on the roles or create on bindings) is one grant short: medium, and no chain to those who run pods as it', () => {
+  const risks = findRisks(data({
+    clusterRoles: [
+      role('role-binder', [{ verbs: ['bind'], apiGroups: [rbacGroup], resources: ['clusterroles'] }]),
+      role('any-rbac', [{ verbs: ['escalate'], apiGroups: [rbacGroup], resources: ['*'] }]),
+      role('pod-maker', [{ verbs: ['create'], apiGroups: [''], resources: ['pods'] }]),
+    ],
+    roles: [role('ns-binder', [{ verbs: ['bind'], apiGroups: [rbacGroup], resources: ['roles'] }], 'team-a')],
+    clusterRoleBindings: [
+      binding('half-binder', { kind: 'ClusterRole', name: 'role-binder' }, [sa('tools', 'binder')]),
+      binding('yan-escalates', { kind: 'ClusterRole', name: 'any-rbac' }, [user('yan')]),
+    ],
+    roleBindings: [
+      binding('lead-binds', { kind: 'Role', name: 'ns-binder' }, [user('lead')], 'team-a'),
+      binding('devs-make-pods', { kind: 'ClusterRole', name: 'pod-maker' }, [group('devs')], 'tools'),
+    ],
+  }));
+  const short = 'medium: holds escalate or bind on ClusterRoles, one grant short of any permission (update on ClusterRoles, or create on ClusterRoleBindings)';
+  assert.deepEqual(of(risks, 'ServiceAccount tools/binder'), [{ finding: short, via: ['ClusterRoleBinding "half-binder" of ClusterRole "role-binder"'] }]);
+  // escalate on every RBAC resource: said once, for ClusterRoles (the Roles' finding says no more)
+  assert.deepEqual(of(risks, 'User yan'), [{ finding: short, via: ['ClusterRoleBinding "yan-escalates" of ClusterRole "any-rbac"'] }]);
+  assert.deepEqual(of(risks, 'User lead'), [{ finding: 'medium: holds escalate or bind on the Roles of namespace team-a, one grant short of any permission there (update on Roles, or create on RoleBindings)', via: ['RoleBinding "lead-binds/team-a" of Role "ns-binder"'] }]);
+  assert.deepEqual(of(risks, 'Group devs'), [], 'running pods as tools/binder is no chain');
+});
+
+test('escalate and update on Roles granted cluster-wide: every namespace\'s Roles, critical; said once when ClusterRoles are granted too', () => {
   const risks = findRisks(data({
     clusterRoles: [
       role('roles-escalator', [{ verbs: ['escalate', 'update'], apiGroups: [rbacGroup], resources: ['roles'] }]),
-      role('any-rbac', [{ verbs: ['escalate'], apiGroups: [rbacGroup], resources: ['*'] }]),
+      role('any-rbac', [{ verbs: ['escalate', 'update'], apiGroups: [rbacGroup], resources: ['*'] }]),
     ],
     clusterRoleBindings: [
       binding('zed-escalates', { kind: 'ClusterRole', name: 'roles-escalator' }, [user('zed')]),
       binding('yan-escalates', { kind: 'ClusterRole', name: 'any-rbac' }, [user('yan')]),
     ],
   }));
-  assert.deepEqual(of(risks, 'User zed'), [{ finding: 'critical: can grant itself any permission in every namespace (escalate or bind on Roles)', via: ['ClusterRoleBinding "zed-escalates" of ClusterRole "roles-escalator"'] }]);
-  assert.deepEqual(of(risks, 'User yan'), [{ finding: 'critical: can grant itself any permission (escalate or bind on ClusterRoles)', via: ['ClusterRoleBinding "yan-escalates" of ClusterRole "any-rbac"'] }]);
+  assert.deepEqual(of(risks, 'User zed'), [{ finding: 'critical: can grant itself any permission in every namespace (escalate and update on Roles, or bind on Roles and create on RoleBindings)', via: ['ClusterRoleBinding "zed-escalates" of ClusterRole "roles-escalator"'] }]);
+  assert.deepEqual(of(risks, 'User yan'), [{ finding: 'critical: can grant itself any permission (escalate and update on ClusterRoles, or bind on ClusterRoles and create on ClusterRoleBindings)', via: ['ClusterRoleBinding "yan-escalates" of ClusterRole "any-rbac"'] }]);
 });
 
 test('nodes/proxy (get or create, or */proxy) is high; plain access to nodes is not, nor nodes/* (RBAC has no such wildcard)', () => {
