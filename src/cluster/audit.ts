@@ -1,5 +1,5 @@
 // The audit log `a-kube up` keeps: DATA_DIR/audit.log with the default policy unless told otherwise.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAuditor, defaultPolicy, LogBackend, LogFileTimeline, parsePolicy, RecentTimeline, WebhookBackend, type AuditBackend, type Auditor, type TimelineSource } from '../audit/index.js';
 import { loadKubeconfig, resolveConfig } from '../client/kubeconfig.js';
@@ -65,9 +65,10 @@ export async function setUpAudit(dataDir: string, o: AuditOptions, say: (line: s
     }));
   }
   // The console's timeline sees what the policy records, and only when something is recorded at all: read back
-  // from the log file when there is one (its lines written before each read), else kept in memory.
+  // from the log file when it is a plain file (its lines written before each read), else kept in memory (standard
+  // output, /dev/null, a pipe: nothing to read back).
   let timeline: TimelineSource | undefined;
-  if (logFile && logPath !== '-') {
+  if (logFile && logPath !== '-' && statSync(logPath).isFile()) {
     const writer = logFile;
     timeline = new LogFileTimeline(logPath, { log, beforeRead: () => writer.writeHeld() });
   } else if (backends.length > 0) {

@@ -1,5 +1,6 @@
 // a-kube up's audit set-up: the console's timeline is read back from the log file (every answered request is in it
-// at once, and it outlives a restart); with the log on standard output it is kept in memory; with no log, none.
+// at once, and it outlives a restart); with the log on standard output or a device it is kept in memory; with no
+// log, none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,7 +36,7 @@ test('the timeline is the log file read back: an event is there as soon as it is
   }
 });
 
-test('the log on standard output keeps the timeline in memory; no log and no webhook: no timeline', async () => {
+test('the log on standard output or a device keeps the timeline in memory; no log and no webhook: no timeline', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'akube-cluster-audit-'));
   try {
     const none = await setUpAudit(dir, { logPath: '' }, () => {});
@@ -44,6 +45,11 @@ test('the log on standard output keeps the timeline in memory; no log and no web
     const stdout = await setUpAudit(dir, { logPath: '-' }, () => {});
     assert.ok(stdout.timeline instanceof RecentTimeline);
     await stdout.auditor.close();
+    const devNull = await setUpAudit(dir, { logPath: '/dev/null' }, () => {});
+    assert.ok(devNull.timeline instanceof RecentTimeline, 'a device is not read back');
+    devNull.auditor.emit(event('n1'));
+    assert.deepEqual((await devNull.timeline.read(0, 10)).map((e) => e.auditID), ['n1']);
+    await devNull.auditor.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
