@@ -51,9 +51,13 @@ const apply = (...objects: object[]) => ok(['apply', '-f', '-'], JSON.stringify(
  */
 function fetchFrom(ns: string, client: string, target = serverIP): string | undefined {
   const r = kubectl(cluster, ['exec', '-n', ns, client, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${target} 8080`]);
+  lastFetch = `exit ${r.status}, stdout ${JSON.stringify(r.stdout.slice(0, 200))}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}`;
   const body = /\r\n\r\n([\s\S]*)$/.exec(r.stdout)?.[1];
   return r.status === 0 && /^HTTP\/1\.[01] 200/.test(r.stdout) ? body : undefined;
 }
+
+/** What the last fetch saw, for a failure's message. */
+let lastFetch = '';
 
 /** A DNS lookup of the server's Service from a pod (the pod's resolver, 2 s, one retry): the address, or undefined. */
 function resolveFrom(ns: string, client: string): string | undefined {
@@ -63,9 +67,15 @@ function resolveFrom(ns: string, client: string): string | undefined {
 
 /** Waits until a pod's access to the server is `reachable` (policies take effect within a sync, about a second). */
 function expectAccess(ns: string, client: string, reachable: boolean): void {
-  waitFor(`${ns}/${client} ${reachable ? 'to reach' : 'to be cut off from'} the server`, () => ((fetchFrom(ns, client) !== undefined) === reachable ? true : undefined), 30_000);
+  // Seen twice in a row: one failed exec is not a pod cut off.
+  let seen = 0;
+  waitFor(`${ns}/${client} ${reachable ? 'to reach' : 'to be cut off from'} the server`, () => {
+    seen = (fetchFrom(ns, client) !== undefined) === reachable ? seen + 1 : 0;
+    return seen >= 2 ? true : undefined;
+  }, 30_000);
+  const before = lastFetch;
   // And it stays so (not a moment between two syncs).
-  assert.equal(fetchFrom(ns, client) !== undefined, reachable, `${ns}/${client} access changed again`);
+  assert.equal(fetchFrom(ns, client) !== undefined, reachable, `${ns}/${client} access changed again (before: ${before}; now: ${lastFetch})`);
 }
 
 before(async () => {
