@@ -9,7 +9,7 @@ import { levelAtLeast } from '../audit/types.js';
 import { isLongRunning } from './max-in-flight.js';
 import type { RequestInfo } from './request-info.js';
 import { mediaType } from './body.js';
-import { errorResponse, withWarnings } from './responses.js';
+import { errorResponse } from './responses.js';
 import { headerValue, type ApiRequest, type ApiResponse, type Handler, type RequestContext } from './types.js';
 import type { UserInfo } from '../auth/types.js';
 
@@ -143,7 +143,7 @@ export function withAudit(next: Handler, auditor: Auditor): Handler {
         emit(auditor, audit, 'Panic', { status: { metadata: {}, status: 'Failure', message: `APIServer panic'd: ${e instanceof Error ? e.message : String(e)}`, reason: 'InternalError', code: 500 } });
         throw e;
       }
-      res = withWarnings(errorResponse(e), ctx);
+      res = errorResponse(e);
     }
     if (ctx.impersonator) {
       audit.user = ctx.impersonator;

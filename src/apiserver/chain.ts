@@ -47,9 +47,7 @@ export function buildHandlerChain(deps: ChainDeps): EntryHandler {
     },
     (next) => withAuthorization(next, deps.authorizer), // needs the final (possibly impersonated) user
   ];
-  let handler: Handler = async function route(req, ctx) {
-    return withWarnings(await deps.route(req, ctx), ctx);
-  };
+  let handler: Handler = deps.route;
   for (let i = stages.length - 1; i >= 0; i--) handler = stages[i]!(handler);
   const first = handler;
 

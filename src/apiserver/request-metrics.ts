@@ -4,7 +4,7 @@
 import type { Counter, Gauge, Histogram, MetricsRegistry } from '../metrics/registry.js';
 import { isLongRunning } from './max-in-flight.js';
 import type { RequestInfo } from './request-info.js';
-import { errorResponse, withWarnings } from './responses.js';
+import { errorResponse } from './responses.js';
 import { headerValue, type ApiRequest, type ApiResponse, type Handler } from './types.js';
 
 export interface RequestMetrics {
@@ -74,7 +74,7 @@ export function withRequestMetrics(next: Handler, m: RequestMetrics, served: (in
       res = await next(req, ctx);
     } catch (e) {
       // answered here rather than by the chain's last resort, so the count carries the real code
-      res = withWarnings(errorResponse(e), ctx);
+      res = errorResponse(e);
     }
     m.total.inc({ ...labels, code: String(res.status) });
     const streaming = res.body !== undefined && typeof res.body !== 'string' && !(res.body instanceof Uint8Array);

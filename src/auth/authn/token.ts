@@ -17,23 +17,20 @@ export interface TokenAuthenticator {
  * Undefined for no header or another scheme; '' for an empty token, which is a bad credential.
  */
 export function bearerToken(headers: AuthnRequest['headers']): string | undefined {
+  return bearerParts(headers)?.[1];
+}
+
+/** The Bearer header split at single spaces into at most three parts, or undefined for none or another scheme. */
+function bearerParts(headers: AuthnRequest['headers']): string[] | undefined {
   const raw = getOwn(headers, 'authorization');
   const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
   if (!value) return undefined;
-  const parts = value.split(' ');
-  if (parts.length < 2 || parts[0]!.toLowerCase() !== 'bearer') return undefined;
-  return parts[1]!;
+  const parts = value.split(' ', 3);
+  return parts.length >= 2 && parts[0]!.toLowerCase() === 'bearer' ? parts : undefined;
 }
 
 /** kube-apiserver's Warning for `Bearer  <token>` (the token after two spaces is not read). */
-export const extraSpaceWarning = 'the provided Authorization header contains extra space before the bearer token, and is ignored';
-
-/** `Bearer` and an empty token with more after it: the header split at single spaces has a third part. */
-function hasTokenAfterExtraSpace(headers: AuthnRequest['headers']): boolean {
-  const raw = getOwn(headers, 'authorization');
-  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? '';
-  return value.split(' ', 3).length === 3;
-}
+const extraSpaceWarning = 'the provided Authorization header contains extra space before the bearer token, and is ignored';
 
 /** The first token authenticator that recognises the token decides. */
 export function unionTokenAuthenticator(list: TokenAuthenticator[]): TokenAuthenticator {
@@ -52,12 +49,13 @@ export function unionTokenAuthenticator(list: TokenAuthenticator[]): TokenAuthen
 export function bearerAuthenticator(tokens: TokenAuthenticator): Authenticator {
   return {
     async authenticate(req: AuthnRequest): Promise<AuthnResult> {
-      const token = bearerToken(req.headers);
-      if (token === undefined) return { kind: 'skip' };
+      const parts = bearerParts(req.headers);
+      if (parts === undefined) return { kind: 'skip' };
+      const token = parts[1]!;
       // An empty token is ignored, as kube-apiserver does: the request goes on as if it carried no Authorization
       // header (anonymous, where allowed); when a token follows an extra space, the reply says why it was not used.
       if (token === '') {
-        if (hasTokenAfterExtraSpace(req.headers)) req.warn?.(extraSpaceWarning);
+        if (parts.length === 3) req.warn?.(extraSpaceWarning);
         return { kind: 'skip' };
       }
       const r = await tokens.authenticateToken(token);
