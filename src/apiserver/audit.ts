@@ -103,7 +103,7 @@ export function withAuditId(next: Handler, auditor: Auditor | undefined): Handle
       if (audit.active) {
         facts(req, ctx, audit, attributes);
         const methods = attemptedMethods(req);
-        auditor.emit(audit.event('ResponseStarted', { status: { metadata: {}, code: 401, message: `Authentication failed, attempted: ${methods}` } }));
+        auditor.emit(audit.record('ResponseStarted', { status: { metadata: {}, code: 401, message: `Authentication failed, attempted: ${methods}` } }));
       }
     }
     if (res.hijacked) return res;
@@ -113,7 +113,7 @@ export function withAuditId(next: Handler, auditor: Auditor | undefined): Handle
 
 /** Hands the event of one stage to the auditor, unless the policy leaves that stage out. */
 function emit(auditor: Auditor, audit: RequestAudit, stage: Stage, response?: { status: ResponseStatus; object?: unknown }): void {
-  if (!audit.config.omitStages.has(stage)) auditor.emit(audit.event(stage, response));
+  if (!audit.config.omitStages.has(stage)) auditor.emit(audit.record(stage, response));
 }
 
 export function withAudit(next: Handler, auditor: Auditor): Handler {

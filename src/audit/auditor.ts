@@ -1,11 +1,11 @@
 // The auditor: one policy, several backends. The API server asks it what to record for a request and hands it
 // the events; it never waits for a backend.
 import { evaluatePolicy, notAudited } from './policy.js';
-import type { AuditBackend, AuditEvent, Policy, PolicyAttributes, RequestAuditConfig } from './types.js';
+import type { AuditBackend, PendingEvent, Policy, PolicyAttributes, RequestAuditConfig } from './types.js';
 
 export interface Auditor {
   evaluate(a: PolicyAttributes): RequestAuditConfig;
-  emit(event: AuditEvent): void;
+  emit(event: PendingEvent): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -14,7 +14,8 @@ export function createAuditor(policy: Policy, backends: readonly AuditBackend[])
   return {
     evaluate: (a) => (backends.length === 0 ? notAudited : evaluatePolicy(policy, a)),
     emit(event) {
-      for (const b of backends) b.process([event]);
+      const one = [event];
+      for (const b of backends) b.process(one);
     },
     async flush() {
       await Promise.all(backends.map((b) => b.flush()));

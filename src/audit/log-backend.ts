@@ -1,6 +1,6 @@
-// The log backend: one JSON line per event, written after the request and rotated by size, age and count. Lines
-// are gathered for a moment (batchWaitMs) and written together: one write per turn of the event loop cost the
-// server more than building the events. A batch is written with a plain (synchronous) write: it lands in the page
+// The log backend: one JSON line per event, written after the request and rotated by size, age and count. Events
+// are gathered for a moment (batchWaitMs), then built, serialised and written together: one write per turn of the
+// event loop cost the server more than building the events, and the requests' answers do not wait for the JSON. A batch is written with a plain (synchronous) write: it lands in the page
 // cache in tens of microseconds, where handing it to the thread pool cost the process about a hundred more (the
 // pool's wake-ups and the completion's return to the event loop) for every batch.
 // A write that fails (a full disk) stops auditing with one clear line on stderr, never the server; writing resumes
@@ -8,7 +8,7 @@
 import { closeSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { LineBatch, rest } from './line-batch.js';
-import type { AuditBackend, AuditEvent } from './types.js';
+import type { AuditBackend, PendingEvent } from './types.js';
 
 export interface LogBackendOptions {
   /** A file, or "-" for standard output. */
@@ -32,6 +32,9 @@ export interface LogBackendOptions {
 
 const day = 24 * 60 * 60 * 1000;
 
+/** Events held unserialised at most: past this many they become lines at once. */
+const heldMax = 256;
+
 /** name-2006-01-02T15-04-05.000.ext: the rotated file's name, in UTC (the naming most log tools know). */
 export function rotatedName(path: string, when: Date): string {
   const ext = extname(path);
@@ -43,6 +46,8 @@ export class LogBackend implements AuditBackend {
   readonly name = 'log';
   private fd: number | undefined;
   private size = 0;
+  /** Events not serialised yet (at most heldMax), then the lines waiting to be written. */
+  private held: PendingEvent[] = [];
   private readonly pending = new LineBatch();
   private writing: Promise<void> | undefined;
   private failedAt = 0;
@@ -84,9 +89,22 @@ export class LogBackend implements AuditBackend {
     this.size = statSync(this.opts.path).size;
   }
 
-  process(events: readonly AuditEvent[]): void {
-    for (const e of events) {
-      const json = JSON.stringify(e);
+  process(events: readonly PendingEvent[]): void {
+    for (const e of events) this.held.push(e);
+    // events are held only briefly: past heldMax they become lines (bounded by bytes) even while a write waits
+    if (this.held.length >= heldMax) this.serialize();
+    if (this.held.length === 0 && this.pending.lines === 0) return;
+    if (!this.writing) this.writing = this.drainSoon();
+    else if (this.held.length === 0 && this.pending.bytes >= this.opts.batchMaxBytes) this.startNow?.();
+  }
+
+  /** Builds the held events and adds their lines, dropping what would pass maxBufferBytes. */
+  private serialize(): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    for (const e of held) {
+      const json = JSON.stringify(e.event());
       // (a line takes at least as many bytes as it has UTF-16 units)
       if (this.pending.bytes + json.length + 1 > this.opts.maxBufferBytes) {
         this.dropped++;
@@ -94,9 +112,6 @@ export class LogBackend implements AuditBackend {
       }
       this.pending.add(json);
     }
-    if (this.pending.lines === 0) return;
-    if (!this.writing) this.writing = this.drainSoon();
-    else if (this.pending.bytes >= this.opts.batchMaxBytes) this.startNow?.();
   }
 
   /** Drains after batchWaitMs, or as soon as the batch is full, flush() or close() asks. */
@@ -107,15 +122,17 @@ export class LogBackend implements AuditBackend {
         this.startNow = undefined;
         void this.drain().finally(resolve);
       };
-      const timer = setTimeout(go, this.pending.bytes >= this.opts.batchMaxBytes ? 0 : this.opts.batchWaitMs);
+      const timer = setTimeout(go, this.held.length === 0 && this.pending.bytes >= this.opts.batchMaxBytes ? 0 : this.opts.batchWaitMs);
       this.startNow = go;
     });
   }
 
   private async drain(): Promise<void> {
     try {
+      this.serialize();
       while (this.pending.lines > 0 && !this.closed) {
         if (this.failing && this.closing) {
+          this.serialize();
           this.opts.log(`${this.pending.lines} audit events not written: ${this.opts.path} still fails at shutdown`);
           this.pending.clear();
           break;
@@ -134,6 +151,7 @@ export class LogBackend implements AuditBackend {
           continue;
         }
         // the batch leaves the queue before the write: lines that come meanwhile queue behind it
+        this.serialize();
         const batch = this.pending.take();
         let written = 0;
         let error: unknown;
@@ -164,7 +182,7 @@ export class LogBackend implements AuditBackend {
       }
     } finally {
       this.writing = undefined;
-      if (this.pending.lines > 0 && !this.closed) this.process([]);
+      if ((this.held.length > 0 || this.pending.lines > 0) && !this.closed) this.process([]);
     }
   }
 

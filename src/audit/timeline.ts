@@ -2,7 +2,7 @@
 // access needs — who, what, the answer and RBAC's decision and reason — and never an object's content.
 import { randomBytes } from 'node:crypto';
 import { isRecord } from '../api/object.js';
-import type { AuditBackend, AuditEvent } from './types.js';
+import type { AuditBackend, PendingEvent } from './types.js';
 import type { TimelineEntry } from './timeline-entry.js';
 
 export type { TimelineEntry } from './timeline-entry.js';
@@ -98,10 +98,10 @@ export class RecentTimeline implements AuditBackend, TimelineSource {
     this.ring = new Array<TimelineEntry | undefined>(Math.max(0, capacity));
   }
 
-  process(events: readonly AuditEvent[]): void {
+  process(events: readonly PendingEvent[]): void {
     const before = this.seq;
     for (const e of events) {
-      const t = timelineEntry(e, this.seq + 1);
+      const t = timelineEntry(e.event(), this.seq + 1);
       if (t) this.add(t);
     }
     if (this.seq !== before) this.notify();

@@ -53,10 +53,23 @@ export interface AuditEvent {
   annotations?: Record<string, string>;
 }
 
+/**
+ * An event as the API server hands it over: the stage is recorded, the event is built on the first call (and the
+ * same object returned after), so a backend builds events when it writes them, not while the request runs.
+ */
+export interface PendingEvent {
+  event(): AuditEvent;
+}
+
+/** An event that is already built, as a PendingEvent. */
+export function ready(event: AuditEvent): PendingEvent {
+  return { event: () => event };
+}
+
 /** Where events go. process() must not block the request: backends buffer and write on their own time. */
 export interface AuditBackend {
   readonly name: string;
-  process(events: readonly AuditEvent[]): void;
+  process(events: readonly PendingEvent[]): void;
   /** Writes what is buffered (used at shutdown and by tests). */
   flush(): Promise<void>;
   close(): Promise<void>;

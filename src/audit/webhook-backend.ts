@@ -4,7 +4,7 @@
 // pause, and a POST the webhook does not answer in time counts as failed (so a hung webhook neither holds a batch
 // nor shutdown up for ever).
 import type { RestClient } from '../client/rest.js';
-import type { AuditBackend, AuditEvent } from './types.js';
+import type { AuditBackend, PendingEvent } from './types.js';
 
 export interface WebhookBackendOptions {
   client: RestClient;
@@ -23,7 +23,7 @@ export interface WebhookBackendOptions {
 
 export class WebhookBackend implements AuditBackend {
   readonly name = 'webhook';
-  private queue: AuditEvent[] = [];
+  private queue: PendingEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
   private dropped = 0;
@@ -35,7 +35,7 @@ export class WebhookBackend implements AuditBackend {
     this.o = { maxBatchSize: 400, maxBatchWaitMs: 30_000, bufferSize: 10_000, initialBackoffMs: 10_000, requestTimeoutMs: 30_000, log: (l) => process.stderr.write(`audit: ${l}\n`), ...opts };
   }
 
-  process(events: readonly AuditEvent[]): void {
+  process(events: readonly PendingEvent[]): void {
     if (this.closed) return;
     for (const e of events) {
       if (this.queue.length >= this.o.bufferSize) {
@@ -73,7 +73,7 @@ export class WebhookBackend implements AuditBackend {
       const r = await this.o.client.request({
         method: 'POST',
         path: '',
-        body: { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: batch },
+        body: { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: batch.map((e) => e.event()) },
         contentType: 'application/json',
         signal: AbortSignal.timeout(this.o.requestTimeoutMs),
       });

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogBackend, rotatedName } from '../../../src/audit/log-backend.js';
-import type { AuditEvent } from '../../../src/audit/types.js';
+import { ready, type AuditEvent } from '../../../src/audit/types.js';
 
 function event(i: number, pad = 0): AuditEvent {
   return {
@@ -29,11 +29,27 @@ test('one JSON line per event, appended to what the file holds', withDir(async (
   const path = join(dir, 'audit.log');
   writeFileSync(path, '{"earlier":true}\n');
   const b = new LogBackend({ path });
-  b.process([event(1), event(2)]);
-  b.process([event(3)]);
+  b.process([event(1), event(2)].map(ready));
+  b.process([event(3)].map(ready));
   await b.close();
   const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines.map((l) => l.auditID ?? 'earlier'), ['earlier', 'id-1', 'id-2', 'id-3']);
+}));
+
+test('events are built when their batch is written, not when handed over; a few hundred held become lines at once', withDir(async (dir) => {
+  let built = 0;
+  const counted = (i: number) => ({ event: () => (built++, event(i)) });
+  const b = new LogBackend({ path: join(dir, 'audit.log'), batchWaitMs: 60_000 });
+  b.process([counted(1), counted(2)]);
+  assert.equal(built, 0, 'nothing is built while the request runs');
+  await b.flush();
+  assert.equal(built, 2);
+  // a long wait (a slow batch time, or a disk that fails) does not hold events unbuilt without bound
+  for (let i = 0; i < 300; i++) b.process([counted(i)]);
+  assert.ok(built >= 2 + 256, `${built - 2} of 300 built while waiting`);
+  await b.close();
+  assert.equal(built, 302, 'each event is built once');
+  assert.equal(readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n').length, 302);
 }));
 
 test('events that come while a batch is being written are written too, in order; a batch waits batchWaitMs', withDir(async (dir) => {
@@ -42,7 +58,7 @@ test('events that come while a batch is being written are written too, in order;
   let n = 0;
   // one event per turn of the event loop, so most arrive while the previous batch's write is in flight
   for (let round = 0; round < 300; round++) {
-    b.process([event(n++, 2000)]);
+    b.process([event(n++, 2000)].map(ready));
     await new Promise((r) => setImmediate(r));
   }
   await b.close();
@@ -50,7 +66,7 @@ test('events that come while a batch is being written are written too, in order;
   assert.deepEqual(ids, Array.from({ length: n }, (_, i) => `id-${i}`));
 
   const slow = new LogBackend({ path: join(dir, 'slow.log'), batchWaitMs: 60_000 });
-  slow.process([event(1)]);
+  slow.process([event(1)].map(ready));
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(readFileSync(join(dir, 'slow.log'), 'utf8'), '', 'nothing is written before the batch time is up');
   await slow.flush();
@@ -63,7 +79,7 @@ test('rotation by size keeps at most maxBackups rotated files, named by time', w
   let clock = Date.parse('2026-03-01T10:00:00Z');
   const b = new LogBackend({ path, maxSizeBytes: 2000, maxBackups: 2, now: () => new Date((clock += 1000)) });
   for (let i = 0; i < 12; i++) {
-    b.process([event(i, 800)]);
+    b.process([event(i, 800)].map(ready));
     await b.flush();
   }
   await b.close();
@@ -82,9 +98,9 @@ test('rotated files older than maxAgeDays are deleted', withDir(async (dir) => {
   writeFileSync(join(dir, 'audit-2020-01-01T00-00-00.000.log'), 'old\n');
   writeFileSync(join(dir, 'audit-notes.log'), 'not a rotated file\n');
   const b = new LogBackend({ path, maxSizeBytes: 500, maxAgeDays: 30, maxBackups: 0, now: () => new Date('2026-03-01T00:00:00Z') });
-  b.process([event(1, 300)]);
+  b.process([event(1, 300)].map(ready));
   await b.flush();
-  b.process([event(2, 300)]);
+  b.process([event(2, 300)].map(ready));
   await b.close();
   const files = readdirSync(dir).sort();
   assert.deepEqual(files, ['audit-2026-03-01T00-00-00.000.log', 'audit-notes.log', 'audit.log']);
@@ -93,7 +109,7 @@ test('rotated files older than maxAgeDays are deleted', withDir(async (dir) => {
 test('a full disk: one clear message, the events are kept then dropped, nothing throws', async () => {
   const lines: string[] = [];
   const b = new LogBackend({ path: '/dev/full', maxBufferBytes: 4096, retryMs: 20, log: (l) => lines.push(l) });
-  for (let i = 0; i < 100; i++) b.process([event(i, 100)]);
+  for (let i = 0; i < 100; i++) b.process([event(i, 100)].map(ready));
   await new Promise((r) => setTimeout(r, 100));
   await b.close();
   assert.equal(lines.filter((l) => l.includes('no space left on device')).length, 1, lines.join('\n'));
@@ -107,10 +123,10 @@ test('a rotation that cannot open the new file (its directory is gone) keeps the
   const path = join(logDir, 'audit.log');
   const lines: string[] = [];
   const b = new LogBackend({ path, maxSizeBytes: 2000, retryMs: 20, batchWaitMs: 1, log: (l) => lines.push(l) });
-  b.process([event(0, 1500)]);
+  b.process([event(0, 1500)].map(ready));
   await b.flush();
   rmSync(logDir, { recursive: true });
-  b.process([event(1, 1500)]); // past maxSizeBytes: a rotation, whose open fails
+  b.process([event(1, 1500)].map(ready)); // past maxSizeBytes: a rotation, whose open fails
   await new Promise((r) => setTimeout(r, 60));
   assert.ok(lines.some((l) => l.startsWith(`cannot write ${path}:`)), lines.join('\n'));
   mkdirSync(logDir);
@@ -134,7 +150,7 @@ test('a full disk that takes part of a batch: the rest is written once space is 
     const path = join(mnt, 'audit.log');
     const lines: string[] = [];
     const b = new LogBackend({ path, retryMs: 20, log: (l) => lines.push(l) });
-    for (let i = 0; i < 20; i++) b.process([event(i, 1500)]);
+    for (let i = 0; i < 20; i++) b.process([event(i, 1500)].map(ready));
     await new Promise((r) => setTimeout(r, 80));
     assert.ok(lines.some((l) => l.includes('no space left on device')), lines.join('\n'));
     rmSync(join(mnt, 'filler'));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Authenticator, Authorizer } from '../../../src/auth/types.js';
 import { buildHandlerChain } from '../../../src/apiserver/chain.js';
 import type { ApiRequest, ApiResponse, Handler, HeaderMap } from '../../../src/apiserver/types.js';
-import { createAuditor, parsePolicy, type AuditBackend, type AuditEvent } from '../../../src/audit/index.js';
+import { createAuditor, parsePolicy, type AuditBackend, type AuditEvent, type PendingEvent } from '../../../src/audit/index.js';
 import { errors } from '../../../src/api/status.js';
 
 const authenticator: Authenticator = {
@@ -26,9 +26,13 @@ const authorizer: Authorizer = {
 
 class Memory implements AuditBackend {
   readonly name = 'memory';
-  events: AuditEvent[] = [];
-  process(events: readonly AuditEvent[]) {
-    this.events.push(...events);
+  held: PendingEvent[] = [];
+  /** The events, built when the test reads them (as a backend builds them when it writes, after the request). */
+  get events(): AuditEvent[] {
+    return this.held.map((e) => e.event());
+  }
+  process(events: readonly PendingEvent[]) {
+    this.held.push(...events);
   }
   async flush() {}
   async close() {}
@@ -57,6 +61,9 @@ test('an allowed request: RequestReceived and ResponseComplete, with the decisio
   assert.equal(complete!.stage, 'ResponseComplete');
   assert.equal(r.headers['audit-id'], complete!.auditID);
   assert.equal(received!.auditID, complete!.auditID);
+  // events are built after the request: each still shows its stage as it was (authorization came after receipt)
+  assert.equal(received!.annotations, undefined);
+  assert.ok(received!.stageTimestamp <= complete!.stageTimestamp);
   assert.deepEqual(complete!.user, { username: 'alice', groups: ['devs', 'system:authenticated'] });
   assert.deepEqual(complete!.objectRef, { resource: 'pods', namespace: 'ns', name: 'p', apiVersion: 'v1' });
   assert.deepEqual(complete!.responseStatus, { metadata: {}, code: 200 });
@@ -158,9 +165,12 @@ test('a Status error thrown by the handler is recorded like any reply; an unexpe
 test('impersonation: user is who authenticated, impersonatedUser who was acted as', async () => {
   const a = setUp(metadataAll, ok);
   await a.handle(req('/api/v1/namespaces/ns/pods/p', { authorization: 'Bearer admin', 'impersonate-user': 'bob' }));
-  const e = a.events().at(-1)!;
-  assert.equal(e.user.username, 'root');
-  assert.equal(e.impersonatedUser?.username, 'bob');
+  const [received, e] = a.events();
+  assert.equal(e!.user.username, 'root');
+  assert.equal(e!.impersonatedUser?.username, 'bob');
+  // the receipt came before impersonation was known
+  assert.equal(received!.user.username, 'root');
+  assert.equal(received!.impersonatedUser, undefined);
 });
 
 test('level None records nothing; a client Audit-ID is reused when it is a plain token', async () => {
@@ -181,6 +191,7 @@ test('the RequestReceived event comes before the body is read; the later events 
   await a.handle(req('/api/v1/namespaces/ns/configmaps', { authorization: 'Bearer alice', 'content-type': 'application/json' }, 'POST', '{"metadata":{"name":"c1"}}'));
   const [received, complete] = a.events();
   assert.equal(received!.requestObject, undefined);
+  assert.equal(received!.objectRef?.name, undefined);
   assert.deepEqual(complete!.requestObject, { metadata: { name: 'c1' } });
   assert.equal(complete!.objectRef?.name, 'c1');
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { loadKubeconfig, resolveConfig } from '../../../src/client/kubeconfig.js';
 import { createRestClient } from '../../../src/client/rest.js';
-import { WebhookBackend, type AuditEvent, type WebhookBackendOptions } from '../../../src/audit/index.js';
+import { ready, WebhookBackend, type AuditEvent, type WebhookBackendOptions } from '../../../src/audit/index.js';
 import { setUpAudit } from '../../../src/cluster/audit.js';
 
 interface Post {
@@ -117,7 +117,7 @@ test('--audit-webhook-config-file: full batches go out at once as EventList post
   // the longest wait is an hour, so only a full batch or a flush sends anything during the test
   const { auditor } = await setUpAudit(dir, { logPath: '', webhookConfigFile: kubeconfig, webhookBatchMaxSize: 3, webhookBatchMaxWaitMs: 3_600_000 }, (l) => said.push(l));
   try {
-    for (let n = 1; n <= 7; n++) auditor.emit(event(n));
+    for (let n = 1; n <= 7; n++) auditor.emit(ready(event(n)));
     await received(2);
     assert.equal(posts.length, 2);
     assert.equal(posts[0]?.path, '/audit/events');
@@ -139,8 +139,8 @@ test('--audit-webhook-config-file: full batches go out at once as EventList post
 test('--audit-webhook-batch-max-wait: a partial batch goes out by itself once the wait is over', async () => {
   const { auditor } = await setUpAudit(dir, { logPath: '', webhookConfigFile: kubeconfig, webhookBatchMaxSize: 100, webhookBatchMaxWaitMs: 20 }, () => {});
   try {
-    auditor.emit(event(1));
-    auditor.emit(event(2));
+    auditor.emit(ready(event(1)));
+    auditor.emit(ready(event(2)));
     await received(1);
     assert.deepEqual(ids(posts[0]), idsOf(1, 2));
   } finally {
@@ -154,7 +154,7 @@ test('--audit-webhook-initial-backoff: the pause after a failed batch, and the b
   // a one-hour batch wait: only the backoff can bring the retry about (the first batch is full at once)
   const slow = await setUpAudit(dir, { logPath: '', webhookConfigFile: kubeconfig, webhookBatchMaxSize: 1, webhookBatchMaxWaitMs: 3_600_000, webhookInitialBackoffMs: 7_000 }, (l) => said.push(l));
   try {
-    slow.auditor.emit(event(1));
+    slow.auditor.emit(ready(event(1)));
     await received(1);
     await slow.auditor.flush();
     assert.deepEqual(said, ['audit: sending 1 audit events failed: the webhook answered 503; retrying in 7 s']);
@@ -165,7 +165,7 @@ test('--audit-webhook-initial-backoff: the pause after a failed batch, and the b
   posts = [];
   const quick = await setUpAudit(dir, { logPath: '', webhookConfigFile: kubeconfig, webhookBatchMaxSize: 1, webhookBatchMaxWaitMs: 1, webhookInitialBackoffMs: 20 }, () => {});
   try {
-    quick.auditor.emit(event(1));
+    quick.auditor.emit(ready(event(1)));
     await received(2);
     assert.deepEqual(posts.map(ids), [idsOf(1), idsOf(1)]);
   } finally {
@@ -178,7 +178,7 @@ test('after a failure the batch is sent again when the pause is over, not after 
   const log: string[] = [];
   const b = await backend({ maxBatchSize: 1, maxBatchWaitMs: 3_600_000, initialBackoffMs: 50 }, log);
   try {
-    b.process([event(1)]);
+    b.process([event(1)].map(ready));
     const late = new Promise<string>((r) => setTimeout(() => r('no second POST within 10 s'), 10_000).unref());
     assert.equal(await Promise.race([received(2).then(() => 'sent again'), late]), 'sent again');
     assert.deepEqual(posts.map(ids), [idsOf(1), idsOf(1)]);
@@ -192,7 +192,7 @@ test('a failing receiver: the batch stays queued and is sent again, unchanged, o
   answer = (n) => (n <= 2 ? 503 : 200);
   const b = await backend({ maxBatchSize: 2, maxBatchWaitMs: 5, initialBackoffMs: 5 }, log);
   try {
-    b.process([event(1), event(2)]);
+    b.process([event(1), event(2)].map(ready));
     await received(3);
     await b.flush();
     assert.deepEqual(posts.map(ids), [idsOf(1, 2), idsOf(1, 2), idsOf(1, 2)]);
@@ -210,12 +210,12 @@ test('after a failed POST the next attempt waits out the pause, even with a full
   const log: string[] = [];
   answer = () => 500;
   const b = await backend({ maxBatchSize: 1, maxBatchWaitMs: 1, initialBackoffMs: 3_600_000 }, log);
-  b.process([event(1)]);
+  b.process([event(1)].map(ready));
   // flush waits for the POST under way and stops at its failure
   await b.flush();
   assert.equal(posts.length, 1);
-  b.process([event(2)]);
-  b.process([event(3)]);
+  b.process([event(2)].map(ready));
+  b.process([event(3)].map(ready));
   // nothing was sent for them; flush makes exactly one attempt, with the oldest batch, and stops at its failure
   await b.flush();
   assert.deepEqual(posts.map(ids), [idsOf(1), idsOf(1)]);
@@ -231,10 +231,10 @@ test('a failing receiver never blocks process(): the buffer is bounded, the exce
   answer = () => (failing ? 500 : 200);
   const b = await backend({ maxBatchSize: 2, maxBatchWaitMs: 5, initialBackoffMs: 5, bufferSize: 4 }, log);
   try {
-    b.process([event(1), event(2)]);
+    b.process([event(1), event(2)].map(ready));
     await received(1);
     // the first POST has failed or is failing; everything below returns at once and only 4 events are kept
-    for (let n = 3; n <= 10; n++) assert.equal(b.process([event(n)]), undefined);
+    for (let n = 3; n <= 10; n++) assert.equal(b.process([event(n)].map(ready)), undefined);
     assert.equal(log.filter((l) => l.startsWith('the audit webhook buffer is full (4 events)')).length, 1);
     failing = false;
     const before = posts.length;
@@ -251,7 +251,7 @@ test('a receiver that never answers: the POST times out as a failure and close()
   const log: string[] = [];
   answer = () => undefined;
   const b = await backend({ maxBatchSize: 1, maxBatchWaitMs: 3_600_000, initialBackoffMs: 3_600_000, requestTimeoutMs: 1500 }, log);
-  b.process([event(1)]);
+  b.process([event(1)].map(ready));
   await b.flush();
   assert.equal(posts.length, 1);
   assert.equal(log.length, 1);

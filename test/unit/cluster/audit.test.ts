@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LogFileTimeline, RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
+import { ready, LogFileTimeline, RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
 import { setUpAudit } from '../../../src/cluster/audit.js';
 
 function event(id: string): AuditEvent {
@@ -22,10 +22,10 @@ test('the timeline is the log file read back: an event is there as soon as it is
   try {
     const first = await setUpAudit(dir, {}, () => {});
     assert.ok(first.timeline instanceof LogFileTimeline);
-    first.auditor.emit(event('a1'));
+    first.auditor.emit(ready(event('a1')));
     const seen = await first.timeline.read(0, 10);
     assert.deepEqual(seen.map((e) => [e.auditID, e.user, e.code, e.decision]), [['a1', 'system:serviceaccount:ns-1:k-sa-1', 403, 'forbid']]);
-    first.auditor.emit(event('a2'));
+    first.auditor.emit(ready(event('a2')));
     assert.deepEqual((await first.timeline.read(seen[0]!.seq, 10)).map((e) => e.auditID), ['a2']);
     await first.auditor.close();
     const again = await setUpAudit(dir, {}, () => {});
@@ -47,7 +47,7 @@ test('the log on standard output or a device keeps the timeline in memory; no lo
     await stdout.auditor.close();
     const devNull = await setUpAudit(dir, { logPath: '/dev/null' }, () => {});
     assert.ok(devNull.timeline instanceof RecentTimeline, 'a device is not read back');
-    devNull.auditor.emit(event('n1'));
+    devNull.auditor.emit(ready(event('n1')));
     assert.deepEqual((await devNull.timeline.read(0, 10)).map((e) => e.auditID), ['n1']);
     await devNull.auditor.close();
   } finally {

@@ -3,7 +3,7 @@
 // missed instead of the server queueing for it, and a revoked permission ends the stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogFileTimeline, RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
+import { ready, LogFileTimeline, RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,11 +72,11 @@ const users = (events: Parsed[]) => events.filter((e) => e.type === 'entry').map
 
 test('a fresh connection gets the newest matching entries, then new ones as they are written', async () => {
   const timeline = new RecentTimeline(100);
-  timeline.process(['a', 'b', 'c', 'd'].map((u) => event(u)));
+  timeline.process(['a', 'b', 'c', 'd'].map((u) => ready(event(u))));
   const s = open(timeline, { backlog: 2 });
   assert.deepEqual(users(await s.take((e) => users(e).length >= 2)), ['c', 'd']);
   const next = s.take((e) => users(e).length >= 1);
-  timeline.process([event('e')]);
+  timeline.process([event('e')].map(ready));
   const got = await next;
   assert.deepEqual(users(got), ['e']);
   assert.equal(got.find((e) => e.type === 'entry')!.id, `${timeline.epoch}:5`);
@@ -85,14 +85,14 @@ test('a fresh connection gets the newest matching entries, then new ones as they
 
 test('Last-Event-ID resumes after the last entry seen; ids of another epoch or malformed start afresh', async () => {
   const timeline = new RecentTimeline(100);
-  timeline.process(['a', 'b', 'c'].map((u) => event(u)));
+  timeline.process(['a', 'b', 'c'].map((u) => ready(event(u))));
   assert.equal(resumePoint(`${timeline.epoch}:2`, timeline.epoch), 2);
   assert.equal(resumePoint('0123:2', timeline.epoch), undefined);
   assert.equal(resumePoint(`${timeline.epoch}:2\nevent: x`, timeline.epoch), undefined);
   assert.equal(resumePoint('__proto__', timeline.epoch), undefined);
 
   const resumed = open(timeline, { lastEventId: `${timeline.epoch}:1` });
-  timeline.process([event('d')]);
+  timeline.process([event('d')].map(ready));
   assert.deepEqual(users(await resumed.take((e) => users(e).length >= 3)), ['b', 'c', 'd']);
   await resumed.it.return();
 
@@ -110,7 +110,7 @@ test('filters apply to live entries, and a bare id moves Last-Event-ID past what
   const timeline = new RecentTimeline(100);
   const s = open(timeline, { filter: { decision: 'forbid' } });
   const got = s.take((e) => users(e).length >= 1 && e.at(-1)!.type === 'id-only');
-  timeline.process([event('x', 'get', 'forbid'), event('y'), event('z', 'list')]);
+  timeline.process([event('x', 'get', 'forbid'), event('y'), event('z', 'list')].map(ready));
   const events = await got;
   assert.deepEqual(users(events), ['x']);
   assert.equal(events.at(-1)!.id, `${timeline.epoch}:3`, 'the cursor moved past y and z');
@@ -122,7 +122,7 @@ test('a reader that stops reading holds no queue: what the bounded buffer droppe
   const s = open(timeline, { batch: 10 });
   await s.take((e) => e.some((x) => x.type === 'id-only')); // caught up on the (empty) backlog
   // the reader is suspended (not pulling) while 10,000 entries are written: they go to the timeline's own buffer
-  for (let i = 0; i < 10_000; i++) timeline.process([event(`u${i}`)]);
+  for (let i = 0; i < 10_000; i++) timeline.process([event(`u${i}`)].map(ready));
   const events = parse((await s.it.next()).value as string);
   assert.deepEqual(events, [{ type: 'gap', id: undefined, data: { missed: 9950 } }]);
   assert.equal(users(parse((await s.it.next()).value as string)).length, 10, 'each chunk is one batch, read when asked for');
@@ -138,7 +138,7 @@ test('a permission taken away (or a session ended) ends the stream with the reas
   const s = open(timeline, { check: async () => verdict });
   await s.take((e) => e.some((x) => x.type === 'id-only'));
   verdict = 'User "alice" cannot get path "/console/api/audit"';
-  timeline.process([event('a')]);
+  timeline.process([event('a')].map(ready));
   const events = await s.take(() => false);
   assert.deepEqual(events.map((e) => e.type), ['end']);
   assert.deepEqual(events[0]!.data, { message: verdict });

@@ -8,7 +8,7 @@ import { certificateFingerprint, SessionStore } from '../../../src/console/sessi
 import type { Upstream, UpstreamRequest, UpstreamResponse } from '../../../src/console/upstream.js';
 import type { ApiRequest, ApiResponse } from '../../../src/apiserver/types.js';
 import { RecentTimeline } from '../../../src/audit/timeline.js';
-import type { AuditEvent } from '../../../src/audit/types.js';
+import { ready, type AuditEvent } from '../../../src/audit/types.js';
 
 const certA = Buffer.from('certificate A');
 const certB = Buffer.from('certificate B');
@@ -174,7 +174,7 @@ function event(stage: AuditEvent['stage'], user: string, code: number, decision:
 
 test('the audit timeline needs get on the non-resource URL, filters, follows a cursor and never carries objects', async () => {
   const timeline = new RecentTimeline(3);
-  timeline.process([event('RequestReceived', 'alice', 0, ''), event('ResponseComplete', 'alice', 403, 'forbid'), event('ResponseComplete', 'bob', 200, 'allow')]);
+  timeline.process([event('RequestReceived', 'alice', 0, ''), event('ResponseComplete', 'alice', 403, 'forbid'), event('ResponseComplete', 'bob', 200, 'allow')].map(ready));
   const denied = fakeUpstream({ auditAllowed: false });
   const h1 = createConsoleHandler({ upstream: denied.upstream, assets: assetsFrom({}), timeline });
   const s1 = await signIn(h1);
@@ -197,17 +197,17 @@ test('the audit timeline needs get on the non-resource URL, filters, follows a c
   assert.deepEqual((onlyForbid.entries as Record<string, unknown>[]).map((e) => e.user), ['alice']);
   const after = body(await h2(request('GET', `/console/api/audit?after=${String(all.cursor)}`, { cookie: s2.cookie })));
   assert.deepEqual(after.entries, []);
-  timeline.process([event('ResponseComplete', 'carol', 201, 'allow')]);
+  timeline.process([event('ResponseComplete', 'carol', 201, 'allow')].map(ready));
   const next = body(await h2(request('GET', `/console/api/audit?after=${String(all.cursor)}`, { cookie: s2.cookie })));
   assert.deepEqual((next.entries as Record<string, unknown>[]).map((e) => e.user), ['carol']);
   // the capacity bounds what is kept
-  timeline.process([event('ResponseComplete', 'dave', 200, 'allow'), event('ResponseComplete', 'erin', 200, 'allow')]);
+  timeline.process([event('ResponseComplete', 'dave', 200, 'allow'), event('ResponseComplete', 'erin', 200, 'allow')].map(ready));
   assert.deepEqual((await timeline.read(0, 10)).map((e) => e.user), ['carol', 'dave', 'erin']);
 });
 
 test('the live audit timeline: 403 without the right, an event stream with Last-Event-ID, at most four per session, ended by logout', async () => {
   const timeline = new RecentTimeline(10);
-  timeline.process([event('ResponseComplete', 'alice', 403, 'forbid'), event('ResponseComplete', 'bob', 200, 'allow')]);
+  timeline.process([event('ResponseComplete', 'alice', 403, 'forbid'), event('ResponseComplete', 'bob', 200, 'allow')].map(ready));
   const denied = fakeUpstream({ auditAllowed: false });
   const h1 = createConsoleHandler({ upstream: denied.upstream, assets: assetsFrom({}), timeline });
   const s1 = await signIn(h1);
@@ -236,7 +236,7 @@ test('the live audit timeline: 403 without the right, an event stream with Last-
 
   // resuming after bob's entry gives only what came later
   const resumed = await open('/console/api/audit/stream', { 'last-event-id': `${timeline.epoch}:2` });
-  timeline.process([event('ResponseComplete', 'carol', 200, 'allow')]);
+  timeline.process([event('ResponseComplete', 'carol', 200, 'allow')].map(ready));
   const rit = (resumed.body as AsyncIterable<string>)[Symbol.asyncIterator]();
   let rtext = '';
   while (!rtext.includes('"user":"carol"')) rtext += String((await rit.next()).value);
@@ -249,7 +249,7 @@ test('the live audit timeline: 403 without the right, an event stream with Last-
 
   // signing out ends the open streams at their next wake-up
   await h2(request('POST', '/console/api/logout', { cookie: s2.cookie, csrf: s2.csrf, body: {} }));
-  timeline.process([event('ResponseComplete', 'dave', 200, 'allow')]);
+  timeline.process([event('ResponseComplete', 'dave', 200, 'allow')].map(ready));
   let rest = '';
   for (let r = await it.next(); !r.done; r = await it.next()) rest += String(r.value);
   assert.match(rest, /event: end\ndata: \{"message":"The session ended: sign in again."\}/);
