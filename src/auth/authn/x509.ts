@@ -12,7 +12,7 @@ const maxIntermediates = 8;
 
 /** What a certificate chain proves against one CA: its subject, while every certificate in the chain is valid. */
 export type ChainVerdict =
-  | { kind: 'ok'; commonName: string; organizations: string[]; leafDer: Buffer; validFrom: number; validTo: number }
+  | { kind: 'ok'; commonName: string; organizations: string[]; leafDer: Buffer; credentialId: string; validFrom: number; validTo: number }
   | { kind: 'fail'; reason: string }
   | { kind: 'skip' };
 
@@ -34,6 +34,9 @@ function allowsClientAuth(cert: X509Certificate): boolean {
 export function clientChainVerifier(caPem: string, now: () => Date = () => new Date()): (ders: readonly Buffer[]) => ChainVerdict {
   const ca = new X509Certificate(caPem);
   const verdicts = new Map<string, ChainVerdict>();
+  // The server reads a connection's certificates once and hands every request on it the same array: looked up by
+  // the array first, a request skips encoding the certificates into the key.
+  const verdictsByArray = new WeakMap<readonly Buffer[], ChainVerdict>();
 
   /**
    * The chain from `leaf` up to (not including) the CA, through CA certificates among `intermediates` whose
@@ -68,17 +71,22 @@ export function clientChainVerifier(caPem: string, now: () => Date = () => new D
     // The chain is valid while every certificate in it is.
     const validFrom = Math.max(...chain.map((c) => Date.parse(c.validFrom)));
     const validTo = Math.min(...chain.map((c) => Date.parse(c.validTo)));
-    return { kind: 'ok', commonName, organizations, leafDer, validFrom, validTo };
+    const credentialId = `X509SHA256=${createHash('sha256').update(leafDer).digest('hex')}`;
+    return { kind: 'ok', commonName, organizations, leafDer, credentialId, validFrom, validTo };
   }
 
   return function verifyChain(ders) {
     if (ders.length === 0) return { kind: 'skip' };
-    const key = ders.map((d) => d.toString('base64')).join('.');
-    let verdict = verdicts.get(key);
+    let verdict = verdictsByArray.get(ders);
     if (!verdict) {
-      verdict = verify(ders);
-      if (verdicts.size >= maxCached) verdicts.delete(verdicts.keys().next().value as string);
-      verdicts.set(key, verdict);
+      const key = ders.map((d) => d.toString('base64')).join('.');
+      verdict = verdicts.get(key);
+      if (!verdict) {
+        verdict = verify(ders);
+        if (verdicts.size >= maxCached) verdicts.delete(verdicts.keys().next().value as string);
+        verdicts.set(key, verdict);
+      }
+      verdictsByArray.set(ders, verdict);
     }
     if (verdict.kind !== 'ok') return verdict;
     const t = now().getTime();
@@ -94,8 +102,7 @@ export function x509Authenticator(clientCaPem: string, now: () => Date = () => n
       const v = verify(req.peerCertificates ?? []);
       if (v.kind !== 'ok') return v;
       if (!v.commonName) return { kind: 'skip' };
-      const credentialId = `X509SHA256=${createHash('sha256').update(v.leafDer).digest('hex')}`;
-      return { kind: 'ok', user: { name: v.commonName, groups: [...v.organizations], extra: { 'authentication.kubernetes.io/credential-id': [credentialId] } } };
+      return { kind: 'ok', user: { name: v.commonName, groups: [...v.organizations], extra: { 'authentication.kubernetes.io/credential-id': [v.credentialId] } } };
     },
   };
 }
