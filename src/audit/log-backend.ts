@@ -1,8 +1,9 @@
 // The log backend: one JSON line per event, written after the request and rotated by size, age and count. Events
 // are gathered for a moment (batchWaitMs), then built, serialised and written together: one write per turn of the
-// event loop cost the server more than building the events, and the requests' answers do not wait for the JSON. A batch is written with a plain (synchronous) write: it lands in the page
-// cache in tens of microseconds, where handing it to the thread pool cost the process about a hundred more (the
-// pool's wake-ups and the completion's return to the event loop) for every batch.
+// event loop cost the server more than building the events, and the requests' answers do not wait for the JSON.
+// A batch is written with a plain (synchronous) write: it lands in the page cache in tens of microseconds, where
+// handing it to the thread pool cost the process about a hundred more (the pool's wake-ups and the completion's
+// return to the event loop) for every batch.
 // A write that fails (a full disk) stops auditing with one clear line on stderr, never the server; writing resumes
 // by itself once the disk takes data again.
 import { closeSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';

@@ -61,11 +61,6 @@ export interface PendingEvent {
   event(): AuditEvent;
 }
 
-/** An event that is already built, as a PendingEvent. */
-export function ready(event: AuditEvent): PendingEvent {
-  return { event: () => event };
-}
-
 /** Where events go. process() must not block the request: backends buffer and write on their own time. */
 export interface AuditBackend {
   readonly name: string;

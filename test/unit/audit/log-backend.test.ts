@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogBackend, rotatedName } from '../../../src/audit/log-backend.js';
-import { ready, type AuditEvent } from '../../../src/audit/types.js';
+import type { AuditEvent } from '../../../src/audit/types.js';
+import { ready } from '../../fixtures/audit-event.js';
 
 function event(i: number, pad = 0): AuditEvent {
   return {

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { createCertificateAuthority, issueCertificate } from '../../../src/pki/certs.js';
 import { loadKubeconfig, resolveConfig } from '../../../src/client/kubeconfig.js';
 import { createRestClient } from '../../../src/client/rest.js';
-import { ready, WebhookBackend, type AuditEvent, type WebhookBackendOptions } from '../../../src/audit/index.js';
+import { WebhookBackend, type AuditEvent, type WebhookBackendOptions } from '../../../src/audit/index.js';
 import { setUpAudit } from '../../../src/cluster/audit.js';
+import { ready } from '../../fixtures/audit-event.js';
 
 interface Post {
   path: string;

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ready, LogFileTimeline, RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
+import { LogFileTimeline, RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
 import { setUpAudit } from '../../../src/cluster/audit.js';
+import { ready } from '../../fixtures/audit-event.js';
 
 function event(id: string): AuditEvent {
   return {

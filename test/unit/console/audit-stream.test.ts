@@ -3,11 +3,12 @@
 // missed instead of the server queueing for it, and a revoked permission ends the stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ready, LogFileTimeline, RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
+import { LogFileTimeline, RecentTimeline, type AuditEvent } from '../../../src/audit/index.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditEventStream, resumePoint, type AuditStreamOptions } from '../../../src/console/audit-stream.js';
+import { ready } from '../../fixtures/audit-event.js';
 
 function event(user: string, verb = 'get', decision = 'allow'): AuditEvent {
   return {

@@ -8,7 +8,8 @@ import { certificateFingerprint, SessionStore } from '../../../src/console/sessi
 import type { Upstream, UpstreamRequest, UpstreamResponse } from '../../../src/console/upstream.js';
 import type { ApiRequest, ApiResponse } from '../../../src/apiserver/types.js';
 import { RecentTimeline } from '../../../src/audit/timeline.js';
-import { ready, type AuditEvent } from '../../../src/audit/types.js';
+import type { AuditEvent } from '../../../src/audit/types.js';
+import { ready } from '../../fixtures/audit-event.js';
 
 const certA = Buffer.from('certificate A');
 const certB = Buffer.from('certificate B');
