@@ -33,8 +33,9 @@ export interface LogBackendOptions {
 
 const day = 24 * 60 * 60 * 1000;
 
-/** Events held unserialised at most: past this many they become lines at once. */
+/** Events held unserialised at most, and the request bodies they may keep: past either they become lines at once. */
 const heldMax = 256;
+const heldMaxBytes = 1024 * 1024;
 
 /** name-2006-01-02T15-04-05.000.ext: the rotated file's name, in UTC (the naming most log tools know). */
 export function rotatedName(path: string, when: Date): string {
@@ -49,6 +50,7 @@ export class LogBackend implements AuditBackend {
   private size = 0;
   /** Events not serialised yet (at most heldMax), then the lines waiting to be written. */
   private held: PendingEvent[] = [];
+  private heldBytes = 0;
   private readonly pending = new LineBatch();
   private writing: Promise<void> | undefined;
   private failedAt = 0;
@@ -91,9 +93,12 @@ export class LogBackend implements AuditBackend {
   }
 
   process(events: readonly PendingEvent[]): void {
-    for (const e of events) this.held.push(e);
-    // events are held only briefly: past heldMax they become lines (bounded by bytes) even while a write waits
-    if (this.held.length >= heldMax) this.serialize();
+    for (const e of events) {
+      this.held.push(e);
+      this.heldBytes += e.heldBytes ?? 0;
+    }
+    // events are held only briefly: past a bound they become lines (bounded by bytes) even while a write waits
+    if (this.held.length >= heldMax || this.heldBytes >= heldMaxBytes) this.serialize();
     if (this.held.length === 0 && this.pending.lines === 0) return;
     if (!this.writing) this.writing = this.drainSoon();
     else if (this.held.length === 0 && this.pending.bytes >= this.opts.batchMaxBytes) this.startNow?.();
@@ -104,6 +109,7 @@ export class LogBackend implements AuditBackend {
     const held = this.held;
     if (held.length === 0) return;
     this.held = [];
+    this.heldBytes = 0;
     for (const e of held) {
       const json = JSON.stringify(e.event());
       // (a line takes at least as many bytes as it has UTF-16 units)

@@ -97,7 +97,8 @@ export class RequestAudit {
    */
   record(stage: Stage, response?: StageResponse): PendingEvent {
     if (this.annotations) this.annotationsHeld = true;
-    return new RecordedStage(this, stage, performance.now(), response, this.user, this.impersonatedUser, this.annotations, this.requestBytes !== undefined);
+    const bodyRead = this.requestBytes !== undefined || this.requestObjectDone;
+    return new RecordedStage(this, stage, performance.now(), response, this.user, this.impersonatedUser, this.annotations, bodyRead, this.requestBytes?.byteLength ?? 0);
   }
 
   /** The decoded request object (JSON, YAML or protobuf), or undefined when there is none or it does not decode. */
@@ -107,6 +108,8 @@ export class RequestAudit {
     const bytes = this.requestBytes;
     if (!bytes || !this.facts) return undefined;
     this.requestObjectDone = true;
+    // decoded once: the bytes are not needed again
+    this.requestBytes = undefined;
     try {
       if (bytes.byteLength === 0) return undefined;
       const type = this.facts.contentType;
@@ -200,6 +203,8 @@ class RecordedStage implements PendingEvent {
     readonly annotations: Readonly<Record<string, string>> | undefined,
     /** Whether the request body had been read (an event before that shows neither the object nor a created name). */
     readonly bodyRead: boolean,
+    /** The request body's bytes this record keeps until its event is built. */
+    readonly heldBytes: number,
   ) {}
 
   event(): AuditEvent {

@@ -59,6 +59,8 @@ export interface AuditEvent {
  */
 export interface PendingEvent {
   event(): AuditEvent;
+  /** Bytes (a request body) kept alive until the event is built; a backend holding events builds them sooner past a bound. */
+  readonly heldBytes?: number;
 }
 
 /** Where events go. process() must not block the request: backends buffer and write on their own time. */

@@ -48,9 +48,15 @@ test('events are built when their batch is written, not when handed over; a few 
   // a long wait (a slow batch time, or a disk that fails) does not hold events unbuilt without bound
   for (let i = 0; i < 300; i++) b.process([counted(i)]);
   assert.ok(built >= 2 + 256, `${built - 2} of 300 built while waiting`);
-  await b.close();
+  await b.flush();
   assert.equal(built, 302, 'each event is built once');
   assert.equal(readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n').length, 302);
+  // nor large request bodies: a mebibyte of them held, and the events are built (the bodies let go)
+  b.process([{ ...counted(400), heldBytes: 600 * 1024 }]);
+  assert.equal(built, 302);
+  b.process([{ ...counted(401), heldBytes: 600 * 1024 }]);
+  assert.equal(built, 304);
+  await b.close();
 }));
 
 test('events that come while a batch is being written are written too, in order; a batch waits batchWaitMs', withDir(async (dir) => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Authenticator, Authorizer } from '../../../src/auth/types.js';
 import { buildHandlerChain } from '../../../src/apiserver/chain.js';
 import type { ApiRequest, ApiResponse, Handler, HeaderMap } from '../../../src/apiserver/types.js';
-import { createAuditor, parsePolicy, type AuditBackend, type AuditEvent, type PendingEvent } from '../../../src/audit/index.js';
+import { createAuditor, parsePolicy, RequestAudit, type AuditBackend, type AuditEvent, type PendingEvent } from '../../../src/audit/index.js';
 import { errors } from '../../../src/api/status.js';
 
 const authenticator: Authenticator = {
@@ -224,4 +224,23 @@ test('warnings given before a stage answers (authentication ignoring a credentia
   const r = await handle(req('/api/v1/namespaces/ns/secrets'));
   assert.equal(r.status, 403);
   assert.deepEqual(r.headers['warning'], ['299 - "ignored"']);
+});
+
+test('a record keeps the request body until its event is built; a stage recorded after that still shows the object', () => {
+  const audit = new RequestAudit('id-1');
+  const attributes = { user: undefined, verb: 'create', resourceRequest: true, namespace: 'ns', apiGroup: '', resource: 'configmaps', subresource: '', name: '', path: '/api/v1/namespaces/ns/configmaps' };
+  audit.config = { level: 'Request', omitStages: new Set(), omitManagedFields: false };
+  audit.facts = { method: 'POST', requestURI: attributes.path, attributes, apiVersion: 'v1', sourceIPs: [], userAgent: undefined, contentType: 'application/json' };
+  const before = audit.record('RequestReceived');
+  audit.requestBytes = Buffer.from('{"metadata":{"name":"c1"}}');
+  const started = audit.record('ResponseStarted', { status: { metadata: {}, code: 201 } });
+  assert.equal(before.heldBytes, 0);
+  assert.equal(started.heldBytes, 26);
+  assert.equal(started.event().objectRef?.name, 'c1');
+  assert.equal(audit.requestBytes, undefined, 'the bytes go once the object is decoded');
+  const complete = audit.record('ResponseComplete', { status: { metadata: {}, code: 201 } });
+  assert.equal(complete.heldBytes, 0);
+  assert.deepEqual(complete.event().requestObject, { metadata: { name: 'c1' } });
+  assert.equal(before.event().requestObject, undefined);
+  assert.equal(started.event(), started.event(), 'built once');
 });
