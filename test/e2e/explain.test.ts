@@ -93,6 +93,20 @@ test('cluster-scoped resources and grouped kinds get a ClusterRole; an existing 
   assert.equal(akubectl(cluster, ['auth', 'can-i', 'update', 'deployments.apps', '--subresource=scale', '--namespace=ns-1', asSA]).stdout, 'yes\n');
 });
 
+test('system:anonymous, who may not read the API groups nor ask for itself: --explain answers through the caller', () => {
+  // kubectl's answer: the discovery made as the anonymous user is refused
+  let r = akubectl(cluster, ['auth', 'can-i', 'list', 'pods', '--as=system:anonymous']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /User "system:anonymous" cannot get path "\/api"/);
+  r = akubectl(cluster, ['auth', 'can-i', 'watch', 'services', '-n', 'ns-1', '--as=system:anonymous', '--explain']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /^no\nNo rule granted to User "system:anonymous" \(groups=\["system:unauthenticated"\]\) is for the verb "watch" or the resource "services"\.\nTo allow exactly this request:\n  a-kubectl create role service-watcher --verb=watch --resource=services --namespace=ns-1\n  a-kubectl create rolebinding service-watcher-binding --role=service-watcher --user=system:anonymous --namespace=ns-1\n/);
+  assert.match(r.stdout, /\nCareful: system:anonymous is every request without credentials; .*`a-kubectl auth risks` lists such bindings\)\.\n$/);
+  r = akubectl(cluster, ['auth', 'can-i', 'get', '/version', '--as=system:anonymous', '--explain']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'yes\nRBAC: allowed by ClusterRoleBinding "system:public-info-viewer" of ClusterRole "system:public-info-viewer" to Group "system:unauthenticated"\n');
+});
+
 test('audit2rbac: the least RBAC for what a service account did; applied, the same requests are all allowed, and nothing more', async () => {
   for (const args of [['create', 'serviceaccount', 'worker', '--namespace=ns-1'], ['create', 'configmap', 'settings', '--from-literal=a=b', '--namespace=ns-1']]) {
     const r = akubectl(cluster, args);

@@ -184,5 +184,8 @@ export function explainDenial(attrs: Attributes, data: RbacData, fix: FixContext
     const base = dnsLabel(`${attrs.user.name.split(':').at(-1) ?? 'user'}-${name}`);
     lines.push(`  ${cli} create ${scoped ? 'rolebinding' : 'clusterrolebinding'} ${base} --clusterrole=${sh(name)} ${subjectFlag(attrs.user)}${scoped ? ` --namespace=${sh(attrs.namespace)}` : ''}`);
   }
+  if (attrs.user.name === 'system:anonymous') {
+    lines.push(`Careful: system:anonymous is every request without credentials; a binding to it lets anyone who reaches the API server do this (\`${cli} auth risks\` lists such bindings).`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -4,8 +4,12 @@ import { isRecord, type KubeObject } from '../../api/object.js';
 import { breakdownRule } from '../../auth/authz/rbac-rules.js';
 import type { PolicyRule } from '../../auth/authz/rbac-types.js';
 import { toPolicyRule } from '../../auth/authz/rbac-types.js';
-import { UnknownResourceError, type RestMapper } from '../../client/rest-mapper.js';
-import { createRestClient } from '../../client/rest.js';
+import { ApiError } from '../../client/api-error.js';
+import { getDiscovery } from '../../client/discovery.js';
+import { createRestMapper, UnknownResourceError, type RestMapper } from '../../client/rest-mapper.js';
+import { createRestClient, type RestClient } from '../../client/rest.js';
+import { impersonatedUser } from '../../auth/impersonated-user.js';
+import type { UserInfo } from '../../auth/types.js';
 import type { Command, CommandContext } from '../command.js';
 import { CliError, errorText, ExitError } from '../errors.js';
 import { tabulate } from '../tabwriter.js';
@@ -30,6 +34,44 @@ export interface ResolvedResource {
 
 function warn(ctx: CommandContext, message: string): void {
   ctx.io.stderr.write(`Warning: ${message}\n`);
+}
+
+/** Runs `use` with a client that acts as the caller, without the impersonation --as asks for. */
+async function withOwnClient<T>(client: RestClient, use: (own: RestClient) => Promise<T>): Promise<T> {
+  if (!client.config.impersonate) return use(client);
+  const { impersonate: _as, ...config } = client.config;
+  const own = createRestClient(config);
+  try {
+    return await use(own);
+  } finally {
+    own.close();
+  }
+}
+
+/**
+ * The server's resource types, read as the user --as names, as kubectl reads them; with --explain, read as the
+ * caller when that user may not read them (system:anonymous may not list the API groups).
+ */
+async function liveMapper(ctx: CommandContext, explain: boolean): Promise<RestMapper> {
+  try {
+    return await ctx.factory.mapper();
+  } catch (e) {
+    const client = await ctx.factory.client();
+    if (!explain || !client.config.impersonate || !(e instanceof ApiError && e.code === 403)) throw e;
+    return withOwnClient(client, async (own) => createRestMapper(await getDiscovery(own, ctx.factory.signal)));
+  }
+}
+
+/** The answer for `user`, asked by the caller (a SubjectAccessReview: the caller may create one, the user need not). */
+function subjectAccessReview(client: RestClient, user: UserInfo, spec: Record<string, unknown>, signal: AbortSignal): Promise<KubeObject> {
+  const body = {
+    kind: 'SubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec: { ...spec, user: user.name, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}) },
+    status: { allowed: false },
+  };
+  return client.create<KubeObject>('/apis/authorization.k8s.io/v1/subjectaccessreviews', body, { signal });
 }
 
 export function resolveCanIResource(ctx: CommandContext, mapper: RestMapper, word: string): ResolvedResource {
@@ -143,7 +185,7 @@ export const command: Command = {
     '',
     ' With --list, every rule the user holds in the namespace is printed as a table instead.',
     '',
-    ' With --explain (an a-kubectl addition), an allowed answer names the binding that allows it; a denied one lists the rules that came closest (in any namespace) and what they miss, then the commands that would allow exactly this request.',
+    ' With --explain (an a-kubectl addition), an allowed answer names the binding that allows it; a denied one lists the rules that came closest (in any namespace) and what they miss, then the commands that would allow exactly this request. When the user --as names may not ask for itself (system:anonymous may neither read the API groups nor create a SelfSubjectAccessReview), --explain asks for it as you, with a SubjectAccessReview.',
     '',
     ' With --offline (an a-kubectl addition) no cluster is asked: the RBAC objects in the -f files, on top of the policy a new a-kube cluster starts with, are decided by the same code the API server runs, for the user --as names (service accounts get their groups as impersonation gives them). The answer and the exit status are those the server would give once the files are applied.',
   ].join('\n'),
@@ -209,7 +251,7 @@ export const command: Command = {
       if (what.startsWith('/')) url = what;
       else {
         const slash = what.indexOf('/');
-        target = resolveCanIResource(ctx, policy ? catalogMapper(policy.customResources) : await ctx.factory.mapper(), slash < 0 ? what : what.slice(0, slash));
+        target = resolveCanIResource(ctx, policy ? catalogMapper(policy.customResources) : await liveMapper(ctx, f.bool('explain') && !quiet), slash < 0 ? what : what.slice(0, slash));
         if (slash >= 0) name = what.slice(slash + 1);
       }
     }
@@ -245,7 +287,18 @@ export const command: Command = {
     const resourceAttrs = { ...(namespace ? { namespace } : {}), verb, ...(target?.group ? { group: target.group } : {}), resource: target?.resource ?? '', ...(subresource ? { subresource } : {}), ...(name ? { name } : {}) };
     const spec = url ? { nonResourceAttributes: { path: url, verb } } : { resourceAttributes: resourceAttrs };
     const body = { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: false } };
-    const review = await client.create<KubeObject>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', body, { signal });
+    const explain = f.bool('explain') && !quiet;
+    let review: KubeObject;
+    // who --as names, when --explain must answer for a user who may not ask for themselves (system:anonymous)
+    let askedFor: UserInfo | undefined;
+    try {
+      review = await client.create<KubeObject>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', body, { signal });
+    } catch (e) {
+      const as = client.config.impersonate;
+      if (!explain || !as?.user || !(e instanceof ApiError && e.code === 403)) throw e;
+      askedFor = impersonatedUser(as.user, as.groups ?? [], as.uid);
+      review = await withOwnClient(client, (own) => subjectAccessReview(own, askedFor!, spec, signal));
+    }
     const status = isRecord(review.status) ? review.status : {};
     const allowed = status.allowed === true;
     const reason = typeof status.reason === 'string' ? status.reason : '';
@@ -253,23 +306,18 @@ export const command: Command = {
     if (allowed) out.write('yes\n');
     else out.write(`no${reason ? ` - ${reason}` : ''}${evaluationError ? ` - ${evaluationError}` : ''}\n`);
 
-    if (f.bool('explain') && !quiet) {
-      if (allowed) out.write(`${reason || allowedWithoutReason(await selfSubjectReview(client, signal).then(userInfoOf, () => undefined))}\n`);
+    if (explain) {
+      const user = async () => askedFor ?? userInfoOf(await selfSubjectReview(client, signal));
+      if (allowed) out.write(`${reason || allowedWithoutReason(await user().catch(() => undefined))}\n`);
       else {
         try {
-          const user = userInfoOf(await selfSubjectReview(client, signal));
-          const attrs = url ? nonResourceAttributes(verb, url, user) : resourceAttributes({ verb, group: target?.group ?? '', resource: target?.resource ?? '', subresource, name, namespace }, user);
-          // the RBAC objects are read as the caller, not as the user --as names (who usually may not list them)
-          const { impersonate: _asUser, ...own } = client.config;
-          const reader = createRestClient(own);
-          try {
-            // Every namespace's roles and bindings when the caller may read them (a grant elsewhere is the closest
-            // miss for "same verb, other namespace"); else the namespace asked about.
-            const data = await fetchRbac(reader, '*', signal).catch(() => fetchRbac(reader, namespace, signal));
-            out.write(explainDenial(attrs, data, { namespaced: url ? false : (target?.namespaced ?? true) }));
-          } finally {
-            reader.close();
-          }
+          const u = await user();
+          const attrs = url ? nonResourceAttributes(verb, url, u) : resourceAttributes({ verb, group: target?.group ?? '', resource: target?.resource ?? '', subresource, name, namespace }, u);
+          // the RBAC objects are read as the caller, not as the user --as names (who usually may not list them):
+          // every namespace's roles and bindings when the caller may read them (a grant elsewhere is the closest
+          // miss for "same verb, other namespace"); else the namespace asked about.
+          const data = await withOwnClient(client, (reader) => fetchRbac(reader, '*', signal).catch(() => fetchRbac(reader, namespace, signal)));
+          out.write(explainDenial(attrs, data, { namespaced: url ? false : (target?.namespaced ?? true) }));
         } catch (e) {
           ctx.io.stderr.write(`cannot explain: ${errorText(e).replace(/^error: /, '')}\n`);
         }
