@@ -4,7 +4,7 @@
 // events of its stages (RequestReceived, ResponseStarted for long-running requests and upgrades,
 // ResponseComplete, Panic for unexpected failures).
 import { randomUUID } from 'node:crypto';
-import { acceptableAuditId, RequestAudit, type Auditor, type PolicyAttributes, type ResponseStatus, type Stage } from '../audit/index.js';
+import { acceptableAuditId, RequestAudit, type Auditor, type PolicyAttributes, type ResponseStatus, type Stage, type StageResponse } from '../audit/index.js';
 import { levelAtLeast } from '../audit/types.js';
 import { isLongRunning } from './max-in-flight.js';
 import type { RequestInfo } from './request-info.js';
@@ -70,7 +70,7 @@ function isJson(res: ApiResponse): boolean {
 }
 
 /** responseStatus (a Status: code always; status, message, reason and details for failures) and the response object. */
-function responseOf(res: ApiResponse, wantObject: boolean): { status: ResponseStatus; object?: unknown } {
+function responseOf(res: ApiResponse, wantObject: boolean): StageResponse {
   const status: ResponseStatus = { metadata: {}, code: res.status };
   // a success recorded without its object needs nothing from the body (which may be a large list)
   if (res.status < 300 && !wantObject) return { status };
@@ -89,7 +89,7 @@ function responseOf(res: ApiResponse, wantObject: boolean): { status: ResponseSt
     if (typeof s.reason === 'string') status.reason = s.reason;
     if (s.details !== undefined) status.details = s.details;
   }
-  return wantObject ? { status, object: parsed } : { status };
+  return wantObject ? { status, object: parsed, bodyBytes: text.length } : { status };
 }
 
 export function withAuditId(next: Handler, auditor: Auditor | undefined): Handler {
@@ -112,7 +112,7 @@ export function withAuditId(next: Handler, auditor: Auditor | undefined): Handle
 }
 
 /** Hands the event of one stage to the auditor, unless the policy leaves that stage out. */
-function emit(auditor: Auditor, audit: RequestAudit, stage: Stage, response?: { status: ResponseStatus; object?: unknown }): void {
+function emit(auditor: Auditor, audit: RequestAudit, stage: Stage, response?: StageResponse): void {
   if (!audit.config.omitStages.has(stage)) auditor.emit(audit.record(stage, response));
 }
 

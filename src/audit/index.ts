@@ -3,7 +3,7 @@ export { createAuditor, type Auditor } from './auditor.js';
 export { defaultPolicy, defaultPolicyText } from './default-policy.js';
 export { LogBackend, type LogBackendOptions } from './log-backend.js';
 export { parsePolicy, evaluatePolicy, PolicyError } from './policy.js';
-export { acceptableAuditId, RequestAudit, type RequestFacts } from './record.js';
+export { acceptableAuditId, RequestAudit, type RequestFacts, type StageResponse } from './record.js';
 export { matchesFilter, RecentTimeline, timelineEntry, type TimelineEntry, type TimelineFilter, type TimelineSource } from './timeline.js';
 export { LogFileTimeline } from './timeline-file.js';
 export { WebhookBackend, type WebhookBackendOptions } from './webhook-backend.js';

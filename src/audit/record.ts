@@ -98,7 +98,8 @@ export class RequestAudit {
   record(stage: Stage, response?: StageResponse): PendingEvent {
     if (this.annotations) this.annotationsHeld = true;
     const bodyRead = this.requestBytes !== undefined || this.requestObjectDone;
-    return new RecordedStage(this, stage, performance.now(), response, this.user, this.impersonatedUser, this.annotations, bodyRead, this.requestBytes?.byteLength ?? 0);
+    const heldBytes = (this.requestBytes?.byteLength ?? 0) + (response?.object !== undefined ? (response.bodyBytes ?? 0) : 0);
+    return new RecordedStage(this, stage, performance.now(), response, this.user, this.impersonatedUser, this.annotations, bodyRead, heldBytes);
   }
 
   /** The decoded request object (JSON, YAML or protobuf), or undefined when there is none or it does not decode. */
@@ -186,6 +187,8 @@ export class RequestAudit {
 export interface StageResponse {
   status: ResponseStatus;
   object?: unknown;
+  /** The length of the body `object` was read from. */
+  bodyBytes?: number;
 }
 
 /** One stage of one request as it was when it happened; its event is built once, on first use. */
@@ -203,7 +206,7 @@ class RecordedStage implements PendingEvent {
     readonly annotations: Readonly<Record<string, string>> | undefined,
     /** Whether the request body had been read (an event before that shows neither the object nor a created name). */
     readonly bodyRead: boolean,
-    /** The request body's bytes this record keeps until its event is built. */
+    /** The request body's bytes this record keeps until its event is built, and the response body's it shows. */
     readonly heldBytes: number,
   ) {}
 

@@ -1,8 +1,8 @@
 // The webhook backend: events are sent in batches (an audit.k8s.io/v1 EventList per POST) to the server a
 // kubeconfig file names, as kube-apiserver's --audit-webhook-config-file does. Sending never blocks requests:
-// a full buffer drops events (counted, and said once), a failed batch stays queued and is retried with a growing
-// pause, and a POST the webhook does not answer in time counts as failed (so a hung webhook neither holds a batch
-// nor shutdown up for ever).
+// a full buffer (in events, or in the request and response bodies they keep) drops events (counted, and said
+// once), a failed batch stays queued and is retried with a growing pause, and a POST the webhook does not answer in
+// time counts as failed (so a hung webhook neither holds a batch nor shutdown up for ever).
 import type { RestClient } from '../client/rest.js';
 import type { AuditBackend, PendingEvent } from './types.js';
 
@@ -14,6 +14,8 @@ export interface WebhookBackendOptions {
   maxBatchWaitMs?: number;
   /** Events held at most (default 10,000). */
   bufferSize?: number;
+  /** Request and response bodies the held events may keep, in bytes, at most (default 64 MiB). */
+  bufferBytes?: number;
   /** First pause after a failed POST; doubles up to a minute, or stays, when longer (default 10 s). */
   initialBackoffMs?: number;
   /** Longest wait for the webhook's answer to one POST (default 30 s). */
@@ -24,6 +26,8 @@ export interface WebhookBackendOptions {
 export class WebhookBackend implements AuditBackend {
   readonly name = 'webhook';
   private queue: PendingEvent[] = [];
+  /** The bodies the queued events keep (PendingEvent.heldBytes). */
+  private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
   private dropped = 0;
@@ -32,17 +36,19 @@ export class WebhookBackend implements AuditBackend {
   private readonly o: Required<WebhookBackendOptions>;
 
   constructor(opts: WebhookBackendOptions) {
-    this.o = { maxBatchSize: 400, maxBatchWaitMs: 30_000, bufferSize: 10_000, initialBackoffMs: 10_000, requestTimeoutMs: 30_000, log: (l) => process.stderr.write(`audit: ${l}\n`), ...opts };
+    this.o = { maxBatchSize: 400, maxBatchWaitMs: 30_000, bufferSize: 10_000, bufferBytes: 64 * 1024 * 1024, initialBackoffMs: 10_000, requestTimeoutMs: 30_000, log: (l) => process.stderr.write(`audit: ${l}\n`), ...opts };
   }
 
   process(events: readonly PendingEvent[]): void {
     if (this.closed) return;
     for (const e of events) {
-      if (this.queue.length >= this.o.bufferSize) {
-        if (this.dropped++ === 0) this.o.log(`the audit webhook buffer is full (${this.o.bufferSize} events): dropping events until the webhook catches up`);
+      const bytes = e.heldBytes ?? 0;
+      if (this.queue.length >= this.o.bufferSize || (this.queue.length > 0 && this.queuedBytes + bytes > this.o.bufferBytes)) {
+        if (this.dropped++ === 0) this.o.log(`the audit webhook buffer is full (${this.o.bufferSize} events, or ${this.o.bufferBytes >= 1048576 ? `${Math.round(this.o.bufferBytes / 1048576)} MiB` : `${this.o.bufferBytes} bytes`} of request and response bodies): dropping events until the webhook catches up`);
         continue;
       }
       this.queue.push(e);
+      this.queuedBytes += bytes;
     }
     this.schedule();
   }
@@ -78,7 +84,7 @@ export class WebhookBackend implements AuditBackend {
         signal: AbortSignal.timeout(this.o.requestTimeoutMs),
       });
       if (r.status < 200 || r.status > 299) throw new Error(`the webhook answered ${r.status}`);
-      this.queue.splice(0, batch.length);
+      for (const e of this.queue.splice(0, batch.length)) this.queuedBytes -= e.heldBytes ?? 0;
       if (this.backoffMs > 0 || this.dropped > 0) this.o.log(`the audit webhook accepts events again${this.dropped > 0 ? ` (${this.dropped} were dropped)` : ''}`);
       this.backoffMs = 0;
       this.dropped = 0;

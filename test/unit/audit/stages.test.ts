@@ -243,4 +243,6 @@ test('a record keeps the request body until its event is built; a stage recorded
   assert.deepEqual(complete.event().requestObject, { metadata: { name: 'c1' } });
   assert.equal(before.event().requestObject, undefined);
   assert.equal(started.event(), started.event(), 'built once');
+  // a response object recorded (RequestResponse) counts the body it was read from
+  assert.equal(audit.record('ResponseComplete', { status: { metadata: {}, code: 201 }, object: { kind: 'ConfigMap' }, bodyBytes: 20 }).heldBytes, 20);
 });

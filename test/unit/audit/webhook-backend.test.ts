@@ -236,13 +236,37 @@ test('a failing receiver never blocks process(): the buffer is bounded, the exce
     await received(1);
     // the first POST has failed or is failing; everything below returns at once and only 4 events are kept
     for (let n = 3; n <= 10; n++) assert.equal(b.process([event(n)].map(ready)), undefined);
-    assert.equal(log.filter((l) => l.startsWith('the audit webhook buffer is full (4 events)')).length, 1);
+    assert.equal(log.filter((l) => l.startsWith('the audit webhook buffer is full (4 events, or 64 MiB of request and response bodies)')).length, 1);
     failing = false;
     const before = posts.length;
     await received(before + 2);
     await b.flush();
     assert.deepEqual(posts.slice(before).map(ids), [idsOf(1, 2), idsOf(3, 4)]);
     assert.ok(log.includes('the audit webhook accepts events again (6 were dropped)'), log.join('\n'));
+  } finally {
+    await b.close();
+  }
+});
+
+test('the buffer is bounded in the bodies its events keep too; what was sent frees its share', async () => {
+  const log: string[] = [];
+  let failing = true;
+  answer = () => (failing ? 500 : 200);
+  const b = await backend({ maxBatchSize: 10, maxBatchWaitMs: 5, initialBackoffMs: 5, bufferBytes: 1000 }, log);
+  const heavy = (n: number) => ({ ...ready(event(n)), heldBytes: 400 });
+  try {
+    b.process([heavy(1)]);
+    await received(1);
+    b.process([heavy(2), heavy(3)]); // 1,200 bytes with the first: the third is dropped
+    assert.equal(log.filter((l) => l.startsWith('the audit webhook buffer is full (10000 events, or 1000 bytes of request and response bodies)')).length, 1, log.join('\n'));
+    failing = false;
+    await received(posts.length + 1);
+    await b.flush();
+    assert.ok(log.includes('the audit webhook accepts events again (1 were dropped)'), log.join('\n'));
+    // sent: their bytes are free again
+    b.process([heavy(4), heavy(5)]);
+    await b.flush();
+    assert.deepEqual(posts.at(-1) && ids(posts.at(-1)!), idsOf(4, 5));
   } finally {
     await b.close();
   }
