@@ -136,10 +136,11 @@ export class LogBackend implements AuditBackend {
 
   private async drain(): Promise<void> {
     try {
-      this.serialize();
-      while (this.pending.lines > 0 && !this.closed) {
+      while (!this.closed) {
+        // records that came meanwhile (during a pause after a failed write too) become lines first
+        this.serialize();
+        if (this.pending.lines === 0) break;
         if (this.failing && this.closing) {
-          this.serialize();
           this.opts.log(`${this.pending.lines} audit events not written: ${this.opts.path} still fails at shutdown`);
           this.pending.clear();
           break;
@@ -158,7 +159,6 @@ export class LogBackend implements AuditBackend {
           continue;
         }
         // the batch leaves the queue before the write: lines that come meanwhile queue behind it
-        this.serialize();
         const batch = this.pending.take();
         let written = 0;
         let error: unknown;

@@ -236,6 +236,7 @@ export const command: Command = {
     const offline = isOffline(f);
     const policy = offline ? await loadOfflinePolicy(ctx, f.list('filename')) : undefined;
     const quiet = f.bool('quiet');
+    const explain = f.bool('explain') && !quiet;
     const subresource = f.string('subresource');
     const out = quiet && !list ? { write: () => true } : ctx.io.stdout;
     let verb = '';
@@ -251,7 +252,7 @@ export const command: Command = {
       if (what.startsWith('/')) url = what;
       else {
         const slash = what.indexOf('/');
-        target = resolveCanIResource(ctx, policy ? catalogMapper(policy.customResources) : await liveMapper(ctx, f.bool('explain') && !quiet), slash < 0 ? what : what.slice(0, slash));
+        target = resolveCanIResource(ctx, policy ? catalogMapper(policy.customResources) : await liveMapper(ctx, explain), slash < 0 ? what : what.slice(0, slash));
         if (slash >= 0) name = what.slice(slash + 1);
       }
     }
@@ -279,7 +280,7 @@ export const command: Command = {
     if (f.bool('no-headers')) throw new CliError('--no-headers cannot be set without --list specified');
     if (offline) {
       const query = url ? { verb, url } : { verb, target: target!, name, subresource };
-      return canIOffline(ctx, { policy: policy!, namespace, query, explain: f.bool('explain') && !quiet, out, noHeaders: false });
+      return canIOffline(ctx, { policy: policy!, namespace, query, explain, out, noHeaders: false });
     }
     const client = await ctx.factory.client();
     const signal = ctx.factory.signal;
@@ -287,7 +288,6 @@ export const command: Command = {
     const resourceAttrs = { ...(namespace ? { namespace } : {}), verb, ...(target?.group ? { group: target.group } : {}), resource: target?.resource ?? '', ...(subresource ? { subresource } : {}), ...(name ? { name } : {}) };
     const spec = url ? { nonResourceAttributes: { path: url, verb } } : { resourceAttributes: resourceAttrs };
     const body = { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: false } };
-    const explain = f.bool('explain') && !quiet;
     let review: KubeObject;
     // who --as names, when --explain must answer for a user who may not ask for themselves (system:anonymous)
     let askedFor: UserInfo | undefined;
